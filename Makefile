@@ -1,0 +1,38 @@
+# TCB Links — the README's commands. Everything runs from the project's own .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv demo test check bench package soak clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: venv
+	$(BIN)/tcb-gui --demo
+
+test: venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider
+
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy tcb_gui
+
+bench: venv
+	$(BIN)/python -m bench
+
+soak: venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider -m slow tests/e2e
+
+package: venv
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build packaging/tcb-gui.spec
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

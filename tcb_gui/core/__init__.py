@@ -1,0 +1,1 @@
+"""The engine: no Qt here. IDs, the API client, errors, downloads, tokens, settings, export."""

@@ -1,0 +1,1 @@
+"""Qt widgets, models and delegates. Calls core, never the reverse."""
