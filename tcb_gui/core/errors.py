@@ -136,6 +136,8 @@ class TcbError(Exception):
         self.message = message
         self.code = code
         self.detail = detail
+        # When a run stops on this error: the IDs it did not get to (core.fileids.FileId).
+        self.unresolved: tuple[object, ...] = ()
 
 
 class InputError(TcbError):

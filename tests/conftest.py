@@ -1,0 +1,41 @@
+"""Fixtures shared by every test: isolation from the real machine, and the demo service."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import keyring
+import pytest
+
+from tests.memory_keyring import MemoryKeyring
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Config, data, cache and state dirs in a temporary folder; no token from outside."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("TCB_GUI_HOME", str(home))
+    monkeypatch.delenv("TCB_ACCESS_TOKEN", raising=False)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every test gets an empty in-memory keyring unless it asks for a real one."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def demo_server():
+    """The demo service over real loopback HTTP, fresh state for each test."""
+    from tcb_gui.demo.server import DemoServer
+
+    with DemoServer() as server:
+        yield server
