@@ -1,0 +1,70 @@
+"""Keep secrets out of every log line, message and exception text.
+
+The token travels in the query string (``?access_token=``), and httpx logs request
+URLs at INFO. Rather than trusting every logger to behave, the record factory redacts
+each record as it is created, for all loggers (httpx and httpcore included).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+REDACTED = "***"
+# Query parameters that carry a credential: the token, and a download link's signature.
+_SECRET_PARAMS_RE = re.compile(
+    r"(?i)((?:access_token|component_access_token|authorizer_access_token|secret|sign)=)"
+    r"[^&\s\"'<>#]*"
+)
+# Shortest secret worth tracking verbatim; shorter strings would redact ordinary words.
+_MIN_SECRET_LEN = 6
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_installed = False
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember a secret value so it is redacted wherever it shows up verbatim."""
+    if secret and len(secret) >= _MIN_SECRET_LEN:
+        with _lock:
+            _secrets.add(secret)
+
+
+def redact(text: str) -> str:
+    """``text`` with credential parameters and every registered secret replaced."""
+    text = _SECRET_PARAMS_RE.sub(lambda m: m.group(1) + REDACTED, text)
+    with _lock:
+        secrets = tuple(_secrets)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _redacting_factory(previous: Any) -> Any:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to logging's own handling
+            return record
+        clean = redact(message)
+        if clean != message or record.args:
+            record.msg = clean
+            record.args = None
+        return record
+
+    return factory
+
+
+def install_log_redaction() -> None:
+    """Redact every log record created from now on (idempotent, process-wide)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        logging.setLogRecordFactory(_redacting_factory(logging.getLogRecordFactory()))
+        _installed = True
