@@ -1,0 +1,552 @@
+"""Where the app keeps its files, and the user's preferences and profiles.
+
+Preferences live in one small JSON file, ``app_dirs().config / "settings.json"``, written
+atomically with mode 0600. Secrets never go there (DESIGN §2 "Secrets apart from
+settings"): the data model has no token field, and ``save_settings`` refuses any
+secret-like key as a second guard. Tokens live in the OS keyring (``core.tokens``).
+
+Loading is lenient: a missing file gives defaults; a corrupt or partly invalid file gives
+defaults for the bad parts, never a crash, and the original is kept beside it as
+``settings.json.bad`` so nothing the user wrote is silently lost. Building settings in code
+is strict: invalid values raise ``InputError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import ipaddress
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from tcb_gui.core.client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_AGE,
+    MAX_CONCURRENCY,
+    MAX_MAX_AGE,
+    MIN_MAX_AGE,
+    ApiMode,
+)
+from tcb_gui.core.errors import InputError
+
+log = logging.getLogger(__name__)
+
+APP_NAME: Final = "tcb-gui"
+# Portable use and tests: when set, config/data/cache/state are subfolders of it.
+HOME_ENV: Final = "TCB_GUI_HOME"
+SETTINGS_FILE: Final = "settings.json"
+BAD_SUFFIX: Final = ".bad"
+SETTINGS_VERSION: Final = 1
+# Owner-only: the file names the user's profiles and base URLs.
+FILE_MODE: Final = 0o600
+DIR_MODE: Final = 0o700
+
+DEFAULT_PROFILE: Final = "default"
+# A profile name is also the keyring user name and appears in menus: keep it short and
+# printable. Letters of any script (operators name profiles in Chinese), digits, and a
+# few separators; no leading/trailing space.
+MAX_PROFILE_NAME_LENGTH: Final = 64
+_PROFILE_NAME_RE = re.compile(r"[^\W_](?:[\w .@-]*[\w.@-])?\Z")
+
+LANGUAGES: Final = ("system", "en", "zh_CN")
+THEMES: Final = ("system", "light", "dark")
+DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # DESIGN §4 --layout
+ON_EXISTS_CHOICES: Final = ("skip", "rename", "overwrite")  # DESIGN §4 --on-exists
+DEFAULT_DOWNLOAD_CONCURRENCY: Final = 4
+# Same bounds as resolve concurrency (DESIGN §4: 1..32); more parallel downloads from one
+# CDN only add contention.
+MAX_DOWNLOAD_CONCURRENCY: Final = MAX_CONCURRENCY
+DEFAULT_HISTORY_SIZE: Final = 10
+# Recent lists in menus; beyond this they stop being useful to scan.
+MAX_HISTORY_SIZE: Final = 100
+# Qt's saveGeometry() is well under 100 bytes; this bounds a hand-edited file.
+MAX_GEOMETRY_LENGTH: Final = 4096
+
+# Keys that must never reach the settings file (DESIGN §3 Security).
+_SECRET_KEY_RE = re.compile(r"token|secret|passw|credential|api_?key", re.IGNORECASE)
+_ALLOWED_SECRET_LIKE_KEYS: Final = frozenset({"token_saved_at"})
+_LOOPBACK_NAMES: Final = frozenset({"localhost"})
+
+
+# --- directories ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AppDirs:
+    """The app's folders. Not created here: call ``ensure_dir`` before writing."""
+
+    config: Path
+    data: Path
+    cache: Path
+    state: Path
+
+
+def app_dirs() -> AppDirs:
+    """The platform's folders for "tcb-gui", or subfolders of ``$TCB_GUI_HOME`` if set."""
+    home = os.environ.get(HOME_ENV, "").strip()
+    if home:
+        base = Path(home).expanduser().absolute()
+        return AppDirs(
+            config=base / "config", data=base / "data", cache=base / "cache", state=base / "state"
+        )
+    dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
+    return AppDirs(
+        config=dirs.user_config_path,
+        data=dirs.user_data_path,
+        cache=dirs.user_cache_path,
+        state=dirs.user_state_path,
+    )
+
+
+def ensure_dir(path: Path) -> Path:
+    """Create ``path`` (owner-only where it is new) and return it."""
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    return path
+
+
+def settings_path() -> Path:
+    return app_dirs().config / SETTINGS_FILE
+
+
+# --- validation ----------------------------------------------------------------------
+
+
+def validate_profile_name(name: object) -> str:
+    """Return ``name`` if it is a valid profile name, else raise ``InputError``."""
+    if not isinstance(name, str) or not name:
+        raise InputError("A profile needs a name.")
+    if len(name) > MAX_PROFILE_NAME_LENGTH:
+        raise InputError(f"A profile name may have at most {MAX_PROFILE_NAME_LENGTH} characters.")
+    if not _PROFILE_NAME_RE.match(name):
+        raise InputError(
+            f"Invalid profile name {name!r}: use letters, digits, spaces and . _ @ -, "
+            "starting with a letter or digit."
+        )
+    return name
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_base_url(url: object) -> str:
+    """``https://`` URLs, or ``http://`` on loopback only (DESIGN §3 Security)."""
+    if not isinstance(url, str) or not url.strip():
+        raise InputError("The service address (base URL) is empty.")
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        raise InputError(f"The service address {url!r} is not a valid URL.") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise InputError(f"The service address {url!r} must start with https:// and name a host.")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InputError(
+            f"The service address {url!r} may not hold a query, fragment or user name."
+        )
+    if parts.scheme == "http" and not _is_loopback_host(host):
+        raise InputError(
+            f"The service address {url!r} uses plain http://; only https:// is allowed "
+            "(http:// only for this computer: 127.0.0.1, ::1, localhost)."
+        )
+    return url.rstrip("/")
+
+
+def validate_api_mode(value: object) -> ApiMode:
+    """An ``ApiMode``, or its value as a string; else ``InputError``."""
+    if isinstance(value, ApiMode):
+        return value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return ApiMode(value)
+    modes = ", ".join(m.value for m in ApiMode)
+    raise InputError(f"The API mode must be one of: {modes}.")
+
+
+def _int_in_range(value: object, low: int, high: int, what: str) -> int:
+    # bool is an int subclass; True is not a concurrency.
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InputError(f"{what} must be a whole number from {low} to {high}.")
+    return value
+
+
+def _choice(value: object, choices: tuple[str, ...], what: str) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise InputError(f"{what} must be one of: {', '.join(choices)}.")
+    return value
+
+
+def _validate_geometry(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_GEOMETRY_LENGTH:
+        raise InputError("The window geometry is not valid.")
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("The window geometry is not valid base64.") from None
+    return value
+
+
+def _validate_download_dir(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise InputError("The download folder is not a valid path.")
+    return value
+
+
+# --- data ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One account set-up: which API, which service, and link options.
+
+    ``token_saved_at`` is the unix time the user last saved a token for this profile, to
+    estimate the time left of its 2-hour life; the token itself lives in the keyring.
+    """
+
+    name: str = DEFAULT_PROFILE
+    api: ApiMode = ApiMode.COMPONENT
+    base_url: str = DEFAULT_BASE_URL
+    max_age: int = DEFAULT_MAX_AGE
+    concurrency: int = DEFAULT_CONCURRENCY
+    token_saved_at: float | None = None
+
+    def __post_init__(self) -> None:
+        validate_profile_name(self.name)
+        # A plain "component"/"tcb" string (a combo box, the command line) is fine.
+        object.__setattr__(self, "api", validate_api_mode(self.api))
+        object.__setattr__(self, "base_url", validate_base_url(self.base_url))
+        _int_in_range(self.max_age, MIN_MAX_AGE, MAX_MAX_AGE, "Link lifetime (max age)")
+        _int_in_range(self.concurrency, 1, MAX_CONCURRENCY, "Concurrency")
+        saved: object = self.token_saved_at
+        if saved is not None:
+            if (
+                not isinstance(saved, int | float)
+                or isinstance(saved, bool)
+                or not math.isfinite(saved)
+                or saved < 0
+            ):
+                raise InputError("token_saved_at must be a unix time or None.")
+            object.__setattr__(self, "token_saved_at", float(saved))
+
+
+def _default_profiles() -> dict[str, Profile]:
+    return {DEFAULT_PROFILE: Profile()}
+
+
+@dataclass(slots=True)
+class Settings:
+    """The user's preferences. ``profiles`` always holds ``"default"``."""
+
+    profiles: dict[str, Profile] = field(default_factory=_default_profiles)
+    current_profile: str = DEFAULT_PROFILE
+    language: str = "system"
+    theme: str = "system"
+    download_dir: str | None = None
+    download_layout: str = "tree"
+    on_exists: str = "skip"
+    download_concurrency: int = DEFAULT_DOWNLOAD_CONCURRENCY
+    history_size: int = DEFAULT_HISTORY_SIZE
+    window_geometry: str | None = None  # base64 of QWidget.saveGeometry(); opaque here
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``InputError`` if any value is out of bounds (settings built in code)."""
+        if not isinstance(self.profiles, dict) or DEFAULT_PROFILE not in self.profiles:
+            raise InputError(f"The settings must hold a {DEFAULT_PROFILE!r} profile.")
+        for key, profile in self.profiles.items():
+            if not isinstance(profile, Profile) or profile.name != key:
+                raise InputError(f"Profile {key!r} is stored under the wrong name.")
+        if self.current_profile not in self.profiles:
+            raise InputError(f"There is no profile named {self.current_profile!r}.")
+        _choice(self.language, LANGUAGES, "Language")
+        _choice(self.theme, THEMES, "Theme")
+        _validate_download_dir(self.download_dir)
+        _choice(self.download_layout, DOWNLOAD_LAYOUTS, "Download layout")
+        _choice(self.on_exists, ON_EXISTS_CHOICES, "When a file exists")
+        _int_in_range(
+            self.download_concurrency, 1, MAX_DOWNLOAD_CONCURRENCY, "Download concurrency"
+        )
+        _int_in_range(self.history_size, 0, MAX_HISTORY_SIZE, "History size")
+        _validate_geometry(self.window_geometry)
+
+    def current(self) -> Profile:
+        return self.profiles[self.current_profile]
+
+    def put_profile(self, profile: Profile) -> None:
+        """Add ``profile`` or replace the one with its name."""
+        if not isinstance(profile, Profile):
+            raise InputError("Not a profile.")
+        self.profiles[profile.name] = profile
+
+    def select_profile(self, name: str) -> Profile:
+        if name not in self.profiles:
+            raise InputError(f"There is no profile named {name!r}.")
+        self.current_profile = name
+        return self.profiles[name]
+
+    def remove_profile(self, name: str) -> None:
+        """Remove a profile; the current one falls back to "default"."""
+        if name == DEFAULT_PROFILE:
+            raise InputError("The default profile cannot be removed.")
+        if name not in self.profiles:
+            raise InputError(f"There is no profile named {name!r}.")
+        del self.profiles[name]
+        if self.current_profile == name:
+            self.current_profile = DEFAULT_PROFILE
+
+    def set_token_saved_at(self, name: str, saved_at: float | None) -> Profile:
+        """Record when a token was saved for ``name`` (None once it is cleared)."""
+        if name not in self.profiles:
+            raise InputError(f"There is no profile named {name!r}.")
+        profile = replace(self.profiles[name], token_saved_at=saved_at)
+        self.profiles[name] = profile
+        return profile
+
+
+# --- JSON ----------------------------------------------------------------------------
+
+
+def _profile_to_json(profile: Profile) -> dict[str, Any]:
+    return {
+        "api": profile.api.value,
+        "base_url": profile.base_url,
+        "max_age": profile.max_age,
+        "concurrency": profile.concurrency,
+        "token_saved_at": profile.token_saved_at,
+    }
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    """The file's content; every field is named here, so nothing unlisted is written."""
+    return {
+        "version": SETTINGS_VERSION,
+        "current_profile": settings.current_profile,
+        "profiles": {name: _profile_to_json(p) for name, p in settings.profiles.items()},
+        "language": settings.language,
+        "theme": settings.theme,
+        "download_dir": settings.download_dir,
+        "download_layout": settings.download_layout,
+        "on_exists": settings.on_exists,
+        "download_concurrency": settings.download_concurrency,
+        "history_size": settings.history_size,
+        "window_geometry": settings.window_geometry,
+    }
+
+
+def _secret_like_keys(data: object, path: str = "") -> list[str]:
+    """Every key (as a dotted path) that looks like it could hold a secret."""
+    found: list[str] = []
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if _SECRET_KEY_RE.search(str(key)) and key not in _ALLOWED_SECRET_LIKE_KEYS:
+                found.append(where)
+            found.extend(_secret_like_keys(value, where))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found.extend(_secret_like_keys(value, f"{path}[{index}]"))
+    return found
+
+
+class _Loader:
+    """Parses a settings document leniently, noting each part it had to repair."""
+
+    def __init__(self) -> None:
+        self.repairs: list[str] = []
+
+    def take(self, data: Mapping[str, Any], key: str, default: Any, check: Any) -> Any:
+        if key not in data:
+            return default
+        try:
+            return check(data[key])
+        except InputError:
+            self.repairs.append(key)
+            return default
+
+    def profile(self, name: object, raw: object) -> Profile | None:
+        try:
+            validate_profile_name(name)
+        except InputError:
+            self.repairs.append(f"profiles[{name!r}]")
+            return None
+        assert isinstance(name, str)
+        if not isinstance(raw, Mapping):
+            self.repairs.append(f"profiles.{name}")
+            return Profile(name=name)
+        fields: dict[str, Any] = {}
+        checks: dict[str, Any] = {
+            "api": validate_api_mode,
+            "base_url": validate_base_url,
+            "max_age": lambda v: _int_in_range(v, MIN_MAX_AGE, MAX_MAX_AGE, "max_age"),
+            "concurrency": lambda v: _int_in_range(v, 1, MAX_CONCURRENCY, "concurrency"),
+            "token_saved_at": lambda v: Profile(token_saved_at=v).token_saved_at,
+        }
+        for key, check in checks.items():
+            if key not in raw:
+                continue
+            try:
+                fields[key] = check(raw[key])
+            except InputError:
+                self.repairs.append(f"profiles.{name}.{key}")
+        return Profile(name=name, **fields)
+
+    def settings(self, data: Mapping[str, Any]) -> Settings:
+        profiles = _default_profiles()
+        raw_profiles = data.get("profiles", {})
+        if isinstance(raw_profiles, Mapping):
+            for name, raw in raw_profiles.items():
+                profile = self.profile(name, raw)
+                if profile is not None:
+                    profiles[profile.name] = profile
+        else:
+            self.repairs.append("profiles")
+        current = data.get("current_profile", DEFAULT_PROFILE)
+        if not isinstance(current, str) or current not in profiles:
+            self.repairs.append("current_profile")
+            current = DEFAULT_PROFILE
+        defaults = Settings()
+        return Settings(
+            profiles=profiles,
+            current_profile=current,
+            language=self.take(
+                data, "language", defaults.language, lambda v: _choice(v, LANGUAGES, "")
+            ),
+            theme=self.take(data, "theme", defaults.theme, lambda v: _choice(v, THEMES, "")),
+            download_dir=self.take(
+                data, "download_dir", defaults.download_dir, _validate_download_dir
+            ),
+            download_layout=self.take(
+                data,
+                "download_layout",
+                defaults.download_layout,
+                lambda v: _choice(v, DOWNLOAD_LAYOUTS, ""),
+            ),
+            on_exists=self.take(
+                data, "on_exists", defaults.on_exists, lambda v: _choice(v, ON_EXISTS_CHOICES, "")
+            ),
+            download_concurrency=self.take(
+                data,
+                "download_concurrency",
+                defaults.download_concurrency,
+                lambda v: _int_in_range(v, 1, MAX_DOWNLOAD_CONCURRENCY, ""),
+            ),
+            history_size=self.take(
+                data,
+                "history_size",
+                defaults.history_size,
+                lambda v: _int_in_range(v, 0, MAX_HISTORY_SIZE, ""),
+            ),
+            window_geometry=self.take(
+                data, "window_geometry", defaults.window_geometry, _validate_geometry
+            ),
+        )
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    """Write via a temp file in the same folder and ``os.replace``: readers see the old
+    file or the new one, never half of one, even if we crash mid-write."""
+    ensure_dir(path.parent)
+    # mkstemp creates the file 0600 from the start, so the content is never world-readable.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def save_settings(settings: Settings) -> None:
+    """Validate and write the settings file atomically (mode 0600)."""
+    settings.validate()
+    data = settings_to_json(settings)
+    secret_like = _secret_like_keys(data)
+    if secret_like:
+        # Unreachable with this data model; guards against a field added later.
+        raise InputError(
+            "Refusing to write secret-like fields to the settings file: " + ", ".join(secret_like)
+        )
+    content = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    _atomic_write(settings_path(), content.encode("utf-8"))
+
+
+def _keep_aside(path: Path, raw: bytes) -> None:
+    bad = path.with_name(path.name + BAD_SUFFIX)
+    try:
+        _atomic_write(bad, raw)
+    except OSError as exc:
+        log.warning("could not keep a copy of the bad settings file: %s", type(exc).__name__)
+    else:
+        log.warning("kept the previous settings file as %s", bad.name)
+
+
+def load_settings() -> Settings:
+    """Read the settings file; never fails on a bad file (see the module docstring)."""
+    path = settings_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        log.warning("cannot read the settings file (%s); using defaults", type(exc).__name__)
+        return Settings()
+
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        data = None
+    loader = _Loader()
+    if isinstance(data, Mapping):
+        settings = loader.settings(data)
+        secret_like = _secret_like_keys(data)
+    else:
+        settings = Settings()
+        loader.repairs.append("<whole file>")
+        secret_like = []
+
+    if secret_like:
+        # Someone put a secret in the file by hand: rewrite it without, and do not copy
+        # the secret into a .bad file.
+        log.warning("removed secret-like fields from the settings file: %s", secret_like)
+    elif loader.repairs:
+        log.warning("repaired invalid settings (defaults used): %s", ", ".join(loader.repairs))
+        _keep_aside(path, raw)
+    else:
+        return settings
+    try:
+        save_settings(settings)
+    except OSError as exc:
+        log.warning("could not rewrite the repaired settings: %s", type(exc).__name__)
+    return settings

@@ -1,0 +1,362 @@
+"""The token store: where the access token comes from, and the OS keyring behind it.
+
+A token is found, in this order: the ``TCB_ACCESS_TOKEN`` environment variable (for
+every profile), a token kept in memory for this session, the OS keyring. In the keyring
+each token is one entry with service ``KEYRING_SERVICE`` ("tcb-gui") and the **profile
+name as the user name**, so profiles never share a token and other tools (``keyring get
+tcb-gui default``, Seahorse, Keychain Access) show where it is.
+
+With no usable keyring the token is kept for this session only and the caller is told so
+plainly; it is never written to a file (DESIGN §1.1, and Vorta's lesson about silent
+plain-text fallbacks). Backends that are no real keyring (``fail``, ``null``, an empty
+chainer, the ``keyrings.alt`` file backends) count as "no keyring".
+
+Keyring calls block (D-Bus round trips, an unlock prompt): call the plain methods from a
+worker thread, or await the ``a*`` wrappers. Access is serialised with a lock and the
+backend is loaded on first use, as maestral does. Every backend failure becomes one
+``KeyringUnavailableError`` whose text, args, cause and context cannot hold the token:
+backend exceptions may quote what they were given (``UnicodeDecodeError`` holds the
+bytes it could not decode), so only their type name is kept, and the new error is raised
+outside the ``except`` block so it has no ``__context__``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.backends.chainer import ChainerBackend
+from keyring.errors import PasswordDeleteError
+
+from tcb_gui.core.errors import InputError, KeyringUnavailableError
+from tcb_gui.core.settings import validate_profile_name
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE: Final = "tcb-gui"
+TOKEN_ENV: Final = "TCB_ACCESS_TOKEN"
+# WECHAT_API.md §4: component_access_token, authorizer_access_token and access_token all
+# live 7200 s.
+TOKEN_LIFETIME_S: Final = 7200
+# WeChat's access_token docs ask callers to reserve at least 512 characters; 8x headroom,
+# and a pasted file or log is refused instead of stored.
+MAX_TOKEN_LENGTH: Final = 4096
+# Read by keyring_available(); starts with "_", which no profile name may, so it never
+# names a real entry.
+PROBE_USER: Final = "__tcb_gui_probe__"
+
+# "module.Class" of backends that store nothing, or store in a plain or self-made file.
+_NOT_A_KEYRING: Final = frozenset(
+    {
+        "keyring.backends.fail.Keyring",
+        "keyring.backends.null.Keyring",
+        "keyrings.alt.file.PlaintextKeyring",
+        "keyrings.alt.file.EncryptedKeyring",
+    }
+)
+
+_NO_KEYRING_SET = (
+    "No system keyring is available (macOS Keychain, Windows Credential Locker, or a "
+    "Secret Service such as GNOME Keyring or KWallet), so the token was not saved: "
+    "it is kept for this session only."
+)
+_KEYRING_FAILED_SET = (
+    "The system keyring could not save the token (it may be locked, or its service is "
+    "not running). The token is kept for this session only; unlock the keyring and save "
+    "it again to keep it."
+)
+_KEYRING_FAILED_GET = (
+    "The system keyring could not be read (it may be locked, or its service is not "
+    "running). Unlock it and try again, or paste the token for this session."
+)
+_KEYRING_FAILED_CLEAR = (
+    "The system keyring could not remove the saved token (it may be locked, or its "
+    "service is not running). Unlock it and try again."
+)
+
+
+class TokenSource(StrEnum):
+    """Where the token in use came from (shown beside the token badge)."""
+
+    ENVIRONMENT = "environment"  # the TCB_ACCESS_TOKEN variable
+    KEYRING = "keyring"  # the OS keyring entry of the profile
+    SESSION = "session"  # kept in memory for this session only
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TokenInfo:
+    """The token to use and where it came from. Its repr and str never show the token."""
+
+    token: str | None = field(repr=False)
+    source: TokenSource
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.token)
+
+    def __repr__(self) -> str:
+        shown = "<hidden>" if self.token else "None"
+        return f"TokenInfo(source={self.source.value!r}, token={shown})"
+
+    __str__ = __repr__
+
+
+def clean_token(token: str) -> str:
+    """The token without surrounding whitespace; ``InputError`` if it cannot be one.
+
+    Messages never quote the token.
+    """
+    if not isinstance(token, str):
+        raise InputError("The token must be text.")
+    cleaned = token.strip()
+    if not cleaned:
+        raise InputError("The token is empty. Paste the access token and try again.")
+    if len(cleaned) > MAX_TOKEN_LENGTH:
+        raise InputError(
+            f"That is too long for an access token ({len(cleaned)} characters). "
+            "Paste only the token."
+        )
+    if any(ch.isspace() or not ch.isprintable() for ch in cleaned):
+        raise InputError(
+            "The token holds spaces, line breaks or control characters. Paste only the token."
+        )
+    return cleaned
+
+
+def estimate_time_left(saved_at: float | None, now: float) -> float | None:
+    """Seconds left of the token's 2-hour life, counted from when it was saved.
+
+    An estimate: the token may have been issued before it was pasted. None when unknown.
+    """
+    if saved_at is None or not math.isfinite(saved_at):
+        return None
+    # A clock set back makes "now" earlier than "saved": never more than a full life.
+    return min(float(TOKEN_LIFETIME_S), max(0.0, saved_at + TOKEN_LIFETIME_S - now))
+
+
+def _qualified_name(obj: object) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class TokenStore:
+    """Tokens per profile: environment, then session memory, then the OS keyring.
+
+    ``backend`` is for tests and special set-ups; by default the backend keyring
+    chooses (``keyring.get_keyring()``) is loaded on first use.
+    """
+
+    def __init__(
+        self, service: str = KEYRING_SERVICE, *, backend: KeyringBackend | None = None
+    ) -> None:
+        if not service:
+            raise InputError("The keyring service name is empty.")
+        self._service = service
+        self._injected = backend
+        self._backend = backend
+        self._lock = threading.Lock()  # serialises every keyring call
+        self._session_lock = threading.Lock()
+        self._session: dict[str, str] = {}
+        self._available: bool | None = None
+
+    def __repr__(self) -> str:
+        return f"TokenStore(service={self._service!r})"
+
+    @property
+    def service(self) -> str:
+        return self._service
+
+    # --- keyring backend (call with self._lock held) ----------------------------------
+
+    def _load_backend(self) -> KeyringBackend | None:
+        """The backend to store in, or None when it is no real keyring."""
+        if self._backend is None:
+            self._backend = keyring.get_keyring()
+            log.debug("keyring backend: %s", _qualified_name(self._backend))
+        backend = self._backend
+        if isinstance(backend, ChainerBackend):
+            # The chainer writes to the first of its backends that accepts the call.
+            chained: list[KeyringBackend] = list(backend.backends)
+            if not chained:
+                return None
+            backend = chained[0]
+        if _qualified_name(backend) in _NOT_A_KEYRING:
+            return None
+        return backend
+
+    def _probe(self) -> bool:
+        failure: str | None = None
+        try:
+            backend = self._load_backend()
+            if backend is None:
+                failure = "no keyring backend"
+            else:
+                backend.get_password(self._service, PROBE_USER)
+        except Exception as exc:
+            failure = type(exc).__name__
+        if failure is not None:
+            log.info("system keyring unavailable: %s", failure)
+            return False
+        return True
+
+    def _unavailable(self, message: str, failure: str) -> KeyringUnavailableError:
+        configured = self._backend
+        where = _qualified_name(configured) if configured is not None else "no backend"
+        # detail holds type names only: the backend's own message may quote the token.
+        return KeyringUnavailableError(message, detail=f"{where}: {failure}")
+
+    # --- blocking API -----------------------------------------------------------------
+
+    def keyring_available(self, recheck: bool = False) -> bool:
+        """Whether a real keyring answers. Cached; ``recheck`` asks the backend again
+        (and reloads it, unless one was given to the constructor)."""
+        with self._lock:
+            if recheck:
+                self._available = None
+                self._backend = self._injected
+            if self._available is None:
+                self._available = self._probe()
+            return self._available
+
+    def get(self, profile: str) -> str | None:
+        """The token saved in the keyring for ``profile``, or None.
+
+        None as well when there is no keyring at all (nothing can have been saved);
+        ``KeyringUnavailableError`` when there is one but it cannot be read.
+        """
+        validate_profile_name(profile)
+        failure: str | None = None
+        value: str | None = None
+        with self._lock:
+            backend: KeyringBackend | None = None
+            try:
+                backend = self._load_backend()
+                if backend is not None:
+                    value = backend.get_password(self._service, profile)
+            except Exception as exc:
+                failure = type(exc).__name__
+            if backend is None and failure is None:
+                self._available = False
+                return None
+            self._available = failure is None
+        if failure is not None:
+            log.warning("keyring read failed for profile %r: %s", profile, failure)
+            raise self._unavailable(_KEYRING_FAILED_GET, failure)
+        if value is None:
+            return None
+        return value.strip() or None
+
+    def set(self, profile: str, token: str) -> None:
+        """Save ``token`` (surrounding whitespace stripped) in the keyring for ``profile``.
+
+        Without a usable keyring the token is kept for this session only and
+        ``KeyringUnavailableError`` says so; it is never written to a file.
+        """
+        validate_profile_name(profile)
+        cleaned = clean_token(token)
+        failure: str | None = None
+        message = _KEYRING_FAILED_SET
+        with self._lock:
+            backend: KeyringBackend | None = None
+            try:
+                backend = self._load_backend()
+                if backend is None:
+                    failure = "no keyring backend"
+                    message = _NO_KEYRING_SET
+                else:
+                    backend.set_password(self._service, profile, cleaned)
+                    # Read back: some backends accept a write and keep nothing.
+                    if backend.get_password(self._service, profile) != cleaned:
+                        failure = "token not kept by the backend"
+            except Exception as exc:
+                failure = type(exc).__name__
+            self._available = failure is None
+        if failure is not None:
+            self.set_session(profile, cleaned)
+            log.warning(
+                "keyring write failed for profile %r (%s); token kept for this session",
+                profile,
+                failure,
+            )
+            raise self._unavailable(message, failure)
+        # The saved token is the one to use from now on, not an older session one.
+        with self._session_lock:
+            self._session.pop(profile, None)
+        log.info("token saved in the keyring for profile %r", profile)
+
+    def clear(self, profile: str) -> None:
+        """Forget the token of ``profile``: the session copy and the keyring entry."""
+        validate_profile_name(profile)
+        with self._session_lock:
+            self._session.pop(profile, None)
+        failure: str | None = None
+        with self._lock:
+            backend: KeyringBackend | None = None
+            try:
+                backend = self._load_backend()
+                if backend is None:
+                    return  # no keyring: nothing can have been saved there
+                # Most backends raise this when there is no entry; checked just below.
+                with contextlib.suppress(PasswordDeleteError):
+                    backend.delete_password(self._service, profile)
+                if backend.get_password(self._service, profile) is not None:
+                    failure = "entry still present"
+            except Exception as exc:
+                failure = type(exc).__name__
+        if failure is not None:
+            log.warning("keyring delete failed for profile %r: %s", profile, failure)
+            raise self._unavailable(_KEYRING_FAILED_CLEAR, failure)
+        log.info("token cleared for profile %r", profile)
+
+    def set_session(self, profile: str, token: str) -> None:
+        """Keep ``token`` in memory for ``profile`` until the program ends."""
+        validate_profile_name(profile)
+        cleaned = clean_token(token)
+        with self._session_lock:
+            self._session[profile] = cleaned
+
+    def current(self, profile: str) -> TokenInfo:
+        """The token to use for ``profile`` and its source.
+
+        Order: ``TCB_ACCESS_TOKEN`` if non-empty, the session token, the keyring.
+        Raises ``KeyringUnavailableError`` only when the keyring must be asked and fails.
+        """
+        validate_profile_name(profile)
+        from_env = os.environ.get(TOKEN_ENV, "").strip()
+        if from_env:
+            return TokenInfo(from_env, TokenSource.ENVIRONMENT)
+        with self._session_lock:
+            session = self._session.get(profile)
+        if session:
+            return TokenInfo(session, TokenSource.SESSION)
+        stored = self.get(profile)
+        if stored:
+            return TokenInfo(stored, TokenSource.KEYRING)
+        return TokenInfo(None, TokenSource.NONE)
+
+    # --- async wrappers (the keyring blocks; keep it off the event loop) ----------------
+
+    async def akeyring_available(self, recheck: bool = False) -> bool:
+        return await asyncio.to_thread(self.keyring_available, recheck)
+
+    async def aget(self, profile: str) -> str | None:
+        return await asyncio.to_thread(self.get, profile)
+
+    async def aset(self, profile: str, token: str) -> None:
+        await asyncio.to_thread(self.set, profile, token)
+
+    async def aclear(self, profile: str) -> None:
+        await asyncio.to_thread(self.clear, profile)
+
+    async def acurrent(self, profile: str) -> TokenInfo:
+        return await asyncio.to_thread(self.current, profile)
