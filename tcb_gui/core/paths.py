@@ -1,0 +1,409 @@
+"""Safe local paths for downloaded files.
+
+The key of a cloud file ID is untrusted input (WECHAT_API.md §3): it may hold ``..``, a
+leading ``/``, ``\\``, ``:``, control characters, Windows device names, trailing dots or
+names too long for any file system. This module turns it into a relative path that is
+valid on Linux, macOS and Windows, and checks that the final path stays inside the folder
+the user chose, symbolic links already on disk included (DESIGN §3 "Downloads").
+
+Rules of ``sanitize_segment`` (one path component), applied in this order:
+
+1. Unicode is normalised to NFC (macOS and Windows users type NFC; the same name
+   must not become two files).
+2. ``/ \\ : * ? " < > |``, C0 and C1 control characters (U+0000–U+001F, U+007F–U+009F)
+   and lone surrogates become ``_``. Format characters (RTL marks, zero-width joiners)
+   are kept: they are legitimate in names and harmless to the file system.
+3. Whitespace is stripped at both ends. A segment made only of dots becomes as many
+   ``_`` (``..`` → ``__``), so a traversal never survives; otherwise trailing dots and
+   spaces are removed (Windows drops them silently). Nothing left → ``_``.
+4. A Windows device name (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM0``–``COM9``,
+   ``LPT0``–``LPT9``, ``COM¹``… and ``CONIN$``/``CONOUT$``), with or without an
+   extension, in any case, gets a ``_`` prefix: ``CON.txt`` → ``_CON.txt``.
+5. Names over ``SEGMENT_MAX_BYTES`` UTF-8 bytes are cut at a character boundary (never
+   splitting a base character from its combining marks), keeping the extension, and get
+   ``~<hash of the whole name>`` so two long names sharing a prefix stay distinct.
+
+The result is idempotent: ``sanitize_segment(sanitize_segment(s)) == sanitize_segment(s)``.
+
+Known, accepted collisions (two keys, one local path, in tree layout): keys that differ
+only in characters replaced by ``_`` (``a:b``, ``a*b``, ``a_b``), in ``/`` versus ``\\``,
+in empty or ``.`` segments or a leading ``/`` (``a//b``, ``a/./b``, ``/a/b``, ``a/b/``), in
+trailing dots, spaces or surrounding whitespace (``a.`` and ``a``), dot-only segments
+versus underscores (``..`` and ``__``), a device name versus its ``_`` form (``CON`` and
+``_CON``), or only in canonically equivalent Unicode. Case-only differences collide on
+case-insensitive file systems (Windows, macOS); ``unique_path`` resolves those when asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+import tempfile
+import unicodedata
+from pathlib import Path, PurePath, PurePosixPath
+from typing import Final, Literal
+
+from tcb_gui.core.errors import ErrorKind, TcbError
+
+__all__ = [
+    "MAX_RELATIVE_PATH_UNITS",
+    "NAME_MAX_BYTES",
+    "PART_SUFFIX",
+    "SEGMENT_MAX_BYTES",
+    "Layout",
+    "UnsafePathError",
+    "check_inside",
+    "ensure_parent",
+    "is_case_insensitive",
+    "part_path",
+    "path_key",
+    "relative_path_for",
+    "sanitize_segment",
+    "split_extension",
+    "target_path",
+    "unique_path",
+]
+
+Layout = Literal["tree", "flat"]
+
+# Longest file name: 255 bytes on ext4/XFS/APFS, 255 UTF-16 units on NTFS (never more
+# units than UTF-8 bytes), so a 255-byte UTF-8 limit is safe everywhere.
+NAME_MAX_BYTES: Final = 255
+# Partial downloads are written to "<name>.part" beside the target (DESIGN §3).
+PART_SUFFIX: Final = ".part"
+# A sanitised name leaves room for ".part" so the partial file fits the same limit.
+SEGMENT_MAX_BYTES: Final = NAME_MAX_BYTES - len(PART_SUFFIX.encode("ascii"))
+# Whole relative path, in UTF-16 units (Windows' unit): MAX_PATH is 260 including the
+# NUL; this leaves about 50 for the destination folder, " (N)" and ".part".
+MAX_RELATIVE_PATH_UNITS: Final = 200
+# When a path is shortened: the file name keeps at most this many units (half the
+# budget: the name is what users look for) and each folder at most this many.
+SHORT_NAME_UNITS: Final = MAX_RELATIVE_PATH_UNITS // 2
+SHORT_FOLDER_UNITS: Final = 40
+# Hex digits of SHA-256 added to shortened names: 48 bits, collisions negligible for
+# the number of shortened names one download holds.
+HASH_HEX_DIGITS: Final = 12
+# A suffix longer than this (".a-long-version-tag") is not treated as an extension.
+MAX_EXTENSION_BYTES: Final = 16
+# unique_path gives up after this many " (N)" candidates rather than loop forever.
+MAX_UNIQUE_ATTEMPTS: Final = 100_000
+
+REPLACEMENT: Final = "_"
+HASH_MARK: Final = "~"
+
+# Forbidden on Windows (Naming Files, Paths, and Namespaces, learn.microsoft.com) plus
+# '/' (POSIX separator); controls C0, DEL and C1; lone surrogates cannot be encoded.
+_FORBIDDEN_RE: Final = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f-\x9f\ud800-\udfff]')
+_LEADING_SPACE_RE: Final = re.compile(r"\A\s+")
+_TRAILING_DOTS_SPACES_RE: Final = re.compile(r"[\s.]+\Z")
+_KEY_SEPARATORS_RE: Final = re.compile(r"[/\\]")
+# Windows device names (same Microsoft page, which lists COM0/LPT0 and the superscript
+# digits too); CONIN$/CONOUT$ are console devices on current Windows.
+_RESERVED_STEMS: Final = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{port}{digit}" for port in ("COM", "LPT") for digit in "0123456789¹²³"}
+)
+# Compression suffixes that belong with a preceding ".tar" (archive.tar.gz is one type).
+_TAR_SUFFIX: Final = ".tar"
+_ZERO_WIDTH_JOINER: Final = "\u200d"
+_CASE_PROBE_PREFIX: Final = "TcbCaseProbe-"
+
+
+class UnsafePathError(TcbError):
+    """A download target that would resolve outside the chosen folder.
+
+    Kind FILE: it is one file's failure (its key or a link on disk is hostile); the rest
+    of the download goes on.
+    """
+
+    kind = ErrorKind.FILE
+
+    def __init__(self, path: PurePath, dest: PurePath) -> None:
+        super().__init__(
+            f"Not saving {os.fspath(path)!r}: it would end up outside the download folder "
+            f"{os.fspath(dest)!r} (a symbolic link on disk points elsewhere). Remove the "
+            "link or choose another folder."
+        )
+        self.path = path
+        self.dest = dest
+
+
+# --- one segment ---------------------------------------------------------------------
+
+
+def sanitize_segment(segment: str) -> str:
+    """One path component made safe on Linux, macOS and Windows (rules in the module doc).
+
+    Never returns an empty string, ``.`` or ``..``; the result is at most
+    ``SEGMENT_MAX_BYTES`` UTF-8 bytes.
+    """
+    name = _clean(segment)
+    if _utf8_len(name) <= SEGMENT_MAX_BYTES:
+        return name
+    return _tagged(name, _digest(unicodedata.normalize("NFC", segment)), SEGMENT_MAX_BYTES)
+
+
+def split_extension(name: str) -> tuple[str, str]:
+    """Split a file name into stem and extension: ``("archive", ".tar.gz")``.
+
+    The extension is the last suffix, or ``.tar.<x>`` whole. Dotfiles (``.bashrc``),
+    names ending in a dot, suffixes holding whitespace or longer than
+    ``MAX_EXTENSION_BYTES`` have no extension.
+    """
+    dot = name.rfind(".")
+    if dot <= 0:
+        return name, ""
+    ext = name[dot:]
+    if len(ext) == 1 or _utf8_len(ext) > MAX_EXTENSION_BYTES or any(c.isspace() for c in ext):
+        return name, ""
+    stem = name[:dot]
+    if len(stem) > len(_TAR_SUFFIX) and stem[-len(_TAR_SUFFIX) :].lower() == _TAR_SUFFIX:
+        return stem[: -len(_TAR_SUFFIX)], stem[-len(_TAR_SUFFIX) :] + ext
+    return stem, ext
+
+
+def _clean(segment: str) -> str:
+    """Rules 1–4: everything but the length limit."""
+    text = _FORBIDDEN_RE.sub(REPLACEMENT, unicodedata.normalize("NFC", segment)).strip()
+    if text and text.count(".") == len(text):
+        # "..", "..." are traversals (or the folder itself, once Windows drops the dots).
+        return REPLACEMENT * len(text)
+    text = _TRAILING_DOTS_SPACES_RE.sub("", text)
+    if not text:
+        return REPLACEMENT
+    return _unreserve(text)
+
+
+def _unreserve(name: str) -> str:
+    return REPLACEMENT + name if _is_reserved(name) else name
+
+
+def _is_reserved(name: str) -> bool:
+    # Windows ignores the extension and trailing spaces: "nul .txt" is still NUL.
+    return name.split(".", 1)[0].rstrip(" ").upper() in _RESERVED_STEMS
+
+
+def _tagged(name: str, digest: str, max_bytes: int, max_units: int | None = None) -> str:
+    """``name`` cut to fit with ``~<digest>`` before its extension; a clean segment."""
+    tag = HASH_MARK + digest
+    stem, ext = split_extension(name)
+    units = max_units if max_units is not None else max_bytes
+    # One byte/unit spare for the "_" a device name would need.
+    stem_bytes = max_bytes - _utf8_len(tag) - _utf8_len(ext) - len(REPLACEMENT)
+    stem_units = units - _utf16_len(tag) - _utf16_len(ext) - len(REPLACEMENT)
+    if stem_bytes < 0 or stem_units < 0:
+        stem, ext = name, ""
+        stem_bytes = max_bytes - _utf8_len(tag) - len(REPLACEMENT)
+        stem_units = units - _utf16_len(tag) - len(REPLACEMENT)
+    return _unreserve(_truncate(stem, stem_bytes, stem_units) + tag + ext)
+
+
+def _shortened_folder(folder: str, max_units: int) -> str:
+    """A clean folder name cut to ``max_units`` (no hash: the file name carries it)."""
+    if _utf16_len(folder) <= max_units:
+        return folder
+    cut = _truncate(folder, SEGMENT_MAX_BYTES, max_units - len(REPLACEMENT))
+    text = _TRAILING_DOTS_SPACES_RE.sub("", cut)
+    # The cut keeps the start of a clean name, so it has no leading space or dot-only form.
+    return _unreserve(text) if text else REPLACEMENT
+
+
+def _truncate(text: str, max_bytes: int, max_units: int) -> str:
+    """The longest prefix within both limits, cut between whole characters."""
+    used_bytes = used_units = 0
+    for index, char in enumerate(text):
+        used_bytes += _char_utf8_len(char)
+        used_units += 2 if ord(char) > 0xFFFF else 1
+        if used_bytes > max_bytes or used_units > max_units:
+            cut = index
+            break
+    else:
+        return text
+    # Do not leave a base character without its combining marks (or a dangling ZWJ).
+    back = cut
+    while back > 0 and _is_mark(text[back]):
+        back -= 1
+    if back > 0:
+        cut = back
+    return text[:cut].removesuffix(_ZERO_WIDTH_JOINER)
+
+
+def _is_mark(char: str) -> bool:
+    return char == _ZERO_WIDTH_JOINER or unicodedata.category(char).startswith("M")
+
+
+def _char_utf8_len(char: str) -> int:
+    code = ord(char)
+    if code < 0x80:
+        return 1
+    if code < 0x800:
+        return 2
+    return 3 if code < 0x10000 else 4
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _utf16_len(text: str) -> int:
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_HEX_DIGITS]
+
+
+# --- a whole relative path -----------------------------------------------------------
+
+
+def relative_path_for(env: str, key: str, layout: Layout) -> PurePosixPath:
+    """The local path of a cloud file, relative to the download folder.
+
+    ``tree``: ``<env>/<key segments…>``; the key is split on ``/`` and ``\\``, empty and
+    ``.`` segments are dropped (so a leading ``/`` is ignored), every other segment is
+    sanitised (``..`` → ``__``). ``flat``: the sanitised last segment only; the caller
+    resolves collisions with ``unique_path``. A key with no usable segment is named ``_``.
+
+    A path longer than ``MAX_RELATIVE_PATH_UNITS`` is shortened: the file name is cut to
+    ``SHORT_NAME_UNITS`` and gets ``~<hash of env and key>``, folders are cut to
+    ``SHORT_FOLDER_UNITS`` and the deepest that no longer fit are dropped.
+    """
+    segments = [
+        sanitize_segment(part) for part in _KEY_SEPARATORS_RE.split(key) if part not in ("", ".")
+    ]
+    name = segments[-1] if segments else REPLACEMENT
+    if layout == "flat":
+        parts = [name]
+        source = key
+    elif layout == "tree":
+        parts = [sanitize_segment(env), *segments[:-1], name]
+        source = f"{env}/{key}"
+    else:
+        raise ValueError(f"unknown layout {layout!r}; expected 'tree' or 'flat'")
+    if _utf16_len("/".join(parts)) > MAX_RELATIVE_PATH_UNITS:
+        parts = _shorten(parts, _digest(source))
+    return PurePosixPath(*parts)
+
+
+def _shorten(parts: list[str], digest: str) -> list[str]:
+    name = _tagged(parts[-1], digest, SEGMENT_MAX_BYTES, SHORT_NAME_UNITS)
+    if len(parts) == 1:
+        return [name]
+    env = _shortened_folder(parts[0], SHORT_FOLDER_UNITS)
+    budget = MAX_RELATIVE_PATH_UNITS - _utf16_len(env) - 1 - _utf16_len(name)
+    kept: list[str] = []
+    for folder in parts[1:-1]:
+        short = _shortened_folder(folder, SHORT_FOLDER_UNITS)
+        cost = _utf16_len(short) + 1
+        if cost > budget:
+            break
+        kept.append(short)
+        budget -= cost
+    return [env, *kept, name]
+
+
+# --- on disk -------------------------------------------------------------------------
+
+
+def target_path(dest: Path, env: str, key: str, layout: Layout) -> Path:
+    """``dest`` joined with the file's relative path, verified to resolve inside ``dest``.
+
+    Symbolic links already on disk are followed, so a link inside ``dest`` that points
+    elsewhere raises ``UnsafePathError``. Creating folders is the caller's job
+    (``ensure_parent``).
+    """
+    path = Path(dest) / relative_path_for(env, key, layout)
+    check_inside(path, dest)
+    return path
+
+
+def check_inside(path: Path, dest: Path, *, allow_dest: bool = False) -> Path:
+    """The real path of ``path`` if it lies inside ``dest`` (after following links).
+
+    ``allow_dest`` accepts ``dest`` itself (for a parent folder); a file never may be it.
+    """
+    root = os.path.normcase(os.path.realpath(dest))
+    real = os.path.normcase(os.path.realpath(path))
+    inside = real.startswith(root.rstrip(os.sep) + os.sep) or (allow_dest and real == root)
+    if not inside:
+        raise UnsafePathError(path, dest)
+    return Path(real)
+
+
+def ensure_parent(path: Path, dest: Path) -> Path:
+    """Create the folders above ``path`` and return ``path``, still confined to ``dest``.
+
+    Checked before and again after ``mkdir``: a link planted in between is caught by the
+    second check, before anything is written through it.
+    """
+    check_inside(path, dest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    check_inside(path, dest)
+    return path
+
+
+def part_path(target: Path) -> Path:
+    """``<name>.part`` beside ``target``, shortened (with a hash) if it would be too long."""
+    name = target.name + PART_SUFFIX
+    if _utf8_len(name) <= NAME_MAX_BYTES:
+        return target.with_name(name)
+    max_bytes = NAME_MAX_BYTES - len(PART_SUFFIX)
+    return target.with_name(_tagged(target.name, _digest(target.name), max_bytes) + PART_SUFFIX)
+
+
+def path_key(path: PurePath, *, case_insensitive: bool) -> str:
+    """How ``unique_path`` records a path in ``taken``: NFC, casefolded if asked."""
+    text = unicodedata.normalize("NFC", os.fspath(path))
+    return text.casefold() if case_insensitive else text
+
+
+def unique_path(
+    path: Path, taken: set[str] | None = None, *, case_insensitive: bool | None = None
+) -> Path:
+    """``path``, or ``name (1).ext``, ``name (2).ext``… the first free one.
+
+    A candidate is taken if anything exists there (even a broken link) or its
+    ``path_key`` is in ``taken``; the chosen path's key is added to ``taken``.
+    ``case_insensitive`` defaults to the platform's usual file system (Windows, macOS);
+    probe a folder with ``is_case_insensitive`` for the truth. Extensions follow
+    ``split_extension``: ``archive.tar.gz`` → ``archive (1).tar.gz``, ``.bashrc`` →
+    ``.bashrc (1)``. Names stay within ``SEGMENT_MAX_BYTES``.
+    """
+    fold = _default_case_insensitive() if case_insensitive is None else case_insensitive
+    seen = taken if taken is not None else set()
+    stem, ext = split_extension(path.name)
+    candidate = path
+    counter = 0
+    while os.path.lexists(candidate) or path_key(candidate, case_insensitive=fold) in seen:
+        counter += 1
+        if counter > MAX_UNIQUE_ATTEMPTS:
+            raise FileExistsError(f"no free name for {path.name!r} after {counter - 1} tries")
+        candidate = path.with_name(_numbered(stem, ext, counter))
+    seen.add(path_key(candidate, case_insensitive=fold))
+    return candidate
+
+
+def _numbered(stem: str, ext: str, counter: int) -> str:
+    suffix = f" ({counter}){ext}"
+    room = SEGMENT_MAX_BYTES - _utf8_len(suffix)
+    return _truncate(stem, room, room) + suffix
+
+
+def is_case_insensitive(directory: Path) -> bool:
+    """Whether ``directory``'s file system ignores case, probed with a temporary file.
+
+    Falls back to the platform default if the folder cannot be written.
+    """
+    try:
+        with tempfile.NamedTemporaryFile(prefix=_CASE_PROBE_PREFIX, dir=directory) as probe:
+            probe_path = Path(probe.name)
+            return os.path.exists(probe_path.with_name(probe_path.name.swapcase()))
+    except OSError:
+        return _default_case_insensitive()
+
+
+def _default_case_insensitive() -> bool:
+    # NTFS and APFS/HFS+ are case-insensitive by default; Linux file systems are not.
+    return sys.platform == "win32" or sys.platform == "darwin"
