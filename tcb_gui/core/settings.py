@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import ipaddress
 import json
 import logging
 import math
@@ -27,7 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -39,6 +37,7 @@ from tcb_gui.core.client import (
     MAX_MAX_AGE,
     MIN_MAX_AGE,
     ApiMode,
+    validate_base_url,
 )
 from tcb_gui.core.errors import InputError
 
@@ -78,7 +77,6 @@ MAX_GEOMETRY_LENGTH: Final = 4096
 # Keys that must never reach the settings file (DESIGN §3 Security).
 _SECRET_KEY_RE = re.compile(r"token|secret|passw|credential|api_?key", re.IGNORECASE)
 _ALLOWED_SECRET_LIKE_KEYS: Final = frozenset({"token_saved_at"})
-_LOOPBACK_NAMES: Final = frozenset({"localhost"})
 
 
 # --- directories ---------------------------------------------------------------------
@@ -138,38 +136,11 @@ def validate_profile_name(name: object) -> str:
     return name
 
 
-def _is_loopback_host(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def validate_base_url(url: object) -> str:
-    """``https://`` URLs, or ``http://`` on loopback only (DESIGN §3 Security)."""
-    if not isinstance(url, str) or not url.strip():
-        raise InputError("The service address (base URL) is empty.")
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        _ = parts.port  # raises ValueError on a malformed port
-    except ValueError:
-        raise InputError(f"The service address {url!r} is not a valid URL.") from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise InputError(f"The service address {url!r} must start with https:// and name a host.")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise InputError(
-            f"The service address {url!r} may not hold a query, fragment or user name."
-        )
-    if parts.scheme == "http" and not _is_loopback_host(host):
-        raise InputError(
-            f"The service address {url!r} uses plain http://; only https:// is allowed "
-            "(http:// only for this computer: 127.0.0.1, ::1, localhost)."
-        )
-    return url.rstrip("/")
+def _base_url(value: object) -> str:
+    """``https://`` URLs, or ``http://`` on loopback only: the client's rule (DESIGN §3)."""
+    if not isinstance(value, str):
+        raise InputError("The service address (base URL) must be text.")
+    return validate_base_url(value)
 
 
 def validate_api_mode(value: object) -> ApiMode:
@@ -238,7 +209,7 @@ class Profile:
         validate_profile_name(self.name)
         # A plain "component"/"tcb" string (a combo box, the command line) is fine.
         object.__setattr__(self, "api", validate_api_mode(self.api))
-        object.__setattr__(self, "base_url", validate_base_url(self.base_url))
+        object.__setattr__(self, "base_url", _base_url(self.base_url))
         _int_in_range(self.max_age, MIN_MAX_AGE, MAX_MAX_AGE, "Link lifetime (max age)")
         _int_in_range(self.concurrency, 1, MAX_CONCURRENCY, "Concurrency")
         saved: object = self.token_saved_at
@@ -402,7 +373,7 @@ class _Loader:
         fields: dict[str, Any] = {}
         checks: dict[str, Any] = {
             "api": validate_api_mode,
-            "base_url": validate_base_url,
+            "base_url": _base_url,
             "max_age": lambda v: _int_in_range(v, MIN_MAX_AGE, MAX_MAX_AGE, "max_age"),
             "concurrency": lambda v: _int_in_range(v, 1, MAX_CONCURRENCY, "concurrency"),
             "token_saved_at": lambda v: Profile(token_saved_at=v).token_saved_at,

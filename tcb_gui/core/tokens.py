@@ -250,7 +250,8 @@ class TokenStore:
                 return None
             self._available = failure is None
         if failure is not None:
-            log.warning("keyring read failed for profile %r: %s", profile, failure)
+            # info, not warning: the caller gets the error and decides how to show it.
+            log.info("keyring read failed for profile %r: %s", profile, failure)
             raise self._unavailable(_KEYRING_FAILED_GET, failure)
         if value is None:
             return None
@@ -283,7 +284,7 @@ class TokenStore:
             self._available = failure is None
         if failure is not None:
             self.set_session(profile, cleaned)
-            log.warning(
+            log.info(
                 "keyring write failed for profile %r (%s); token kept for this session",
                 profile,
                 failure,
@@ -314,7 +315,7 @@ class TokenStore:
             except Exception as exc:
                 failure = type(exc).__name__
         if failure is not None:
-            log.warning("keyring delete failed for profile %r: %s", profile, failure)
+            log.info("keyring delete failed for profile %r: %s", profile, failure)
             raise self._unavailable(_KEYRING_FAILED_CLEAR, failure)
         log.info("token cleared for profile %r", profile)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tcb_gui.core import settings as settings_mod
-from tcb_gui.core.client import DEFAULT_BASE_URL, ApiMode
+from tcb_gui.core.client import DEFAULT_BASE_URL, ApiMode, validate_base_url
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import (
     AppDirs,
@@ -22,7 +22,6 @@ from tcb_gui.core.settings import (
     load_settings,
     save_settings,
     settings_path,
-    validate_base_url,
     validate_profile_name,
 )
 from tcb_gui.core.tokens import TokenStore

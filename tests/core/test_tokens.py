@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -232,6 +234,31 @@ def test_keyring_available_is_cached_and_can_be_rechecked() -> None:
     assert store.keyring_available() is True
     assert store.keyring_available(recheck=True) is False
     assert len(calls) == 1
+
+
+def test_keyring_calls_are_serialised() -> None:
+    active = 0
+    peak = 0
+    guard = threading.Lock()
+
+    class Slow(MemoryKeyring):
+        def get_password(self, service: str, username: str) -> str | None:
+            nonlocal active, peak
+            with guard:
+                active += 1
+                peak = max(peak, active)
+            time.sleep(0.01)
+            with guard:
+                active -= 1
+            return super().get_password(service, username)
+
+    store = TokenStore(backend=Slow())
+    threads = [threading.Thread(target=store.get, args=(f"p{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert peak == 1
 
 
 def test_chainer_without_backends_is_no_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
