@@ -1,0 +1,5 @@
+"""``python -m tcb_gui``: the same as the ``tcb-gui`` command."""
+
+from tcb_gui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""The window mode: a QApplication on a qasync event loop, one HTTP client, clean exit.
+
+Order matters for a quick first paint: Qt and the window come first; the token check,
+the HTTP client (created on first use) and the demo service start after the window is
+shown. Shutdown is explicit: closing the window (or Ctrl+Q) sets an event; the main
+coroutine then cancels and awaits every task, closes the HTTP client, stops the demo
+service, and only then returns. ``quitOnLastWindowClosed`` is off so Qt never ends its
+loop under a running coroutine ("Event loop stopped before Future completed").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from tcb_gui.ui.main_window import MainWindow
+
+APP_NAME = "TCB Links"
+DESKTOP_FILE = "tcb-gui"
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def run(
+    *,
+    demo: bool = False,
+    base_url: str | None = None,
+    api: str | None = None,
+    profile: str | None = None,
+    argv: list[str] | None = None,
+) -> int:
+    """Open the window and run until it is closed; the return value is the exit code."""
+    started = time.perf_counter()
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName(DESKTOP_FILE)
+    app.setQuitOnLastWindowClosed(False)
+
+    import qasync
+
+    from tcb_gui.core.client import ApiMode
+    from tcb_gui.core.errors import InputError
+    from tcb_gui.core.settings import load_settings
+    from tcb_gui.core.tokens import TokenStore
+    from tcb_gui.ui.i18n import install_translators
+    from tcb_gui.ui.icons import app_icon
+    from tcb_gui.ui.main_window import MainWindow
+    from tcb_gui.ui.session import Overrides, Session
+
+    settings = load_settings()
+    install_translators(app, settings.language)
+    app.setWindowIcon(app_icon())
+    try:
+        if profile is not None:
+            settings.select_profile(profile)
+        overrides = Overrides(base_url=base_url, api=ApiMode(api) if api else None)
+        session = Session(settings, TokenStore(), overrides=overrides)
+    except (InputError, ValueError) as exc:
+        message = exc.message if isinstance(exc, InputError) else str(exc)
+        sys.stderr.write(f"tcb-gui: error: {message}\n")
+        return EXIT_USAGE
+    window = MainWindow(session)
+    window.started_at = started
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(main(window, demo=demo))
+
+
+async def main(window: MainWindow, *, demo: bool = False) -> int:
+    """Show ``window``, start its first tasks, and wait until it asks to close."""
+    closing = asyncio.Event()
+    window.set_shutdown_hook(closing.set)
+    window.show()
+    # One loop turn so the first frame is painted before anything else starts.
+    await asyncio.sleep(0)
+    if demo:
+        window.request_demo()
+    else:
+        window.request_check()
+    await closing.wait()
+    await window.aclose()
+    window.close()  # now accepted: the window is closed
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(demo="--demo" in sys.argv[1:]))

@@ -1,0 +1,262 @@
+"""The Copy and Open buttons of each row, painted by a delegate (no per-row widgets).
+
+A widget per row would cost 200,000 widgets at 100,000 rows; painting two rounded
+rectangles per visible row costs nothing. The delegate tracks hover and press itself
+and reports clicks as signals carrying the (proxy) index. The view forwards keyboard
+activation (Space = Copy, Enter = Open on the focused Actions cell).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QMouseEvent, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from tcb_gui.ui.icons import Glyph, icon
+from tcb_gui.ui.palette import Tone, is_dark
+from tcb_gui.ui.results_model import ROW_ROLE, Column, Row
+
+# Geometry of the painted buttons, in device-independent pixels.
+BUTTON_ICON = 14
+BUTTON_PAD_X = 8
+BUTTON_GAP = 6
+BUTTON_INNER_GAP = 5
+CELL_MARGIN_X = 6
+CELL_MARGIN_Y = 3
+BUTTON_RADIUS = 5.0
+
+
+class Button(Enum):
+    COPY = "copy"
+    OPEN = "open"
+
+
+class ActionsDelegate(QStyledItemDelegate):
+    """Paints Copy and Open in the Actions column; other columns paint as usual."""
+
+    copyRequested = Signal(QModelIndex)
+    openRequested = Signal(QModelIndex)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._labels = {Button.COPY: self.tr("Copy"), Button.OPEN: self.tr("Open")}
+        self._hover: tuple[QPersistentModelIndex, Button] | None = None
+        self._pressed: tuple[QPersistentModelIndex, Button] | None = None
+
+    # --- geometry -------------------------------------------------------------------
+
+    def _button_width(self, fm: QFontMetrics, button: Button) -> int:
+        return (
+            BUTTON_PAD_X * 2
+            + BUTTON_ICON
+            + BUTTON_INNER_GAP
+            + fm.horizontalAdvance(self._labels[button])
+        )
+
+    def button_rects(self, cell: QRect, fm: QFontMetrics) -> dict[Button, QRect]:
+        top = cell.top() + CELL_MARGIN_Y
+        height = max(0, cell.height() - 2 * CELL_MARGIN_Y)
+        x = cell.left() + CELL_MARGIN_X
+        rects: dict[Button, QRect] = {}
+        for button in Button:
+            width = self._button_width(fm, button)
+            rects[button] = QRect(x, top, width, height)
+            x += width + BUTTON_GAP
+        return rects
+
+    def preferred_width(self, fm: QFontMetrics) -> int:
+        widths = sum(self._button_width(fm, b) for b in Button)
+        return widths + BUTTON_GAP + 2 * CELL_MARGIN_X
+
+    def button_at(self, cell: QRect, pos: QPoint, fm: QFontMetrics) -> Button | None:
+        for button, rect in self.button_rects(cell, fm).items():
+            if rect.contains(pos):
+                return button
+        return None
+
+    # --- hover (fed by the view, which sees every mouse move) ---------------------------
+
+    def set_hover(self, index: QModelIndex | None, button: Button | None) -> bool:
+        """Remember which button the mouse is over; True if that changed."""
+        new = (QPersistentModelIndex(index), button) if index is not None and button else None
+        if new == self._hover:
+            return False
+        self._hover = new
+        return True
+
+    @staticmethod
+    def _is(
+        state: tuple[QPersistentModelIndex, Button] | None,
+        index: QModelIndex | QPersistentModelIndex,
+        button: Button,
+    ) -> bool:
+        return state is not None and state[1] is button and state[0] == QPersistentModelIndex(index)
+
+    # --- painting -------------------------------------------------------------------
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        if index.column() == Column.ACTIONS:
+            return QSize(self.preferred_width(option.fontMetrics), option.fontMetrics.height() + 12)
+        return super().sizeHint(option, index)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        if index.column() != Column.ACTIONS:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            # Selection and focus backgrounds exactly as the other cells draw them.
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+        row = index.data(ROW_ROLE)
+        if not isinstance(row, Row) or row.url is None:
+            return  # no link, no buttons: an empty cell reads better than dead buttons
+        enabled = not row.expired  # an expired link is shown, but greyed
+        palette = opt.palette
+        dark = is_dark(palette)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        focus_cell = bool(opt.state & QStyle.StateFlag.State_HasFocus)
+        for button, rect in self.button_rects(opt.rect, opt.fontMetrics).items():
+            hovered = enabled and self._is(self._hover, index, button)
+            pressed = enabled and self._is(self._pressed, index, button)
+            self._paint_button(painter, rect, button, palette, dark, enabled, hovered, pressed)
+        if focus_cell and enabled:
+            # The keyboard hint: Space copies, Enter opens.
+            pen_colour = palette.color(QPalette.ColorRole.Highlight)
+            painter.setPen(pen_colour)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            rects = self.button_rects(opt.rect, opt.fontMetrics)
+            outline = rects[Button.COPY].united(rects[Button.OPEN]).adjusted(-2, -2, 2, 2)
+            painter.drawRoundedRect(outline, BUTTON_RADIUS + 2, BUTTON_RADIUS + 2)
+        painter.restore()
+
+    def _paint_button(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        button: Button,
+        palette: QPalette,
+        dark: bool,
+        enabled: bool,
+        hovered: bool,
+        pressed: bool,
+    ) -> None:
+        base = palette.color(QPalette.ColorRole.Button)
+        text = palette.color(QPalette.ColorRole.ButtonText)
+        border = palette.color(QPalette.ColorRole.Mid)
+        if pressed:
+            fill = base.darker(125) if not dark else base.lighter(150)
+        elif hovered:
+            fill = base.darker(108) if not dark else base.lighter(130)
+        else:
+            fill = base
+        if not enabled:
+            fill = QColor(fill)
+            fill.setAlpha(90)
+            text = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+            border = QColor(border)
+            border.setAlpha(90)
+        elif hovered:
+            border = palette.color(QPalette.ColorRole.Highlight)
+        painter.setPen(border)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), BUTTON_RADIUS, BUTTON_RADIUS)
+        glyph = Glyph.COPY if button is Button.COPY else Glyph.OPEN
+        mode = QIcon.Mode.Normal if enabled else QIcon.Mode.Disabled
+        icon_rect = QRect(
+            rect.left() + BUTTON_PAD_X,
+            rect.center().y() - BUTTON_ICON // 2 + 1,
+            BUTTON_ICON,
+            BUTTON_ICON,
+        )
+        icon(glyph, Tone.NEUTRAL).paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter, mode)
+        painter.setPen(text)
+        text_rect = QRect(
+            icon_rect.right() + 1 + BUTTON_INNER_GAP,
+            rect.top(),
+            rect.right() - icon_rect.right() - BUTTON_INNER_GAP,
+            rect.height(),
+        )
+        painter.drawText(
+            text_rect,
+            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+            self._labels[button],
+        )
+
+    # --- clicks ---------------------------------------------------------------------
+
+    def editorEvent(
+        self,
+        event: QEvent,
+        model: QAbstractItemModel,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        if index.column() != Column.ACTIONS or not isinstance(event, QMouseEvent):
+            return super().editorEvent(event, model, option, index)
+        if event.button() != Qt.MouseButton.LeftButton and event.type() != QEvent.Type.MouseMove:
+            return False
+        row = index.data(ROW_ROLE)
+        if not isinstance(row, Row) or row.url is None:
+            return False
+        button = self.button_at(option.rect, event.position().toPoint(), option.fontMetrics)
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            if button is None:
+                return False
+            self._pressed = (QPersistentModelIndex(index), button)
+            self._repaint(option)
+            return True  # keep the press from changing the selection under the button
+        if kind == QEvent.Type.MouseButtonRelease:
+            pressed, self._pressed = self._pressed, None
+            self._repaint(option)
+            if (
+                pressed is None
+                or button is not pressed[1]
+                or pressed[0] != QPersistentModelIndex(index)
+            ):
+                return False
+            signal = self.copyRequested if button is Button.COPY else self.openRequested
+            signal.emit(_plain(index))
+            return True
+        if kind == QEvent.Type.MouseButtonDblClick:
+            return button is not None  # a fast second click is not a double-click action
+        return False
+
+    def _repaint(self, option: QStyleOptionViewItem) -> None:
+        widget = option.widget
+        if widget is not None:
+            viewport = getattr(widget, "viewport", None)
+            target = viewport() if callable(viewport) else widget
+            if isinstance(target, QObject) and isinstance(target, QWidget):
+                target.update(option.rect)
+
+
+def _plain(index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
+    if isinstance(index, QModelIndex):
+        return index
+    model = index.model()
+    return model.index(index.row(), index.column()) if model is not None else QModelIndex()

@@ -1,0 +1,280 @@
+"""Icons drawn with QPainter: crisp at any scale, themed, and no files to ship or lose.
+
+Each icon is drawn once per (glyph, tone, palette darkness) and cached.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+
+from tcb_gui.ui.palette import Tone, is_dark, tone_color
+
+# Pixel sizes an icon is rendered at; Qt picks the nearest for the device pixel ratio.
+ICON_SIZES = (16, 20, 24, 32, 48)
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
+# Drawing happens on a 24-unit grid, scaled to the pixmap.
+GRID = 24.0
+
+
+class Glyph(Enum):
+    OK = "ok"
+    FAILED = "failed"
+    PENDING = "pending"
+    RESOLVING = "resolving"
+    PAUSED = "paused"
+    EXPIRED = "expired"
+    COPY = "copy"
+    OPEN = "open"
+    KEY = "key"
+    ADD = "add"
+    FOLDER = "folder"
+    PLAY = "play"
+    INFO = "info"
+    WARNING = "warning"
+
+
+_cache: dict[tuple[Glyph, Tone, bool], QIcon] = {}
+
+
+def icon(glyph: Glyph, tone: Tone = Tone.NEUTRAL) -> QIcon:
+    """The icon for a glyph in a tone's colour for the current palette."""
+    key = (glyph, tone, is_dark())
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    result = QIcon()
+    colour = tone_color(tone)
+    for size in ICON_SIZES:
+        result.addPixmap(_render(glyph, colour, size))
+    _cache[key] = result
+    return result
+
+
+def clear_cache() -> None:
+    """Forget drawn icons (after the palette changes between light and dark)."""
+    _cache.clear()
+
+
+def _render(glyph: Glyph, colour: QColor, size: int) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.scale(size / GRID, size / GRID)
+    _DRAW[glyph](painter, colour)
+    painter.end()
+    return pixmap
+
+
+def _pen(colour: QColor, width: float = 2.0) -> QPen:
+    pen = QPen(colour, width)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+def _disc(p: QPainter, colour: QColor) -> None:
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(colour)
+    p.drawEllipse(QRectF(2, 2, 20, 20))
+
+
+def _ring(p: QPainter, colour: QColor) -> None:
+    p.setPen(_pen(colour))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawEllipse(QRectF(3, 3, 18, 18))
+
+
+def _draw_ok(p: QPainter, c: QColor) -> None:
+    _disc(p, c)
+    p.setPen(_pen(QColor("white"), 2.4))
+    path = QPainterPath(QPointF(7.5, 12.5))
+    path.lineTo(10.5, 15.5)
+    path.lineTo(16.5, 9)
+    p.drawPath(path)
+
+
+def _draw_failed(p: QPainter, c: QColor) -> None:
+    _disc(p, c)
+    p.setPen(_pen(QColor("white"), 2.4))
+    p.drawLine(QPointF(8.5, 8.5), QPointF(15.5, 15.5))
+    p.drawLine(QPointF(15.5, 8.5), QPointF(8.5, 15.5))
+
+
+def _draw_pending(p: QPainter, c: QColor) -> None:
+    _ring(p, c)
+    p.setPen(_pen(c))
+    p.drawLine(QPointF(12, 12), QPointF(12, 7.5))
+    p.drawLine(QPointF(12, 12), QPointF(15, 14))
+
+
+def _draw_resolving(p: QPainter, c: QColor) -> None:
+    faint = QColor(c)
+    faint.setAlpha(70)
+    p.setPen(_pen(faint, 2.4))
+    p.drawEllipse(QRectF(3.5, 3.5, 17, 17))
+    p.setPen(_pen(c, 2.4))
+    # Qt angles are in 1/16 degree.
+    p.drawArc(QRectF(3.5, 3.5, 17, 17), 90 * 16, -120 * 16)
+
+
+def _draw_paused(p: QPainter, c: QColor) -> None:
+    _disc(p, c)
+    p.setPen(_pen(QColor("white"), 2.6))
+    p.drawLine(QPointF(9.5, 8), QPointF(9.5, 16))
+    p.drawLine(QPointF(14.5, 8), QPointF(14.5, 16))
+
+
+def _draw_expired(p: QPainter, c: QColor) -> None:
+    # An hourglass: the link's time ran out.
+    p.setPen(_pen(c, 1.8))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawLine(QPointF(7, 4), QPointF(17, 4))
+    p.drawLine(QPointF(7, 20), QPointF(17, 20))
+    path = QPainterPath(QPointF(8, 4))
+    path.cubicTo(8, 10, 12, 10, 12, 12)
+    path.cubicTo(12, 14, 8, 14, 8, 20)
+    path.moveTo(16, 4)
+    path.cubicTo(16, 10, 12, 10, 12, 12)
+    path.cubicTo(12, 14, 16, 14, 16, 20)
+    p.drawPath(path)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(c)
+    sand = QPainterPath(QPointF(9.5, 19))
+    sand.lineTo(14.5, 19)
+    sand.lineTo(12, 16)
+    sand.closeSubpath()
+    p.drawPath(sand)
+
+
+def _draw_copy(p: QPainter, c: QColor) -> None:
+    p.setPen(_pen(c, 1.8))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawRoundedRect(QRectF(8.5, 8.5, 11, 12), 2, 2)
+    path = QPainterPath(QPointF(15.5, 5.5))
+    path.lineTo(15.5, 5)
+    path.arcTo(QRectF(11.5, 3.5, 4, 4), 0, 90)
+    path.lineTo(6.5, 3.5)
+    path.arcTo(QRectF(4.5, 3.5, 4, 4), 90, 90)
+    path.lineTo(4.5, 14.5)
+    path.arcTo(QRectF(4.5, 12.5, 4, 4), 180, 90)
+    p.drawPath(path)
+
+
+def _draw_open(p: QPainter, c: QColor) -> None:
+    p.setPen(_pen(c, 1.8))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    path = QPainterPath(QPointF(11, 5))
+    path.lineTo(6.5, 5)
+    path.arcTo(QRectF(4.5, 5, 4, 4), 90, 90)
+    path.lineTo(4.5, 17.5)
+    path.arcTo(QRectF(4.5, 15.5, 4, 4), 180, 90)
+    path.lineTo(17.5, 19.5)
+    path.arcTo(QRectF(15.5, 15.5, 4, 4), 270, 90)
+    path.lineTo(19.5, 13)
+    p.drawPath(path)
+    p.drawLine(QPointF(11.5, 12.5), QPointF(19.5, 4.5))
+    p.drawLine(QPointF(14, 4.5), QPointF(19.5, 4.5))
+    p.drawLine(QPointF(19.5, 4.5), QPointF(19.5, 10))
+
+
+def _draw_key(p: QPainter, c: QColor) -> None:
+    p.setPen(_pen(c, 2.0))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawEllipse(QRectF(3.5, 9, 8, 8))
+    p.drawLine(QPointF(11.5, 13), QPointF(20.5, 13))
+    p.drawLine(QPointF(17.5, 13), QPointF(17.5, 16.5))
+    p.drawLine(QPointF(20.5, 13), QPointF(20.5, 16))
+
+
+def _draw_add(p: QPainter, c: QColor) -> None:
+    p.setPen(_pen(c, 2.2))
+    p.drawLine(QPointF(12, 5), QPointF(12, 19))
+    p.drawLine(QPointF(5, 12), QPointF(19, 12))
+
+
+def _draw_folder(p: QPainter, c: QColor) -> None:
+    p.setPen(_pen(c, 1.8))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    path = QPainterPath(QPointF(3.5, 18))
+    path.lineTo(3.5, 6.5)
+    path.lineTo(9, 6.5)
+    path.lineTo(11, 8.5)
+    path.lineTo(20.5, 8.5)
+    path.lineTo(20.5, 18)
+    path.closeSubpath()
+    p.drawPath(path)
+
+
+def _draw_play(p: QPainter, c: QColor) -> None:
+    p.setPen(_pen(c, 1.6))
+    p.setBrush(c)
+    path = QPainterPath(QPointF(8, 5.5))
+    path.lineTo(18.5, 12)
+    path.lineTo(8, 18.5)
+    path.closeSubpath()
+    p.drawPath(path)
+
+
+def _draw_info(p: QPainter, c: QColor) -> None:
+    _disc(p, c)
+    p.setPen(_pen(QColor("white"), 2.4))
+    p.drawLine(QPointF(12, 11), QPointF(12, 16.5))
+    p.drawPoint(QPointF(12, 7.5))
+
+
+def _draw_warning(p: QPainter, c: QColor) -> None:
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(c)
+    path = QPainterPath(QPointF(12, 2.5))
+    path.lineTo(22, 20.5)
+    path.lineTo(2, 20.5)
+    path.closeSubpath()
+    p.drawPath(path)
+    p.setPen(_pen(QColor("white"), 2.4))
+    p.drawLine(QPointF(12, 9), QPointF(12, 13.5))
+    p.drawPoint(QPointF(12, 17))
+
+
+_DRAW = {
+    Glyph.OK: _draw_ok,
+    Glyph.FAILED: _draw_failed,
+    Glyph.PENDING: _draw_pending,
+    Glyph.RESOLVING: _draw_resolving,
+    Glyph.PAUSED: _draw_paused,
+    Glyph.EXPIRED: _draw_expired,
+    Glyph.COPY: _draw_copy,
+    Glyph.OPEN: _draw_open,
+    Glyph.KEY: _draw_key,
+    Glyph.ADD: _draw_add,
+    Glyph.FOLDER: _draw_folder,
+    Glyph.PLAY: _draw_play,
+    Glyph.INFO: _draw_info,
+    Glyph.WARNING: _draw_warning,
+}
+
+
+def app_icon() -> QIcon:
+    """The window icon: a link over a cloud-blue rounded square."""
+    result = QIcon()
+    for size in APP_ICON_SIZES:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.scale(size / GRID, size / GRID)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#2563eb"))
+        p.drawRoundedRect(QRectF(1, 1, 22, 22), 5.5, 5.5)
+        p.translate(12, 12)
+        p.rotate(-45)
+        p.setPen(_pen(QColor("white"), 2.2))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(QRectF(-8.5, -3, 9, 6), 3, 3)
+        p.drawRoundedRect(QRectF(-0.5, -3, 9, 6), 3, 3)
+        p.end()
+        result.addPixmap(pixmap)
+    return result

@@ -1,0 +1,524 @@
+"""The results table: one row record per cloud file ID, in a ``QAbstractTableModel``.
+
+Rows are plain Python objects the model owns and updates in place (a 100,000-row run
+would otherwise allocate a new record per state change). State moves explicitly:
+Pending → Resolving → Ok | Failed, or → Paused when a token error stopped the run.
+
+Changes are coalesced: callers mark rows dirty, and one named timer turns the dirty
+rows into a few ranged ``dataChanged`` signals. New rows arrive with one
+``beginInsertRows`` per batch. Sorting reorders the row list itself (with Python
+comparisons on the same keys ``SORT_ROLE`` exposes) because a Python ``lessThan``
+costs seconds at 100,000 rows; see ``results_proxy``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+
+from tcb_gui.core.errors import ErrorKind
+from tcb_gui.ui.formatting import fmt_countdown
+from tcb_gui.ui.icons import Glyph, icon
+from tcb_gui.ui.palette import Tone, tone_color
+
+if TYPE_CHECKING:
+    from tcb_gui.core.client import LinkResult
+    from tcb_gui.core.fileids import FileId
+
+# Coalescing window for row updates (DESIGN §2: 100–250 ms).
+FLUSH_INTERVAL_MS = 150
+# Past this many separate dirty spans, one covering range is cheaper to signal.
+MAX_SPANS_PER_FLUSH = 64
+
+SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    NUMBER = 0
+    FILE = 1
+    ENV = 2
+    STATUS = 3
+    LINK = 4
+    EXPIRES = 5
+    ACTIONS = 6
+
+
+class RowState(IntEnum):
+    """A row's place in its life. The order is the order of the Status sort."""
+
+    FAILED = 0
+    PAUSED = 1
+    PENDING = 2
+    RESOLVING = 3
+    OK = 4
+
+
+# Failures a "Retry failed" is worth: the network, the service, or a rejected batch.
+RETRYABLE_KINDS = frozenset({ErrorKind.NETWORK, ErrorKind.REQUEST, ErrorKind.RETRYABLE})
+
+
+class Row:
+    """One ID and what became of it. Mutated only by ``ResultsModel``."""
+
+    __slots__ = ("expired", "expires_ts", "fileid", "index", "pos", "result", "search", "state")
+
+    def __init__(self, index: int, fileid: FileId) -> None:
+        self.index = index  # input order, shown 1-based in "#"
+        self.fileid = fileid
+        self.state = RowState.PENDING
+        self.result: LinkResult | None = None
+        self.expires_ts: float | None = None  # epoch seconds, for cheap countdowns
+        self.expired = False  # an Ok link whose expiry has passed (kept by tick())
+        self.pos = index  # current position in the model (changes when sorted)
+        self.search = fileid.raw.casefold()  # what the text filter matches
+
+    @property
+    def url(self) -> str | None:
+        return self.result.download_url if self.result is not None and self.result.ok else None
+
+    @property
+    def working_url(self) -> str | None:
+        """The link if it should still work: resolved and not past its expiry."""
+        return None if self.expired else self.url
+
+    @property
+    def retryable(self) -> bool:
+        return (
+            self.state is RowState.FAILED
+            and self.result is not None
+            and self.result.kind in RETRYABLE_KINDS
+        )
+
+    def __repr__(self) -> str:
+        return f"Row({self.index}, {self.fileid.raw!r}, {self.state.name})"
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    total: int
+    pending: int
+    resolving: int
+    ok: int
+    failed: int
+    paused: int
+    expired: int
+
+    @property
+    def working(self) -> int:
+        return self.ok - self.expired
+
+
+class ResultsModel(QAbstractTableModel):
+    """Rows of IDs and their links. Emits ``countsChanged`` after each coalesced flush."""
+
+    countsChanged = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+        self._by_raw: dict[str, Row] = {}
+        self._next_index = 0
+        self._state_counts = dict.fromkeys(RowState, 0)
+        self._expired_count = 0
+        # (expiry epoch seconds, row index, row) of Ok rows, earliest first.
+        self._expiry_heap: list[tuple[float, int, Row]] = []
+        self._dirty: set[Row] = set()
+        self._counts_dirty = False
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setObjectName("results-flush")
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
+        self._flush_timer.timeout.connect(self.flush)
+        self._headers = {
+            Column.NUMBER: self.tr("#"),
+            Column.FILE: self.tr("File"),
+            Column.ENV: self.tr("Env"),
+            Column.STATUS: self.tr("Status"),
+            Column.LINK: self.tr("Link"),
+            Column.EXPIRES: self.tr("Expires in"),
+            Column.ACTIONS: self.tr("Actions"),
+        }
+        self._status_words = {
+            RowState.PENDING: self.tr("Pending"),
+            RowState.RESOLVING: self.tr("Resolving…"),
+            RowState.OK: self.tr("Ready"),
+            RowState.FAILED: self.tr("Failed"),
+            RowState.PAUSED: self.tr("Waiting for a valid token"),
+        }
+        self._expired_word = self.tr("Link expired")
+        self._copy_open = self.tr("Copy link (Space) · Open link (Enter)")
+
+    # --- Qt model interface -------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(Column):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._headers[Column(section)]
+            return None
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return section + 1
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row_number = index.row()
+        if row_number >= len(self._rows):
+            return None
+        row = self._rows[row_number]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == SORT_ROLE:
+            return sort_key(row, Column(column))
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.STATUS:
+            glyph, tone = self._status_look(row)
+            return icon(glyph, tone)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == Column.STATUS:
+                return tone_color(self._status_look(row)[1])
+            if column == Column.EXPIRES and row.expired:
+                return tone_color(Tone.WARNING)
+            if column == Column.LINK and row.state is RowState.FAILED:
+                return tone_color(Tone.DANGER)
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column in (Column.NUMBER, Column.EXPIRES):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            if column == Column.ACTIONS:
+                return self._copy_open
+            return self._display(row, column)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Reorder the rows by ``SORT_ROLE`` of ``column``, compared in Python."""
+        if not 0 <= column < len(Column):
+            return
+        col = Column(column)
+        # PySide6 exposes these signals without arguments (no parents, no hint).
+        self.layoutAboutToBeChanged.emit()
+        old_rows = self._rows
+        # sorted() is stable, and the index tie-break keeps equal keys in input order
+        # both ways; reverse=True keeps that order too.
+        new_rows = sorted(
+            old_rows,
+            key=lambda r: (sort_key(r, col), r.index),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+        for pos, row in enumerate(new_rows):
+            row.pos = pos
+        persistent = self.persistentIndexList()
+        self.changePersistentIndexList(
+            persistent,
+            [self.index(old_rows[i.row()].pos, i.column()) for i in persistent],
+        )
+        self._rows = new_rows
+        self.layoutChanged.emit()
+
+    # --- reading --------------------------------------------------------------------
+
+    def row_at(self, position: int) -> Row:
+        return self._rows[position]
+
+    def rows(self) -> Sequence[Row]:
+        """All rows in display order (read-only view: do not mutate)."""
+        return self._rows
+
+    def rows_in(self, *states: RowState) -> list[Row]:
+        """Rows in the given states, in input order."""
+        wanted = set(states)
+        return sorted((r for r in self._rows if r.state in wanted), key=lambda r: r.index)
+
+    def row_for(self, fileid: FileId) -> Row | None:
+        return self._by_raw.get(fileid.raw)
+
+    def counts(self) -> Counts:
+        c = self._state_counts
+        return Counts(
+            total=len(self._rows),
+            pending=c[RowState.PENDING],
+            resolving=c[RowState.RESOLVING],
+            ok=c[RowState.OK],
+            failed=c[RowState.FAILED],
+            paused=c[RowState.PAUSED],
+            expired=self._expired_count,
+        )
+
+    def results_in_input_order(self) -> list[LinkResult]:
+        """Every row that has a result, in input order (for export)."""
+        done = [r for r in self._rows if r.result is not None]
+        done.sort(key=lambda r: r.index)
+        return [r.result for r in done if r.result is not None]
+
+    # --- changing -------------------------------------------------------------------
+
+    def append_ids(self, ids: Iterable[FileId]) -> tuple[int, int]:
+        """Append new IDs as Pending rows in one insert; return (added, duplicates skipped)."""
+        fresh: list[Row] = []
+        duplicates = 0
+        seen = self._by_raw
+        batch_raw: set[str] = set()
+        for fileid in ids:
+            raw = fileid.raw
+            if raw in seen or raw in batch_raw:
+                duplicates += 1
+                continue
+            batch_raw.add(raw)
+            fresh.append(Row(self._next_index + len(fresh), fileid))
+        if not fresh:
+            return 0, duplicates
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        for offset, row in enumerate(fresh):
+            row.pos = first + offset
+            seen[row.fileid.raw] = row
+        self._rows.extend(fresh)
+        self._next_index += len(fresh)
+        self._state_counts[RowState.PENDING] += len(fresh)
+        self.endInsertRows()
+        self._schedule()
+        return len(fresh), duplicates
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows = []
+        self._by_raw = {}
+        self._next_index = 0
+        self._state_counts = dict.fromkeys(RowState, 0)
+        self._expired_count = 0
+        self._expiry_heap = []
+        self._dirty.clear()
+        self.endResetModel()
+        self._schedule()
+
+    def set_state(self, rows: Iterable[Row], state: RowState) -> None:
+        """Move rows to Pending, Resolving or Paused (a result moves them to Ok/Failed)."""
+        for row in rows:
+            if row.state is state:
+                continue
+            self._leave_state(row)
+            row.state = state
+            row.result = None
+            row.expires_ts = None
+            row.search = row.fileid.raw.casefold()
+            self._state_counts[state] += 1
+            self._dirty.add(row)
+        self._schedule()
+
+    def apply_results(self, results: Iterable[LinkResult]) -> int:
+        """Record results for rows of this model; return how many rows they updated."""
+        updated = 0
+        for result in results:
+            row = self._by_raw.get(result.fileid.raw)
+            if row is None:
+                continue  # cleared while the run was in flight
+            self._leave_state(row)
+            row.result = result
+            row.state = RowState.OK if result.ok else RowState.FAILED
+            self._state_counts[row.state] += 1
+            row.search = " ".join(
+                (row.fileid.raw, result.download_url or "", result.errmsg)
+            ).casefold()
+            if result.ok and result.expires_at is not None:
+                row.expires_ts = result.expires_at.timestamp()
+                heapq.heappush(self._expiry_heap, (row.expires_ts, row.index, row))
+                if row.expires_ts <= time.time():
+                    row.expired = True
+                    self._expired_count += 1
+            self._dirty.add(row)
+            updated += 1
+        self._schedule()
+        return updated
+
+    def tick(self, now: float | None = None) -> int:
+        """Mark links whose expiry has passed; return how many just expired."""
+        if now is None:
+            now = time.time()
+        heap = self._expiry_heap
+        newly = 0
+        while heap and heap[0][0] <= now:
+            ts, _index, row = heapq.heappop(heap)
+            # Stale entries (the row was re-resolved or cleared) are skipped.
+            if row.state is RowState.OK and row.expires_ts == ts and not row.expired:
+                if self._by_raw.get(row.fileid.raw) is not row:
+                    continue
+                row.expired = True
+                self._expired_count += 1
+                self._dirty.add(row)
+                newly += 1
+        if newly:
+            self._schedule()
+        return newly
+
+    def flush(self) -> None:
+        """Signal every pending change now, as a few ranged ``dataChanged``."""
+        self._flush_timer.stop()
+        if self._dirty:
+            positions = sorted(r.pos for r in self._dirty if r.pos < len(self._rows))
+            self._dirty.clear()
+            last_column = len(Column) - 1
+            spans = _spans(positions)
+            if len(spans) > MAX_SPANS_PER_FLUSH:
+                spans = [(spans[0][0], spans[-1][1])]
+            for first, last in spans:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+        if self._counts_dirty:
+            self._counts_dirty = False
+            self.countsChanged.emit()
+
+    # --- internals ------------------------------------------------------------------
+
+    def _leave_state(self, row: Row) -> None:
+        self._state_counts[row.state] -= 1
+        if row.expired:
+            row.expired = False
+            self._expired_count -= 1
+
+    def _schedule(self) -> None:
+        self._counts_dirty = True
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _status_look(self, row: Row) -> tuple[Glyph, Tone]:
+        if row.state is RowState.OK:
+            return (Glyph.EXPIRED, Tone.WARNING) if row.expired else (Glyph.OK, Tone.SUCCESS)
+        return _STATUS_LOOK[row.state]
+
+    def status_text(self, row: Row) -> str:
+        if row.state is RowState.OK and row.expired:
+            return self._expired_word
+        return self._status_words[row.state]
+
+    def _display(self, row: Row, column: int) -> str | None:
+        if column == Column.NUMBER:
+            return str(row.index + 1)
+        if column == Column.FILE:
+            return row.fileid.key
+        if column == Column.ENV:
+            return row.fileid.env
+        if column == Column.STATUS:
+            return self.status_text(row)
+        if column == Column.LINK:
+            result = row.result
+            if result is None:
+                return ""
+            return result.download_url or result.errmsg
+        if column == Column.EXPIRES:
+            if row.expires_ts is None or row.state is not RowState.OK:
+                return ""
+            return fmt_countdown(row.expires_ts - time.time())
+        return None
+
+    def _tooltip(self, row: Row, column: int) -> str | None:
+        if column == Column.FILE:
+            return row.fileid.raw
+        if column == Column.STATUS:
+            result = row.result
+            if result is not None and not result.ok:
+                return result.errmsg or self.status_text(row)
+            if row.state is RowState.PAUSED:
+                return self.tr("Set a valid token, then Resume to resolve this file.")
+            return self.status_text(row)
+        if column == Column.LINK:
+            result = row.result
+            if result is None:
+                return None
+            return result.download_url or result.errmsg
+        if column == Column.EXPIRES and row.result is not None and row.result.expires_at:
+            return row.result.expires_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        if column == Column.ACTIONS:
+            return self._copy_open
+        return None
+
+
+_STATUS_LOOK: dict[RowState, tuple[Glyph, Tone]] = {
+    RowState.PENDING: (Glyph.PENDING, Tone.NEUTRAL),
+    RowState.RESOLVING: (Glyph.RESOLVING, Tone.INFO),
+    RowState.FAILED: (Glyph.FAILED, Tone.DANGER),
+    RowState.PAUSED: (Glyph.PAUSED, Tone.WARNING),
+}
+
+
+def sort_key(row: Row, column: Column) -> Any:
+    """What ``SORT_ROLE`` returns: plain Python values, compared exactly (no 32-bit ints)."""
+    if column == Column.NUMBER:
+        return row.index
+    if column == Column.FILE:
+        return row.fileid.key.casefold()
+    if column == Column.ENV:
+        return row.fileid.env
+    if column == Column.STATUS:
+        # Expired links sort between failures and working links.
+        if row.state is RowState.OK:
+            return (int(RowState.OK), 0 if row.expired else 1)
+        return (int(row.state), 0)
+    if column == Column.LINK:
+        result = row.result
+        if result is None:
+            return (1, "")
+        return (0, result.download_url or result.errmsg)
+    if column == Column.EXPIRES:
+        # Rows without an expiry go last in ascending order.
+        return (0, row.expires_ts) if row.expires_ts is not None else (1, 0.0)
+    if column == Column.ACTIONS:
+        return 0 if row.url else 1
+    return row.index
+
+
+def _spans(positions: list[int]) -> list[tuple[int, int]]:
+    """Sorted positions → inclusive (first, last) runs of consecutive numbers."""
+    spans: list[tuple[int, int]] = []
+    if not positions:
+        return spans
+    first = last = positions[0]
+    for p in positions[1:]:
+        if p == last + 1:
+            last = p
+            continue
+        spans.append((first, last))
+        first = last = p
+    spans.append((first, last))
+    return spans

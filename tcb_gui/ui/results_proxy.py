@@ -1,0 +1,122 @@
+"""Sort and filter the results: a ``QSortFilterProxyModel`` that thinks in Python.
+
+Filtering reads the row records directly (no QVariant round trips). Sorting is passed
+to the source model, which orders its rows with Python comparisons on ``SORT_ROLE``
+keys: exact for any integer or tuple, and ~0.1 s for 100,000 rows where a Python
+``lessThan`` called by Qt's merge sort takes several seconds. The proxy itself
+therefore never sorts (its own sort column stays -1), it only hides rows.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from tcb_gui.ui.results_model import ResultsModel, Row, RowState
+
+
+class StatusFilter(Enum):
+    ALL = "all"
+    WORKING = "working"  # resolved, link not yet expired
+    FAILED = "failed"
+    PENDING = "pending"  # not done yet: pending, resolving or waiting for a token
+    EXPIRED = "expired"  # resolved, but the link's time is up
+
+
+_NOT_DONE = frozenset({RowState.PENDING, RowState.RESOLVING, RowState.PAUSED})
+
+
+def status_matches(row: Row, wanted: StatusFilter) -> bool:
+    if wanted is StatusFilter.ALL:
+        return True
+    if wanted is StatusFilter.WORKING:
+        return row.state is RowState.OK and not row.expired
+    if wanted is StatusFilter.EXPIRED:
+        return row.state is RowState.OK and row.expired
+    if wanted is StatusFilter.FAILED:
+        return row.state is RowState.FAILED
+    return row.state in _NOT_DONE
+
+
+class ResultsProxy(QSortFilterProxyModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._needle = ""
+        self._status = StatusFilter.ALL
+        self._source: ResultsModel | None = None
+        # Re-check a row's filter when its data changes (rows leave "Pending" as they
+        # resolve); only the changed rows are re-checked.
+        self.setDynamicSortFilter(True)
+
+    def setSourceModel(self, model: ResultsModel) -> None:  # type: ignore[override]
+        self._source = model
+        super().setSourceModel(model)
+
+    @property
+    def text_filter(self) -> str:
+        return self._needle
+
+    @property
+    def status_filter(self) -> StatusFilter:
+        return self._status
+
+    def set_text_filter(self, text: str) -> None:
+        needle = text.strip().casefold()
+        if needle != self._needle:
+            self._refilter(needle, self._status)
+
+    def set_status_filter(self, status: StatusFilter) -> None:
+        if status is not self._status:
+            self._refilter(self._needle, status)
+
+    def _refilter(self, needle: str, status: StatusFilter) -> None:
+        if hasattr(self, "endFilterChange"):  # Qt ≥ 6.10: the non-deprecated way
+            self.beginFilterChange()
+            self._needle, self._status = needle, status
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._needle, self._status = needle, status
+            self.invalidateRowsFilter()
+
+    def is_filtering(self) -> bool:
+        return bool(self._needle) or self._status is not StatusFilter.ALL
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        source = self._source
+        if source is None or source_parent.isValid():
+            return False
+        if not self._needle and self._status is StatusFilter.ALL:
+            return True
+        row = source.row_at(source_row)
+        if not status_matches(row, self._status):
+            return False
+        return not self._needle or self._needle in row.search
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if self._source is not None:
+            self._source.flush()  # sort what the user sees, including pending updates
+            self._source.sort(column, order)
+
+    def row_at(self, proxy_row: int) -> Row:
+        """The row record behind a proxy row."""
+        assert self._source is not None
+        return self._source.row_at(self.mapToSource(self.index(proxy_row, 0)).row())
+
+    def rows_for(self, indexes: list[QModelIndex]) -> list[Row]:
+        """Distinct row records behind proxy indexes, in view order."""
+        assert self._source is not None
+        proxy_rows = sorted({i.row() for i in indexes if i.isValid()})
+        return [self.row_at(r) for r in proxy_rows]
+
+    def visible_rows(self) -> list[Row]:
+        """Every row that passes the filter, in view order."""
+        return [self.row_at(r) for r in range(self.rowCount())]

@@ -1,0 +1,251 @@
+"""The results table view: fixed-height rows, painted buttons, a painted empty state.
+
+Fixed row heights and fixed/stretch column modes keep 100,000 rows smooth: Qt never
+asks every row for its size. Keyboard: Space copies and Enter opens the link of the
+focused Actions cell; the standard Copy key copies the selected rows' links.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
+
+from tcb_gui.ui.delegates import ActionsDelegate
+from tcb_gui.ui.icons import Glyph, icon
+from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.results_model import Column
+
+# Initial column widths in pixels; Link stretches to fill the rest.
+COLUMN_WIDTHS = {
+    Column.NUMBER: 64,
+    Column.FILE: 300,
+    Column.ENV: 130,
+    Column.STATUS: 200,
+    Column.EXPIRES: 120,
+}
+ROW_PADDING = 14  # added to the font height for each row
+EMPTY_ICON = 56
+EMPTY_GAP = 14
+
+
+class ResultsView(QTableView):
+    """The table. Signals carry proxy indexes; the window maps them to rows."""
+
+    copyLinksRequested = Signal()  # the standard Copy key over the table
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actions_delegate = ActionsDelegate(self)
+        self.setItemDelegate(self.actions_delegate)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps a key's extension
+        self.setMouseTracking(True)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setCornerButtonEnabled(False)
+        vertical = self.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + ROW_PADDING)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setStretchLastSection(False)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+
+        self._empty_title = self.tr("Drop files or text with cloud:// IDs here")
+        self._empty_hint = self.tr(
+            "or paste them with Ctrl+V · open a list with Ctrl+O · Add IDs… to type them"
+        )
+        self._filtered_title = self.tr("No rows match the filter")
+        self._filtered_hint = self.tr("Clear the search text or choose “All” to see every row.")
+        self.demo_button = QPushButton(self.tr("Try the demo"), self.viewport())
+        self.demo_button.setIcon(icon(Glyph.PLAY, Tone.INFO))
+        self.demo_button.setToolTip(
+            self.tr("Start a local stand-in of the service with sample files and a demo token")
+        )
+        self.demo_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.demo_button.hide()
+        self._offer_demo = False
+
+    def configure_columns(self) -> None:
+        """Column sizes; call after setModel (the header needs its sections)."""
+        header = self.horizontalHeader()
+        for column, width in COLUMN_WIDTHS.items():
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(Column.LINK, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(Column.ACTIONS, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(
+            Column.ACTIONS, self.actions_delegate.preferred_width(self.fontMetrics())
+        )
+        header.setMinimumSectionSize(40)
+        header.setSortIndicator(Column.NUMBER, Qt.SortOrder.AscendingOrder)
+        self.setSortingEnabled(True)
+
+    # --- empty state ----------------------------------------------------------------
+
+    def set_demo_offer(self, offer: bool) -> None:
+        """Show "Try the demo" in the empty state (while no token is set)."""
+        self._offer_demo = offer
+        self._place_demo_button()
+
+    def is_empty(self) -> bool:
+        model = self.model()
+        return model is None or model.rowCount() == 0
+
+    def _source_empty(self) -> bool:
+        model = self.model()
+        source = getattr(model, "sourceModel", None)
+        inner = source() if callable(source) else model
+        return inner is None or inner.rowCount() == 0
+
+    def _place_demo_button(self) -> None:
+        show = self._offer_demo and self._source_empty()
+        if show:
+            self.demo_button.adjustSize()
+            area = self.viewport().rect()
+            _, text_bottom = self._empty_layout(area)
+            size = self.demo_button.sizeHint()
+            self.demo_button.setGeometry(
+                area.center().x() - size.width() // 2,
+                text_bottom + EMPTY_GAP,
+                size.width(),
+                size.height(),
+            )
+        self.demo_button.setVisible(show)
+
+    def _empty_layout(self, area: QRect) -> tuple[int, int]:
+        """Top of the drop glyph and bottom of the hint text for the empty state."""
+        fm = self.fontMetrics()
+        title_h = int(fm.height() * 1.5)
+        block = EMPTY_ICON + EMPTY_GAP + title_h + 6 + fm.height()
+        if self._offer_demo:
+            block += EMPTY_GAP + self.demo_button.sizeHint().height()
+        top = max(8, area.center().y() - block // 2)
+        return top, top + EMPTY_ICON + EMPTY_GAP + title_h + 6 + fm.height()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.is_empty():
+            return
+        filtered = not self._source_empty()
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        area = self.viewport().rect()
+        palette = self.palette()
+        muted = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText)
+        strong = palette.color(QPalette.ColorRole.WindowText)
+        top, _ = self._empty_layout(area)
+        glyph_rect = QRectF(area.center().x() - EMPTY_ICON / 2, top, EMPTY_ICON, EMPTY_ICON)
+        self._paint_drop_glyph(painter, glyph_rect, muted)
+        fm = self.fontMetrics()
+        title_font = QFont(self.font())
+        title_font.setPointSizeF(self.font().pointSizeF() * 1.35)
+        title_font.setWeight(QFont.Weight.DemiBold)
+        title_h = int(fm.height() * 1.5)
+        y = int(glyph_rect.bottom()) + EMPTY_GAP
+        painter.setFont(title_font)
+        painter.setPen(strong)
+        title = self._filtered_title if filtered else self._empty_title
+        hint = self._filtered_hint if filtered else self._empty_hint
+        painter.drawText(
+            QRect(area.left() + 12, y, area.width() - 24, title_h),
+            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter),
+            title,
+        )
+        painter.setFont(self.font())
+        painter.setPen(muted)
+        painter.drawText(
+            QRect(area.left() + 12, y + title_h + 6, area.width() - 24, fm.height()),
+            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter),
+            hint,
+        )
+        painter.end()
+
+    @staticmethod
+    def _paint_drop_glyph(painter: QPainter, rect: QRectF, colour: QColor) -> None:
+        pen = QPen(colour, 2.5)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 12, 12)
+        pen.setStyle(Qt.PenStyle.SolidLine)
+        pen.setWidthF(3)
+        painter.setPen(pen)
+        cx = rect.center().x()
+        painter.drawLine(int(cx), int(rect.top() + 15), int(cx), int(rect.bottom() - 17))
+        painter.drawLine(int(cx - 9), int(rect.bottom() - 26), int(cx), int(rect.bottom() - 17))
+        painter.drawLine(int(cx + 9), int(rect.bottom() - 26), int(cx), int(rect.bottom() - 17))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_demo_button()
+
+    def refresh_empty_state(self) -> None:
+        """Re-place the empty-state parts after rows were added or removed."""
+        self._place_demo_button()
+        self.viewport().update()
+
+    # --- input ----------------------------------------------------------------------
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        self._update_hover(event.position().toPoint())
+
+    def leaveEvent(self, event: QEvent) -> None:
+        super().leaveEvent(event)
+        if self.actions_delegate.set_hover(None, None):
+            self.viewport().update()
+
+    def _update_hover(self, pos: QPoint) -> None:
+        index = self.indexAt(pos)
+        button = None
+        if index.isValid() and index.column() == Column.ACTIONS:
+            cell = self.visualRect(index)
+            button = self.actions_delegate.button_at(cell, pos, self.fontMetrics())
+        if self.actions_delegate.set_hover(index if button else None, button):
+            self.viewport().update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copyLinksRequested.emit()
+            event.accept()
+            return
+        current = self.currentIndex()
+        if current.isValid() and current.column() == Column.ACTIONS and not event.modifiers():
+            if event.key() == Qt.Key.Key_Space:
+                self.actions_delegate.copyRequested.emit(current)
+                event.accept()
+                return
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.actions_delegate.openRequested.emit(current)
+                event.accept()
+                return
+        super().keyPressEvent(event)

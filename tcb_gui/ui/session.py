@@ -1,0 +1,201 @@
+"""What one window works with: settings, the current profile, its token, the HTTP client.
+
+Plain Python, no widgets, so it reads the same in tests. The token is cached here after
+each (off-thread) keyring read, because the client asks for it synchronously at every
+request; it is never logged or shown (``TokenInfo``'s repr hides it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from tcb_gui.core.client import ApiMode, TcbClient, make_http_client, validate_base_url
+from tcb_gui.core.settings import Profile, Settings, save_settings
+from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_time_left
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tcb_gui.demo.server import DemoServer
+
+log = logging.getLogger(__name__)
+
+DEMO_PROFILE = "demo"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Overrides:
+    """Command-line options that apply to this window only (never saved)."""
+
+    base_url: str | None = None
+    api: ApiMode | None = None
+
+
+class Session:
+    def __init__(
+        self,
+        settings: Settings,
+        store: TokenStore,
+        *,
+        overrides: Overrides | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.overrides = overrides or Overrides()
+        if self.overrides.base_url is not None:
+            validate_base_url(self.overrides.base_url)
+        self.token = TokenInfo(None, TokenSource.NONE)
+        self.demo: DemoServer | None = None
+        self._demo_profile: Profile | None = None
+        self._demo_token: str | None = None
+        self._session_token_at: dict[str, float] = {}
+        self._http = http
+        self._owns_http = http is None
+        self._closed = False
+
+    # --- profile --------------------------------------------------------------------
+
+    @property
+    def profile(self) -> Profile:
+        """The profile in use, with command-line overrides applied."""
+        if self._demo_profile is not None:
+            return self._demo_profile
+        profile = self.settings.current()
+        if self.overrides.base_url is not None:
+            profile = dataclasses.replace(profile, base_url=self.overrides.base_url)
+        if self.overrides.api is not None:
+            profile = dataclasses.replace(profile, api=self.overrides.api)
+        return profile
+
+    @property
+    def in_demo(self) -> bool:
+        return self._demo_profile is not None
+
+    def profile_names(self) -> list[str]:
+        names = list(self.settings.profiles)
+        if self._demo_profile is not None:
+            names.append(DEMO_PROFILE)
+        return names
+
+    def select_profile(self, name: str) -> Profile:
+        """Switch profiles (leaving the demo if it was on); the token must be reloaded."""
+        if name == DEMO_PROFILE and self._demo_profile is not None:
+            return self._demo_profile
+        self._demo_profile = None
+        self.settings.select_profile(name)
+        self.token = TokenInfo(None, TokenSource.NONE)
+        return self.profile
+
+    def put_profile(self, profile: Profile, *, select: bool = True) -> None:
+        self.settings.put_profile(profile)
+        if select:
+            self.select_profile(profile.name)
+
+    def update_run_options(self, max_age: int, concurrency: int) -> bool:
+        """Keep the last used link life and concurrency as the profile's defaults."""
+        if self._demo_profile is not None:
+            self._demo_profile = dataclasses.replace(
+                self._demo_profile, max_age=max_age, concurrency=concurrency
+            )
+            return False
+        current = self.settings.current()
+        if current.max_age == max_age and current.concurrency == concurrency:
+            return False
+        self.settings.put_profile(
+            dataclasses.replace(current, max_age=max_age, concurrency=concurrency)
+        )
+        return True
+
+    async def save_settings(self) -> None:
+        """Write the settings file off the event loop (a copy, so edits cannot race it)."""
+        snapshot = dataclasses.replace(self.settings, profiles=dict(self.settings.profiles))
+        await asyncio.to_thread(save_settings, snapshot)
+
+    # --- token ----------------------------------------------------------------------
+
+    async def reload_token(self) -> TokenInfo:
+        """Read the token for the current profile (environment, session, keyring)."""
+        if self._demo_profile is not None and self._demo_token is not None:
+            # The demo token wins over TCB_ACCESS_TOKEN: that one is for the real service.
+            self.token = TokenInfo(self._demo_token, TokenSource.SESSION)
+        else:
+            self.token = await self.store.acurrent(self.profile.name)
+        return self.token
+
+    def current_token(self) -> str | None:
+        return self.token.token
+
+    def note_session_token(self, profile: str) -> None:
+        self._session_token_at[profile] = time.time()
+
+    def token_saved_at(self) -> float | None:
+        """When the token in use was pasted, if known (the environment's is not)."""
+        if self.token.source is TokenSource.SESSION:
+            return self._session_token_at.get(self.profile.name)
+        if self.token.source is TokenSource.KEYRING:
+            return self.profile.token_saved_at
+        return None
+
+    def time_left(self, now: float | None = None) -> float | None:
+        return estimate_time_left(self.token_saved_at(), time.time() if now is None else now)
+
+    # --- demo -----------------------------------------------------------------------
+
+    def use_demo(self, server: DemoServer, token: str) -> None:
+        """Point this session at a running demo service, with its token for this session."""
+        current = self.settings.current()
+        self.demo = server
+        self._demo_profile = Profile(
+            name=DEMO_PROFILE,
+            api=ApiMode.COMPONENT,
+            base_url=server.base_url,
+            max_age=current.max_age,
+            concurrency=current.concurrency,
+        )
+        self._demo_token = token
+        self._session_token_at[DEMO_PROFILE] = time.time()
+        self.token = TokenInfo(token, TokenSource.SESSION)
+
+    def use_demo_token(self, token: str) -> None:
+        """Replace the demo session's token (the demo profile is never saved)."""
+        self._demo_token = token
+        self.token = TokenInfo(token, TokenSource.SESSION)
+
+    # --- HTTP -----------------------------------------------------------------------
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The one HTTP client, created on first use (keeps start-up light)."""
+        if self._closed:
+            raise RuntimeError("the session is closed")
+        if self._http is None:
+            self._http = make_http_client()
+        return self._http
+
+    def client(self, *, max_age: int | None = None, concurrency: int | None = None) -> TcbClient:
+        profile = self.profile
+        return TcbClient(
+            self.http,
+            self.current_token,
+            base_url=profile.base_url,
+            api=profile.api,
+            max_age=profile.max_age if max_age is None else max_age,
+            concurrency=profile.concurrency if concurrency is None else concurrency,
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP client (if ours) and stop the demo service."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._http is not None and self._owns_http:
+            await self._http.aclose()
+        self._http = None
+        demo, self.demo = self.demo, None
+        if demo is not None:
+            await asyncio.to_thread(demo.stop)

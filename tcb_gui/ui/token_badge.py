@@ -1,0 +1,202 @@
+"""The token badge (DESIGN §1.1): the token's state in colour, words, an icon and a tooltip.
+
+Colour is never the only signal: the words say the state, and the tooltip says what the
+service answered, today's quota, the estimated time left of the token's 2-hour life,
+where the token came from and when it was last checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from tcb_gui.core.client import Quota
+from tcb_gui.core.errors import TokenState
+from tcb_gui.core.tokens import TokenSource
+from tcb_gui.ui.formatting import fmt_duration, fmt_int
+from tcb_gui.ui.icons import Glyph, icon
+from tcb_gui.ui.palette import Tone, tone_color, tone_tint
+
+PAD_X = 10
+PAD_Y = 4
+ICON_SIZE = 14
+ICON_GAP = 6
+RADIUS = 11.0
+
+TONES: dict[TokenState, Tone] = {
+    TokenState.NOT_SET: Tone.NEUTRAL,
+    TokenState.CHECKING: Tone.INFO,
+    TokenState.VALID: Tone.SUCCESS,
+    TokenState.EXPIRED: Tone.DANGER,
+    TokenState.INVALID: Tone.DANGER,
+    TokenState.MISSING: Tone.DANGER,
+    TokenState.NOT_ALLOWED: Tone.DANGER,
+    TokenState.UNREACHABLE: Tone.WARNING,
+}
+
+GLYPHS: dict[TokenState, Glyph] = {
+    TokenState.NOT_SET: Glyph.KEY,
+    TokenState.CHECKING: Glyph.RESOLVING,
+    TokenState.VALID: Glyph.OK,
+    TokenState.EXPIRED: Glyph.EXPIRED,
+    TokenState.INVALID: Glyph.FAILED,
+    TokenState.MISSING: Glyph.FAILED,
+    TokenState.NOT_ALLOWED: Glyph.WARNING,
+    TokenState.UNREACHABLE: Glyph.WARNING,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeInfo:
+    """Everything the badge shows."""
+
+    state: TokenState
+    source: TokenSource = TokenSource.NONE
+    message: str = ""
+    quota: Quota | None = None
+    time_left: float | None = None  # seconds, estimated
+    checked_at: datetime | None = None
+
+
+class TokenBadge(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName(self.tr("Token state"))
+        self._words = {
+            TokenState.NOT_SET: self.tr("No token"),
+            TokenState.CHECKING: self.tr("Checking…"),
+            TokenState.VALID: self.tr("Token valid"),
+            TokenState.EXPIRED: self.tr("Token expired"),
+            TokenState.INVALID: self.tr("Token invalid"),
+            TokenState.MISSING: self.tr("No token received"),
+            TokenState.NOT_ALLOWED: self.tr("Not allowed for this API"),
+            TokenState.UNREACHABLE: self.tr("Service unreachable"),
+        }
+        self._info = BadgeInfo(TokenState.NOT_SET)
+        self._text = ""
+        self.set_info(self._info)
+
+    @property
+    def info(self) -> BadgeInfo:
+        return self._info
+
+    @property
+    def state(self) -> TokenState:
+        return self._info.state
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def tone(self) -> Tone:
+        return TONES[self._info.state]
+
+    def words(self, state: TokenState) -> str:
+        return self._words[state]
+
+    def set_info(self, info: BadgeInfo) -> None:
+        self._info = info
+        self._text = self._compose_text(info)
+        tip = self._compose_tooltip(info)
+        self.setToolTip(tip)
+        self.setAccessibleDescription(tip)
+        self.updateGeometry()
+        self.update()
+
+    def _source_words(self, source: TokenSource) -> str:
+        if source is TokenSource.ENVIRONMENT:
+            return self.tr("from environment")
+        if source is TokenSource.SESSION:
+            return self.tr("session only")
+        if source is TokenSource.KEYRING:
+            return self.tr("in keyring")
+        return ""
+
+    def _compose_text(self, info: BadgeInfo) -> str:
+        parts = [self._words[info.state]]
+        if info.state is TokenState.VALID:
+            if info.quota is not None:
+                parts.append(self.tr("{n} calls left today").format(n=fmt_int(info.quota.remain)))
+            if info.time_left is not None:
+                parts.append(self.tr("~{t} left").format(t=fmt_duration(info.time_left)))
+        if info.state is not TokenState.NOT_SET and info.source in (
+            TokenSource.ENVIRONMENT,
+            TokenSource.SESSION,
+        ):
+            parts.append(self._source_words(info.source))
+        return " · ".join(parts)
+
+    def _compose_tooltip(self, info: BadgeInfo) -> str:
+        lines = [self._words[info.state]]
+        if info.message:
+            lines.append(info.message)
+        if info.quota is not None:
+            q = info.quota
+            lines.append(
+                self.tr("Quota today: {used} of {limit} used, {remain} left").format(
+                    used=fmt_int(q.used), limit=fmt_int(q.daily_limit), remain=fmt_int(q.remain)
+                )
+            )
+        if info.time_left is not None:
+            lines.append(
+                self.tr("Estimated time left of its 2-hour life: {t}").format(
+                    t=fmt_duration(info.time_left)
+                )
+            )
+        source = self._source_words(info.source)
+        if source:
+            lines.append(self.tr("Source: {source}").format(source=source))
+        if info.checked_at is not None:
+            lines.append(
+                self.tr("Last checked: {when}").format(
+                    when=info.checked_at.astimezone().strftime("%H:%M:%S")
+                )
+            )
+        if info.state is TokenState.NOT_SET:
+            lines.append(self.tr("Set a token (Token ▸ Set token…) or set TCB_ACCESS_TOKEN."))
+        else:
+            lines.append(self.tr("Press F5 to check again."))
+        return "\n".join(lines)
+
+    # --- painting -------------------------------------------------------------------
+
+    def _font(self) -> QFont:
+        font = QFont(self.font())
+        font.setWeight(QFont.Weight.DemiBold)
+        return font
+
+    def sizeHint(self) -> QSize:
+        fm = QFontMetrics(self._font())
+        width = PAD_X * 2 + ICON_SIZE + ICON_GAP + fm.horizontalAdvance(self._text) + 2
+        return QSize(width, max(fm.height(), ICON_SIZE) + PAD_Y * 2 + 2)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        tone = self.tone
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        border = tone_color(tone, self.palette())
+        border.setAlpha(120)
+        painter.setPen(QPen(border, 1))
+        painter.setBrush(tone_tint(tone, self.palette()))
+        painter.drawRoundedRect(rect, RADIUS, RADIUS)
+        top = (self.height() - ICON_SIZE) // 2
+        icon(GLYPHS[self._info.state], tone).paint(
+            painter, PAD_X, top, ICON_SIZE, ICON_SIZE, Qt.AlignmentFlag.AlignCenter
+        )
+        painter.setFont(self._font())
+        painter.setPen(tone_color(tone, self.palette()))
+        text_rect = self.rect().adjusted(PAD_X + ICON_SIZE + ICON_GAP, 0, -PAD_X, 0)
+        painter.drawText(
+            text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), self._text
+        )
+        painter.end()

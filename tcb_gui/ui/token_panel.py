@@ -1,0 +1,123 @@
+"""The strip at the top of the window: profile, token badge and the token's actions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+from tcb_gui.core.client import ApiMode
+from tcb_gui.core.settings import Profile
+from tcb_gui.ui.icons import Glyph, icon
+from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.token_badge import TokenBadge
+
+
+class ElidedLabel(QLabel):
+    """A label that shows "…" instead of clipping when it is narrower than its text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(60)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, self.width()))
+
+
+class TokenPanel(QWidget):
+    profileChosen = Signal(str)
+    setTokenRequested = Signal()
+    clearTokenRequested = Signal()
+    checkRequested = Signal()
+    editProfileRequested = Signal()
+    newProfileRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        profile_label = QLabel(self.tr("Profile"), self)
+        layout.addWidget(profile_label)
+        self.profile_combo = QComboBox(self)
+        self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.profile_combo.setToolTip(self.tr("Which account set-up (API, base URL) to use"))
+        profile_label.setBuddy(self.profile_combo)
+        self.profile_combo.activated.connect(self._chosen)
+        layout.addWidget(self.profile_combo)
+        self.profile_button = QToolButton(self)
+        self.profile_button.setText("⋯")
+        self.profile_button.setToolTip(self.tr("Edit or add profiles"))
+        self.profile_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.profile_button)
+        menu.addAction(self.tr("Edit profile…"), self.editProfileRequested.emit)
+        menu.addAction(self.tr("New profile…"), self.newProfileRequested.emit)
+        self.profile_button.setMenu(menu)
+        layout.addWidget(self.profile_button)
+        self.where = ElidedLabel(self)
+        palette = self.where.palette()
+        palette.setColor(
+            self.where.foregroundRole(),
+            palette.color(palette.ColorGroup.Disabled, palette.ColorRole.WindowText),
+        )
+        self.where.setPalette(palette)
+        layout.addWidget(self.where, 1)
+        self.badge = TokenBadge(self)
+        layout.addWidget(self.badge)
+        self.set_button = QPushButton(icon(Glyph.KEY, Tone.NEUTRAL), self.tr("Set token…"), self)
+        self.set_button.clicked.connect(self.setTokenRequested.emit)
+        layout.addWidget(self.set_button)
+        self.check_button = QPushButton(self.tr("Check"), self)
+        self.check_button.setToolTip(self.tr("Check the token with the service (F5)"))
+        self.check_button.clicked.connect(self.checkRequested.emit)
+        layout.addWidget(self.check_button)
+        self.clear_button = QPushButton(self.tr("Clear"), self)
+        self.clear_button.setToolTip(self.tr("Forget the saved token of this profile"))
+        self.clear_button.clicked.connect(self.clearTokenRequested.emit)
+        layout.addWidget(self.clear_button)
+
+    def _chosen(self, index: int) -> None:
+        name = self.profile_combo.itemData(index)
+        if isinstance(name, str):
+            self.profileChosen.emit(name)
+
+    def set_profiles(self, names: list[str], current: str, demo_name: str | None = None) -> None:
+        combo = self.profile_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for name in names:
+            label = self.tr("Demo service") if name == demo_name else name
+            combo.addItem(label, name)
+        combo.setCurrentIndex(max(0, names.index(current) if current in names else 0))
+        combo.blockSignals(False)
+
+    def set_profile_details(self, profile: Profile, overridden: bool) -> None:
+        api = "componenttcb" if profile.api is ApiMode.COMPONENT else "tcb"
+        text = f"{api} · {profile.base_url}"
+        if overridden:
+            text += " " + self.tr("(from the command line)")
+        self.where.set_full_text(text)
