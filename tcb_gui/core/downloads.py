@@ -347,6 +347,26 @@ def _strong_validator(response: httpx.Response) -> str | None:
     return modified or None
 
 
+def protect_dot_segments(url: str) -> str:
+    """``url`` with ``.`` and ``..`` path segments percent-encoded.
+
+    A key may hold ``..`` or ``.`` segments (WECHAT_API.md §3); every HTTP client removes
+    such segments from a URL before sending it (RFC 3986 §5.2.4), which would fetch
+    another object. Encoded as ``%2E`` they reach the server, which decodes them back.
+    """
+    scheme_end = url.find("://")
+    path_start = url.find("/", scheme_end + 3) if scheme_end >= 0 else -1
+    if path_start < 0:
+        return url
+    query_start = url.find("?", path_start)
+    end = len(url) if query_start < 0 else query_start
+    segments = url[path_start:end].split("/")
+    if not any(seg in (".", "..") for seg in segments):
+        return url
+    path = "/".join("%2E" * len(seg) if seg in (".", "..") else seg for seg in segments)
+    return url[:path_start] + path + url[end:]
+
+
 def _link_query_expiry(url: str) -> datetime | None:
     """The ``t=<unix seconds>`` expiry CloudBase links carry (WECHAT_API.md §3)."""
     try:
@@ -1181,7 +1201,7 @@ class Downloader:
         self, job: _Job, url: str, headers: dict[str, str]
     ) -> AsyncIterator[httpx.Response]:
         """GET ``url`` streamed, following redirects to http(s) only; statuses classified."""
-        current = url
+        current = protect_dot_segments(url)
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 parsed = httpx.URL(current)

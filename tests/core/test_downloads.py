@@ -30,6 +30,7 @@ from tcb_gui.core.downloads import (
     OnExists,
     TotalProgress,
     html_refusal,
+    protect_dot_segments,
     safe_url,
     sidecar_path,
 )
@@ -545,6 +546,15 @@ async def test_redirect_to_another_scheme_is_refused(dest: Path, cdn: FakeCdn) -
         outcomes = await make(client, cdn, dest).run([good(cdn, "f.bin")])
     assert not outcomes[0].ok
     assert "not http(s)" in outcomes[0].errmsg
+
+
+def test_dot_segments_of_a_key_survive_in_the_link() -> None:
+    url = "https://h.test/b/../../etc/./passwd?sign=a/../b&t=1"
+    assert (
+        protect_dot_segments(url) == "https://h.test/b/%2E%2E/%2E%2E/etc/%2E/passwd?sign=a/../b&t=1"
+    )
+    assert httpx.URL(protect_dot_segments(url)).raw_path.startswith(b"/b/%2E%2E/%2E%2E/etc/")
+    assert protect_dot_segments("https://h.test/a..b/.x") == "https://h.test/a..b/.x"
 
 
 def test_logged_urls_hide_the_signature() -> None:

@@ -1,0 +1,299 @@
+"""The download engine end to end: the real client and the demo service over loopback TCP.
+
+Links come from ``TcbClient.resolve_all`` against the demo's batchdownloadfile, files from
+its CDN route (Range, ETag, If-Range, links that expire, real cut connections). Every
+file is compared byte for byte with ``samples.file_bytes``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tcb_gui.core.client import RetryPolicy, TcbClient, make_http_client
+from tcb_gui.core.downloads import (
+    SNIFF_BYTES,
+    Downloader,
+    DownloadOptions,
+    DownloadOutcome,
+    FileProgress,
+    FileState,
+    ProgressCallback,
+    TotalProgress,
+    sidecar_path,
+)
+from tcb_gui.core.fileids import FileId, parse_fileid
+from tcb_gui.core.paths import part_path
+from tcb_gui.demo import samples
+from tcb_gui.demo.server import DemoServer
+from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
+
+# Fast backoff: a cut body resumes at once instead of after half a second.
+QUICK_RETRY = RetryPolicy(max_tries=5, base_delay=0.01, max_delay=0.05)
+HELPER = Path(__file__).with_name("download_kill_helper.py")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def serve(config: DemoConfig | None = None) -> DemoServer:
+    return DemoServer(DemoState(config or DemoConfig()))
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with make_http_client() as client:
+        yield client
+
+
+def client_for(http: httpx.AsyncClient, server: DemoServer) -> TcbClient:
+    return TcbClient(http, lambda: DEMO_TOKEN, base_url=server.base_url)
+
+
+async def download(
+    http: httpx.AsyncClient,
+    server: DemoServer,
+    ids: Sequence[FileId],
+    dest: Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    **options: object,
+) -> list[DownloadOutcome]:
+    """Resolve with the real client, then download, refreshing links through it."""
+    client = client_for(http, server)
+    links = await client.resolve_all(ids)
+    opts = DownloadOptions(dest=dest, retry=QUICK_RETRY, **options)  # type: ignore[arg-type]
+    downloader = Downloader(
+        http, client.resolve_all, opts, on_progress=on_progress, progress_interval=0.02
+    )
+    return await downloader.run(links)
+
+
+def downloadable_samples() -> list[FileId]:
+    """Sample IDs the demo serves (not private, not missing, bucket of their own env)."""
+    found = []
+    for raw in samples.sample_ids():
+        fid = parse_fileid(raw)
+        env = samples.env_by_name(fid.env)
+        if env is None or env.bucket != fid.bucket or samples.is_private(fid.key):
+            continue
+        if samples.file_size(fid.bucket, fid.key) is not None:
+            found.append(fid)
+    return found
+
+
+def gen_ids(count: int, prefix: str, env: samples.DemoEnv = samples.TEST) -> list[FileId]:
+    return [parse_fileid(env.fileid(f"{prefix}/{n:03d}.bin")) for n in range(count)]
+
+
+def expected(fid: FileId) -> bytes:
+    return samples.file_bytes(fid.bucket, fid.key)
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def leftovers(dest: Path) -> list[Path]:
+    return [p for p in dest.rglob("*") if p.name.endswith((".part", ".part.json", ".tmp"))]
+
+
+def demo_gets(state: DemoState, key: str | None = None) -> list[tuple[str | None, int]]:
+    return [
+        (r.range, r.status)
+        for r in state.stats.downloads
+        if r.method == "GET" and (key is None or r.key == key)
+    ]
+
+
+async def test_300_files_with_cut_bodies_then_a_rerun_that_requests_nothing(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    ids = downloadable_samples()
+    ids += gen_ids(300 - len(ids), "gen/size-20K/batch")
+    assert len(ids) == 300
+    dest = tmp_path / "dest"
+    with serve(DemoConfig(download_cut_rate=0.34, seed=4)) as server:
+        state = server.state
+        outcomes = await download(http, server, ids, dest, concurrency=8)
+
+        failed = [(o.fileid.raw, o.errmsg) for o in outcomes if not o.ok]
+        assert failed == []
+        root = dest.resolve()
+        for fid, outcome in zip(ids, outcomes, strict=True):
+            assert outcome.fileid == fid
+            assert outcome.state is FileState.DONE
+            assert outcome.path is not None
+            assert outcome.path.resolve().is_relative_to(root)
+            assert outcome.path.read_bytes() == expected(fid), fid.raw
+        # Plain keys (spaces, Chinese included) land under their own names.
+        by_key = {o.fileid.key: o.path for o in outcomes}
+        for key in ("图片/春节 海报.png", "docs/年度报告 2023.pdf", "special/price $5 & up.txt"):
+            assert by_key[key] == dest / samples.PROD.env / key
+        assert by_key["fixtures/空格 和 中文/数据 1.json"] == (
+            dest / samples.TEST.env / "fixtures/空格 和 中文/数据 1.json"
+        )
+        # Hostile keys: sanitised, inside the folder, nothing beside it.
+        assert by_key["../../etc/passwd"] == dest / samples.PROD.env / "__/__/etc/passwd"
+        assert names(tmp_path) == ["dest"]
+        assert leftovers(dest) == []
+        # A third of the bodies were cut; each went on from its last byte with a Range,
+        # except where the cut came inside the first bytes the engine holds back until
+        # it knows the body is not an HTML page (then nothing was written: from 0).
+        records = state.stats.downloads
+        cut = [(i, r) for i, r in enumerate(records) if r.fault == "cut"]
+        assert len(cut) >= 70
+        for i, record in cut:
+            following = next(r for r in records[i + 1 :] if r.key == record.key)
+            size = samples.file_size(record.bucket, record.key) or 0
+            if size // 2 >= SNIFF_BYTES:
+                assert following.range == f"bytes={size // 2}-", record.key
+                assert following.status == 206
+            else:
+                assert following.range is None
+
+        before = len(state.stats.downloads)
+        again = await download(http, server, ids, dest, concurrency=8)
+        assert [o.state for o in again] == [FileState.SKIPPED] * 300
+        assert [o.path for o in again] == [o.path for o in outcomes]
+        assert len(state.stats.downloads) == before  # not one download request
+
+
+async def test_an_existing_different_file_is_kept_and_the_new_one_goes_beside_it(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    readme = parse_fileid(samples.PROD.fileid("docs/README.txt"))
+    same = parse_fileid(samples.PROD.fileid("docs/report final v1.pdf"))
+    dest = tmp_path / "dest"
+    mine = dest / readme.env / "docs" / "README.txt"
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(b"my own notes, not the server's")
+    (dest / same.env / "docs" / "report final v1.pdf").write_bytes(expected(same))
+    with serve() as server:
+        outcomes = await download(http, server, [readme, same], dest)
+
+        assert mine.read_bytes() == b"my own notes, not the server's"
+        assert outcomes[0].path == mine.with_name("README (1).txt")
+        assert outcomes[0].path.read_bytes() == expected(readme)
+        assert outcomes[1].state is FileState.SKIPPED
+        # The complete copy cost one probe of one byte, never the file's body.
+        assert demo_gets(server.state, same.key) == [("bytes=0-0", 206)]
+
+
+async def test_links_expiring_mid_run_are_refreshed(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    ids = gen_ids(24, "gen/size-200K/expiring")
+    with serve() as server:
+        state = server.state
+        moved = False
+
+        def on_progress(_files: Sequence[FileProgress], total: TotalProgress) -> None:
+            nonlocal moved
+            if not moved and total.files_done >= 4:
+                moved = True
+                state.now = lambda: time.time() + 3 * 3600  # every link given so far expires
+
+        outcomes = await download(
+            http, server, ids, tmp_path, on_progress=on_progress, concurrency=2, limit_rate=4 << 20
+        )
+
+        assert moved
+        assert all(o.ok for o in outcomes), [o.errmsg for o in outcomes if not o.ok]
+        for fid, outcome in zip(ids, outcomes, strict=True):
+            assert outcome.path is not None
+            assert outcome.path.read_bytes() == expected(fid)
+        assert any(status == 403 for _, status in demo_gets(state))
+        assert state.stats.requests["componenttcb/batchdownloadfile"] >= 2
+
+
+async def test_a_server_without_range_support_still_completes(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    ids = gen_ids(20, "gen/size-300K/norange")
+    with serve(DemoConfig(range_support=False, download_cut_rate=0.5, seed=1)) as server:
+        outcomes = await download(http, server, ids, tmp_path, concurrency=4)
+
+        assert all(o.ok for o in outcomes)
+        for fid, outcome in zip(ids, outcomes, strict=True):
+            assert outcome.path is not None
+            assert outcome.path.read_bytes() == expected(fid)
+        statuses = {status for _, status in demo_gets(server.state)}
+        assert statuses == {200}
+        assert server.state.stats.faults["cut"] >= 5
+        assert leftovers(tmp_path) == []
+
+
+async def test_error_pages_and_server_errors_are_never_saved(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    photo = parse_fileid(samples.PROD.fileid("图片/端午 龙舟.jpg"))
+    gone = parse_fileid(samples.PROD.fileid("docs/report final v2.pdf"))
+    with serve() as server:
+        server.state.script_faults("download", ["html200", "500", "403"])
+        outcomes = await download(http, server, [photo], tmp_path, concurrency=1)
+        assert outcomes[0].ok
+        assert outcomes[0].path is not None
+        assert outcomes[0].path.read_bytes() == expected(photo)
+        assert [s for _, s in demo_gets(server.state)] == [200, 500, 403, 200]
+
+        server.state.script_faults("download", ["html404"])
+        outcomes = await download(http, server, [gone], tmp_path, concurrency=1)
+        assert not outcomes[0].ok
+        assert "404" in outcomes[0].errmsg
+        target = tmp_path / gone.env / "docs" / "report final v2.pdf"
+        assert not target.exists()
+        assert not part_path(target).exists()
+
+
+async def test_sigkill_mid_download_then_rerun_resumes_with_range(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    fid = parse_fileid(samples.TEST.fileid("gen/size-200M/killed.bin"))
+    target = tmp_path / fid.env / fid.key
+    part = part_path(target)
+    rate = 16 << 20
+    with serve() as server:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        child = subprocess.Popen(  # noqa: ASYNC220 - a child to kill, not to wait for
+            [sys.executable, str(HELPER), server.base_url, fid.raw, str(tmp_path), str(rate)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            async with asyncio.timeout(30):
+                while not (part.exists() and part.stat().st_size >= 6 << 20):
+                    assert child.poll() is None, child.stderr.read() if child.stderr else ""
+                    await asyncio.sleep(0.02)
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+            if child.stderr:
+                child.stderr.close()
+        assert child.returncode == -signal.SIGKILL
+        kept = part.stat().st_size
+        assert 0 < kept < 200 << 20
+        assert sidecar_path(part).exists()
+        assert not target.exists()
+
+        outcomes = await download(http, server, [fid], tmp_path)
+
+        assert outcomes[0].ok
+        gets = server.state.stats.downloads
+        assert [r.range for r in gets if r.method == "GET"] == [None, f"bytes={kept}-"]
+        assert gets[-1].status == 206
+        assert gets[-1].if_range == samples.file_etag(fid.bucket, fid.key)
+        assert target.stat().st_size == 200 << 20
+        with target.open("rb") as f:
+            for start in range(0, 200 << 20, 8 << 20):
+                chunk = f.read(8 << 20)
+                assert chunk == samples.file_bytes(fid.bucket, fid.key, start, start + len(chunk))
+        assert leftovers(tmp_path) == []
