@@ -2,19 +2,96 @@
 
 An ID is ``cloud://<env>.<bucket>/<key>`` (WECHAT_API.md §3). The key is untrusted
 input: it may hold spaces, Chinese, ``..``, a leading ``/``, Windows-reserved names.
+
+How IDs are found (``find_ids``)
+================================
+
+Input text is split into lines at ``\\r\\n``, ``\\r`` and ``\\n``. Leading whitespace and a
+byte order mark are ignored at the start of every line; blank lines are skipped.
+
+1. **A whole JSON document** (the text starts with ``{`` or ``[`` and ``json`` parses it):
+   every string literal, member names included, at any nesting, is decoded (``\\u56fe``,
+   ``\\/``) and read by the line rules below, so ``fileID``, ``fileid``, ``files`` or any
+   other key works. An ID ends where its string ends, so it may hold spaces and commas.
+   Lines of a JSON document are layout, not records: none counts as "without an ID".
+2. **A CSV/TSV table with a header**: the first non-blank line has no ID, splits into
+   two or more fields at a tab, ``,`` or ``;`` (quotes respected), and at least 90 % of
+   the next 1,000 non-blank lines split into the same number of fields. Every field of a
+   row is read on its own; a row that starts with an ID but has a different number of
+   fields is read as a plain line (rule 3). Each physical line is one record: quoted
+   fields spanning lines are not joined. Without a header, CSV is read by rule 3: an ID
+   in a later column or quoted is still cut at its field, but a bare ID in the first
+   column runs to the end of the line, as a list whose keys hold commas needs.
+3. **Plain lines**, in this order:
+
+   - A line with a tab: each tab-separated field is read on its own.
+   - A line that starts with ``cloud://`` is one ID to the end of the line (keys may hold
+     spaces and commas); trailing whitespace is trimmed. Only where another
+     ``cloud://`` follows whitespace, ``,``, ``;`` or ``|`` does a new ID start there.
+   - A list marker before it (``- ``, ``* ``, ``• ``, ``1. ``, ``2) ``, ``3、`` or grep's
+     ``12:``) is skipped, and the rest is read as above.
+   - A line that is one JSON value (JSON Lines, a quoted string) is read as in rule 1.
+   - A line where an ID opens a CSV field (right after ``,``, or quoted there or at the
+     start) is split as CSV.
+   - Anything else is log text (below).
+
+A **field** (CSV/TSV cell, JSON string) is trimmed; if it starts with ``cloud://`` it is
+one ID up to its end; otherwise it is read as log text.
+
+In **log text** an ID starts at ``cloud://``. If a ``"`` stands right before it, the ID
+is that JSON/quoted string (escapes decoded) up to the closing unescaped quote, spaces
+included; after ``'``, ``‘``, ``“``, ``「``, ``『`` or ``《`` it runs to the matching closing
+mark. Otherwise it ends at whitespace, a quote or quotation mark, a backtick, ``<`` ``>``,
+a control character, Chinese sentence punctuation (``，。；、！？``) or where another
+``cloud://`` begins (unless right after ``/``); then trailing ``.,;:!?``
+and closing brackets without a matching opener inside the ID are dropped. So
+``2026-11-01 12:00:01 INFO fetched cloud://env.b/x.png ok`` gives ``cloud://env.b/x.png``,
+and ``see (cloud://e.b/a(1).png).`` gives ``cloud://e.b/a(1).png``. An unquoted ID in
+log text cannot hold spaces: quote it.
+
+Anything found that starts with ``cloud://`` but is not a valid ID is reported as
+malformed with its line number, never silently dropped. A line counts as "without an
+ID" when nothing starting with ``cloud://`` was found in it (header lines included).
+
+Reading input (``decode_input``, ``read_ids_from_path``, ``read_ids_from_stream``)
+===============================================================================
+
+UTF-8 with or without BOM, UTF-16 and UTF-32 with a BOM, UTF-16 without a BOM when NUL
+bytes sit in every other position, else strict UTF-8 and then GB18030 (Excel on Chinese
+Windows). NUL bytes, undecodable bytes or more than 1 % control characters mean binary
+input, refused with an ``InputError`` naming the input. Inputs over ``MAX_INPUT_BYTES``
+are refused before (files) or while (streams) being read, never held whole; binary is
+detected from the first ``SNIFF_BYTES``.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import functools
+import itertools
+import json
+import os
 import re
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
+
+from tcb_gui.core.errors import InputError
 
 SCHEME = "cloud://"
 
 # Env IDs are lowercase letters, digits and '-' (WECHAT_API.md §3).
 _ENV_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# C0/C1 controls, Unicode line/paragraph separators and lone surrogates: none can be part
+# of a storage key that survives a text file or the clipboard (and COS refuses several).
+_BAD_KEY_CHAR_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# "编码长度最大为850个字节" — Tencent COS object key naming rules (CloudBase storage is COS).
+MAX_KEY_BYTES = 850
+# Distinct env.bucket pairs remembered as valid; real lists name a handful.
+_HOST_CACHE_SIZE = 256
 
 
 class InvalidFileIdError(ValueError):
@@ -39,23 +116,650 @@ class FileId:
         return self.raw
 
 
+@functools.lru_cache(maxsize=_HOST_CACHE_SIZE)
+def _split_host(host: str) -> tuple[str, str, str]:
+    """``env.bucket`` as (env, bucket, "") or ("", "", reason). Cached: a list holds
+    thousands of IDs but only a few environments."""
+    env, dot, bucket = host.partition(".")
+    if not dot or not env:
+        return "", "", "has no environment ID before the first '.'"
+    if not _ENV_RE.match(env):
+        return "", "", "environment ID may hold only lowercase letters, digits and '-'"
+    if not bucket or not _BUCKET_RE.match(bucket):
+        return "", "", "has an invalid bucket name"
+    return env, bucket, ""
+
+
 def parse_fileid(text: str) -> FileId:
     """Parse one ID exactly as given (no trimming); raise InvalidFileIdError if malformed."""
     if not text.startswith(SCHEME):
         raise InvalidFileIdError(text, "does not start with cloud://")
-    rest = text[len(SCHEME) :]
-    host, slash, key = rest.partition("/")
+    host, slash, key = text[len(SCHEME) :].partition("/")
     if not slash or not key:
         raise InvalidFileIdError(text, "has no file path after the bucket")
-    env, dot, bucket = host.partition(".")
-    if not dot or not env:
-        raise InvalidFileIdError(text, "has no environment ID before the first '.'")
-    if not _ENV_RE.match(env):
-        raise InvalidFileIdError(
-            text, "environment ID may hold only lowercase letters, digits and '-'"
-        )
-    if not bucket or not _BUCKET_RE.match(bucket):
-        raise InvalidFileIdError(text, "has an invalid bucket name")
-    if _CONTROL_RE.search(key):
+    env, bucket, reason = _split_host(host)
+    if reason:
+        raise InvalidFileIdError(text, reason)
+    if _BAD_KEY_CHAR_RE.search(key):
         raise InvalidFileIdError(text, "file path holds control characters")
+    # Cheap length test first: UTF-8 takes at most 4 bytes a character.
+    if len(key) > MAX_KEY_BYTES // 4 and len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        raise InvalidFileIdError(text, f"file path is longer than {MAX_KEY_BYTES} bytes")
     return FileId(raw=text, env=env, bucket=bucket, key=key)
+
+
+# --------------------------------------------------------------------------- results
+
+
+# A malformed candidate is shown to the user; a runaway line must not be kept whole.
+MALFORMED_TEXT_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """Something that starts with ``cloud://`` but is not a valid ID."""
+
+    line: int  # 1-based line of the input
+    text: str  # the candidate, cut to MALFORMED_TEXT_MAX characters
+    reason: str
+    source: str = ""  # the input it came from (file name), when known
+
+
+@dataclass(frozen=True, slots=True)
+class IdScan:
+    """What was taken from one or more inputs."""
+
+    ids: tuple[FileId, ...]  # unique, in order of first occurrence
+    duplicates: int  # IDs dropped because they came earlier
+    lines_without_id: int  # non-blank lines where nothing starting with cloud:// was found
+    malformed: tuple[Malformed, ...]
+    total_lines: int
+
+    def summary(self) -> str:
+        return summary(self)
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{count:,} {singular if count == 1 else plural}"
+
+
+def summary(scan: IdScan) -> str:
+    """English one-liner, e.g. "1,204 IDs (3 duplicates, 2 lines without an ID)"."""
+    parts = []
+    if scan.duplicates:
+        parts.append(_plural(scan.duplicates, "duplicate", "duplicates"))
+    if scan.lines_without_id:
+        parts.append(_plural(scan.lines_without_id, "line without an ID", "lines without an ID"))
+    if scan.malformed:
+        parts.append(_plural(len(scan.malformed), "malformed ID", "malformed IDs"))
+    head = _plural(len(scan.ids), "ID", "IDs")
+    return f"{head} ({', '.join(parts)})" if parts else head
+
+
+class IdCollector:
+    """Accumulates IDs from several inputs (files, pastes): first-seen order, no repeats."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, FileId] = {}
+        self._duplicates = 0
+        self._lines_without_id = 0
+        self._malformed: list[Malformed] = []
+        self._total_lines = 0
+
+    def add(self, scan: IdScan) -> IdScan:
+        """Fold in one input. Returns what it added: only its new IDs, and as duplicates
+        both its own repeats and the IDs that were already collected."""
+        new: list[FileId] = []
+        duplicates = scan.duplicates
+        for fid in scan.ids:
+            if fid.raw in self._ids:
+                duplicates += 1
+            else:
+                self._ids[fid.raw] = fid
+                new.append(fid)
+        self._duplicates += duplicates
+        self._lines_without_id += scan.lines_without_id
+        self._malformed.extend(scan.malformed)
+        self._total_lines += scan.total_lines
+        return IdScan(
+            ids=tuple(new),
+            duplicates=duplicates,
+            lines_without_id=scan.lines_without_id,
+            malformed=scan.malformed,
+            total_lines=scan.total_lines,
+        )
+
+    def add_text(self, text: str, *, source: str = "") -> IdScan:
+        return self.add(find_ids(text, source=source))
+
+    @property
+    def ids(self) -> tuple[FileId, ...]:
+        return tuple(self._ids.values())
+
+    def scan(self) -> IdScan:
+        """Everything collected so far, as one scan."""
+        return IdScan(
+            ids=self.ids,
+            duplicates=self._duplicates,
+            lines_without_id=self._lines_without_id,
+            malformed=tuple(self._malformed),
+            total_lines=self._total_lines,
+        )
+
+    def clear(self) -> None:
+        self._ids.clear()
+        self._duplicates = self._lines_without_id = self._total_lines = 0
+        self._malformed.clear()
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, item: object) -> bool:
+        raw = item.raw if isinstance(item, FileId) else item
+        return isinstance(raw, str) and raw in self._ids
+
+
+def merge_scans(*scans: IdScan) -> IdScan:
+    """One scan of several inputs, in the order given; repeats across inputs count as
+    duplicates."""
+    collector = IdCollector()
+    for scan in scans:
+        collector.add(scan)
+    return collector.scan()
+
+
+class _Accumulator:
+    """Turns candidates into IDs, duplicates and malformed reports for one input."""
+
+    __slots__ = ("duplicates", "ids", "malformed", "source")
+
+    def __init__(self, source: str) -> None:
+        self.ids: dict[str, FileId] = {}
+        self.duplicates = 0
+        self.malformed: list[Malformed] = []
+        self.source = source
+
+    def take(self, candidate: str, line: int) -> None:
+        if candidate in self.ids:
+            self.duplicates += 1
+            return
+        try:
+            fid = parse_fileid(candidate)
+        except InvalidFileIdError as exc:
+            text = candidate
+            if len(text) > MALFORMED_TEXT_MAX:
+                text = text[: MALFORMED_TEXT_MAX - 1] + "…"
+            self.malformed.append(Malformed(line, text, exc.reason, self.source))
+            return
+        self.ids[candidate] = fid
+
+
+# --------------------------------------------------------------------------- finding
+
+# Whitespace that may precede an ID at the start of a line: BOMs of concatenated files,
+# ideographic and no-break spaces pasted from documents, zero-width spaces from web pages.
+_LEADING = " \t\f\v\ufeff\u3000\xa0\u200b"
+# Marks an occurrence, including the JSON-escaped form written by e.g. PHP (`cloud:\/\/`).
+_OCCURRENCE_RE = re.compile(r"cloud:(?://|\\/\\/)")
+# Another ID starts inside an ID-led line or field only after one of these separators.
+_SEPARATED_ID_RE = re.compile(r"[\s,;|]cloud://")
+_ID_SEPARATOR_RE = re.compile(r"[\s,;|]+(?=cloud://)")
+# List markers before an ID: "- ", "* ", "• ", "1. ", "2) ", "3、", grep -n's "12:".
+_LIST_MARKER_RE = re.compile(r"(?:[-*+•·]|\d{1,9}[.)、:：])[ \t\u3000]*")
+# An ID opens a CSV field: at the start (quoted) or right after a comma (maybe quoted).
+# Not after ", ": that is prose listing IDs ("done: cloud://a.png, cloud://b.png.").
+_CSV_ID_FIELD_RE = re.compile(r'(?:\A"|,"?)cloud:')
+_JSON_DECODER = json.JSONDecoder()
+# The rest of a quoted string after its opening quote, backslash escapes allowed.
+_JSON_STRING_TAIL_RE = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# An unquoted ID in log text.
+_LOG_RUN_RE = re.compile("cloud://[^\\s\"'`<>\x00-\x1f\x7f，。；、！？“”「」『』《》]*")
+# Quotation marks whose closer ends an ID that follows the opener (spaces allowed).
+_PAIRED_QUOTES = {"'": "'", "‘": "’", "“": "”", "「": "」", "『": "』", "《": "》"}
+_TRAILING_PUNCTUATION = ".,;:!?…"
+_CLOSERS = {
+    ")": "(",
+    "]": "[",
+    "}": "{",
+    "）": "（",
+    "】": "【",
+    "」": "「",
+    "』": "『",
+    "》": "《",
+}
+_TABLE_DELIMITERS = ("\t", ",", ";")
+# Share of rows that must match a header's field count for the text to be a table; a few
+# ragged rows (a note with a stray comma) do not turn a CSV back into plain lines.
+_TABLE_MIN_AGREEMENT = 0.9
+# Lines after the first looked at to decide; rows past them that start with an ID but do
+# not fit the table are still read as plain lines, so a sample is safe.
+_TABLE_SAMPLE_LINES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    delimiter: str
+    fields: int  # the number of fields a row has
+
+
+def _split_fields(line: str, delimiter: str) -> list[str]:
+    if '"' not in line:
+        return line.split(delimiter)
+    try:
+        return next(csv.reader((line,), delimiter=delimiter, strict=False, skipinitialspace=True))
+    except (csv.Error, StopIteration):  # e.g. a field over csv's size limit
+        return line.split(delimiter)
+
+
+def _field_count(line: str, delimiter: str) -> int:
+    if '"' not in line:
+        return line.count(delimiter) + 1
+    return len(_split_fields(line, delimiter))
+
+
+def _read_quoted(text: str, opening: int) -> tuple[str, int] | None:
+    """The string whose ``"`` is at ``opening``, JSON escapes decoded, and the offset after
+    its closing quote; None if it never closes."""
+    try:
+        value, end = _JSON_DECODER.raw_decode(text, opening)
+    except ValueError:  # not JSON after all (e.g. a Windows path in quotes): take it raw
+        tail = _JSON_STRING_TAIL_RE.match(text, opening + 1)
+        if tail is None:
+            return None
+        return text[opening + 1 : tail.end() - 1], tail.end()
+    return (value, end) if isinstance(value, str) else None
+
+
+def _trim_log_run(run: str) -> str:
+    minimum = len(SCHEME)
+    while len(run) > minimum:
+        last = run[-1]
+        dangling = last in _CLOSERS and run.count(_CLOSERS[last]) < run.count(last)
+        if not dangling and last not in _TRAILING_PUNCTUATION:
+            break
+        run = run[:-1]
+    return run
+
+
+def _scan_log_text(text: str, out: list[str]) -> None:
+    pos = 0
+    while (match := _OCCURRENCE_RE.search(text, pos)) is not None:
+        start = match.start()
+        before = text[start - 1] if start else ""
+        if before == '"':
+            quoted = _read_quoted(text, start - 1)
+            if quoted is not None:
+                _scan_value(quoted[0], out)
+                pos = quoted[1]
+                continue
+        elif before in _PAIRED_QUOTES:
+            end = text.find(_PAIRED_QUOTES[before], start)
+            if end != -1:
+                _scan_field(text[start:end], out)
+                pos = end + 1
+                continue
+        if match.group() != SCHEME:  # the escaped form outside a JSON string: not an ID
+            pos = match.end()
+            continue
+        run = _LOG_RUN_RE.match(text, start)
+        assert run is not None  # the pattern matches whenever SCHEME does
+        candidate = run.group()
+        # Another ID glued on ("a.png,cloud://…", "x&b=cloud://…"), except after '/'.
+        cut = candidate.find(SCHEME, len(SCHEME))
+        while cut != -1 and candidate[cut - 1] == "/":
+            cut = candidate.find(SCHEME, cut + len(SCHEME))
+        if cut != -1:
+            candidate = candidate[:cut]
+        candidate = _trim_log_run(candidate)
+        out.append(candidate)
+        pos = start + len(candidate)
+
+
+def _scan_id_led(text: str, out: list[str]) -> None:
+    """``text`` starts with an ID that may hold spaces; further IDs follow separators."""
+    if _SEPARATED_ID_RE.search(text, len(SCHEME)) is None:
+        out.append(text.rstrip())
+    elif '"' in text and "," in text:
+        for field in _split_fields(text, ","):
+            _scan_field(field, out)
+    else:
+        out.extend(part.rstrip() for part in _ID_SEPARATOR_RE.split(text) if part.strip())
+
+
+def _scan_field(field: str, out: list[str]) -> None:
+    field = field.strip()
+    if field.startswith(SCHEME):
+        _scan_id_led(field, out)
+    elif "cloud:" in field:
+        _scan_log_text(field, out)
+
+
+def _json_strings_with_ids(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, decoded value) of each string in valid JSON ``text`` that holds an ID.
+
+    In valid JSON ``cloud:`` can stand only inside a string, whose opening quote is the
+    nearest unescaped '"' before it; the whole document need not be tokenised."""
+    end = 0
+    for match in _OCCURRENCE_RE.finditer(text):
+        at = match.start()
+        if at < end:  # inside the string just read
+            continue
+        opening = text.rfind('"', end, at)
+        while opening > 0 and _is_escaped(text, opening):
+            opening = text.rfind('"', end, opening)
+        quoted = _read_quoted(text, opening) if opening != -1 else None
+        if quoted is None:  # only if the text is not valid JSON after all
+            continue
+        end = quoted[1]
+        yield opening, quoted[0]
+
+
+def _is_escaped(text: str, index: int) -> bool:
+    start = index
+    while start > 0 and text[start - 1] == "\\":
+        start -= 1
+    return (index - start) % 2 == 1
+
+
+def _scan_value(value: str, out: list[str]) -> None:
+    """A decoded string (JSON or quoted): one field, or lines if it holds line breaks."""
+    if "\n" in value or "\r" in value:
+        for part in _normalise_newlines(value).split("\n"):
+            content = part.lstrip(_LEADING)
+            if content:
+                _scan_line(content, out)
+    elif SCHEME in value:
+        _scan_line(value.lstrip(_LEADING), out)
+
+
+def _scan_line(content: str, out: list[str]) -> None:
+    """Rule 3 of the module docstring. ``content`` has no leading whitespace."""
+    if "cloud:" not in content:
+        return
+    if "\t" in content:
+        for field in _split_fields(content, "\t"):
+            _scan_field(field, out)
+        return
+    if content.startswith(SCHEME):
+        _scan_id_led(content, out)
+        return
+    marker = _LIST_MARKER_RE.match(content)
+    if marker is not None and content.startswith(SCHEME, marker.end()):
+        _scan_id_led(content[marker.end() :], out)
+        return
+    if content[0] in '{["':
+        try:
+            json.loads(content)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            for _offset, value in _json_strings_with_ids(content):
+                _scan_value(value, out)
+            return
+    if _CSV_ID_FIELD_RE.search(content) is not None:
+        for field in _split_fields(content, ","):
+            _scan_field(field, out)
+        return
+    _scan_log_text(content, out)
+
+
+def _rows_agree(lines: list[str], delimiter: str, fields: int) -> bool:
+    rows = agree = 0
+    for line in itertools.islice(lines, _TABLE_SAMPLE_LINES):
+        content = line.strip()
+        if content:
+            rows += 1
+            agree += _field_count(content, delimiter) == fields
+    return rows > 0 and agree >= rows * _TABLE_MIN_AGREEMENT
+
+
+def _detect_table(lines: list[str]) -> _Table | None:
+    """Rule 2 of the module docstring."""
+    index = next((i for i, line in enumerate(lines) if line.strip(_LEADING)), None)
+    if index is None:
+        return None
+    first = lines[index].strip(_LEADING)
+    rest = lines[index + 1 :]
+    # Without a header a table is not told apart from a list whose keys hold commas:
+    # "cloud://e.b/a,b" is one ID by the line rule (DESIGN §1.2).
+    if "cloud:" in first or first[0] in '{["':
+        return None
+    for delimiter in _TABLE_DELIMITERS:
+        if delimiter in first:
+            count = _field_count(first, delimiter)
+            if count >= 2 and _rows_agree(rest, delimiter, count):
+                return _Table(delimiter, count)
+    return None
+
+
+def _normalise_newlines(text: str) -> str:
+    if "\r" in text:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _scan_json_document(text: str, acc: _Accumulator) -> bool:
+    """Rule 1 of the module docstring; False when ``text`` is not one JSON document."""
+    stripped = text.lstrip(_LEADING + "\r\n")
+    if not stripped or stripped[0] not in "{[":
+        return False
+    try:
+        json.loads(stripped)
+    except (ValueError, RecursionError):
+        return False
+    line, counted_to = 1, 0
+    found: list[str] = []
+    for offset, value in _json_strings_with_ids(text):
+        _scan_value(value, found)
+        if found:
+            line += text.count("\n", counted_to, offset)
+            counted_to = offset
+            for candidate in found:
+                acc.take(candidate, line)
+            found.clear()
+    return True
+
+
+def find_ids(text: str, *, source: str = "") -> IdScan:
+    """Find every cloud file ID in ``text`` (rules in the module docstring). Never raises
+    on bad input: what is not an ID is counted or reported as malformed."""
+    text = _normalise_newlines(text)
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    acc = _Accumulator(source)
+    lines_without_id = 0
+    if not _scan_json_document(text, acc):
+        table = _detect_table(lines)
+        found: list[str] = []
+        for number, line in enumerate(lines, start=1):
+            content = line.lstrip(_LEADING)
+            if not content or content.isspace():
+                continue
+            if "cloud:" in content:
+                if table is None:
+                    _scan_line(content, found)
+                else:
+                    _scan_table_row(content, table, found)
+            if not found:
+                lines_without_id += 1
+                continue
+            for candidate in found:
+                acc.take(candidate, number)
+            found.clear()
+    return IdScan(
+        ids=tuple(acc.ids.values()),
+        duplicates=acc.duplicates,
+        lines_without_id=lines_without_id,
+        malformed=tuple(acc.malformed),
+        total_lines=len(lines),
+    )
+
+
+def _scan_table_row(content: str, table: _Table, out: list[str]) -> None:
+    fields = _split_fields(content, table.delimiter)
+    if content.startswith(SCHEME) and len(fields) != table.fields:
+        _scan_line(content, out)
+        return
+    for field in fields:
+        _scan_field(field, out)
+
+
+# --------------------------------------------------------------------------- reading
+
+# 64 MiB holds ~800,000 IDs of 80 bytes, far beyond any real list, and stays a modest
+# amount of memory to decode and scan at once.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+# Binary input is recognised from this much of its start, before reading the rest.
+SNIFF_BYTES = 64 * 1024
+READ_CHUNK_BYTES = 1024 * 1024
+# Text has almost no control characters besides tab and line breaks (ANSI colour escapes
+# in logs are allowed); random bytes decoded as text have about 12 %.
+MAX_CONTROL_SHARE = 0.01
+_BINARY_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+# UTF-16 without a BOM: ASCII-heavy text has a NUL in (nearly) every other byte.
+_UTF16_NUL_MIN_SHARE = 0.3
+_UTF16_NUL_MAX_OTHER_SHARE = 0.05
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),  # before UTF-16 LE: it starts the same
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+_FALLBACK_CODECS = ("utf-8", "gb18030")
+
+
+def _format_bytes(size: int) -> str:
+    if size < 1024:
+        return f"{size:,} bytes"
+    value, unit = (size / 1024, "KiB") if size < 1024 * 1024 else (size / 1024 / 1024, "MiB")
+    return f"{value:,.0f} {unit}" if value.is_integer() else f"{value:,.1f} {unit}"
+
+
+def _binary_error(name: str) -> InputError:
+    return InputError(
+        f"{name} is not a text file (it looks like binary data). Open a text, CSV, TSV, "
+        "JSON or log file with cloud file IDs.",
+        detail="binary",
+    )
+
+
+def _encoding_error(name: str, expected: str) -> InputError:
+    return InputError(
+        f"{name} is not text in {expected}. Save it as UTF-8 (or GB18030, or UTF-16 with "
+        "a byte order mark) and try again.",
+        detail="encoding",
+    )
+
+
+def _too_large_error(name: str, max_bytes: int) -> InputError:
+    return InputError(
+        f"{name} is larger than {_format_bytes(max_bytes)}, the limit for a list of IDs. "
+        "Split it into smaller files.",
+        detail="too_large",
+    )
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    if odd_nuls >= half * _UTF16_NUL_MIN_SHARE and even_nuls <= half * _UTF16_NUL_MAX_OTHER_SHARE:
+        return "utf-16-le"
+    if even_nuls >= half * _UTF16_NUL_MIN_SHARE and odd_nuls <= half * _UTF16_NUL_MAX_OTHER_SHARE:
+        return "utf-16-be"
+    return None
+
+
+def _check_text(text: str, name: str) -> None:
+    if "\x00" in text:
+        raise _binary_error(name)
+    head = text[:SNIFF_BYTES]
+    if head and len(_BINARY_CONTROL_RE.findall(head)) > len(head) * MAX_CONTROL_SHARE:
+        raise _binary_error(name)
+
+
+def _decode(data: bytes, name: str, *, final: bool) -> str:
+    """Decode ``data``; with ``final=False`` it is the start of a longer input."""
+    codec, label = next(
+        ((codec, label) for bom, codec, label in _BOMS if data.startswith(bom)),
+        (_utf16_without_bom(data[:SNIFF_BYTES]) or "", "UTF-16"),
+    )
+    if codec:
+        try:
+            text = codecs.getincrementaldecoder(codec)().decode(data, final=final)
+        except UnicodeDecodeError:
+            raise _encoding_error(name, label) from None
+        _check_text(text, name)
+        return text
+    if b"\x00" in data:
+        raise _binary_error(name)
+    for codec in _FALLBACK_CODECS:
+        try:
+            text = codecs.getincrementaldecoder(codec)().decode(data, final=final)
+        except UnicodeDecodeError:
+            continue
+        _check_text(text, name)
+        return text
+    raise _binary_error(name)
+
+
+def decode_input(data: bytes, name: str = "input") -> str:
+    """Bytes of a list, a file or a drop as text; ``InputError`` if binary or undecodable.
+
+    The BOM is dropped; ``name`` is used in the error message."""
+    return _decode(data, name, final=True)
+
+
+def _read_text(stream: BinaryIO, name: str, max_bytes: int) -> str:
+    chunks: list[bytes] = []
+    total = 0
+    sniffed = False
+    while True:
+        want = min(READ_CHUNK_BYTES if sniffed else SNIFF_BYTES, max_bytes + 1 - total)
+        chunk = stream.read(want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise _too_large_error(name, max_bytes)
+        if not sniffed and total >= SNIFF_BYTES:
+            _decode(b"".join(chunks)[:SNIFF_BYTES], name, final=False)
+            sniffed = True
+    data = b"".join(chunks)
+    chunks.clear()
+    return _decode(data, name, final=True)
+
+
+def read_ids_from_stream(
+    stream: BinaryIO, name: str, *, max_bytes: int = MAX_INPUT_BYTES
+) -> IdScan:
+    """IDs from a binary stream (stdin, a dropped file), read in chunks: binary input is
+    refused from its first ``SNIFF_BYTES``, input over ``max_bytes`` as soon as it passes."""
+    try:
+        text = _read_text(stream, name, max_bytes)
+    except OSError as exc:
+        raise InputError(f"Cannot read {name}: {exc.strerror or exc}.") from None
+    return find_ids(text, source=name)
+
+
+def read_ids_from_path(path: str | os.PathLike[str], *, max_bytes: int = MAX_INPUT_BYTES) -> IdScan:
+    """IDs from a file; a file over ``max_bytes`` is refused before it is read."""
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as file:
+            info = os.fstat(file.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(name)
+            if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
+                raise _too_large_error(name, max_bytes)
+            text = _read_text(file, name, max_bytes)
+    except IsADirectoryError:
+        raise InputError(f"{name} is a folder, not a file with IDs.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {name}: {exc.strerror or exc}.") from None
+    return find_ids(text, source=name)
