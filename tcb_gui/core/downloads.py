@@ -48,6 +48,7 @@ import mimetypes
 import os
 import re
 import stat
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ from tcb_gui.core.client import DEFAULT_CONCURRENCY, MAX_IDS_PER_REQUEST, LinkRe
 from tcb_gui.core.errors import ErrorKind, InputError, TcbError
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.ratelimit import TokenBucket
+from tcb_gui.core.redact import install_log_redaction
 
 log = logging.getLogger(__name__)
 
@@ -529,7 +531,8 @@ class _Manifest:
         self.dest = dest
         self.path = dest / MANIFEST_NAME
         self.entries: dict[str, _ManifestEntry] = {}
-        self.changed: dict[str, _ManifestEntry | None] = {}
+        self.changed: dict[str, _ManifestEntry] = {}  # completed in this run, not yet saved
+        self._write_lock = threading.Lock()
 
     def _read(self) -> dict[str, _ManifestEntry]:
         data = _read_small(self.path, _MANIFEST_MAX)
@@ -585,28 +588,50 @@ class _Manifest:
         self.entries[fileid.raw] = entry
         self.changed[fileid.raw] = entry
 
-    def save(self) -> None:
-        """Write the manifest (merged with what another run may have saved meanwhile)."""
+    async def save(self, *, final: bool = False) -> None:
+        """Write what is known now, atomically, in a worker thread.
+
+        The periodic saves write this run's view (entries loaded at the start plus the
+        files completed since); the final one first merges what another run into the
+        same folder may have saved meanwhile. Whatever a crash loses costs one probe per
+        file next time, never a wrong skip.
+        """
         if not self.changed:
             return
+        # Snapshots taken on the loop thread: the worker thread reads only these.
         changed, self.changed = self.changed, {}
-        merged = self._read()
-        for raw, entry in changed.items():
-            if entry is None:
-                merged.pop(raw, None)
-            else:
-                merged[raw] = entry
+        entries = dict(self.entries)
+        try:
+            saved = await asyncio.to_thread(self._write, entries, changed if final else None)
+        except asyncio.CancelledError:
+            self.changed = {**changed, **self.changed}  # the final save writes them
+            raise
+        if not saved:
+            self.changed = {**changed, **self.changed}
+
+    def _write(
+        self, entries: dict[str, _ManifestEntry], merge: dict[str, _ManifestEntry] | None
+    ) -> bool:
+        # A cancelled save's thread may still be writing when the final one starts.
+        with self._write_lock:
+            return self._write_locked(entries, merge)
+
+    def _write_locked(
+        self, entries: dict[str, _ManifestEntry], merge: dict[str, _ManifestEntry] | None
+    ) -> bool:
+        if merge is not None:
+            entries = {**self._read(), **merge}
         files = {
             raw: {"path": e.path, "size": e.size, "mtime_ns": e.mtime_ns}
-            for raw, e in merged.items()
+            for raw, e in entries.items()
         }
         body = {"version": MANIFEST_VERSION, "files": files}
         try:
             _write_atomic(self.path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
         except OSError as exc:
-            # Losing the manifest costs a probe per file next time, never a wrong skip.
-            self.changed = {**changed, **self.changed}
-            log.warning("Could not save the download manifest: %s", exc.strerror)
+            log.warning("Could not save the download manifest: %s", exc.strerror or exc)
+            return False
+        return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -866,6 +891,7 @@ class Downloader:
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        install_log_redaction()  # httpx logs every URL at INFO: keep `sign=` out of logs
         self._http = http
         self._options = options
         self._on_progress = on_progress
@@ -962,7 +988,7 @@ class Downloader:
                     self._set_state(job, FileState.CANCELLED)
             if self._discard:
                 await asyncio.to_thread(self._discard_partials)
-            await asyncio.to_thread(self._manifest.save)
+            await self._manifest.save(final=True)
             self._emit(final=True)
         outcomes = [self._outcome(job) for job in self._jobs]
         if self._disk_full is not None:
@@ -1403,6 +1429,7 @@ class Downloader:
         out = job.out
         assert out is not None
         replace = self._options.on_exists is OnExists.OVERWRITE
+        total = job.bytes_total
 
         def finish() -> Path:
             if writer is not None:
@@ -1413,6 +1440,12 @@ class Downloader:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
+            # What reached the disk, not what we counted, decides (DESIGN §3: verified).
+            size = os.lstat(part).st_size
+            if total is not None and size != total:
+                raise _Transient(
+                    f"The partial file holds {_human_bytes(size)}, not {_human_bytes(total)}"
+                )
             final = _publish(part, out, replace=replace)
             _fsync_dir(final.parent)
             _remove_quietly(sidecar)
@@ -1534,7 +1567,7 @@ class Downloader:
             self._emit(final=False)
             if self._manifest.changed and now - last_save >= MANIFEST_SAVE_SECONDS:
                 last_save = now
-                await asyncio.to_thread(self._manifest.save)
+                await self._manifest.save()
 
     def _emit(self, *, final: bool) -> None:
         if self._on_progress is None:

@@ -7,6 +7,7 @@ import errno
 import hashlib
 import itertools
 import json
+import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -555,6 +556,44 @@ def test_dot_segments_of_a_key_survive_in_the_link() -> None:
     )
     assert httpx.URL(protect_dot_segments(url)).raw_path.startswith(b"/b/%2E%2E/%2E%2E/etc/")
     assert protect_dot_segments("https://h.test/a..b/.x") == "https://h.test/a..b/.x"
+
+
+async def test_the_length_on_disk_is_verified_before_the_rename(
+    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = cdn.add("v.bin", 300_000)
+    cdn.piece = 100_000
+    real_write = downloads._PartFile.write
+    calls = 0
+
+    def lossy_write(self: downloads._PartFile, data: bytes) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            return  # the tail "written" but never on disk (a lying file system)
+        real_write(self, data)
+
+    monkeypatch.setattr(downloads._PartFile, "write", lossy_write)
+
+    outcomes = await make(http, cdn, dest).run([good(cdn, "v.bin")])
+
+    assert outcomes[0].ok
+    assert [r.headers.get("range") for r in cdn.gets("v.bin")] == [None, "bytes=200000-"]
+    assert tree(dest, "v.bin").read_bytes() == body
+
+
+async def test_no_signed_url_reaches_the_logs(
+    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cdn.add("l.bin", 1000)
+    cdn.faults.extend(["cut", "500", "403"])
+    caplog.set_level(logging.DEBUG)
+
+    outcomes = await make(http, cdn, dest).run([good(cdn, "l.bin")])
+
+    assert outcomes[0].ok
+    assert "cdn.test/l.bin" in caplog.text  # the requests were logged...
+    assert "s3cr3t" not in caplog.text  # ...never with their signature
 
 
 def test_logged_urls_hide_the_signature() -> None:
