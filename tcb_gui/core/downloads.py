@@ -15,7 +15,8 @@ One ``Downloader`` runs one list of files over the shared ``httpx.AsyncClient``:
   Nothing different is destroyed unless ``overwrite`` was asked for.
 * **Transfer.** Streamed into ``<target>.part`` in chunks (memory stays flat whatever the
   size). A ``.part`` from an earlier run or an earlier try resumes with ``Range`` and, when
-  a strong validator was recorded in the sidecar ``<target>.part.json``, ``If-Range``. A 200
+  a strong validator was recorded in the sidecar ``<target>.part.json``, ``If-Range`` (a
+  part without one resumes on ``Range`` alone, as ``curl -C -`` and aria2c do). A 200
   instead of a 206 starts the file over. The length is verified against Content-Length /
   Content-Range, then the file is fsynced and renamed into place atomically, and the
   directory fsynced.
@@ -102,6 +103,9 @@ SNIFF_BYTES = 512
 HTML_EXTENSIONS: Final = frozenset({".htm", ".html", ".xhtml", ".shtml"})
 # errno values that mean "no room left": the run stops instead of failing file after file.
 DISK_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
+# Never open through a symlink planted at a .part or sidecar name; O_BINARY: on Windows a
+# descriptor is in text mode without it (newlines would be rewritten).
+_NO_FOLLOW: Final = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 _TRANSIENT_STATUSES: Final = frozenset({408, 425, 429})
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _CONTENT_RANGE_RE = re.compile(r"\s*bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)\s*\Z", re.IGNORECASE)
@@ -426,7 +430,7 @@ def sidecar_path(part: Path) -> Path:
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write a small file so readers see the old or the new content, never half."""
     tmp = path.with_name(_short_name(path.name, ".tmp"))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NO_FOLLOW, 0o666)
     try:
         os.write(fd, data)
     finally:
@@ -437,7 +441,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def _read_small(path: Path, limit: int) -> bytes | None:
     """A small regular file's bytes, refusing symlinks and anything over ``limit``."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | _NO_FOLLOW)
     except OSError:
         return None
     try:
@@ -806,7 +810,7 @@ class _PartFile:
     """``<target>.part`` opened for writing at ``offset``, never through a symlink."""
 
     def __init__(self, path: Path, offset: int, buffer_size: int) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        flags = os.O_WRONLY | os.O_CREAT | _NO_FOLLOW
         fd = os.open(path, flags, 0o666)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -1435,7 +1439,7 @@ class Downloader:
             if writer is not None:
                 writer.sync_and_close()
             else:
-                fd = os.open(part, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                fd = os.open(part, os.O_RDONLY | _NO_FOLLOW)
                 try:
                     os.fsync(fd)
                 finally:
