@@ -167,8 +167,10 @@ def validate_base_url(url: str) -> str:
         raise InputError(f"Not a valid base URL: {text!r} ({exc}).") from None
     if parsed.scheme not in ("https", "http") or not parsed.host:
         raise InputError(f"The base URL must be an https:// address, not {text!r}.")
-    if parsed.userinfo or parsed.query or parsed.fragment:
+    if parsed.userinfo or "?" in text or "#" in text:
         raise InputError("The base URL may not carry a user name, a query or a fragment.")
+    if "%" in parsed.host or any(c.isspace() for c in text):
+        raise InputError(f"Not a valid base URL: {text!r}.")
     if parsed.scheme == "http" and not is_loopback_host(parsed.host):
         raise InputError(
             f"Refusing plain http:// for {parsed.host}: the token would travel unencrypted. "
@@ -219,11 +221,16 @@ class _Transient(Exception):
 
 
 class _Stop(Exception):
-    """The whole run must stop (token or account problem)."""
+    """The whole run must stop (token or account problem).
+
+    ``partial`` carries results the stopped batch had already received, so nothing
+    resolved before the stop is lost.
+    """
 
     def __init__(self, error: TcbError) -> None:
         super().__init__(error.message)
         self.error = error
+        self.partial: list[LinkResult] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +277,7 @@ def _decode_json(response: httpx.Response) -> dict[str, Any]:
         )
     try:
         data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         raise _Transient("The service sent an unreadable (non-JSON or cut) answer") from None
     if not isinstance(data, dict):
         raise _Transient("The service sent an answer of an unexpected shape")
@@ -291,9 +298,19 @@ def _errcode(data: dict[str, Any]) -> int:
     raise _Transient("The service sent an answer with an unreadable error code")
 
 
+# Service text shown to users is cut to this length (errmsg may carry long hints).
+_MAX_SERVICE_TEXT = 300
+
+
+def _service_text(value: object) -> str:
+    """Text from the service made safe to show and print: valid Unicode, no secrets."""
+    text = str(value).encode("utf-8", "replace").decode("utf-8")
+    return redact(text)[:_MAX_SERVICE_TEXT]
+
+
 def _service_errmsg(data: dict[str, Any]) -> str:
     msg = data.get("errmsg")
-    return redact(str(msg))[:300] if msg else ""
+    return _service_text(msg) if msg else ""
 
 
 def _item_id(item: dict[str, Any]) -> str | None:
@@ -411,10 +428,13 @@ class TcbClient:
     def _file_result(self, fid: FileId, item: dict[str, Any], sent_at: datetime) -> LinkResult:
         status = _as_status(item.get("status"))
         raw_msg = item.get("errmsg")
-        errmsg = redact(str(raw_msg))[:300] if raw_msg is not None else ""
+        errmsg = _service_text(raw_msg) if raw_msg is not None else ""
         url = item.get("download_url")
         if status == 0 and isinstance(url, str) and url.strip():
-            link = encode_url(url.strip())
+            try:
+                link = encode_url(url.strip())
+            except UnicodeEncodeError:  # a lone surrogate: no valid URL can hold it
+                link = ""
             if link.startswith(("https://", "http://")):
                 expires = sent_at + timedelta(seconds=self.max_age)
                 return LinkResult(fid, True, 0, errmsg or "ok", link, expires)
@@ -443,8 +463,18 @@ class TcbClient:
 
     async def _request_batch(self, env: str, batch: list[FileId]) -> list[LinkResult]:
         """Resolve one batch to one result per ID, retrying transient failures."""
-        pending = list(batch)
         done: list[LinkResult] = []
+        try:
+            return await self._fill_batch(env, batch, done)
+        except _Stop as stop:
+            stop.partial = done + stop.partial
+            raise
+
+    async def _fill_batch(
+        self, env: str, batch: list[FileId], done: list[LinkResult]
+    ) -> list[LinkResult]:
+        """The retry loop of ``_request_batch``; answers collect in ``done`` as they come."""
+        pending = list(batch)
         last_problem = "no answer from the service"
         for attempt in range(self.retry.max_tries):
             if attempt:
@@ -491,7 +521,7 @@ class TcbClient:
             if not pending:
                 return done
             last_problem = "no answer from the service for this file"
-        message = f"{last_problem}; gave up after {self.retry.max_tries} tries"
+        message = f"{last_problem.rstrip('.')}; gave up after {self.retry.max_tries} tries"
         return done + [
             LinkResult(f, False, None, message, None, None, ErrorKind.NETWORK) for f in pending
         ]
@@ -522,7 +552,11 @@ class TcbClient:
     async def _split(self, env: str, batch: list[FileId]) -> list[LinkResult]:
         middle = len(batch) // 2
         first = await self._request_batch(env, batch[:middle])
-        second = await self._request_batch(env, batch[middle:])
+        try:
+            second = await self._request_batch(env, batch[middle:])
+        except _Stop as stop:
+            stop.partial = first + stop.partial
+            raise
         return first + second
 
     async def resolve(self, ids: Sequence[FileId]) -> AsyncGenerator[list[LinkResult], None]:
@@ -550,6 +584,16 @@ class TcbClient:
                 except _Stop as stop:
                     results.put_nowait(stop)
                     return
+                except Exception:
+                    # A bug must not hang the run: this batch fails, the others go on.
+                    log.exception("unexpected failure resolving a batch of %d", len(batch))
+                    message = "Internal error while reading the service's answer"
+                    results.put_nowait(
+                        [
+                            LinkResult(f, False, None, message, None, None, ErrorKind.CLIENT)
+                            for f in batch
+                        ]
+                    )
 
         workers = [
             asyncio.create_task(worker(), name=f"tcb-resolve-{n}")
@@ -562,6 +606,9 @@ class TcbClient:
                 item = await results.get()
                 if isinstance(item, _Stop):
                     await _cancel_all(workers)
+                    if item.partial:
+                        answered.update(r.fileid.raw for r in item.partial)
+                        yield item.partial
                     # Batches that finished while we were stopping are still good.
                     while not results.empty():
                         late = results.get_nowait()

@@ -56,19 +56,18 @@ _NOT_ALLOWED = (
     "This token may not call this API. Check the API mode (component or tcb) of the "
     "profile and that the permission set for CloudBase is authorized."
 )
-_BUSY = "The service is busy; retrying."
 _CLIENT_BUG = "The service rejected the request format (a bug in TCB Links; please report it)."
 
 # WECHAT_API.md §2. Matched on the number only: errmsg carries varying suffixes.
 ERRCODES: dict[int, ErrorInfo] = {
-    -1: ErrorInfo(ErrorKind.RETRYABLE, "The service reports 'system busy'; retrying."),
-    -1000: ErrorInfo(ErrorKind.RETRYABLE, "The service reports a system error; retrying."),
+    -1: ErrorInfo(ErrorKind.RETRYABLE, "The service reports 'system busy'."),
+    -1000: ErrorInfo(ErrorKind.RETRYABLE, "The service reports a system error."),
     45009: ErrorInfo(
         ErrorKind.CONFIG,
         "Today's API quota for this account is used up. Nothing more can be resolved "
         "until the quota resets tomorrow (or ask the account owner to reset it).",
     ),
-    45011: ErrorInfo(ErrorKind.RETRYABLE, "Per-minute call limit reached; backing off."),
+    45011: ErrorInfo(ErrorKind.RETRYABLE, "The per-minute call limit was reached."),
     40001: ErrorInfo(ErrorKind.TOKEN, _TOKEN_INVALID, TokenState.INVALID),
     40014: ErrorInfo(ErrorKind.TOKEN, _TOKEN_INVALID, TokenState.INVALID),
     41001: ErrorInfo(ErrorKind.TOKEN, _TOKEN_MISSING, TokenState.MISSING),
@@ -90,10 +89,10 @@ ERRCODES: dict[int, ErrorInfo] = {
         "CloudBase is not enabled for this account. Enable CloudBase (云开发) for the "
         "mini program, or authorize it for the third-party platform.",
     ),
-    -501001: ErrorInfo(ErrorKind.RETRYABLE, "CloudBase reports a system error; retrying."),
-    -501002: ErrorInfo(ErrorKind.RETRYABLE, "CloudBase timed out; retrying."),
-    -501003: ErrorInfo(ErrorKind.RETRYABLE, "CloudBase request quota reached; backing off."),
-    -501004: ErrorInfo(ErrorKind.RETRYABLE, "CloudBase concurrency limit reached; backing off."),
+    -501001: ErrorInfo(ErrorKind.RETRYABLE, "CloudBase reports a system error."),
+    -501002: ErrorInfo(ErrorKind.RETRYABLE, "CloudBase timed out."),
+    -501003: ErrorInfo(ErrorKind.RETRYABLE, "The CloudBase request quota was reached."),
+    -501004: ErrorInfo(ErrorKind.RETRYABLE, "The CloudBase concurrency limit was reached."),
     -501005: ErrorInfo(
         ErrorKind.REQUEST,
         "The service does not know this environment ID. Check the env part of the IDs.",

@@ -24,6 +24,7 @@ _MIN_SECRET_LEN = 6
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _installed = False
+_formatter = logging.Formatter()
 
 
 def register_secret(secret: str | None) -> None:
@@ -55,6 +56,12 @@ def _redacting_factory(previous: Any) -> Any:
         if clean != message or record.args:
             record.msg = clean
             record.args = None
+        # Tracebacks print exception text and URLs (with access_token=): format them
+        # now, redacted; handlers reuse exc_text instead of formatting again.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(_formatter.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return record
 
     return factory
