@@ -389,8 +389,7 @@ def _link_query_expiry(url: str) -> datetime | None:
 
 def _variant(path: Path, n: int) -> Path:
     """``name (n).ext`` beside ``path``, named exactly as ``paths.unique_path`` names it."""
-    stem, ext = paths.split_extension(path.name)
-    return path.with_name(paths._numbered(stem, ext, n))
+    return paths.numbered_path(path, n)
 
 
 def _is_variant_of(candidate: Path, target: Path) -> bool:

@@ -373,22 +373,23 @@ def unique_path(
     """
     fold = _default_case_insensitive() if case_insensitive is None else case_insensitive
     seen = taken if taken is not None else set()
-    stem, ext = split_extension(path.name)
     candidate = path
     counter = 0
     while os.path.lexists(candidate) or path_key(candidate, case_insensitive=fold) in seen:
         counter += 1
         if counter > MAX_UNIQUE_ATTEMPTS:
             raise FileExistsError(f"no free name for {path.name!r} after {counter - 1} tries")
-        candidate = path.with_name(_numbered(stem, ext, counter))
+        candidate = numbered_path(path, counter)
     seen.add(path_key(candidate, case_insensitive=fold))
     return candidate
 
 
-def _numbered(stem: str, ext: str, counter: int) -> str:
+def numbered_path(path: Path, counter: int) -> Path:
+    """``name (counter).ext`` beside ``path``, within ``SEGMENT_MAX_BYTES``."""
+    stem, ext = split_extension(path.name)
     suffix = f" ({counter}){ext}"
     room = SEGMENT_MAX_BYTES - _utf8_len(suffix)
-    return _truncate(stem, room, room) + suffix
+    return path.with_name(_truncate(stem, room, room) + suffix)
 
 
 def is_case_insensitive(directory: Path) -> bool:
