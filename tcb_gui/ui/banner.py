@@ -54,6 +54,7 @@ class Banner(QWidget):
         layout.addWidget(self.label, 1)
         self._buttons = QHBoxLayout()
         self._buttons.setSpacing(6)
+        self._action_buttons: list[QPushButton] = []
         layout.addLayout(self._buttons)
         self._close = QToolButton(self)
         self._close.setText("✕")
@@ -67,21 +68,13 @@ class Banner(QWidget):
         return self.label.text()
 
     def button_texts(self) -> list[str]:
-        texts = []
-        for i in range(self._buttons.count()):
-            item = self._buttons.itemAt(i)
-            widget = item.widget() if item is not None else None
-            if isinstance(widget, QPushButton):
-                texts.append(widget.text())
-        return texts
+        return [button.text() for button in self._action_buttons]
 
     def click(self, text: str) -> None:
         """Press the action button labelled ``text`` (tests, and keyboard users via mnemonics)."""
-        for i in range(self._buttons.count()):
-            item = self._buttons.itemAt(i)
-            widget = item.widget() if item is not None else None
-            if isinstance(widget, QPushButton) and widget.text() == text:
-                widget.click()
+        for button in self._action_buttons:
+            if button.text() == text:
+                button.click()
                 return
         raise KeyError(text)
 
@@ -89,15 +82,16 @@ class Banner(QWidget):
         self.tone = tone
         self._icon.setPixmap(icon(_GLYPHS[tone], tone).pixmap(ICON_SIZE, ICON_SIZE))
         self.label.setText(text)
-        while self._buttons.count():
-            item = self._buttons.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        # removeWidget, not takeAt: a taken QLayoutItem handed to Python is freed twice.
+        for old in self._action_buttons:
+            self._buttons.removeWidget(old)
+            old.deleteLater()
+        self._action_buttons = []
         for caption, callback in actions:
             button = QPushButton(caption, self)
             button.clicked.connect(lambda _checked=False, cb=callback: cb())
             self._buttons.addWidget(button)
+            self._action_buttons.append(button)
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:

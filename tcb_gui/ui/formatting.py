@@ -37,24 +37,23 @@ def plural(n: int, one: str, many: str) -> str:
 
 
 def fmt_duration(seconds: float) -> str:
-    """A compact duration for a setting: "2 h", "1 h 30 min", "45 min", "1 min 30 s", "1 d".
+    """A compact, exact duration for a setting: "2 h", "1 h 30 min", "90 s" → "1 min 30 s".
 
-    Past an hour the seconds are dropped: nobody sets a link's life to the second.
+    Every non-zero unit is shown, so the text reads back to the same number of seconds.
     """
     total = max(0, round(seconds))
     if total and total % SECONDS_PER_DAY == 0:
         return _tr("{n} d").format(n=total // SECONDS_PER_DAY)
     hours, rest = divmod(total, SECONDS_PER_HOUR)
     minutes, secs = divmod(rest, SECONDS_PER_MINUTE)
+    parts = []
     if hours:
-        if minutes:
-            return _tr("{h} h {m} min").format(h=hours, m=minutes)
-        return _tr("{n} h").format(n=hours)
+        parts.append(_tr("{n} h").format(n=hours))
     if minutes:
-        if secs:
-            return _tr("{m} min {s} s").format(m=minutes, s=secs)
-        return _tr("{n} min").format(n=minutes)
-    return _tr("{n} s").format(n=secs)
+        parts.append(_tr("{n} min").format(n=minutes))
+    if secs or not parts:
+        parts.append(_tr("{n} s").format(n=secs))
+    return " ".join(parts)
 
 
 def fmt_countdown(seconds_left: float) -> str:

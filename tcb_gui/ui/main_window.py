@@ -1027,13 +1027,8 @@ class MainWindow(QMainWindow):
             )
             return 0
         self.banners.hide_topic("export")
-        self.show_status(
-            plural(
-                len(rows),
-                self.tr("Exported 1 row to {path}"),
-                self.tr("Exported {n} rows to {path}"),
-            ).replace("{path}", str(path))
-        )
+        done = plural(len(rows), self.tr("Exported 1 row"), self.tr("Exported {n} rows"))
+        self.show_status(self.tr("{done} to {path}").format(done=done, path=path))
         return len(rows)
 
     def clear_rows(self) -> None:

@@ -1,0 +1,79 @@
+"""UI test fixtures: async tests run on a qasync loop over the test QApplication.
+
+pytest-asyncio asks ``pytest_asyncio_loop_factories`` for the loop of each async test
+in this folder, so ``await window.resolve_rows()`` runs on the same Qt event loop the
+app uses: timers fire, signals are delivered, worker threads report back. Async tests
+wait with ``wait_until`` (never ``qtbot.wait*``, whose nested Qt loop would re-enter
+asyncio from inside a running task).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from tcb_gui.core.settings import Profile, Settings
+from tcb_gui.core.tokens import TokenStore
+from tcb_gui.ui.main_window import MainWindow
+from tcb_gui.ui.session import Session
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item):
+    def qasync_loop() -> asyncio.AbstractEventLoop:
+        app = QApplication.instance() or QApplication([])
+        return qasync.QEventLoop(app)
+
+    return {"qasync": qasync_loop}
+
+
+async def wait_until(
+    predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.01
+) -> None:
+    """Let the loop run until ``predicate()`` is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {predicate}")
+        await asyncio.sleep(interval)
+
+
+WindowFactory = Callable[..., MainWindow]
+
+
+@pytest.fixture
+async def make_window(qtbot) -> AsyncIterator[WindowFactory]:
+    """Build shown windows over fresh settings; each is closed cleanly (tasks awaited)."""
+    windows: list[MainWindow] = []
+
+    def factory(*, base_url: str | None = None, store: TokenStore | None = None) -> MainWindow:
+        settings = Settings()
+        if base_url is not None:
+            settings.put_profile(Profile(name="default", base_url=base_url))
+        session = Session(settings, store or TokenStore())
+        window = MainWindow(session)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield factory
+    for window in windows:
+        await window.aclose()
+
+
+@pytest.fixture
+async def window(make_window: WindowFactory) -> MainWindow:
+    return make_window()
+
+
+@pytest.fixture
+def clipboard(qapp) -> Iterator[object]:
+    board = QApplication.clipboard()
+    board.clear()
+    yield board
+    board.clear()
