@@ -32,13 +32,13 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item):
 
 
 async def wait_until(
-    predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.01
+    predicate: Callable[[], object], seconds: float = 10.0, interval: float = 0.01
 ) -> None:
-    """Let the loop run until ``predicate()`` is true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+    """Let the loop run until ``predicate()`` is true; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {predicate}")
+            raise AssertionError(f"timed out after {seconds} s waiting for {predicate}")
         await asyncio.sleep(interval)
 
 

@@ -95,9 +95,11 @@ def test_states_counts_and_display(model: ResultsModel) -> None:
     assert cell(ids[0], Column.NUMBER) == "1"
     assert str(cell(ids[0], Column.EXPIRES)).startswith("1 h 59 min")
     row = model.row_for(ids[3])
-    assert row is not None and row.retryable
+    assert row is not None
+    assert row.retryable
     row = model.row_for(ids[2])
-    assert row is not None and not row.retryable
+    assert row is not None
+    assert not row.retryable
 
 
 def test_duplicates_are_skipped_and_counted(model: ResultsModel) -> None:
@@ -230,7 +232,9 @@ def test_tick_marks_links_that_just_expired(qtbot, model: ResultsModel) -> None:
     model.flush()
     assert model.counts().expired == 1
     row = model.row_for(a)
-    assert row is not None and row.expired and row.working_url is None
+    assert row is not None
+    assert row.expired
+    assert row.working_url is None
     # A re-resolved row is fresh again; its old expiry no longer counts.
     model.set_state([row], RowState.RESOLVING)
     model.apply_results([ok(a, seconds=3600)])

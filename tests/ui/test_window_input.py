@@ -125,9 +125,11 @@ async def test_binary_file_is_refused_and_nothing_is_lost(
     binary = tmp_path / "photo.bin"
     binary.write_bytes(bytes(range(256)) * 64)
     outcome = await window.add_paths([binary])
-    assert outcome.added == 0 and outcome.errors
+    assert outcome.added == 0
+    assert outcome.errors
     banner = window.banners.banner("input")
-    assert banner is not None and "photo.bin" in banner.text
+    assert banner is not None
+    assert "photo.bin" in banner.text
     assert keys(window) == ["kept.png"]
 
 
@@ -135,7 +137,8 @@ async def test_text_without_ids_says_so(window: MainWindow) -> None:
     outcome = await window.add_text("hello\nworld\n", source="the clipboard")
     assert outcome.added == 0
     banner = window.banners.banner("input")
-    assert banner is not None and "No cloud:// IDs found in the clipboard" in banner.text
+    assert banner is not None
+    assert "No cloud:// IDs found in the clipboard" in banner.text
 
 
 async def test_new_ids_append_and_known_ones_are_counted(window: MainWindow) -> None:
@@ -166,7 +169,8 @@ async def test_big_paste_is_parsed_off_the_loop_and_inserted_in_batches(
     text = "\n".join(cid(f"bulk/{n:06d}.png") for n in range(count))
     outcome = await window.add_text(text)
     assert outcome.added == count
-    assert threads and threads[0] != "MainThread"
+    assert threads
+    assert threads[0] != "MainThread"
     assert inserts == [ROW_INSERT_BATCH, ROW_INSERT_BATCH, 10]
 
 

@@ -47,7 +47,9 @@ async def test_resolve_then_copy_links_with_the_keyboard(
     assert (counts.ok, counts.failed, counts.pending) == (120, 1, 0)
     assert max(demo_server.state.stats.batch_sizes) <= 50
     row = window.model.row_for(window.model.rows()[0].fileid)
-    assert row is not None and row.url is not None and row.url.startswith("http://127.0.0.1")
+    assert row is not None
+    assert row.url is not None
+    assert row.url.startswith("http://127.0.0.1")
     assert window.counts_label.text() == "121 IDs · 120 working · 1 failed"
 
     window.activateWindow()
@@ -60,7 +62,8 @@ async def test_resolve_then_copy_links_with_the_keyboard(
     )
     lines = QApplication.clipboard().text().splitlines()
     expected = [r.url for r in sorted(window.model.rows(), key=lambda r: r.index) if r.url]
-    assert lines == expected and len(lines) == 120
+    assert lines == expected
+    assert len(lines) == 120
 
     # Ctrl+C: the selected rows' links only.
     selection = window.view.selectionModel()
@@ -104,15 +107,18 @@ async def test_token_error_pauses_and_resume_finishes_without_repeats(
         await asyncio.wait_for(task, 20)
 
         counts = window.model.counts()
-        assert counts.paused > 0 and counts.ok + counts.paused == total
-        assert counts.failed == 0 and counts.resolving == 0
+        assert counts.paused > 0
+        assert counts.ok + counts.paused == total
+        assert counts.failed == 0
+        assert counts.resolving == 0
         # The badge turned red at once, and a check of the token was started.
         check_task = window.tasks.get("check-token")
         assert check_task is not None
         await asyncio.wait_for(check_task, 10)
         assert window.token_panel.badge.state is TokenState.EXPIRED
         banner = window.banners.banner("run")
-        assert banner is not None and "waiting" in banner.text
+        assert banner is not None
+        assert "waiting" in banner.text
         paused_row = window.model.rows_in(RowState.PAUSED)[0]
         index = window.model.index(paused_row.pos, Column.STATUS)
         assert index.data() == "Waiting for a valid token"
@@ -122,7 +128,8 @@ async def test_token_error_pauses_and_resume_finishes_without_repeats(
         await window.save_token("fresh-demo-token")
         assert window.token_panel.badge.state is TokenState.VALID
         banner = window.banners.banner("run")
-        assert banner is not None and "Resume" in banner.button_texts()
+        assert banner is not None
+        assert "Resume" in banner.button_texts()
 
         asked_before = sum(state.stats.batch_sizes)
         paused = counts.paused
@@ -143,7 +150,8 @@ async def test_cancel_puts_unfinished_rows_back_to_pending(make_window: WindowFa
         window.cancel_button.click()
         await wait_until(lambda: not window.run_active, 10)
         counts = window.model.counts()
-        assert counts.resolving == 0 and counts.pending == 300 - counts.ok
+        assert counts.resolving == 0
+        assert counts.pending == 300 - counts.ok
         assert "Cancelled" in window.message_label.text()
 
 
@@ -169,7 +177,8 @@ async def test_delegate_buttons_copy_and_open_with_mouse_and_keys(
     await window.add_text(PROD.fileid("图片/春节 海报.png"))
     await window.resolve_rows()
     row = window.proxy.row_at(0)
-    assert row.url is not None and "%E6%98%A5" in row.url  # percent-encoded
+    assert row.url is not None
+    assert "%E6%98%A5" in row.url
 
     view = window.view
     index = window.proxy.index(0, Column.ACTIONS)
@@ -214,7 +223,8 @@ async def test_export_writes_valid_files(
         assert records[6]["errmsg"] == "Not resolved yet"
     elif fmt is ExportFormat.CSV:
         rows = list(csv.DictReader(text.splitlines()))
-        assert len(rows) == 7 and rows[0]["download_url"].startswith("http://127.0.0.1")
+        assert len(rows) == 7
+        assert rows[0]["download_url"].startswith("http://127.0.0.1")
     else:
         assert len(text.splitlines()) == 5
 
@@ -223,12 +233,14 @@ async def test_export_to_an_unwritable_place_says_so(window: MainWindow, tmp_pat
     await window.add_text(PROD.fileid("a.png"))
     assert await window.export_to(tmp_path / "missing-dir" / "x.csv", ExportFormat.CSV) == 0
     banner = window.banners.banner("export")
-    assert banner is not None and "Could not export" in banner.text
+    assert banner is not None
+    assert "Could not export" in banner.text
 
 
 async def test_resolve_without_a_token_asks_for_one(window: MainWindow) -> None:
     await window.add_text(PROD.fileid("a.png"))
     await window.resolve_rows()
     banner = window.banners.banner("run")
-    assert banner is not None and "Set a token first" in banner.text
+    assert banner is not None
+    assert "Set a token first" in banner.text
     assert window.model.counts().paused == 1
