@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from tcb_gui.core.client import Quota
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.tokens import TokenSource
-from tcb_gui.ui.formatting import fmt_duration, fmt_int
+from tcb_gui.ui.formatting import fmt_countdown, fmt_int
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, tone_color, tone_tint
 
@@ -124,7 +124,7 @@ class TokenBadge(QWidget):
             if info.quota is not None:
                 parts.append(self.tr("{n} calls left today").format(n=fmt_int(info.quota.remain)))
             if info.time_left is not None:
-                parts.append(self.tr("~{t} left").format(t=fmt_duration(info.time_left)))
+                parts.append(self.tr("~{t} left").format(t=fmt_countdown(info.time_left)))
         if info.state is not TokenState.NOT_SET and info.source in (
             TokenSource.ENVIRONMENT,
             TokenSource.SESSION,
@@ -146,7 +146,7 @@ class TokenBadge(QWidget):
         if info.time_left is not None:
             lines.append(
                 self.tr("Estimated time left of its 2-hour life: {t}").format(
-                    t=fmt_duration(info.time_left)
+                    t=fmt_countdown(info.time_left)
                 )
             )
         source = self._source_words(info.source)

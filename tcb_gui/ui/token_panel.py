@@ -95,7 +95,7 @@ class TokenPanel(QWidget):
         self.check_button.setToolTip(self.tr("Check the token with the service (F5)"))
         self.check_button.clicked.connect(self.checkRequested.emit)
         layout.addWidget(self.check_button)
-        self.clear_button = QPushButton(self.tr("Clear"), self)
+        self.clear_button = QPushButton(self.tr("Clear token"), self)
         self.clear_button.setToolTip(self.tr("Forget the saved token of this profile"))
         self.clear_button.clicked.connect(self.clearTokenRequested.emit)
         layout.addWidget(self.clear_button)
