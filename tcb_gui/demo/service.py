@@ -18,7 +18,8 @@ as the key, and percent-decodes it once (UTF-8). So it accepts a key sent raw, e
 like JavaScript ``encodeURI`` (``%20``, ``%E5…``; ``?`` left raw) or fully encoded
 (``%3F``). A ``#`` must arrive as ``%23``: a raw ``#`` starts the URL fragment, which
 clients never send, so such a link cannot work unencoded (same as on the real CDN).
-A ``%`` in a key must arrive as ``%25``.
+A ``%`` in a key must arrive as ``%25``, and ``.``/``..`` path segments as ``%2E``/``%2E%2E``
+(clients remove raw dot segments, RFC 3986 §5.2.4).
 
 **Faults.** API calls (``batchdownloadfile``, ``quota``) fail at ``DemoConfig.fault_rate``
 (seeded) or as scripted with ``DemoState.script_faults``; what an httpx client observes:

@@ -332,8 +332,8 @@ async def test_stats_count_requests_batches_and_in_flight(clock: Any) -> None:
         await batch(c, ids[:2], env=TEST.env, path=TCB_PATH, token=DEMO_TCB_TOKEN)
         await _quota(c, DEMO_TOKEN, COMPONENT_PATH)
     assert elapsed >= 0.05
-    assert elapsed < 0.05 * len(sizes)  # the latency is awaited, not blocking
     stats = state.stats
+    # All six were in flight at once: the latency is awaited, it does not block the loop.
     assert stats.max_in_flight == len(sizes)
     assert stats.in_flight == 0
     assert sorted(stats.batch_sizes) == sorted([*sizes, 2])
@@ -390,9 +390,8 @@ async def test_slow_fault_answers_late(clock: Any) -> None:
         data = await _quota(c, DEMO_TOKEN, COMPONENT_PATH)
         assert time.perf_counter() - started >= 0.2
         assert data["errcode"] == 0
-        started = time.perf_counter()
-        await _quota(c, DEMO_TOKEN, COMPONENT_PATH)
-        assert time.perf_counter() - started < 0.2
+    assert state.pending_faults("quota") == []
+    assert state.stats.faults == Counter({"slow": 1})
 
 
 async def test_quota_faults_are_separate(client: httpx.AsyncClient, state: DemoState) -> None:
