@@ -118,6 +118,9 @@ _PATH_NEEDS_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9;,/:@&=+$\-_
 _LINK_QUERY_RE = re.compile(r"\?(?=(?:[^?]*&)?(?:sign|t)=)[^?]*\Z")
 
 
+_DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+
+
 def _escape_match(match: re.Match[str]) -> str:
     return "".join(f"%{byte:02X}" for byte in match.group(0).encode("utf-8"))
 
@@ -129,7 +132,12 @@ def encode_url(url: str) -> str:
     ``%XX`` already present kept), with one fix: a ``?`` or ``#`` inside the key is part
     of the path and is encoded, so the link still points at the right object.
     """
-    if url.count("?") <= 1 and "#" not in url and not _URI_NEEDS_ESCAPE_RE.search(url):
+    if (
+        url.count("?") <= 1
+        and "#" not in url
+        and "/." not in url
+        and not _URI_NEEDS_ESCAPE_RE.search(url)
+    ):
         return url  # the common case: nothing to encode
     scheme_sep = url.find("://")
     path_start = url.find("/", scheme_sep + 3) if scheme_sep >= 0 else -1
@@ -144,6 +152,10 @@ def encode_url(url: str) -> str:
     else:
         path, query = rest[: query_match.start()], query_match.group(0)
     path = _PATH_NEEDS_ESCAPE_RE.sub(_escape_match, path)
+    if "/." in path:
+        # '.' and '..' segments of a key would be removed by every client and browser
+        # (RFC 3986 §5.2.4) and fetch another object; encoded, they reach the server.
+        path = "/".join(_DOT_SEGMENTS.get(seg, seg) for seg in path.split("/"))
     query = _URI_NEEDS_ESCAPE_RE.sub(_escape_match, query)
     return _URI_NEEDS_ESCAPE_RE.sub(_escape_match, origin) + path + query
 
