@@ -1499,7 +1499,7 @@ class Downloader:
 
     def _fail(self, job: _Job, message: str) -> None:
         job.errmsg = message
-        log.warning("%s: %s", job.fileid.raw, message)
+        log.info("%s: %s", job.fileid.raw, message)
         self._set_state(job, FileState.FAILED)
         self._dirty[job.index] = job
 

@@ -1,0 +1,477 @@
+"""The command line (DESIGN §4): the window by default, and the same engine headless.
+
+Exit codes: 0 everything worked; 1 some files failed; 2 usage or input error; 3 token
+rejected or missing; 4 service or network failure after retries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import io
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from tcb_gui import __version__
+from tcb_gui.core.client import (
+    DEFAULT_BASE_URL,
+    MAX_CONCURRENCY,
+    MAX_MAX_AGE,
+    MIN_MAX_AGE,
+    ApiMode,
+    LinkResult,
+    TcbClient,
+    TokenCheck,
+    make_http_client,
+    validate_base_url,
+)
+from tcb_gui.core.errors import (
+    ErrorKind,
+    InputError,
+    KeyringUnavailableError,
+    ServiceError,
+    TcbError,
+    TokenError,
+    TokenState,
+)
+from tcb_gui.core.export import ExportFormat, export_results, write_text_atomic
+from tcb_gui.core.fileids import FileId
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_USAGE = 2
+EXIT_TOKEN = 3
+EXIT_SERVICE = 4
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger("tcb_gui")
+
+
+class UsageError(Exception):
+    """A bad option or argument: exit 2 with the message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def _max_age(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
+    if not MIN_MAX_AGE <= value <= MAX_MAX_AGE:
+        raise argparse.ArgumentTypeError(f"must be {MIN_MAX_AGE}..{MAX_MAX_AGE} seconds")
+    return value
+
+
+def _ranged(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low}..{high}")
+        return value
+
+    return parse
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help=f"API base URL (default {DEFAULT_BASE_URL})")
+    parser.add_argument("--api", choices=[m.value for m in ApiMode], help="API mode")
+    parser.add_argument("--profile", help="profile name (default: the current profile)")
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    _add_connection_options(parser)
+    parser.add_argument("--env", help="only IDs of this environment")
+    parser.add_argument(
+        "--max-age", type=_max_age, help="link lifetime in seconds (1..86400, default 7200)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_ranged(1, MAX_CONCURRENCY),
+        help=f"requests in flight (1..{MAX_CONCURRENCY})",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tcb-gui",
+        description="TCB Links: WeChat CloudBase cloud file IDs in, download links or files out.",
+    )
+    parser.add_argument("--version", action="version", version=f"tcb-gui {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the window on the built-in demo service"
+    )
+    _add_connection_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    resolve = commands.add_parser(
+        "resolve", help="print download links for the IDs in files or stdin"
+    )
+    resolve.add_argument("inputs", nargs="*", metavar="INPUT", help='files; none or "-" = stdin')
+    resolve.add_argument(
+        "--format", choices=[f.value for f in ExportFormat], default=ExportFormat.TSV.value
+    )
+    resolve.add_argument("--output", "-o", help="write here instead of stdout")
+    _add_common_options(resolve)
+
+    download = commands.add_parser("download", help="download the files behind the IDs")
+    download.add_argument("inputs", nargs="*", metavar="INPUT", help='files; none or "-" = stdin')
+    download.add_argument("--dest", required=True, help="destination folder")
+    download.add_argument("--report", help="write a JSON report here")
+    download.add_argument("--layout", choices=["tree", "flat"], default="tree")
+    download.add_argument("--on-exists", choices=["skip", "rename", "overwrite"], default="skip")
+    download.add_argument("--limit-rate", help="total bandwidth limit, e.g. 500K or 2M")
+    _add_common_options(download)
+
+    token = commands.add_parser("token", help="set, check or clear the profile's token")
+    token.add_argument("action", choices=["set", "check", "clear"])
+    _add_connection_options(token)
+
+    demo = commands.add_parser("demo-server", help="run the demo service in the foreground")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=_ranged(0, 65535), default=0)
+    demo.add_argument("--latency-ms", type=float, default=0.0)
+    demo.add_argument("--fault-rate", type=float, default=0.0)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------
+# Shared pieces
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Where and how to talk to the service, from options over the profile's settings."""
+
+    profile: str
+    base_url: str
+    api: ApiMode
+    max_age: int
+    concurrency: int
+
+
+def _connection(args: argparse.Namespace) -> Connection:
+    from tcb_gui.core.settings import load_settings
+
+    settings = load_settings()
+    name = args.profile or settings.current_profile
+    profile = settings.profiles.get(name)
+    if args.profile and profile is None:
+        known = ", ".join(sorted(settings.profiles)) or "none"
+        raise InputError(f"No profile named {args.profile!r} (known: {known}).")
+    base_url = args.base_url or (profile.base_url if profile else DEFAULT_BASE_URL)
+    api = ApiMode(args.api or (profile.api if profile else ApiMode.COMPONENT))
+    max_age = getattr(args, "max_age", None) or (profile.max_age if profile else 7200)
+    concurrency = getattr(args, "concurrency", None) or (profile.concurrency if profile else 4)
+    return Connection(name, validate_base_url(base_url), api, max_age, concurrency)
+
+
+def _token_for(profile: str) -> str:
+    from tcb_gui.core.tokens import TokenStore
+
+    info = TokenStore().current(profile)
+    if not info.token:
+        raise TokenError(
+            f"No access token for profile {profile!r}. Set one with "
+            "'tcb-gui token set' (reads it from stdin) or the TCB_ACCESS_TOKEN variable.",
+            state=TokenState.NOT_SET,
+        )
+    return info.token
+
+
+def _read_inputs(inputs: Sequence[str], stdin: TextIO, stderr: TextIO) -> list[FileId]:
+    from tcb_gui.core import fileids
+
+    sources = list(inputs) or ["-"]
+    collector = fileids.IdCollector()
+    for source in sources:
+        if source == "-":
+            stream = getattr(stdin, "buffer", None) or io.BytesIO(stdin.read().encode())
+            scan = fileids.read_ids_from_stream(stream, "standard input")
+        else:
+            scan = fileids.read_ids_from_path(Path(source))
+        collector.add(scan)
+    scan = collector.scan()
+    for bad in scan.malformed[:10]:
+        stderr.write(f"line {bad.line}: not a valid cloud file ID ({bad.reason}): {bad.text}\n")
+    if len(scan.malformed) > 10:
+        stderr.write(f"… and {len(scan.malformed) - 10} more malformed IDs\n")
+    stderr.write(f"Read {fileids.summary(scan)}\n")
+    if not scan.ids:
+        raise InputError(
+            "No cloud file IDs found in the input (they look like cloud://env.bucket/path)."
+        )
+    return list(scan.ids)
+
+
+def _filter_env(ids: list[FileId], env: str | None, stderr: TextIO) -> list[FileId]:
+    if not env:
+        return ids
+    kept = [f for f in ids if f.env == env]
+    if len(kept) != len(ids):
+        stderr.write(f"Keeping {len(kept):,} IDs of env {env} ({len(ids) - len(kept):,} skipped)\n")
+    if not kept:
+        raise InputError(f"None of the IDs belong to the environment {env!r}.")
+    return kept
+
+
+def _stopped_results(ids: Sequence[FileId], error: TcbError) -> list[LinkResult]:
+    reason = f"Not resolved: {error.message}"
+    return [LinkResult(f, False, None, reason, None, None, error.kind) for f in ids]
+
+
+def exit_code_for(results: Sequence[LinkResult]) -> int:
+    """4 when the service or network failed a batch, 1 when some files failed, else 0."""
+    failed = [r for r in results if not r.ok]
+    if not failed:
+        return EXIT_OK
+    if any(r.kind in (ErrorKind.NETWORK, ErrorKind.RETRYABLE) for r in failed):
+        return EXIT_SERVICE
+    return EXIT_SOME_FAILED
+
+
+# ---------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------
+
+
+async def resolve_ids(
+    conn: Connection, token: str, ids: Sequence[FileId], stderr: TextIO
+) -> tuple[list[LinkResult], TcbError | None]:
+    """Resolve with progress on stderr; results in input order, and why it stopped if so."""
+    from tcb_gui.terminal import Progress
+
+    by_id: dict[str, LinkResult] = {}
+    failed = 0
+    stop: TcbError | None = None
+    progress = Progress("Resolving", stderr)
+    async with make_http_client() as http:
+        client = TcbClient(
+            http,
+            lambda: token,
+            base_url=conn.base_url,
+            api=conn.api,
+            max_age=conn.max_age,
+            concurrency=conn.concurrency,
+        )
+        try:
+            async with aclosing(client.resolve(ids)) as stream:
+                async for batch in stream:
+                    for result in batch:
+                        by_id[result.fileid.raw] = result
+                        failed += not result.ok
+                    progress.update(len(by_id), len(ids), f"{failed:,} failed")
+        except (TokenError, ServiceError) as error:
+            stop = error
+            for result in _stopped_results(error.unresolved, error):  # type: ignore[arg-type]
+                by_id[result.fileid.raw] = result
+    ok = sum(r.ok for r in by_id.values())
+    progress.finish(f"Resolved {ok:,} of {len(ids):,} IDs ({len(ids) - ok:,} failed)")
+    # Anything the stream never answered (it should not happen) still gets a row.
+    missing = [f for f in ids if f.raw not in by_id]
+    if missing:
+        fallback = ServiceError("no answer from the service")
+        for result in _stopped_results(missing, fallback):
+            by_id[result.fileid.raw] = result
+    return [by_id[f.raw] for f in ids], stop
+
+
+def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    conn = _connection(args)
+    ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
+    token = _token_for(conn.profile)
+    results, stop = asyncio.run(resolve_ids(conn, token, ids, stderr))
+    text = export_results(results, args.format)
+    if args.output:
+        write_text_atomic(Path(args.output), text)
+    else:
+        stdout.write(text)
+        stdout.flush()
+    if stop is not None:
+        stderr.write(f"Stopped: {stop.message}\n")
+        return EXIT_TOKEN if isinstance(stop, TokenError) else EXIT_SERVICE
+    _report_failures(results, stderr)
+    return exit_code_for(results)
+
+
+def _report_failures(results: Sequence[LinkResult], stderr: TextIO) -> None:
+    reasons: dict[str, int] = {}
+    for r in results:
+        if not r.ok:
+            reasons[r.errmsg] = reasons.get(r.errmsg, 0) + 1
+    for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])[:5]:
+        stderr.write(f"{count:,} failed: {reason}\n")
+
+
+def _describe_check(check: TokenCheck) -> str:
+    text = f"Token {check.state.value.replace('_', ' ')}: {check.message}"
+    if check.quota is not None:
+        q = check.quota
+        text += f" Quota today: {q.remain:,} of {q.daily_limit:,} calls left."
+    return text
+
+
+async def _check(conn: Connection, token: str) -> TokenCheck:
+    async with make_http_client() as http:
+        client = TcbClient(http, lambda: token, base_url=conn.base_url, api=conn.api)
+        return await client.check_token()
+
+
+def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from tcb_gui.core.tokens import TokenStore
+
+    conn = _connection(args)
+    store = TokenStore()
+    if args.action == "set":
+        if stdin.isatty():
+            token = getpass.getpass("Access token (input hidden): ", stream=stderr)
+        else:
+            token = stdin.read()
+        token = token.strip()
+        if not token:
+            raise InputError("No token on standard input; nothing was saved.")
+        try:
+            store.set(conn.profile, token)
+        except KeyringUnavailableError:
+            stderr.write(
+                "tcb-gui: no system keyring is available, so the token was not saved "
+                "(it is never written to a file). Set TCB_ACCESS_TOKEN for this shell instead.\n"
+            )
+            return EXIT_USAGE
+        stderr.write(f"Saved the token for profile {conn.profile!r} in the system keyring.\n")
+        check = asyncio.run(_check(conn, token))
+        stderr.write(_describe_check(check) + "\n")
+        return EXIT_OK
+    if args.action == "clear":
+        store.clear(conn.profile)
+        stderr.write(f"Removed the token of profile {conn.profile!r} from the keyring.\n")
+        return EXIT_OK
+    info = store.current(conn.profile)
+    if not info.token:
+        stderr.write(
+            f"No token for profile {conn.profile!r}: set one with 'tcb-gui token set' "
+            "or TCB_ACCESS_TOKEN.\n"
+        )
+        return EXIT_TOKEN
+    check = asyncio.run(_check(conn, info.token))
+    stdout.write(_describe_check(check) + f" (source: {info.source.value})\n")
+    if check.state is TokenState.VALID:
+        return EXIT_OK
+    return EXIT_SERVICE if check.state is TokenState.UNREACHABLE else EXIT_TOKEN
+
+
+def cmd_download(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from tcb_gui.cli_download import run_download
+
+    conn = _connection(args)
+    ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
+    token = _token_for(conn.profile)
+    return run_download(args, conn, token, ids, stderr)
+
+
+def cmd_demo_server(args: argparse.Namespace) -> int:
+    from tcb_gui.demo.server import serve
+    from tcb_gui.demo.service import DemoConfig
+
+    if not 0.0 <= args.fault_rate <= 1.0:
+        raise UsageError("--fault-rate must be between 0 and 1")
+    if args.latency_ms < 0:
+        raise UsageError("--latency-ms must not be negative")
+    serve(args.host, args.port, DemoConfig(latency_ms=args.latency_ms, fault_rate=args.fault_rate))
+    return EXIT_OK
+
+
+def cmd_window(args: argparse.Namespace) -> int:
+    if args.base_url:
+        validate_base_url(args.base_url)
+    from tcb_gui.app import run
+
+    return run(demo=args.demo, base_url=args.base_url, api=args.api, profile=args.profile)
+
+
+_LOG_HANDLER_NAME = "tcb-gui-cli"
+
+
+def _configure_logging(stderr: TextIO, *, verbose: bool) -> None:
+    """Warnings (or, with -v, details) to stderr; every record passes the redactor."""
+    from tcb_gui.core.redact import install_log_redaction
+
+    install_log_redaction()
+    handler = logging.StreamHandler(stderr)
+    handler.setFormatter(logging.Formatter("tcb-gui: %(message)s"))
+    handler.set_name(_LOG_HANDLER_NAME)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _LOG_HANDLER_NAME]:
+        root.removeHandler(old)  # main() called again in one process (tests)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    if not verbose:
+        # httpx logs every request at INFO; that is detail, not progress.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        _configure_logging(stderr, verbose=getattr(args, "verbose", False))
+        if args.command == "resolve":
+            return cmd_resolve(args, stdin, stdout, stderr)
+        if args.command == "download":
+            return cmd_download(args, stdin, stdout, stderr)
+        if args.command == "token":
+            return cmd_token(args, stdin, stdout, stderr)
+        if args.command == "demo-server":
+            return cmd_demo_server(args)
+        return cmd_window(args)
+    except UsageError as exc:
+        stderr.write(f"tcb-gui: error: {exc}\n")
+        return EXIT_USAGE
+    except TokenError as exc:
+        stderr.write(f"tcb-gui: {exc.message}\n")
+        return EXIT_TOKEN
+    except KeyringUnavailableError as exc:
+        stderr.write(f"tcb-gui: {exc.message}\n")
+        return EXIT_USAGE
+    except InputError as exc:
+        stderr.write(f"tcb-gui: {exc.message}\n")
+        return EXIT_USAGE
+    except ServiceError as exc:
+        stderr.write(f"tcb-gui: {exc.message}\n")
+        return EXIT_SERVICE
+    except TcbError as exc:
+        stderr.write(f"tcb-gui: {exc.message}\n")
+        return EXIT_SOME_FAILED
+    except KeyboardInterrupt:
+        stderr.write("tcb-gui: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
