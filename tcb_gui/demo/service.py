@@ -131,6 +131,10 @@ class DemoConfig:
     seed: int = 0
     # How long a "slow" fault holds its answer; a few seconds exercises client timeouts.
     slow_seconds: float = 3.0
+    # Where download links point instead of this service's own download route, e.g. a
+    # static server (nginx) holding the files under ``/download/<bucket>/<key>``: lets
+    # benchmarks measure a neutral server. None: the service's own base URL.
+    download_base_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0 or self.slow_seconds < 0:
@@ -146,6 +150,14 @@ class DemoConfig:
             raise ValueError("fault_rate > 0 needs at least one fault kind")
         if self.daily_limit < 0:
             raise ValueError("daily_limit must not be negative")
+        base = self.download_base_url
+        if base is not None and (
+            not base.startswith(("http://", "https://")) or base.endswith("/") or "?" in base
+        ):
+            raise ValueError(
+                f"download_base_url must be an http(s) URL without a trailing '/' or query, "
+                f"not {base!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -586,7 +598,7 @@ class _Api:
         demo_env = samples.env_by_name(env)
         if demo_env is None:
             raise _ApiError(-501005, "invalid env")
-        base = _base_url(scope)
+        base = state.config.download_base_url or _base_url(scope)
         now = state.now()
         answers = [
             self._file_answer(demo_env, fid, parts, age, base, now) for fid, parts, age in requests
