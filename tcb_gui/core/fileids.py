@@ -58,10 +58,11 @@ Reading input (``decode_input``, ``read_ids_from_path``, ``read_ids_from_stream`
 
 UTF-8 with or without BOM, UTF-16 and UTF-32 with a BOM, UTF-16 without a BOM when NUL
 bytes sit in every other position, else strict UTF-8 and then GB18030 (Excel on Chinese
-Windows). NUL bytes, undecodable bytes or more than 1 % control characters mean binary
+Windows). NUL bytes, undecodable bytes, or control characters other than tab, line
+breaks and ANSI colour escapes in more than 1 % of the first ``SNIFF_BYTES`` mean binary
 input, refused with an ``InputError`` naming the input. Inputs over ``MAX_INPUT_BYTES``
-are refused before (files) or while (streams) being read, never held whole; binary is
-detected from the first ``SNIFF_BYTES``.
+are refused before (files, by their size) or while (streams) being read, never held
+whole; binary input is refused from its first ``SNIFF_BYTES``, the rest left unread.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ _BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _BAD_KEY_CHAR_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 # "编码长度最大为850个字节" — Tencent COS object key naming rules (CloudBase storage is COS).
 MAX_KEY_BYTES = 850
+# The bucket is a host name in download URLs (<bucket>.tcb.qcloud.la); RFC 1035 caps
+# host names at 253 characters.
+MAX_HOST_CHARS = 253
 # Distinct env.bucket pairs remembered as valid; real lists name a handful.
 _HOST_CACHE_SIZE = 256
 
@@ -120,6 +124,8 @@ class FileId:
 def _split_host(host: str) -> tuple[str, str, str]:
     """``env.bucket`` as (env, bucket, "") or ("", "", reason). Cached: a list holds
     thousands of IDs but only a few environments."""
+    if len(host) > MAX_HOST_CHARS:
+        return "", "", f"environment and bucket are longer than {MAX_HOST_CHARS} characters"
     env, dot, bucket = host.partition(".")
     if not dot or not env:
         return "", "", "has no environment ID before the first '.'"
@@ -312,7 +318,9 @@ _CSV_ID_FIELD_RE = re.compile(r'(?:\A"|,"?)cloud:')
 _JSON_DECODER = json.JSONDecoder()
 # The rest of a quoted string after its opening quote, backslash escapes allowed.
 _JSON_STRING_TAIL_RE = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-# An unquoted ID in log text.
+# An unquoted ID in log text; longer runs than any valid ID are cut there (and reported
+# as malformed), so that scanning a huge line without whitespace stays linear.
+_MAX_ID_CHARS = len(SCHEME) + MAX_HOST_CHARS + 1 + MAX_KEY_BYTES
 _LOG_RUN_RE = re.compile("cloud://[^\\s\"'`<>\x00-\x1f\x7f，。；、！？“”「」『』《》]*")
 # Quotation marks whose closer ends an ID that follows the opener (spaces allowed).
 _PAIRED_QUOTES = {"'": "'", "‘": "’", "“": "”", "「": "」", "『": "』", "《": "》"}
@@ -383,25 +391,31 @@ def _trim_log_run(run: str) -> str:
 
 def _scan_log_text(text: str, out: list[str]) -> None:
     pos = 0
+    # Closers absent from the rest of the text: never searched for again, so that hostile
+    # input ('「cloud://' a million times) stays linear. A '"' string that does not close
+    # means no later one does either: from its opening on, both scans see the same text.
+    unclosed: set[str] = set()
     while (match := _OCCURRENCE_RE.search(text, pos)) is not None:
         start = match.start()
         before = text[start - 1] if start else ""
-        if before == '"':
+        if before == '"' and '"' not in unclosed:
             quoted = _read_quoted(text, start - 1)
             if quoted is not None:
                 _scan_value(quoted[0], out)
                 pos = quoted[1]
                 continue
-        elif before in _PAIRED_QUOTES:
+            unclosed.add('"')
+        elif before in _PAIRED_QUOTES and _PAIRED_QUOTES[before] not in unclosed:
             end = text.find(_PAIRED_QUOTES[before], start)
             if end != -1:
                 _scan_field(text[start:end], out)
                 pos = end + 1
                 continue
+            unclosed.add(_PAIRED_QUOTES[before])
         if match.group() != SCHEME:  # the escaped form outside a JSON string: not an ID
             pos = match.end()
             continue
-        run = _LOG_RUN_RE.match(text, start)
+        run = _LOG_RUN_RE.match(text, start, start + _MAX_ID_CHARS + 1)
         assert run is not None  # the pattern matches whenever SCHEME does
         candidate = run.group()
         # Another ID glued on ("a.png,cloud://…", "x&b=cloud://…"), except after '/'.

@@ -93,6 +93,7 @@ def test_parse_accepts_keys_the_service_allows(key: str) -> None:
         ("cloud://e.b/a\u2028b", "control characters"),
         ("cloud://e.b/a\ud800b", "control characters"),
         ("cloud://e.b/" + "图" * 284, f"longer than {MAX_KEY_BYTES} bytes"),  # 852 bytes
+        ("cloud://e." + "b" * 252 + "/x", "longer than 253 characters"),
     ],
 )
 def test_parse_rejects_with_a_reason(text: str, reason: str) -> None:
@@ -259,6 +260,25 @@ def test_log_line_with_several_ids_and_sentence_punctuation() -> None:
 def test_log_line_with_json_escapes() -> None:
     scan = find_ids('INFO {"fileID":"cloud:\\/\\/e.b\\/\\u56fe \\"1\\".png","n":1} done')
     assert raws(scan) == ['cloud://e.b/图 "1".png']
+
+
+def test_unclosed_quotation_marks_fall_back_to_the_unquoted_rule() -> None:
+    text = (
+        "「cloud://e.b/b c.png」 then 「cloud://e.b/a.png ok \"cloud://e.b/c.png 'cloud://e.b/d.png"
+    )
+    assert raws(find_ids(text)) == [
+        "cloud://e.b/b c.png",
+        "cloud://e.b/a.png",
+        "cloud://e.b/c.png",
+        "cloud://e.b/d.png",
+    ]
+
+
+def test_an_endless_unquoted_run_is_malformed_and_scanning_goes_on() -> None:
+    scan = find_ids(f"x cloud://e.b/{'a' * 5_000} y {PROD}/after.png")
+    assert raws(scan) == [f"{PROD}/after.png"]
+    (bad,) = scan.malformed
+    assert bad.reason == f"file path is longer than {MAX_KEY_BYTES} bytes"
 
 
 def test_a_bare_scheme_in_prose_is_reported_as_malformed() -> None:
