@@ -208,7 +208,8 @@ def _read_inputs(inputs: Sequence[str], stdin: TextIO, stderr: TextIO) -> list[F
         collector.add(scan)
     scan = collector.scan()
     for bad in scan.malformed[:10]:
-        stderr.write(f"line {bad.line}: not a valid cloud file ID ({bad.reason}): {bad.text}\n")
+        where = f"{bad.source}:{bad.line}" if bad.source else f"line {bad.line}"
+        stderr.write(f"{where}: not a valid cloud file ID ({bad.reason}): {bad.text}\n")
     if len(scan.malformed) > 10:
         stderr.write(f"… and {len(scan.malformed) - 10} more malformed IDs\n")
     stderr.write(f"Read {fileids.summary(scan)}\n")
