@@ -67,6 +67,7 @@ from tcb_gui.ui.dialogs import AddIdsDialog, ProfileDialog, SetTokenDialog
 from tcb_gui.ui.drop import DropOverlay, DropPayload, payload_from_mime
 from tcb_gui.ui.duration_spin import DurationSpinBox
 from tcb_gui.ui.formatting import fmt_int, plural
+from tcb_gui.ui.gc_freeze import settle_long_lived
 from tcb_gui.ui.icons import Glyph, app_icon, icon
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Column, ResultsModel, Row, RowState
@@ -86,12 +87,16 @@ log = logging.getLogger(__name__)
 # Text longer than this is parsed in a worker thread (a few ms of regex work at most
 # stays on the loop).
 INLINE_PARSE_MAX_CHARS = 64 * 1024
-# Rows inserted per model insert while adding a huge list; the loop breathes between.
-ROW_INSERT_BATCH = 5_000
+# Rows inserted (or marked) per model change while handling a huge list; the loop
+# breathes between batches, so no single step holds the window for long.
+ROW_INSERT_BATCH = 2_000
 # The expiry countdown and the token's time left tick once a second.
 COUNTDOWN_INTERVAL_MS = 1_000
 STATUS_MESSAGE_MS = 10_000
 DEFAULT_SIZE = (1200, 740)
+
+# Results recorded between two gc freezes during a run (see gc_freeze).
+GC_SETTLE_EVERY = 2_000
 
 RESOLVE_TASK = "resolve"
 CHECK_TASK = "check-token"
@@ -457,6 +462,7 @@ class MainWindow(QMainWindow):
             self._badge(TokenState.NOT_SET, check.message)
             return check
         self._badge(TokenState.CHECKING, self.tr("Asking the service…"))
+        await self.session.aopen_http()
         check = await self.session.client().check_token()
         self._last_check = check
         self._badge(check.state, check.message, check)
@@ -601,12 +607,15 @@ class MainWindow(QMainWindow):
             outcome.lines_without_id = scan.lines_without_id
             outcome.malformed = len(scan.malformed)
             ids: tuple[FileId, ...] = scan.ids
+            settle_long_lived()  # the parsed IDs live on in the rows
             for start in range(0, len(ids), ROW_INSERT_BATCH):
                 added, dupes = self.model.append_ids(ids[start : start + ROW_INSERT_BATCH])
                 outcome.added += added
                 outcome.duplicates += dupes
                 if start + ROW_INSERT_BATCH < len(ids):
-                    await asyncio.sleep(0)  # let the window paint between big batches
+                    settle_long_lived()
+                    await asyncio.sleep(0)  # let the window paint between batches
+            settle_long_lived()
         self._report_add(outcome, source)
         return outcome
 
@@ -664,6 +673,7 @@ class MainWindow(QMainWindow):
 
     def choose_files(self) -> None:
         dialog = QFileDialog(self, self.tr("Open lists of IDs"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         dialog.setNameFilters(
             [
@@ -782,18 +792,28 @@ class MainWindow(QMainWindow):
         max_age, concurrency = self.max_age_spin.value(), self.concurrency_spin.value()
         if self.session.update_run_options(max_age, concurrency):
             await self.session.save_settings()
+        await self.session.aopen_http()
         client = self.session.client(max_age=max_age, concurrency=concurrency)
         self._run = RunProgress(total=len(todo))
         self.banners.hide_topic("run")
-        self.model.set_state(todo, RowState.RESOLVING)
+        for start in range(0, len(todo), ROW_INSERT_BATCH):
+            self.model.set_state(todo[start : start + ROW_INSERT_BATCH], RowState.RESOLVING)
+            if len(todo) > ROW_INSERT_BATCH:
+                self.model.flush()  # small ranged updates, not one 100,000-row re-filter
+                await asyncio.sleep(0)
         self._show_progress(True)
         self._update_counts()
         try:
-            async with contextlib.aclosing(client.resolve([r.fileid for r in todo])) as stream:
+            stream = client.resolve([r.fileid for r in todo])
+            async with contextlib.aclosing(stream):
+                settled_at = 0
                 async for batch in stream:
                     self.model.apply_results(batch)
                     self._run.done += len(batch)
                     self._run.failed += sum(1 for r in batch if not r.ok)
+                    if self._run.done - settled_at >= GC_SETTLE_EVERY:
+                        settled_at = self._run.done
+                        settle_long_lived()
                     self._update_progress()
         except TokenError as exc:
             self._pause(todo, exc)
@@ -985,6 +1005,7 @@ class MainWindow(QMainWindow):
             self.show_status(self.tr("Nothing to export yet."))
             return
         dialog = QFileDialog(self, self.tr("Export results"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         filters = {
             self.tr("CSV (*.csv)"): ExportFormat.CSV,

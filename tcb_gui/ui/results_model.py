@@ -140,6 +140,9 @@ class ResultsModel(QAbstractTableModel):
         # (expiry epoch seconds, row index, row) of Ok rows, earliest first.
         self._expiry_heap: list[tuple[float, int, Row]] = []
         self._dirty: set[Row] = set()
+        # Bumped by every change to rows; a sort of unchanged rows is not redone.
+        self._version = 0
+        self._sorted_by: tuple[Column, Qt.SortOrder, int] | None = None
         self._counts_dirty = False
         self._flush_timer = QTimer(self)
         self._flush_timer.setObjectName("results-flush")
@@ -238,6 +241,9 @@ class ResultsModel(QAbstractTableModel):
         if not 0 <= column < len(Column):
             return
         col = Column(column)
+        if self._sorted_by == (col, order, self._version):
+            # QTableView.sortByColumn sorts, then the header's indicator asks again.
+            return
         # PySide6 exposes these signals without arguments (no parents, no hint).
         self.layoutAboutToBeChanged.emit()
         old_rows = self._rows
@@ -257,6 +263,7 @@ class ResultsModel(QAbstractTableModel):
         )
         self._rows = new_rows
         self.layoutChanged.emit()
+        self._sorted_by = (col, order, self._version)
 
     # --- reading --------------------------------------------------------------------
 
@@ -418,6 +425,7 @@ class ResultsModel(QAbstractTableModel):
             self._expired_count -= 1
 
     def _schedule(self) -> None:
+        self._version += 1
         self._counts_dirty = True
         if not self._flush_timer.isActive():
             self._flush_timer.start()

@@ -54,7 +54,8 @@ class ResultsView(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actions_delegate = ActionsDelegate(self)
-        self.setItemDelegate(self.actions_delegate)
+        # Only the Actions column is painted in Python; the rest keep Qt's C++ delegate.
+        self.setItemDelegateForColumn(Column.ACTIONS, self.actions_delegate)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

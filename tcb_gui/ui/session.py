@@ -177,6 +177,17 @@ class Session:
             self._http = make_http_client()
         return self._http
 
+    async def aopen_http(self) -> httpx.AsyncClient:
+        """Create the HTTP client in a worker thread: loading the CA certificates and
+        httpcore's lazy imports takes ~100 ms that the window should not wait for."""
+        if self._http is None and not self._closed:
+            client = await asyncio.to_thread(_make_warm_client)
+            if self._http is None and not self._closed:
+                self._http = client
+            else:
+                await client.aclose()
+        return self.http
+
     def client(self, *, max_age: int | None = None, concurrency: int | None = None) -> TcbClient:
         profile = self.profile
         return TcbClient(
@@ -199,3 +210,14 @@ class Session:
         demo, self.demo = self.demo, None
         if demo is not None:
             await asyncio.to_thread(demo.stop)
+
+
+def _make_warm_client() -> httpx.AsyncClient:
+    client = make_http_client()
+    # Modules httpcore imports on the first request; importing them here keeps that
+    # first request from pausing the window.
+    import anyio._backends._asyncio
+    import anyio.streams.tls  # noqa: F401
+    import httpcore._backends.anyio  # noqa: F401
+
+    return client

@@ -10,6 +10,7 @@ asyncio from inside a running task).
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -22,10 +23,20 @@ from tcb_gui.core.tokens import TokenStore
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.session import Session
 
+# Keeps an application this module had to create alive for the whole session (a
+# QApplication whose last Python reference goes away is destroyed).
+_created_app: list[QApplication] = []
+
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item):
     def qasync_loop() -> asyncio.AbstractEventLoop:
-        app = QApplication.instance() or QApplication([])
+        app = QApplication.instance()
+        if app is None:
+            app = QApplication([])
+            _created_app.append(app)
+        # As in the app: closing a window must not end Qt's loop under a coroutine.
+        assert isinstance(app, QApplication)
+        app.setQuitOnLastWindowClosed(False)
         return qasync.QEventLoop(app)
 
     return {"qasync": qasync_loop}
@@ -45,6 +56,18 @@ async def wait_until(
 WindowFactory = Callable[..., MainWindow]
 
 
+@pytest.fixture(autouse=True)
+def collect_qt_garbage() -> Iterator[None]:
+    """Collect each test's leftover Qt objects now, on the main thread.
+
+    Left to the cyclic collector they would be freed whenever it next runs, possibly in
+    a worker thread (an ``asyncio.to_thread`` call), where destroying a QObject with
+    timers is an error and can crash.
+    """
+    yield
+    gc.collect()
+
+
 @pytest.fixture
 async def make_window(qtbot) -> AsyncIterator[WindowFactory]:
     """Build shown windows over fresh settings; each is closed cleanly (tasks awaited)."""
@@ -56,7 +79,6 @@ async def make_window(qtbot) -> AsyncIterator[WindowFactory]:
             settings.put_profile(Profile(name="default", base_url=base_url))
         session = Session(settings, store or TokenStore())
         window = MainWindow(session)
-        qtbot.addWidget(window)
         window.show()
         windows.append(window)
         return window
@@ -64,6 +86,9 @@ async def make_window(qtbot) -> AsyncIterator[WindowFactory]:
     yield factory
     for window in windows:
         await window.aclose()
+        window.close()
+        window.deleteLater()
+    await asyncio.sleep(0.01)  # let Qt process the deferred deletes
 
 
 @pytest.fixture
