@@ -11,12 +11,14 @@ import asyncio
 import getpass
 import io
 import logging
+import os
 import sys
+import time
 from collections.abc import Callable, Sequence
-from contextlib import aclosing
+from contextlib import aclosing, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from tcb_gui import __version__
 from tcb_gui.core.client import (
@@ -59,7 +61,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
+        self.print_usage(sys.stderr)  # sys.stderr is redirected by main() to its stream
         raise UsageError(message)
 
 
@@ -86,14 +88,17 @@ def _ranged(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def _add_connection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base-url", help=f"API base URL (default {DEFAULT_BASE_URL})")
-    parser.add_argument("--api", choices=[m.value for m in ApiMode], help="API mode")
-    parser.add_argument("--profile", help="profile name (default: the current profile)")
+def _add_connection_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    # On a subcommand these must not reset what was given before it
+    # (`tcb-gui --base-url URL resolve`): absent means "not given here".
+    extra: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
+    parser.add_argument("--base-url", help=f"API base URL (default {DEFAULT_BASE_URL})", **extra)
+    parser.add_argument("--api", choices=[m.value for m in ApiMode], help="API mode", **extra)
+    parser.add_argument("--profile", help="profile name (default: the current profile)", **extra)
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
-    _add_connection_options(parser)
+    _add_connection_options(parser, sub=True)
     parser.add_argument("--env", help="only IDs of this environment")
     parser.add_argument(
         "--max-age", type=_max_age, help="link lifetime in seconds (1..86400, default 7200)"
@@ -139,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = commands.add_parser("token", help="set, check or clear the profile's token")
     token.add_argument("action", choices=["set", "check", "clear"])
-    _add_connection_options(token)
+    _add_connection_options(token, sub=True)
 
     demo = commands.add_parser("demo-server", help="run the demo service in the foreground")
     demo.add_argument("--host", default="127.0.0.1")
@@ -292,8 +297,20 @@ async def resolve_ids(
     return [by_id[f.raw] for f in ids], stop
 
 
+def _check_writable(output: str | None) -> None:
+    """Refuse an output file that cannot be written before any quota is spent on it."""
+    if not output:
+        return
+    folder = Path(output).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise InputError(f"Cannot write {output}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"Cannot write {output}: no permission to write in {folder}.")
+
+
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     conn = _connection(args)
+    _check_writable(args.output)
     ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
     token = _token_for(conn.profile)
     results, stop = asyncio.run(resolve_ids(conn, token, ids, stderr))
@@ -355,11 +372,13 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
             )
             return EXIT_USAGE
         stderr.write(f"Saved the token for profile {conn.profile!r} in the system keyring.\n")
+        _remember_token_saved(conn.profile, time.time())
         check = asyncio.run(_check(conn, token))
         stderr.write(_describe_check(check) + "\n")
-        return EXIT_OK
+        return _check_exit_code(check)
     if args.action == "clear":
         store.clear(conn.profile)
+        _remember_token_saved(conn.profile, None)
         stderr.write(f"Removed the token of profile {conn.profile!r} from the keyring.\n")
         return EXIT_OK
     info = store.current(conn.profile)
@@ -371,9 +390,23 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
         return EXIT_TOKEN
     check = asyncio.run(_check(conn, info.token))
     stdout.write(_describe_check(check) + f" (source: {info.source.value})\n")
+    return _check_exit_code(check)
+
+
+def _check_exit_code(check: TokenCheck) -> int:
     if check.state is TokenState.VALID:
         return EXIT_OK
     return EXIT_SERVICE if check.state is TokenState.UNREACHABLE else EXIT_TOKEN
+
+
+def _remember_token_saved(profile: str, saved_at: float | None) -> None:
+    """When the token was saved: the window estimates its 2-hour life from this."""
+    from tcb_gui.core.settings import load_settings, save_settings
+
+    settings = load_settings()
+    if profile in settings.profiles:
+        settings.set_token_saved_at(profile, saved_at)
+        save_settings(settings)
 
 
 def cmd_download(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -438,7 +471,12 @@ def main(
     stderr = stderr or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        # --help, --version and usage lines go to the streams main() was given.
+        with redirect_stdout(stdout), redirect_stderr(stderr):
+            try:
+                args = parser.parse_args(argv)
+            except SystemExit as exc:  # --help / --version
+                return exc.code if isinstance(exc.code, int) else EXIT_OK
         _configure_logging(stderr, verbose=getattr(args, "verbose", False))
         if args.command == "resolve":
             return cmd_resolve(args, stdin, stdout, stderr)

@@ -139,4 +139,7 @@ def run_download(
     if stop is not None:
         stderr.write(f"Stopped: {stop.message}\n")
         return EXIT_TOKEN if isinstance(stop, TokenError) else EXIT_SERVICE
-    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_SOME_FAILED
+    failed = [o for o in outcomes if not o.ok]
+    if any(o.kind in (ErrorKind.NETWORK, ErrorKind.RETRYABLE) for o in failed):
+        return EXIT_SERVICE  # the service or the network gave out after retries
+    return EXIT_SOME_FAILED if failed else EXIT_OK

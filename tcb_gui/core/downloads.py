@@ -201,6 +201,7 @@ class DownloadOutcome:
     bytes: int
     errmsg: str
     state: FileState
+    kind: ErrorKind | None = None  # why it failed: FILE, NETWORK (gave up), REQUEST, …
 
     def report(self) -> dict[str, Any]:
         """The ``--report`` record (DESIGN §4): exactly these five fields."""
@@ -677,6 +678,7 @@ class _Job:
     bytes_done: int = 0
     bytes_total: int | None = None
     errmsg: str = ""
+    kind: ErrorKind | None = None  # why it failed (None unless FAILED)
     resumed_from: int = 0
     received: int = 0  # bytes received over the network in this run
     meter: _SpeedMeter = field(default_factory=_SpeedMeter)
@@ -692,9 +694,10 @@ class _Job:
 
 
 class _AttemptError(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, kind: ErrorKind = ErrorKind.FILE) -> None:
         super().__init__(message)
         self.message = message
+        self.kind = kind  # why the file failed, for the caller's exit code
 
 
 class _Transient(_AttemptError):
@@ -1037,7 +1040,11 @@ class Downloader:
                 continue
             if self._dead_link(job):
                 link = job.link
-                self._fail(job, link.errmsg if link else "No download link.")
+                self._fail(
+                    job,
+                    link.errmsg if link else "No download link.",
+                    (link.kind if link else None) or ErrorKind.FILE,
+                )
 
     def _key(self, path: Path) -> str:
         return paths.path_key(path, case_insensitive=self._case_insensitive)
@@ -1098,7 +1105,7 @@ class Downloader:
         try:
             await self._download_file(job)
         except _FileFailed as exc:
-            self._fail(job, exc.message)
+            self._fail(job, exc.message, exc.kind)
         except OSError as exc:
             if exc.errno in DISK_FULL_ERRNOS:
                 self._on_disk_full(job, exc)
@@ -1152,7 +1159,9 @@ class Downloader:
                     tries = 0
                 tries += 1
                 if tries >= policy.max_tries:
-                    raise _FileFailed(f"{exc.message} (gave up after {tries} tries)") from None
+                    raise _FileFailed(
+                        f"{exc.message} (gave up after {tries} tries)", ErrorKind.NETWORK
+                    ) from None
                 delay = policy.delay(tries - 1)
                 log.info("%s: %s; retrying in %.1f s", job.fileid.raw, exc.message, delay)
                 await asyncio.sleep(delay)
@@ -1168,7 +1177,10 @@ class Downloader:
             link = await self._refresher.get(job.fileid)
             job.link = link
             if not link.ok or not link.download_url:
-                raise _FileFailed(link.errmsg or "The service gave no download link.")
+                raise _FileFailed(
+                    link.errmsg or "The service gave no download link.",
+                    link.kind or ErrorKind.FILE,
+                )
         assert link.download_url is not None
         return link.download_url
 
@@ -1497,8 +1509,9 @@ class Downloader:
             job.meter.reset()
         self._dirty[job.index] = job
 
-    def _fail(self, job: _Job, message: str) -> None:
+    def _fail(self, job: _Job, message: str, kind: ErrorKind = ErrorKind.FILE) -> None:
         job.errmsg = message
+        job.kind = kind
         log.info("%s: %s", job.fileid.raw, message)
         self._set_state(job, FileState.FAILED)
         self._dirty[job.index] = job
@@ -1598,4 +1611,5 @@ class Downloader:
             bytes=job.bytes_done if ok else 0,
             errmsg="" if ok else errmsg,
             state=job.state,
+            kind=None if ok else (job.kind or ErrorKind.FILE),
         )
