@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -33,9 +33,11 @@ def drop(window: MainWindow, mime: QMimeData) -> bool:
     target = window.centralWidget()
     assert target is not None
     center = target.rect().center()
-    where = QPointF(window.mapFromGlobal(target.mapToGlobal(center)))
+    point = window.mapFromGlobal(target.mapToGlobal(center))
+    where = QPointF(point)
+    # Qt 6 takes a QPoint for drag enter/move events and a QPointF for the drop.
     enter = QDragEnterEvent(
-        where,
+        point,
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
@@ -46,7 +48,7 @@ def drop(window: MainWindow, mime: QMimeData) -> bool:
         return False
     assert window.drop_overlay.isVisible()  # the drop highlight shows while hovering
     move = QDragMoveEvent(
-        where,
+        point,
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
@@ -106,7 +108,7 @@ async def test_drag_leave_hides_the_highlight(window: MainWindow) -> None:
     mime = QMimeData()
     mime.setText(cid("x.png"))
     enter = QDragEnterEvent(
-        QPointF(50, 50),
+        QPoint(50, 50),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
