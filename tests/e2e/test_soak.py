@@ -154,7 +154,7 @@ def assert_fault_accounting(server: DemoServer, ids: list[str], gave_up: int) ->
 
 
 def open_fds() -> int:
-    return psutil.Process().num_fds()
+    return int(psutil.Process().num_fds())
 
 
 def rss() -> int:
