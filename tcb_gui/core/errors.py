@@ -100,6 +100,87 @@ ERRCODES: dict[int, ErrorInfo] = {
     -501007: ErrorInfo(ErrorKind.REQUEST, "The service rejected a parameter of this request."),
 }
 
+# --- the credential endpoint (cgi-bin/stable_token) -----------------------------------
+#
+# Codes of the token endpoint (WECHAT_API.md §4; the getStableAccessToken page and the
+# global error-code page of the WeChat docs). Kept apart from ERRCODES: they answer a
+# request for a token made with the mini program's appid and appsecret, so a bad value
+# is a problem with the appid/appsecret, not with "the token". Codes not listed here
+# (-1, 45011, 43002, 44002, 47001, …) mean what ERRCODES says.
+
+_MP_SETTINGS = "WeChat MP console (开发管理 → 开发设置)"
+_BAD_APPID = (
+    f"WeChat does not know this AppID. Check the mini program's AppID in the {_MP_SETTINGS}: "
+    "it is wx followed by 16 letters and digits. Then save it again."
+)
+_BAD_APPSECRET = (
+    "WeChat rejected the AppSecret for this AppID. Copy the current AppSecret from the "
+    "WeChat MP console (开发管理 → 开发设置 → AppSecret) and save it again; it changes "
+    "whenever someone resets it."
+)
+_IP_NOT_ALLOWED = (
+    "This computer's IP address is not on the mini program's IP allowlist. Add it in the "
+    "WeChat MP console (开发管理 → 开发设置 → IP白名单), or run from an allowed machine."
+)
+_IP_REFUSED = (
+    "The mini program's administrator refused calls from this computer's IP address. "
+    "Try again in {wait}, or ask the administrator to add this IP to the IP allowlist "
+    "(开发管理 → 开发设置 → IP白名单)."
+)
+_CREDENTIALS_BUG = (
+    "The token service rejected the request format (a bug in TCB Links; please report it)."
+)
+
+CREDENTIAL_ERRCODES: dict[int, ErrorInfo] = {
+    # The global error-code page: "获取 access_token 时 AppSecret 错误" comes back as 40001.
+    40001: ErrorInfo(ErrorKind.TOKEN, _BAD_APPSECRET, TokenState.INVALID),
+    40002: ErrorInfo(ErrorKind.CLIENT, _CREDENTIALS_BUG),  # invalid grant_type
+    40013: ErrorInfo(ErrorKind.TOKEN, _BAD_APPID, TokenState.INVALID),
+    40125: ErrorInfo(ErrorKind.TOKEN, _BAD_APPSECRET, TokenState.INVALID),
+    40164: ErrorInfo(ErrorKind.CONFIG, _IP_NOT_ALLOWED, TokenState.NOT_ALLOWED),
+    40243: ErrorInfo(
+        ErrorKind.TOKEN,
+        f"The AppSecret of this mini program is frozen. Unfreeze it in the {_MP_SETTINGS}, "
+        "then try again.",
+        TokenState.INVALID,
+    ),
+    41002: ErrorInfo(
+        ErrorKind.TOKEN,
+        "No AppID was sent. Set the mini program's AppID for this profile.",
+        TokenState.NOT_SET,
+    ),
+    41004: ErrorInfo(
+        ErrorKind.TOKEN,
+        "No AppSecret was sent. Save the mini program's AppSecret for this profile.",
+        TokenState.NOT_SET,
+    ),
+    45009: ErrorInfo(
+        ErrorKind.CONFIG,
+        "WeChat hands out no more access tokens to this mini program today (the daily "
+        "quota of token requests is used up). Try again tomorrow, or ask the account owner "
+        "to reset the quota.",
+    ),
+    89503: ErrorInfo(
+        ErrorKind.CONFIG,
+        "WeChat asked the mini program's administrator to confirm calls from this "
+        "computer's IP address. Try again once the administrator has approved it.",
+        TokenState.NOT_ALLOWED,
+    ),
+    89506: ErrorInfo(ErrorKind.CONFIG, _IP_REFUSED.format(wait="24 hours"), TokenState.NOT_ALLOWED),
+    89507: ErrorInfo(ErrorKind.CONFIG, _IP_REFUSED.format(wait="1 hour"), TokenState.NOT_ALLOWED),
+}
+
+
+def classify_credential_errcode(errcode: int) -> ErrorInfo:
+    """The handling of an errcode from the token endpoint (``cgi-bin/stable_token``)."""
+    info = CREDENTIAL_ERRCODES.get(errcode)
+    if info is not None:
+        return info
+    if errcode in ERRCODES:
+        return ERRCODES[errcode]
+    return ErrorInfo(ErrorKind.REQUEST, f"The token service answered error {errcode}.")
+
+
 # Per-file statuses seen from the SDKs (WECHAT_API.md §2); any other non-zero status is
 # shown with the service's own errmsg.
 FILE_STATUS_MESSAGES: dict[int, str] = {

@@ -5,6 +5,12 @@ atomically with mode 0600. Secrets never go there (DESIGN §2 "Secrets apart fro
 settings"): the data model has no token field, and ``save_settings`` refuses any
 secret-like key as a second guard. Tokens live in the OS keyring (``core.tokens``).
 
+A profile gets its token in one of two ways (``Profile.auth``): ``"token"``, a token the
+user pastes (the keyring or ``TCB_ACCESS_TOKEN``), or ``"appsecret"``, a mini program
+whose appid is kept here and whose appsecret is kept in the keyring; the app then fetches
+a stable token itself (``core.stable_token``). Such a token is a mini program
+``access_token``, so an appsecret profile always uses ``api = tcb``.
+
 Loading is lenient: a missing file gives defaults; a corrupt or partly invalid file gives
 defaults for the bad parts, never a crash, and the original is kept beside it as
 ``settings.json.bad`` so nothing the user wrote is silently lost. Building settings in code
@@ -62,6 +68,11 @@ _PROFILE_NAME_RE = re.compile(r"[^\W_](?:[\w .@-]*[\w.@-])?\Z")
 
 LANGUAGES: Final = ("system", "en", "zh_CN")
 THEMES: Final = ("system", "light", "dark")
+AUTH_TOKEN: Final = "token"  # a pasted token (keyring or TCB_ACCESS_TOKEN)
+AUTH_APPSECRET: Final = "appsecret"  # appid here + appsecret in the keyring → stable token
+AUTH_MODES: Final = (AUTH_TOKEN, AUTH_APPSECRET)
+# A mini program AppID: "wx" and 16 hex digits (WeChat MP console, 开发管理 → 开发设置).
+_APPID_RE = re.compile(r"wx[0-9a-fA-F]{16}\Z")
 DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # DESIGN §4 --layout
 ON_EXISTS_CHOICES: Final = ("skip", "rename", "overwrite")  # DESIGN §4 --on-exists
 DEFAULT_DOWNLOAD_CONCURRENCY: Final = 4
@@ -167,6 +178,23 @@ def _choice(value: object, choices: tuple[str, ...], what: str) -> str:
     return value
 
 
+def validate_appid(value: object) -> str:
+    """A mini program AppID (surrounding spaces removed), else ``InputError``."""
+    if not isinstance(value, str):
+        raise InputError("The AppID must be text.")
+    appid = value.strip()
+    if not _APPID_RE.match(appid):
+        raise InputError(
+            "That is not a mini program AppID: it is wx followed by 16 letters a-f and "
+            "digits, e.g. wx1234567890abcdef (WeChat MP console, 开发管理 → 开发设置)."
+        )
+    return appid
+
+
+def _optional_appid(value: object) -> str | None:
+    return None if value is None else validate_appid(value)
+
+
 def _validate_geometry(value: object) -> str | None:
     if value is None:
         return None
@@ -196,6 +224,11 @@ class Profile:
 
     ``token_saved_at`` is the unix time the user last saved a token for this profile, to
     estimate the time left of its 2-hour life; the token itself lives in the keyring.
+
+    ``auth`` is ``"token"`` (a pasted token) or ``"appsecret"`` (the app fetches a stable
+    token with ``appid`` and the appsecret kept in the keyring). An appsecret profile needs
+    an ``appid`` and uses ``api = tcb``; ``with_appsecret`` builds one from any profile.
+    ``appid`` is not secret; it may stay set on a token profile (to switch back later).
     """
 
     name: str = DEFAULT_PROFILE
@@ -204,11 +237,25 @@ class Profile:
     max_age: int = DEFAULT_MAX_AGE
     concurrency: int = DEFAULT_CONCURRENCY
     token_saved_at: float | None = None
+    auth: str = AUTH_TOKEN
+    appid: str | None = None
 
     def __post_init__(self) -> None:
         validate_profile_name(self.name)
         # A plain "component"/"tcb" string (a combo box, the command line) is fine.
         object.__setattr__(self, "api", validate_api_mode(self.api))
+        _choice(self.auth, AUTH_MODES, "How the profile gets its token (auth)")
+        object.__setattr__(self, "appid", _optional_appid(self.appid))
+        if self.auth == AUTH_APPSECRET:
+            if self.appid is None:
+                raise InputError(
+                    "A mini program (appid + appsecret) profile needs the mini program's AppID."
+                )
+            if self.api is not ApiMode.TCB:
+                raise InputError(
+                    "A mini program (appid + appsecret) profile gets a mini program "
+                    "access_token, which works with the tcb API only: set the API mode to tcb."
+                )
         object.__setattr__(self, "base_url", _base_url(self.base_url))
         _int_in_range(self.max_age, MIN_MAX_AGE, MAX_MAX_AGE, "Link lifetime (max age)")
         _int_in_range(self.concurrency, 1, MAX_CONCURRENCY, "Concurrency")
@@ -222,6 +269,18 @@ class Profile:
             ):
                 raise InputError("token_saved_at must be a unix time or None.")
             object.__setattr__(self, "token_saved_at", float(saved))
+
+    @property
+    def uses_appsecret(self) -> bool:
+        return self.auth == AUTH_APPSECRET
+
+    def with_appsecret(self, appid: str) -> Profile:
+        """This profile switched to appid + appsecret (and so to the tcb API)."""
+        return replace(self, auth=AUTH_APPSECRET, appid=validate_appid(appid), api=ApiMode.TCB)
+
+    def with_token(self) -> Profile:
+        """This profile switched back to a pasted token (appid and API mode kept)."""
+        return replace(self, auth=AUTH_TOKEN)
 
 
 def _default_profiles() -> dict[str, Profile]:
@@ -310,6 +369,8 @@ def _profile_to_json(profile: Profile) -> dict[str, Any]:
         "max_age": profile.max_age,
         "concurrency": profile.concurrency,
         "token_saved_at": profile.token_saved_at,
+        "auth": profile.auth,
+        "appid": profile.appid,
     }
 
 
@@ -377,6 +438,9 @@ class _Loader:
             "max_age": lambda v: _int_in_range(v, MIN_MAX_AGE, MAX_MAX_AGE, "max_age"),
             "concurrency": lambda v: _int_in_range(v, 1, MAX_CONCURRENCY, "concurrency"),
             "token_saved_at": lambda v: Profile(token_saved_at=v).token_saved_at,
+            # Files written before mini program mode have neither: token auth, no appid.
+            "auth": lambda v: _choice(v, AUTH_MODES, "auth"),
+            "appid": _optional_appid,
         }
         for key, check in checks.items():
             if key not in raw:
@@ -385,6 +449,14 @@ class _Loader:
                 fields[key] = check(raw[key])
             except InputError:
                 self.repairs.append(f"profiles.{name}.{key}")
+        if fields.get("auth") == AUTH_APPSECRET:
+            if fields.get("appid") is None:
+                # Nothing to fetch a token with: back to a pasted token.
+                self.repairs.append(f"profiles.{name}.auth")
+                fields["auth"] = AUTH_TOKEN
+            elif fields.get("api", ApiMode.COMPONENT) is not ApiMode.TCB:
+                self.repairs.append(f"profiles.{name}.api")
+                fields["api"] = ApiMode.TCB
         return Profile(name=name, **fields)
 
     def settings(self, data: Mapping[str, Any]) -> Settings:

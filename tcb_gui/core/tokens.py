@@ -11,6 +11,13 @@ plainly; it is never written to a file (DESIGN §1.1, and Vorta's lesson about s
 plain-text fallbacks). Backends that are no real keyring (``fail``, ``null``, an empty
 chainer, the ``keyrings.alt`` file backends) count as "no keyring".
 
+**Mini program mode.** A profile may instead keep its mini program's AppSecret (the app
+then fetches stable tokens itself, ``core.stable_token``). The AppSecret is found like a
+token: the ``TCB_APP_SECRET`` variable, a session copy, the keyring, where it is the entry
+with the same service and the user name ``f"{profile}#appsecret"``
+(``app_secret_user``): ``#`` is never part of a profile name, so it can never be mistaken
+for a profile's token. Same rules as tokens: no file fallback, no leaks.
+
 Keyring calls block (D-Bus round trips, an unlock prompt): call the plain methods from a
 worker thread, or await the ``a*`` wrappers. Access is serialised with a lock and the
 backend is loaded on first use, as maestral does. Every backend failure becomes one
@@ -27,6 +34,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -44,12 +52,18 @@ log = logging.getLogger(__name__)
 
 KEYRING_SERVICE: Final = "tcb-gui"
 TOKEN_ENV: Final = "TCB_ACCESS_TOKEN"
+APP_SECRET_ENV: Final = "TCB_APP_SECRET"
+# Appended to the profile name to make the AppSecret's keyring user name; profile names
+# cannot hold "#" (settings.validate_profile_name).
+APP_SECRET_USER_SUFFIX: Final = "#appsecret"
 # WECHAT_API.md §4: component_access_token, authorizer_access_token and access_token all
 # live 7200 s.
 TOKEN_LIFETIME_S: Final = 7200
 # WeChat's access_token docs ask callers to reserve at least 512 characters; 8x headroom,
 # and a pasted file or log is refused instead of stored.
 MAX_TOKEN_LENGTH: Final = 4096
+# A mini program AppSecret: 32 hex digits (WeChat MP console, 开发管理 → 开发设置).
+_APP_SECRET_RE = re.compile(r"[0-9a-fA-F]{32}\Z")
 # Read by keyring_available(); starts with "_", which no profile name may, so it never
 # names a real entry.
 PROBE_USER: Final = "__tcb_gui_probe__"
@@ -82,6 +96,68 @@ _KEYRING_FAILED_CLEAR = (
     "The system keyring could not remove the saved token (it may be locked, or its "
     "service is not running). Unlock it and try again."
 )
+
+
+_NO_KEYRING_SET_SECRET = (
+    "No system keyring is available (macOS Keychain, Windows Credential Locker, or a "
+    "Secret Service such as GNOME Keyring or KWallet), so the AppSecret was not saved: "
+    "it is kept for this session only."
+)
+_KEYRING_FAILED_SET_SECRET = (
+    "The system keyring could not save the AppSecret (it may be locked, or its service is "
+    "not running). It is kept for this session only; unlock the keyring and save it again "
+    "to keep it."
+)
+_KEYRING_FAILED_GET_SECRET = (
+    "The system keyring could not be read (it may be locked, or its service is not "
+    "running). Unlock it and try again, or enter the AppSecret for this session."
+)
+_KEYRING_FAILED_CLEAR_SECRET = (
+    "The system keyring could not remove the saved AppSecret (it may be locked, or its "
+    "service is not running). Unlock it and try again."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One kind of secret kept per profile: its keyring user name and its words."""
+
+    what: str  # for log lines: "token" or "appsecret"
+    suffix: str  # keyring user name = profile name + suffix
+    env: str
+    no_keyring_set: str
+    failed_set: str
+    failed_get: str
+    failed_clear: str
+
+    def user(self, profile: str) -> str:
+        return profile + self.suffix
+
+
+_TOKEN_ENTRY = _Entry(
+    what="token",
+    suffix="",
+    env=TOKEN_ENV,
+    no_keyring_set=_NO_KEYRING_SET,
+    failed_set=_KEYRING_FAILED_SET,
+    failed_get=_KEYRING_FAILED_GET,
+    failed_clear=_KEYRING_FAILED_CLEAR,
+)
+_SECRET_ENTRY = _Entry(
+    what="appsecret",
+    suffix=APP_SECRET_USER_SUFFIX,
+    env=APP_SECRET_ENV,
+    no_keyring_set=_NO_KEYRING_SET_SECRET,
+    failed_set=_KEYRING_FAILED_SET_SECRET,
+    failed_get=_KEYRING_FAILED_GET_SECRET,
+    failed_clear=_KEYRING_FAILED_CLEAR_SECRET,
+)
+
+
+def app_secret_user(profile: str) -> str:
+    """The keyring user name of ``profile``'s AppSecret (service ``KEYRING_SERVICE``)."""
+    validate_profile_name(profile)
+    return _SECRET_ENTRY.user(profile)
 
 
 class TokenSource(StrEnum):
@@ -131,6 +207,42 @@ def clean_token(token: str) -> str:
             "The token holds spaces, line breaks or control characters. Paste only the token."
         )
     return cleaned
+
+
+def clean_app_secret(secret: str) -> str:
+    """The AppSecret without surrounding whitespace; ``InputError`` if it cannot be one.
+
+    Messages never quote the secret.
+    """
+    if not isinstance(secret, str):
+        raise InputError("The AppSecret must be text.")
+    cleaned = secret.strip()
+    if not cleaned:
+        raise InputError("The AppSecret is empty. Paste the mini program's AppSecret.")
+    if not _APP_SECRET_RE.match(cleaned):
+        raise InputError(
+            "That is not a mini program AppSecret: it is 32 letters a-f and digits "
+            "(WeChat MP console, 开发管理 → 开发设置 → AppSecret). Paste only the AppSecret."
+        )
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class AppSecretInfo:
+    """The AppSecret to use and where it came from. Its repr and str never show it."""
+
+    secret: str | None = field(repr=False)
+    source: TokenSource
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.secret)
+
+    def __repr__(self) -> str:
+        shown = "<hidden>" if self.secret else "None"
+        return f"AppSecretInfo(source={self.source.value!r}, secret={shown})"
+
+    __str__ = __repr__
 
 
 def estimate_time_left(saved_at: float | None, now: float) -> float | None:
@@ -234,7 +346,69 @@ class TokenStore:
         None as well when there is no keyring at all (nothing can have been saved);
         ``KeyringUnavailableError`` when there is one but it cannot be read.
         """
+        return self._get(_TOKEN_ENTRY, profile)
+
+    def set(self, profile: str, token: str) -> None:
+        """Save ``token`` (surrounding whitespace stripped) in the keyring for ``profile``.
+
+        Without a usable keyring the token is kept for this session only and
+        ``KeyringUnavailableError`` says so; it is never written to a file.
+        """
         validate_profile_name(profile)
+        self._set(_TOKEN_ENTRY, profile, clean_token(token))
+
+    def clear(self, profile: str) -> None:
+        """Forget the token of ``profile``: the session copy and the keyring entry."""
+        self._clear(_TOKEN_ENTRY, profile)
+
+    def set_session(self, profile: str, token: str) -> None:
+        """Keep ``token`` in memory for ``profile`` until the program ends."""
+        validate_profile_name(profile)
+        self._set_session(_TOKEN_ENTRY, profile, clean_token(token))
+
+    def current(self, profile: str) -> TokenInfo:
+        """The token to use for ``profile`` and its source.
+
+        Order: ``TCB_ACCESS_TOKEN`` if non-empty, the session token, the keyring.
+        Raises ``KeyringUnavailableError`` only when the keyring must be asked and fails.
+        """
+        value, source = self._current(_TOKEN_ENTRY, profile)
+        return TokenInfo(value, source)
+
+    # --- the AppSecret of a mini program profile (same rules as the token) -------------
+
+    def get_app_secret(self, profile: str) -> str | None:
+        """The AppSecret saved in the keyring for ``profile``, or None (see ``get``)."""
+        return self._get(_SECRET_ENTRY, profile)
+
+    def set_app_secret(self, profile: str, secret: str) -> None:
+        """Save the AppSecret of ``profile`` in the keyring (see ``set``: without a
+        keyring it is kept for this session and ``KeyringUnavailableError`` says so)."""
+        validate_profile_name(profile)
+        self._set(_SECRET_ENTRY, profile, clean_app_secret(secret))
+
+    def clear_app_secret(self, profile: str) -> None:
+        """Forget the AppSecret of ``profile``: the session copy and the keyring entry."""
+        self._clear(_SECRET_ENTRY, profile)
+
+    def set_session_app_secret(self, profile: str, secret: str) -> None:
+        """Keep the AppSecret in memory for ``profile`` until the program ends."""
+        validate_profile_name(profile)
+        self._set_session(_SECRET_ENTRY, profile, clean_app_secret(secret))
+
+    def current_app_secret(self, profile: str) -> AppSecretInfo:
+        """The AppSecret to use for ``profile`` and its source.
+
+        Order: ``TCB_APP_SECRET`` if non-empty, the session copy, the keyring.
+        """
+        value, source = self._current(_SECRET_ENTRY, profile)
+        return AppSecretInfo(value, source)
+
+    # --- one implementation for both kinds of secret -----------------------------------
+
+    def _get(self, entry: _Entry, profile: str) -> str | None:
+        validate_profile_name(profile)
+        user = entry.user(profile)
         failure: str | None = None
         value: str | None = None
         with self._lock:
@@ -242,7 +416,7 @@ class TokenStore:
             try:
                 backend = self._load_backend()
                 if backend is not None:
-                    value = backend.get_password(self._service, profile)
+                    value = backend.get_password(self._service, user)
             except Exception as exc:
                 failure = type(exc).__name__
             if backend is None and failure is None:
@@ -252,54 +426,49 @@ class TokenStore:
         if failure is not None:
             # info, not warning: the caller gets the error and decides how to show it.
             log.info("keyring read failed for profile %r: %s", profile, failure)
-            raise self._unavailable(_KEYRING_FAILED_GET, failure)
+            raise self._unavailable(entry.failed_get, failure)
         if value is None:
             return None
         return value.strip() or None
 
-    def set(self, profile: str, token: str) -> None:
-        """Save ``token`` (surrounding whitespace stripped) in the keyring for ``profile``.
-
-        Without a usable keyring the token is kept for this session only and
-        ``KeyringUnavailableError`` says so; it is never written to a file.
-        """
-        validate_profile_name(profile)
-        cleaned = clean_token(token)
+    def _set(self, entry: _Entry, profile: str, cleaned: str) -> None:
+        user = entry.user(profile)
         failure: str | None = None
-        message = _KEYRING_FAILED_SET
+        message = entry.failed_set
         with self._lock:
             backend: KeyringBackend | None = None
             try:
                 backend = self._load_backend()
                 if backend is None:
                     failure = "no keyring backend"
-                    message = _NO_KEYRING_SET
+                    message = entry.no_keyring_set
                 else:
-                    backend.set_password(self._service, profile, cleaned)
+                    backend.set_password(self._service, user, cleaned)
                     # Read back: some backends accept a write and keep nothing.
-                    if backend.get_password(self._service, profile) != cleaned:
-                        failure = "token not kept by the backend"
+                    if backend.get_password(self._service, user) != cleaned:
+                        failure = f"{entry.what} not kept by the backend"
             except Exception as exc:
                 failure = type(exc).__name__
             self._available = failure is None
         if failure is not None:
-            self.set_session(profile, cleaned)
+            self._set_session(entry, profile, cleaned)
             log.info(
-                "keyring write failed for profile %r (%s); token kept for this session",
+                "keyring write failed for profile %r (%s); %s kept for this session",
                 profile,
                 failure,
+                entry.what,
             )
             raise self._unavailable(message, failure)
-        # The saved token is the one to use from now on, not an older session one.
+        # The saved value is the one to use from now on, not an older session one.
         with self._session_lock:
-            self._session.pop(profile, None)
-        log.info("token saved in the keyring for profile %r", profile)
+            self._session.pop(user, None)
+        log.info("%s saved in the keyring for profile %r", entry.what, profile)
 
-    def clear(self, profile: str) -> None:
-        """Forget the token of ``profile``: the session copy and the keyring entry."""
+    def _clear(self, entry: _Entry, profile: str) -> None:
         validate_profile_name(profile)
+        user = entry.user(profile)
         with self._session_lock:
-            self._session.pop(profile, None)
+            self._session.pop(user, None)
         failure: str | None = None
         with self._lock:
             backend: KeyringBackend | None = None
@@ -309,41 +478,33 @@ class TokenStore:
                     return  # no keyring: nothing can have been saved there
                 # Most backends raise this when there is no entry; checked just below.
                 with contextlib.suppress(PasswordDeleteError):
-                    backend.delete_password(self._service, profile)
-                if backend.get_password(self._service, profile) is not None:
+                    backend.delete_password(self._service, user)
+                if backend.get_password(self._service, user) is not None:
                     failure = "entry still present"
             except Exception as exc:
                 failure = type(exc).__name__
         if failure is not None:
             log.info("keyring delete failed for profile %r: %s", profile, failure)
-            raise self._unavailable(_KEYRING_FAILED_CLEAR, failure)
-        log.info("token cleared for profile %r", profile)
+            raise self._unavailable(entry.failed_clear, failure)
+        log.info("%s cleared for profile %r", entry.what, profile)
 
-    def set_session(self, profile: str, token: str) -> None:
-        """Keep ``token`` in memory for ``profile`` until the program ends."""
-        validate_profile_name(profile)
-        cleaned = clean_token(token)
+    def _set_session(self, entry: _Entry, profile: str, cleaned: str) -> None:
         with self._session_lock:
-            self._session[profile] = cleaned
+            self._session[entry.user(profile)] = cleaned
 
-    def current(self, profile: str) -> TokenInfo:
-        """The token to use for ``profile`` and its source.
-
-        Order: ``TCB_ACCESS_TOKEN`` if non-empty, the session token, the keyring.
-        Raises ``KeyringUnavailableError`` only when the keyring must be asked and fails.
-        """
+    def _current(self, entry: _Entry, profile: str) -> tuple[str | None, TokenSource]:
         validate_profile_name(profile)
-        from_env = os.environ.get(TOKEN_ENV, "").strip()
+        from_env = os.environ.get(entry.env, "").strip()
         if from_env:
-            return TokenInfo(from_env, TokenSource.ENVIRONMENT)
+            return from_env, TokenSource.ENVIRONMENT
         with self._session_lock:
-            session = self._session.get(profile)
+            session = self._session.get(entry.user(profile))
         if session:
-            return TokenInfo(session, TokenSource.SESSION)
-        stored = self.get(profile)
+            return session, TokenSource.SESSION
+        stored = self._get(entry, profile)
         if stored:
-            return TokenInfo(stored, TokenSource.KEYRING)
-        return TokenInfo(None, TokenSource.NONE)
+            return stored, TokenSource.KEYRING
+        return None, TokenSource.NONE
 
     # --- async wrappers (the keyring blocks; keep it off the event loop) ----------------
 
@@ -361,3 +522,15 @@ class TokenStore:
 
     async def acurrent(self, profile: str) -> TokenInfo:
         return await asyncio.to_thread(self.current, profile)
+
+    async def aget_app_secret(self, profile: str) -> str | None:
+        return await asyncio.to_thread(self.get_app_secret, profile)
+
+    async def aset_app_secret(self, profile: str, secret: str) -> None:
+        await asyncio.to_thread(self.set_app_secret, profile, secret)
+
+    async def aclear_app_secret(self, profile: str) -> None:
+        await asyncio.to_thread(self.clear_app_secret, profile)
+
+    async def acurrent_app_secret(self, profile: str) -> AppSecretInfo:
+        return await asyncio.to_thread(self.current_app_secret, profile)

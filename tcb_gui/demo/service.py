@@ -5,6 +5,19 @@ It speaks the real protocol at the real paths relative to its base URL:
 * ``POST /componenttcb/batchdownloadfile`` and ``POST /tcb/batchdownloadfile``
   (``?access_token=``; body ``{"env", "file_list": [{"fileid", "max_age"}]}``);
 * ``POST /cgi-bin/openapi/quota/get`` (body ``{"cgi_path"}``);
+* ``POST /cgi-bin/stable_token`` (body ``{"grant_type": "client_credential", "appid",
+  "secret", "force_refresh"}``): mini program mode. With ``DEMO_APPID`` and
+  ``DEMO_APPSECRET`` it issues ``tcb`` tokens that expire after
+  ``DemoConfig.stable_token_expires_in`` on the demo's clock. Like the real stable token
+  (the getStableAccessToken docs): a normal call returns the same token while it has more
+  than ``stable_token_renew_before`` seconds left, else a new one (the old one stays valid
+  until its own expiry); ``force_refresh`` issues a new token at once (the previous one
+  keeps at most ``FORCE_REFRESH_GRACE_S``, older ones end), at most
+  ``FORCE_REFRESH_DAILY_LIMIT`` a day and not within ``FORCE_REFRESH_MIN_INTERVAL_S`` of
+  the last one (then the current token comes back unchanged). Errors: 40002 grant_type,
+  41002/41004 appid/secret missing, 40013 wrong appid, 40125 wrong secret, 40164 when
+  ``DemoState.ip_allowlisted`` is False, 45009 past ``stable_token_daily_limit`` calls
+  (or past the daily force refreshes: the demo's guess, the docs name no code for it);
 * ``GET|HEAD /download/<bucket>/<key>?sign=…&t=…`` — the "CDN" behind the links it hands
   out, with Range, ETag and If-Range, answering 403 once a link is past its ``max_age``.
 
@@ -22,7 +35,8 @@ A ``%`` in a key must arrive as ``%25``, and ``.``/``..`` path segments as ``%2E
 (clients remove raw dot segments, RFC 3986 §5.2.4).
 
 **Faults.** API calls (``batchdownloadfile``, ``quota``) fail at ``DemoConfig.fault_rate``
-(seeded) or as scripted with ``DemoState.script_faults``; what an httpx client observes:
+(seeded) or as scripted with ``DemoState.script_faults`` (endpoints
+``batchdownloadfile``, ``quota``, ``stable_token``); what an httpx client observes:
 
 * ``html502`` — HTTP 502, ``text/html`` gateway error page.
 * ``errcode-1`` — HTTP 200, ``{"errcode": -1, "errmsg": "system error"}``.
@@ -71,6 +85,12 @@ from tcb_gui.demo import samples
 DEMO_TOKEN = "demo-component-token"
 DEMO_TCB_TOKEN = "demo-tcb-token"
 EXPIRED_TOKEN = "demo-expired-token"
+# Mini program credentials of the demo, shaped like real ones: an AppID is "wx" and 16 hex
+# digits, an AppSecret 32 hex digits.
+DEMO_APPID = "wxdec0de0000000001"
+DEMO_APPSECRET = "dec0de5ec7e70000000000000000cafe"
+# Tokens the demo's stable_token endpoint issues start with this.
+STABLE_TOKEN_PREFIX = "demo-stable-"
 
 ApiKind = Literal["component", "tcb"]
 COMPONENT: ApiKind = "component"
@@ -79,6 +99,7 @@ TCB: ApiKind = "tcb"
 COMPONENT_PATH = "/componenttcb/batchdownloadfile"
 TCB_PATH = "/tcb/batchdownloadfile"
 QUOTA_PATH = "/cgi-bin/openapi/quota/get"
+STABLE_TOKEN_PATH = "/cgi-bin/stable_token"
 DOWNLOAD_PREFIX = "/download/"
 
 # cgi_paths quota/get knows (WECHAT_API §1, §5), with the token kind each belongs to.
@@ -104,8 +125,20 @@ DOWNLOAD_FAULT_KINDS: tuple[str, ...] = ("cut", "html200", "html404", "403", "50
 FAULT_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "batchdownloadfile": API_FAULT_KINDS,
     "quota": API_FAULT_KINDS,
+    "stable_token": API_FAULT_KINDS,
     "download": DOWNLOAD_FAULT_KINDS,
 }
+
+# getStableAccessToken docs: tokens live at most 7200 s; in normal mode the platform hands
+# out a new token in the last 5 minutes of the old one's life (so expires_in >= 300).
+STABLE_TOKEN_LIFETIME_S = 7200
+STABLE_TOKEN_RENEW_BEFORE_S = 300
+# Same docs: 10,000 calls a minute and 500,000 a day; force_refresh at most 20 a day and
+# at least 30 s apart ("否则不会刷新"); old and new tokens overlap for 5 minutes.
+STABLE_TOKEN_DAILY_LIMIT = 500_000
+FORCE_REFRESH_DAILY_LIMIT = 20
+FORCE_REFRESH_MIN_INTERVAL_S = 30.0
+FORCE_REFRESH_GRACE_S = 300.0
 
 # Per-file answers (WECHAT_API §2; the misspelling is the service's own).
 STATUS_OK = 0
@@ -135,6 +168,11 @@ class DemoConfig:
     # static server (nginx) holding the files under ``/download/<bucket>/<key>``: lets
     # benchmarks measure a neutral server. None: the service's own base URL.
     download_base_url: str | None = None
+    # cgi-bin/stable_token: the life of the tokens it issues, how long before their end a
+    # normal call gets a new one, and calls allowed (tests make all of them small).
+    stable_token_expires_in: int = STABLE_TOKEN_LIFETIME_S
+    stable_token_renew_before: int = STABLE_TOKEN_RENEW_BEFORE_S
+    stable_token_daily_limit: int = STABLE_TOKEN_DAILY_LIMIT
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0 or self.slow_seconds < 0:
@@ -148,8 +186,12 @@ class DemoConfig:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {API_FAULT_KINDS}")
         if self.fault_rate > 0 and not self.fault_kinds:
             raise ValueError("fault_rate > 0 needs at least one fault kind")
-        if self.daily_limit < 0:
-            raise ValueError("daily_limit must not be negative")
+        if self.daily_limit < 0 or self.stable_token_daily_limit < 0:
+            raise ValueError("daily limits must not be negative")
+        if self.stable_token_expires_in < 1:
+            raise ValueError("stable_token_expires_in must be at least 1 second")
+        if not 0 <= self.stable_token_renew_before < self.stable_token_expires_in:
+            raise ValueError("stable_token_renew_before must be 0..stable_token_expires_in - 1")
         base = self.download_base_url
         if base is not None and (
             not base.startswith(("http://", "https://")) or base.endswith("/") or "?" in base
@@ -178,7 +220,7 @@ class DemoStats:
     """What the service saw; tests and benchmarks read it."""
 
     # Requests per endpoint: "componenttcb/batchdownloadfile", "tcb/batchdownloadfile",
-    # "quota/get", "download".
+    # "quota/get", "stable_token", "download".
     requests: Counter[str] = field(default_factory=Counter)
     # Number of file_list items of each batchdownloadfile request that had a list.
     batch_sizes: list[int] = field(default_factory=list)
@@ -220,6 +262,18 @@ class DemoState:
         self.used = 0  # batchdownloadfile calls counted against daily_limit
         self.tokens: dict[str, ApiKind] = {DEMO_TOKEN: COMPONENT, DEMO_TCB_TOKEN: TCB}
         self.expired: set[str] = {EXPIRED_TOKEN}
+        # Tokens that end at a time on the demo's clock (those stable_token issued).
+        self.token_expiry: dict[str, float] = {}
+        # Mini program mode: the credentials stable_token accepts (a test may "reset the
+        # AppSecret"), whether the caller's IP is on the allowlist, and what was issued.
+        self.appid = DEMO_APPID
+        self.app_secret = DEMO_APPSECRET
+        self.ip_allowlisted = True
+        self.stable_token: str | None = None  # the newest token issued
+        self.stable_token_calls = 0  # counted against stable_token_daily_limit
+        self.force_refreshes = 0
+        self.last_force_refresh: float | None = None
+        self._issued = 0
         # Set by the server that runs the app; None in-process.
         self.connections: ConnectionControl | None = None
         self._scripted: dict[str, deque[str]] = {name: deque() for name in FAULT_ENDPOINTS}
@@ -254,6 +308,18 @@ class DemoState:
             raise ValueError(f"api must be 'component' or 'tcb', not {api!r}")
         self.tokens[token] = api
         self.expired.discard(token)
+
+    def issue_stable_token(self) -> str:
+        """A new ``tcb`` token that ends ``stable_token_expires_in`` from now."""
+        self._issued += 1
+        tail = hashlib.blake2b(
+            b"stable token %d" % self._issued, key=self._sign_key, digest_size=18
+        ).hexdigest()
+        token = f"{STABLE_TOKEN_PREFIX}{self._issued}-{tail}"
+        self.add_token(token, TCB)
+        self.token_expiry[token] = self.now() + self.config.stable_token_expires_in
+        self.stable_token = token
+        return token
 
     def sign(self, bucket: str, key: str, expires: int) -> str:
         """The ``sign`` of a download link (HMAC of bucket, key and expiry)."""
@@ -307,7 +373,7 @@ def create_app(state: DemoState | None = None) -> Starlette:
         Route(COMPONENT_PATH, _Endpoint(api.batch_component)),
         Route(TCB_PATH, _Endpoint(api.batch_tcb)),
         Route(QUOTA_PATH, _Endpoint(api.quota)),
-        # Room for later: cgi-bin/stable_token goes here, beside the paths above.
+        Route(STABLE_TOKEN_PATH, _Endpoint(api.stable_token)),
         Route(DOWNLOAD_PREFIX + "{rest:path}", _Endpoint(download)),
     ]
     app = Starlette(routes=routes)
@@ -451,6 +517,10 @@ class _Api:
         self.state.stats.requests["quota/get"] += 1
         await self._serve(scope, receive, send, "quota", None)
 
+    async def stable_token(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.state.stats.requests["stable_token"] += 1
+        await self._serve(scope, receive, send, "stable_token", None)
+
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, endpoint: str, api: ApiKind | None
     ) -> None:
@@ -474,13 +544,12 @@ class _Api:
             await self._answer(send, {"errcode": -1, "errmsg": "system error"})
             return
         try:
-            token = self._token(scope)
-            if body is None:
-                raise _ApiError(40097, "invalid args, hint: request body too large")
-            if api is not None:
-                payload = self._batch_answer(scope, token, api, body)
+            if endpoint == "stable_token":
+                if body is None:
+                    raise _ApiError(40097, "invalid args, hint: request body too large")
+                payload = self._stable_token_answer(scope, body)
             else:
-                payload = self._quota_answer(token, body)
+                payload = self._token_answer(scope, body, api)
         except _ApiError as error:
             payload = {"errcode": error.errcode, "errmsg": self._msg(error.errmsg)}
         if fault == "slow":
@@ -489,6 +558,77 @@ class _Api:
         if fault == "truncated":
             encoded = encoded[: len(encoded) // 2]
         await _respond(send, 200, encoded, _JSON)
+
+    def _token_answer(
+        self, scope: Scope, body: bytes | None, api: ApiKind | None
+    ) -> dict[str, Any]:
+        """The answer of an endpoint called with ``?access_token=`` (batch or quota)."""
+        token = self._token(scope)
+        if body is None:
+            raise _ApiError(40097, "invalid args, hint: request body too large")
+        if api is not None:
+            return self._batch_answer(scope, token, api, body)
+        return self._quota_answer(token, body)
+
+    def _stable_token_answer(self, scope: Scope, body: bytes) -> dict[str, Any]:
+        """cgi-bin/stable_token: a mini program access_token for appid + secret."""
+        state = self.state
+        data = self._json_object(body)
+        if data.get("grant_type") != "client_credential":
+            raise _ApiError(40002, "invalid grant_type")
+        appid, secret = data.get("appid"), data.get("secret")
+        if appid is None or appid == "":
+            raise _ApiError(41002, "appid missing")
+        if secret is None or secret == "":
+            raise _ApiError(41004, "appsecret missing")
+        if appid != state.appid:
+            raise _ApiError(40013, "invalid appid")
+        if secret != state.app_secret:
+            raise _ApiError(40125, "invalid appsecret")
+        if not state.ip_allowlisted:
+            ip = (scope.get("client") or ("127.0.0.1", 0))[0]
+            raise _ApiError(40164, f"invalid ip {ip} ipv6 ::ffff:{ip}, not in whitelist")
+        force = data.get("force_refresh", False)
+        if not isinstance(force, bool):
+            raise _ApiError(40097, "invalid args, hint: force_refresh must be a boolean")
+        config = state.config
+        if state.stable_token_calls >= config.stable_token_daily_limit:
+            raise _ApiError(45009, "reach max api daily quota limit")
+        state.stable_token_calls += 1
+        now = state.now()
+        token = state.stable_token
+        left = state.token_expiry[token] - now if token is not None else 0.0
+        if force:
+            recent = state.last_force_refresh
+            if (
+                token is not None
+                and recent is not None
+                and now - recent < (FORCE_REFRESH_MIN_INTERVAL_S)
+            ):
+                pass  # "否则不会刷新": too soon after the last one, nothing changes
+            elif state.force_refreshes >= FORCE_REFRESH_DAILY_LIMIT:
+                raise _ApiError(45009, "reach max api daily quota limit (force_refresh)")
+            else:
+                state.force_refreshes += 1
+                state.last_force_refresh = now
+                self._retire_stable_tokens(now)
+                token = state.issue_stable_token()
+        elif token is None or left <= config.stable_token_renew_before:
+            token = state.issue_stable_token()  # the old one keeps its own expiry
+        assert token is not None
+        expires_in = max(1, int(state.token_expiry[token] - now))
+        return {"access_token": token, "expires_in": expires_in}
+
+    def _retire_stable_tokens(self, now: float) -> None:
+        """Before a forced refresh: the newest token gets a short grace, older ones end."""
+        state = self.state
+        for token, expiry in state.token_expiry.items():
+            if not token.startswith(STABLE_TOKEN_PREFIX) or expiry <= now:
+                continue
+            if token == state.stable_token:
+                state.token_expiry[token] = min(expiry, now + FORCE_REFRESH_GRACE_S)
+            else:
+                state.token_expiry[token] = now
 
     async def _answer(self, send: Send, payload: Mapping[str, Any]) -> None:
         await _respond(send, 200, _dump(payload), _JSON)
@@ -517,6 +657,9 @@ class _Api:
         """The API family of a known, unexpired token; 42001 or 40001 otherwise."""
         state = self.state
         if token in state.expired:
+            raise _ApiError(42001, "access_token expired")
+        expiry = state.token_expiry.get(token)
+        if expiry is not None and state.now() >= expiry:
             raise _ApiError(42001, "access_token expired")
         kind = state.tokens.get(token)
         if kind is None:
