@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         command=FULL_COMMAND if full else command.strip(),
         install_missing=not args.no_install,
     )
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    # Also SIGINT: a shell starting us in the background may have set it to be ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
 
     started = time.monotonic()

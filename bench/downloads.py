@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.procs import ProcessFailed, Usage, run_measured, venv_command
+from bench.profiling import ProfileSummary, cprofile_argv, summarise
 from bench.report import Report, Section
 from bench.servers import DemoService, Nginx, clean_env, ensure_tools
 from tcb_gui.demo import samples
@@ -59,6 +60,8 @@ MIN_FREE_FOR_GIB = 5 * 10**9
 WARMUP_BYTES = 2 * GIB
 WRITE_CHUNK = 4 * MIB
 HASH_CHUNK = 4 * MIB
+# Above this share of one core busy, a download is limited by the client's CPU.
+CPU_BOUND_SHARE = 0.75
 # The three tools of the throughput plot.
 PLOT_TOOLS = ("ours", "aria2c-x1", "curl-parallel")
 MB = 1e6
@@ -248,9 +251,12 @@ class Ours:
         self.demo = demo
 
     def __call__(self, case: Case, dest: Path, scratch: Path) -> list[str]:
+        return [*venv_command("tcb-gui"), *self.args(case, dest)]
+
+    def args(self, case: Case, dest: Path) -> list[str]:
+        """``tcb-gui``'s arguments, without the command itself."""
         assert case.ids_file is not None
         return [
-            *venv_command("tcb-gui"),
             "download",
             "--api",
             "tcb",
@@ -413,8 +419,8 @@ def _plot(report: Report, runner: Runner, cases: Sequence[Case], tools: Sequence
     ax.set_xscale("log", base=2)
     ax.set_xticks([c.size for c in cases], [size_label(c.size) for c in cases])
     ax.set_xlabel("file size")
-    ax.set_ylabel("throughput, MiB/s (process wall time)")
-    ax.set_ylim(bottom=0)
+    ax.set_yscale("log")
+    ax.set_ylabel("throughput, MiB/s (log; process wall time)")
     ax.set_title(f"Downloads over loopback, {OUR_CONCURRENCY} at a time")
     ax.grid(True, alpha=0.3)
     ax.legend()
@@ -476,11 +482,19 @@ def run(report: Report) -> None:
             startup = run_measured(
                 runner.resolve_argv(main_cases[0], work / "urls-again.txt"), env=runner.env
             )
+            profiled = max(main_cases, key=lambda c: c.total)
+            profile_argv = cprofile_argv(
+                work / "download.prof", Ours(demo).args(profiled, work / "out-profiled")
+            )
+            print(f"  downloads: profiling ours on {profiled.name}", file=sys.stderr)
+            run_measured(profile_argv, env=runner.env, stderr=work / "profile.err")
+            profile = summarise(work / "download.prof", report.project_root)
             # Shown while $WORK still names this folder.
             example = main_cases[0]
             argvs = [runner.resolve_argv(example, work / "urls.txt")]
             argvs += [t.argv(example, work / f"out-{t.key}", work) for t in tools]
             commands = [report.shown(a) for a in argvs]
+            profile_command = report.shown(profile_argv)
 
     _write_section(
         report,
@@ -497,6 +511,7 @@ def run(report: Report) -> None:
         free=free,
         missing={k: v for k, v in tools_status.items() if v is not None},
     )
+    _profile_section(section, runner, profiled, profile, profile_command)
 
 
 def _write_section(
@@ -569,6 +584,20 @@ def _write_section(
             worst / MB < TARGET_RSS_MB,
         )
     section.targets_table()
+    for case in main_cases:
+        measured = {t.key: runner.median(case, t.key) for t in tools}
+        done = {k: m for k, m in measured.items() if m is not None}
+        if "ours" not in done or len(done) < 2:
+            continue
+        fastest = max(done, key=lambda k: done[k].throughput(case))
+        label = next(t.label for t in tools if t.key == fastest)
+        section.text(
+            f"{case.name}: the fastest here is {label} at "
+            f"{done[fastest].throughput(case):,.0f} MiB/s; ours reaches "
+            f"{done['ours'].throughput(case) / done[fastest].throughput(case):.2f}× of it, "
+            f"using {done['ours'].usage.cpu:.2f} s of CPU against its "
+            f"{done[fastest].usage.cpu:.2f} s."
+        )
 
     section.heading("Throughput against file size")
     labels = {t.key: t.label for t in tools}
@@ -595,3 +624,31 @@ def _write_section(
             "looking complete); for large files the per-byte path (loopback read, Python "
             "chunk handling, page-cache write) decides."
         )
+
+
+def _profile_section(
+    section: Section, runner: Runner, case: Case, profile: ProfileSummary, command: str
+) -> None:
+    ours = runner.median(case, "ours")
+    section.heading("Where our download time goes")
+    busy = ""
+    if ours is not None:
+        busy = (
+            f"In the measured runs of {case.name} ours used {ours.usage.cpu:.2f} s of CPU in "
+            f"{ours.usage.wall:.2f} s of wall time "
+            f"({ours.usage.cpu / ours.usage.wall:.0%} of one core): "
+        )
+        busy += (
+            "the download is CPU-bound in the client. "
+            if ours.usage.cpu / ours.usage.wall > CPU_BOUND_SHARE
+            else "the client waits more than it computes. "
+        )
+    section.text(
+        busy + f"`tcb-gui download` of {case.name} under cProfile ({profile.total:.1f} s "
+        "profiled; read shares, not seconds; cProfile sees the event-loop thread only, so "
+        "work handed to threads, such as fsync, is not in it), own time by where the code "
+        "lives, then the costliest functions:"
+    )
+    section.commands(command)
+    section.table(["code", "own time s", "share"], profile.areas)
+    section.table(["function", "calls", "own time s", "share"], profile.functions)

@@ -19,7 +19,6 @@ import asyncio
 import dataclasses
 import json
 import math
-import pstats
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ import httpx
 import psutil
 
 from bench.procs import ProcessFailed, Usage, run_measured, venv_command
+from bench.profiling import ProfileSummary, cprofile_argv, summarise
 from bench.report import Report, Section
 from bench.servers import DemoService, clean_env
 from tcb_gui.core.client import MAX_IDS_PER_REQUEST, ApiMode, TcbClient, make_http_client
@@ -57,8 +57,6 @@ QUICK_CPU_IDS = 20_000
 QUICK_ROUNDS = 1
 QUICK_SWEEP_CONCURRENCY = (1, 4, 16)
 QUICK_SWEEP_LATENCIES_MS = (0, 50)
-# Rows of the profile tables.
-PROFILE_ROWS = 12
 MB = 1e6
 
 
@@ -348,7 +346,7 @@ def _cpu_and_memory(report: Report, section: Section, work: Path) -> None:
         ours, _ = contenders.run_ours(ids_file, count)
         engine = contenders.run_engine([parse_fileid(i) for i in ids])
         wechatpy = contenders.run_peer("wechatpy_sequential", ids_file, count)
-        profile_rows, area_rows, profiled = _profile(contenders, ids_file)
+        profile = _profile(contenders, ids_file)
         ours_argv = contenders.ours_argv(ids_file, work / "ours.tsv")
         peer_argv = contenders.peer_argv("wechatpy_sequential", ids_file, work / "a.tsv")
 
@@ -408,67 +406,25 @@ def _cpu_and_memory(report: Report, section: Section, work: Path) -> None:
     )
     section.heading("Where the client's CPU goes")
     section.text(
-        f"`tcb-gui resolve` on the same {count:,} IDs under cProfile ({profiled:.1f} s "
+        f"`tcb-gui resolve` on the same {count:,} IDs under cProfile ({profile.total:.1f} s "
         "profiled; the profiler inflates call-heavy code, so read shares, not seconds). "
         "Own time grouped by where the code lives, then the costliest functions:"
     )
     section.commands(_profile_argv(contenders, ids_file))
-    section.table(["code", "own time s", "share"], area_rows)
-    section.table(["function", "calls", "own time s", "share"], profile_rows)
-
-
-def _short(filename: str, project_root: Path) -> str:
-    """A profile entry's file, shown without this machine's paths."""
-    for marker in ("site-packages/", "/lib/python3"):
-        if marker in filename:
-            return filename.split(marker, 1)[1].lstrip("/").split("/", 1)[-1]
-    return filename.replace(str(project_root) + "/", "")
-
-
-def _area(filename: str, function: str, project_root: Path) -> str:
-    shown = _short(filename, project_root)
-    if shown.startswith("tcb_gui/"):
-        return f"`{shown}`"
-    if filename == "~":
-        # C functions: string methods, datetime, socket calls, the JSON scanner, …
-        return "built-ins (C): " + function.strip("{}<>").split(" of ")[-1].split(" ")[0]
-    if "importlib" in filename or filename.startswith("<frozen"):
-        return "imports (start-up)"
-    top = shown.split("/", 1)[0].removesuffix(".py")
-    return f"{top} (library)"
+    section.table(["code", "own time s", "share"], profile.areas)
+    section.table(["function", "calls", "own time s", "share"], profile.functions)
 
 
 def _profile_argv(contenders: Contenders, ids_file: Path) -> list[str]:
-    prof = contenders.work / "resolve.prof"
     args = contenders.ours_args(ids_file, contenders.work / "profiled.tsv")
-    return [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "tcb_gui", *args]
+    return cprofile_argv(contenders.work / "resolve.prof", args)
 
 
-def _profile(
-    contenders: Contenders, ids_file: Path
-) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], float]:
-    """Profile the CLI in a subprocess; (function rows, area rows, total seconds)."""
-    prof = contenders.work / "resolve.prof"
+def _profile(contenders: Contenders, ids_file: Path) -> ProfileSummary:
+    """Profile the command line in a subprocess (its own process, like the runs above)."""
     argv = _profile_argv(contenders, ids_file)
     run_measured(argv, env=contenders.env, stderr=contenders.work / "profile.err")
-    stats = pstats.Stats(str(prof))
-    entries = stats.stats  # type: ignore[attr-defined]
-    total = sum(v[2] for v in entries.values())
-    root = contenders.report.project_root
-    areas: dict[str, float] = {}
-    for (filename, _, function), (_, _, own, _, _) in entries.items():
-        key = _area(filename, function, root)
-        areas[key] = areas.get(key, 0.0) + own
-    area_rows: list[tuple[str, ...]] = [
-        (name, f"{own:.2f}", f"{own / total:.0%}")
-        for name, own in sorted(areas.items(), key=lambda kv: -kv[1])[:PROFILE_ROWS]
-    ]
-    top = sorted(entries.items(), key=lambda kv: -kv[1][2])[:PROFILE_ROWS]
-    rows: list[tuple[str, ...]] = []
-    for (filename, line, function), (_, calls, own, _, _) in top:
-        where = function if filename == "~" else f"{_short(filename, root)}:{line} {function}"
-        rows.append((f"`{where}`", f"{calls:,}", f"{own:.2f}", f"{own / total:.0%}"))
-    return rows, area_rows, total
+    return summarise(contenders.work / "resolve.prof", contenders.report.project_root)
 
 
 def _sweep(report: Report, section: Section, work: Path, wechatpy_wall: float | None) -> None:
@@ -524,13 +480,19 @@ def _plot_sweep(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    requests = minimal_requests(bench_ids(count))
     for latency, row in walls.items():
-        ax.plot(
+        (line,) = ax.plot(
             list(concurrencies),
             [row[c] for c in concurrencies],
             marker="o",
             label=f"ours, {latency} ms latency",
         )
+        if latency:
+            # The latency floor: ceil(requests / c) rounds of one latency each.
+            floor = [math.ceil(requests / c) * latency / 1000 for c in concurrencies]
+            ax.plot(list(concurrencies), floor, linestyle=":", color=line.get_color())
+    ax.plot([], [], linestyle=":", color="black", label="latency floor (dotted)")
     if wechatpy_wall is not None:
         ax.axhline(
             wechatpy_wall,

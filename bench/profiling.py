@@ -1,0 +1,73 @@
+"""Where a client's CPU goes: a cProfile dump summarised as two report tables."""
+
+from __future__ import annotations
+
+import pstats
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# Rows of each profile table.
+PROFILE_ROWS = 12
+
+
+def cprofile_argv(prof: Path, tcb_gui_args: list[str]) -> list[str]:
+    """``python -m cProfile -o PROF -m tcb_gui ARGS…``: our command line under the profiler."""
+    return [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "tcb_gui", *tcb_gui_args]
+
+
+def _short(filename: str, project_root: Path) -> str:
+    """A profile entry's file, without this machine's paths: ``httpx/_client.py``."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1]
+    if "/lib/python3" in filename:  # the standard library: drop "…/lib/python3.11/"
+        return filename.split("/lib/python3", 1)[1].split("/", 1)[-1]
+    return filename.replace(str(project_root) + "/", "")
+
+
+def _area(filename: str, function: str, project_root: Path) -> str:
+    """What a function belongs to: one of our modules, a library, C built-ins, imports."""
+    if filename == "~":
+        # "<method 'strftime' of 'datetime.date' objects>", "<built-in method posix.stat>"
+        if " of '" in function:
+            owner = function.split(" of '", 1)[1].split("'", 1)[0]
+            return f"C methods of `{owner}`"
+        return "C built-in functions (socket, select, stat, …)"
+    if "importlib" in filename or filename.startswith("<frozen"):
+        return "imports (start-up)"
+    shown = _short(filename, project_root)
+    if shown.startswith(("tcb_gui/", "bench/")):
+        return f"`{shown}`"
+    return f"{shown.split('/', 1)[0].removesuffix('.py')} (library)"
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSummary:
+    total: float  # seconds of own time in the dump
+    areas: list[tuple[str, str, str]]  # (area, own s, share)
+    functions: list[tuple[str, str, str, str]]  # (function, calls, own s, share)
+
+    def top_area(self) -> str:
+        return self.areas[0][0] if self.areas else "nothing"
+
+
+def summarise(prof: Path, project_root: Path, rows: int = PROFILE_ROWS) -> ProfileSummary:
+    stats = pstats.Stats(str(prof))
+    entries = stats.stats  # type: ignore[attr-defined]
+    total = sum(value[2] for value in entries.values()) or 1e-9
+    by_area: dict[str, float] = {}
+    for (filename, _, function), (_, _, own, _, _) in entries.items():
+        key = _area(filename, function, project_root)
+        by_area[key] = by_area.get(key, 0.0) + own
+    areas = [
+        (name, f"{own:.2f}", f"{own / total:.0%}")
+        for name, own in sorted(by_area.items(), key=lambda kv: -kv[1])[:rows]
+    ]
+    functions = []
+    for (filename, line, function), (_, calls, own, _, _) in sorted(
+        entries.items(), key=lambda kv: -kv[1][2]
+    )[:rows]:
+        shown = _short(filename, project_root)
+        where = function if filename == "~" else f"{shown}:{line} {function}"
+        functions.append((f"`{where}`", f"{calls:,}", f"{own:.2f}", f"{own / total:.0%}"))
+    return ProfileSummary(total, areas, functions)
