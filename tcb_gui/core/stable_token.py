@@ -117,6 +117,7 @@ RENEWAL_POLL_S: Final = 60.0
 # sees it work within minutes; a wrong secret costs one call every 5 minutes).
 RENEWAL_BACKOFF_BASE_S: Final = 5.0
 RENEWAL_BACKOFF_MAX_S: Final = 300.0
+RENEWAL_MIN_WAIT_S: Final = 1.0
 # getStableAccessToken docs: "expires_in … 目前是7200秒之内的值"; a larger value is clipped.
 MAX_EXPIRES_IN_S: Final = float(TOKEN_LIFETIME_S)
 
@@ -272,9 +273,13 @@ class StableTokenProvider:
                     raise
                 log.info("renewing the stable token failed, the current one still works")
                 return fallback
+            if grant.token != self._token:
+                self._lifetime = grant.expires_in
+            # else the same token came back with less time left: its margin stays that of
+            # its whole life, or each answer would shrink the margin and the renewal
+            # would creep towards the end instead of happening.
             self._token = grant.token
             self._expires = grant.sent_at + grant.expires_in
-            self._lifetime = grant.expires_in
             self._generation += 1
             self._last_error = None
         log.info("got a stable token for %s, valid for %d s", self.appid, grant.expires_in)
@@ -432,9 +437,9 @@ class StableTokenProvider:
     def _backoff(self, failures: int) -> float:
         ceiling = min(RENEWAL_BACKOFF_MAX_S, RENEWAL_BACKOFF_BASE_S * 2 ** (failures - 1))
         left = self.time_left()
-        if left:
-            # Never sleep past the token's end while a renewal is still owed.
-            ceiling = min(ceiling, max(left / 2, 1.0))
+        if left is not None and left > 0:
+            # Try again before the token ends, not after (at most one try a second).
+            ceiling = max(min(ceiling, left), RENEWAL_MIN_WAIT_S)
         return float(ceiling * random.uniform(0.5, 1.0))
 
     # -- the badge ----------------------------------------------------------------------
