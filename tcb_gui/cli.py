@@ -2,6 +2,14 @@
 
 Exit codes: 0 everything worked; 1 some files failed; 2 usage or input error; 3 token
 rejected or missing; 4 service or network failure after retries.
+
+Mini program mode: a profile set up with ``tcb-gui token set --appsecret --appid wx…``
+(the AppSecret read from stdin, kept in the keyring) gets its access token from
+``cgi-bin/stable_token`` for every ``resolve``/``download``/``token check`` and uses the
+tcb API. The AppSecret comes from ``TCB_APP_SECRET``, else the keyring. An explicit
+``TCB_ACCESS_TOKEN`` wins over the profile's AppID and AppSecret (and then any ``--api``
+may be given). Wrong AppID/AppSecret exits 3; an IP not on the allowlist, a used-up quota
+or an unreachable service exits 4.
 """
 
 from __future__ import annotations
@@ -144,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = commands.add_parser("token", help="set, check or clear the profile's token")
     token.add_argument("action", choices=["set", "check", "clear"])
+    token.add_argument(
+        "--appsecret",
+        action="store_true",
+        help="mini program mode: set reads the AppSecret from stdin and the profile then "
+        "fetches its own tokens; check/clear act on the saved AppSecret",
+    )
+    token.add_argument("--appid", help="the mini program's AppID (wx + 16 hex), with --appsecret")
     _add_connection_options(token, sub=True)
 
     demo = commands.add_parser("demo-server", help="run the demo service in the foreground")
@@ -168,9 +183,19 @@ class Connection:
     api: ApiMode
     max_age: int
     concurrency: int
+    # "appsecret": the token comes from cgi-bin/stable_token with appid + the AppSecret.
+    auth: str = "token"
+    appid: str | None = None
 
 
-def _connection(args: argparse.Namespace) -> Connection:
+def _explicit_token() -> str | None:
+    """``TCB_ACCESS_TOKEN`` if set: it wins over a profile's AppID and AppSecret."""
+    from tcb_gui.core.tokens import TOKEN_ENV
+
+    return os.environ.get(TOKEN_ENV, "").strip() or None
+
+
+def _connection(args: argparse.Namespace, *, pasting_token: bool = False) -> Connection:
     from tcb_gui.core.settings import load_settings
 
     settings = load_settings()
@@ -183,7 +208,22 @@ def _connection(args: argparse.Namespace) -> Connection:
     api = ApiMode(args.api or (profile.api if profile else ApiMode.COMPONENT))
     max_age = getattr(args, "max_age", None) or (profile.max_age if profile else 7200)
     concurrency = getattr(args, "concurrency", None) or (profile.concurrency if profile else 4)
-    return Connection(name, validate_base_url(base_url), api, max_age, concurrency)
+    auth = profile.auth if profile else "token"
+    appid = profile.appid if profile else None
+    # (`token set` without --appsecret switches the profile back to a pasted token.)
+    if (
+        auth == "appsecret"
+        and api is not ApiMode.TCB
+        and _explicit_token() is None
+        and not pasting_token
+    ):
+        raise InputError(
+            f"Profile {name!r} gets its token from the mini program's AppID and AppSecret; "
+            "such a token works with --api tcb only."
+        )
+    return Connection(
+        name, validate_base_url(base_url), api, max_age, concurrency, auth=auth, appid=appid
+    )
 
 
 def _token_for(profile: str) -> str:
@@ -197,6 +237,51 @@ def _token_for(profile: str) -> str:
             state=TokenState.NOT_SET,
         )
     return info.token
+
+
+def _app_secret_for(profile: str) -> str:
+    from tcb_gui.core.tokens import TokenStore
+
+    info = TokenStore().current_app_secret(profile)
+    if not info.secret:
+        raise TokenError(
+            f"No AppSecret for profile {profile!r}. Save it with 'tcb-gui token set "
+            "--appsecret' (reads it from stdin) or set the TCB_APP_SECRET variable.",
+            state=TokenState.NOT_SET,
+        )
+    return info.secret
+
+
+def _appid_of(conn: Connection) -> str:
+    if not conn.appid:
+        raise InputError(
+            f"Profile {conn.profile!r} has no AppID: set it with "
+            "'tcb-gui token set --appsecret --appid wx…'."
+        )
+    return conn.appid
+
+
+async def _stable_token(conn: Connection, secret: str) -> str:
+    from tcb_gui.core.stable_token import StableTokenProvider
+
+    async with make_http_client() as http:
+        provider = StableTokenProvider(
+            http, base_url=conn.base_url, appid=_appid_of(conn), secret=lambda: secret
+        )
+        return await provider.get()
+
+
+def _obtain_token(conn: Connection, stderr: TextIO) -> str:
+    """The token for resolve/download: explicit, pasted, or fetched with the AppSecret."""
+    if conn.auth != "appsecret":
+        return _token_for(conn.profile)
+    explicit = _explicit_token()
+    if explicit is not None:
+        stderr.write("Using TCB_ACCESS_TOKEN (it wins over the profile's AppID and AppSecret).\n")
+        return explicit
+    # The stable token lives up to 2 hours and WeChat hands the same one to every
+    # caller until its last 5 minutes: one per run is enough for a resolve.
+    return asyncio.run(_stable_token(conn, _app_secret_for(conn.profile)))
 
 
 def _read_inputs(inputs: Sequence[str], stdin: TextIO, stderr: TextIO) -> list[FileId]:
@@ -312,7 +397,7 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
     conn = _connection(args)
     _check_writable(args.output)
     ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
-    token = _token_for(conn.profile)
+    token = _obtain_token(conn, stderr)
     results, stop = asyncio.run(resolve_ids(conn, token, ids, stderr))
     text = export_results(results, args.format)
     if args.output:
@@ -353,8 +438,23 @@ async def _check(conn: Connection, token: str) -> TokenCheck:
 def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from tcb_gui.core.tokens import TokenStore
 
-    conn = _connection(args)
+    conn = _connection(args, pasting_token=args.action == "set" and not args.appsecret)
     store = TokenStore()
+    if args.appid and not (args.appsecret and args.action == "set"):
+        raise UsageError("--appid goes with 'token set --appsecret'")
+    if args.appsecret and args.action == "set" and conn.api is not ApiMode.TCB and args.api:
+        raise UsageError("a token got with the AppSecret works with --api tcb only")
+    if args.appsecret or (conn.auth == "appsecret" and args.action != "set"):
+        if args.action == "set":
+            return _set_app_secret(args, conn, stdin, stderr)
+        if args.action == "clear":
+            store.clear_app_secret(conn.profile)
+            stderr.write(f"Removed the AppSecret of profile {conn.profile!r} from the keyring.\n")
+            return EXIT_OK
+        if not args.appsecret and _explicit_token() is not None:
+            stderr.write("Checking TCB_ACCESS_TOKEN (it wins over the profile's AppSecret).\n")
+        else:
+            return _check_app_secret(conn, stdout, stderr)
     if args.action == "set":
         if stdin.isatty():
             token = getpass.getpass("Access token (input hidden): ", stream=stderr)
@@ -372,6 +472,12 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
             )
             return EXIT_USAGE
         stderr.write(f"Saved the token for profile {conn.profile!r} in the system keyring.\n")
+        if conn.auth == "appsecret":
+            _set_profile_auth(conn.profile, None)
+            stderr.write(
+                f"Profile {conn.profile!r} now uses this token instead of fetching its own "
+                "with the AppID and AppSecret.\n"
+            )
         _remember_token_saved(conn.profile, time.time())
         check = asyncio.run(_check(conn, token))
         stderr.write(_describe_check(check) + "\n")
@@ -391,6 +497,107 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     check = asyncio.run(_check(conn, info.token))
     stdout.write(_describe_check(check) + f" (source: {info.source.value})\n")
     return _check_exit_code(check)
+
+
+def _read_secret(stdin: TextIO, stderr: TextIO) -> str:
+    if stdin.isatty():
+        return getpass.getpass("Mini program AppSecret (input hidden): ", stream=stderr)
+    return stdin.read()
+
+
+def _set_app_secret(
+    args: argparse.Namespace, conn: Connection, stdin: TextIO, stderr: TextIO
+) -> int:
+    """``token set --appsecret``: keep the AppSecret, switch the profile, check them."""
+    from dataclasses import replace
+
+    from tcb_gui.core.settings import validate_appid
+    from tcb_gui.core.tokens import TokenStore, clean_app_secret
+
+    appid = validate_appid(args.appid) if args.appid else _appid_of(conn)
+    secret = _read_secret(stdin, stderr).strip()
+    if not secret:
+        raise InputError("No AppSecret on standard input; nothing was saved.")
+    secret = clean_app_secret(secret)
+    _set_profile_auth(conn.profile, appid)
+    conn = replace(conn, auth="appsecret", appid=appid, api=ApiMode.TCB)
+    stderr.write(
+        f"Profile {conn.profile!r} now gets its tokens with the AppID {appid} (tcb API).\n"
+    )
+    try:
+        TokenStore().set_app_secret(conn.profile, secret)
+    except KeyringUnavailableError:
+        stderr.write(
+            "tcb-gui: no system keyring is available, so the AppSecret was not saved (it is "
+            "never written to a file). Set TCB_APP_SECRET for this shell instead.\n"
+        )
+        return EXIT_USAGE
+    stderr.write(f"Saved the AppSecret for profile {conn.profile!r} in the system keyring.\n")
+    check, left = asyncio.run(_check_credentials(conn, secret))
+    stderr.write(_describe_credentials(check, left) + "\n")
+    return _credentials_exit_code(check)
+
+
+def _check_app_secret(conn: Connection, stdout: TextIO, stderr: TextIO) -> int:
+    from tcb_gui.core.tokens import TokenStore
+
+    _appid_of(conn)
+    info = TokenStore().current_app_secret(conn.profile)
+    if not info.secret:
+        stderr.write(
+            f"No AppSecret for profile {conn.profile!r}: save it with 'tcb-gui token set "
+            "--appsecret' or set TCB_APP_SECRET.\n"
+        )
+        return EXIT_TOKEN
+    check, left = asyncio.run(_check_credentials(conn, info.secret))
+    source = f" (source: AppSecret from the {info.source.value})"
+    stdout.write(_describe_credentials(check, left) + source + "\n")
+    return _credentials_exit_code(check)
+
+
+async def _check_credentials(conn: Connection, secret: str) -> tuple[TokenCheck, float | None]:
+    """The badge's check of the AppID and AppSecret, and the time left of the token."""
+    from tcb_gui.core.stable_token import StableTokenProvider
+
+    async with make_http_client() as http:
+        provider = StableTokenProvider(
+            http, base_url=conn.base_url, appid=_appid_of(conn), secret=lambda: secret
+        )
+        check = await provider.check()
+        return check, provider.time_left()
+
+
+def _describe_credentials(check: TokenCheck, left: float | None) -> str:
+    text = _describe_check(check)
+    if check.state is TokenState.VALID and left is not None:
+        minutes = int(left // 60)
+        text += f" The token ends in {minutes // 60} h {minutes % 60:02d} min."
+    return text
+
+
+def _credentials_exit_code(check: TokenCheck) -> int:
+    """3 for a wrong or missing AppID/AppSecret; 4 when WeChat or the network refuses."""
+    from tcb_gui.core.errors import classify_credential_errcode
+
+    if check.state is TokenState.VALID:
+        return EXIT_OK
+    if check.state is TokenState.UNREACHABLE:
+        return EXIT_SERVICE
+    if check.code is not None and classify_credential_errcode(check.code).kind is ErrorKind.CONFIG:
+        return EXIT_SERVICE  # 40164 IP allowlist and the like: not the credentials' fault
+    return EXIT_TOKEN
+
+
+def _set_profile_auth(profile: str, appid: str | None) -> None:
+    """Switch ``profile`` to appid + AppSecret (``appid``), or back to a pasted token."""
+    from tcb_gui.core.settings import load_settings, save_settings
+
+    settings = load_settings()
+    current = settings.profiles.get(profile)
+    if current is None:
+        return
+    settings.put_profile(current.with_appsecret(appid) if appid else current.with_token())
+    save_settings(settings)
 
 
 def _check_exit_code(check: TokenCheck) -> int:
@@ -414,7 +621,7 @@ def cmd_download(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr
 
     conn = _connection(args)
     ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
-    token = _token_for(conn.profile)
+    token = _obtain_token(conn, stderr)
     return run_download(args, conn, token, ids, stderr)
 
 
