@@ -621,6 +621,10 @@ def cmd_download(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr
 
     conn = _connection(args)
     ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
+    if conn.auth == "appsecret" and _explicit_token() is None:
+        # A download can outlive one stable token: the engine renews it as it goes.
+        _appid_of(conn)
+        return run_download(args, conn, None, ids, stderr, app_secret=_app_secret_for(conn.profile))
     token = _obtain_token(conn, stderr)
     return run_download(args, conn, token, ids, stderr)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -90,15 +91,30 @@ def _write_report(path: str | None, outcomes: Sequence[DownloadOutcome]) -> None
 
 async def download_ids(
     conn: Connection,
-    token: str,
+    token: str | None,
     ids: Sequence[FileId],
     options: DownloadOptions,
     stderr: TextIO,
+    *,
+    app_secret: str | None = None,
 ) -> tuple[list[DownloadOutcome], Downloader]:
-    async with make_http_client() as http:
+    """Download ``ids``; with ``app_secret`` (mini program mode) the stable token is
+    fetched here and renewed before it expires for as long as the run lasts."""
+    async with make_http_client() as http, contextlib.AsyncExitStack() as stack:
+        supplier: Callable[[], str | None] = lambda: token  # noqa: E731
+        if app_secret is not None:
+            from tcb_gui.core.stable_token import StableTokenProvider
+
+            provider = StableTokenProvider(
+                http, base_url=conn.base_url, appid=conn.appid or "", secret=lambda: app_secret
+            )
+            await provider.get()
+            renewal = asyncio.create_task(provider.run_renewal(), name="stable-token-renewal")
+            stack.push_async_callback(_cancel, renewal)
+            supplier = provider.current
         client = TcbClient(
             http,
-            lambda: token,
+            supplier,
             base_url=conn.base_url,
             api=conn.api,
             max_age=conn.max_age,
@@ -116,16 +132,25 @@ async def download_ids(
         return outcomes, downloader
 
 
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 def run_download(
     args: argparse.Namespace,
     conn: Connection,
-    token: str,
+    token: str | None,
     ids: Sequence[FileId],
     stderr: TextIO,
+    *,
+    app_secret: str | None = None,
 ) -> int:
     options = _options(args)
     try:
-        outcomes, downloader = asyncio.run(download_ids(conn, token, ids, options, stderr))
+        outcomes, downloader = asyncio.run(
+            download_ids(conn, token, ids, options, stderr, app_secret=app_secret)
+        )
     except DiskFullError as error:
         _write_report(args.report, error.outcomes)
         stderr.write(f"{error.message}\n{_summary(error.outcomes)}\n")

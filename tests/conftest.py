@@ -19,6 +19,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("TCB_GUI_HOME", str(home))
     monkeypatch.delenv("TCB_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("TCB_APP_SECRET", raising=False)
     return home
 
 

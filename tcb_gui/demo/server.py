@@ -27,6 +27,8 @@ from starlette.types import Scope
 
 from tcb_gui.demo import samples
 from tcb_gui.demo.service import (
+    DEMO_APPID,
+    DEMO_APPSECRET,
     DEMO_TCB_TOKEN,
     DEMO_TOKEN,
     EXPIRED_TOKEN,
@@ -227,6 +229,7 @@ def banner(base_url: str) -> str:
         f"  component token (componenttcb/…): {DEMO_TOKEN}\n"
         f"  tcb token (tcb/…):                {DEMO_TCB_TOKEN}\n"
         f"  an expired token:                 {EXPIRED_TOKEN}\n"
+        f"  mini program AppID / AppSecret:   {DEMO_APPID} / {DEMO_APPSECRET}\n"
         f"  sample ID: {sample}\n"
         f"Try:  TCB_ACCESS_TOKEN={DEMO_TOKEN} tcb-gui resolve --base-url {base_url} ids.txt\n"
         "Press Ctrl+C to stop.\n"
