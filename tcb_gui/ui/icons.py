@@ -1,14 +1,18 @@
 """Icons drawn with QPainter: crisp at any scale, themed, and no files to ship or lose.
 
-Each icon is drawn once per (glyph, tone, palette darkness) and cached.
+An icon is a ``QIcon`` over ``GlyphEngine``, which draws the glyph at the exact device
+pixel size asked for (a 14 px icon on a 2x screen is drawn at 28 px, never scaled up
+from a smaller bitmap) in its tone's colour for the palette in use when it is painted,
+so icons follow a switch between light and dark without being rebuilt. Drawn pixmaps
+are cached per (size, scale, mode, darkness).
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPainterPath, QPen, QPixmap
 
 from tcb_gui.ui.palette import Tone, is_dark, tone_color
 
@@ -36,29 +40,111 @@ class Glyph(Enum):
     WARNING = "warning"
 
 
-_cache: dict[tuple[Glyph, Tone, bool], QIcon] = {}
+# Opacity of a disabled icon (QIcon.Mode.Disabled): visibly inactive, still recognisable.
+DISABLED_OPACITY = 0.38
+# Drawn pixmaps kept per engine; a window asks for a handful of sizes.
+MAX_PIXMAPS_PER_ICON = 32
+
+# (glyph, tone) -> (icon, its engine). PySide6 hands the engine to C++, but its Python
+# overrides live only as long as the Python object: keep both for the app's lifetime.
+_cache: dict[tuple[Glyph, Tone], tuple[QIcon, GlyphEngine]] = {}
+_clones: list[GlyphEngine] = []
+
+
+class GlyphEngine(QIconEngine):
+    """Draws one glyph in one tone at whatever device pixel size is asked for."""
+
+    def __init__(self, glyph: Glyph, tone: Tone) -> None:
+        super().__init__()
+        self.glyph = glyph
+        self.tone = tone
+        self._pixmaps: dict[tuple[int, int, int, QIcon.Mode, bool], QPixmap] = {}
+
+    def clone(self) -> QIconEngine:
+        engine = GlyphEngine(self.glyph, self.tone)
+        _clones.append(engine)  # see _cache: the Python side must outlive the icon
+        return engine
+
+    def key(self) -> str:
+        return "tcb-glyph"
+
+    def isNull(self) -> bool:
+        return False
+
+    def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:
+        side = min(size.width(), size.height())
+        return QSize(side, side)
+
+    def availableSizes(
+        self, mode: QIcon.Mode = QIcon.Mode.Normal, state: QIcon.State = QIcon.State.Off
+    ) -> list[QSize]:
+        return [QSize(s, s) for s in ICON_SIZES]
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(
+        self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
+    ) -> QPixmap:
+        """``size`` is in device-independent pixels; the pixmap has ``scale`` x as many."""
+        side = min(size.width(), size.height())
+        scale = max(1.0, float(scale))
+        dark = is_dark()
+        key = (side, size.width(), round(scale * 100), mode, dark)
+        cached = self._pixmaps.get(key)
+        if cached is not None:
+            return cached
+        if len(self._pixmaps) >= MAX_PIXMAPS_PER_ICON:
+            self._pixmaps.clear()
+        pixels = max(1, round(side * scale))
+        pixmap = _render(self.glyph, _colour(self.tone, mode), pixels)
+        pixmap.setDevicePixelRatio(pixels / side if side else 1.0)
+        self._pixmaps[key] = pixmap
+        return pixmap
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        device = painter.device()
+        scale = device.devicePixelRatioF() if device is not None else 1.0
+        side = min(rect.width(), rect.height())
+        if side <= 0:
+            return
+        pixmap = self.scaledPixmap(QSize(side, side), mode, state, scale)
+        target = QRect(0, 0, side, side)
+        target.moveCenter(rect.center())
+        painter.drawPixmap(target, pixmap)
+
+    def forget(self) -> None:
+        self._pixmaps.clear()
+
+
+def _colour(tone: Tone, mode: QIcon.Mode) -> QColor:
+    colour = tone_color(tone)
+    if mode == QIcon.Mode.Disabled:
+        colour.setAlphaF(DISABLED_OPACITY)
+    return colour
 
 
 def icon(glyph: Glyph, tone: Tone = Tone.NEUTRAL) -> QIcon:
-    """The icon for a glyph in a tone's colour for the current palette."""
-    key = (glyph, tone, is_dark())
-    cached = _cache.get(key)
+    """The icon for a glyph in a tone's colour (for the palette in use when painted)."""
+    cached = _cache.get((glyph, tone))
     if cached is not None:
-        return cached
-    result = QIcon()
-    colour = tone_color(tone)
-    for size in ICON_SIZES:
-        result.addPixmap(_render(glyph, colour, size))
-    _cache[key] = result
+        return cached[0]
+    engine = GlyphEngine(glyph, tone)
+    result = QIcon(engine)
+    _cache[(glyph, tone)] = (result, engine)
     return result
 
 
 def clear_cache() -> None:
-    """Forget drawn icons (after the palette changes between light and dark)."""
-    _cache.clear()
+    """Forget drawn pixmaps (they are also keyed by the palette's darkness)."""
+    for _icon, engine in _cache.values():
+        engine.forget()
+    for engine in _clones:
+        engine.forget()
 
 
 def _render(glyph: Glyph, colour: QColor, size: int) -> QPixmap:
+    """The glyph drawn on a ``size`` x ``size`` device-pixel canvas."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)

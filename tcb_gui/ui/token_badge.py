@@ -19,7 +19,7 @@ from tcb_gui.core.errors import TokenState
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui.formatting import fmt_countdown, fmt_int
 from tcb_gui.ui.icons import Glyph, icon
-from tcb_gui.ui.palette import Tone, tone_color, tone_tint
+from tcb_gui.ui.palette import Tone, tone_color, tone_text_on_tint, tone_tint
 
 PAD_X = 10
 PAD_Y = 4
@@ -194,7 +194,8 @@ class TokenBadge(QWidget):
             painter, PAD_X, top, ICON_SIZE, ICON_SIZE, Qt.AlignmentFlag.AlignCenter
         )
         painter.setFont(self._font())
-        painter.setPen(tone_color(tone, self.palette()))
+        # The words sit on the tint: checked against it, not just the window.
+        painter.setPen(tone_text_on_tint(tone, self.palette()))
         text_rect = self.rect().adjusted(PAD_X + ICON_SIZE + ICON_GAP, 0, -PAD_X, 0)
         painter.drawText(
             text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), self._text

@@ -1,0 +1,371 @@
+"""The window's side of the history: the list comes back after a restart.
+
+``HistoryController`` watches the results model. A few seconds after the list changes
+(and when the window closes) it saves the list — IDs, states, links, expiry, messages,
+never a token — through ``core.history`` in a worker thread: the UI thread only copies
+the list of row references (a millisecond at 100,000 rows); reading each row's result
+(one attribute, replaced whole) and the JSON work happen in the worker. At start,
+``restore_last`` brings back the list that was open (links past their expiry show as
+expired; Refresh expired renews them). The History menu lists the kept lists
+("3,204 IDs · 29 Nov 14:02") to reopen one. Clearing the list starts a new entry; the
+cleared one stays in the history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu
+
+from tcb_gui.core.errors import InputError
+from tcb_gui.core.history import HistoryEntry, HistoryList, HistoryStore, new_entry_id
+from tcb_gui.ui.formatting import fmt_int, plural
+from tcb_gui.ui.gc_freeze import settle_long_lived
+from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.results_model import Row
+
+if TYPE_CHECKING:
+    from tcb_gui.core.client import LinkResult
+    from tcb_gui.core.fileids import FileId
+    from tcb_gui.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+# Save this long after the first change of a burst (a throttle, not a debounce: a long
+# run still saves every few seconds instead of only at its end).
+SAVE_DELAY_MS = 3_000
+SAVE_TASK = "history-save"
+RESTORE_TASK = "history-restore"
+OPEN_TASK = "history-open"
+RESOLVE_TASK = "resolve"  # main_window.RESOLVE_TASK (not imported: it imports this module)
+# Rows put back into the model per step; the window paints between steps.
+RESTORE_BATCH = 2_000
+# How an entry is dated in the menu: "29 Nov 14:02" (names from the user's locale).
+MENU_DATE_FORMAT = "d MMM HH:mm"
+
+
+def _snapshot(rows: Sequence[Row]) -> list[tuple[FileId, LinkResult | None]]:
+    """(fileid, result) per row in input order. Runs in the worker: ``row.result`` is
+    read once per row (it is replaced whole), so each row is consistent."""
+    ordered = sorted(rows, key=lambda r: r.index)
+    return [(row.fileid, row.result) for row in ordered]
+
+
+class HistoryController(QObject):
+    """Saves the window's list as it changes, restores it, and fills the History menu."""
+
+    def __init__(self, window: MainWindow, store: HistoryStore | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.model = window.model
+        settings = window.session.settings
+        self.store = store if store is not None else HistoryStore(keep=settings.history_size)
+        self.entry_id: str | None = None  # where the current list is saved
+        self._created_at: float | None = None
+        self._saved_revision = self.model.revision
+        self._restoring = False
+        self._closed = False
+        self._entries: list[HistoryEntry] = []
+        # Disk work in request order: a cleared list's last save never lands after the
+        # "nothing to restore" mark, nor the other way round.
+        self._io = asyncio.Lock()
+
+        self._timer = QTimer(self)
+        self._timer.setObjectName("history-save")
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SAVE_DELAY_MS)
+        self._timer.timeout.connect(self._save_due)
+        self.model.countsChanged.connect(self._model_changed)
+
+        self.menu = QMenu(self.tr("Hi&story"), window)
+        self.menu.setToolTipsVisible(True)
+        self.menu.aboutToShow.connect(self._fill_menu)
+        self._group = QActionGroup(self)
+
+    # --- state ------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the list changed since it was last saved (or restored)."""
+        return self.model.revision != self._saved_revision
+
+    @property
+    def entries(self) -> list[HistoryEntry]:
+        """The kept lists as last read, most recent first."""
+        return list(self._entries)
+
+    def _enabled(self) -> bool:
+        # Demo lists are throwaway (their links point at a stand-in that is gone later).
+        return self.store.keep > 0 and not self.window.session.in_demo
+
+    def _model_changed(self) -> None:
+        if self._restoring or self._closed or not self._enabled():
+            return
+        if self.dirty and not self._timer.isActive():
+            self._timer.start()
+
+    def _save_due(self) -> None:
+        if self.window.tasks.running(SAVE_TASK) or self._restoring:
+            self._timer.start()  # one save at a time; try again shortly
+            return
+        self.window.tasks.start(SAVE_TASK, self.save_now())
+
+    # --- saving -----------------------------------------------------------------------
+
+    async def save_now(self) -> HistoryEntry | None:
+        """Save the current list now (if it holds rows); return its entry."""
+        if not self._enabled():
+            self._saved_revision = self.model.revision
+            return None
+        revision = self.model.revision
+        rows = list(self.model.rows())
+        if not rows:
+            self._saved_revision = revision
+            return None
+        if self.entry_id is None:
+            self._created_at = time.time()
+            self.entry_id = new_entry_id(self._created_at)
+        entry = await self._write(self.entry_id, self._created_at or time.time(), rows)
+        self._saved_revision = revision
+        if self.dirty and not self._closed and not self._timer.isActive():
+            self._timer.start()  # it changed while the worker wrote
+        return entry
+
+    async def _write(
+        self, entry_id: str, created_at: float, rows: Sequence[Row]
+    ) -> HistoryEntry | None:
+        profile = self.window.session.profile.name
+        store = self.store
+
+        def work() -> tuple[HistoryEntry, list[HistoryEntry]]:
+            pairs = _snapshot(rows)
+            entry = store.save(entry_id, pairs, created_at=created_at, profile=profile)
+            return entry, store.entries()
+
+        async with self._io:
+            try:
+                entry, self._entries = await asyncio.to_thread(work)
+            except (OSError, InputError) as exc:
+                reason = exc.message if isinstance(exc, InputError) else (exc.strerror or "")
+                log.warning("could not save the list to the history: %s", type(exc).__name__)
+                if not self._closed:
+                    self.window.banners.show_message(
+                        "history",
+                        Tone.WARNING,
+                        self.tr("Could not save the list in the history: {reason}").format(
+                            reason=reason or type(exc).__name__
+                        ),
+                    )
+                return None
+        return entry
+
+    def clear_list(self) -> None:
+        """Empty the model for a new list; the old one is saved and stays in the history."""
+        self._timer.stop()
+        rows_before = list(self.model.rows())
+        entry_id, created_at = self.entry_id, self._created_at
+        unsaved = self.dirty and bool(rows_before)
+        self.model.clear()
+        self.entry_id = None
+        self._created_at = None
+        self._saved_revision = self.model.revision
+        if self.store.keep == 0:
+            return
+        self.window.tasks.start_unique(
+            "history-clear",
+            self._finish_list(entry_id, created_at, list(rows_before) if unsaved else []),
+        )
+
+    async def _finish_list(
+        self, entry_id: str | None, created_at: float | None, rows: list[Row]
+    ) -> None:
+        if rows:
+            if entry_id is None:
+                created_at = time.time()
+                entry_id = new_entry_id(created_at)
+            await self._write(entry_id, created_at or time.time(), rows)
+        async with self._io:
+            # The next start opens an empty window, unless a new list was saved meanwhile.
+            if self.entry_id is None:
+                try:
+                    await asyncio.to_thread(self.store.set_current, None)
+                except OSError as exc:
+                    log.warning("could not update the history: %s", type(exc).__name__)
+
+    # --- restoring --------------------------------------------------------------------
+
+    async def restore_last(self) -> bool:
+        """Bring back the list that was open last time; False if there is none."""
+        if self.store.keep == 0 or self.model.rowCount():
+            return False
+        async with self._io:
+            try:
+                entry_id = await asyncio.to_thread(self.store.current_id)
+                if entry_id is None:
+                    self._entries = await asyncio.to_thread(self.store.entries)
+                    return False
+                loaded = await asyncio.to_thread(self.store.load, entry_id)
+                self._entries = await asyncio.to_thread(self.store.entries)
+            except (OSError, InputError) as exc:
+                log.warning("could not restore the last list: %s", type(exc).__name__)
+                return False
+        if self.model.rowCount():
+            return False  # the user added IDs meanwhile: theirs win
+        await self._show_list(loaded)
+        counts = self.model.counts()
+        message = plural(
+            counts.total,
+            self.tr("Restored the last list: 1 ID"),
+            self.tr("Restored the last list: {n} IDs"),
+        )
+        if counts.expired:
+            message += " · " + self.tr("{n} links expired (Refresh expired renews them)").format(
+                n=fmt_int(counts.expired)
+            )
+        self.window.show_status(message)
+        return True
+
+    async def open_entry(self, entry_id: str) -> bool:
+        """Replace the list with a kept one (the current list is saved first)."""
+        if entry_id == self.entry_id and not self.dirty:
+            return True
+        window = self.window
+        running = window.tasks.get(RESOLVE_TASK)
+        if running is not None:
+            running.cancel()
+            await asyncio.wait([running])  # its rows settle before the list is replaced
+        if self.dirty:
+            await self.save_now()
+        async with self._io:
+            try:
+                loaded = await asyncio.to_thread(self.store.load, entry_id)
+                await asyncio.to_thread(self.store.set_current, entry_id)
+            except (OSError, InputError) as exc:
+                message = exc.message if isinstance(exc, InputError) else str(exc)
+                window.banners.show_message("history", Tone.WARNING, message)
+                return False
+        self.model.clear()
+        await self._show_list(loaded)
+        window.show_status(
+            self.tr("Opened the list of {when}: {n} IDs").format(
+                when=self.entry_label_date(loaded.entry), n=fmt_int(self.model.rowCount())
+            )
+        )
+        return True
+
+    async def _show_list(self, loaded: HistoryList) -> None:
+        """Put a kept list into the model in batches; it becomes the current entry."""
+        self._restoring = True
+        self._timer.stop()
+        try:
+            ids, results = loaded.ids, loaded.results
+            settle_long_lived()
+            for start in range(0, len(ids), RESTORE_BATCH):
+                stop = start + RESTORE_BATCH
+                self.model.append_ids(ids[start:stop])
+                self.model.apply_results(r for r in results[start:stop] if r is not None)
+                if stop < len(ids):
+                    settle_long_lived()
+                    await asyncio.sleep(0)  # let the window paint between batches
+            settle_long_lived()
+            self.model.flush()
+        finally:
+            self._restoring = False
+        self.entry_id = loaded.entry.id
+        self._created_at = loaded.entry.created_at
+        self._saved_revision = self.model.revision
+        if loaded.skipped:
+            self.window.banners.show_message(
+                "history",
+                Tone.WARNING,
+                self.tr("{n} rows of the saved list could not be read and were left out.").format(
+                    n=fmt_int(loaded.skipped)
+                ),
+            )
+
+    # --- settings and shutdown --------------------------------------------------------
+
+    def set_keep(self, keep: int) -> None:
+        """Apply a new history size (0 turns the history off and forgets it)."""
+        if keep == self.store.keep:
+            return
+        self.store.keep = keep
+        if keep == 0:
+            self._timer.stop()
+            self._saved_revision = self.model.revision
+        self.window.tasks.start("history-prune", self._prune())
+
+    async def _prune(self) -> None:
+        async with self._io:
+            try:
+                await asyncio.to_thread(self.store.prune)
+                self._entries = await asyncio.to_thread(self.store.entries)
+            except OSError as exc:
+                log.warning("could not prune the history: %s", type(exc).__name__)
+
+    async def refresh_entries(self) -> list[HistoryEntry]:
+        async with self._io:
+            self._entries = await asyncio.to_thread(self.store.entries)
+        return self.entries
+
+    async def aclose(self) -> None:
+        """Save the list one last time (the window is closing)."""
+        self._timer.stop()
+        try:
+            if self.dirty:
+                await self.save_now()
+        finally:
+            self._closed = True
+
+    # --- the menu ---------------------------------------------------------------------
+
+    def entry_label_date(self, entry: HistoryEntry) -> str:
+        moment = QDateTime.fromSecsSinceEpoch(int(entry.updated_at))
+        return QLocale().toString(moment.toLocalTime(), MENU_DATE_FORMAT)
+
+    def entry_label(self, entry: HistoryEntry) -> str:
+        """ "3,204 IDs · 29 Nov 14:02" """
+        count = plural(entry.total, self.tr("1 ID"), self.tr("{n} IDs"))
+        return self.tr("{count} · {when}").format(count=count, when=self.entry_label_date(entry))
+
+    def entry_details(self, entry: HistoryEntry) -> str:
+        parts = [
+            self.tr("{n} with links").format(n=fmt_int(entry.ok)),
+            self.tr("{n} failed").format(n=fmt_int(entry.failed)),
+            self.tr("{n} not resolved").format(n=fmt_int(entry.pending)),
+        ]
+        if entry.profile:
+            parts.append(self.tr("profile “{name}”").format(name=entry.profile))
+        return " · ".join(parts)
+
+    def _fill_menu(self) -> None:
+        menu = self.menu
+        menu.clear()
+        for action in self._group.actions():
+            self._group.removeAction(action)
+        if not self._entries:
+            empty = menu.addAction(self.tr("No saved lists yet"))
+            empty.setEnabled(False)
+            return
+        for entry in self._entries:
+            action = QAction(self.entry_label(entry), menu)
+            action.setCheckable(True)
+            action.setChecked(entry.id == self.entry_id)
+            details = self.entry_details(entry)
+            action.setToolTip(details)
+            action.setStatusTip(details)
+            action.triggered.connect(lambda _checked=False, eid=entry.id: self.request_open(eid))
+            self._group.addAction(action)
+            menu.addAction(action)
+
+    def request_open(self, entry_id: str) -> None:
+        self.window.tasks.start(OPEN_TASK, self.open_entry(entry_id))
+
+    def request_restore(self) -> None:
+        self.window.tasks.start(RESTORE_TASK, self.restore_last())
