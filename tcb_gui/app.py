@@ -58,6 +58,9 @@ def run(
 
     settings = load_settings()
     install_translators(app, settings.language)
+    from tcb_gui.ui.theme import apply_theme
+
+    apply_theme(settings.theme)
     app.setWindowIcon(app_icon())
     try:
         if profile is not None:
@@ -82,9 +85,11 @@ async def main(window: MainWindow, *, demo: bool = False) -> int:
     window.show()
     # One loop turn so the first frame is painted before anything else starts.
     await asyncio.sleep(0)
+    window.downloads.request_restore()  # offers to resume a download the last run left
     if demo:
-        window.request_demo()
+        window.request_demo()  # fresh samples; earlier lists stay in the History menu
     else:
+        window.history.request_restore()  # the list that was open last time
         window.request_check()
     await closing.wait()
     await window.aclose()

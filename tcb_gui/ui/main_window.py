@@ -64,16 +64,20 @@ from tcb_gui.core.fileids import FileId, IdScan, find_ids, merge_scans, read_ids
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui.banner import BannerArea
 from tcb_gui.ui.dialogs import AddIdsDialog, ProfileDialog, SetTokenDialog
+from tcb_gui.ui.download_controller import DownloadController
 from tcb_gui.ui.drop import DropOverlay, DropPayload, payload_from_mime
 from tcb_gui.ui.duration_spin import DurationSpinBox
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.gc_freeze import settle_long_lived
+from tcb_gui.ui.history import HistoryController
 from tcb_gui.ui.icons import Glyph, app_icon, icon
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Column, ResultsModel, Row, RowState
 from tcb_gui.ui.results_proxy import ResultsProxy, StatusFilter
 from tcb_gui.ui.results_view import ResultsView
 from tcb_gui.ui.session import DEMO_PROFILE, Session
+from tcb_gui.ui.settings_dialog import SHORTCUT as SETTINGS_SHORTCUT
+from tcb_gui.ui.settings_dialog import SettingsDialog, open_settings_dialog
 from tcb_gui.ui.tasks import TaskKeeper
 from tcb_gui.ui.token_badge import BadgeInfo
 from tcb_gui.ui.token_panel import TokenPanel
@@ -157,6 +161,7 @@ class MainWindow(QMainWindow):
         self.view.configure_columns()
         outer.addWidget(self.view, 1)
         outer.addLayout(self._build_status_bar(central))
+        self.history = HistoryController(self)  # saves the list, History menu, restore
         self._build_actions()
         self._build_menus()
         self.drop_overlay = DropOverlay(central)
@@ -168,6 +173,8 @@ class MainWindow(QMainWindow):
         self._countdown_timer.start()
 
         self._connect()
+        self.downloads = DownloadController(self)  # Ctrl+D, the Download column and panel
+        outer.insertWidget(outer.count() - 1, self.downloads.panel)  # above the status row
         self._restore_geometry()
         self._apply_profile()
         self._update_counts()
@@ -201,6 +208,9 @@ class MainWindow(QMainWindow):
         self.resolve_button.setToolTip(self.tr("Get download links (Ctrl+Return)"))
         self.resolve_button.setDefault(True)
         bar.addWidget(self.resolve_button)
+        self.download_button = QPushButton(icon(Glyph.FOLDER), self.tr("Download…"), parent)
+        self.download_button.setToolTip(self.tr("Download the files to a folder (Ctrl+D)"))
+        bar.addWidget(self.download_button)
         return bar
 
     def _build_filter_bar(self, parent: QWidget) -> QHBoxLayout:
@@ -306,6 +316,9 @@ class MainWindow(QMainWindow):
         self.act_copy_all = self._action(
             self.tr("Copy all working links"), self.copy_working_links, QKeySequence("Ctrl+Shift+C")
         )
+        self.act_download = self._action(
+            self.tr("Download…"), lambda: self.downloads.show_dialog(), QKeySequence("Ctrl+D")
+        )
         self.act_export = self._action(
             self.tr("Export…"), self.choose_export, QKeySequence("Ctrl+E")
         )
@@ -316,6 +329,10 @@ class MainWindow(QMainWindow):
             self.tr("Filter"), self.focus_filter, QKeySequence.StandardKey.Find
         )
         self.act_quit = self._action(self.tr("Quit"), self.close, QKeySequence("Ctrl+Q"))
+        self.act_settings = self._action(
+            self.tr("Settings…"), self.show_settings_dialog, QKeySequence(SETTINGS_SHORTCUT)
+        )
+        self.act_settings.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.act_retry = self._action(self.tr("Retry failed"), self.request_retry_failed)
         self.act_refresh = self._action(self.tr("Refresh expired"), self.request_refresh_expired)
         self.act_clear = self._action(self.tr("Clear list"), self.clear_rows)
@@ -335,6 +352,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.act_export)
         file_menu.addSeparator()
+        file_menu.addAction(self.act_settings)
+        file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = bar.addMenu(self.tr("&Edit"))
         for action in (self.act_copy, self.act_copy_all, self.act_filter):
@@ -347,8 +366,10 @@ class MainWindow(QMainWindow):
             self.act_refresh,
         ):
             links_menu.addAction(action)
+        links_menu.addAction(self.act_download)
         links_menu.addSeparator()
         links_menu.addAction(self.act_clear)
+        bar.addMenu(self.history.menu)
         token_menu = bar.addMenu(self.tr("&Token"))
         for action in (self.act_set_token, self.act_check, self.act_clear_token):
             token_menu.addAction(action)
@@ -998,6 +1019,7 @@ class MainWindow(QMainWindow):
         retry.triggered.connect(
             lambda: self.tasks.start(RESOLVE_TASK, self.resolve_rows(retry_rows), replace=False)
         )
+        self.downloads.extend_menu(menu, rows)
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
     def choose_export(self) -> None:
@@ -1055,7 +1077,7 @@ class MainWindow(QMainWindow):
     def clear_rows(self) -> None:
         if self.run_active:
             self.tasks.cancel(RESOLVE_TASK)
-        self.model.clear()
+        self.history.clear_list()  # a new list; the cleared one stays in the history
         self.banners.hide_topic("run")
         self.show_status(self.tr("List cleared."))
 
@@ -1081,6 +1103,9 @@ class MainWindow(QMainWindow):
         )
         dialog.open()
         return dialog
+
+    def show_settings_dialog(self) -> SettingsDialog:
+        return open_settings_dialog(self)
 
     def show_profile_dialog(self, new: bool = False) -> ProfileDialog:
         current = None if new or self.session.in_demo else self.session.settings.current()
@@ -1195,6 +1220,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._countdown_timer.stop()
         await self.tasks.aclose()
+        await self.history.aclose()
         self.session.settings.window_geometry = base64.b64encode(self.saveGeometry().data()).decode(
             "ascii"
         )

@@ -38,6 +38,7 @@ from tcb_gui.ui.palette import Tone, tone_color
 if TYPE_CHECKING:
     from tcb_gui.core.client import LinkResult
     from tcb_gui.core.fileids import FileId
+    from tcb_gui.ui.downloads_panel import DownloadCell
 
 # Coalescing window for row updates (DESIGN §2: 100–250 ms).
 FLUSH_INTERVAL_MS = 150
@@ -58,6 +59,7 @@ class Column(IntEnum):
     LINK = 4
     EXPIRES = 5
     ACTIONS = 6
+    DOWNLOAD = 7  # shown after Status once a download starts (download_controller)
 
 
 class RowState(IntEnum):
@@ -77,7 +79,17 @@ RETRYABLE_KINDS = frozenset({ErrorKind.NETWORK, ErrorKind.REQUEST, ErrorKind.RET
 class Row:
     """One ID and what became of it. Mutated only by ``ResultsModel``."""
 
-    __slots__ = ("expired", "expires_ts", "fileid", "index", "pos", "result", "search", "state")
+    __slots__ = (
+        "download",
+        "expired",
+        "expires_ts",
+        "fileid",
+        "index",
+        "pos",
+        "result",
+        "search",
+        "state",
+    )
 
     def __init__(self, index: int, fileid: FileId) -> None:
         self.index = index  # input order, shown 1-based in "#"
@@ -88,6 +100,7 @@ class Row:
         self.expired = False  # an Ok link whose expiry has passed (kept by tick())
         self.pos = index  # current position in the model (changes when sorted)
         self.search = fileid.raw.casefold()  # what the text filter matches
+        self.download: DownloadCell | None = None  # the file's download, if any
 
     @property
     def url(self) -> str | None:
@@ -142,6 +155,9 @@ class ResultsModel(QAbstractTableModel):
         self._dirty: set[Row] = set()
         # Bumped by every change to rows; a sort of unchanged rows is not redone.
         self._version = 0
+        # Bumped when what rows hold changes (IDs, states, results), not by expiry ticks
+        # or download progress: the history saves the list when this moves.
+        self.revision = 0
         self._sorted_by: tuple[Column, Qt.SortOrder, int] | None = None
         self._counts_dirty = False
         self._flush_timer = QTimer(self)
@@ -157,6 +173,7 @@ class ResultsModel(QAbstractTableModel):
             Column.LINK: self.tr("Link"),
             Column.EXPIRES: self.tr("Expires in"),
             Column.ACTIONS: self.tr("Actions"),
+            Column.DOWNLOAD: self.tr("Download"),
         }
         self._status_words = {
             RowState.PENDING: self.tr("Pending"),
@@ -326,6 +343,7 @@ class ResultsModel(QAbstractTableModel):
         self._next_index += len(fresh)
         self._state_counts[RowState.PENDING] += len(fresh)
         self.endInsertRows()
+        self.revision += 1
         self._schedule()
         return len(fresh), duplicates
 
@@ -339,6 +357,7 @@ class ResultsModel(QAbstractTableModel):
         self._expiry_heap = []
         self._dirty.clear()
         self.endResetModel()
+        self.revision += 1
         self._schedule()
 
     def set_state(self, rows: Iterable[Row], state: RowState) -> None:
@@ -353,6 +372,7 @@ class ResultsModel(QAbstractTableModel):
             row.search = row.fileid.raw.casefold()
             self._state_counts[state] += 1
             self._dirty.add(row)
+        self.revision += 1
         self._schedule()
 
     def apply_results(self, results: Iterable[LinkResult]) -> int:
@@ -377,8 +397,16 @@ class ResultsModel(QAbstractTableModel):
                     self._expired_count += 1
             self._dirty.add(row)
             updated += 1
+        self.revision += 1
         self._schedule()
         return updated
+
+    def set_downloads(self, changes: Iterable[tuple[Row, DownloadCell | None]]) -> None:
+        """Record rows' download states; signalled with the next coalesced flush."""
+        for row, cell in changes:
+            row.download = cell
+            self._dirty.add(row)
+        self._schedule()
 
     def tick(self, now: float | None = None) -> int:
         """Mark links whose expiry has passed; return how many just expired."""
@@ -458,6 +486,8 @@ class ResultsModel(QAbstractTableModel):
             if row.expires_ts is None or row.state is not RowState.OK:
                 return ""
             return fmt_countdown(row.expires_ts - time.time())
+        if column == Column.DOWNLOAD:
+            return row.download.text if row.download is not None else ""
         return None
 
     def _tooltip(self, row: Row, column: int) -> str | None:
@@ -479,6 +509,8 @@ class ResultsModel(QAbstractTableModel):
             return row.result.expires_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         if column == Column.ACTIONS:
             return self._copy_open
+        if column == Column.DOWNLOAD and row.download is not None:
+            return row.download.tooltip
         return None
 
 
@@ -513,6 +545,8 @@ def sort_key(row: Row, column: Column) -> Any:
         return (0, row.expires_ts) if row.expires_ts is not None else (1, 0.0)
     if column == Column.ACTIONS:
         return 0 if row.url else 1
+    if column == Column.DOWNLOAD:
+        return row.download.sort_key if row.download is not None else (-1, 0.0)
     return row.index
 
 
