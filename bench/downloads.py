@@ -50,7 +50,11 @@ SWEEP_CASES: tuple[tuple[int, int], ...] = (
 )
 QUICK_MAIN_CASES: tuple[tuple[int, int], ...] = ((5 * MIB, 8), (100 * MIB, 1))
 QUICK_SWEEP_CASES: tuple[tuple[int, int], ...] = ((64 * KIB, 64), (MIB, 20), (5 * MIB, 8))
-ROUNDS = 3
+# Rounds per case: this machine is shared, so a burst of other work can slow any single
+# run several-fold; the median of several rounds shrugs that off. The 1 GiB case costs
+# most per round and varies least, so it gets fewer.
+ROUNDS = 5
+GIB_ROUNDS = 3
 QUICK_ROUNDS = 1
 # The 1 GiB case needs the source, one tool's copy and slack (issue 4: skip below 5 GB).
 MIN_FREE_FOR_GIB = 5 * 10**9
@@ -436,7 +440,11 @@ def run(report: Report) -> None:
     tools_status = ensure_tools(["nginx", "aria2c", "curl"], install=report.install_missing)
     main_specs = QUICK_MAIN_CASES if report.quick else MAIN_CASES
     sweep_specs = QUICK_SWEEP_CASES if report.quick else SWEEP_CASES
-    rounds = QUICK_ROUNDS if report.quick else ROUNDS
+
+    def rounds_for(case: Case) -> int:
+        if report.quick:
+            return QUICK_ROUNDS
+        return GIB_ROUNDS if case.total >= GIB else ROUNDS
 
     with report.workdir("downloads") as work:
         free = shutil.disk_usage(work).free
@@ -475,26 +483,29 @@ def run(report: Report) -> None:
             for case in cases.values():
                 runner.prepare_links(case)
             main_cases = [cases[s] for s in main_specs]
-            runner.rounds(main_cases, tools, rounds)
+            for case in main_cases:
+                runner.rounds([case], tools, rounds_for(case))
             plot_tools = [t for t in tools if t.key in PLOT_TOOLS]
-            extra = [cases[s] for s in sweep_specs if s not in main_specs]
-            runner.rounds(extra, plot_tools, 1)
+            for case in (cases[s] for s in sweep_specs if s not in main_specs):
+                runner.rounds([case], plot_tools, rounds_for(case))
             startup = run_measured(
                 runner.resolve_argv(main_cases[0], work / "urls-again.txt"), env=runner.env
             )
-            profiled = max(main_cases, key=lambda c: c.total)
-            profile_argv = cprofile_argv(
-                work / "download.prof", Ours(demo).args(profiled, work / "out-profiled")
-            )
-            print(f"  downloads: profiling ours on {profiled.name}", file=sys.stderr)
-            run_measured(profile_argv, env=runner.env, stderr=work / "profile.err")
-            profile = summarise(work / "download.prof", report.project_root)
+            profiles: list[tuple[Case, ProfileSummary, str]] = []
+            for case in main_cases:
+                dest = work / "out-profiled"
+                prof = work / f"download-{case.size}.prof"
+                profile_argv = cprofile_argv(prof, Ours(demo).args(case, dest))
+                print(f"  downloads: profiling ours on {case.name}", file=sys.stderr)
+                run_measured(profile_argv, env=runner.env, stderr=work / "profile.err")
+                shutil.rmtree(dest, ignore_errors=True)
+                summary = summarise(prof, report.project_root)
+                profiles.append((case, summary, report.shown(profile_argv)))
             # Shown while $WORK still names this folder.
             example = main_cases[0]
             argvs = [runner.resolve_argv(example, work / "urls.txt")]
             argvs += [t.argv(example, work / f"out-{t.key}", work) for t in tools]
             commands = [report.shown(a) for a in argvs]
-            profile_command = report.shown(profile_argv)
 
     _write_section(
         report,
@@ -506,12 +517,20 @@ def run(report: Report) -> None:
         commands,
         use_nginx=use_nginx,
         startup=startup,
-        rounds=rounds,
+        rounds=sorted({rounds_for(c) for c in cases.values()}),
         skipped=skipped,
         free=free,
         missing={k: v for k, v in tools_status.items() if v is not None},
     )
-    _profile_section(section, runner, profiled, profile, profile_command)
+    section.heading("Where our download time goes")
+    section.text(
+        "`tcb-gui download` of each case under cProfile (read shares, not seconds: the "
+        "profiler inflates call-heavy code; it sees the event-loop thread only, so work "
+        "handed to threads, such as fsync, is not in it). Own time by where the code "
+        "lives, then the costliest functions."
+    )
+    for case, summary, command in profiles:
+        _profile_section(section, runner, case, summary, command)
 
 
 def _write_section(
@@ -525,7 +544,7 @@ def _write_section(
     *,
     use_nginx: bool,
     startup: Usage,
-    rounds: int,
+    rounds: Sequence[int],
     skipped: Sequence[str],
     free: int,
     missing: dict[str, str],
@@ -546,7 +565,8 @@ def _write_section(
         "links and starts a Python interpreter: `tcb-gui resolve` of the same IDs alone "
         f"takes {startup.wall:.2f} s. aria2c runs with `--file-allocation=none`, its "
         "fastest setting here. "
-        f"{rounds} round(s), tools taking turns in a rotating order; medians shown."
+        f"{' or '.join(str(r) for r in rounds)} round(s) per case (fewer for 1 GiB), "
+        "tools taking turns in a rotating order; medians shown."
     )
     if skipped:
         section.text(
@@ -613,42 +633,42 @@ def _write_section(
         rows.append(row)
     section.table(["files", *(f"{labels[k]} MiB/s" for k in plot_keys), "our peak RSS MB"], rows)
     section.plot(_plot(report, runner, sweep_cases, tools), "download throughput by file size")
-    small = sweep_cases[0]
-    ours_small, aria_small = runner.median(small, "ours"), runner.median(small, "aria2c-x1")
-    if ours_small and aria_small:
-        section.text(
-            f"For small files the fixed costs dominate: at {small.name} ours runs at "
-            f"{ours_small.throughput(small) / aria_small.throughput(small):.2f}× aria2c's "
-            "throughput, paying the interpreter start-up, a link request per 50 files and an "
-            "fsync and atomic rename per file (a crash never leaves a truncated file "
-            "looking complete); for large files the per-byte path (loopback read, Python "
-            "chunk handling, page-cache write) decides."
-        )
+    small, large = sweep_cases[0], sweep_cases[-1]
+
+    def ratio_to(case: Case, peer: str) -> str:
+        ours, other = runner.median(case, "ours"), runner.median(case, peer)
+        if ours is None or other is None:
+            return "—"
+        return f"{ours.throughput(case) / other.throughput(case):.2f}×"
+
+    section.text(
+        "For small files the fixed costs dominate — ours pays the interpreter start-up, a "
+        "link request per 50 files, and an fsync and atomic rename per file (so a crash "
+        f"never leaves a truncated file looking complete): at {small.name} ours runs at "
+        f"{ratio_to(small, 'aria2c-x1')} aria2c's throughput and "
+        f"{ratio_to(small, 'curl-parallel')} curl's. For large files the per-byte path "
+        "(socket reads, Python handling of each chunk, the page-cache write) decides: at "
+        f"{large.name}, {ratio_to(large, 'aria2c-x1')} aria2c's and "
+        f"{ratio_to(large, 'curl-parallel')} curl's."
+    )
 
 
 def _profile_section(
     section: Section, runner: Runner, case: Case, profile: ProfileSummary, command: str
 ) -> None:
     ours = runner.median(case, "ours")
-    section.heading("Where our download time goes")
-    busy = ""
+    section.text(f"**{case.name}** ({profile.total:.1f} s profiled).")
     if ours is not None:
-        busy = (
-            f"In the measured runs of {case.name} ours used {ours.usage.cpu:.2f} s of CPU in "
-            f"{ours.usage.wall:.2f} s of wall time "
-            f"({ours.usage.cpu / ours.usage.wall:.0%} of one core): "
+        share = ours.usage.cpu / ours.usage.wall
+        section.text(
+            f"In its measured runs ours used {ours.usage.cpu:.2f} s of CPU in "
+            f"{ours.usage.wall:.2f} s of wall time ({share:.0%} of one core): "
+            + (
+                "the client's CPU is what limits it."
+                if share > CPU_BOUND_SHARE
+                else "besides its CPU, it waits (disk, fsync, the server, other load)."
+            )
         )
-        busy += (
-            "the download is CPU-bound in the client. "
-            if ours.usage.cpu / ours.usage.wall > CPU_BOUND_SHARE
-            else "the client waits more than it computes. "
-        )
-    section.text(
-        busy + f"`tcb-gui download` of {case.name} under cProfile ({profile.total:.1f} s "
-        "profiled; read shares, not seconds; cProfile sees the event-loop thread only, so "
-        "work handed to threads, such as fsync, is not in it), own time by where the code "
-        "lives, then the costliest functions:"
-    )
     section.commands(command)
     section.table(["code", "own time s", "share"], profile.areas)
     section.table(["function", "calls", "own time s", "share"], profile.functions)

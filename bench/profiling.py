@@ -9,6 +9,13 @@ from pathlib import Path
 
 # Rows of each profile table.
 PROFILE_ROWS = 12
+# C functions that run while modules are imported: loading code, building classes.
+_IMPORT_BUILTINS = (
+    "marshal.loads",
+    "builtins.exec",
+    "builtins.__build_class__",
+    "_imp.",
+)
 
 
 def cprofile_argv(prof: Path, tcb_gui_args: list[str]) -> list[str]:
@@ -29,6 +36,8 @@ def _area(filename: str, function: str, project_root: Path) -> str:
     """What a function belongs to: one of our modules, a library, C built-ins, imports."""
     if filename == "~":
         # "<method 'strftime' of 'datetime.date' objects>", "<built-in method posix.stat>"
+        if any(name in function for name in _IMPORT_BUILTINS):
+            return "imports (start-up)"
         if " of '" in function:
             owner = function.split(" of '", 1)[1].split("'", 1)[0]
             return f"C methods of `{owner}`"
@@ -36,6 +45,8 @@ def _area(filename: str, function: str, project_root: Path) -> str:
     if "importlib" in filename or filename.startswith("<frozen"):
         return "imports (start-up)"
     shown = _short(filename, project_root)
+    if shown.startswith(("re/_parser.py", "re/_compiler.py")):
+        return "regular expressions compiled (mostly at import)"
     if shown.startswith(("tcb_gui/", "bench/")):
         return f"`{shown}`"
     return f"{shown.split('/', 1)[0].removesuffix('.py')} (library)"
