@@ -7,8 +7,12 @@ PyInstaller. Nothing here imports Qt or PyInstaller at module level.
 from __future__ import annotations
 
 import ast
+import os
 import plistlib
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -189,8 +193,9 @@ EXCLUDED_QT_PLUGINS = (
     "wayland-shell-integration/libqt-shell",
 )
 
+# Case-insensitive: the spec compares case-folded names (Windows spells DLLs freely).
 _QT_LIBRARY = re.compile(
-    r"^(?:lib)?Qt6?(?P<name>[A-Za-z0-9]+?)(?:\.framework|\.so(?:\.\d+)*|\.dll)$"
+    r"^(?:lib)?Qt6?(?P<name>[A-Za-z0-9]+?)(?:\.framework|\.so(?:\.\d+)*|\.dll)$", re.IGNORECASE
 )
 _QT_TRANSLATION = re.compile(r"^qt[a-z_]*?_(?P<lang>[a-z]{2,3}(?:_[A-Za-z]{2,4})?)\.qm$")
 
@@ -262,35 +267,78 @@ def _files(folder: Path) -> Iterator[Path]:
                 yield path
 
 
+def translation_sources(root: Path) -> list[Path]:
+    """The translators' ``.ts`` files."""
+    return sorted((root / TRANSLATION_SOURCES).glob("*.ts"))
+
+
 def shipped_languages(root: Path) -> set[str]:
-    """Languages the app has a compiled translation for (``tcb_gui_<lang>.qm``)."""
-    languages = set()
-    for path in _files(root / PACKAGE_RESOURCES / "translations"):
-        match = APP_TRANSLATION.match(path.name)
-        if match:
-            languages.add(match.group("lang"))
-    return languages
+    """Languages the bundle carries an app translation for (``tcb_gui_<lang>``)."""
+    names = [p.name for p in _files(root / PACKAGE_RESOURCES / "translations")]
+    names += [p.with_suffix(".qm").name for p in translation_sources(root)]
+    return {m.group("lang") for m in map(APP_TRANSLATION.match, names) if m is not None}
 
 
-def bundle_datas(root: Path) -> list[tuple[str, str]]:
+def find_lrelease() -> str:
+    """Qt's ``lrelease``: PySide6's wrapper beside this Python, else one on PATH."""
+    here = Path(sys.executable).parent
+    for candidate in (here / "pyside6-lrelease", here / "pyside6-lrelease.exe"):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    for name in ("pyside6-lrelease", "lrelease"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise FileNotFoundError("no pyside6-lrelease: install PySide6 (pip install -e '.[dev]')")
+
+
+def compile_translations(root: Path, out_dir: Path, lrelease: str | None = None) -> list[Path]:
+    """Compile every ``.ts`` source to ``out_dir/<name>.qm``; return the ``.qm`` files.
+
+    The bundle takes its translations from here, so it never carries a stale ``.qm``
+    that happened to lie in the source tree.
+    """
+    sources = translation_sources(root)
+    if not sources:
+        return []
+    tool = lrelease or find_lrelease()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    compiled = []
+    for source in sources:
+        target = out_dir / source.with_suffix(".qm").name
+        subprocess.run(  # noqa: S603 (fixed tool, paths from the project)
+            [tool, "-silent", str(source), "-qm", str(target)],
+            check=True,
+            stdin=subprocess.DEVNULL,
+        )
+        compiled.append(target)
+    return compiled
+
+
+def bundle_datas(root: Path, compiled_translations: Iterable[Path] = ()) -> list[tuple[str, str]]:
     """(source file, folder in the bundle) for every data file the bundle carries.
 
     Folders keep their place relative to the project root, so code that finds a file
     next to its module (``tcb_gui/resources/...``) finds it in the bundle too, and
-    ``packaging/linux/install.sh`` finds the icons at the same relative path.
+    ``packaging/linux/install.sh`` finds the icons at the same relative path. Compiled
+    translations go to ``tcb_gui/resources/translations`` in place of any ``.qm`` of the
+    same name in the tree.
     """
-    sources: list[Path] = [
+    fresh = {path.name: path for path in compiled_translations}
+    translations_dest = f"{PACKAGE_RESOURCES}/translations"
+    datas = []
+    for path in [
         *_files(root / ICON_DIR),
         *_files(root / PACKAGE_RESOURCES),
         root / DESKTOP_FILE,
         root / METAINFO_FILE,
         root / LINUX_INSTALLER,
-    ]
-    datas = []
-    for path in sources:
-        if path.suffix == ".py":
-            continue  # modules are collected by the analysis, not as data
-        datas.append((str(path), path.parent.relative_to(root).as_posix()))
+    ]:
+        dest = path.parent.relative_to(root).as_posix()
+        if path.suffix == ".py" or (dest == translations_dest and path.name in fresh):
+            continue  # modules come from the analysis; stale .qm from the tree stay out
+        datas.append((str(path), dest))
+    datas += [(str(path), translations_dest) for path in fresh.values()]
     return datas
 
 
@@ -355,9 +403,12 @@ def orphaned_libraries(
 
     ``needs`` maps a binary's file name to the file names it links to. A library that a
     dropped file needs stays if any kept binary other than such candidates still needs
-    it (directly or through others), so nothing a kept file loads is ever removed.
+    it (directly or through others), so nothing a kept file loads is ever removed. Qt's
+    own libraries are never candidates: only ``EXCLUDED_QT_LIBRARIES`` leaves them out.
     """
     dropped = set(dropped)
-    candidates = _closure(needs, dropped) - dropped
+    candidates = {
+        name for name in _closure(needs, dropped) - dropped if qt_library_name(name) is None
+    }
     roots = set(kept) - candidates
     return candidates - _closure(needs, roots)
