@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Imported here, under the real platform: PyInstaller's modules read sys.platform once,
+# at import, and the spec imports them while a test pretends to be Windows or macOS.
+import PyInstaller.depend.bindepend
+import PyInstaller.utils.hooks  # noqa: F401
 import pytest
 import spec_support as support
 from PySide6.QtCore import QTranslator
