@@ -34,6 +34,7 @@ import secrets
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -144,12 +145,25 @@ _ROW_FIELDS: Final = 7
 _PENDING_TAIL: Final = (_PENDING, None, "", None, None, None)
 
 
+def _carries_token(url: str | None) -> bool:
+    # Not a download link the service would give; never keep what may be a token.
+    return url is not None and "token=" in url.lower() and bool(_TOKEN_PARAM_RE.search(url))
+
+
+def _saved_state(result: LinkResult | None) -> str:
+    """The state a row is kept in (``_row_to_json``'s rule, without building the row)."""
+    if result is None:
+        return _PENDING
+    if not result.ok:
+        return _FAILED
+    return _PENDING if _carries_token(result.download_url) else _OK
+
+
 def _row_to_json(fileid: FileId, result: LinkResult | None) -> list[Any]:
     if result is None:
         return [fileid.raw, *_PENDING_TAIL]
     url = result.download_url if result.ok else None
-    if url is not None and "token=" in url.lower() and _TOKEN_PARAM_RE.search(url):
-        # Not a download link the service would give; never keep what may be a token.
+    if _carries_token(url):
         return [fileid.raw, *_PENDING_TAIL]
     errmsg = result.errmsg
     if errmsg and errmsg != "ok":
@@ -334,41 +348,47 @@ class HistoryStore:
     def save(
         self,
         entry_id: str,
-        rows: Sequence[tuple[FileId, LinkResult | None]],
+        ids: Sequence[FileId],
+        results: Sequence[LinkResult | None],
         *,
         created_at: float,
         profile: str | None = None,
         now: float | None = None,
     ) -> HistoryEntry:
-        """Write ``rows`` (input order) as list ``entry_id``, make it current, prune.
+        """Write a list (``results[i]`` of ``ids[i]``, input order) as ``entry_id``, make
+        it current, prune.
 
-        With ``keep == 0`` (history turned off) nothing is written and every kept list
-        is deleted.
+        Rows are encoded a line at a time: a 100,000-row list never exists as one big
+        structure of JSON-ready objects (which would also wake the cyclic garbage
+        collector for a full pass). With ``keep == 0`` (history turned off) nothing is
+        written and every kept list is deleted.
         """
+        if len(ids) != len(results):
+            raise ValueError("ids and results differ in length")
         path = self.path_of(entry_id)
         if self._keep == 0:
             # History is off: nothing is written, and what was kept goes.
             with self._lock:
                 self._prune_locked(0, protect=None)
-            return HistoryEntry(entry_id, created_at, created_at, len(rows), 0, 0, profile)
-        encoded = [_row_to_json(fileid, result) for fileid, result in rows]
-        ok = sum(1 for row in encoded if row[1] == _OK)
-        failed = sum(1 for row in encoded if row[1] == _FAILED)
+            return HistoryEntry(entry_id, created_at, created_at, len(ids), 0, 0, profile)
+        states = Counter(_saved_state(result) for result in results)
         entry = HistoryEntry(
             id=entry_id,
             created_at=created_at,
             updated_at=time.time() if now is None else now,
-            total=len(encoded),
-            ok=ok,
-            failed=failed,
+            total=len(ids),
+            ok=states[_OK],
+            failed=states[_FAILED],
             profile=profile,
         )
 
         def write(handle: TextIO) -> None:
             handle.write(_ENCODER.encode(_header(entry)))
             handle.write("\n")
-            for start in range(0, len(encoded), ROWS_PER_LINE):
-                handle.write(_ENCODER.encode(encoded[start : start + ROWS_PER_LINE]))
+            for start in range(0, len(ids), ROWS_PER_LINE):
+                stop = min(start + ROWS_PER_LINE, len(ids))
+                chunk = [_row_to_json(ids[i], results[i]) for i in range(start, stop)]
+                handle.write(_ENCODER.encode(chunk))
                 handle.write("\n")
 
         with self._lock:

@@ -14,9 +14,12 @@ cleared one stays in the history.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Sequence
+from itertools import pairwise
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer
@@ -50,11 +53,32 @@ RESTORE_BATCH = 2_000
 MENU_DATE_FORMAT = "d MMM HH:mm"
 
 
-def _snapshot(rows: Sequence[Row]) -> list[tuple[FileId, LinkResult | None]]:
-    """(fileid, result) per row in input order. Runs in the worker: ``row.result`` is
-    read once per row (it is replaced whole), so each row is consistent."""
-    ordered = sorted(rows, key=lambda r: r.index)
-    return [(row.fileid, row.result) for row in ordered]
+def _snapshot(rows: Sequence[Row]) -> tuple[list[FileId], list[LinkResult | None]]:
+    """IDs and results in input order. Runs in the worker: ``row.result`` is read once
+    per row (it is replaced whole), so each row is consistent."""
+    in_order = all(a.index < b.index for a, b in pairwise(rows))
+    # The usual case needs no sort (a long one would hold the GIL in one C call).
+    ordered = rows if in_order else sorted(rows, key=attrgetter("index"))
+    return [row.fileid for row in ordered], [row.result for row in ordered]
+
+
+def _load_long_lived(store: HistoryStore, entry_id: str) -> HistoryList:
+    """``store.load`` for a list that will live in the table (in a worker thread).
+
+    Its 100,000s of objects are cycle-free and long-lived: the cyclic collector is held
+    off while they are made (its full passes would walk them all, holding the GIL for
+    hundreds of ms) and they are frozen out of its reach afterwards, as ``gc_freeze``
+    does for rows.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        loaded = store.load(entry_id)
+        gc.freeze()
+    finally:
+        if was_enabled:
+            gc.enable()
+    return loaded
 
 
 class HistoryController(QObject):
@@ -75,6 +99,7 @@ class HistoryController(QObject):
         # Disk work in request order: a cleared list's last save never lands after the
         # "nothing to restore" mark, nor the other way round.
         self._io = asyncio.Lock()
+        self._pending: set[asyncio.Future[None]] = set()
 
         self._timer = QTimer(self)
         self._timer.setObjectName("history-save")
@@ -144,9 +169,13 @@ class HistoryController(QObject):
         store = self.store
 
         def work() -> tuple[HistoryEntry, list[HistoryEntry]]:
-            pairs = _snapshot(rows)
-            entry = store.save(entry_id, pairs, created_at=created_at, profile=profile)
+            ids, results = _snapshot(rows)
+            entry = store.save(entry_id, ids, results, created_at=created_at, profile=profile)
             return entry, store.entries()
+
+        # Rows made since the last freeze (a run's results) join the frozen ones, so a
+        # full collection set off by the worker's allocations walks only those.
+        settle_long_lived()
 
         async with self._io:
             try:
@@ -175,12 +204,20 @@ class HistoryController(QObject):
         self.entry_id = None
         self._created_at = None
         self._saved_revision = self.model.revision
-        if self.store.keep == 0:
+        if not self._enabled():
             return
-        self.window.tasks.start_unique(
-            "history-clear",
-            self._finish_list(entry_id, created_at, list(rows_before) if unsaved else []),
+        # Not a TaskKeeper task: closing the window right after a clear must not cancel
+        # it (aclose waits for it instead).
+        task = asyncio.ensure_future(
+            self._finish_list(entry_id, created_at, list(rows_before) if unsaved else [])
         )
+        self._pending.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Future[None]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("saving the cleared list failed", exc_info=task.exception())
 
     async def _finish_list(
         self, entry_id: str | None, created_at: float | None, rows: list[Row]
@@ -210,7 +247,7 @@ class HistoryController(QObject):
                 if entry_id is None:
                     self._entries = await asyncio.to_thread(self.store.entries)
                     return False
-                loaded = await asyncio.to_thread(self.store.load, entry_id)
+                loaded = await asyncio.to_thread(_load_long_lived, self.store, entry_id)
                 self._entries = await asyncio.to_thread(self.store.entries)
             except (OSError, InputError) as exc:
                 log.warning("could not restore the last list: %s", type(exc).__name__)
@@ -244,7 +281,7 @@ class HistoryController(QObject):
             await self.save_now()
         async with self._io:
             try:
-                loaded = await asyncio.to_thread(self.store.load, entry_id)
+                loaded = await asyncio.to_thread(_load_long_lived, self.store, entry_id)
                 await asyncio.to_thread(self.store.set_current, entry_id)
             except (OSError, InputError) as exc:
                 message = exc.message if isinstance(exc, InputError) else str(exc)
@@ -263,6 +300,10 @@ class HistoryController(QObject):
         """Put a kept list into the model in batches; it becomes the current entry."""
         self._restoring = True
         self._timer.stop()
+        view = self.window.view
+        # The table is painted once, at the end: repainting it after every batch would
+        # cost more than building the rows.
+        view.setUpdatesEnabled(False)
         try:
             ids, results = loaded.ids, loaded.results
             settle_long_lived()
@@ -270,13 +311,15 @@ class HistoryController(QObject):
                 stop = start + RESTORE_BATCH
                 self.model.append_ids(ids[start:stop])
                 self.model.apply_results(r for r in results[start:stop] if r is not None)
+                # Small ranged updates, not one 100,000-row re-filter at the end.
+                self.model.flush()
                 if stop < len(ids):
                     settle_long_lived()
-                    await asyncio.sleep(0)  # let the window paint between batches
+                    await asyncio.sleep(0)  # the rest of the window stays responsive
             settle_long_lived()
-            self.model.flush()
         finally:
             self._restoring = False
+            view.setUpdatesEnabled(True)
         self.entry_id = loaded.entry.id
         self._created_at = loaded.entry.created_at
         self._saved_revision = self.model.revision
@@ -318,6 +361,8 @@ class HistoryController(QObject):
         """Save the list one last time (the window is closing)."""
         self._timer.stop()
         try:
+            if self._pending:
+                await asyncio.wait(list(self._pending))
             if self.dirty:
                 await self.save_now()
         finally:

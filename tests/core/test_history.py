@@ -20,6 +20,7 @@ from tcb_gui.core.history import (
     CURRENT_FILE,
     FILE_SUFFIX,
     ROWS_PER_LINE,
+    HistoryEntry,
     HistoryStore,
     history_dir,
     new_entry_id,
@@ -45,6 +46,11 @@ def failed(fileid: FileId, kind: ErrorKind = ErrorKind.FILE) -> LinkResult:
     return LinkResult(fileid, False, -503003, "File does not exist", None, None, kind)
 
 
+def save(store: HistoryStore, entry_id: str, rows: list, **options: object) -> HistoryEntry:
+    """``HistoryStore.save`` from (fileid, result) pairs."""
+    return store.save(entry_id, [f for f, _ in rows], [r for _, r in rows], **options)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def store() -> HistoryStore:
     return HistoryStore()
@@ -58,7 +64,9 @@ def test_the_folder_is_under_the_data_dir() -> None:
 def test_round_trip_keeps_every_state_and_field(store: HistoryStore) -> None:
     a, b, c = fid("a/图片 1.png"), fid("b,c;d.txt"), fid("c/e.bin")
     rows = [(a, ok(a)), (b, failed(b, ErrorKind.NETWORK)), (c, None)]
-    entry = store.save("20270115-080000-abcdef", rows, created_at=NOW - 60, profile="prod", now=NOW)
+    entry = save(
+        store, "20270115-080000-abcdef", rows, created_at=NOW - 60, profile="prod", now=NOW
+    )
     assert (entry.total, entry.ok, entry.failed, entry.pending) == (3, 1, 1, 1)
     loaded = store.load(entry.id)
     assert loaded.entry == entry
@@ -71,7 +79,7 @@ def test_round_trip_keeps_every_state_and_field(store: HistoryStore) -> None:
 
 def test_the_file_is_json_lines_with_a_header_and_owner_only(store: HistoryStore) -> None:
     ids = [fid(f"k/{n}") for n in range(ROWS_PER_LINE + 5)]
-    entry = store.save(new_entry_id(NOW), [(f, None) for f in ids], created_at=NOW)
+    entry = save(store, new_entry_id(NOW), [(f, None) for f in ids], created_at=NOW)
     path = store.path_of(entry.id)
     assert path.parent == history_dir()
     assert path.name.endswith(FILE_SUFFIX)
@@ -87,8 +95,12 @@ def test_the_file_is_json_lines_with_a_header_and_owner_only(store: HistoryStore
 
 def test_entries_are_newest_first_and_read_only_headers(store: HistoryStore) -> None:
     for n in range(3):
-        store.save(
-            f"2027011{n}-080000-00000{n}", [(fid(f"x/{n}"), None)], created_at=NOW, now=NOW + n
+        save(
+            store,
+            f"2027011{n}-080000-00000{n}",
+            [(fid(f"x/{n}"), None)],
+            created_at=NOW,
+            now=NOW + n,
         )
     entries = store.entries()
     assert [e.id for e in entries] == [
@@ -106,8 +118,8 @@ def test_only_the_newest_lists_are_kept(store: HistoryStore) -> None:
     store.keep = 3
     ids = []
     for n in range(6):
-        entry = store.save(
-            new_entry_id(NOW + n), [(fid(f"x/{n}"), None)], created_at=NOW, now=NOW + n
+        entry = save(
+            store, new_entry_id(NOW + n), [(fid(f"x/{n}"), None)], created_at=NOW, now=NOW + n
         )
         ids.append(entry.id)
     assert [e.id for e in store.entries()] == ids[:-4:-1]
@@ -119,17 +131,17 @@ def test_only_the_newest_lists_are_kept(store: HistoryStore) -> None:
 
 def test_the_list_being_saved_is_never_pruned(store: HistoryStore) -> None:
     store.keep = 1
-    old = store.save(new_entry_id(), [(fid("a"), None)], created_at=NOW, now=NOW + 100)
+    old = save(store, new_entry_id(), [(fid("a"), None)], created_at=NOW, now=NOW + 100)
     # Saved with an older time (a clock that jumped back), it is still kept.
-    new = store.save(new_entry_id(), [(fid("b"), None)], created_at=NOW, now=NOW)
+    new = save(store, new_entry_id(), [(fid("b"), None)], created_at=NOW, now=NOW)
     assert [e.id for e in store.entries()] == [new.id]
     assert not store.path_of(old.id).exists()
 
 
 def test_keep_zero_turns_history_off(store: HistoryStore) -> None:
-    store.save(new_entry_id(), [(fid("a"), None)], created_at=NOW)
+    save(store, new_entry_id(), [(fid("a"), None)], created_at=NOW)
     store.keep = 0
-    store.save(new_entry_id(), [(fid("b"), None)], created_at=NOW)
+    save(store, new_entry_id(), [(fid("b"), None)], created_at=NOW)
     assert store.entries() == []
     assert store.current_id() is None
     with pytest.raises(InputError):
@@ -138,8 +150,8 @@ def test_keep_zero_turns_history_off(store: HistoryStore) -> None:
 
 def test_current_is_the_last_saved_or_none_after_a_clear(store: HistoryStore) -> None:
     assert store.current_id() is None
-    first = store.save(new_entry_id(), [(fid("a"), None)], created_at=NOW, now=NOW + 2)
-    second = store.save(new_entry_id(), [(fid("b"), None)], created_at=NOW, now=NOW + 1)
+    first = save(store, new_entry_id(), [(fid("a"), None)], created_at=NOW, now=NOW + 2)
+    second = save(store, new_entry_id(), [(fid("b"), None)], created_at=NOW, now=NOW + 1)
     assert store.current_id() == second.id  # the one saved last, not the newest time
     store.set_current(None)  # the user cleared the list
     assert store.current_id() is None
@@ -161,8 +173,8 @@ def test_no_token_reaches_the_file(store: HistoryStore) -> None:
     leaky_message = LinkResult(
         b, False, None, f"POST https://api.test/x?access_token={secret} failed", None, None
     )
-    entry = store.save(
-        new_entry_id(), [(a, leaky_link), (b, leaky_message), (c, ok(c))], created_at=NOW
+    entry = save(
+        store, new_entry_id(), [(a, leaky_link), (b, leaky_message), (c, ok(c))], created_at=NOW
     )
     text = store.path_of(entry.id).read_text(encoding="utf-8")
     assert secret not in text
@@ -174,7 +186,7 @@ def test_no_token_reaches_the_file(store: HistoryStore) -> None:
 
 def test_damaged_rows_are_skipped_and_counted(store: HistoryStore) -> None:
     ids = [fid(f"d/{n}") for n in range(2 * ROWS_PER_LINE + 3)]
-    entry = store.save(new_entry_id(), [(f, ok(f)) for f in ids], created_at=NOW)
+    entry = save(store, new_entry_id(), [(f, ok(f)) for f in ids], created_at=NOW)
     path = store.path_of(entry.id)
     lines = path.read_text(encoding="utf-8").splitlines()
     second = json.loads(lines[2])
@@ -190,7 +202,7 @@ def test_damaged_rows_are_skipped_and_counted(store: HistoryStore) -> None:
 
 
 def test_odd_rows_come_back_as_something_safe(store: HistoryStore) -> None:
-    entry = store.save(new_entry_id(), [(fid("a"), None)], created_at=NOW)
+    entry = save(store, new_entry_id(), [(fid("a"), None)], created_at=NOW)
     path = store.path_of(entry.id)
     header = path.read_text(encoding="utf-8").splitlines()[0]
     rows = [
@@ -220,7 +232,7 @@ def test_unreadable_lists(store: HistoryStore, tmp_path: Path) -> None:
     for bad in ("../../settings", "x", "20270101-000000-ABCDEF", 7):
         with pytest.raises(InputError):
             validate_entry_id(bad)
-    entry = store.save(new_entry_id(), [(fid("a"), None)], created_at=NOW)
+    entry = save(store, new_entry_id(), [(fid("a"), None)], created_at=NOW)
     path = store.path_of(entry.id)
     path.write_text('{"format": "something else"}\n[]\n', encoding="utf-8")
     assert store.entries() == []
@@ -238,7 +250,7 @@ def test_a_hundred_thousand_rows(store: HistoryStore) -> None:
     ids = [fid(f"gen/size-1K/file-{n:06d}.bin") for n in range(100_000)]
     rows = [(f, ok(f) if n % 10 else failed(f)) for n, f in enumerate(ids)]
     started = time.perf_counter()
-    entry = store.save(new_entry_id(), rows, created_at=NOW)
+    entry = save(store, new_entry_id(), rows, created_at=NOW)
     saved = time.perf_counter()
     loaded = store.load(entry.id)
     done = time.perf_counter()
@@ -278,10 +290,15 @@ def test_any_key_and_message_survive(
     except ValueError:
         return  # not a valid ID: never in a list
     result = LinkResult(fileid, False, status, errmsg, None, None, ErrorKind.FILE)
-    entry = store.save(new_entry_id(), [(fileid, result)], created_at=NOW)
+    entry = save(store, new_entry_id(), [(fileid, result)], created_at=NOW)
     loaded = store.load(entry.id)
     assert loaded.ids == [fileid]
     got = loaded.results[0]
     assert got is not None
     assert (got.status, got.kind) == (status, ErrorKind.FILE)
     assert got.errmsg == errmsg or "***" in got.errmsg  # redaction may touch "sign=…"
+
+
+def test_ids_and_results_must_pair_up(store: HistoryStore) -> None:
+    with pytest.raises(ValueError, match="length"):
+        store.save(new_entry_id(), [fid("a")], [], created_at=NOW)
