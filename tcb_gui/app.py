@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
     from tcb_gui.ui.main_window import MainWindow
 
 APP_NAME = "TCB Links"
-DESKTOP_FILE = "tcb-gui"
+# The .desktop file id (packaging/linux): docks match the window to its menu entry.
+DESKTOP_FILE = "io.github.tcblinks.TcbLinks"
 EXIT_OK = 0
 EXIT_USAGE = 2
 
@@ -33,8 +36,12 @@ def run(
     api: str | None = None,
     profile: str | None = None,
     argv: list[str] | None = None,
+    files: Sequence[str] = (),
 ) -> int:
-    """Open the window and run until it is closed; the return value is the exit code."""
+    """Open the window and run until it is closed; the return value is the exit code.
+
+    ``files`` (from ``tcb-gui list.txt`` or a file manager) are added once it shows.
+    """
     started = time.perf_counter()
     app = QApplication.instance()
     if app is None:
@@ -75,10 +82,10 @@ def run(
     window.started_at = started
 
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        return runner.run(main(window, demo=demo))
+        return runner.run(main(window, demo=demo, files=files))
 
 
-async def main(window: MainWindow, *, demo: bool = False) -> int:
+async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] = ()) -> int:
     """Show ``window``, start its first tasks, and wait until it asks to close."""
     closing = asyncio.Event()
     window.set_shutdown_hook(closing.set)
@@ -91,6 +98,8 @@ async def main(window: MainWindow, *, demo: bool = False) -> int:
     else:
         window.history.request_restore()  # the list that was open last time
         window.request_check()
+    if files:
+        await window.add_paths([Path(f) for f in files])
     await closing.wait()
     await window.aclose()
     window.close()  # now accepted: the window is closed

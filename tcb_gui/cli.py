@@ -641,12 +641,39 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_window(args: argparse.Namespace) -> int:
+def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
     if args.base_url:
         validate_base_url(args.base_url)
     from tcb_gui.app import run
 
-    return run(demo=args.demo, base_url=args.base_url, api=args.api, profile=args.profile)
+    return run(
+        demo=args.demo, base_url=args.base_url, api=args.api, profile=args.profile, files=files
+    )
+
+
+_COMMANDS = frozenset({"resolve", "download", "token", "demo-server"})
+# Top-level options that take a value, so their value is not mistaken for a file.
+_VALUE_OPTIONS = frozenset({"--base-url", "--api", "--profile"})
+
+
+def _split_window_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``tcb-gui [options] FILE ...`` opens the window with those lists (a file manager's
+    "Open with"): the options, and the files, when the first word is not a command."""
+    options: list[str] = []
+    files: list[str] = []
+    expect_value = False
+    for token in argv:
+        if expect_value:
+            options.append(token)
+            expect_value = False
+        elif files or (not token.startswith("-") and token != "-"):
+            if not files and token in _COMMANDS:
+                return list(argv), []
+            files.append(token)
+        else:
+            options.append(token)
+            expect_value = token in _VALUE_OPTIONS
+    return options, files
 
 
 _LOG_HANDLER_NAME = "tcb-gui-cli"
@@ -684,8 +711,10 @@ def main(
     try:
         # --help, --version and usage lines go to the streams main() was given.
         with redirect_stdout(stdout), redirect_stderr(stderr):
+            arguments = list(sys.argv[1:] if argv is None else argv)
+            arguments, files = _split_window_files(arguments)
             try:
-                args = parser.parse_args(argv)
+                args = parser.parse_args(arguments)
             except SystemExit as exc:  # --help / --version
                 return exc.code if isinstance(exc.code, int) else EXIT_OK
         _configure_logging(stderr, verbose=getattr(args, "verbose", False))
@@ -697,7 +726,7 @@ def main(
             return cmd_token(args, stdin, stdout, stderr)
         if args.command == "demo-server":
             return cmd_demo_server(args)
-        return cmd_window(args)
+        return cmd_window(args, files)
     except UsageError as exc:
         stderr.write(f"tcb-gui: error: {exc}\n")
         return EXIT_USAGE

@@ -10,6 +10,7 @@ are cached per (size, scale, mode, darkness).
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPainterPath, QPen, QPixmap
@@ -343,8 +344,24 @@ _DRAW = {
 }
 
 
+# The designed app icon (packaging/make_icons.py renders it); the same relative place
+# in the source tree and in the PyInstaller bundle.
+APP_ICON_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "icons" / "app"
+
+
 def app_icon() -> QIcon:
-    """The window icon: a link over a cloud-blue rounded square."""
+    """The window icon: the designed PNGs when present, else a drawn stand-in."""
+    pngs = sorted(APP_ICON_DIR.glob("tcb-gui-*.png")) if APP_ICON_DIR.is_dir() else []
+    if pngs:
+        designed = QIcon()
+        for png in pngs:
+            designed.addFile(str(png))
+        return designed
+    return _drawn_app_icon()
+
+
+def _drawn_app_icon() -> QIcon:
+    """A link over a cloud-blue rounded square (for installs without the resources)."""
     result = QIcon()
     for size in APP_ICON_SIZES:
         pixmap = QPixmap(size, size)
