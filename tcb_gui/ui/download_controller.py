@@ -75,7 +75,7 @@ RESUME_BANNER = "download-resume"
 # How often the engine reports progress (seconds); the model coalesces again on its own
 # 150 ms timer, so this is the rate rows visibly move at.
 PROGRESS_INTERVAL = 0.25
-DOWNLOAD_COLUMN_WIDTH = 190
+DOWNLOAD_COLUMN_WIDTH = 180
 # Rows added or marked per step when a saved list of many files is brought back.
 RESTORE_BATCH = 2_000
 
@@ -470,19 +470,8 @@ class DownloadController(QObject):
                 disk_full.message,
                 [(self.tr("Show in folder"), lambda: self.show_folder())],
             )
-        elif summary.failed:
-            reasons = [o.errmsg for o in outcomes if o.state is FileState.FAILED and o.errmsg]
-            window.banners.show_message(
-                BANNER,
-                Tone.WARNING,
-                plural_format(
-                    summary.failed,
-                    self.tr("1 download failed: {reason}"),
-                    self.tr("{n} downloads failed, for example: {reason}"),
-                    reason=reasons[0] if reasons else "",
-                ),
-                [(self.tr("Retry failed downloads"), self.request_retry_failed)],
-            )
+        # Failed files need no banner: the panel says how many and offers the retry, and
+        # each row's tooltip says why.
         self._status(self.panel.summary_text(summary))
         self.finished.emit(summary)
         return summary

@@ -53,8 +53,10 @@ CELL_MARGIN_Y = 5
 BAR_RADIUS = 4.0
 STATUS_ICON = 16
 ICON_GAP = 6
-# Fill colours lighter than this (0..255) carry dark text, darker ones white text.
-LIGHT_FILL_THRESHOLD = 150
+# Alpha of a row bar's fill over its tinted track: light enough that the words on top
+# keep the text colour's contrast, strong enough to read the percentage at a glance.
+BAR_FILL_ALPHA = 96
+BAR_BORDER_ALPHA = 150
 # The overall bar counts in thousandths: smooth for any size (QProgressBar is 32-bit).
 BAR_STEPS: Final = 1000
 PANEL_RADIUS = 6.0
@@ -276,10 +278,6 @@ class CellTexts(QObject):
 # --- the row bar ---------------------------------------------------------------------------
 
 
-def _text_on(fill: QColor) -> QColor:
-    return QColor("#111827") if fill.lightness() > LIGHT_FILL_THRESHOLD else QColor("#ffffff")
-
-
 class DownloadDelegate(QStyledItemDelegate):
     """Paints the Download column from the row's ``DownloadCell``."""
 
@@ -311,7 +309,7 @@ class DownloadDelegate(QStyledItemDelegate):
         rect = opt.rect.adjusted(CELL_MARGIN_X, 0, -CELL_MARGIN_X, 0)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         if cell.state in _BAR_STATES and not cell.waiting_for_token:
-            self._paint_bar(painter, rect, opt, cell, selected)
+            self._paint_bar(painter, rect, opt, cell)
         else:
             self._paint_settled(painter, rect, opt, cell, selected)
         painter.restore()
@@ -322,37 +320,33 @@ class DownloadDelegate(QStyledItemDelegate):
         rect: QRect,
         opt: QStyleOptionViewItem,
         cell: DownloadCell,
-        selected: bool,
     ) -> None:
         palette = opt.palette
         tone = Tone.INFO if cell.state is FileState.DOWNLOADING else Tone.WARNING
         height = min(rect.height() - 2 * CELL_MARGIN_Y, opt.fontMetrics.height() + 4)
         bar = QRect(rect.left(), rect.center().y() - height // 2 + 1, rect.width(), height)
-        track = tone_tint(tone, palette)
-        fill = tone_color(tone, palette)
-        painter.setPen(QPen(fill, 1))
-        painter.setBrush(track)
-        painter.drawRoundedRect(QRectF(bar).adjusted(0.5, 0.5, -0.5, -0.5), BAR_RADIUS, BAR_RADIUS)
+        colour = tone_color(tone, palette)
+        border = QColor(colour)
+        border.setAlpha(BAR_BORDER_ALPHA)
+        fill = QColor(colour)
+        fill.setAlpha(BAR_FILL_ALPHA)
+        outline = QRectF(bar).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.setPen(QPen(border, 1))
+        painter.setBrush(tone_tint(tone, palette))
+        painter.drawRoundedRect(outline, BAR_RADIUS, BAR_RADIUS)
         fraction = cell.fraction or 0.0
-        filled = QRect(bar.left(), bar.top(), round(bar.width() * fraction), bar.height())
-        if filled.width() > 0:
+        if fraction > 0:
+            filled = QRectF(outline)
+            filled.setWidth(outline.width() * fraction)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(fill)
-            painter.drawRoundedRect(QRectF(filled), BAR_RADIUS, BAR_RADIUS)
-        flags = int(Qt.AlignmentFlag.AlignCenter)
+            painter.drawRoundedRect(filled, BAR_RADIUS, BAR_RADIUS)
         text = opt.fontMetrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, bar.width() - 6)
-        # The words read in two colours: dark on the track, light on the filled part.
-        plain = palette.color(QPalette.ColorRole.Text)
-        if selected and track.alpha() < 255:
-            plain = palette.color(QPalette.ColorRole.HighlightedText)
-        painter.setClipRect(QRect(filled.right() + 1, bar.top(), bar.width(), bar.height()))
-        painter.setPen(plain)
-        painter.drawText(bar, flags, text)
-        if filled.width() > 0:
-            painter.setClipRect(filled)
-            painter.setPen(_text_on(fill))
-            painter.drawText(bar, flags, text)
-        painter.setClipping(False)
+        # One text colour over track and fill alike (the fill is translucent), selected or
+        # not: the track's tint hides the selection colour in light themes, and dark themes
+        # draw light text on both.
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        painter.drawText(bar, int(Qt.AlignmentFlag.AlignCenter), text)
 
     @staticmethod
     def _paint_settled(
@@ -581,8 +575,10 @@ class DownloadsPanel(QWidget):
                 )
             )
         self.detail_label.setText(" · ".join(notes))
-        if summary.failed or summary.waiting:
-            self._set_tone(Tone.DANGER if summary.failed else Tone.WARNING, Glyph.WARNING)
+        if summary.failed and not (summary.downloaded or summary.skipped):
+            self._set_tone(Tone.DANGER, Glyph.FAILED)  # nothing got through
+        elif summary.failed or summary.waiting:
+            self._set_tone(Tone.WARNING, Glyph.WARNING)
         elif summary.stopped:
             self._set_tone(Tone.NEUTRAL, Glyph.INFO)
         else:

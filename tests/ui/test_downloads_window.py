@@ -35,6 +35,7 @@ from tcb_gui.ui.download_controller import DOWNLOAD_TASK, RESUME_BANNER
 from tcb_gui.ui.download_dialog import DownloadDialog
 from tcb_gui.ui.downloads_panel import DownloadsPanel, DownloadSummary
 from tcb_gui.ui.main_window import MainWindow
+from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Column, Row
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -350,9 +351,7 @@ async def test_a_failed_download_is_retried(
     panel = window.downloads.panel
     assert panel.retry_button.isVisible()
     assert panel.title_label.text().endswith("0 already complete, 1 failed")
-    banner = window.banners.banner("download")
-    assert banner is not None
-    assert "Retry failed downloads" in banner.button_texts()
+    assert panel.tone is Tone.WARNING  # most files got through
 
     # The row menu offers Show in folder for finished rows and Retry for failed ones.
     done_row = next(r for r in window.model.rows() if r is not row)
@@ -410,6 +409,12 @@ async def test_the_overall_bar_says_files_bytes_speed_and_time_left(qtbot) -> No
     )
     assert panel.detail_label.text() == "Saved in /data/out"
     assert panel.bar.isHidden()
+    assert panel.tone is Tone.SUCCESS
+    assert panel.folder_button.isVisible()
+    assert panel.retry_button.isHidden()
+    panel.finish(DownloadSummary(Path("/data/out"), failed=3))
+    assert panel.tone is Tone.DANGER  # nothing got through
+    assert panel.retry_button.isVisible()
 
 
 def progress_of(ks: list[str]) -> list[FileProgress]:
