@@ -10,27 +10,23 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from tcb_gui.core.client import MAX_CONCURRENCY, ApiMode
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import Profile
-from tcb_gui.core.tokens import clean_token
-from tcb_gui.ui.duration_spin import DurationSpinBox
+from tcb_gui.core.tokens import clean_app_secret, clean_token
 from tcb_gui.ui.formatting import plural
 from tcb_gui.ui.palette import Tone, tone_color
+from tcb_gui.ui.settings_dialog import DraftError, ProfileDraft, ProfileEditor, validate_draft
 
 # Live counting in the paste dialog re-parses the text; past this size it waits for Add.
 LIVE_COUNT_MAX_CHARS = 200_000
@@ -48,26 +44,51 @@ def _error_label(parent: QWidget) -> QLabel:
 
 
 class SetTokenDialog(QDialog):
-    """A masked, paste-friendly token field. ``token()`` is the trimmed token."""
+    """A masked, paste-friendly secret field. ``token()`` is the trimmed secret.
 
-    def __init__(self, profile: str, parent: QWidget | None = None) -> None:
+    ``kind="token"`` asks for an access token; ``kind="appsecret"`` for the AppSecret of
+    a mini program profile (``appid`` names it), checked as one.
+    """
+
+    def __init__(
+        self,
+        profile: str,
+        parent: QWidget | None = None,
+        *,
+        kind: str = "token",
+        appid: str | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Set token"))
+        self._appsecret = kind == "appsecret"
+        self._clean = clean_app_secret if self._appsecret else clean_token
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
-        intro = QLabel(
-            self.tr(
+        if self._appsecret:
+            self.setWindowTitle(self.tr("Set AppSecret"))
+            text = self.tr(
+                "Paste the AppSecret of mini program {appid} for profile “{profile}” (WeChat "
+                "MP console, 开发管理 → 开发设置). It is kept in the system keyring, never "
+                "in a file; the app gets its access tokens with it."
+            ).format(appid=appid or "", profile=profile)
+        else:
+            self.setWindowTitle(self.tr("Set token"))
+            text = self.tr(
                 "Paste the access token for profile “{profile}”. It is kept in the system "
                 "keyring, never in a file."
-            ).format(profile=profile),
-            self,
-        )
+            ).format(profile=profile)
+        intro = QLabel(text, self)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
         self.edit = QLineEdit(self)
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.edit.setPlaceholderText(self.tr("component_access_token or access_token"))
+        self.edit.setAccessibleName(self.tr("AppSecret") if self._appsecret else self.tr("Token"))
+        intro.setBuddy(self.edit)
+        self.edit.setPlaceholderText(
+            self.tr("32 letters a–f and digits")
+            if self._appsecret
+            else self.tr("component_access_token or access_token")
+        )
         self.edit.setClearButtonEnabled(True)
         # Not remembered by input methods or offered for autocompletion.
         self.edit.setInputMethodHints(
@@ -76,12 +97,14 @@ class SetTokenDialog(QDialog):
             | Qt.InputMethodHint.ImhNoPredictiveText
         )
         row.addWidget(self.edit, 1)
-        self.paste_button = QPushButton(self.tr("Paste"), self)
-        self.paste_button.setToolTip(self.tr("Paste the token from the clipboard"))
+        self.paste_button = QPushButton(self.tr("&Paste"), self)
+        self.paste_button.setToolTip(self.tr("Paste from the clipboard"))
         self.paste_button.clicked.connect(self._paste)
         row.addWidget(self.paste_button)
         layout.addLayout(row)
-        self.show_box = QCheckBox(self.tr("Show token"), self)
+        self.show_box = QCheckBox(
+            self.tr("&Show AppSecret") if self._appsecret else self.tr("&Show token"), self
+        )
         self.show_box.toggled.connect(self._toggle_echo)
         layout.addWidget(self.show_box)
         self.error = _error_label(self)
@@ -107,7 +130,7 @@ class SetTokenDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            self._token = clean_token(self.edit.text())
+            self._token = self._clean(self.edit.text())
         except InputError as exc:
             self.error.setText(exc.message)
             self.error.show()
@@ -177,7 +200,9 @@ class AddIdsDialog(QDialog):
 
 
 class ProfileDialog(QDialog):
-    """Name, API mode, base URL and default link life of a profile."""
+    """One profile: name, how it gets its token (a pasted token, or an AppID with its
+    AppSecret), API mode, base URL, link life and concurrency. The fields are the
+    Settings dialog's ``ProfileEditor``; ``profile()`` and ``app_secret()`` after Save."""
 
     def __init__(
         self, profile: Profile | None, existing: list[str], parent: QWidget | None = None
@@ -185,31 +210,24 @@ class ProfileDialog(QDialog):
         super().__init__(parent)
         editing = profile is not None
         self.setWindowTitle(self.tr("Edit profile") if editing else self.tr("New profile"))
-        self.setMinimumWidth(460)
-        base = profile or Profile()
+        self.setMinimumWidth(520)
         self._existing = set(existing)
         self._original = profile
+        if profile is not None:
+            self._draft = ProfileDraft.of(profile)
+        else:
+            self._draft = ProfileDraft(original=None, name="")
         layout = QVBoxLayout(self)
-        form = QFormLayout()
-        self.name_edit = QLineEdit(base.name if editing else "", self)
-        self.name_edit.setReadOnly(editing)  # the name is the keyring entry's user name
-        self.name_edit.setPlaceholderText(self.tr("e.g. production"))
-        form.addRow(self.tr("Name"), self.name_edit)
-        self.api_combo = QComboBox(self)
-        self.api_combo.addItem(self.tr("Third-party platform (componenttcb)"), ApiMode.COMPONENT)
-        self.api_combo.addItem(self.tr("Mini program (tcb)"), ApiMode.TCB)
-        self.api_combo.setCurrentIndex(0 if base.api is ApiMode.COMPONENT else 1)
-        form.addRow(self.tr("API"), self.api_combo)
-        self.url_edit = QLineEdit(base.base_url, self)
-        form.addRow(self.tr("Base URL"), self.url_edit)
-        self.max_age_spin = DurationSpinBox(self)
-        self.max_age_spin.setValue(base.max_age)
-        form.addRow(self.tr("Link life (max age)"), self.max_age_spin)
-        self.concurrency_spin = QSpinBox(self)
-        self.concurrency_spin.setRange(1, MAX_CONCURRENCY)
-        self.concurrency_spin.setValue(base.concurrency)
-        form.addRow(self.tr("Requests at once"), self.concurrency_spin)
-        layout.addLayout(form)
+        self.editor = ProfileEditor(self)
+        # The name is the keyring entries' user name: renaming is done in Settings.
+        self.editor.load(self._draft, name_editable=not editing)
+        layout.addWidget(self.editor)
+        # The fields tests and callers reach directly.
+        self.name_edit = self.editor.name_edit
+        self.api_combo = self.editor.api_combo
+        self.url_edit = self.editor.url_edit
+        self.max_age_spin = self.editor.max_age_spin
+        self.concurrency_spin = self.editor.concurrency_spin
         self.error = _error_label(self)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(
@@ -219,27 +237,29 @@ class ProfileDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._profile: Profile | None = None
+        self._secret: str | None = None
 
     def profile(self) -> Profile | None:
         return self._profile
 
+    def app_secret(self) -> str | None:
+        """An AppSecret typed here (to go to the keyring), or None to keep the saved one."""
+        return self._secret
+
+    def set_secret_saved(self, saved: bool | None) -> None:
+        self.editor.set_secret_saved(saved)
+
     def accept(self) -> None:
-        name = self.name_edit.text().strip()
-        if self._original is None and name in self._existing:
-            self.error.setText(self.tr("A profile named “{name}” exists.").format(name=name))
-            self.error.show()
-            return
+        self.editor.store(self._draft)
+        taken = set() if self._original is not None else self._existing
         try:
-            self._profile = Profile(
-                name=name,
-                api=self.api_combo.currentData(),
-                base_url=self.url_edit.text().strip(),
-                max_age=self.max_age_spin.value(),
-                concurrency=self.concurrency_spin.value(),
-                token_saved_at=self._original.token_saved_at if self._original else None,
-            )
-        except InputError as exc:
+            profile, secret = validate_draft(self._draft, taken)
+        except DraftError as exc:
             self.error.setText(exc.message)
             self.error.show()
+            self.editor.focus_field(exc.which)
             return
+        self._profile = profile
+        self._secret = secret
+        self.editor.secret_edit.clear()  # not kept in the widget
         super().accept()

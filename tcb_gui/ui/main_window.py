@@ -13,6 +13,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -62,6 +63,7 @@ from tcb_gui.core.errors import (
 from tcb_gui.core.export import ExportFormat, export_results, write_text_atomic
 from tcb_gui.core.fileids import FileId, IdScan, find_ids, merge_scans, read_ids_from_path
 from tcb_gui.core.tokens import TokenSource
+from tcb_gui.ui.appsecret import StableTokens
 from tcb_gui.ui.banner import BannerArea
 from tcb_gui.ui.dialogs import AddIdsDialog, ProfileDialog, SetTokenDialog
 from tcb_gui.ui.download_controller import DownloadController
@@ -162,6 +164,7 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.view, 1)
         outer.addLayout(self._build_status_bar(central))
         self.history = HistoryController(self)  # saves the list, History menu, restore
+        self.stable = StableTokens(self)  # mini program profiles: AppID + AppSecret
         self._build_actions()
         self._build_menus()
         self.drop_overlay = DropOverlay(central)
@@ -469,6 +472,9 @@ class MainWindow(QMainWindow):
 
     async def check_token(self) -> TokenCheck:
         """Reload the token (keyring off-thread) and ask the service what it thinks of it."""
+        if self.stable.active:
+            return await self.stable.check()
+        self.stable.stop()
         try:
             await self.session.reload_token()
         except KeyringUnavailableError as exc:
@@ -527,6 +533,9 @@ class MainWindow(QMainWindow):
         await self.check_token()
 
     async def clear_token(self) -> None:
+        if self.stable.active:
+            await self.stable.clear_secret()
+            return
         profile = self.session.profile.name
         if self.session.in_demo:
             self.show_status(self.tr("The demo token cannot be cleared; switch profiles instead."))
@@ -557,7 +566,13 @@ class MainWindow(QMainWindow):
         self._apply_profile()
         await self.check_token()
 
-    async def save_profile(self, profile: Profile) -> None:
+    async def save_profile(self, profile: Profile, app_secret: str | None = None) -> None:
+        if app_secret is not None:
+            try:
+                await self.session.store.aset_app_secret(profile.name, app_secret)
+            except KeyringUnavailableError as exc:  # kept for this session; say so
+                self.banners.show_message("keyring", Tone.WARNING, exc.message)
+            self.stable.stop()  # the next token comes from the new AppSecret
         self.session.put_profile(profile)
         await self.session.save_settings()
         self._apply_profile()
@@ -797,6 +812,8 @@ class MainWindow(QMainWindow):
         if not todo:
             self.show_status(self.tr("Nothing to resolve: add IDs first."))
             return
+        if self.stable.active and not await self.stable.before_run(todo):
+            return  # no token from the AppID and AppSecret: rows paused, reason shown
         if not self.session.token.is_set:
             await self._reload_token_quietly()
         if not self.session.token.is_set:
@@ -863,6 +880,8 @@ class MainWindow(QMainWindow):
                 self._update_counts()
 
     def _token_actions(self) -> list[tuple[str, Callable[[], object]]]:
+        if self.stable.active:
+            return self.stable.actions()
         return [(self.tr("Set token…"), self.show_token_dialog)]
 
     def _pause(self, todo: list[Row], exc: TokenError) -> None:
@@ -1096,6 +1115,8 @@ class MainWindow(QMainWindow):
         self.tasks.start("demo", self.start_demo(), replace=False)
 
     def show_token_dialog(self) -> SetTokenDialog:
+        if self.stable.active:
+            return self.stable.show_secret_dialog()
         dialog = SetTokenDialog(self.session.profile.name, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
@@ -1115,7 +1136,7 @@ class MainWindow(QMainWindow):
         def saved() -> None:
             profile = dialog.profile()
             if profile is not None:
-                self.tasks.start("profile", self.save_profile(profile))
+                self.tasks.start("profile", self.save_profile(profile, dialog.app_secret()))
 
         dialog.accepted.connect(saved)
         dialog.open()
@@ -1147,11 +1168,7 @@ class MainWindow(QMainWindow):
             info = badge.info
             left = self.session.time_left()
             if left is not None:
-                badge.set_info(
-                    BadgeInfo(
-                        info.state, info.source, info.message, info.quota, left, info.checked_at
-                    )
-                )
+                badge.set_info(dataclasses.replace(info, time_left=left))
 
     def _update_counts(self) -> None:
         counts = self.model.counts()

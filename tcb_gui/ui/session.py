@@ -20,6 +20,7 @@ from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_tim
 if TYPE_CHECKING:
     import httpx
 
+    from tcb_gui.core.stable_token import StableTokenProvider
     from tcb_gui.demo.server import DemoServer
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class Session:
         self._http = http
         self._owns_http = http is None
         self._closed = False
+        # Mini program mode (ui.appsecret): the token comes from this provider, which
+        # fetches and renews it with the profile's AppID and AppSecret.
+        self.stable: StableTokenProvider | None = None
 
     # --- profile --------------------------------------------------------------------
 
@@ -89,6 +93,7 @@ class Session:
         self._demo_profile = None
         self.settings.select_profile(name)
         self.token = TokenInfo(None, TokenSource.NONE)
+        self.stable = None  # another profile, another provider (ui.appsecret)
         return self.profile
 
     def put_profile(self, profile: Profile, *, select: bool = True) -> None:
@@ -128,6 +133,8 @@ class Session:
         return self.token
 
     def current_token(self) -> str | None:
+        if self.stable is not None:
+            return self.stable.current()
         return self.token.token
 
     def note_session_token(self, profile: str) -> None:
@@ -142,6 +149,8 @@ class Session:
         return None
 
     def time_left(self, now: float | None = None) -> float | None:
+        if self.stable is not None:
+            return self.stable.time_left()  # exact: WeChat said when it ends
         return estimate_time_left(self.token_saved_at(), time.time() if now is None else now)
 
     # --- demo -----------------------------------------------------------------------
@@ -160,6 +169,7 @@ class Session:
         self._demo_token = token
         self._session_token_at[DEMO_PROFILE] = time.time()
         self.token = TokenInfo(token, TokenSource.SESSION)
+        self.stable = None
 
     def use_demo_token(self, token: str) -> None:
         """Replace the demo session's token (the demo profile is never saved)."""

@@ -50,16 +50,29 @@ GLYPHS: dict[TokenState, Glyph] = {
 }
 
 
+# Codes of the token endpoint that mean "not from this computer's IP" (errors.py).
+IP_CODES = frozenset({40164, 89503, 89506, 89507})
+APPID_CODES = frozenset({40013})
+SECONDS_PER_MINUTE = 60
+
+
 @dataclass(frozen=True, slots=True)
 class BadgeInfo:
-    """Everything the badge shows."""
+    """Everything the badge shows.
+
+    ``stable``: the token comes from the profile's AppID + AppSecret (mini program
+    mode); ``source`` is then where the AppSecret came from, ``time_left`` is exact, and
+    ``code`` (the token endpoint's errcode) picks the words for a failure.
+    """
 
     state: TokenState
     source: TokenSource = TokenSource.NONE
     message: str = ""
     quota: Quota | None = None
-    time_left: float | None = None  # seconds, estimated
+    time_left: float | None = None  # seconds, estimated (exact for a stable token)
     checked_at: datetime | None = None
+    stable: bool = False
+    code: int | None = None
 
 
 class TokenBadge(QWidget):
@@ -77,6 +90,14 @@ class TokenBadge(QWidget):
             TokenState.NOT_ALLOWED: self.tr("Not allowed for this API"),
             TokenState.UNREACHABLE: self.tr("Service unreachable"),
         }
+        # Mini program mode: the same states, said in terms of the AppID and AppSecret.
+        self._stable_words = {
+            TokenState.NOT_SET: self.tr("No AppSecret"),
+            TokenState.INVALID: self.tr("AppSecret rejected"),
+            TokenState.MISSING: self.tr("No AppSecret"),
+        }
+        self._ip_words = self.tr("IP not on the allowlist")
+        self._appid_words = self.tr("AppID rejected")
         self._info = BadgeInfo(TokenState.NOT_SET)
         self._text = ""
         self.set_info(self._info)
@@ -100,6 +121,16 @@ class TokenBadge(QWidget):
     def words(self, state: TokenState) -> str:
         return self._words[state]
 
+    def _state_words(self, info: BadgeInfo) -> str:
+        if info.stable:
+            if info.code in IP_CODES:
+                return self._ip_words
+            if info.code in APPID_CODES:
+                return self._appid_words
+            if info.state in self._stable_words:
+                return self._stable_words[info.state]
+        return self._words[info.state]
+
     def set_info(self, info: BadgeInfo) -> None:
         self._info = info
         self._text = self._compose_text(info)
@@ -119,7 +150,17 @@ class TokenBadge(QWidget):
         return ""
 
     def _compose_text(self, info: BadgeInfo) -> str:
-        parts = [self._words[info.state]]
+        if info.stable and info.state is TokenState.VALID:
+            text = self.tr("{state} — stable token, renews automatically").format(
+                state=self._words[info.state]
+            )
+            if info.time_left is not None:
+                minutes = int(info.time_left // SECONDS_PER_MINUTE)
+                text += " · " + self.tr("{n} min left").format(n=fmt_int(minutes))
+            if info.source in (TokenSource.ENVIRONMENT, TokenSource.SESSION):
+                text += " · " + self._source_words(info.source)
+            return text
+        parts = [self._state_words(info)]
         if info.state is TokenState.VALID:
             if info.quota is not None:
                 parts.append(self.tr("{n} calls left today").format(n=fmt_int(info.quota.remain)))
@@ -133,7 +174,7 @@ class TokenBadge(QWidget):
         return " · ".join(parts)
 
     def _compose_tooltip(self, info: BadgeInfo) -> str:
-        lines = [self._words[info.state]]
+        lines = [self._state_words(info)]
         if info.message:
             lines.append(info.message)
         if info.quota is not None:
@@ -143,14 +184,23 @@ class TokenBadge(QWidget):
                     used=fmt_int(q.used), limit=fmt_int(q.daily_limit), remain=fmt_int(q.remain)
                 )
             )
-        if info.time_left is not None:
+        if info.time_left is not None and info.stable:
+            lines.append(
+                self.tr(
+                    "Time left of the token WeChat issued: {t}; a new one is fetched a few "
+                    "minutes before it ends."
+                ).format(t=fmt_countdown(info.time_left))
+            )
+        elif info.time_left is not None:
             lines.append(
                 self.tr("Estimated time left of its 2-hour life: {t}").format(
                     t=fmt_countdown(info.time_left)
                 )
             )
         source = self._source_words(info.source)
-        if source:
+        if source and info.stable:
+            lines.append(self.tr("AppSecret: {source}").format(source=source))
+        elif source:
             lines.append(self.tr("Source: {source}").format(source=source))
         if info.checked_at is not None:
             lines.append(
@@ -158,7 +208,11 @@ class TokenBadge(QWidget):
                     when=info.checked_at.astimezone().strftime("%H:%M:%S")
                 )
             )
-        if info.state is TokenState.NOT_SET:
+        if info.state is TokenState.NOT_SET and info.stable:
+            lines.append(
+                self.tr("Set the AppSecret (Token ▸ Set AppSecret…) or set TCB_APP_SECRET.")
+            )
+        elif info.state is TokenState.NOT_SET:
             lines.append(self.tr("Set a token (Token ▸ Set token…) or set TCB_ACCESS_TOKEN."))
         else:
             lines.append(self.tr("Press F5 to check again."))

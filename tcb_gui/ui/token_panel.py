@@ -118,6 +118,28 @@ class TokenPanel(QWidget):
     def set_profile_details(self, profile: Profile, overridden: bool) -> None:
         api = "componenttcb" if profile.api is ApiMode.COMPONENT else "tcb"
         text = f"{api} · {profile.base_url}"
+        if profile.uses_appsecret:
+            text = f"{api} · {profile.appid} · {profile.base_url}"
         if overridden:
             text += " " + self.tr("(from the command line)")
         self.where.set_full_text(text)
+        self.set_appsecret_mode(profile.uses_appsecret)
+
+    def set_appsecret_mode(self, appsecret: bool) -> None:
+        """A mini program profile is given its AppSecret, not a token."""
+        if appsecret:
+            self.set_button.setText(self.tr("Set AppSecret…"))
+            self.set_button.setToolTip(
+                self.tr("Save the mini program's AppSecret; the app gets its tokens with it")
+            )
+            self.clear_button.setText(self.tr("Clear AppSecret"))
+            self.clear_button.setToolTip(self.tr("Forget the saved AppSecret of this profile"))
+            self.check_button.setToolTip(
+                self.tr("Get a token with the AppSecret and check it (F5)")
+            )
+        else:
+            self.set_button.setText(self.tr("Set token…"))
+            self.set_button.setToolTip(self.tr("Paste the access token of this profile"))
+            self.clear_button.setText(self.tr("Clear token"))
+            self.clear_button.setToolTip(self.tr("Forget the saved token of this profile"))
+            self.check_button.setToolTip(self.tr("Check the token with the service (F5)"))

@@ -1,0 +1,296 @@
+"""Mini program mode in the window: the profile's AppID + AppSecret give the token.
+
+When the profile in use has ``auth == "appsecret"`` (``core.settings.Profile``), the
+window never asks for a token. ``StableTokens`` reads the AppSecret (keyring, session or
+``TCB_APP_SECRET``; off the loop), keeps one ``core.stable_token.StableTokenProvider``
+for the profile, and runs its renewal loop as the named task ``stable-token`` (so it
+is cancelled with the window, or when the profile changes). The session asks the
+provider for the token at every request (``Session.stable``).
+
+What the user sees: the badge says "Token valid — stable token, renews automatically ·
+N min left" (the exact time left of the token WeChat issued); the Set/Clear token
+buttons become Set/Clear AppSecret; a wrong AppID or AppSecret, an IP missing from the
+mini program's allowlist or a used-up quota turn the badge red and put the reason in
+plain words in its tooltip and in a banner, with what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, Qt
+
+from tcb_gui.core.client import TokenCheck
+from tcb_gui.core.errors import (
+    InputError,
+    KeyringUnavailableError,
+    TcbError,
+    TokenError,
+    TokenState,
+    classify_credential_errcode,
+)
+from tcb_gui.core.stable_token import StableTokenProvider
+from tcb_gui.core.tokens import AppSecretInfo, TokenInfo, TokenSource
+from tcb_gui.ui.dialogs import SetTokenDialog
+from tcb_gui.ui.formatting import fmt_int
+from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.token_badge import BadgeInfo
+
+if TYPE_CHECKING:
+    from tcb_gui.ui.main_window import MainWindow
+    from tcb_gui.ui.results_model import Row
+
+log = logging.getLogger(__name__)
+
+STABLE_TASK = "stable-token"
+BANNER_TOPIC = "token"
+# Badge states that deserve a banner: the user has something to fix.
+_PROBLEM_STATES = frozenset(
+    {TokenState.INVALID, TokenState.NOT_ALLOWED, TokenState.EXPIRED, TokenState.MISSING}
+)
+
+Action = tuple[str, Callable[[], object]]
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("StableTokens", text)
+
+
+def check_from_error(error: TcbError) -> TokenCheck:
+    """What the badge shows for a failed token fetch (``StableTokenProvider`` errors)."""
+    now = datetime.now(UTC)
+    if isinstance(error, TokenError):
+        return TokenCheck(error.state, error.message, now, None, error.code)
+    state = TokenState.UNREACHABLE
+    if error.code is not None:
+        state = classify_credential_errcode(error.code).token_state or state
+    return TokenCheck(state, error.message, now, None, error.code)
+
+
+class StableTokens:
+    """The window's mini program token: provider, renewal task, badge and banners."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.provider: StableTokenProvider | None = None
+        self._key: tuple[str, str, str] | None = None  # (profile, appid, base URL)
+        self._secret = AppSecretInfo(None, TokenSource.NONE)
+        self._last_check: TokenCheck | None = None
+
+    # --- which profile --------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        """Whether the profile in use gets its token from an AppID and AppSecret."""
+        session = self.window.session
+        return not session.in_demo and session.profile.uses_appsecret
+
+    @property
+    def secret_source(self) -> TokenSource:
+        return self._secret.source
+
+    async def sync(self) -> StableTokenProvider | None:
+        """Match the provider to the profile in use (None when it is a token profile)."""
+        session = self.window.session
+        if not self.active:
+            self.stop()
+            return None
+        profile = session.profile
+        assert profile.appid is not None  # an appsecret profile always has one
+        try:
+            self._secret = await session.store.acurrent_app_secret(profile.name)
+        except KeyringUnavailableError as exc:
+            self._secret = AppSecretInfo(None, TokenSource.NONE)
+            self.window.banners.show_message("keyring", Tone.WARNING, exc.message)
+        key = (profile.name, profile.appid, profile.base_url)
+        if self.provider is None or key != self._key:
+            self.stop()
+            http = await session.aopen_http()
+            self.provider = StableTokenProvider(
+                http,
+                base_url=profile.base_url,
+                appid=profile.appid,
+                secret=lambda: self._secret.secret,
+                on_change=self._changed,
+            )
+            self._key = key
+        session.stable = self.provider
+        if self._secret.is_set and not self.window.tasks.running(STABLE_TASK):
+            self.window.tasks.start(STABLE_TASK, self.provider.run_renewal())
+        return self.provider
+
+    def stop(self) -> None:
+        """Forget the provider and end its renewal (a token profile, or a new AppSecret)."""
+        self.window.tasks.cancel(STABLE_TASK)
+        self.provider = None
+        self._key = None
+        self._last_check = None
+        if self.window.session.stable is not None:
+            self.window.session.stable = None
+
+    # --- checking and showing -------------------------------------------------------
+
+    async def check(self) -> TokenCheck:
+        """Get a token with the AppID and AppSecret and ask for today's quota."""
+        provider = await self.sync()
+        if provider is None or not self._secret.is_set:
+            check = TokenCheck(
+                TokenState.NOT_SET,
+                _tr(
+                    "No AppSecret is saved for this mini program profile. Set it (Set "
+                    "AppSecret…), or set the TCB_APP_SECRET variable."
+                ),
+                datetime.now(UTC),
+            )
+            self.show(check)
+            return check
+        self._badge(TokenState.CHECKING, _tr("Asking WeChat for a stable token…"))
+        check = await provider.check()
+        self.show(check)
+        return check
+
+    def show(self, check: TokenCheck) -> None:
+        """Put a check's result on the badge (and a banner when something must be fixed)."""
+        self._last_check = check
+        session = self.window.session
+        provider = self.provider
+        token = provider.current() if provider is not None else None
+        session.token = TokenInfo(token, self._secret.source if token else TokenSource.NONE)
+        self._badge(check.state, check.message, check)
+        banners = self.window.banners
+        if check.state in _PROBLEM_STATES:
+            banners.show_message(BANNER_TOPIC, Tone.DANGER, check.message, self.actions())
+        elif check.state is TokenState.UNREACHABLE and check.code is not None:
+            # Quota used up and the like: not the network, something to wait for or fix.
+            banners.show_message(BANNER_TOPIC, Tone.WARNING, check.message, self.actions())
+        else:
+            banners.hide_topic(BANNER_TOPIC)
+
+    def _badge(self, state: TokenState, message: str, check: TokenCheck | None = None) -> None:
+        provider = self.provider
+        valid = state is TokenState.VALID
+        self.window.token_panel.badge.set_info(
+            BadgeInfo(
+                state=state,
+                source=self._secret.source,
+                message=message,
+                quota=check.quota if check is not None else None,
+                time_left=provider.time_left() if valid and provider is not None else None,
+                checked_at=check.checked_at if check is not None else None,
+                stable=True,
+                code=check.code if check is not None else None,
+            )
+        )
+        self.window.view.set_demo_offer(False)
+        self.window.token_panel.clear_button.setEnabled(self._secret.is_set)
+
+    def _changed(self) -> None:
+        """The provider fetched a token (renewal) or failed to: keep the badge current."""
+        provider = self.provider
+        if provider is None or self.window.tasks.running("check-token"):
+            return  # a check is under way and will show its own result
+        error = provider.last_error
+        if error is not None:
+            if provider.current() is None:
+                self.show(check_from_error(error))
+            return  # the old token still works: the next renewal tries again
+        last = self._last_check
+        check = TokenCheck(
+            TokenState.VALID,
+            last.message if last is not None and last.state is TokenState.VALID else "",
+            datetime.now(UTC),
+            last.quota if last is not None else None,
+        )
+        self.show(check)
+
+    def actions(self) -> list[Action]:
+        return [
+            (_tr("Set AppSecret…"), self.show_secret_dialog),
+            (_tr("Settings…"), self.window.show_settings_dialog),
+        ]
+
+    # --- runs -----------------------------------------------------------------------
+
+    async def before_run(self, todo: Sequence[Row]) -> bool:
+        """Make sure a token is at hand before a run; on failure pause ``todo`` and say why."""
+        from tcb_gui.ui.results_model import RowState
+
+        provider = await self.sync()
+        window = self.window
+        failure: TokenCheck | None = None
+        if provider is None or not self._secret.is_set:
+            failure = TokenCheck(
+                TokenState.NOT_SET,
+                _tr("Save the mini program's AppSecret first: the token comes from it."),
+                datetime.now(UTC),
+            )
+        else:
+            try:
+                token = await provider.get()
+            except TcbError as exc:
+                failure = check_from_error(exc)
+            else:
+                window.session.token = TokenInfo(token, self._secret.source)
+                return True
+        self.show(failure)
+        window.model.set_state(todo, RowState.PAUSED)
+        window.model.flush()
+        window.banners.show_message(
+            "run",
+            Tone.DANGER,
+            _tr("Paused: {reason} {n} IDs are waiting; nothing resolved is lost.").format(
+                reason=failure.message, n=fmt_int(len(todo))
+            ),
+            [*self.actions(), (_tr("Resume"), window.request_resolve)],
+        )
+        return False
+
+    # --- the AppSecret --------------------------------------------------------------
+
+    def show_secret_dialog(self) -> SetTokenDialog:
+        window = self.window
+        profile = window.session.profile
+        dialog = SetTokenDialog(profile.name, window, kind="appsecret", appid=profile.appid)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: window.tasks.start("save-token", self.save_secret(dialog.token()))
+        )
+        dialog.open()
+        return dialog
+
+    async def save_secret(self, secret: str) -> None:
+        """Keep the AppSecret (keyring, else this session), then get a token with it."""
+        window = self.window
+        name = window.session.profile.name
+        store = window.session.store
+        try:
+            await store.aset_app_secret(name, secret)
+        except KeyringUnavailableError as exc:
+            window.banners.show_message("keyring", Tone.WARNING, exc.message)
+        except InputError as exc:
+            window.banners.show_message(BANNER_TOPIC, Tone.DANGER, exc.message)
+            return
+        else:
+            window.banners.hide_topic("keyring")
+        self.stop()  # a new AppSecret: the next token is fetched with it
+        window.show_status(_tr("AppSecret saved for profile “{name}”.").format(name=name))
+        await window.check_token()
+
+    async def clear_secret(self) -> None:
+        window = self.window
+        name = window.session.profile.name
+        try:
+            await window.session.store.aclear_app_secret(name)
+        except KeyringUnavailableError as exc:
+            window.banners.show_message("keyring", Tone.WARNING, exc.message)
+        self.stop()
+        check = await window.check_token()
+        if check.state is not TokenState.NOT_SET:
+            window.show_status(
+                _tr("The AppSecret comes from TCB_APP_SECRET; unset it to stop using it.")
+            )
+        else:
+            window.show_status(_tr("AppSecret cleared for profile “{name}”.").format(name=name))
