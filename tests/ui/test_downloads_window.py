@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import json
 from pathlib import Path
 
@@ -582,6 +583,7 @@ async def test_closing_mid_download_keeps_the_list_and_the_next_window_resumes_i
     demo_server: DemoServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     window = await env_token_window(make_window, demo_server, monkeypatch)
     ks = keys(3, "2M", "closed")
@@ -596,7 +598,14 @@ async def test_closing_mid_download_keeps_the_list_and_the_next_window_resumes_i
         return [p for p in parts(tmp_path) if "size-2M" in str(p) and p.stat().st_size > 0]
 
     await wait_until(lambda: len(big_parts()) == 2, 15)
+    # While it runs, Ctrl+D says a download is running instead of opening a second one.
+    assert window.downloads.show_dialog() is None
+    assert "A download is running" in window.message_label.text()
     await window.aclose()  # what closing the window does: tasks cancelled and awaited
+    await asyncio.sleep(0.05)
+    gc.collect()
+    assert "Task was destroyed" not in caplog.text
+    assert "Exception in callback" not in caplog.text
 
     saved = SessionStore().load()
     assert saved is not None
