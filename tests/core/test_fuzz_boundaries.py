@@ -12,7 +12,8 @@ a plain folder) is not repeated. Here:
   answer — any status, headers and bytes, or a JSON answer shaped from the request with
   IDs renamed, dropped, repeated, reordered, foreign or broken — to ``resolve`` and
   ``resolve_all`` over several environments and batches: only ``TcbError`` escapes,
-  every ID ends in exactly one result, and no link is swapped.
+  every ID ends in exactly one result, none through the client's internal-error safety
+  net, and no link is swapped; ``check_token`` always answers a token state.
 * **Paths**: any env and key under a folder holding links that lead out, in a loop, or
   stay inside: a path inside the folder, or ``UnsafePathError`` exactly when a link on
   the way leads out.
