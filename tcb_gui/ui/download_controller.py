@@ -328,9 +328,9 @@ class DownloadController(QObject):
         self._show_column()
         self.panel.start(options.dest, len(todo))
         self.update_actions()
-        await self._save(recorder)  # a kill from now on is offered for resuming
         disk_full: DiskFullError | None = None
         try:
+            await self._save(recorder)  # a kill from now on is offered for resuming
             with loop_asyncgen_hooks():
                 outcomes = await downloader.run([link_for(r) for r in todo])
         except DiskFullError as exc:
@@ -352,6 +352,8 @@ class DownloadController(QObject):
             raise
         finally:
             self._downloader = None
+            if not window._closed:
+                self.update_actions()
         summary = await self._settle(todo, outcomes, recorder, options, disk_full)
         self.update_actions()
         return summary
