@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFontMetrics, QIcon, QMouseEvent, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from tcb_gui.ui.icons import Glyph, icon
@@ -37,6 +37,7 @@ BUTTON_INNER_GAP = 5
 CELL_MARGIN_X = 6
 CELL_MARGIN_Y = 3
 BUTTON_RADIUS = 5.0
+FOCUS_RING_WIDTH = 2
 
 
 class Button(Enum):
@@ -131,27 +132,42 @@ class ActionsDelegate(QStyledItemDelegate):
             # Selection and focus backgrounds exactly as the other cells draw them.
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
         row = index.data(ROW_ROLE)
+        focus_cell = bool(opt.state & QStyle.StateFlag.State_HasFocus)
         if not isinstance(row, Row) or row.url is None:
-            return  # no link, no buttons: an empty cell reads better than dead buttons
+            # No link, no buttons: an empty cell reads better than dead buttons. The
+            # keyboard focus still shows.
+            if focus_cell:
+                painter.save()
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                self._paint_focus_ring(painter, opt, opt.rect.adjusted(2, 2, -2, -2))
+                painter.restore()
+            return
         enabled = not row.expired  # an expired link is shown, but greyed
         palette = opt.palette
         dark = is_dark(palette)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        focus_cell = bool(opt.state & QStyle.StateFlag.State_HasFocus)
         for button, rect in self.button_rects(opt.rect, opt.fontMetrics).items():
             hovered = enabled and self._is(self._hover, index, button)
             pressed = enabled and self._is(self._pressed, index, button)
             self._paint_button(painter, rect, button, palette, dark, enabled, hovered, pressed)
-        if focus_cell and enabled:
-            # The keyboard hint: Space copies, Enter opens.
-            pen_colour = palette.color(QPalette.ColorRole.Highlight)
-            painter.setPen(pen_colour)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
+        if focus_cell:
+            # The keyboard focus, and its hint: Space copies, Enter opens.
             rects = self.button_rects(opt.rect, opt.fontMetrics)
             outline = rects[Button.COPY].united(rects[Button.OPEN]).adjusted(-2, -2, 2, 2)
-            painter.drawRoundedRect(outline, BUTTON_RADIUS + 2, BUTTON_RADIUS + 2)
+            self._paint_focus_ring(painter, opt, outline)
         painter.restore()
+
+    @staticmethod
+    def _paint_focus_ring(painter: QPainter, opt: QStyleOptionViewItem, rect: QRect) -> None:
+        """A 2 px ring that stands out on a selected row (the selection is Highlight
+        itself) as well as on a plain one."""
+        palette = opt.palette
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight
+        painter.setPen(QPen(palette.color(role), FOCUS_RING_WIDTH))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect, BUTTON_RADIUS + 2, BUTTON_RADIUS + 2)
 
     def _paint_button(
         self,

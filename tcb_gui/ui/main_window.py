@@ -63,6 +63,7 @@ from tcb_gui.core.errors import (
 from tcb_gui.core.export import ExportFormat, export_results, write_text_atomic
 from tcb_gui.core.fileids import FileId, IdScan, find_ids, merge_scans, read_ids_from_path
 from tcb_gui.core.tokens import TokenSource
+from tcb_gui.ui.a11y import install as install_accessibility
 from tcb_gui.ui.appsecret import StableTokens
 from tcb_gui.ui.banner import BannerArea
 from tcb_gui.ui.dialogs import AddIdsDialog, ProfileDialog, SetTokenDialog
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self._apply_profile()
         self._update_counts()
+        self.a11y = install_accessibility(self)  # screen-order Tab chain, accessible names
 
     # --- building -------------------------------------------------------------------
 
@@ -194,13 +196,13 @@ class MainWindow(QMainWindow):
         self.open_button.setToolTip(self.tr("Open files with IDs (Ctrl+O)"))
         bar.addWidget(self.open_button)
         bar.addStretch(1)
-        max_age_label = QLabel(self.tr("Link life"), parent)
+        max_age_label = QLabel(self.tr("Link l&ife"), parent)
         bar.addWidget(max_age_label)
         self.max_age_spin = DurationSpinBox(parent)
         self.max_age_spin.setMinimumWidth(110)
         max_age_label.setBuddy(self.max_age_spin)
         bar.addWidget(self.max_age_spin)
-        concurrency_label = QLabel(self.tr("At once"), parent)
+        concurrency_label = QLabel(self.tr("At &once"), parent)
         bar.addWidget(concurrency_label)
         self.concurrency_spin = QSpinBox(parent)
         self.concurrency_spin.setRange(1, MAX_CONCURRENCY)

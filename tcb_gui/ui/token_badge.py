@@ -10,9 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QFocusEvent,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from tcb_gui.core.client import Quota
 from tcb_gui.core.errors import TokenState
@@ -26,6 +35,8 @@ PAD_Y = 4
 ICON_SIZE = 14
 ICON_GAP = 6
 RADIUS = 11.0
+# Width of the keyboard focus ring drawn around the badge (room is kept for it).
+FOCUS_RING = 2
 
 TONES: dict[TokenState, Tone] = {
     TokenState.NOT_SET: Tone.NEUTRAL,
@@ -76,9 +87,15 @@ class BadgeInfo:
 
 
 class TokenBadge(QWidget):
+    """The badge. Reachable with Tab: focused, it shows its details (the tooltip) and
+    Space or Enter checks the token again (``activated``)."""
+
+    activated = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setAccessibleName(self.tr("Token state"))
         self._words = {
             TokenState.NOT_SET: self.tr("No token"),
@@ -228,16 +245,50 @@ class TokenBadge(QWidget):
     def sizeHint(self) -> QSize:
         fm = QFontMetrics(self._font())
         width = PAD_X * 2 + ICON_SIZE + ICON_GAP + fm.horizontalAdvance(self._text) + 2
-        return QSize(width, max(fm.height(), ICON_SIZE) + PAD_Y * 2 + 2)
+        ring = 2 * FOCUS_RING
+        return QSize(width + ring, max(fm.height(), ICON_SIZE) + PAD_Y * 2 + 2 + ring)
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
+
+    # --- keyboard -------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.activated.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()
+        if event.reason() in (
+            Qt.FocusReason.TabFocusReason,
+            Qt.FocusReason.BacktabFocusReason,
+            Qt.FocusReason.ShortcutFocusReason,
+        ):
+            # Keyboard users get the details a mouse user gets by hovering.
+            QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.toolTip(), self)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        QToolTip.hideText()
+        self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         tone = self.tone
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        if self.hasFocus():
+            ring = QPen(self.palette().color(QPalette.ColorRole.Highlight), FOCUS_RING)
+            painter.setPen(ring)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            half = FOCUS_RING / 2
+            outer = QRectF(self.rect()).adjusted(half, half, -half, -half)
+            painter.drawRoundedRect(outer, RADIUS + FOCUS_RING, RADIUS + FOCUS_RING)
+        inset = FOCUS_RING + 0.5
+        rect = QRectF(self.rect()).adjusted(inset, inset, -inset, -inset)
         border = tone_color(tone, self.palette())
         border.setAlpha(120)
         painter.setPen(QPen(border, 1))
@@ -245,12 +296,14 @@ class TokenBadge(QWidget):
         painter.drawRoundedRect(rect, RADIUS, RADIUS)
         top = (self.height() - ICON_SIZE) // 2
         icon(GLYPHS[self._info.state], tone).paint(
-            painter, PAD_X, top, ICON_SIZE, ICON_SIZE, Qt.AlignmentFlag.AlignCenter
+            painter, PAD_X + FOCUS_RING, top, ICON_SIZE, ICON_SIZE, Qt.AlignmentFlag.AlignCenter
         )
         painter.setFont(self._font())
         # The words sit on the tint: checked against it, not just the window.
         painter.setPen(tone_text_on_tint(tone, self.palette()))
-        text_rect = self.rect().adjusted(PAD_X + ICON_SIZE + ICON_GAP, 0, -PAD_X, 0)
+        text_rect = self.rect().adjusted(
+            PAD_X + ICON_SIZE + ICON_GAP + FOCUS_RING, 0, -PAD_X - FOCUS_RING, 0
+        )
         painter.drawText(
             text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), self._text
         )
