@@ -466,9 +466,15 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
         try:
             store.set(conn.profile, token)
         except KeyringUnavailableError:
+            why = (
+                "the system keyring could not save it (it may be locked, or its service is "
+                "not running)"
+                if store.keyring_available(recheck=True)
+                else "no system keyring is available"
+            )
             stderr.write(
-                "tcb-gui: no system keyring is available, so the token was not saved "
-                "(it is never written to a file). Set TCB_ACCESS_TOKEN for this shell instead.\n"
+                f"tcb-gui: the token was not saved: {why}. It is never written to a file; "
+                "set TCB_ACCESS_TOKEN for this shell instead.\n"
             )
             return EXIT_USAGE
         stderr.write(f"Saved the token for profile {conn.profile!r} in the system keyring.\n")

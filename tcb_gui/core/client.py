@@ -418,6 +418,14 @@ class TcbClient:
             raise _Transient(_describe_transport_error(exc)) from None
         except httpx.HTTPError as exc:
             raise _Transient(_describe_transport_error(exc)) from None
+        except httpx.InvalidURL:
+            # httpx builds the next request of any 3xx: an unparsable Location fails here.
+            raise _Stop(
+                ServiceError(
+                    "The service redirected to an invalid address. Check the base URL.",
+                    kind=ErrorKind.REQUEST,
+                )
+            ) from None
         return _decode_json(response)
 
     # -- resolve ---------------------------------------------------------------------

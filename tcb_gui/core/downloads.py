@@ -288,7 +288,8 @@ def _parse_content_range(value: str | None) -> tuple[int | None, int | None, int
 
 def _content_length(response: httpx.Response) -> int | None:
     value = response.headers.get("content-length")
-    if value is None or not value.strip().isdigit():
+    # isascii: str.isdigit() accepts "²" and other digits int() refuses.
+    if value is None or not value.strip().isascii() or not value.strip().isdigit():
         return None
     return int(value)
 
@@ -1258,10 +1259,19 @@ class Downloader:
                 response = await self._http.send(request, stream=True, follow_redirects=False)
             except httpx.TransportError as exc:
                 raise _Transient(_describe(exc)) from None
+            except httpx.InvalidURL:
+                # httpx builds the next request of any 3xx, even unfollowed: a Location
+                # it cannot parse ("javascript:…") fails here.
+                raise _FileFailed("The server redirected to an invalid address") from None
             try:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECT_STATUSES and location:
-                    current = str(parsed.join(location))
+                    try:
+                        current = str(parsed.join(location))
+                    except (httpx.InvalidURL, TypeError, ValueError):
+                        raise _FileFailed(
+                            "The server redirected to an invalid address"
+                        ) from None
                     continue
                 self._check_status(job, response, current)
                 yield response
@@ -1407,21 +1417,24 @@ class Downloader:
         try:
             # aiter_bytes: identity bodies pass through untouched; an encoded one (the
             # server ignored "Accept-Encoding: identity") is decoded, its length unchecked.
-            async for chunk in response.aiter_bytes():
-                if head is not None:
-                    head += chunk
-                    if len(head) < SNIFF_BYTES:
-                        continue
-                    chunk, head = bytes(head), None
-                    self._refuse_html(key, media_type, chunk)
-                writer.write(chunk)
-                size = len(chunk)
-                written += size
-                self._add_bytes(job, size)
-                if total is not None and written > total:
-                    break
-                if limiter is not None:
-                    await limiter.acquire(size)
+            # aclosing: loops without asyncio's async-generator hooks (qasync) would
+            # otherwise leave a paused transfer's iterator to the garbage collector.
+            async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+                async for chunk in chunks:
+                    if head is not None:
+                        head += chunk
+                        if len(head) < SNIFF_BYTES:
+                            continue
+                        chunk, head = bytes(head), None
+                        self._refuse_html(key, media_type, chunk)
+                    writer.write(chunk)
+                    size = len(chunk)
+                    written += size
+                    self._add_bytes(job, size)
+                    if total is not None and written > total:
+                        break
+                    if limiter is not None:
+                        await limiter.acquire(size)
         except httpx.HTTPError as exc:
             writer.flush()
             raise _Transient(f"{_describe(exc)} after {_human_bytes(written)}; resuming") from None

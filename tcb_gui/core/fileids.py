@@ -344,6 +344,36 @@ _TABLE_MIN_AGREEMENT = 0.9
 _TABLE_SAMPLE_LINES = 1000
 
 
+# A spreadsheet cell may hold line breaks (Alt+Enter in Excel), written raw inside its
+# quotes; a "record" spanning more physical lines than this is a stray quote instead.
+_MAX_RECORD_LINES = 100
+
+
+def _records(lines: list[str]) -> list[tuple[int, str]]:
+    """Physical lines joined into CSV records, each with its first line's number.
+
+    A line with an odd number of ``"`` opens a quoted field that the next line with an
+    odd count closes; lines between belong to the same record. Linear time: the next
+    odd line is looked up, not searched for.
+    """
+    odd = [line.count('"') % 2 == 1 for line in lines]
+    next_odd = [0] * (len(lines) + 1)
+    next_odd[len(lines)] = len(lines)
+    for i in range(len(lines) - 1, -1, -1):
+        next_odd[i] = i if odd[i] else next_odd[i + 1]
+    records: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        end = next_odd[i + 1] if odd[i] else i
+        if odd[i] and end < len(lines) and end - i < _MAX_RECORD_LINES:
+            records.append((i + 1, "\n".join(lines[i : end + 1])))
+            i = end + 1
+        else:
+            records.append((i + 1, lines[i]))
+            i += 1
+    return records
+
+
 @dataclass(frozen=True, slots=True)
 class _Table:
     delimiter: str
@@ -584,9 +614,17 @@ def find_ids(text: str, *, source: str = "") -> IdScan:
     acc = _Accumulator(source)
     lines_without_id = 0
     if not _scan_json_document(text, acc):
+        rows: list[tuple[int, str]] = list(enumerate(lines, start=1))
         table = _detect_table(lines)
+        if '"' in text:
+            # A table whose cells span lines is read record by record.
+            records = _records(lines)
+            if len(records) < len(lines):
+                record_table = _detect_table([r for _, r in records])
+                if record_table is not None:
+                    table, rows = record_table, records
         found: list[str] = []
-        for number, line in enumerate(lines, start=1):
+        for number, line in rows:
             content = line.lstrip(_LEADING)
             if not content or content.isspace():
                 continue

@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 REDACTED = "***"
 # Query parameters that carry a credential: the token, and a download link's signature.
@@ -23,26 +24,33 @@ _MIN_SECRET_LEN = 6
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_ordered: tuple[str, ...] = ()  # _secrets, longest first (replaced whole, read lock-free)
 _installed = False
 _formatter = logging.Formatter()
 
 
 def register_secret(secret: str | None) -> None:
-    """Remember a secret value so it is redacted wherever it shows up verbatim."""
-    if secret and len(secret) >= _MIN_SECRET_LEN:
-        with _lock:
-            _secrets.add(secret)
+    """Remember a secret so it is redacted wherever it shows up, as is or URL-encoded
+    (a service may echo the query string it received)."""
+    global _ordered
+    if not secret or len(secret) < _MIN_SECRET_LEN:
+        return
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    with _lock:
+        _secrets.update(forms)
+        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
-    """``text`` with credential parameters and every registered secret replaced."""
-    text = _SECRET_PARAMS_RE.sub(lambda m: m.group(1) + REDACTED, text)
-    with _lock:
-        secrets = tuple(_secrets)
-    for secret in secrets:
+    """``text`` with every registered secret and credential parameter replaced.
+
+    Known secrets go first, longest first: the parameter rule alone would mask only
+    part of a token that itself contains ``sign=``.
+    """
+    for secret in _ordered:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    return text
+    return _SECRET_PARAMS_RE.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 def _redacting_factory(previous: Any) -> Any:
