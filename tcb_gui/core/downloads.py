@@ -51,12 +51,12 @@ import re
 import stat
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import httpx
 
@@ -1269,9 +1269,7 @@ class Downloader:
                     try:
                         current = str(parsed.join(location))
                     except (httpx.InvalidURL, TypeError, ValueError):
-                        raise _FileFailed(
-                            "The server redirected to an invalid address"
-                        ) from None
+                        raise _FileFailed("The server redirected to an invalid address") from None
                     continue
                 self._check_status(job, response, current)
                 yield response
@@ -1419,7 +1417,8 @@ class Downloader:
             # server ignored "Accept-Encoding: identity") is decoded, its length unchecked.
             # aclosing: loops without asyncio's async-generator hooks (qasync) would
             # otherwise leave a paused transfer's iterator to the garbage collector.
-            async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+            body = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+            async with contextlib.aclosing(body) as chunks:
                 async for chunk in chunks:
                     if head is not None:
                         head += chunk
