@@ -76,9 +76,9 @@ _APPID_RE = re.compile(r"wx[0-9a-fA-F]{16}\Z")
 DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # DESIGN §4 --layout
 ON_EXISTS_CHOICES: Final = ("skip", "rename", "overwrite")  # DESIGN §4 --on-exists
 DEFAULT_DOWNLOAD_CONCURRENCY: Final = 4
-# Same bounds as resolve concurrency (DESIGN §4: 1..32); more parallel downloads from one
-# CDN only add contention.
-MAX_DOWNLOAD_CONCURRENCY: Final = MAX_CONCURRENCY
+# The download engine runs at most 16 files at once (core/downloads.py): more parallel
+# transfers from one CDN only add contention.
+MAX_DOWNLOAD_CONCURRENCY: Final = 16
 DEFAULT_HISTORY_SIZE: Final = 10
 # Recent lists in menus; beyond this they stop being useful to scan.
 MAX_HISTORY_SIZE: Final = 100
