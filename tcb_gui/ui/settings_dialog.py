@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -80,6 +81,10 @@ log = logging.getLogger(__name__)
 SHORTCUT = "Ctrl+,"
 SETTINGS_TASK = "settings"
 MIN_WIDTH = 640
+# Tall enough for the profile editor's wrapped notes without squeezing them.
+MIN_HEIGHT = 540
+# Room for "23 h 59 min" in the link-life spin box (as in the main window).
+SPIN_WIDTH = 110
 # Names offered for a new profile: "profile 2", "profile 3", …
 NEW_PROFILE_STEM = "profile"
 # Languages by their own names (never translated: a user must recognise their own).
@@ -173,7 +178,7 @@ class ProfileEditor(QWidget):
         super().__init__(parent)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.name_edit = QLineEdit(self)
         self.name_edit.setPlaceholderText(self.tr("e.g. production"))
         self.name_edit.setMaxLength(64)
@@ -234,6 +239,7 @@ class ProfileEditor(QWidget):
         self.secret_label.setBuddy(self.secret_edit)
         form.addRow(self.secret_label, secret_box)
         self.secret_status = _muted_label("", self)
+        self.secret_status.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         form.addRow("", self.secret_status)
 
         self.url_edit = QLineEdit(self)
@@ -243,6 +249,7 @@ class ProfileEditor(QWidget):
         )
         form.addRow(self.tr("&Base URL:"), self.url_edit)
         self.max_age_spin = DurationSpinBox(self)
+        self.max_age_spin.setMinimumWidth(SPIN_WIDTH)
         form.addRow(self.tr("&Link life (max age):"), self.max_age_spin)
         self.concurrency_spin = QSpinBox(self)
         self.concurrency_spin.setRange(1, MAX_CONCURRENCY)
@@ -427,7 +434,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
-        self.setMinimumWidth(MIN_WIDTH)
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self._original = settings
         self._drafts = [ProfileDraft.of(p) for p in settings.profiles.values()]
         self._shown: ProfileDraft | None = None
@@ -438,8 +445,8 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName(self.tr("Settings sections"))
         self.tabs.addTab(self._build_profiles_tab(), self.tr("&Profiles"))
-        self.tabs.addTab(self._build_downloads_tab(settings), self.tr("&Downloads && history"))
-        self.tabs.addTab(self._build_appearance_tab(settings), self.tr("&Appearance"))
+        self.tabs.addTab(self._build_downloads_tab(settings), self.tr("Downloads && &history"))
+        self.tabs.addTab(self._build_appearance_tab(settings), self.tr("Appearan&ce"))
         layout.addWidget(self.tabs)
         self.error = _error_label(self)
         layout.addWidget(self.error)
@@ -499,14 +506,14 @@ class SettingsDialog(QDialog):
     def _build_downloads_tab(self, settings: Settings) -> QWidget:
         page = QWidget(self)
         form = QFormLayout(page)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         folder_box = QWidget(page)
         folder_row = QHBoxLayout(folder_box)
         folder_row.setContentsMargins(0, 0, 0, 0)
         self.folder_edit = QLineEdit(settings.download_dir or "", folder_box)
         self.folder_edit.setPlaceholderText(self.tr("Ask when downloading"))
         folder_row.addWidget(self.folder_edit, 1)
-        self.folder_button = QPushButton(self.tr("C&hoose…"), folder_box)
+        self.folder_button = QPushButton(self.tr("Cho&ose…"), folder_box)
         self.folder_button.setToolTip(self.tr("Choose the download folder"))
         self.folder_button.setAccessibleName(self.tr("Choose the download folder"))
         self.folder_button.clicked.connect(self.choose_folder)
@@ -551,6 +558,7 @@ class SettingsDialog(QDialog):
     def _build_appearance_tab(self, settings: Settings) -> QWidget:
         page = QWidget(self)
         form = QFormLayout(page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.language_combo = QComboBox(page)
         self.language_combo.addItem(self.tr("Same as the system"), "system")
         for code, name in LANGUAGE_NAMES.items():

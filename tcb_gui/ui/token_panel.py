@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -79,12 +79,9 @@ class TokenPanel(QWidget):
         self.profile_button.setMenu(menu)
         layout.addWidget(self.profile_button)
         self.where = ElidedLabel(self)
-        palette = self.where.palette()
-        palette.setColor(
-            self.where.foregroundRole(),
-            palette.color(palette.ColorGroup.Disabled, palette.ColorRole.WindowText),
-        )
-        self.where.setPalette(palette)
+        # Muted, and still 4.5:1: PlaceholderText follows a switch of theme, where a
+        # colour copied from the palette here would not.
+        self.where.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         layout.addWidget(self.where, 1)
         self.badge = TokenBadge(self)
         self.badge.activated.connect(self.checkRequested.emit)
