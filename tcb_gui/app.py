@@ -92,11 +92,15 @@ async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] =
     window.show()
     # One loop turn so the first frame is painted before anything else starts.
     await asyncio.sleep(0)
-    window.downloads.request_restore()  # offers to resume a download the last run left
-    if demo:
-        window.request_demo()  # fresh samples; earlier lists stay in the History menu
+    if demo or files:
+        # Fresh samples or the files asked for; earlier lists stay in the History menu.
+        window.downloads.request_restore()  # offers to resume a download the last run left
     else:
-        window.history.request_restore()  # the list that was open last time
+        # The list open last time, with its links, then an unfinished download of it.
+        window.history.request_restore(then=window.downloads.request_restore)
+    if demo:
+        window.request_demo()
+    else:
         window.request_check()
     if files:
         await window.add_paths([Path(f) for f in files])

@@ -17,7 +17,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -412,5 +412,14 @@ class HistoryController(QObject):
     def request_open(self, entry_id: str) -> None:
         self.window.tasks.start(OPEN_TASK, self.open_entry(entry_id))
 
-    def request_restore(self) -> None:
-        self.window.tasks.start(RESTORE_TASK, self.restore_last())
+    def request_restore(self, then: Callable[[], object] | None = None) -> None:
+        """Restore the last list in a task; call ``then`` afterwards (restored or not)."""
+
+        async def restore() -> None:
+            try:
+                await self.restore_last()
+            finally:
+                if then is not None and not self._closed:
+                    then()
+
+        self.window.tasks.start(RESTORE_TASK, restore())

@@ -266,3 +266,17 @@ async def test_a_hundred_thousand_rows_save_and_load_off_the_ui_thread(
         f"\n100,000 rows: save {save_s:.2f} s (longest loop stall {save_stall * 1000:.0f} ms), "
         f"restore {load_s:.2f} s (longest stall {load_stall * 1000:.0f} ms)"
     )
+
+
+async def test_restore_runs_first_then_what_follows(make_window: WindowFactory) -> None:
+    """At start the list comes back before an unfinished download is offered on it."""
+    first = make_window()
+    await first.add_text(ids_text(4))
+    await first.aclose()
+    second = make_window()
+    seen: list[int] = []
+    second.history.request_restore(then=lambda: seen.append(second.model.rowCount()))
+    task = second.tasks.get(history_module.RESTORE_TASK)
+    assert task is not None
+    await task
+    assert seen == [4]

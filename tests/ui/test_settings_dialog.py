@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 
@@ -16,6 +19,7 @@ from tcb_gui.core.client import ApiMode
 from tcb_gui.core.settings import Profile, Settings, load_settings, settings_path
 from tcb_gui.core.tokens import KEYRING_SERVICE, app_secret_user
 from tcb_gui.demo.service import DEMO_TOKEN
+from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.settings_dialog import SETTINGS_TASK, SettingsDialog
 from tests.memory_keyring import MemoryKeyring
@@ -279,3 +283,57 @@ async def test_history_off_and_downloads_default(make_window: WindowFactory) -> 
     assert saved_file()["history_size"] == 0
     assert saved_file()["download_dir"] is None
     assert window.history.store.keep == 0
+
+
+LRELEASE = shutil.which("pyside6-lrelease", path=str(Path(sys.executable).parent))
+
+
+@pytest.fixture
+def translations(tmp_path: Path) -> Path:
+    """A folder with a tiny zh_CN translation, compiled as the build does."""
+    if LRELEASE is None:
+        pytest.skip("pyside6-lrelease is not installed")
+    source = tmp_path / "tcb_gui_zh_CN.ts"
+    source.write_text(TS_SAMPLE, encoding="utf-8")
+    subprocess.run([LRELEASE, str(source)], check=True, capture_output=True)
+    assert (tmp_path / "tcb_gui_zh_CN.qm").exists()
+    return tmp_path
+
+
+async def test_a_translation_that_appears_is_used_at_the_next_start(
+    make_window: WindowFactory, translations: Path, qapp
+) -> None:
+    """Switching to 简体中文 applies at the next start, with whatever .qm exists then."""
+    window = make_window()
+    dialog = window.show_settings_dialog()
+    dialog.tabs.setCurrentIndex(2)
+    dialog.language_combo.setCurrentIndex(dialog.language_combo.findText("简体中文"))
+    await apply(window, dialog)
+    assert load_settings().language == "zh_CN"
+    assert window.windowTitle() == "TCB Links"  # this session stays in one language
+
+    locale = QLocale()
+    installed = install_translators(qapp, load_settings().language, translations)  # as run()
+    try:
+        assert installed
+        fresh = SettingsDialog(load_settings())
+        assert fresh.windowTitle() == "设置"
+        fresh.deleteLater()
+    finally:
+        for translator in installed:
+            QApplication.removeTranslator(translator)
+        QLocale.setDefault(locale)
+
+
+TS_SAMPLE = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+</context>
+</TS>
+"""
