@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench.procs import ProcessFailed, Usage, run_measured, venv_command
 from bench.profiling import ProfileSummary, cprofile_argv, summarise
-from bench.report import Report, Section
+from bench.report import Report, Section, plain_log_ticks
 from bench.servers import DemoService, Nginx, clean_env, ensure_tools
 from tcb_gui.demo import samples
 from tcb_gui.demo.service import DEMO_TCB_TOKEN
@@ -424,6 +424,7 @@ def _plot(report: Report, runner: Runner, cases: Sequence[Case], tools: Sequence
     ax.set_xticks([c.size for c in cases], [size_label(c.size) for c in cases])
     ax.set_xlabel("file size")
     ax.set_yscale("log")
+    plain_log_ticks(ax.yaxis)
     ax.set_ylabel("throughput, MiB/s (log; process wall time)")
     ax.set_title(f"Downloads over loopback, {OUR_CONCURRENCY} at a time")
     ax.grid(True, alpha=0.3)

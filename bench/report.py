@@ -17,9 +17,25 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PASS = "**PASS**"
 MISS = "**MISS**"
+
+
+def plain_log_ticks(axis: Any) -> None:
+    """Label a log axis with plain numbers ("200", not "2×10²"), minor ticks at 2 and 5 only."""
+    from matplotlib.ticker import FuncFormatter
+
+    def major(value: float, _: object) -> str:
+        return f"{value:g}"
+
+    def minor(value: float, _: object) -> str:
+        text = f"{value:g}"
+        return text if text.lstrip("0.")[:1] in ("2", "5") else ""
+
+    axis.set_major_formatter(FuncFormatter(major))
+    axis.set_minor_formatter(FuncFormatter(minor))
 
 
 @dataclass(frozen=True, slots=True)

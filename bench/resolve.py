@@ -30,7 +30,7 @@ import psutil
 
 from bench.procs import ProcessFailed, Usage, run_measured, venv_command
 from bench.profiling import ProfileSummary, cprofile_argv, summarise
-from bench.report import Report, Section
+from bench.report import Report, Section, plain_log_ticks
 from bench.servers import DemoService, clean_env
 from tcb_gui.core.client import MAX_IDS_PER_REQUEST, ApiMode, TcbClient, make_http_client
 from tcb_gui.core.fileids import FileId, parse_fileid
@@ -512,6 +512,7 @@ def _plot_sweep(
         )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    plain_log_ticks(ax.yaxis)
     ax.set_xticks(list(concurrencies), [str(c) for c in concurrencies])
     ax.set_xlabel("concurrency (requests in flight)")
     ax.set_ylabel("wall time, s (log)")
