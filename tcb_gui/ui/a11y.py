@@ -18,13 +18,15 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
-from PySide6.QtWidgets import QAbstractButton, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, QTimer
+from PySide6.QtGui import QPainter, QPalette, QPen
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QWidget
 
 if TYPE_CHECKING:
     from tcb_gui.ui.main_window import MainWindow
 
 OBJECT_NAME = "a11y"
+FOCUS_RING_WIDTH = 2
 
 
 def is_symbol_text(text: str) -> bool:
@@ -58,6 +60,34 @@ def focusable_in_screen_order(container: QWidget) -> list[QWidget]:
         return corner.y(), corner.x()
 
     return sorted(found, key=place)
+
+
+def paint_current_cell_focus(view: QAbstractItemView, skip_column: int | None = None) -> None:
+    """A clear 2 px ring around the focused view's current cell.
+
+    Fusion's own focus frame is a faint tint, invisible on a dark palette and on the
+    selection; this one uses the accent colour, or HighlightedText on a selected row.
+    ``skip_column``: a column whose delegate draws its own ring.
+    """
+    if not view.hasFocus():
+        return
+    index = view.currentIndex()
+    if not index.isValid() or index.column() == skip_column:
+        return
+    rect = view.visualRect(index)
+    if rect.isEmpty():
+        return
+    selection = view.selectionModel()
+    selected = selection is not None and selection.isSelected(index)
+    palette = view.palette()
+    # Accent: Highlight's brighter sibling (6.6+), clearer against a dark base.
+    role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Accent
+    painter = QPainter(view.viewport())
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(palette.color(role), FOCUS_RING_WIDTH))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5), 3, 3)
+    painter.end()
 
 
 def set_tab_order(widgets: Iterable[QWidget | None]) -> None:
@@ -107,28 +137,27 @@ class WindowAccessibility(QObject):
 
     def _name_controls(self) -> None:
         window = self.window
-        tr = self.tr
-        window.filter_edit.setAccessibleName(tr("Filter rows"))
+        window.filter_edit.setAccessibleName(self.tr("Filter rows"))
         window.filter_edit.setAccessibleDescription(
-            tr("Shows only rows whose ID, link or message contains this text (Ctrl+F)")
+            self.tr("Shows only rows whose ID, link or message contains this text (Ctrl+F)")
         )
-        window.status_combo.setAccessibleName(tr("Show rows by status"))
+        window.status_combo.setAccessibleName(self.tr("Show rows by status"))
         # Tab leaves the table (arrow keys move between cells): with Qt's default, Tab
         # walks every cell of every row and traps keyboard users in a long list.
         window.view.setTabKeyNavigation(False)
-        window.view.setAccessibleName(tr("Results"))
+        window.view.setAccessibleName(self.tr("Results"))
         window.view.setAccessibleDescription(
-            tr(
+            self.tr(
                 "One row per cloud file ID: its status, link and expiry. Space copies the "
                 "focused row's link and Enter opens it; Ctrl+C copies the selected links."
             )
         )
-        window.progress.setAccessibleName(tr("Resolve progress"))
-        window.counts_label.setAccessibleName(tr("Counts"))
-        window.message_label.setAccessibleName(tr("Status message"))
+        window.progress.setAccessibleName(self.tr("Resolve progress"))
+        window.counts_label.setAccessibleName(self.tr("Counts"))
+        window.message_label.setAccessibleName(self.tr("Status message"))
         panel = window.token_panel
-        panel.profile_button.setAccessibleName(tr("Profile actions"))
-        panel.where.setAccessibleName(tr("API and service address"))
+        panel.profile_button.setAccessibleName(self.tr("Profile actions"))
+        panel.where.setAccessibleName(self.tr("API and service address"))
 
     def refresh(self) -> None:
         """Name new symbol buttons and put the focus chain back in screen order."""

@@ -164,7 +164,7 @@ class ActionsDelegate(QStyledItemDelegate):
         itself) as well as on a plain one."""
         palette = opt.palette
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Accent
         painter.setPen(QPen(palette.color(role), FOCUS_RING_WIDTH))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect, BUTTON_RADIUS + 2, BUTTON_RADIUS + 2)

@@ -13,7 +13,17 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QIconEngine,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import QApplication
 
 from tcb_gui.ui.palette import Tone, is_dark, tone_color
 
@@ -48,6 +58,9 @@ MAX_PIXMAPS_PER_ICON = 32
 
 # (glyph, tone) -> (icon, its engine). PySide6 hands the engine to C++, but its Python
 # overrides live only as long as the Python object: keep both for the app's lifetime.
+# Glyphs drawn as a coloured shape with white marks (the rest are coloured lines).
+FILLED_GLYPHS = frozenset({Glyph.OK, Glyph.FAILED, Glyph.PAUSED, Glyph.INFO, Glyph.WARNING})
+
 _cache: dict[tuple[Glyph, Tone], tuple[QIcon, GlyphEngine]] = {}
 _clones: list[GlyphEngine] = []
 
@@ -98,7 +111,7 @@ class GlyphEngine(QIconEngine):
         if len(self._pixmaps) >= MAX_PIXMAPS_PER_ICON:
             self._pixmaps.clear()
         pixels = max(1, round(side * scale))
-        pixmap = _render(self.glyph, _colour(self.tone, mode), pixels)
+        pixmap = _render(self.glyph, _colour(self.glyph, self.tone, mode), pixels)
         pixmap.setDevicePixelRatio(pixels / side if side else 1.0)
         self._pixmaps[key] = pixmap
         return pixmap
@@ -118,7 +131,12 @@ class GlyphEngine(QIconEngine):
         self._pixmaps.clear()
 
 
-def _colour(tone: Tone, mode: QIcon.Mode) -> QColor:
+def _colour(glyph: Glyph, tone: Tone, mode: QIcon.Mode) -> QColor:
+    if mode == QIcon.Mode.Selected and glyph not in FILLED_GLYPHS:
+        # On a selected row line glyphs take the selection's text colour, like the
+        # words beside them (a blue ring on a blue selection would vanish); filled
+        # discs keep their colour, their white marks still stand out.
+        return QApplication.palette().color(QPalette.ColorRole.HighlightedText)
     colour = tone_color(tone)
     if mode == QIcon.Mode.Disabled:
         colour.setAlphaF(DISABLED_OPACITY)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tcb_gui.ui.a11y import paint_current_cell_focus
 from tcb_gui.ui.delegates import ActionsDelegate
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone
@@ -154,6 +155,8 @@ class ResultsView(QTableView):
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if not self.is_empty():
+            # Keyboard focus on the current cell (Actions draws its own ring).
+            paint_current_cell_focus(self, skip_column=Column.ACTIONS)
             return
         filtered = not self._source_empty()
         painter = QPainter(self.viewport())

@@ -281,7 +281,7 @@ class TokenBadge(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.hasFocus():
-            ring = QPen(self.palette().color(QPalette.ColorRole.Highlight), FOCUS_RING)
+            ring = QPen(self.palette().color(QPalette.ColorRole.Accent), FOCUS_RING)
             painter.setPen(ring)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             half = FOCUS_RING / 2

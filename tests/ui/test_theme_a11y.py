@@ -402,3 +402,30 @@ async def test_the_painted_buttons_show_keyboard_focus_on_a_selected_row(
     selection = QApplication.palette().color(Role.Highlight)
     # The ring (HighlightedText) stands out against the selection behind it.
     assert contrast_ratio(ring_pixel, selection) >= 3, (ring_pixel.name(), selection.name())
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_the_current_cell_shows_keyboard_focus(
+    make_window: WindowFactory, theme: str
+) -> None:
+    apply_theme(theme)
+    window = make_window()
+    await window.add_text("\n".join(PROD.fileid(f"gen/focus-{n}.bin") for n in range(5)))
+    view = window.view
+    window.activateWindow()
+    await wait_until(window.isActiveWindow, 5)
+    view.setFocus(Qt.FocusReason.TabFocusReason)
+    await wait_until(view.hasFocus, 5)
+    index = window.proxy.index(2, Column.FILE)
+    view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+    rect = view.visualRect(index)
+    image = view.viewport().grab().toImage()
+    scale = image.devicePixelRatio()
+    edge = image.pixelColor(int((rect.left() + 1) * scale), round(rect.center().y() * scale))
+    inside = image.pixelColor(round((rect.left() + 6) * scale), round(rect.center().y() * scale))
+    assert contrast_ratio(edge, inside) >= 3, (edge.name(), inside.name())
+    view.clearFocus()
+    await wait_until(lambda: not view.hasFocus(), 5)
+    image = view.viewport().grab().toImage()
+    edge = image.pixelColor(int((rect.left() + 1) * scale), round(rect.center().y() * scale))
+    assert contrast_ratio(edge, inside) < 1.5  # no ring without focus
