@@ -55,10 +55,6 @@ _PROBLEM_STATES = frozenset(
 Action = tuple[str, Callable[[], object]]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("StableTokens", text)
-
-
 def check_from_error(error: TcbError) -> TokenCheck:
     """What the badge shows for a failed token fetch (``StableTokenProvider`` errors)."""
     now = datetime.now(UTC)
@@ -139,15 +135,19 @@ class StableTokens:
         if provider is None or not self._secret.is_set:
             check = TokenCheck(
                 TokenState.NOT_SET,
-                _tr(
+                QCoreApplication.translate(
+                    "StableTokens",
                     "No AppSecret is saved for this mini program profile. Set it (Set "
-                    "AppSecret…), or set the TCB_APP_SECRET variable."
+                    "AppSecret…), or set the TCB_APP_SECRET variable.",
                 ),
                 datetime.now(UTC),
             )
             self.show(check)
             return check
-        self._badge(TokenState.CHECKING, _tr("Asking WeChat for a stable token…"))
+        self._badge(
+            TokenState.CHECKING,
+            QCoreApplication.translate("StableTokens", "Asking WeChat for a stable token…"),
+        )
         check = await provider.check()
         self.show(check)
         return check
@@ -208,8 +208,11 @@ class StableTokens:
 
     def actions(self) -> list[Action]:
         return [
-            (_tr("Set AppSecret…"), self.show_secret_dialog),
-            (_tr("Settings…"), self.window.show_settings_dialog),
+            (QCoreApplication.translate("StableTokens", "Set AppSecret…"), self.show_secret_dialog),
+            (
+                QCoreApplication.translate("StableTokens", "Settings…"),
+                self.window.show_settings_dialog,
+            ),
         ]
 
     # --- runs -----------------------------------------------------------------------
@@ -224,7 +227,10 @@ class StableTokens:
         if provider is None or not self._secret.is_set:
             failure = TokenCheck(
                 TokenState.NOT_SET,
-                _tr("Save the mini program's AppSecret first: the token comes from it."),
+                QCoreApplication.translate(
+                    "StableTokens",
+                    "Save the mini program's AppSecret first: the token comes from it.",
+                ),
                 datetime.now(UTC),
             )
         else:
@@ -241,10 +247,13 @@ class StableTokens:
         window.banners.show_message(
             "run",
             Tone.DANGER,
-            _tr("Paused: {reason} {n} IDs are waiting; nothing resolved is lost.").format(
-                reason=failure.message, n=fmt_int(len(todo))
-            ),
-            [*self.actions(), (_tr("Resume"), window.request_resolve)],
+            QCoreApplication.translate(
+                "StableTokens", "Paused: {reason} {n} IDs are waiting; nothing resolved is lost."
+            ).format(reason=failure.message, n=fmt_int(len(todo))),
+            [
+                *self.actions(),
+                (QCoreApplication.translate("StableTokens", "Resume"), window.request_resolve),
+            ],
         )
         return False
 
@@ -276,7 +285,11 @@ class StableTokens:
         else:
             window.banners.hide_topic("keyring")
         self.stop()  # a new AppSecret: the next token is fetched with it
-        window.show_status(_tr("AppSecret saved for profile “{name}”.").format(name=name))
+        window.show_status(
+            QCoreApplication.translate(
+                "StableTokens", "AppSecret saved for profile “{name}”."
+            ).format(name=name)
+        )
         await window.check_token()
 
     async def clear_secret(self) -> None:
@@ -290,7 +303,14 @@ class StableTokens:
         check = await window.check_token()
         if check.state is not TokenState.NOT_SET:
             window.show_status(
-                _tr("The AppSecret comes from TCB_APP_SECRET; unset it to stop using it.")
+                QCoreApplication.translate(
+                    "StableTokens",
+                    "The AppSecret comes from TCB_APP_SECRET; unset it to stop using it.",
+                )
             )
         else:
-            window.show_status(_tr("AppSecret cleared for profile “{name}”.").format(name=name))
+            window.show_status(
+                QCoreApplication.translate(
+                    "StableTokens", "AppSecret cleared for profile “{name}”."
+                ).format(name=name)
+            )

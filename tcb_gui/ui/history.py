@@ -49,8 +49,6 @@ OPEN_TASK = "history-open"
 RESOLVE_TASK = "resolve"  # main_window.RESOLVE_TASK (not imported: it imports this module)
 # Rows put back into the model per step; the window paints between steps.
 RESTORE_BATCH = 2_000
-# How an entry is dated in the menu: "29 Nov 14:02" (names from the user's locale).
-MENU_DATE_FORMAT = "d MMM HH:mm"
 
 
 def _snapshot(rows: Sequence[Row]) -> tuple[list[FileId], list[LinkResult | None]]:
@@ -372,7 +370,10 @@ class HistoryController(QObject):
 
     def entry_label_date(self, entry: HistoryEntry) -> str:
         moment = QDateTime.fromSecsSinceEpoch(int(entry.updated_at))
-        return QLocale().toString(moment.toLocalTime(), MENU_DATE_FORMAT)
+        # "29 Nov 14:02" with the locale's month names; the pattern is translated too, as
+        # languages order day and month differently.
+        pattern = self.tr("d MMM HH:mm", "QDateTime format of the History menu's dates")
+        return QLocale().toString(moment.toLocalTime(), pattern)
 
     def entry_label(self, entry: HistoryEntry) -> str:
         """ "3,204 IDs · 29 Nov 14:02" """

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -230,6 +230,8 @@ class ProfileEditor(QWidget):
             | Qt.InputMethodHint.ImhSensitiveData
             | Qt.InputMethodHint.ImhNoPredictiveText
         )
+        # Nested in a row with its Show box, the field does not get its label's name.
+        self.secret_edit.setAccessibleName(self.tr("AppSecret"))
         secret_row.addWidget(self.secret_edit, 1)
         self.secret_show = QCheckBox(self.tr("Sho&w"), secret_box)
         self.secret_show.setToolTip(self.tr("Show the AppSecret as you type it"))
@@ -371,7 +373,9 @@ def validate_draft(draft: ProfileDraft, taken: set[str]) -> tuple[Profile, str |
         raise DraftError(
             draft,
             "name",
-            _tr("A profile named “{name}” exists already.").format(name=draft.name),
+            QCoreApplication.translate(
+                "SettingsDialog", "A profile named “{name}” exists already."
+            ).format(name=draft.name),
         )
     try:
         validate_base_url(draft.base_url)
@@ -392,12 +396,6 @@ def validate_draft(draft: ProfileDraft, taken: set[str]) -> tuple[Profile, str |
         return draft.build(), secret
     except InputError as exc:
         raise DraftError(draft, "name", exc.message) from None
-
-
-def _tr(text: str) -> str:
-    from PySide6.QtCore import QCoreApplication
-
-    return QCoreApplication.translate("SettingsDialog", text)
 
 
 # --- what OK hands to the window ---------------------------------------------------------
@@ -512,6 +510,7 @@ class SettingsDialog(QDialog):
         folder_row.setContentsMargins(0, 0, 0, 0)
         self.folder_edit = QLineEdit(settings.download_dir or "", folder_box)
         self.folder_edit.setPlaceholderText(self.tr("Ask when downloading"))
+        self.folder_edit.setAccessibleName(self.tr("Download folder"))
         folder_row.addWidget(self.folder_edit, 1)
         self.folder_button = QPushButton(self.tr("Cho&ose…"), folder_box)
         self.folder_button.setToolTip(self.tr("Choose the download folder"))
@@ -872,10 +871,12 @@ async def apply_settings_change(window: MainWindow, change: SettingsChange) -> N
         window.banners.show_message(
             "language",
             _Tone.INFO,
-            _tr("The new language applies the next time TCB Links starts."),
+            QCoreApplication.translate(
+                "SettingsDialog", "The new language applies the next time TCB Links starts."
+            ),
         )
     window._apply_profile()
-    window.show_status(_tr("Settings saved."))
+    window.show_status(QCoreApplication.translate("SettingsDialog", "Settings saved."))
     if profile_changed:
         await window.check_token()
 

@@ -429,3 +429,21 @@ async def test_the_current_cell_shows_keyboard_focus(
     image = view.viewport().grab().toImage()
     edge = image.pixelColor(int((rect.left() + 1) * scale), round(rect.center().y() * scale))
     assert contrast_ratio(edge, inside) < 1.5  # no ring without focus
+
+
+async def test_settings_can_be_used_with_the_keyboard(make_window: WindowFactory, qtbot) -> None:
+    window = make_window()
+    dialog = window.show_settings_dialog()
+    dialog.activateWindow()
+    await wait_until(dialog.isActiveWindow, 5)
+    for page in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(page)
+        dialog.editor.appsecret_radio.setChecked(True)  # every profile field enabled
+        tab_bar = dialog.tabs.tabBar()
+        walk = await tab_walk(window, qtbot, tab_bar)
+        missing = [w for w in interactive_widgets(dialog) if w not in walk]
+        assert missing == [], [(type(w).__name__, accessible_name(w)) for w in missing]
+        for widget in walk:
+            text = widget.text() if isinstance(widget, QAbstractButton) else ""
+            assert accessible_name(widget) or text or widget is tab_bar, type(widget).__name__
+    dialog.reject()
