@@ -92,11 +92,13 @@ class DownloadDialog(QDialog):
                 self.tr("Download {n} files (every row that has or can get a link)."),
             )
         if excluded:
-            what += " " + plural_format(
+            left_out = plural_format(
                 excluded,
                 self.tr("1 row is left out: the service said its file cannot be had."),
                 self.tr("{n} rows are left out: the service said their files cannot be had."),
             )
+            # One template for the two sentences: languages join sentences differently.
+            what = self.tr("{files} {left_out}").format(files=what, left_out=left_out)
         self.intro = QLabel(what, self)
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)

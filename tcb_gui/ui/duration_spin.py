@@ -12,6 +12,7 @@ from tcb_gui.ui.formatting import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
     SECONDS_PER_MINUTE,
+    duration_unit_words,
     fmt_duration,
 )
 
@@ -19,7 +20,6 @@ from tcb_gui.ui.formatting import (
 STEP_SMALL = SECONDS_PER_MINUTE
 STEP_LARGE = 15 * SECONDS_PER_MINUTE
 
-_PART_RE = re.compile(r"(\d+)\s*(d|h|min|m|s)?", re.IGNORECASE)
 _UNITS = {
     "d": SECONDS_PER_DAY,
     "h": SECONDS_PER_HOUR,
@@ -30,17 +30,29 @@ _UNITS = {
 }
 
 
+def _units() -> dict[str, int]:
+    """English units, plus the words the current translation shows ("2 小时")."""
+    return {**duration_unit_words(), **_UNITS}
+
+
+def _part_re(units: dict[str, int]) -> re.Pattern[str]:
+    # Longest first, so "min" is not read as "m" followed by "in".
+    words = sorted((re.escape(u) for u in units if u), key=len, reverse=True)
+    return re.compile(rf"(\d+)\s*({'|'.join(words)})?", re.IGNORECASE)
+
+
 def parse_duration(text: str) -> int | None:
     """ "2 h", "1 h 30 min", "90 min", "45s", "7200" → seconds; None if unreadable."""
     cleaned = text.strip()
     if not cleaned:
         return None
+    units = _units()
     total = 0
     position = 0
-    for match in _PART_RE.finditer(cleaned):
+    for match in _part_re(units).finditer(cleaned):
         if cleaned[position : match.start()].strip():
             return None
-        total += int(match.group(1)) * _UNITS[(match.group(2) or "").lower()]
+        total += int(match.group(1)) * units[(match.group(2) or "").casefold()]
         position = match.end()
     if position == 0 or cleaned[position:].strip():
         return None

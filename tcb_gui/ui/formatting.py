@@ -11,11 +11,8 @@ SECONDS_PER_MINUTE = 60
 SECONDS_PER_HOUR = 3_600
 SECONDS_PER_DAY = 86_400
 
-_CONTEXT = "Formatting"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
+# The words below are written out as QCoreApplication.translate("Formatting", "…") calls,
+# not through a helper: lupdate only finds literal calls of Qt's own functions.
 
 
 def fmt_int(n: int) -> str:
@@ -41,30 +38,59 @@ def fmt_duration(seconds: float) -> str:
 
     Every non-zero unit is shown, so the text reads back to the same number of seconds.
     """
+    day, hour, minute, second = _duration_templates()
     total = max(0, round(seconds))
     if total and total % SECONDS_PER_DAY == 0:
-        return _tr("{n} d").format(n=total // SECONDS_PER_DAY)
+        return day.format(n=total // SECONDS_PER_DAY)
     hours, rest = divmod(total, SECONDS_PER_HOUR)
     minutes, secs = divmod(rest, SECONDS_PER_MINUTE)
     parts = []
     if hours:
-        parts.append(_tr("{n} h").format(n=hours))
+        parts.append(hour.format(n=hours))
     if minutes:
-        parts.append(_tr("{n} min").format(n=minutes))
+        parts.append(minute.format(n=minutes))
     if secs or not parts:
-        parts.append(_tr("{n} s").format(n=secs))
+        parts.append(second.format(n=secs))
     return " ".join(parts)
+
+
+def _duration_templates() -> tuple[str, str, str, str]:
+    """Day, hour, minute and second as ``fmt_duration`` writes them ("{n} h")."""
+    return (
+        QCoreApplication.translate("Formatting", "{n} d"),
+        QCoreApplication.translate("Formatting", "{n} h"),
+        QCoreApplication.translate("Formatting", "{n} min"),
+        QCoreApplication.translate("Formatting", "{n} s"),
+    )
+
+
+def duration_unit_words() -> dict[str, int]:
+    """The unit words of the current translation and their seconds ("小时" → 3600).
+
+    So a duration shown in the user's language ("2 小时") reads back as a number.
+    """
+    seconds = (SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE, 1)
+    words = {}
+    for template, unit in zip(_duration_templates(), seconds, strict=True):
+        word = template.replace("{n}", "").strip().casefold()
+        if word and not any(ch.isdigit() for ch in word):
+            words[word] = unit
+    return words
 
 
 def fmt_countdown(seconds_left: float) -> str:
     """Time left on a link: "1 h 59 min", "4 min 05 s", "42 s", or "expired"."""
     if seconds_left <= 0:
-        return _tr("expired")
+        return QCoreApplication.translate("Formatting", "expired")
     total = int(seconds_left)  # floor: never promise a second the link does not have
     hours, rest = divmod(total, SECONDS_PER_HOUR)
     minutes, secs = divmod(rest, SECONDS_PER_MINUTE)
     if hours:
-        return _tr("{h} h {m:02d} min").format(h=hours, m=minutes)
+        return QCoreApplication.translate("Formatting", "{h} h {m:02d} min").format(
+            h=hours, m=minutes
+        )
     if minutes:
-        return _tr("{m} min {s:02d} s").format(m=minutes, s=secs)
-    return _tr("{n} s").format(n=secs)
+        return QCoreApplication.translate("Formatting", "{m} min {s:02d} s").format(
+            m=minutes, s=secs
+        )
+    return QCoreApplication.translate("Formatting", "{n} s").format(n=secs)

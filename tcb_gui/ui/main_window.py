@@ -676,9 +676,14 @@ class MainWindow(QMainWindow):
                 plural(outcome.malformed, self.tr("1 malformed ID"), self.tr("{n} malformed IDs"))
             )
         head = plural(outcome.added, self.tr("Added 1 ID"), self.tr("Added {n} IDs"))
-        summary = f"{head} ({', '.join(parts)})" if parts else head
+        # Whole templates, not joined words: a translation may order and punctuate them.
+        summary = (
+            self.tr("{added} ({details})").format(added=head, details=self.tr(", ").join(parts))
+            if parts
+            else head
+        )
         if source:
-            summary += " " + self.tr("from {source}").format(source=source)
+            summary = self.tr("{summary} from {source}").format(summary=summary, source=source)
         if outcome.errors:
             self.banners.show_message("input", Tone.DANGER, "\n".join(outcome.errors))
         elif outcome.added == 0 and not outcome.duplicates:
@@ -686,10 +691,12 @@ class MainWindow(QMainWindow):
                 "input",
                 Tone.WARNING,
                 self.tr(
-                    "No cloud:// IDs found{where}. An ID looks like "
+                    "No cloud:// IDs found in {source}. An ID looks like "
                     "cloud://env-id.bucket/path/file.png"
-                ).format(
-                    where=" " + self.tr("in {source}").format(source=source) if source else ""
+                ).format(source=source)
+                if source
+                else self.tr(
+                    "No cloud:// IDs found. An ID looks like cloud://env-id.bucket/path/file.png"
                 ),
             )
         else:
@@ -959,8 +966,8 @@ class MainWindow(QMainWindow):
         skipped = len(rows) - len(links)
         message = plural(len(links), self.tr("Copied 1 link"), self.tr("Copied {n} links"))
         if skipped:
-            message += " " + self.tr("({n} rows without a working link skipped)").format(
-                n=fmt_int(skipped)
+            message = self.tr("{copied} ({n} rows without a working link skipped)").format(
+                copied=message, n=fmt_int(skipped)
             )
         self.show_status(message)
         return len(links)

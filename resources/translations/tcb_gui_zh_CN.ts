@@ -1,0 +1,1787 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ActionsDelegate</name>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+</context>
+<context>
+    <name>AddIdsDialog</name>
+    <message>
+        <source>Add IDs</source>
+        <translation>添加 ID</translation>
+    </message>
+    <message>
+        <source>Paste text with cloud:// file IDs: one per line, a CSV or JSON export, or a log. Duplicates and lines without an ID are skipped.</source>
+        <translation>粘贴包含 cloud:// 云文件 ID 的文本：每行一个、CSV 或 JSON 导出内容、日志均可。重复项和不含 ID 的行会被跳过。</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>No IDs yet</source>
+        <translation>尚无 ID</translation>
+    </message>
+    <message>
+        <source>Large text: IDs are counted when you press Add</source>
+        <translation>文本较大：点击“添加”时再统计 ID</translation>
+    </message>
+    <message>
+        <source>1 ID found</source>
+        <translation>找到 1 个 ID</translation>
+    </message>
+    <message>
+        <source>{n} IDs found</source>
+        <translation>找到 {n} 个 ID</translation>
+    </message>
+    <message>
+        <source>No cloud:// IDs found yet</source>
+        <translation>尚未找到 cloud:// ID</translation>
+    </message>
+</context>
+<context>
+    <name>Banner</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>CellTexts</name>
+    <message>
+        <source>Queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <source>Waiting for its turn</source>
+        <translation>排队等待下载</translation>
+    </message>
+    <message>
+        <source>{percent}%</source>
+        <translation>{percent}%</translation>
+    </message>
+    <message>
+        <source>{done} of {total}</source>
+        <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <source>{size}/s</source>
+        <translation>{size}/s</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <source>{progress} · {speed}</source>
+        <translation>{progress} · {speed}</translation>
+    </message>
+    <message>
+        <source>Downloading: {amount} at {speed}</source>
+        <translation>下载中：{amount}，速度 {speed}</translation>
+    </message>
+    <message>
+        <source>Paused · {percent}</source>
+        <translation>已暂停 · {percent}</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Paused with {amount} saved; Resume goes on from there.</source>
+        <translation>已暂停，已保存 {amount}；继续后从此处接着下载。</translation>
+    </message>
+    <message>
+        <source>Done · {size}</source>
+        <translation>完成 · {size}</translation>
+    </message>
+    <message>
+        <source>Downloaded to {path}</source>
+        <translation>已下载到 {path}</translation>
+    </message>
+    <message>
+        <source>Already complete</source>
+        <translation>已有完整文件</translation>
+    </message>
+    <message>
+        <source>Already complete on disk ({size}): {path}</source>
+        <translation>磁盘上已有完整文件（{size}）：{path}</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>The download failed.</source>
+        <translation>下载失败。</translation>
+    </message>
+    <message>
+        <source>Stopped · {percent}</source>
+        <translation>已停止 · {percent}</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Stopped before the end; downloading again resumes from {amount}.</source>
+        <translation>未下载完即已停止；再次下载将从 {amount} 处继续。</translation>
+    </message>
+    <message>
+        <source>Waiting for a valid token</source>
+        <translation>等待有效令牌</translation>
+    </message>
+    <message>
+        <source>Set a valid token, then Resume: this file goes on from {percent}.</source>
+        <translation>请设置有效令牌后点击“继续”：此文件将从 {percent} 处继续。</translation>
+    </message>
+    <message>
+        <source>Set a valid token, then Resume to download this file.</source>
+        <translation>请设置有效令牌后点击“继续”下载此文件。</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadController</name>
+    <message>
+        <source>A download is running: pause or cancel it first.</source>
+        <translation>正在下载：请先暂停或取消。</translation>
+    </message>
+    <message>
+        <source>Nothing to download: none of these files can be had.</source>
+        <translation>没有可下载的文件：这些文件都无法获取。</translation>
+    </message>
+    <message>
+        <source>Nothing to download yet: add IDs first.</source>
+        <translation>暂无可下载的文件：请先添加 ID。</translation>
+    </message>
+    <message>
+        <source>Downloads paused: {reason} 1 file is waiting; finished files are kept.</source>
+        <translation>下载已暂停：{reason} 1 个文件正在等待；已完成的文件会保留。</translation>
+    </message>
+    <message>
+        <source>Downloads paused: {reason} {n} files are waiting; finished files are kept.</source>
+        <translation>下载已暂停：{reason} {n} 个文件正在等待；已完成的文件会保留。</translation>
+    </message>
+    <message>
+        <source>Set token…</source>
+        <translation>设置令牌…</translation>
+    </message>
+    <message>
+        <source>Resume downloads</source>
+        <translation>继续下载</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>No failed downloads to retry.</source>
+        <translation>没有需要重试的失败下载。</translation>
+    </message>
+    <message>
+        <source>No downloads are waiting.</source>
+        <translation>没有等待中的下载。</translation>
+    </message>
+    <message>
+        <source>A download to {folder} did not finish: 1 file is left ({done} complete). Resume goes on from the partial files.</source>
+        <translation>下载到 {folder} 的任务未完成：还剩 1 个文件（已完成 {done} 个）。点击“继续”将从已下载的部分接着下载。</translation>
+    </message>
+    <message>
+        <source>A download to {folder} did not finish: {n} files are left ({done} complete). Resume goes on from the partial files.</source>
+        <translation>下载到 {folder} 的任务未完成：还剩 {n} 个文件（已完成 {done} 个）。点击“继续”将从已下载的部分接着下载。</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <source>The unfinished download list was discarded.</source>
+        <translation>已放弃未完成的下载列表。</translation>
+    </message>
+    <message>
+        <source>The folder {path} does not exist.</source>
+        <translation>文件夹 {path} 不存在。</translation>
+    </message>
+    <message>
+        <source>No file manager could open {path}.</source>
+        <translation>没有文件管理器能打开 {path}。</translation>
+    </message>
+    <message>
+        <source>Retry download</source>
+        <translation>重试下载</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadDialog</name>
+    <message>
+        <source>Download files</source>
+        <translation>下载文件</translation>
+    </message>
+    <message>
+        <source>Download the selected file.</source>
+        <translation>下载选中的文件。</translation>
+    </message>
+    <message>
+        <source>Download the {n} selected files.</source>
+        <translation>下载选中的 {n} 个文件。</translation>
+    </message>
+    <message>
+        <source>Download 1 file (every row that has or can get a link).</source>
+        <translation>下载 1 个文件（所有已有或可获取链接的行）。</translation>
+    </message>
+    <message>
+        <source>Download {n} files (every row that has or can get a link).</source>
+        <translation>下载 {n} 个文件（所有已有或可获取链接的行）。</translation>
+    </message>
+    <message>
+        <source>1 row is left out: the service said its file cannot be had.</source>
+        <translation>有 1 行未列入：服务表示其文件无法获取。</translation>
+    </message>
+    <message>
+        <source>{n} rows are left out: the service said their files cannot be had.</source>
+        <translation>有 {n} 行未列入：服务表示这些文件无法获取。</translation>
+    </message>
+    <message>
+        <source>{files} {left_out}</source>
+        <translation>{files}{left_out}</translation>
+    </message>
+    <message>
+        <source>Files are saved inside this folder</source>
+        <translation>文件保存在此文件夹中</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>&amp;Folder</source>
+        <translation>文件夹(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Keep the cloud folders: &lt;folder&gt;/&lt;env&gt;/&lt;path&gt;</source>
+        <translation>保留云端目录：&lt;文件夹&gt;/&lt;环境&gt;/&lt;路径&gt;</translation>
+    </message>
+    <message>
+        <source>Every file directly in the folder</source>
+        <translation>所有文件直接放在该文件夹中</translation>
+    </message>
+    <message>
+        <source>&amp;Layout</source>
+        <translation>目录结构(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Skip complete files; save different ones beside them</source>
+        <translation>跳过已完整的文件；内容不同的另存一份</translation>
+    </message>
+    <message>
+        <source>Save under a new name: name (1).ext</source>
+        <translation>以新名称保存，如 a (1).png</translation>
+    </message>
+    <message>
+        <source>Overwrite: replace existing files (destructive)</source>
+        <translation>覆盖：替换已有文件（无法恢复）</translation>
+    </message>
+    <message>
+        <source>If a file &amp;exists</source>
+        <translation>文件已存在时(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Existing files with the same names will be replaced, and what they held is lost. Choose Skip to keep them.</source>
+        <translation>同名的已有文件将被替换，原有内容会丢失。如需保留，请选择“跳过”。</translation>
+    </message>
+    <message>
+        <source>How many files download side by side ({low}–{high})</source>
+        <translation>同时下载的文件数（{low}–{high}）</translation>
+    </message>
+    <message>
+        <source>Files at &amp;once</source>
+        <translation>同时下载(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Limit the speed to</source>
+        <translation>限速</translation>
+    </message>
+    <message>
+        <source>Bytes per second over all files, e.g. 500K or 2M (K, M and G are 1024-based)</source>
+        <translation>所有文件合计每秒字节数，如 500K 或 2M（K、M、G 按 1024 进位）</translation>
+    </message>
+    <message>
+        <source>per second</source>
+        <translation>每秒</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <source>Partial files end in .part and resume where they stopped, even after the app was closed.</source>
+        <translation>未下载完的文件以 .part 结尾，即使关闭了应用，也能从中断处继续下载。</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Choose the download folder</source>
+        <translation>选择下载文件夹</translation>
+    </message>
+    <message>
+        <source>Choose a folder to save the files in.</source>
+        <translation>请选择保存文件的文件夹。</translation>
+    </message>
+    <message>
+        <source>Give the folder as a full path, e.g. {example}.</source>
+        <translation>请填写文件夹的完整路径，例如 {example}。</translation>
+    </message>
+    <message>
+        <source>{path} is a file, not a folder.</source>
+        <translation>{path} 是文件，不是文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot read the speed limit “{text}”: use bytes per second, optionally with K, M or G, e.g. 500K or 2M.</source>
+        <translation>无法识别限速“{text}”：请填写每秒字节数，可带 K、M 或 G，如 500K 或 2M。</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadsPanel</name>
+    <message>
+        <source>Download progress</source>
+        <translation>下载进度</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Pause the downloads; partial files are kept</source>
+        <translation>暂停下载；已下载的部分会保留</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the downloads; finished files stay, partial files resume next time</source>
+        <translation>停止下载；已完成的文件保留，未完成的下次接着下载</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>Retry failed downloads</source>
+        <translation>重试失败的下载</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Downloading 1 file to {folder}</source>
+        <translation>正在下载 1 个文件到 {folder}</translation>
+    </message>
+    <message>
+        <source>Downloading {n} files to {folder}</source>
+        <translation>正在下载 {n} 个文件到 {folder}</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <source>{done} of {total} files</source>
+        <translation>{done}/{total} 个文件</translation>
+    </message>
+    <message>
+        <source>{done} of {total}</source>
+        <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>{size}/s</source>
+        <translation>{size}/s</translation>
+    </message>
+    <message>
+        <source>{time} left</source>
+        <translation>剩余 {time}</translation>
+    </message>
+    <message>
+        <source>{n} failed</source>
+        <translation>{n} 个失败</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>1 file</source>
+        <translation>1 个文件</translation>
+    </message>
+    <message>
+        <source>{n} files</source>
+        <translation>{n} 个文件</translation>
+    </message>
+    <message>
+        <source>Downloaded {files} ({size}), {complete} already complete, {failed} failed</source>
+        <translation>已下载 {files}（{size}），{complete} 个已存在，{failed} 个失败</translation>
+    </message>
+    <message>
+        <source>Saved in {folder}</source>
+        <translation>保存在 {folder}</translation>
+    </message>
+    <message>
+        <source>1 file waits for a valid token</source>
+        <translation>1 个文件等待有效令牌</translation>
+    </message>
+    <message>
+        <source>{n} files wait for a valid token</source>
+        <translation>{n} 个文件等待有效令牌</translation>
+    </message>
+    <message>
+        <source>1 file was stopped before the end (downloading again resumes it)</source>
+        <translation>1 个文件未下载完即已停止（再次下载会接着下载）</translation>
+    </message>
+    <message>
+        <source>{n} files were stopped before the end (downloading again resumes them)</source>
+        <translation>{n} 个文件未下载完即已停止（再次下载会接着下载）</translation>
+    </message>
+</context>
+<context>
+    <name>DropOverlay</name>
+    <message>
+        <source>Drop to add IDs</source>
+        <translation>松开以添加 ID</translation>
+    </message>
+    <message>
+        <source>Files (txt, csv, tsv, json, log) or text with cloud:// IDs</source>
+        <translation>文件（txt、csv、tsv、json、log）或含 cloud:// ID 的文本</translation>
+    </message>
+</context>
+<context>
+    <name>DurationSpinBox</name>
+    <message>
+        <source>How long each link works: 1 s to 1 day (type e.g. “2 h” or “90 min”)</source>
+        <translation>每个链接的有效期：1 秒至 1 天（可输入如“2 小时”或“90 分钟”）</translation>
+    </message>
+</context>
+<context>
+    <name>Formatting</name>
+    <message>
+        <source>{n} d</source>
+        <translation>{n} 天</translation>
+    </message>
+    <message>
+        <source>{n} h</source>
+        <translation>{n} 小时</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} 分钟</translation>
+    </message>
+    <message>
+        <source>{n} s</source>
+        <translation>{n} 秒</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>{h} h {m:02d} min</source>
+        <translation>{h} 小时 {m:02d} 分</translation>
+    </message>
+    <message>
+        <source>{m} min {s:02d} s</source>
+        <translation>{m} 分 {s:02d} 秒</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryController</name>
+    <message>
+        <source>Hi&amp;story</source>
+        <translation>历史(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Could not save the list in the history: {reason}</source>
+        <translation>无法将列表保存到历史记录：{reason}</translation>
+    </message>
+    <message>
+        <source>Restored the last list: 1 ID</source>
+        <translation>已恢复上次的列表：1 个 ID</translation>
+    </message>
+    <message>
+        <source>Restored the last list: {n} IDs</source>
+        <translation>已恢复上次的列表：{n} 个 ID</translation>
+    </message>
+    <message>
+        <source>{n} links expired (Refresh expired renews them)</source>
+        <translation>{n} 个链接已过期（可用“刷新过期链接”重新获取）</translation>
+    </message>
+    <message>
+        <source>Opened the list of {when}: {n} IDs</source>
+        <translation>已打开 {when} 的列表：{n} 个 ID</translation>
+    </message>
+    <message>
+        <source>{n} rows of the saved list could not be read and were left out.</source>
+        <translation>保存的列表中有 {n} 行无法读取，已略过。</translation>
+    </message>
+    <message>
+        <source>d MMM HH:mm</source>
+        <comment>QDateTime format of the History menu&apos;s dates</comment>
+        <translation>M月d日 HH:mm</translation>
+    </message>
+    <message>
+        <source>1 ID</source>
+        <translation>1 个 ID</translation>
+    </message>
+    <message>
+        <source>{n} IDs</source>
+        <translation>{n} 个 ID</translation>
+    </message>
+    <message>
+        <source>{count} · {when}</source>
+        <translation>{count} · {when}</translation>
+    </message>
+    <message>
+        <source>{n} with links</source>
+        <translation>{n} 个有链接</translation>
+    </message>
+    <message>
+        <source>{n} failed</source>
+        <translation>{n} 个失败</translation>
+    </message>
+    <message>
+        <source>{n} not resolved</source>
+        <translation>{n} 个未解析</translation>
+    </message>
+    <message>
+        <source>profile “{name}”</source>
+        <translation>配置“{name}”</translation>
+    </message>
+    <message>
+        <source>No saved lists yet</source>
+        <translation>尚无保存的列表</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>TCB Links</source>
+        <translation>TCB 链接工具</translation>
+    </message>
+    <message>
+        <source>Add IDs…</source>
+        <translation>添加 ID…</translation>
+    </message>
+    <message>
+        <source>Paste or type IDs</source>
+        <translation>粘贴或输入 ID</translation>
+    </message>
+    <message>
+        <source>Open list…</source>
+        <translation>打开列表…</translation>
+    </message>
+    <message>
+        <source>Open files with IDs (Ctrl+O)</source>
+        <translation>打开包含 ID 的文件（Ctrl+O）</translation>
+    </message>
+    <message>
+        <source>Link l&amp;ife</source>
+        <translation>链接有效期(&amp;I)</translation>
+    </message>
+    <message>
+        <source>At &amp;once</source>
+        <translation>并发(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Requests in flight at once (1–32)</source>
+        <translation>同时进行的请求数（1–32）</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>解析</translation>
+    </message>
+    <message>
+        <source>Get download links (Ctrl+Return)</source>
+        <translation>获取下载链接（Ctrl+Return）</translation>
+    </message>
+    <message>
+        <source>Download…</source>
+        <translation>下载…</translation>
+    </message>
+    <message>
+        <source>Download the files to a folder (Ctrl+D)</source>
+        <translation>将文件下载到文件夹（Ctrl+D）</translation>
+    </message>
+    <message>
+        <source>Filter by ID, link or message (Ctrl+F)</source>
+        <translation>按 ID、链接或消息筛选（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Working</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>待解析</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>Show rows by status</source>
+        <translation>按状态显示行</translation>
+    </message>
+    <message>
+        <source>Retry failed</source>
+        <translation>重试失败项</translation>
+    </message>
+    <message>
+        <source>Refresh expired</source>
+        <translation>刷新过期链接</translation>
+    </message>
+    <message>
+        <source>Copy working links</source>
+        <translation>复制可用链接</translation>
+    </message>
+    <message>
+        <source>Every working link, one per line (Ctrl+Shift+C)</source>
+        <translation>所有可用链接，每行一个（Ctrl+Shift+C）</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Save as CSV, JSON or a list of links (Ctrl+E)</source>
+        <translation>保存为 CSV、JSON 或链接列表（Ctrl+E）</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <source>Remove every row</source>
+        <translation>移除所有行</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop resolving; what is done stays done</source>
+        <translation>停止解析；已完成的结果会保留</translation>
+    </message>
+    <message>
+        <source>Add from clipboard</source>
+        <translation>从剪贴板添加</translation>
+    </message>
+    <message>
+        <source>Cancel resolving</source>
+        <translation>取消解析</translation>
+    </message>
+    <message>
+        <source>Copy selected links</source>
+        <translation>复制选中行的链接</translation>
+    </message>
+    <message>
+        <source>Copy all working links</source>
+        <translation>复制全部可用链接</translation>
+    </message>
+    <message>
+        <source>Check token</source>
+        <translation>检查令牌</translation>
+    </message>
+    <message>
+        <source>Filter</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <source>Clear list</source>
+        <translation>清空列表</translation>
+    </message>
+    <message>
+        <source>Set token…</source>
+        <translation>设置令牌…</translation>
+    </message>
+    <message>
+        <source>Clear token</source>
+        <translation>清除令牌</translation>
+    </message>
+    <message>
+        <source>Edit profile…</source>
+        <translation>编辑配置…</translation>
+    </message>
+    <message>
+        <source>New profile…</source>
+        <translation>新建配置…</translation>
+    </message>
+    <message>
+        <source>Try the demo</source>
+        <translation>试用演示</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Links</source>
+        <translation>链接(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Token</source>
+        <translation>令牌(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Something went wrong ({task}): {detail}</source>
+        <translation>出错了（{task}）：{detail}</translation>
+    </message>
+    <message>
+        <source>No token is set for this profile.</source>
+        <translation>此配置尚未设置令牌。</translation>
+    </message>
+    <message>
+        <source>Asking the service…</source>
+        <translation>正在向服务查询…</translation>
+    </message>
+    <message>
+        <source>The token works. Resume to resolve the {n} waiting IDs.</source>
+        <translation>令牌可用。点击“继续”解析等待中的 {n} 个 ID。</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Token saved for profile “{name}”.</source>
+        <translation>已为配置“{name}”保存令牌。</translation>
+    </message>
+    <message>
+        <source>The demo token cannot be cleared; switch profiles instead.</source>
+        <translation>演示令牌无法清除；请改为切换配置。</translation>
+    </message>
+    <message>
+        <source>The token comes from TCB_ACCESS_TOKEN; unset it to stop using it.</source>
+        <translation>令牌来自环境变量 TCB_ACCESS_TOKEN；如需停用，请取消设置该变量。</translation>
+    </message>
+    <message>
+        <source>Token cleared for profile “{name}”.</source>
+        <translation>已清除配置“{name}”的令牌。</translation>
+    </message>
+    <message>
+        <source>Demo mode: a local stand-in of the service at {url}, with a demo token for this session. Press Ctrl+Return to resolve.</source>
+        <translation>演示模式：本地模拟服务运行于 {url}，本次会话使用演示令牌。按 Ctrl+Return 开始解析。</translation>
+    </message>
+    <message>
+        <source>demo samples</source>
+        <translation>演示样例</translation>
+    </message>
+    <message>
+        <source>Cannot read {name}: {reason}</source>
+        <translation>无法读取 {name}：{reason}</translation>
+    </message>
+    <message>
+        <source>1 duplicate</source>
+        <translation>1 个重复</translation>
+    </message>
+    <message>
+        <source>{n} duplicates</source>
+        <translation>{n} 个重复</translation>
+    </message>
+    <message>
+        <source>1 line without an ID</source>
+        <translation>1 行无 ID</translation>
+    </message>
+    <message>
+        <source>{n} lines without an ID</source>
+        <translation>{n} 行无 ID</translation>
+    </message>
+    <message>
+        <source>1 malformed ID</source>
+        <translation>1 个格式错误的 ID</translation>
+    </message>
+    <message>
+        <source>{n} malformed IDs</source>
+        <translation>{n} 个格式错误的 ID</translation>
+    </message>
+    <message>
+        <source>Added 1 ID</source>
+        <translation>已添加 1 个 ID</translation>
+    </message>
+    <message>
+        <source>Added {n} IDs</source>
+        <translation>已添加 {n} 个 ID</translation>
+    </message>
+    <message>
+        <source>{added} ({details})</source>
+        <translation>{added}（{details}）</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <source>{summary} from {source}</source>
+        <translation>{summary}，来源：{source}</translation>
+    </message>
+    <message>
+        <source>No cloud:// IDs found in {source}. An ID looks like cloud://env-id.bucket/path/file.png</source>
+        <translation>未找到 cloud:// ID（来源：{source}）。ID 形如 cloud://env-id.bucket/path/file.png</translation>
+    </message>
+    <message>
+        <source>No cloud:// IDs found. An ID looks like cloud://env-id.bucket/path/file.png</source>
+        <translation>未找到 cloud:// ID。ID 形如 cloud://env-id.bucket/path/file.png</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no text or files.</source>
+        <translation>剪贴板中没有文本或文件。</translation>
+    </message>
+    <message>
+        <source>the clipboard</source>
+        <translation>剪贴板</translation>
+    </message>
+    <message>
+        <source>Open lists of IDs</source>
+        <translation>打开 ID 列表</translation>
+    </message>
+    <message>
+        <source>Lists (*.txt *.csv *.tsv *.json *.log)</source>
+        <translation>列表文件 (*.txt *.csv *.tsv *.json *.log)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>pasted text</source>
+        <translation>粘贴的文本</translation>
+    </message>
+    <message>
+        <source>the dropped text</source>
+        <translation>拖放的文本</translation>
+    </message>
+    <message>
+        <source>Already resolving.</source>
+        <translation>正在解析中。</translation>
+    </message>
+    <message>
+        <source>No failures worth retrying: those files failed themselves (use Retry in the row&apos;s menu to try anyway).</source>
+        <translation>没有值得重试的失败项：这些文件本身有问题（如仍要重试，请使用行右键菜单中的“重试”）。</translation>
+    </message>
+    <message>
+        <source>No expired links.</source>
+        <translation>没有过期的链接。</translation>
+    </message>
+    <message>
+        <source>Nothing to resolve: add IDs first.</source>
+        <translation>没有可解析的内容：请先添加 ID。</translation>
+    </message>
+    <message>
+        <source>Set a token first: the service needs one to give out links.</source>
+        <translation>请先设置令牌：服务需要令牌才能生成链接。</translation>
+    </message>
+    <message>
+        <source>Cancelled; {n} IDs were not resolved.</source>
+        <translation>已取消；{n} 个 ID 未解析。</translation>
+    </message>
+    <message>
+        <source>Done: {ok} links, {failed} failed.</source>
+        <translation>完成：{ok} 个链接，{failed} 个失败。</translation>
+    </message>
+    <message>
+        <source>Paused: {reason} {n} IDs are waiting; nothing resolved is lost.</source>
+        <translation>已暂停：{reason} {n} 个 ID 正在等待；已解析的结果不会丢失。</translation>
+    </message>
+    <message>
+        <source>resolved {done} of {total}</source>
+        <translation>已解析 {done}/{total}</translation>
+    </message>
+    <message>
+        <source>{n} failed</source>
+        <translation>{n} 个失败</translation>
+    </message>
+    <message>
+        <source>Select rows first (or Ctrl+Shift+C for every working link).</source>
+        <translation>请先选择行（或按 Ctrl+Shift+C 复制全部可用链接）。</translation>
+    </message>
+    <message>
+        <source>The selected rows have no working links.</source>
+        <translation>所选行没有可用链接。</translation>
+    </message>
+    <message>
+        <source>Copied 1 link</source>
+        <translation>已复制 1 个链接</translation>
+    </message>
+    <message>
+        <source>Copied {n} links</source>
+        <translation>已复制 {n} 个链接</translation>
+    </message>
+    <message>
+        <source>{copied} ({n} rows without a working link skipped)</source>
+        <translation>{copied}（跳过 {n} 个无可用链接的行）</translation>
+    </message>
+    <message>
+        <source>No working links yet: resolve first (Ctrl+Return).</source>
+        <translation>还没有可用链接：请先解析（Ctrl+Return）。</translation>
+    </message>
+    <message>
+        <source>Copied 1 working link</source>
+        <translation>已复制 1 个可用链接</translation>
+    </message>
+    <message>
+        <source>Copied {n} working links</source>
+        <translation>已复制 {n} 个可用链接</translation>
+    </message>
+    <message>
+        <source>That link has expired: use Refresh expired.</source>
+        <translation>该链接已过期：请使用“刷新过期链接”。</translation>
+    </message>
+    <message>
+        <source>Copied the link of {key}</source>
+        <translation>已复制 {key} 的链接</translation>
+    </message>
+    <message>
+        <source>Only http(s) links can be opened.</source>
+        <translation>只能打开 http(s) 链接。</translation>
+    </message>
+    <message>
+        <source>No browser could open the link.</source>
+        <translation>没有浏览器能打开该链接。</translation>
+    </message>
+    <message>
+        <source>Copy link</source>
+        <translation>复制链接</translation>
+    </message>
+    <message>
+        <source>Copy ID</source>
+        <translation>复制 ID</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet.</source>
+        <translation>暂无可导出的内容。</translation>
+    </message>
+    <message>
+        <source>Export results</source>
+        <translation>导出结果</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Working links, one per line (*.txt)</source>
+        <translation>可用链接，每行一个 (*.txt)</translation>
+    </message>
+    <message>
+        <source>TSV (*.tsv)</source>
+        <translation>TSV (*.tsv)</translation>
+    </message>
+    <message>
+        <source>Not resolved yet</source>
+        <translation>尚未解析</translation>
+    </message>
+    <message>
+        <source>Could not export: {reason}</source>
+        <translation>导出失败：{reason}</translation>
+    </message>
+    <message>
+        <source>Exported 1 row</source>
+        <translation>已导出 1 行</translation>
+    </message>
+    <message>
+        <source>Exported {n} rows</source>
+        <translation>已导出 {n} 行</translation>
+    </message>
+    <message>
+        <source>{done} to {path}</source>
+        <translation>{done}，保存至 {path}</translation>
+    </message>
+    <message>
+        <source>List cleared.</source>
+        <translation>列表已清空。</translation>
+    </message>
+    <message>
+        <source>1 ID</source>
+        <translation>1 个 ID</translation>
+    </message>
+    <message>
+        <source>{n} IDs</source>
+        <translation>{n} 个 ID</translation>
+    </message>
+    <message>
+        <source>{n} working</source>
+        <translation>{n} 个可用</translation>
+    </message>
+    <message>
+        <source>{n} expired</source>
+        <translation>{n} 个已过期</translation>
+    </message>
+    <message>
+        <source>{n} to resolve</source>
+        <translation>{n} 个待解析</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileDialog</name>
+    <message>
+        <source>Edit profile</source>
+        <translation>编辑配置</translation>
+    </message>
+    <message>
+        <source>New profile</source>
+        <translation>新建配置</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileEditor</name>
+    <message>
+        <source>e.g. production</source>
+        <translation>例如：正式环境</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>Access &amp;token (pasted, kept in the keyring)</source>
+        <translation>access_token（粘贴后保存在密钥环中）(&amp;T)</translation>
+    </message>
+    <message>
+        <source>AppID + App&amp;Secret (the app gets a stable token itself)</source>
+        <translation>AppID + AppSecret（由应用自动获取稳定版 access_token）(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Gets its token with:</source>
+        <translation>令牌获取方式：</translation>
+    </message>
+    <message>
+        <source>Third-party platform (componenttcb)</source>
+        <translation>第三方平台（componenttcb）</translation>
+    </message>
+    <message>
+        <source>Mini program (tcb)</source>
+        <translation>小程序（tcb）</translation>
+    </message>
+    <message>
+        <source>Which API the token belongs to; a mini program AppSecret always uses tcb</source>
+        <translation>令牌所属的接口类型；使用小程序 AppSecret 时固定为 tcb</translation>
+    </message>
+    <message>
+        <source>&amp;API:</source>
+        <translation>接口类型(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>App&amp;ID:</source>
+        <translation>AppID(&amp;I)：</translation>
+    </message>
+    <message>
+        <source>AppSecret</source>
+        <translation>AppSecret</translation>
+    </message>
+    <message>
+        <source>Sho&amp;w</source>
+        <translation>显示(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Show the AppSecret as you type it</source>
+        <translation>输入时显示 AppSecret</translation>
+    </message>
+    <message>
+        <source>AppS&amp;ecret:</source>
+        <translation>AppSecret(&amp;E)：</translation>
+    </message>
+    <message>
+        <source>https:// address of the service (plain http only for this computer)</source>
+        <translation>服务的 https:// 地址（仅本机地址可用 http）</translation>
+    </message>
+    <message>
+        <source>&amp;Base URL:</source>
+        <translation>服务地址(&amp;B)：</translation>
+    </message>
+    <message>
+        <source>&amp;Link life (max age):</source>
+        <translation>链接有效期(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Requests in flight at once (1–32)</source>
+        <translation>同时进行的请求数（1–32）</translation>
+    </message>
+    <message>
+        <source>&amp;Requests at once:</source>
+        <translation>并发请求数(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>The default profile keeps its name; add a profile for another name.</source>
+        <translation>默认配置不能改名；如需其他名称，请新建配置。</translation>
+    </message>
+    <message>
+        <source>Set the token itself from the main window (Set token…).</source>
+        <translation>令牌本身请在主窗口中设置（设置令牌…）。</translation>
+    </message>
+    <message>
+        <source>An AppSecret is saved in the keyring; leave the field empty to keep it.</source>
+        <translation>密钥环中已保存 AppSecret；留空即保留原值。</translation>
+    </message>
+    <message>
+        <source>Leave the field empty to keep the AppSecret already saved, if any.</source>
+        <translation>留空则保留已保存的 AppSecret（如有）。</translation>
+    </message>
+    <message>
+        <source>No AppSecret is saved yet. Copy it from the WeChat MP console (开发管理 → 开发设置); it is kept in the system keyring, never in a file.</source>
+        <translation>尚未保存 AppSecret。请从微信公众平台（开发管理 → 开发设置）复制；它只保存在系统密钥环中，绝不会写入文件。</translation>
+    </message>
+    <message>
+        <source>(unchanged)</source>
+        <translation>（未更改）</translation>
+    </message>
+    <message>
+        <source>32 letters and digits</source>
+        <translation>32 位字母和数字</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsModel</name>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Env</source>
+        <translation>环境</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Link</source>
+        <translation>链接</translation>
+    </message>
+    <message>
+        <source>Expires in</source>
+        <translation>剩余有效期</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>待解析</translation>
+    </message>
+    <message>
+        <source>Resolving…</source>
+        <translation>解析中…</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Waiting for a valid token</source>
+        <translation>等待有效令牌</translation>
+    </message>
+    <message>
+        <source>Link expired</source>
+        <translation>链接已过期</translation>
+    </message>
+    <message>
+        <source>Copy link (Space) · Open link (Enter)</source>
+        <translation>复制链接（空格）· 打开链接（Enter）</translation>
+    </message>
+    <message>
+        <source>Set a valid token, then Resume to resolve this file.</source>
+        <translation>请设置有效令牌后点击“继续”解析此文件。</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsView</name>
+    <message>
+        <source>Drop files or text with cloud:// IDs here</source>
+        <translation>将含 cloud:// ID 的文件或文本拖放到这里</translation>
+    </message>
+    <message>
+        <source>or paste them with Ctrl+V · open a list with Ctrl+O · Add IDs… to type them</source>
+        <translation>或按 Ctrl+V 粘贴 · 按 Ctrl+O 打开列表 · 点击“添加 ID…”手动输入</translation>
+    </message>
+    <message>
+        <source>No rows match the filter</source>
+        <translation>没有符合筛选条件的行</translation>
+    </message>
+    <message>
+        <source>Clear the search text or choose “All” to see every row.</source>
+        <translation>清除搜索文本或选择“全部”，即可显示所有行。</translation>
+    </message>
+    <message>
+        <source>Try the demo</source>
+        <translation>试用演示</translation>
+    </message>
+    <message>
+        <source>Start a local stand-in of the service with sample files and a demo token</source>
+        <translation>启动本地模拟服务，附带示例文件和演示令牌</translation>
+    </message>
+</context>
+<context>
+    <name>SetTokenDialog</name>
+    <message>
+        <source>Set AppSecret</source>
+        <translation>设置 AppSecret</translation>
+    </message>
+    <message>
+        <source>Paste the AppSecret of mini program {appid} for profile “{profile}” (WeChat MP console, 开发管理 → 开发设置). It is kept in the system keyring, never in a file; the app gets its access tokens with it.</source>
+        <translation>粘贴配置“{profile}”所用小程序 {appid} 的 AppSecret（见微信公众平台：开发管理 → 开发设置）。它只保存在系统密钥环中，绝不会写入文件；应用用它获取 access_token。</translation>
+    </message>
+    <message>
+        <source>Set token</source>
+        <translation>设置令牌</translation>
+    </message>
+    <message>
+        <source>Paste the access token for profile “{profile}”. It is kept in the system keyring, never in a file.</source>
+        <translation>粘贴配置“{profile}”的 access_token。它只保存在系统密钥环中，绝不会写入文件。</translation>
+    </message>
+    <message>
+        <source>AppSecret</source>
+        <translation>AppSecret</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>令牌</translation>
+    </message>
+    <message>
+        <source>32 letters a–f and digits</source>
+        <translation>32 位字符（a–f 和数字）</translation>
+    </message>
+    <message>
+        <source>component_access_token or access_token</source>
+        <translation>component_access_token 或 access_token</translation>
+    </message>
+    <message>
+        <source>&amp;Paste</source>
+        <translation>粘贴(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Paste from the clipboard</source>
+        <translation>从剪贴板粘贴</translation>
+    </message>
+    <message>
+        <source>&amp;Show AppSecret</source>
+        <translation>显示 AppSecret(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Show token</source>
+        <translation>显示令牌(&amp;S)</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>A profile named “{name}” exists already.</source>
+        <translation>已存在名为“{name}”的配置。</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Settings sections</source>
+        <translation>设置分类</translation>
+    </message>
+    <message>
+        <source>&amp;Profiles</source>
+        <translation>配置(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Downloads &amp;&amp; &amp;history</source>
+        <translation>下载与历史(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Appearan&amp;ce</source>
+        <translation>外观(&amp;C)</translation>
+    </message>
+    <message>
+        <source>The profile the main window uses</source>
+        <translation>主窗口使用的配置</translation>
+    </message>
+    <message>
+        <source>Profile in &amp;use:</source>
+        <translation>当前配置(&amp;U)：</translation>
+    </message>
+    <message>
+        <source>Pro&amp;files:</source>
+        <translation>配置列表(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>Profiles</source>
+        <translation>配置列表</translation>
+    </message>
+    <message>
+        <source>Choose a profile to edit its settings on the right</source>
+        <translation>选择一个配置，在右侧编辑其设置</translation>
+    </message>
+    <message>
+        <source>A&amp;dd</source>
+        <translation>添加(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Add a profile</source>
+        <translation>添加配置</translation>
+    </message>
+    <message>
+        <source>Re&amp;move</source>
+        <translation>删除(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Remove the selected profile and forget its token and AppSecret</source>
+        <translation>删除所选配置，并清除其令牌和 AppSecret</translation>
+    </message>
+    <message>
+        <source>Ask when downloading</source>
+        <translation>下载时询问</translation>
+    </message>
+    <message>
+        <source>Cho&amp;ose…</source>
+        <translation>选择(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Choose the download folder</source>
+        <translation>选择下载文件夹</translation>
+    </message>
+    <message>
+        <source>Download &amp;folder:</source>
+        <translation>下载文件夹(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>A folder per environment, then the file&apos;s path</source>
+        <translation>每个环境一个文件夹，其下按文件路径存放</translation>
+    </message>
+    <message>
+        <source>All files in one folder</source>
+        <translation>所有文件放在同一文件夹</translation>
+    </message>
+    <message>
+        <source>Folder &amp;layout:</source>
+        <translation>目录结构(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Skip it (keep the file there)</source>
+        <translation>跳过（保留已有文件）</translation>
+    </message>
+    <message>
+        <source>Keep both (save under a new name)</source>
+        <translation>都保留（以新名称保存）</translation>
+    </message>
+    <message>
+        <source>Replace it</source>
+        <translation>替换</translation>
+    </message>
+    <message>
+        <source>If a file &amp;exists:</source>
+        <translation>文件已存在时(&amp;E)：</translation>
+    </message>
+    <message>
+        <source>Files downloaded at the same time</source>
+        <translation>同时下载的文件数</translation>
+    </message>
+    <message>
+        <source>Downloads &amp;at once:</source>
+        <translation>同时下载数(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Lists (with their links) brought back after a restart; 0 keeps none</source>
+        <translation>重启后可恢复的列表（含链接）数量；0 表示不保留</translation>
+    </message>
+    <message>
+        <source>&amp;Recent lists kept:</source>
+        <translation>保留最近列表数(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>Same as the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>A new language applies when TCB Links restarts.</source>
+        <translation>新语言在 TCB 链接工具重启后生效。</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>&amp;Theme:</source>
+        <translation>主题(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>(no name)</source>
+        <translation>（未命名）</translation>
+    </message>
+    <message>
+        <source>Download folder</source>
+        <translation>下载文件夹</translation>
+    </message>
+    <message>
+        <source>Profile “{name}”: {reason}</source>
+        <translation>配置“{name}”：{reason}</translation>
+    </message>
+    <message>
+        <source>The new language applies the next time TCB Links starts.</source>
+        <translation>新语言将在下次启动 TCB 链接工具时生效。</translation>
+    </message>
+    <message>
+        <source>Settings saved.</source>
+        <translation>设置已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>StableTokens</name>
+    <message>
+        <source>No AppSecret is saved for this mini program profile. Set it (Set AppSecret…), or set the TCB_APP_SECRET variable.</source>
+        <translation>此小程序配置尚未保存 AppSecret。请设置（设置 AppSecret…），或设置环境变量 TCB_APP_SECRET。</translation>
+    </message>
+    <message>
+        <source>Asking WeChat for a stable token…</source>
+        <translation>正在向微信获取稳定版 access_token…</translation>
+    </message>
+    <message>
+        <source>Set AppSecret…</source>
+        <translation>设置 AppSecret…</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <source>Save the mini program&apos;s AppSecret first: the token comes from it.</source>
+        <translation>请先保存小程序的 AppSecret：令牌需要用它获取。</translation>
+    </message>
+    <message>
+        <source>Paused: {reason} {n} IDs are waiting; nothing resolved is lost.</source>
+        <translation>已暂停：{reason} {n} 个 ID 正在等待；已解析的结果不会丢失。</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>AppSecret saved for profile “{name}”.</source>
+        <translation>已为配置“{name}”保存 AppSecret。</translation>
+    </message>
+    <message>
+        <source>The AppSecret comes from TCB_APP_SECRET; unset it to stop using it.</source>
+        <translation>AppSecret 来自环境变量 TCB_APP_SECRET；如需停用，请取消设置该变量。</translation>
+    </message>
+    <message>
+        <source>AppSecret cleared for profile “{name}”.</source>
+        <translation>已清除配置“{name}”的 AppSecret。</translation>
+    </message>
+</context>
+<context>
+    <name>TokenBadge</name>
+    <message>
+        <source>Token state</source>
+        <translation>令牌状态</translation>
+    </message>
+    <message>
+        <source>No token</source>
+        <translation>未设置令牌</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+    <message>
+        <source>Token valid</source>
+        <translation>令牌有效</translation>
+    </message>
+    <message>
+        <source>Token expired</source>
+        <translation>令牌已过期</translation>
+    </message>
+    <message>
+        <source>Token invalid</source>
+        <translation>令牌无效</translation>
+    </message>
+    <message>
+        <source>No token received</source>
+        <translation>服务未收到令牌</translation>
+    </message>
+    <message>
+        <source>Not allowed for this API</source>
+        <translation>无权调用此接口</translation>
+    </message>
+    <message>
+        <source>Service unreachable</source>
+        <translation>无法连接服务</translation>
+    </message>
+    <message>
+        <source>No AppSecret</source>
+        <translation>未设置 AppSecret</translation>
+    </message>
+    <message>
+        <source>AppSecret rejected</source>
+        <translation>AppSecret 无效</translation>
+    </message>
+    <message>
+        <source>IP not on the allowlist</source>
+        <translation>IP 不在白名单中</translation>
+    </message>
+    <message>
+        <source>AppID rejected</source>
+        <translation>AppID 无效</translation>
+    </message>
+    <message>
+        <source>from environment</source>
+        <translation>来自环境变量</translation>
+    </message>
+    <message>
+        <source>session only</source>
+        <translation>仅本次会话</translation>
+    </message>
+    <message>
+        <source>in keyring</source>
+        <translation>已存入密钥环</translation>
+    </message>
+    <message>
+        <source>{state} — stable token, renews automatically</source>
+        <translation>{state}（稳定版令牌，自动续期）</translation>
+    </message>
+    <message>
+        <source>{n} min left</source>
+        <translation>剩余 {n} 分钟</translation>
+    </message>
+    <message>
+        <source>{n} calls left today</source>
+        <translation>今日剩余 {n} 次调用</translation>
+    </message>
+    <message>
+        <source>~{t} left</source>
+        <translation>约剩 {t}</translation>
+    </message>
+    <message>
+        <source>Quota today: {used} of {limit} used, {remain} left</source>
+        <translation>今日配额：共 {limit} 次，已用 {used} 次，剩余 {remain} 次</translation>
+    </message>
+    <message>
+        <source>Time left of the token WeChat issued: {t}; a new one is fetched a few minutes before it ends.</source>
+        <translation>微信签发的令牌剩余有效期：{t}；到期前几分钟会自动获取新令牌。</translation>
+    </message>
+    <message>
+        <source>Estimated time left of its 2-hour life: {t}</source>
+        <translation>有效期 2 小时，估计剩余：{t}</translation>
+    </message>
+    <message>
+        <source>AppSecret: {source}</source>
+        <translation>AppSecret：{source}</translation>
+    </message>
+    <message>
+        <source>Source: {source}</source>
+        <translation>来源：{source}</translation>
+    </message>
+    <message>
+        <source>Last checked: {when}</source>
+        <translation>上次检查：{when}</translation>
+    </message>
+    <message>
+        <source>Set the AppSecret (Token ▸ Set AppSecret…) or set TCB_APP_SECRET.</source>
+        <translation>请设置 AppSecret（令牌 ▸ 设置 AppSecret…），或设置环境变量 TCB_APP_SECRET。</translation>
+    </message>
+    <message>
+        <source>Set a token (Token ▸ Set token…) or set TCB_ACCESS_TOKEN.</source>
+        <translation>请设置令牌（令牌 ▸ 设置令牌…），或设置环境变量 TCB_ACCESS_TOKEN。</translation>
+    </message>
+    <message>
+        <source>Press F5 to check again.</source>
+        <translation>按 F5 重新检查。</translation>
+    </message>
+</context>
+<context>
+    <name>TokenPanel</name>
+    <message>
+        <source>&amp;Profile</source>
+        <translation>配置(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Which account set-up (API, base URL) to use</source>
+        <translation>使用哪套账号设置（接口类型、服务地址）</translation>
+    </message>
+    <message>
+        <source>Edit or add profiles</source>
+        <translation>编辑或添加配置</translation>
+    </message>
+    <message>
+        <source>Edit profile…</source>
+        <translation>编辑配置…</translation>
+    </message>
+    <message>
+        <source>New profile…</source>
+        <translation>新建配置…</translation>
+    </message>
+    <message>
+        <source>Set token…</source>
+        <translation>设置令牌…</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Check the token with the service (F5)</source>
+        <translation>向服务检查令牌（F5）</translation>
+    </message>
+    <message>
+        <source>Clear token</source>
+        <translation>清除令牌</translation>
+    </message>
+    <message>
+        <source>Forget the saved token of this profile</source>
+        <translation>清除此配置已保存的令牌</translation>
+    </message>
+    <message>
+        <source>Demo service</source>
+        <translation>演示服务</translation>
+    </message>
+    <message>
+        <source>(from the command line)</source>
+        <translation>（来自命令行）</translation>
+    </message>
+    <message>
+        <source>Set AppSecret…</source>
+        <translation>设置 AppSecret…</translation>
+    </message>
+    <message>
+        <source>Save the mini program&apos;s AppSecret; the app gets its tokens with it</source>
+        <translation>保存小程序的 AppSecret，应用将用它获取令牌</translation>
+    </message>
+    <message>
+        <source>Clear AppSecret</source>
+        <translation>清除 AppSecret</translation>
+    </message>
+    <message>
+        <source>Forget the saved AppSecret of this profile</source>
+        <translation>清除此配置已保存的 AppSecret</translation>
+    </message>
+    <message>
+        <source>Get a token with the AppSecret and check it (F5)</source>
+        <translation>用 AppSecret 获取令牌并检查（F5）</translation>
+    </message>
+    <message>
+        <source>Paste the access token of this profile</source>
+        <translation>粘贴此配置的 access_token</translation>
+    </message>
+</context>
+<context>
+    <name>WindowAccessibility</name>
+    <message>
+        <source>Filter rows</source>
+        <translation>筛选行</translation>
+    </message>
+    <message>
+        <source>Shows only rows whose ID, link or message contains this text (Ctrl+F)</source>
+        <translation>只显示 ID、链接或消息中包含此文本的行（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>Show rows by status</source>
+        <translation>按状态显示行</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>One row per cloud file ID: its status, link and expiry. Space copies the focused row&apos;s link and Enter opens it; Ctrl+C copies the selected links.</source>
+        <translation>每个云文件 ID 占一行，显示其状态、链接和有效期。按空格键复制当前行的链接，按 Enter 打开；Ctrl+C 复制选中行的链接。</translation>
+    </message>
+    <message>
+        <source>Resolve progress</source>
+        <translation>解析进度</translation>
+    </message>
+    <message>
+        <source>Counts</source>
+        <translation>计数</translation>
+    </message>
+    <message>
+        <source>Status message</source>
+        <translation>状态消息</translation>
+    </message>
+    <message>
+        <source>Profile actions</source>
+        <translation>配置操作</translation>
+    </message>
+    <message>
+        <source>API and service address</source>
+        <translation>接口类型与服务地址</translation>
+    </message>
+</context>
+</TS>
