@@ -50,7 +50,7 @@ from tcb_gui.core.errors import (
     TokenError,
     TokenState,
 )
-from tcb_gui.core.export import ExportFormat, export_results, write_text_atomic
+from tcb_gui.core.export import ExportFormat, export_results, write_export
 from tcb_gui.core.fileids import FileId
 
 EXIT_OK = 0
@@ -401,7 +401,7 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
     results, stop = asyncio.run(resolve_ids(conn, token, ids, stderr))
     text = export_results(results, args.format)
     if args.output:
-        write_text_atomic(Path(args.output), text)
+        write_export(Path(args.output), text)
     else:
         stdout.write(text)
         stdout.flush()

@@ -25,7 +25,7 @@ from tcb_gui.core.downloads import (
     TotalProgress,
 )
 from tcb_gui.core.errors import ErrorKind, InputError, TokenError
-from tcb_gui.core.export import write_text_atomic
+from tcb_gui.core.export import write_export
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.ratelimit import parse_rate
 from tcb_gui.terminal import Progress, human_bytes, human_duration
@@ -86,7 +86,7 @@ def _summary(outcomes: Sequence[DownloadOutcome]) -> str:
 def _write_report(path: str | None, outcomes: Sequence[DownloadOutcome]) -> None:
     if path:
         records = [o.report() for o in outcomes]
-        write_text_atomic(Path(path), json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        write_export(Path(path), json.dumps(records, ensure_ascii=False, indent=2) + "\n")
 
 
 async def download_ids(

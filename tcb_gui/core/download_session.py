@@ -19,8 +19,6 @@ import contextlib
 import itertools
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
+from tcb_gui.core.atomicfile import write_bytes_atomic
 from tcb_gui.core.downloads import (
     MAX_DOWNLOAD_CONCURRENCY,
     MIN_DOWNLOAD_CONCURRENCY,
@@ -288,20 +287,7 @@ def session_from_json(data: object) -> DownloadSession:
 
 def _write_atomic(path: Path, content: bytes) -> None:
     ensure_dir(path.parent)
-    # mkstemp creates the file 0600: the list is never readable by others, even briefly.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    write_bytes_atomic(path, content, mode=FILE_MODE)
 
 
 def read_session(path: Path) -> DownloadSession | None:

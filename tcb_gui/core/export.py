@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from tcb_gui.core import atomicfile
 from tcb_gui.core.client import LinkResult
 from tcb_gui.core.errors import InputError
 
@@ -92,20 +91,11 @@ def export_results(
     return buffer.getvalue()
 
 
-def write_text_atomic(path: Path, text: str, *, encoding: str = "utf-8") -> None:
-    """Write a whole file or nothing: a temp file beside it, fsync, then rename."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+def write_export(path: Path, text: str) -> None:
+    """Write an export (or report) whole or not at all; a failure is an ``InputError``
+    naming the file. Like every file the app writes, it is private (0600): links are
+    signed and work for anyone who has them."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        atomicfile.write_text_atomic(Path(path), text)
     except OSError as exc:
-        raise InputError(f"Cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError(f"Cannot write {path}: {exc.strerror or exc}") from None

@@ -28,10 +28,8 @@ import functools
 import json
 import logging
 import math
-import os
 import re
 import secrets
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -42,6 +40,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from tcb_gui.core.atomicfile import write_text_atomic
 from tcb_gui.core.client import LinkResult
 from tcb_gui.core.errors import ErrorKind, InputError
 from tcb_gui.core.fileids import FileId, InvalidFileIdError, parse_fileid
@@ -293,20 +292,7 @@ def _entry_from_header(line: str, entry_id: str) -> HistoryEntry | None:
 def _write_atomic(path: Path, write: Callable[[TextIO], object]) -> None:
     """Call ``write(handle)`` on a temp file beside ``path``, then rename it into place."""
     path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    # mkstemp creates the file 0600: the content is never readable by others.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    write_text_atomic(path, write, mode=FILE_MODE)
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)

@@ -27,7 +27,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any, Final
 
 import platformdirs
 
+from tcb_gui.core.atomicfile import write_bytes_atomic
 from tcb_gui.core.client import (
     DEFAULT_BASE_URL,
     DEFAULT_CONCURRENCY,
@@ -512,23 +512,8 @@ class _Loader:
 
 
 def _atomic_write(path: Path, content: bytes) -> None:
-    """Write via a temp file in the same folder and ``os.replace``: readers see the old
-    file or the new one, never half of one, even if we crash mid-write."""
     ensure_dir(path.parent)
-    # mkstemp creates the file 0600 from the start, so the content is never world-readable.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    write_bytes_atomic(path, content, mode=FILE_MODE)
 
 
 def save_settings(settings: Settings) -> None:

@@ -60,7 +60,7 @@ from tcb_gui.core.errors import (
     TokenError,
     TokenState,
 )
-from tcb_gui.core.export import ExportFormat, export_results, write_text_atomic
+from tcb_gui.core.export import ExportFormat, export_results, write_export
 from tcb_gui.core.fileids import FileId, IdScan, find_ids, merge_scans, read_ids_from_path
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui.a11y import install as install_accessibility
@@ -1088,7 +1088,7 @@ class MainWindow(QMainWindow):
         ]
         try:
             text = await asyncio.to_thread(export_results, results, fmt)
-            await asyncio.to_thread(write_text_atomic, path, text)
+            await asyncio.to_thread(write_export, path, text)
         except (InputError, OSError) as exc:
             message = exc.message if isinstance(exc, InputError) else str(exc.strerror or exc)
             self.banners.show_message(

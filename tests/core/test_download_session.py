@@ -258,7 +258,7 @@ def test_a_failed_write_keeps_the_previous_list(
     def refuse(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ds.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     recorder.update([progress(0, FileState.DONE, 1, 1)])
     with pytest.raises(OSError, match="No space"):
         store.save(recorder.snapshot())

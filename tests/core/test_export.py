@@ -16,7 +16,7 @@ from tcb_gui.core.export import (
     export_results,
     is_working,
     iso_utc,
-    write_text_atomic,
+    write_export,
 )
 from tcb_gui.core.fileids import parse_fileid
 
@@ -95,11 +95,11 @@ def test_unknown_format_is_refused() -> None:
 def test_atomic_write_replaces_whole_file(tmp_path) -> None:
     target = tmp_path / "out.json"
     target.write_text("old")
-    write_text_atomic(target, "new content")
+    write_export(target, "new content")
     assert target.read_text() == "new content"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
 def test_atomic_write_to_missing_folder_is_an_input_error(tmp_path) -> None:
     with pytest.raises(InputError, match="Cannot write"):
-        write_text_atomic(tmp_path / "nope" / "out.csv", "x")
+        write_export(tmp_path / "nope" / "out.csv", "x")
