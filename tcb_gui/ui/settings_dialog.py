@@ -107,6 +107,9 @@ def _muted_label(text: str, parent: QWidget) -> QLabel:
     label.setWordWrap(True)
     # PlaceholderText follows the palette (light or dark) and keeps 4.5:1 in ours.
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    # As wide as the form's field column: a wrapped label left at its own size hint
+    # breaks a short note (and Chinese text, which wraps anywhere) after a few words.
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return label
 
 
