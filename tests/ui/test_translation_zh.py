@@ -493,6 +493,14 @@ async def test_the_window_and_its_dialogs_speak_chinese(
     await window.resolve_rows()  # nothing to resolve
     check.check("status", window.message_label.text())
 
+    # A mini program profile's strip: AppSecret instead of a token.
+    strip = window.token_panel
+    strip.set_appsecret_mode(True)
+    check.walk(strip, "token strip (AppSecret profile)")
+    for caption, _action in window.stable.actions():
+        check.check("AppSecret banner button", caption)
+    strip.set_appsecret_mode(False)
+
     # A token-less run: the banner that asks for a token, with its button.
     await window.add_text(PROD_IDS, source=window.tr("the clipboard"))
     await window.resolve_rows()
