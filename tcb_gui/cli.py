@@ -50,7 +50,7 @@ from tcb_gui.core.errors import (
     TokenError,
     TokenState,
 )
-from tcb_gui.core.export import ExportFormat, export_results, write_export
+from tcb_gui.core.export import ExportFormat, iter_export, write_export
 from tcb_gui.core.fileids import FileId
 
 EXIT_OK = 0
@@ -399,11 +399,11 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
     ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
     token = _obtain_token(conn, stderr)
     results, stop = asyncio.run(resolve_ids(conn, token, ids, stderr))
-    text = export_results(results, args.format)
+    chunks = iter_export(results, args.format)
     if args.output:
-        write_export(Path(args.output), text)
+        write_export(Path(args.output), chunks)
     else:
-        stdout.write(text)
+        stdout.writelines(chunks)
         stdout.flush()
     if stop is not None:
         stderr.write(f"Stopped: {stop.message}\n")

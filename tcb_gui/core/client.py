@@ -253,6 +253,9 @@ class _Answer:
     unnamed: list[dict[str, Any]]
 
 
+_JSON_HEADERS = {"Content-Type": "application/json"}
+# Request URLs kept parsed; a few per token, a handful of tokens per session.
+_URL_CACHE_SIZE = 16
 _ID_KEYS = ("fileid", "fileID", "files")
 # 40097 / -501007 name the batch as invalid, often because of one bad ID: split the
 # batch in halves to isolate it instead of failing 49 good IDs with it.
@@ -394,6 +397,7 @@ class TcbClient:
         self.max_age = max_age
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
+        self._urls: dict[tuple[str, str], httpx.URL] = {}
 
     # -- requests --------------------------------------------------------------------
 
@@ -404,15 +408,25 @@ class TcbClient:
         register_secret(token)
         return token
 
+    def _url(self, path: str, token: str) -> httpx.URL:
+        """The request URL with the token in the query, parsed once per path and token
+        (parsing it for each of thousands of requests is measurable)."""
+        key = (path, token)
+        url = self._urls.get(key)
+        if url is None:
+            if len(self._urls) >= _URL_CACHE_SIZE:  # tokens replaced many times over
+                self._urls.clear()
+            url = self._urls[key] = httpx.URL(self.base_url + path, params={"access_token": token})
+        return url
+
     async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """One try: POST, then the JSON object answered. _Transient/_Stop on failure."""
         token = self._current_token()
         try:
             response = await self._http.post(
-                self.base_url + path,
-                params={"access_token": token},
+                self._url(path, token),
                 content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                headers={"Content-Type": "application/json"},
+                headers=_JSON_HEADERS,
             )
         except httpx.TransportError as exc:
             raise _Transient(_describe_transport_error(exc)) from None
@@ -445,10 +459,16 @@ class TcbClient:
             for start in range(0, len(group), MAX_IDS_PER_REQUEST)
         ]
 
-    def _file_result(self, fid: FileId, item: dict[str, Any], sent_at: datetime) -> LinkResult:
+    def _file_result(self, fid: FileId, item: dict[str, Any], expires: datetime) -> LinkResult:
+        """One file's result; ``expires`` is the batch's (request sent + max_age)."""
         status = _as_status(item.get("status"))
         raw_msg = item.get("errmsg")
-        errmsg = _service_text(raw_msg) if raw_msg is not None else ""
+        if raw_msg is None:
+            errmsg = ""
+        elif raw_msg == "ok":  # nearly every item: nothing to clean
+            errmsg = "ok"
+        else:
+            errmsg = _service_text(raw_msg)
         url = item.get("download_url")
         if status == 0 and isinstance(url, str) and url.strip():
             try:
@@ -456,7 +476,6 @@ class TcbClient:
             except UnicodeEncodeError:  # a lone surrogate: no valid URL can hold it
                 link = ""
             if link.startswith(("https://", "http://")):
-                expires = sent_at + timedelta(seconds=self.max_age)
                 return LinkResult(fid, True, 0, errmsg or "ok", link, expires)
             return LinkResult(
                 fid,
@@ -551,6 +570,7 @@ class TcbClient:
     ) -> list[FileId]:
         """Move answered IDs into ``done``; return those still without an answer."""
         left: list[FileId] = []
+        expires = sent_at + timedelta(seconds=self.max_age)
         for position, fid in enumerate(pending):
             item = answer.by_id.get(fid.raw)
             if item is None:
@@ -558,7 +578,7 @@ class TcbClient:
             if item is None:
                 left.append(fid)
             else:
-                done.append(self._file_result(fid, item, sent_at))
+                done.append(self._file_result(fid, item, expires))
         return left
 
     @staticmethod

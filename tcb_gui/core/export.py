@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -33,7 +33,8 @@ def iso_utc(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a 'Z', to the second: ``2026-11-29T06:01:54Z``."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 def is_working(result: LinkResult, now: datetime | None = None) -> bool:
@@ -46,56 +47,114 @@ def is_working(result: LinkResult, now: datetime | None = None) -> bool:
 
 
 def result_record(result: LinkResult) -> dict[str, Any]:
-    return {
-        "fileid": result.fileid.raw,
-        "env": result.fileid.env,
-        "ok": result.ok,
-        "status": result.status,
-        "errmsg": result.errmsg,
-        "download_url": result.download_url,
-        "expires_at": iso_utc(result.expires_at),
-    }
+    return _Records().record(result)
 
 
-def _flat(value: object) -> str:
-    """A cell value on one line: tabs and line breaks would break TSV rows."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+class _Records:
+    """Builds the record of each row once; an expiry time shared by a whole batch is
+    formatted once (100,000 rows carry about 2,000 distinct expiry times)."""
+
+    __slots__ = ("_iso",)
+
+    def __init__(self) -> None:
+        self._iso: dict[datetime, str | None] = {}
+
+    def expiry(self, moment: datetime | None) -> str | None:
+        if moment is None:
+            return None
+        text = self._iso.get(moment)
+        if text is None:
+            text = self._iso[moment] = iso_utc(moment)
+        return text
+
+    def record(self, result: LinkResult) -> dict[str, Any]:
+        return {
+            "fileid": result.fileid.raw,
+            "env": result.fileid.env,
+            "ok": result.ok,
+            "status": result.status,
+            "errmsg": result.errmsg,
+            "download_url": result.download_url,
+            "expires_at": self.expiry(result.expires_at),
+        }
+
+    def cells(self, result: LinkResult) -> list[str]:
+        """The CSV/TSV cells of a row, each on one line."""
+        return [
+            result.fileid.raw,
+            result.fileid.env,
+            "true" if result.ok else "false",
+            "" if result.status is None else str(result.status),
+            _one_line(result.errmsg),
+            result.download_url or "",
+            self.expiry(result.expires_at) or "",
+        ]
+
+
+def _one_line(text: str) -> str:
+    """Tabs and line breaks would break TSV rows (IDs and links never hold them)."""
+    if "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return text
+
+
+def iter_export(
+    results: Iterable[LinkResult], fmt: ExportFormat | str, *, now: datetime | None = None
+) -> Iterator[str]:
+    """The export as chunks of text, rows in the order given: written as they come, a
+    100,000-row export never exists as one string."""
+    fmt = ExportFormat(fmt)
+    records = _Records()
+    if fmt is ExportFormat.URLS:
+        moment = now or datetime.now(UTC)
+        for r in results:
+            if is_working(r, moment):
+                yield f"{r.download_url}\n"
+    elif fmt is ExportFormat.JSON:
+        # The same text as json.dumps(list, indent=2), one record at a time.
+        first = True
+        for r in results:
+            body = json.dumps(records.record(r), ensure_ascii=False, indent=2)
+            yield ("[\n  " if first else ",\n  ") + body.replace("\n", "\n  ")
+            first = False
+        yield "[]\n" if first else "\n]\n"
+    elif fmt is ExportFormat.TSV:
+        # Plain tab-separated lines, no quoting: keys may hold quotes, never tabs.
+        yield "\t".join(COLUMNS) + "\n"
+        for r in results:
+            yield "\t".join(records.cells(r)) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        for r in results:
+            writer.writerow(records.cells(r))
+            if buffer.tell() > _CSV_CHUNK:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+
+# CSV rows are handed out in chunks of about this many characters.
+_CSV_CHUNK = 1 << 16
 
 
 def export_results(
     results: Iterable[LinkResult], fmt: ExportFormat | str, *, now: datetime | None = None
 ) -> str:
     """The text of an export, rows in the order given."""
-    fmt = ExportFormat(fmt)
-    rows: Sequence[LinkResult] = list(results)
-    if fmt is ExportFormat.JSON:
-        return json.dumps([result_record(r) for r in rows], ensure_ascii=False, indent=2) + "\n"
-    if fmt is ExportFormat.URLS:
-        moment = now or datetime.now(UTC)
-        return "".join(f"{r.download_url}\n" for r in rows if is_working(r, moment))
-    if fmt is ExportFormat.TSV:
-        # Plain tab-separated lines, no quoting: keys may hold quotes, never tabs.
-        lines = ["\t".join(COLUMNS)]
-        lines += ["\t".join(_flat(result_record(r)[c]) for c in COLUMNS) for r in rows]
-        return "\n".join(lines) + "\n"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for r in rows:
-        record = result_record(r)
-        writer.writerow(_flat(record[c]) for c in COLUMNS)
-    return buffer.getvalue()
+    return "".join(iter_export(results, fmt, now=now))
 
 
-def write_export(path: Path, text: str) -> None:
+def write_export(path: Path, text: str | Iterable[str]) -> None:
     """Write an export (or report) whole or not at all; a failure is an ``InputError``
     naming the file. Like every file the app writes, it is private (0600): links are
     signed and work for anyone who has them."""
     try:
-        atomicfile.write_text_atomic(Path(path), text)
+        if isinstance(text, str):
+            atomicfile.write_text_atomic(Path(path), text)
+        else:
+            atomicfile.write_text_atomic(Path(path), lambda handle: handle.writelines(text))
     except OSError as exc:
         raise InputError(f"Cannot write {path}: {exc.strerror or exc}") from None
