@@ -90,6 +90,9 @@ async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] =
     closing = asyncio.Event()
     window.set_shutdown_hook(closing.set)
     window.show()
+    from tcb_gui.ui.crash import install_crash_reports
+
+    install_crash_reports(window)  # unexpected errors: a redacted report and a banner
     # One loop turn so the first frame is painted before anything else starts.
     await asyncio.sleep(0)
     if demo or files:

@@ -46,6 +46,7 @@ from keyring.backends.chainer import ChainerBackend
 from keyring.errors import PasswordDeleteError
 
 from tcb_gui.core.errors import InputError, KeyringUnavailableError
+from tcb_gui.core.redact import register_secret
 from tcb_gui.core.settings import validate_profile_name
 
 log = logging.getLogger(__name__)
@@ -429,9 +430,11 @@ class TokenStore:
             raise self._unavailable(entry.failed_get, failure)
         if value is None:
             return None
+        register_secret(value.strip())  # redacted from here on, wherever it shows up
         return value.strip() or None
 
     def _set(self, entry: _Entry, profile: str, cleaned: str) -> None:
+        register_secret(cleaned)  # before any backend sees it: its errors may quote it
         user = entry.user(profile)
         failure: str | None = None
         message = entry.failed_set
@@ -489,6 +492,7 @@ class TokenStore:
         log.info("%s cleared for profile %r", entry.what, profile)
 
     def _set_session(self, entry: _Entry, profile: str, cleaned: str) -> None:
+        register_secret(cleaned)
         with self._session_lock:
             self._session[entry.user(profile)] = cleaned
 
@@ -496,6 +500,7 @@ class TokenStore:
         validate_profile_name(profile)
         from_env = os.environ.get(entry.env, "").strip()
         if from_env:
+            register_secret(from_env)
             return from_env, TokenSource.ENVIRONMENT
         with self._session_lock:
             session = self._session.get(entry.user(profile))

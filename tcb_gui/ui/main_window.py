@@ -66,6 +66,7 @@ from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui.a11y import install as install_accessibility
 from tcb_gui.ui.appsecret import StableTokens
 from tcb_gui.ui.banner import BannerArea
+from tcb_gui.ui.crash import report_crash
 from tcb_gui.ui.dialogs import AddIdsDialog, ProfileDialog, SetTokenDialog
 from tcb_gui.ui.download_controller import DownloadController
 from tcb_gui.ui.drop import DropOverlay, DropPayload, payload_from_mime
@@ -432,6 +433,8 @@ class MainWindow(QMainWindow):
             self._message_timer.stop()
 
     def _task_failed(self, name: str, error: BaseException) -> None:
+        if not isinstance(error, TcbError) and report_crash(error, f"task {name!r}"):
+            return  # unexpected: a redacted crash report, and its banner (ui.crash)
         detail = error.message if isinstance(error, TcbError) else type(error).__name__
         self.banners.show_message(
             "error",
