@@ -4,15 +4,26 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test check bench package soak clean
+.PHONY: venv demo test check bench package soak clean translations
 
-venv: $(STAMP)
+QM     := tcb_gui/resources/translations/tcb_gui_zh_CN.qm
+TS     := $(wildcard resources/translations/*.ts)
+
+venv: $(STAMP) $(QM)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Compiled translations (.qm) are built from the committed .ts sources, never committed.
+$(QM): $(TS) $(STAMP)
+	$(BIN)/python resources/translations/compile.py
+
+translations: $(STAMP)
+	$(BIN)/python resources/translations/compile.py --update
+	$(BIN)/python resources/translations/compile.py
 
 demo: venv
 	$(BIN)/tcb-gui --demo
@@ -24,6 +35,7 @@ check: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tcb_gui
+	$(BIN)/python resources/translations/compile.py --check
 
 bench: venv
 	$(BIN)/python -m bench
