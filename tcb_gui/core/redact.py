@@ -68,6 +68,10 @@ def _redacting_factory(previous: Any) -> Any:
         # now, redacted; handlers reuse exc_text instead of formatting again.
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(_formatter.formatException(record.exc_info))
+        if record.exc_text:
+            # Formatters print exc_text; the live exception would still hold the token for
+            # any handler that formats it again (JSON loggers do) or keeps the record.
+            record.exc_info = None
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return record

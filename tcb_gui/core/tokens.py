@@ -520,6 +520,7 @@ class TokenStore:
         return await asyncio.to_thread(self.get, profile)
 
     async def aset(self, profile: str, token: str) -> None:
+        register_secret(token.strip())  # before the executor logs the call with its args
         await asyncio.to_thread(self.set, profile, token)
 
     async def aclear(self, profile: str) -> None:
@@ -532,6 +533,7 @@ class TokenStore:
         return await asyncio.to_thread(self.get_app_secret, profile)
 
     async def aset_app_secret(self, profile: str, secret: str) -> None:
+        register_secret(secret.strip())  # before the executor logs the call with its args
         await asyncio.to_thread(self.set_app_secret, profile, secret)
 
     async def aclear_app_secret(self, profile: str) -> None:
