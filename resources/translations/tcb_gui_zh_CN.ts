@@ -98,7 +98,7 @@
     </message>
     <message>
         <source>Paused with {amount} saved; Resume goes on from there.</source>
-        <translation>已暂停，已保存 {amount}；继续后从此处接着下载。</translation>
+        <translation>已暂停，已保存 {amount}；点击“继续”将从此处接着下载。</translation>
     </message>
     <message>
         <source>Done · {size}</source>
@@ -147,6 +147,25 @@
     <message>
         <source>Set a valid token, then Resume to download this file.</source>
         <translation>请设置有效令牌后点击“继续”下载此文件。</translation>
+    </message>
+</context>
+<context>
+    <name>CrashReporter</name>
+    <message>
+        <source>TCB Links hit an unexpected error. A report was saved to {path}; nothing you resolved was lost.</source>
+        <translation>TCB 链接工具遇到意外错误。错误报告已保存到 {path}；已解析的结果不会丢失。</translation>
+    </message>
+    <message>
+        <source>Open report</source>
+        <translation>打开报告</translation>
+    </message>
+    <message>
+        <source>Show folder</source>
+        <translation>显示文件夹</translation>
+    </message>
+    <message>
+        <source>TCB Links hit an unexpected error ({error}). The report could not be saved ({reason}); nothing you resolved was lost.</source>
+        <translation>TCB 链接工具遇到意外错误（{error}）。错误报告未能保存（{reason}）；已解析的结果不会丢失。</translation>
     </message>
 </context>
 <context>
@@ -272,7 +291,7 @@
     </message>
     <message>
         <source>Keep the cloud folders: &lt;folder&gt;/&lt;env&gt;/&lt;path&gt;</source>
-        <translation>保留云端目录：&lt;文件夹&gt;/&lt;环境&gt;/&lt;路径&gt;</translation>
+        <translation>保留云端目录：&lt;文件夹&gt;/&lt;环境 ID&gt;/&lt;路径&gt;</translation>
     </message>
     <message>
         <source>Every file directly in the folder</source>
@@ -477,7 +496,7 @@
     <name>DurationSpinBox</name>
     <message>
         <source>How long each link works: 1 s to 1 day (type e.g. “2 h” or “90 min”)</source>
-        <translation>每个链接的有效期：1 秒至 1 天（可输入如“2 小时”或“90 分钟”）</translation>
+        <translation>每个临时下载链接的有效期：1 秒至 1 天（可输入如“2 小时”或“90 分钟”）</translation>
     </message>
 </context>
 <context>
@@ -619,7 +638,7 @@
     </message>
     <message>
         <source>Get download links (Ctrl+Return)</source>
-        <translation>获取下载链接（Ctrl+Return）</translation>
+        <translation>获取临时下载链接（Ctrl+Return）</translation>
     </message>
     <message>
         <source>Download…</source>
@@ -915,7 +934,7 @@
     </message>
     <message>
         <source>Set a token first: the service needs one to give out links.</source>
-        <translation>请先设置令牌：服务需要令牌才能生成链接。</translation>
+        <translation>请先设置令牌：服务需要令牌才能生成临时下载链接。</translation>
     </message>
     <message>
         <source>Cancelled; {n} IDs were not resolved.</source>
@@ -1413,7 +1432,7 @@
     </message>
     <message>
         <source>A folder per environment, then the file&apos;s path</source>
-        <translation>每个环境一个文件夹，其下按文件路径存放</translation>
+        <translation>每个环境 ID 一个文件夹，其下按文件路径存放</translation>
     </message>
     <message>
         <source>All files in one folder</source>
