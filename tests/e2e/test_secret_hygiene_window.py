@@ -147,7 +147,7 @@ class RaisedExceptions:
 
     def __exit__(self, *exc: object) -> None:
         sys.settrace(self._previous)
-        threading.settrace(None)  # type: ignore[arg-type]
+        threading.settrace(None)  # type: ignore[arg-type,unused-ignore]
 
 
 class Evidence:
@@ -300,21 +300,25 @@ async def close_window(window: MainWindow) -> None:
     gc.collect()  # here, on the GUI thread, not later in a worker
 
 
-def visible_dialog(window: MainWindow, kind: type[T]) -> T:
-    found = [w for w in window.findChildren(kind) if w.isVisible()]  # type: ignore[arg-type]
-    assert len(found) == 1, kind
+def visible_token_dialog(window: MainWindow) -> SetTokenDialog:
+    found = [w for w in window.findChildren(SetTokenDialog) if w.isVisible()]
+    assert len(found) == 1
     return found[0]
 
 
 async def type_secret(qtbot: Any, window: MainWindow, secret: str) -> None:
     """The panel's Set token… (or Set AppSecret…) button, typed in, Save."""
     window.token_panel.set_button.click()
-    dialog = visible_dialog(window, SetTokenDialog)
+    dialog = visible_token_dialog(window)
     assert dialog.edit.echoMode() is QLineEdit.EchoMode.Password
     qtbot.keyClicks(dialog.edit, secret)
     dialog.accept()
     assert dialog.edit.text() == ""
     await finish(window, "save-token")
+
+
+def badge_state(window: MainWindow) -> TokenState:
+    return window.token_panel.badge.state
 
 
 async def press_f5(qtbot: Any, window: MainWindow) -> TokenState:
@@ -394,7 +398,7 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
             # The token, typed into the Set-token dialog: saved in the keyring, checked.
             await type_secret(qtbot, window, TOKEN)
             assert memory_keyring.store == {(KEYRING_SERVICE, "default"): TOKEN}
-            assert window.token_panel.badge.state is TokenState.VALID
+            assert badge_state(window) is TokenState.VALID
             assert await press_f5(qtbot, window) is TokenState.VALID
             evidence.window(window, "setting the token")
 
@@ -408,7 +412,7 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
 
             # An expired token: the run pauses; the good one back, and it resumes.
             await type_secret(qtbot, window, OLD_TOKEN)
-            assert window.token_panel.badge.state is TokenState.EXPIRED
+            assert badge_state(window) is TokenState.EXPIRED
             await window.add_text(ids_text(later_keys))
             await window.resolve_rows()
             assert window.model.counts().paused == len(later_keys)
@@ -417,7 +421,7 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
             assert run_banner.text.startswith("Paused:")
             evidence.window(window, "the token error")
             await type_secret(qtbot, window, TOKEN)
-            assert window.token_panel.badge.state is TokenState.VALID
+            assert badge_state(window) is TokenState.VALID
             await window.resolve_rows()
             counts = window.model.counts()
             assert (counts.ok, counts.paused) == (len(first_keys) + len(later_keys), 0)
@@ -479,10 +483,12 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
             summary = await window.downloads.resume_session()
             assert summary is not None
             assert summary.failed == 0
-            done = [r for r in window.model.rows() if r.download is not None]
-            assert {r.fileid.key for r in done if r.download.state is FileState.DONE} >= set(
-                big_keys
-            )
+            done = {
+                r.fileid.key
+                for r in window.model.rows()
+                if r.download is not None and r.download.state is FileState.DONE
+            }
+            assert done >= set(big_keys)
             for key in big_keys:
                 assert (dest / PROD.env / key).read_bytes() == file_bytes(PROD.bucket, key)
             evidence.window(window, "restoring")
@@ -492,7 +498,7 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
             await window.save_profile(profile)
             await type_secret(qtbot, window, APP_SECRET)
             assert memory_keyring.store[(KEYRING_SERVICE, app_secret_user("mini"))] == APP_SECRET
-            await wait_until(lambda: window.token_panel.badge.state is TokenState.VALID)
+            await wait_until(lambda: badge_state(window) is TokenState.VALID)
             tcb_calls = state.stats.requests["tcb/batchdownloadfile"]
             await window.add_text(ids_text(small_keys("mini", 5)))
             await window.resolve_rows()
