@@ -25,14 +25,19 @@ import httpx
 
 from tcb_gui import __version__
 from tcb_gui.core.errors import (
+    NETWORK_ERROR,
+    NETWORK_ERROR_TYPE,
     ErrorKind,
     InputError,
+    MessageTemplate,
     ServiceError,
     TcbError,
     TokenError,
     TokenState,
     classify_errcode,
     file_status_message,
+    message,
+    with_detail,
 )
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.redact import install_log_redaction, redact, register_secret
@@ -170,24 +175,31 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+_BAD_BASE_URL_DETAIL = MessageTemplate("Not a valid base URL: {url!r} ({error}).")
+_BAD_BASE_URL = MessageTemplate("Not a valid base URL: {url!r}.")
+_NOT_HTTPS = MessageTemplate("The base URL must be an https:// address, not {url!r}.")
+_URL_EXTRAS = message("The base URL may not carry a user name, a query or a fragment.")
+_PLAIN_HTTP = MessageTemplate(
+    "Refusing plain http:// for {host}: the token would travel unencrypted. "
+    "Use https:// (plain http is allowed only for loopback addresses)."
+)
+
+
 def validate_base_url(url: str) -> str:
     """The base URL without a trailing slash; https only, except loopback (DESIGN §3)."""
     text = url.strip()
     try:
         parsed = httpx.URL(text)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise InputError(f"Not a valid base URL: {text!r} ({exc}).") from None
+        raise InputError(_BAD_BASE_URL_DETAIL.format(url=text, error=exc)) from None
     if parsed.scheme not in ("https", "http") or not parsed.host:
-        raise InputError(f"The base URL must be an https:// address, not {text!r}.")
+        raise InputError(_NOT_HTTPS.format(url=text))
     if parsed.userinfo or "?" in text or "#" in text:
-        raise InputError("The base URL may not carry a user name, a query or a fragment.")
+        raise InputError(_URL_EXTRAS)
     if "%" in parsed.host or any(c.isspace() for c in text):
-        raise InputError(f"Not a valid base URL: {text!r}.")
+        raise InputError(_BAD_BASE_URL.format(url=text))
     if parsed.scheme == "http" and not is_loopback_host(parsed.host):
-        raise InputError(
-            f"Refusing plain http:// for {parsed.host}: the token would travel unencrypted. "
-            "Use https:// (plain http is allowed only for loopback addresses)."
-        )
+        raise InputError(_PLAIN_HTTP.format(host=parsed.host))
     return text.rstrip("/")
 
 
@@ -278,30 +290,59 @@ _ID_KEYS = ("fileid", "fileID", "files")
 _SPLITTABLE_CODES = frozenset({40097, -501007})
 
 
+_TRANSPORT_WORDS: dict[type[httpx.HTTPError], str] = {
+    httpx.ConnectTimeout: message("connection timed out"),
+    httpx.ReadTimeout: message("the service took too long to answer"),
+    httpx.WriteTimeout: message("sending the request timed out"),
+    httpx.PoolTimeout: message("no free connection"),
+    httpx.ConnectError: message("could not connect"),
+    httpx.RemoteProtocolError: message("the connection was cut"),
+    httpx.ReadError: message("the connection broke while reading"),
+}
+
+
 def _describe_transport_error(exc: httpx.HTTPError) -> str:
-    names = {
-        httpx.ConnectTimeout: "connection timed out",
-        httpx.ReadTimeout: "the service took too long to answer",
-        httpx.WriteTimeout: "sending the request timed out",
-        httpx.PoolTimeout: "no free connection",
-        httpx.ConnectError: "could not connect",
-        httpx.RemoteProtocolError: "the connection was cut",
-        httpx.ReadError: "the connection broke while reading",
-    }
-    for cls, words in names.items():
+    for cls, words in _TRANSPORT_WORDS.items():
         if isinstance(exc, cls):
-            return f"Network error: {words}"
-    return f"Network error: {type(exc).__name__}"
+            return NETWORK_ERROR.format(problem=words)
+    return NETWORK_ERROR_TYPE.format(error=type(exc).__name__)
+
+
+_HTTP_STATUS = MessageTemplate("The service answered HTTP {status}")
+_HTTP_STATUS_STOP = MessageTemplate("The service answered HTTP {status}. Check the base URL.")
+_UNREADABLE = message("The service sent an unreadable (non-JSON or cut) answer")
+_BAD_SHAPE = message("The service sent an answer of an unexpected shape")
+_BAD_ERRCODE = message("The service sent an answer with an unreadable error code")
+_NO_FILE_LIST = message("The service's answer has no file list")
+_BAD_REDIRECT = message("The service redirected to an invalid address. Check the base URL.")
+_NOT_HTTP_LINK = message("The service returned a link that is not http(s)")
+_NO_LINK = message("The service returned no link for this file")
+# A batch the service refused as a whole: its reason, errcode and own words.
+_BATCH_FAILED = MessageTemplate("{message} (errcode {code})", nested=frozenset({"message"}))
+_BATCH_FAILED_DETAIL = MessageTemplate(
+    "{message} (errcode {code}: {detail})", nested=frozenset({"message"})
+)
+NO_ANSWER = message("no answer from the service")
+NO_ANSWER_FOR_FILE = message("no answer from the service for this file")
+# The last problem of a batch that failed every try (its full stop dropped).
+GAVE_UP = MessageTemplate("{problem}; gave up after {tries} tries", nested=frozenset({"problem"}))
+_INTERNAL_ERROR = message("Internal error while reading the service's answer")
+TOKEN_WORKS = message("The token works for this API.")
+_CHECK_FAILED = MessageTemplate("The token check failed: {reason}", nested=frozenset({"reason"}))
+_CHECK_UNREACHABLE = MessageTemplate(
+    "Could not check the token: {problem}. Check the network and the base URL.",
+    nested=frozenset({"problem"}),
+)
 
 
 def _decode_json(response: httpx.Response) -> dict[str, Any]:
     """The JSON object of a response, or _Transient for anything else (HTML, cut, junk)."""
     if response.status_code == 429 or response.status_code >= 500:
-        raise _Transient(f"The service answered HTTP {response.status_code}")
+        raise _Transient(_HTTP_STATUS.format(status=response.status_code))
     if response.status_code != 200:
         raise _Stop(
             ServiceError(
-                f"The service answered HTTP {response.status_code}. Check the base URL.",
+                _HTTP_STATUS_STOP.format(status=response.status_code),
                 kind=ErrorKind.REQUEST,
                 code=response.status_code,
             )
@@ -309,9 +350,9 @@ def _decode_json(response: httpx.Response) -> dict[str, Any]:
     try:
         data = json.loads(response.content)
     except (ValueError, RecursionError):
-        raise _Transient("The service sent an unreadable (non-JSON or cut) answer") from None
+        raise _Transient(_UNREADABLE) from None
     if not isinstance(data, dict):
-        raise _Transient("The service sent an answer of an unexpected shape")
+        raise _Transient(_BAD_SHAPE)
     return data
 
 
@@ -326,7 +367,7 @@ def _errcode(data: dict[str, Any]) -> int:
             return int(code.strip())
         except ValueError:
             pass
-    raise _Transient("The service sent an answer with an unreadable error code")
+    raise _Transient(_BAD_ERRCODE)
 
 
 # Service text shown to users is cut to this length (errmsg may carry long hints).
@@ -355,7 +396,7 @@ def _item_id(item: dict[str, Any]) -> str | None:
 def _parse_answer(data: dict[str, Any]) -> _Answer:
     items = data.get("file_list")
     if not isinstance(items, list):
-        raise _Transient("The service's answer has no file list")
+        raise _Transient(_NO_FILE_LIST)
     by_id: dict[str, dict[str, Any]] = {}
     unnamed: list[dict[str, Any]] = []
     for position, item in enumerate(items):
@@ -450,12 +491,7 @@ class TcbClient:
             raise _Transient(_describe_transport_error(exc)) from None
         except httpx.InvalidURL:
             # httpx builds the next request of any 3xx: an unparsable Location fails here.
-            raise _Stop(
-                ServiceError(
-                    "The service redirected to an invalid address. Check the base URL.",
-                    kind=ErrorKind.REQUEST,
-                )
-            ) from None
+            raise _Stop(ServiceError(_BAD_REDIRECT, kind=ErrorKind.REQUEST)) from None
         return _decode_json(response)
 
     # -- resolve ---------------------------------------------------------------------
@@ -493,21 +529,13 @@ class TcbClient:
                 link = ""
             if link.startswith(("https://", "http://")):
                 return LinkResult(fid, True, 0, errmsg or "ok", link, expires)
-            return LinkResult(
-                fid,
-                False,
-                status,
-                "The service returned a link that is not http(s)",
-                None,
-                None,
-                ErrorKind.FILE,
-            )
+            return LinkResult(fid, False, status, _NOT_HTTP_LINK, None, None, ErrorKind.FILE)
         if status is None or status == 0:
             return LinkResult(
                 fid,
                 False,
                 status,
-                errmsg or "The service returned no link for this file",
+                errmsg or _NO_LINK,
                 None,
                 None,
                 ErrorKind.FILE,
@@ -530,7 +558,7 @@ class TcbClient:
     ) -> list[LinkResult]:
         """The retry loop of ``_request_batch``; answers collect in ``done`` as they come."""
         pending = list(batch)
-        last_problem = "no answer from the service"
+        last_problem = NO_ANSWER
         for attempt in range(self.retry.max_tries):
             if attempt:
                 await asyncio.sleep(self.retry.delay(attempt - 1))
@@ -562,7 +590,11 @@ class TcbClient:
                         )
                     if code in _SPLITTABLE_CODES and len(pending) > 1:
                         return done + await self._split(env, pending)
-                    message = f"{info.message} (errcode {code}{': ' + detail if detail else ''})"
+                    message = (
+                        _BATCH_FAILED_DETAIL.format(message=info.message, code=code, detail=detail)
+                        if detail
+                        else _BATCH_FAILED.format(message=info.message, code=code)
+                    )
                     kind = ErrorKind.CLIENT if info.kind is ErrorKind.CLIENT else ErrorKind.REQUEST
                     return done + [
                         LinkResult(f, False, None, message, None, None, kind) for f in pending
@@ -575,8 +607,8 @@ class TcbClient:
             pending = self._take_answers(pending, answer, sent_at, done)
             if not pending:
                 return done
-            last_problem = "no answer from the service for this file"
-        message = f"{last_problem.rstrip('.')}; gave up after {self.retry.max_tries} tries"
+            last_problem = NO_ANSWER_FOR_FILE
+        message = GAVE_UP.format(problem=last_problem.rstrip("."), tries=self.retry.max_tries)
         return done + [
             LinkResult(f, False, None, message, None, None, ErrorKind.NETWORK) for f in pending
         ]
@@ -643,7 +675,7 @@ class TcbClient:
                 except Exception:
                     # A bug must not hang the run: this batch fails, the others go on.
                     log.exception("unexpected failure resolving a batch of %d", len(batch))
-                    message = "Internal error while reading the service's answer"
+                    message = _INTERNAL_ERROR
                     results.put_nowait(
                         [
                             LinkResult(f, False, None, message, None, None, ErrorKind.CLIENT)
@@ -718,7 +750,7 @@ class TcbClient:
             if code == 0:
                 return TokenCheck(
                     TokenState.VALID,
-                    "The token works for this API.",
+                    TOKEN_WORKS,
                     checked,
                     _parse_quota(data.get("quota")),
                     0,
@@ -732,19 +764,21 @@ class TcbClient:
             detail = _service_errmsg(data)
             return TokenCheck(
                 TokenState.UNREACHABLE,
-                f"The token check failed: {info.message}{' (' + detail + ')' if detail else ''}",
+                _CHECK_FAILED.format(reason=with_detail(info.message, detail)),
                 checked,
                 None,
                 code,
             )
         return TokenCheck(
             TokenState.UNREACHABLE,
-            f"Could not check the token: {problem}. Check the network and the base URL.",
+            _CHECK_UNREACHABLE.format(problem=problem),
             datetime.now(UTC),
         )
 
 
-_NO_TOKEN_MESSAGE = "No access token is set. Set one for this profile, or set TCB_ACCESS_TOKEN."
+_NO_TOKEN_MESSAGE = message(
+    "No access token is set. Set one for this profile, or set TCB_ACCESS_TOKEN."
+)
 
 
 def _parse_quota(value: object) -> Quota | None:

@@ -62,7 +62,16 @@ import httpx
 
 from tcb_gui.core import paths
 from tcb_gui.core.client import DEFAULT_CONCURRENCY, MAX_IDS_PER_REQUEST, LinkResult, RetryPolicy
-from tcb_gui.core.errors import ErrorKind, InputError, TcbError
+from tcb_gui.core.errors import (
+    NETWORK_ERROR,
+    NETWORK_ERROR_TYPE,
+    ErrorKind,
+    InputError,
+    MessageTemplate,
+    TcbError,
+    message,
+    with_detail,
+)
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.ratelimit import TokenBucket
 from tcb_gui.core.redact import install_log_redaction
@@ -229,6 +238,57 @@ RefreshLinks = Callable[[Sequence[FileId]], Awaitable[Sequence[LinkResult]]]
 
 
 # ---------------------------------------------------------------------------------------
+# What a file's failure says (registered: the window shows them translated)
+# ---------------------------------------------------------------------------------------
+
+_NESTED_REASON = frozenset({"reason"})
+_HTML_PAGE_TYPED = MessageTemplate(
+    "The server sent an HTML page ({media_type}) instead of the file"
+)
+_HTML_PAGE = message("The server sent an HTML page instead of the file")
+_NOT_SAVED = MessageTemplate("{reason}; it was not saved", nested=_NESTED_REASON)
+_BAD_LINK = message("The download link is not a valid URL")
+_NOT_HTTP = message("Refusing to fetch a link that is not http(s)")
+_BAD_REDIRECT = message("The server redirected to an invalid address")
+_TOO_MANY_REDIRECTS = message("Too many redirects")
+_LINK_REFUSED = MessageTemplate("The server refused the link ({status})")
+_LINK_EXPIRED = MessageTemplate("The link has expired ({status})")
+_SERVER_ANSWERED = MessageTemplate("The server answered {status}")
+_NOT_ON_SERVER = MessageTemplate("The file is not on the server ({status})")
+_EVEN_FRESH = MessageTemplate("{reason}, even with a fresh link", nested=_NESTED_REASON)
+_GAVE_UP = MessageTemplate("{reason} (gave up after {tries} tries)", nested=_NESTED_REASON)
+_TOO_MUCH = MessageTemplate("The server sent more than the announced {total}; starting over")
+_ENDED_EARLY = MessageTemplate("The download ended early ({written} of {total}); resuming")
+_STARTING_OVER = MessageTemplate("{reason}; starting over", nested=_NESTED_REASON)
+_NO_REST = message("The server could not serve the rest of the file")
+_OTHER_PART = message("The server sent a different part of the file")
+_CHANGED = message("The file changed on the server")
+_CUT_AFTER = MessageTemplate("{reason} after {written}; resuming", nested=_NESTED_REASON)
+_PART_SIZE = MessageTemplate("The partial file holds {size}, not {total}")
+_CANNOT_WRITE = MessageTemplate("Cannot write {path}: {reason}")
+_CANNOT_CREATE = MessageTemplate("Cannot create the folder {dest}: {reason}")
+_DISK_FULL = MessageTemplate(
+    "The disk is full: {dest} has no room left ({reason}); partial files were kept and "
+    "will resume. Free some space and run the download again."
+)
+_NO_SPACE = "no space"  # the reason when the system gives none (kept in English: data)
+_STOPPED_DISK_FULL = message("Stopped: the disk is full")
+_CANCELLED = message("Cancelled")
+_NO_DOWNLOAD_LINK = message("No download link.")
+_SERVICE_GAVE_NO_LINK = message("The service gave no download link.")
+_REFRESH_INTERNAL = message("Could not fetch a fresh link (internal error).")
+_REFRESH_NO_ANSWER = message("No answer from the service.")
+_TRANSPORT_WORDS: dict[type[httpx.HTTPError], str] = {
+    httpx.ConnectTimeout: message("connecting timed out"),
+    httpx.ReadTimeout: message("the server stopped sending"),
+    httpx.WriteTimeout: message("sending the request timed out"),
+    httpx.PoolTimeout: message("no free connection"),
+    httpx.ConnectError: message("could not connect"),
+    httpx.RemoteProtocolError: message("the connection was cut"),
+    httpx.ReadError: message("the connection broke"),
+}
+
+# ---------------------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------------------
 
@@ -248,20 +308,11 @@ _URL_QUERY_RE = re.compile(r"(https?://[^\s?#'\"]+)[?#][^\s'\"]*")
 
 def _describe(exc: BaseException) -> str:
     """A transport error in words, with any URL's query cut off."""
-    words = {
-        httpx.ConnectTimeout: "connecting timed out",
-        httpx.ReadTimeout: "the server stopped sending",
-        httpx.WriteTimeout: "sending the request timed out",
-        httpx.PoolTimeout: "no free connection",
-        httpx.ConnectError: "could not connect",
-        httpx.RemoteProtocolError: "the connection was cut",
-        httpx.ReadError: "the connection broke",
-    }
-    for cls, text in words.items():
+    for cls, text in _TRANSPORT_WORDS.items():
         if isinstance(exc, cls):
-            return f"Network error: {text}"
+            return NETWORK_ERROR.format(problem=text)
     detail = _URL_QUERY_RE.sub(r"\1", str(exc))[:200]
-    return f"Network error: {type(exc).__name__}" + (f" ({detail})" if detail else "")
+    return with_detail(NETWORK_ERROR_TYPE.format(error=type(exc).__name__), detail)
 
 
 def _human_bytes(n: int) -> str:
@@ -338,11 +389,11 @@ def html_refusal(key: str, media_type: str, head: bytes | None) -> str | None:
     if _expects_html(key):
         return None
     if media_type in ("text/html", "application/xhtml+xml"):
-        return f"The server sent an HTML page ({media_type}) instead of the file"
+        return _HTML_PAGE_TYPED.format(media_type=media_type)
     if head is not None and (not media_type or _expects_binary(key)):
         sniffed = head.removeprefix(b"\xef\xbb\xbf")
         if _HTML_START_RE.match(sniffed):
-            return "The server sent an HTML page instead of the file"
+            return _HTML_PAGE
     return None
 
 
@@ -780,7 +831,7 @@ class _LinkRefresher:
                         fid,
                         False,
                         None,
-                        "Could not fetch a fresh link (internal error).",
+                        _REFRESH_INTERNAL,
                         None,
                         None,
                         ErrorKind.NETWORK,
@@ -793,7 +844,7 @@ class _LinkRefresher:
             if future is None or future.done():
                 continue
             result = by_id.get(fid.raw) or LinkResult(
-                fid, False, None, "No answer from the service.", None, None, ErrorKind.NETWORK
+                fid, False, None, _REFRESH_NO_ANSWER, None, None, ErrorKind.NETWORK
             )
             future.set_result(result)
 
@@ -1008,7 +1059,7 @@ class Downloader:
         try:
             self._dest.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"Cannot create the folder {self._dest}: {exc.strerror}") from None
+            raise InputError(_CANNOT_CREATE.format(dest=self._dest, reason=exc.strerror)) from None
         self._case_insensitive = paths.is_case_insensitive(self._dest)
         self._manifest.load()
         skip = self._options.on_exists is OnExists.SKIP
@@ -1043,7 +1094,7 @@ class Downloader:
                 link = job.link
                 self._fail(
                     job,
-                    link.errmsg if link else "No download link.",
+                    link.errmsg if link else _NO_DOWNLOAD_LINK,
                     (link.kind if link else None) or ErrorKind.FILE,
                 )
 
@@ -1112,14 +1163,10 @@ class Downloader:
                 self._on_disk_full(job, exc)
             else:
                 where = job.out.name if job.out else job.fileid.key
-                self._fail(job, f"Cannot write {where}: {exc.strerror or exc}")
+                self._fail(job, _CANNOT_WRITE.format(path=where, reason=exc.strerror or exc))
 
     def _on_disk_full(self, job: _Job, exc: OSError) -> None:
-        message = (
-            f"The disk is full: {self._dest} has no room left "
-            f"({exc.strerror or 'no space'}); partial files were kept and will resume. "
-            "Free some space and run the download again."
-        )
+        message = _DISK_FULL.format(dest=self._dest, reason=exc.strerror or _NO_SPACE)
         self._fail(job, message)
         if self._disk_full is None:
             self._disk_full = DiskFullError(message)
@@ -1152,7 +1199,7 @@ class Downloader:
                     refusals = 0
                 refusals += 1
                 if refusals > MAX_LINK_REFRESHES:
-                    raise _FileFailed(f"{exc.message}, even with a fresh link") from None
+                    raise _FileFailed(_EVEN_FRESH.format(reason=exc.message)) from None
                 log.info("%s: %s; fetching a fresh link", job.fileid.raw, exc.message)
                 job.link = None
             except _Transient as exc:
@@ -1161,7 +1208,7 @@ class Downloader:
                 tries += 1
                 if tries >= policy.max_tries:
                     raise _FileFailed(
-                        f"{exc.message} (gave up after {tries} tries)", ErrorKind.NETWORK
+                        _GAVE_UP.format(reason=exc.message, tries=tries), ErrorKind.NETWORK
                     ) from None
                 delay = policy.delay(tries - 1)
                 log.info("%s: %s; retrying in %.1f s", job.fileid.raw, exc.message, delay)
@@ -1179,7 +1226,7 @@ class Downloader:
             job.link = link
             if not link.ok or not link.download_url:
                 raise _FileFailed(
-                    link.errmsg or "The service gave no download link.",
+                    link.errmsg or _SERVICE_GAVE_NO_LINK,
                     link.kind or ErrorKind.FILE,
                 )
         assert link.download_url is not None
@@ -1248,9 +1295,9 @@ class Downloader:
             try:
                 parsed = httpx.URL(current)
             except (httpx.InvalidURL, TypeError):
-                raise _FileFailed("The download link is not a valid URL") from None
+                raise _FileFailed(_BAD_LINK) from None
             if parsed.scheme not in ("http", "https") or not parsed.host:
-                raise _FileFailed("Refusing to fetch a link that is not http(s)")
+                raise _FileFailed(_NOT_HTTP)
             log.debug("GET %s %s", safe_url(parsed), headers.get("Range", ""))
             request = self._http.build_request(
                 "GET", parsed, headers={"Accept-Encoding": "identity", **headers}
@@ -1262,41 +1309,41 @@ class Downloader:
             except httpx.InvalidURL:
                 # httpx builds the next request of any 3xx, even unfollowed: a Location
                 # it cannot parse ("javascript:…") fails here.
-                raise _FileFailed("The server redirected to an invalid address") from None
+                raise _FileFailed(_BAD_REDIRECT) from None
             try:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECT_STATUSES and location:
                     try:
                         current = str(parsed.join(location))
                     except (httpx.InvalidURL, TypeError, ValueError):
-                        raise _FileFailed("The server redirected to an invalid address") from None
+                        raise _FileFailed(_BAD_REDIRECT) from None
                     continue
                 self._check_status(job, response, current)
                 yield response
                 return
             finally:
                 await response.aclose()
-        raise _FileFailed("Too many redirects")
+        raise _FileFailed(_TOO_MANY_REDIRECTS)
 
     def _check_status(self, job: _Job, response: httpx.Response, url: str) -> None:
         status = response.status_code
         if status in (200, 206):
             refusal = html_refusal(job.fileid.key, _media_type(response), None)
             if refusal:
-                raise _Transient(f"{refusal}; it was not saved")
+                raise _Transient(_NOT_SAVED.format(reason=refusal))
             return
         if status == 416:
             return
         reason = f"{status} {response.reason_phrase}".strip()
         if status == 403:
-            raise _LinkRejected(f"The server refused the link ({reason})")
+            raise _LinkRejected(_LINK_REFUSED.format(status=reason))
         if status in (400, 404) and self._expiring(job.link, url):
-            raise _LinkRejected(f"The link has expired ({reason})")
+            raise _LinkRejected(_LINK_EXPIRED.format(status=reason))
         if status in _TRANSIENT_STATUSES or status >= 500:
-            raise _Transient(f"The server answered {reason}")
+            raise _Transient(_SERVER_ANSWERED.format(status=reason))
         if status == 404:
-            raise _FileFailed(f"The file is not on the server ({reason})")
-        raise _FileFailed(f"The server answered {reason}")
+            raise _FileFailed(_NOT_ON_SERVER.format(status=reason))
+        raise _FileFailed(_SERVER_ANSWERED.format(status=reason))
 
     # -- transfer --------------------------------------------------------------------
 
@@ -1356,12 +1403,9 @@ class Downloader:
             if written > total:
                 _remove_quietly(part)
                 self._set_done(job, 0)
-                raise _Transient(
-                    f"The server sent more than the announced {_human_bytes(total)}; starting over"
-                )
+                raise _Transient(_TOO_MUCH.format(total=_human_bytes(total)))
             raise _Transient(
-                f"The download ended early ({_human_bytes(written)} of "
-                f"{_human_bytes(total)}); resuming"
+                _ENDED_EARLY.format(written=_human_bytes(written), total=_human_bytes(total))
             )
         await self._finish(job, part, sidecar, writer)
 
@@ -1377,14 +1421,14 @@ class Downloader:
             if total is not None and offset == total:
                 self._set_total(job, total)
                 return None, total
-            raise self._restart(job, "The server could not serve the rest of the file")
+            raise self._restart(job, _NO_REST)
         if status == 206:
             parsed = _parse_content_range(response.headers.get("content-range"))
             if parsed is None or parsed[0] != offset or encoded:
-                raise self._restart(job, "The server sent a different part of the file")
+                raise self._restart(job, _OTHER_PART)
             if known_total is not None and parsed[2] is not None and parsed[2] != known_total:
                 # No validator caught it, but the size did: the file changed on the server.
-                raise self._restart(job, "The file changed on the server")
+                raise self._restart(job, _CHANGED)
             return offset, parsed[2]
         return 0, None if encoded else _content_length(response)
 
@@ -1395,7 +1439,7 @@ class Downloader:
             _remove_quietly(part)
             _remove_quietly(sidecar_path(part))
         self._set_done(job, 0)
-        return _Transient(f"{why}; starting over")
+        return _Transient(_STARTING_OVER.format(reason=why))
 
     async def _stream_body(
         self,
@@ -1436,7 +1480,9 @@ class Downloader:
                         await limiter.acquire(size)
         except httpx.HTTPError as exc:
             writer.flush()
-            raise _Transient(f"{_describe(exc)} after {_human_bytes(written)}; resuming") from None
+            raise _Transient(
+                _CUT_AFTER.format(reason=_describe(exc), written=_human_bytes(written))
+            ) from None
         if head is not None:
             self._refuse_html(key, media_type, bytes(head))
             writer.write(bytes(head))
@@ -1449,7 +1495,7 @@ class Downloader:
     def _refuse_html(key: str, media_type: str, head: bytes) -> None:
         refusal = html_refusal(key, media_type, head)
         if refusal:
-            raise _Transient(f"{refusal}; it was not saved")
+            raise _Transient(_NOT_SAVED.format(reason=refusal))
 
     async def _finish(self, job: _Job, part: Path, sidecar: Path, writer: _PartFile | None) -> None:
         """fsync, verify, rename into place atomically, fsync the folder."""
@@ -1471,7 +1517,7 @@ class Downloader:
             size = os.lstat(part).st_size
             if total is not None and size != total:
                 raise _Transient(
-                    f"The partial file holds {_human_bytes(size)}, not {_human_bytes(total)}"
+                    _PART_SIZE.format(size=_human_bytes(size), total=_human_bytes(total))
                 )
             final = _publish(part, out, replace=replace)
             _fsync_dir(final.parent)
@@ -1615,7 +1661,7 @@ class Downloader:
         ok = job.state in (FileState.DONE, FileState.SKIPPED)
         errmsg = job.errmsg
         if job.state is FileState.CANCELLED and not errmsg:
-            errmsg = "Stopped: the disk is full" if self._disk_full is not None else "Cancelled"
+            errmsg = _STOPPED_DISK_FULL if self._disk_full is not None else _CANCELLED
         return DownloadOutcome(
             fileid=job.fileid,
             ok=ok,

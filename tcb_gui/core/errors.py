@@ -8,8 +8,82 @@ error-code pages of the WeChat Open Platform and CloudBase).
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+
+# --- messages a user may see -----------------------------------------------------------
+#
+# Core speaks English (the command line prints it, reports and history keep it). The
+# window shows the same messages translated, without Qt here: every message core may hand
+# to a user is registered below, either whole (``message``) or as a template with named
+# parts (``MessageTemplate``). ``ui/core_text.py`` looks the English text up in this
+# registry and translates the template, keeping the variable parts (codes, counts, names,
+# the service's own words) as they are and translating the parts that are themselves
+# registered messages (``nested``).
+
+_FORMATTER = string.Formatter()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageTemplate:
+    """An English message with ``{named}`` parts, registered when it is created.
+
+    ``nested`` names the parts that hold another registered message (a reason, a
+    problem), which a translation translates too; every other part is data.
+    """
+
+    text: str
+    nested: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        missing = self.nested - set(self.fields)
+        if missing:
+            raise ValueError(f"nested parts not in the template: {sorted(missing)}")
+        known = _REGISTRY.get(self.text)
+        if known is not None and known.nested != self.nested:
+            raise ValueError(f"registered twice, differently: {self.text!r}")
+        _REGISTRY.setdefault(self.text, self)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The names of the parts, in order of first appearance."""
+        return tuple(dict.fromkeys(template_fields(self.text)))
+
+    def format(self, **parts: object) -> str:
+        """The English message with ``parts`` filled in."""
+        return self.text.format(**parts)
+
+
+def template_fields(text: str) -> list[str]:
+    """The field names of a ``str.format`` template, in order, repeats kept."""
+    return [name for _, name, _, _ in _FORMATTER.parse(text) if name is not None]
+
+
+_REGISTRY: dict[str, MessageTemplate] = {}
+
+
+def message(text: str) -> str:
+    """Register a message without variable parts; return it unchanged."""
+    if template_fields(text):
+        raise ValueError(f"a message with parts needs a MessageTemplate: {text!r}")
+    MessageTemplate(text)
+    return text
+
+
+def messages() -> tuple[MessageTemplate, ...]:
+    """Every registered message, in the order registered.
+
+    A module registers its messages when it is imported; ``ui/core_text.py`` imports
+    every core module whose messages reach the window.
+    """
+    return tuple(_REGISTRY.values())
+
+
+def _register(texts: Iterable[str]) -> None:
+    for text in texts:
+        message(text)
 
 
 class ErrorKind(StrEnum):
@@ -171,6 +245,9 @@ CREDENTIAL_ERRCODES: dict[int, ErrorInfo] = {
 }
 
 
+_UNKNOWN_CREDENTIAL_CODE = MessageTemplate("The token service answered error {errcode}.")
+
+
 def classify_credential_errcode(errcode: int) -> ErrorInfo:
     """The handling of an errcode from the token endpoint (``cgi-bin/stable_token``)."""
     info = CREDENTIAL_ERRCODES.get(errcode)
@@ -178,7 +255,7 @@ def classify_credential_errcode(errcode: int) -> ErrorInfo:
         return info
     if errcode in ERRCODES:
         return ERRCODES[errcode]
-    return ErrorInfo(ErrorKind.REQUEST, f"The token service answered error {errcode}.")
+    return ErrorInfo(ErrorKind.REQUEST, _UNKNOWN_CREDENTIAL_CODE.format(errcode=errcode))
 
 
 # Per-file statuses seen from the SDKs (WECHAT_API.md §2); any other non-zero status is
@@ -190,20 +267,45 @@ FILE_STATUS_MESSAGES: dict[int, str] = {
     -501005: "File belongs to another environment",
 }
 
+_UNKNOWN_CODE = MessageTemplate("The service answered error {errcode}.")
+_UNKNOWN_FILE_STATUS = MessageTemplate("The service answered status {status} for this file")
+# A message followed by the service's (or the system's) own words, which stay as they are.
+WITH_DETAIL = MessageTemplate("{message} ({detail})", nested=frozenset({"message"}))
+
+
+# A transport failure: a problem in words (registered by the module that words it), or
+# the exception's type name when there are no words for it.
+NETWORK_ERROR = MessageTemplate("Network error: {problem}", nested=frozenset({"problem"}))
+NETWORK_ERROR_TYPE = MessageTemplate("Network error: {error}")
+NETWORK_ERROR_BARE = message("Network error")
+
+
+def with_detail(message: str, detail: str) -> str:
+    """``message (detail)``, or ``message`` alone when there is no detail."""
+    return WITH_DETAIL.format(message=message, detail=detail) if detail else message
+
 
 def classify_errcode(errcode: int) -> ErrorInfo:
     """The handling of a whole-request errcode; unknown codes fail the batch."""
     info = ERRCODES.get(errcode)
     if info is not None:
         return info
-    return ErrorInfo(ErrorKind.REQUEST, f"The service answered error {errcode}.")
+    return ErrorInfo(ErrorKind.REQUEST, _UNKNOWN_CODE.format(errcode=errcode))
 
 
 def file_status_message(status: int, errmsg: str) -> str:
     known = FILE_STATUS_MESSAGES.get(status)
     if known and errmsg and errmsg.lower() != "ok":
-        return f"{known} ({errmsg})"
-    return known or errmsg or f"The service answered status {status} for this file"
+        return with_detail(known, errmsg)
+    return known or errmsg or _UNKNOWN_FILE_STATUS.format(status=status)
+
+
+def _table_messages(*tables: Mapping[int, ErrorInfo]) -> list[str]:
+    return [info.message for table in tables for info in table.values()]
+
+
+_register(_table_messages(ERRCODES, CREDENTIAL_ERRCODES))
+_register(FILE_STATUS_MESSAGES.values())
 
 
 class TcbError(Exception):

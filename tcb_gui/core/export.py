@@ -13,7 +13,7 @@ from typing import Any
 
 from tcb_gui.core import atomicfile
 from tcb_gui.core.client import LinkResult
-from tcb_gui.core.errors import InputError
+from tcb_gui.core.errors import InputError, MessageTemplate
 
 COLUMNS = ("fileid", "env", "ok", "status", "errmsg", "download_url", "expires_at")
 
@@ -138,6 +138,7 @@ def iter_export(
 
 # CSV rows are handed out in chunks of about this many characters.
 _CSV_CHUNK = 1 << 16
+_CANNOT_WRITE = MessageTemplate("Cannot write {path}: {reason}")
 
 
 def export_results(
@@ -157,4 +158,4 @@ def write_export(path: Path, text: str | Iterable[str]) -> None:
         else:
             atomicfile.write_text_atomic(Path(path), lambda handle: handle.writelines(text))
     except OSError as exc:
-        raise InputError(f"Cannot write {path}: {exc.strerror or exc}") from None
+        raise InputError(_CANNOT_WRITE.format(path=path, reason=exc.strerror or exc)) from None

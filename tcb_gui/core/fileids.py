@@ -79,7 +79,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from tcb_gui.core.errors import InputError
+from tcb_gui.core.errors import InputError, MessageTemplate
 
 SCHEME = "cloud://"
 
@@ -689,27 +689,32 @@ def _format_bytes(size: int) -> str:
     return f"{value:,.0f} {unit}" if value.is_integer() else f"{value:,.1f} {unit}"
 
 
+_BINARY = MessageTemplate(
+    "{name} is not a text file (it looks like binary data). Open a text, CSV, TSV, "
+    "JSON or log file with cloud file IDs."
+)
+_NOT_IN_ENCODING = MessageTemplate(
+    "{name} is not text in {encoding}. Save it as UTF-8 (or GB18030, or UTF-16 with "
+    "a byte order mark) and try again."
+)
+_TOO_LARGE = MessageTemplate(
+    "{name} is larger than {limit}, the limit for a list of IDs. Split it into smaller files."
+)
+_CANNOT_READ = MessageTemplate("Cannot read {name}: {reason}.")
+_A_FOLDER = MessageTemplate("{name} is a folder, not a file with IDs.")
+
+
 def _binary_error(name: str) -> InputError:
-    return InputError(
-        f"{name} is not a text file (it looks like binary data). Open a text, CSV, TSV, "
-        "JSON or log file with cloud file IDs.",
-        detail="binary",
-    )
+    return InputError(_BINARY.format(name=name), detail="binary")
 
 
 def _encoding_error(name: str, expected: str) -> InputError:
-    return InputError(
-        f"{name} is not text in {expected}. Save it as UTF-8 (or GB18030, or UTF-16 with "
-        "a byte order mark) and try again.",
-        detail="encoding",
-    )
+    return InputError(_NOT_IN_ENCODING.format(name=name, encoding=expected), detail="encoding")
 
 
 def _too_large_error(name: str, max_bytes: int) -> InputError:
     return InputError(
-        f"{name} is larger than {_format_bytes(max_bytes)}, the limit for a list of IDs. "
-        "Split it into smaller files.",
-        detail="too_large",
+        _TOO_LARGE.format(name=name, limit=_format_bytes(max_bytes)), detail="too_large"
     )
 
 
@@ -795,7 +800,7 @@ def read_ids_from_stream(
     try:
         text = _read_text(stream, name, max_bytes)
     except OSError as exc:
-        raise InputError(f"Cannot read {name}: {exc.strerror or exc}.") from None
+        raise InputError(_CANNOT_READ.format(name=name, reason=exc.strerror or exc)) from None
     return find_ids(text, source=name)
 
 
@@ -811,7 +816,7 @@ def read_ids_from_path(path: str | os.PathLike[str], *, max_bytes: int = MAX_INP
                 raise _too_large_error(name, max_bytes)
             text = _read_text(file, name, max_bytes)
     except IsADirectoryError:
-        raise InputError(f"{name} is a folder, not a file with IDs.") from None
+        raise InputError(_A_FOLDER.format(name=name)) from None
     except OSError as exc:
-        raise InputError(f"Cannot read {name}: {exc.strerror or exc}.") from None
+        raise InputError(_CANNOT_READ.format(name=name, reason=exc.strerror or exc)) from None
     return find_ids(text, source=name)

@@ -42,7 +42,7 @@ from typing import Any, Final, TextIO
 
 from tcb_gui.core.atomicfile import write_text_atomic
 from tcb_gui.core.client import LinkResult
-from tcb_gui.core.errors import ErrorKind, InputError
+from tcb_gui.core.errors import ErrorKind, InputError, message
 from tcb_gui.core.fileids import FileId, InvalidFileIdError, parse_fileid
 from tcb_gui.core.redact import redact
 from tcb_gui.core.settings import (
@@ -71,6 +71,8 @@ MAX_ERRMSG_CHARS: Final = 2_000
 _ENTRY_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}\Z")
 _ID_TIME_FORMAT: Final = "%Y%m%d-%H%M%S"
 _ID_RANDOM_BYTES: Final = 3
+_GONE = message("That list is no longer in the history.")
+_UNREADABLE = message("That list in the history cannot be read.")
 # Credentials that must never be written into a history file (DESIGN §3 Security).
 _TOKEN_PARAM_RE = re.compile(r"(?i)(?:^|[?&])[a-z_]*access_token=")
 
@@ -491,7 +493,7 @@ class HistoryStore:
         try:
             handle = path.open("r", encoding="utf-8")
         except OSError:
-            raise InputError("That list is no longer in the history.") from None
+            raise InputError(_GONE) from None
         ids: list[FileId] = []
         results: list[LinkResult | None] = []
         skipped = 0
@@ -501,7 +503,7 @@ class HistoryStore:
             except UnicodeDecodeError:
                 entry = None
             if entry is None:
-                raise InputError("That list in the history cannot be read.")
+                raise InputError(_UNREADABLE)
             seen: set[str] = set()
             while True:
                 try:

@@ -45,7 +45,7 @@ import unicodedata
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Final, Literal
 
-from tcb_gui.core.errors import ErrorKind, TcbError
+from tcb_gui.core.errors import ErrorKind, MessageTemplate, TcbError
 
 __all__ = [
     "MAX_RELATIVE_PATH_UNITS",
@@ -111,6 +111,12 @@ _ZERO_WIDTH_JOINER: Final = "\u200d"
 _CASE_PROBE_PREFIX: Final = "TcbCaseProbe-"
 
 
+_OUTSIDE = MessageTemplate(
+    "Not saving {path!r}: it would end up outside the download folder {dest!r} (a symbolic "
+    "link on disk points elsewhere). Remove the link or choose another folder."
+)
+
+
 class UnsafePathError(TcbError):
     """A download target that would resolve outside the chosen folder.
 
@@ -121,11 +127,7 @@ class UnsafePathError(TcbError):
     kind = ErrorKind.FILE
 
     def __init__(self, path: PurePath, dest: PurePath) -> None:
-        super().__init__(
-            f"Not saving {os.fspath(path)!r}: it would end up outside the download folder "
-            f"{os.fspath(dest)!r} (a symbolic link on disk points elsewhere). Remove the "
-            "link or choose another folder."
-        )
+        super().__init__(_OUTSIDE.format(path=os.fspath(path), dest=os.fspath(dest)))
         self.path = path
         self.dest = dest
 

@@ -45,7 +45,7 @@ from tcb_gui.core.client import (
     ApiMode,
     validate_base_url,
 )
-from tcb_gui.core.errors import InputError
+from tcb_gui.core.errors import InputError, MessageTemplate, message
 
 log = logging.getLogger(__name__)
 
@@ -133,24 +133,42 @@ def settings_path() -> Path:
 # --- validation ----------------------------------------------------------------------
 
 
+_NO_NAME = message("A profile needs a name.")
+_NAME_TOO_LONG = MessageTemplate("A profile name may have at most {limit} characters.")
+_BAD_NAME = MessageTemplate(
+    "Invalid profile name {name!r}: use letters, digits, spaces and . _ @ -, "
+    "starting with a letter or digit."
+)
+_URL_NOT_TEXT = message("The service address (base URL) must be text.")
+_APPID_NOT_TEXT = message("The AppID must be text.")
+_NOT_AN_APPID = message(
+    "That is not a mini program AppID: it is wx followed by 16 letters a-f and "
+    "digits, e.g. wx1234567890abcdef (WeChat MP console, 开发管理 → 开发设置)."
+)
+_APPSECRET_NEEDS_APPID = message(
+    "A mini program (appid + appsecret) profile needs the mini program's AppID."
+)
+_APPSECRET_NEEDS_TCB = message(
+    "A mini program (appid + appsecret) profile gets a mini program "
+    "access_token, which works with the tcb API only: set the API mode to tcb."
+)
+
+
 def validate_profile_name(name: object) -> str:
     """Return ``name`` if it is a valid profile name, else raise ``InputError``."""
     if not isinstance(name, str) or not name:
-        raise InputError("A profile needs a name.")
+        raise InputError(_NO_NAME)
     if len(name) > MAX_PROFILE_NAME_LENGTH:
-        raise InputError(f"A profile name may have at most {MAX_PROFILE_NAME_LENGTH} characters.")
+        raise InputError(_NAME_TOO_LONG.format(limit=MAX_PROFILE_NAME_LENGTH))
     if not _PROFILE_NAME_RE.match(name):
-        raise InputError(
-            f"Invalid profile name {name!r}: use letters, digits, spaces and . _ @ -, "
-            "starting with a letter or digit."
-        )
+        raise InputError(_BAD_NAME.format(name=name))
     return name
 
 
 def _base_url(value: object) -> str:
     """``https://`` URLs, or ``http://`` on loopback only: the client's rule (DESIGN §3)."""
     if not isinstance(value, str):
-        raise InputError("The service address (base URL) must be text.")
+        raise InputError(_URL_NOT_TEXT)
     return validate_base_url(value)
 
 
@@ -181,13 +199,10 @@ def _choice(value: object, choices: tuple[str, ...], what: str) -> str:
 def validate_appid(value: object) -> str:
     """A mini program AppID (surrounding spaces removed), else ``InputError``."""
     if not isinstance(value, str):
-        raise InputError("The AppID must be text.")
+        raise InputError(_APPID_NOT_TEXT)
     appid = value.strip()
     if not _APPID_RE.match(appid):
-        raise InputError(
-            "That is not a mini program AppID: it is wx followed by 16 letters a-f and "
-            "digits, e.g. wx1234567890abcdef (WeChat MP console, 开发管理 → 开发设置)."
-        )
+        raise InputError(_NOT_AN_APPID)
     return appid
 
 
@@ -248,14 +263,9 @@ class Profile:
         object.__setattr__(self, "appid", _optional_appid(self.appid))
         if self.auth == AUTH_APPSECRET:
             if self.appid is None:
-                raise InputError(
-                    "A mini program (appid + appsecret) profile needs the mini program's AppID."
-                )
+                raise InputError(_APPSECRET_NEEDS_APPID)
             if self.api is not ApiMode.TCB:
-                raise InputError(
-                    "A mini program (appid + appsecret) profile gets a mini program "
-                    "access_token, which works with the tcb API only: set the API mode to tcb."
-                )
+                raise InputError(_APPSECRET_NEEDS_TCB)
         object.__setattr__(self, "base_url", _base_url(self.base_url))
         _int_in_range(self.max_age, MIN_MAX_AGE, MAX_MAX_AGE, "Link lifetime (max age)")
         _int_in_range(self.concurrency, 1, MAX_CONCURRENCY, "Concurrency")

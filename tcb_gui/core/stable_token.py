@@ -87,12 +87,16 @@ from tcb_gui.core.client import (
     validate_base_url,
 )
 from tcb_gui.core.errors import (
+    NETWORK_ERROR_BARE,
     ErrorKind,
+    MessageTemplate,
     ServiceError,
     TcbError,
     TokenError,
     TokenState,
     classify_credential_errcode,
+    message,
+    with_detail,
 )
 from tcb_gui.core.redact import install_log_redaction, register_secret
 from tcb_gui.core.settings import validate_appid
@@ -121,11 +125,22 @@ RENEWAL_MIN_WAIT_S: Final = 1.0
 # getStableAccessToken docs: "expires_in … 目前是7200秒之内的值"; a larger value is clipped.
 MAX_EXPIRES_IN_S: Final = float(TOKEN_LIFETIME_S)
 
-_NO_SECRET = (
+_NO_SECRET = message(
     "No AppSecret is set for this mini program profile. Save it (tcb-gui token set "
     "--appsecret reads it from stdin) or set the TCB_APP_SECRET variable."
 )
-_VALID = "The AppID and AppSecret work: WeChat gave an access token for the tcb API."
+_VALID = message("The AppID and AppSecret work: WeChat gave an access token for the tcb API.")
+_NO_ANSWER = message("no answer from the service")
+_GAVE_UP = MessageTemplate(
+    "Could not get an access token from WeChat: {problem}; gave up after {tries} tries. "
+    "Check the network and the base URL.",
+    nested=frozenset({"problem"}),
+)
+_BAD_ERRCODE = message("The token service sent an answer with an unreadable error code")
+_NO_USABLE_TOKEN = message("The token service sent an answer without a usable token")
+_HTTP_STATUS = MessageTemplate("The token service answered HTTP {status}")
+_HTTP_STATUS_STOP = MessageTemplate("The token service answered HTTP {status}. Check the base URL.")
+_UNREADABLE = message("The token service sent an unreadable (non-JSON or cut) answer")
 
 SecretSupplier = Callable[[], "str | None"]
 
@@ -308,7 +323,7 @@ class StableTokenProvider:
                 "force_refresh": force_refresh,
             }
         ).encode("utf-8")
-        problem = "no answer from the service"
+        problem = _NO_ANSWER
         for attempt in range(self.retry.max_tries):
             if attempt:
                 await self._sleep(self.retry.delay(attempt - 1))
@@ -326,8 +341,7 @@ class StableTokenProvider:
                 problem = str(retry)
                 log.info("stable_token for %s: %s (try %d)", self.appid, problem, attempt + 1)
         raise ServiceError(
-            f"Could not get an access token from WeChat: {problem.rstrip('.')}; gave up after "
-            f"{self.retry.max_tries} tries. Check the network and the base URL.",
+            _GAVE_UP.format(problem=problem.rstrip("."), tries=self.retry.max_tries),
             kind=ErrorKind.NETWORK,
         )
 
@@ -348,19 +362,19 @@ class StableTokenProvider:
         except httpx.HTTPError as exc:
             failure = _describe_transport_error(exc)
         if response is None:
-            raise _Retry(failure or "Network error")
+            raise _Retry(failure or NETWORK_ERROR_BARE)
         data = self._decode(response)
         code = data.get("errcode", 0)
         if isinstance(code, str) and code.strip().lstrip("-").isdigit():
             code = int(code)
         if isinstance(code, bool) or not isinstance(code, int):
-            raise _Retry("The token service sent an answer with an unreadable error code")
+            raise _Retry(_BAD_ERRCODE)
         if code != 0:
             raise self._error(code, data)
         token = data.get("access_token")
         expires_in = _expires_in(data.get("expires_in"))
         if not _is_token(token) or expires_in is None:
-            raise _Retry("The token service sent an answer without a usable token")
+            raise _Retry(_NO_USABLE_TOKEN)
         assert isinstance(token, str)
         register_secret(token)
         return _Grant(token, expires_in, sent_at)
@@ -369,10 +383,10 @@ class StableTokenProvider:
     def _decode(response: httpx.Response) -> dict[str, Any]:
         status = response.status_code
         if status == 429 or status >= 500:
-            raise _Retry(f"The token service answered HTTP {status}")
+            raise _Retry(_HTTP_STATUS.format(status=status))
         if status != 200:
             raise ServiceError(
-                f"The token service answered HTTP {status}. Check the base URL.",
+                _HTTP_STATUS_STOP.format(status=status),
                 kind=ErrorKind.REQUEST,
                 code=status,
             )
@@ -381,7 +395,7 @@ class StableTokenProvider:
         except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
-            raise _Retry("The token service sent an unreadable (non-JSON or cut) answer")
+            raise _Retry(_UNREADABLE)
         return data
 
     def _error(self, code: int, data: dict[str, Any]) -> TcbError | _Retry:
@@ -395,7 +409,7 @@ class StableTokenProvider:
             return TokenError(info.message, state=state, code=code, detail=detail)
         message = info.message
         if info.kind is ErrorKind.REQUEST and detail:
-            message = f"{message} ({detail})"  # an unknown code: the service's words help
+            message = with_detail(message, detail)  # an unknown code: the service's words help
         return ServiceError(message, kind=info.kind, code=code, detail=detail)
 
     # -- keeping it fresh ---------------------------------------------------------------

@@ -45,7 +45,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends.chainer import ChainerBackend
 from keyring.errors import PasswordDeleteError
 
-from tcb_gui.core.errors import InputError, KeyringUnavailableError
+from tcb_gui.core.errors import InputError, KeyringUnavailableError, MessageTemplate, message
 from tcb_gui.core.redact import register_secret
 from tcb_gui.core.settings import validate_profile_name
 
@@ -79,43 +79,59 @@ _NOT_A_KEYRING: Final = frozenset(
     }
 )
 
-_NO_KEYRING_SET = (
+_NO_KEYRING_SET = message(
     "No system keyring is available (macOS Keychain, Windows Credential Locker, or a "
     "Secret Service such as GNOME Keyring or KWallet), so the token was not saved: "
     "it is kept for this session only."
 )
-_KEYRING_FAILED_SET = (
+_KEYRING_FAILED_SET = message(
     "The system keyring could not save the token (it may be locked, or its service is "
     "not running). The token is kept for this session only; unlock the keyring and save "
     "it again to keep it."
 )
-_KEYRING_FAILED_GET = (
+_KEYRING_FAILED_GET = message(
     "The system keyring could not be read (it may be locked, or its service is not "
     "running). Unlock it and try again, or paste the token for this session."
 )
-_KEYRING_FAILED_CLEAR = (
+_KEYRING_FAILED_CLEAR = message(
     "The system keyring could not remove the saved token (it may be locked, or its "
     "service is not running). Unlock it and try again."
 )
 
 
-_NO_KEYRING_SET_SECRET = (
+_NO_KEYRING_SET_SECRET = message(
     "No system keyring is available (macOS Keychain, Windows Credential Locker, or a "
     "Secret Service such as GNOME Keyring or KWallet), so the AppSecret was not saved: "
     "it is kept for this session only."
 )
-_KEYRING_FAILED_SET_SECRET = (
+_KEYRING_FAILED_SET_SECRET = message(
     "The system keyring could not save the AppSecret (it may be locked, or its service is "
     "not running). It is kept for this session only; unlock the keyring and save it again "
     "to keep it."
 )
-_KEYRING_FAILED_GET_SECRET = (
+_KEYRING_FAILED_GET_SECRET = message(
     "The system keyring could not be read (it may be locked, or its service is not "
     "running). Unlock it and try again, or enter the AppSecret for this session."
 )
-_KEYRING_FAILED_CLEAR_SECRET = (
+_KEYRING_FAILED_CLEAR_SECRET = message(
     "The system keyring could not remove the saved AppSecret (it may be locked, or its "
     "service is not running). Unlock it and try again."
+)
+
+
+_TOKEN_NOT_TEXT = message("The token must be text.")
+_TOKEN_EMPTY = message("The token is empty. Paste the access token and try again.")
+_TOKEN_TOO_LONG = MessageTemplate(
+    "That is too long for an access token ({length} characters). Paste only the token."
+)
+_TOKEN_NOT_ONE_WORD = message(
+    "The token holds spaces, line breaks or control characters. Paste only the token."
+)
+_SECRET_NOT_TEXT = message("The AppSecret must be text.")
+_SECRET_EMPTY = message("The AppSecret is empty. Paste the mini program's AppSecret.")
+_NOT_A_SECRET = message(
+    "That is not a mini program AppSecret: it is 32 letters a-f and digits "
+    "(WeChat MP console, 开发管理 → 开发设置 → AppSecret). Paste only the AppSecret."
 )
 
 
@@ -194,19 +210,14 @@ def clean_token(token: str) -> str:
     Messages never quote the token.
     """
     if not isinstance(token, str):
-        raise InputError("The token must be text.")
+        raise InputError(_TOKEN_NOT_TEXT)
     cleaned = token.strip()
     if not cleaned:
-        raise InputError("The token is empty. Paste the access token and try again.")
+        raise InputError(_TOKEN_EMPTY)
     if len(cleaned) > MAX_TOKEN_LENGTH:
-        raise InputError(
-            f"That is too long for an access token ({len(cleaned)} characters). "
-            "Paste only the token."
-        )
+        raise InputError(_TOKEN_TOO_LONG.format(length=len(cleaned)))
     if any(ch.isspace() or not ch.isprintable() for ch in cleaned):
-        raise InputError(
-            "The token holds spaces, line breaks or control characters. Paste only the token."
-        )
+        raise InputError(_TOKEN_NOT_ONE_WORD)
     return cleaned
 
 
@@ -216,15 +227,12 @@ def clean_app_secret(secret: str) -> str:
     Messages never quote the secret.
     """
     if not isinstance(secret, str):
-        raise InputError("The AppSecret must be text.")
+        raise InputError(_SECRET_NOT_TEXT)
     cleaned = secret.strip()
     if not cleaned:
-        raise InputError("The AppSecret is empty. Paste the mini program's AppSecret.")
+        raise InputError(_SECRET_EMPTY)
     if not _APP_SECRET_RE.match(cleaned):
-        raise InputError(
-            "That is not a mini program AppSecret: it is 32 letters a-f and digits "
-            "(WeChat MP console, 开发管理 → 开发设置 → AppSecret). Paste only the AppSecret."
-        )
+        raise InputError(_NOT_A_SECRET)
     return cleaned
 
 
