@@ -443,9 +443,9 @@ class TcbClient:
         retry: RetryPolicy | None = None,
     ) -> None:
         if not MIN_MAX_AGE <= max_age <= MAX_MAX_AGE:
-            raise InputError(f"max age must be {MIN_MAX_AGE}..{MAX_MAX_AGE} seconds")
+            raise InputError(_BAD_MAX_AGE.format(low=MIN_MAX_AGE, high=MAX_MAX_AGE))
         if not 1 <= concurrency <= MAX_CONCURRENCY:
-            raise InputError(f"concurrency must be 1..{MAX_CONCURRENCY}")
+            raise InputError(_BAD_CONCURRENCY.format(high=MAX_CONCURRENCY))
         install_log_redaction()
         self._http = http
         self._token = token
@@ -776,6 +776,8 @@ class TcbClient:
         )
 
 
+_BAD_MAX_AGE = MessageTemplate("max age must be {low}..{high} seconds")
+_BAD_CONCURRENCY = MessageTemplate("concurrency must be 1..{high}")
 _NO_TOKEN_MESSAGE = message(
     "No access token is set. Set one for this profile, or set TCB_ACCESS_TOKEN."
 )

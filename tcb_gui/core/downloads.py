@@ -151,6 +151,12 @@ _FINAL_STATES: Final = frozenset(
 )
 
 
+_BAD_CONCURRENCY = MessageTemplate("Download concurrency must be {low}..{high}, not {n}.")
+_BAD_RATE = message("The rate limit must be at least one byte per second.")
+_BAD_CHUNK = message("The chunk size must be positive.")
+_NO_TRIES = message("At least one try is needed.")
+
+
 @dataclass(frozen=True, slots=True)
 class DownloadOptions:
     dest: Path
@@ -164,15 +170,16 @@ class DownloadOptions:
     def __post_init__(self) -> None:
         if not MIN_DOWNLOAD_CONCURRENCY <= self.concurrency <= MAX_DOWNLOAD_CONCURRENCY:
             raise InputError(
-                f"Download concurrency must be {MIN_DOWNLOAD_CONCURRENCY}.."
-                f"{MAX_DOWNLOAD_CONCURRENCY}, not {self.concurrency}."
+                _BAD_CONCURRENCY.format(
+                    low=MIN_DOWNLOAD_CONCURRENCY, high=MAX_DOWNLOAD_CONCURRENCY, n=self.concurrency
+                )
             )
         if self.limit_rate is not None and self.limit_rate < 1:
-            raise InputError("The rate limit must be at least one byte per second.")
+            raise InputError(_BAD_RATE)
         if self.chunk_size < 1:
-            raise InputError("The chunk size must be positive.")
+            raise InputError(_BAD_CHUNK)
         if self.retry.max_tries < 1:
-            raise InputError("At least one try is needed.")
+            raise InputError(_NO_TRIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +273,7 @@ _CHANGED = message("The file changed on the server")
 _CUT_AFTER = MessageTemplate("{reason} after {written}; resuming", nested=_NESTED_REASON)
 _PART_SIZE = MessageTemplate("The partial file holds {size}, not {total}")
 _CANNOT_WRITE = MessageTemplate("Cannot write {path}: {reason}")
+_NOT_REGULAR = MessageTemplate("{name} is not a regular file; refusing to write it")
 _CANNOT_CREATE = MessageTemplate("Cannot create the folder {dest}: {reason}")
 _DISK_FULL = MessageTemplate(
     "The disk is full: {dest} has no room left ({reason}); partial files were kept and "
@@ -868,7 +876,7 @@ class _PartFile:
         fd = os.open(path, flags, 0o666)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise _FileFailed(f"{path.name} is not a regular file; refusing to write it")
+                raise _FileFailed(_NOT_REGULAR.format(name=path.name))
             os.ftruncate(fd, offset)
             os.lseek(fd, offset, os.SEEK_SET)
         except BaseException:

@@ -42,7 +42,7 @@ from typing import Any, Final, TextIO
 
 from tcb_gui.core.atomicfile import write_text_atomic
 from tcb_gui.core.client import LinkResult
-from tcb_gui.core.errors import ErrorKind, InputError, message
+from tcb_gui.core.errors import ErrorKind, InputError, MessageTemplate, message
 from tcb_gui.core.fileids import FileId, InvalidFileIdError, parse_fileid
 from tcb_gui.core.redact import redact
 from tcb_gui.core.settings import (
@@ -72,6 +72,8 @@ _ENTRY_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}\Z")
 _ID_TIME_FORMAT: Final = "%Y%m%d-%H%M%S"
 _ID_RANDOM_BYTES: Final = 3
 _GONE = message("That list is no longer in the history.")
+_NOT_AN_ENTRY = message("That is not a history entry.")
+_BAD_SIZE = MessageTemplate("History size must be a whole number from 0 to {high}.")
 _UNREADABLE = message("That list in the history cannot be read.")
 # Credentials that must never be written into a history file (DESIGN §3 Security).
 _TOKEN_PARAM_RE = re.compile(r"(?i)(?:^|[?&])[a-z_]*access_token=")
@@ -131,7 +133,7 @@ def new_entry_id(now: float | None = None) -> str:
 def validate_entry_id(entry_id: object) -> str:
     """``entry_id`` if it is one this module makes, else ``InputError`` (no path tricks)."""
     if not isinstance(entry_id, str) or not _ENTRY_ID_RE.match(entry_id):
-        raise InputError("That is not a history entry.")
+        raise InputError(_NOT_AN_ENTRY)
     return entry_id
 
 
@@ -325,7 +327,7 @@ class HistoryStore:
             or isinstance(value, bool)
             or not 0 <= value <= MAX_HISTORY_SIZE
         ):
-            raise InputError(f"History size must be a whole number from 0 to {MAX_HISTORY_SIZE}.")
+            raise InputError(_BAD_SIZE.format(high=MAX_HISTORY_SIZE))
         self._keep = value
 
     def path_of(self, entry_id: str) -> Path:

@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 
-from tcb_gui.core.errors import InputError
+from tcb_gui.core.errors import InputError, MessageTemplate
 
 KIB = 1024
 # The bucket may bank at most this many seconds of unused rate, so an idle transfer
@@ -28,6 +28,11 @@ _RATE_RE = re.compile(
     re.IGNORECASE,
 )
 _POWERS = {"k": 1, "m": 2, "g": 3}
+_UNREADABLE_RATE = MessageTemplate(
+    "Cannot read the rate {text!r}: use a number of bytes per second, optionally "
+    "with K, M or G (1024-based), e.g. 2M or 500K."
+)
+_RATE_TOO_LOW = MessageTemplate("The rate {text!r} is below one byte per second.")
 
 
 def parse_rate(text: str) -> int:
@@ -38,10 +43,7 @@ def parse_rate(text: str) -> int:
     """
     match = _RATE_RE.match(text)
     if match is None:
-        raise InputError(
-            f"Cannot read the rate {text!r}: use a number of bytes per second, optionally "
-            "with K, M or G (1024-based), e.g. 2M or 500K."
-        )
+        raise InputError(_UNREADABLE_RATE.format(text=text))
     number = float(match["num"])
     unit = (match["unit"] or "").lower()
     multiplier = 1
@@ -52,7 +54,7 @@ def parse_rate(text: str) -> int:
         multiplier = base**power
     rate = int(number * multiplier)
     if rate < MIN_RATE:
-        raise InputError(f"The rate {text!r} is below one byte per second.")
+        raise InputError(_RATE_TOO_LOW.format(text=text))
     return rate
 
 

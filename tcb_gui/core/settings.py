@@ -148,6 +148,33 @@ _NOT_AN_APPID = message(
 _APPSECRET_NEEDS_APPID = message(
     "A mini program (appid + appsecret) profile needs the mini program's AppID."
 )
+_BAD_API_MODE = MessageTemplate("The API mode must be one of: {modes}.")
+_NOT_IN_RANGE = MessageTemplate(
+    "{what} must be a whole number from {low} to {high}.", nested=frozenset({"what"})
+)
+_NOT_A_CHOICE = MessageTemplate("{what} must be one of: {choices}.", nested=frozenset({"what"}))
+# What _int_in_range and _choice call the values they check (nested in their messages).
+_AUTH = message("How the profile gets its token (auth)")
+_MAX_AGE = message("Link lifetime (max age)")
+_CONCURRENCY = message("Concurrency")
+_LANGUAGE = message("Language")
+_THEME = message("Theme")
+_DOWNLOAD_LAYOUT = message("Download layout")
+_ON_EXISTS = message("When a file exists")
+_DOWNLOAD_CONCURRENCY = message("Download concurrency")
+_HISTORY_SIZE = message("History size")
+_BAD_GEOMETRY = message("The window geometry is not valid.")
+_GEOMETRY_NOT_BASE64 = message("The window geometry is not valid base64.")
+_BAD_DOWNLOAD_DIR = message("The download folder is not a valid path.")
+_BAD_SAVED_AT = message("token_saved_at must be a unix time or None.")
+_NO_DEFAULT_PROFILE = MessageTemplate("The settings must hold a {name!r} profile.")
+_MISFILED_PROFILE = MessageTemplate("Profile {name!r} is stored under the wrong name.")
+_NO_SUCH_PROFILE = MessageTemplate("There is no profile named {name!r}.")
+_NOT_A_PROFILE = message("Not a profile.")
+_DEFAULT_STAYS = message("The default profile cannot be removed.")
+_SECRET_LIKE = MessageTemplate(
+    "Refusing to write secret-like fields to the settings file: {fields}"
+)
 _APPSECRET_NEEDS_TCB = message(
     "A mini program (appid + appsecret) profile gets a mini program "
     "access_token, which works with the tcb API only: set the API mode to tcb."
@@ -180,19 +207,19 @@ def validate_api_mode(value: object) -> ApiMode:
         with contextlib.suppress(ValueError):
             return ApiMode(value)
     modes = ", ".join(m.value for m in ApiMode)
-    raise InputError(f"The API mode must be one of: {modes}.")
+    raise InputError(_BAD_API_MODE.format(modes=modes))
 
 
 def _int_in_range(value: object, low: int, high: int, what: str) -> int:
     # bool is an int subclass; True is not a concurrency.
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise InputError(f"{what} must be a whole number from {low} to {high}.")
+        raise InputError(_NOT_IN_RANGE.format(what=what, low=low, high=high))
     return value
 
 
 def _choice(value: object, choices: tuple[str, ...], what: str) -> str:
     if not isinstance(value, str) or value not in choices:
-        raise InputError(f"{what} must be one of: {', '.join(choices)}.")
+        raise InputError(_NOT_A_CHOICE.format(what=what, choices=", ".join(choices)))
     return value
 
 
@@ -214,11 +241,11 @@ def _validate_geometry(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > MAX_GEOMETRY_LENGTH:
-        raise InputError("The window geometry is not valid.")
+        raise InputError(_BAD_GEOMETRY)
     try:
         base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise InputError("The window geometry is not valid base64.") from None
+        raise InputError(_GEOMETRY_NOT_BASE64) from None
     return value
 
 
@@ -226,7 +253,7 @@ def _validate_download_dir(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip() or "\x00" in value:
-        raise InputError("The download folder is not a valid path.")
+        raise InputError(_BAD_DOWNLOAD_DIR)
     return value
 
 
@@ -259,7 +286,7 @@ class Profile:
         validate_profile_name(self.name)
         # A plain "component"/"tcb" string (a combo box, the command line) is fine.
         object.__setattr__(self, "api", validate_api_mode(self.api))
-        _choice(self.auth, AUTH_MODES, "How the profile gets its token (auth)")
+        _choice(self.auth, AUTH_MODES, _AUTH)
         object.__setattr__(self, "appid", _optional_appid(self.appid))
         if self.auth == AUTH_APPSECRET:
             if self.appid is None:
@@ -267,8 +294,8 @@ class Profile:
             if self.api is not ApiMode.TCB:
                 raise InputError(_APPSECRET_NEEDS_TCB)
         object.__setattr__(self, "base_url", _base_url(self.base_url))
-        _int_in_range(self.max_age, MIN_MAX_AGE, MAX_MAX_AGE, "Link lifetime (max age)")
-        _int_in_range(self.concurrency, 1, MAX_CONCURRENCY, "Concurrency")
+        _int_in_range(self.max_age, MIN_MAX_AGE, MAX_MAX_AGE, _MAX_AGE)
+        _int_in_range(self.concurrency, 1, MAX_CONCURRENCY, _CONCURRENCY)
         saved: object = self.token_saved_at
         if saved is not None:
             if (
@@ -277,7 +304,7 @@ class Profile:
                 or not math.isfinite(saved)
                 or saved < 0
             ):
-                raise InputError("token_saved_at must be a unix time or None.")
+                raise InputError(_BAD_SAVED_AT)
             object.__setattr__(self, "token_saved_at", float(saved))
 
     @property
@@ -318,21 +345,19 @@ class Settings:
     def validate(self) -> None:
         """Raise ``InputError`` if any value is out of bounds (settings built in code)."""
         if not isinstance(self.profiles, dict) or DEFAULT_PROFILE not in self.profiles:
-            raise InputError(f"The settings must hold a {DEFAULT_PROFILE!r} profile.")
+            raise InputError(_NO_DEFAULT_PROFILE.format(name=DEFAULT_PROFILE))
         for key, profile in self.profiles.items():
             if not isinstance(profile, Profile) or profile.name != key:
-                raise InputError(f"Profile {key!r} is stored under the wrong name.")
+                raise InputError(_MISFILED_PROFILE.format(name=key))
         if self.current_profile not in self.profiles:
-            raise InputError(f"There is no profile named {self.current_profile!r}.")
-        _choice(self.language, LANGUAGES, "Language")
-        _choice(self.theme, THEMES, "Theme")
+            raise InputError(_NO_SUCH_PROFILE.format(name=self.current_profile))
+        _choice(self.language, LANGUAGES, _LANGUAGE)
+        _choice(self.theme, THEMES, _THEME)
         _validate_download_dir(self.download_dir)
-        _choice(self.download_layout, DOWNLOAD_LAYOUTS, "Download layout")
-        _choice(self.on_exists, ON_EXISTS_CHOICES, "When a file exists")
-        _int_in_range(
-            self.download_concurrency, 1, MAX_DOWNLOAD_CONCURRENCY, "Download concurrency"
-        )
-        _int_in_range(self.history_size, 0, MAX_HISTORY_SIZE, "History size")
+        _choice(self.download_layout, DOWNLOAD_LAYOUTS, _DOWNLOAD_LAYOUT)
+        _choice(self.on_exists, ON_EXISTS_CHOICES, _ON_EXISTS)
+        _int_in_range(self.download_concurrency, 1, MAX_DOWNLOAD_CONCURRENCY, _DOWNLOAD_CONCURRENCY)
+        _int_in_range(self.history_size, 0, MAX_HISTORY_SIZE, _HISTORY_SIZE)
         _validate_geometry(self.window_geometry)
 
     def current(self) -> Profile:
@@ -341,21 +366,21 @@ class Settings:
     def put_profile(self, profile: Profile) -> None:
         """Add ``profile`` or replace the one with its name."""
         if not isinstance(profile, Profile):
-            raise InputError("Not a profile.")
+            raise InputError(_NOT_A_PROFILE)
         self.profiles[profile.name] = profile
 
     def select_profile(self, name: str) -> Profile:
         if name not in self.profiles:
-            raise InputError(f"There is no profile named {name!r}.")
+            raise InputError(_NO_SUCH_PROFILE.format(name=name))
         self.current_profile = name
         return self.profiles[name]
 
     def remove_profile(self, name: str) -> None:
         """Remove a profile; the current one falls back to "default"."""
         if name == DEFAULT_PROFILE:
-            raise InputError("The default profile cannot be removed.")
+            raise InputError(_DEFAULT_STAYS)
         if name not in self.profiles:
-            raise InputError(f"There is no profile named {name!r}.")
+            raise InputError(_NO_SUCH_PROFILE.format(name=name))
         del self.profiles[name]
         if self.current_profile == name:
             self.current_profile = DEFAULT_PROFILE
@@ -363,7 +388,7 @@ class Settings:
     def set_token_saved_at(self, name: str, saved_at: float | None) -> Profile:
         """Record when a token was saved for ``name`` (None once it is cleared)."""
         if name not in self.profiles:
-            raise InputError(f"There is no profile named {name!r}.")
+            raise InputError(_NO_SUCH_PROFILE.format(name=name))
         profile = replace(self.profiles[name], token_saved_at=saved_at)
         self.profiles[name] = profile
         return profile
@@ -533,9 +558,7 @@ def save_settings(settings: Settings) -> None:
     secret_like = _secret_like_keys(data)
     if secret_like:
         # Unreachable with this data model; guards against a field added later.
-        raise InputError(
-            "Refusing to write secret-like fields to the settings file: " + ", ".join(secret_like)
-        )
+        raise InputError(_SECRET_LIKE.format(fields=", ".join(secret_like)))
     content = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     _atomic_write(settings_path(), content.encode("utf-8"))
 

@@ -119,6 +119,7 @@ _KEYRING_FAILED_CLEAR_SECRET = message(
 )
 
 
+_NO_SERVICE = message("The keyring service name is empty.")
 _TOKEN_NOT_TEXT = message("The token must be text.")
 _TOKEN_EMPTY = message("The token is empty. Paste the access token and try again.")
 _TOKEN_TOO_LONG = MessageTemplate(
@@ -281,7 +282,7 @@ class TokenStore:
         self, service: str = KEYRING_SERVICE, *, backend: KeyringBackend | None = None
     ) -> None:
         if not service:
-            raise InputError("The keyring service name is empty.")
+            raise InputError(_NO_SERVICE)
         self._service = service
         self._injected = backend
         self._backend = backend
