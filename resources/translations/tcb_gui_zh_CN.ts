@@ -150,6 +150,717 @@
     </message>
 </context>
 <context>
+    <name>CoreText</name>
+    <message>
+        <source>The token service answered error {errcode}.</source>
+        <translation>令牌服务返回错误 {errcode}。</translation>
+    </message>
+    <message>
+        <source>The service answered error {errcode}.</source>
+        <translation>服务返回错误 {errcode}。</translation>
+    </message>
+    <message>
+        <source>The service answered status {status} for this file</source>
+        <translation>服务对此文件返回状态 {status}</translation>
+    </message>
+    <message>
+        <source>{message} ({detail})</source>
+        <translation>{message}（{detail}）</translation>
+    </message>
+    <message>
+        <source>Network error: {problem}</source>
+        <translation>网络错误：{problem}</translation>
+    </message>
+    <message>
+        <source>Network error: {error}</source>
+        <translation>网络错误：{error}</translation>
+    </message>
+    <message>
+        <source>Network error</source>
+        <translation>网络错误</translation>
+    </message>
+    <message>
+        <source>The service reports &apos;system busy&apos;.</source>
+        <translation>服务报告“系统繁忙”。</translation>
+    </message>
+    <message>
+        <source>The service reports a system error.</source>
+        <translation>服务报告系统错误。</translation>
+    </message>
+    <message>
+        <source>Today&apos;s API quota for this account is used up. Nothing more can be resolved until the quota resets tomorrow (or ask the account owner to reset it).</source>
+        <translation>此账号今日的接口调用配额已用完。明天配额重置之前无法再解析（也可请账号所有者重置配额）。</translation>
+    </message>
+    <message>
+        <source>The per-minute call limit was reached.</source>
+        <translation>已达到每分钟调用次数上限。</translation>
+    </message>
+    <message>
+        <source>The access token is not valid. Paste a fresh token (Set token…) and try again.</source>
+        <translation>access_token 无效。请粘贴新的令牌（设置令牌…）后重试。</translation>
+    </message>
+    <message>
+        <source>The service received no access token. Set a token and try again.</source>
+        <translation>服务未收到 access_token。请设置令牌后重试。</translation>
+    </message>
+    <message>
+        <source>The access token has expired (tokens live 2 hours). Paste a fresh token and resume.</source>
+        <translation>access_token 已过期（令牌有效期为 2 小时）。请粘贴新的令牌后继续。</translation>
+    </message>
+    <message>
+        <source>This token may not call this API. Check the API mode (component or tcb) of the profile and that the permission set for CloudBase is authorized.</source>
+        <translation>此令牌无权调用该接口。请检查配置的接口类型（第三方平台 componenttcb 或小程序 tcb），并确认云开发相关权限集已授权。</translation>
+    </message>
+    <message>
+        <source>The service rejected this batch as invalid (often a malformed file ID in it).</source>
+        <translation>服务认为这批请求无效（通常是其中有格式错误的云文件 ID）。</translation>
+    </message>
+    <message>
+        <source>The service says a required parameter is missing.</source>
+        <translation>服务提示缺少必需的参数。</translation>
+    </message>
+    <message>
+        <source>The service rejected the request format (a bug in TCB Links; please report it).</source>
+        <translation>服务拒绝了请求格式（这是 TCB 链接工具的缺陷，请报告）。</translation>
+    </message>
+    <message>
+        <source>CloudBase is not enabled for this account. Enable CloudBase (云开发) for the mini program, or authorize it for the third-party platform.</source>
+        <translation>此账号未开通云开发。请为小程序开通云开发，或为第三方平台授权云开发。</translation>
+    </message>
+    <message>
+        <source>CloudBase reports a system error.</source>
+        <translation>云开发报告系统错误。</translation>
+    </message>
+    <message>
+        <source>CloudBase timed out.</source>
+        <translation>云开发请求超时。</translation>
+    </message>
+    <message>
+        <source>The CloudBase request quota was reached.</source>
+        <translation>已达到云开发请求配额。</translation>
+    </message>
+    <message>
+        <source>The CloudBase concurrency limit was reached.</source>
+        <translation>已达到云开发并发上限。</translation>
+    </message>
+    <message>
+        <source>The service does not know this environment ID. Check the env part of the IDs.</source>
+        <translation>服务不认识此环境 ID。请检查云文件 ID 中的环境 ID 部分。</translation>
+    </message>
+    <message>
+        <source>The service rejected a parameter of this request.</source>
+        <translation>服务拒绝了此请求中的某个参数。</translation>
+    </message>
+    <message>
+        <source>WeChat rejected the AppSecret for this AppID. Copy the current AppSecret from the WeChat MP console (开发管理 → 开发设置 → AppSecret) and save it again; it changes whenever someone resets it.</source>
+        <translation>微信拒绝了此 AppID 的 AppSecret。请从微信公众平台（开发管理 → 开发设置 → AppSecret）复制当前的 AppSecret 并重新保存；每次有人重置后它都会改变。</translation>
+    </message>
+    <message>
+        <source>The token service rejected the request format (a bug in TCB Links; please report it).</source>
+        <translation>令牌服务拒绝了请求格式（这是 TCB 链接工具的缺陷，请报告）。</translation>
+    </message>
+    <message>
+        <source>WeChat does not know this AppID. Check the mini program&apos;s AppID in the WeChat MP console (开发管理 → 开发设置): it is wx followed by 16 letters and digits. Then save it again.</source>
+        <translation>微信不认识此 AppID。请在微信公众平台（开发管理 → 开发设置）核对小程序的 AppID：它以 wx 开头，后接 16 位字母和数字。然后重新保存。</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s IP address is not on the mini program&apos;s IP allowlist. Add it in the WeChat MP console (开发管理 → 开发设置 → IP白名单), or run from an allowed machine.</source>
+        <translation>本机的 IP 地址不在小程序的 IP 白名单中。请在微信公众平台（开发管理 → 开发设置 → IP白名单）中添加，或在白名单内的机器上运行。</translation>
+    </message>
+    <message>
+        <source>The AppSecret of this mini program is frozen. Unfreeze it in the WeChat MP console (开发管理 → 开发设置), then try again.</source>
+        <translation>此小程序的 AppSecret 已被冻结。请在微信公众平台（开发管理 → 开发设置）解冻后重试。</translation>
+    </message>
+    <message>
+        <source>No AppID was sent. Set the mini program&apos;s AppID for this profile.</source>
+        <translation>请求中没有 AppID。请为此配置设置小程序的 AppID。</translation>
+    </message>
+    <message>
+        <source>No AppSecret was sent. Save the mini program&apos;s AppSecret for this profile.</source>
+        <translation>请求中没有 AppSecret。请为此配置保存小程序的 AppSecret。</translation>
+    </message>
+    <message>
+        <source>WeChat hands out no more access tokens to this mini program today (the daily quota of token requests is used up). Try again tomorrow, or ask the account owner to reset the quota.</source>
+        <translation>微信今天不再为此小程序发放 access_token（获取令牌的每日配额已用完）。请明天再试，或请账号所有者重置配额。</translation>
+    </message>
+    <message>
+        <source>WeChat asked the mini program&apos;s administrator to confirm calls from this computer&apos;s IP address. Try again once the administrator has approved it.</source>
+        <translation>微信已请小程序管理员确认来自本机 IP 地址的调用。请在管理员确认后重试。</translation>
+    </message>
+    <message>
+        <source>The mini program&apos;s administrator refused calls from this computer&apos;s IP address. Try again in 24 hours, or ask the administrator to add this IP to the IP allowlist (开发管理 → 开发设置 → IP白名单).</source>
+        <translation>小程序管理员拒绝了来自本机 IP 地址的调用。请 24 小时后再试，或请管理员将此 IP 加入 IP 白名单（开发管理 → 开发设置 → IP白名单）。</translation>
+    </message>
+    <message>
+        <source>The mini program&apos;s administrator refused calls from this computer&apos;s IP address. Try again in 1 hour, or ask the administrator to add this IP to the IP allowlist (开发管理 → 开发设置 → IP白名单).</source>
+        <translation>小程序管理员拒绝了来自本机 IP 地址的调用。请 1 小时后再试，或请管理员将此 IP 加入 IP 白名单（开发管理 → 开发设置 → IP白名单）。</translation>
+    </message>
+    <message>
+        <source>File does not exist</source>
+        <translation>文件不存在</translation>
+    </message>
+    <message>
+        <source>No permission to read this file</source>
+        <translation>无权读取此文件</translation>
+    </message>
+    <message>
+        <source>Storage request failed</source>
+        <translation>存储请求失败</translation>
+    </message>
+    <message>
+        <source>File belongs to another environment</source>
+        <translation>文件属于其他环境</translation>
+    </message>
+    <message>
+        <source>{name} is not a text file (it looks like binary data). Open a text, CSV, TSV, JSON or log file with cloud file IDs.</source>
+        <translation>{name} 不是文本文件（看起来是二进制数据）。请打开包含云文件 ID 的文本、CSV、TSV、JSON 或 log 文件。</translation>
+    </message>
+    <message>
+        <source>{name} is not text in {encoding}. Save it as UTF-8 (or GB18030, or UTF-16 with a byte order mark) and try again.</source>
+        <translation>{name} 不是 {encoding} 编码的文本。请另存为 UTF-8（或 GB18030，或带字节顺序标记的 UTF-16）后重试。</translation>
+    </message>
+    <message>
+        <source>{name} is larger than {limit}, the limit for a list of IDs. Split it into smaller files.</source>
+        <translation>{name} 超过了 ID 列表的大小上限 {limit}。请拆分为较小的文件。</translation>
+    </message>
+    <message>
+        <source>Cannot read {name}: {reason}.</source>
+        <translation>无法读取 {name}：{reason}。</translation>
+    </message>
+    <message>
+        <source>{name} is a folder, not a file with IDs.</source>
+        <translation>{name} 是文件夹，不是包含 ID 的文件。</translation>
+    </message>
+    <message>
+        <source>Not a valid base URL: {url!r} ({error}).</source>
+        <translation>不是有效的服务地址：{url!r}（{error}）。</translation>
+    </message>
+    <message>
+        <source>Not a valid base URL: {url!r}.</source>
+        <translation>不是有效的服务地址：{url!r}。</translation>
+    </message>
+    <message>
+        <source>The base URL must be an https:// address, not {url!r}.</source>
+        <translation>服务地址必须是 https:// 地址，而不是 {url!r}。</translation>
+    </message>
+    <message>
+        <source>The base URL may not carry a user name, a query or a fragment.</source>
+        <translation>服务地址不能包含用户名、查询参数或片段。</translation>
+    </message>
+    <message>
+        <source>Refusing plain http:// for {host}: the token would travel unencrypted. Use https:// (plain http is allowed only for loopback addresses).</source>
+        <translation>拒绝对 {host} 使用明文 http://：令牌会以未加密的方式传输。请使用 https://（仅本机回环地址允许使用明文 http）。</translation>
+    </message>
+    <message>
+        <source>connection timed out</source>
+        <translation>连接超时</translation>
+    </message>
+    <message>
+        <source>the service took too long to answer</source>
+        <translation>服务响应时间过长</translation>
+    </message>
+    <message>
+        <source>sending the request timed out</source>
+        <translation>发送请求超时</translation>
+    </message>
+    <message>
+        <source>no free connection</source>
+        <translation>没有空闲连接</translation>
+    </message>
+    <message>
+        <source>could not connect</source>
+        <translation>无法连接</translation>
+    </message>
+    <message>
+        <source>the connection was cut</source>
+        <translation>连接被中断</translation>
+    </message>
+    <message>
+        <source>the connection broke while reading</source>
+        <translation>读取时连接断开</translation>
+    </message>
+    <message>
+        <source>The service answered HTTP {status}</source>
+        <translation>服务返回 HTTP {status}</translation>
+    </message>
+    <message>
+        <source>The service answered HTTP {status}. Check the base URL.</source>
+        <translation>服务返回 HTTP {status}。请检查服务地址。</translation>
+    </message>
+    <message>
+        <source>The service sent an unreadable (non-JSON or cut) answer</source>
+        <translation>服务的应答无法读取（不是 JSON 或被截断）</translation>
+    </message>
+    <message>
+        <source>The service sent an answer of an unexpected shape</source>
+        <translation>服务的应答格式不符合预期</translation>
+    </message>
+    <message>
+        <source>The service sent an answer with an unreadable error code</source>
+        <translation>服务应答中的错误码无法读取</translation>
+    </message>
+    <message>
+        <source>The service&apos;s answer has no file list</source>
+        <translation>服务的应答中没有文件列表</translation>
+    </message>
+    <message>
+        <source>The service redirected to an invalid address. Check the base URL.</source>
+        <translation>服务重定向到了无效地址。请检查服务地址。</translation>
+    </message>
+    <message>
+        <source>The service returned a link that is not http(s)</source>
+        <translation>服务返回的链接不是 http(s) 链接</translation>
+    </message>
+    <message>
+        <source>The service returned no link for this file</source>
+        <translation>服务未返回此文件的链接</translation>
+    </message>
+    <message>
+        <source>{message} (errcode {code})</source>
+        <translation>{message}（错误码 {code}）</translation>
+    </message>
+    <message>
+        <source>{message} (errcode {code}: {detail})</source>
+        <translation>{message}（错误码 {code}：{detail}）</translation>
+    </message>
+    <message>
+        <source>no answer from the service</source>
+        <translation>服务没有应答</translation>
+    </message>
+    <message>
+        <source>no answer from the service for this file</source>
+        <translation>服务没有返回此文件的结果</translation>
+    </message>
+    <message>
+        <source>{problem}; gave up after {tries} tries</source>
+        <translation>{problem}；尝试 {tries} 次后放弃</translation>
+    </message>
+    <message>
+        <source>Internal error while reading the service&apos;s answer</source>
+        <translation>读取服务应答时发生内部错误</translation>
+    </message>
+    <message>
+        <source>The token works for this API.</source>
+        <translation>令牌可用于此接口。</translation>
+    </message>
+    <message>
+        <source>The token check failed: {reason}</source>
+        <translation>令牌检查失败：{reason}</translation>
+    </message>
+    <message>
+        <source>Could not check the token: {problem}. Check the network and the base URL.</source>
+        <translation>无法检查令牌：{problem}。请检查网络和服务地址。</translation>
+    </message>
+    <message>
+        <source>max age must be {low}..{high} seconds</source>
+        <translation>链接有效期必须在 {low}..{high} 秒之间</translation>
+    </message>
+    <message>
+        <source>concurrency must be 1..{high}</source>
+        <translation>并发数必须在 1..{high} 之间</translation>
+    </message>
+    <message>
+        <source>No access token is set. Set one for this profile, or set TCB_ACCESS_TOKEN.</source>
+        <translation>尚未设置 access_token。请为此配置设置令牌，或设置环境变量 TCB_ACCESS_TOKEN。</translation>
+    </message>
+    <message>
+        <source>Not saving {path!r}: it would end up outside the download folder {dest!r} (a symbolic link on disk points elsewhere). Remove the link or choose another folder.</source>
+        <translation>未保存 {path!r}：它会落在下载文件夹 {dest!r} 之外（磁盘上的符号链接指向了别处）。请删除该链接或选择其他文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot read the rate {text!r}: use a number of bytes per second, optionally with K, M or G (1024-based), e.g. 2M or 500K.</source>
+        <translation>无法识别速度 {text!r}：请使用每秒字节数，可带 K、M 或 G（按 1024 进位），例如 2M 或 500K。</translation>
+    </message>
+    <message>
+        <source>The rate {text!r} is below one byte per second.</source>
+        <translation>速度 {text!r} 低于每秒 1 字节。</translation>
+    </message>
+    <message>
+        <source>Download concurrency must be {low}..{high}, not {n}.</source>
+        <translation>下载并发数必须在 {low}..{high} 之间，而不是 {n}。</translation>
+    </message>
+    <message>
+        <source>The rate limit must be at least one byte per second.</source>
+        <translation>限速至少为每秒 1 字节。</translation>
+    </message>
+    <message>
+        <source>The chunk size must be positive.</source>
+        <translation>分块大小必须为正数。</translation>
+    </message>
+    <message>
+        <source>At least one try is needed.</source>
+        <translation>至少需要尝试一次。</translation>
+    </message>
+    <message>
+        <source>The server sent an HTML page ({media_type}) instead of the file</source>
+        <translation>服务器返回的是 HTML 网页（{media_type}），而不是文件</translation>
+    </message>
+    <message>
+        <source>The server sent an HTML page instead of the file</source>
+        <translation>服务器返回的是 HTML 网页，而不是文件</translation>
+    </message>
+    <message>
+        <source>{reason}; it was not saved</source>
+        <translation>{reason}；未保存</translation>
+    </message>
+    <message>
+        <source>The download link is not a valid URL</source>
+        <translation>下载链接不是有效的 URL</translation>
+    </message>
+    <message>
+        <source>Refusing to fetch a link that is not http(s)</source>
+        <translation>拒绝下载非 http(s) 链接</translation>
+    </message>
+    <message>
+        <source>The server redirected to an invalid address</source>
+        <translation>服务器重定向到了无效地址</translation>
+    </message>
+    <message>
+        <source>Too many redirects</source>
+        <translation>重定向次数过多</translation>
+    </message>
+    <message>
+        <source>The server refused the link ({status})</source>
+        <translation>服务器拒绝了该链接（{status}）</translation>
+    </message>
+    <message>
+        <source>The link has expired ({status})</source>
+        <translation>链接已过期（{status}）</translation>
+    </message>
+    <message>
+        <source>The server answered {status}</source>
+        <translation>服务器返回 {status}</translation>
+    </message>
+    <message>
+        <source>The file is not on the server ({status})</source>
+        <translation>服务器上没有此文件（{status}）</translation>
+    </message>
+    <message>
+        <source>{reason}, even with a fresh link</source>
+        <translation>{reason}，换用新链接后依然如此</translation>
+    </message>
+    <message>
+        <source>{reason} (gave up after {tries} tries)</source>
+        <translation>{reason}（尝试 {tries} 次后放弃）</translation>
+    </message>
+    <message>
+        <source>The server sent more than the announced {total}; starting over</source>
+        <translation>服务器发送的数据超过了声明的 {total}；重新开始</translation>
+    </message>
+    <message>
+        <source>The download ended early ({written} of {total}); resuming</source>
+        <translation>下载提前结束（{written}/{total}）；继续下载</translation>
+    </message>
+    <message>
+        <source>{reason}; starting over</source>
+        <translation>{reason}；重新开始</translation>
+    </message>
+    <message>
+        <source>The server could not serve the rest of the file</source>
+        <translation>服务器无法提供文件的剩余部分</translation>
+    </message>
+    <message>
+        <source>The server sent a different part of the file</source>
+        <translation>服务器发送了文件的另一部分</translation>
+    </message>
+    <message>
+        <source>The file changed on the server</source>
+        <translation>服务器上的文件已变化</translation>
+    </message>
+    <message>
+        <source>{reason} after {written}; resuming</source>
+        <translation>{reason}（已下载 {written}）；继续下载</translation>
+    </message>
+    <message>
+        <source>The partial file holds {size}, not {total}</source>
+        <translation>未完成的文件大小为 {size}，而不是 {total}</translation>
+    </message>
+    <message>
+        <source>Cannot write {path}: {reason}</source>
+        <translation>无法写入 {path}：{reason}</translation>
+    </message>
+    <message>
+        <source>{name} is not a regular file; refusing to write it</source>
+        <translation>{name} 不是普通文件；拒绝写入</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder {dest}: {reason}</source>
+        <translation>无法创建文件夹 {dest}：{reason}</translation>
+    </message>
+    <message>
+        <source>The disk is full: {dest} has no room left ({reason}); partial files were kept and will resume. Free some space and run the download again.</source>
+        <translation>磁盘已满：{dest} 没有剩余空间（{reason}）；未完成的文件已保留，之后会继续下载。请释放一些空间后重新下载。</translation>
+    </message>
+    <message>
+        <source>Stopped: the disk is full</source>
+        <translation>已停止：磁盘已满</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>No download link.</source>
+        <translation>没有下载链接。</translation>
+    </message>
+    <message>
+        <source>The service gave no download link.</source>
+        <translation>服务没有提供下载链接。</translation>
+    </message>
+    <message>
+        <source>Could not fetch a fresh link (internal error).</source>
+        <translation>无法获取新链接（内部错误）。</translation>
+    </message>
+    <message>
+        <source>No answer from the service.</source>
+        <translation>服务没有应答。</translation>
+    </message>
+    <message>
+        <source>connecting timed out</source>
+        <translation>连接超时</translation>
+    </message>
+    <message>
+        <source>the server stopped sending</source>
+        <translation>服务器停止了发送</translation>
+    </message>
+    <message>
+        <source>the connection broke</source>
+        <translation>连接断开</translation>
+    </message>
+    <message>
+        <source>A profile needs a name.</source>
+        <translation>配置需要名称。</translation>
+    </message>
+    <message>
+        <source>A profile name may have at most {limit} characters.</source>
+        <translation>配置名称最多 {limit} 个字符。</translation>
+    </message>
+    <message>
+        <source>Invalid profile name {name!r}: use letters, digits, spaces and . _ @ -, starting with a letter or digit.</source>
+        <translation>配置名称 {name!r} 无效：只能使用字母、数字、空格和 . _ @ -，并以字母或数字开头。</translation>
+    </message>
+    <message>
+        <source>The service address (base URL) must be text.</source>
+        <translation>服务地址必须是文本。</translation>
+    </message>
+    <message>
+        <source>The AppID must be text.</source>
+        <translation>AppID 必须是文本。</translation>
+    </message>
+    <message>
+        <source>That is not a mini program AppID: it is wx followed by 16 letters a-f and digits, e.g. wx1234567890abcdef (WeChat MP console, 开发管理 → 开发设置).</source>
+        <translation>这不是小程序的 AppID：它以 wx 开头，后接 16 位 a-f 字母和数字，例如 wx1234567890abcdef（见微信公众平台：开发管理 → 开发设置）。</translation>
+    </message>
+    <message>
+        <source>A mini program (appid + appsecret) profile needs the mini program&apos;s AppID.</source>
+        <translation>小程序（AppID + AppSecret）配置需要小程序的 AppID。</translation>
+    </message>
+    <message>
+        <source>The API mode must be one of: {modes}.</source>
+        <translation>接口类型必须是以下之一：{modes}。</translation>
+    </message>
+    <message>
+        <source>{what} must be a whole number from {low} to {high}.</source>
+        <translation>{what}必须是 {low} 到 {high} 之间的整数。</translation>
+    </message>
+    <message>
+        <source>{what} must be one of: {choices}.</source>
+        <translation>{what}必须是以下之一：{choices}。</translation>
+    </message>
+    <message>
+        <source>How the profile gets its token (auth)</source>
+        <translation>配置获取令牌的方式</translation>
+    </message>
+    <message>
+        <source>Link lifetime (max age)</source>
+        <translation>链接有效期</translation>
+    </message>
+    <message>
+        <source>Concurrency</source>
+        <translation>并发数</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Download layout</source>
+        <translation>下载目录结构</translation>
+    </message>
+    <message>
+        <source>When a file exists</source>
+        <translation>文件已存在时的处理方式</translation>
+    </message>
+    <message>
+        <source>Download concurrency</source>
+        <translation>下载并发数</translation>
+    </message>
+    <message>
+        <source>History size</source>
+        <translation>历史记录数量</translation>
+    </message>
+    <message>
+        <source>The window geometry is not valid.</source>
+        <translation>窗口位置和大小的数据无效。</translation>
+    </message>
+    <message>
+        <source>The window geometry is not valid base64.</source>
+        <translation>窗口位置和大小的数据不是有效的 base64。</translation>
+    </message>
+    <message>
+        <source>The download folder is not a valid path.</source>
+        <translation>下载文件夹不是有效的路径。</translation>
+    </message>
+    <message>
+        <source>token_saved_at must be a unix time or None.</source>
+        <translation>token_saved_at 必须是 Unix 时间戳或 None。</translation>
+    </message>
+    <message>
+        <source>The settings must hold a {name!r} profile.</source>
+        <translation>设置中必须包含 {name!r} 配置。</translation>
+    </message>
+    <message>
+        <source>Profile {name!r} is stored under the wrong name.</source>
+        <translation>配置 {name!r} 保存在了错误的名称下。</translation>
+    </message>
+    <message>
+        <source>There is no profile named {name!r}.</source>
+        <translation>没有名为 {name!r} 的配置。</translation>
+    </message>
+    <message>
+        <source>Not a profile.</source>
+        <translation>不是配置。</translation>
+    </message>
+    <message>
+        <source>The default profile cannot be removed.</source>
+        <translation>默认配置不能删除。</translation>
+    </message>
+    <message>
+        <source>Refusing to write secret-like fields to the settings file: {fields}</source>
+        <translation>拒绝将疑似机密的字段写入设置文件：{fields}</translation>
+    </message>
+    <message>
+        <source>A mini program (appid + appsecret) profile gets a mini program access_token, which works with the tcb API only: set the API mode to tcb.</source>
+        <translation>小程序（AppID + AppSecret）配置获取的是小程序的 access_token，只能用于 tcb 接口：请将接口类型设为 tcb。</translation>
+    </message>
+    <message>
+        <source>That list is no longer in the history.</source>
+        <translation>历史记录中已没有该列表。</translation>
+    </message>
+    <message>
+        <source>That is not a history entry.</source>
+        <translation>这不是历史记录条目。</translation>
+    </message>
+    <message>
+        <source>History size must be a whole number from 0 to {high}.</source>
+        <translation>历史记录数量必须是 0 到 {high} 之间的整数。</translation>
+    </message>
+    <message>
+        <source>That list in the history cannot be read.</source>
+        <translation>无法读取历史记录中的该列表。</translation>
+    </message>
+    <message>
+        <source>No system keyring is available (macOS Keychain, Windows Credential Locker, or a Secret Service such as GNOME Keyring or KWallet), so the token was not saved: it is kept for this session only.</source>
+        <translation>没有可用的系统密钥环（macOS 钥匙串、Windows 凭据管理器，或 GNOME Keyring、KWallet 等 Secret Service），因此令牌未保存：它仅在本次会话中保留。</translation>
+    </message>
+    <message>
+        <source>The system keyring could not save the token (it may be locked, or its service is not running). The token is kept for this session only; unlock the keyring and save it again to keep it.</source>
+        <translation>系统密钥环无法保存令牌（可能已锁定，或其服务未运行）。令牌仅在本次会话中保留；解锁密钥环后重新保存即可长期保留。</translation>
+    </message>
+    <message>
+        <source>The system keyring could not be read (it may be locked, or its service is not running). Unlock it and try again, or paste the token for this session.</source>
+        <translation>无法读取系统密钥环（可能已锁定，或其服务未运行）。请解锁后重试，或为本次会话粘贴令牌。</translation>
+    </message>
+    <message>
+        <source>The system keyring could not remove the saved token (it may be locked, or its service is not running). Unlock it and try again.</source>
+        <translation>系统密钥环无法删除已保存的令牌（可能已锁定，或其服务未运行）。请解锁后重试。</translation>
+    </message>
+    <message>
+        <source>No system keyring is available (macOS Keychain, Windows Credential Locker, or a Secret Service such as GNOME Keyring or KWallet), so the AppSecret was not saved: it is kept for this session only.</source>
+        <translation>没有可用的系统密钥环（macOS 钥匙串、Windows 凭据管理器，或 GNOME Keyring、KWallet 等 Secret Service），因此 AppSecret 未保存：它仅在本次会话中保留。</translation>
+    </message>
+    <message>
+        <source>The system keyring could not save the AppSecret (it may be locked, or its service is not running). It is kept for this session only; unlock the keyring and save it again to keep it.</source>
+        <translation>系统密钥环无法保存 AppSecret（可能已锁定，或其服务未运行）。AppSecret 仅在本次会话中保留；解锁密钥环后重新保存即可长期保留。</translation>
+    </message>
+    <message>
+        <source>The system keyring could not be read (it may be locked, or its service is not running). Unlock it and try again, or enter the AppSecret for this session.</source>
+        <translation>无法读取系统密钥环（可能已锁定，或其服务未运行）。请解锁后重试，或为本次会话输入 AppSecret。</translation>
+    </message>
+    <message>
+        <source>The system keyring could not remove the saved AppSecret (it may be locked, or its service is not running). Unlock it and try again.</source>
+        <translation>系统密钥环无法删除已保存的 AppSecret（可能已锁定，或其服务未运行）。请解锁后重试。</translation>
+    </message>
+    <message>
+        <source>The keyring service name is empty.</source>
+        <translation>密钥环服务名称为空。</translation>
+    </message>
+    <message>
+        <source>The token must be text.</source>
+        <translation>令牌必须是文本。</translation>
+    </message>
+    <message>
+        <source>The token is empty. Paste the access token and try again.</source>
+        <translation>令牌为空。请粘贴 access_token 后重试。</translation>
+    </message>
+    <message>
+        <source>That is too long for an access token ({length} characters). Paste only the token.</source>
+        <translation>内容过长，不是 access_token（{length} 个字符）。请只粘贴令牌。</translation>
+    </message>
+    <message>
+        <source>The token holds spaces, line breaks or control characters. Paste only the token.</source>
+        <translation>令牌中含有空格、换行或控制字符。请只粘贴令牌。</translation>
+    </message>
+    <message>
+        <source>The AppSecret must be text.</source>
+        <translation>AppSecret 必须是文本。</translation>
+    </message>
+    <message>
+        <source>The AppSecret is empty. Paste the mini program&apos;s AppSecret.</source>
+        <translation>AppSecret 为空。请粘贴小程序的 AppSecret。</translation>
+    </message>
+    <message>
+        <source>That is not a mini program AppSecret: it is 32 letters a-f and digits (WeChat MP console, 开发管理 → 开发设置 → AppSecret). Paste only the AppSecret.</source>
+        <translation>这不是小程序的 AppSecret：它由 32 位 a-f 字母和数字组成（见微信公众平台：开发管理 → 开发设置 → AppSecret）。请只粘贴 AppSecret。</translation>
+    </message>
+    <message>
+        <source>No AppSecret is set for this mini program profile. Save it (tcb-gui token set --appsecret reads it from stdin) or set the TCB_APP_SECRET variable.</source>
+        <translation>此小程序配置尚未设置 AppSecret。请保存 AppSecret（命令 tcb-gui token set --appsecret 从标准输入读取），或设置环境变量 TCB_APP_SECRET。</translation>
+    </message>
+    <message>
+        <source>The AppID and AppSecret work: WeChat gave an access token for the tcb API.</source>
+        <translation>AppID 和 AppSecret 可用：微信已发放用于 tcb 接口的 access_token。</translation>
+    </message>
+    <message>
+        <source>Could not get an access token from WeChat: {problem}; gave up after {tries} tries. Check the network and the base URL.</source>
+        <translation>无法从微信获取 access_token：{problem}；尝试 {tries} 次后放弃。请检查网络和服务地址。</translation>
+    </message>
+    <message>
+        <source>The token service sent an answer with an unreadable error code</source>
+        <translation>令牌服务应答中的错误码无法读取</translation>
+    </message>
+    <message>
+        <source>The token service sent an answer without a usable token</source>
+        <translation>令牌服务的应答中没有可用的令牌</translation>
+    </message>
+    <message>
+        <source>The token service answered HTTP {status}</source>
+        <translation>令牌服务返回 HTTP {status}</translation>
+    </message>
+    <message>
+        <source>The token service answered HTTP {status}. Check the base URL.</source>
+        <translation>令牌服务返回 HTTP {status}。请检查服务地址。</translation>
+    </message>
+    <message>
+        <source>The token service sent an unreadable (non-JSON or cut) answer</source>
+        <translation>令牌服务的应答无法读取（不是 JSON 或被截断）</translation>
+    </message>
+</context>
+<context>
     <name>CrashReporter</name>
     <message>
         <source>TCB Links hit an unexpected error. A report was saved to {path}; nothing you resolved was lost.</source>

@@ -34,6 +34,7 @@ from tcb_gui.core.errors import (
 )
 from tcb_gui.core.stable_token import StableTokenProvider
 from tcb_gui.core.tokens import AppSecretInfo, TokenInfo, TokenSource
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.dialogs import SetTokenDialog
 from tcb_gui.ui.formatting import fmt_int
 from tcb_gui.ui.palette import Tone
@@ -100,7 +101,7 @@ class StableTokens:
             self._secret = await session.store.acurrent_app_secret(profile.name)
         except KeyringUnavailableError as exc:
             self._secret = AppSecretInfo(None, TokenSource.NONE)
-            self.window.banners.show_message("keyring", Tone.WARNING, exc.message)
+            self.window.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
         key = (profile.name, profile.appid, profile.base_url)
         if self.provider is None or key != self._key:
             self.stop()
@@ -161,11 +162,12 @@ class StableTokens:
         session.token = TokenInfo(token, self._secret.source if token else TokenSource.NONE)
         self._badge(check.state, check.message, check)
         banners = self.window.banners
+        shown = core_text(check.message)
         if check.state in _PROBLEM_STATES:
-            banners.show_message(BANNER_TOPIC, Tone.DANGER, check.message, self.actions())
+            banners.show_message(BANNER_TOPIC, Tone.DANGER, shown, self.actions())
         elif check.state is TokenState.UNREACHABLE and check.code is not None:
             # Quota used up and the like: not the network, something to wait for or fix.
-            banners.show_message(BANNER_TOPIC, Tone.WARNING, check.message, self.actions())
+            banners.show_message(BANNER_TOPIC, Tone.WARNING, shown, self.actions())
         else:
             banners.hide_topic(BANNER_TOPIC)
 
@@ -249,7 +251,7 @@ class StableTokens:
             Tone.DANGER,
             QCoreApplication.translate(
                 "StableTokens", "Paused: {reason} {n} IDs are waiting; nothing resolved is lost."
-            ).format(reason=failure.message, n=fmt_int(len(todo))),
+            ).format(reason=core_text(failure.message), n=fmt_int(len(todo))),
             [
                 *self.actions(),
                 (QCoreApplication.translate("StableTokens", "Resume"), window.request_resolve),
@@ -278,9 +280,9 @@ class StableTokens:
         try:
             await store.aset_app_secret(name, secret)
         except KeyringUnavailableError as exc:
-            window.banners.show_message("keyring", Tone.WARNING, exc.message)
+            window.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
         except InputError as exc:
-            window.banners.show_message(BANNER_TOPIC, Tone.DANGER, exc.message)
+            window.banners.show_message(BANNER_TOPIC, Tone.DANGER, core_text(exc.message))
             return
         else:
             window.banners.hide_topic("keyring")
@@ -298,7 +300,7 @@ class StableTokens:
         try:
             await window.session.store.aclear_app_secret(name)
         except KeyringUnavailableError as exc:
-            window.banners.show_message("keyring", Tone.WARNING, exc.message)
+            window.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
         self.stop()
         check = await window.check_token()
         if check.state is not TokenState.NOT_SET:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import Profile
 from tcb_gui.core.tokens import clean_app_secret, clean_token
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import plural
 from tcb_gui.ui.palette import Tone, tone_color
 from tcb_gui.ui.settings_dialog import DraftError, ProfileDraft, ProfileEditor, validate_draft
@@ -132,7 +133,7 @@ class SetTokenDialog(QDialog):
         try:
             self._token = self._clean(self.edit.text())
         except InputError as exc:
-            self.error.setText(exc.message)
+            self.error.setText(core_text(exc.message))
             self.error.show()
             return
         self.edit.clear()  # do not keep the secret in the widget longer than needed

@@ -48,6 +48,7 @@ from tcb_gui.core.downloads import (
 )
 from tcb_gui.core.errors import ErrorKind, InputError, TokenError
 from tcb_gui.core.fileids import FileId, parse_fileid
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.download_dialog import DownloadDialog
 from tcb_gui.ui.downloads_panel import (
     CellTexts,
@@ -340,7 +341,7 @@ class DownloadController(QObject):
             self._downloader = self._recorder = None
             self.model.set_downloads((r, None) for r in todo)
             self.panel.hide()
-            window.banners.show_message(BANNER, Tone.DANGER, exc.message)
+            window.banners.show_message(BANNER, Tone.DANGER, core_text(exc.message))
             await asyncio.to_thread(self.store.clear, next_revision())
             self.update_actions()
             return None
@@ -455,7 +456,7 @@ class DownloadController(QObject):
                     self.tr(
                         "Downloads paused: {reason} {n} files are waiting; finished files are kept."
                     ),
-                    reason=token_error.message,
+                    reason=core_text(token_error.message),
                 ),
                 [
                     (self.tr("Set token…"), window.show_token_dialog),
@@ -469,7 +470,7 @@ class DownloadController(QObject):
             window.banners.show_message(
                 BANNER,
                 Tone.DANGER,
-                disk_full.message,
+                core_text(disk_full.message),
                 [(self.tr("Show in folder"), lambda: self.show_folder())],
             )
         # Failed files need no banner: the panel says how many and offers the retry, and

@@ -37,6 +37,7 @@ from tcb_gui.core.downloads import (
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.ratelimit import parse_rate
 from tcb_gui.core.settings import Settings
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.downloads_panel import plural_format
 from tcb_gui.ui.palette import Tone, tone_color
 
@@ -290,7 +291,7 @@ class DownloadDialog(QDialog):
                 limit_rate=limit,
             )
         except InputError as exc:
-            self._fail(exc.message)
+            self._fail(core_text(exc.message))
             return
         self.error.hide()
         super().accept()

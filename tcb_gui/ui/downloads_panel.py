@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from tcb_gui.core.download_session import SessionFile
 from tcb_gui.core.downloads import FileProgress, FileState, TotalProgress
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown, fmt_int, plural
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, tone_color, tone_tint
@@ -220,7 +221,7 @@ class CellTexts(QObject):
             )
         elif state is FileState.FAILED:
             text = self.tr("Failed")
-            tip = errmsg or self.tr("The download failed.")
+            tip = core_text(errmsg) if errmsg else self.tr("The download failed.")
         elif state is FileState.CANCELLED:
             text = (
                 self.tr("Stopped · {percent}").format(percent=percent)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QMenu
 
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.history import HistoryEntry, HistoryList, HistoryStore, new_entry_id
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.gc_freeze import settle_long_lived
 from tcb_gui.ui.palette import Tone
@@ -179,7 +180,10 @@ class HistoryController(QObject):
             try:
                 entry, self._entries = await asyncio.to_thread(work)
             except (OSError, InputError) as exc:
-                reason = exc.message if isinstance(exc, InputError) else (exc.strerror or "")
+                if isinstance(exc, InputError):
+                    reason = core_text(exc.message)
+                else:
+                    reason = exc.strerror or ""
                 log.warning("could not save the list to the history: %s", type(exc).__name__)
                 if not self._closed:
                     self.window.banners.show_message(
@@ -282,7 +286,7 @@ class HistoryController(QObject):
                 loaded = await asyncio.to_thread(_load_long_lived, self.store, entry_id)
                 await asyncio.to_thread(self.store.set_current, entry_id)
             except (OSError, InputError) as exc:
-                message = exc.message if isinstance(exc, InputError) else str(exc)
+                message = core_text(exc.message) if isinstance(exc, InputError) else str(exc)
                 window.banners.show_message("history", Tone.WARNING, message)
                 return False
         self.model.clear()

@@ -66,6 +66,7 @@ from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui.a11y import install as install_accessibility
 from tcb_gui.ui.appsecret import StableTokens
 from tcb_gui.ui.banner import BannerArea
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.crash import report_crash
 from tcb_gui.ui.dialogs import AddIdsDialog, ProfileDialog, SetTokenDialog
 from tcb_gui.ui.download_controller import DownloadController
@@ -435,7 +436,7 @@ class MainWindow(QMainWindow):
     def _task_failed(self, name: str, error: BaseException) -> None:
         if not isinstance(error, TcbError) and report_crash(error, f"task {name!r}"):
             return  # unexpected: a redacted crash report, and its banner (ui.crash)
-        detail = error.message if isinstance(error, TcbError) else type(error).__name__
+        detail = core_text(error.message) if isinstance(error, TcbError) else type(error).__name__
         self.banners.show_message(
             "error",
             Tone.DANGER,
@@ -483,7 +484,7 @@ class MainWindow(QMainWindow):
         try:
             await self.session.reload_token()
         except KeyringUnavailableError as exc:
-            self.banners.show_message("keyring", Tone.WARNING, exc.message)
+            self.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
         if not self.session.token.is_set:
             check = TokenCheck(
                 TokenState.NOT_SET,
@@ -525,9 +526,9 @@ class MainWindow(QMainWindow):
             except KeyringUnavailableError as exc:
                 # The store kept the token for this session; say so plainly.
                 self.session.note_session_token(profile)
-                self.banners.show_message("keyring", Tone.WARNING, exc.message)
+                self.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
             except InputError as exc:
-                self.banners.show_message("token", Tone.DANGER, exc.message)
+                self.banners.show_message("token", Tone.DANGER, core_text(exc.message))
                 return
             else:
                 self.banners.hide_topic("keyring")
@@ -548,7 +549,7 @@ class MainWindow(QMainWindow):
         try:
             await self.session.store.aclear(profile)
         except KeyringUnavailableError as exc:
-            self.banners.show_message("keyring", Tone.WARNING, exc.message)
+            self.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
         else:
             self.session.settings.set_token_saved_at(profile, None)
             await self.session.save_settings()
@@ -576,7 +577,7 @@ class MainWindow(QMainWindow):
             try:
                 await self.session.store.aset_app_secret(profile.name, app_secret)
             except KeyringUnavailableError as exc:  # kept for this session; say so
-                self.banners.show_message("keyring", Tone.WARNING, exc.message)
+                self.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
             self.stable.stop()  # the next token comes from the new AppSecret
         self.session.put_profile(profile)
         await self.session.save_settings()
@@ -617,7 +618,7 @@ class MainWindow(QMainWindow):
             else:
                 scan = find_ids(text, source=source)
         except InputError as exc:
-            outcome = AddOutcome(errors=[exc.message])
+            outcome = AddOutcome(errors=[core_text(exc.message)])
             self._report_add(outcome, source)
             return outcome
         return await self._take_scan(scan, [], source)
@@ -630,7 +631,7 @@ class MainWindow(QMainWindow):
             try:
                 scans.append(await asyncio.to_thread(read_ids_from_path, path))
             except InputError as exc:
-                errors.append(exc.message)
+                errors.append(core_text(exc.message))
             except OSError as exc:
                 errors.append(
                     self.tr("Cannot read {name}: {reason}").format(
@@ -904,7 +905,7 @@ class MainWindow(QMainWindow):
             "run",
             Tone.DANGER,
             self.tr("Paused: {reason} {n} IDs are waiting; nothing resolved is lost.").format(
-                reason=exc.message, n=fmt_int(len(waiting))
+                reason=core_text(exc.message), n=fmt_int(len(waiting))
             ),
             [*self._token_actions(), (self.tr("Resume"), self.request_resolve)],
         )
@@ -921,13 +922,13 @@ class MainWindow(QMainWindow):
         self.model.apply_results(
             LinkResult(r.fileid, False, None, exc.message, None, None, exc.kind) for r in left
         )
-        self.banners.show_message("run", Tone.DANGER, exc.message)
+        self.banners.show_message("run", Tone.DANGER, core_text(exc.message))
 
     async def _reload_token_quietly(self) -> None:
         try:
             await self.session.reload_token()
         except KeyringUnavailableError as exc:
-            self.banners.show_message("keyring", Tone.WARNING, exc.message)
+            self.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
 
     def _show_progress(self, running: bool) -> None:
         self.progress.setVisible(running)
@@ -1093,7 +1094,10 @@ class MainWindow(QMainWindow):
             text = await asyncio.to_thread(export_results, results, fmt)
             await asyncio.to_thread(write_export, path, text)
         except (InputError, OSError) as exc:
-            message = exc.message if isinstance(exc, InputError) else str(exc.strerror or exc)
+            if isinstance(exc, InputError):
+                message = core_text(exc.message)
+            else:
+                message = str(exc.strerror or exc)
             self.banners.show_message(
                 "export",
                 Tone.DANGER,

@@ -31,6 +31,7 @@ from PySide6.QtCore import (
 )
 
 from tcb_gui.core.errors import ErrorKind
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, tone_color
@@ -481,7 +482,7 @@ class ResultsModel(QAbstractTableModel):
             result = row.result
             if result is None:
                 return ""
-            return result.download_url or result.errmsg
+            return result.download_url or core_text(result.errmsg)
         if column == Column.EXPIRES:
             if row.expires_ts is None or row.state is not RowState.OK:
                 return ""
@@ -496,7 +497,7 @@ class ResultsModel(QAbstractTableModel):
         if column == Column.STATUS:
             result = row.result
             if result is not None and not result.ok:
-                return result.errmsg or self.status_text(row)
+                return core_text(result.errmsg) or self.status_text(row)
             if row.state is RowState.PAUSED:
                 return self.tr("Set a valid token, then Resume to resolve this file.")
             return self.status_text(row)
@@ -504,7 +505,7 @@ class ResultsModel(QAbstractTableModel):
             result = row.result
             if result is None:
                 return None
-            return result.download_url or result.errmsg
+            return result.download_url or core_text(result.errmsg)
         if column == Column.EXPIRES and row.result is not None and row.result.expires_at:
             return row.result.expires_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         if column == Column.ACTIONS:

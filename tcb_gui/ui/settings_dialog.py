@@ -70,6 +70,7 @@ from tcb_gui.core.settings import (
     validate_profile_name,
 )
 from tcb_gui.core.tokens import TokenStore, clean_app_secret
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.duration_spin import DurationSpinBox
 from tcb_gui.ui.palette import Tone, tone_color
 
@@ -371,7 +372,7 @@ def validate_draft(draft: ProfileDraft, taken: set[str]) -> tuple[Profile, str |
     try:
         validate_profile_name(draft.name)
     except InputError as exc:
-        raise DraftError(draft, "name", exc.message) from None
+        raise DraftError(draft, "name", core_text(exc.message)) from None
     if draft.name in taken:
         raise DraftError(
             draft,
@@ -383,22 +384,22 @@ def validate_draft(draft: ProfileDraft, taken: set[str]) -> tuple[Profile, str |
     try:
         validate_base_url(draft.base_url)
     except InputError as exc:
-        raise DraftError(draft, "url", exc.message) from None
+        raise DraftError(draft, "url", core_text(exc.message)) from None
     secret: str | None = None
     if draft.auth == AUTH_APPSECRET:
         try:
             validate_appid(draft.appid)
         except InputError as exc:
-            raise DraftError(draft, "appid", exc.message) from None
+            raise DraftError(draft, "appid", core_text(exc.message)) from None
         if draft.new_secret:
             try:
                 secret = clean_app_secret(draft.new_secret)
             except InputError as exc:
-                raise DraftError(draft, "secret", exc.message) from None
+                raise DraftError(draft, "secret", core_text(exc.message)) from None
     try:
         return draft.build(), secret
     except InputError as exc:
-        raise DraftError(draft, "name", exc.message) from None
+        raise DraftError(draft, "name", core_text(exc.message)) from None
 
 
 # --- what OK hands to the window ---------------------------------------------------------
@@ -734,7 +735,7 @@ class SettingsDialog(QDialog):
             self.editor.focus_field(exc.which)
             return
         except InputError as exc:
-            self._show_error(exc.message)
+            self._show_error(core_text(exc.message))
             return
         self.error.hide()
         self._change = change
@@ -810,13 +811,13 @@ def _move_secrets(store: TokenStore, renames: dict[str, str], removed: Iterable[
             store.clear(old)
             store.clear_app_secret(old)
         except (KeyringUnavailableError, InputError) as exc:
-            problems.append(exc.message)
+            problems.append(core_text(exc.message))
     for name in removed:
         try:
             store.clear(name)
             store.clear_app_secret(name)
         except KeyringUnavailableError as exc:
-            problems.append(exc.message)
+            problems.append(core_text(exc.message))
     return problems
 
 
@@ -827,7 +828,7 @@ def _save_secrets(store: TokenStore, secrets: dict[str, str]) -> list[str]:
             store.set_app_secret(name, secret)
         except (KeyringUnavailableError, InputError) as exc:
             # Without a keyring the store keeps it for this session and says so.
-            problems.append(exc.message)
+            problems.append(core_text(exc.message))
     return problems
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from tcb_gui.core.client import Quota
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.tokens import TokenSource
+from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown, fmt_int
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, tone_color, tone_text_on_tint, tone_tint
@@ -193,7 +194,7 @@ class TokenBadge(QWidget):
     def _compose_tooltip(self, info: BadgeInfo) -> str:
         lines = [self._state_words(info)]
         if info.message:
-            lines.append(info.message)
+            lines.append(core_text(info.message))
         if info.quota is not None:
             q = info.quota
             lines.append(

@@ -5,8 +5,11 @@
   ``QCoreApplication.translate`` is one lupdate can see (a helper or an alias hides it).
 * With the translation installed, the window, every dialog, the badge in every state,
   the table, the downloads panel and the menus show no English words except names
-  (TCB, ID, URL, access_token, AppID, …), data (profile names, links, file names) and
-  keys (Ctrl+V). A visible string added without a translation fails here.
+  (TCB, ID, URL, access_token, AppID, …), data (profile names, links, file names, the
+  service's own errmsg such as STORAGE_FILE_NONEXIST) and keys (Ctrl+V). That includes
+  core's messages (token checks, per-file errors, keyring and input refusals, download
+  failures), shown through ``ui/core_text.py``. A visible string added without a
+  translation fails here.
 * The language follows ``Settings.language``: 简体中文, English, or the system's.
 """
 
@@ -44,13 +47,13 @@ from PySide6.QtWidgets import (
 
 from tcb_gui.core.client import Quota
 from tcb_gui.core.downloads import FileProgress, FileState, TotalProgress
-from tcb_gui.core.errors import TokenState
+from tcb_gui.core.errors import CREDENTIAL_ERRCODES, ERRCODES, TokenState, messages
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.history import HistoryEntry
 from tcb_gui.core.settings import Settings, load_settings
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.demo.server import DemoServer
-from tcb_gui.demo.service import DEMO_TOKEN
+from tcb_gui.demo.service import DEMO_TOKEN, EXPIRED_TOKEN
 from tcb_gui.ui.dialogs import SetTokenDialog
 from tcb_gui.ui.download_dialog import default_download_dir
 from tcb_gui.ui.downloads_panel import DownloadSummary
@@ -518,13 +521,23 @@ async def test_the_window_and_its_dialogs_speak_chinese(
     assert counts.failed
     check.data |= set(demo.session.profile_names())
     badge = demo.token_panel.badge
-    check.walk(demo, "demo window", minus=badge.info.message)
+    assert badge.info.message  # core's "the token works": translated, not subtracted
+    check.walk(demo, "demo window")
     check.check("demo status", demo.message_label.text())
     check.check("demo counts", demo.counts_label.text())
     model = demo.model
     for row in model.rows():
         index = model.index(row.index, Column.STATUS)
         check.check("status cell", str(model.data(index)))
+        result = row.result
+        if result is not None and not result.ok:  # a working row's link is data
+            words = service_words(result.errmsg)
+            tip = model.data(index, Qt.ItemDataRole.ToolTipRole)
+            check.check("status tooltip", str(tip or ""), minus=words)
+            link = model.index(row.index, Column.LINK)
+            check.check("link cell", str(model.data(link)), minus=words)
+            tip = model.data(link, Qt.ItemDataRole.ToolTipRole)
+            check.check("link tooltip", str(tip), minus=words)
         check.check(
             "actions tooltip",
             str(
@@ -601,12 +614,13 @@ async def test_the_window_and_its_dialogs_speak_chinese(
     quota = Quota(daily_limit=10_000, used=12, remain=9_988)
     for stable in (False, True):
         for state in TokenState:
+            said = badge_message(state, stable=stable)
             for source in TokenSource:
                 badge.set_info(
                     BadgeInfo(
                         state,
                         source=source,
-                        message="core message",
+                        message=said,
                         quota=quota,
                         time_left=5_000.0,
                         checked_at=datetime.now(UTC),
@@ -615,7 +629,7 @@ async def test_the_window_and_its_dialogs_speak_chinese(
                 )
                 where = f"badge {state.name} {source.name} stable={stable}"
                 check.check(f"{where} text", badge.text)
-                check.check(f"{where} tooltip", badge.toolTip(), minus="core message")
+                check.check(f"{where} tooltip", badge.toolTip())
     for code in (40164, 40013):
         badge.set_info(BadgeInfo(TokenState.INVALID, stable=True, code=code))
         check.check(f"badge code {code}", badge.text)
@@ -638,6 +652,10 @@ async def test_the_window_and_its_dialogs_speak_chinese(
                 FileProgress(fileid, state, tmp_path / "a.png", done, total, 1_024.0, "", 0)
             )
             check.check(f"download cell {state.name}", f"{cell.text}\n{cell.tooltip}")
+    check.data.add(NO_SPACE)
+    for errmsg in DOWNLOAD_FAILURES:
+        cell = texts.cell(FileProgress(fileid, FileState.FAILED, None, 0, None, 0.0, errmsg, 0))
+        check.check("download cell failed", f"{cell.text}\n{cell.tooltip}")
     for old in (None, texts.cell(FileProgress(fileid, FileState.PAUSED, None, 10, 20, 0, "", 0))):
         cell = texts.waiting_for_token(old)
         check.check("download cell waiting for a token", f"{cell.text}\n{cell.tooltip}")
@@ -657,6 +675,150 @@ PROD_IDS = (
     "cloud://prod-4gkv.7072-prod-4gkv-1314114854/images/a.png\n"
     "cloud://prod-4gkv.7072-prod-4gkv-1314114854/docs/b.pdf\n"
 )
+
+
+def core_message(text: str, **parts: object) -> str:
+    """A message exactly as core registers and sends it (found by its English text)."""
+    template = {m.text: m for m in messages()}[text]
+    return template.format(**parts)
+
+
+def badge_message(state: TokenState, *, stable: bool) -> str:
+    """What core tells the badge in ``state`` (a token, or a mini program's AppSecret)."""
+    if state is TokenState.CHECKING:
+        return ""
+    if state is TokenState.VALID:
+        return core_message(
+            "The AppID and AppSecret work: WeChat gave an access token for the tcb API."
+            if stable
+            else "The token works for this API."
+        )
+    if state is TokenState.UNREACHABLE:
+        return core_message(
+            "Could not check the token: {problem}. Check the network and the base URL.",
+            problem=core_message("Network error: {problem}", problem="could not connect"),
+        )
+    if state is TokenState.NOT_SET:
+        if stable:
+            return CREDENTIAL_ERRCODES[41004].message
+        return core_message(
+            "No access token is set. Set one for this profile, or set TCB_ACCESS_TOKEN."
+        )
+    codes = {
+        TokenState.EXPIRED: 42001,
+        TokenState.INVALID: 40125 if stable else 40001,
+        TokenState.MISSING: 41001,
+        TokenState.NOT_ALLOWED: 40164 if stable else 48001,
+    }
+    table = CREDENTIAL_ERRCODES if stable and codes[state] in CREDENTIAL_ERRCODES else ERRCODES
+    return table[codes[state]].message
+
+
+NO_SPACE = "No space left on device"  # the system's words (strerror), data
+DOWNLOAD_FAILURES = [
+    core_message(
+        "{reason} (gave up after {tries} tries)",
+        reason=core_message(
+            "{reason} after {written}; resuming",
+            reason=core_message("Network error: {problem}", problem="the connection broke"),
+            written="1.5 MiB",
+        ),
+        tries=5,
+    ),
+    core_message(
+        "{reason}, even with a fresh link",
+        reason=core_message("The link has expired ({status})", status="403"),
+    ),
+    core_message(
+        "The disk is full: {dest} has no room left ({reason}); partial files were kept and "
+        "will resume. Free some space and run the download again.",
+        dest="/data/downloads",
+        reason=NO_SPACE,
+    ),
+    core_message("Stopped: the disk is full"),
+    core_message(
+        "Not saving {path!r}: it would end up outside the download folder {dest!r} (a "
+        "symbolic link on disk points elsewhere). Remove the link or choose another folder.",
+        path="/data/downloads/prod-4gkv/a.png",
+        dest="/data/downloads",
+    ),
+]
+# The service's own words in a failed row's message ("… (errcode -501005: invalid env
+# rid: …)"): data, shown as the service said them.
+_SERVICE_WORDS = re.compile(r"\(errcode -?\d+: (.*)\)\Z", re.DOTALL)
+
+
+def service_words(errmsg: str) -> str:
+    match = _SERVICE_WORDS.search(errmsg)
+    return match.group(1) if match else ""
+
+
+# Names the keyring messages give, as the systems call them.
+KEYRING_NAMES = {"macOS", "Windows", "GNOME Keyring", "KWallet", "Secret Service"}
+
+
+async def test_core_messages_in_the_window_speak_chinese(
+    zh, make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """Flows that put core's own words in front of the user: a run stopped by an expired
+    token, no keyring, refused input in the token and profile dialogs, a binary list."""
+    import keyring
+    from keyring.backends import fail
+
+    window = make_window()
+    check = EnglishLeft(set(window.session.profile_names()))
+
+    # An expired token: the badge, the run's banner, the waiting rows.
+    window.session.use_demo(demo_server, EXPIRED_TOKEN)
+    await window.start_demo()
+    badge = window.token_panel.badge
+    assert badge.state is TokenState.EXPIRED
+    check.check("expired badge tooltip", badge.toolTip())
+    await window.resolve_rows()
+    banner = window.banners.banner("run")
+    assert banner is not None
+    assert "已过期" in banner.text
+    check.walk(window.banners, "expired run banner")
+    model = window.model
+    for row in model.rows():
+        tip = model.data(model.index(row.index, Column.STATUS), Qt.ItemDataRole.ToolTipRole)
+        check.check("waiting row tooltip", str(tip or ""))
+
+    # A list that is not text.
+    binary = tmp_path / "ids.bin"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    check.data.add(str(binary))
+    await window.add_paths([binary])
+    banner = window.banners.banner("input")
+    assert banner is not None
+    assert "二进制" in banner.text
+    check.check("binary input banner", banner.text)
+
+    # Refused input, in core's words, in the token and profile dialogs.
+    dialog = window.show_token_dialog()
+    dialog.edit.setText("two words")
+    dialog.accept()
+    assert dialog.isVisible()
+    check.check("token dialog refusal", dialog.error.text())
+    dialog.reject()
+    profile_dialog = window.show_profile_dialog(new=True)
+    profile_dialog.editor.name_edit.setText("-bad name")
+    profile_dialog.accept()
+    assert profile_dialog.isVisible()
+    check.data.add("-bad name")
+    check.check("profile dialog refusal", profile_dialog.error.text())
+    profile_dialog.reject()
+
+    # No system keyring: the token is kept for this session, and the window says so.
+    keyring.set_keyring(fail.Keyring())  # restored by the memory_keyring fixture
+    plain = make_window(base_url=demo_server.base_url)
+    await plain.save_token(DEMO_TOKEN)
+    banner = plain.banners.banner("keyring")
+    assert banner is not None
+    check.data |= KEYRING_NAMES
+    check.walk(plain.banners, "no keyring banner")
+
+    check.assert_clean(at_least=10)
 
 
 def test_durations_read_and_parse_in_chinese(zh) -> None:

@@ -1,0 +1,614 @@
+"""Core's messages in the user's language.
+
+``tcb_gui/core`` has no Qt and speaks English: the command line prints its messages, and
+results, reports and history keep them as they are. It registers every message it may
+hand to a user (``core.errors.messages()``): whole sentences, and templates whose
+``{named}`` parts are data (an errcode, a count, a file name, the service's own errmsg)
+or another registered message (a reason inside "… (gave up after 4 tries)").
+
+``core_text`` shows such a message in the window's language: a whole message is looked
+up, a templated one is matched against its template, the template translated and the
+parts put back, the nested messages translated the same way and the data left as they
+are. Text core never registered (the service's "STORAGE_FILE_NONEXIST", an OS error)
+comes back unchanged, and so does everything while the window is in English.
+
+``SOURCES`` lists the English texts for lupdate (context ``CoreText``), which cannot see
+core's constants; ``tests/ui/test_core_text.py`` checks it matches the registry.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+# Imported for the messages they register (see the module docstring).
+from tcb_gui.core import (  # noqa: F401
+    client,
+    downloads,
+    export,
+    fileids,
+    history,
+    paths,
+    ratelimit,
+    settings,
+    stable_token,
+    tokens,
+)
+from tcb_gui.core.errors import MessageTemplate, messages
+
+CONTEXT: Final = "CoreText"
+
+# Every message core registers, for lupdate (tests/ui/test_core_text.py keeps it equal to
+# core.errors.messages()). QT_TRANSLATE_NOOP only marks them; translation is at run time.
+_MARKED: Final[tuple[object, ...]] = (
+    QT_TRANSLATE_NOOP("CoreText", "The token service answered error {errcode}."),
+    QT_TRANSLATE_NOOP("CoreText", "The service answered error {errcode}."),
+    QT_TRANSLATE_NOOP("CoreText", "The service answered status {status} for this file"),
+    QT_TRANSLATE_NOOP("CoreText", "{message} ({detail})"),
+    QT_TRANSLATE_NOOP("CoreText", "Network error: {problem}"),
+    QT_TRANSLATE_NOOP("CoreText", "Network error: {error}"),
+    QT_TRANSLATE_NOOP("CoreText", "Network error"),
+    QT_TRANSLATE_NOOP("CoreText", "The service reports 'system busy'."),
+    QT_TRANSLATE_NOOP("CoreText", "The service reports a system error."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Today's API quota for this account is used up. Nothing more can be resolved until the "
+        "quota resets tomorrow (or ask the account owner to reset it).",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The per-minute call limit was reached."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The access token is not valid. Paste a fresh token (Set token…) and try again.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The service received no access token. Set a token and try again.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The access token has expired (tokens live 2 hours). Paste a fresh token and resume.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "This token may not call this API. Check the API mode (component or tcb) of the profile "
+        "and that the permission set for CloudBase is authorized.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The service rejected this batch as invalid (often a malformed file ID in it).",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The service says a required parameter is missing."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The service rejected the request format (a bug in TCB Links; please report it).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "CloudBase is not enabled for this account. Enable CloudBase (云开发) for the mini "
+        "program, or authorize it for the third-party platform.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "CloudBase reports a system error."),
+    QT_TRANSLATE_NOOP("CoreText", "CloudBase timed out."),
+    QT_TRANSLATE_NOOP("CoreText", "The CloudBase request quota was reached."),
+    QT_TRANSLATE_NOOP("CoreText", "The CloudBase concurrency limit was reached."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The service does not know this environment ID. Check the env part of the IDs.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The service rejected a parameter of this request."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "WeChat rejected the AppSecret for this AppID. Copy the current AppSecret from the "
+        "WeChat MP console (开发管理 → 开发设置 → AppSecret) and save it again; it changes "
+        "whenever someone resets it.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The token service rejected the request format (a bug in TCB Links; please report it).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "WeChat does not know this AppID. Check the mini program's AppID in the WeChat MP "
+        "console (开发管理 → 开发设置): it is wx followed by 16 letters and digits. Then save "
+        "it again.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "This computer's IP address is not on the mini program's IP allowlist. Add it in the "
+        "WeChat MP console (开发管理 → 开发设置 → IP白名单), or run from an allowed machine.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The AppSecret of this mini program is frozen. Unfreeze it in the WeChat MP console "
+        "(开发管理 → 开发设置), then try again.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "No AppID was sent. Set the mini program's AppID for this profile.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "No AppSecret was sent. Save the mini program's AppSecret for this profile.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "WeChat hands out no more access tokens to this mini program today (the daily quota of "
+        "token requests is used up). Try again tomorrow, or ask the account owner to reset the "
+        "quota.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "WeChat asked the mini program's administrator to confirm calls from this computer's IP "
+        "address. Try again once the administrator has approved it.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The mini program's administrator refused calls from this computer's IP address. Try "
+        "again in 24 hours, or ask the administrator to add this IP to the IP allowlist "
+        "(开发管理 → 开发设置 → IP白名单).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The mini program's administrator refused calls from this computer's IP address. Try "
+        "again in 1 hour, or ask the administrator to add this IP to the IP allowlist (开发管理 "
+        "→ 开发设置 → IP白名单).",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "File does not exist"),
+    QT_TRANSLATE_NOOP("CoreText", "No permission to read this file"),
+    QT_TRANSLATE_NOOP("CoreText", "Storage request failed"),
+    QT_TRANSLATE_NOOP("CoreText", "File belongs to another environment"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{name} is not a text file (it looks like binary data). Open a text, CSV, TSV, JSON or "
+        "log file with cloud file IDs.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{name} is not text in {encoding}. Save it as UTF-8 (or GB18030, or UTF-16 with a byte "
+        "order mark) and try again.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{name} is larger than {limit}, the limit for a list of IDs. Split it into smaller files.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "Cannot read {name}: {reason}."),
+    QT_TRANSLATE_NOOP("CoreText", "{name} is a folder, not a file with IDs."),
+    QT_TRANSLATE_NOOP("CoreText", "Not a valid base URL: {url!r} ({error})."),
+    QT_TRANSLATE_NOOP("CoreText", "Not a valid base URL: {url!r}."),
+    QT_TRANSLATE_NOOP("CoreText", "The base URL must be an https:// address, not {url!r}."),
+    QT_TRANSLATE_NOOP("CoreText", "The base URL may not carry a user name, a query or a fragment."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Refusing plain http:// for {host}: the token would travel unencrypted. Use https:// "
+        "(plain http is allowed only for loopback addresses).",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "connection timed out"),
+    QT_TRANSLATE_NOOP("CoreText", "the service took too long to answer"),
+    QT_TRANSLATE_NOOP("CoreText", "sending the request timed out"),
+    QT_TRANSLATE_NOOP("CoreText", "no free connection"),
+    QT_TRANSLATE_NOOP("CoreText", "could not connect"),
+    QT_TRANSLATE_NOOP("CoreText", "the connection was cut"),
+    QT_TRANSLATE_NOOP("CoreText", "the connection broke while reading"),
+    QT_TRANSLATE_NOOP("CoreText", "The service answered HTTP {status}"),
+    QT_TRANSLATE_NOOP("CoreText", "The service answered HTTP {status}. Check the base URL."),
+    QT_TRANSLATE_NOOP("CoreText", "The service sent an unreadable (non-JSON or cut) answer"),
+    QT_TRANSLATE_NOOP("CoreText", "The service sent an answer of an unexpected shape"),
+    QT_TRANSLATE_NOOP("CoreText", "The service sent an answer with an unreadable error code"),
+    QT_TRANSLATE_NOOP("CoreText", "The service's answer has no file list"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The service redirected to an invalid address. Check the base URL.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The service returned a link that is not http(s)"),
+    QT_TRANSLATE_NOOP("CoreText", "The service returned no link for this file"),
+    QT_TRANSLATE_NOOP("CoreText", "{message} (errcode {code})"),
+    QT_TRANSLATE_NOOP("CoreText", "{message} (errcode {code}: {detail})"),
+    QT_TRANSLATE_NOOP("CoreText", "no answer from the service"),
+    QT_TRANSLATE_NOOP("CoreText", "no answer from the service for this file"),
+    QT_TRANSLATE_NOOP("CoreText", "{problem}; gave up after {tries} tries"),
+    QT_TRANSLATE_NOOP("CoreText", "Internal error while reading the service's answer"),
+    QT_TRANSLATE_NOOP("CoreText", "The token works for this API."),
+    QT_TRANSLATE_NOOP("CoreText", "The token check failed: {reason}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Could not check the token: {problem}. Check the network and the base URL.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "max age must be {low}..{high} seconds"),
+    QT_TRANSLATE_NOOP("CoreText", "concurrency must be 1..{high}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "No access token is set. Set one for this profile, or set TCB_ACCESS_TOKEN.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Not saving {path!r}: it would end up outside the download folder {dest!r} (a symbolic "
+        "link on disk points elsewhere). Remove the link or choose another folder.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Cannot read the rate {text!r}: use a number of bytes per second, optionally with K, M "
+        "or G (1024-based), e.g. 2M or 500K.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The rate {text!r} is below one byte per second."),
+    QT_TRANSLATE_NOOP("CoreText", "Download concurrency must be {low}..{high}, not {n}."),
+    QT_TRANSLATE_NOOP("CoreText", "The rate limit must be at least one byte per second."),
+    QT_TRANSLATE_NOOP("CoreText", "The chunk size must be positive."),
+    QT_TRANSLATE_NOOP("CoreText", "At least one try is needed."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The server sent an HTML page ({media_type}) instead of the file",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The server sent an HTML page instead of the file"),
+    QT_TRANSLATE_NOOP("CoreText", "{reason}; it was not saved"),
+    QT_TRANSLATE_NOOP("CoreText", "The download link is not a valid URL"),
+    QT_TRANSLATE_NOOP("CoreText", "Refusing to fetch a link that is not http(s)"),
+    QT_TRANSLATE_NOOP("CoreText", "The server redirected to an invalid address"),
+    QT_TRANSLATE_NOOP("CoreText", "Too many redirects"),
+    QT_TRANSLATE_NOOP("CoreText", "The server refused the link ({status})"),
+    QT_TRANSLATE_NOOP("CoreText", "The link has expired ({status})"),
+    QT_TRANSLATE_NOOP("CoreText", "The server answered {status}"),
+    QT_TRANSLATE_NOOP("CoreText", "The file is not on the server ({status})"),
+    QT_TRANSLATE_NOOP("CoreText", "{reason}, even with a fresh link"),
+    QT_TRANSLATE_NOOP("CoreText", "{reason} (gave up after {tries} tries)"),
+    QT_TRANSLATE_NOOP("CoreText", "The server sent more than the announced {total}; starting over"),
+    QT_TRANSLATE_NOOP("CoreText", "The download ended early ({written} of {total}); resuming"),
+    QT_TRANSLATE_NOOP("CoreText", "{reason}; starting over"),
+    QT_TRANSLATE_NOOP("CoreText", "The server could not serve the rest of the file"),
+    QT_TRANSLATE_NOOP("CoreText", "The server sent a different part of the file"),
+    QT_TRANSLATE_NOOP("CoreText", "The file changed on the server"),
+    QT_TRANSLATE_NOOP("CoreText", "{reason} after {written}; resuming"),
+    QT_TRANSLATE_NOOP("CoreText", "The partial file holds {size}, not {total}"),
+    QT_TRANSLATE_NOOP("CoreText", "Cannot write {path}: {reason}"),
+    QT_TRANSLATE_NOOP("CoreText", "{name} is not a regular file; refusing to write it"),
+    QT_TRANSLATE_NOOP("CoreText", "Cannot create the folder {dest}: {reason}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The disk is full: {dest} has no room left ({reason}); partial files were kept and will "
+        "resume. Free some space and run the download again.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "Stopped: the disk is full"),
+    QT_TRANSLATE_NOOP("CoreText", "Cancelled"),
+    QT_TRANSLATE_NOOP("CoreText", "No download link."),
+    QT_TRANSLATE_NOOP("CoreText", "The service gave no download link."),
+    QT_TRANSLATE_NOOP("CoreText", "Could not fetch a fresh link (internal error)."),
+    QT_TRANSLATE_NOOP("CoreText", "No answer from the service."),
+    QT_TRANSLATE_NOOP("CoreText", "connecting timed out"),
+    QT_TRANSLATE_NOOP("CoreText", "the server stopped sending"),
+    QT_TRANSLATE_NOOP("CoreText", "the connection broke"),
+    QT_TRANSLATE_NOOP("CoreText", "A profile needs a name."),
+    QT_TRANSLATE_NOOP("CoreText", "A profile name may have at most {limit} characters."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Invalid profile name {name!r}: use letters, digits, spaces and . _ @ -, starting with "
+        "a letter or digit.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The service address (base URL) must be text."),
+    QT_TRANSLATE_NOOP("CoreText", "The AppID must be text."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "That is not a mini program AppID: it is wx followed by 16 letters a-f and digits, e.g. "
+        "wx1234567890abcdef (WeChat MP console, 开发管理 → 开发设置).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "A mini program (appid + appsecret) profile needs the mini program's AppID.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The API mode must be one of: {modes}."),
+    QT_TRANSLATE_NOOP("CoreText", "{what} must be a whole number from {low} to {high}."),
+    QT_TRANSLATE_NOOP("CoreText", "{what} must be one of: {choices}."),
+    QT_TRANSLATE_NOOP("CoreText", "How the profile gets its token (auth)"),
+    QT_TRANSLATE_NOOP("CoreText", "Link lifetime (max age)"),
+    QT_TRANSLATE_NOOP("CoreText", "Concurrency"),
+    QT_TRANSLATE_NOOP("CoreText", "Language"),
+    QT_TRANSLATE_NOOP("CoreText", "Theme"),
+    QT_TRANSLATE_NOOP("CoreText", "Download layout"),
+    QT_TRANSLATE_NOOP("CoreText", "When a file exists"),
+    QT_TRANSLATE_NOOP("CoreText", "Download concurrency"),
+    QT_TRANSLATE_NOOP("CoreText", "History size"),
+    QT_TRANSLATE_NOOP("CoreText", "The window geometry is not valid."),
+    QT_TRANSLATE_NOOP("CoreText", "The window geometry is not valid base64."),
+    QT_TRANSLATE_NOOP("CoreText", "The download folder is not a valid path."),
+    QT_TRANSLATE_NOOP("CoreText", "token_saved_at must be a unix time or None."),
+    QT_TRANSLATE_NOOP("CoreText", "The settings must hold a {name!r} profile."),
+    QT_TRANSLATE_NOOP("CoreText", "Profile {name!r} is stored under the wrong name."),
+    QT_TRANSLATE_NOOP("CoreText", "There is no profile named {name!r}."),
+    QT_TRANSLATE_NOOP("CoreText", "Not a profile."),
+    QT_TRANSLATE_NOOP("CoreText", "The default profile cannot be removed."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Refusing to write secret-like fields to the settings file: {fields}",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "A mini program (appid + appsecret) profile gets a mini program access_token, which "
+        "works with the tcb API only: set the API mode to tcb.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "That list is no longer in the history."),
+    QT_TRANSLATE_NOOP("CoreText", "That is not a history entry."),
+    QT_TRANSLATE_NOOP("CoreText", "History size must be a whole number from 0 to {high}."),
+    QT_TRANSLATE_NOOP("CoreText", "That list in the history cannot be read."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "No system keyring is available (macOS Keychain, Windows Credential Locker, or a Secret "
+        "Service such as GNOME Keyring or KWallet), so the token was not saved: it is kept for "
+        "this session only.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The system keyring could not save the token (it may be locked, or its service is not "
+        "running). The token is kept for this session only; unlock the keyring and save it "
+        "again to keep it.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The system keyring could not be read (it may be locked, or its service is not "
+        "running). Unlock it and try again, or paste the token for this session.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The system keyring could not remove the saved token (it may be locked, or its service "
+        "is not running). Unlock it and try again.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "No system keyring is available (macOS Keychain, Windows Credential Locker, or a Secret "
+        "Service such as GNOME Keyring or KWallet), so the AppSecret was not saved: it is kept "
+        "for this session only.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The system keyring could not save the AppSecret (it may be locked, or its service is "
+        "not running). It is kept for this session only; unlock the keyring and save it again "
+        "to keep it.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The system keyring could not be read (it may be locked, or its service is not "
+        "running). Unlock it and try again, or enter the AppSecret for this session.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The system keyring could not remove the saved AppSecret (it may be locked, or its "
+        "service is not running). Unlock it and try again.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The keyring service name is empty."),
+    QT_TRANSLATE_NOOP("CoreText", "The token must be text."),
+    QT_TRANSLATE_NOOP("CoreText", "The token is empty. Paste the access token and try again."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "That is too long for an access token ({length} characters). Paste only the token.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The token holds spaces, line breaks or control characters. Paste only the token.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The AppSecret must be text."),
+    QT_TRANSLATE_NOOP("CoreText", "The AppSecret is empty. Paste the mini program's AppSecret."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "That is not a mini program AppSecret: it is 32 letters a-f and digits (WeChat MP "
+        "console, 开发管理 → 开发设置 → AppSecret). Paste only the AppSecret.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "No AppSecret is set for this mini program profile. Save it (tcb-gui token set "
+        "--appsecret reads it from stdin) or set the TCB_APP_SECRET variable.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The AppID and AppSecret work: WeChat gave an access token for the tcb API.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Could not get an access token from WeChat: {problem}; gave up after {tries} tries. "
+        "Check the network and the base URL.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The token service sent an answer with an unreadable error code"),
+    QT_TRANSLATE_NOOP("CoreText", "The token service sent an answer without a usable token"),
+    QT_TRANSLATE_NOOP("CoreText", "The token service answered HTTP {status}"),
+    QT_TRANSLATE_NOOP("CoreText", "The token service answered HTTP {status}. Check the base URL."),
+    QT_TRANSLATE_NOOP("CoreText", "The token service sent an unreadable (non-JSON or cut) answer"),
+)
+
+# (PySide's stubs type QT_TRANSLATE_NOOP as returning object; it returns its source.)
+SOURCES: Final[tuple[str, ...]] = tuple(str(text) for text in _MARKED)
+
+# How deep templates may nest ("{reason} (gave up after {tries} tries)" around "{reason};
+# it was not saved" around a message): core nests three deep at most.
+MAX_NESTING: Final = 6
+# Messages translated per language before the cache starts over; a run's failures repeat
+# a few messages over and over, file names make the rest.
+CACHE_LIMIT: Final = 4096
+# Chinese punctuation a nested message's own full stop must not double.
+_CLOSING_PUNCTUATION: Final = "。，；：！？"
+# A registered message whose translation tells the language in use; English if it
+# comes back as it is (every shipped language translates it).
+_PROBE: Final = "File does not exist"
+_FORMATTER = string.Formatter()
+
+
+def _translate(source: str) -> str:
+    return QCoreApplication.translate(CONTEXT, source)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """One template: its regular expressions and how specific it is."""
+
+    template: MessageTemplate
+    # Shortest parts first, then longest: two splits of an ambiguous text.
+    regexes: tuple[re.Pattern[str], ...]
+    literal_chars: int
+    needle: str  # its longest fixed piece: a text without it cannot match
+
+    @classmethod
+    def of(cls, template: MessageTemplate) -> _Pattern:
+        parsed = list(_FORMATTER.parse(template.text))
+        pieces = [text for text, _, _, _ in parsed]
+        variants = ("?", "") if len(template.fields) > 1 else ("?",)
+        regexes = tuple(
+            re.compile(_regex(parsed, template.nested, lazy), re.DOTALL) for lazy in variants
+        )
+        return cls(template, regexes, sum(map(len, pieces)), max(pieces, key=len))
+
+
+def _regex(
+    parsed: list[tuple[str, str | None, str | None, str | None]],
+    nested: frozenset[str],
+    lazy: str,
+) -> str:
+    out: list[str] = []
+    seen: set[str] = set()
+    for text, name, _spec, _conversion in parsed:
+        out.append(re.escape(text))
+        if name is None:
+            continue
+        if name in seen:
+            out.append(f"(?P={name})")
+            continue
+        seen.add(name)
+        # A nested message is never empty; data may be (an OS error without words).
+        out.append(f"(?P<{name}>.+{lazy})" if name in nested else f"(?P<{name}>.*{lazy})")
+    return "".join(out)
+
+
+def _fill(translated: str, parts: dict[str, str], nested: frozenset[str]) -> str | None:
+    """``translated`` with its fields replaced by ``parts``; None if it is malformed."""
+    try:
+        parsed = list(_FORMATTER.parse(translated))
+    except ValueError:
+        return None
+    out: list[str] = []
+    for index, (text, name, _spec, _conversion) in enumerate(parsed):
+        out.append(text)
+        if name is None:
+            continue
+        if name not in parts:
+            return None
+        value = parts[name]
+        following = parsed[index + 1][0] if index + 1 < len(parsed) else ""
+        if name in nested and following[:1] in _CLOSING_PUNCTUATION and following:
+            value = value.removesuffix("。")  # "{problem}。请检查…" with a problem that ends "。"
+        out.append(value)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One way to read a text as a registered message: its translation, and how many of
+    its characters are data (the fewer, the more of the text is ours)."""
+
+    text: str
+    data_chars: int
+
+
+class CoreCatalogue:
+    """Core's registered messages, ready to be recognised in a text."""
+
+    def __init__(self, templates: Iterable[MessageTemplate]) -> None:
+        self.whole: set[str] = set()
+        patterns: list[_Pattern] = []
+        for template in templates:
+            if template.fields:
+                patterns.append(_Pattern.of(template))
+            else:
+                self.whole.add(template.text)
+        # At the same amount of data, the most specific template wins.
+        patterns.sort(key=lambda p: -p.literal_chars)
+        self.patterns = tuple(patterns)
+
+    def translate(self, text: str) -> str | None:
+        """``text`` translated if it is a registered message, else None."""
+        reading = self._read(text, 0, {})
+        return reading.text if reading is not None else None
+
+    def _read(self, text: str, depth: int, seen: _Seen) -> _Reading | None:
+        """The reading of ``text`` that leaves the least to data ("Network error: X (y)"
+        is "{message} ({detail})" around "Network error: {error}", not one long error)."""
+        if text in self.whole:
+            return _Reading(_translate(text), 0)
+        if text in seen:
+            return seen[text]  # the lazy and the greedy split often agree
+        if depth >= MAX_NESTING:
+            return None
+        best: _Reading | None = None
+        for pattern in self.patterns:
+            if pattern.needle not in text:
+                continue
+            for regex in pattern.regexes:
+                match = regex.fullmatch(text)
+                if match is None:
+                    continue
+                reading = self._filled(pattern.template, match.groupdict(), depth, seen)
+                if reading is not None and (best is None or reading.data_chars < best.data_chars):
+                    best = reading
+        seen[text] = best
+        return best
+
+    def _filled(
+        self, template: MessageTemplate, parts: dict[str, str], depth: int, seen: _Seen
+    ) -> _Reading | None:
+        data_chars = 0
+        for name, value in parts.items():
+            if name not in template.nested:
+                data_chars += len(value)
+                continue
+            inner = self._nested(value, depth + 1, seen)
+            if inner is None:
+                return None  # not this template: its part is no message of ours
+            parts[name] = inner.text
+            data_chars += inner.data_chars
+        filled = _fill(_translate(template.text), parts, template.nested)
+        return _Reading(filled, data_chars) if filled is not None else None
+
+    def _nested(self, text: str, depth: int, seen: _Seen) -> _Reading | None:
+        found = self._read(text, depth, seen)
+        if found is None and text and not text.endswith("."):
+            # Core drops the full stop of a message it embeds ("…; gave up after 4 tries").
+            whole = self._read(text + ".", depth, seen)
+            if whole is not None:
+                cut = whole.text.removesuffix("。").removesuffix(".")
+                return _Reading(cut, whole.data_chars)
+        return found
+
+
+# Readings already made while reading one text, by the part of it they read.
+_Seen = dict[str, "_Reading | None"]
+
+
+_catalogue: CoreCatalogue | None = None
+_cache: dict[str, str] = {}
+_cache_language = ""
+
+
+def catalogue() -> CoreCatalogue:
+    """The catalogue of every message core registered (built once)."""
+    global _catalogue
+    if _catalogue is None:
+        _catalogue = CoreCatalogue(messages())
+    return _catalogue
+
+
+def core_text(message: str) -> str:
+    """``message`` in the window's language if core registered it, else unchanged."""
+    global _cache_language
+    if not message:
+        return message
+    language = _translate(_PROBE)
+    if language == _PROBE:
+        return message  # English: core's own words
+    if language != _cache_language:
+        _cache.clear()
+        _cache_language = language
+    shown = _cache.get(message)
+    if shown is None:
+        shown = catalogue().translate(message) or message
+        if len(_cache) >= CACHE_LIMIT:
+            _cache.clear()
+        _cache[message] = shown
+    return shown
