@@ -387,9 +387,12 @@ class ResultsModel(QAbstractTableModel):
             row.result = result
             row.state = RowState.OK if result.ok else RowState.FAILED
             self._state_counts[row.state] += 1
-            row.search = " ".join(
-                (row.fileid.raw, result.download_url or "", result.errmsg)
-            ).casefold()
+            errmsg = result.errmsg
+            if not result.ok:
+                shown = core_text(errmsg)
+                if shown != errmsg:  # found by the words the window shows, too
+                    errmsg = f"{errmsg} {shown}"
+            row.search = " ".join((row.fileid.raw, result.download_url or "", errmsg)).casefold()
             if result.ok and result.expires_at is not None:
                 row.expires_ts = result.expires_at.timestamp()
                 heapq.heappush(self._expiry_heap, (row.expires_ts, row.index, row))

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication, Qt, QTranslator
 
 from tcb_gui.core.client import LinkResult, RetryPolicy, TcbClient
 from tcb_gui.core.downloads import Downloader, DownloadOptions
@@ -46,6 +46,8 @@ from tcb_gui.core.settings import validate_profile_name
 from tcb_gui.core.tokens import clean_token
 from tcb_gui.ui import core_text as core_text_module
 from tcb_gui.ui.core_text import CONTEXT, SOURCES, CoreCatalogue, core_text
+from tcb_gui.ui.results_model import Column, ResultsModel
+from tcb_gui.ui.results_proxy import ResultsProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 TS = ROOT / "resources" / "translations" / "tcb_gui_zh_CN.ts"
@@ -457,3 +459,34 @@ def test_input_and_path_errors_read_in_chinese(zh, tmp_path: Path) -> None:
     assert core_text(message_of(unsafe)).startswith(
         "未保存 'prod/a.png'：它会落在下载文件夹 '/downloads' 之外"
     )
+
+
+def test_the_table_shows_and_finds_failures_in_chinese(zh) -> None:
+    """The link column and the status tooltip say why a row failed in the window's
+    language, and the filter finds it by those words as well as by the service's."""
+    missing = parse_fileid("cloud://prod-4gkv.7072-prod-4gkv-1314114854/a/missing.png")
+    working = parse_fileid("cloud://prod-4gkv.7072-prod-4gkv-1314114854/a/here.png")
+    model = ResultsModel()
+    model.append_ids([missing, working])
+    errmsg = file_status_message(-503003, "STORAGE_FILE_NONEXIST")
+    url = "https://7072-prod-4gkv-1314114854.tcb.qcloud.la/a/here.png?sign=s&t=1"
+    model.apply_results(
+        [
+            LinkResult(missing, False, -503003, errmsg, None, None, ErrorKind.FILE),
+            LinkResult(working, True, 0, "ok", url, datetime.now(UTC) + timedelta(hours=2)),
+        ]
+    )
+    model.flush()
+    row = model.row_for(missing)
+    assert row is not None
+    shown = "文件不存在（STORAGE_FILE_NONEXIST）"
+    assert model.data(model.index(row.index, Column.LINK)) == shown
+    status = model.index(row.index, Column.STATUS)
+    assert model.data(status, Qt.ItemDataRole.ToolTipRole) == shown
+    proxy = ResultsProxy()
+    proxy.setSourceModel(model)
+    for needle in ("不存在", "storage_file_nonexist", "does not exist"):
+        proxy.set_text_filter(needle)
+        assert [r.fileid for r in proxy.visible_rows()] == [missing], needle
+    proxy.set_text_filter("here.png")
+    assert [r.fileid for r in proxy.visible_rows()] == [working]
