@@ -95,15 +95,7 @@ class Banner(QWidget):
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        border = tone_color(self.tone, self.palette())
-        border.setAlpha(110)
-        painter.setPen(QPen(border, 1))
-        painter.setBrush(tone_tint(self.tone, self.palette()))
-        painter.drawRoundedRect(rect, RADIUS, RADIUS)
-        painter.end()
+        paint_tone_frame(self, self.tone, RADIUS)
 
 
 class BannerArea(QWidget):
@@ -138,3 +130,16 @@ class BannerArea(QWidget):
         """The banner of ``topic`` if it is showing."""
         banner = self._banners.get(topic)
         return banner if banner is not None and not banner.isHidden() else None
+
+
+def paint_tone_frame(widget: QWidget, tone: Tone, radius: float) -> None:
+    """A rounded frame tinted by ``tone``: banners and the downloads panel share it."""
+    painter = QPainter(widget)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    rect = QRectF(widget.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+    border = tone_color(tone, widget.palette())
+    border.setAlpha(110)
+    painter.setPen(QPen(border, 1))
+    painter.setBrush(tone_tint(tone, widget.palette()))
+    painter.drawRoundedRect(rect, radius, radius)
+    painter.end()

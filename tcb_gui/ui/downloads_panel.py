@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from tcb_gui.core.download_session import SessionFile
 from tcb_gui.core.downloads import FileProgress, FileState, TotalProgress
+from tcb_gui.ui.banner import paint_tone_frame
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown, fmt_int, plural
 from tcb_gui.ui.icons import Glyph, icon
@@ -597,12 +598,4 @@ class DownloadsPanel(QWidget):
         self.close_button.setVisible(not running)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        border = tone_color(self.tone, self.palette())
-        border.setAlpha(110)
-        painter.setPen(QPen(border, 1))
-        painter.setBrush(tone_tint(self.tone, self.palette()))
-        painter.drawRoundedRect(rect, PANEL_RADIUS, PANEL_RADIUS)
-        painter.end()
+        paint_tone_frame(self, self.tone, PANEL_RADIUS)
