@@ -33,7 +33,7 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -160,6 +160,20 @@ def _saved_state(result: LinkResult | None) -> str:
     if not result.ok:
         return _FAILED
     return _PENDING if _carries_token(result.download_url) else _OK
+
+
+def saved_counts(results: Sequence[LinkResult | None]) -> tuple[int, int]:
+    """(ok, failed): how many of ``results`` ``encode_rows`` saves as ok and as failed."""
+    states = Counter(map(_saved_state, results))
+    return states[_OK], states[_FAILED]
+
+
+def encode_rows(ids: Sequence[FileId], results: Sequence[LinkResult | None]) -> str:
+    """One history line (no newline): ``results[i]`` of ``ids[i]``, at most
+    ``ROWS_PER_LINE`` rows, for ``HistoryStore.save_encoded``."""
+    if len(ids) != len(results):
+        raise ValueError("ids and results differ in length")
+    return _ENCODER.encode([_row_to_json(f, r) for f, r in zip(ids, results, strict=True)])
 
 
 def _row_to_json(fileid: FileId, result: LinkResult | None) -> list[Any]:
@@ -355,30 +369,74 @@ class HistoryStore:
         """
         if len(ids) != len(results):
             raise ValueError("ids and results differ in length")
+        if self._keep == 0:
+            return self.save_encoded(
+                entry_id,
+                (),
+                total=len(ids),
+                ok=0,
+                failed=0,
+                created_at=created_at,
+                profile=profile,
+                now=now,
+            )
+        ok, failed = saved_counts(results)
+        lines = (
+            encode_rows(ids[start : start + ROWS_PER_LINE], results[start : start + ROWS_PER_LINE])
+            for start in range(0, len(ids), ROWS_PER_LINE)
+        )
+        return self.save_encoded(
+            entry_id,
+            lines,
+            total=len(ids),
+            ok=ok,
+            failed=failed,
+            created_at=created_at,
+            profile=profile,
+            now=now,
+        )
+
+    def save_encoded(
+        self,
+        entry_id: str,
+        lines: Iterable[str],
+        *,
+        total: int,
+        ok: int,
+        failed: int,
+        created_at: float,
+        profile: str | None = None,
+        now: float | None = None,
+    ) -> HistoryEntry:
+        """``save`` for rows already encoded by ``encode_rows`` (a line per
+        ``ROWS_PER_LINE`` rows, input order; ``ok`` and ``failed`` from ``saved_counts``).
+
+        ``lines`` is read as the file is written, so it may be fed a line at a time by
+        another thread: the window encodes on its event loop in short steps (encoding in
+        a worker would hold the GIL the UI thread needs for every paint) and this writes
+        in a worker. If ``lines`` raises, the file on disk is left as it was.
+        """
         path = self.path_of(entry_id)
         if self._keep == 0:
             # History is off: nothing is written, and what was kept goes.
             with self._lock:
                 self._prune_locked(0, protect=None)
-            return HistoryEntry(entry_id, created_at, created_at, len(ids), 0, 0, profile)
-        states = Counter(_saved_state(result) for result in results)
+            return HistoryEntry(entry_id, created_at, created_at, total, 0, 0, profile)
         entry = HistoryEntry(
             id=entry_id,
             created_at=created_at,
             updated_at=time.time() if now is None else now,
-            total=len(ids),
-            ok=states[_OK],
-            failed=states[_FAILED],
+            total=total,
+            ok=ok,
+            failed=failed,
             profile=profile,
         )
 
         def write(handle: TextIO) -> None:
             handle.write(_ENCODER.encode(_header(entry)))
             handle.write("\n")
-            for start in range(0, len(ids), ROWS_PER_LINE):
-                stop = min(start + ROWS_PER_LINE, len(ids))
-                chunk = [_row_to_json(ids[i], results[i]) for i in range(start, stop)]
-                handle.write(_ENCODER.encode(chunk))
+            for line in lines:
+                handle.write(line)
                 handle.write("\n")
 
         with self._lock:

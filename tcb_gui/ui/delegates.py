@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from tcb_gui.ui.button_cache import ButtonPairCache
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, is_dark
 from tcb_gui.ui.results_model import ROW_ROLE, Column, Row
@@ -56,6 +57,7 @@ class ActionsDelegate(QStyledItemDelegate):
         self._labels = {Button.COPY: self.tr("Copy"), Button.OPEN: self.tr("Open")}
         self._hover: tuple[QPersistentModelIndex, Button] | None = None
         self._pressed: tuple[QPersistentModelIndex, Button] | None = None
+        self._buttons = ButtonPairCache()
 
     # --- geometry -------------------------------------------------------------------
 
@@ -145,15 +147,22 @@ class ActionsDelegate(QStyledItemDelegate):
         enabled = not row.expired  # an expired link is shown, but greyed
         palette = opt.palette
         dark = is_dark(palette)
+        rects = self.button_rects(opt.rect, opt.fontMetrics)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for button, rect in self.button_rects(opt.rect, opt.fontMetrics).items():
-            hovered = enabled and self._is(self._hover, index, button)
-            pressed = enabled and self._is(self._pressed, index, button)
-            self._paint_button(painter, rect, button, palette, dark, enabled, hovered, pressed)
+        live = enabled and any(
+            self._is(state, index, b) for state in (self._hover, self._pressed) for b in Button
+        )
+        if live:
+            for button, rect in rects.items():
+                hovered = self._is(self._hover, index, button)
+                pressed = self._is(self._pressed, index, button)
+                self._paint_button(painter, rect, button, palette, dark, enabled, hovered, pressed)
+        else:
+            # Every other row shows the same pair: painted once, then copied.
+            self._buttons.draw(painter, rects, opt, dark, enabled, self._paint_button)
         if focus_cell:
             # The keyboard focus, and its hint: Space copies, Enter opens.
-            rects = self.button_rects(opt.rect, opt.fontMetrics)
             outline = rects[Button.COPY].united(rects[Button.OPEN]).adjusted(-2, -2, 2, 2)
             self._paint_focus_ring(painter, opt, outline)
         painter.restore()

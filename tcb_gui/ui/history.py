@@ -2,9 +2,8 @@
 
 ``HistoryController`` watches the results model. A few seconds after the list changes
 (and when the window closes) it saves the list — IDs, states, links, expiry, messages,
-never a token — through ``core.history`` in a worker thread: the UI thread only copies
-the list of row references (a millisecond at 100,000 rows); reading each row's result
-(one attribute, replaced whole) and the JSON work happen in the worker. At start,
+never a token — through ``core.history``: the rows are encoded on the event loop a line
+at a time and a worker thread writes the file (``history_writer`` says why). At start,
 ``restore_last`` brings back the list that was open (links past their expiry show as
 expired; Refresh expired renews them). The History menu lists the kept lists
 ("3,204 IDs · 29 Nov 14:02") to reopen one. Clearing the list starts a new entry; the
@@ -18,8 +17,6 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
-from itertools import pairwise
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer
@@ -31,12 +28,11 @@ from tcb_gui.core.history import HistoryEntry, HistoryList, HistoryStore, new_en
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.gc_freeze import settle_long_lived
+from tcb_gui.ui.history_writer import save_in_steps, snapshot
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Row
 
 if TYPE_CHECKING:
-    from tcb_gui.core.client import LinkResult
-    from tcb_gui.core.fileids import FileId
     from tcb_gui.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -50,15 +46,6 @@ OPEN_TASK = "history-open"
 RESOLVE_TASK = "resolve"  # main_window.RESOLVE_TASK (not imported: it imports this module)
 # Rows put back into the model per step; the window paints between steps.
 RESTORE_BATCH = 2_000
-
-
-def _snapshot(rows: Sequence[Row]) -> tuple[list[FileId], list[LinkResult | None]]:
-    """IDs and results in input order. Runs in the worker: ``row.result`` is read once
-    per row (it is replaced whole), so each row is consistent."""
-    in_order = all(a.index < b.index for a, b in pairwise(rows))
-    # The usual case needs no sort (a long one would hold the GIL in one C call).
-    ordered = rows if in_order else sorted(rows, key=attrgetter("index"))
-    return [row.fileid for row in ordered], [row.result for row in ordered]
 
 
 def _load_long_lived(store: HistoryStore, entry_id: str) -> HistoryList:
@@ -166,19 +153,18 @@ class HistoryController(QObject):
     ) -> HistoryEntry | None:
         profile = self.window.session.profile.name
         store = self.store
-
-        def work() -> tuple[HistoryEntry, list[HistoryEntry]]:
-            ids, results = _snapshot(rows)
-            entry = store.save(entry_id, ids, results, created_at=created_at, profile=profile)
-            return entry, store.entries()
-
         # Rows made since the last freeze (a run's results) join the frozen ones, so a
-        # full collection set off by the worker's allocations walks only those.
+        # full collection set off by the encoding's allocations walks only those.
         settle_long_lived()
 
         async with self._io:
             try:
-                entry, self._entries = await asyncio.to_thread(work)
+                # Encoded on the loop in short steps, written by a worker (history_writer).
+                ids, results = snapshot(rows)
+                entry = await save_in_steps(
+                    store, entry_id, ids, results, created_at=created_at, profile=profile
+                )
+                self._entries = await asyncio.to_thread(store.entries)
             except (OSError, InputError) as exc:
                 if isinstance(exc, InputError):
                     reason = core_text(exc.message)

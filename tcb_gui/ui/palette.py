@@ -115,18 +115,31 @@ def _readable(tone: Tone, dark: bool, backgrounds: tuple[int, ...]) -> int:
     return colour.rgba()
 
 
+# tone_color's answers by (tone, palette contents): the results table asks for every
+# status cell it paints, and reading the palette's colours each time took ~10 µs.
+_tone_rgba: dict[tuple[Tone, int], int] = {}
+_TONE_CACHE_SIZE = 64
+
+
 def tone_color(tone: Tone, palette: QPalette | None = None) -> QColor:
     """The text/icon colour of a tone, readable on the palette's Base, AlternateBase and
     Window (at least 4.5:1)."""
     if palette is None:
         palette = QApplication.palette()
-    roles = (
-        QPalette.ColorRole.Base,
-        QPalette.ColorRole.AlternateBase,
-        QPalette.ColorRole.Window,
-    )
-    backgrounds = tuple(palette.color(role).rgb() for role in roles)
-    return QColor.fromRgba(_readable(tone, is_dark(palette), backgrounds))
+    key = (tone, palette.cacheKey())  # a new key whenever the palette's contents change
+    rgba = _tone_rgba.get(key)
+    if rgba is None:
+        roles = (
+            QPalette.ColorRole.Base,
+            QPalette.ColorRole.AlternateBase,
+            QPalette.ColorRole.Window,
+        )
+        backgrounds = tuple(palette.color(role).rgb() for role in roles)
+        rgba = _readable(tone, is_dark(palette), backgrounds)
+        if len(_tone_rgba) >= _TONE_CACHE_SIZE:
+            _tone_rgba.clear()
+        _tone_rgba[key] = rgba
+    return QColor.fromRgba(rgba)
 
 
 def tone_text_on_tint(tone: Tone, palette: QPalette | None = None) -> QColor:

@@ -51,9 +51,13 @@ class ResultsProxy(QSortFilterProxyModel):
         self._needle = ""
         self._status = StatusFilter.ALL
         self._source: ResultsModel | None = None
-        # Re-check a row's filter when its data changes (rows leave "Pending" as they
-        # resolve); only the changed rows are re-checked.
-        self.setDynamicSortFilter(True)
+        # True while no filter is set: every row passes without a look at it.
+        self._accept_all = True
+        # While a filter is set, a row's filter is re-checked when its data changes
+        # (rows leave "Pending" as they resolve). With none, that re-check would still
+        # call filterAcceptsRow (Python) for every row of every dataChanged range: at
+        # 100,000 rows a single flush held the window ~100 ms (bench/window.py).
+        self.setDynamicSortFilter(False)
 
     def setSourceModel(self, model: ResultsModel) -> None:  # type: ignore[override]
         self._source = model
@@ -77,13 +81,21 @@ class ResultsProxy(QSortFilterProxyModel):
             self._refilter(self._needle, status)
 
     def _refilter(self, needle: str, status: StatusFilter) -> None:
+        filtering = bool(needle) or status is not StatusFilter.ALL
+        if filtering:
+            # Before the filter change: turning it on re-lays the rows out once.
+            self.setDynamicSortFilter(True)
         if hasattr(self, "endFilterChange"):  # Qt ≥ 6.10: the non-deprecated way
             self.beginFilterChange()
             self._needle, self._status = needle, status
+            self._accept_all = not filtering
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
             self._needle, self._status = needle, status
+            self._accept_all = not filtering
             self.invalidateRowsFilter()
+        if not filtering:
+            self.setDynamicSortFilter(False)
 
     def is_filtering(self) -> bool:
         return bool(self._needle) or self._status is not StatusFilter.ALL
@@ -91,11 +103,11 @@ class ResultsProxy(QSortFilterProxyModel):
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
     ) -> bool:
+        if self._accept_all:  # first: Qt asks once per row, 100,000 times a refilter
+            return True
         source = self._source
         if source is None or source_parent.isValid():
             return False
-        if not self._needle and self._status is StatusFilter.ALL:
-            return True
         row = source.row_at(source_row)
         if not status_matches(row, self._status):
             return False
