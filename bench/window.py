@@ -127,13 +127,14 @@ class ProbeRun:
         return spans[0][0], spans[-1][1]
 
     def stalls(self, start: float, end: float) -> Stalls:
-        """Lateness of every tick that ends a gap overlapping [start, end]."""
+        """Lateness of every tick within (start, end]: a stall counts where it ends, so
+        one that runs into the next step (a click on a header) is that step's."""
         ticks: list[float] = self.data["ticks"]
         interval = self.data["heartbeat_ms"] / MS
         late = [
             max(0.0, (b - a - interval) * MS)
             for a, b in itertools.pairwise(ticks)
-            if b > start and a < end
+            if start < b <= end
         ]
         return Stalls(late)
 

@@ -95,6 +95,12 @@ async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] =
     install_crash_reports(window)  # unexpected errors: a redacted report and a banner
     # One loop turn so the first frame is painted before anything else starts.
     await asyncio.sleep(0)
+    from tcb_gui.ui.gc_freeze import settle_long_lived
+
+    # What exists now (modules, classes, the window) lives as long as the app: frozen
+    # out of the collector's way, a full pass set off at any later moment walks only
+    # newer objects (~1 ms, not the ~30 ms that froze a paste; bench/window.py).
+    settle_long_lived()
     if demo or files:
         # Fresh samples or the files asked for; earlier lists stay in the History menu.
         window.downloads.request_restore()  # offers to resume a download the last run left

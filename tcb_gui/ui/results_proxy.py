@@ -111,7 +111,7 @@ class ResultsProxy(QSortFilterProxyModel):
         row = source.row_at(source_row)
         if not status_matches(row, self._status):
             return False
-        return not self._needle or self._needle in row.search
+        return not self._needle or self._needle in row.search_text()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if self._source is not None:
