@@ -12,6 +12,7 @@ I/O, which releases the GIL).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Iterator, Sequence
 from operator import attrgetter
@@ -58,7 +59,7 @@ async def save_in_steps(
     """``store.save`` with the Python work on the event loop in short steps.
 
     Raises what the store raises (``OSError``, ``InputError``). Cancelled, it stops the
-    writer, which leaves the file on disk as it was.
+    writer and waits for it, so the file on disk is as it was when it returns.
     """
     ok = failed = 0
     for start in range(0, len(results), COUNT_STEP):
@@ -93,8 +94,11 @@ async def save_in_steps(
             await asyncio.sleep(0)  # the window paints and handles input between lines
     except BaseException:
         queue.put(_Abandoned())
-        # Nobody awaits the writer now: take its outcome so none is reported as lost.
+        # Its outcome is taken here whatever happens, so none is reported as lost.
         writer.add_done_callback(lambda done: done.cancelled() or done.exception())
+        # The writer stops at the next line; once this returns, the file is as it was.
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.shield(writer)
         raise
     queue.put(None)
     return await writer
