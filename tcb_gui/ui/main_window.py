@@ -84,6 +84,7 @@ from tcb_gui.ui.session import DEMO_PROFILE, Session
 from tcb_gui.ui.settings_dialog import SHORTCUT as SETTINGS_SHORTCUT
 from tcb_gui.ui.settings_dialog import SettingsDialog, open_settings_dialog
 from tcb_gui.ui.tasks import TaskKeeper
+from tcb_gui.ui.text_filter import TextFilterInput
 from tcb_gui.ui.token_badge import BadgeInfo
 from tcb_gui.ui.token_panel import TokenPanel
 
@@ -403,7 +404,7 @@ class MainWindow(QMainWindow):
         self.copy_all_button.clicked.connect(self.copy_working_links)
         self.export_button.clicked.connect(self.choose_export)
         self.clear_button.clicked.connect(self.clear_rows)
-        self.filter_edit.textChanged.connect(self.proxy.set_text_filter)
+        self.text_filter = TextFilterInput(self.filter_edit, self.proxy)  # paced for long lists
         self.status_combo.currentIndexChanged.connect(self._status_filter_changed)
         self.model.countsChanged.connect(self._update_counts)
         self.model.rowsInserted.connect(self._rows_changed)

@@ -82,9 +82,6 @@ class ResultsProxy(QSortFilterProxyModel):
 
     def _refilter(self, needle: str, status: StatusFilter) -> None:
         filtering = bool(needle) or status is not StatusFilter.ALL
-        if filtering:
-            # Before the filter change: turning it on re-lays the rows out once.
-            self.setDynamicSortFilter(True)
         if hasattr(self, "endFilterChange"):  # Qt ≥ 6.10: the non-deprecated way
             self.beginFilterChange()
             self._needle, self._status = needle, status
@@ -94,8 +91,9 @@ class ResultsProxy(QSortFilterProxyModel):
             self._needle, self._status = needle, status
             self._accept_all = not filtering
             self.invalidateRowsFilter()
-        if not filtering:
-            self.setDynamicSortFilter(False)
+        # Switched after the filter change: turning it on re-lays out the rows shown,
+        # now only those that passed (before, it was all 100,000).
+        self.setDynamicSortFilter(filtering)
 
     def is_filtering(self) -> bool:
         return bool(self._needle) or self._status is not StatusFilter.ALL

@@ -1,7 +1,8 @@
 """What keeps the window smooth at 100,000 rows, checked for behaviour (the timings
 themselves are bench/window.py's): bounded change signals, a proxy that re-checks rows
 only while filtering, the filter text derived on demand, expiry kept per request, the
-history encoded in steps, the button pixmaps, cached tone colours, the held collector."""
+history encoded in steps, the button pixmaps, cached tone colours, the held collector,
+a filter box that waits for a pause in typing on long lists."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QLineEdit, QStyleOptionViewItem
 
 from tcb_gui.core.client import LinkResult
 from tcb_gui.core.errors import ErrorKind
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.history import ROWS_PER_LINE, HistoryStore, new_entry_id
-from tcb_gui.ui import gc_freeze
+from tcb_gui.ui import gc_freeze, text_filter
 from tcb_gui.ui.button_cache import ButtonPairCache
 from tcb_gui.ui.history_writer import COUNT_STEP, save_in_steps
 from tcb_gui.ui.palette import Tone, tone_color
@@ -357,3 +358,40 @@ def test_long_lived_results_are_frozen() -> None:
     made = gc_freeze.make_long_lived(lambda n: [[i] for i in range(n)], 1_000)
     assert len(made) == 1_000
     assert gc.get_freeze_count() >= before + 1_000
+
+
+# --- the filter box -----------------------------------------------------------------------
+
+
+def test_a_long_list_filters_once_typing_pauses(
+    qtbot, model: ResultsModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(text_filter, "IMMEDIATE_MAX_ROWS", 5)
+    monkeypatch.setattr(text_filter, "TYPING_PAUSE_MS", 50)
+    model.append_ids(fid(n) for n in range(10))
+    proxy = ResultsProxy()
+    proxy.setSourceModel(model)
+    edit = QLineEdit()
+    qtbot.addWidget(edit)
+    feed = text_filter.TextFilterInput(edit, proxy)
+
+    qtbot.keyClicks(edit, "000003")
+    assert feed.pending
+    assert proxy.rowCount() == 10  # not a refilter per key
+    qtbot.waitUntil(lambda: proxy.rowCount() == 1, timeout=5_000)
+    assert not feed.pending
+
+    edit.setText("000004.jpg")
+    assert feed.pending
+    qtbot.keyClick(edit, Qt.Key.Key_Return)  # Enter: at once
+    assert not feed.pending
+    assert [proxy.row_at(0).index] == [4]
+
+    edit.clear()  # clearing shows every row at once
+    assert not feed.pending
+    assert proxy.rowCount() == 10
+
+    monkeypatch.setattr(text_filter, "IMMEDIATE_MAX_ROWS", 100)  # a short list: per key
+    qtbot.keyClicks(edit, "000007")
+    assert not feed.pending
+    assert proxy.rowCount() == 1
