@@ -77,6 +77,7 @@ from tcb_gui.ui.gc_freeze import make_long_lived, settle_long_lived
 from tcb_gui.ui.history import HistoryController
 from tcb_gui.ui.icons import Glyph, app_icon, icon
 from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.resolve_slices import resolve_in_slices
 from tcb_gui.ui.results_model import Column, ResultsModel, Row, RowState
 from tcb_gui.ui.results_proxy import ResultsProxy, StatusFilter
 from tcb_gui.ui.results_view import ResultsView
@@ -859,7 +860,8 @@ class MainWindow(QMainWindow):
         self._show_progress(True)
         self._update_counts()
         try:
-            stream = client.resolve([r.fileid for r in todo])
+            # Slices: the engine's set-up of 100,000 IDs would hold the loop (resolve_slices).
+            stream = resolve_in_slices(client, [r.fileid for r in todo])
             async with contextlib.aclosing(stream):
                 settled_at = 0
                 async for batch in stream:

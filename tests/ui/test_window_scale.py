@@ -2,29 +2,33 @@
 themselves are bench/window.py's): bounded change signals, a proxy that re-checks rows
 only while filtering, the filter text derived on demand, expiry kept per request, the
 history encoded in steps, the button pixmaps, cached tone colours, the held collector,
-a filter box that waits for a pause in typing on long lists."""
+a filter box that waits for a pause in typing on long lists, resolving in slices."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QStyleOptionViewItem
+from pytestqt.qtbot import QtBot
 
 from tcb_gui.core.client import LinkResult
-from tcb_gui.core.errors import ErrorKind
+from tcb_gui.core.errors import ErrorKind, ServiceError
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.history import ROWS_PER_LINE, HistoryStore, new_entry_id
 from tcb_gui.ui import gc_freeze, text_filter
 from tcb_gui.ui.button_cache import ButtonPairCache
 from tcb_gui.ui.history_writer import COUNT_STEP, save_in_steps
 from tcb_gui.ui.palette import Tone, tone_color
+from tcb_gui.ui.resolve_slices import resolve_in_slices
 from tcb_gui.ui.results_model import (
     MAX_SPANS_PER_FLUSH,
     Column,
@@ -52,7 +56,7 @@ def failed(f: FileId) -> LinkResult:
 
 
 @pytest.fixture
-def model(qapp) -> ResultsModel:
+def model(qapp: QApplication) -> ResultsModel:
     return ResultsModel()
 
 
@@ -75,9 +79,7 @@ def test_coalesced_spans_cover_every_change_and_join_the_narrowest_gaps() -> Non
     assert _coalesce(_spans([1, 2, 3, 7]), 4) == [(1, 3), (7, 7)]
 
 
-def test_a_flush_signals_scattered_rows_without_the_rows_between(
-    qtbot, model: ResultsModel
-) -> None:
+def test_a_flush_signals_scattered_rows_without_the_rows_between(model: ResultsModel) -> None:
     ids = [fid(n) for n in range(20_000)]
     model.append_ids(ids)
     model.flush()
@@ -247,7 +249,7 @@ async def test_a_cancelled_save_leaves_the_saved_list_as_it_was(tmp_path: Path) 
 # --- painting -------------------------------------------------------------------------------
 
 
-def test_the_button_pair_is_painted_once_per_look(qapp) -> None:
+def test_the_button_pair_is_painted_once_per_look(qapp: QApplication) -> None:
     cache = ButtonPairCache()
     painted: list[tuple[str, bool, bool, bool]] = []
 
@@ -287,7 +289,7 @@ def test_the_button_pair_is_painted_once_per_look(qapp) -> None:
     assert image.pixelColor(73, 15) == QColor("white")  # the gap between them
 
 
-def test_tone_colours_follow_a_palette_change(qapp) -> None:
+def test_tone_colours_follow_a_palette_change(qapp: QApplication) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     original = app.palette()
@@ -364,7 +366,7 @@ def test_long_lived_results_are_frozen() -> None:
 
 
 def test_a_long_list_filters_once_typing_pauses(
-    qtbot, model: ResultsModel, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, model: ResultsModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(text_filter, "IMMEDIATE_MAX_ROWS", 5)
     monkeypatch.setattr(text_filter, "TYPING_PAUSE_MS", 50)
@@ -375,7 +377,7 @@ def test_a_long_list_filters_once_typing_pauses(
     qtbot.addWidget(edit)
     feed = text_filter.TextFilterInput(edit, proxy)
 
-    qtbot.keyClicks(edit, "000003")
+    QTest.keyClicks(edit, "000003")
     assert feed.pending
     assert proxy.rowCount() == 10  # not a refilter per key
     qtbot.waitUntil(lambda: proxy.rowCount() == 1, timeout=5_000)
@@ -392,6 +394,67 @@ def test_a_long_list_filters_once_typing_pauses(
     assert proxy.rowCount() == 10
 
     monkeypatch.setattr(text_filter, "IMMEDIATE_MAX_ROWS", 100)  # a short list: per key
-    qtbot.keyClicks(edit, "000007")
+    QTest.keyClicks(edit, "000007")
     assert not feed.pending
     assert proxy.rowCount() == 1
+
+
+# --- resolving in slices ------------------------------------------------------------------
+
+
+class SlicedClient:
+    """Stands in for TcbClient.resolve: answers in requests of 10, records its calls."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.calls: list[list[int]] = []
+        self.closed = 0
+        self.fail_at = fail_at
+
+    async def resolve(self, ids: Sequence[FileId]) -> AsyncGenerator[list[LinkResult], None]:
+        self.calls.append([int(f.key[-10:-4]) for f in ids])
+        try:
+            expires = datetime.now(UTC) + timedelta(hours=2)
+            for start in range(0, len(ids), 10):
+                if self.fail_at is not None and len(self.calls) - 1 == self.fail_at:
+                    raise ServiceError("quota used up")
+                await asyncio.sleep(0)
+                yield [ok(f, expires) for f in ids[start : start + 10]]
+        finally:
+            self.closed += 1
+
+
+async def test_a_big_list_goes_to_the_engine_in_slices_in_order() -> None:
+    ids = [fid(n) for n in range(120)]
+    client = SlicedClient()
+    got = [r.fileid for batch in await collect(resolve_in_slices(client, ids, 50)) for r in batch]
+    assert got == ids
+    assert [len(c) for c in client.calls] == [50, 50, 20]
+    assert client.calls[1][0] == 50
+    assert client.closed == 3
+
+
+async def test_an_error_in_a_slice_ends_the_run_and_closes_the_stream() -> None:
+    ids = [fid(n) for n in range(120)]
+    client = SlicedClient(fail_at=1)
+    stream = resolve_in_slices(client, ids, 50)
+    got: list[list[LinkResult]] = []
+    with pytest.raises(ServiceError):
+        await collect(stream, into=got)
+    assert sum(len(batch) for batch in got) == 50
+    assert len(client.calls) == 2
+    assert client.closed == 2
+
+    early = SlicedClient()
+    stream = resolve_in_slices(early, ids, 50)
+    await anext(stream)
+    await stream.aclose()  # the window cancelled: the engine's stream is closed too
+    assert early.closed == 1
+
+
+async def collect(
+    stream: AsyncIterator[list[LinkResult]], into: list[list[LinkResult]] | None = None
+) -> list[list[LinkResult]]:
+    batches = [] if into is None else into
+    async for batch in stream:
+        batches.append(batch)
+    return batches
