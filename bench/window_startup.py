@@ -4,34 +4,42 @@
 arguments: settings, theme, translators, the window, its first tasks) and quits through
 Ctrl+Q's path once the main window has been painted on an exposed screen; ``bare`` is
 the floor any PySide6 app starts from: a ``QMainWindow`` holding an empty
-``QTableView``, nothing else. Run under an X server (``QT_QPA_PLATFORM=xcb``) by
+``QTableView``, nothing else. Each imports in the order its real program does (``tcb-gui``
+loads its command line, then Qt): import order matters, as PySide6 inspects every module
+imported after it. Run under an X server (``QT_QPA_PLATFORM=xcb``) by
 ``bench/window.py``, which measures the process from the outside; this side writes, as
 JSON on ``--output``:
 
 * ``paint_epoch`` — wall-clock time (``time.time()``) of the main window's first paint
   event, which the parent compares with the moment it started the process;
-* ``paint_ms`` — from this module's start (PySide6 imported, before the
-  ``QApplication``) to that first paint, measured inside the process;
+* ``paint_ms`` — from this module's first line (nothing but the standard library
+  imported) to that first paint, measured inside the process;
 * ``run_to_paint_ms`` (ours) — from ``tcb_gui.app.run``'s start to that first paint.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+# Before anything of Qt or the app is imported.
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402 — after the clock starts, on purpose
+import importlib  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication, QMainWindow
 
 # Poll for the first paint this often; give up after DEADLINE_S.
 POLL_MS = 5
 DEADLINE_S = 30.0
 EXIT_NOT_PAINTED = 3
+BARE_SIZE = (1200, 740)  # the size our window opens at (main_window.DEFAULT_SIZE)
 
 
 def _epoch_of(perf: float) -> float:
@@ -39,41 +47,25 @@ def _epoch_of(perf: float) -> float:
     return time.time() - (time.perf_counter() - perf)
 
 
-class BareWindow(QMainWindow):
-    """A QMainWindow with an empty QTableView; notes its first paint."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.first_paint_at: float | None = None
-        self.setWindowTitle("bare PySide6")
-        self.setCentralWidget(QTableView(self))
-        self.resize(1200, 740)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        if self.first_paint_at is None:
-            self.first_paint_at = time.perf_counter()
-        super().paintEvent(event)
-
-
 def _watch(
     app: QApplication,
-    started: float,
     find: Callable[[], QMainWindow | None],
     done: Callable[[QMainWindow], None],
     verdict: dict[str, float | str],
 ) -> None:
     """Poll until ``find()``'s window is exposed and painted, note it, call ``done``."""
+    from PySide6.QtCore import QTimer
 
     def poll() -> None:
         window = find()
         handle = window.windowHandle() if window is not None else None
         painted = getattr(window, "first_paint_at", None)
         if window is not None and handle is not None and handle.isExposed() and painted:
-            verdict["paint_ms"] = (painted - started) * 1000
+            verdict["paint_ms"] = (painted - STARTED) * 1000
             verdict["paint_epoch"] = _epoch_of(painted)
             done(window)
             return
-        if time.perf_counter() - started > DEADLINE_S:
+        if time.perf_counter() - STARTED > DEADLINE_S:
             verdict["error"] = "not exposed or not painted in time"
             app.exit(EXIT_NOT_PAINTED)
             return
@@ -83,35 +75,58 @@ def _watch(
 
 
 def run_bare(verdict: dict[str, float | str]) -> int:
-    started = time.perf_counter()
+    from PySide6.QtGui import QPaintEvent
+    from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+
+    class BareWindow(QMainWindow):
+        """A QMainWindow with an empty QTableView; notes its first paint."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.first_paint_at: float | None = None
+            self.setWindowTitle("bare PySide6")
+            self.setCentralWidget(QTableView(self))
+            self.resize(*BARE_SIZE)
+
+        def paintEvent(self, event: QPaintEvent) -> None:
+            if self.first_paint_at is None:
+                self.first_paint_at = time.perf_counter()
+            super().paintEvent(event)
+
     app = QApplication(sys.argv[:1])
     window = BareWindow()
     window.show()
-    _watch(app, started, lambda: window, lambda w: app.quit(), verdict)
+    _watch(app, lambda: window, lambda w: app.quit(), verdict)
     return app.exec()
 
 
 def run_ours(verdict: dict[str, float | str]) -> int:
-    started = time.perf_counter()
+    # As the console script: the command line first (it loads the engine), then Qt.
+    cli = importlib.import_module("tcb_gui.cli")
+    from PySide6.QtWidgets import QApplication
+
+    # The app's run() creates its QApplication unless one exists: this one, made first
+    # so the watch can be set up, is what it uses.
     app = QApplication(sys.argv[:1])
-    from tcb_gui import cli
-    from tcb_gui.ui.main_window import MainWindow
 
     def find() -> QMainWindow | None:
+        from tcb_gui.ui.main_window import MainWindow
+
         windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)]
         return windows[0] if windows else None
 
     def done(window: QMainWindow) -> None:
-        # The app's own started_at (set as run() begins) is the in-process reference.
+        from tcb_gui.ui.main_window import MainWindow
+
         assert isinstance(window, MainWindow)
         assert window.first_paint_at is not None
         if window.started_at is not None:
             verdict["run_to_paint_ms"] = (window.first_paint_at - window.started_at) * 1000
         window.close()  # the same path as Ctrl+Q
 
-    _watch(app, started, find, done, verdict)
-    # The console script's own call; the QApplication above is the one it uses.
-    return cli.main([])
+    _watch(app, find, done, verdict)
+    code: int = cli.main([])
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
