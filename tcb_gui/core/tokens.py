@@ -38,12 +38,10 @@ import re
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import keyring
-from keyring.backend import KeyringBackend
-from keyring.backends.chainer import ChainerBackend
-from keyring.errors import PasswordDeleteError
+if TYPE_CHECKING:  # keyring is imported on first use: it costs start-up time otherwise
+    from keyring.backend import KeyringBackend
 
 from tcb_gui.core.errors import InputError, KeyringUnavailableError, MessageTemplate, message
 from tcb_gui.core.redact import register_secret
@@ -302,7 +300,11 @@ class TokenStore:
 
     def _load_backend(self) -> KeyringBackend | None:
         """The backend to store in, or None when it is no real keyring."""
+        from keyring.backends.chainer import ChainerBackend
+
         if self._backend is None:
+            import keyring
+
             self._backend = keyring.get_keyring()
             log.debug("keyring backend: %s", _qualified_name(self._backend))
         backend = self._backend
@@ -489,6 +491,8 @@ class TokenStore:
                 if backend is None:
                     return  # no keyring: nothing can have been saved there
                 # Most backends raise this when there is no entry; checked just below.
+                from keyring.errors import PasswordDeleteError
+
                 with contextlib.suppress(PasswordDeleteError):
                     backend.delete_password(self._service, user)
                 if backend.get_password(self._service, user) is not None:
