@@ -61,7 +61,13 @@ from typing import Any, Final, cast
 import httpx
 
 from tcb_gui.core import paths
-from tcb_gui.core.client import DEFAULT_CONCURRENCY, MAX_IDS_PER_REQUEST, LinkResult, RetryPolicy
+from tcb_gui.core.client import (
+    DEFAULT_CONCURRENCY,
+    MAX_IDS_PER_REQUEST,
+    LinkResult,
+    RetryPolicy,
+    encode_url,
+)
 from tcb_gui.core.errors import (
     NETWORK_ERROR,
     NETWORK_ERROR_TYPE,
@@ -420,18 +426,10 @@ def protect_dot_segments(url: str) -> str:
     A key may hold ``..`` or ``.`` segments (WECHAT_API.md §3); every HTTP client removes
     such segments from a URL before sending it (RFC 3986 §5.2.4), which would fetch
     another object. Encoded as ``%2E`` they reach the server, which decodes them back.
+    The client encodes every link it hands out this way (``client.encode_url``, which
+    leaves an already encoded link as it is); this covers links from anywhere else.
     """
-    scheme_end = url.find("://")
-    path_start = url.find("/", scheme_end + 3) if scheme_end >= 0 else -1
-    if path_start < 0:
-        return url
-    query_start = url.find("?", path_start)
-    end = len(url) if query_start < 0 else query_start
-    segments = url[path_start:end].split("/")
-    if not any(seg in (".", "..") for seg in segments):
-        return url
-    path = "/".join("%2E" * len(seg) if seg in (".", "..") else seg for seg in segments)
-    return url[:path_start] + path + url[end:]
+    return encode_url(url)
 
 
 def _link_query_expiry(url: str) -> datetime | None:

@@ -37,8 +37,6 @@ from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.tokens import KEYRING_SERVICE
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
-
-# The private D-Bus + gnome-keyring fixture of the token store's own tests, reused.
 from tests.core.test_secret_service import _items as secret_service_items
 from tests.core.test_secret_service import secret_service_bus  # noqa: F401
 from tests.e2e.cli_helpers import (
@@ -49,6 +47,9 @@ from tests.e2e.cli_helpers import (
     run_cli,
     subprocess_env,
 )
+
+# The private D-Bus + gnome-keyring fixture of the token store's own tests, reused.
+from tests.log_capture import LogCapture
 from tests.memory_keyring import MemoryKeyring
 
 # Distinctive, in the shape of a base64 token: '+', '/' and '=' change when the token is
@@ -109,20 +110,6 @@ def files_in(root: Path) -> list[Path]:
 
 
 # -- DEBUG logging of everything ---------------------------------------------------------------
-
-
-class LogCapture(logging.Handler):
-    """Every record as a handler would write it, plus all of its attributes."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.texts: list[str] = []
-        self.names: set[str] = set()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.names.add(record.name)
-        self.texts.append(self.format(record) + "\n" + repr(vars(record)))
 
 
 @pytest.fixture
@@ -357,6 +344,7 @@ def test_a_service_echoing_the_token_in_errmsg_leaves_no_trace(
 _DEBUG_CLI = """
 import logging, sys
 from tcb_gui import cli
+from tests.log_capture import LogCapture
 configure = cli._configure_logging
 def debug_logging(stderr, *, verbose):
     configure(stderr, verbose=verbose)

@@ -58,6 +58,7 @@ from tcb_gui.ui.session import Session
 from tcb_gui.ui.settings_dialog import SETTINGS_TASK, SettingsDialog
 from tests.core.test_secret_service import _items as secret_service_items
 from tests.core.test_secret_service import secret_service_bus  # noqa: F401 (fixture)
+from tests.log_capture import LogCapture
 from tests.memory_keyring import MemoryKeyring
 
 pytestmark = [
@@ -99,20 +100,6 @@ class PlantedError(httpx.ConnectError):
 
 
 # --- what the run leaves behind --------------------------------------------------------
-
-
-class LogCapture(logging.Handler):
-    """Every record as a handler writes it, plus all of its attributes."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-        self.texts: list[str] = []
-        self.names: set[str] = set()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.names.add(record.name)
-        self.texts.append(self.format(record) + "\n" + repr(vars(record)))
 
 
 class RaisedExceptions:
