@@ -344,7 +344,6 @@ def test_a_service_echoing_the_token_in_errmsg_leaves_no_trace(
 _DEBUG_CLI = """
 import logging, sys
 from tcb_gui import cli
-from tests.log_capture import LogCapture
 configure = cli._configure_logging
 def debug_logging(stderr, *, verbose):
     configure(stderr, verbose=verbose)
