@@ -1,7 +1,8 @@
-"""The command line (DESIGN §4): the window by default, and the same engine headless.
+"""The command line: the window by default, and the same runs headless (README).
 
-Exit codes: 0 everything worked; 1 some files failed; 2 usage or input error; 3 token
-rejected or missing; 4 service or network failure after retries.
+It parses options and renders the core layer to a terminal: ``core.connection`` picks the
+profile and credentials, ``core.resolve_run`` / ``core.download_run`` do the work, and
+``core.exit_status`` says how the process ends.
 
 Mini program mode: a profile set up with ``tcb-gui token set --appsecret --appid wx…``
 (the AppSecret read from stdin, kept in the keyring) gets its access token from
@@ -24,9 +25,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import aclosing, redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tcb_gui import __version__
 from tcb_gui.core.client import (
@@ -41,24 +41,29 @@ from tcb_gui.core.client import (
     make_http_client,
     validate_base_url,
 )
+from tcb_gui.core.connection import (
+    Connection,
+    connection_for,
+    credentials_for,
+    explicit_token,
+)
+from tcb_gui.core.credentials import AuthMode, Credentials
+from tcb_gui.core.downloads import MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.errors import (
     ErrorKind,
     InputError,
     KeyringUnavailableError,
-    ServiceError,
     TcbError,
-    TokenError,
     TokenState,
 )
+from tcb_gui.core.exit_status import ExitStatus, status_for_error
 from tcb_gui.core.export import ExportFormat, iter_export, write_export
 from tcb_gui.core.fileids import FileId
+from tcb_gui.core.resolve_run import ResolveRun
 
-EXIT_OK = 0
-EXIT_SOME_FAILED = 1
-EXIT_USAGE = 2
-EXIT_TOKEN = 3
-EXIT_SERVICE = 4
-EXIT_INTERRUPTED = 130
+if TYPE_CHECKING:
+    import httpx
+
 
 log = logging.getLogger("tcb_gui")
 
@@ -105,16 +110,15 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, sub: bool = Fals
     parser.add_argument("--profile", help="profile name (default: the current profile)", **extra)
 
 
-def _add_common_options(parser: argparse.ArgumentParser) -> None:
+def _add_common_options(parser: argparse.ArgumentParser, *, concurrency_help: str) -> None:
     _add_connection_options(parser, sub=True)
     parser.add_argument("--env", help="only IDs of this environment")
     parser.add_argument(
         "--max-age", type=_max_age, help="link lifetime in seconds (1..86400, default 7200)"
     )
+    high = MAX_DOWNLOAD_CONCURRENCY if parser.prog.endswith("download") else MAX_CONCURRENCY
     parser.add_argument(
-        "--concurrency",
-        type=_ranged(1, MAX_CONCURRENCY),
-        help=f"requests in flight (1..{MAX_CONCURRENCY})",
+        "--concurrency", type=_ranged(1, high), help=concurrency_help.format(high=high)
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
 
@@ -139,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=[f.value for f in ExportFormat], default=ExportFormat.TSV.value
     )
     resolve.add_argument("--output", "-o", help="write here instead of stdout")
-    _add_common_options(resolve)
+    _add_common_options(
+        resolve, concurrency_help="requests in flight (1..{high}, default: the profile's)"
+    )
 
     download = commands.add_parser("download", help="download the files behind the IDs")
     download.add_argument("inputs", nargs="*", metavar="INPUT", help='files; none or "-" = stdin')
@@ -148,7 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--layout", choices=["tree", "flat"], default="tree")
     download.add_argument("--on-exists", choices=["skip", "rename", "overwrite"], default="skip")
     download.add_argument("--limit-rate", help="total bandwidth limit, e.g. 500K or 2M")
-    _add_common_options(download)
+    _add_common_options(
+        download,
+        concurrency_help="files downloading at once (1..{high}, default: the settings')",
+    )
 
     token = commands.add_parser("token", help="set, check or clear the profile's token")
     token.add_argument("action", choices=["set", "check", "clear"])
@@ -174,114 +183,44 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Connection:
-    """Where and how to talk to the service, from options over the profile's settings."""
-
-    profile: str
-    base_url: str
-    api: ApiMode
-    max_age: int
-    concurrency: int
-    # "appsecret": the token comes from cgi-bin/stable_token with appid + the AppSecret.
-    auth: str = "token"
-    appid: str | None = None
-
-
-def _explicit_token() -> str | None:
-    """``TCB_ACCESS_TOKEN`` if set: it wins over a profile's AppID and AppSecret."""
-    from tcb_gui.core.tokens import TOKEN_ENV
-
-    return os.environ.get(TOKEN_ENV, "").strip() or None
-
-
 def _connection(args: argparse.Namespace, *, pasting_token: bool = False) -> Connection:
     from tcb_gui.core.settings import load_settings
 
-    settings = load_settings()
-    name = args.profile or settings.current_profile
-    profile = settings.profiles.get(name)
-    if args.profile and profile is None:
-        known = ", ".join(sorted(settings.profiles)) or "none"
-        raise InputError(f"No profile named {args.profile!r} (known: {known}).")
-    base_url = args.base_url or (profile.base_url if profile else DEFAULT_BASE_URL)
-    api = ApiMode(args.api or (profile.api if profile else ApiMode.COMPONENT))
-    max_age = getattr(args, "max_age", None) or (profile.max_age if profile else 7200)
-    concurrency = getattr(args, "concurrency", None) or (profile.concurrency if profile else 4)
-    auth = profile.auth if profile else "token"
-    appid = profile.appid if profile else None
-    # (`token set` without --appsecret switches the profile back to a pasted token.)
-    if (
-        auth == "appsecret"
-        and api is not ApiMode.TCB
-        and _explicit_token() is None
-        and not pasting_token
-    ):
-        raise InputError(
-            f"Profile {name!r} gets its token from the mini program's AppID and AppSecret; "
-            "such a token works with --api tcb only."
-        )
-    return Connection(
-        name, validate_base_url(base_url), api, max_age, concurrency, auth=auth, appid=appid
+    download = getattr(args, "command", None) == "download"
+    return connection_for(
+        load_settings(),
+        profile=args.profile,
+        base_url=args.base_url,
+        api=args.api,
+        max_age=getattr(args, "max_age", None),
+        concurrency=None if download else getattr(args, "concurrency", None),
+        download_concurrency=getattr(args, "concurrency", None) if download else None,
+        pasting_token=pasting_token,
     )
 
 
-def _token_for(profile: str) -> str:
+async def _credentials(conn: Connection, http: httpx.AsyncClient, stderr: TextIO) -> Credentials:
+    """The run's credentials; a stable token is fetched now, so a wrong AppSecret or an IP
+    off the allowlist is said before any ID is sent (exit 3 or 4)."""
     from tcb_gui.core.tokens import TokenStore
 
-    info = TokenStore().current(profile)
-    if not info.token:
-        raise TokenError(
-            f"No access token for profile {profile!r}. Set one with "
-            "'tcb-gui token set' (reads it from stdin) or the TCB_ACCESS_TOKEN variable.",
-            state=TokenState.NOT_SET,
-        )
-    return info.token
-
-
-def _app_secret_for(profile: str) -> str:
-    from tcb_gui.core.tokens import TokenStore
-
-    info = TokenStore().current_app_secret(profile)
-    if not info.secret:
-        raise TokenError(
-            f"No AppSecret for profile {profile!r}. Save it with 'tcb-gui token set "
-            "--appsecret' (reads it from stdin) or set the TCB_APP_SECRET variable.",
-            state=TokenState.NOT_SET,
-        )
-    return info.secret
-
-
-def _appid_of(conn: Connection) -> str:
-    if not conn.appid:
-        raise InputError(
-            f"Profile {conn.profile!r} has no AppID: set it with "
-            "'tcb-gui token set --appsecret --appid wx…'."
-        )
-    return conn.appid
-
-
-async def _stable_token(conn: Connection, secret: str) -> str:
-    from tcb_gui.core.stable_token import StableTokenProvider
-
-    async with make_http_client() as http:
-        provider = StableTokenProvider(
-            http, base_url=conn.base_url, appid=_appid_of(conn), secret=lambda: secret
-        )
-        return await provider.get()
-
-
-def _obtain_token(conn: Connection, stderr: TextIO) -> str:
-    """The token for resolve/download: explicit, pasted, or fetched with the AppSecret."""
-    if conn.auth != "appsecret":
-        return _token_for(conn.profile)
-    explicit = _explicit_token()
-    if explicit is not None:
+    if conn.auth is AuthMode.APPSECRET and explicit_token() is not None:
         stderr.write("Using TCB_ACCESS_TOKEN (it wins over the profile's AppID and AppSecret).\n")
-        return explicit
-    # The stable token lives up to 2 hours and WeChat hands the same one to every
-    # caller until its last 5 minutes: one per run is enough for a resolve.
-    return asyncio.run(_stable_token(conn, _app_secret_for(conn.profile)))
+    credentials = credentials_for(conn, TokenStore(), http)
+    if credentials.renewable:
+        await credentials.token()
+    return credentials
+
+
+def _client(conn: Connection, http: httpx.AsyncClient, credentials: Credentials) -> TcbClient:
+    return TcbClient(
+        http,
+        credentials,
+        base_url=conn.base_url,
+        api=conn.api,
+        max_age=conn.max_age,
+        concurrency=conn.concurrency,
+    )
 
 
 def _read_inputs(inputs: Sequence[str], stdin: TextIO, stderr: TextIO) -> list[FileId]:
@@ -321,65 +260,29 @@ def _filter_env(ids: list[FileId], env: str | None, stderr: TextIO) -> list[File
     return kept
 
 
-def _stopped_results(ids: Sequence[FileId], error: TcbError) -> list[LinkResult]:
-    reason = f"Not resolved: {error.message}"
-    return [LinkResult(f, False, None, reason, None, None, error.kind) for f in ids]
-
-
-def exit_code_for(results: Sequence[LinkResult]) -> int:
-    """4 when the service or network failed a batch, 1 when some files failed, else 0."""
-    failed = [r for r in results if not r.ok]
-    if not failed:
-        return EXIT_OK
-    if any(r.kind in (ErrorKind.NETWORK, ErrorKind.RETRYABLE) for r in failed):
-        return EXIT_SERVICE
-    return EXIT_SOME_FAILED
-
-
-# ---------------------------------------------------------------------------------------
-# Commands
-# ---------------------------------------------------------------------------------------
-
-
 async def resolve_ids(
-    conn: Connection, token: str, ids: Sequence[FileId], stderr: TextIO
-) -> tuple[list[LinkResult], TcbError | None]:
-    """Resolve with progress on stderr; results in input order, and why it stopped if so."""
+    conn: Connection, ids: Sequence[FileId], stderr: TextIO
+) -> tuple[list[LinkResult], ResolveRun]:
+    """Resolve with progress on stderr: every ID's result in input order, and the run."""
     from tcb_gui.terminal import Progress
 
-    by_id: dict[str, LinkResult] = {}
-    failed = 0
-    stop: TcbError | None = None
     progress = Progress("Resolving", stderr)
     async with make_http_client() as http:
-        client = TcbClient(
-            http,
-            lambda: token,
-            base_url=conn.base_url,
-            api=conn.api,
-            max_age=conn.max_age,
-            concurrency=conn.concurrency,
-        )
-        try:
-            async with aclosing(client.resolve(ids)) as stream:
-                async for batch in stream:
-                    for result in batch:
-                        by_id[result.fileid.raw] = result
-                        failed += not result.ok
-                    progress.update(len(by_id), len(ids), f"{failed:,} failed")
-        except (TokenError, ServiceError) as error:
-            stop = error
-            for result in _stopped_results(error.unresolved, error):  # type: ignore[arg-type]
-                by_id[result.fileid.raw] = result
-    ok = sum(r.ok for r in by_id.values())
-    progress.finish(f"Resolved {ok:,} of {len(ids):,} IDs ({len(ids) - ok:,} failed)")
-    # Anything the stream never answered (it should not happen) still gets a row.
-    missing = [f for f in ids if f.raw not in by_id]
-    if missing:
-        fallback = ServiceError("no answer from the service")
-        for result in _stopped_results(missing, fallback):
-            by_id[result.fileid.raw] = result
-    return [by_id[f.raw] for f in ids], stop
+        client = _client(conn, http, await _credentials(conn, http, stderr))
+        run = ResolveRun(client, ids)
+        by_id: dict[str, LinkResult] = {}
+        async with aclosing(run.stream()) as batches:
+            async for batch in batches:
+                for result in batch:
+                    by_id[result.fileid.raw] = result
+                state = run.progress
+                progress.update(state.done, state.total, f"{state.failed:,} failed")
+    for result in run.stopped_results():
+        by_id[result.fileid.raw] = result
+    results = [by_id[f.raw] for f in run.ids]
+    ok = sum(r.ok for r in results)
+    progress.finish(f"Resolved {ok:,} of {len(results):,} IDs ({len(results) - ok:,} failed)")
+    return results, run
 
 
 def _check_writable(output: str | None) -> None:
@@ -397,19 +300,18 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
     conn = _connection(args)
     _check_writable(args.output)
     ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
-    token = _obtain_token(conn, stderr)
-    results, stop = asyncio.run(resolve_ids(conn, token, ids, stderr))
+    results, run = asyncio.run(resolve_ids(conn, ids, stderr))
     chunks = iter_export(results, args.format)
     if args.output:
         write_export(Path(args.output), chunks)
     else:
         stdout.writelines(chunks)
         stdout.flush()
-    if stop is not None:
-        stderr.write(f"Stopped: {stop.message}\n")
-        return EXIT_TOKEN if isinstance(stop, TokenError) else EXIT_SERVICE
-    _report_failures(results, stderr)
-    return exit_code_for(results)
+    if run.stop is not None:
+        stderr.write(f"Stopped: {run.stop.message}\n")
+    else:
+        _report_failures(results, stderr)
+    return run.exit_status
 
 
 def _report_failures(results: Sequence[LinkResult], stderr: TextIO) -> None:
@@ -444,14 +346,14 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
         raise UsageError("--appid goes with 'token set --appsecret'")
     if args.appsecret and args.action == "set" and conn.api is not ApiMode.TCB and args.api:
         raise UsageError("a token got with the AppSecret works with --api tcb only")
-    if args.appsecret or (conn.auth == "appsecret" and args.action != "set"):
+    if args.appsecret or (conn.auth is AuthMode.APPSECRET and args.action != "set"):
         if args.action == "set":
             return _set_app_secret(args, conn, stdin, stderr)
         if args.action == "clear":
             store.clear_app_secret(conn.profile)
             stderr.write(f"Removed the AppSecret of profile {conn.profile!r} from the keyring.\n")
-            return EXIT_OK
-        if not args.appsecret and _explicit_token() is not None:
+            return ExitStatus.OK
+        if not args.appsecret and explicit_token() is not None:
             stderr.write("Checking TCB_ACCESS_TOKEN (it wins over the profile's AppSecret).\n")
         else:
             return _check_app_secret(conn, stdout, stderr)
@@ -476,9 +378,9 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
                 f"tcb-gui: the token was not saved: {why}. It is never written to a file; "
                 "set TCB_ACCESS_TOKEN for this shell instead.\n"
             )
-            return EXIT_USAGE
+            return ExitStatus.USAGE
         stderr.write(f"Saved the token for profile {conn.profile!r} in the system keyring.\n")
-        if conn.auth == "appsecret":
+        if conn.auth is AuthMode.APPSECRET:
             _set_profile_auth(conn.profile, None)
             stderr.write(
                 f"Profile {conn.profile!r} now uses this token instead of fetching its own "
@@ -492,14 +394,14 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
         store.clear(conn.profile)
         _remember_token_saved(conn.profile, None)
         stderr.write(f"Removed the token of profile {conn.profile!r} from the keyring.\n")
-        return EXIT_OK
+        return ExitStatus.OK
     info = store.current(conn.profile)
     if not info.token:
         stderr.write(
             f"No token for profile {conn.profile!r}: set one with 'tcb-gui token set' "
             "or TCB_ACCESS_TOKEN.\n"
         )
-        return EXIT_TOKEN
+        return ExitStatus.TOKEN
     check = asyncio.run(_check(conn, info.token))
     stdout.write(_describe_check(check) + f" (source: {info.source.value})\n")
     return _check_exit_code(check)
@@ -520,13 +422,13 @@ def _set_app_secret(
     from tcb_gui.core.settings import validate_appid
     from tcb_gui.core.tokens import TokenStore, clean_app_secret
 
-    appid = validate_appid(args.appid) if args.appid else _appid_of(conn)
+    appid = validate_appid(args.appid) if args.appid else conn.require_appid()
     secret = _read_secret(stdin, stderr).strip()
     if not secret:
         raise InputError("No AppSecret on standard input; nothing was saved.")
     secret = clean_app_secret(secret)
     _set_profile_auth(conn.profile, appid)
-    conn = replace(conn, auth="appsecret", appid=appid, api=ApiMode.TCB)
+    conn = replace(conn, auth=AuthMode.APPSECRET, appid=appid, api=ApiMode.TCB)
     stderr.write(
         f"Profile {conn.profile!r} now gets its tokens with the AppID {appid} (tcb API).\n"
     )
@@ -537,7 +439,7 @@ def _set_app_secret(
             "tcb-gui: no system keyring is available, so the AppSecret was not saved (it is "
             "never written to a file). Set TCB_APP_SECRET for this shell instead.\n"
         )
-        return EXIT_USAGE
+        return ExitStatus.USAGE
     stderr.write(f"Saved the AppSecret for profile {conn.profile!r} in the system keyring.\n")
     check, left = asyncio.run(_check_credentials(conn, secret))
     stderr.write(_describe_credentials(check, left) + "\n")
@@ -547,14 +449,14 @@ def _set_app_secret(
 def _check_app_secret(conn: Connection, stdout: TextIO, stderr: TextIO) -> int:
     from tcb_gui.core.tokens import TokenStore
 
-    _appid_of(conn)
+    conn.require_appid()
     info = TokenStore().current_app_secret(conn.profile)
     if not info.secret:
         stderr.write(
             f"No AppSecret for profile {conn.profile!r}: save it with 'tcb-gui token set "
             "--appsecret' or set TCB_APP_SECRET.\n"
         )
-        return EXIT_TOKEN
+        return ExitStatus.TOKEN
     check, left = asyncio.run(_check_credentials(conn, info.secret))
     source = f" (source: AppSecret from the {info.source.value})"
     stdout.write(_describe_credentials(check, left) + source + "\n")
@@ -567,7 +469,7 @@ async def _check_credentials(conn: Connection, secret: str) -> tuple[TokenCheck,
 
     async with make_http_client() as http:
         provider = StableTokenProvider(
-            http, base_url=conn.base_url, appid=_appid_of(conn), secret=lambda: secret
+            http, base_url=conn.base_url, appid=conn.require_appid(), secret=lambda: secret
         )
         check = await provider.check()
         return check, provider.time_left()
@@ -586,12 +488,12 @@ def _credentials_exit_code(check: TokenCheck) -> int:
     from tcb_gui.core.errors import classify_credential_errcode
 
     if check.state is TokenState.VALID:
-        return EXIT_OK
+        return ExitStatus.OK
     if check.state is TokenState.UNREACHABLE:
-        return EXIT_SERVICE
+        return ExitStatus.SERVICE
     if check.code is not None and classify_credential_errcode(check.code).kind is ErrorKind.CONFIG:
-        return EXIT_SERVICE  # 40164 IP allowlist and the like: not the credentials' fault
-    return EXIT_TOKEN
+        return ExitStatus.SERVICE  # 40164 IP allowlist and the like: not the credentials' fault
+    return ExitStatus.TOKEN
 
 
 def _set_profile_auth(profile: str, appid: str | None) -> None:
@@ -608,8 +510,8 @@ def _set_profile_auth(profile: str, appid: str | None) -> None:
 
 def _check_exit_code(check: TokenCheck) -> int:
     if check.state is TokenState.VALID:
-        return EXIT_OK
-    return EXIT_SERVICE if check.state is TokenState.UNREACHABLE else EXIT_TOKEN
+        return ExitStatus.OK
+    return ExitStatus.SERVICE if check.state is TokenState.UNREACHABLE else ExitStatus.TOKEN
 
 
 def _remember_token_saved(profile: str, saved_at: float | None) -> None:
@@ -626,13 +528,9 @@ def cmd_download(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr
     from tcb_gui.cli_download import run_download
 
     conn = _connection(args)
+    _check_writable(args.report)
     ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
-    if conn.auth == "appsecret" and _explicit_token() is None:
-        # A download can outlive one stable token: the engine renews it as it goes.
-        _appid_of(conn)
-        return run_download(args, conn, None, ids, stderr, app_secret=_app_secret_for(conn.profile))
-    token = _obtain_token(conn, stderr)
-    return run_download(args, conn, token, ids, stderr)
+    return run_download(args, conn, ids, stderr)
 
 
 def cmd_demo_server(args: argparse.Namespace) -> int:
@@ -644,7 +542,7 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
     if args.latency_ms < 0:
         raise UsageError("--latency-ms must not be negative")
     serve(args.host, args.port, DemoConfig(latency_ms=args.latency_ms, fault_rate=args.fault_rate))
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
@@ -722,7 +620,7 @@ def main(
             try:
                 args = parser.parse_args(arguments)
             except SystemExit as exc:  # --help / --version
-                return exc.code if isinstance(exc.code, int) else EXIT_OK
+                return exc.code if isinstance(exc.code, int) else ExitStatus.OK
         _configure_logging(stderr, verbose=getattr(args, "verbose", False))
         if args.command == "resolve":
             return cmd_resolve(args, stdin, stdout, stderr)
@@ -735,27 +633,13 @@ def main(
         return cmd_window(args, files)
     except UsageError as exc:
         stderr.write(f"tcb-gui: error: {exc}\n")
-        return EXIT_USAGE
-    except TokenError as exc:
-        stderr.write(f"tcb-gui: {exc.message}\n")
-        return EXIT_TOKEN
-    except KeyringUnavailableError as exc:
-        stderr.write(f"tcb-gui: {exc.message}\n")
-        return EXIT_USAGE
-    except InputError as exc:
-        stderr.write(f"tcb-gui: {exc.message}\n")
-        return EXIT_USAGE
-    except ServiceError as exc:
-        stderr.write(f"tcb-gui: {exc.message}\n")
-        return EXIT_SERVICE
-    except TcbError as exc:
-        stderr.write(f"tcb-gui: {exc.message}\n")
-        return EXIT_SOME_FAILED
-    except KeyboardInterrupt:
-        stderr.write("tcb-gui: interrupted\n")
-        return EXIT_INTERRUPTED
+        return ExitStatus.USAGE
+    except (TcbError, KeyboardInterrupt) as exc:
+        text = exc.message if isinstance(exc, TcbError) else "interrupted"
+        stderr.write(f"tcb-gui: {text}\n")
+        return status_for_error(exc)
     except BrokenPipeError:
-        return EXIT_OK
+        return ExitStatus.OK
 
 
 if __name__ == "__main__":

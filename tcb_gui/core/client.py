@@ -39,8 +39,9 @@ from tcb_gui.core.errors import (
     message,
     with_detail,
 )
+from tcb_gui.core.credentials import Credentials, StaticCredentials
 from tcb_gui.core.fileids import FileId
-from tcb_gui.core.redact import install_log_redaction, redact, register_secret
+from tcb_gui.core.redact import install_log_redaction, redact
 
 log = logging.getLogger(__name__)
 
@@ -434,7 +435,7 @@ class TcbClient:
     def __init__(
         self,
         http: httpx.AsyncClient,
-        token: TokenSupplier,
+        token: Credentials | TokenSupplier,
         *,
         base_url: str = DEFAULT_BASE_URL,
         api: ApiMode | str = ApiMode.COMPONENT,
@@ -448,7 +449,7 @@ class TcbClient:
             raise InputError(_BAD_CONCURRENCY.format(high=MAX_CONCURRENCY))
         install_log_redaction()
         self._http = http
-        self._token = token
+        self.credentials = token if isinstance(token, Credentials) else StaticCredentials(token)
         self.base_url = validate_base_url(base_url)
         self.api = ApiMode(api)
         self.max_age = max_age
@@ -458,12 +459,12 @@ class TcbClient:
 
     # -- requests --------------------------------------------------------------------
 
-    def _current_token(self) -> str:
-        token = self._token()
-        if not token:
-            raise _Stop(TokenError(_NO_TOKEN_MESSAGE, state=TokenState.NOT_SET))
-        register_secret(token)
-        return token
+    async def _current_token(self) -> str:
+        """The credentials' token for the next request; _Stop when there is none to be had."""
+        try:
+            return await self.credentials.token()
+        except (TokenError, ServiceError) as error:
+            raise _Stop(error) from None
 
     def _url(self, path: str, token: str) -> httpx.URL:
         """The request URL with the token in the query, parsed once per path and token
@@ -476,9 +477,8 @@ class TcbClient:
             url = self._urls[key] = httpx.URL(self.base_url + path, params={"access_token": token})
         return url
 
-    async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post_json(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         """One try: POST, then the JSON object answered. _Transient/_Stop on failure."""
-        token = self._current_token()
         try:
             response = await self._http.post(
                 self._url(path, token),
@@ -559,16 +559,19 @@ class TcbClient:
         """The retry loop of ``_request_batch``; answers collect in ``done`` as they come."""
         pending = list(batch)
         last_problem = NO_ANSWER
-        for attempt in range(self.retry.max_tries):
+        attempt = 0
+        while attempt < self.retry.max_tries:
             if attempt:
                 await asyncio.sleep(self.retry.delay(attempt - 1))
-            sent_at = datetime.now(UTC)
+            attempt += 1
             body = {
                 "env": env,
                 "file_list": [{"fileid": f.raw, "max_age": self.max_age} for f in pending],
             }
+            token = await self._current_token()
+            sent_at = datetime.now(UTC)
             try:
-                data = await self._post_json(self.api.cgi_path, body)
+                data = await self._post_json(self.api.cgi_path, body, token)
                 code = _errcode(data)
                 if code != 0:
                     info = classify_errcode(code)
@@ -576,6 +579,9 @@ class TcbClient:
                     if info.kind is ErrorKind.RETRYABLE:
                         raise _Transient(info.message)
                     if info.kind is ErrorKind.TOKEN:
+                        if self.credentials.rejected(token):
+                            attempt -= 1  # a fresh token, once: not a try of the batch
+                            continue
                         raise _Stop(
                             TokenError(
                                 info.message,
@@ -602,7 +608,7 @@ class TcbClient:
                 answer = _parse_answer(data)
             except _Transient as exc:
                 last_problem = str(exc)
-                log.info("batch of %d in %s: %s (try %d)", len(pending), env, exc, attempt + 1)
+                log.info("batch of %d in %s: %s (try %d)", len(pending), env, exc, attempt)
                 continue
             pending = self._take_answers(pending, answer, sent_at, done)
             if not pending:
@@ -729,15 +735,21 @@ class TcbClient:
     async def check_token(self) -> TokenCheck:
         """Ask quota/get whether the token works for this API, and today's quota."""
         now = datetime.now(UTC)
-        if not self._token():
-            return TokenCheck(TokenState.NOT_SET, _NO_TOKEN_MESSAGE, now)
         tries = 2  # a quick check: one retry for a blip, the badge can be refreshed any time
         problem = ""
         for attempt in range(tries):
             if attempt:
                 await asyncio.sleep(self.retry.delay(0))
             try:
-                data = await self._post_json(QUOTA_PATH, {"cgi_path": self.api.cgi_path})
+                token = await self.credentials.token()
+            except TokenError as error:
+                return TokenCheck(error.state, error.message, now, None, error.code)
+            except ServiceError as error:
+                return TokenCheck(
+                    TokenState.UNREACHABLE, error.message, datetime.now(UTC), None, error.code
+                )
+            try:
+                data = await self._post_json(QUOTA_PATH, {"cgi_path": self.api.cgi_path}, token)
                 code = _errcode(data)
             except _Transient as exc:
                 problem = str(exc)
@@ -778,9 +790,6 @@ class TcbClient:
 
 _BAD_MAX_AGE = MessageTemplate("max age must be {low}..{high} seconds")
 _BAD_CONCURRENCY = MessageTemplate("concurrency must be 1..{high}")
-_NO_TOKEN_MESSAGE = message(
-    "No access token is set. Set one for this profile, or set TCB_ACCESS_TOKEN."
-)
 
 
 def _parse_quota(value: object) -> Quota | None:

@@ -45,6 +45,7 @@ from tcb_gui.core.client import (
     ApiMode,
     validate_base_url,
 )
+from tcb_gui.core.credentials import AuthMode
 from tcb_gui.core.errors import InputError, MessageTemplate, message
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,10 @@ _PROFILE_NAME_RE = re.compile(r"[^\W_](?:[\w .@-]*[\w.@-])?\Z")
 
 LANGUAGES: Final = ("system", "en", "zh_CN")
 THEMES: Final = ("system", "light", "dark")
-AUTH_TOKEN: Final = "token"  # a pasted token (keyring or TCB_ACCESS_TOKEN)
-AUTH_APPSECRET: Final = "appsecret"  # appid here + appsecret in the keyring → stable token
-AUTH_MODES: Final = (AUTH_TOKEN, AUTH_APPSECRET)
+# How a profile gets its token (core.credentials.AuthMode); the names stay for callers.
+AUTH_TOKEN: Final = AuthMode.TOKEN  # a pasted token (keyring or TCB_ACCESS_TOKEN)
+AUTH_APPSECRET: Final = AuthMode.APPSECRET  # appid + AppSecret in the keyring → stable token
+AUTH_MODES: Final = tuple(m.value for m in AuthMode)
 # A mini program AppID: "wx" and 16 hex digits (WeChat MP console, 开发管理 → 开发设置).
 _APPID_RE = re.compile(r"wx[0-9a-fA-F]{16}\Z")
 DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # DESIGN §4 --layout
@@ -279,16 +281,16 @@ class Profile:
     max_age: int = DEFAULT_MAX_AGE
     concurrency: int = DEFAULT_CONCURRENCY
     token_saved_at: float | None = None
-    auth: str = AUTH_TOKEN
+    auth: AuthMode = AuthMode.TOKEN
     appid: str | None = None
 
     def __post_init__(self) -> None:
         validate_profile_name(self.name)
         # A plain "component"/"tcb" string (a combo box, the command line) is fine.
         object.__setattr__(self, "api", validate_api_mode(self.api))
-        _choice(self.auth, AUTH_MODES, _AUTH)
+        object.__setattr__(self, "auth", AuthMode(_choice(self.auth, AUTH_MODES, _AUTH)))
         object.__setattr__(self, "appid", _optional_appid(self.appid))
-        if self.auth == AUTH_APPSECRET:
+        if self.auth is AuthMode.APPSECRET:
             if self.appid is None:
                 raise InputError(_APPSECRET_NEEDS_APPID)
             if self.api is not ApiMode.TCB:
@@ -309,15 +311,15 @@ class Profile:
 
     @property
     def uses_appsecret(self) -> bool:
-        return self.auth == AUTH_APPSECRET
+        return self.auth is AuthMode.APPSECRET
 
     def with_appsecret(self, appid: str) -> Profile:
         """This profile switched to appid + appsecret (and so to the tcb API)."""
-        return replace(self, auth=AUTH_APPSECRET, appid=validate_appid(appid), api=ApiMode.TCB)
+        return replace(self, auth=AuthMode.APPSECRET, appid=validate_appid(appid), api=ApiMode.TCB)
 
     def with_token(self) -> Profile:
         """This profile switched back to a pasted token (appid and API mode kept)."""
-        return replace(self, auth=AUTH_TOKEN)
+        return replace(self, auth=AuthMode.TOKEN)
 
 
 def _default_profiles() -> dict[str, Profile]:
@@ -404,7 +406,7 @@ def _profile_to_json(profile: Profile) -> dict[str, Any]:
         "max_age": profile.max_age,
         "concurrency": profile.concurrency,
         "token_saved_at": profile.token_saved_at,
-        "auth": profile.auth,
+        "auth": profile.auth.value,
         "appid": profile.appid,
     }
 
@@ -484,11 +486,11 @@ class _Loader:
                 fields[key] = check(raw[key])
             except InputError:
                 self.repairs.append(f"profiles.{name}.{key}")
-        if fields.get("auth") == AUTH_APPSECRET:
+        if fields.get("auth") == AuthMode.APPSECRET:
             if fields.get("appid") is None:
                 # Nothing to fetch a token with: back to a pasted token.
                 self.repairs.append(f"profiles.{name}.auth")
-                fields["auth"] = AUTH_TOKEN
+                fields["auth"] = AuthMode.TOKEN
             elif fields.get("api", ApiMode.COMPONENT) is not ApiMode.TCB:
                 self.repairs.append(f"profiles.{name}.api")
                 fields["api"] = ApiMode.TCB

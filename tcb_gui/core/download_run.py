@@ -1,0 +1,288 @@
+"""One download of a list, as both faces run it.
+
+``DownloadRun`` drives ``core.downloads.Downloader`` and owns the rules around it:
+
+- links: the engine asks for them in batches, only for the files it still has to fetch
+  (``TcbClient.resolve_all``, so the token comes from the run's credentials at each
+  request); ``on_links`` hears every useful answer, so the window can show new links;
+- a token stop: the service refusing the token (after one renewal, for kinds that can
+  renew) stops the whole run at once; files not yet finished wait for a working token
+  (``waiting``) and keep their partial files;
+- a service stop (quota, account) fails the files that needed a link and lets the rest
+  finish; the run's ``stop`` says why;
+- a full disk stops the run; the file that met it and every unfinished one resume later;
+- the saved download list (``core.download_session``), when a ``SessionStore`` is given:
+  saved at the start, every few seconds, and at the end (cleared when nothing is left
+  or the user cancelled), so a run cut short is offered again after a restart.
+
+``DownloadRunResult`` holds the outcomes in input order, the stop, the counts both faces
+print and one exit status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from tcb_gui.core.download_session import (
+    DownloadSession,
+    SessionFile,
+    SessionRecorder,
+    SessionStore,
+    next_revision,
+)
+from tcb_gui.core.downloads import (
+    DiskFullError,
+    Downloader,
+    DownloadOptions,
+    DownloadOutcome,
+    FileProgress,
+    FileState,
+    ProgressCallback,
+    TotalProgress,
+)
+from tcb_gui.core.errors import ErrorKind, MessageTemplate, ServiceError, TcbError, TokenError
+from tcb_gui.core.exit_status import ExitStatus, status_for_run
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tcb_gui.core.client import LinkResult, TcbClient
+    from tcb_gui.core.fileids import FileId
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROGRESS_INTERVAL = 0.25
+NOT_DOWNLOADED = MessageTemplate("Not downloaded: {reason}", nested=frozenset({"reason"}))
+WAITING_FOR_TOKEN = "Waiting for a valid token"  # the saved list's note (data, English)
+
+
+def no_link_yet(fileid: FileId) -> LinkResult:
+    """What the engine starts from for a file without a link: it fetches one."""
+    from tcb_gui.core.client import LinkResult
+
+    return LinkResult(fileid, False, None, "", None, None, ErrorKind.NETWORK)
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadCounts:
+    """What a run did, as both faces summarise it."""
+
+    downloaded: int = 0
+    downloaded_bytes: int = 0
+    skipped: int = 0  # already complete
+    failed: int = 0
+    stopped: int = 0  # cancelled, or stopped by a full disk (they resume later)
+    waiting: int = 0  # stopped by a token error: they go on once the token works
+
+    @property
+    def total(self) -> int:
+        return self.downloaded + self.skipped + self.failed + self.stopped + self.waiting
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadRunResult:
+    outcomes: list[DownloadOutcome]
+    stop: TcbError | None = None  # token or service stop of the link requests
+    disk_full: DiskFullError | None = None
+    cancelled: bool = False  # by the user
+    waiting: frozenset[int] = field(default_factory=frozenset)  # outcome indices
+
+    @property
+    def token_stop(self) -> TokenError | None:
+        return self.stop if isinstance(self.stop, TokenError) else None
+
+    def counts(self) -> DownloadCounts:
+        downloaded = [o for o in self.outcomes if o.state is FileState.DONE]
+        states = [o.state for i, o in enumerate(self.outcomes) if i not in self.waiting]
+        return DownloadCounts(
+            downloaded=len(downloaded),
+            downloaded_bytes=sum(o.bytes for o in downloaded),
+            skipped=states.count(FileState.SKIPPED),
+            failed=states.count(FileState.FAILED),
+            stopped=states.count(FileState.CANCELLED),
+            waiting=len(self.waiting),
+        )
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        if self.token_stop is not None:
+            return ExitStatus.TOKEN
+        failed = [o.kind for o in self.outcomes if not o.ok]
+        if self.disk_full is not None:
+            return ExitStatus.SOME_FAILED
+        return status_for_run(self.stop, failed)
+
+
+class DownloadRun:
+    """Download ``links`` (one per file; a failed one means "fetch a link") once."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        client: TcbClient,
+        options: DownloadOptions,
+        links: Sequence[LinkResult],
+        *,
+        on_progress: ProgressCallback | None = None,
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
+        on_links: Callable[[list[LinkResult]], None] | None = None,
+        store: SessionStore | None = None,
+        keep: Sequence[SessionFile] = (),
+    ) -> None:
+        self.options = options
+        self.links = list(links)
+        self._client = client
+        self._on_progress = on_progress
+        self._on_links = on_links
+        self._store = store
+        self._stop: TcbError | None = None
+        self._cancelled = False
+        self._recorder: SessionRecorder | None = None
+        self._saving: asyncio.Task[None] | None = None
+        if store is not None:
+            ids = [r.fileid.raw for r in self.links]
+            self._recorder = SessionRecorder(DownloadSession.start(options, ids, keep=keep))
+        self.downloader = Downloader(
+            http,
+            self._refresh,
+            options,
+            on_progress=self._progress,
+            progress_interval=progress_interval,
+        )
+
+    # -- control -----------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self.downloader.paused
+
+    def pause(self) -> None:
+        self.downloader.pause()
+
+    def resume(self) -> None:
+        self.downloader.resume()
+
+    def cancel(self) -> None:
+        """Stop on the user's word: finished files stay, partial files are kept."""
+        self._cancelled = True
+        self.downloader.cancel()
+
+    @property
+    def stop(self) -> TcbError | None:
+        return self._stop
+
+    # -- the run -----------------------------------------------------------------------
+
+    async def _refresh(self, ids: Sequence[FileId]) -> list[LinkResult]:
+        try:
+            results = await self._client.resolve_all(ids)
+        except TokenError as error:
+            if self._stop is None or not isinstance(self._stop, TokenError):
+                self._stop = error
+            self.downloader.cancel()  # like resolving: stop, keep what is done
+            raise
+        except ServiceError as error:
+            self._stop = self._stop or error
+            raise
+        if self._on_links is not None:
+            useful = [r for r in results if r.ok or r.kind is ErrorKind.FILE]
+            if useful:
+                self._on_links(useful)
+        return results
+
+    def _progress(self, files: Sequence[FileProgress], total: TotalProgress) -> None:
+        recorder = self._recorder
+        if recorder is not None:
+            recorder.update(files)
+            if recorder.due() and (self._saving is None or self._saving.done()):
+                self._saving = asyncio.ensure_future(self._save())
+        if self._on_progress is not None:
+            self._on_progress(files, total)
+
+    async def _save(self) -> None:
+        recorder, store = self._recorder, self._store
+        if recorder is None or store is None:
+            return
+        snapshot = recorder.snapshot()
+        try:
+            await asyncio.to_thread(store.save, snapshot)
+        except OSError as exc:
+            # Not fatal: the .part files still resume; only the offer after a restart is lost.
+            log.warning("could not save the download list: %s", type(exc).__name__)
+
+    async def run(self) -> DownloadRunResult:
+        """Run to the end. ``InputError`` when the folder cannot be made (nothing was
+        downloaded; the saved list is cleared). A window closing cancels the task: the
+        engine stops every transfer, keeps the partial files, and the list stays saved."""
+        disk_full: DiskFullError | None = None
+        try:
+            await self._save()  # a kill from now on is offered for resuming
+            outcomes = await self.downloader.run(self.links)
+        except DiskFullError as error:
+            outcomes, disk_full = list(error.outcomes), error
+        except asyncio.CancelledError:
+            await self._save()
+            raise
+        except TcbError:
+            if self._store is not None:
+                await asyncio.to_thread(self._store.clear, next_revision())
+            raise
+        finally:
+            if self._saving is not None:
+                await asyncio.gather(self._saving, return_exceptions=True)
+        result = self._settle(outcomes, disk_full)
+        await self._finish_saved_list(result)
+        return result
+
+    def _settle(
+        self, outcomes: list[DownloadOutcome], disk_full: DiskFullError | None
+    ) -> DownloadRunResult:
+        if disk_full is not None:
+            # The file that met the full disk failed only because of it: like the others
+            # stopped by it, it resumes from its partial file next time.
+            outcomes = [
+                replace(o, state=FileState.CANCELLED, kind=None)
+                if o.state is FileState.FAILED and o.errmsg == disk_full.message
+                else o
+                for o in outcomes
+            ]
+        waiting: set[int] = set()
+        stop = self._stop
+        if isinstance(stop, TokenError):
+            reason = NOT_DOWNLOADED.format(reason=stop.message)
+            for i, o in enumerate(outcomes):
+                if o.state is FileState.CANCELLED or (
+                    o.state is FileState.FAILED and o.kind is ErrorKind.TOKEN
+                ):
+                    waiting.add(i)
+                    outcomes[i] = replace(
+                        o, state=FileState.CANCELLED, kind=ErrorKind.TOKEN, errmsg=reason
+                    )
+        return DownloadRunResult(
+            outcomes,
+            stop=stop,
+            disk_full=disk_full,
+            cancelled=self._cancelled,
+            waiting=frozenset(waiting),
+        )
+
+    async def _finish_saved_list(self, result: DownloadRunResult) -> None:
+        recorder, store = self._recorder, self._store
+        if recorder is None or store is None:
+            return
+        recorder.apply_outcomes(result.outcomes)
+        if result.waiting:
+            recorder.set_state(
+                (result.outcomes[i].fileid for i in result.waiting),
+                FileState.PAUSED,
+                WAITING_FOR_TOKEN,
+            )
+        if result.cancelled or not recorder.has_unfinished:
+            # Cancelled on purpose, or nothing left to do: no list to offer next time.
+            await asyncio.to_thread(store.clear, next_revision())
+        else:
+            await self._save()
