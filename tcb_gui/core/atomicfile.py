@@ -1,27 +1,36 @@
 """Whole-file writes: readers see the old file or the new one, never half of one.
 
-A temporary file beside the target (created 0600 by ``mkstemp``, so the content is never
-readable by others even briefly), fsync, then ``os.replace``. Used for settings, history,
-the download list and exports.
+A temporary file beside the target (created 0600 and exclusively by ``mkstemp``, so the
+content is never readable by others even briefly and no planted file or symlink is
+followed), fsync, then ``os.replace``. Used for settings, history, the download list,
+exports, and the download engine's sidecars and manifest.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 # Private files: settings, history and download lists are the user's alone.
 PRIVATE_FILE_MODE = 0o600
+# The longest file name most file systems take (ext4, APFS, NTFS in UTF-16 units).
+NAME_MAX_BYTES: Final = 255
+# mkstemp adds 8 random characters; with the dots and ".tmp" the name grows by this.
+_TEMP_OVERHEAD: Final = 1 + 1 + 8 + len(".tmp")
 
 
-def write_bytes_atomic(path: Path, content: bytes, *, mode: int = PRIVATE_FILE_MODE) -> None:
+def write_bytes_atomic(
+    path: Path, content: bytes, *, mode: int = PRIVATE_FILE_MODE, fsync: bool = True
+) -> None:
     """Replace ``path`` with ``content`` in one step. Raises ``OSError`` on failure, and
-    then leaves no temporary file behind."""
-    _write(path, "wb", lambda handle: handle.write(content), mode=mode)
+    then leaves no temporary file behind. ``fsync=False`` skips the flush to the disk
+    for bookkeeping a crash may lose (the rename stays atomic)."""
+    _write(path, "wb", lambda handle: handle.write(content), mode=mode, fsync=fsync)
 
 
 def write_text_atomic(
@@ -36,6 +45,13 @@ def write_text_atomic(
     _write(path, "w", write, mode=mode, encoding=encoding)
 
 
+def _temp_prefix(name: str) -> str:
+    """``.<name>.``, or a hash of the name where the temporary name would be too long."""
+    if len(name.encode("utf-8", "surrogatepass")) + _TEMP_OVERHEAD <= NAME_MAX_BYTES:
+        return f".{name}."
+    return "." + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:24] + "."
+
+
 def _write(
     path: Path,
     open_mode: str,
@@ -43,16 +59,18 @@ def _write(
     *,
     mode: int,
     encoding: str | None = None,
+    fsync: bool = True,
 ) -> None:
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path.name), suffix=".tmp", dir=directory)
     tmp = Path(tmp_name)
     try:
         newline = "" if encoding else None
         with os.fdopen(fd, open_mode, encoding=encoding, newline=newline) as handle:
             write(handle)
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
         if mode != PRIVATE_FILE_MODE:
             os.chmod(tmp, mode)
         os.replace(tmp, path)

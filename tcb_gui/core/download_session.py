@@ -285,11 +285,6 @@ def session_from_json(data: object) -> DownloadSession:
 # --- the file ----------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, content: bytes) -> None:
-    ensure_dir(path.parent)
-    write_bytes_atomic(path, content, mode=FILE_MODE)
-
-
 def read_session(path: Path) -> DownloadSession | None:
     """The list saved at ``path``, or None if there is none or it cannot be read."""
     try:
@@ -334,7 +329,8 @@ class SessionStore:
         with self._lock:
             if session.revision <= self._last_revision:
                 return False
-            _write_atomic(self.path, content.encode("utf-8"))
+            ensure_dir(self.path.parent)
+            write_bytes_atomic(self.path, content.encode("utf-8"), mode=FILE_MODE)
             self._last_revision = session.revision
             return True
 

@@ -1,4 +1,4 @@
-"""A local stand-in of the WeChat CloudBase storage API (WECHAT_API.md), as an ASGI app.
+"""A local stand-in of the WeChat CloudBase storage API (docs/WECHAT_API.md), as an ASGI app.
 
 It speaks the real protocol at the real paths relative to its base URL:
 
@@ -102,7 +102,7 @@ QUOTA_PATH = "/cgi-bin/openapi/quota/get"
 STABLE_TOKEN_PATH = "/cgi-bin/stable_token"
 DOWNLOAD_PREFIX = "/download/"
 
-# cgi_paths quota/get knows (WECHAT_API §1, §5), with the token kind each belongs to.
+# cgi_paths quota/get knows (docs/WECHAT_API.md), with the token kind each belongs to.
 KNOWN_CGI_PATHS: dict[str, ApiKind] = {
     "/componenttcb/batchdownloadfile": COMPONENT,
     "/componenttcb/batchdeletefile": COMPONENT,
@@ -140,7 +140,7 @@ FORCE_REFRESH_DAILY_LIMIT = 20
 FORCE_REFRESH_MIN_INTERVAL_S = 30.0
 FORCE_REFRESH_GRACE_S = 300.0
 
-# Per-file answers (WECHAT_API §2; the misspelling is the service's own).
+# Per-file answers (docs/WECHAT_API.md; the misspelling is the service's own).
 STATUS_OK = 0
 STATUS_NONEXIST = -503003
 STATUS_NO_PERMISSION = -503002

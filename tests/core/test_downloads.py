@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tcb_gui.core import downloads
 from tcb_gui.core.client import LinkResult, RetryPolicy
 from tcb_gui.core.downloads import (
     MANIFEST_NAME,
@@ -25,10 +24,12 @@ from tcb_gui.core.downloads import (
     Downloader,
     DownloadOptions,
     DownloadOutcome,
+    FileOps,
     FileProgress,
     FileState,
     Layout,
     OnExists,
+    PartFile,
     TotalProgress,
     html_refusal,
     protect_dot_segments,
@@ -217,6 +218,7 @@ def make(
     refresher: Refresher | None = None,
     on_progress: Callable[[Sequence[FileProgress], TotalProgress], None] | None = None,
     progress_interval: float = 0.05,
+    files: FileOps | None = None,
     **options: object,
 ) -> Downloader:
     opts = DownloadOptions(dest=dest, retry=FAST_RETRY, **options)  # type: ignore[arg-type]
@@ -226,7 +228,24 @@ def make(
         opts,
         on_progress=on_progress,
         progress_interval=progress_interval,
+        files=files,
     )
+
+
+class WritesThrough(FileOps):
+    """File operations whose part files write through ``write(part, data)``."""
+
+    def __init__(self, write: Callable[[PartFile, bytes], None]) -> None:
+        self.write = write
+
+    def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
+        ops = self
+
+        class Part(PartFile):
+            def write(self, data: bytes) -> None:
+                ops.write(self, data)
+
+        return Part(path, offset, buffer_size)
 
 
 def done_bytes(downloader: Downloader) -> int:
@@ -559,23 +578,22 @@ def test_dot_segments_of_a_key_survive_in_the_link() -> None:
 
 
 async def test_the_length_on_disk_is_verified_before_the_rename(
-    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path, monkeypatch: pytest.MonkeyPatch
+    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
 ) -> None:
     body = cdn.add("v.bin", 300_000)
     cdn.piece = 100_000
-    real_write = downloads._PartFile.write
     calls = 0
 
-    def lossy_write(self: downloads._PartFile, data: bytes) -> None:
+    def lossy_write(part: PartFile, data: bytes) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
             return  # the tail "written" but never on disk (a lying file system)
-        real_write(self, data)
+        PartFile.write(part, data)
 
-    monkeypatch.setattr(downloads._PartFile, "write", lossy_write)
-
-    outcomes = await make(http, cdn, dest).run([good(cdn, "v.bin")])
+    outcomes = await make(http, cdn, dest, files=WritesThrough(lossy_write)).run(
+        [good(cdn, "v.bin")]
+    )
 
     assert outcomes[0].ok
     assert [r.headers.get("range") for r in cdn.gets("v.bin")] == [None, "bytes=200000-"]
@@ -639,26 +657,24 @@ async def test_a_key_escaping_through_a_symlink_fails_alone(
 
 
 async def test_disk_full_stops_everything_and_keeps_the_partial_files(
-    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path, monkeypatch: pytest.MonkeyPatch
+    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
 ) -> None:
     keys = [f"d{i}.bin" for i in range(6)]
     for key in keys:
         cdn.add(key, 400_000)
     cdn.piece = 50_000
     written = 0
-    real_write = downloads._PartFile.write
 
-    def write(self: downloads._PartFile, data: bytes) -> None:
+    def write(part: PartFile, data: bytes) -> None:
         nonlocal written
         if written > 150_000:
             raise OSError(errno.ENOSPC, "No space left on device")
         written += len(data)
-        real_write(self, data)
+        PartFile.write(part, data)
 
-    monkeypatch.setattr(downloads._PartFile, "write", write)
-
+    full = WritesThrough(write)
     with pytest.raises(DiskFullError) as caught:
-        await make(http, cdn, dest, concurrency=2).run([good(cdn, k) for k in keys])
+        await make(http, cdn, dest, concurrency=2, files=full).run([good(cdn, k) for k in keys])
 
     error = caught.value
     assert "disk is full" in str(error)
@@ -673,7 +689,6 @@ async def test_disk_full_stops_everything_and_keeps_the_partial_files(
     assert not any(tree(dest, k).exists() for k in keys)
 
     # With room again, the same run resumes the partial files instead of starting over.
-    monkeypatch.setattr(downloads._PartFile, "write", real_write)
     cdn.requests.clear()
     outcomes = await make(http, cdn, dest).run([good(cdn, k) for k in keys])
     assert all(o.ok for o in outcomes)

@@ -1,0 +1,116 @@
+"""The download engine: links in, files on disk, safely and resumably.
+
+``Downloader`` (``engine``) runs one list of files over the shared ``httpx.AsyncClient``:
+
+* **Where.** Each file goes to ``paths.target_path(dest, env, key, layout)``, sanitised
+  and confined inside ``dest``. Two files of one run that land on one name get
+  ``name (1).ext`` … in input order, so a re-run picks the same names again.
+* **Existing files.** ``skip`` (default): a file completed earlier is recognised from the
+  folder's manifest (``manifest``) with no request at all; another existing file costs a
+  one-byte ``Range`` probe: the same size is kept and counted done, a different one is
+  kept and the download goes beside it. ``rename``: always a fresh name. ``overwrite``:
+  replaced atomically. Nothing different is destroyed unless asked.
+* **Transfer.** Streamed into ``<target>.part`` (``files``), resumed with ``Range`` and
+  ``If-Range`` from the validator kept in the sidecar ``<target>.part.json``; the length
+  is verified, then the file is fsynced and renamed into place atomically.
+* **Failures.** Network errors, 5xx, 429 and cut bodies retry with jittered backoff and
+  resume; a refused or expired link is refreshed in batches (``refresher``); an HTML page
+  is never saved; a full disk stops the run with ``DiskFullError``, keeping the partial
+  files. Every sentence a user may see is in ``messages``.
+* **Control and progress.** ``pause``/``resume``/``cancel``; ``on_progress`` gets plain
+  data (``records``) at most every ``progress_interval`` seconds (``progress``).
+
+``docs/ARCHITECTURE.md`` places the engine among the rest of the program. Signed links are
+never logged whole (``httpchecks.safe_url``).
+"""
+
+from tcb_gui.core.downloads import messages
+from tcb_gui.core.downloads.engine import (
+    LINK_EXPIRY_MARGIN,
+    MANIFEST_SAVE_SECONDS,
+    MAX_LINK_REFRESHES,
+    MAX_REDIRECTS,
+    Downloader,
+)
+from tcb_gui.core.downloads.files import (
+    DISK_FULL_ERRNOS,
+    SIDECAR_SUFFIX,
+    FileOps,
+    PartFile,
+    sidecar_path,
+)
+from tcb_gui.core.downloads.httpchecks import (
+    HTML_EXTENSIONS,
+    SNIFF_BYTES,
+    html_refusal,
+    protect_dot_segments,
+    safe_url,
+)
+from tcb_gui.core.downloads.manifest import MANIFEST_NAME, MANIFEST_VERSION
+from tcb_gui.core.downloads.progress import DEFAULT_PROGRESS_INTERVAL, SPEED_WINDOW_SECONDS
+from tcb_gui.core.downloads.records import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_DOWNLOAD_CONCURRENCY,
+    DOWNLOAD_RETRY,
+    MAX_DOWNLOAD_CONCURRENCY,
+    MIN_DOWNLOAD_CONCURRENCY,
+    DiskFullError,
+    DownloadOptions,
+    DownloadOutcome,
+    FileProgress,
+    FileState,
+    Layout,
+    OnExists,
+    ProgressCallback,
+    RefreshLinks,
+    TotalProgress,
+)
+from tcb_gui.core.downloads.refresher import (
+    REFRESH_BATCH,
+    REFRESH_COALESCE_SECONDS,
+    REFRESH_CONCURRENCY,
+)
+
+# The part file under its old private name: tests outside this package patch its methods.
+_PartFile = PartFile
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_DOWNLOAD_CONCURRENCY",
+    "DEFAULT_PROGRESS_INTERVAL",
+    "DISK_FULL_ERRNOS",
+    "DOWNLOAD_RETRY",
+    "HTML_EXTENSIONS",
+    "LINK_EXPIRY_MARGIN",
+    "MANIFEST_NAME",
+    "MANIFEST_SAVE_SECONDS",
+    "MANIFEST_VERSION",
+    "MAX_DOWNLOAD_CONCURRENCY",
+    "MAX_LINK_REFRESHES",
+    "MAX_REDIRECTS",
+    "MIN_DOWNLOAD_CONCURRENCY",
+    "REFRESH_BATCH",
+    "REFRESH_COALESCE_SECONDS",
+    "REFRESH_CONCURRENCY",
+    "SIDECAR_SUFFIX",
+    "SNIFF_BYTES",
+    "SPEED_WINDOW_SECONDS",
+    "DiskFullError",
+    "DownloadOptions",
+    "DownloadOutcome",
+    "Downloader",
+    "FileOps",
+    "FileProgress",
+    "FileState",
+    "Layout",
+    "OnExists",
+    "PartFile",
+    "ProgressCallback",
+    "RefreshLinks",
+    "TotalProgress",
+    "html_refusal",
+    "messages",
+    "protect_dot_segments",
+    "safe_url",
+    "sidecar_path",
+]

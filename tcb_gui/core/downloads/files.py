@@ -1,0 +1,231 @@
+"""The files a download writes: part files, sidecars, publishing, fsync.
+
+Everything here refuses to follow a symlink planted at one of our names. ``FileOps`` is
+the seam the engine writes through: a test swaps one operation (a short write, a full
+disk) by passing a subclass instead of patching private functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from tcb_gui.core import paths
+from tcb_gui.core.atomicfile import write_bytes_atomic
+from tcb_gui.core.downloads import messages as msg
+from tcb_gui.core.downloads.records import FileFailed
+
+SIDECAR_SUFFIX = ".json"
+# errno values that mean "no room left": the run stops instead of failing file after file.
+DISK_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
+# Never open through a symlink planted at a .part or sidecar name; O_BINARY: on Windows a
+# descriptor is in text mode without it (newlines would be rewritten).
+NO_FOLLOW: Final = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+# A sidecar is a few hundred bytes; anything far larger is not ours.
+SIDECAR_MAX_BYTES: Final = 16 * 1024
+
+
+def variant(path: Path, n: int) -> Path:
+    """``name (n).ext`` beside ``path``, named exactly as ``paths.unique_path`` names it."""
+    return paths.numbered_path(path, n)
+
+
+def is_variant_of(candidate: Path, target: Path) -> bool:
+    """Whether ``candidate`` is ``target`` or one of its ``name (n).ext`` names."""
+    if candidate == target:
+        return True
+    if candidate.parent != target.parent:
+        return False
+    match = re.fullmatch(
+        r".* \((\d{1,6})\)" + re.escape(paths.split_extension(target.name)[1]), candidate.name
+    )
+    return match is not None and variant(target, int(match[1])) == candidate
+
+
+def regular_size(path: Path) -> int | None:
+    """The size of a regular file (not following symlinks), or None."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
+def short_name(name: str, suffix: str) -> str:
+    """``name + suffix``, or a hash of ``name`` + suffix where that would be too long."""
+    if len((name + suffix).encode("utf-8", "surrogatepass")) <= paths.NAME_MAX_BYTES:
+        return name + suffix
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return f".{digest}{suffix}"
+
+
+def sidecar_path(part: Path) -> Path:
+    """``<target>.part.json``: what the ``.part`` was downloaded from (validator, size)."""
+    return part.with_name(short_name(part.name, SIDECAR_SUFFIX))
+
+
+def read_small(path: Path, limit: int) -> bytes | None:
+    """A small regular file's bytes, refusing symlinks and anything over ``limit``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | NO_FOLLOW)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size > limit:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def remove_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+@dataclass(frozen=True, slots=True)
+class PartMeta:
+    """A sidecar's content: which file the ``.part`` holds, its validator and size."""
+
+    fileid: str
+    validator: str | None
+    total: int | None
+
+
+def read_sidecar(path: Path) -> PartMeta | None:
+    data = read_small(path, SIDECAR_MAX_BYTES)
+    if data is None:
+        return None
+    try:
+        obj = json.loads(data)
+        fileid = obj["fileid"]
+        validator = obj.get("validator")
+        total = obj.get("total")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(fileid, str):
+        return None
+    if validator is not None and not isinstance(validator, str):
+        validator = None
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        total = None
+    return PartMeta(fileid, validator, total)
+
+
+def sidecar_bytes(meta: PartMeta) -> bytes:
+    body = {"fileid": meta.fileid, "validator": meta.validator, "total": meta.total}
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+class PartFile:
+    """``<target>.part`` opened for writing at ``offset``, never through a symlink."""
+
+    def __init__(self, path: Path, offset: int, buffer_size: int) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | NO_FOLLOW
+        fd = os.open(path, flags, 0o666)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise FileFailed(msg.NOT_REGULAR.format(name=path.name))
+            os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.path = path
+        self._file = os.fdopen(fd, "wb", buffering=buffer_size)
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def sync_and_close(self) -> None:
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        finally:
+            self._file.close()
+
+    def abandon(self) -> None:
+        """Close after a failure, keeping whatever reached the file (a later try resumes
+        from the file's real size, so a buffer that could not be flushed costs nothing)."""
+        with contextlib.suppress(OSError, ValueError):
+            self._file.flush()
+        with contextlib.suppress(OSError, ValueError):
+            self._file.close()
+
+
+class FileOps:
+    """How the engine touches the disk. Subclass and pass to ``Downloader(files=…)`` to
+    make one operation fail or misbehave in a test."""
+
+    def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
+        return PartFile(path, offset, buffer_size)
+
+    def write_small(self, path: Path, data: bytes) -> None:
+        """Replace a small bookkeeping file atomically (sidecars, the manifest). Not
+        fsynced: a crash may lose it, which costs a restart or a probe, never a wrong file."""
+        write_bytes_atomic(path, data, fsync=False)
+
+    def fsync_file(self, path: Path) -> None:
+        fd = os.open(path, os.O_RDONLY | NO_FOLLOW)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def fsync_dir(self, directory: Path) -> None:
+        """Make a rename durable; directories cannot be opened for fsync on Windows."""
+        try:
+            fd = os.open(directory, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def publish(self, part: Path, final: Path, *, replace: bool) -> Path:
+        """Move the finished part into place atomically; return the path it got.
+
+        With ``replace`` an existing file is replaced (``overwrite``). Otherwise the name
+        must still be free at this instant: a hard link fails rather than clobber a file
+        that appeared meanwhile, and the next ``(n)`` name is taken instead.
+        """
+        if replace:
+            os.replace(part, final)
+            return final
+        candidate, n = final, 0
+        while True:
+            try:
+                os.link(part, candidate)
+            except FileExistsError:
+                n += 1
+                candidate = variant(final, n)
+                continue
+            except OSError as exc:
+                if exc.errno in DISK_FULL_ERRNOS:
+                    raise
+                # No hard links here (FAT, some network shares): check, then rename.
+                if candidate.exists() or candidate.is_symlink():
+                    n += 1
+                    candidate = variant(final, n)
+                    continue
+                os.replace(part, candidate)
+                return candidate
+            os.unlink(part)
+            return candidate

@@ -1,0 +1,141 @@
+"""Reading a download response: ranges, lengths, encodings, validators, HTML pages.
+
+Pure functions over ``httpx`` responses and headers, no I/O. Signed links are shown in
+logs by ``safe_url`` only (scheme, host and path: the signature stays out).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from datetime import UTC, datetime
+from typing import Final
+
+import httpx
+
+from tcb_gui.core.client import encode_url
+from tcb_gui.core.downloads import messages as msg
+
+# Bytes looked at to recognise an HTML page at the start of a body.
+SNIFF_BYTES = 512
+HTML_EXTENSIONS: Final = frozenset({".htm", ".html", ".xhtml", ".shtml"})
+TRANSIENT_STATUSES: Final = frozenset({408, 425, 429})
+REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+_CONTENT_RANGE_RE = re.compile(r"\s*bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)\s*\Z", re.IGNORECASE)
+_HTML_START_RE = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+
+
+def safe_url(url: str | httpx.URL) -> str:
+    """A link fit for logs: scheme, host and path only (the signature stays out)."""
+    try:
+        parsed = httpx.URL(str(url))
+    except (httpx.InvalidURL, TypeError):
+        return "<invalid url>"
+    path = parsed.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
+    return f"{parsed.scheme}://{parsed.netloc.decode('ascii', 'replace')}{path}"
+
+
+def parse_content_range(value: str | None) -> tuple[int | None, int | None, int | None] | None:
+    """``bytes a-b/total`` → (a, b, total); ``*`` parts are None; None if unreadable."""
+    if not value:
+        return None
+    match = _CONTENT_RANGE_RE.match(value)
+    if match is None:
+        return None
+    start = int(match[1]) if match[1] is not None else None
+    end = int(match[2]) if match[2] is not None else None
+    total = int(match[3]) if match[3] != "*" else None
+    return start, end, total
+
+
+def content_length(response: httpx.Response) -> int | None:
+    value = response.headers.get("content-length")
+    # isascii: str.isdigit() accepts "²" and other digits int() refuses.
+    if value is None or not value.strip().isascii() or not value.strip().isdigit():
+        return None
+    return int(value)
+
+
+def is_encoded(response: httpx.Response) -> bool:
+    """Whether the body carries a Content-Encoding other than identity."""
+    return response.headers.get("content-encoding", "identity").strip().lower() not in (
+        "",
+        "identity",
+    )
+
+
+def media_type(response: httpx.Response) -> str:
+    value: str = response.headers.get("content-type", "")
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _key_extension(key: str) -> str:
+    name = key.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
+def _expects_binary(key: str) -> bool:
+    """True when the key's extension names a type that can never start with ``<html``."""
+    guessed, _ = mimetypes.guess_type("x" + _key_extension(key), strict=False)
+    if guessed is None:
+        return False
+    textual = ("xml", "json", "javascript", "svg", "html")
+    return not guessed.startswith("text/") and not any(t in guessed for t in textual)
+
+
+def html_refusal(key: str, media_type: str, head: bytes | None) -> str | None:
+    """Why this response is an HTML page and not the file, or None if it may be the file.
+
+    The rule: a key ending in .htm/.html/.xhtml/.shtml may be HTML, always. Otherwise a
+    ``text/html`` or ``application/xhtml+xml`` Content-Type is refused. A body that starts
+    with ``<!DOCTYPE html`` or ``<html`` is refused when no Content-Type was sent, or when
+    the key's extension names a non-text type (an image, an archive, a video…), which can
+    never start that way. A text-like file (``.txt``, ``.json``, no extension) served with
+    a non-HTML type is kept whatever it holds: its content is the user's business.
+    """
+    if _key_extension(key) in HTML_EXTENSIONS:
+        return None
+    if media_type in ("text/html", "application/xhtml+xml"):
+        return msg.HTML_PAGE_TYPED.format(media_type=media_type)
+    if head is not None and (not media_type or _expects_binary(key)):
+        sniffed = head.removeprefix(b"\xef\xbb\xbf")
+        if _HTML_START_RE.match(sniffed):
+            return msg.HTML_PAGE
+    return None
+
+
+def strong_validator(response: httpx.Response) -> str | None:
+    """The value for If-Range: a strong ETag, else Last-Modified (RFC 9110 §13.1.5)."""
+    etag: str | None = response.headers.get("etag")
+    if etag and not etag.startswith(("W/", "w/")):
+        return etag
+    modified: str | None = response.headers.get("last-modified")
+    return modified or None
+
+
+def protect_dot_segments(url: str) -> str:
+    """``url`` with ``.`` and ``..`` path segments percent-encoded.
+
+    A key may hold ``..`` or ``.`` segments (``docs/WECHAT_API.md``, download links); every
+    HTTP client removes such segments from a URL before sending it (RFC 3986 §5.2.4),
+    which would fetch another object. Encoded as ``%2E`` they reach the server, which
+    decodes them back. The client encodes every link it hands out this way
+    (``client.encode_url``, which leaves an already encoded link as it is); this covers
+    links from anywhere else.
+    """
+    return encode_url(url)
+
+
+def link_query_expiry(url: str) -> datetime | None:
+    """The ``t=<unix seconds>`` expiry CloudBase links carry (``docs/WECHAT_API.md``)."""
+    try:
+        value = httpx.URL(url).params.get("t")
+    except (httpx.InvalidURL, TypeError):
+        return None
+    if value is None or not value.isdigit():
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

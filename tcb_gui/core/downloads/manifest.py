@@ -1,0 +1,147 @@
+"""The manifest of completed files in a download folder: a re-run skips them unasked.
+
+``<dest>/.tcb-gui-manifest.json`` maps each file ID to its path (relative, ``/``-separated),
+size and modification time when this engine completed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import stat
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from tcb_gui.core.downloads.files import FileOps, is_variant_of, read_small
+from tcb_gui.core.fileids import FileId
+
+log = logging.getLogger("tcb_gui.core.downloads")
+
+MANIFEST_NAME = ".tcb-gui-manifest.json"
+MANIFEST_VERSION = 1
+# A manifest of 100,000 files is about 20 MB; anything far larger is not ours.
+MANIFEST_MAX_BYTES: Final = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    path: str  # relative to dest, '/'-separated
+    size: int
+    mtime_ns: int
+
+
+class Manifest:
+    """What this engine completed in ``dest``: lets a re-run skip with no request at all.
+
+    Only ever used to *skip* a file (never to write one), and only when the recorded file
+    is still there with the recorded size and modification time, inside ``dest``, under
+    the name this run would give it. Saved atomically; merged with the copy on disk so two
+    runs into one folder add up rather than overwrite each other.
+    """
+
+    def __init__(self, dest: Path, files: FileOps) -> None:
+        self.dest = dest
+        self.path = dest / MANIFEST_NAME
+        self.entries: dict[str, ManifestEntry] = {}
+        self.changed: dict[str, ManifestEntry] = {}  # completed in this run, not yet saved
+        self._files = files
+        self._write_lock = threading.Lock()
+
+    def _read(self) -> dict[str, ManifestEntry]:
+        data = read_small(self.path, MANIFEST_MAX_BYTES)
+        if data is None:
+            return {}
+        try:
+            obj = json.loads(data)
+            files = obj["files"] if obj.get("version") == MANIFEST_VERSION else {}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return {}
+        entries: dict[str, ManifestEntry] = {}
+        if not isinstance(files, dict):
+            return entries
+        for raw, rec in files.items():
+            try:
+                entry = ManifestEntry(str(rec["path"]), int(rec["size"]), int(rec["mtime_ns"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+            entries[raw] = entry
+        return entries
+
+    def load(self) -> None:
+        self.entries = self._read()
+
+    def vouched(self, fileid: FileId, target: Path) -> tuple[Path, int] | None:
+        """The earlier complete copy of ``fileid`` at ``target`` (or a ``(n)`` variant)."""
+        entry = self.entries.get(fileid.raw)
+        if entry is None:
+            return None
+        rel = Path(*entry.path.split("/")) if entry.path else None
+        if rel is None or rel.is_absolute() or ".." in rel.parts:
+            return None
+        candidate = self.dest / rel
+        if not is_variant_of(candidate, target):
+            return None
+        try:
+            st = candidate.lstat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
+            return None
+        if st.st_mtime_ns != entry.mtime_ns:
+            return None
+        return candidate, entry.size
+
+    def record(self, fileid: FileId, path: Path) -> None:
+        try:
+            st = path.lstat()
+            rel = path.relative_to(self.dest)
+        except (OSError, ValueError):
+            return
+        entry = ManifestEntry("/".join(rel.parts), st.st_size, st.st_mtime_ns)
+        self.entries[fileid.raw] = entry
+        self.changed[fileid.raw] = entry
+
+    async def save(self, *, final: bool = False) -> None:
+        """Write what is known now, atomically, in a worker thread.
+
+        The periodic saves write this run's view (entries loaded at the start plus the
+        files completed since); the final one first merges what another run into the
+        same folder may have saved meanwhile. Whatever a crash loses costs one probe per
+        file next time, never a wrong skip.
+        """
+        if not self.changed:
+            return
+        # Snapshots taken on the loop thread: the worker thread reads only these.
+        changed, self.changed = self.changed, {}
+        entries = dict(self.entries)
+        try:
+            saved = await asyncio.to_thread(self._write, entries, changed if final else None)
+        except asyncio.CancelledError:
+            self.changed = {**changed, **self.changed}  # the final save writes them
+            raise
+        if not saved:
+            self.changed = {**changed, **self.changed}
+
+    def _write(
+        self, entries: dict[str, ManifestEntry], merge: dict[str, ManifestEntry] | None
+    ) -> bool:
+        # A cancelled save's thread may still be writing when the final one starts.
+        with self._write_lock:
+            if merge is not None:
+                entries = {**self._read(), **merge}
+            files = {
+                raw: {"path": e.path, "size": e.size, "mtime_ns": e.mtime_ns}
+                for raw, e in entries.items()
+            }
+            body = {"version": MANIFEST_VERSION, "files": files}
+            try:
+                self._files.write_small(
+                    self.path, json.dumps(body, ensure_ascii=False).encode("utf-8")
+                )
+            except OSError as exc:
+                log.warning("Could not save the download manifest: %s", exc.strerror or exc)
+                return False
+            return True

@@ -1,0 +1,73 @@
+"""What a download tells its user, registered so the window can show it translated.
+
+Every sentence the engine may put in an outcome, a progress row or an error is created
+here with ``core.errors.message`` / ``MessageTemplate``; ``{reason}`` parts hold another
+registered message. Sizes inside messages are written by ``human_bytes``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from tcb_gui.core.errors import MessageTemplate, message
+
+_NESTED_REASON: Final = frozenset({"reason"})
+
+# Options
+BAD_CONCURRENCY = MessageTemplate("Download concurrency must be {low}..{high}, not {n}.")
+BAD_RATE = message("The rate limit must be at least one byte per second.")
+BAD_CHUNK = message("The chunk size must be positive.")
+NO_TRIES = message("At least one try is needed.")
+
+# What came back instead of the file
+HTML_PAGE_TYPED = MessageTemplate("The server sent an HTML page ({media_type}) instead of the file")
+HTML_PAGE = message("The server sent an HTML page instead of the file")
+NOT_SAVED = MessageTemplate("{reason}; it was not saved", nested=_NESTED_REASON)
+BAD_LINK = message("The download link is not a valid URL")
+NOT_HTTP = message("Refusing to fetch a link that is not http(s)")
+BAD_REDIRECT = message("The server redirected to an invalid address")
+TOO_MANY_REDIRECTS = message("Too many redirects")
+LINK_REFUSED = MessageTemplate("The server refused the link ({status})")
+LINK_EXPIRED = MessageTemplate("The link has expired ({status})")
+SERVER_ANSWERED = MessageTemplate("The server answered {status}")
+NOT_ON_SERVER = MessageTemplate("The file is not on the server ({status})")
+EVEN_FRESH = MessageTemplate("{reason}, even with a fresh link", nested=_NESTED_REASON)
+GAVE_UP = MessageTemplate("{reason} (gave up after {tries} tries)", nested=_NESTED_REASON)
+
+# The body and the part file
+TOO_MUCH = MessageTemplate("The server sent more than the announced {total}; starting over")
+ENDED_EARLY = MessageTemplate("The download ended early ({written} of {total}); resuming")
+STARTING_OVER = MessageTemplate("{reason}; starting over", nested=_NESTED_REASON)
+NO_REST = message("The server could not serve the rest of the file")
+OTHER_PART = message("The server sent a different part of the file")
+CHANGED = message("The file changed on the server")
+CUT_AFTER = MessageTemplate("{reason} after {written}; resuming", nested=_NESTED_REASON)
+PART_SIZE = MessageTemplate("The partial file holds {size}, not {total}")
+
+# The disk
+CANNOT_WRITE = MessageTemplate("Cannot write {path}: {reason}")
+NOT_REGULAR = MessageTemplate("{name} is not a regular file; refusing to write it")
+CANNOT_CREATE = MessageTemplate("Cannot create the folder {dest}: {reason}")
+DISK_FULL = MessageTemplate(
+    "The disk is full: {dest} has no room left ({reason}); partial files were kept and "
+    "will resume. Free some space and run the download again."
+)
+NO_SPACE = "no space"  # the reason when the system gives none (kept in English: data)
+STOPPED_DISK_FULL = message("Stopped: the disk is full")
+CANCELLED = message("Cancelled")
+
+# Links
+NO_DOWNLOAD_LINK = message("No download link.")
+SERVICE_GAVE_NO_LINK = message("The service gave no download link.")
+REFRESH_INTERNAL = message("Could not fetch a fresh link (internal error).")
+REFRESH_NO_ANSWER = message("No answer from the service.")
+
+
+def human_bytes(n: int) -> str:
+    """``n`` bytes for a message: "512 B", "1.5 MiB" (binary units, up to GiB)."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"  # pragma: no cover - the loop always returns

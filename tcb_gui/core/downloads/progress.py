@@ -1,0 +1,186 @@
+"""Progress bookkeeping: each file's state and bytes, run totals, speeds, reports.
+
+``ProgressBook`` keeps the aggregates incrementally, so a tick costs O(files changed),
+and hands ``on_progress`` plain data (``FileProgress``, ``TotalProgress``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tcb_gui.core.client import LinkResult
+from tcb_gui.core.downloads.records import (
+    FileProgress,
+    FileState,
+    ProgressCallback,
+    TotalProgress,
+)
+from tcb_gui.core.errors import ErrorKind
+from tcb_gui.core.fileids import FileId
+
+log = logging.getLogger("tcb_gui.core.downloads")
+
+# Sliding window of the speed average, in seconds.
+SPEED_WINDOW_SECONDS = 5.0
+DEFAULT_PROGRESS_INTERVAL = 0.2
+
+
+class SpeedMeter:
+    """Bytes/s over a sliding window of (time, cumulative bytes) samples."""
+
+    __slots__ = ("_samples", "_window")
+
+    def __init__(self, window: float = SPEED_WINDOW_SECONDS) -> None:
+        self._window = window
+        self._samples: deque[tuple[float, int]] = deque()
+
+    def sample(self, now: float, total: int) -> None:
+        self._samples.append((now, total))
+        while len(self._samples) > 2 and now - self._samples[1][0] >= self._window:
+            self._samples.popleft()
+
+    def speed(self) -> float:
+        if len(self._samples) < 2:
+            return 0.0
+        (t0, b0), (t1, b1) = self._samples[0], self._samples[-1]
+        return (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def reset(self) -> None:
+        self._samples.clear()
+
+
+@dataclass(slots=True, eq=False)
+class Job:
+    """One file of the run, as the engine works on it."""
+
+    index: int
+    fileid: FileId
+    link: LinkResult | None
+    planned: Path | None = None  # the name this run gives the file (after in-run dedupe)
+    out: Path | None = None  # where the bytes go, once the existing-file rule decided
+    state: FileState = FileState.QUEUED
+    bytes_done: int = 0
+    bytes_total: int | None = None
+    errmsg: str = ""
+    kind: ErrorKind | None = None  # why it failed (None unless FAILED)
+    resumed_from: int = 0
+    received: int = 0  # bytes received over the network in this run
+    meter: SpeedMeter = field(default_factory=SpeedMeter)
+
+    @property
+    def shown_path(self) -> Path | None:
+        return self.out or self.planned
+
+
+class ProgressBook:
+    """The run's jobs and their totals; every change to a job goes through here."""
+
+    def __init__(self, on_progress: ProgressCallback | None) -> None:
+        self.jobs: list[Job] = []
+        self._on_progress = on_progress
+        self._dirty: dict[int, Job] = {}
+        self._downloading: dict[int, Job] = {}
+        self.counts: dict[FileState, int] = dict.fromkeys(FileState, 0)
+        self._bytes_done = 0
+        self._bytes_total = 0
+        self._received = 0
+        self._meter = SpeedMeter()
+
+    def start(self, jobs: list[Job]) -> None:
+        self.jobs = jobs
+        self.counts[FileState.QUEUED] = len(jobs)
+
+    def set_state(self, job: Job, state: FileState) -> None:
+        if job.state is state:
+            return
+        self.counts[job.state] -= 1
+        self.counts[state] += 1
+        job.state = state
+        if state is FileState.DOWNLOADING:
+            self._downloading[job.index] = job
+        else:
+            self._downloading.pop(job.index, None)
+            job.meter.reset()
+        self._dirty[job.index] = job
+
+    def fail(self, job: Job, message: str, kind: ErrorKind = ErrorKind.FILE) -> None:
+        job.errmsg = message
+        job.kind = kind
+        log.info("%s: %s", job.fileid.raw, message)
+        self.set_state(job, FileState.FAILED)
+        self._dirty[job.index] = job
+
+    def set_total(self, job: Job, total: int | None) -> None:
+        self._bytes_total += (total or 0) - (job.bytes_total or 0)
+        job.bytes_total = total
+        self._dirty[job.index] = job
+
+    def set_done(self, job: Job, done: int) -> None:
+        self._bytes_done += done - job.bytes_done
+        job.bytes_done = done
+        self._dirty[job.index] = job
+
+    def add_bytes(self, job: Job, size: int) -> None:
+        job.bytes_done += size
+        job.received += size
+        self._bytes_done += size
+        self._received += size
+        self._dirty[job.index] = job
+
+    def touch_active(self) -> None:
+        """Report every transfer in flight at the next emit (e.g. all paused at once)."""
+        for job in self._downloading.values():
+            self._dirty[job.index] = job
+
+    def sample(self, now: float) -> None:
+        """Feed the speed meters (the run's and each transfer's) at time ``now``."""
+        self._meter.sample(now, self._received)
+        for job in self._downloading.values():
+            job.meter.sample(now, job.received)
+            self._dirty[job.index] = job
+
+    def snapshot(self, job: Job) -> FileProgress:
+        path = job.shown_path if job.state is not FileState.FAILED else job.out
+        return FileProgress(
+            fileid=job.fileid,
+            state=job.state,
+            path=path,
+            bytes_done=job.bytes_done,
+            bytes_total=job.bytes_total,
+            speed=job.meter.speed(),
+            errmsg=job.errmsg,
+            resumed_from=job.resumed_from,
+            index=job.index,
+        )
+
+    def totals(self, *, paused: bool) -> TotalProgress:
+        speed = self._meter.speed()
+        left = self._bytes_total - self._bytes_done
+        eta = left / speed if speed > 0 and left >= 0 else None
+        return TotalProgress(
+            files_done=self.counts[FileState.DONE] + self.counts[FileState.SKIPPED],
+            files_failed=self.counts[FileState.FAILED],
+            files_total=len(self.jobs),
+            bytes_done=self._bytes_done,
+            bytes_total=self._bytes_total,
+            speed=speed,
+            eta=eta,
+            paused=paused,
+        )
+
+    def emit(self, *, final: bool, paused: bool) -> None:
+        if self._on_progress is None:
+            self._dirty.clear()
+            return
+        if not self._dirty and not final:
+            return
+        changed = [self.snapshot(job) for job in self._dirty.values()]
+        self._dirty.clear()
+        try:
+            self._on_progress(changed, self.totals(paused=paused))
+        except Exception:
+            # A faulty progress view must not stop the downloads.
+            log.exception("The download progress callback failed")

@@ -1,0 +1,168 @@
+"""The data a download run takes and gives: options, states, progress and outcomes.
+
+Plain frozen dataclasses and enums, shared by the engine, the window and the command
+line (``docs/ARCHITECTURE.md``, downloads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final
+
+from tcb_gui.core.client import LinkResult, RetryPolicy
+from tcb_gui.core.downloads import messages as msg
+from tcb_gui.core.errors import ErrorKind, InputError, TcbError
+from tcb_gui.core.fileids import FileId
+
+# Issue 4: "a queue with bounded concurrency (default 4, 1..16)".
+DEFAULT_DOWNLOAD_CONCURRENCY = 4
+MIN_DOWNLOAD_CONCURRENCY = 1
+MAX_DOWNLOAD_CONCURRENCY = 16
+# Write buffer per transfer: few syscalls, and 16 transfers still hold only 4 MiB.
+DEFAULT_CHUNK_SIZE = 256 * 1024
+# docs/ARCHITECTURE.md (errors): 0.5 s × 2ⁿ with jitter, capped. Tries count only
+# attempts that made no progress: a connection cut after some bytes resumes and starts
+# the count again.
+DOWNLOAD_RETRY = RetryPolicy(max_tries=5, base_delay=0.5, max_delay=8.0)
+
+
+class Layout(StrEnum):
+    """Where files go inside the folder (``--layout``)."""
+
+    TREE = "tree"  # <dest>/<env>/<key path>
+    FLAT = "flat"  # <dest>/<last segment of the key>
+
+
+class OnExists(StrEnum):
+    """What to do when the target already exists (``--on-exists``)."""
+
+    SKIP = "skip"
+    RENAME = "rename"
+    OVERWRITE = "overwrite"
+
+
+class FileState(StrEnum):
+    QUEUED = "queued"
+    DOWNLOADING = "downloading"
+    PAUSED = "paused"
+    DONE = "done"
+    SKIPPED = "skipped"  # already complete on disk
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINAL_STATES: Final = frozenset(
+    {FileState.DONE, FileState.SKIPPED, FileState.FAILED, FileState.CANCELLED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadOptions:
+    dest: Path
+    layout: Layout = Layout.TREE
+    on_exists: OnExists = OnExists.SKIP
+    concurrency: int = DEFAULT_DOWNLOAD_CONCURRENCY
+    limit_rate: int | None = None  # bytes per second over all transfers; None = unlimited
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    retry: RetryPolicy = DOWNLOAD_RETRY
+
+    def __post_init__(self) -> None:
+        if not MIN_DOWNLOAD_CONCURRENCY <= self.concurrency <= MAX_DOWNLOAD_CONCURRENCY:
+            raise InputError(
+                msg.BAD_CONCURRENCY.format(
+                    low=MIN_DOWNLOAD_CONCURRENCY, high=MAX_DOWNLOAD_CONCURRENCY, n=self.concurrency
+                )
+            )
+        if self.limit_rate is not None and self.limit_rate < 1:
+            raise InputError(msg.BAD_RATE)
+        if self.chunk_size < 1:
+            raise InputError(msg.BAD_CHUNK)
+        if self.retry.max_tries < 1:
+            raise InputError(msg.NO_TRIES)
+
+
+@dataclass(frozen=True, slots=True)
+class FileProgress:
+    """One file's progress, as the UI and the CLI show it."""
+
+    fileid: FileId
+    state: FileState
+    path: Path | None  # the final target (known once chosen), None before or if unsafe
+    bytes_done: int
+    bytes_total: int | None  # None while unknown
+    speed: float  # bytes/s, sliding average
+    errmsg: str
+    resumed_from: int  # bytes kept from an earlier try or run (0 if none)
+    index: int = 0  # position in the run's input
+
+
+@dataclass(frozen=True, slots=True)
+class TotalProgress:
+    files_done: int  # done or skipped
+    files_failed: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int  # of the files whose size is known so far
+    speed: float  # bytes/s over all transfers, sliding average
+    eta: float | None  # seconds left for the known bytes; None while speed is unknown
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadOutcome:
+    fileid: FileId
+    ok: bool
+    path: Path | None
+    bytes: int
+    errmsg: str
+    state: FileState
+    kind: ErrorKind | None = None  # why it failed: FILE, NETWORK (gave up), REQUEST, …
+
+    def report(self) -> dict[str, Any]:
+        """The ``--report`` record: exactly these five fields."""
+        return {
+            "fileid": self.fileid.raw,
+            "ok": self.ok,
+            "path": str(self.path) if self.path is not None else None,
+            "bytes": self.bytes,
+            "errmsg": self.errmsg,
+        }
+
+
+class DiskFullError(TcbError):
+    """The disk filled up: the run stopped, partial files were kept and will resume."""
+
+    kind = ErrorKind.CONFIG
+
+    def __init__(self, message: str, *, outcomes: Sequence[DownloadOutcome] = ()) -> None:
+        super().__init__(message)
+        self.outcomes: tuple[DownloadOutcome, ...] = tuple(outcomes)
+
+
+ProgressCallback = Callable[[Sequence[FileProgress], TotalProgress], None]
+RefreshLinks = Callable[[Sequence[FileId]], Awaitable[Sequence[LinkResult]]]
+
+
+# What one attempt at a file ends with (inside the engine; never reaches a caller).
+
+
+class AttemptError(Exception):
+    def __init__(self, message: str, kind: ErrorKind = ErrorKind.FILE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind  # why the file failed, for the caller's exit code
+
+
+class Transient(AttemptError):
+    """Try again after a backoff, resuming from the bytes on disk."""
+
+
+class LinkRejected(AttemptError):
+    """The link no longer works: fetch a fresh one and go on."""
+
+
+class FileFailed(AttemptError):
+    """This file cannot be downloaded; the others go on."""

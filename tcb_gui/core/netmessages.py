@@ -1,0 +1,45 @@
+"""One wording for network failures, shared by the API client and the download engine.
+
+``describe_transport_error`` turns an httpx error into a registered, translatable
+sentence. Errors without words of their own are named by type, with the error's text as
+detail: any URL in that text loses its query first, so a signed link or a token never
+reaches a message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import httpx
+
+from tcb_gui.core.errors import NETWORK_ERROR, NETWORK_ERROR_TYPE, message, with_detail
+
+# Most specific first: ConnectTimeout is also a TimeoutException, and so on.
+_TRANSPORT_WORDS: Final[dict[type[httpx.HTTPError], str]] = {
+    httpx.ConnectTimeout: message("connection timed out"),
+    httpx.ReadTimeout: message("the service took too long to answer"),
+    httpx.WriteTimeout: message("sending the request timed out"),
+    httpx.PoolTimeout: message("no free connection"),
+    httpx.ConnectError: message("could not connect"),
+    httpx.RemoteProtocolError: message("the connection was cut"),
+    httpx.ReadError: message("the connection broke while reading"),
+}
+# An error's own text is detail, not a story: a line is enough.
+MAX_DETAIL_CHARS: Final = 200
+_URL_QUERY_RE: Final = re.compile(r"(https?://[^\s?#'\"]+)[?#][^\s'\"]*")
+
+
+def strip_url_queries(text: str) -> str:
+    """``text`` with the query and fragment of every http(s) URL in it removed."""
+    return _URL_QUERY_RE.sub(r"\1", text)
+
+
+def describe_transport_error(exc: BaseException) -> str:
+    """A network failure in words: "Network error: could not connect", or for an error
+    with no words of its own, its type and (query-free) text."""
+    for cls, words in _TRANSPORT_WORDS.items():
+        if isinstance(exc, cls):
+            return NETWORK_ERROR.format(problem=words)
+    detail = strip_url_queries(str(exc))[:MAX_DETAIL_CHARS]
+    return with_detail(NETWORK_ERROR_TYPE.format(error=type(exc).__name__), detail)
