@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
+from tcb_gui.core.exit_status import ExitStatus
+
 if TYPE_CHECKING:
     from tcb_gui.ui.main_window import MainWindow
 
 APP_NAME = "TCB Links"
 # The .desktop file id (packaging/linux): docks match the window to its menu entry.
 DESKTOP_FILE = "io.github.tcblinks.TcbLinks"
-EXIT_OK = 0
-EXIT_USAGE = 2
 
 
 def run(
@@ -43,6 +43,9 @@ def run(
     ``files`` (from ``tcb-gui list.txt`` or a file manager) are added once it shows.
     """
     started = time.perf_counter()
+    from tcb_gui.ui import qt_workarounds
+
+    qt_workarounds.apply()  # before any widget exists
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
@@ -51,8 +54,6 @@ def run(
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName(DESKTOP_FILE)
     app.setQuitOnLastWindowClosed(False)
-
-    import qasync
 
     from tcb_gui.core.client import ApiMode
     from tcb_gui.core.errors import InputError
@@ -77,11 +78,11 @@ def run(
     except (InputError, ValueError) as exc:
         message = exc.message if isinstance(exc, InputError) else str(exc)
         sys.stderr.write(f"tcb-gui: error: {message}\n")
-        return EXIT_USAGE
+        return ExitStatus.USAGE
     window = MainWindow(session)
     window.started_at = started
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+    with asyncio.Runner(loop_factory=lambda: qt_workarounds.event_loop(app)) as runner:
         return runner.run(main(window, demo=demo, files=files))
 
 
@@ -92,7 +93,7 @@ async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] =
     window.show()
     from tcb_gui.ui.crash import install_crash_reports
 
-    install_crash_reports(window)  # unexpected errors: a redacted report and a banner
+    install_crash_reports(window.notifier)  # unexpected errors: a redacted report and a banner
     # One loop turn so the first frame is painted before anything else starts.
     await asyncio.sleep(0)
     from tcb_gui.ui.gc_freeze import settle_long_lived
@@ -108,15 +109,15 @@ async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] =
         # The list open last time, with its links, then an unfinished download of it.
         window.history.request_restore(then=window.downloads.request_restore)
     if demo:
-        window.request_demo()
+        window.tokens.request_demo()
     else:
-        window.request_check()
+        window.tokens.request_check()
     if files:
-        await window.add_paths([Path(f) for f in files])
+        await window.ids.add_paths([Path(f) for f in files])
     await closing.wait()
     await window.aclose()
     window.close()  # now accepted: the window is closed
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 if __name__ == "__main__":

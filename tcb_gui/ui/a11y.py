@@ -16,17 +16,74 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, QTimer
-from PySide6.QtGui import QPainter, QPalette, QPen
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
-if TYPE_CHECKING:
-    from tcb_gui.ui.main_window import MainWindow
+from tcb_gui.ui.banner import BannerArea
+from tcb_gui.ui.results_view import ResultsView
+from tcb_gui.ui.token_panel import TokenPanel
 
 OBJECT_NAME = "a11y"
-FOCUS_RING_WIDTH = 2
+
+
+class AccessibleWindow(Protocol):
+    """The parts of the main window whose order and names are kept here."""
+
+    def window(self) -> QWidget: ...
+
+    @property
+    def token_panel(self) -> TokenPanel: ...
+    @property
+    def banners(self) -> BannerArea: ...
+    @property
+    def add_button(self) -> QPushButton: ...
+    @property
+    def open_button(self) -> QPushButton: ...
+    @property
+    def max_age_spin(self) -> QSpinBox: ...
+    @property
+    def concurrency_spin(self) -> QSpinBox: ...
+    @property
+    def resolve_button(self) -> QPushButton: ...
+    @property
+    def download_button(self) -> QPushButton: ...
+    @property
+    def filter_edit(self) -> QLineEdit: ...
+    @property
+    def status_combo(self) -> QComboBox: ...
+    @property
+    def retry_button(self) -> QPushButton: ...
+    @property
+    def refresh_button(self) -> QPushButton: ...
+    @property
+    def copy_all_button(self) -> QPushButton: ...
+    @property
+    def export_button(self) -> QPushButton: ...
+    @property
+    def clear_button(self) -> QPushButton: ...
+    @property
+    def view(self) -> ResultsView: ...
+    @property
+    def downloads_panel(self) -> QWidget: ...
+    @property
+    def progress(self) -> QProgressBar: ...
+    @property
+    def counts_label(self) -> QLabel: ...
+    @property
+    def message_label(self) -> QLabel: ...
+    @property
+    def cancel_button(self) -> QPushButton: ...
 
 
 def is_symbol_text(text: str) -> bool:
@@ -62,34 +119,6 @@ def focusable_in_screen_order(container: QWidget) -> list[QWidget]:
     return sorted(found, key=place)
 
 
-def paint_current_cell_focus(view: QAbstractItemView, skip_column: int | None = None) -> None:
-    """A clear 2 px ring around the focused view's current cell.
-
-    Fusion's own focus frame is a faint tint, invisible on a dark palette and on the
-    selection; this one uses the accent colour, or HighlightedText on a selected row.
-    ``skip_column``: a column whose delegate draws its own ring.
-    """
-    if not view.hasFocus():
-        return
-    index = view.currentIndex()
-    if not index.isValid() or index.column() == skip_column:
-        return
-    rect = view.visualRect(index)
-    if rect.isEmpty():
-        return
-    selection = view.selectionModel()
-    selected = selection is not None and selection.isSelected(index)
-    palette = view.palette()
-    # Accent: Highlight's brighter sibling (6.6+), clearer against a dark base.
-    role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Accent
-    painter = QPainter(view.viewport())
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(palette.color(role), FOCUS_RING_WIDTH))
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawRoundedRect(QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5), 3, 3)
-    painter.end()
-
-
 def set_tab_order(widgets: Iterable[QWidget | None]) -> None:
     chain = [w for w in widgets if w is not None]
     for first, second in pairwise(chain):
@@ -99,8 +128,8 @@ def set_tab_order(widgets: Iterable[QWidget | None]) -> None:
 class WindowAccessibility(QObject):
     """Keeps the main window's tab order and accessible names right as it changes."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: AccessibleWindow) -> None:
+        super().__init__(window.window())
         self.setObjectName(OBJECT_NAME)
         self.window = window
         self._pending = QTimer(self)
@@ -116,13 +145,7 @@ class WindowAccessibility(QObject):
         self.refresh()
 
     def _dynamic_areas(self) -> list[QWidget]:
-        window = self.window
-        areas: list[QWidget] = [window.banners]
-        downloads = getattr(window, "downloads", None)
-        panel = getattr(downloads, "panel", None)
-        if isinstance(panel, QWidget):
-            areas.append(panel)
-        return areas
+        return [self.window.banners, self.window.downloads_panel]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
@@ -161,7 +184,7 @@ class WindowAccessibility(QObject):
 
     def refresh(self) -> None:
         """Name new symbol buttons and put the focus chain back in screen order."""
-        name_symbol_buttons(self.window)
+        name_symbol_buttons(self.window.window())
         set_tab_order(self.screen_order())
 
     def screen_order(self) -> list[QWidget]:
@@ -179,10 +202,8 @@ class WindowAccessibility(QObject):
             window.max_age_spin,
             window.concurrency_spin,
             window.resolve_button,
+            window.download_button,
         ]
-        download_button = getattr(window, "download_button", None)
-        if isinstance(download_button, QWidget):
-            order.append(download_button)
         order += focusable_in_screen_order(window.banners)
         order += [
             window.filter_edit,
@@ -201,6 +222,6 @@ class WindowAccessibility(QObject):
         return order
 
 
-def install(window: MainWindow) -> WindowAccessibility:
+def install(window: AccessibleWindow) -> WindowAccessibility:
     """Set up the window's names and tab order, and keep them right as it changes."""
     return WindowAccessibility(window)

@@ -1,29 +1,30 @@
 """Mini program mode in the window: the profile's AppID + AppSecret give the token.
 
-When the profile in use has ``auth == "appsecret"`` (``core.settings.Profile``), the
-window never asks for a token. ``StableTokens`` reads the AppSecret (keyring, session or
-``TCB_APP_SECRET``; off the loop), keeps one ``core.stable_token.StableTokenProvider``
-for the profile, and runs its renewal loop as the named task ``stable-token`` (so it
-is cancelled with the window, or when the profile changes). The session asks the
-provider for the token at every request (``Session.stable``).
+When the profile in use has ``auth`` ``AuthMode.APPSECRET`` (``core.settings.Profile``),
+the window never asks for a token. ``StableTokens`` reads the AppSecret (keyring,
+session or ``TCB_APP_SECRET``; off the loop), keeps one
+``core.stable_token.StableTokenProvider`` for the profile (``Session.stable``, which
+``Session.credentials()`` wraps for every request, fetching a token when the cached one
+has lapsed) and runs its renewal loop as the named task ``task_names.STABLE_TOKEN``.
 
 What the user sees: the badge says "Token valid — stable token, renews automatically ·
-N min left" (the exact time left of the token WeChat issued); the Set/Clear token
-buttons become Set/Clear AppSecret; a wrong AppID or AppSecret, an IP missing from the
-mini program's allowlist or a used-up quota turn the badge red and put the reason in
-plain words in its tooltip and in a banner, with what to do.
+N min left"; the Set/Clear token buttons become Set/Clear AppSecret; a wrong AppID or
+AppSecret, an IP missing from the mini program's allowlist or a used-up quota turn the
+badge red and put the reason in plain words in its tooltip and in a banner.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QWidget
 
 from tcb_gui.core.client import TokenCheck
+from tcb_gui.core.credentials import AuthMode
 from tcb_gui.core.errors import (
     InputError,
     KeyringUnavailableError,
@@ -34,19 +35,17 @@ from tcb_gui.core.errors import (
 )
 from tcb_gui.core.stable_token import StableTokenProvider
 from tcb_gui.core.tokens import AppSecretInfo, TokenInfo, TokenSource
+from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.dialogs import SetTokenDialog
-from tcb_gui.ui.formatting import fmt_int
+from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.session import Session
+from tcb_gui.ui.tasks import TaskKeeper
 from tcb_gui.ui.token_badge import BadgeInfo
-
-if TYPE_CHECKING:
-    from tcb_gui.ui.main_window import MainWindow
-    from tcb_gui.ui.results_model import Row
 
 log = logging.getLogger(__name__)
 
-STABLE_TASK = "stable-token"
 BANNER_TOPIC = "token"
 # Badge states that deserve a banner: the user has something to fix.
 _PROBLEM_STATES = frozenset(
@@ -54,6 +53,16 @@ _PROBLEM_STATES = frozenset(
 )
 
 Action = tuple[str, Callable[[], object]]
+
+
+class TokenHost(Protocol):
+    """What ``StableTokens`` asks of the token presenter that holds it."""
+
+    def set_badge(self, info: BadgeInfo, *, can_clear: bool) -> None: ...
+
+    async def check_token(self) -> TokenCheck: ...
+
+    def show_settings_dialog(self) -> object: ...
 
 
 def check_from_error(error: TcbError) -> TokenCheck:
@@ -70,8 +79,19 @@ def check_from_error(error: TcbError) -> TokenCheck:
 class StableTokens:
     """The window's mini program token: provider, renewal task, badge and banners."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(
+        self,
+        session: Session,
+        notifier: Notifier,
+        tasks: TaskKeeper,
+        host: TokenHost,
+        dialog_parent: QWidget,
+    ) -> None:
+        self.session = session
+        self.notifier = notifier
+        self.tasks = tasks
+        self.host = host
+        self._parent = dialog_parent
         self.provider: StableTokenProvider | None = None
         self._key: tuple[str, str, str] | None = None  # (profile, appid, base URL)
         self._secret = AppSecretInfo(None, TokenSource.NONE)
@@ -82,16 +102,12 @@ class StableTokens:
     @property
     def active(self) -> bool:
         """Whether the profile in use gets its token from an AppID and AppSecret."""
-        session = self.window.session
+        session = self.session
         return not session.in_demo and session.profile.uses_appsecret
-
-    @property
-    def secret_source(self) -> TokenSource:
-        return self._secret.source
 
     async def sync(self) -> StableTokenProvider | None:
         """Match the provider to the profile in use (None when it is a token profile)."""
-        session = self.window.session
+        session = self.session
         if not self.active:
             self.stop()
             return None
@@ -101,7 +117,7 @@ class StableTokens:
             self._secret = await session.store.acurrent_app_secret(profile.name)
         except KeyringUnavailableError as exc:
             self._secret = AppSecretInfo(None, TokenSource.NONE)
-            self.window.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
+            self.notifier.show_banner("keyring", Tone.WARNING, core_text(exc.message))
         key = (profile.name, profile.appid, profile.base_url)
         if self.provider is None or key != self._key:
             self.stop()
@@ -115,18 +131,17 @@ class StableTokens:
             )
             self._key = key
         session.stable = self.provider
-        if self._secret.is_set and not self.window.tasks.running(STABLE_TASK):
-            self.window.tasks.start(STABLE_TASK, self.provider.run_renewal())
+        if self._secret.is_set and not self.tasks.running(task_names.STABLE_TOKEN):
+            self.tasks.start(task_names.STABLE_TOKEN, self.provider.run_renewal())
         return self.provider
 
     def stop(self) -> None:
         """Forget the provider and end its renewal (a token profile, or a new AppSecret)."""
-        self.window.tasks.cancel(STABLE_TASK)
+        self.tasks.cancel(task_names.STABLE_TOKEN)
         self.provider = None
         self._key = None
         self._last_check = None
-        if self.window.session.stable is not None:
-            self.window.session.stable = None
+        self.session.stable = None
 
     # --- checking and showing -------------------------------------------------------
 
@@ -156,25 +171,25 @@ class StableTokens:
     def show(self, check: TokenCheck) -> None:
         """Put a check's result on the badge (and a banner when something must be fixed)."""
         self._last_check = check
-        session = self.window.session
+        session = self.session
         provider = self.provider
         token = provider.current() if provider is not None else None
         session.token = TokenInfo(token, self._secret.source if token else TokenSource.NONE)
         self._badge(check.state, check.message, check)
-        banners = self.window.banners
+        notifier = self.notifier
         shown = core_text(check.message)
         if check.state in _PROBLEM_STATES:
-            banners.show_message(BANNER_TOPIC, Tone.DANGER, shown, self.actions())
+            notifier.show_banner(BANNER_TOPIC, Tone.DANGER, shown, self.actions())
         elif check.state is TokenState.UNREACHABLE and check.code is not None:
             # Quota used up and the like: not the network, something to wait for or fix.
-            banners.show_message(BANNER_TOPIC, Tone.WARNING, shown, self.actions())
+            notifier.show_banner(BANNER_TOPIC, Tone.WARNING, shown, self.actions())
         else:
-            banners.hide_topic(BANNER_TOPIC)
+            notifier.hide_banner(BANNER_TOPIC)
 
     def _badge(self, state: TokenState, message: str, check: TokenCheck | None = None) -> None:
         provider = self.provider
         valid = state is TokenState.VALID
-        self.window.token_panel.badge.set_info(
+        self.host.set_badge(
             BadgeInfo(
                 state=state,
                 source=self._secret.source,
@@ -184,15 +199,14 @@ class StableTokens:
                 checked_at=check.checked_at if check is not None else None,
                 stable=True,
                 code=check.code if check is not None else None,
-            )
+            ),
+            can_clear=self._secret.is_set,
         )
-        self.window.view.set_demo_offer(False)
-        self.window.token_panel.clear_button.setEnabled(self._secret.is_set)
 
     def _changed(self) -> None:
         """The provider fetched a token (renewal) or failed to: keep the badge current."""
         provider = self.provider
-        if provider is None or self.window.tasks.running("check-token"):
+        if provider is None or self.tasks.running(task_names.CHECK_TOKEN):
             return  # a check is under way and will show its own result
         error = provider.last_error
         if error is not None:
@@ -213,105 +227,63 @@ class StableTokens:
             (QCoreApplication.translate("StableTokens", "Set AppSecret…"), self.show_secret_dialog),
             (
                 QCoreApplication.translate("StableTokens", "Settings…"),
-                self.window.show_settings_dialog,
+                self.host.show_settings_dialog,
             ),
         ]
-
-    # --- runs -----------------------------------------------------------------------
-
-    async def before_run(self, todo: Sequence[Row]) -> bool:
-        """Make sure a token is at hand before a run; on failure pause ``todo`` and say why."""
-        from tcb_gui.ui.results_model import RowState
-
-        provider = await self.sync()
-        window = self.window
-        failure: TokenCheck | None = None
-        if provider is None or not self._secret.is_set:
-            failure = TokenCheck(
-                TokenState.NOT_SET,
-                QCoreApplication.translate(
-                    "StableTokens",
-                    "Save the mini program's AppSecret first: the token comes from it.",
-                ),
-                datetime.now(UTC),
-            )
-        else:
-            try:
-                token = await provider.get()
-            except TcbError as exc:
-                failure = check_from_error(exc)
-            else:
-                window.session.token = TokenInfo(token, self._secret.source)
-                return True
-        self.show(failure)
-        window.model.set_state(todo, RowState.PAUSED)
-        window.model.flush()
-        window.banners.show_message(
-            "run",
-            Tone.DANGER,
-            QCoreApplication.translate(
-                "StableTokens", "Paused: {reason} {n} IDs are waiting; nothing resolved is lost."
-            ).format(reason=core_text(failure.message), n=fmt_int(len(todo))),
-            [
-                *self.actions(),
-                (QCoreApplication.translate("StableTokens", "Resume"), window.request_resolve),
-            ],
-        )
-        return False
 
     # --- the AppSecret --------------------------------------------------------------
 
     def show_secret_dialog(self) -> SetTokenDialog:
-        window = self.window
-        profile = window.session.profile
-        dialog = SetTokenDialog(profile.name, window, kind="appsecret", appid=profile.appid)
+        profile = self.session.profile
+        dialog = SetTokenDialog(
+            profile.name, self._parent, kind=AuthMode.APPSECRET, appid=profile.appid
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
-            lambda: window.tasks.start("save-token", self.save_secret(dialog.token()))
+            lambda: self.tasks.start(task_names.SAVE_TOKEN, self.save_secret(dialog.token()))
         )
         dialog.open()
         return dialog
 
     async def save_secret(self, secret: str) -> None:
         """Keep the AppSecret (keyring, else this session), then get a token with it."""
-        window = self.window
-        name = window.session.profile.name
-        store = window.session.store
+        name = self.session.profile.name
+        store = self.session.store
+        notifier = self.notifier
         try:
             await store.aset_app_secret(name, secret)
         except KeyringUnavailableError as exc:
-            window.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
+            notifier.show_banner("keyring", Tone.WARNING, core_text(exc.message))
         except InputError as exc:
-            window.banners.show_message(BANNER_TOPIC, Tone.DANGER, core_text(exc.message))
+            notifier.show_banner(BANNER_TOPIC, Tone.DANGER, core_text(exc.message))
             return
         else:
-            window.banners.hide_topic("keyring")
+            notifier.hide_banner("keyring")
         self.stop()  # a new AppSecret: the next token is fetched with it
-        window.show_status(
+        notifier.show_status(
             QCoreApplication.translate(
                 "StableTokens", "AppSecret saved for profile “{name}”."
             ).format(name=name)
         )
-        await window.check_token()
+        await self.host.check_token()
 
     async def clear_secret(self) -> None:
-        window = self.window
-        name = window.session.profile.name
+        name = self.session.profile.name
         try:
-            await window.session.store.aclear_app_secret(name)
+            await self.session.store.aclear_app_secret(name)
         except KeyringUnavailableError as exc:
-            window.banners.show_message("keyring", Tone.WARNING, core_text(exc.message))
+            self.notifier.show_banner("keyring", Tone.WARNING, core_text(exc.message))
         self.stop()
-        check = await window.check_token()
+        check = await self.host.check_token()
         if check.state is not TokenState.NOT_SET:
-            window.show_status(
+            self.notifier.show_status(
                 QCoreApplication.translate(
                     "StableTokens",
                     "The AppSecret comes from TCB_APP_SECRET; unset it to stop using it.",
                 )
             )
         else:
-            window.show_status(
+            self.notifier.show_status(
                 QCoreApplication.translate(
                     "StableTokens", "AppSecret cleared for profile “{name}”."
                 ).format(name=name)

@@ -7,8 +7,9 @@ An error nobody handled reaches the top through one of four doors, and each is w
 - ``threading.excepthook``: a worker thread that died;
 - the asyncio loop's exception handler: a failing ``call_soon`` callback, or a task whose
   error nobody retrieved;
-- the window's named tasks: ``TaskKeeper`` hands a failure to ``MainWindow._task_failed``,
-  which calls ``report_crash`` for anything that is not one of the project's own errors.
+- the window's named tasks: ``TaskKeeper`` hands a failure to the window's error
+  handler, which calls ``report_crash`` for anything that is not one of the project's
+  own errors.
 
 Each writes one report to ``<state dir>/crash/crash-<UTC timestamp>.log`` (0600; the
 newest ``KEEP_REPORTS`` are kept) with the app, Python, Qt and PySide6 versions, the
@@ -18,7 +19,7 @@ included (``traceback`` formats source lines only). Then a banner says what happ
 where the report is; the app goes on, because a failed slot or task leaves the rest of
 the window working and nothing resolved is kept only in the failed code.
 
-One reporter per process: the hooks are process-wide. ``install_crash_reports(window)``
+One reporter per process: the hooks are process-wide. ``install_crash_reports(notifier)``
 installs it, ``uninstall()`` (or leaving its ``with`` block) puts the previous hooks back.
 """
 
@@ -39,7 +40,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import PySide6
-import shiboken6
 from PySide6.QtCore import QObject, QUrl, Signal, qVersion
 from PySide6.QtGui import QDesktopServices
 
@@ -49,7 +49,7 @@ from tcb_gui.core.settings import app_dirs, ensure_dir
 from tcb_gui.ui.palette import Tone
 
 if TYPE_CHECKING:
-    from tcb_gui.ui.main_window import MainWindow
+    from tcb_gui.ui.notifier import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def _signature(error: BaseException) -> tuple[str, str, int]:
 
 
 class CrashReporter(QObject):
-    """The process's crash hooks, and the banner in ``window`` that tells the user."""
+    """The process's crash hooks, and the banner (through ``notifier``) that tells the user."""
 
     # A CrashReport, delivered on the thread the reporter lives in (the GUI thread).
     reported = Signal(object)
@@ -185,14 +185,14 @@ class CrashReporter(QObject):
 
     def __init__(
         self,
-        window: MainWindow | None = None,
+        notifier: Notifier | None = None,
         *,
         directory: Path | None = None,
         keep: int = KEEP_REPORTS,
     ) -> None:
         # No parent: the hooks may outlive the window (kept alive by ``_active``).
         super().__init__()
-        self.window = window
+        self.notifier = notifier
         self.directory = directory
         self.keep = keep
         self.reports: list[CrashReport] = []
@@ -339,8 +339,8 @@ class CrashReporter(QObject):
 
     def _show(self, report: CrashReport) -> None:
         self.reported.emit(report)
-        window = self.window
-        if report.repeated or window is None or not shiboken6.isValid(window):
+        notifier = self.notifier
+        if report.repeated or notifier is None:
             return
         actions: list[tuple[str, Any]] = []
         if report.path is not None:
@@ -356,19 +356,19 @@ class CrashReporter(QObject):
                 "TCB Links hit an unexpected error ({error}). The report could not be saved "
                 "({reason}); nothing you resolved was lost."
             ).format(error=report.error, reason=report.reason)
-        window.banners.show_message(CRASH_TOPIC, Tone.DANGER, text, actions)
+        notifier.show_banner(CRASH_TOPIC, Tone.DANGER, text, actions)
 
 
 _active: CrashReporter | None = None
 
 
 def install_crash_reports(
-    window: MainWindow | None = None, *, directory: Path | None = None
+    notifier: Notifier | None = None, *, directory: Path | None = None
 ) -> CrashReporter:
-    """Install a crash reporter telling ``window`` (call with the loop running)."""
+    """Install a crash reporter telling ``notifier`` (call with the loop running)."""
     if _active is not None:
         _active.uninstall()
-    return CrashReporter(window, directory=directory).install()
+    return CrashReporter(notifier, directory=directory).install()
 
 
 def active_reporter() -> CrashReporter | None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tcb_gui.core.credentials import AuthMode
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import Profile
 from tcb_gui.core.tokens import clean_app_secret, clean_token
@@ -47,8 +48,8 @@ def _error_label(parent: QWidget) -> QLabel:
 class SetTokenDialog(QDialog):
     """A masked, paste-friendly secret field. ``token()`` is the trimmed secret.
 
-    ``kind="token"`` asks for an access token; ``kind="appsecret"`` for the AppSecret of
-    a mini program profile (``appid`` names it), checked as one.
+    ``AuthMode.TOKEN`` asks for an access token; ``AuthMode.APPSECRET`` for the
+    AppSecret of a mini program profile (``appid`` names it), checked as one.
     """
 
     def __init__(
@@ -56,11 +57,11 @@ class SetTokenDialog(QDialog):
         profile: str,
         parent: QWidget | None = None,
         *,
-        kind: str = "token",
+        kind: AuthMode = AuthMode.TOKEN,
         appid: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self._appsecret = kind == "appsecret"
+        self._appsecret = kind is AuthMode.APPSECRET
         self._clean = clean_app_secret if self._appsecret else clean_token
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)

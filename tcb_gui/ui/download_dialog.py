@@ -38,7 +38,7 @@ from tcb_gui.core.errors import InputError
 from tcb_gui.core.ratelimit import parse_rate
 from tcb_gui.core.settings import Settings
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.downloads_panel import plural_format
+from tcb_gui.ui.download_cells import plural_format
 from tcb_gui.ui.palette import Tone, tone_color
 
 # A folder of its own inside the user's Downloads, so a bulk download never mixes with

@@ -21,29 +21,28 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.history import HistoryEntry, HistoryList, HistoryStore, new_entry_id
+from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.gc_freeze import settle_long_lived
 from tcb_gui.ui.history_writer import save_in_steps, snapshot
 from tcb_gui.ui.palette import Tone
-from tcb_gui.ui.results_model import Row
+from tcb_gui.ui.results_model import ResultsModel, Row
 
 if TYPE_CHECKING:
-    from tcb_gui.ui.main_window import MainWindow
+    from tcb_gui.ui.notifier import Notifier
+    from tcb_gui.ui.session import Session
+    from tcb_gui.ui.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
 
 # Save this long after the first change of a burst (a throttle, not a debounce: a long
 # run still saves every few seconds instead of only at its end).
 SAVE_DELAY_MS = 3_000
-SAVE_TASK = "history-save"
-RESTORE_TASK = "history-restore"
-OPEN_TASK = "history-open"
-RESOLVE_TASK = "resolve"  # main_window.RESOLVE_TASK (not imported: it imports this module)
 # Rows put back into the model per step; the window paints between steps.
 RESTORE_BATCH = 2_000
 
@@ -70,11 +69,22 @@ def _load_long_lived(store: HistoryStore, entry_id: str) -> HistoryList:
 class HistoryController(QObject):
     """Saves the window's list as it changes, restores it, and fills the History menu."""
 
-    def __init__(self, window: MainWindow, store: HistoryStore | None = None) -> None:
-        super().__init__(window)
-        self.window = window
-        self.model = window.model
-        settings = window.session.settings
+    def __init__(
+        self,
+        model: ResultsModel,
+        notifier: Notifier,
+        tasks: TaskKeeper,
+        session: Session,
+        view: QWidget,
+        store: HistoryStore | None = None,
+    ) -> None:
+        super().__init__(model)
+        self.model = model
+        self.notifier = notifier
+        self.tasks = tasks
+        self.session = session
+        self.view = view  # not repainted while a kept list is put back
+        settings = session.settings
         self.store = store if store is not None else HistoryStore(keep=settings.history_size)
         self.entry_id: str | None = None  # where the current list is saved
         self._created_at: float | None = None
@@ -94,7 +104,7 @@ class HistoryController(QObject):
         self._timer.timeout.connect(self._save_due)
         self.model.countsChanged.connect(self._model_changed)
 
-        self.menu = QMenu(self.tr("Hi&story"), window)
+        self.menu = QMenu(self.tr("Hi&story"), view.window())
         self.menu.setToolTipsVisible(True)
         self.menu.aboutToShow.connect(self._fill_menu)
         self._group = QActionGroup(self)
@@ -113,7 +123,7 @@ class HistoryController(QObject):
 
     def _enabled(self) -> bool:
         # Demo lists are throwaway (their links point at a stand-in that is gone later).
-        return self.store.keep > 0 and not self.window.session.in_demo
+        return self.store.keep > 0 and not self.session.in_demo
 
     def _model_changed(self) -> None:
         if self._restoring or self._closed or not self._enabled():
@@ -122,10 +132,10 @@ class HistoryController(QObject):
             self._timer.start()
 
     def _save_due(self) -> None:
-        if self.window.tasks.running(SAVE_TASK) or self._restoring:
+        if self.tasks.running(task_names.HISTORY_SAVE) or self._restoring:
             self._timer.start()  # one save at a time; try again shortly
             return
-        self.window.tasks.start(SAVE_TASK, self.save_now())
+        self.tasks.start(task_names.HISTORY_SAVE, self.save_now())
 
     # --- saving -----------------------------------------------------------------------
 
@@ -151,8 +161,9 @@ class HistoryController(QObject):
     async def _write(
         self, entry_id: str, created_at: float, rows: Sequence[Row]
     ) -> HistoryEntry | None:
-        profile = self.window.session.profile.name
+        profile = self.session.profile.name
         store = self.store
+        paused = self.model.counts().paused > 0
         # Rows made since the last freeze (a run's results) join the frozen ones, so a
         # full collection set off by the encoding's allocations walks only those.
         settle_long_lived()
@@ -160,7 +171,7 @@ class HistoryController(QObject):
         async with self._io:
             try:
                 # Encoded on the loop in short steps, written by a worker (history_writer).
-                ids, results = snapshot(rows)
+                ids, results = snapshot(rows, paused=paused)
                 entry = await save_in_steps(
                     store, entry_id, ids, results, created_at=created_at, profile=profile
                 )
@@ -172,7 +183,7 @@ class HistoryController(QObject):
                     reason = exc.strerror or ""
                 log.warning("could not save the list to the history: %s", type(exc).__name__)
                 if not self._closed:
-                    self.window.banners.show_message(
+                    self.notifier.show_banner(
                         "history",
                         Tone.WARNING,
                         self.tr("Could not save the list in the history: {reason}").format(
@@ -253,15 +264,14 @@ class HistoryController(QObject):
             message += " · " + self.tr("{n} links expired (Refresh expired renews them)").format(
                 n=fmt_int(counts.expired)
             )
-        self.window.show_status(message)
+        self.notifier.show_status(message)
         return True
 
     async def open_entry(self, entry_id: str) -> bool:
         """Replace the list with a kept one (the current list is saved first)."""
         if entry_id == self.entry_id and not self.dirty:
             return True
-        window = self.window
-        running = window.tasks.get(RESOLVE_TASK)
+        running = self.tasks.get(task_names.RESOLVE)
         if running is not None:
             running.cancel()
             await asyncio.wait([running])  # its rows settle before the list is replaced
@@ -273,11 +283,11 @@ class HistoryController(QObject):
                 await asyncio.to_thread(self.store.set_current, entry_id)
             except (OSError, InputError) as exc:
                 message = core_text(exc.message) if isinstance(exc, InputError) else str(exc)
-                window.banners.show_message("history", Tone.WARNING, message)
+                self.notifier.show_banner("history", Tone.WARNING, message)
                 return False
         self.model.clear()
         await self._show_list(loaded)
-        window.show_status(
+        self.notifier.show_status(
             self.tr("Opened the list of {when}: {n} IDs").format(
                 when=self.entry_label_date(loaded.entry), n=fmt_int(self.model.rowCount())
             )
@@ -288,7 +298,7 @@ class HistoryController(QObject):
         """Put a kept list into the model in batches; it becomes the current entry."""
         self._restoring = True
         self._timer.stop()
-        view = self.window.view
+        view = self.view
         # The table is painted once, at the end: repainting it after every batch would
         # cost more than building the rows.
         view.setUpdatesEnabled(False)
@@ -312,7 +322,7 @@ class HistoryController(QObject):
         self._created_at = loaded.entry.created_at
         self._saved_revision = self.model.revision
         if loaded.skipped:
-            self.window.banners.show_message(
+            self.notifier.show_banner(
                 "history",
                 Tone.WARNING,
                 self.tr("{n} rows of the saved list could not be read and were left out.").format(
@@ -330,7 +340,7 @@ class HistoryController(QObject):
         if keep == 0:
             self._timer.stop()
             self._saved_revision = self.model.revision
-        self.window.tasks.start("history-prune", self._prune())
+        self.tasks.start(task_names.HISTORY_PRUNE, self._prune())
 
     async def _prune(self) -> None:
         async with self._io:
@@ -401,7 +411,7 @@ class HistoryController(QObject):
             menu.addAction(action)
 
     def request_open(self, entry_id: str) -> None:
-        self.window.tasks.start(OPEN_TASK, self.open_entry(entry_id))
+        self.tasks.start(task_names.HISTORY_OPEN, self.open_entry(entry_id))
 
     def request_restore(self, then: Callable[[], object] | None = None) -> None:
         """Restore the last list in a task; call ``then`` afterwards (restored or not)."""
@@ -413,4 +423,4 @@ class HistoryController(QObject):
                 if then is not None and not self._closed:
                     then()
 
-        self.window.tasks.start(RESTORE_TASK, restore())
+        self.tasks.start(task_names.HISTORY_RESTORE, restore())

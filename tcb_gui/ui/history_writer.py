@@ -26,6 +26,7 @@ from tcb_gui.core.history import (
     encode_rows,
     saved_counts,
 )
+from tcb_gui.ui.results_model import RowState
 
 if TYPE_CHECKING:
     from tcb_gui.core.client import LinkResult
@@ -40,11 +41,21 @@ class _Abandoned(Exception):
     """The save was cancelled: the writer stops, and the file stays as it was."""
 
 
-def snapshot(rows: Sequence[Row]) -> tuple[list[FileId], list[LinkResult | None]]:
+def snapshot(
+    rows: Sequence[Row], *, paused: bool = False
+) -> tuple[list[FileId], list[LinkResult | None]]:
     """IDs and results in input order, read now (a row's result is replaced whole, so
-    each row is consistent). C-level loops: a few milliseconds at 100,000 rows."""
+    each row is consistent). C-level loops: a few milliseconds at 100,000 rows.
+
+    ``paused``: some rows wait for a token; they are kept as not resolved (their "Not
+    resolved: …" result is the stopped run's word, not the file's), at one more pass.
+    """
     ordered = sorted(rows, key=attrgetter("index"))
-    return list(map(attrgetter("fileid"), ordered)), list(map(attrgetter("result"), ordered))
+    results: list[LinkResult | None] = list(map(attrgetter("result"), ordered))
+    if paused:
+        waiting = RowState.PAUSED
+        results = [None if row.state is waiting else row.result for row in ordered]
+    return list(map(attrgetter("fileid"), ordered)), results
 
 
 async def save_in_steps(

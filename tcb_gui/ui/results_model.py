@@ -2,7 +2,9 @@
 
 Rows are plain Python objects the model owns and updates in place (a 100,000-row run
 would otherwise allocate a new record per state change). State moves explicitly:
-Pending → Resolving → Ok | Failed, or → Paused when a token error stopped the run.
+Pending → Resolving → Ok | Failed, or → Paused when a token error stopped the run (a
+paused row holds the run's "Not resolved: …" result, which an export writes as the
+command line does; resolving it again starts it afresh).
 
 Changes are coalesced: callers mark rows dirty, and one named timer turns the dirty
 rows into a few ranged ``dataChanged`` signals. New rows arrive with one
@@ -39,9 +41,9 @@ from tcb_gui.ui.palette import Tone, tone_color
 if TYPE_CHECKING:
     from tcb_gui.core.client import LinkResult
     from tcb_gui.core.fileids import FileId
-    from tcb_gui.ui.downloads_panel import DownloadCell
+    from tcb_gui.ui.download_cells import DownloadCell
 
-# Coalescing window for row updates (DESIGN §2: 100–250 ms).
+# Coalescing window for row updates: 100–250 ms keeps 100,000 rows smooth and live.
 FLUSH_INTERVAL_MS = 150
 # Past this many separate dirty spans, one covering range is cheaper to signal.
 MAX_SPANS_PER_FLUSH = 64
@@ -356,12 +358,6 @@ class ResultsModel(QAbstractTableModel):
             expired=self._expired_count,
         )
 
-    def results_in_input_order(self) -> list[LinkResult]:
-        """Every row that has a result, in input order (for export)."""
-        done = [r for r in self._rows if r.result is not None]
-        done.sort(key=lambda r: r.index)
-        return [r.result for r in done if r.result is not None]
-
     # --- changing -------------------------------------------------------------------
 
     def append_ids(self, ids: Iterable[FileId]) -> tuple[int, int]:
@@ -435,14 +431,7 @@ class ResultsModel(QAbstractTableModel):
             row.result = result
             row.state = RowState.OK if result.ok else RowState.FAILED
             self._state_counts[row.state] += 1
-            if result.ok:
-                row.search = None  # search_text derives it
-            else:
-                errmsg = result.errmsg
-                shown = core_text(errmsg)
-                if shown != errmsg:  # found by the words the window shows, too
-                    errmsg = f"{errmsg} {shown}"
-                row.search = " ".join((row.fileid.raw, "", errmsg)).casefold()
+            row.search = None if result.ok else _failed_search(row.fileid.raw, result.errmsg)
             if result.ok and result.expires_at is not None:
                 if result.expires_at is not last_expires_at:  # a request's rows share it
                     last_expires_at, ts = result.expires_at, result.expires_at.timestamp()
@@ -460,6 +449,23 @@ class ResultsModel(QAbstractTableModel):
         self.revision += 1
         self._schedule()
         return updated
+
+    def pause_results(self, results: Iterable[LinkResult]) -> None:
+        """Rows a token error left unresolved: Paused (a later resolve picks them up),
+        holding the stopped run's result ("Not resolved: …") for exports and tooltips."""
+        for result in results:
+            row = self._by_raw.get(result.fileid.raw)
+            if row is None:
+                continue
+            self._leave_state(row)
+            row.state = RowState.PAUSED
+            row.result = result
+            row.expires_ts = None
+            row.search = _failed_search(row.fileid.raw, result.errmsg)
+            self._state_counts[RowState.PAUSED] += 1
+            self._dirty.add(row)
+        self.revision += 1
+        self._schedule()
 
     def set_downloads(self, changes: Iterable[tuple[Row, DownloadCell | None]]) -> None:
         """Record rows' download states; signalled with the next coalesced flush."""
@@ -553,11 +559,11 @@ class ResultsModel(QAbstractTableModel):
         if column == Column.FILE:
             return row.fileid.raw
         if column == Column.STATUS:
+            if row.state is RowState.PAUSED:
+                return self.tr("Set a valid token, then Resume to resolve this file.")
             result = row.result
             if result is not None and not result.ok:
                 return core_text(result.errmsg) or self.status_text(row)
-            if row.state is RowState.PAUSED:
-                return self.tr("Set a valid token, then Resume to resolve this file.")
             return self.status_text(row)
         if column == Column.LINK:
             result = row.result
@@ -607,6 +613,14 @@ def sort_key(row: Row, column: Column) -> Any:
     if column == Column.DOWNLOAD:
         return row.download.sort_key if row.download is not None else (-1, 0.0)
     return row.index
+
+
+def _failed_search(raw: str, errmsg: str) -> str:
+    """A failed row's filter text: found by core's words and by those the window shows."""
+    shown = core_text(errmsg)
+    if shown != errmsg:
+        errmsg = f"{errmsg} {shown}"
+    return " ".join((raw, "", errmsg)).casefold()
 
 
 def _spans(positions: list[int]) -> list[tuple[int, int]]:

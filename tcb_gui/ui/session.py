@@ -1,8 +1,11 @@
-"""What one window works with: settings, the current profile, its token, the HTTP client.
+"""What one window works with: settings, the current profile, its credentials, the HTTP
+client.
 
-Plain Python, no widgets, so it reads the same in tests. The token is cached here after
-each (off-thread) keyring read, because the client asks for it synchronously at every
-request; it is never logged or shown (``TokenInfo``'s repr hides it).
+Plain Python, no widgets, so it reads the same in tests. A pasted token is cached here
+after each (off-thread) keyring read; it is never logged or shown (``TokenInfo``'s repr
+hides it). ``credentials()`` is the one place the window chooses where a request's token
+comes from (``core.credentials``): the stable token of a mini program profile, else the
+pasted one. Resolving, downloading and the token check all use it through ``client()``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from tcb_gui.core.client import ApiMode, TcbClient, make_http_client, validate_base_url
+from tcb_gui.core.credentials import Credentials, StableCredentials, StaticCredentials
 from tcb_gui.core.settings import Profile, Settings, save_settings
 from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_time_left
 
@@ -61,6 +65,8 @@ class Session:
         # Mini program mode (ui.appsecret): the token comes from this provider, which
         # fetches and renews it with the profile's AppID and AppSecret.
         self.stable: StableTokenProvider | None = None
+        self._pasted = StaticCredentials(lambda: self.token.token)
+        self._stable_credentials: StableCredentials | None = None
 
     # --- profile --------------------------------------------------------------------
 
@@ -132,10 +138,16 @@ class Session:
             self.token = await self.store.acurrent(self.profile.name)
         return self.token
 
-    def current_token(self) -> str | None:
-        if self.stable is not None:
-            return self.stable.current()
-        return self.token.token
+    def credentials(self) -> Credentials:
+        """Where the next request's token comes from: the mini program's stable token
+        (fetched anew when the cached one lapsed or was refused), else the pasted one."""
+        provider = self.stable
+        if provider is None:
+            return self._pasted
+        held = self._stable_credentials
+        if held is None or held.provider is not provider:
+            held = self._stable_credentials = StableCredentials(provider)
+        return held
 
     def note_session_token(self, profile: str) -> None:
         self._session_token_at[profile] = time.time()
@@ -202,7 +214,7 @@ class Session:
         profile = self.profile
         return TcbClient(
             self.http,
-            self.current_token,
+            self.credentials(),
             base_url=profile.base_url,
             api=profile.api,
             max_age=profile.max_age if max_age is None else max_age,

@@ -2,10 +2,11 @@
 
 The dialog edits a copy: nothing changes until OK, and Cancel leaves everything as it
 was. OK validates every profile (a bad base URL, AppID or AppSecret keeps the dialog
-open with the reason beside the field) and hands a ``SettingsChange`` to the window,
-which ``apply_settings_change`` applies: keyring moves for renamed and removed profiles
-and new AppSecrets (worker threads), the settings file (``core.settings.save_settings``
-in a worker thread), the theme, the history size, and the profile in use.
+open with the reason beside the field) and hands a ``SettingsChange`` to
+``TokenPresenter.apply_settings``; ``apply_settings_change`` applies it: keyring moves
+for renamed and removed profiles and new AppSecrets (worker threads), the settings file
+(``core.settings.save_settings`` in a worker thread), the theme and the profile in use
+(the window then applies the history size).
 
 Language: the window's strings are set when each widget is built, so a new language
 applies at the next start (the window says so); it is not switched half-way, which
@@ -20,9 +21,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -57,10 +58,9 @@ from tcb_gui.core.client import (
     ApiMode,
     validate_base_url,
 )
+from tcb_gui.core.credentials import AuthMode
 from tcb_gui.core.errors import InputError, KeyringUnavailableError
 from tcb_gui.core.settings import (
-    AUTH_APPSECRET,
-    AUTH_TOKEN,
     DEFAULT_PROFILE,
     MAX_DOWNLOAD_CONCURRENCY,
     MAX_HISTORY_SIZE,
@@ -70,17 +70,20 @@ from tcb_gui.core.settings import (
     validate_profile_name,
 )
 from tcb_gui.core.tokens import TokenStore, clean_app_secret
+from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.duration_spin import DurationSpinBox
 from tcb_gui.ui.palette import Tone, tone_color
+from tcb_gui.ui.theme import apply_theme
 
 if TYPE_CHECKING:
-    from tcb_gui.ui.main_window import MainWindow
+    from tcb_gui.ui.notifier import Notifier
+    from tcb_gui.ui.session import Session
+    from tcb_gui.ui.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
 
 SHORTCUT = "Ctrl+,"
-SETTINGS_TASK = "settings"
 MIN_WIDTH = 640
 # Tall enough for the profile editor's wrapped notes without squeezing them.
 MIN_HEIGHT = 540
@@ -124,7 +127,7 @@ class ProfileDraft:
 
     original: str | None  # its name in the saved settings; None for a new profile
     name: str
-    auth: str = AUTH_TOKEN
+    auth: AuthMode = AuthMode.TOKEN
     api: ApiMode = ApiMode.COMPONENT
     appid: str = ""
     base_url: str = DEFAULT_BASE_URL
@@ -153,7 +156,7 @@ class ProfileDraft:
 
     def build(self) -> Profile:
         """The profile, or ``InputError`` (the same rules as the settings file)."""
-        appsecret = self.auth == AUTH_APPSECRET
+        appsecret = self.auth is AuthMode.APPSECRET
         appid: str | None = self.appid.strip() or None
         if not appsecret and appid is not None:
             try:
@@ -274,7 +277,7 @@ class ProfileEditor(QWidget):
             if name_editable
             else self.tr("The default profile keeps its name; add a profile for another name.")
         )
-        appsecret = draft.auth == AUTH_APPSECRET
+        appsecret = draft.auth is AuthMode.APPSECRET
         (self.appsecret_radio if appsecret else self.token_radio).setChecked(True)
         self.api_combo.setCurrentIndex(max(0, self.api_combo.findData(draft.api)))
         self.appid_edit.setText(draft.appid)
@@ -288,8 +291,8 @@ class ProfileEditor(QWidget):
         """Copy the fields into ``draft`` (no validation: that happens on OK)."""
         if not self.name_edit.isReadOnly():
             draft.name = self.name_edit.text().strip()
-        draft.auth = AUTH_APPSECRET if self.appsecret_radio.isChecked() else AUTH_TOKEN
-        if draft.auth == AUTH_TOKEN:
+        draft.auth = AuthMode.APPSECRET if self.appsecret_radio.isChecked() else AuthMode.TOKEN
+        if draft.auth is AuthMode.TOKEN:
             # Item data comes back as a plain str (QVariant drops the enum type).
             draft.api = ApiMode(str(self.api_combo.currentData()))
         draft.appid = self.appid_edit.text().strip()
@@ -386,7 +389,7 @@ def validate_draft(draft: ProfileDraft, taken: set[str]) -> tuple[Profile, str |
     except InputError as exc:
         raise DraftError(draft, "url", core_text(exc.message)) from None
     secret: str | None = None
-    if draft.auth == AUTH_APPSECRET:
+    if draft.auth is AuthMode.APPSECRET:
         try:
             validate_appid(draft.appid)
         except InputError as exc:
@@ -836,19 +839,23 @@ def _identity(profile: Profile) -> tuple[object, ...]:
     return (profile.name, profile.api, profile.base_url, profile.auth, profile.appid)
 
 
-async def apply_settings_change(window: MainWindow, change: SettingsChange) -> None:
-    """Apply what the dialog produced: keyring, settings file, theme, history, profile."""
-    from tcb_gui.ui.palette import Tone as _Tone
-    from tcb_gui.ui.theme import apply_theme
-
-    session = window.session
+async def apply_settings_change(
+    session: Session,
+    change: SettingsChange,
+    notifier: Notifier,
+    *,
+    on_profile_change: Callable[[], object] = lambda: None,
+) -> bool:
+    """Apply what the dialog produced to the keyring, the settings file and the theme;
+    True when the profile in use changed where or how its token comes from (it is then
+    selected again: ``on_profile_change`` runs first, to stop a run that used it)."""
     old = session.settings
     new = change.settings
     before = old.current() if old.current_profile in old.profiles else None
     store = session.store
     problems = await asyncio.to_thread(_move_secrets, store, change.renames, change.removed)
     problems += await asyncio.to_thread(_save_secrets, store, change.secrets)
-    # Update in place: the window and its helpers hold this very object.
+    # Update in place: the window and its presenters hold this very object.
     new.window_geometry = old.window_geometry
     for item in dataclasses.fields(Settings):
         setattr(old, item.name, getattr(new, item.name))
@@ -862,46 +869,45 @@ async def apply_settings_change(window: MainWindow, change: SettingsChange) -> N
         or after.name in change.renames.values()
     )
     if profile_changed and not session.in_demo:
-        window.tasks.cancel("resolve")
+        on_profile_change()
         session.select_profile(after.name)
     await session.save_settings()
     apply_theme(old.theme)
-    history = getattr(window, "history", None)
-    if history is not None:
-        history.set_keep(old.history_size)
     if problems:
-        window.banners.show_message("keyring", _Tone.WARNING, "\n".join(dict.fromkeys(problems)))
+        notifier.show_banner("keyring", Tone.WARNING, "\n".join(dict.fromkeys(problems)))
     if change.language_changed:
-        window.banners.show_message(
+        notifier.show_banner(
             "language",
-            _Tone.INFO,
+            Tone.INFO,
             QCoreApplication.translate(
                 "SettingsDialog", "The new language applies the next time TCB Links starts."
             ),
         )
-    window._apply_profile()
-    window.show_status(QCoreApplication.translate("SettingsDialog", "Settings saved."))
-    if profile_changed:
-        await window.check_token()
+    return profile_changed
 
 
-def open_settings_dialog(window: MainWindow) -> SettingsDialog:
-    """Open Settings over ``window`` (``open()``, never ``exec()``); OK applies it."""
-    dialog = SettingsDialog(window.session.settings, window)
+def open_settings_dialog(
+    parent: QWidget,
+    session: Session,
+    tasks: TaskKeeper,
+    apply: Callable[[SettingsChange], Coroutine[Any, Any, object]],
+) -> SettingsDialog:
+    """Open Settings over ``parent`` (``open()``, never ``exec()``); OK runs ``apply``."""
+    dialog = SettingsDialog(session.settings, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def accepted() -> None:
         change = dialog.change()
         if change is not None:
-            window.tasks.start(SETTINGS_TASK, apply_settings_change(window, change))
+            tasks.start(task_names.SETTINGS, apply(change))
 
     async def fill_secrets() -> None:
-        names = list(window.session.settings.profiles)
-        found = await saved_secret_profiles(window.session.store, names)
+        names = list(session.settings.profiles)
+        found = await saved_secret_profiles(session.store, names)
         if shiboken6.isValid(dialog) and dialog.isVisible():  # not closed meanwhile
             dialog.set_saved_secrets(found)
 
     dialog.accepted.connect(accepted)
     dialog.open()
-    window.tasks.start("settings-secrets", fill_secrets())
+    tasks.start(task_names.SETTINGS_SECRETS, fill_secrets())
     return dialog

@@ -27,6 +27,11 @@ class TaskKeeper:
         self._closing = False
         self._counter = 0
 
+    @property
+    def closing(self) -> bool:
+        """The window is closing: tasks are being cancelled and no new one starts."""
+        return self._closing
+
     def start(
         self, name: str, coro: Coroutine[Any, Any, Any], *, replace: bool = True
     ) -> asyncio.Task[Any] | None:

@@ -1,4 +1,4 @@
-"""The token badge (DESIGN §1.1): the token's state in colour, words, an icon and a tooltip.
+"""The token badge: the token's state in colour, words, an icon and a tooltip.
 
 Colour is never the only signal: the words say the state, and the tooltip says what the
 service answered, today's quota, the estimated time left of the token's 2-hour life,

@@ -1,0 +1,156 @@
+"""Links out: copy, open and export what the rows hold.
+
+Copy puts links on the clipboard (the selected rows', every working one, one row's),
+Open hands an http(s) link to the browser and nothing else, and ``export_to`` writes
+every row in input order through ``core.export`` in a worker thread — the same text
+``tcb-gui resolve --format …`` prints for the same run (a row never resolved says
+"Not resolved yet"; one a stopped run left says what the command line says).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+from tcb_gui.core.client import LinkResult
+from tcb_gui.core.errors import InputError
+from tcb_gui.core.export import ExportFormat, export_results, write_export
+from tcb_gui.ui.core_text import core_text
+from tcb_gui.ui.formatting import fmt_int, plural
+from tcb_gui.ui.notifier import Notifier
+from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.results_model import ResultsModel, Row
+from tcb_gui.ui.tasks import TaskKeeper
+
+BANNER = "export"
+
+
+class LinksPresenter(QObject):
+    """The clipboard, the browser and export files, over the model's rows."""
+
+    def __init__(
+        self,
+        model: ResultsModel,
+        notifier: Notifier,
+        tasks: TaskKeeper,
+        selection: Callable[[], list[Row]],
+    ) -> None:
+        super().__init__(model)
+        self.model = model
+        self.notifier = notifier
+        self.tasks = tasks
+        self._selection = selection
+
+    # --- the clipboard --------------------------------------------------------------
+
+    def copy_selected_links(self) -> int:
+        rows = self._selection()
+        links = [r.working_url for r in rows if r.working_url]
+        if not rows:
+            self.notifier.show_status(
+                self.tr("Select rows first (or Ctrl+Shift+C for every working link).")
+            )
+            return 0
+        if not links:
+            self.notifier.show_status(self.tr("The selected rows have no working links."))
+            return 0
+        QGuiApplication.clipboard().setText("\n".join(links) + ("\n" if len(links) > 1 else ""))
+        skipped = len(rows) - len(links)
+        message = plural(len(links), self.tr("Copied 1 link"), self.tr("Copied {n} links"))
+        if skipped:
+            message = self.tr("{copied} ({n} rows without a working link skipped)").format(
+                copied=message, n=fmt_int(skipped)
+            )
+        self.notifier.show_status(message)
+        return len(links)
+
+    def copy_working_links(self) -> int:
+        rows = sorted(self.model.rows(), key=lambda r: r.index)
+        links = [url for r in rows if (url := r.working_url)]
+        if not links:
+            self.notifier.show_status(self.tr("No working links yet: resolve first (Ctrl+Return)."))
+            return 0
+        QGuiApplication.clipboard().setText("\n".join(links) + "\n")
+        self.notifier.show_status(
+            plural(
+                len(links), self.tr("Copied 1 working link"), self.tr("Copied {n} working links")
+            )
+        )
+        return len(links)
+
+    def copy_row_link(self, row: Row | None) -> bool:
+        if row is None or not row.url:
+            return False
+        if row.expired:
+            self.notifier.show_status(self.tr("That link has expired: use Refresh expired."))
+            return False
+        QGuiApplication.clipboard().setText(row.url)
+        self.notifier.show_status(self.tr("Copied the link of {key}").format(key=row.fileid.key))
+        return True
+
+    def copy_row_ids(self, rows: Sequence[Row]) -> None:
+        if rows:
+            QGuiApplication.clipboard().setText("\n".join(r.fileid.raw for r in rows))
+
+    # --- the browser ----------------------------------------------------------------
+
+    def open_row_link(self, row: Row | None) -> bool:
+        """Open a row's link in the browser: only http(s) links, never anything else."""
+        if row is None or not row.url:
+            return False
+        return self.open_link(row.url)
+
+    def open_link(self, link: str) -> bool:
+        # The link is already percent-encoded: parse it as encoded bytes, tolerantly, so
+        # %XX sequences are kept and not encoded a second time.
+        try:
+            raw = link.encode("ascii")
+        except UnicodeEncodeError:
+            raw = bytes(QUrl(link, QUrl.ParsingMode.TolerantMode).toEncoded().data())
+        url = QUrl.fromEncoded(raw, QUrl.ParsingMode.TolerantMode)
+        if not url.isValid() or url.scheme().lower() not in ("http", "https") or not url.host():
+            self.notifier.show_status(self.tr("Only http(s) links can be opened."))
+            return False
+        if not QDesktopServices.openUrl(url):
+            self.notifier.show_status(self.tr("No browser could open the link."))
+            return False
+        return True
+
+    # --- export ---------------------------------------------------------------------
+
+    def results(self) -> list[LinkResult]:
+        """Every row's result in input order, as exported."""
+        rows = sorted(self.model.rows(), key=lambda r: r.index)
+        not_done = self.tr("Not resolved yet")
+        return [
+            r.result
+            if r.result is not None
+            else LinkResult(r.fileid, False, None, not_done, None, None, None)
+            for r in rows
+        ]
+
+    async def export_to(self, path: Path, fmt: ExportFormat) -> int:
+        """Write every row (input order) to ``path``; unresolved rows say so."""
+        results = self.results()
+        try:
+            text = await asyncio.to_thread(export_results, results, fmt)
+            await asyncio.to_thread(write_export, path, text)
+        except (InputError, OSError) as exc:
+            if isinstance(exc, InputError):
+                message = core_text(exc.message)
+            else:
+                message = str(exc.strerror or exc)
+            self.notifier.show_banner(
+                BANNER,
+                Tone.DANGER,
+                self.tr("Could not export: {reason}").format(reason=message),
+            )
+            return 0
+        self.notifier.hide_banner(BANNER)
+        done = plural(len(results), self.tr("Exported 1 row"), self.tr("Exported {n} rows"))
+        self.notifier.show_status(self.tr("{done} to {path}").format(done=done, path=path))
+        return len(results)

@@ -1,0 +1,93 @@
+"""Workarounds for PySide6 and qasync, applied once by ``app.run`` before any window.
+
+Nothing here happens on import (as qutebrowser's ``misc/earlyinit.py``): ``apply()``
+fixes the process, ``event_loop(app)`` makes the loop the app runs on. Tests that run
+windows use both (``tests/ui/conftest.py``).
+
+- PySide6 6.12 on Python 3.11 drops references to ``True`` and ``None`` it never took
+  (every ``Signal.emit()`` and invalid ``QVariant``); after a few thousand signals the
+  interpreter aborts ("deallocating None"). ``apply()`` probes for the defect and, only
+  then, gives the three singletons a reference count no session can exhaust (the 3.11
+  equivalent of 3.12's immortal objects). Nothing changes where the defect is absent.
+- qasync's ``QEventLoop`` never installs the asynchronous-generator hooks asyncio's own
+  loops install while they run (``sys.set_asyncgen_hooks``): httpx's body iterators,
+  left suspended by a paused or cancelled transfer, would be finalised by the garbage
+  collector off the loop ("async generator ignored GeneratorExit"). ``EventLoop`` does
+  what ``BaseEventLoop.run_forever`` does, and puts the previous hooks back after.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from typing import Any
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+# Far more references than any run can drop, far below Py_ssize_t's limit.
+IMMORTAL_BUMP = 1 << 40
+PROBE_CALLS = 16
+
+_applied = False
+
+
+def _drops_references() -> bool:
+    from PySide6.QtCore import QModelIndex, QObject, Signal
+
+    class _Probe(QObject):
+        fired = Signal()
+
+    probe = _Probe()
+    true_before = sys.getrefcount(True)
+    none_before = sys.getrefcount(None)
+    for _ in range(PROBE_CALLS):
+        probe.fired.emit()
+        QModelIndex().data()
+    lost_true = true_before - sys.getrefcount(True)
+    lost_none = none_before - sys.getrefcount(None)
+    return lost_true >= PROBE_CALLS or lost_none >= PROBE_CALLS
+
+
+def immortal_singletons() -> bool:
+    """Make ``None``, ``True`` and ``False`` effectively immortal if PySide needs it."""
+    global _applied
+    if _applied:
+        return True
+    # 3.12+: already immortal. Debug builds lay objects out differently: leave them be.
+    if sys.version_info >= (3, 12) or hasattr(sys, "gettotalrefcount"):
+        return False
+    if not _drops_references():
+        return False
+    for singleton in (None, True, False):
+        # ob_refcnt is the first field of every object in a release build of CPython.
+        ctypes.c_ssize_t.from_address(id(singleton)).value += IMMORTAL_BUMP
+    _applied = True
+    return True
+
+
+def apply() -> None:
+    """The process-wide workarounds; call before the first window is made."""
+    immortal_singletons()
+
+
+class EventLoop(qasync.QEventLoop):  # type: ignore[misc]
+    """qasync's loop, closing abandoned async generators on the loop as asyncio's do."""
+
+    def run_forever(self) -> Any:
+        firstiter = getattr(self, "_asyncgen_firstiter_hook", None)
+        finalizer = getattr(self, "_asyncgen_finalizer_hook", None)
+        previous = sys.get_asyncgen_hooks()
+        if firstiter is None or finalizer is None:
+            return super().run_forever()
+        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+        try:
+            return super().run_forever()
+        finally:
+            # A later loop must not inherit this one's hooks.
+            sys.set_asyncgen_hooks(*previous)
+
+
+def event_loop(app: QApplication) -> EventLoop:
+    """The event loop the window runs on (``asyncio.Runner(loop_factory=…)``)."""
+    return EventLoop(app)

@@ -1,0 +1,385 @@
+"""The token and the profile: the badge, the token dialogs, profiles, settings, demo.
+
+``TokenPresenter`` renders the token strip (``TokenPanel``: profiles, badge, buttons)
+and runs the token's coroutines — ``check_token``, ``save_token``, ``clear_token``,
+``switch_profile``, ``save_profile``, ``apply_settings``, ``start_demo`` — which slots
+start as named tasks (``task_names``) and tests await. A mini program profile's token
+comes from its AppSecret (``appsecret.StableTokens``); where a request's token comes
+from is ``Session.credentials()``, never decided here.
+
+Runs report a refused token with ``after_token_error``: the badge turns red at once
+and is checked against the service again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+
+from tcb_gui.core.client import TokenCheck
+from tcb_gui.core.errors import InputError, KeyringUnavailableError, TokenError, TokenState
+from tcb_gui.core.tokens import TokenSource
+from tcb_gui.ui import task_names
+from tcb_gui.ui.appsecret import StableTokens, check_from_error
+from tcb_gui.ui.banner import Action
+from tcb_gui.ui.core_text import core_text
+from tcb_gui.ui.dialogs import ProfileDialog, SetTokenDialog
+from tcb_gui.ui.notifier import Notifier
+from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.session import DEMO_PROFILE, Session
+from tcb_gui.ui.settings_dialog import SettingsChange, SettingsDialog, apply_settings_change
+from tcb_gui.ui.settings_dialog import open_settings_dialog as _open_settings_dialog
+from tcb_gui.ui.tasks import TaskKeeper
+from tcb_gui.ui.token_badge import BadgeInfo
+from tcb_gui.ui.token_panel import TokenPanel
+
+if TYPE_CHECKING:
+    from tcb_gui.core.settings import Profile
+    from tcb_gui.demo.server import DemoServer
+
+KEYRING_BANNER = "keyring"
+TOKEN_BANNER = "token"
+
+# What starting the demo loads into an empty list: (text, where it came from).
+SampleLoader = Callable[[str, str], Awaitable[object]]
+
+
+class TokenPresenter(QObject):
+    """The profile in use and its token, on the token strip and in banners."""
+
+    profileApplied = Signal(object)  # Profile: the window shows its run options
+    demoOfferChanged = Signal(bool)  # offer the demo on the empty table
+    tokenWorks = Signal()  # a check found the token valid
+    settingsApplied = Signal(object)  # Settings, after the Settings dialog's OK
+
+    def __init__(
+        self,
+        session: Session,
+        panel: TokenPanel,
+        notifier: Notifier,
+        tasks: TaskKeeper,
+        *,
+        load_samples: SampleLoader | None = None,
+    ) -> None:
+        super().__init__(panel)
+        self.session = session
+        self.panel = panel
+        self.notifier = notifier
+        self.tasks = tasks
+        self._load_samples = load_samples
+        self.last_check: TokenCheck | None = None
+        # Mini program profiles: AppID + AppSecret. Dialogs open over the token strip.
+        self.stable = StableTokens(session, notifier, tasks, self, panel)
+        panel.setTokenRequested.connect(self.show_token_dialog)
+        panel.clearTokenRequested.connect(self.request_clear_token)
+        panel.checkRequested.connect(self.request_check)
+        panel.profileChosen.connect(self.request_profile)
+        panel.editProfileRequested.connect(self.show_profile_dialog)
+        panel.newProfileRequested.connect(lambda: self.show_profile_dialog(new=True))
+
+    # --- the strip ------------------------------------------------------------------
+
+    def apply_profile(self) -> None:
+        """Show the profile in use: the profile list, where it points, its run options."""
+        session = self.session
+        profile = session.profile
+        self.panel.set_profiles(
+            session.profile_names(),
+            profile.name,
+            DEMO_PROFILE if session.in_demo else None,
+        )
+        overridden = not session.in_demo and (
+            session.overrides.base_url is not None or session.overrides.api is not None
+        )
+        self.panel.set_profile_details(profile, overridden)
+        self.profileApplied.emit(profile)
+
+    def set_badge(self, info: BadgeInfo, *, can_clear: bool) -> None:
+        self.panel.badge.set_info(info)
+        self.panel.clear_button.setEnabled(can_clear)
+        no_token = info.state is TokenState.NOT_SET and not info.stable
+        self.demoOfferChanged.emit(no_token and not self.session.in_demo)
+
+    def show_state(
+        self, state: TokenState, message: str = "", check: TokenCheck | None = None
+    ) -> None:
+        """The badge of a pasted token (a mini program's is ``stable.show``)."""
+        token = self.session.token
+        self.set_badge(
+            BadgeInfo(
+                state=state,
+                source=token.source,
+                message=message,
+                quota=check.quota if check is not None else None,
+                time_left=self.session.time_left() if state is TokenState.VALID else None,
+                checked_at=check.checked_at if check is not None else None,
+            ),
+            can_clear=token.source is not TokenSource.NONE,
+        )
+
+    def tick(self) -> None:
+        """Once a second: the valid token's time left."""
+        badge = self.panel.badge
+        if badge.state is TokenState.VALID:
+            left = self.session.time_left()
+            if left is not None:
+                badge.set_info(_with_time_left(badge.info, left))
+
+    def token_actions(self) -> list[Action]:
+        """The buttons of a banner that asks for a working token."""
+        if self.stable.active:
+            return self.stable.actions()
+        return [(self.tr("Set token…"), self.show_token_dialog)]
+
+    # --- before and after runs -------------------------------------------------------
+
+    async def prepare_run(self) -> bool:
+        """Before a run: the provider of a mini program profile, or the pasted token read
+        again when none is at hand. False when a pasted token is missing (the badge says so);
+        a mini program's token is fetched by the run's first request."""
+        if self.stable.active:
+            await self.stable.sync()
+            return True
+        if not self.session.token.is_set:
+            await self.reload_quietly()
+        if not self.session.token.is_set:
+            self.show_state(TokenState.NOT_SET)
+            return False
+        return True
+
+    async def reload_quietly(self) -> None:
+        """Read the pasted token again; a missing keyring is said in a banner."""
+        try:
+            await self.session.reload_token()
+        except KeyringUnavailableError as exc:
+            self.notifier.show_banner(KEYRING_BANNER, Tone.WARNING, core_text(exc.message))
+
+    def after_token_error(self, error: TokenError) -> None:
+        """A run was stopped by the token: say so on the badge, then ask the service."""
+        if self.stable.active:
+            self.stable.show(check_from_error(error))
+        else:
+            self.show_state(error.state, error.message)
+        self.tasks.start(task_names.CHECK_TOKEN, self._check_after_error(error.state))
+
+    async def _check_after_error(self, state: TokenState) -> None:
+        check = await self.check_token()
+        if check.state is TokenState.UNREACHABLE and not self.stable.active:
+            self.show_state(state)  # the service's own word stands until it can be asked
+
+    # --- checking and keeping the token ----------------------------------------------
+
+    def request_check(self) -> None:
+        self.tasks.start(task_names.CHECK_TOKEN, self.check_token())
+
+    def request_clear_token(self) -> None:
+        self.tasks.start(task_names.CLEAR_TOKEN, self.clear_token())
+
+    def request_profile(self, name: str) -> None:
+        self.tasks.start(task_names.PROFILE, self.switch_profile(name))
+
+    def request_demo(self) -> None:
+        self.tasks.start(task_names.DEMO, self.start_demo(), replace=False)
+
+    async def check_token(self) -> TokenCheck:
+        """Reload the token (keyring off-thread) and ask the service what it thinks of it."""
+        if self.stable.active:
+            check = await self.stable.check()
+        else:
+            self.stable.stop()
+            check = await self._check_pasted()
+        self.last_check = check
+        if check.state is TokenState.VALID:
+            self.tokenWorks.emit()
+        return check
+
+    async def _check_pasted(self) -> TokenCheck:
+        await self.reload_quietly()
+        if not self.session.token.is_set:
+            check = TokenCheck(
+                TokenState.NOT_SET,
+                self.tr("No token is set for this profile."),
+                datetime.now(UTC),
+            )
+            self.show_state(TokenState.NOT_SET, check.message)
+            return check
+        self.show_state(TokenState.CHECKING, self.tr("Asking the service…"))
+        await self.session.aopen_http()
+        check = await self.session.client().check_token()
+        self.show_state(check.state, check.message, check)
+        return check
+
+    async def save_token(self, token: str) -> None:
+        """Keep ``token`` for the current profile (keyring, else this session) and check it."""
+        session = self.session
+        profile = session.profile.name
+        store = session.store
+        notifier = self.notifier
+        if session.in_demo:
+            # The demo profile is not a saved one: its token is for this session only.
+            store.set_session(profile, token)
+            session.use_demo_token(token)
+            session.note_session_token(profile)
+        else:
+            try:
+                await store.aset(profile, token)
+            except KeyringUnavailableError as exc:
+                # The store kept the token for this session; say so plainly.
+                session.note_session_token(profile)
+                notifier.show_banner(KEYRING_BANNER, Tone.WARNING, core_text(exc.message))
+            except InputError as exc:
+                notifier.show_banner(TOKEN_BANNER, Tone.DANGER, core_text(exc.message))
+                return
+            else:
+                notifier.hide_banner(KEYRING_BANNER)
+                session.settings.set_token_saved_at(profile, time.time())
+                await session.save_settings()
+        notifier.hide_banner(TOKEN_BANNER)
+        notifier.show_status(self.tr("Token saved for profile “{name}”.").format(name=profile))
+        await self.check_token()
+
+    async def clear_token(self) -> None:
+        if self.stable.active:
+            await self.stable.clear_secret()
+            return
+        session = self.session
+        profile = session.profile.name
+        if session.in_demo:
+            self.notifier.show_status(
+                self.tr("The demo token cannot be cleared; switch profiles instead.")
+            )
+            return
+        try:
+            await session.store.aclear(profile)
+        except KeyringUnavailableError as exc:
+            self.notifier.show_banner(KEYRING_BANNER, Tone.WARNING, core_text(exc.message))
+        else:
+            session.settings.set_token_saved_at(profile, None)
+            await session.save_settings()
+        check = await self.check_token()
+        if check.state is not TokenState.NOT_SET and (
+            session.token.source is TokenSource.ENVIRONMENT
+        ):
+            self.notifier.show_status(
+                self.tr("The token comes from TCB_ACCESS_TOKEN; unset it to stop using it.")
+            )
+        else:
+            self.notifier.show_status(
+                self.tr("Token cleared for profile “{name}”.").format(name=profile)
+            )
+
+    # --- profiles -------------------------------------------------------------------
+
+    async def switch_profile(self, name: str) -> None:
+        self.tasks.cancel(task_names.RESOLVE)  # its rows go back to pending
+        self.session.select_profile(name)
+        if not self.session.in_demo:
+            await self.session.save_settings()
+        self.apply_profile()
+        await self.check_token()
+
+    async def save_profile(self, profile: Profile, app_secret: str | None = None) -> None:
+        if app_secret is not None:
+            try:
+                await self.session.store.aset_app_secret(profile.name, app_secret)
+            except KeyringUnavailableError as exc:  # kept for this session; say so
+                self.notifier.show_banner(KEYRING_BANNER, Tone.WARNING, core_text(exc.message))
+            self.stable.stop()  # the next token comes from the new AppSecret
+        self.session.put_profile(profile)
+        await self.session.save_settings()
+        self.apply_profile()
+        await self.check_token()
+
+    async def apply_settings(self, change: SettingsChange) -> None:
+        """What the Settings dialog's OK changed: keyring, file, theme, profile, token."""
+        profile_changed = await apply_settings_change(
+            self.session,
+            change,
+            self.notifier,
+            on_profile_change=lambda: self.tasks.cancel(task_names.RESOLVE),
+        )
+        self.settingsApplied.emit(self.session.settings)
+        self.apply_profile()
+        self.notifier.show_status(QCoreApplication.translate("SettingsDialog", "Settings saved."))
+        if profile_changed:
+            await self.check_token()
+
+    async def start_demo(self, *, load_samples: bool = True) -> None:
+        """Start the built-in demo service and point the window at it."""
+        session = self.session
+        if session.demo is None:
+            server, token = await asyncio.to_thread(_start_demo_server)
+            if self.tasks.closing:
+                await asyncio.to_thread(server.stop)
+                return
+            session.use_demo(server, token)
+        self.apply_profile()
+        assert session.demo is not None
+        self.notifier.show_banner(
+            "demo",
+            Tone.INFO,
+            self.tr(
+                "Demo mode: a local stand-in of the service at {url}, with a demo token for "
+                "this session. Press Ctrl+Return to resolve."
+            ).format(url=session.demo.base_url),
+        )
+        if load_samples and self._load_samples is not None:
+            from tcb_gui.demo.samples import sample_list_text
+
+            await self._load_samples(sample_list_text(), self.tr("demo samples"))
+        await self.check_token()
+
+    # --- dialogs --------------------------------------------------------------------
+
+    def show_token_dialog(self) -> SetTokenDialog:
+        if self.stable.active:
+            return self.stable.show_secret_dialog()
+        dialog = SetTokenDialog(self.session.profile.name, self.panel)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.tasks.start(task_names.SAVE_TOKEN, self.save_token(dialog.token()))
+        )
+        dialog.open()
+        return dialog
+
+    def show_profile_dialog(self, new: bool = False) -> ProfileDialog:
+        session = self.session
+        current = None if new or session.in_demo else session.settings.current()
+        dialog = ProfileDialog(current, session.profile_names(), self.panel)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def saved() -> None:
+            profile = dialog.profile()
+            if profile is not None:
+                self.tasks.start(
+                    task_names.PROFILE, self.save_profile(profile, dialog.app_secret())
+                )
+
+        dialog.accepted.connect(saved)
+        dialog.open()
+        return dialog
+
+    def show_settings_dialog(self) -> SettingsDialog:
+        return _open_settings_dialog(
+            self.panel.window(), self.session, self.tasks, self.apply_settings
+        )
+
+
+def _with_time_left(info: BadgeInfo, left: float) -> BadgeInfo:
+    return dataclasses.replace(info, time_left=left)
+
+
+def _start_demo_server() -> tuple[DemoServer, str]:
+    """Import and start the demo service (in a worker thread: uvicorn imports are slow)."""
+    from tcb_gui.demo.server import DemoServer
+    from tcb_gui.demo.service import DEMO_TOKEN
+
+    server = DemoServer()
+    server.start()
+    return server, DEMO_TOKEN
