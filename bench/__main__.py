@@ -39,6 +39,8 @@ FULL_COMMAND = "make bench   # = .venv/bin/python -m bench"
 BENCHMARKS: dict[str, str] = {
     "resolve": "bench.resolve",
     "downloads": "bench.downloads",
+    # Issue 12's latency case: the download host 40 ms away (bench/delay_proxy.py).
+    "download-latency": "bench.download_latency",
     # The window benchmark (100,000 rows: event-loop stall, memory growth, sort time,
     # time to resolve, start-up against a bare PySide6 window) lives in bench/window.py.
     "window": "bench.window",

@@ -244,6 +244,19 @@ class Service:
             service.stop()
 
 
+def process_cpu(pid: int | None) -> float | None:
+    """User + system CPU seconds a running process has used so far (Linux ``/proc``)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After "pid (comm)": state is field 3, utime 14 and stime 15 (proc(5)).
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def venv_command(name: str) -> list[str]:
     """A console script of the running interpreter's environment (``.venv/bin/tcb-gui``)."""
     script = Path(sys.executable).parent / name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pstats
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Rows of each profile table.
@@ -52,11 +52,34 @@ def _area(filename: str, function: str, project_root: Path) -> str:
     return f"{shown.split('/', 1)[0].removesuffix('.py')} (library)"
 
 
+# Frames that hold the whole run, left out of the cumulative ranking: the interpreter
+# running the module, the profiler, the event loop's entry points and the command line.
+_WRAPPER_FILES = (
+    "runpy.py",
+    "cProfile.py",
+    "profile.py",
+    "asyncio/runners.py",
+    "asyncio/events.py",
+    "<string>",
+)
+_WRAPPER_FUNCTIONS = (
+    "builtins.exec",
+    "<module>",
+    "run_until_complete",
+    "run_forever",
+    "_run_once",
+    "'run' of '_contextvars.Context'",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ProfileSummary:
     total: float  # seconds of own time in the dump
     areas: list[tuple[str, str, str]]  # (area, own s, share)
     functions: list[tuple[str, str, str, str]]  # (function, calls, own s, share)
+    # (function, calls, cumulative s, share of the whole run's time); the wrappers of the
+    # whole run and the import machinery left out (imports show among the areas)
+    cumulative: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def top_area(self) -> str:
         return self.areas[0][0] if self.areas else "nothing"
@@ -74,11 +97,34 @@ def summarise(prof: Path, project_root: Path, rows: int = PROFILE_ROWS) -> Profi
         (name, f"{own:.2f}", f"{own / total:.0%}")
         for name, own in sorted(by_area.items(), key=lambda kv: -kv[1])[:rows]
     ]
+
+    def name(filename: str, line: int, function: str) -> str:
+        shown = _short(filename, project_root)
+        return f"`{function if filename == '~' else f'{shown}:{line} {function}'}`"
+
     functions = []
     for (filename, line, function), (_, calls, own, _, _) in sorted(
         entries.items(), key=lambda kv: -kv[1][2]
     )[:rows]:
-        shown = _short(filename, project_root)
-        where = function if filename == "~" else f"{shown}:{line} {function}"
-        functions.append((f"`{where}`", f"{calls:,}", f"{own:.2f}", f"{own / total:.0%}"))
-    return ProfileSummary(total, areas, functions)
+        where = name(filename, line, function)
+        functions.append((where, f"{calls:,}", f"{own:.2f}", f"{own / total:.0%}"))
+    cumulative: list[tuple[str, str, str, str]] = []
+    # The whole run: the outermost frame's cumulative time (own times miss the profiler's
+    # gaps, and coroutines resumed many times count their frames more than once).
+    whole = max((value[3] for value in entries.values()), default=total) or total
+    for (filename, line, function), (_, calls, _, cum, _) in sorted(
+        entries.items(), key=lambda kv: -kv[1][3]
+    ):
+        if len(cumulative) >= rows:
+            break
+        if filename.endswith(_WRAPPER_FILES) or any(w in function for w in _WRAPPER_FUNCTIONS):
+            continue
+        if "importlib" in filename or filename.startswith("<frozen"):
+            continue
+        if _short(filename, project_root) in ("tcb_gui/__main__.py", "tcb_gui/cli.py") and (
+            function in ("main", "_main", "run")
+        ):
+            continue
+        where = name(filename, line, function)
+        cumulative.append((where, f"{calls:,}", f"{cum:.2f}", f"{cum / whole:.0%}"))
+    return ProfileSummary(total, areas, functions, cumulative)

@@ -21,6 +21,7 @@ from typing import Any
 
 PASS = "**PASS**"
 MISS = "**MISS**"
+NOT_MEASURED = "n/a"
 
 
 def plain_log_ticks(axis: Any) -> None:
@@ -45,10 +46,12 @@ class Target:
     name: str
     measured: str
     goal: str
-    passed: bool
+    passed: bool | None  # None: could not be measured yet (shown as n/a)
 
     @property
     def verdict(self) -> str:
+        if self.passed is None:
+            return NOT_MEASURED
         return PASS if self.passed else MISS
 
 
@@ -89,7 +92,7 @@ class Section:
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         self.blocks.append(md_table(headers, rows))
 
-    def target(self, name: str, measured: str, goal: str, passed: bool) -> Target:
+    def target(self, name: str, measured: str, goal: str, passed: bool | None) -> Target:
         """Record a target; ``targets_table`` renders those recorded so far."""
         target = Target(name, measured, goal, passed)
         self.targets.append(target)

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from bench.procs import LOOPBACK, Service, free_port, venv_command
@@ -91,20 +92,34 @@ http {{
         listen {host}:{port};
         root {root};
         location / {{ }}
-    }}
+{extra}    }}
 }}
 """
 
 
 class Nginx(Service):
-    """nginx serving ``root`` as static files on a free loopback port (query ignored)."""
+    """nginx serving ``root`` as static files on a free loopback port (query ignored).
 
-    def __init__(self, root: Path, work: Path) -> None:
+    ``headers`` maps a URL path to response headers sent with that file only (as COS
+    sends ``x-cos-hash-crc64ecma`` with each object).
+    """
+
+    def __init__(
+        self, root: Path, work: Path, *, headers: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
         port = free_port()
         self.base_url = f"http://{LOOPBACK}:{port}"
         work.mkdir(parents=True, exist_ok=True)
         conf = work / "nginx.conf"
-        conf.write_text(_NGINX_CONF.format(work=work, host=LOOPBACK, port=port, root=root))
+        extra = "".join(
+            f"        location = {path} {{\n"
+            + "".join(f'            add_header {k} "{v}" always;\n' for k, v in fields.items())
+            + "        }\n"
+            for path, fields in (headers or {}).items()
+        )
+        conf.write_text(
+            _NGINX_CONF.format(work=work, host=LOOPBACK, port=port, root=root, extra=extra)
+        )
         argv = ["nginx", "-p", str(work), "-e", str(work / "nginx-error.log"), "-c", str(conf)]
         super().__init__("nginx", argv, f"{self.base_url}/", log=work / "nginx.out")
 
@@ -136,3 +151,27 @@ def ensure_tools(names: list[str], *, install: bool) -> dict[str, str | None]:
         else:
             status[name] = "not installed (run without --no-install to try apt-get)"
     return status
+
+
+class DelayProxy(Service):
+    """``bench/delay_proxy.py`` in front of ``upstream``: every request held ``delay_ms``."""
+
+    def __init__(self, upstream: str, delay_ms: float, log: Path) -> None:
+        port = free_port()
+        self.base_url = f"http://{LOOPBACK}:{port}"
+        self.delay_ms = delay_ms
+        argv = [
+            sys.executable,
+            "-m",
+            "bench.delay_proxy",
+            "--port",
+            str(port),
+            "--upstream",
+            upstream,
+            "--delay-ms",
+            f"{delay_ms:g}",
+        ]
+        project_root = Path(__file__).resolve().parent.parent
+        super().__init__(
+            "delay proxy", argv, f"{self.base_url}/", env=clean_env(), cwd=project_root, log=log
+        )
