@@ -29,12 +29,18 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 # Imported for the messages they register (see the module docstring).
 from tcb_gui.core import (  # noqa: F401
     client,
+    connection,
+    credentials,
+    download_run,
+    download_session,
     downloads,
     export,
     fileids,
     history,
+    netmessages,
     paths,
     ratelimit,
+    resolve_run,
     settings,
     stable_token,
     tokens,
@@ -277,9 +283,6 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP("CoreText", "The service gave no download link."),
     QT_TRANSLATE_NOOP("CoreText", "Could not fetch a fresh link (internal error)."),
     QT_TRANSLATE_NOOP("CoreText", "No answer from the service."),
-    QT_TRANSLATE_NOOP("CoreText", "connecting timed out"),
-    QT_TRANSLATE_NOOP("CoreText", "the server stopped sending"),
-    QT_TRANSLATE_NOOP("CoreText", "the connection broke"),
     QT_TRANSLATE_NOOP("CoreText", "A profile needs a name."),
     QT_TRANSLATE_NOOP("CoreText", "A profile name may have at most {limit} characters."),
     QT_TRANSLATE_NOOP(
@@ -413,6 +416,63 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP("CoreText", "The token service answered HTTP {status}"),
     QT_TRANSLATE_NOOP("CoreText", "The token service answered HTTP {status}. Check the base URL."),
     QT_TRANSLATE_NOOP("CoreText", "The token service sent an unreadable (non-JSON or cut) answer"),
+    QT_TRANSLATE_NOOP("CoreText", "Not resolved: {reason}"),
+    QT_TRANSLATE_NOOP("CoreText", "Not downloaded: {reason}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Another download is writing into {dest} (process {pid} on {host}, started "
+        "{started}). Wait until it ends, or choose another folder.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Another download may be writing into {dest} (process {pid} on {host}, started "
+        "{started}). If that run is over, delete {lock} and start again.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "Cannot lock the folder {dest}: {reason}"),
+    QT_TRANSLATE_NOOP("CoreText", "Cannot read the file: {reason}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "No AppSecret for profile {name!r}. Save it with 'tcb-gui token set --appsecret' "
+        "(reads it from stdin) or set the TCB_APP_SECRET variable.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "No access token for profile {name!r}. Set one with 'tcb-gui token set' (reads it"
+        " from stdin) or the TCB_ACCESS_TOKEN variable.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "No profile named {name!r} (known: {known})."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Profile {name!r} gets its token from the mini program's AppID and AppSecret; "
+        "such a token works with --api tcb only.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Profile {name!r} has no AppID: set it with 'tcb-gui token set --appsecret --appid wx…'.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Saved as the host sent it, compressed ({encoding}): the host ignored the request"
+        " for the file as stored",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The checksum matches"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The downloaded file does not match the storage's checksum (CRC-64 {got}, "
+        "expected {expected})",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "The file does not match the checksum recorded when it was downloaded"
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The file holds {size}, not {expected}"),
+    QT_TRANSLATE_NOOP("CoreText", "The file is missing"),
+    QT_TRANSLATE_NOOP("CoreText", "The server sent almost nothing for {seconds} s"),
+    QT_TRANSLATE_NOOP("CoreText", "The size matches (no checksum was recorded)"),
+    QT_TRANSLATE_NOOP("CoreText", "The stall timeout must be positive."),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "{dest} has no record of downloaded files to check (no manifest of TCB Links)"
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "{reason}; downloading it again"),
 )
 
 # (PySide's stubs type QT_TRANSLATE_NOOP as returning object; it returns its source.)

@@ -243,7 +243,7 @@ class DownloadController(QObject):
             client,
             options,
             [link_for(r) for r in todo],
-            on_progress=self._on_progress,
+            on_progress=self.show_progress,
             progress_interval=PROGRESS_INTERVAL,
             on_links=self._links_came,
             store=self.store,
@@ -274,7 +274,7 @@ class DownloadController(QObject):
     def _links_came(self, results: list[LinkResult]) -> None:
         self.model.apply_results(results)  # rows without a link show the one they got
 
-    def _on_progress(self, files: Sequence[FileProgress], total: TotalProgress) -> None:
+    def show_progress(self, files: Sequence[FileProgress], total: TotalProgress) -> None:
         row_for = self.model.row_for
         cell = self.texts.cell
         changes: list[tuple[Row, DownloadCell | None]] = []

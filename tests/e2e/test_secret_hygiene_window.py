@@ -34,7 +34,6 @@ from urllib.parse import quote, quote_plus
 import httpx
 import keyring
 import pytest
-import qasync
 from keyring.backends import fail
 from PySide6.QtCore import QAbstractItemModel, QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
@@ -49,13 +48,14 @@ from tcb_gui.core.tokens import KEYRING_SERVICE, TokenSource, TokenStore, app_se
 from tcb_gui.demo.samples import PROD, file_bytes
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_APPID
+from tcb_gui.ui import qt_workarounds, task_names
 from tcb_gui.ui.crash import CRASH_TOPIC, CrashReporter, install_crash_reports, list_reports
 from tcb_gui.ui.dialogs import SetTokenDialog
-from tcb_gui.ui.download_controller import DOWNLOAD_TASK, RESUME_BANNER
-from tcb_gui.ui.main_window import CHECK_TASK, MainWindow
+from tcb_gui.ui.download_controller import RESUME_BANNER
+from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.results_model import RowState
 from tcb_gui.ui.session import Session
-from tcb_gui.ui.settings_dialog import SETTINGS_TASK, SettingsDialog
+from tcb_gui.ui.settings_dialog import SettingsDialog
 from tests.core.test_secret_service import _items as secret_service_items
 from tests.core.test_secret_service import secret_service_bus  # noqa: F401 (fixture)
 from tests.log_capture import LogCapture
@@ -252,7 +252,8 @@ def evidence(isolated_home: Path, tmp_path: Path) -> Iterator[Evidence]:
 def run_on_qt_loop(qapp: QApplication, flow: Callable[[], Awaitable[T]]) -> T:
     """Run ``flow`` on a qasync loop over the test QApplication, as the app runs."""
     qapp.setQuitOnLastWindowClosed(False)
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+    qt_workarounds.apply()
+    with asyncio.Runner(loop_factory=lambda: qt_workarounds.event_loop(qapp)) as runner:
         return runner.run(flow())  # type: ignore[arg-type]
 
 
@@ -312,7 +313,7 @@ async def press_f5(qtbot: Any, window: MainWindow) -> TokenState:
     window.activateWindow()
     await wait_until(window.isActiveWindow, 5)  # shortcuts need an active window
     qtbot.keyClick(window.view, Qt.Key.Key_F5)
-    await finish(window, CHECK_TASK)
+    await finish(window, task_names.CHECK_TOKEN)
     return window.token_panel.badge.state
 
 
@@ -380,7 +381,7 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
         settings = Settings()
         settings.put_profile(Profile(name="default", base_url=base_url))
         window = open_window(TokenStore(), settings)
-        reporter = install_crash_reports(window)  # as the app's main() does
+        reporter = install_crash_reports(window.notifier)  # as the app's main() does
         try:
             # The token, typed into the Set-token dialog: saved in the keyring, checked.
             await type_secret(qtbot, window, TOKEN)
@@ -390,18 +391,18 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
             evidence.window(window, "setting the token")
 
             # IDs in; resolve while the service fails in every way it can.
-            outcome = await window.add_text(ids_text(first_keys))
+            outcome = await window.ids.add_text(ids_text(first_keys))
             assert outcome.added == len(first_keys)
             state.script_faults("batchdownloadfile", ["html502", "drop", "truncated"])
-            await window.resolve_rows()
+            await window.resolver.resolve_rows()
             assert window.model.counts().ok == len(first_keys)
             evidence.window(window, "resolving")
 
             # An expired token: the run pauses; the good one back, and it resumes.
             await type_secret(qtbot, window, OLD_TOKEN)
             assert badge_state(window) is TokenState.EXPIRED
-            await window.add_text(ids_text(later_keys))
-            await window.resolve_rows()
+            await window.ids.add_text(ids_text(later_keys))
+            await window.resolver.resolve_rows()
             assert window.model.counts().paused == len(later_keys)
             run_banner = window.banners.banner("run")
             assert run_banner is not None
@@ -409,14 +410,14 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
             evidence.window(window, "the token error")
             await type_secret(qtbot, window, TOKEN)
             assert badge_state(window) is TokenState.VALID
-            await window.resolve_rows()
+            await window.resolver.resolve_rows()
             counts = window.model.counts()
             assert (counts.ok, counts.paused) == (len(first_keys) + len(later_keys), 0)
             evidence.window(window, "resuming")
 
             # Exports.
             for fmt in (ExportFormat.CSV, ExportFormat.JSON, ExportFormat.URLS):
-                rows = await window.export_to(exports / f"links{fmt.suffix}", fmt)
+                rows = await window.links.export_to(exports / f"links{fmt.suffix}", fmt)
                 assert rows == len(first_keys) + len(later_keys)
 
             # Ctrl+D's dialog: a few files, with a lost link and a cut body on the way.
@@ -428,16 +429,16 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
             assert dialog is not None
             dialog.folder_edit.setText(str(dest))
             dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
-            summary = await finish(window, DOWNLOAD_TASK)
+            summary = await finish(window, task_names.DOWNLOAD)
             assert (summary.downloaded, summary.failed) == (4, 0)
             evidence.window(window, "downloading")
 
             # Settings → OK.
-            settings_dialog = window.show_settings_dialog()
+            settings_dialog = window.tokens.show_settings_dialog()
             assert isinstance(settings_dialog, SettingsDialog)
             settings_dialog.history_spin.setValue(settings_dialog.history_spin.value() + 1)
             settings_dialog.accept()
-            await finish(window, SETTINGS_TASK)
+            await finish(window, task_names.SETTINGS)
 
             # An unexpected error: a report, redacted, and a banner.
             crash_in_a_slot(window, base_url, TOKEN)
@@ -446,11 +447,13 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
             evidence.window(window, "the crash")
 
             # A download left half-way when the window closes: its list is kept.
-            await window.add_text(ids_text(big_keys))
-            await window.resolve_rows()
+            await window.ids.add_text(ids_text(big_keys))
+            await window.resolver.resolve_rows()
             big_rows = [r for r in window.model.rows() if r.fileid.key in big_keys]
             options = DownloadOptions(dest=dest, concurrency=2, limit_rate=2 << 20)
-            window.tasks.start(DOWNLOAD_TASK, window.downloads.download_rows(big_rows, options))
+            window.tasks.start(
+                task_names.DOWNLOAD, window.downloads.download_rows(big_rows, options)
+            )
             await wait_until(lambda: any(p.stat().st_size for p in dest.rglob("big-*.part")))
         finally:
             reporter.uninstall()
@@ -482,13 +485,13 @@ def test_every_window_flow_leaves_no_trace_of_the_secrets(
 
             # Mini program mode: the AppSecret, typed in; the service's stable token.
             profile = Profile(name="mini", base_url=base_url).with_appsecret(DEMO_APPID)
-            await window.save_profile(profile)
+            await window.tokens.save_profile(profile)
             await type_secret(qtbot, window, APP_SECRET)
             assert memory_keyring.store[(KEYRING_SERVICE, app_secret_user("mini"))] == APP_SECRET
             await wait_until(lambda: badge_state(window) is TokenState.VALID)
             tcb_calls = state.stats.requests["tcb/batchdownloadfile"]
-            await window.add_text(ids_text(small_keys("mini", 5)))
-            await window.resolve_rows()
+            await window.ids.add_text(ids_text(small_keys("mini", 5)))
+            await window.resolver.resolve_rows()
             mini = [r for r in window.model.rows() if "/mini-" in r.fileid.key]
             assert [r.state for r in mini] == [RowState.OK] * 5
             assert state.stats.requests["tcb/batchdownloadfile"] == tcb_calls + 1
@@ -549,16 +552,16 @@ def test_a_token_in_a_real_secret_service_leaves_no_trace(
         settings = Settings()
         settings.put_profile(Profile(name="default", base_url=base_url))
         window = open_window(TokenStore(), settings)
-        reporter = install_crash_reports(window)
+        reporter = install_crash_reports(window.notifier)
         try:
             await type_secret(qtbot, window, TOKEN)
             assert window.banners.banner("keyring") is None  # saved, not session-only
             assert len(secret_service_items("default")) == 1
             assert await press_f5(qtbot, window) is TokenState.VALID
-            await window.add_text(ids_text(keys))
-            await window.resolve_rows()
+            await window.ids.add_text(ids_text(keys))
+            await window.resolver.resolve_rows()
             assert window.model.counts().ok == len(keys)
-            await window.export_to(tmp_path / "links.json", ExportFormat.JSON)
+            await window.links.export_to(tmp_path / "links.json", ExportFormat.JSON)
             crash_in_a_slot(window, base_url, TOKEN)
             await wait_until(lambda: window.banners.banner(CRASH_TOPIC) is not None)
             assert_clean_crash_report(window, reporter)
@@ -577,7 +580,7 @@ def test_a_token_in_a_real_secret_service_leaves_no_trace(
             assert window.session.token.source is TokenSource.KEYRING
             assert window.model.counts().ok == len(keys)
             evidence.window(window, "the second window")
-            await window.clear_token()
+            await window.tokens.clear_token()
             assert secret_service_items("default") == []
         finally:
             await close_window(window)
@@ -618,8 +621,8 @@ def test_with_no_keyring_the_token_is_for_the_session_only_and_written_nowhere(
             badge = window.token_panel.badge
             assert badge.state is TokenState.VALID
             assert badge.text.endswith("session only")
-            await window.add_text(ids_text(small_keys("nokeyring", 4)))
-            await window.resolve_rows()
+            await window.ids.add_text(ids_text(small_keys("nokeyring", 4)))
+            await window.resolver.resolve_rows()
             assert window.model.counts().ok == 4
             assert all(r.state is RowState.OK for r in window.model.rows())
             evidence.window(window, "setting the token")

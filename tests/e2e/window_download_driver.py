@@ -46,8 +46,9 @@ def main(argv: list[str]) -> int:
     from tcb_gui.core.downloads import DownloadOptions
     from tcb_gui.core.errors import TokenState
     from tcb_gui.demo.samples import PROD
-    from tcb_gui.ui.download_controller import DOWNLOAD_TASK, RESTORE_TASK, RESUME_BANNER
-    from tcb_gui.ui.downloads_panel import DownloadSummary
+    from tcb_gui.ui import task_names
+    from tcb_gui.ui.download_cells import DownloadSummary
+    from tcb_gui.ui.download_controller import RESUME_BANNER
     from tcb_gui.ui.main_window import MainWindow
 
     started = time.monotonic()
@@ -79,7 +80,7 @@ def main(argv: list[str]) -> int:
         ready = (
             win is not None
             and win.token_panel.badge.state is TokenState.VALID
-            and not win.tasks.running(RESTORE_TASK)
+            and not win.tasks.running(task_names.DOWNLOAD_RESTORE)
         )
         if not ready or win is None:
             QTimer.singleShot(POLL_MS, poll)
@@ -102,14 +103,14 @@ def main(argv: list[str]) -> int:
         )
         win.downloads.finished.connect(finished)
         banner.click("Resume")
-        say(event="resumed", running=win.tasks.running(DOWNLOAD_TASK))
+        say(event="resumed", running=win.tasks.running(task_names.DOWNLOAD))
 
     def start(win: MainWindow) -> None:
         async def go() -> None:
-            await win.add_text("\n".join(PROD.fileid(k) for k in args.keys))
+            await win.ids.add_text("\n".join(PROD.fileid(k) for k in args.keys))
             rows = win.downloads.rows_to_download()[0]
             options = DownloadOptions(dest=Path(args.dest), concurrency=3, limit_rate=args.rate)
-            win.tasks.start(DOWNLOAD_TASK, win.downloads.download_rows(rows, options))
+            win.tasks.start(task_names.DOWNLOAD, win.downloads.download_rows(rows, options))
             say(event="started", files=len(rows))
 
         if not step["done"]:

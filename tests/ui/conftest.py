@@ -1,7 +1,7 @@
 """UI test fixtures: async tests run on a qasync loop over the test QApplication.
 
 pytest-asyncio asks ``pytest_asyncio_loop_factories`` for the loop of each async test
-in this folder, so ``await window.resolve_rows()`` runs on the same Qt event loop the
+in this folder, so ``await window.resolver.resolve_rows()`` runs on the same Qt event loop the
 app uses: timers fire, signals are delivered, worker threads report back. Async tests
 wait with ``wait_until`` (never ``qtbot.wait*``, whose nested Qt loop would re-enter
 asyncio from inside a running task).
@@ -15,11 +15,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from tcb_gui.core.settings import Profile, Settings
 from tcb_gui.core.tokens import TokenStore
+from tcb_gui.ui import qt_workarounds
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.session import Session
 
@@ -37,7 +37,8 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item):
         # As in the app: closing a window must not end Qt's loop under a coroutine.
         assert isinstance(app, QApplication)
         app.setQuitOnLastWindowClosed(False)
-        return qasync.QEventLoop(app)
+        qt_workarounds.apply()
+        return qt_workarounds.event_loop(app)
 
     return {"qasync": qasync_loop}
 

@@ -11,7 +11,7 @@ from tcb_gui.core.tokens import KEYRING_SERVICE, TokenSource, app_secret_user
 from tcb_gui.demo.samples import PROD
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_APPID, DEMO_APPSECRET, DemoConfig, DemoState
-from tcb_gui.ui.appsecret import STABLE_TASK
+from tcb_gui.ui import task_names
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.palette import Tone
 from tests.memory_keyring import MemoryKeyring
@@ -25,7 +25,7 @@ WRONG_SECRET = "0" * 32
 async def mini_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
     window = make_window()
     profile = Profile(name="mini", base_url=server.base_url).with_appsecret(DEMO_APPID)
-    await window.save_profile(profile)
+    await window.tokens.save_profile(profile)
     return window
 
 
@@ -44,7 +44,7 @@ async def test_appid_and_secret_give_a_valid_badge_and_resolve_with_tcb(
     assert window.token_panel.clear_button.text() == "Clear AppSecret"
     assert DEMO_APPID in window.token_panel.where.full_text()
 
-    dialog = window.show_token_dialog()  # the panel's button, in mini program mode
+    dialog = window.tokens.show_token_dialog()  # the panel's button, in mini program mode
     assert dialog.windowTitle() == "Set AppSecret"
     dialog.edit.setText(f" {DEMO_APPSECRET} ")
     dialog.accept()
@@ -54,11 +54,11 @@ async def test_appid_and_secret_give_a_valid_badge_and_resolve_with_tcb(
     assert badge.text.endswith(" min left")
     assert badge.info.source is TokenSource.KEYRING
     assert "AppSecret: in keyring" in badge.toolTip()
-    assert window.tasks.running(STABLE_TASK)  # renewal kept as a named task
+    assert window.tasks.running(task_names.STABLE_TOKEN)  # renewal kept as a named task
     assert demo_server.state.stats.requests["stable_token"] == 1
 
-    await window.add_text(ids_text(75))
-    await window.resolve_rows()
+    await window.ids.add_text(ids_text(75))
+    await window.resolver.resolve_rows()
     counts = window.model.counts()
     assert (counts.ok, counts.failed) == (75, 0)
     assert demo_server.state.stats.requests["tcb/batchdownloadfile"] == 2  # 50 + 25
@@ -74,7 +74,7 @@ async def test_a_wrong_secret_turns_the_badge_red_in_appsecret_words(
     make_window: WindowFactory, demo_server: DemoServer
 ) -> None:
     window = await mini_window(make_window, demo_server)
-    await window.stable.save_secret(WRONG_SECRET)
+    await window.tokens.stable.save_secret(WRONG_SECRET)
     badge = window.token_panel.badge
     assert badge.state is TokenState.INVALID
     assert badge.tone is Tone.DANGER
@@ -85,8 +85,8 @@ async def test_a_wrong_secret_turns_the_badge_red_in_appsecret_words(
     assert "AppSecret" in banner.text
     assert "Set AppSecret…" in banner.button_texts()
     # Resolving does not start; the rows wait for a working AppSecret.
-    await window.add_text(ids_text(3))
-    await window.resolve_rows()
+    await window.ids.add_text(ids_text(3))
+    await window.resolver.resolve_rows()
     assert window.model.counts().paused == 3
     run = window.banners.banner("run")
     assert run is not None
@@ -101,7 +101,7 @@ async def test_an_ip_off_the_allowlist_is_said_in_plain_words(
     state.ip_allowlisted = False
     with DemoServer(state) as server:
         window = await mini_window(make_window, server)
-        await window.stable.save_secret(DEMO_APPSECRET)
+        await window.tokens.stable.save_secret(DEMO_APPSECRET)
         badge = window.token_panel.badge
         assert badge.state is TokenState.NOT_ALLOWED
         assert badge.text == "IP not on the allowlist"
@@ -111,7 +111,7 @@ async def test_an_ip_off_the_allowlist_is_said_in_plain_words(
         assert "IP address is not on the mini program's IP allowlist" in banner.text
         # Fixed on the WeChat side, a check (F5) turns it green.
         state.ip_allowlisted = True
-        await window.check_token()
+        await window.tokens.check_token()
         assert badge.state is TokenState.VALID
         assert window.banners.banner("token") is None
         await window.aclose()
@@ -122,11 +122,11 @@ async def test_the_token_is_renewed_before_it_ends(make_window: WindowFactory) -
     state = DemoState(DemoConfig(stable_token_expires_in=5, stable_token_renew_before=2))
     with DemoServer(state) as server:
         window = await mini_window(make_window, server)
-        await window.stable.save_secret(DEMO_APPSECRET)
+        await window.tokens.stable.save_secret(DEMO_APPSECRET)
         first = state.stable_token
         assert window.token_panel.badge.state is TokenState.VALID
         await wait_until(lambda: state.stable_token != first, 15)
-        await wait_until(lambda: window.session.current_token() == state.stable_token, 5)
+        await wait_until(lambda: window.session.credentials().current() == state.stable_token, 5)
         assert window.token_panel.badge.state is TokenState.VALID
         await window.aclose()
 
@@ -135,10 +135,10 @@ async def test_switching_to_a_token_profile_stops_the_renewal(
     make_window: WindowFactory, demo_server: DemoServer
 ) -> None:
     window = await mini_window(make_window, demo_server)
-    await window.stable.save_secret(DEMO_APPSECRET)
-    assert window.tasks.running(STABLE_TASK)
-    await window.switch_profile("default")
-    assert not window.tasks.running(STABLE_TASK)
+    await window.tokens.stable.save_secret(DEMO_APPSECRET)
+    assert window.tasks.running(task_names.STABLE_TOKEN)
+    await window.tokens.switch_profile("default")
+    assert not window.tasks.running(task_names.STABLE_TOKEN)
     assert window.session.stable is None
     assert window.token_panel.set_button.text() == "Set token…"
     assert window.token_panel.badge.text == "No token"
@@ -148,18 +148,18 @@ async def test_clear_appsecret(
     make_window: WindowFactory, demo_server: DemoServer, memory_keyring: MemoryKeyring
 ) -> None:
     window = await mini_window(make_window, demo_server)
-    await window.stable.save_secret(DEMO_APPSECRET)
-    await window.clear_token()  # the panel's Clear AppSecret
+    await window.tokens.stable.save_secret(DEMO_APPSECRET)
+    await window.tokens.clear_token()  # the panel's Clear AppSecret
     assert (KEYRING_SERVICE, app_secret_user("mini")) not in memory_keyring.store
     assert window.token_panel.badge.state is TokenState.NOT_SET
-    assert not window.tasks.running(STABLE_TASK)
+    assert not window.tasks.running(task_names.STABLE_TOKEN)
 
 
 async def test_the_profile_dialog_switches_to_appsecret(
     make_window: WindowFactory, demo_server: DemoServer, memory_keyring: MemoryKeyring
 ) -> None:
     window = make_window(base_url=demo_server.base_url)
-    dialog = window.show_profile_dialog()
+    dialog = window.tokens.show_profile_dialog()
     editor = dialog.editor
     editor.appsecret_radio.setChecked(True)
     editor.appid_edit.setText(DEMO_APPID)

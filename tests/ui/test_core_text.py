@@ -124,7 +124,7 @@ import tcb_gui.core
 import tcb_gui.ui.core_text
 from tcb_gui.core.errors import messages
 seen = len(messages())
-for info in pkgutil.iter_modules(tcb_gui.core.__path__, "tcb_gui.core."):
+for info in pkgutil.walk_packages(tcb_gui.core.__path__, "tcb_gui.core."):
     importlib.import_module(info.name)
 print(seen, len(messages()))
 """

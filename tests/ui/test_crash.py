@@ -18,6 +18,7 @@ import pytest
 
 from tcb_gui import app as tcb_app
 from tcb_gui.core.errors import InputError
+from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.redact import register_secret
 from tcb_gui.demo.samples import PROD
 from tcb_gui.ui import crash
@@ -84,7 +85,7 @@ def crash_banner_text(window: MainWindow) -> str:
 @pytest.fixture
 async def reporter(window: MainWindow) -> AsyncIterator[CrashReporter]:
     register_secret(TOKEN)  # as the app does wherever it learns a token
-    with install_crash_reports(window) as installed:
+    with install_crash_reports(window.notifier) as installed:
         yield installed
     assert active_reporter() is None
 
@@ -118,7 +119,7 @@ async def test_an_error_in_a_slot_gets_a_report_and_a_banner_and_the_window_goes
     assert TOKEN not in err
 
     # The window goes on: IDs still come in, the filter still filters.
-    outcome = await window.add_text("\n".join(PROD.fileid(f"after/{n}.png") for n in range(3)))
+    outcome = await window.ids.add_text("\n".join(PROD.fileid(f"after/{n}.png") for n in range(3)))
     assert outcome.added == 3
     window.filter_edit.setText("after/1")
     assert window.proxy.rowCount() == 1
@@ -204,7 +205,7 @@ async def test_a_report_that_cannot_be_written_is_still_said(
 ) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the crash folder should be", encoding="utf-8")
-    with CrashReporter(window, directory=blocked) as reporter:
+    with CrashReporter(window.notifier, directory=blocked) as reporter:
         report = reporter.report(_raised(), "main thread")
         assert report is not None
         assert report.path is None
@@ -219,7 +220,7 @@ async def test_uninstall_puts_the_previous_hooks_back(
     window: MainWindow, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = (sys.excepthook, threading.excepthook)
-    reporter = install_crash_reports(window)
+    reporter = install_crash_reports(window.notifier)
     assert sys.excepthook == reporter._excepthook
     assert threading.excepthook == reporter._thread_excepthook
     assert active_reporter() is reporter
@@ -241,9 +242,9 @@ async def test_the_app_installs_the_reporter_for_its_window(make_window: WindowF
         await wait_until(lambda: active_reporter() is not None, 5)
         reporter = active_reporter()
         assert reporter is not None
-        assert reporter.window is window
+        assert reporter.notifier is window.notifier
         window.close()  # Ctrl+Q: the app's shutdown runs
-        assert await asyncio.wait_for(main, 10) == tcb_app.EXIT_OK
+        assert await asyncio.wait_for(main, 10) == ExitStatus.OK
     finally:
         reporter = active_reporter()
         if reporter is not None:

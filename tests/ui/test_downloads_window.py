@@ -15,7 +15,6 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMenu
 
-from tcb_gui.core import downloads
 from tcb_gui.core.download_session import SessionStore
 from tcb_gui.core.downloads import (
     DownloadOptions,
@@ -25,6 +24,7 @@ from tcb_gui.core.downloads import (
     OnExists,
     TotalProgress,
 )
+from tcb_gui.core.downloads.files import PartFile
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.paths import part_path
@@ -32,9 +32,11 @@ from tcb_gui.core.settings import load_settings
 from tcb_gui.demo.samples import PROD, file_bytes
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoState
-from tcb_gui.ui.download_controller import DOWNLOAD_TASK, RESUME_BANNER
+from tcb_gui.ui import task_names
+from tcb_gui.ui.download_cells import DownloadSummary
+from tcb_gui.ui.download_controller import RESUME_BANNER
 from tcb_gui.ui.download_dialog import DownloadDialog
-from tcb_gui.ui.downloads_panel import DownloadsPanel, DownloadSummary
+from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Column, Row
@@ -75,8 +77,8 @@ def states(window: MainWindow) -> dict[str, FileState]:
 async def demo_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
     window = make_window()
     window.session.use_demo(server, DEMO_TOKEN)
-    window._apply_profile()
-    await window.check_token()
+    window.tokens.apply_profile()
+    await window.tokens.check_token()
     return window
 
 
@@ -86,7 +88,7 @@ async def env_token_window(
     """A window on a saved profile pointing at the demo (closing it keeps the server up)."""
     monkeypatch.setenv("TCB_ACCESS_TOKEN", DEMO_TOKEN)
     window = make_window(base_url=server.base_url)
-    await window.check_token()
+    await window.tokens.check_token()
     return window
 
 
@@ -105,9 +107,9 @@ async def test_ctrl_d_opens_the_dialog_and_downloads_every_row_byte_exact(
     window = await demo_window(make_window, demo_server)
     first, later = keys(12, "48K"), keys(8, "80K", "later")
     missing = "no/such/file.bin"
-    await window.add_text(text_of(first) + "\n" + PROD.fileid(missing))
-    await window.resolve_rows()
-    await window.add_text(text_of(later))  # no link yet: fetched by the download itself
+    await window.ids.add_text(text_of(first) + "\n" + PROD.fileid(missing))
+    await window.resolver.resolve_rows()
+    await window.ids.add_text(text_of(later))  # no link yet: fetched by the download itself
     assert window.model.counts().pending == 8
     assert window.view.isColumnHidden(Column.DOWNLOAD)
 
@@ -124,7 +126,7 @@ async def test_ctrl_d_opens_the_dialog_and_downloads_every_row_byte_exact(
     dialog.concurrency_spin.setValue(3)
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
 
-    task = window.tasks.get(DOWNLOAD_TASK)
+    task = window.tasks.get(task_names.DOWNLOAD)
     assert task is not None
     summary = await asyncio.wait_for(task, 30)
     assert isinstance(summary, DownloadSummary)
@@ -178,7 +180,7 @@ async def test_ctrl_d_downloads_the_selected_rows_only(
 ) -> None:
     window = await demo_window(make_window, demo_server)
     ks = keys(6)
-    await window.add_text(text_of(ks))
+    await window.ids.add_text(text_of(ks))
     selection = window.view.selectionModel()
     flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
     for proxy_row in (1, 4):
@@ -258,7 +260,7 @@ async def test_nothing_to_download_says_so(window: MainWindow) -> None:
     assert window.downloads.show_dialog() is None
     assert "add IDs first" in window.message_label.text()
     assert not window.download_button.isEnabled()
-    await window.add_text(PROD.fileid("gen/a.bin"))
+    await window.ids.add_text(PROD.fileid("gen/a.bin"))
     await wait_until(lambda: window.download_button.isEnabled(), 5)
 
 
@@ -270,11 +272,11 @@ async def test_pause_resume_and_cancel_keep_partial_files_then_finish_with_range
 ) -> None:
     window = await demo_window(make_window, demo_server)
     ks = keys(3, "3M", "big")
-    await window.add_text(text_of(ks))
+    await window.ids.add_text(text_of(ks))
     controller = window.downloads
     rows = controller.rows_to_download()[0]
     options = DownloadOptions(dest=tmp_path, concurrency=3, limit_rate=3 << 20)
-    task = window.tasks.start(DOWNLOAD_TASK, controller.download_rows(rows, options))
+    task = window.tasks.start(task_names.DOWNLOAD, controller.download_rows(rows, options))
     assert task is not None
     panel = controller.panel
 
@@ -337,8 +339,8 @@ async def test_a_failed_download_is_retried(
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     window = await demo_window(make_window, demo_server)
     ks = keys(4)
-    await window.add_text(text_of(ks))
-    await window.resolve_rows()
+    await window.ids.add_text(text_of(ks))
+    await window.resolver.resolve_rows()
     demo_server.state.script_faults("download", ["html404"])
     summary = await download(window, tmp_path, concurrency=1)
     assert summary is not None
@@ -368,7 +370,7 @@ async def test_a_failed_download_is_retried(
     assert retry.isEnabled()
 
     panel.retry_button.click()
-    task = window.tasks.get(DOWNLOAD_TASK)
+    task = window.tasks.get(task_names.DOWNLOAD)
     assert task is not None
     again = await asyncio.wait_for(task, 20)
     assert (again.downloaded, again.failed) == (1, 0)
@@ -439,7 +441,7 @@ def progress_of(ks: list[str]) -> list[FileProgress]:
 
 async def test_ten_thousand_rows_update_in_a_few_ranged_signals(window: MainWindow) -> None:
     ks = [f"gen/many/{n:05d}.bin" for n in range(10_000)]
-    await window.add_text(text_of(ks))
+    await window.ids.add_text(text_of(ks))
     model = window.model
     model.flush()
     signals: list[tuple[int, int]] = []
@@ -448,7 +450,7 @@ async def test_ten_thousand_rows_update_in_a_few_ranged_signals(window: MainWind
     cells = progress_of(ks)
     total = TotalProgress(0, 0, 10_000, 0, 0, 0.0, None)
     for start in range(0, 10_000, 500):  # twenty engine reports in a row
-        controller._on_progress(cells[start : start + 500], total)
+        controller.show_progress(cells[start : start + 500], total)
     assert signals == []  # nothing per report: the model coalesces
     model.flush()
     assert signals == [(0, 9_999)]
@@ -465,8 +467,8 @@ async def test_the_model_passes_qt_checks_with_download_states(
     window: MainWindow, qtmodeltester
 ) -> None:
     ks = [f"gen/few/{n:02d}.bin" for n in range(40)]
-    await window.add_text(text_of(ks))
-    window.downloads._on_progress(progress_of(ks), TotalProgress(0, 0, 40, 0, 0, 0.0, None))
+    await window.ids.add_text(text_of(ks))
+    window.downloads.show_progress(progress_of(ks), TotalProgress(0, 0, 40, 0, 0, 0.0, None))
     window.model.flush()
     qtmodeltester.check(window.model, force_py=True)
     window.proxy.sort(Column.DOWNLOAD, Qt.SortOrder.DescendingOrder)
@@ -487,7 +489,7 @@ async def test_a_token_error_pauses_downloads_until_the_token_works(
     with DemoServer(state) as server:
         window = await demo_window(make_window, server)
         ks = keys(10)
-        await window.add_text(text_of(ks))
+        await window.ids.add_text(text_of(ks))
         state.expire_token(DEMO_TOKEN)
         summary = await download(window, tmp_path)
         assert summary is not None
@@ -510,9 +512,9 @@ async def test_a_token_error_pauses_downloads_until_the_token_works(
         assert len(saved.unfinished()) == 10  # still offered after a restart
 
         state.add_token("fresh-demo-token", "component")
-        await window.save_token("fresh-demo-token")
+        await window.tokens.save_token("fresh-demo-token")
         banner.click("Resume downloads")
-        task = window.tasks.get(DOWNLOAD_TASK)
+        task = window.tasks.get(task_names.DOWNLOAD)
         assert task is not None
         again = await asyncio.wait_for(task, 20)
         assert again.downloaded == 10
@@ -529,18 +531,18 @@ async def test_a_full_disk_stops_with_a_banner_keeps_parts_and_resumes_after_res
 ) -> None:
     window = await env_token_window(make_window, demo_server, monkeypatch)
     ks = keys(4, "512K", "disk")
-    await window.add_text(text_of(ks))
-    real_write = downloads._PartFile.write
+    await window.ids.add_text(text_of(ks))
+    real_write = PartFile.write
     written = 0
 
-    def write(self: downloads._PartFile, data: bytes) -> None:
+    def write(self: PartFile, data: bytes) -> None:
         nonlocal written
         if written > 600_000:
             raise OSError(errno.ENOSPC, "No space left on device")
         written += len(data)
         real_write(self, data)
 
-    monkeypatch.setattr(downloads._PartFile, "write", write)
+    monkeypatch.setattr(PartFile, "write", write)
     summary = await download(window, tmp_path, concurrency=2)
     assert summary is not None
     assert summary.downloaded < 4
@@ -554,7 +556,7 @@ async def test_a_full_disk_stops_with_a_banner_keeps_parts_and_resumes_after_res
     assert saved.has_unfinished
 
     # The next window offers the list; resuming finishes it from the partial files.
-    monkeypatch.setattr(downloads._PartFile, "write", real_write)
+    monkeypatch.setattr(PartFile, "write", real_write)
     await window.aclose()
     second = await env_token_window(make_window, demo_server, monkeypatch)
     offered = await second.downloads.restore_session()
@@ -565,7 +567,7 @@ async def test_a_full_disk_stops_with_a_banner_keeps_parts_and_resumes_after_res
     assert second.model.rowCount() == 4
     asked = len(demo_server.state.stats.downloads)
     offer.click("Resume")
-    task = second.tasks.get(DOWNLOAD_TASK)
+    task = second.tasks.get(task_names.DOWNLOAD)
     assert task is not None
     await asyncio.wait_for(task, 20)
     assert_exact(tmp_path, ks)
@@ -588,11 +590,11 @@ async def test_closing_mid_download_keeps_the_list_and_the_next_window_resumes_i
     window = await env_token_window(make_window, demo_server, monkeypatch)
     ks = keys(3, "2M", "closed")
     small = keys(2, "8K", "small")
-    await window.add_text(text_of(small + ks))
+    await window.ids.add_text(text_of(small + ks))
     controller = window.downloads
     rows = controller.rows_to_download()[0]
     options = DownloadOptions(dest=tmp_path, concurrency=2, limit_rate=2 << 20)
-    window.tasks.start(DOWNLOAD_TASK, controller.download_rows(rows, options))
+    window.tasks.start(task_names.DOWNLOAD, controller.download_rows(rows, options))
 
     def big_parts() -> list[Path]:
         return [p for p in parts(tmp_path) if "size-2M" in str(p) and p.stat().st_size > 0]
@@ -618,7 +620,7 @@ async def test_closing_mid_download_keeps_the_list_and_the_next_window_resumes_i
     assert len(kept) == 2
 
     second = await env_token_window(make_window, demo_server, monkeypatch)
-    await second.add_text(text_of(small))  # rows already listed are not added twice
+    await second.ids.add_text(text_of(small))  # rows already listed are not added twice
     offered = await second.downloads.restore_session()
     assert offered is not None
     assert second.model.rowCount() == 5

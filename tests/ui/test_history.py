@@ -18,6 +18,7 @@ from tcb_gui.demo.samples import PROD
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN
 from tcb_gui.ui import history as history_module
+from tcb_gui.ui import task_names
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.results_model import RowState
 from tests.ui.conftest import WindowFactory, wait_until
@@ -33,7 +34,7 @@ def ids_text(count: int, prefix: str = "gen/file") -> str:
 
 async def token_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
     window = make_window(base_url=server.base_url)
-    await window.save_token(DEMO_TOKEN)
+    await window.tokens.save_token(DEMO_TOKEN)
     return window
 
 
@@ -50,9 +51,9 @@ async def test_the_list_comes_back_after_a_restart(
 ) -> None:
     first = await token_window(make_window, demo_server)
     missing = PROD.fileid("no/such/file.png")
-    await first.add_text(ids_text(60) + "\n" + missing)
-    await first.resolve_rows()
-    await first.add_text(ids_text(3, "gen/later"))  # added after the run: still pending
+    await first.ids.add_text(ids_text(60) + "\n" + missing)
+    await first.resolver.resolve_rows()
+    await first.ids.add_text(ids_text(3, "gen/later"))  # added after the run: still pending
     before = snapshot(first)
     assert {state for _, state, _, _ in before} == {RowState.OK, RowState.FAILED, RowState.PENDING}
     await first.aclose()  # what the app does on quit: the last changes are saved
@@ -110,25 +111,25 @@ async def test_changes_are_saved_a_few_seconds_later(
 ) -> None:
     monkeypatch.setattr(history_module, "SAVE_DELAY_MS", 50)
     window = make_window()
-    await window.add_text(ids_text(10))
+    await window.ids.add_text(ids_text(10))
     await wait_until(lambda: HistoryStore().entries(), 10)
     entry = HistoryStore().entries()[0]
     assert (entry.id, entry.total, entry.pending) == (window.history.entry_id, 10, 10)
-    await window.add_text(ids_text(15))  # 5 new, 10 duplicates
+    await window.ids.add_text(ids_text(15))  # 5 new, 10 duplicates
     await wait_until(lambda: HistoryStore().entries()[0].total == 15, 10)
     assert len(HistoryStore().entries()) == 1  # the same list, saved again
 
 
 async def test_clearing_starts_a_new_list_and_keeps_the_old(make_window: WindowFactory) -> None:
     window = make_window()
-    await window.add_text(ids_text(4))
+    await window.ids.add_text(ids_text(4))
     await window.history.save_now()
     first_id = window.history.entry_id
     window.clear_rows()
     assert window.model.rowCount() == 0
     assert window.history.entry_id is None
     await wait_until(lambda: HistoryStore().current_id() is None, 10)
-    await window.add_text(ids_text(2, "gen/second"))
+    await window.ids.add_text(ids_text(2, "gen/second"))
     await window.history.save_now()
     assert window.history.entry_id != first_id
     assert [e.total for e in HistoryStore().entries()] == [2, 4]
@@ -151,7 +152,7 @@ async def test_only_the_last_n_lists_are_kept(make_window: WindowFactory) -> Non
     window.session.settings.history_size = 3
     window.history.set_keep(3)
     for n in range(5):
-        await window.add_text(ids_text(n + 1, f"gen/list{n}"))
+        await window.ids.add_text(ids_text(n + 1, f"gen/list{n}"))
         await window.history.save_now()
         window.clear_rows()
     await wait_until(lambda: HistoryStore().current_id() is None, 10)
@@ -162,11 +163,11 @@ async def test_only_the_last_n_lists_are_kept(make_window: WindowFactory) -> Non
 
 async def test_the_history_menu_reopens_an_earlier_list(make_window: WindowFactory) -> None:
     window = make_window()
-    await window.add_text(ids_text(7, "gen/first"))
+    await window.ids.add_text(ids_text(7, "gen/first"))
     await window.history.save_now()
     first = window.history.entry_id
     window.clear_rows()
-    await window.add_text(ids_text(3, "gen/second"))
+    await window.ids.add_text(ids_text(3, "gen/second"))
     await window.history.save_now()
     await window.history.refresh_entries()
 
@@ -177,7 +178,7 @@ async def test_the_history_menu_reopens_an_earlier_list(make_window: WindowFacto
     assert actions[0].isChecked()  # the list on screen
     assert "not resolved" in actions[1].toolTip()
     actions[1].trigger()
-    task = window.tasks.get(history_module.OPEN_TASK)
+    task = window.tasks.get(task_names.HISTORY_OPEN)
     assert task is not None
     assert await task
     assert window.history.entry_id == first
@@ -190,14 +191,14 @@ async def test_the_history_menu_reopens_an_earlier_list(make_window: WindowFacto
 async def test_history_off_saves_nothing(make_window: WindowFactory) -> None:
     window = make_window()
     window.history.set_keep(0)
-    await window.add_text(ids_text(3))
+    await window.ids.add_text(ids_text(3))
     assert await window.history.save_now() is None
     await window.aclose()
     assert HistoryStore().entries() == []
 
 
 async def test_demo_lists_are_not_kept(window: MainWindow) -> None:
-    await window.start_demo()
+    await window.tokens.start_demo()
     assert window.model.rowCount() > 0
     assert await window.history.save_now() is None
     assert HistoryStore().entries() == []
@@ -271,12 +272,12 @@ async def test_a_hundred_thousand_rows_save_and_load_off_the_ui_thread(
 async def test_restore_runs_first_then_what_follows(make_window: WindowFactory) -> None:
     """At start the list comes back before an unfinished download is offered on it."""
     first = make_window()
-    await first.add_text(ids_text(4))
+    await first.ids.add_text(ids_text(4))
     await first.aclose()
     second = make_window()
     seen: list[int] = []
     second.history.request_restore(then=lambda: seen.append(second.model.rowCount()))
-    task = second.tasks.get(history_module.RESTORE_TASK)
+    task = second.tasks.get(task_names.HISTORY_RESTORE)
     assert task is not None
     await task
     assert seen == [4]

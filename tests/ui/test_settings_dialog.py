@@ -19,9 +19,10 @@ from tcb_gui.core.client import ApiMode
 from tcb_gui.core.settings import Profile, Settings, load_settings, settings_path
 from tcb_gui.core.tokens import KEYRING_SERVICE, app_secret_user
 from tcb_gui.demo.service import DEMO_TOKEN
+from tcb_gui.ui import task_names
 from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.main_window import MainWindow
-from tcb_gui.ui.settings_dialog import SETTINGS_TASK, SettingsDialog
+from tcb_gui.ui.settings_dialog import SettingsDialog
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -48,7 +49,7 @@ def restore_theme(qapp) -> Iterator[None]:
 
 async def apply(window: MainWindow, dialog: SettingsDialog) -> None:
     dialog.accept()
-    task = window.tasks.get(SETTINGS_TASK)
+    task = window.tasks.get(task_names.SETTINGS)
     assert task is not None
     await task
 
@@ -118,7 +119,7 @@ async def test_cancel_changes_nothing(make_window: WindowFactory) -> None:
     window = make_window()
     before = Settings(**{f: getattr(window.session.settings, f) for f in Settings.__slots__})
     before.profiles = dict(before.profiles)
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.add_profile()
     dialog.editor.url_edit.setText("https://elsewhere.example")
     dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
@@ -126,7 +127,7 @@ async def test_cancel_changes_nothing(make_window: WindowFactory) -> None:
     dialog.reject()
     assert not dialog.isVisible()
     assert dialog.change() is None
-    assert window.tasks.get(SETTINGS_TASK) is None
+    assert window.tasks.get(task_names.SETTINGS) is None
     assert not settings_path().exists()
     assert window.session.settings == before
     assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 128
@@ -134,7 +135,7 @@ async def test_cancel_changes_nothing(make_window: WindowFactory) -> None:
 
 async def test_an_insecure_base_url_is_refused_in_place(make_window: WindowFactory) -> None:
     window = make_window()
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.add_profile()
     dialog.editor.url_edit.setText("http://api.example.com")
     dialog.tabs.setCurrentIndex(2)  # the error brings the Profiles tab back
@@ -155,7 +156,7 @@ async def test_an_insecure_base_url_is_refused_in_place(make_window: WindowFacto
 
 async def test_duplicate_and_invalid_names_are_refused(make_window: WindowFactory) -> None:
     window = make_window()
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.add_profile()
     dialog.editor.name_edit.setText("default")
     dialog.accept()
@@ -172,7 +173,7 @@ async def test_the_default_profile_cannot_be_renamed_or_removed(
     make_window: WindowFactory,
 ) -> None:
     window = make_window()
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     assert dialog.editor.name_edit.isReadOnly()
     assert not dialog.remove_button.isEnabled()
     dialog.reject()
@@ -188,7 +189,7 @@ async def test_rename_moves_the_token_and_remove_forgets_it(
     memory_keyring.store[(KEYRING_SERVICE, "old")] = DEMO_TOKEN
     memory_keyring.store[(KEYRING_SERVICE, "gone")] = "another-token"
     memory_keyring.store[(KEYRING_SERVICE, app_secret_user("gone"))] = SECRET
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.select_profile("old")
     dialog.editor.name_edit.setText("new name")
     dialog.select_profile("gone")
@@ -204,7 +205,7 @@ async def test_an_appsecret_profile_keeps_the_secret_in_the_keyring_only(
     make_window: WindowFactory, memory_keyring: MemoryKeyring
 ) -> None:
     window = make_window()
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.add_profile()
     editor = dialog.editor
     editor.name_edit.setText("mini")
@@ -234,7 +235,7 @@ async def test_an_appsecret_profile_keeps_the_secret_in_the_keyring_only(
 
 async def test_a_bad_appid_is_refused(make_window: WindowFactory) -> None:
     window = make_window()
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.editor.appsecret_radio.setChecked(True)
     dialog.editor.appid_edit.setText("wx123")
     dialog.accept()
@@ -249,7 +250,7 @@ async def test_the_dialog_says_whether_a_secret_is_saved(
     window = make_window()
     window.session.settings.put_profile(Profile(name="mini").with_appsecret(APPID))
     memory_keyring.store[(KEYRING_SERVICE, app_secret_user("mini"))] = SECRET
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.select_profile("mini")
     await wait_until(lambda: "saved in the keyring" in dialog.editor.secret_status.text(), 5)
     assert dialog.editor.appsecret_radio.isChecked()
@@ -262,7 +263,7 @@ async def test_the_folder_button_opens_a_folder_picker(
     make_window: WindowFactory, tmp_path
 ) -> None:
     window = make_window()
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.tabs.setCurrentIndex(1)
     picker = dialog.choose_folder()
     assert isinstance(picker, QFileDialog)
@@ -275,7 +276,7 @@ async def test_the_folder_button_opens_a_folder_picker(
 
 async def test_history_off_and_downloads_default(make_window: WindowFactory) -> None:
     window = make_window()
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     assert dialog.folder_edit.placeholderText()  # "Ask when downloading"
     dialog.history_spin.setValue(0)
     assert dialog.history_spin.text() == "Off"
@@ -305,7 +306,7 @@ async def test_a_translation_that_appears_is_used_at_the_next_start(
 ) -> None:
     """Switching to 简体中文 applies at the next start, with whatever .qm exists then."""
     window = make_window()
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.tabs.setCurrentIndex(2)
     dialog.language_combo.setCurrentIndex(dialog.language_combo.findText("简体中文"))
     await apply(window, dialog)

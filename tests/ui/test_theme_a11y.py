@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from tcb_gui.demo.samples import PROD
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN
+from tcb_gui.ui import task_names
 from tcb_gui.ui.icons import Glyph, _render, icon
-from tcb_gui.ui.main_window import CHECK_TASK, MainWindow
+from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.palette import (
     MIN_TEXT_CONTRAST,
     Tone,
@@ -247,10 +248,10 @@ print(json.dumps({
 
 async def demo_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
     window = make_window(base_url=server.base_url)
-    await window.save_token(DEMO_TOKEN)
+    await window.tokens.save_token(DEMO_TOKEN)
     ids = [PROD.fileid(f"gen/a11y-{n}.bin") for n in range(6)] + [PROD.fileid("no/such.png")]
-    await window.add_text("\n".join(ids))
-    await window.resolve_rows()
+    await window.ids.add_text("\n".join(ids))
+    await window.resolver.resolve_rows()
     return window
 
 
@@ -354,7 +355,7 @@ async def test_the_badge_takes_focus_and_space_checks_again(
     make_window: WindowFactory, demo_server: DemoServer, qtbot
 ) -> None:
     window = make_window(base_url=demo_server.base_url)
-    await window.save_token(DEMO_TOKEN)
+    await window.tokens.save_token(DEMO_TOKEN)
     badge = window.token_panel.badge
     window.activateWindow()
     await wait_until(window.isActiveWindow, 5)
@@ -363,7 +364,7 @@ async def test_the_badge_takes_focus_and_space_checks_again(
     unfocused = QWidget.grab(window.token_panel.badge).toImage()
     before = demo_server.state.stats.requests["quota/get"]
     qtbot.keyClick(badge, Qt.Key.Key_Space)
-    task = window.tasks.get(CHECK_TASK)
+    task = window.tasks.get(task_names.CHECK_TOKEN)
     assert task is not None
     await task
     assert demo_server.state.stats.requests["quota/get"] == before + 1
@@ -410,7 +411,7 @@ async def test_the_current_cell_shows_keyboard_focus(
 ) -> None:
     apply_theme(theme)
     window = make_window()
-    await window.add_text("\n".join(PROD.fileid(f"gen/focus-{n}.bin") for n in range(5)))
+    await window.ids.add_text("\n".join(PROD.fileid(f"gen/focus-{n}.bin") for n in range(5)))
     view = window.view
     window.activateWindow()
     await wait_until(window.isActiveWindow, 5)
@@ -433,7 +434,7 @@ async def test_the_current_cell_shows_keyboard_focus(
 
 async def test_settings_can_be_used_with_the_keyboard(make_window: WindowFactory, qtbot) -> None:
     window = make_window()
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     dialog.activateWindow()
     await wait_until(dialog.isActiveWindow, 5)
     for page in range(dialog.tabs.count()):

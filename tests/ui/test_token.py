@@ -13,7 +13,7 @@ from tcb_gui.core.settings import Profile, settings_path
 from tcb_gui.core.tokens import KEYRING_SERVICE, TokenSource
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TCB_TOKEN, DEMO_TOKEN, EXPIRED_TOKEN
-from tcb_gui.ui.main_window import CHECK_TASK
+from tcb_gui.ui import task_names
 from tcb_gui.ui.palette import Tone
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import WindowFactory, wait_until
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platfo
 
 async def test_not_set_offers_the_demo(make_window: WindowFactory, demo_server) -> None:
     window = make_window(base_url=demo_server.base_url)
-    check = await window.check_token()
+    check = await window.tokens.check_token()
     badge = window.token_panel.badge
     assert check.state is TokenState.NOT_SET
     assert badge.state is TokenState.NOT_SET
@@ -38,7 +38,7 @@ async def test_valid_shows_quota_time_left_and_is_kept_in_the_keyring(
     make_window: WindowFactory, demo_server: DemoServer, memory_keyring: MemoryKeyring
 ) -> None:
     window = make_window(base_url=demo_server.base_url)
-    await window.save_token(f"  {DEMO_TOKEN}\n")
+    await window.tokens.save_token(f"  {DEMO_TOKEN}\n")
     badge = window.token_panel.badge
     assert badge.state is TokenState.VALID
     assert badge.tone is Tone.SUCCESS
@@ -72,7 +72,7 @@ async def test_rejected_tokens_turn_the_badge_red(
     words: str,
 ) -> None:
     window = make_window(base_url=demo_server.base_url)
-    await window.save_token(token)
+    await window.tokens.save_token(token)
     badge = window.token_panel.badge
     assert badge.state is state
     assert badge.text == words
@@ -84,9 +84,11 @@ async def test_tcb_profile_accepts_the_tcb_token(
     make_window: WindowFactory, demo_server: DemoServer
 ) -> None:
     window = make_window(base_url=demo_server.base_url)
-    await window.save_profile(Profile(name="mini", api=ApiMode.TCB, base_url=demo_server.base_url))
+    await window.tokens.save_profile(
+        Profile(name="mini", api=ApiMode.TCB, base_url=demo_server.base_url)
+    )
     assert window.session.profile.name == "mini"
-    await window.save_token(DEMO_TCB_TOKEN)
+    await window.tokens.save_token(DEMO_TCB_TOKEN)
     assert window.token_panel.badge.state is TokenState.VALID
     assert window.token_panel.where.full_text().startswith("tcb · http://127.0.0.1")
 
@@ -95,7 +97,7 @@ async def test_unreachable_service(make_window: WindowFactory) -> None:
     with DemoServer() as server:
         base_url = server.base_url  # a loopback port that is closed once stopped
     window = make_window(base_url=base_url)
-    await window.save_token(DEMO_TOKEN)
+    await window.tokens.save_token(DEMO_TOKEN)
     badge = window.token_panel.badge
     assert badge.state is TokenState.UNREACHABLE
     assert badge.text == "Service unreachable"
@@ -107,7 +109,7 @@ async def test_token_from_the_environment(
 ) -> None:
     monkeypatch.setenv("TCB_ACCESS_TOKEN", DEMO_TOKEN)
     window = make_window(base_url=demo_server.base_url)
-    await window.check_token()
+    await window.tokens.check_token()
     badge = window.token_panel.badge
     assert badge.state is TokenState.VALID
     assert badge.info.source is TokenSource.ENVIRONMENT
@@ -122,7 +124,7 @@ async def test_no_keyring_keeps_the_token_for_the_session_only(
 
     keyring.set_keyring(fail.Keyring())  # restored by the memory_keyring fixture
     window = make_window(base_url=demo_server.base_url)
-    await window.save_token(DEMO_TOKEN)
+    await window.tokens.save_token(DEMO_TOKEN)
     banner = window.banners.banner("keyring")
     assert banner is not None
     assert "No system keyring" in banner.text
@@ -137,7 +139,7 @@ async def test_set_token_dialog_is_masked_and_trims(
     make_window: WindowFactory, demo_server: DemoServer, qtbot
 ) -> None:
     window = make_window(base_url=demo_server.base_url)
-    dialog = window.show_token_dialog()
+    dialog = window.tokens.show_token_dialog()
     assert dialog.isVisible()
     assert dialog.edit.echoMode() is QLineEdit.EchoMode.Password
     dialog.show_box.setChecked(True)
@@ -154,11 +156,11 @@ async def test_set_token_dialog_is_masked_and_trims(
 
 async def test_f5_checks_again(make_window: WindowFactory, demo_server: DemoServer, qtbot) -> None:
     window = make_window(base_url=demo_server.base_url)
-    await window.save_token(DEMO_TOKEN)
+    await window.tokens.save_token(DEMO_TOKEN)
     before = demo_server.state.stats.requests["quota/get"]
     window.activateWindow()
     qtbot.keyClick(window.view, Qt.Key.Key_F5)
-    task = window.tasks.get(CHECK_TASK)
+    task = window.tasks.get(task_names.CHECK_TOKEN)
     assert task is not None
     await task
     assert demo_server.state.stats.requests["quota/get"] == before + 1
@@ -168,14 +170,14 @@ async def test_clear_token_forgets_it(
     make_window: WindowFactory, demo_server: DemoServer, memory_keyring: MemoryKeyring
 ) -> None:
     window = make_window(base_url=demo_server.base_url)
-    await window.save_token(DEMO_TOKEN)
-    await window.clear_token()
+    await window.tokens.save_token(DEMO_TOKEN)
+    await window.tokens.clear_token()
     assert memory_keyring.store == {}
     assert window.token_panel.badge.state is TokenState.NOT_SET
 
 
 async def test_try_the_demo_switches_this_session(window) -> None:
-    await window.start_demo()
+    await window.tokens.start_demo()
     assert window.session.in_demo
     assert window.model.rowCount() > 0
     assert window.token_panel.badge.state is TokenState.VALID

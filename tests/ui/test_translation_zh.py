@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from tcb_gui.core.client import Quota
+from tcb_gui.core.credentials import AuthMode
 from tcb_gui.core.downloads import FileProgress, FileState, TotalProgress
 from tcb_gui.core.errors import CREDENTIAL_ERRCODES, ERRCODES, TokenState, messages
 from tcb_gui.core.fileids import parse_fileid
@@ -54,15 +55,16 @@ from tcb_gui.core.settings import Settings, load_settings
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, EXPIRED_TOKEN
+from tcb_gui.ui import task_names
 from tcb_gui.ui.dialogs import SetTokenDialog
+from tcb_gui.ui.download_cells import DownloadSummary
 from tcb_gui.ui.download_dialog import default_download_dir
-from tcb_gui.ui.downloads_panel import DownloadSummary
 from tcb_gui.ui.duration_spin import parse_duration
 from tcb_gui.ui.formatting import fmt_countdown, fmt_duration
 from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.results_model import Column, RowState
-from tcb_gui.ui.settings_dialog import SETTINGS_TASK, SettingsDialog
+from tcb_gui.ui.settings_dialog import SettingsDialog
 from tcb_gui.ui.token_badge import BadgeInfo
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -486,35 +488,35 @@ async def test_the_window_and_its_dialogs_speak_chinese(
     assert window.menuBar().actions()[0].text() == "文件(&F)"
 
     # No token yet: badge, the demo offer, the empty table.
-    await window.check_token()
+    await window.tokens.check_token()
     check.walk(window, "window without a token")
     view = window.view
     for attribute in ("_empty_title", "_empty_hint", "_filtered_title", "_filtered_hint"):
         check.check(f"table's empty state {attribute}", getattr(view, attribute))
     overlay = window.drop_overlay
     check.check("drop overlay", f"{overlay._title} {overlay._hint}")
-    await window.resolve_rows()  # nothing to resolve
+    await window.resolver.resolve_rows()  # nothing to resolve
     check.check("status", window.message_label.text())
 
     # A mini program profile's strip: AppSecret instead of a token.
     strip = window.token_panel
     strip.set_appsecret_mode(True)
     check.walk(strip, "token strip (AppSecret profile)")
-    for caption, _action in window.stable.actions():
+    for caption, _action in window.tokens.stable.actions():
         check.check("AppSecret banner button", caption)
     strip.set_appsecret_mode(False)
 
     # A token-less run: the banner that asks for a token, with its button.
-    await window.add_text(PROD_IDS, source=window.tr("the clipboard"))
-    await window.resolve_rows()
+    await window.ids.add_text(PROD_IDS, source=window.tr("the clipboard"))
+    await window.resolver.resolve_rows()
     assert window.banners.banner("run") is not None
     check.walk(window.banners, "token banner")
 
     # The demo service: samples resolved to a mix of working and failed rows.
     demo = make_window()
     demo.session.use_demo(demo_server, DEMO_TOKEN)
-    await demo.start_demo()
-    await demo.resolve_rows()
+    await demo.tokens.start_demo()
+    await demo.resolver.resolve_rows()
     await wait_until(lambda: demo.model.counts().ok > 0)
     counts = demo.model.counts()
     assert counts.ok  # a mix of working and failed rows, as the screenshots show
@@ -569,12 +571,12 @@ async def test_the_window_and_its_dialogs_speak_chinese(
     # Every dialog.
     dialogs: list[QDialog] = [
         demo.show_add_dialog(),
-        window.show_token_dialog(),
-        SetTokenDialog("default", window, kind="appsecret", appid="wx0123456789abcdef"),
-        window.show_profile_dialog(),
-        window.show_profile_dialog(new=True),
+        window.tokens.show_token_dialog(),
+        SetTokenDialog("default", window, kind=AuthMode.APPSECRET, appid="wx0123456789abcdef"),
+        window.tokens.show_profile_dialog(),
+        window.tokens.show_profile_dialog(new=True),
     ]
-    settings = window.show_settings_dialog()
+    settings = window.tokens.show_settings_dialog()
     dialogs.append(settings)
     download = demo.downloads.show_dialog()
     assert download is not None
@@ -770,11 +772,11 @@ async def test_core_messages_in_the_window_speak_chinese(
 
     # An expired token: the badge, the run's banner, the waiting rows.
     window.session.use_demo(demo_server, EXPIRED_TOKEN)
-    await window.start_demo()
+    await window.tokens.start_demo()
     badge = window.token_panel.badge
     assert badge.state is TokenState.EXPIRED
     check.check("expired badge tooltip", badge.toolTip())
-    await window.resolve_rows()
+    await window.resolver.resolve_rows()
     banner = window.banners.banner("run")
     assert banner is not None
     assert "已过期" in banner.text
@@ -788,20 +790,20 @@ async def test_core_messages_in_the_window_speak_chinese(
     binary = tmp_path / "ids.bin"
     binary.write_bytes(b"\x00\x01\x02" * 100)
     check.data.add(str(binary))
-    await window.add_paths([binary])
+    await window.ids.add_paths([binary])
     banner = window.banners.banner("input")
     assert banner is not None
     assert "二进制" in banner.text
     check.check("binary input banner", banner.text)
 
     # Refused input, in core's words, in the token and profile dialogs.
-    dialog = window.show_token_dialog()
+    dialog = window.tokens.show_token_dialog()
     dialog.edit.setText("two words")
     dialog.accept()
     assert dialog.isVisible()
     check.check("token dialog refusal", dialog.error.text())
     dialog.reject()
-    profile_dialog = window.show_profile_dialog(new=True)
+    profile_dialog = window.tokens.show_profile_dialog(new=True)
     profile_dialog.editor.name_edit.setText("-bad name")
     profile_dialog.accept()
     assert profile_dialog.isVisible()
@@ -812,7 +814,7 @@ async def test_core_messages_in_the_window_speak_chinese(
     # No system keyring: the token is kept for this session, and the window says so.
     keyring.set_keyring(fail.Keyring())  # restored by the memory_keyring fixture
     plain = make_window(base_url=demo_server.base_url)
-    await plain.save_token(DEMO_TOKEN)
+    await plain.tokens.save_token(DEMO_TOKEN)
     banner = plain.banners.banner("keyring")
     assert banner is not None
     check.data |= KEYRING_NAMES
@@ -836,11 +838,11 @@ def test_durations_read_and_parse_in_chinese(zh) -> None:
 
 
 async def _choose_language(window: MainWindow, language: str) -> None:
-    dialog = window.show_settings_dialog()
+    dialog = window.tokens.show_settings_dialog()
     combo = dialog.language_combo
     combo.setCurrentIndex(combo.findData(language))
     dialog.accept()
-    task = window.tasks.get(SETTINGS_TASK)
+    task = window.tasks.get(task_names.SETTINGS)
     assert task is not None
     await task
 

@@ -9,7 +9,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from tcb_gui.ui.main_window import ROW_INSERT_BATCH, MainWindow
+from tcb_gui.ui.ids_presenter import ROW_INSERT_BATCH
+from tcb_gui.ui.main_window import MainWindow
 from tests.ui.conftest import wait_until
 
 # Qt's headless "offscreen" platform cannot pass size hints to a window manager and warns
@@ -123,10 +124,10 @@ async def test_drag_leave_hides_the_highlight(window: MainWindow) -> None:
 async def test_binary_file_is_refused_and_nothing_is_lost(
     window: MainWindow, tmp_path: Path
 ) -> None:
-    await window.add_text(cid("kept.png"))
+    await window.ids.add_text(cid("kept.png"))
     binary = tmp_path / "photo.bin"
     binary.write_bytes(bytes(range(256)) * 64)
-    outcome = await window.add_paths([binary])
+    outcome = await window.ids.add_paths([binary])
     assert outcome.added == 0
     assert outcome.errors
     banner = window.banners.banner("input")
@@ -136,7 +137,7 @@ async def test_binary_file_is_refused_and_nothing_is_lost(
 
 
 async def test_text_without_ids_says_so(window: MainWindow) -> None:
-    outcome = await window.add_text("hello\nworld\n", source="the clipboard")
+    outcome = await window.ids.add_text("hello\nworld\n", source="the clipboard")
     assert outcome.added == 0
     banner = window.banners.banner("input")
     assert banner is not None
@@ -144,8 +145,8 @@ async def test_text_without_ids_says_so(window: MainWindow) -> None:
 
 
 async def test_new_ids_append_and_known_ones_are_counted(window: MainWindow) -> None:
-    await window.add_text(f"{cid('a.png')}\n{cid('b.png')}")
-    outcome = await window.add_text(f"{cid('b.png')}\n{cid('c.png')}")
+    await window.ids.add_text(f"{cid('a.png')}\n{cid('b.png')}")
+    outcome = await window.ids.add_text(f"{cid('b.png')}\n{cid('c.png')}")
     assert (outcome.added, outcome.duplicates) == (1, 1)
     assert keys(window) == ["a.png", "b.png", "c.png"]
 
@@ -153,10 +154,10 @@ async def test_new_ids_append_and_known_ones_are_counted(window: MainWindow) -> 
 async def test_big_paste_is_parsed_off_the_loop_and_inserted_in_batches(
     window: MainWindow, monkeypatch
 ) -> None:
-    import tcb_gui.ui.main_window as main_window
+    import tcb_gui.ui.ids_presenter as ids_presenter
 
     threads: list[str] = []
-    real = main_window.find_ids
+    real = ids_presenter.find_ids
 
     def spy(text: str, **kwargs: object):
         import threading
@@ -164,12 +165,12 @@ async def test_big_paste_is_parsed_off_the_loop_and_inserted_in_batches(
         threads.append(threading.current_thread().name)
         return real(text, **kwargs)
 
-    monkeypatch.setattr(main_window, "find_ids", spy)
+    monkeypatch.setattr(ids_presenter, "find_ids", spy)
     inserts: list[int] = []
     window.model.rowsInserted.connect(lambda _p, first, last: inserts.append(last - first + 1))
     count = ROW_INSERT_BATCH * 2 + 10
     text = "\n".join(cid(f"bulk/{n:06d}.png") for n in range(count))
-    outcome = await window.add_text(text)
+    outcome = await window.ids.add_text(text)
     assert outcome.added == count
     assert threads
     assert threads[0] != "MainThread"

@@ -17,7 +17,8 @@ from tcb_gui.core.export import ExportFormat
 from tcb_gui.demo.samples import PROD
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
-from tcb_gui.ui.main_window import RESOLVE_TASK, MainWindow
+from tcb_gui.ui import task_names
+from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.results_model import Column, RowState
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -31,8 +32,8 @@ def ids_text(count: int, prefix: str = "gen/size-1K/file") -> str:
 async def demo_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
     window = make_window()
     window.session.use_demo(server, DEMO_TOKEN)
-    window._apply_profile()
-    await window.check_token()
+    window.tokens.apply_profile()
+    await window.tokens.check_token()
     return window
 
 
@@ -41,8 +42,8 @@ async def test_resolve_then_copy_links_with_the_keyboard(
 ) -> None:
     window = await demo_window(make_window, demo_server)
     missing = PROD.fileid("no/such/file.png")
-    await window.add_text(ids_text(120) + "\n" + missing)
-    await window.resolve_rows()
+    await window.ids.add_text(ids_text(120) + "\n" + missing)
+    await window.resolver.resolve_rows()
     counts = window.model.counts()
     assert (counts.ok, counts.failed, counts.pending) == (120, 1, 0)
     assert max(demo_server.state.stats.batch_sizes) <= 50
@@ -81,10 +82,10 @@ async def test_ctrl_return_resolves(
     make_window: WindowFactory, demo_server: DemoServer, qtbot
 ) -> None:
     window = await demo_window(make_window, demo_server)
-    await window.add_text(ids_text(30))
+    await window.ids.add_text(ids_text(30))
     window.activateWindow()
     qtbot.keyClick(window.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    task = window.tasks.get(RESOLVE_TASK)
+    task = window.tasks.get(task_names.RESOLVE)
     assert task is not None
     await asyncio.wait_for(task, 20)
     assert window.model.counts().ok == 30
@@ -99,8 +100,8 @@ async def test_token_error_pauses_and_resume_finishes_without_repeats(
         window = await demo_window(make_window, server)
         window.concurrency_spin.setValue(1)
         total = 400
-        await window.add_text(ids_text(total))
-        task = window.tasks.start(RESOLVE_TASK, window.resolve_rows())
+        await window.ids.add_text(ids_text(total))
+        task = window.tasks.start(task_names.RESOLVE, window.resolver.resolve_rows())
         assert task is not None
         await wait_until(lambda: window.model.counts().ok >= 100, 20)
         state.expire_token(DEMO_TOKEN)
@@ -125,7 +126,7 @@ async def test_token_error_pauses_and_resume_finishes_without_repeats(
 
         # A fresh token: the badge turns valid and the banner offers Resume.
         state.add_token("fresh-demo-token", "component")
-        await window.save_token("fresh-demo-token")
+        await window.tokens.save_token("fresh-demo-token")
         assert window.token_panel.badge.state is TokenState.VALID
         banner = window.banners.banner("run")
         assert banner is not None
@@ -133,7 +134,7 @@ async def test_token_error_pauses_and_resume_finishes_without_repeats(
 
         asked_before = sum(state.stats.batch_sizes)
         paused = counts.paused
-        await window.resolve_rows()
+        await window.resolver.resolve_rows()
         assert window.model.counts().ok == total
         # Only the rows that were waiting were asked for again.
         assert sum(state.stats.batch_sizes) - asked_before == paused
@@ -143,8 +144,8 @@ async def test_cancel_puts_unfinished_rows_back_to_pending(make_window: WindowFa
     with DemoServer(DemoState(DemoConfig(latency_ms=60))) as server:
         window = await demo_window(make_window, server)
         window.concurrency_spin.setValue(1)
-        await window.add_text(ids_text(300))
-        window.request_resolve()
+        await window.ids.add_text(ids_text(300))
+        window.resolver.request_resolve()
         await wait_until(lambda: window.model.counts().ok >= 50, 20)
         assert window.cancel_button.isVisible()
         window.cancel_button.click()
@@ -158,13 +159,13 @@ async def test_cancel_puts_unfinished_rows_back_to_pending(make_window: WindowFa
 async def test_open_refuses_anything_but_http(window: MainWindow, monkeypatch) -> None:
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
-    assert not window.open_link("file:///etc/passwd")
-    assert not window.open_link("javascript:alert(1)")
-    assert not window.open_link("ftp://example.com/x")
+    assert not window.links.open_link("file:///etc/passwd")
+    assert not window.links.open_link("javascript:alert(1)")
+    assert not window.links.open_link("ftp://example.com/x")
     assert opened == []
     # An already-encoded link opens as it is: %XX kept, not encoded twice.
     link = "https://b.tcb.qcloud.la/%E5%9B%BE%E7%89%87/a%20b.png?sign=x%2By&t=1"
-    assert window.open_link(link)
+    assert window.links.open_link(link)
     assert [bytes(u.toEncoded().data()).decode() for u in opened] == [link]
 
 
@@ -174,8 +175,8 @@ async def test_delegate_buttons_copy_and_open_with_mouse_and_keys(
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     window = await demo_window(make_window, demo_server)
-    await window.add_text(PROD.fileid("图片/春节 海报.png"))
-    await window.resolve_rows()
+    await window.ids.add_text(PROD.fileid("图片/春节 海报.png"))
+    await window.resolver.resolve_rows()
     row = window.proxy.row_at(0)
     assert row.url is not None
     assert "%E6%98%A5" in row.url
@@ -211,11 +212,11 @@ async def test_export_writes_valid_files(
     make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path, fmt: ExportFormat
 ) -> None:
     window = await demo_window(make_window, demo_server)
-    await window.add_text(ids_text(5) + "\n" + PROD.fileid("no/such.png"))
-    await window.resolve_rows()
-    await window.add_text(PROD.fileid("later.png"))  # never resolved: exported as such
+    await window.ids.add_text(ids_text(5) + "\n" + PROD.fileid("no/such.png"))
+    await window.resolver.resolve_rows()
+    await window.ids.add_text(PROD.fileid("later.png"))  # never resolved: exported as such
     path = tmp_path / f"out{fmt.suffix}"
-    assert await window.export_to(path, fmt) == 7
+    assert await window.links.export_to(path, fmt) == 7
     text = path.read_text(encoding="utf-8")
     if fmt is ExportFormat.JSON:
         records = json.loads(text)
@@ -230,16 +231,16 @@ async def test_export_writes_valid_files(
 
 
 async def test_export_to_an_unwritable_place_says_so(window: MainWindow, tmp_path: Path) -> None:
-    await window.add_text(PROD.fileid("a.png"))
-    assert await window.export_to(tmp_path / "missing-dir" / "x.csv", ExportFormat.CSV) == 0
+    await window.ids.add_text(PROD.fileid("a.png"))
+    assert await window.links.export_to(tmp_path / "missing-dir" / "x.csv", ExportFormat.CSV) == 0
     banner = window.banners.banner("export")
     assert banner is not None
     assert "Could not export" in banner.text
 
 
 async def test_resolve_without_a_token_asks_for_one(window: MainWindow) -> None:
-    await window.add_text(PROD.fileid("a.png"))
-    await window.resolve_rows()
+    await window.ids.add_text(PROD.fileid("a.png"))
+    await window.resolver.resolve_rows()
     banner = window.banners.banner("run")
     assert banner is not None
     assert "Set a token first" in banner.text

@@ -24,11 +24,11 @@ from tcb_gui.core.client import LinkResult
 from tcb_gui.core.errors import ErrorKind, ServiceError
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.history import ROWS_PER_LINE, HistoryStore, new_entry_id
+from tcb_gui.core.resolve_run import ResolveRun
 from tcb_gui.ui import gc_freeze, text_filter
 from tcb_gui.ui.button_cache import ButtonPairCache
 from tcb_gui.ui.history_writer import COUNT_STEP, save_in_steps
 from tcb_gui.ui.palette import Tone, tone_color
-from tcb_gui.ui.resolve_slices import resolve_in_slices
 from tcb_gui.ui.results_model import (
     MAX_SPANS_PER_FLUSH,
     Column,
@@ -426,7 +426,8 @@ class SlicedClient:
 async def test_a_big_list_goes_to_the_engine_in_slices_in_order() -> None:
     ids = [fid(n) for n in range(120)]
     client = SlicedClient()
-    got = [r.fileid for batch in await collect(resolve_in_slices(client, ids, 50)) for r in batch]
+    run = ResolveRun(client, ids, slice_size=50)
+    got = [r.fileid for batch in await collect(run.stream()) for r in batch]
     assert got == ids
     assert [len(c) for c in client.calls] == [50, 50, 20]
     assert client.calls[1][0] == 50
@@ -436,16 +437,16 @@ async def test_a_big_list_goes_to_the_engine_in_slices_in_order() -> None:
 async def test_an_error_in_a_slice_ends_the_run_and_closes_the_stream() -> None:
     ids = [fid(n) for n in range(120)]
     client = SlicedClient(fail_at=1)
-    stream = resolve_in_slices(client, ids, 50)
-    got: list[list[LinkResult]] = []
-    with pytest.raises(ServiceError):
-        await collect(stream, into=got)
+    run = ResolveRun(client, ids, slice_size=50)
+    got = await collect(run.stream())
+    assert isinstance(run.stop, ServiceError)  # the run stops; the window shows why
     assert sum(len(batch) for batch in got) == 50
+    assert run.unresolved == ids[50:]
     assert len(client.calls) == 2
     assert client.closed == 2
 
     early = SlicedClient()
-    stream = resolve_in_slices(early, ids, 50)
+    stream = ResolveRun(early, ids, slice_size=50).stream()
     await anext(stream)
     await stream.aclose()  # the window cancelled: the engine's stream is closed too
     assert early.closed == 1
