@@ -16,6 +16,7 @@ badge red and put the reason in plain words in its tooltip and in a banner.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
@@ -96,6 +97,8 @@ class StableTokens:
         self._key: tuple[str, str, str] | None = None  # (profile, appid, base URL)
         self._secret = AppSecretInfo(None, TokenSource.NONE)
         self._last_check: TokenCheck | None = None
+        # The providers' clock (a test moves it past a token's end).
+        self.clock: Callable[[], float] = time.time
 
     # --- which profile --------------------------------------------------------------
 
@@ -127,6 +130,7 @@ class StableTokens:
                 base_url=profile.base_url,
                 appid=profile.appid,
                 secret=lambda: self._secret.secret,
+                clock=self.clock,
                 on_change=self._changed,
             )
             self._key = key

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from tcb_gui.core.client import ApiMode
+from tcb_gui.core.downloads import DownloadOptions
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.settings import Profile, settings_path
 from tcb_gui.core.tokens import KEYRING_SERVICE, TokenSource, app_secret_user
@@ -171,3 +175,46 @@ async def test_the_profile_dialog_switches_to_appsecret(
     assert window.session.profile.uses_appsecret
     assert memory_keyring.store[(KEYRING_SERVICE, app_secret_user("default"))] == DEMO_APPSECRET
     assert window.token_panel.badge.state is TokenState.VALID
+
+
+async def test_a_lapsed_stable_token_is_fetched_again_to_download_and_resolve(
+    make_window: WindowFactory, tmp_path: Path
+) -> None:
+    """The laptop slept past the stable token's end (the renewal loop had no chance): the
+    next download fetches one new token with the AppSecret instead of waiting for one."""
+    moment = [time.time()]
+
+    def now() -> float:
+        return moment[0]
+
+    state = DemoState(DemoConfig(), now=now)
+    with DemoServer(state) as server:
+        window = make_window()
+        window.tokens.stable.clock = now  # the provider and the demo share one clock
+        profile = Profile(name="mini", base_url=server.base_url).with_appsecret(DEMO_APPID)
+        await window.tokens.save_profile(profile)
+        await window.tokens.stable.save_secret(DEMO_APPSECRET)
+        assert window.token_panel.badge.state is TokenState.VALID
+        assert state.stats.requests["stable_token"] == 1
+        window.tasks.cancel(task_names.STABLE_TOKEN)  # asleep: no renewal ran
+        moment[0] += 7_300  # past the end of the 2-hour token
+        assert window.session.credentials().current() is None
+
+        keys = [f"gen/size-4K/lapsed-{n}.bin" for n in range(5)]
+        await window.ids.add_text("\n".join(PROD.fileid(k) for k in keys))
+        rows = list(window.model.rows())
+        summary = await window.downloads.download_rows(rows, DownloadOptions(dest=tmp_path))
+        assert summary is not None
+        assert (summary.downloaded, summary.waiting, summary.failed) == (5, 0, 0)
+        assert state.stats.requests["stable_token"] == 2  # one new token, no more
+        assert window.banners.banner("download") is None
+
+        # Resolving after another lapse fetches again, the same way.
+        window.tasks.cancel(task_names.STABLE_TOKEN)
+        moment[0] += 7_300
+        await window.ids.add_text(ids_text(3))
+        await window.resolver.resolve_rows()
+        assert window.model.counts().paused == 0
+        assert window.model.counts().ok == 8
+        assert state.stats.requests["stable_token"] == 3
+        await window.aclose()

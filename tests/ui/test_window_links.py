@@ -12,7 +12,7 @@ from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
-from tcb_gui.core.errors import TokenState
+from tcb_gui.core.errors import ErrorKind, TokenState
 from tcb_gui.core.export import ExportFormat
 from tcb_gui.demo.samples import PROD
 from tcb_gui.demo.server import DemoServer
@@ -123,6 +123,12 @@ async def test_token_error_pauses_and_resume_finishes_without_repeats(
         paused_row = window.model.rows_in(RowState.PAUSED)[0]
         index = window.model.index(paused_row.pos, Column.STATUS)
         assert index.data() == "Waiting for a valid token"
+        # Exported as the command line prints the same run: "Not resolved: <why>".
+        exported = {r.fileid.raw: r for r in window.links.results()}
+        waiting = [exported[r.fileid.raw] for r in window.model.rows_in(RowState.PAUSED)]
+        assert len({r.errmsg for r in waiting}) == 1
+        assert waiting[0].errmsg.startswith("Not resolved: The access token has expired")
+        assert {(r.ok, r.kind) for r in waiting} == {(False, ErrorKind.TOKEN)}
 
         # A fresh token: the badge turns valid and the banner offers Resume.
         state.add_token("fresh-demo-token", "component")
@@ -138,6 +144,31 @@ async def test_token_error_pauses_and_resume_finishes_without_repeats(
         assert window.model.counts().ok == total
         # Only the rows that were waiting were asked for again.
         assert sum(state.stats.batch_sizes) - asked_before == paused
+
+
+async def test_a_service_stop_fails_the_rest_in_the_command_line_s_words(
+    make_window: WindowFactory, tmp_path: Path
+) -> None:
+    state = DemoState(DemoConfig(daily_limit=2))  # the third request meets the quota
+    with DemoServer(state) as server:
+        window = await demo_window(make_window, server)
+        window.concurrency_spin.setValue(1)
+        await window.ids.add_text(ids_text(150))
+        await window.resolver.resolve_rows()
+        counts = window.model.counts()
+        assert (counts.ok, counts.failed, counts.paused) == (100, 50, 0)
+        errmsgs = {r.result.errmsg for r in window.model.rows_in(RowState.FAILED) if r.result}
+        assert len(errmsgs) == 1
+        errmsg = errmsgs.pop()
+        assert errmsg.startswith("Not resolved: Today's API quota")
+        banner = window.banners.banner("run")
+        assert banner is not None
+        assert "quota" in banner.text
+        path = tmp_path / "out.json"
+        assert await window.links.export_to(path, ExportFormat.JSON) == 150
+        records = json.loads(path.read_text(encoding="utf-8"))
+        assert records[-1]["errmsg"] == errmsg
+        await window.aclose()
 
 
 async def test_cancel_puts_unfinished_rows_back_to_pending(make_window: WindowFactory) -> None:
