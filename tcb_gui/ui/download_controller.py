@@ -111,6 +111,7 @@ class DownloadController(QObject):
         self.store = store if store is not None else SessionStore()
         self.delegate = DownloadDelegate(view)
         self.last_summary: DownloadSummary | None = None
+        self.last_result: DownloadRunResult | None = None  # core's word on the last run
         self.last_options: DownloadOptions | None = None
         self.offered: DownloadSession | None = None  # a saved list offered for resuming
         self.run: DownloadRun | None = None
@@ -311,6 +312,7 @@ class DownloadController(QObject):
         model.flush()
         summary = summarise(dest, result.counts())
         self.last_summary = summary
+        self.last_result = result
         if self.tasks.closing:
             return summary
         self.panel.finish(summary)
