@@ -616,16 +616,96 @@
         <translation>服务没有应答。</translation>
     </message>
     <message>
-        <source>connecting timed out</source>
-        <translation>连接超时</translation>
+        <source>Not resolved: {reason}</source>
+        <translation>未解析：{reason}</translation>
     </message>
     <message>
-        <source>the server stopped sending</source>
-        <translation>服务器停止了发送</translation>
+        <source>Not downloaded: {reason}</source>
+        <translation>未下载：{reason}</translation>
     </message>
     <message>
-        <source>the connection broke</source>
-        <translation>连接断开</translation>
+        <source>Another download is writing into {dest} (process {pid} on {host}, started {started}). Wait until it ends, or choose another folder.</source>
+        <translation>另一个下载正在写入 {dest}（{host} 上的进程 {pid}，开始于 {started}）。请等它结束，或选择其他文件夹。</translation>
+    </message>
+    <message>
+        <source>Another download may be writing into {dest} (process {pid} on {host}, started {started}). If that run is over, delete {lock} and start again.</source>
+        <translation>可能有另一个下载正在写入 {dest}（{host} 上的进程 {pid}，开始于 {started}）。如果那次运行已经结束，请删除 {lock} 后重新开始。</translation>
+    </message>
+    <message>
+        <source>Cannot lock the folder {dest}: {reason}</source>
+        <translation>无法锁定文件夹 {dest}：{reason}</translation>
+    </message>
+    <message>
+        <source>Cannot read the file: {reason}</source>
+        <translation>无法读取文件：{reason}</translation>
+    </message>
+    <message>
+        <source>No AppSecret for profile {name!r}. Save it with &apos;tcb-gui token set --appsecret&apos; (reads it from stdin) or set the TCB_APP_SECRET variable.</source>
+        <translation>配置 {name!r} 没有 AppSecret。请用 &apos;tcb-gui token set --appsecret&apos;（从标准输入读取）保存，或设置环境变量 TCB_APP_SECRET。</translation>
+    </message>
+    <message>
+        <source>No access token for profile {name!r}. Set one with &apos;tcb-gui token set&apos; (reads it from stdin) or the TCB_ACCESS_TOKEN variable.</source>
+        <translation>配置 {name!r} 没有 access_token。请用 &apos;tcb-gui token set&apos;（从标准输入读取）设置，或设置环境变量 TCB_ACCESS_TOKEN。</translation>
+    </message>
+    <message>
+        <source>No profile named {name!r} (known: {known}).</source>
+        <translation>没有名为 {name!r} 的配置（已有：{known}）。</translation>
+    </message>
+    <message>
+        <source>Profile {name!r} gets its token from the mini program&apos;s AppID and AppSecret; such a token works with --api tcb only.</source>
+        <translation>配置 {name!r} 用小程序的 AppID 和 AppSecret 获取令牌；这种令牌只能用于 --api tcb。</translation>
+    </message>
+    <message>
+        <source>Profile {name!r} has no AppID: set it with &apos;tcb-gui token set --appsecret --appid wx…&apos;.</source>
+        <translation>配置 {name!r} 没有 AppID：请用 &apos;tcb-gui token set --appsecret --appid wx…&apos; 设置。</translation>
+    </message>
+    <message>
+        <source>Saved as the host sent it, compressed ({encoding}): the host ignored the request for the file as stored</source>
+        <translation>已按服务器发送的压缩形式（{encoding}）保存：服务器没有按要求发送原始存储的文件</translation>
+    </message>
+    <message>
+        <source>The checksum matches</source>
+        <translation>校验和一致</translation>
+    </message>
+    <message>
+        <source>The downloaded file does not match the storage&apos;s checksum (CRC-64 {got}, expected {expected})</source>
+        <translation>下载的文件与云存储的校验和不一致（CRC-64 为 {got}，应为 {expected}）</translation>
+    </message>
+    <message>
+        <source>The file does not match the checksum recorded when it was downloaded</source>
+        <translation>文件与下载时记录的校验和不一致</translation>
+    </message>
+    <message>
+        <source>The file holds {size}, not {expected}</source>
+        <translation>文件大小为 {size}，而不是 {expected}</translation>
+    </message>
+    <message>
+        <source>The file is missing</source>
+        <translation>文件不存在</translation>
+    </message>
+    <message>
+        <source>The server sent almost nothing for {seconds} s</source>
+        <translation>服务器在 {seconds} 秒内几乎没有发送数据</translation>
+    </message>
+    <message>
+        <source>The size matches (no checksum was recorded)</source>
+        <translation>大小一致（未记录校验和）</translation>
+    </message>
+    <message>
+        <source>The stall timeout must be positive.</source>
+        <translation>停滞超时必须大于 0。</translation>
+    </message>
+    <message>
+        <source>{dest} has no record of downloaded files to check (no manifest of TCB Links)</source>
+        <translation>{dest} 中没有可供检查的下载记录（没有 TCB Links 的清单文件）</translation>
+    </message>
+    <message>
+        <source>{reason}; downloading it again</source>
+        <translation>{reason}；将重新下载</translation>
+    </message>
+    <message>
+        <source>No free name for the partial file of {name}</source>
+        <translation>找不到可用的名称来保存 {name} 的未完成文件</translation>
     </message>
     <message>
         <source>A profile needs a name.</source>
@@ -1310,6 +1390,136 @@
     </message>
 </context>
 <context>
+    <name>IdsPresenter</name>
+    <message>
+        <source>Cannot read {name}: {reason}</source>
+        <translation>无法读取 {name}：{reason}</translation>
+    </message>
+    <message>
+        <source>1 duplicate</source>
+        <translation>1 个重复</translation>
+    </message>
+    <message>
+        <source>{n} duplicates</source>
+        <translation>{n} 个重复</translation>
+    </message>
+    <message>
+        <source>1 line without an ID</source>
+        <translation>1 行无 ID</translation>
+    </message>
+    <message>
+        <source>{n} lines without an ID</source>
+        <translation>{n} 行无 ID</translation>
+    </message>
+    <message>
+        <source>1 malformed ID</source>
+        <translation>1 个格式错误的 ID</translation>
+    </message>
+    <message>
+        <source>{n} malformed IDs</source>
+        <translation>{n} 个格式错误的 ID</translation>
+    </message>
+    <message>
+        <source>Added 1 ID</source>
+        <translation>已添加 1 个 ID</translation>
+    </message>
+    <message>
+        <source>Added {n} IDs</source>
+        <translation>已添加 {n} 个 ID</translation>
+    </message>
+    <message>
+        <source>{added} ({details})</source>
+        <translation>{added}（{details}）</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <source>{summary} from {source}</source>
+        <translation>{summary}，来源：{source}</translation>
+    </message>
+    <message>
+        <source>No cloud:// IDs found in {source}. An ID looks like cloud://env-id.bucket/path/file.png</source>
+        <translation>未找到 cloud:// ID（来源：{source}）。ID 形如 cloud://env-id.bucket/path/file.png</translation>
+    </message>
+    <message>
+        <source>No cloud:// IDs found. An ID looks like cloud://env-id.bucket/path/file.png</source>
+        <translation>未找到 cloud:// ID。ID 形如 cloud://env-id.bucket/path/file.png</translation>
+    </message>
+</context>
+<context>
+    <name>LinksPresenter</name>
+    <message>
+        <source>Select rows first (or Ctrl+Shift+C for every working link).</source>
+        <translation>请先选择行（或按 Ctrl+Shift+C 复制全部可用链接）。</translation>
+    </message>
+    <message>
+        <source>The selected rows have no working links.</source>
+        <translation>所选行没有可用链接。</translation>
+    </message>
+    <message>
+        <source>Copied 1 link</source>
+        <translation>已复制 1 个链接</translation>
+    </message>
+    <message>
+        <source>Copied {n} links</source>
+        <translation>已复制 {n} 个链接</translation>
+    </message>
+    <message>
+        <source>{copied} ({n} rows without a working link skipped)</source>
+        <translation>{copied}（跳过 {n} 个无可用链接的行）</translation>
+    </message>
+    <message>
+        <source>No working links yet: resolve first (Ctrl+Return).</source>
+        <translation>还没有可用链接：请先解析（Ctrl+Return）。</translation>
+    </message>
+    <message>
+        <source>Copied 1 working link</source>
+        <translation>已复制 1 个可用链接</translation>
+    </message>
+    <message>
+        <source>Copied {n} working links</source>
+        <translation>已复制 {n} 个可用链接</translation>
+    </message>
+    <message>
+        <source>That link has expired: use Refresh expired.</source>
+        <translation>该链接已过期：请使用“刷新过期链接”。</translation>
+    </message>
+    <message>
+        <source>Copied the link of {key}</source>
+        <translation>已复制 {key} 的链接</translation>
+    </message>
+    <message>
+        <source>Only http(s) links can be opened.</source>
+        <translation>只能打开 http(s) 链接。</translation>
+    </message>
+    <message>
+        <source>No browser could open the link.</source>
+        <translation>没有浏览器能打开该链接。</translation>
+    </message>
+    <message>
+        <source>Not resolved yet</source>
+        <translation>尚未解析</translation>
+    </message>
+    <message>
+        <source>Could not export: {reason}</source>
+        <translation>导出失败：{reason}</translation>
+    </message>
+    <message>
+        <source>Exported 1 row</source>
+        <translation>已导出 1 行</translation>
+    </message>
+    <message>
+        <source>Exported {n} rows</source>
+        <translation>已导出 {n} 行</translation>
+    </message>
+    <message>
+        <source>{done} to {path}</source>
+        <translation>{done}，保存至 {path}</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>TCB Links</source>
@@ -1504,100 +1714,8 @@
         <translation>出错了（{task}）：{detail}</translation>
     </message>
     <message>
-        <source>No token is set for this profile.</source>
-        <translation>此配置尚未设置令牌。</translation>
-    </message>
-    <message>
-        <source>Asking the service…</source>
-        <translation>正在向服务查询…</translation>
-    </message>
-    <message>
-        <source>The token works. Resume to resolve the {n} waiting IDs.</source>
-        <translation>令牌可用。点击“继续”解析等待中的 {n} 个 ID。</translation>
-    </message>
-    <message>
         <source>Resume</source>
         <translation>继续</translation>
-    </message>
-    <message>
-        <source>Token saved for profile “{name}”.</source>
-        <translation>已为配置“{name}”保存令牌。</translation>
-    </message>
-    <message>
-        <source>The demo token cannot be cleared; switch profiles instead.</source>
-        <translation>演示令牌无法清除；请改为切换配置。</translation>
-    </message>
-    <message>
-        <source>The token comes from TCB_ACCESS_TOKEN; unset it to stop using it.</source>
-        <translation>令牌来自环境变量 TCB_ACCESS_TOKEN；如需停用，请取消设置该变量。</translation>
-    </message>
-    <message>
-        <source>Token cleared for profile “{name}”.</source>
-        <translation>已清除配置“{name}”的令牌。</translation>
-    </message>
-    <message>
-        <source>Demo mode: a local stand-in of the service at {url}, with a demo token for this session. Press Ctrl+Return to resolve.</source>
-        <translation>演示模式：本地模拟服务运行于 {url}，本次会话使用演示令牌。按 Ctrl+Return 开始解析。</translation>
-    </message>
-    <message>
-        <source>demo samples</source>
-        <translation>演示样例</translation>
-    </message>
-    <message>
-        <source>Cannot read {name}: {reason}</source>
-        <translation>无法读取 {name}：{reason}</translation>
-    </message>
-    <message>
-        <source>1 duplicate</source>
-        <translation>1 个重复</translation>
-    </message>
-    <message>
-        <source>{n} duplicates</source>
-        <translation>{n} 个重复</translation>
-    </message>
-    <message>
-        <source>1 line without an ID</source>
-        <translation>1 行无 ID</translation>
-    </message>
-    <message>
-        <source>{n} lines without an ID</source>
-        <translation>{n} 行无 ID</translation>
-    </message>
-    <message>
-        <source>1 malformed ID</source>
-        <translation>1 个格式错误的 ID</translation>
-    </message>
-    <message>
-        <source>{n} malformed IDs</source>
-        <translation>{n} 个格式错误的 ID</translation>
-    </message>
-    <message>
-        <source>Added 1 ID</source>
-        <translation>已添加 1 个 ID</translation>
-    </message>
-    <message>
-        <source>Added {n} IDs</source>
-        <translation>已添加 {n} 个 ID</translation>
-    </message>
-    <message>
-        <source>{added} ({details})</source>
-        <translation>{added}（{details}）</translation>
-    </message>
-    <message>
-        <source>, </source>
-        <translation>，</translation>
-    </message>
-    <message>
-        <source>{summary} from {source}</source>
-        <translation>{summary}，来源：{source}</translation>
-    </message>
-    <message>
-        <source>No cloud:// IDs found in {source}. An ID looks like cloud://env-id.bucket/path/file.png</source>
-        <translation>未找到 cloud:// ID（来源：{source}）。ID 形如 cloud://env-id.bucket/path/file.png</translation>
-    </message>
-    <message>
-        <source>No cloud:// IDs found. An ID looks like cloud://env-id.bucket/path/file.png</source>
-        <translation>未找到 cloud:// ID。ID 形如 cloud://env-id.bucket/path/file.png</translation>
     </message>
     <message>
         <source>The clipboard holds no text or files.</source>
@@ -1628,92 +1746,12 @@
         <translation>拖放的文本</translation>
     </message>
     <message>
-        <source>Already resolving.</source>
-        <translation>正在解析中。</translation>
-    </message>
-    <message>
-        <source>No failures worth retrying: those files failed themselves (use Retry in the row&apos;s menu to try anyway).</source>
-        <translation>没有值得重试的失败项：这些文件本身有问题（如仍要重试，请使用行右键菜单中的“重试”）。</translation>
-    </message>
-    <message>
-        <source>No expired links.</source>
-        <translation>没有过期的链接。</translation>
-    </message>
-    <message>
-        <source>Nothing to resolve: add IDs first.</source>
-        <translation>没有可解析的内容：请先添加 ID。</translation>
-    </message>
-    <message>
-        <source>Set a token first: the service needs one to give out links.</source>
-        <translation>请先设置令牌：服务需要令牌才能生成临时下载链接。</translation>
-    </message>
-    <message>
-        <source>Cancelled; {n} IDs were not resolved.</source>
-        <translation>已取消；{n} 个 ID 未解析。</translation>
-    </message>
-    <message>
-        <source>Done: {ok} links, {failed} failed.</source>
-        <translation>完成：{ok} 个链接，{failed} 个失败。</translation>
-    </message>
-    <message>
-        <source>Paused: {reason} {n} IDs are waiting; nothing resolved is lost.</source>
-        <translation>已暂停：{reason} {n} 个 ID 正在等待；已解析的结果不会丢失。</translation>
-    </message>
-    <message>
         <source>resolved {done} of {total}</source>
         <translation>已解析 {done}/{total}</translation>
     </message>
     <message>
         <source>{n} failed</source>
         <translation>{n} 个失败</translation>
-    </message>
-    <message>
-        <source>Select rows first (or Ctrl+Shift+C for every working link).</source>
-        <translation>请先选择行（或按 Ctrl+Shift+C 复制全部可用链接）。</translation>
-    </message>
-    <message>
-        <source>The selected rows have no working links.</source>
-        <translation>所选行没有可用链接。</translation>
-    </message>
-    <message>
-        <source>Copied 1 link</source>
-        <translation>已复制 1 个链接</translation>
-    </message>
-    <message>
-        <source>Copied {n} links</source>
-        <translation>已复制 {n} 个链接</translation>
-    </message>
-    <message>
-        <source>{copied} ({n} rows without a working link skipped)</source>
-        <translation>{copied}（跳过 {n} 个无可用链接的行）</translation>
-    </message>
-    <message>
-        <source>No working links yet: resolve first (Ctrl+Return).</source>
-        <translation>还没有可用链接：请先解析（Ctrl+Return）。</translation>
-    </message>
-    <message>
-        <source>Copied 1 working link</source>
-        <translation>已复制 1 个可用链接</translation>
-    </message>
-    <message>
-        <source>Copied {n} working links</source>
-        <translation>已复制 {n} 个可用链接</translation>
-    </message>
-    <message>
-        <source>That link has expired: use Refresh expired.</source>
-        <translation>该链接已过期：请使用“刷新过期链接”。</translation>
-    </message>
-    <message>
-        <source>Copied the link of {key}</source>
-        <translation>已复制 {key} 的链接</translation>
-    </message>
-    <message>
-        <source>Only http(s) links can be opened.</source>
-        <translation>只能打开 http(s) 链接。</translation>
-    </message>
-    <message>
-        <source>No browser could open the link.</source>
-        <translation>没有浏览器能打开该链接。</translation>
     </message>
     <message>
         <source>Copy link</source>
@@ -1754,26 +1792,6 @@
     <message>
         <source>TSV (*.tsv)</source>
         <translation>TSV (*.tsv)</translation>
-    </message>
-    <message>
-        <source>Not resolved yet</source>
-        <translation>尚未解析</translation>
-    </message>
-    <message>
-        <source>Could not export: {reason}</source>
-        <translation>导出失败：{reason}</translation>
-    </message>
-    <message>
-        <source>Exported 1 row</source>
-        <translation>已导出 1 行</translation>
-    </message>
-    <message>
-        <source>Exported {n} rows</source>
-        <translation>已导出 {n} 行</translation>
-    </message>
-    <message>
-        <source>{done} to {path}</source>
-        <translation>{done}，保存至 {path}</translation>
     </message>
     <message>
         <source>List cleared.</source>
@@ -1916,6 +1934,49 @@
     <message>
         <source>32 letters and digits</source>
         <translation>32 位字母和数字</translation>
+    </message>
+</context>
+<context>
+    <name>ResolvePresenter</name>
+    <message>
+        <source>Already resolving.</source>
+        <translation>正在解析中。</translation>
+    </message>
+    <message>
+        <source>No failures worth retrying: those files failed themselves (use Retry in the row&apos;s menu to try anyway).</source>
+        <translation>没有值得重试的失败项：这些文件本身有问题（如仍要重试，请使用行右键菜单中的“重试”）。</translation>
+    </message>
+    <message>
+        <source>No expired links.</source>
+        <translation>没有过期的链接。</translation>
+    </message>
+    <message>
+        <source>The token works. Resume to resolve the {n} waiting IDs.</source>
+        <translation>令牌可用。点击“继续”解析等待中的 {n} 个 ID。</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Nothing to resolve: add IDs first.</source>
+        <translation>没有可解析的内容：请先添加 ID。</translation>
+    </message>
+    <message>
+        <source>Set a token first: the service needs one to give out links.</source>
+        <translation>请先设置令牌：服务需要令牌才能生成临时下载链接。</translation>
+    </message>
+    <message>
+        <source>Cancelled; {n} IDs were not resolved.</source>
+        <translation>已取消；{n} 个 ID 未解析。</translation>
+    </message>
+    <message>
+        <source>Done: {ok} links, {failed} failed.</source>
+        <translation>完成：{ok} 个链接，{failed} 个失败。</translation>
+    </message>
+    <message>
+        <source>Paused: {reason} {n} IDs are waiting; nothing resolved is lost.</source>
+        <translation>已暂停：{reason} {n} 个 ID 正在等待；已解析的结果不会丢失。</translation>
     </message>
 </context>
 <context>
@@ -2253,18 +2314,6 @@
         <translation>设置…</translation>
     </message>
     <message>
-        <source>Save the mini program&apos;s AppSecret first: the token comes from it.</source>
-        <translation>请先保存小程序的 AppSecret：令牌需要用它获取。</translation>
-    </message>
-    <message>
-        <source>Paused: {reason} {n} IDs are waiting; nothing resolved is lost.</source>
-        <translation>已暂停：{reason} {n} 个 ID 正在等待；已解析的结果不会丢失。</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>继续</translation>
-    </message>
-    <message>
         <source>AppSecret saved for profile “{name}”.</source>
         <translation>已为配置“{name}”保存 AppSecret。</translation>
     </message>
@@ -2469,6 +2518,45 @@
     <message>
         <source>Paste the access token of this profile</source>
         <translation>粘贴此配置的 access_token</translation>
+    </message>
+</context>
+<context>
+    <name>TokenPresenter</name>
+    <message>
+        <source>Set token…</source>
+        <translation>设置令牌…</translation>
+    </message>
+    <message>
+        <source>No token is set for this profile.</source>
+        <translation>此配置尚未设置令牌。</translation>
+    </message>
+    <message>
+        <source>Asking the service…</source>
+        <translation>正在向服务查询…</translation>
+    </message>
+    <message>
+        <source>Token saved for profile “{name}”.</source>
+        <translation>已为配置“{name}”保存令牌。</translation>
+    </message>
+    <message>
+        <source>The demo token cannot be cleared; switch profiles instead.</source>
+        <translation>演示令牌无法清除；请改为切换配置。</translation>
+    </message>
+    <message>
+        <source>The token comes from TCB_ACCESS_TOKEN; unset it to stop using it.</source>
+        <translation>令牌来自环境变量 TCB_ACCESS_TOKEN；如需停用，请取消设置该变量。</translation>
+    </message>
+    <message>
+        <source>Token cleared for profile “{name}”.</source>
+        <translation>已清除配置“{name}”的令牌。</translation>
+    </message>
+    <message>
+        <source>Demo mode: a local stand-in of the service at {url}, with a demo token for this session. Press Ctrl+Return to resolve.</source>
+        <translation>演示模式：本地模拟服务运行于 {url}，本次会话使用演示令牌。按 Ctrl+Return 开始解析。</translation>
+    </message>
+    <message>
+        <source>demo samples</source>
+        <translation>演示样例</translation>
     </message>
 </context>
 <context>

@@ -473,6 +473,7 @@ _MARKED: Final[tuple[object, ...]] = (
         "CoreText", "{dest} has no record of downloaded files to check (no manifest of TCB Links)"
     ),
     QT_TRANSLATE_NOOP("CoreText", "{reason}; downloading it again"),
+    QT_TRANSLATE_NOOP("CoreText", "No free name for the partial file of {name}"),
 )
 
 # (PySide's stubs type QT_TRANSLATE_NOOP as returning object; it returns its source.)

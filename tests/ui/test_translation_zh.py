@@ -722,7 +722,9 @@ DOWNLOAD_FAILURES = [
         "{reason} (gave up after {tries} tries)",
         reason=core_message(
             "{reason} after {written}; resuming",
-            reason=core_message("Network error: {problem}", problem="the connection broke"),
+            reason=core_message(
+                "Network error: {problem}", problem="the connection broke while reading"
+            ),
             written="1.5 MiB",
         ),
         tries=5,
