@@ -110,7 +110,6 @@ class DownloadController(QObject):
         self.texts = CellTexts(self)
         self.store = store if store is not None else SessionStore()
         self.delegate = DownloadDelegate(view)
-        self.last_summary: DownloadSummary | None = None
         self.last_result: DownloadRunResult | None = None  # core's word on the last run
         self.last_options: DownloadOptions | None = None
         self.offered: DownloadSession | None = None  # a saved list offered for resuming
@@ -141,10 +140,6 @@ class DownloadController(QObject):
     @property
     def running(self) -> bool:
         return self.run is not None
-
-    @property
-    def paused(self) -> bool:
-        return self.run is not None and self.run.paused
 
     def _show_column(self) -> None:
         self.view.setColumnHidden(Column.DOWNLOAD, False)
@@ -311,7 +306,6 @@ class DownloadController(QObject):
         model.set_downloads(changes)
         model.flush()
         summary = summarise(dest, result.counts())
-        self.last_summary = summary
         self.last_result = result
         if self.tasks.closing:
             return summary

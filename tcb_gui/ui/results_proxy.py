@@ -63,14 +63,6 @@ class ResultsProxy(QSortFilterProxyModel):
         self._source = model
         super().setSourceModel(model)
 
-    @property
-    def text_filter(self) -> str:
-        return self._needle
-
-    @property
-    def status_filter(self) -> StatusFilter:
-        return self._status
-
     def set_text_filter(self, text: str) -> None:
         needle = text.strip().casefold()
         if needle != self._needle:
@@ -94,9 +86,6 @@ class ResultsProxy(QSortFilterProxyModel):
         # Switched after the filter change: turning it on re-lays out the rows shown,
         # now only those that passed (before, it was all 100,000).
         self.setDynamicSortFilter(filtering)
-
-    def is_filtering(self) -> bool:
-        return bool(self._needle) or self._status is not StatusFilter.ALL
 
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex

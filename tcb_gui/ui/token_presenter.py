@@ -73,7 +73,6 @@ class TokenPresenter(QObject):
         self.notifier = notifier
         self.tasks = tasks
         self._load_samples = load_samples
-        self.last_check: TokenCheck | None = None
         # Mini program profiles: AppID + AppSecret. Dialogs open over the token strip.
         self.stable = StableTokens(session, notifier, tasks, self, panel)
         panel.setTokenRequested.connect(self.show_token_dialog)
@@ -194,7 +193,6 @@ class TokenPresenter(QObject):
         else:
             self.stable.stop()
             check = await self._check_pasted()
-        self.last_check = check
         if check.state is TokenState.VALID:
             self.tokenWorks.emit()
         return check
