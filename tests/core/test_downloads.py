@@ -19,7 +19,6 @@ import pytest
 
 from tcb_gui.core.client import LinkResult, RetryPolicy
 from tcb_gui.core.downloads import (
-    MANIFEST_NAME,
     DiskFullError,
     Downloader,
     DownloadOptions,
@@ -32,6 +31,7 @@ from tcb_gui.core.downloads import (
     PartFile,
     TotalProgress,
     html_refusal,
+    manifest_path,
     protect_dot_segments,
     safe_url,
     sidecar_path,
@@ -291,7 +291,8 @@ async def test_downloads_files_byte_exact_into_tree_layout(
         assert tree(dest, key).read_bytes() == body
     assert leftovers(dest) == []
     report = outcomes[0].report()
-    assert list(report) == ["fileid", "ok", "path", "bytes", "errmsg"]
+    assert list(report) == ["fileid", "ok", "path", "bytes", "errmsg", "verified", "encoding"]
+    assert report["verified"] is False  # no checksum offered: the size was checked
     assert report["path"] == str(tree(dest, "a/one.bin"))
     assert json.loads(json.dumps(report))["ok"] is True
 
@@ -347,7 +348,7 @@ async def test_200_instead_of_206_starts_the_file_over(
     cdn.range_support = False
     body = cdn.add("f.bin", 200_000)
     # The old part holds different bytes: had they been kept, the file would be wrong.
-    plant_part(dest, "f.bin", b"x" * 50_000, etag=None, total=len(body))
+    plant_part(dest, "f.bin", b"x" * 50_000, etag=etag_of(body), total=len(body))
 
     outcomes = await make(http, cdn, dest).run([good(cdn, "f.bin")])
 
@@ -630,6 +631,25 @@ async def test_a_symlinked_part_is_never_written_through(
 
     outcomes = await make(http, cdn, dest).run([good(cdn, "f.bin")])
 
+    # Not our partial file: left as it is, the download goes to a name of its own.
+    assert outcomes[0].ok
+    assert target.read_bytes() == cdn.files["f.bin"]
+    assert outside.read_bytes() == b"precious"
+    assert part_path(target).is_symlink()
+
+
+async def test_a_symlink_at_our_own_part_name_is_never_written_through(
+    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path, tmp_path: Path
+) -> None:
+    body = cdn.add("f.bin", 100)
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"precious")
+    part = plant_part(dest, "f.bin", b"", etag=etag_of(body), total=len(body))
+    part.unlink()
+    part.symlink_to(outside)  # under a sidecar that looks like ours
+
+    outcomes = await make(http, cdn, dest).run([good(cdn, "f.bin")])
+
     assert not outcomes[0].ok
     assert outside.read_bytes() == b"precious"
 
@@ -702,10 +722,18 @@ async def test_unwritable_part_fails_that_file_only(
 ) -> None:
     cdn.add("dir.bin", 10)
     cdn.add("open.bin", 10)
-    # A folder where the partial file would go: an OSError other than a full disk.
-    part_path(tree(dest, "dir.bin")).mkdir(parents=True)
 
-    outcomes = await make(http, cdn, dest).run([good(cdn, "dir.bin"), good(cdn, "open.bin")])
+    class Refusing(FileOps):
+        """An OSError other than a full disk for one file's partial file."""
+
+        def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
+            if path.name.startswith("dir.bin"):
+                raise PermissionError(13, "Permission denied")
+            return super().open_part(path, offset, buffer_size)
+
+    outcomes = await make(http, cdn, dest, files=Refusing()).run(
+        [good(cdn, "dir.bin"), good(cdn, "open.bin")]
+    )
 
     assert [o.ok for o in outcomes] == [False, True]
     assert outcomes[0].errmsg.startswith("Cannot write")
@@ -723,7 +751,7 @@ async def test_rerun_makes_no_request_for_complete_files(
     for key in keys:
         cdn.add(key, 5_000)
     await make(http, cdn, dest).run([good(cdn, k) for k in keys])
-    assert (dest / MANIFEST_NAME).is_file()
+    assert manifest_path(dest).is_file()
     cdn.requests.clear()
 
     outcomes = await make(http, cdn, dest).run([good(cdn, k) for k in keys])
@@ -775,7 +803,7 @@ async def test_skip_keeps_a_different_file_and_downloads_beside_it(
     assert cdn.requests == []
 
     # Even without the manifest, the copy beside is recognised (one probe, no body).
-    (dest / MANIFEST_NAME).unlink()
+    manifest_path(dest).unlink()
     again = await make(http, cdn, dest).run([good(cdn, "report.tar.gz")])
     assert again[0].state is FileState.SKIPPED
     assert again[0].path == beside
@@ -1015,4 +1043,6 @@ def test_outcome_report_for_a_failure() -> None:
         "path": None,
         "bytes": 0,
         "errmsg": "boom",
+        "verified": None,
+        "encoding": None,
     }

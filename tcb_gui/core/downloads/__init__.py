@@ -26,6 +26,7 @@ never logged whole (``httpchecks.safe_url``).
 
 from tcb_gui.core.downloads import messages
 from tcb_gui.core.downloads.engine import (
+    CHECKSUM_RETRIES,
     LINK_EXPIRY_MARGIN,
     MANIFEST_SAVE_SECONDS,
     MAX_LINK_REFRESHES,
@@ -46,7 +47,14 @@ from tcb_gui.core.downloads.httpchecks import (
     protect_dot_segments,
     safe_url,
 )
-from tcb_gui.core.downloads.manifest import MANIFEST_NAME, MANIFEST_VERSION
+from tcb_gui.core.downloads.integrity import CRC64_HEADER
+from tcb_gui.core.downloads.manifest import (
+    LEGACY_MANIFEST_NAME,
+    MANIFEST_NAME,
+    MANIFEST_VERSION,
+    STATE_DIR_NAME,
+    manifest_path,
+)
 from tcb_gui.core.downloads.progress import DEFAULT_PROGRESS_INTERVAL, SPEED_WINDOW_SECONDS
 from tcb_gui.core.downloads.records import (
     DEFAULT_CHUNK_SIZE,
@@ -54,11 +62,15 @@ from tcb_gui.core.downloads.records import (
     DOWNLOAD_RETRY,
     MAX_DOWNLOAD_CONCURRENCY,
     MIN_DOWNLOAD_CONCURRENCY,
+    MIN_PROGRESS_BYTES,
+    STALL_SECONDS,
     DiskFullError,
     DownloadOptions,
     DownloadOutcome,
     FileProgress,
     FileState,
+    FolderBusyError,
+    Integrity,
     Layout,
     OnExists,
     ProgressCallback,
@@ -70,17 +82,21 @@ from tcb_gui.core.downloads.refresher import (
     REFRESH_COALESCE_SECONDS,
     REFRESH_CONCURRENCY,
 )
+from tcb_gui.core.downloads.verify import VerifyResult, VerifyState, verify_folder
 
 # The part file under its old private name: tests outside this package patch its methods.
 _PartFile = PartFile
 
 __all__ = [
+    "CHECKSUM_RETRIES",
+    "CRC64_HEADER",
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_DOWNLOAD_CONCURRENCY",
     "DEFAULT_PROGRESS_INTERVAL",
     "DISK_FULL_ERRNOS",
     "DOWNLOAD_RETRY",
     "HTML_EXTENSIONS",
+    "LEGACY_MANIFEST_NAME",
     "LINK_EXPIRY_MARGIN",
     "MANIFEST_NAME",
     "MANIFEST_SAVE_SECONDS",
@@ -89,12 +105,15 @@ __all__ = [
     "MAX_LINK_REFRESHES",
     "MAX_REDIRECTS",
     "MIN_DOWNLOAD_CONCURRENCY",
+    "MIN_PROGRESS_BYTES",
     "REFRESH_BATCH",
     "REFRESH_COALESCE_SECONDS",
     "REFRESH_CONCURRENCY",
     "SIDECAR_SUFFIX",
     "SNIFF_BYTES",
     "SPEED_WINDOW_SECONDS",
+    "STALL_SECONDS",
+    "STATE_DIR_NAME",
     "DiskFullError",
     "DownloadOptions",
     "DownloadOutcome",
@@ -102,15 +121,21 @@ __all__ = [
     "FileOps",
     "FileProgress",
     "FileState",
+    "FolderBusyError",
+    "Integrity",
     "Layout",
     "OnExists",
     "PartFile",
     "ProgressCallback",
     "RefreshLinks",
     "TotalProgress",
+    "VerifyResult",
+    "VerifyState",
     "html_refusal",
+    "manifest_path",
     "messages",
     "protect_dot_segments",
     "safe_url",
     "sidecar_path",
+    "verify_folder",
 ]

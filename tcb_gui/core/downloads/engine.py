@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import stat
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import NoReturn, cast
 
 import httpx
 
@@ -34,10 +35,12 @@ from tcb_gui.core.downloads.files import (
     sidecar_path,
     variant,
 )
+from tcb_gui.core.downloads.folderlock import FolderLock
 from tcb_gui.core.downloads.httpchecks import (
     REDIRECT_STATUSES,
     SNIFF_BYTES,
     TRANSIENT_STATUSES,
+    content_encoding,
     content_length,
     html_refusal,
     is_encoded,
@@ -45,19 +48,23 @@ from tcb_gui.core.downloads.httpchecks import (
     media_type,
     parse_content_range,
     protect_dot_segments,
+    raw_body,
     safe_url,
     strong_validator,
 )
-from tcb_gui.core.downloads.manifest import Manifest
+from tcb_gui.core.downloads.integrity import RunningCrc64, crc64_header, crc64_of_file
+from tcb_gui.core.downloads.manifest import STATE_DIR_NAME, Manifest
 from tcb_gui.core.downloads.progress import DEFAULT_PROGRESS_INTERVAL, Job, ProgressBook
 from tcb_gui.core.downloads.records import (
     FINAL_STATES,
+    MIN_PROGRESS_BYTES,
     DiskFullError,
     DownloadOptions,
     DownloadOutcome,
     FileFailed,
     FileProgress,
     FileState,
+    Integrity,
     Layout,
     LinkRejected,
     OnExists,
@@ -83,6 +90,18 @@ LINK_EXPIRY_MARGIN = timedelta(seconds=60)
 MAX_REDIRECTS = 5
 # The manifest of completed files is saved at most this often during a run.
 MANIFEST_SAVE_SECONDS = 2.0
+# A file whose CRC-64 does not match is downloaded again this many times, then failed.
+CHECKSUM_RETRIES = 1
+# Names tried for a file's partial file (<name>.part, <name>.1.part, …) when the usual
+# one is another key's or holds somebody else's bytes.
+MAX_PART_NAMES = 100
+
+
+class _ChecksumMismatch(Exception):
+    def __init__(self, got: int, expected: int) -> None:
+        super().__init__(got, expected)
+        self.got = got
+        self.expected = expected
 
 
 class Downloader:
@@ -109,6 +128,8 @@ class Downloader:
         self._limiter = TokenBucket(options.limit_rate) if options.limit_rate else None
         self._dest = options.dest
         self._manifest = Manifest(options.dest, self._files)
+        self._state_dir = options.dest / STATE_DIR_NAME
+        self._lock = FolderLock(options.dest, self._state_dir)
         self._book = ProgressBook(on_progress)
         self._taken: set[str] = set()  # paths.path_key of every name given out in this run
         self._case_insensitive = False  # probed on the folder by _prepare
@@ -171,7 +192,11 @@ class Downloader:
         self._started = True
         book = self._book
         book.start([Job(i, item.fileid, item) for i, item in enumerate(items)])
-        await asyncio.to_thread(self._prepare)
+        try:
+            await asyncio.to_thread(self._prepare)
+        except BaseException:
+            await asyncio.to_thread(self._lock.release)
+            raise
         queue = deque(job for job in book.jobs if job.state is FileState.QUEUED)
         self._refresher.prefetch(
             job.fileid for job in queue if self._needs_link(job) and not self._dead_link(job)
@@ -195,7 +220,10 @@ class Downloader:
                     book.set_state(job, FileState.CANCELLED)
             if self._discard:
                 await asyncio.to_thread(self._discard_partials)
-            await self._manifest.save(final=True)
+            try:
+                await self._manifest.save(final=True)
+            finally:
+                await asyncio.to_thread(self._lock.release)
             book.emit(final=True, paused=self.paused)
         outcomes = [self._outcome(job) for job in book.jobs]
         if self._disk_full is not None:
@@ -211,7 +239,11 @@ class Downloader:
             raise InputError(
                 msg.CANNOT_CREATE.format(dest=self._dest, reason=exc.strerror)
             ) from None
+        self._make_state_dir()
+        self._lock.acquire()  # FolderBusyError: another run writes here
         self._case_insensitive = paths.is_case_insensitive(self._dest)
+        # The engine's own folder is never a key's name (flat layout: ".tcb-gui (1)").
+        self._taken.add(self._key(self._state_dir))
         self._manifest.load()
         book = self._book
         skip = self._options.on_exists is OnExists.SKIP
@@ -224,11 +256,13 @@ class Downloader:
                 continue
             vouched = self._manifest.vouched(job.fileid, target) if skip else None
             if vouched is not None and self._key(vouched[0]) not in self._taken:
-                path, size = vouched
+                path, entry = vouched
                 job.planned = job.out = path
                 self._taken.add(self._key(path))
-                book.set_total(job, size)
-                book.set_done(job, size)
+                book.set_total(job, entry.size)
+                book.set_done(job, entry.size)
+                verified = entry.crc64 is not None
+                book.set_integrity(job, Integrity.VERIFIED if verified else Integrity.SIZE_CHECKED)
                 book.set_state(job, FileState.SKIPPED)
                 continue
             # Same name as an earlier file of this run: "name (n).ext", decided by input
@@ -249,6 +283,19 @@ class Downloader:
                     link.errmsg if link else msg.NO_DOWNLOAD_LINK,
                     (link.kind if link else None) or ErrorKind.FILE,
                 )
+
+    def _make_state_dir(self) -> None:
+        """``<dest>/.tcb-gui``, a real folder (never a link to elsewhere)."""
+        state = self._state_dir
+        reason: str | None = None
+        try:
+            state.mkdir(exist_ok=True)
+            if not stat.S_ISDIR(state.lstat().st_mode):
+                reason = "a file of that name is in the way"
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+        if reason is not None:
+            raise InputError(msg.CANNOT_CREATE.format(dest=state, reason=reason))
 
     def _key(self, path: Path) -> str:
         return paths.path_key(path, case_insensitive=self._case_insensitive)
@@ -416,6 +463,7 @@ class Downloader:
                 self._book.set_total(job, remote)
                 self._book.set_done(job, remote)
                 self._manifest.record(job.fileid, candidate)
+                self._book.set_integrity(job, Integrity.SIZE_CHECKED)
                 self._book.set_state(job, FileState.SKIPPED)
                 return
             n += 1
@@ -498,19 +546,47 @@ class Downloader:
 
     # -- transfer --------------------------------------------------------------------
 
+    def _claim_part(self, job: Job) -> tuple[Path, PartMeta | None]:
+        """Our partial file for ``job`` and its sidecar's content (None: start afresh).
+
+        The first time, a name is chosen: ``<name>.part``, else ``<name>.<n>.part``, the
+        first that no file of this run uses (as its name, partial file or sidecar) and
+        that holds either nothing or a partial file of this very file ID under our own
+        sidecar. Whatever else sits at such a name is somebody else's and stays as it is.
+        """
+        part = job.part
+        if part is not None:
+            meta = read_sidecar(sidecar_path(part))
+            return part, meta if meta is not None and meta.fileid == job.fileid.raw else None
+        out = job.out
+        assert out is not None
+        for n in range(MAX_PART_NAMES):
+            part = paths.part_path(out if n == 0 else out.with_name(f"{out.name}.{n}"))
+            sidecar = sidecar_path(part)
+            keys = (self._key(part), self._key(sidecar))
+            if keys[0] in self._taken or keys[1] in self._taken:
+                continue
+            meta = read_sidecar(sidecar)
+            if meta is not None and meta.fileid != job.fileid.raw:
+                continue  # another file's partial download: left for it
+            if meta is None and (os.path.lexists(sidecar) or os.path.lexists(part)):
+                continue  # not written by us (a browser's .part, a user's file)
+            if n > 0:
+                log.info("%s: %s is not ours; using %s", job.fileid.raw, out.name, part.name)
+            self._taken.update(keys)
+            job.part = part
+            return part, meta
+        raise FileFailed(msg.NO_PART_NAME.format(name=out.name))
+
     async def _transfer(self, job: Job, url: str) -> None:
         out = job.out
         assert out is not None
         book = self._book
         paths.ensure_parent(out, self._dest)
-        part = paths.part_path(out)
+        part, meta = self._claim_part(job)
         sidecar = sidecar_path(part)
-        meta = read_sidecar(sidecar)
-        if meta is not None and meta.fileid != job.fileid.raw:
-            meta = None  # another file's leftovers under this name: not ours to resume
-            remove_quietly(sidecar)
-            remove_quietly(part)
-        offset = regular_size(part) or 0
+        # Only bytes a server can vouch for are kept: ours, with a validator to check.
+        offset = regular_size(part) or 0 if meta is not None and meta.validator else 0
         if meta is not None and meta.total is not None:
             if offset > meta.total:
                 offset = 0
@@ -518,34 +594,45 @@ class Downloader:
                 # Complete but never renamed (stopped between fsync and rename).
                 book.set_total(job, meta.total)
                 book.set_done(job, offset)
-                await self._finish(job, part, sidecar, None)
+                job.encoding = meta.encoding
+                await self._finish(job, part, sidecar, None, None, meta.crc64)
                 return
 
         headers: dict[str, str] = {}
-        if offset > 0:
+        if offset > 0 and meta is not None and meta.validator:
             headers["Range"] = f"bytes={offset}-"
-            if meta is not None and meta.validator:
-                headers["If-Range"] = meta.validator
+            headers["If-Range"] = meta.validator
         async with self._get(job, url, headers) as response:
-            known = meta.total if meta is not None else None
-            start, total = self._body_range(job, response, offset, known)
+            start, total = self._body_range(job, response, offset, meta)
+            expected = crc64_header(response)
+            if expected is None and start and meta is not None:
+                expected = meta.crc64
             if start is None:
                 # 416 with the whole file already here: only the rename is left.
                 book.set_done(job, offset)
-                await self._finish(job, part, sidecar, None)
+                job.encoding = meta.encoding if meta is not None else None
+                await self._finish(job, part, sidecar, None, None, expected)
                 return
             if start == 0 and offset > 0:
                 log.info("%s: the server sent the whole file; starting over", job.fileid.raw)
             elif start > 0 and job.resumed_from == 0:
                 job.resumed_from = start
-            new_meta = PartMeta(job.fileid.raw, strong_validator(response), total)
+            job.encoding = content_encoding(response)
+            new_meta = PartMeta(
+                job.fileid.raw, strong_validator(response), total, expected, job.encoding
+            )
             if new_meta != meta:
                 self._files.write_small(sidecar, sidecar_bytes(new_meta))
             book.set_total(job, total)
             book.set_done(job, start)
+            crc: RunningCrc64 | None = None
+            if expected is not None:
+                # The CRC-64 covers the whole file: read the kept bytes once.
+                kept = await asyncio.to_thread(crc64_of_file, part, start) if start else 0
+                crc = RunningCrc64(kept)
             writer = self._files.open_part(part, start, self._options.chunk_size)
             try:
-                written = await self._stream_body(job, response, writer, start, total)
+                written = await self._stream_body(job, response, writer, start, total, crc)
             except BaseException:
                 writer.abandon()
                 raise
@@ -560,39 +647,65 @@ class Downloader:
                     written=msg.human_bytes(written), total=msg.human_bytes(total)
                 )
             )
-        await self._finish(job, part, sidecar, writer)
+        await self._finish(job, part, sidecar, writer, crc, expected)
 
     def _body_range(
-        self, job: Job, response: httpx.Response, offset: int, known_total: int | None
+        self, job: Job, response: httpx.Response, offset: int, meta: PartMeta | None
     ) -> tuple[int | None, int | None]:
-        """Where the body starts and the file's total size; (None, _) = already complete."""
+        """Where the body starts and the file's total size; (None, _) = already complete.
+
+        A range answer must continue exactly the bytes kept: the same validator, size,
+        checksum and encoding as the sidecar recorded, starting where asked and running
+        to the end. Anything else starts the file over.
+        """
         status = response.status_code
-        encoded = is_encoded(response)
+        parsed = parse_content_range(response.headers.get("content-range"))
         if status == 416:
-            parsed = parse_content_range(response.headers.get("content-range"))
             total = parsed[2] if parsed else None
-            if total is not None and offset == total:
+            if total is not None and offset == total and self._continues(response, meta):
                 self._book.set_total(job, total)
                 return None, total
             raise self._restart(job, msg.NO_REST)
         if status == 206:
-            parsed = parse_content_range(response.headers.get("content-range"))
-            if parsed is None or parsed[0] != offset or encoded:
+            if parsed is None or parsed[0] != offset:
                 raise self._restart(job, msg.OTHER_PART)
-            if known_total is not None and parsed[2] is not None and parsed[2] != known_total:
-                # No validator caught it, but the size did: the file changed on the server.
+            total = parsed[2]
+            if total is not None and parsed[1] != total - 1:
+                raise self._restart(job, msg.OTHER_PART)
+            if offset > 0 and not self._continues(response, meta, total):
+                # The validator, size or checksum differ (or the server names none): the
+                # file changed on the server, whatever If-Range was supposed to do.
                 raise self._restart(job, msg.CHANGED)
-            return offset, parsed[2]
-        return 0, None if encoded else content_length(response)
+            return offset, total
+        return 0, content_length(response)
+
+    @staticmethod
+    def _continues(
+        response: httpx.Response, meta: PartMeta | None, total: int | None = None
+    ) -> bool:
+        """Whether ``response`` is of the same file version as the kept bytes."""
+        if meta is None or not meta.validator:
+            return False
+        if strong_validator(response) != meta.validator:
+            return False
+        if total is not None and meta.total is not None and total != meta.total:
+            return False
+        if content_encoding(response) != meta.encoding:
+            return False
+        announced = crc64_header(response)
+        return announced is None or meta.crc64 is None or announced == meta.crc64
 
     def _restart(self, job: Job, why: str) -> Transient:
-        out = job.out
-        if out is not None:
-            part = paths.part_path(out)
-            remove_quietly(part)
-            remove_quietly(sidecar_path(part))
+        self._remove_part(job)
         self._book.set_done(job, 0)
         return Transient(msg.STARTING_OVER.format(reason=why))
+
+    @staticmethod
+    def _remove_part(job: Job) -> None:
+        """Delete our partial file and its sidecar (the name stays reserved for the job)."""
+        if job.part is not None:
+            remove_quietly(job.part)
+            remove_quietly(sidecar_path(job.part))
 
     async def _stream_body(
         self,
@@ -601,23 +714,36 @@ class Downloader:
         writer: PartFile,
         start: int,
         total: int | None,
+        crc: RunningCrc64 | None,
     ) -> int:
         written = start
         limiter = self._limiter
         book = self._book
+        loop = asyncio.get_running_loop()
+        stall = self._options.stall_seconds
         # The first bytes of a body starting at 0 are held back until we know it is
         # not an HTML error page, so such a page never reaches the disk.
         head: bytearray | None = bytearray() if start == 0 else None
         kind = media_type(response)
         key = job.fileid.key
         try:
-            # aiter_bytes: identity bodies pass through untouched; an encoded one (the
-            # server ignored "Accept-Encoding: identity") is decoded, its length unchecked.
+            # aiter_raw: the bytes as sent. A host that compresses anyway ("Accept-
+            # Encoding: identity" ignored) gets its compressed bytes saved, never
+            # expanded: memory and disk stay bounded by what came over the wire, and the
+            # length check applies to those bytes.
             # aclosing: loops without asyncio's async-generator hooks (qasync) would
             # otherwise leave a paused transfer's iterator to the garbage collector.
-            body = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
-            async with contextlib.aclosing(body) as chunks:
+            body = cast(AsyncGenerator[bytes, None], raw_body(response))
+            async with (
+                contextlib.aclosing(body) as chunks,
+                asyncio.timeout_at(loop.time() + stall) as deadline,
+            ):
+                progress = 0
                 async for chunk in chunks:
+                    progress += len(chunk)
+                    if progress >= MIN_PROGRESS_BYTES:
+                        progress = 0
+                        deadline.reschedule(loop.time() + stall)
                     if head is not None:
                         head += chunk
                         if len(head) < SNIFF_BYTES:
@@ -625,13 +751,19 @@ class Downloader:
                         chunk, head = bytes(head), None
                         self._refuse_html(key, kind, chunk)
                     writer.write(chunk)
+                    if crc is not None:
+                        crc.update(chunk)
                     size = len(chunk)
                     written += size
                     book.add_bytes(job, size)
                     if total is not None and written > total:
                         break
                     if limiter is not None:
+                        # Our own rate limit is no lack of progress.
+                        left = (deadline.when() or loop.time()) - loop.time()
+                        deadline.reschedule(None)
                         await limiter.acquire(size)
+                        deadline.reschedule(loop.time() + max(left, 0.0))
         except httpx.HTTPError as exc:
             writer.flush()
             raise Transient(
@@ -639,9 +771,17 @@ class Downloader:
                     reason=describe_transport_error(exc), written=msg.human_bytes(written)
                 )
             ) from None
+        except TimeoutError:
+            writer.flush()
+            stalled = msg.STALLED.format(seconds=f"{stall:g}")
+            raise Transient(
+                msg.CUT_AFTER.format(reason=stalled, written=msg.human_bytes(written))
+            ) from None
         if head is not None:
             self._refuse_html(key, kind, bytes(head))
             writer.write(bytes(head))
+            if crc is not None:
+                crc.update(bytes(head))
             written += len(head)
             book.add_bytes(job, len(head))
         writer.flush()
@@ -653,13 +793,24 @@ class Downloader:
         if refusal:
             raise Transient(msg.NOT_SAVED.format(reason=refusal))
 
-    async def _finish(self, job: Job, part: Path, sidecar: Path, writer: PartFile | None) -> None:
-        """fsync, verify, rename into place atomically, fsync the folder."""
+    async def _finish(
+        self,
+        job: Job,
+        part: Path,
+        sidecar: Path,
+        writer: PartFile | None,
+        crc: RunningCrc64 | None,
+        expected: int | None,
+    ) -> None:
+        """fsync, check length and checksum, rename into place atomically, fsync the folder."""
         out = job.out
         assert out is not None
         replace = self._options.on_exists is OnExists.OVERWRITE
         total = job.bytes_total
         files = self._files
+
+        def reserved(path: Path) -> bool:
+            return self._key(path) in self._taken
 
         def finish() -> Path:
             if writer is not None:
@@ -672,7 +823,11 @@ class Downloader:
                 raise Transient(
                     msg.PART_SIZE.format(size=msg.human_bytes(size), total=msg.human_bytes(total))
                 )
-            final = files.publish(part, out, replace=replace)
+            if expected is not None:
+                got = crc.value if crc is not None else crc64_of_file(part)
+                if got != expected:
+                    raise _ChecksumMismatch(got, expected)
+            final = files.publish(part, out, replace=replace, reserved=reserved)
             files.fsync_dir(final.parent)
             remove_quietly(sidecar)
             return final
@@ -685,25 +840,37 @@ class Downloader:
             # land and record it, so a resume does not download the file a second time.
             await asyncio.wait([publishing])
             if not publishing.cancelled() and publishing.exception() is None:
-                self._published(job, publishing.result())
+                self._published(job, publishing.result(), expected)
             raise
-        self._published(job, final)
+        except _ChecksumMismatch as exc:
+            self._on_checksum_mismatch(job, exc)
+        self._published(job, final, expected)
 
-    def _published(self, job: Job, final: Path) -> None:
+    def _on_checksum_mismatch(self, job: Job, exc: _ChecksumMismatch) -> NoReturn:
+        """The bytes are not the file in storage: never published; fetched once more."""
+        self._remove_part(job)
+        self._book.set_done(job, 0)
+        mismatch = msg.CHECKSUM_MISMATCH.format(got=exc.got, expected=exc.expected)
+        job.checksum_retries += 1
+        if job.checksum_retries > CHECKSUM_RETRIES:
+            raise FileFailed(msg.NOT_SAVED.format(reason=mismatch))
+        raise Transient(msg.DOWNLOADING_AGAIN.format(reason=mismatch))
+
+    def _published(self, job: Job, final: Path, crc64: int | None) -> None:
         if final != job.out:
             self._taken.add(self._key(final))
             job.out = final  # a file appeared at the name meanwhile: "(n)" was taken
-        self._manifest.record(job.fileid, final)
+        self._manifest.record(job.fileid, final, crc64)
+        self._book.set_integrity(
+            job, Integrity.VERIFIED if crc64 is not None else Integrity.SIZE_CHECKED
+        )
         log.info("%s: saved as %s", job.fileid.raw, final)
         self._book.set_state(job, FileState.DONE)
 
     def _discard_partials(self) -> None:
         for job in self._book.jobs:
-            if job.state in (FileState.DONE, FileState.SKIPPED) or job.out is None:
-                continue
-            part = paths.part_path(job.out)
-            remove_quietly(part)
-            remove_quietly(sidecar_path(part))
+            if job.state not in (FileState.DONE, FileState.SKIPPED):
+                self._remove_part(job)
 
     # -- progress --------------------------------------------------------------------
 
@@ -732,4 +899,6 @@ class Downloader:
             errmsg="" if ok else errmsg,
             state=job.state,
             kind=None if ok else (job.kind or ErrorKind.FILE),
+            integrity=job.integrity if ok else None,
+            encoding=job.encoding if ok else None,
         )

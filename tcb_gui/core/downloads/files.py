@@ -14,6 +14,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -24,6 +25,7 @@ from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.downloads.records import FileFailed
 
 SIDECAR_SUFFIX = ".json"
+SIDECAR_FORMAT = "tcb-gui-part/2"
 # errno values that mean "no room left": the run stops instead of failing file after file.
 DISK_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
 # Never open through a symlink planted at a .part or sidecar name; O_BINARY: on Windows a
@@ -96,35 +98,59 @@ def remove_quietly(path: Path) -> None:
 
 @dataclass(frozen=True, slots=True)
 class PartMeta:
-    """A sidecar's content: which file the ``.part`` holds, its validator and size."""
+    """A sidecar's content: which file the ``.part`` holds and what the server said of it.
+
+    A ``.part`` is resumed only under a sidecar naming the same file ID, with a validator
+    the server confirms; anything else at a ``.part`` name is not ours and is left alone.
+    """
 
     fileid: str
-    validator: str | None
+    validator: str | None  # strong ETag, else Last-Modified: sent as If-Range, compared
     total: int | None
+    crc64: int | None = None  # the storage's CRC-64 of the whole file, when it sent one
+    encoding: str | None = None  # the host's Content-Encoding of the saved bytes
+
+
+def _optional_int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def read_sidecar(path: Path) -> PartMeta | None:
+    """The sidecar at ``path``, or None if there is none or it is not one of ours."""
     data = read_small(path, SIDECAR_MAX_BYTES)
     if data is None:
         return None
     try:
         obj = json.loads(data)
         fileid = obj["fileid"]
-        validator = obj.get("validator")
-        total = obj.get("total")
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError):
         return None
     if not isinstance(fileid, str):
         return None
-    if validator is not None and not isinstance(validator, str):
-        validator = None
-    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        total = None
-    return PartMeta(fileid, validator, total)
+    return PartMeta(
+        fileid,
+        _optional_str(obj.get("validator")),
+        _optional_int(obj.get("total")),
+        _optional_int(obj.get("crc64")),
+        _optional_str(obj.get("encoding")),
+    )
 
 
 def sidecar_bytes(meta: PartMeta) -> bytes:
-    body = {"fileid": meta.fileid, "validator": meta.validator, "total": meta.total}
+    body = {
+        "format": SIDECAR_FORMAT,
+        "fileid": meta.fileid,
+        "validator": meta.validator,
+        "total": meta.total,
+        "crc64": meta.crc64,
+        "encoding": meta.encoding,
+    }
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
@@ -199,18 +225,30 @@ class FileOps:
         finally:
             os.close(fd)
 
-    def publish(self, part: Path, final: Path, *, replace: bool) -> Path:
+    def publish(
+        self,
+        part: Path,
+        final: Path,
+        *,
+        replace: bool,
+        reserved: Callable[[Path], bool] = lambda _: False,
+    ) -> Path:
         """Move the finished part into place atomically; return the path it got.
 
         With ``replace`` an existing file is replaced (``overwrite``). Otherwise the name
         must still be free at this instant: a hard link fails rather than clobber a file
-        that appeared meanwhile, and the next ``(n)`` name is taken instead.
+        that appeared meanwhile, and the next ``(n)`` name not ``reserved`` for another
+        file of the run is taken instead.
         """
         if replace:
             os.replace(part, final)
             return final
         candidate, n = final, 0
         while True:
+            if n > 0 and reserved(candidate):
+                n += 1
+                candidate = variant(final, n)
+                continue
             try:
                 os.link(part, candidate)
             except FileExistsError:

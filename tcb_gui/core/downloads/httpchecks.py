@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Final
 
@@ -58,10 +59,25 @@ def content_length(response: httpx.Response) -> int | None:
 
 def is_encoded(response: httpx.Response) -> bool:
     """Whether the body carries a Content-Encoding other than identity."""
-    return response.headers.get("content-encoding", "identity").strip().lower() not in (
-        "",
-        "identity",
-    )
+    return content_encoding(response) is not None
+
+
+def content_encoding(response: httpx.Response) -> str | None:
+    """The body's Content-Encoding (lower case), or None for the bytes as stored."""
+    value: str = response.headers.get("content-encoding", "").strip().lower()
+    return value if value not in ("", "identity") else None
+
+
+def raw_body(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body's bytes as sent (never decoded), chunk by chunk.
+
+    A response built in memory (``httpx.Response(content=…)``, as mock transports make
+    them) was read when it was created; its stream can be read again, as given.
+    """
+    stream = response.stream
+    if response.is_stream_consumed and isinstance(stream, httpx.AsyncByteStream):
+        return stream.__aiter__()
+    return response.aiter_raw()
 
 
 def media_type(response: httpx.Response) -> str:

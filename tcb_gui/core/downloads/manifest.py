@@ -1,7 +1,11 @@
 """The manifest of completed files in a download folder: a re-run skips them unasked.
 
-``<dest>/.tcb-gui-manifest.json`` maps each file ID to its path (relative, ``/``-separated),
-size and modification time when this engine completed it.
+``<dest>/.tcb-gui/.tcb-gui-manifest.json`` maps each file ID to its path (relative,
+``/``-separated), size, modification time and, when the storage offered one, the CRC-64
+it was verified against. The ``.tcb-gui`` folder is reserved in every run's name table,
+so no key is ever saved there (a key of that name gets ``.tcb-gui (1)``). A manifest at
+the place older versions kept it, ``<dest>/.tcb-gui-manifest.json``, is still read (never
+written or removed: in a flat folder that name may be a user's file).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import stat
 import threading
 from dataclasses import dataclass
@@ -20,8 +25,12 @@ from tcb_gui.core.fileids import FileId
 
 log = logging.getLogger("tcb_gui.core.downloads")
 
+# The engine's own folder inside the download folder: the manifest and the lock.
+STATE_DIR_NAME = ".tcb-gui"
 MANIFEST_NAME = ".tcb-gui-manifest.json"
-MANIFEST_VERSION = 1
+LEGACY_MANIFEST_NAME = MANIFEST_NAME  # directly in <dest>, before the .tcb-gui folder
+MANIFEST_VERSION = 2
+_READABLE_VERSIONS: Final = frozenset({1, MANIFEST_VERSION})
 # A manifest of 100,000 files is about 20 MB; anything far larger is not ours.
 MANIFEST_MAX_BYTES: Final = 256 * 1024 * 1024
 
@@ -31,6 +40,11 @@ class ManifestEntry:
     path: str  # relative to dest, '/'-separated
     size: int
     mtime_ns: int
+    crc64: int | None = None  # the storage's CRC-64 the file matched, if it had one
+
+
+def manifest_path(dest: Path) -> Path:
+    return dest / STATE_DIR_NAME / MANIFEST_NAME
 
 
 class Manifest:
@@ -44,19 +58,21 @@ class Manifest:
 
     def __init__(self, dest: Path, files: FileOps) -> None:
         self.dest = dest
-        self.path = dest / MANIFEST_NAME
+        self.path = manifest_path(dest)
+        self.legacy_path = dest / LEGACY_MANIFEST_NAME
         self.entries: dict[str, ManifestEntry] = {}
         self.changed: dict[str, ManifestEntry] = {}  # completed in this run, not yet saved
         self._files = files
         self._write_lock = threading.Lock()
 
     def _read(self) -> dict[str, ManifestEntry]:
-        data = read_small(self.path, MANIFEST_MAX_BYTES)
+        path = self.path if os.path.lexists(self.path) else self.legacy_path
+        data = read_small(path, MANIFEST_MAX_BYTES)
         if data is None:
             return {}
         try:
             obj = json.loads(data)
-            files = obj["files"] if obj.get("version") == MANIFEST_VERSION else {}
+            files = obj["files"] if obj.get("version") in _READABLE_VERSIONS else {}
         except (ValueError, KeyError, TypeError, AttributeError):
             return {}
         entries: dict[str, ManifestEntry] = {}
@@ -64,8 +80,14 @@ class Manifest:
             return entries
         for raw, rec in files.items():
             try:
-                entry = ManifestEntry(str(rec["path"]), int(rec["size"]), int(rec["mtime_ns"]))
-            except (KeyError, TypeError, ValueError):
+                crc = rec.get("crc64")
+                entry = ManifestEntry(
+                    str(rec["path"]),
+                    int(rec["size"]),
+                    int(rec["mtime_ns"]),
+                    None if crc is None else int(crc),
+                )
+            except (KeyError, TypeError, ValueError, AttributeError):
                 continue
             entries[raw] = entry
         return entries
@@ -73,16 +95,20 @@ class Manifest:
     def load(self) -> None:
         self.entries = self._read()
 
-    def vouched(self, fileid: FileId, target: Path) -> tuple[Path, int] | None:
+    def file_of(self, entry: ManifestEntry) -> Path | None:
+        """Where an entry's file is, or None if the entry points outside the folder."""
+        rel = Path(*entry.path.split("/")) if entry.path else None
+        if rel is None or rel.is_absolute() or ".." in rel.parts or rel.drive:
+            return None
+        return self.dest / rel
+
+    def vouched(self, fileid: FileId, target: Path) -> tuple[Path, ManifestEntry] | None:
         """The earlier complete copy of ``fileid`` at ``target`` (or a ``(n)`` variant)."""
         entry = self.entries.get(fileid.raw)
         if entry is None:
             return None
-        rel = Path(*entry.path.split("/")) if entry.path else None
-        if rel is None or rel.is_absolute() or ".." in rel.parts:
-            return None
-        candidate = self.dest / rel
-        if not is_variant_of(candidate, target):
+        candidate = self.file_of(entry)
+        if candidate is None or not is_variant_of(candidate, target):
             return None
         try:
             st = candidate.lstat()
@@ -92,15 +118,15 @@ class Manifest:
             return None
         if st.st_mtime_ns != entry.mtime_ns:
             return None
-        return candidate, entry.size
+        return candidate, entry
 
-    def record(self, fileid: FileId, path: Path) -> None:
+    def record(self, fileid: FileId, path: Path, crc64: int | None = None) -> None:
         try:
             st = path.lstat()
             rel = path.relative_to(self.dest)
         except (OSError, ValueError):
             return
-        entry = ManifestEntry("/".join(rel.parts), st.st_size, st.st_mtime_ns)
+        entry = ManifestEntry("/".join(rel.parts), st.st_size, st.st_mtime_ns, crc64)
         self.entries[fileid.raw] = entry
         self.changed[fileid.raw] = entry
 
@@ -132,10 +158,7 @@ class Manifest:
         with self._write_lock:
             if merge is not None:
                 entries = {**self._read(), **merge}
-            files = {
-                raw: {"path": e.path, "size": e.size, "mtime_ns": e.mtime_ns}
-                for raw, e in entries.items()
-            }
+            files = {raw: _entry_json(e) for raw, e in entries.items()}
             body = {"version": MANIFEST_VERSION, "files": files}
             try:
                 self._files.write_small(
@@ -145,3 +168,10 @@ class Manifest:
                 log.warning("Could not save the download manifest: %s", exc.strerror or exc)
                 return False
             return True
+
+
+def _entry_json(entry: ManifestEntry) -> dict[str, object]:
+    item: dict[str, object] = {"path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns}
+    if entry.crc64 is not None:
+        item["crc64"] = entry.crc64
+    return item

@@ -18,6 +18,7 @@ BAD_CONCURRENCY = MessageTemplate("Download concurrency must be {low}..{high}, n
 BAD_RATE = message("The rate limit must be at least one byte per second.")
 BAD_CHUNK = message("The chunk size must be positive.")
 NO_TRIES = message("At least one try is needed.")
+BAD_STALL = message("The stall timeout must be positive.")
 
 # What came back instead of the file
 HTML_PAGE_TYPED = MessageTemplate("The server sent an HTML page ({media_type}) instead of the file")
@@ -43,6 +44,38 @@ OTHER_PART = message("The server sent a different part of the file")
 CHANGED = message("The file changed on the server")
 CUT_AFTER = MessageTemplate("{reason} after {written}; resuming", nested=_NESTED_REASON)
 PART_SIZE = MessageTemplate("The partial file holds {size}, not {total}")
+NO_PART_NAME = MessageTemplate("No free name for the partial file of {name}")
+STALLED = MessageTemplate("The server sent almost nothing for {seconds} s")
+HOST_ENCODED = MessageTemplate(
+    "Saved as the host sent it, compressed ({encoding}): the host ignored the request "
+    "for the file as stored"
+)
+
+# Integrity
+CHECKSUM_MISMATCH = MessageTemplate(
+    "The downloaded file does not match the storage's checksum (CRC-64 {got}, expected {expected})"
+)
+DOWNLOADING_AGAIN = MessageTemplate("{reason}; downloading it again", nested=_NESTED_REASON)
+VERIFY_OK = message("The checksum matches")
+VERIFY_SIZE_OK = message("The size matches (no checksum was recorded)")
+VERIFY_MISSING = message("The file is missing")
+VERIFY_SIZE = MessageTemplate("The file holds {size}, not {expected}")
+VERIFY_CHECKSUM = message("The file does not match the checksum recorded when it was downloaded")
+VERIFY_UNREADABLE = MessageTemplate("Cannot read the file: {reason}")
+NO_MANIFEST = MessageTemplate(
+    "{dest} has no record of downloaded files to check (no manifest of TCB Links)"
+)
+
+# The folder
+FOLDER_BUSY = MessageTemplate(
+    "Another download is writing into {dest} (process {pid} on {host}, started {started}). "
+    "Wait until it ends, or choose another folder."
+)
+FOLDER_BUSY_ELSEWHERE = MessageTemplate(
+    "Another download may be writing into {dest} (process {pid} on {host}, started "
+    "{started}). If that run is over, delete {lock} and start again."
+)
+CANNOT_LOCK = MessageTemplate("Cannot lock the folder {dest}: {reason}")
 
 # The disk
 CANNOT_WRITE = MessageTemplate("Cannot write {path}: {reason}")

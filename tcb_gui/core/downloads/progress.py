@@ -15,6 +15,7 @@ from tcb_gui.core.client import LinkResult
 from tcb_gui.core.downloads.records import (
     FileProgress,
     FileState,
+    Integrity,
     ProgressCallback,
     TotalProgress,
 )
@@ -69,6 +70,10 @@ class Job:
     resumed_from: int = 0
     received: int = 0  # bytes received over the network in this run
     meter: SpeedMeter = field(default_factory=SpeedMeter)
+    part: Path | None = None  # our partial file, once claimed (reserved for the run)
+    integrity: Integrity | None = None  # how the saved file was checked
+    encoding: str | None = None  # the host's Content-Encoding of the saved bytes
+    checksum_retries: int = 0  # downloads started over after a CRC-64 mismatch
 
     @property
     def shown_path(self) -> Path | None:
@@ -87,6 +92,7 @@ class ProgressBook:
         self._bytes_done = 0
         self._bytes_total = 0
         self._received = 0
+        self._verified = 0
         self._meter = SpeedMeter()
 
     def start(self, jobs: list[Job]) -> None:
@@ -130,6 +136,14 @@ class ProgressBook:
         self._received += size
         self._dirty[job.index] = job
 
+    def set_integrity(self, job: Job, integrity: Integrity) -> None:
+        if job.integrity is Integrity.VERIFIED:
+            self._verified -= 1
+        if integrity is Integrity.VERIFIED:
+            self._verified += 1
+        job.integrity = integrity
+        self._dirty[job.index] = job
+
     def touch_active(self) -> None:
         """Report every transfer in flight at the next emit (e.g. all paused at once)."""
         for job in self._downloading.values():
@@ -154,6 +168,7 @@ class ProgressBook:
             errmsg=job.errmsg,
             resumed_from=job.resumed_from,
             index=job.index,
+            integrity=job.integrity,
         )
 
     def totals(self, *, paused: bool) -> TotalProgress:
@@ -169,6 +184,7 @@ class ProgressBook:
             speed=speed,
             eta=eta,
             paused=paused,
+            files_verified=self._verified,
         )
 
     def emit(self, *, final: bool, paused: bool) -> None:

@@ -27,6 +27,11 @@ DEFAULT_CHUNK_SIZE = 256 * 1024
 # attempts that made no progress: a connection cut after some bytes resumes and starts
 # the count again.
 DOWNLOAD_RETRY = RetryPolicy(max_tries=5, base_delay=0.5, max_delay=8.0)
+# Minimum progress of a body: at least MIN_PROGRESS_BYTES every STALL_SECONDS, or the
+# attempt is given up and retried (resuming). The HTTP read timeout alone lets a server
+# trickle a byte every 29 s for ever. Time spent in our own rate limit does not count.
+STALL_SECONDS = 30.0
+MIN_PROGRESS_BYTES = 16 * 1024
 
 
 class Layout(StrEnum):
@@ -54,6 +59,13 @@ class FileState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Integrity(StrEnum):
+    """How a saved file was checked against the one in storage."""
+
+    VERIFIED = "verified"  # its CRC-64 matched the storage's (x-cos-hash-crc64ecma)
+    SIZE_CHECKED = "size checked"  # no checksum offered: its length matched
+
+
 FINAL_STATES: Final = frozenset(
     {FileState.DONE, FileState.SKIPPED, FileState.FAILED, FileState.CANCELLED}
 )
@@ -68,6 +80,7 @@ class DownloadOptions:
     limit_rate: int | None = None  # bytes per second over all transfers; None = unlimited
     chunk_size: int = DEFAULT_CHUNK_SIZE
     retry: RetryPolicy = DOWNLOAD_RETRY
+    stall_seconds: float = STALL_SECONDS
 
     def __post_init__(self) -> None:
         if not MIN_DOWNLOAD_CONCURRENCY <= self.concurrency <= MAX_DOWNLOAD_CONCURRENCY:
@@ -82,6 +95,8 @@ class DownloadOptions:
             raise InputError(msg.BAD_CHUNK)
         if self.retry.max_tries < 1:
             raise InputError(msg.NO_TRIES)
+        if not self.stall_seconds > 0:
+            raise InputError(msg.BAD_STALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +112,7 @@ class FileProgress:
     errmsg: str
     resumed_from: int  # bytes kept from an earlier try or run (0 if none)
     index: int = 0  # position in the run's input
+    integrity: Integrity | None = None  # once DONE or SKIPPED
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +125,7 @@ class TotalProgress:
     speed: float  # bytes/s over all transfers, sliding average
     eta: float | None  # seconds left for the known bytes; None while speed is unknown
     paused: bool = False
+    files_verified: int = 0  # of files_done, those whose CRC-64 matched
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +137,31 @@ class DownloadOutcome:
     errmsg: str
     state: FileState
     kind: ErrorKind | None = None  # why it failed: FILE, NETWORK (gave up), REQUEST, …
+    integrity: Integrity | None = None  # how the saved file was checked (None unless ok)
+    # The host's Content-Encoding when it compressed the file anyway: the bytes were
+    # saved as sent (never expanded), so the file is e.g. gzip data. None: as stored.
+    encoding: str | None = None
+
+    @property
+    def verified(self) -> bool | None:
+        """True: checksum matched; False: only the size could be checked; None: failed."""
+        return None if self.integrity is None else self.integrity is Integrity.VERIFIED
+
+    @property
+    def note(self) -> str:
+        """What a user should know about a saved file besides ok (empty if nothing)."""
+        return msg.HOST_ENCODED.format(encoding=self.encoding) if self.encoding else ""
 
     def report(self) -> dict[str, Any]:
-        """The ``--report`` record: exactly these five fields."""
+        """The ``--report`` record."""
         return {
             "fileid": self.fileid.raw,
             "ok": self.ok,
             "path": str(self.path) if self.path is not None else None,
             "bytes": self.bytes,
             "errmsg": self.errmsg,
+            "verified": self.verified,
+            "encoding": self.encoding,
         }
 
 
@@ -140,6 +173,18 @@ class DiskFullError(TcbError):
     def __init__(self, message: str, *, outcomes: Sequence[DownloadOutcome] = ()) -> None:
         super().__init__(message)
         self.outcomes: tuple[DownloadOutcome, ...] = tuple(outcomes)
+
+
+class FolderBusyError(TcbError):
+    """Another run is writing into the download folder; this one did not start."""
+
+    kind = ErrorKind.INPUT
+
+    def __init__(self, message: str, *, pid: int | None, host: str, started: float | None) -> None:
+        super().__init__(message)
+        self.pid = pid
+        self.host = host
+        self.started = started
 
 
 ProgressCallback = Callable[[Sequence[FileProgress], TotalProgress], None]
