@@ -6,10 +6,17 @@ from typing import Any
 
 import httpx
 import pytest
+from fastcrc import crc64
 
 from tcb_gui.demo import samples
 from tcb_gui.demo.samples import PROD, TEST, file_bytes, file_etag, file_size
-from tcb_gui.demo.service import DemoConfig, DemoIncompleteBody, DemoState, create_app
+from tcb_gui.demo.service import (
+    DemoConfig,
+    DemoIncompleteBody,
+    DemoState,
+    create_app,
+    file_crc64,
+)
 from tests.demo.conftest import BASE_URL, Clock
 from tests.demo.helpers import encode_link, encode_uri, link
 
@@ -276,6 +283,38 @@ async def test_scripted_download_faults(client: httpx.AsyncClient, state: DemoSt
     assert [r.fault for r in state.stats.downloads] == [
         "html200", "html404", "403", "500", "cut", None,
     ]  # fmt: skip
+
+
+async def test_every_answer_carries_the_whole_files_crc64_as_cos_does(
+    client: httpx.AsyncClient,
+) -> None:
+    url = encode_uri(await link(client, README))
+    whole = file_bytes(PROD.bucket, README)
+    expected = str(crc64.xz(whole))  # CRC-64/XZ: COS's "crc64ecma"
+    assert file_crc64(PROD.bucket, README) == int(expected)
+    full = await client.get(url)
+    part = await client.get(url, headers={"Range": "bytes=10-"})
+    head = await client.head(url)
+    assert full.headers["x-cos-hash-crc64ecma"] == expected
+    assert part.status_code == 206
+    assert part.headers["x-cos-hash-crc64ecma"] == expected  # of the file, not the range
+    assert head.headers["x-cos-hash-crc64ecma"] == expected
+
+
+async def test_the_badcrc_fault_sends_the_file_with_a_wrong_checksum(
+    client: httpx.AsyncClient, state: DemoState
+) -> None:
+    url = encode_uri(await link(client, README))
+    whole = file_bytes(PROD.bucket, README)
+    state.script_faults("download", ["badcrc"])
+
+    bad = await client.get(url)
+    good = await client.get(url)
+
+    assert bad.content == good.content == whole
+    assert bad.headers["x-cos-hash-crc64ecma"] != good.headers["x-cos-hash-crc64ecma"]
+    assert good.headers["x-cos-hash-crc64ecma"] == str(crc64.xz(whole))
+    assert [r.fault for r in state.stats.downloads] == ["badcrc", None]
 
 
 async def test_head_does_not_consume_scripted_faults(

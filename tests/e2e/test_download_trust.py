@@ -23,7 +23,7 @@ import httpx
 import pytest
 from fastcrc import crc64
 
-from tcb_gui.core.client import LinkResult, RetryPolicy, make_http_client
+from tcb_gui.core.client import LinkResult, RetryPolicy, TcbClient, make_http_client
 from tcb_gui.core.downloads import (
     CRC64_HEADER,
     MANIFEST_NAME,
@@ -40,6 +40,9 @@ from tcb_gui.core.downloads import (
 )
 from tcb_gui.core.errors import ErrorKind
 from tcb_gui.core.fileids import FileId, parse_fileid
+from tcb_gui.demo import samples
+from tcb_gui.demo.server import DemoServer
+from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
 
 ENV = "env-a"
 BUCKET = "bucket-1"
@@ -590,3 +593,40 @@ async def test_verify_folder_rechecks_every_file_of_the_manifest(
     assert results[fid("f/a.bin").raw].ok
     assert not results[fid("f/b.bin").raw].ok
     assert all(r.message for r in results.values())
+
+
+# -- 7. the demo service: checksums, and a wrong one ------------------------------------------
+
+
+async def test_demo_files_are_verified_and_a_wrong_checksum_is_never_ok(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    keys = ["docs/README.txt", "gen/size-3M/a.bin", "gen/size-3M/b.bin"]
+    ids = [parse_fileid(f"cloud://{samples.PROD.env}.{samples.PROD.bucket}/{k}") for k in keys]
+    state = DemoState(DemoConfig())
+    with DemoServer(state) as server:
+        client = TcbClient(http, lambda: DEMO_TOKEN, base_url=server.base_url)
+        links = await client.resolve_all(ids)
+        options = DownloadOptions(dest=tmp_path, retry=QUICK_RETRY)
+        first = await Downloader(http, client.resolve_all, options).run(links[:1])
+        # a.bin: one wrong checksum (fetched again, then verified); b.bin: wrong twice.
+        state.script_faults("download", ["badcrc"])
+        ok_file = (await Downloader(http, client.resolve_all, options).run(links[1:2]))[0]
+        state.script_faults("download", ["badcrc", "badcrc"])
+        bad_file = (await Downloader(http, client.resolve_all, options).run(links[2:]))[0]
+
+    assert ok_file.ok
+    assert ok_file.integrity is Integrity.VERIFIED
+    assert ok_file.path is not None
+    assert ok_file.path.read_bytes() == samples.file_bytes(samples.PROD.bucket, keys[1])
+    assert not bad_file.ok
+    assert "checksum" in bad_file.errmsg
+    assert first[0].integrity is Integrity.VERIFIED
+    faults = [(r.key, r.fault) for r in state.stats.downloads if r.method == "GET"]
+    assert faults == [
+        (keys[0], None),
+        (keys[1], "badcrc"),
+        (keys[1], None),
+        (keys[2], "badcrc"),
+        (keys[2], "badcrc"),
+    ]
