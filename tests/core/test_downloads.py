@@ -303,6 +303,9 @@ async def test_options_are_validated(dest: Path) -> None:
             DownloadOptions(dest=dest, concurrency=bad)
     with pytest.raises(InputError):
         DownloadOptions(dest=dest, limit_rate=0)
+    for stall in (0, -1.0, float("nan")):
+        with pytest.raises(InputError):
+            DownloadOptions(dest=dest, stall_seconds=stall)
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,18 +1,29 @@
-"""The download engine: links in, files on disk, safely and resumably.
+"""The download engine: links in, files on disk, safely, resumably, verified.
 
-``Downloader`` (``engine``) runs one list of files over the shared ``httpx.AsyncClient``:
+``Downloader`` (``engine``) runs one list of files over the shared ``httpx.AsyncClient``.
+What it guarantees: a file reported ok is the file in storage, never spliced, truncated,
+expanded or somebody else's.
 
 * **Where.** Each file goes to ``paths.target_path(dest, env, key, layout)``, sanitised
   and confined inside ``dest``. Two files of one run that land on one name get
-  ``name (1).ext`` … in input order, so a re-run picks the same names again.
+  ``name (1).ext`` … in input order, so a re-run picks the same names again. The run's
+  name table also holds the engine's own names (partial files, sidecars, the ``.tcb-gui``
+  folder), so no key is saved onto them and they never take a key's name.
+* **One run per folder.** ``<dest>/.tcb-gui/lock`` (``folderlock``); a second run is
+  refused with ``FolderBusyError`` naming the first; a lock left by a crash is taken over.
 * **Existing files.** ``skip`` (default): a file completed earlier is recognised from the
   folder's manifest (``manifest``) with no request at all; another existing file costs a
   one-byte ``Range`` probe: the same size is kept and counted done, a different one is
   kept and the download goes beside it. ``rename``: always a fresh name. ``overwrite``:
   replaced atomically. Nothing different is destroyed unless asked.
-* **Transfer.** Streamed into ``<target>.part`` (``files``), resumed with ``Range`` and
-  ``If-Range`` from the validator kept in the sidecar ``<target>.part.json``; the length
-  is verified, then the file is fsynced and renamed into place atomically.
+* **Transfer.** Streamed as sent (never decoded: a host that compresses anyway gets its
+  compressed bytes saved, and the outcome says so) into ``<target>.part`` (``files``).
+  Only a partial file under our own sidecar for the same file ID is resumed, with
+  ``Range`` + ``If-Range``; the answer must carry the same validator, size and checksum
+  and start where asked, or the file starts over. A body that stops making progress is
+  retried. The length is checked, the CRC-64 too when the storage sends one
+  (``integrity``), then the file is fsynced and renamed into place atomically: each file
+  ends ``verified``, ``size checked`` or failed. ``verify_folder`` checks a folder again.
 * **Failures.** Network errors, 5xx, 429 and cut bodies retry with jittered backoff and
   resume; a refused or expired link is refreshed in batches (``refresher``); an HTML page
   is never saved; a full disk stops the run with ``DiskFullError``, keeping the partial

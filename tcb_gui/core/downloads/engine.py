@@ -1,8 +1,9 @@
 """``Downloader``: one list of links to files on disk, resumable, several at once.
 
 How a file goes (the package docstring has the whole story): a name inside the folder,
-the existing-file rule, a streamed transfer into ``<name>.part`` with retries, link
-refreshes and resumes, then a length check and an atomic rename.
+the existing-file rule, a partial file that can only be ours, a streamed transfer with
+retries, link refreshes and checked resumes, then length and checksum checks and an
+atomic rename.
 """
 
 from __future__ import annotations
