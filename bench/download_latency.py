@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import httpx
 
 from bench.downloads import (
+    CPU_BOUND_SHARE,
     KIB,
     MB,
     Case,
@@ -266,9 +267,16 @@ def _write_section(
     section.targets_table()
     many = runner.median(case, "ours-16")
     if many is not None:
+        busy = many.usage.cpu / many.usage.wall
         section.text(
             f"With {OURS_MAX} files in flight instead of {_in_flight('ours')}, ours takes "
             f"{many.usage.wall:.2f} s instead of {ours.usage.wall:.2f} s "
-            f"({many.throughput(case) / ours.throughput(case):.1f}× the throughput): at this "
-            "latency the number of transfers in flight decides, not the client's CPU."
+            f"({many.throughput(case) / ours.throughput(case):.1f}× the throughput); it then "
+            f"uses {many.usage.cpu:.2f} s of CPU in that time ({busy:.0%} of one core, "
+            f"{many.usage.cpu / case.count * 1e3:.1f} ms a file): "
+            + (
+                "its CPU per file becomes what limits it."
+                if busy > CPU_BOUND_SHARE
+                else "the wait still dominates."
+            )
         )
