@@ -35,6 +35,7 @@ check: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tcb_gui
+	$(BIN)/lint-imports
 	$(BIN)/python resources/translations/compile.py --check
 
 bench: venv

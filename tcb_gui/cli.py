@@ -44,8 +44,8 @@ from tcb_gui.core.client import (
 from tcb_gui.core.connection import (
     Connection,
     connection_for,
-    credentials_for,
     explicit_token,
+    open_credentials,
 )
 from tcb_gui.core.credentials import AuthMode, Credentials
 from tcb_gui.core.downloads import MAX_DOWNLOAD_CONCURRENCY
@@ -159,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
         concurrency_help="files downloading at once (1..{high}, default: the settings')",
     )
 
+    verify = commands.add_parser(
+        "verify", help="check a download folder's files against its manifest (size, CRC-64)"
+    )
+    verify.add_argument("folder", metavar="DIR", help="a folder tcb-gui download wrote to")
+
     token = commands.add_parser("token", help="set, check or clear the profile's token")
     token.add_argument("action", choices=["set", "check", "clear"])
     token.add_argument(
@@ -200,16 +205,9 @@ def _connection(args: argparse.Namespace, *, pasting_token: bool = False) -> Con
 
 
 async def _credentials(conn: Connection, http: httpx.AsyncClient, stderr: TextIO) -> Credentials:
-    """The run's credentials; a stable token is fetched now, so a wrong AppSecret or an IP
-    off the allowlist is said before any ID is sent (exit 3 or 4)."""
     from tcb_gui.core.tokens import TokenStore
 
-    if conn.auth is AuthMode.APPSECRET and explicit_token() is not None:
-        stderr.write("Using TCB_ACCESS_TOKEN (it wins over the profile's AppID and AppSecret).\n")
-    credentials = credentials_for(conn, TokenStore(), http)
-    if credentials.renewable:
-        await credentials.token()
-    return credentials
+    return await open_credentials(conn, TokenStore(), http, lambda text: stderr.write(text + "\n"))
 
 
 def _client(conn: Connection, http: httpx.AsyncClient, credentials: Credentials) -> TcbClient:
@@ -555,7 +553,7 @@ def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
     )
 
 
-_COMMANDS = frozenset({"resolve", "download", "token", "demo-server"})
+_COMMANDS = frozenset({"resolve", "download", "verify", "token", "demo-server"})
 # Top-level options that take a value, so their value is not mistaken for a file.
 _VALUE_OPTIONS = frozenset({"--base-url", "--api", "--profile"})
 
@@ -626,6 +624,10 @@ def main(
             return cmd_resolve(args, stdin, stdout, stderr)
         if args.command == "download":
             return cmd_download(args, stdin, stdout, stderr)
+        if args.command == "verify":
+            from tcb_gui.cli_download import run_verify
+
+            return run_verify(args.folder, stdout, stderr)
         if args.command == "token":
             return cmd_token(args, stdin, stdout, stderr)
         if args.command == "demo-server":

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from tcb_gui.core.client import TcbClient, make_http_client
+from tcb_gui.core.connection import open_credentials
 from tcb_gui.core.download_run import DownloadRun, DownloadRunResult, no_link_yet
 from tcb_gui.core.downloads import (
     DownloadOptions,
@@ -21,6 +22,7 @@ from tcb_gui.core.downloads import (
     TotalProgress,
 )
 from tcb_gui.core.errors import InputError
+from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.export import write_export
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.ratelimit import parse_rate
@@ -66,6 +68,8 @@ class _ProgressPrinter:
 def _summary(result: DownloadRunResult) -> str:
     counts = result.counts()
     parts = [f"Downloaded {counts.downloaded:,} files ({human_bytes(counts.downloaded_bytes)})"]
+    if counts.verified:
+        parts.append(f"{counts.verified:,} verified by checksum")
     if counts.skipped:
         parts.append(f"{counts.skipped:,} already complete")
     parts.append(f"{counts.failed:,} failed")
@@ -87,10 +91,12 @@ async def download_ids(
 ) -> DownloadRunResult:
     """Download ``ids``; the links are asked for as the engine needs them, with the token
     of the run's credentials at each request (a stable token renews itself)."""
-    from tcb_gui.cli import _credentials
+    from tcb_gui.core.tokens import TokenStore
 
     async with make_http_client() as http:
-        credentials = await _credentials(conn, http, stderr)
+        credentials = await open_credentials(
+            conn, TokenStore(), http, lambda text: stderr.write(text + "\n")
+        )
         client = TcbClient(
             http,
             credentials,
@@ -120,6 +126,23 @@ def run_download(
     reasons = Counter(o.errmsg for o in result.outcomes if not o.ok)
     for reason, count in reasons.most_common(5):
         stderr.write(f"{count:,} failed: {reason}\n")
+    notes = Counter(o.note for o in result.outcomes if o.ok and o.note)
+    for note, count in notes.most_common(5):
+        stderr.write(f"{count:,} saved: {note}\n")
     if result.stop is not None:
         stderr.write(f"Stopped: {result.stop.message}\n")
     return result.exit_status
+
+
+def run_verify(folder: str, stdout: TextIO, stderr: TextIO) -> int:
+    """``tcb-gui verify DIR``: every file of the folder's manifest checked again."""
+    from tcb_gui.core.downloads import verify_folder
+
+    results = verify_folder(Path(folder).expanduser())
+    bad = [r for r in results if not r.ok]
+    for r in bad:
+        stdout.write(f"✗ {r.path}: {r.message}\n")
+    states = Counter(r.state.value for r in results)
+    detail = ", ".join(f"{n:,} {state}" for state, n in sorted(states.items()))
+    stderr.write(f"Checked {len(results):,} files: {detail or 'none'}\n")
+    return ExitStatus.SOME_FAILED if bad else ExitStatus.OK

@@ -24,9 +24,8 @@ from typing import Any
 import httpx
 
 from tcb_gui import __version__
+from tcb_gui.core.credentials import Credentials, StaticCredentials
 from tcb_gui.core.errors import (
-    NETWORK_ERROR,
-    NETWORK_ERROR_TYPE,
     ErrorKind,
     InputError,
     MessageTemplate,
@@ -39,8 +38,8 @@ from tcb_gui.core.errors import (
     message,
     with_detail,
 )
-from tcb_gui.core.credentials import Credentials, StaticCredentials
 from tcb_gui.core.fileids import FileId
+from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import install_log_redaction, redact
 
 log = logging.getLogger(__name__)
@@ -291,24 +290,6 @@ _ID_KEYS = ("fileid", "fileID", "files")
 _SPLITTABLE_CODES = frozenset({40097, -501007})
 
 
-_TRANSPORT_WORDS: dict[type[httpx.HTTPError], str] = {
-    httpx.ConnectTimeout: message("connection timed out"),
-    httpx.ReadTimeout: message("the service took too long to answer"),
-    httpx.WriteTimeout: message("sending the request timed out"),
-    httpx.PoolTimeout: message("no free connection"),
-    httpx.ConnectError: message("could not connect"),
-    httpx.RemoteProtocolError: message("the connection was cut"),
-    httpx.ReadError: message("the connection broke while reading"),
-}
-
-
-def _describe_transport_error(exc: httpx.HTTPError) -> str:
-    for cls, words in _TRANSPORT_WORDS.items():
-        if isinstance(exc, cls):
-            return NETWORK_ERROR.format(problem=words)
-    return NETWORK_ERROR_TYPE.format(error=type(exc).__name__)
-
-
 _HTTP_STATUS = MessageTemplate("The service answered HTTP {status}")
 _HTTP_STATUS_STOP = MessageTemplate("The service answered HTTP {status}. Check the base URL.")
 _UNREADABLE = message("The service sent an unreadable (non-JSON or cut) answer")
@@ -486,9 +467,9 @@ class TcbClient:
                 headers=_JSON_HEADERS,
             )
         except httpx.TransportError as exc:
-            raise _Transient(_describe_transport_error(exc)) from None
+            raise _Transient(describe_transport_error(exc)) from None
         except httpx.HTTPError as exc:
-            raise _Transient(_describe_transport_error(exc)) from None
+            raise _Transient(describe_transport_error(exc)) from None
         except httpx.InvalidURL:
             # httpx builds the next request of any 3xx: an unparsable Location fails here.
             raise _Stop(ServiceError(_BAD_REDIRECT, kind=ErrorKind.REQUEST)) from None
@@ -560,6 +541,7 @@ class TcbClient:
         pending = list(batch)
         last_problem = NO_ANSWER
         attempt = 0
+        renewed = False  # a fresh token is tried once per request (core.credentials)
         while attempt < self.retry.max_tries:
             if attempt:
                 await asyncio.sleep(self.retry.delay(attempt - 1))
@@ -579,8 +561,9 @@ class TcbClient:
                     if info.kind is ErrorKind.RETRYABLE:
                         raise _Transient(info.message)
                     if info.kind is ErrorKind.TOKEN:
-                        if self.credentials.rejected(token):
-                            attempt -= 1  # a fresh token, once: not a try of the batch
+                        if not renewed and self.credentials.rejected(token):
+                            renewed = True
+                            attempt -= 1  # a fresh token is not a try of the batch
                             continue
                         raise _Stop(
                             TokenError(

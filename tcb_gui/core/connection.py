@@ -11,6 +11,7 @@ program profile (``AuthMode.APPSECRET``), a stable token fetched with the AppSec
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ _NO_SECRET = MessageTemplate(
     "No AppSecret for profile {name!r}. Save it with 'tcb-gui token set --appsecret' "
     "(reads it from stdin) or set the TCB_APP_SECRET variable."
 )
+EXPLICIT_WINS = "Using TCB_ACCESS_TOKEN (it wins over the profile's AppID and AppSecret)."
 _NO_APPID = MessageTemplate(
     "Profile {name!r} has no AppID: set it with 'tcb-gui token set --appsecret --appid wx…'."
 )
@@ -133,3 +135,19 @@ def credentials_for(conn: Connection, store: TokenStore, http: httpx.AsyncClient
     if not token:
         raise TokenError(_NO_TOKEN.format(name=conn.profile), state=TokenState.NOT_SET)
     return StaticCredentials(token)
+
+
+async def open_credentials(
+    conn: Connection,
+    store: TokenStore,
+    http: httpx.AsyncClient,
+    notice: Callable[[str], object] = lambda _text: None,
+) -> Credentials:
+    """``credentials_for``, with a stable token fetched now: a wrong AppSecret or an IP off
+    the allowlist is said before any ID is sent. ``notice`` hears which token wins."""
+    if conn.auth is AuthMode.APPSECRET and explicit_token() is not None:
+        notice(EXPLICIT_WINS)
+    credentials = credentials_for(conn, store, http)
+    if credentials.renewable:
+        await credentials.token()
+    return credentials

@@ -22,26 +22,29 @@ renewed); ``docs/ARCHITECTURE.md`` says where it is chosen.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from tcb_gui.core.auth_mode import AuthMode
 from tcb_gui.core.errors import TokenError, TokenState, message
 from tcb_gui.core.redact import register_secret
 
-if TYPE_CHECKING:
-    from tcb_gui.core.stable_token import StableTokenProvider
+
+class TokenProvider(Protocol):
+    """What is used of ``core.stable_token.StableTokenProvider``."""
+
+    def current(self) -> str | None: ...
+
+    async def get(self) -> str: ...
+
+    def invalidate(self, token: str | None = None) -> None: ...
+
+
+__all__ = ["AuthMode", "Credentials", "StableCredentials", "StaticCredentials", "TokenProvider"]
 
 NO_TOKEN = message("No access token is set. Set one for this profile, or set TCB_ACCESS_TOKEN.")
 
 # Rejected tokens remembered so each is renewed at most once (a run sees a handful).
 _REMEMBERED_REJECTIONS = 64
-
-
-class AuthMode(StrEnum):
-    """How a profile gets its access token."""
-
-    TOKEN = "token"  # pasted (keyring / session) or TCB_ACCESS_TOKEN
-    APPSECRET = "appsecret"  # stable token from the mini program's AppID + AppSecret
 
 
 class Credentials:
@@ -66,14 +69,16 @@ class Credentials:
         raise NotImplementedError
 
     def rejected(self, token: str) -> bool:
-        """The service refused ``token``: forget it. True when one fresh token may be tried
-        (once per token, and only for kinds that can renew themselves)."""
-        if not self.renewable or token in self._renewed:
+        """The service refused ``token``: forget it (once per token: requests in flight
+        with it all come back refused). True when a fresh token may be tried, which only
+        kinds that can renew themselves offer; a caller tries it once per request."""
+        if not self.renewable:
             return False
-        if len(self._renewed) >= _REMEMBERED_REJECTIONS:
-            self._renewed.pop(next(iter(self._renewed)))
-        self._renewed[token] = None
-        self._forget(token)
+        if token not in self._renewed:
+            if len(self._renewed) >= _REMEMBERED_REJECTIONS:
+                self._renewed.pop(next(iter(self._renewed)))
+            self._renewed[token] = None
+            self._forget(token)
         return True
 
     async def _obtain(self) -> str | None:
@@ -113,7 +118,7 @@ class StableCredentials(Credentials):
 
     renewable = True
 
-    def __init__(self, provider: StableTokenProvider) -> None:
+    def __init__(self, provider: TokenProvider) -> None:
         super().__init__()
         self.provider = provider
 

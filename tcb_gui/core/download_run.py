@@ -73,6 +73,7 @@ class DownloadCounts:
 
     downloaded: int = 0
     downloaded_bytes: int = 0
+    verified: int = 0  # saved or already complete, CRC-64 matched the storage's
     skipped: int = 0  # already complete
     failed: int = 0
     stopped: int = 0  # cancelled, or stopped by a full disk (they resume later)
@@ -101,6 +102,7 @@ class DownloadRunResult:
         return DownloadCounts(
             downloaded=len(downloaded),
             downloaded_bytes=sum(o.bytes for o in downloaded),
+            verified=sum(o.verified is True for o in self.outcomes),
             skipped=states.count(FileState.SKIPPED),
             failed=states.count(FileState.FAILED),
             stopped=states.count(FileState.CANCELLED),

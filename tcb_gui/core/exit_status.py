@@ -43,7 +43,8 @@ def status_for_error(error: BaseException) -> ExitStatus:
     if isinstance(error, KeyboardInterrupt):
         return ExitStatus.INTERRUPTED
     if isinstance(error, TcbError):
-        return ExitStatus.SOME_FAILED
+        # Another run holding the folder and the like: the user's set-up, not a file.
+        return ExitStatus.USAGE if error.kind is ErrorKind.INPUT else ExitStatus.SOME_FAILED
     raise TypeError(f"no exit status for {type(error).__name__}")
 
 

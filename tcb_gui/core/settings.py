@@ -35,6 +35,7 @@ from typing import Any, Final
 import platformdirs
 
 from tcb_gui.core.atomicfile import write_bytes_atomic
+from tcb_gui.core.auth_mode import AuthMode
 from tcb_gui.core.client import (
     DEFAULT_BASE_URL,
     DEFAULT_CONCURRENCY,
@@ -45,7 +46,6 @@ from tcb_gui.core.client import (
     ApiMode,
     validate_base_url,
 )
-from tcb_gui.core.credentials import AuthMode
 from tcb_gui.core.errors import InputError, MessageTemplate, message
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ _PROFILE_NAME_RE = re.compile(r"[^\W_](?:[\w .@-]*[\w.@-])?\Z")
 
 LANGUAGES: Final = ("system", "en", "zh_CN")
 THEMES: Final = ("system", "light", "dark")
-# How a profile gets its token (core.credentials.AuthMode); the names stay for callers.
+
+
+# The names stay for callers.
 AUTH_TOKEN: Final = AuthMode.TOKEN  # a pasted token (keyring or TCB_ACCESS_TOKEN)
 AUTH_APPSECRET: Final = AuthMode.APPSECRET  # appid + AppSecret in the keyring → stable token
 AUTH_MODES: Final = tuple(m.value for m in AuthMode)

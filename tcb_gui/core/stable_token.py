@@ -82,7 +82,6 @@ from tcb_gui.core.client import (
     RetryPolicy,
     TcbClient,
     TokenCheck,
-    _describe_transport_error,
     _service_text,
     validate_base_url,
 )
@@ -98,6 +97,7 @@ from tcb_gui.core.errors import (
     message,
     with_detail,
 )
+from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import install_log_redaction, register_secret
 from tcb_gui.core.settings import validate_appid
 from tcb_gui.core.tokens import MAX_TOKEN_LENGTH, TOKEN_LIFETIME_S
@@ -360,7 +360,7 @@ class StableTokenProvider:
                 headers={"Content-Type": "application/json"},
             )
         except httpx.HTTPError as exc:
-            failure = _describe_transport_error(exc)
+            failure = describe_transport_error(exc)
         if response is None:
             raise _Retry(failure or NETWORK_ERROR_BARE)
         data = self._decode(response)
