@@ -1,5 +1,5 @@
 """Progress on stderr for the command line: a live bar on a terminal, a line every few
-seconds otherwise (DESIGN §4), so logs of scripted runs stay readable."""
+seconds otherwise (README "Command line"), so logs of scripted runs stay readable."""
 
 from __future__ import annotations
 

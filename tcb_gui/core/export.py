@@ -1,4 +1,5 @@
-"""Results out: JSON, CSV, TSV and plain link lists (DESIGN §4), shared by CLI and window."""
+"""Results out: JSON, CSV, TSV and plain link lists, the same bytes from the command line
+and the window (README "Command line")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Cloud file IDs: parse and validate them, and find them in any text an operator has.
 
-An ID is ``cloud://<env>.<bucket>/<key>`` (WECHAT_API.md §3). The key is untrusted
+An ID is ``cloud://<env>.<bucket>/<key>`` (docs/WECHAT_API.md#file-ids). The key is untrusted
 input: it may hold spaces, Chinese, ``..``, a leading ``/``, Windows-reserved names.
 
 How IDs are found (``find_ids``)
@@ -83,7 +83,7 @@ from tcb_gui.core.errors import InputError, MessageTemplate
 
 SCHEME = "cloud://"
 
-# Env IDs are lowercase letters, digits and '-' (WECHAT_API.md §3).
+# Env IDs are lowercase letters, digits and '-' (docs/WECHAT_API.md#file-ids).
 _ENV_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 # C0/C1 controls, Unicode line/paragraph separators and lone surrogates: none can be part
@@ -565,7 +565,7 @@ def _detect_table(lines: list[str]) -> _Table | None:
     first = lines[index].strip(_LEADING)
     rest = lines[index + 1 :]
     # Without a header a table is not told apart from a list whose keys hold commas:
-    # "cloud://e.b/a,b" is one ID by the line rule (DESIGN §1.2).
+    # "cloud://e.b/a,b" is one ID by the line rule (README "Where an ID ends").
     if "cloud:" in first or first[0] in '{["':
         return None
     for delimiter in _TABLE_DELIMITERS:

@@ -75,7 +75,7 @@ _GONE = message("That list is no longer in the history.")
 _NOT_AN_ENTRY = message("That is not a history entry.")
 _BAD_SIZE = MessageTemplate("History size must be a whole number from 0 to {high}.")
 _UNREADABLE = message("That list in the history cannot be read.")
-# Credentials that must never be written into a history file (DESIGN §3 Security).
+# Credentials that must never be written into a history file (docs/ARCHITECTURE.md#behaviour).
 _TOKEN_PARAM_RE = re.compile(r"(?i)(?:^|[?&])[a-z_]*access_token=")
 
 _KINDS: Final = frozenset(kind.value for kind in ErrorKind)

@@ -1,8 +1,8 @@
 """Where the app keeps its files, and the user's preferences and profiles.
 
 Preferences live in one small JSON file, ``app_dirs().config / "settings.json"``, written
-atomically with mode 0600. Secrets never go there (DESIGN §2 "Secrets apart from
-settings"): the data model has no token field, and ``save_settings`` refuses any
+atomically with mode 0600. Secrets never go there (docs/ARCHITECTURE.md#behaviour): the
+data model has no token field, and ``save_settings`` refuses any
 secret-like key as a second guard. Tokens live in the OS keyring (``core.tokens``).
 
 A profile gets its token in one of two ways (``Profile.auth``): ``"token"``, a token the
@@ -77,8 +77,8 @@ AUTH_APPSECRET: Final = AuthMode.APPSECRET  # appid + AppSecret in the keyring �
 AUTH_MODES: Final = tuple(m.value for m in AuthMode)
 # A mini program AppID: "wx" and 16 hex digits (WeChat MP console, 开发管理 → 开发设置).
 _APPID_RE = re.compile(r"wx[0-9a-fA-F]{16}\Z")
-DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # DESIGN §4 --layout
-ON_EXISTS_CHOICES: Final = ("skip", "rename", "overwrite")  # DESIGN §4 --on-exists
+DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # tcb-gui download --layout
+ON_EXISTS_CHOICES: Final = ("skip", "rename", "overwrite")  # tcb-gui download --on-exists
 DEFAULT_DOWNLOAD_CONCURRENCY: Final = 4
 # The download engine runs at most 16 files at once (core/downloads.py): more parallel
 # transfers from one CDN only add contention.
@@ -89,7 +89,7 @@ MAX_HISTORY_SIZE: Final = 100
 # Qt's saveGeometry() is well under 100 bytes; this bounds a hand-edited file.
 MAX_GEOMETRY_LENGTH: Final = 4096
 
-# Keys that must never reach the settings file (DESIGN §3 Security).
+# Keys that must never reach the settings file (docs/ARCHITECTURE.md#behaviour).
 _SECRET_KEY_RE = re.compile(r"token|secret|passw|credential|api_?key", re.IGNORECASE)
 _ALLOWED_SECRET_LIKE_KEYS: Final = frozenset({"token_saved_at"})
 
@@ -197,7 +197,7 @@ def validate_profile_name(name: object) -> str:
 
 
 def _base_url(value: object) -> str:
-    """``https://`` URLs, or ``http://`` on loopback only: the client's rule (DESIGN §3)."""
+    """``https://`` URLs, or ``http://`` on loopback only: the client's rule (README "Security")."""
     if not isinstance(value, str):
         raise InputError(_URL_NOT_TEXT)
     return validate_base_url(value)

@@ -7,7 +7,7 @@ name as the user name**, so profiles never share a token and other tools (``keyr
 tcb-gui default``, Seahorse, Keychain Access) show where it is.
 
 With no usable keyring the token is kept for this session only and the caller is told so
-plainly; it is never written to a file (DESIGN §1.1, and Vorta's lesson about silent
+plainly; it is never written to a file (README "Security", and Vorta's lesson about silent
 plain-text fallbacks). Backends that are no real keyring (``fail``, ``null``, an empty
 chainer, the ``keyrings.alt`` file backends) count as "no keyring".
 
@@ -55,7 +55,7 @@ APP_SECRET_ENV: Final = "TCB_APP_SECRET"
 # Appended to the profile name to make the AppSecret's keyring user name; profile names
 # cannot hold "#" (settings.validate_profile_name).
 APP_SECRET_USER_SUFFIX: Final = "#appsecret"
-# WECHAT_API.md §4: component_access_token, authorizer_access_token and access_token all
+# docs/WECHAT_API.md#tokens: component_access_token, authorizer_access_token and access_token all
 # live 7200 s.
 TOKEN_LIFETIME_S: Final = 7200
 # WeChat's access_token docs ask callers to reserve at least 512 characters; 8x headroom,
