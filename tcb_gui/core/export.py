@@ -47,10 +47,6 @@ def is_working(result: LinkResult, now: datetime | None = None) -> bool:
     return result.expires_at > (now or datetime.now(UTC))
 
 
-def result_record(result: LinkResult) -> dict[str, Any]:
-    return _Records().record(result)
-
-
 class _Records:
     """Builds the record of each row once; an expiry time shared by a whole batch is
     formatted once (100,000 rows carry about 2,000 distinct expiry times)."""

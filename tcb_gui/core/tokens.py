@@ -403,11 +403,6 @@ class TokenStore:
         """Forget the AppSecret of ``profile``: the session copy and the keyring entry."""
         self._clear(_SECRET_ENTRY, profile)
 
-    def set_session_app_secret(self, profile: str, secret: str) -> None:
-        """Keep the AppSecret in memory for ``profile`` until the program ends."""
-        validate_profile_name(profile)
-        self._set_session(_SECRET_ENTRY, profile, clean_app_secret(secret))
-
     def current_app_secret(self, profile: str) -> AppSecretInfo:
         """The AppSecret to use for ``profile`` and its source.
 
