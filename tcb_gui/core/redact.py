@@ -19,37 +19,55 @@ _SECRET_PARAMS_RE = re.compile(
     r"(?i)((?:access_token|component_access_token|authorizer_access_token|secret|sign)=)"
     r"[^&\s\"'<>#]*"
 )
-# Shortest secret worth tracking verbatim; shorter strings would redact ordinary words.
-_MIN_SECRET_LEN = 6
+# A registered secret is redacted whatever its length. One shorter than this is redacted
+# only where it stands alone (no letter or digit right before or after it), so a short
+# test token such as "abc12" echoed back by a service is hidden, while the same letters
+# inside an ordinary word ("abc123", "xabc12") are left alone.
+WHOLE_WORD_BELOW = 6
+_WORD_EDGE = "A-Za-z0-9"
 
 _lock = threading.Lock()
-_secrets: set[str] = set()
-_ordered: tuple[str, ...] = ()  # _secrets, longest first (replaced whole, read lock-free)
+_secrets: set[str] = set()  # every form of every registered secret
+_ordered: tuple[str, ...] = ()  # the long ones, longest first (replaced whole, lock-free)
+_short_re: re.Pattern[str] | None = None  # the short ones as whole words, or None
 _installed = False
 _formatter = logging.Formatter()
 
 
 def register_secret(secret: str | None) -> None:
     """Remember a secret so it is redacted wherever it shows up, as is or URL-encoded
-    (a service may echo the query string it received)."""
-    global _ordered
-    if not secret or len(secret) < _MIN_SECRET_LEN:
-        return
+    (a service may echo the query string it received). Any length: see WHOLE_WORD_BELOW."""
+    global _ordered, _short_re
+    if not secret or secret in _secrets or secret in REDACTED:
+        return  # nothing to hide, known already, or "*" (which would redact "***" again)
     forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
     with _lock:
         _secrets.update(forms)
-        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+        _ordered = tuple(
+            sorted((s for s in _secrets if len(s) >= WHOLE_WORD_BELOW), key=len, reverse=True)
+        )
+        short = sorted((s for s in _secrets if len(s) < WHOLE_WORD_BELOW), key=len, reverse=True)
+        _short_re = (
+            re.compile(
+                f"(?<![{_WORD_EDGE}])(?:{'|'.join(map(re.escape, short))})(?![{_WORD_EDGE}])"
+            )
+            if short
+            else None
+        )
 
 
 def redact(text: str) -> str:
     """``text`` with every registered secret and credential parameter replaced.
 
     Known secrets go first, longest first: the parameter rule alone would mask only
-    part of a token that itself contains ``sign=``.
+    part of a token that itself contains ``sign=``. Short ones go as whole words.
     """
     for secret in _ordered:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    short = _short_re
+    if short is not None:
+        text = short.sub(REDACTED, text)
     return _SECRET_PARAMS_RE.sub(lambda m: m.group(1) + REDACTED, text)
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import re
+import string
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -69,12 +71,45 @@ def test_redact_hides_every_occurrence_of_a_registered_secret() -> None:
     assert secret not in redact(f"token={secret}")
 
 
-def test_short_or_empty_secrets_are_not_tracked() -> None:
-    # Redacting two-letter "secrets" would blank ordinary words out of every message.
-    register_secret("ok")
+def fresh_short_secret(length: int) -> str:
+    """A short secret no other test registered, of letters and digits like a test token."""
+    # The registry is process-wide: no single letter, nothing a later test might print.
+    while True:
+        candidate = "Q" + "".join(
+            random.choices(string.ascii_letters + string.digits, k=length - 1)
+        )
+        if redact(candidate) == candidate:
+            return candidate
+
+
+def test_empty_secrets_are_not_tracked() -> None:
     register_secret("")
     register_secret(None)
-    assert redact("ok, it is ok") == "ok, it is ok"
+    register_secret("*")  # would redact the redaction marker itself
+    assert redact("ok, it is ok ***") == "ok, it is ok ***"
+
+
+@pytest.mark.parametrize("length", [2, 3, 5])
+def test_short_secrets_are_redacted_where_they_stand_alone(length: int) -> None:
+    # Issue 10: a short token echoed back by the service was not redacted at all.
+    secret = fresh_short_secret(length)
+    echoed = f"invalid credential, access_token is {secret}, rid: {secret}-4a ({secret})"
+    register_secret(secret)
+
+    assert redact(echoed) == (
+        f"invalid credential, access_token is {REDACTED}, rid: {REDACTED}-4a ({REDACTED})"
+    )
+    assert redact(f"x?access_token={secret}&t=1") == f"x?access_token={REDACTED}&t=1"
+    # The same letters inside a longer word or number are ordinary text.
+    inside = f"a{secret} {secret}9 {secret}{secret}"
+    assert redact(inside) == inside
+
+
+def test_a_short_secret_with_url_characters_is_redacted_in_every_form() -> None:
+    secret = fresh_short_secret(3) + "/+"
+    register_secret(secret)
+    for form in (secret, secret.replace("/", "%2F").replace("+", "%2B")):
+        assert redact(f"echo: {form} end") == f"echo: {REDACTED} end", form
 
 
 def test_redact_is_idempotent() -> None:
