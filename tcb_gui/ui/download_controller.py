@@ -141,6 +141,10 @@ class DownloadController(QObject):
     def running(self) -> bool:
         return self.run is not None
 
+    @property
+    def paused(self) -> bool:
+        return self.run is not None and self.run.paused
+
     def _show_column(self) -> None:
         self.view.setColumnHidden(Column.DOWNLOAD, False)
 
