@@ -708,6 +708,34 @@
         <translation>找不到可用的名称来保存 {name} 的未完成文件</translation>
     </message>
     <message>
+        <source>CloudBase reports the resource is unavailable.</source>
+        <translation>云开发报告该资源不可用。</translation>
+    </message>
+    <message>
+        <source>The CloudBase environment has run out of storage space (see the CloudBase console).</source>
+        <translation>云开发环境的存储空间已用完（请查看云开发控制台）。</translation>
+    </message>
+    <message>
+        <source>The CloudBase environment&apos;s quota of read or write requests is used up. Nothing more can be resolved until it resets, or until the environment&apos;s plan is upgraded in the CloudBase console.</source>
+        <translation>云开发环境的读写请求配额已用完。在配额重置或在云开发控制台升级环境套餐之前，无法再解析。</translation>
+    </message>
+    <message>
+        <source>The service says a resource of this request is invalid or does not exist. Check the bucket part of the IDs.</source>
+        <translation>服务认为此请求中的某个资源无效或不存在。请检查云文件 ID 中的存储桶部分。</translation>
+    </message>
+    <message>
+        <source>{message} WeChat saw this computer&apos;s address as {ip}.</source>
+        <translation>{message}微信看到的本机地址是 {ip}。</translation>
+    </message>
+    <message>
+        <source>Nothing good came back from the service for {seconds} s (last: {problem}). Check the network and the base URL, then resolve the rest again.</source>
+        <translation>服务在 {seconds} 秒内没有返回有效结果（最后一次：{problem}）。请检查网络和服务地址，然后重新解析剩余的 ID。</translation>
+    </message>
+    <message>
+        <source>no whole answer within {seconds} s</source>
+        <translation>{seconds} 秒内没有收到完整的应答</translation>
+    </message>
+    <message>
         <source>A profile needs a name.</source>
         <translation>配置需要名称。</translation>
     </message>

@@ -474,6 +474,29 @@ _MARKED: Final[tuple[object, ...]] = (
     ),
     QT_TRANSLATE_NOOP("CoreText", "{reason}; downloading it again"),
     QT_TRANSLATE_NOOP("CoreText", "No free name for the partial file of {name}"),
+    QT_TRANSLATE_NOOP("CoreText", "CloudBase reports the resource is unavailable."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The CloudBase environment has run out of storage space (see the CloudBase console).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The CloudBase environment's quota of read or write requests is used up. Nothing more "
+        "can be resolved until it resets, or until the environment's plan is upgraded in the "
+        "CloudBase console.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The service says a resource of this request is invalid or does not exist. Check the "
+        "bucket part of the IDs.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "{message} WeChat saw this computer's address as {ip}."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Nothing good came back from the service for {seconds} s (last: {problem}). Check the "
+        "network and the base URL, then resolve the rest again.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "no whole answer within {seconds} s"),
 )
 
 # (PySide's stubs type QT_TRANSLATE_NOOP as returning object; it returns its source.)
