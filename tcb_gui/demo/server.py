@@ -86,6 +86,7 @@ def _uvicorn_config(state: DemoState) -> uvicorn.Config:
         lifespan="off",
         ws="none",  # no websocket stack: nothing to import, nothing to warn
         server_header=False,
+        date_header=False,  # the app sends its own, from the demo's clock (clock_skew_s)
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
 

@@ -21,6 +21,15 @@ It speaks the real protocol at the real paths relative to its base URL:
 * ``GET|HEAD /download/<bucket>/<key>?sign=…&t=…`` — the "CDN" behind the links it hands
   out, with Range, ETag and If-Range, answering 403 once a link is past its ``max_age``.
 
+**What ``tcb-gui doctor`` checks**, switched on in ``DemoConfig``: ``deny_ip`` (40164 from
+stable_token and from every call with an access token, errmsg naming ``reported_ip`` or
+the caller's address), ``used_at_start`` (today's quota already used: equal to
+``daily_limit``, quota/get answers ``remain: 0`` and batchdownloadfile 45009),
+``clock_skew_s`` (every answer's ``Date`` header is the demo's clock plus this). A token
+of the other family answers as the docs say (WECHAT_API.md #tokens, #quota): 48001 from
+the other family's batchdownloadfile, 76022 from quota/get for the other family's
+``cgi_path``.
+
 Like WeChat, every errcode answer is HTTP 200 with ``{"errcode", "errmsg"}``, and errmsg
 carries a varying ``rid`` suffix, so clients must match on the number.
 
@@ -69,6 +78,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import ipaddress
 import json
 import mimetypes
 import random
@@ -76,6 +86,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, unquote_to_bytes
 from xml.sax.saxutils import escape
@@ -83,6 +94,7 @@ from xml.sax.saxutils import escape
 import httpx
 from fastcrc import crc64
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
@@ -154,6 +166,9 @@ STATUS_NONEXIST = -503003
 STATUS_NO_PERMISSION = -503002
 STATUS_INVALID_ENV = -501005
 
+# A skew beyond a year is a typo, not a test.
+MAX_CLOCK_SKEW_S = 366 * 86_400.0
+
 _JSON = b"application/json; encoding=utf-8"  # what api.weixin.qq.com sends
 _XML = b"application/xml"
 _HTML = b"text/html; charset=utf-8"
@@ -181,6 +196,18 @@ class DemoConfig:
     stable_token_expires_in: int = STABLE_TOKEN_LIFETIME_S
     stable_token_renew_before: int = STABLE_TOKEN_RENEW_BEFORE_S
     stable_token_daily_limit: int = STABLE_TOKEN_DAILY_LIMIT
+    # What ``tcb-gui doctor`` checks, made to go wrong on purpose:
+    # calls already counted against ``daily_limit`` when the service starts (equal to it:
+    # today's quota is used up, quota/get says remain 0, batchdownloadfile answers 45009);
+    used_at_start: int = 0
+    # seconds the service's clock (its ``Date`` header) is ahead of this machine's
+    # (negative: behind);
+    clock_skew_s: float = 0.0
+    # the caller's IP is not on the allowlist: stable_token and every call with an access
+    # token answer 40164, whose errmsg names ``reported_ip`` (default: the caller's own
+    # address, as the service sees it).
+    deny_ip: bool = False
+    reported_ip: str | None = None
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0 or self.slow_seconds < 0:
@@ -196,6 +223,16 @@ class DemoConfig:
             raise ValueError("fault_rate > 0 needs at least one fault kind")
         if self.daily_limit < 0 or self.stable_token_daily_limit < 0:
             raise ValueError("daily limits must not be negative")
+        if not 0 <= self.used_at_start <= self.daily_limit:
+            raise ValueError("used_at_start must be 0..daily_limit")
+        if abs(self.clock_skew_s) > MAX_CLOCK_SKEW_S:
+            raise ValueError(f"clock_skew_s must be within ±{MAX_CLOCK_SKEW_S:.0f} seconds")
+        if self.reported_ip is not None:
+            try:
+                ipaddress.ip_address(self.reported_ip)
+            except ValueError:
+                wrong = self.reported_ip
+                raise ValueError(f"reported_ip is not an IP address: {wrong!r}") from None
         if self.stable_token_expires_in < 1:
             raise ValueError("stable_token_expires_in must be at least 1 second")
         if not 0 <= self.stable_token_renew_before < self.stable_token_expires_in:
@@ -267,7 +304,8 @@ class DemoState:
         self.config = config if config is not None else DemoConfig()
         self.now = now
         self.stats = DemoStats()
-        self.used = 0  # batchdownloadfile calls counted against daily_limit
+        # batchdownloadfile calls counted against daily_limit
+        self.used = self.config.used_at_start
         self.tokens: dict[str, ApiKind] = {DEMO_TOKEN: COMPONENT, DEMO_TCB_TOKEN: TCB}
         self.expired: set[str] = {EXPIRED_TOKEN}
         # Tokens that end at a time on the demo's clock (those stable_token issued).
@@ -276,7 +314,10 @@ class DemoState:
         # AppSecret"), whether the caller's IP is on the allowlist, and what was issued.
         self.appid = DEMO_APPID
         self.app_secret = DEMO_APPSECRET
-        self.ip_allowlisted = True
+        self.ip_allowlisted = not self.config.deny_ip
+        # Whether calls with an access token (batchdownloadfile, quota/get) are accepted
+        # from the caller's IP; ``ip_allowlisted`` is the same for stable_token.
+        self.api_ip_allowlisted = not self.config.deny_ip
         self.stable_token: str | None = None  # the newest token issued
         self.stable_token_calls = 0  # counted against stable_token_daily_limit
         self.force_refreshes = 0
@@ -384,9 +425,33 @@ def create_app(state: DemoState | None = None) -> Starlette:
         Route(STABLE_TOKEN_PATH, _Endpoint(api.stable_token)),
         Route(DOWNLOAD_PREFIX + "{rest:path}", _Endpoint(download)),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(_DateHeader, state=demo)])
     app.state.demo = demo
     return app
+
+
+class _DateHeader:
+    """Every answer carries ``Date`` from the demo's clock plus ``clock_skew_s``, as the
+    real service's answers carry its own time (``tcb-gui doctor`` compares clocks)."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], state: DemoState):
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                stamp = self.state.now() + self.state.config.clock_skew_s
+                date = formatdate(stamp, usegmt=True).encode("ascii")
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                message = {**message, "headers": [*headers, (b"date", date)]}
+            await send(message)
+
+        await self.app(scope, receive, send_dated)
 
 
 # -- plumbing -------------------------------------------------------------------------------
@@ -567,11 +632,19 @@ class _Api:
             encoded = encoded[: len(encoded) // 2]
         await _respond(send, 200, encoded, _JSON)
 
+    def _ip_refused(self, scope: Scope) -> _ApiError:
+        """40164, naming the address the service saw (as the real errmsg does)."""
+        ip = self.state.config.reported_ip or (scope.get("client") or ("127.0.0.1", 0))[0]
+        mapped = ip if ":" in ip else f"::ffff:{ip}"
+        return _ApiError(40164, f"invalid ip {ip} ipv6 {mapped}, not in whitelist")
+
     def _token_answer(
         self, scope: Scope, body: bytes | None, api: ApiKind | None
     ) -> dict[str, Any]:
         """The answer of an endpoint called with ``?access_token=`` (batch or quota)."""
         token = self._token(scope)
+        if not self.state.api_ip_allowlisted:
+            raise self._ip_refused(scope)
         if body is None:
             raise _ApiError(40097, "invalid args, hint: request body too large")
         if api is not None:
@@ -594,8 +667,7 @@ class _Api:
         if secret != state.app_secret:
             raise _ApiError(40125, "invalid appsecret")
         if not state.ip_allowlisted:
-            ip = (scope.get("client") or ("127.0.0.1", 0))[0]
-            raise _ApiError(40164, f"invalid ip {ip} ipv6 ::ffff:{ip}, not in whitelist")
+            raise self._ip_refused(scope)
         force = data.get("force_refresh", False)
         if not isinstance(force, bool):
             raise _ApiError(40097, "invalid args, hint: force_refresh must be a boolean")
