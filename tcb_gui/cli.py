@@ -23,8 +23,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from contextlib import aclosing, redirect_stderr, redirect_stdout
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import aclosing, contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -63,6 +63,8 @@ from tcb_gui.core.resolve_run import ResolveRun
 
 if TYPE_CHECKING:
     import httpx
+
+    from tcb_gui.core.trace import TraceHub
 
 
 log = logging.getLogger("tcb_gui")
@@ -123,10 +125,19 @@ def _add_common_options(parser: argparse.ArgumentParser, *, concurrency_help: st
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
 
 
+_TRACE_HELP = (
+    "write one JSON line per HTTP attempt to FILE as it happens: endpoint, env, IDs, HTTP "
+    "status, errcode, duration, attempt, outcome (never a token, AppSecret or link signature)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tcb-gui",
-        description="TCB Links: WeChat CloudBase cloud file IDs in, download links or files out.",
+        description="TCB Links: WeChat CloudBase cloud file IDs in, download links or files out. "
+        "Without a command it opens the window.",
+        epilog="tcb-gui FILE …  opens the window with these lists (any text, CSV, JSON or "
+        "log file holding cloud:// IDs), as a file manager's Open with does.",
     )
     parser.add_argument("--version", action="version", version=f"tcb-gui {__version__}")
     parser.add_argument(
@@ -143,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=[f.value for f in ExportFormat], default=ExportFormat.TSV.value
     )
     resolve.add_argument("--output", "-o", help="write here instead of stdout")
+    resolve.add_argument("--trace", metavar="FILE", help=_TRACE_HELP)
+    resolve.add_argument(
+        "--ignore-quota",
+        action="store_true",
+        help="start even when the list needs more calls than remain of today's quota",
+    )
     _add_common_options(
         resolve, concurrency_help="requests in flight (1..{high}, default: the profile's)"
     )
@@ -154,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--layout", choices=["tree", "flat"], default="tree")
     download.add_argument("--on-exists", choices=["skip", "rename", "overwrite"], default="skip")
     download.add_argument("--limit-rate", help="total bandwidth limit, e.g. 500K or 2M")
+    download.add_argument("--trace", metavar="FILE", help=_TRACE_HELP)
     _add_common_options(
         download,
         concurrency_help="files downloading at once (1..{high}, default: the settings')",
@@ -175,11 +193,84 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--appid", help="the mini program's AppID (wx + 16 hex), with --appsecret")
     _add_connection_options(token, sub=True)
 
-    demo = commands.add_parser("demo-server", help="run the demo service in the foreground")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=_ranged(0, 65535), default=0)
-    demo.add_argument("--latency-ms", type=float, default=0.0)
-    demo.add_argument("--fault-rate", type=float, default=0.0)
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the connection, clock, token, API mode, IP allowlist, quota and keyring",
+        description="One line per check, ✓ or ✗, with the next step for each ✗. Exit 0 "
+        "when a resolve would work, 3 when the token is missing or rejected (or fits the "
+        "other API mode), 4 when the service cannot be reached or refuses this computer "
+        "or today's quota is used up, 2 on usage errors.",
+    )
+    _add_connection_options(doctor, sub=True)
+    doctor.add_argument("--trace", metavar="FILE", help=_TRACE_HELP)
+    doctor.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+
+    demo = commands.add_parser(
+        "demo-server",
+        help="run the demo service in the foreground",
+        description="A local stand-in of the CloudBase API with sample files, demo tokens "
+        "and switches to make what 'tcb-gui doctor' checks go wrong on purpose.",
+    )
+    demo.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    demo.add_argument(
+        "--port",
+        type=_ranged(0, 65535),
+        default=0,
+        help="port to listen on (default 0: a free one, printed at start)",
+    )
+    demo.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="delay every API answer by this many milliseconds (default 0)",
+    )
+    demo.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="fraction 0..1 of API calls that fail (HTML 502, errcode -1, dropped "
+        "connection, cut JSON or a slow answer; default 0)",
+    )
+    demo.add_argument(
+        "--seed", type=int, default=0, help="seed of the fault draws and answer order"
+    )
+    demo.add_argument(
+        "--daily-limit",
+        type=_ranged(0, 10**9),
+        default=None,
+        metavar="N",
+        help="batchdownloadfile calls allowed a day (default 1,000,000); past it: 45009",
+    )
+    demo.add_argument(
+        "--quota-used",
+        type=_ranged(0, 10**9),
+        default=0,
+        metavar="N",
+        help="calls already used today at start; equal to --daily-limit: the quota is "
+        "used up (quota/get says remain 0, batchdownloadfile answers 45009)",
+    )
+    demo.add_argument(
+        "--deny-ip",
+        action="store_true",
+        help="the caller's IP is not on the allowlist: every call answers 40164 naming it",
+    )
+    demo.add_argument(
+        "--reported-ip",
+        metavar="IP",
+        help="with --deny-ip: the address the 40164 answer names (default: the caller's)",
+    )
+    demo.add_argument(
+        "--clock-skew",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="the service's clock (its Date header) runs this far ahead of this machine's; "
+        "negative: behind (default 0)",
+    )
     return parser
 
 
@@ -258,15 +349,71 @@ def _filter_env(ids: list[FileId], env: str | None, stderr: TextIO) -> list[File
     return kept
 
 
+class QuotaRefused(Exception):
+    """The list needs more calls than remain today (exit 4; ``--ignore-quota`` starts)."""
+
+
+@contextmanager
+def _trace_to(path: str | None, stderr: TextIO) -> Iterator[TraceHub | None]:
+    """``--trace FILE``: a hub writing to FILE, opened now (exit 2 when it cannot be)."""
+    if not path:
+        yield None
+        return
+    from tcb_gui.core.trace import TraceHub
+    from tcb_gui.core.trace_file import TraceWriter
+
+    try:
+        writer = TraceWriter(Path(path).expanduser())
+    except OSError as exc:
+        raise UsageError(f"cannot write the trace to {path}: {exc.strerror or exc}") from None
+    hub = TraceHub()
+    hub.add(writer)
+    try:
+        yield hub
+    finally:
+        hub.remove(writer)
+        writer.close()
+        if writer.error is not None:
+            why = writer.error.strerror or writer.error
+            stderr.write(f"tcb-gui: the trace stopped after {writer.lines:,} lines: {why}\n")
+
+
+async def _preview_quota(
+    client: TcbClient, ids: Sequence[FileId], stderr: TextIO, *, ignore: bool
+) -> None:
+    """A big list: say how many calls it needs and how many remain today (core.quota)."""
+    from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS, calls_needed, preview_quota
+
+    if calls_needed(ids) <= PREVIEW_THRESHOLD_CALLS:
+        return
+    preview = await preview_quota(client, ids)
+    if preview is None:
+        return
+    stderr.write(preview.text + "\n")
+    if not preview.exceeds:
+        return
+    if not ignore:
+        raise QuotaRefused(f"Not started. {preview.warning} Pass --ignore-quota to start anyway.")
+    stderr.write(f"Starting anyway (--ignore-quota). {preview.warning}\n")
+
+
 async def resolve_ids(
-    conn: Connection, ids: Sequence[FileId], stderr: TextIO
+    conn: Connection,
+    ids: Sequence[FileId],
+    stderr: TextIO,
+    *,
+    trace: TraceHub | None = None,
+    ignore_quota: bool = False,
 ) -> tuple[list[LinkResult], ResolveRun]:
-    """Resolve with progress on stderr: every ID's result in input order, and the run."""
+    """Resolve with progress on stderr: every ID's result in input order, and the run.
+    A list over ``core.quota.PREVIEW_THRESHOLD_CALLS`` calls is checked against today's
+    quota first (``QuotaRefused`` when it does not fit, unless ``ignore_quota``)."""
     from tcb_gui.terminal import Progress
 
-    progress = Progress("Resolving", stderr)
     async with make_http_client() as http:
         client = _client(conn, http, await _credentials(conn, http, stderr))
+        await _preview_quota(client, ids, stderr, ignore=ignore_quota)
+        progress = Progress("Resolving", stderr)
         run = ResolveRun(client, ids)
         by_id: dict[str, LinkResult] = {}
         async with aclosing(run.stream()) as batches:
@@ -297,8 +444,15 @@ def _check_writable(output: str | None) -> None:
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     conn = _connection(args)
     _check_writable(args.output)
-    ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
-    results, run = asyncio.run(resolve_ids(conn, ids, stderr))
+    with _trace_to(args.trace, stderr) as trace:
+        ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
+        try:
+            results, run = asyncio.run(
+                resolve_ids(conn, ids, stderr, trace=trace, ignore_quota=args.ignore_quota)
+            )
+        except QuotaRefused as refused:
+            stderr.write(f"tcb-gui: {refused}\n")
+            return ExitStatus.SERVICE
     chunks = iter_export(results, args.format)
     if args.output:
         write_export(Path(args.output), chunks)
@@ -527,19 +681,50 @@ def cmd_download(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr
 
     conn = _connection(args)
     _check_writable(args.report)
-    ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
-    return run_download(args, conn, ids, stderr)
+    with _trace_to(args.trace, stderr) as trace:
+        ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
+        return run_download(args, conn, ids, stderr, trace=trace)
 
 
-def cmd_demo_server(args: argparse.Namespace) -> int:
-    from tcb_gui.demo.server import serve
+def cmd_doctor(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from tcb_gui.cli_doctor import run_doctor_command
+
+    conn = _connection(args)
+    with _trace_to(args.trace, stderr) as trace:
+        return run_doctor_command(conn, stdout, stderr, trace)
+
+
+def demo_config(args: argparse.Namespace) -> Any:
+    """The ``DemoConfig`` of ``tcb-gui demo-server``'s options (UsageError when wrong)."""
     from tcb_gui.demo.service import DemoConfig
 
     if not 0.0 <= args.fault_rate <= 1.0:
         raise UsageError("--fault-rate must be between 0 and 1")
     if args.latency_ms < 0:
         raise UsageError("--latency-ms must not be negative")
-    serve(args.host, args.port, DemoConfig(latency_ms=args.latency_ms, fault_rate=args.fault_rate))
+    if args.reported_ip and not args.deny_ip:
+        raise UsageError("--reported-ip goes with --deny-ip")
+    options: dict[str, Any] = {
+        "latency_ms": args.latency_ms,
+        "fault_rate": args.fault_rate,
+        "seed": args.seed,
+        "used_at_start": args.quota_used,
+        "clock_skew_s": args.clock_skew,
+        "deny_ip": args.deny_ip,
+        "reported_ip": args.reported_ip,
+    }
+    if args.daily_limit is not None:
+        options["daily_limit"] = args.daily_limit
+    try:
+        return DemoConfig(**options)
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("used_at_start", "--quota-used")) from None
+
+
+def cmd_demo_server(args: argparse.Namespace) -> int:
+    from tcb_gui.demo.server import serve
+
+    serve(args.host, args.port, demo_config(args))
     return ExitStatus.OK
 
 
@@ -553,7 +738,7 @@ def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
     )
 
 
-_COMMANDS = frozenset({"resolve", "download", "verify", "token", "demo-server"})
+_COMMANDS = frozenset({"resolve", "download", "verify", "token", "doctor", "demo-server"})
 # Top-level options that take a value, so their value is not mistaken for a file.
 _VALUE_OPTIONS = frozenset({"--base-url", "--api", "--profile"})
 
@@ -630,6 +815,8 @@ def main(
             return run_verify(args.folder, stdout, stderr)
         if args.command == "token":
             return cmd_token(args, stdin, stdout, stderr)
+        if args.command == "doctor":
+            return cmd_doctor(args, stdout, stderr)
         if args.command == "demo-server":
             return cmd_demo_server(args)
         return cmd_window(args, files)

@@ -30,6 +30,7 @@ from tcb_gui.terminal import Progress, human_bytes, human_duration
 
 if TYPE_CHECKING:
     from tcb_gui.core.connection import Connection
+    from tcb_gui.core.trace import TraceHub
 
 
 def _options(args: argparse.Namespace, conn: Connection) -> DownloadOptions:
@@ -87,7 +88,12 @@ def _write_report(path: str | None, outcomes: Sequence[DownloadOutcome]) -> None
 
 
 async def download_ids(
-    conn: Connection, ids: Sequence[FileId], options: DownloadOptions, stderr: TextIO
+    conn: Connection,
+    ids: Sequence[FileId],
+    options: DownloadOptions,
+    stderr: TextIO,
+    *,
+    trace: TraceHub | None = None,
 ) -> DownloadRunResult:
     """Download ``ids``; the links are asked for as the engine needs them, with the token
     of the run's credentials at each request (a stable token renews itself)."""
@@ -115,10 +121,15 @@ async def download_ids(
 
 
 def run_download(
-    args: argparse.Namespace, conn: Connection, ids: Sequence[FileId], stderr: TextIO
+    args: argparse.Namespace,
+    conn: Connection,
+    ids: Sequence[FileId],
+    stderr: TextIO,
+    *,
+    trace: TraceHub | None = None,
 ) -> int:
     options = _options(args, conn)
-    result = asyncio.run(download_ids(conn, ids, options, stderr))
+    result = asyncio.run(download_ids(conn, ids, options, stderr, trace=trace))
     _write_report(args.report, result.outcomes)
     if result.disk_full is not None:
         stderr.write(f"{result.disk_full.message}\n")

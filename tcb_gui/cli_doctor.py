@@ -1,0 +1,54 @@
+"""``tcb-gui doctor``: ``core.doctor``'s checks printed one line each, as they are known.
+
+Exit status: 0 when a resolve would work, 3 when the token is missing, rejected or fits
+the other API mode, 4 when the service cannot be reached, refuses this computer's IP or
+today's quota is used up (README "Exit codes"); 2 on usage errors, from ``cli``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from tcb_gui.core.connection import Connection
+    from tcb_gui.core.doctor import Check
+    from tcb_gui.core.trace import TraceHub
+
+_MARKS = "✓✗–→"
+
+
+def _can_print(stream: TextIO, text: str) -> bool:
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def run_doctor_command(
+    conn: Connection, stdout: TextIO, stderr: TextIO, trace: TraceHub | None = None
+) -> int:
+    """Check ``conn`` and print one line per check on stdout; the exit status."""
+    from tcb_gui.core.doctor import describe_setup, exit_status, run_doctor, setup_for, summary
+    from tcb_gui.core.tokens import TokenStore
+
+    store = TokenStore()
+    setup = setup_for(conn, store)
+    ascii_only = not _can_print(stdout, _MARKS)
+    stdout.write(describe_setup(setup) + "\n")
+    stdout.flush()
+
+    async def checks() -> list[Check]:
+        found: list[Check] = []
+        async for check in run_doctor(setup, store=store, trace=trace):
+            found.append(check)
+            stdout.write(check.line(ascii_only=ascii_only) + "\n")
+            stdout.flush()
+        return found
+
+    found = asyncio.run(checks())
+    text = summary(found)
+    stdout.write((text.replace("✗", "FAIL") if ascii_only else text) + "\n")
+    return int(exit_status(found))

@@ -1,0 +1,938 @@
+"""``tcb-gui doctor`` and the window's "Check connection…": every reason a resolve could
+fail, checked one by one, each an answer with a next step.
+
+``run_doctor(setup)`` yields one ``Check`` per line, always in the order of
+``CheckName``: the service reachable (DNS, TCP, TLS; the proxy variables, which the app
+does not use), the clock against the service's ``Date`` header, the token present and
+accepted, which endpoint family it fits (component or tcb), the caller's IP on the
+allowlist (40164), today's quota for ``batchdownloadfile`` and the keyring. A check that
+cannot be made because an earlier one failed says so (``ok is None``).
+
+``exit_status(checks)`` is what a resolve would meet: ``OK`` when everything a resolve
+needs works (a skewed clock or a missing keyring are warnings), ``TOKEN`` when the token
+is missing, rejected or of the other family, ``SERVICE`` when the service cannot be
+reached, refuses this computer's IP or today's quota is used up.
+
+The calls are our own ``quota/get`` (and ``stable_token`` in mini program mode), not
+the client's, because the doctor needs the raw answer: the ``Date`` header, the errcode
+of the other family's ``cgi_path``, the IP in 40164's errmsg. One ``quota/get`` per
+family at the most; no ``batchdownloadfile`` call, so no quota is spent. Qt-free: the
+window shows the same ``Check`` records. Nothing printed or returned holds a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import ssl
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+
+from tcb_gui.core.client import (
+    MAX_IDS_PER_REQUEST,
+    QUOTA_PATH,
+    ApiMode,
+    RetryPolicy,
+    make_http_client,
+    validate_base_url,
+)
+from tcb_gui.core.errors import (
+    ErrorKind,
+    ServiceError,
+    TcbError,
+    TokenError,
+    classify_errcode,
+)
+from tcb_gui.core.exit_status import ExitStatus
+from tcb_gui.core.netmessages import describe_transport_error
+from tcb_gui.core.redact import redact, register_secret
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+from tcb_gui.core.trace_file import reported_ip
+
+if TYPE_CHECKING:
+    from tcb_gui.core.connection import Connection
+    from tcb_gui.core.tokens import TokenStore
+
+# Beyond this, link expiry countdowns and the stable token's renewal are visibly off
+# (links are refreshed 60 s before their end).
+CLOCK_TOLERANCE_S: Final = 60.0
+# A doctor waits less than a run: a dead host should be said within seconds.
+CONNECT_TIMEOUT_S: Final = 8.0
+HTTP_TIMEOUT: Final = httpx.Timeout(15.0, connect=CONNECT_TIMEOUT_S)
+# One retry for a blip; the doctor can be run again at any time.
+_TRIES: Final = 2
+PROXY_VARIABLES: Final = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+DOCS: Final = "docs/WECHAT_API.md"
+_TOKEN_ERRCODES: Final = frozenset({40001, 40014, 41001, 42001})
+_WRONG_KIND_CODES: Final = frozenset({76022, 48001, 61007})
+_IP_CODES: Final = frozenset({40164, 89503, 89506, 89507})
+_FAMILY_WORDS: Final = (
+    "A component_access_token (a third-party platform's own environment) goes with "
+    "componenttcb/…; a mini program's access_token, or an authorizer_access_token of an "
+    "account that granted the platform the CloudBase permission set, goes with tcb/…"
+)
+
+
+class CheckName(StrEnum):
+    """The checks, in the order they are shown."""
+
+    SERVICE = "Service"
+    CLOCK = "Clock"
+    TOKEN = "Token"
+    API_MODE = "API mode"
+    IP = "IP allowlist"
+    QUOTA = "Quota today"
+    KEYRING = "Keyring"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of the doctor: what was checked, how it went, and what to do about it."""
+
+    name: CheckName
+    ok: bool | None  # None: not checked (an earlier check failed, or nothing to check)
+    detail: str
+    next_step: str = ""
+    # What this failure means for a resolve: OK for a warning.
+    blocks: ExitStatus = ExitStatus.OK
+    section: str = ""  # the docs/WECHAT_API.md anchor behind it, if any
+
+    @property
+    def mark(self) -> str:
+        return {True: "✓", False: "✗", None: "–"}[self.ok]
+
+    def line(self, *, ascii_only: bool = False) -> str:
+        """``✓ Name: detail``, and ``→ next step`` on a second line for a failure."""
+        mark = {True: "OK", False: "FAIL", None: "--"}[self.ok] if ascii_only else self.mark
+        arrow = "->" if ascii_only else "→"
+        text = f"{mark} {self.name.value}: {self.detail}"
+        if self.next_step and self.ok is not True:
+            text += f"\n    {arrow} {self.next_step}"
+        return text
+
+
+def exit_status(checks: list[Check]) -> ExitStatus:
+    """The status a resolve would meet: that of the first failure that blocks it."""
+    order = list(CheckName)
+    for check in sorted(checks, key=lambda c: order.index(c.name)):
+        if check.ok is False and check.blocks is not ExitStatus.OK:
+            return check.blocks
+    return ExitStatus.OK
+
+
+def summary(checks: list[Check]) -> str:
+    status = exit_status(checks)
+    warnings = sum(1 for c in checks if c.ok is False and c.blocks is ExitStatus.OK)
+    if status is ExitStatus.OK:
+        text = "Ready to resolve."
+        if warnings:
+            text += f" {warnings} warning{'s' if warnings > 1 else ''} above."
+        return text
+    return "Not ready to resolve: fix the ✗ lines above, then run the check again."
+
+
+# ---------------------------------------------------------------------------------------
+# What to check
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorSetup:
+    """Where to check and with which credentials. Its repr never shows a secret."""
+
+    base_url: str
+    api: ApiMode
+    profile: str
+    token: str | None = field(default=None, repr=False)
+    token_source: str = ""  # in words: "TCB_ACCESS_TOKEN", "the keyring", …
+    # Mini program mode: a token is fetched with these (cgi-bin/stable_token).
+    appid: str | None = None
+    app_secret: str | None = field(default=None, repr=False)
+    secret_source: str = ""
+
+    @property
+    def mini_program(self) -> bool:
+        return self.token is None and self.appid is not None
+
+
+_UNREADABLE: Final = "the keyring (unreadable)"
+_SOURCE_WORDS: Final = {
+    "environment": "TCB_ACCESS_TOKEN",
+    "keyring": "the keyring",
+    "session": "this session",
+}
+
+
+def setup_for(conn: Connection, store: TokenStore) -> DoctorSetup:
+    """The setup of a command-line run of ``conn`` (tokens as ``core.connection`` finds
+    them: ``TCB_ACCESS_TOKEN``, else the AppSecret of a mini program profile, else the
+    profile's keyring token). Blocking: it may read the keyring."""
+    from tcb_gui.core.connection import explicit_token, uses_stable_token
+    from tcb_gui.core.errors import KeyringUnavailableError
+
+    base = DoctorSetup(base_url=conn.base_url, api=conn.api, profile=conn.profile)
+    explicit = explicit_token()
+    if explicit is not None:
+        return _with_token(base, explicit, "TCB_ACCESS_TOKEN")
+    if uses_stable_token(conn):
+        try:
+            secret = store.current_app_secret(conn.profile)
+        except KeyringUnavailableError:
+            return _replace(base, appid=conn.appid, secret_source=_UNREADABLE)
+        return _replace(
+            base,
+            appid=conn.appid,
+            app_secret=secret.secret,
+            secret_source=_SOURCE_WORDS.get(secret.source.value, secret.source.value)
+            if secret.secret
+            else "",
+        )
+    try:
+        info = store.current(conn.profile)
+    except KeyringUnavailableError:
+        return _replace(base, token_source=_UNREADABLE)
+    if not info.token:
+        return base
+    return _with_token(base, info.token, _SOURCE_WORDS.get(info.source.value, "the keyring"))
+
+
+def _with_token(setup: DoctorSetup, token: str, source: str) -> DoctorSetup:
+    register_secret(token)
+    return _replace(setup, token=token, token_source=source)
+
+
+def _replace(setup: DoctorSetup, **changes: Any) -> DoctorSetup:
+    from dataclasses import replace
+
+    return replace(setup, **changes)
+
+
+# ---------------------------------------------------------------------------------------
+# The service: DNS, TCP, TLS
+# ---------------------------------------------------------------------------------------
+
+
+def proxy_variables(environ: dict[str, str] | None = None) -> list[str]:
+    """The proxy variables set (names only: a value may hold a password)."""
+    env = os.environ if environ is None else environ
+    return [
+        name
+        for name in PROXY_VARIABLES
+        if env.get(name, "").strip() or env.get(name.lower(), "").strip()
+    ]
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+async def check_service(base_url: str, *, environ: dict[str, str] | None = None) -> Check:
+    """DNS, TCP and (for https) TLS to the base URL's host, timed."""
+    url = httpx.URL(base_url)
+    host = url.host
+    https = url.scheme == "https"
+    port = url.port or (443 if https else 80)
+    proxies = proxy_variables(environ)
+    proxy_note = (
+        f"connecting directly (tcb-gui does not use {', '.join(proxies)})"
+        if proxies
+        else "connecting directly (no proxy variables set)"
+    )
+    proxy_step = (
+        f" If this network reaches the internet only through the proxy in "
+        f"{proxies[0]}, run tcb-gui where {host} can be reached directly."
+        if proxies
+        else ""
+    )
+    loop = asyncio.get_running_loop()
+    started = time.monotonic()
+    try:
+        infos = await asyncio.wait_for(
+            loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), CONNECT_TIMEOUT_S
+        )
+    except (OSError, TimeoutError) as exc:
+        why = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        return Check(
+            CheckName.SERVICE,
+            False,
+            f"cannot find {host} (DNS: {why}); {proxy_note}",
+            f"Check the base URL ({base_url}) and this computer's DNS." + proxy_step,
+            ExitStatus.SERVICE,
+        )
+    dns = time.monotonic() - started
+    address = str(infos[0][4][0])
+    started = time.monotonic()
+    try:
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(address, port), CONNECT_TIMEOUT_S
+        )
+    except (OSError, TimeoutError) as exc:
+        why = _connect_words(exc)
+        where = host if address == host else f"{host} ({address})"
+        return Check(
+            CheckName.SERVICE,
+            False,
+            f"{where} port {port} cannot be reached ({why}); {proxy_note}",
+            f"Check the base URL ({base_url}), the network and any firewall." + proxy_step,
+            ExitStatus.SERVICE,
+        )
+    tcp = time.monotonic() - started
+    timings = f"DNS {_ms(dns)}, TCP {_ms(tcp)}"
+    try:
+        if https:
+            started = time.monotonic()
+            context = httpx.create_ssl_context(trust_env=False)  # as make_http_client
+            try:
+                await asyncio.wait_for(
+                    writer.start_tls(context, server_hostname=host), CONNECT_TIMEOUT_S
+                )
+            except (OSError, TimeoutError, ssl.SSLError) as exc:
+                why = _tls_words(exc)
+                return Check(
+                    CheckName.SERVICE,
+                    False,
+                    f"{host} ({address}:{port}) answers, but TLS fails: {why}; {proxy_note}",
+                    "A network that inspects HTTPS (a company proxy or antivirus) or a "
+                    "wrong clock breaks TLS: try another network, and check the clock."
+                    + proxy_step,
+                    ExitStatus.SERVICE,
+                )
+            timings += f", TLS {_ms(time.monotonic() - started)}"
+        else:
+            timings += ", plain http (loopback only)"
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
+            await asyncio.wait_for(writer.wait_closed(), 2.0)
+    where = f"{host}:{port}" if address == host else f"{host} ({address}:{port})"
+    return Check(CheckName.SERVICE, True, f"{where} — {timings}; {proxy_note}")
+
+
+def _connect_words(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def _tls_words(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "the handshake timed out"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the certificate is not trusted ({exc.verify_message})"
+    return str(exc) or type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------
+# The calls
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One quota/get answer as the doctor needs it."""
+
+    errcode: int | None  # None: no JSON errcode (an HTTP error or a garbled answer)
+    errmsg: str
+    http_status: int | None
+    quota: dict[str, Any] | None
+    offset: float | None  # service clock minus ours, from the Date header
+    problem: str = ""  # why there is no answer (network), in words
+
+
+def clock_offset(date_header: str | None, sent: float, received: float) -> float | None:
+    """The service's clock minus ours, from its ``Date`` header (1 s resolution: the
+    true time lies within the second it names, so its middle is taken)."""
+    if not date_header:
+        return None
+    try:
+        stamp = parsedate_to_datetime(date_header).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return stamp + 0.5 - (sent + received) / 2
+
+
+class _Caller:
+    """quota/get, raw, with one retry; each attempt goes to the trace."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, trace: TraceHub | None) -> None:
+        self.http = http
+        self.base_url = base_url
+        self.trace = trace
+        self.offset: float | None = None  # from the first answer with a Date header
+
+    async def quota(self, token: str | None, cgi_path: str) -> _Answer:
+        body = json.dumps({"cgi_path": cgi_path})
+        params = {"access_token": token} if token else {}
+        answer = _Answer(None, "", None, None, None, "no answer")
+        for attempt in range(1, _TRIES + 1):
+            if attempt > 1:
+                await asyncio.sleep(RetryPolicy().delay(0))
+            answer = await self._once(params, body, attempt, last=attempt == _TRIES)
+            if not _transient(answer):
+                return answer
+        return answer
+
+    async def _once(self, params: dict[str, str], body: str, attempt: int, last: bool) -> _Answer:
+        sent_wall = time.time()
+        started = time.monotonic()
+        url = self.base_url + QUOTA_PATH
+        try:
+            response = await self.http.post(
+                url,
+                params=params,
+                content=body.encode(),
+                headers={"Content-Type": "application/json"},
+                timeout=HTTP_TIMEOUT,
+            )
+        except httpx.HTTPError as exc:
+            answer = _Answer(None, "", None, None, None, describe_transport_error(exc))
+            self._emit(answer, body, attempt, last, sent_wall, started)
+            return answer
+        received = time.time()
+        offset = clock_offset(response.headers.get("date"), sent_wall, received)
+        if self.offset is None:
+            self.offset = offset
+        data: Any = None
+        if response.status_code == 200:
+            try:
+                data = json.loads(response.content)
+            except (ValueError, RecursionError):
+                data = None
+        if not isinstance(data, dict):
+            problem = (
+                f"HTTP {response.status_code}"
+                if response.status_code != 200
+                else "an unreadable answer"
+            )
+            answer = _Answer(None, "", response.status_code, None, offset, problem)
+        else:
+            code = _int(data.get("errcode", 0))
+            msg = redact(str(data.get("errmsg") or ""))[:300]
+            quota = data.get("quota") if isinstance(data.get("quota"), dict) else None
+            answer = _Answer(code, msg, response.status_code, quota, offset)
+        self._emit(answer, body, attempt, last, sent_wall, started)
+        return answer
+
+    def _emit(
+        self, answer: _Answer, body: str, attempt: int, last: bool, sent: float, started: float
+    ) -> None:
+        if self.trace is None or not self.trace.active:
+            return
+        if _transient(answer):
+            outcome = Outcome.GAVE_UP if last else Outcome.RETRY
+        elif answer.errcode == 0:
+            outcome = Outcome.OK
+        else:
+            outcome = Outcome.FAILED
+        self.trace.emit(
+            TraceEvent(
+                time=sent,
+                kind=CallKind.API,
+                method="POST",
+                endpoint=QUOTA_PATH,
+                url=f"{self.base_url}{QUOTA_PATH}?access_token=***",
+                attempt=attempt,
+                outcome=outcome,
+                duration_ms=(time.monotonic() - started) * 1000,
+                http_status=answer.http_status,
+                errcode=answer.errcode,
+                errmsg=answer.errmsg or answer.problem or None,
+                body=body,
+            )
+        )
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _transient(answer: _Answer) -> bool:
+    if answer.errcode is None:
+        status = answer.http_status
+        return status is None or status == 429 or status >= 500 or status == 200
+    return classify_errcode(answer.errcode).kind is ErrorKind.RETRYABLE
+
+
+def _other(api: ApiMode) -> ApiMode:
+    return ApiMode.TCB if api is ApiMode.COMPONENT else ApiMode.COMPONENT
+
+
+def _code_words(answer: _Answer) -> str:
+    if answer.errcode is None:
+        return answer.problem or "no answer"
+    text = f"errcode {answer.errcode}"
+    return f"{text}: {answer.errmsg}" if answer.errmsg else text
+
+
+# ---------------------------------------------------------------------------------------
+# The checks
+# ---------------------------------------------------------------------------------------
+
+
+def _clock_check(offset: float | None) -> Check:
+    if offset is None:
+        return Check(CheckName.CLOCK, None, "not checked: no answer with a Date header")
+    seconds = abs(offset)
+    if seconds <= CLOCK_TOLERANCE_S:
+        return Check(CheckName.CLOCK, True, f"within {max(1, round(seconds))} s of the service's")
+    minutes, secs = divmod(round(seconds), 60)
+    amount = f"{minutes} min {secs} s" if minutes else f"{secs} s"
+    way = "behind" if offset > 0 else "ahead of"
+    return Check(
+        CheckName.CLOCK,
+        False,
+        f"this computer's clock is {amount} {way} the service's",
+        "Set the clock automatically (NTP): link expiry times, the refresh of links "
+        "before they end and the stable token's renewal are reckoned on this clock.",
+        ExitStatus.OK,
+        "#downloads",
+    )
+
+
+def _ip_failed(setup: DoctorSetup, errmsg: str) -> Check:
+    ip = reported_ip(errmsg)
+    seen = f"the service sees this computer as {ip}" if ip else "the service names no address"
+    where = (
+        "the mini program's IP allowlist (WeChat MP console → 开发管理 → 开发设置 → IP白名单)"
+        if setup.mini_program or setup.api is ApiMode.TCB
+        else "the IP allowlist of the account the token belongs to (for a third-party "
+        "platform: its development settings on the Open Platform)"
+    )
+    address = ip or "this network's public address"
+    return Check(
+        CheckName.IP,
+        False,
+        f"calls from this computer are refused (40164); {seen}",
+        f"Add {address} to {where}. Behind NAT or a proxy this is the network's public "
+        "address, not this machine's own.",
+        ExitStatus.SERVICE,
+        "#error-codes",
+    )
+
+
+def _quota_check(api: ApiMode, quota: dict[str, Any] | None) -> Check:
+    if quota is None:
+        return Check(CheckName.QUOTA, None, "quota/get answered without numbers")
+    remain, limit, used = (_int(quota.get(k)) for k in ("remain", "daily_limit", "used"))
+    if remain is None:
+        return Check(CheckName.QUOTA, None, "quota/get answered without numbers")
+    of = f" of {limit:,}" if limit is not None else ""
+    if remain <= 0:
+        used_words = f", {used:,} used" if used is not None else ""
+        return Check(
+            CheckName.QUOTA,
+            False,
+            f"today's quota for {api.cgi_path} is used up (0{of} calls left{used_words})",
+            "Nothing more can be resolved until the quota resets tomorrow, or the account "
+            "owner resets it (cgi-bin/clear_quota).",
+            ExitStatus.SERVICE,
+            "#quota",
+        )
+    ids = remain * MAX_IDS_PER_REQUEST
+    return Check(
+        CheckName.QUOTA,
+        True,
+        f"{remain:,}{of} calls left today for {api.cgi_path} (up to {ids:,} IDs)",
+    )
+
+
+async def _keyring_check(store: TokenStore | None) -> Check:
+    if store is None:
+        return Check(CheckName.KEYRING, None, "not checked")
+    available = await asyncio.to_thread(store.keyring_available, True)
+    if available:
+        return Check(CheckName.KEYRING, True, f"{_backend_name()} answers")
+    return Check(
+        CheckName.KEYRING,
+        False,
+        "no system keyring answers: tokens and AppSecrets cannot be saved (they are never "
+        "written to a file)",
+        "Set TCB_ACCESS_TOKEN (or TCB_APP_SECRET) in the shell, or start and unlock a "
+        "keyring (GNOME Keyring, KWallet, the macOS Keychain, Windows Credential Locker).",
+    )
+
+
+def _backend_name() -> str:
+    try:
+        import keyring
+
+        backend = keyring.get_keyring()
+    except Exception:
+        return "the keyring"
+    name = getattr(backend, "name", "") or type(backend).__name__
+    return str(name)
+
+
+def _missing_token(setup: DoctorSetup) -> Check:
+    if setup.appid is not None:
+        return Check(
+            CheckName.TOKEN,
+            False,
+            f"profile {setup.profile!r} gets its token with the AppID {setup.appid}, but no "
+            "AppSecret is saved",
+            "Save it: tcb-gui token set --appsecret (reads it from stdin), or set TCB_APP_SECRET.",
+            ExitStatus.TOKEN,
+            "#tokens",
+        )
+    unreadable = " (the keyring could not be read)" if setup.token_source == _UNREADABLE else ""
+    return Check(
+        CheckName.TOKEN,
+        False,
+        f"no token for profile {setup.profile!r}{unreadable}",
+        "Set one: tcb-gui token set (reads it from stdin), Set token… in the window, or "
+        "TCB_ACCESS_TOKEN.",
+        ExitStatus.TOKEN,
+        "#tokens",
+    )
+
+
+def _unchecked(name: CheckName, why: str) -> Check:
+    return Check(name, None, f"not checked: {why}")
+
+
+async def _stable_token(
+    setup: DoctorSetup, http: httpx.AsyncClient, trace: TraceHub | None
+) -> tuple[str | None, list[Check]]:
+    """Mini program mode: a token from stable_token, or the checks saying why not."""
+    from tcb_gui.core.stable_token import StableTokenProvider
+
+    assert setup.appid is not None
+    assert setup.app_secret
+    secret = setup.app_secret
+    register_secret(secret)
+    provider = StableTokenProvider(
+        http,
+        base_url=setup.base_url,
+        appid=setup.appid,
+        secret=lambda: secret,
+        retry=RetryPolicy(max_tries=_TRIES),
+    )
+    try:
+        token = await provider.get()
+    except TcbError as error:
+        return None, _stable_token_failed(setup, error)
+    return token, []
+
+
+def _stable_token_failed(setup: DoctorSetup, error: TcbError) -> list[Check]:
+    code = error.code
+    if code in _IP_CODES:
+        if code == 40164:
+            ip_check = _ip_failed(setup, error.detail)
+        else:
+            ip_check = Check(
+                CheckName.IP,
+                False,
+                error.message,
+                "Ask the mini program's administrator to allow this computer's IP address.",
+                ExitStatus.SERVICE,
+                "#error-codes",
+            )
+        return [_unchecked(CheckName.TOKEN, "the service refused this computer's IP"), ip_check]
+    what = f" (errcode {code})" if code is not None else ""
+    if isinstance(error, TokenError):
+        return [
+            Check(
+                CheckName.TOKEN,
+                False,
+                f"stable_token refused the AppID and AppSecret{what}: {error.message}",
+                "Copy the current AppSecret from the WeChat MP console and save it again "
+                "(tcb-gui token set --appsecret).",
+                ExitStatus.TOKEN,
+                "#error-codes",
+            )
+        ]
+    assert isinstance(error, ServiceError)
+    return [
+        Check(
+            CheckName.TOKEN,
+            False,
+            f"no token from stable_token{what}: {error.message}",
+            "Run the check again later; if it persists, see the service's words above.",
+            ExitStatus.SERVICE,
+            "#tokens",
+        )
+    ]
+
+
+async def run_doctor(
+    setup: DoctorSetup,
+    *,
+    store: TokenStore | None = None,
+    http: httpx.AsyncClient | None = None,
+    trace: TraceHub | None = None,
+    environ: dict[str, str] | None = None,
+) -> AsyncIterator[Check]:
+    """Yield the checks in ``CheckName`` order as each is known (module docstring).
+
+    ``store`` is asked whether a keyring answers; ``http`` defaults to a client made
+    here (``make_http_client``: no proxy, as a run); ``trace`` hears every call made.
+    """
+    validate_base_url(setup.base_url)
+    service = await check_service(setup.base_url, environ=environ)
+    yield service
+    if setup.token:
+        register_secret(setup.token)
+    if service.ok is not True:
+        why = "the service cannot be reached"
+        yield _unchecked(CheckName.CLOCK, why)
+        has_credentials = bool(setup.token or (setup.appid and setup.app_secret))
+        if has_credentials:
+            source = setup.token_source or setup.secret_source
+            yield _unchecked(CheckName.TOKEN, f"{why} (found in {source})")
+        else:
+            yield _missing_token(setup)
+        for name in (CheckName.API_MODE, CheckName.IP, CheckName.QUOTA):
+            yield _unchecked(name, why)
+        yield await _keyring_check(store)
+        return
+    owned = http is None
+    client = http if http is not None else make_http_client()
+    try:
+        async for check in _calls(setup, client, trace):
+            yield check
+    finally:
+        if owned:
+            await client.aclose()
+    yield await _keyring_check(store)
+
+
+async def _calls(
+    setup: DoctorSetup, http: httpx.AsyncClient, trace: TraceHub | None
+) -> AsyncIterator[Check]:
+    """Clock, token, API mode, IP and quota, from stable_token and quota/get."""
+    caller = _Caller(http, setup.base_url, trace)
+    token = setup.token
+    early: list[Check] = []
+    if token is None and setup.appid is not None and setup.app_secret:
+        token, early = await _stable_token(setup, http, trace)
+    if token is None:
+        # Still ask once without a token: the Date header, and that this is the API.
+        probe = await caller.quota(None, setup.api.cgi_path)
+        yield _clock_check(caller.offset)
+        if early:
+            yield from_list(early, CheckName.TOKEN) or _missing_token(setup)
+            ip = from_list(early, CheckName.IP)
+        else:
+            yield _missing_token(setup)
+            ip = None
+        why = "no token" if probe.errcode is not None else f"no token ({_code_words(probe)})"
+        yield _unchecked(CheckName.API_MODE, why)
+        yield ip or _unchecked(CheckName.IP, why)
+        yield _unchecked(CheckName.QUOTA, why)
+        return
+    register_secret(token)
+    source = setup.token_source or (
+        f"stable_token with the AppID {setup.appid}" if setup.appid else "the profile"
+    )
+    own = await caller.quota(token, setup.api.cgi_path)
+    yield _clock_check(caller.offset)
+    if own.errcode in _WRONG_KIND_CODES | _TOKEN_ERRCODES:
+        other = await caller.quota(token, _other(setup.api).cgi_path)
+        checks = _judge(setup, source, own, other)
+    else:
+        checks = _judge(setup, source, own, None)
+    for check in checks:
+        yield check
+
+
+def from_list(checks: list[Check], name: CheckName) -> Check | None:
+    for check in checks:
+        if check.name is name:
+            return check
+    return None
+
+
+def _judge(setup: DoctorSetup, source: str, own: _Answer, other: _Answer | None) -> list[Check]:
+    """Token, API mode, IP and quota from the answers for both families' cgi_paths."""
+    api = setup.api
+    code = own.errcode
+    if code is None:
+        why = f"quota/get gave no answer ({own.problem})"
+        return [
+            Check(
+                CheckName.TOKEN,
+                False,
+                f"found in {source}; {why}",
+                "The service answers TCP but not the API: check the base URL and run the "
+                "check again.",
+                ExitStatus.SERVICE,
+            ),
+            _unchecked(CheckName.API_MODE, why),
+            _unchecked(CheckName.IP, why),
+            _unchecked(CheckName.QUOTA, why),
+        ]
+    if code in _IP_CODES:
+        ip_check = _ip_failed(setup, own.errmsg)
+        why = "the service refused this computer's IP"
+        return [
+            _unchecked(CheckName.TOKEN, f"{why} (token found in {source})"),
+            _unchecked(CheckName.API_MODE, why),
+            ip_check,
+            _unchecked(CheckName.QUOTA, why),
+        ]
+    ip_ok = Check(CheckName.IP, True, "the service accepts calls from this computer")
+    if code == 0:
+        return [
+            Check(CheckName.TOKEN, True, f"from {source}, accepted"),
+            Check(CheckName.API_MODE, True, f"the token fits {api.value} ({api.cgi_path})"),
+            ip_ok,
+            _quota_check(api, own.quota),
+        ]
+    if code in _WRONG_KIND_CODES | _TOKEN_ERRCODES:
+        return _family(setup, source, own, other, ip_ok)
+    if code == 45009:
+        return [
+            Check(CheckName.TOKEN, True, f"from {source}, accepted"),
+            _unchecked(CheckName.API_MODE, "quota/get's own quota is used up"),
+            ip_ok,
+            Check(
+                CheckName.QUOTA,
+                False,
+                f"quota/get answered 45009 ({own.errmsg}): today's calls are used up",
+                "Wait until the quota resets tomorrow, or ask the account owner to reset it.",
+                ExitStatus.SERVICE,
+                "#quota",
+            ),
+        ]
+    info = classify_errcode(code)
+    why = f"quota/get answered {_code_words(own)}"
+    return [
+        Check(
+            CheckName.TOKEN,
+            False,
+            f"found in {source}; {why}",
+            info.message,
+            ExitStatus.TOKEN if info.kind is ErrorKind.TOKEN else ExitStatus.SERVICE,
+            "#error-codes",
+        ),
+        _unchecked(CheckName.API_MODE, why),
+        ip_ok,
+        _unchecked(CheckName.QUOTA, why),
+    ]
+
+
+def _family(
+    setup: DoctorSetup, source: str, own: _Answer, other: _Answer | None, ip_ok: Check
+) -> list[Check]:
+    """The token was refused for the profile's family: does it fit the other one?"""
+    api = setup.api
+    other_api = _other(api)
+    own_words = _code_words(own)
+    if other is not None and other.errcode == 0:
+        switch = "--api tcb" if other_api is ApiMode.TCB else "--api component"
+        step = (
+            f"Choose API mode {other_api.value} ({switch}, or Edit profile… → API mode), "
+            f"or use a token for {api.value}. {_FAMILY_WORDS}."
+        )
+        if setup.mini_program:
+            step = (
+                "A mini program's own token works with tcb only: keep API mode tcb. "
+                + _FAMILY_WORDS
+                + "."
+            )
+        quota = _quota_check(other_api, other.quota)
+        return [
+            Check(CheckName.TOKEN, True, f"from {source}, a working {other_api.value} token"),
+            Check(
+                CheckName.API_MODE,
+                False,
+                f"the token fits {other_api.value} ({other_api.cgi_path}), not the "
+                f"profile's {api.value} ({api.cgi_path} answered {own_words})",
+                step,
+                ExitStatus.TOKEN,
+                "#endpoints",
+            ),
+            ip_ok,
+            Check(
+                CheckName.QUOTA,
+                None,
+                f"not checked for {api.value}; for {other_api.value}: {quota.detail}",
+            ),
+        ]
+    if own.errcode in _TOKEN_ERRCODES and (other is None or other.errcode in _TOKEN_ERRCODES):
+        assert own.errcode is not None
+        info = classify_errcode(own.errcode)
+        expired = own.errcode == 42001
+        return [
+            Check(
+                CheckName.TOKEN,
+                False,
+                f"from {source}, {'expired' if expired else 'rejected'} ({own_words})",
+                info.message,
+                ExitStatus.TOKEN,
+                "#tokens",
+            ),
+            _unchecked(CheckName.API_MODE, "the token is not accepted"),
+            _unchecked(CheckName.IP, "the token is not accepted"),
+            _unchecked(CheckName.QUOTA, "the token is not accepted"),
+        ]
+    other_words = _code_words(other) if other is not None else "not asked"
+    return [
+        Check(CheckName.TOKEN, True, f"from {source}, known to the service"),
+        Check(
+            CheckName.API_MODE,
+            False,
+            f"the token fits neither API: {api.cgi_path} answered {own_words}; "
+            f"{other_api.cgi_path} answered {other_words}",
+            f"{_FAMILY_WORDS}. For an authorised account, check that the platform was "
+            "granted the CloudBase permission set (49 or 64).",
+            ExitStatus.TOKEN,
+            "#quota",
+        ),
+        ip_ok,
+        _unchecked(CheckName.QUOTA, "the token fits neither API"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Convenience
+# ---------------------------------------------------------------------------------------
+
+
+async def collect(
+    setup: DoctorSetup,
+    *,
+    on_check: Callable[[Check], object] | None = None,
+    **options: Any,
+) -> list[Check]:
+    """Every check, in order; ``on_check`` hears each as it is known."""
+    checks: list[Check] = []
+    async for check in run_doctor(setup, **options):
+        checks.append(check)
+        if on_check is not None:
+            on_check(check)
+    return checks
+
+
+def docs_link(check: Check) -> str:
+    return f"{DOCS}{check.section}" if check.section else ""
+
+
+def describe_setup(setup: DoctorSetup) -> str:
+    """The first line: which profile, API mode and base URL are checked."""
+    mode = f"API mode {setup.api.value} ({setup.api.cgi_path})"
+    how = f", mini program {setup.appid}" if setup.mini_program else ""
+    return f"Checking profile {setup.profile!r}: {mode}{how}, {setup.base_url}"

@@ -1,0 +1,392 @@
+"""The request trace as a file, a bounded buffer, shell commands and plain words.
+
+* ``TraceWriter`` — ``--trace FILE``: one JSON line per HTTP attempt (the fields of
+  ``TraceEvent.record()``), written and flushed as each attempt ends, so a run that is
+  killed still leaves every line it made. The file is opened when the writer is made:
+  an unwritable path fails before any request is sent (``OSError``).
+* ``TraceBuffer`` — the newest ``MAX_EVENTS`` events (a ring buffer), for the window's
+  Requests view: however long the run, memory stays bounded.
+* ``curl_command`` — "Copy as curl": the call as a shell command, with the token as
+  ``$TCB_ACCESS_TOKEN`` and the AppSecret as ``$TCB_APP_SECRET``.
+* ``explain`` — an answer's errcode (or HTTP status, or network failure) in plain words,
+  with the section of docs/WECHAT_API.md it comes from.
+
+Nothing here ever writes a secret: events are redacted where they are made
+(``core.trace``), and every line is scrubbed again here (registered secrets, credential
+query parameters, credential fields of a JSON body), so a slip upstream stays harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, TextIO
+
+from tcb_gui.core.errors import classify_credential_errcode, classify_errcode
+from tcb_gui.core.redact import REDACTED, redact
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent
+
+# How many events the window keeps: at 50 IDs a call, the last 250,000 IDs' calls.
+MAX_EVENTS: Final = 5_000
+# The shell variables "Copy as curl" puts where the secrets were (tokens.TOKEN_ENV and
+# tokens.APP_SECRET_ENV: the variables the app itself reads).
+TOKEN_VARIABLE: Final = "TCB_ACCESS_TOKEN"
+SECRET_VARIABLE: Final = "TCB_APP_SECRET"
+DOCS: Final = "docs/WECHAT_API.md"
+
+# JSON body fields that hold a credential, whatever the endpoint.
+_SECRET_FIELDS: Final = frozenset(
+    {
+        "secret",
+        "appsecret",
+        "app_secret",
+        "component_appsecret",
+        "component_verify_ticket",
+        "access_token",
+        "component_access_token",
+        "authorizer_access_token",
+        "authorizer_refresh_token",
+    }
+)
+_TOKEN_PARAM_RE: Final = re.compile(r"([?&]access_token=)[^&#]*")
+_SIGN_PARAM_RE: Final = re.compile(r"([?&]sign=)[^&#]*")
+
+
+# ---------------------------------------------------------------------------------------
+# Safe records
+# ---------------------------------------------------------------------------------------
+
+
+def _scrub_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: (REDACTED if str(key).lower() in _SECRET_FIELDS else _scrub_value(item))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub_value(item) for item in value]
+    if isinstance(value, str):
+        return redact(value)
+    return value
+
+
+def scrub_body(body: str | None) -> str | None:
+    """A request body without credentials: JSON credential fields become ``***``."""
+    if body is None:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return redact(body)
+    return json.dumps(_scrub_value(data), ensure_ascii=False, separators=(",", ":"))
+
+
+def safe_record(event: TraceEvent) -> dict[str, Any]:
+    """``event.record()`` scrubbed once more: the URL, the errmsg and the body."""
+    record = event.record()
+    record["url"] = redact(event.url)
+    if event.errmsg is not None:
+        record["errmsg"] = redact(event.errmsg)
+    record["body"] = scrub_body(event.body)
+    return record
+
+
+def trace_line(event: TraceEvent) -> str:
+    """The event as one JSON line (no newline)."""
+    return json.dumps(safe_record(event), ensure_ascii=False, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------------------------------
+# The file
+# ---------------------------------------------------------------------------------------
+
+
+class TraceWriter:
+    """``--trace FILE``: a ``TraceHub`` listener writing one line per event as it comes.
+
+    Opening happens here, so an unwritable path raises ``OSError`` before the run.
+    Line-buffered: each line reaches the file when it is written. Safe to call from
+    several threads; a write that fails (disk full) stops the trace, never the run.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: TextIO | None = open(  # noqa: SIM115 - kept open for the whole run
+            path, "w", encoding="utf-8", buffering=1, newline="\n"
+        )
+        self._lock = threading.Lock()
+        self.lines = 0
+        self.error: OSError | None = None
+
+    def __call__(self, event: TraceEvent) -> None:
+        line = trace_line(event) + "\n"
+        with self._lock:
+            if self._file is None:
+                return
+            try:
+                self._file.write(line)
+            except OSError as exc:
+                self.error = exc
+                self._close()
+                return
+            self.lines += 1
+
+    def _close(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            try:
+                file.close()
+            except OSError as exc:
+                self.error = self.error or exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def __enter__(self) -> TraceWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def write_trace(path: Path, events: Iterable[TraceEvent]) -> int:
+    """Save ``events`` as JSON lines (the window's "Save trace…"); the number written."""
+    count = 0
+    with TraceWriter(path) as writer:
+        for event in events:
+            writer(event)
+            count += 1
+    if writer.error is not None:
+        raise writer.error
+    return count
+
+
+def read_trace(path: Path) -> list[dict[str, Any]]:
+    """The records of a trace file (tests, tools)."""
+    with path.open(encoding="utf-8") as file:
+        return [json.loads(line) for line in file if line.strip()]
+
+
+# ---------------------------------------------------------------------------------------
+# The ring buffer
+# ---------------------------------------------------------------------------------------
+
+
+class TraceBuffer:
+    """The newest ``maxlen`` events, oldest dropped first; a ``TraceHub`` listener.
+
+    ``total`` counts every event ever added, so a reader can tell how many arrived since
+    it last looked (``since``) without keeping its own copy.
+    """
+
+    def __init__(self, maxlen: int = MAX_EVENTS) -> None:
+        if maxlen < 1:
+            raise ValueError("maxlen must be at least 1")
+        self.maxlen = maxlen
+        self._events: deque[TraceEvent] = deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+        self.total = 0
+
+    def __call__(self, event: TraceEvent) -> None:
+        with self._lock:
+            self._events.append(event)
+            self.total += 1
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def events(self) -> list[TraceEvent]:
+        """The events held, oldest first."""
+        with self._lock:
+            return list(self._events)
+
+    def since(self, seen_total: int) -> tuple[list[TraceEvent], int]:
+        """Events added after the reader had seen ``seen_total`` (at most ``maxlen``,
+        oldest first), and the new total to remember."""
+        with self._lock:
+            new = min(self.total - seen_total, len(self._events))
+            if new <= 0:
+                return [], self.total
+            start = len(self._events) - new
+            return [self._events[i] for i in range(start, len(self._events))], self.total
+
+    def clear(self) -> None:
+        with self._lock:
+            self._events.clear()
+
+
+# ---------------------------------------------------------------------------------------
+# Copy as curl
+# ---------------------------------------------------------------------------------------
+
+# Stand-ins that survive quoting; replaced by the variable after the text is quoted.
+_TOKEN_MARK: Final = "\x00token\x00"
+_SECRET_MARK: Final = "\x00secret\x00"
+
+
+def _double_quoted(text: str) -> str:
+    """``text`` inside double quotes for a POSIX shell, variables put back in."""
+    escaped = re.sub(r'([\\"$`])', r"\\\1", text)
+    escaped = escaped.replace(_TOKEN_MARK, "${" + TOKEN_VARIABLE + "}")
+    escaped = escaped.replace(_SECRET_MARK, "${" + SECRET_VARIABLE + "}")
+    return f'"{escaped}"'
+
+
+def _curl_body(event: TraceEvent) -> str | None:
+    if event.body is None:
+        return None
+    try:
+        data = json.loads(event.body)
+    except ValueError:
+        return scrub_body(event.body)
+    data = _scrub_value(data)
+    if isinstance(data, dict):
+        for key in list(data):
+            if str(key).lower() in _SECRET_FIELDS:
+                is_token = "token" in str(key).lower()
+                data[key] = _TOKEN_MARK if is_token else _SECRET_MARK
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def curl_command(event: TraceEvent) -> str:
+    """The call as a curl command line; no secret in it (see the module docstring)."""
+    url = redact(event.url)
+    if event.kind is CallKind.FILE:
+        url = _SIGN_PARAM_RE.sub(lambda m: m.group(1) + REDACTED, url)
+        option = "-I" if event.method.upper() == "HEAD" else "-O"
+        note = (
+            "# The link's signature is not kept (sign=***): resolve the ID again for a "
+            "working link.\n"
+        )
+        return f"{note}curl -sS {option} {_double_quoted(url)}"
+    if event.kind is CallKind.API:
+        if _TOKEN_PARAM_RE.search(url):
+            url = _TOKEN_PARAM_RE.sub(lambda m: m.group(1) + _TOKEN_MARK, url)
+        else:
+            url += ("&" if "?" in url else "?") + "access_token=" + _TOKEN_MARK
+    parts = ["curl", "-sS", "-X", event.method.upper() or "POST", _double_quoted(url)]
+    body = _curl_body(event)
+    if body is not None:
+        parts += ["-H", "'Content-Type: application/json'", "--data-raw", _double_quoted(body)]
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------
+# Plain words
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """What an answer means, and where docs/WECHAT_API.md says so."""
+
+    text: str
+    section: str  # an anchor of docs/WECHAT_API.md, e.g. "#error-codes"
+
+    @property
+    def source(self) -> str:
+        return f"{DOCS}{self.section}"
+
+
+_QUOTA_CODES: Final = frozenset({76021, 76022, 76003})
+_IP_RE: Final = re.compile(r"invalid ip ([0-9A-Fa-f.:]+)")
+
+_FILE_STATUS_WORDS: Final[dict[int, str]] = {
+    403: "The storage refused the link: it expired (past its t=) or its signature does "
+    "not match. A fresh link is asked for and the download resumes.",
+    404: "The storage has no such file, or the link was garbled on the way.",
+    416: "The range asked for starts at the end of the file: the file is already complete.",
+    500: "The storage failed to answer; the request is tried again.",
+}
+
+
+def reported_ip(errmsg: str | None) -> str | None:
+    """The address a 40164 errmsg names ("invalid ip 203.0.113.7 ipv6 …"), if any."""
+    if not errmsg:
+        return None
+    found = _IP_RE.search(errmsg)
+    return found.group(1).rstrip(".,") if found else None
+
+
+def _errcode_words(event: TraceEvent, code: int) -> Explanation:
+    if event.kind is CallKind.TOKEN:
+        info = classify_credential_errcode(code)
+    else:
+        info = classify_errcode(code)
+    text = info.message
+    if code == 40164:
+        info = classify_credential_errcode(code)
+        text = info.message
+        ip = reported_ip(event.errmsg)
+        if ip:
+            text += f" The service saw the address {ip}: that is the one to add."
+        return Explanation(text, "#error-codes")
+    if code in _QUOTA_CODES and event.endpoint.endswith("quota/get"):
+        if code == 76022:
+            text = (
+                "The token's account type does not fit this API: a component_access_token "
+                "goes with componenttcb/…, a mini program's access_token or an "
+                "authorizer_access_token with tcb/…. Choose the other API mode, or use "
+                "the other token."
+            )
+        elif code == 76021:
+            text = "quota/get does not know this cgi_path (a bug in TCB Links)."
+        else:
+            text = "quota/get found the cgi_path malformed (a bug in TCB Links)."
+        return Explanation(text, "#quota")
+    if code in (48001, 61007):
+        text += (
+            " A component_access_token works only with componenttcb/…; a mini program's "
+            "access_token or an authorizer_access_token with tcb/…."
+        )
+        return Explanation(text, "#tokens")
+    if code in (40001, 40014, 41001, 42001) and event.kind is not CallKind.TOKEN:
+        return Explanation(text, "#tokens")
+    return Explanation(text, "#error-codes")
+
+
+def explain(event: TraceEvent) -> Explanation | None:
+    """The answer of ``event`` in plain words; None for a plain success."""
+    if event.errcode not in (None, 0):
+        assert event.errcode is not None
+        return _errcode_words(event, event.errcode)
+    status = event.http_status
+    if event.kind is CallKind.FILE:
+        if status is not None and status in _FILE_STATUS_WORDS:
+            return Explanation(_FILE_STATUS_WORDS[status], "#downloads")
+        if status is not None and status >= 400:
+            return Explanation(f"The storage answered HTTP {status}.", "#downloads")
+    elif status is not None and status != 200:
+        if status == 429 or status >= 500:
+            text = (
+                f"The service (or a gateway in front of it) answered HTTP {status}: busy or "
+                "failing. The call is tried again with a growing pause."
+            )
+        else:
+            text = (
+                f"The service answered HTTP {status}, which the API never does: the base "
+                "URL probably points at something else."
+            )
+        return Explanation(text, "#error-codes")
+    if status is None and event.outcome is not Outcome.OK:
+        problem = event.errmsg or "no answer"
+        text = (
+            f"No answer from the service ({problem}). Check the network, the base URL and "
+            "any proxy: tcb-gui doctor checks them one by one."
+        )
+        return Explanation(text, "#error-codes")
+    if event.outcome in (Outcome.RETRY, Outcome.GAVE_UP) and event.errmsg:
+        return Explanation(f"{event.errmsg}. The call is tried again.", "#error-codes")
+    return None
