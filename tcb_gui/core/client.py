@@ -4,6 +4,37 @@ One long-lived ``httpx.AsyncClient`` is shared by everything (DESIGN §2). ``res
 groups IDs by environment, sends at most 50 per request, keeps several requests in
 flight, retries transient failures with jittered backoff, and streams results to the
 caller as each request completes. Every ID ends in exactly one ``LinkResult``.
+
+**Deadlines.** Every API call (connect, headers and the whole body) must end within
+``deadline`` seconds (``API_DEADLINE_S``); httpx's own timeouts are per read, so without
+it a service sending a byte every 29 s could hold a call for ever. A call past its
+deadline is a transient failure like a dropped connection.
+
+**Retries follow the service's health** (issue 10). A transient failure (HTTP 429/5xx,
+a cut or non-JSON body, errcode -1 and the other retryable codes, a network error, the
+deadline) is retried after 0.5 s × 2ⁿ with jitter, at most ``RetryPolicy.max_delay``
+apart, and:
+
+* the run **stops** (``ServiceError``, kind network: exit 4, the IDs not yet answered
+  left unresolved) once nothing good has come back from the service for
+  ``give_up_after`` seconds (``GIVE_UP_AFTER_S``), counted from the last good answer of
+  any call, or from the start of ``resolve``. A good answer is any answer the client
+  can act on: a file list, or an error that is not transient.
+* a batch is **given up alone** (its IDs fail as network failures, "gave up after N
+  tries") after ``RetryPolicy.max_tries`` failures that count (``BATCH_MAX_TRIES``). A
+  failure counts when the service gave some good answer since this batch's previous
+  failure (the service works, this batch does not: a batch that always comes back cut,
+  say), or when no other batch of the run is in flight (nothing else can tell). So
+  random failures at any rate below "all of them" give nothing up while other calls
+  succeed, an outage waits for the service up to ``give_up_after``, and a batch that
+  fails on its own ends after ``max_tries`` tries. An answer that leaves some IDs out is
+  good, and a try of its batch.
+
+A rejected token is renewed once per request when the credentials can (not a try).
+
+**Trace.** With a ``TraceHub``, every HTTP attempt (retries and fresh-token retries
+included) becomes one ``core.trace.TraceEvent``: redacted URL, the JSON body sent (no
+secret in it), status, errcode, errmsg, duration and what the client did next.
 """
 
 from __future__ import annotations
@@ -12,20 +43,24 @@ import asyncio
 import ipaddress
 import json
 import logging
+import math
 import random
 import re
+import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
 from tcb_gui import __version__
 from tcb_gui.core.credentials import Credentials, StaticCredentials
 from tcb_gui.core.errors import (
+    NETWORK_ERROR,
+    ErrorInfo,
     ErrorKind,
     InputError,
     MessageTemplate,
@@ -34,6 +69,7 @@ from tcb_gui.core.errors import (
     TokenError,
     TokenState,
     classify_errcode,
+    errcode_message,
     file_status_message,
     message,
     with_detail,
@@ -41,6 +77,7 @@ from tcb_gui.core.errors import (
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import install_log_redaction, redact
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +153,14 @@ _LOOPBACK_NAMES = frozenset({"localhost", "::1", "[::1]"})
 
 # encodeURI's unescaped set (ECMA-262 §19.2.6.5) plus '%' for existing escapes.
 _URI_NEEDS_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9;,/?:@&=+$\-_.!~*'()#%]")
+# The scheme and authority: the same, and '[' ']' around an IPv6 literal host
+# (RFC 3986 §3.2.2), which must reach the client as they are.
+_ORIGIN_NEEDS_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9;,/?:@&=+$\-_.!~*'()#%\[\]]")
 # In the path of a link, '?' and '#' belong to the key (they cannot start a query there).
 _PATH_NEEDS_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9;,/:@&=+$\-_.!~*'()%]")
+# The path of a link as the service sends it is the key itself, raw: a '%' there is a
+# literal character of the key (docs/WECHAT_API.md#file-ids) and becomes '%25'.
+_KEY_NEEDS_ESCAPE_RE = re.compile(r"[^A-Za-z0-9;,/:@&=+$\-_.!~*'()]")
 # The query the service appends to every link; a key may itself hold '?', so the link's
 # query starts at the last '?' followed by these parameters.
 _LINK_QUERY_RE = re.compile(r"\?(?=(?:[^?]*&)?(?:sign|t)=)[^?]*\Z")
@@ -130,12 +173,61 @@ def _escape_match(match: re.Match[str]) -> str:
     return "".join(f"%{byte:02X}" for byte in match.group(0).encode("utf-8"))
 
 
-def encode_url(url: str) -> str:
-    """Percent-encode a link the service returned raw, as the official SDKs do.
+def _encode(url: str, path_escape: re.Pattern[str]) -> str:
+    """``url`` split into origin, path and query, each encoded by its own rule."""
+    scheme_sep = url.find("://")
+    if scheme_sep < 0:
+        return _URI_NEEDS_ESCAPE_RE.sub(_escape_match, url)
+    ends = [i for i in (url.find("/", scheme_sep + 3), url.find("?", scheme_sep + 3)) if i >= 0]
+    if not ends:
+        return _ORIGIN_NEEDS_ESCAPE_RE.sub(_escape_match, url)
+    origin, rest = url[: min(ends)], url[min(ends) :]
+    query_match = _LINK_QUERY_RE.search(rest)
+    if query_match is None:
+        # No recognisable signature: the first '?' starts the query, as in any URL.
+        cut = rest.find("?")
+        path, query = (rest, "") if cut < 0 else (rest[:cut], rest[cut:])
+    else:
+        path, query = rest[: query_match.start()], query_match.group(0)
+    path = path_escape.sub(_escape_match, path)
+    if "/." in path:
+        # '.' and '..' segments of a key would be removed by every client and browser
+        # (RFC 3986 §5.2.4) and fetch another object; encoded, they reach the server.
+        path = "/".join(_DOT_SEGMENTS.get(seg, seg) for seg in path.split("/"))
+    # The query is the service's own (its signature): kept as sent, only characters no
+    # URL may hold are encoded.
+    query = _URI_NEEDS_ESCAPE_RE.sub(_escape_match, query)
+    return _ORIGIN_NEEDS_ESCAPE_RE.sub(_escape_match, origin) + path + query
 
-    Like JavaScript ``encodeURI`` (spaces, Chinese and other unsafe characters encoded,
-    ``%XX`` already present kept), with one fix: a ``?`` or ``#`` inside the key is part
-    of the path and is encoded, so the link still points at the right object.
+
+def encode_link(url: str) -> str:
+    """Percent-encode a link exactly as the service returned it (raw, the key unencoded).
+
+    Like JavaScript ``encodeURI`` (spaces, Chinese and other unsafe characters as UTF-8
+    ``%XX``), with the corrections of docs/WECHAT_API.md#file-ids: in the path, which is
+    the key, a ``%`` is a literal character (``%25``: a key ``a%20b.txt`` is not
+    ``a b.txt``), a ``?`` or ``#`` belongs to the key (``%3F``, ``%23``), and ``.`` /
+    ``..`` segments are encoded so they reach the server. The query (``?sign=…&t=…``) is
+    the service's and stays as sent; an IPv6 host keeps its brackets. The result is
+    final: ``encode_url`` leaves it as it is.
+    """
+    if (
+        url.count("?") <= 1
+        and "#" not in url
+        and "%" not in url
+        and "/." not in url
+        and not _URI_NEEDS_ESCAPE_RE.search(url)
+    ):
+        return url  # the common case: nothing to encode
+    return _encode(url, _KEY_NEEDS_ESCAPE_RE)
+
+
+def encode_url(url: str) -> str:
+    """Make any link safe to fetch without changing what it points at.
+
+    For a link that may already be encoded (one ``encode_link`` made, or one from
+    elsewhere): ``%XX`` already present is kept, everything else as in ``encode_link``
+    (unsafe characters, ``?`` / ``#`` in the path, dot segments, IPv6 brackets).
     """
     if (
         url.count("?") <= 1
@@ -144,25 +236,7 @@ def encode_url(url: str) -> str:
         and not _URI_NEEDS_ESCAPE_RE.search(url)
     ):
         return url  # the common case: nothing to encode
-    scheme_sep = url.find("://")
-    path_start = url.find("/", scheme_sep + 3) if scheme_sep >= 0 else -1
-    if path_start < 0:
-        return _URI_NEEDS_ESCAPE_RE.sub(_escape_match, url)
-    origin, rest = url[:path_start], url[path_start:]
-    query_match = _LINK_QUERY_RE.search(rest)
-    if query_match is None:
-        # No recognisable signature: the first '?' starts the query, as in any URL.
-        cut = rest.find("?")
-        path, query = (rest, "") if cut < 0 else (rest[:cut], rest[cut:])
-    else:
-        path, query = rest[: query_match.start()], query_match.group(0)
-    path = _PATH_NEEDS_ESCAPE_RE.sub(_escape_match, path)
-    if "/." in path:
-        # '.' and '..' segments of a key would be removed by every client and browser
-        # (RFC 3986 §5.2.4) and fetch another object; encoded, they reach the server.
-        path = "/".join(_DOT_SEGMENTS.get(seg, seg) for seg in path.split("/"))
-    query = _URI_NEEDS_ESCAPE_RE.sub(_escape_match, query)
-    return _URI_NEEDS_ESCAPE_RE.sub(_escape_match, origin) + path + query
+    return _encode(url, _PATH_NEEDS_ESCAPE_RE)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -242,17 +316,35 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(**options)
 
 
+# Every API call must end within this many seconds, connect, headers and body together
+# (the read timeout above is per read: a byte every 29 s would pass it for ever). A 50-ID
+# answer is a few KB: a minute is long past anything a working service needs.
+API_DEADLINE_S: Final = 60.0
+# A run gives up only when nothing good has come back from the service for this long
+# (module docstring). Two minutes ride out a gateway's restart or a short outage; past
+# that the operator hears it (exit 4, IDs marked unresolved) instead of waiting blind.
+GIVE_UP_AFTER_S: Final = 120.0
+# Failures that count before one batch is given up alone (module docstring): at 30 %
+# random faults twelve in a row happen once in two million batches; with the 8 s cap the
+# backoff alone spans about a minute.
+BATCH_MAX_TRIES: Final = 12
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Backoff for transient failures: 0.5 s × 2ⁿ with jitter, capped (DESIGN §3)."""
+    """Backoff for transient failures: 0.5 s × 2ⁿ with jitter, capped (DESIGN §3).
 
-    max_tries: int = 4
+    ``max_tries`` bounds the tries of one request; for ``TcbClient`` the failures of one
+    batch that count (module docstring), for the others every try.
+    """
+
+    max_tries: int = BATCH_MAX_TRIES
     base_delay: float = 0.5
     max_delay: float = 8.0
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed try number ``attempt`` (0-based), with jitter."""
-        ceiling = min(self.max_delay, self.base_delay * (2**attempt))
+        ceiling = min(self.max_delay, self.base_delay * (2 ** min(attempt, 62)))
         return float(ceiling * random.uniform(0.5, 1.0))
 
 
@@ -305,6 +397,14 @@ _BATCH_FAILED_DETAIL = MessageTemplate(
     "{message} (errcode {code}: {detail})", nested=frozenset({"message"})
 )
 NO_ANSWER = message("no answer from the service")
+# A call that outlived its deadline (the seconds are data).
+PAST_DEADLINE = MessageTemplate("no whole answer within {seconds} s")
+# The run's stop when nothing good came back for give_up_after seconds.
+NOTHING_GOOD = MessageTemplate(
+    "Nothing good came back from the service for {seconds} s (last: {problem}). "
+    "Check the network and the base URL, then resolve the rest again.",
+    nested=frozenset({"problem"}),
+)
 NO_ANSWER_FOR_FILE = message("no answer from the service for this file")
 # The last problem of a batch that failed every try (its full stop dropped).
 GAVE_UP = MessageTemplate("{problem}; gave up after {tries} tries", nested=frozenset({"problem"}))
@@ -406,12 +506,138 @@ def _as_status(value: object) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------
+# The trace
+# ---------------------------------------------------------------------------------------
+
+# What a traced call that was abandoned (the run stopped, the consumer left) says.
+TRACE_CANCELLED: Final = "cancelled"
+
+
+def seconds_text(value: float) -> str:
+    """A number of seconds as messages show it: ``60``, ``0.5``."""
+    return f"{value:g}"
+
+
+class TracedCall:
+    """One HTTP attempt as ``core.trace`` shows it, emitted once with what came of it.
+
+    ``url`` and ``body`` are redacted when the event is made (no token, no signature; the
+    caller hands a body without secrets). Without an active hub nothing is built.
+    """
+
+    __slots__ = (
+        "_hub",
+        "_started",
+        "_took",
+        "attempt",
+        "body",
+        "emitted",
+        "endpoint",
+        "env",
+        "errcode",
+        "errmsg",
+        "http_status",
+        "ids",
+        "kind",
+        "sent",
+        "url",
+    )
+
+    def __init__(
+        self,
+        hub: TraceHub | None,
+        kind: CallKind,
+        endpoint: str,
+        url: httpx.URL | str,
+        attempt: int,
+        body: bytes | None,
+        *,
+        env: str | None = None,
+        ids: int | None = None,
+    ) -> None:
+        self._hub = hub
+        self.kind = kind
+        self.endpoint = endpoint
+        self.url = url
+        self.attempt = attempt
+        self.body = body
+        self.env = env
+        self.ids = ids
+        self.sent = time.time()
+        self._started = time.perf_counter()
+        self._took: float | None = None
+        self.http_status: int | None = None
+        self.errcode: int | None = None
+        self.errmsg: str | None = None
+        self.emitted = False
+
+    def finished(self) -> None:
+        """The exchange is over (answer read, or failed): its duration is fixed."""
+        if self._took is None:
+            self._took = time.perf_counter() - self._started
+
+    def emit(self, outcome: Outcome, problem: str | None = None) -> None:
+        """Send the event (once): the service's errmsg, else ``problem``."""
+        if self.emitted:
+            return
+        self.emitted = True
+        hub = self._hub
+        if hub is None or not hub.active:
+            return
+        self.finished()
+        errmsg = self.errmsg or problem
+        hub.emit(
+            TraceEvent(
+                time=self.sent,
+                kind=self.kind,
+                method="POST",
+                endpoint=self.endpoint,
+                url=redact(str(self.url)),
+                attempt=self.attempt,
+                outcome=outcome,
+                duration_ms=(self._took or 0.0) * 1000.0,
+                env=self.env,
+                ids=self.ids,
+                http_status=self.http_status,
+                errcode=self.errcode,
+                errmsg=redact(errmsg) if errmsg else None,
+                body=None if self.body is None else redact(self.body.decode("utf-8", "replace")),
+            )
+        )
+
+
+# ---------------------------------------------------------------------------------------
 # The client
 # ---------------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Run:
+    """One ``resolve``: when it started and how many of its batches are being worked on."""
+
+    started: float
+    in_flight: int = 0
+
+
+_BAD_MAX_AGE = MessageTemplate("max age must be {low}..{high} seconds")
+_BAD_CONCURRENCY = MessageTemplate("concurrency must be 1..{high}")
+_BAD_SECONDS = MessageTemplate("{name} must be a number of seconds above 0")
+
+
+def _check_seconds(name: str, value: float) -> float:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise InputError(_BAD_SECONDS.format(name=name))
+    return float(value)
+
+
 class TcbClient:
-    """Resolves cloud file IDs to download links through batchdownloadfile."""
+    """Resolves cloud file IDs to download links through batchdownloadfile.
+
+    ``deadline``: seconds one API call may take in all (``API_DEADLINE_S``);
+    ``give_up_after``: seconds without a good answer before a run stops
+    (``GIVE_UP_AFTER_S``); ``retry``: the backoff and ``max_tries`` of one batch;
+    ``trace``: where every HTTP attempt is reported; ``clock``: monotonic seconds (tests).
+    """
 
     def __init__(
         self,
@@ -423,6 +649,10 @@ class TcbClient:
         max_age: int = DEFAULT_MAX_AGE,
         concurrency: int = DEFAULT_CONCURRENCY,
         retry: RetryPolicy | None = None,
+        deadline: float = API_DEADLINE_S,
+        give_up_after: float = GIVE_UP_AFTER_S,
+        trace: TraceHub | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not MIN_MAX_AGE <= max_age <= MAX_MAX_AGE:
             raise InputError(_BAD_MAX_AGE.format(low=MIN_MAX_AGE, high=MAX_MAX_AGE))
@@ -436,6 +666,12 @@ class TcbClient:
         self.max_age = max_age
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
+        self.deadline = _check_seconds("deadline", deadline)
+        self.give_up_after = _check_seconds("give_up_after", give_up_after)
+        self.trace = trace
+        self._clock = clock
+        # clock() of the last good answer from the service, any call (module docstring).
+        self._last_good: float | None = None
         self._urls: dict[tuple[str, str], httpx.URL] = {}
 
     # -- requests --------------------------------------------------------------------
@@ -458,14 +694,23 @@ class TcbClient:
             url = self._urls[key] = httpx.URL(self.base_url + path, params={"access_token": token})
         return url
 
-    async def _post_json(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
-        """One try: POST, then the JSON object answered. _Transient/_Stop on failure."""
+    def _call(self, path: str, token: str, attempt: int, body: bytes, **data: Any) -> TracedCall:
+        return TracedCall(
+            self.trace, CallKind.API, path, self._url(path, token), attempt, body, **data
+        )
+
+    async def _post_json(self, call: TracedCall, body: bytes, token: str) -> dict[str, Any]:
+        """One try: POST, then the JSON object answered. _Transient/_Stop on failure.
+
+        The whole exchange, body included, ends within ``deadline`` seconds."""
         try:
-            response = await self._http.post(
-                self._url(path, token),
-                content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                headers=_JSON_HEADERS,
-            )
+            async with asyncio.timeout(self.deadline):
+                response = await self._http.post(
+                    self._url(call.endpoint, token), content=body, headers=_JSON_HEADERS
+                )
+        except TimeoutError:
+            late = PAST_DEADLINE.format(seconds=seconds_text(self.deadline))
+            raise _Transient(NETWORK_ERROR.format(problem=late)) from None
         except httpx.TransportError as exc:
             raise _Transient(describe_transport_error(exc)) from None
         except httpx.HTTPError as exc:
@@ -473,7 +718,24 @@ class TcbClient:
         except httpx.InvalidURL:
             # httpx builds the next request of any 3xx: an unparsable Location fails here.
             raise _Stop(ServiceError(_BAD_REDIRECT, kind=ErrorKind.REQUEST)) from None
+        finally:
+            call.finished()
+        call.http_status = response.status_code
         return _decode_json(response)
+
+    def _good(self) -> None:
+        """The service gave an answer the client can act on."""
+        self._last_good = self._clock()
+
+    def _counts(self, since: float, run: _Run) -> bool:
+        """Whether a batch's failure counts towards its tries (module docstring)."""
+        last_good = self._last_good
+        return run.in_flight <= 1 or (last_good is not None and last_good > since)
+
+    def _silent_for(self, run: _Run, now: float) -> float:
+        """Seconds since the last good answer (or since the run started)."""
+        last_good = self._last_good
+        return now - (run.started if last_good is None else max(last_good, run.started))
 
     # -- resolve ---------------------------------------------------------------------
 
@@ -505,7 +767,7 @@ class TcbClient:
         url = item.get("download_url")
         if status == 0 and isinstance(url, str) and url.strip():
             try:
-                link = encode_url(url.strip())
+                link = encode_link(url.strip())
             except UnicodeEncodeError:  # a lone surrogate: no valid URL can hold it
                 link = ""
             if link.startswith(("https://", "http://")):
@@ -525,82 +787,142 @@ class TcbClient:
             fid, False, status, file_status_message(status, errmsg), None, None, ErrorKind.FILE
         )
 
-    async def _request_batch(self, env: str, batch: list[FileId]) -> list[LinkResult]:
+    async def _request_batch(self, env: str, batch: list[FileId], run: _Run) -> list[LinkResult]:
         """Resolve one batch to one result per ID, retrying transient failures."""
         done: list[LinkResult] = []
         try:
-            return await self._fill_batch(env, batch, done)
+            return await self._fill_batch(env, batch, done, run)
         except _Stop as stop:
             stop.partial = done + stop.partial
             raise
 
     async def _fill_batch(
-        self, env: str, batch: list[FileId], done: list[LinkResult]
+        self, env: str, batch: list[FileId], done: list[LinkResult], run: _Run
     ) -> list[LinkResult]:
-        """The retry loop of ``_request_batch``; answers collect in ``done`` as they come."""
+        """The retry loop of ``_request_batch``; answers collect in ``done`` as they come.
+
+        The rules (when a failure counts, when the run stops) are the module docstring's.
+        """
         pending = list(batch)
-        last_problem = NO_ANSWER
-        attempt = 0
+        path = self.api.cgi_path
+        counted = 0  # failures that count towards retry.max_tries
+        failures = 0  # failed tries so far, for the backoff
+        sent = 0  # requests sent for this batch: the trace's attempt numbers
         renewed = False  # a fresh token is tried once per request (core.credentials)
-        while attempt < self.retry.max_tries:
-            if attempt:
-                await asyncio.sleep(self.retry.delay(attempt - 1))
-            attempt += 1
-            body = {
-                "env": env,
-                "file_list": [{"fileid": f.raw, "max_age": self.max_age} for f in pending],
-            }
+        since = self._clock()  # a good answer after this makes the next failure count
+        wait = False
+        while True:
+            if wait:
+                await asyncio.sleep(self.retry.delay(failures - 1))
+            wait = True
             token = await self._current_token()
+            body = json.dumps(
+                {
+                    "env": env,
+                    "file_list": [{"fileid": f.raw, "max_age": self.max_age} for f in pending],
+                },
+                ensure_ascii=False,
+            ).encode("utf-8")
+            sent += 1
+            call = self._call(path, token, sent, body, env=env, ids=len(pending))
             sent_at = datetime.now(UTC)
+            problem: str | None = None
+            answer: _Answer | None = None
             try:
-                data = await self._post_json(self.api.cgi_path, body, token)
-                code = _errcode(data)
-                if code != 0:
-                    info = classify_errcode(code)
-                    detail = _service_errmsg(data)
-                    if info.kind is ErrorKind.RETRYABLE:
-                        raise _Transient(info.message)
-                    if info.kind is ErrorKind.TOKEN:
-                        if not renewed and self.credentials.rejected(token):
-                            renewed = True
-                            attempt -= 1  # a fresh token is not a try of the batch
-                            continue
-                        raise _Stop(
-                            TokenError(
-                                info.message,
-                                state=info.token_state or TokenState.INVALID,
-                                code=code,
-                                detail=detail,
-                            )
-                        )
-                    if info.kind is ErrorKind.CONFIG:
-                        raise _Stop(
-                            ServiceError(info.message, kind=info.kind, code=code, detail=detail)
-                        )
-                    if code in _SPLITTABLE_CODES and len(pending) > 1:
-                        return done + await self._split(env, pending)
-                    message = (
-                        _BATCH_FAILED_DETAIL.format(message=info.message, code=code, detail=detail)
-                        if detail
-                        else _BATCH_FAILED.format(message=info.message, code=code)
-                    )
-                    kind = ErrorKind.CLIENT if info.kind is ErrorKind.CLIENT else ErrorKind.REQUEST
-                    return done + [
-                        LinkResult(f, False, None, message, None, None, kind) for f in pending
-                    ]
-                answer = _parse_answer(data)
+                data = await self._post_json(call, body, token)
+                code = call.errcode = _errcode(data)
+                if code == 0:
+                    answer = _parse_answer(data)
             except _Transient as exc:
-                last_problem = str(exc)
-                log.info("batch of %d in %s: %s (try %d)", len(pending), env, exc, attempt)
-                continue
-            pending = self._take_answers(pending, answer, sent_at, done)
-            if not pending:
-                return done
-            last_problem = NO_ANSWER_FOR_FILE
-        message = GAVE_UP.format(problem=last_problem.rstrip("."), tries=self.retry.max_tries)
-        return done + [
-            LinkResult(f, False, None, message, None, None, ErrorKind.NETWORK) for f in pending
-        ]
+                problem = str(exc)
+            except _Stop as stop:
+                call.emit(Outcome.STOP, stop.error.message)
+                raise
+            except asyncio.CancelledError:
+                call.emit(Outcome.FAILED, TRACE_CANCELLED)
+                raise
+            except Exception:
+                call.emit(Outcome.FAILED, _INTERNAL_ERROR)
+                raise
+            if problem is None and code != 0:
+                detail = call.errmsg = _service_errmsg(data)
+                info = classify_errcode(code)
+                if info.kind is ErrorKind.RETRYABLE:
+                    problem = info.message
+                else:
+                    self._good()
+                    if (
+                        info.kind is ErrorKind.TOKEN
+                        and not renewed
+                        and self.credentials.rejected(token)
+                    ):
+                        renewed = True
+                        wait = False  # a fresh token is not a try of the batch
+                        call.emit(Outcome.RENEW_TOKEN)
+                        continue
+                    return done + await self._refused(call, env, pending, run, code, info, detail)
+            partial = problem is None
+            if partial:
+                assert answer is not None
+                self._good()
+                pending = self._take_answers(pending, answer, sent_at, done)
+                if not pending:
+                    call.emit(Outcome.OK)
+                    return done
+                problem = NO_ANSWER_FOR_FILE
+            assert problem is not None
+            now = self._clock()
+            if partial or self._counts(since, run):
+                counted += 1
+            since = now
+            failures += 1
+            if not partial and self._silent_for(run, now) >= self.give_up_after:
+                call.emit(Outcome.STOP, problem)
+                silent = NOTHING_GOOD.format(
+                    seconds=seconds_text(self.give_up_after), problem=problem.rstrip(".")
+                )
+                raise _Stop(ServiceError(silent, kind=ErrorKind.NETWORK))
+            if counted >= self.retry.max_tries:
+                call.emit(Outcome.GAVE_UP, problem)
+                message = GAVE_UP.format(problem=problem.rstrip("."), tries=self.retry.max_tries)
+                return done + [
+                    LinkResult(f, False, None, message, None, None, ErrorKind.NETWORK)
+                    for f in pending
+                ]
+            call.emit(Outcome.RETRY, problem)
+            log.info("batch of %d in %s: %s (try %d)", len(pending), env, problem, sent)
+
+    async def _refused(
+        self,
+        call: TracedCall,
+        env: str,
+        pending: list[FileId],
+        run: _Run,
+        code: int,
+        info: ErrorInfo,
+        detail: str,
+    ) -> list[LinkResult]:
+        """A whole request refused for good: the run stops, or the batch is split, or its
+        IDs fail with the reason."""
+        if info.kind is ErrorKind.TOKEN:
+            call.emit(Outcome.STOP)
+            state = info.token_state or TokenState.INVALID
+            raise _Stop(TokenError(info.message, state=state, code=code, detail=detail))
+        if info.kind is ErrorKind.CONFIG:
+            call.emit(Outcome.STOP)
+            text = errcode_message(info, detail)
+            raise _Stop(ServiceError(text, kind=info.kind, code=code, detail=detail))
+        if code in _SPLITTABLE_CODES and len(pending) > 1:
+            call.emit(Outcome.RETRY)  # asked again in halves
+            return await self._split(env, pending, run)
+        call.emit(Outcome.FAILED)
+        message = (
+            _BATCH_FAILED_DETAIL.format(message=info.message, code=code, detail=detail)
+            if detail
+            else _BATCH_FAILED.format(message=info.message, code=code)
+        )
+        kind = ErrorKind.CLIENT if info.kind is ErrorKind.CLIENT else ErrorKind.REQUEST
+        return [LinkResult(f, False, None, message, None, None, kind) for f in pending]
 
     def _take_answers(
         self, pending: list[FileId], answer: _Answer, sent_at: datetime, done: list[LinkResult]
@@ -626,11 +948,11 @@ class TcbClient:
         item = answer.unnamed[position]
         return item if item.get("_position") == position else None
 
-    async def _split(self, env: str, batch: list[FileId]) -> list[LinkResult]:
+    async def _split(self, env: str, batch: list[FileId], run: _Run) -> list[LinkResult]:
         middle = len(batch) // 2
-        first = await self._request_batch(env, batch[:middle])
+        first = await self._request_batch(env, batch[:middle], run)
         try:
-            second = await self._request_batch(env, batch[middle:])
+            second = await self._request_batch(env, batch[middle:], run)
         except _Stop as stop:
             stop.partial = first + stop.partial
             raise
@@ -640,7 +962,8 @@ class TcbClient:
         """Yield each request's results as it completes (see the module docstring).
 
         Stops with TokenError or ServiceError (``.unresolved`` = IDs without a result)
-        when the token or the account cannot go on.
+        when the token or the account cannot go on, or when nothing good came back from
+        the service for ``give_up_after`` seconds.
         """
         batches = self._batches(ids)
         if not batches:
@@ -649,6 +972,7 @@ class TcbClient:
         for batch in batches:
             queue.put_nowait(batch)
         results: asyncio.Queue[list[LinkResult] | _Stop] = asyncio.Queue()
+        run = _Run(started=self._clock())
 
         async def worker() -> None:
             while True:
@@ -656,8 +980,9 @@ class TcbClient:
                     env, batch = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
+                run.in_flight += 1
                 try:
-                    results.put_nowait(await self._request_batch(env, batch))
+                    results.put_nowait(await self._request_batch(env, batch, run))
                 except _Stop as stop:
                     results.put_nowait(stop)
                     return
@@ -671,6 +996,8 @@ class TcbClient:
                             for f in batch
                         ]
                     )
+                finally:
+                    run.in_flight -= 1
 
         workers = [
             asyncio.create_task(worker(), name=f"tcb-resolve-{n}")
@@ -720,9 +1047,11 @@ class TcbClient:
         now = datetime.now(UTC)
         tries = 2  # a quick check: one retry for a blip, the badge can be refreshed any time
         problem = ""
+        body = json.dumps({"cgi_path": self.api.cgi_path}).encode("utf-8")
         for attempt in range(tries):
             if attempt:
                 await asyncio.sleep(self.retry.delay(0))
+            again = Outcome.RETRY if attempt + 1 < tries else Outcome.GAVE_UP
             try:
                 token = await self.credentials.token()
             except TokenError as error:
@@ -731,18 +1060,27 @@ class TcbClient:
                 return TokenCheck(
                     TokenState.UNREACHABLE, error.message, datetime.now(UTC), None, error.code
                 )
+            call = self._call(QUOTA_PATH, token, attempt + 1, body)
             try:
-                data = await self._post_json(QUOTA_PATH, {"cgi_path": self.api.cgi_path}, token)
-                code = _errcode(data)
+                data = await self._post_json(call, body, token)
+                code = call.errcode = _errcode(data)
             except _Transient as exc:
                 problem = str(exc)
+                call.emit(again, problem)
                 continue
             except _Stop as stop:
+                call.emit(Outcome.STOP, stop.error.message)
                 return TokenCheck(
                     TokenState.UNREACHABLE, stop.error.message, datetime.now(UTC), None, None
                 )
+            except BaseException:
+                call.emit(Outcome.FAILED, TRACE_CANCELLED)
+                raise
             checked = datetime.now(UTC)
+            detail = call.errmsg = _service_errmsg(data)
             if code == 0:
+                self._good()
+                call.emit(Outcome.OK)
                 return TokenCheck(
                     TokenState.VALID,
                     TOKEN_WORKS,
@@ -751,12 +1089,15 @@ class TcbClient:
                     0,
                 )
             info = classify_errcode(code)
-            if info.token_state is not None:
-                return TokenCheck(info.token_state, info.message, checked, None, code)
             if info.kind is ErrorKind.RETRYABLE:
                 problem = info.message
+                call.emit(again, problem)
                 continue
-            detail = _service_errmsg(data)
+            self._good()
+            call.emit(Outcome.FAILED)
+            if info.token_state is not None:
+                text = errcode_message(info, detail)
+                return TokenCheck(info.token_state, text, checked, None, code)
             return TokenCheck(
                 TokenState.UNREACHABLE,
                 _CHECK_FAILED.format(reason=with_detail(info.message, detail)),
@@ -769,10 +1110,6 @@ class TcbClient:
             _CHECK_UNREACHABLE.format(problem=problem),
             datetime.now(UTC),
         )
-
-
-_BAD_MAX_AGE = MessageTemplate("max age must be {low}..{high} seconds")
-_BAD_CONCURRENCY = MessageTemplate("concurrency must be 1..{high}")
 
 
 def _parse_quota(value: object) -> Quota | None:

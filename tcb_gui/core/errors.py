@@ -8,6 +8,8 @@ error-code pages of the WeChat Open Platform and CloudBase).
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -132,10 +134,30 @@ _NOT_ALLOWED = (
 )
 _CLIENT_BUG = "The service rejected the request format (a bug in TCB Links; please report it)."
 
-# WECHAT_API.md §2. Matched on the number only: errmsg carries varying suffixes.
+# IP allowlist answers (40164, 89503..89507) come from any API of the account, the token
+# endpoint and batchdownloadfile / quota/get alike: one message wherever they appear.
+_IP_NOT_ALLOWED = (
+    "This computer's IP address is not on the mini program's IP allowlist. Add it in the "
+    "WeChat MP console (开发管理 → 开发设置 → IP白名单), or run from an allowed machine."
+)
+_IP_REFUSED = (
+    "The mini program's administrator refused calls from this computer's IP address. "
+    "Try again in {wait}, or ask the administrator to add this IP to the IP allowlist "
+    "(开发管理 → 开发设置 → IP白名单)."
+)
+_CLOUDBASE_QUOTA = (
+    "The CloudBase environment's quota of read or write requests is used up. Nothing more "
+    "can be resolved until it resets, or until the environment's plan is upgraded in the "
+    "CloudBase console."
+)
+_BAD_PARAMETER = "The service rejected a parameter of this request."
+_SYSTEM_ERROR = "The service reports a system error."
+
+# WECHAT_API.md §2 (and the CloudBase errcode page it names for -5010xx / -6010xx).
+# Matched on the number only: errmsg carries varying suffixes.
 ERRCODES: dict[int, ErrorInfo] = {
     -1: ErrorInfo(ErrorKind.RETRYABLE, "The service reports 'system busy'."),
-    -1000: ErrorInfo(ErrorKind.RETRYABLE, "The service reports a system error."),
+    -1000: ErrorInfo(ErrorKind.RETRYABLE, _SYSTEM_ERROR),
     45009: ErrorInfo(
         ErrorKind.CONFIG,
         "Today's API quota for this account is used up. Nothing more can be resolved "
@@ -171,7 +193,35 @@ ERRCODES: dict[int, ErrorInfo] = {
         ErrorKind.REQUEST,
         "The service does not know this environment ID. Check the env part of the IDs.",
     ),
-    -501007: ErrorInfo(ErrorKind.REQUEST, "The service rejected a parameter of this request."),
+    -501007: ErrorInfo(ErrorKind.REQUEST, _BAD_PARAMETER),
+    -501009: ErrorInfo(
+        ErrorKind.REQUEST,
+        "The service says a resource of this request is invalid or does not exist. Check "
+        "the bucket part of the IDs.",
+    ),
+    -501015: ErrorInfo(ErrorKind.CONFIG, _CLOUDBASE_QUOTA),  # read requests
+    -501016: ErrorInfo(ErrorKind.CONFIG, _CLOUDBASE_QUOTA),  # write requests
+    -501017: ErrorInfo(
+        ErrorKind.CONFIG,
+        "The CloudBase environment has run out of storage space (see the CloudBase console).",
+    ),
+    # "资源不可用": may pass (a restart, a move); retried, bounded like any transient failure.
+    -501018: ErrorInfo(ErrorKind.RETRYABLE, "CloudBase reports the resource is unavailable."),
+    -501019: ErrorInfo(ErrorKind.TOKEN, _NOT_ALLOWED, TokenState.NOT_ALLOWED),  # 未授权操作
+    -501020: ErrorInfo(ErrorKind.REQUEST, _BAD_PARAMETER),  # unknown parameter error
+    -501021: ErrorInfo(ErrorKind.CLIENT, _CLIENT_BUG),  # operation not supported
+    -601001: ErrorInfo(ErrorKind.RETRYABLE, _SYSTEM_ERROR),  # WeChat back end: system error
+    -601002: ErrorInfo(ErrorKind.REQUEST, _BAD_PARAMETER),  # system parameter error
+    -601003: ErrorInfo(ErrorKind.RETRYABLE, _SYSTEM_ERROR),  # system network error
+    40164: ErrorInfo(ErrorKind.CONFIG, _IP_NOT_ALLOWED, TokenState.NOT_ALLOWED),
+    89503: ErrorInfo(
+        ErrorKind.CONFIG,
+        "WeChat asked the mini program's administrator to confirm calls from this "
+        "computer's IP address. Try again once the administrator has approved it.",
+        TokenState.NOT_ALLOWED,
+    ),
+    89506: ErrorInfo(ErrorKind.CONFIG, _IP_REFUSED.format(wait="24 hours"), TokenState.NOT_ALLOWED),
+    89507: ErrorInfo(ErrorKind.CONFIG, _IP_REFUSED.format(wait="1 hour"), TokenState.NOT_ALLOWED),
 }
 
 # --- the credential endpoint (cgi-bin/stable_token) -----------------------------------
@@ -180,7 +230,8 @@ ERRCODES: dict[int, ErrorInfo] = {
 # global error-code page of the WeChat docs). Kept apart from ERRCODES: they answer a
 # request for a token made with the mini program's appid and appsecret, so a bad value
 # is a problem with the appid/appsecret, not with "the token". Codes not listed here
-# (-1, 45011, 43002, 44002, 47001, …) mean what ERRCODES says.
+# (-1, 45011, 43002, 44002, 47001, the IP allowlist's 40164 and 89503..89507, …) mean what
+# ERRCODES says.
 
 _MP_SETTINGS = "WeChat MP console (开发管理 → 开发设置)"
 _BAD_APPID = (
@@ -192,15 +243,6 @@ _BAD_APPSECRET = (
     "WeChat MP console (开发管理 → 开发设置 → AppSecret) and save it again; it changes "
     "whenever someone resets it."
 )
-_IP_NOT_ALLOWED = (
-    "This computer's IP address is not on the mini program's IP allowlist. Add it in the "
-    "WeChat MP console (开发管理 → 开发设置 → IP白名单), or run from an allowed machine."
-)
-_IP_REFUSED = (
-    "The mini program's administrator refused calls from this computer's IP address. "
-    "Try again in {wait}, or ask the administrator to add this IP to the IP allowlist "
-    "(开发管理 → 开发设置 → IP白名单)."
-)
 _CREDENTIALS_BUG = (
     "The token service rejected the request format (a bug in TCB Links; please report it)."
 )
@@ -211,7 +253,6 @@ CREDENTIAL_ERRCODES: dict[int, ErrorInfo] = {
     40002: ErrorInfo(ErrorKind.CLIENT, _CREDENTIALS_BUG),  # invalid grant_type
     40013: ErrorInfo(ErrorKind.TOKEN, _BAD_APPID, TokenState.INVALID),
     40125: ErrorInfo(ErrorKind.TOKEN, _BAD_APPSECRET, TokenState.INVALID),
-    40164: ErrorInfo(ErrorKind.CONFIG, _IP_NOT_ALLOWED, TokenState.NOT_ALLOWED),
     40243: ErrorInfo(
         ErrorKind.TOKEN,
         f"The AppSecret of this mini program is frozen. Unfreeze it in the {_MP_SETTINGS}, "
@@ -234,14 +275,6 @@ CREDENTIAL_ERRCODES: dict[int, ErrorInfo] = {
         "quota of token requests is used up). Try again tomorrow, or ask the account owner "
         "to reset the quota.",
     ),
-    89503: ErrorInfo(
-        ErrorKind.CONFIG,
-        "WeChat asked the mini program's administrator to confirm calls from this "
-        "computer's IP address. Try again once the administrator has approved it.",
-        TokenState.NOT_ALLOWED,
-    ),
-    89506: ErrorInfo(ErrorKind.CONFIG, _IP_REFUSED.format(wait="24 hours"), TokenState.NOT_ALLOWED),
-    89507: ErrorInfo(ErrorKind.CONFIG, _IP_REFUSED.format(wait="1 hour"), TokenState.NOT_ALLOWED),
 }
 
 
@@ -283,6 +316,32 @@ NETWORK_ERROR_BARE = message("Network error")
 def with_detail(message: str, detail: str) -> str:
     """``message (detail)``, or ``message`` alone when there is no detail."""
     return WITH_DETAIL.format(message=message, detail=detail) if detail else message
+
+
+# 40164's errmsg names the address WeChat saw ("invalid ip 203.0.113.7 ipv6
+# ::ffff:203.0.113.7, not in whitelist rid: …"): the public exit address the allowlist
+# needs, which the user cannot easily find otherwise (WECHAT_API.md#error-codes).
+_CALLER_IP_RE = re.compile(r"(?i)\binvalid ip:?\s*([0-9a-f:.]{2,45})")
+IP_NOT_ALLOWED_SEEN = MessageTemplate(
+    "{message} WeChat saw this computer's address as {ip}.", nested=frozenset({"message"})
+)
+
+
+def caller_ip(errmsg: str) -> str | None:
+    """The caller's IP address as an allowlist refusal's errmsg names it, else None."""
+    match = _CALLER_IP_RE.search(errmsg)
+    if match is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(match.group(1).rstrip(".:")))
+    except ValueError:
+        return None
+
+
+def errcode_message(info: ErrorInfo, errmsg: str) -> str:
+    """``info.message`` for the user; an allowlist refusal also says which IP to add."""
+    ip = caller_ip(errmsg) if info.message == _IP_NOT_ALLOWED else None
+    return IP_NOT_ALLOWED_SEEN.format(message=info.message, ip=ip) if ip else info.message
 
 
 def classify_errcode(errcode: int) -> ErrorInfo:

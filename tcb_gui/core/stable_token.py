@@ -52,6 +52,13 @@ How the window (or any caller on an asyncio loop) uses it::
   ``/tcb/batchdownloadfile``. ``check_credentials(...)`` does the same without keeping a
   provider.
 
+* ``deadline`` — seconds one ``stable_token`` request may take in all, connect, headers
+  and body (``client.API_DEADLINE_S``); past it the try is retried like a dropped
+  connection. ``retry`` — the tries of one fetch (``TOKEN_RETRY``: 4).
+* ``trace`` — a ``core.trace.TraceHub`` told about every request (kind ``token``), its
+  body with the AppSecret replaced by ``$TCB_APP_SECRET``; ``check()`` traces its
+  ``quota/get`` too.
+
 ``secret`` is called (on the loop, so it must not block: no keyring call inside) each time
 a token is fetched, so a new AppSecret takes effect at the next renewal. Neither the secret
 nor any token is logged, put in an exception or shown in a repr: both are registered with
@@ -77,15 +84,22 @@ from typing import Any, Final
 import httpx
 
 from tcb_gui.core.client import (
+    API_DEADLINE_S,
     DEFAULT_BASE_URL,
+    PAST_DEADLINE,
+    TRACE_CANCELLED,
     ApiMode,
     RetryPolicy,
     TcbClient,
     TokenCheck,
+    TracedCall,
+    _check_seconds,
     _service_text,
+    seconds_text,
     validate_base_url,
 )
 from tcb_gui.core.errors import (
+    NETWORK_ERROR,
     NETWORK_ERROR_BARE,
     ErrorKind,
     MessageTemplate,
@@ -94,6 +108,7 @@ from tcb_gui.core.errors import (
     TokenError,
     TokenState,
     classify_credential_errcode,
+    errcode_message,
     message,
     with_detail,
 )
@@ -101,6 +116,7 @@ from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import install_log_redaction, register_secret
 from tcb_gui.core.settings import validate_appid
 from tcb_gui.core.tokens import MAX_TOKEN_LENGTH, TOKEN_LIFETIME_S
+from tcb_gui.core.trace import CallKind, Outcome, TraceHub
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +140,11 @@ RENEWAL_BACKOFF_MAX_S: Final = 300.0
 RENEWAL_MIN_WAIT_S: Final = 1.0
 # getStableAccessToken docs: "expires_in … 目前是7200秒之内的值"; a larger value is clipped.
 MAX_EXPIRES_IN_S: Final = float(TOKEN_LIFETIME_S)
+# Tries of one token request: a fetch blocks the run that needs the token, and a cached
+# token still valid is used meanwhile; the renewal loop keeps trying on its own.
+TOKEN_RETRY: Final = RetryPolicy(max_tries=4)
+# The body the trace shows: the AppSecret as the variable "Copy as curl" expects it in.
+SECRET_PLACEHOLDER: Final = "$TCB_APP_SECRET"
 
 _NO_SECRET = message(
     "No AppSecret is set for this mini program profile. Save it (tcb-gui token set "
@@ -196,13 +217,17 @@ class StableTokenProvider:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_change: Callable[[], None] | None = None,
+        deadline: float = API_DEADLINE_S,
+        trace: TraceHub | None = None,
     ) -> None:
         install_log_redaction()
         self._http = http
         self.base_url = validate_base_url(base_url)
         self.appid = validate_appid(appid)
         self._secret = secret
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or TOKEN_RETRY
+        self.deadline = _check_seconds("deadline", deadline)
+        self.trace = trace
         self._clock = clock
         self._sleep = sleep
         self.on_change = on_change
@@ -315,14 +340,14 @@ class StableTokenProvider:
             raise TokenError(_NO_SECRET, state=TokenState.NOT_SET)
         secret = secret.strip()
         register_secret(secret)
-        body = json.dumps(
-            {
-                "grant_type": GRANT_TYPE,
-                "appid": self.appid,
-                "secret": secret,
-                "force_refresh": force_refresh,
-            }
-        ).encode("utf-8")
+        fields: dict[str, object] = {
+            "grant_type": GRANT_TYPE,
+            "appid": self.appid,
+            "secret": secret,
+            "force_refresh": force_refresh,
+        }
+        body = json.dumps(fields).encode("utf-8")
+        shown = json.dumps({**fields, "secret": SECRET_PLACEHOLDER}).encode("utf-8")
         problem = _NO_ANSWER
         for attempt in range(self.retry.max_tries):
             if attempt:
@@ -335,41 +360,72 @@ class StableTokenProvider:
                 force_refresh,
                 attempt + 1,
             )
+            call = TracedCall(
+                self.trace,
+                CallKind.TOKEN,
+                STABLE_TOKEN_PATH,
+                self.base_url + STABLE_TOKEN_PATH,
+                attempt + 1,
+                shown,
+            )
             try:
-                return await self._try_once(body, sent_at)
+                grant = await self._try_once(body, sent_at, call)
             except _Retry as retry:
                 problem = str(retry)
+                last = attempt + 1 >= self.retry.max_tries
+                call.emit(Outcome.GAVE_UP if last else Outcome.RETRY, problem)
                 log.info("stable_token for %s: %s (try %d)", self.appid, problem, attempt + 1)
+                continue
+            except TcbError as error:
+                stops = isinstance(error, TokenError) or error.kind is ErrorKind.CONFIG
+                call.emit(Outcome.STOP if stops else Outcome.FAILED, error.message)
+                raise
+            except BaseException:
+                call.emit(Outcome.FAILED, TRACE_CANCELLED)
+                raise
+            call.emit(Outcome.OK)
+            return grant
         raise ServiceError(
             _GAVE_UP.format(problem=problem.rstrip("."), tries=self.retry.max_tries),
             kind=ErrorKind.NETWORK,
         )
 
-    async def _try_once(self, body: bytes, sent_at: float) -> _Grant:
+    async def _try_once(self, body: bytes, sent_at: float, call: TracedCall) -> _Grant:
         """One request; _Retry for transient failures, typed errors for the rest.
 
-        Typed errors are raised outside ``except`` blocks, so they carry no context (the
-        httpx request holds the secret in its body).
+        The whole exchange ends within ``deadline`` seconds. Typed errors are raised
+        outside ``except`` blocks, so they carry no context (the httpx request holds the
+        secret in its body).
         """
         failure: str | None = None
         response: httpx.Response | None = None
         try:
-            response = await self._http.post(
-                self.base_url + STABLE_TOKEN_PATH,
-                content=body,
-                headers={"Content-Type": "application/json"},
-            )
+            async with asyncio.timeout(self.deadline):
+                response = await self._http.post(
+                    self.base_url + STABLE_TOKEN_PATH,
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
+        except TimeoutError:
+            late = PAST_DEADLINE.format(seconds=seconds_text(self.deadline))
+            failure = NETWORK_ERROR.format(problem=late)
         except httpx.HTTPError as exc:
             failure = describe_transport_error(exc)
+        finally:
+            call.finished()
         if response is None:
             raise _Retry(failure or NETWORK_ERROR_BARE)
+        call.http_status = response.status_code
         data = self._decode(response)
         code = data.get("errcode", 0)
         if isinstance(code, str) and code.strip().lstrip("-").isdigit():
             code = int(code)
         if isinstance(code, bool) or not isinstance(code, int):
             raise _Retry(_BAD_ERRCODE)
+        call.errcode = code
         if code != 0:
+            raw = data.get("errmsg")
+            call.errmsg = _service_text(raw) if raw else None
             raise self._error(code, data)
         token = data.get("access_token")
         expires_in = _expires_in(data.get("expires_in"))
@@ -407,7 +463,7 @@ class StableTokenProvider:
         if info.kind is ErrorKind.TOKEN:
             state = info.token_state or TokenState.INVALID
             return TokenError(info.message, state=state, code=code, detail=detail)
-        message = info.message
+        message = errcode_message(info, detail)  # 40164: with the IP to allowlist
         if info.kind is ErrorKind.REQUEST and detail:
             message = with_detail(message, detail)  # an unknown code: the service's words help
         return ServiceError(message, kind=info.kind, code=code, detail=detail)
@@ -466,7 +522,14 @@ class StableTokenProvider:
                 token = await self.get()
             except TcbError as error:
                 return _check_from_error(error)
-            client = TcbClient(self._http, self.current, base_url=self.base_url, api=ApiMode.TCB)
+            client = TcbClient(
+                self._http,
+                self.current,
+                base_url=self.base_url,
+                api=ApiMode.TCB,
+                deadline=self.deadline,
+                trace=self.trace,
+            )
             check = await client.check_token()
             if check.state not in (TokenState.INVALID, TokenState.EXPIRED):
                 break

@@ -32,6 +32,7 @@ from tcb_gui.core.client import (
     Quota,
     RetryPolicy,
     TcbClient,
+    encode_link,
     encode_url,
     make_http_client,
     validate_base_url,
@@ -56,8 +57,8 @@ QUOTA_URL = DEFAULT_BASE_URL + QUOTA_PATH
 FAST = RetryPolicy(max_tries=4, base_delay=0.001, max_delay=0.002)
 LINK_EXPIRY_PARAM = 1_700_000_000  # any plausible `t=` value of a signed link
 
-# WECHAT_API.md §2, row by row.
-RETRYABLE_CODES = [-1, -1000, 45011, -501001, -501002, -501003, -501004]
+# WECHAT_API.md §2, row by row, and the CloudBase errcode page for -5010xx / -6010xx.
+RETRYABLE_CODES = [-1, -1000, 45011, -501001, -501002, -501003, -501004, -501018, -601001, -601003]
 TOKEN_CODES = [
     (40001, TokenState.INVALID),
     (40014, TokenState.INVALID),
@@ -66,10 +67,13 @@ TOKEN_CODES = [
     (48001, TokenState.NOT_ALLOWED),
     (61007, TokenState.NOT_ALLOWED),
     (76022, TokenState.NOT_ALLOWED),
+    (-501019, TokenState.NOT_ALLOWED),
 ]
-CONFIG_CODES = [45009, 85088]
-REQUEST_CODES = [40097, 40101, -501005, -501007]
-CLIENT_CODES = [43002, 44002, 47001]
+# The IP allowlist's answers stop the run like a quota: the user must act first.
+IP_CODES = [40164, 89503, 89506, 89507]
+CONFIG_CODES = [45009, 85088, -501015, -501016, -501017, *IP_CODES]
+REQUEST_CODES = [40097, 40101, -501005, -501007, -501009, -501020, -601002]
+CLIENT_CODES = [43002, 44002, 47001, -501021]
 CHECK_ONLY_CODES = [76021]  # quota/get's "bad cgi_path": only check_token meets it
 
 
@@ -800,9 +804,24 @@ RAW_LINKS = [
         "https://b.tcb.qcloud.la/no#1.png?sign=s&t=1",
         "https://b.tcb.qcloud.la/no%231.png?sign=s&t=1",
     ),
+    # Issue 10: a '%' in a key is a literal character of the key, so "%20" is not a
+    # space and "%2e%2e" is not "..": both reach the storage as they are named.
     (
-        "https://b.tcb.qcloud.la/already%20encoded.png?sign=s&t=1",
-        "https://b.tcb.qcloud.la/already%20encoded.png?sign=s&t=1",
+        "https://b.tcb.qcloud.la/literal%20percent.png?sign=s&t=1",
+        "https://b.tcb.qcloud.la/literal%2520percent.png?sign=s&t=1",
+    ),
+    (
+        "https://b.tcb.qcloud.la/p/%2e%2e/x.txt?sign=s&t=1",
+        "https://b.tcb.qcloud.la/p/%252e%252e/x.txt?sign=s&t=1",
+    ),
+    (
+        "https://b.tcb.qcloud.la/a%41.png?sign=s&t=1",
+        "https://b.tcb.qcloud.la/a%2541.png?sign=s&t=1",
+    ),
+    # The query is the service's own: an escape in the signature stays as sent.
+    (
+        "https://b.tcb.qcloud.la/a%b.png?sign=x%2By%3D&t=1",
+        "https://b.tcb.qcloud.la/a%25b.png?sign=x%2By%3D&t=1",
     ),
     (
         "https://b.tcb.qcloud.la/100% sure.png?sign=s&t=1",
@@ -822,10 +841,42 @@ RAW_LINKS = [
 
 
 @pytest.mark.parametrize(("raw", "expected"), RAW_LINKS)
-def test_encode_url_table(raw: str, expected: str) -> None:
-    assert encode_url(raw) == expected
+def test_encode_link_table(raw: str, expected: str) -> None:
+    assert encode_link(raw) == expected
     assert encode_url(expected) == expected  # the result is final: no double encoding
     assert str(httpx.URL(expected)) == expected
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        # A link that may already be encoded (the downloader's guard): escapes are kept.
+        (
+            "https://h/already%20encoded.png?sign=s&t=1",
+            "https://h/already%20encoded.png?sign=s&t=1",
+        ),
+        ("https://h/a b/../c.png?sign=s&t=1", "https://h/a%20b/%2E%2E/c.png?sign=s&t=1"),
+        ("https://h/100% sure?sign=s&t=1", "https://h/100%25%20sure?sign=s&t=1"),
+        # An IPv6 literal host keeps its brackets (issue 10: it became %5B::1%5D).
+        ("http://[::1]:8080/a b.png?sign=s&t=1", "http://[::1]:8080/a%20b.png?sign=s&t=1"),
+        ("http://[2001:db8::7]/x?sign=s&t=1", "http://[2001:db8::7]/x?sign=s&t=1"),
+    ],
+)
+def test_encode_url_keeps_what_is_already_encoded(link: str, expected: str) -> None:
+    assert encode_url(link) == expected
+    assert encode_url(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "host", ["[::1]:8080", "[::1]", "[2001:db8::7]:443", "[fe80::1%25eth0]:80", "127.0.0.1:9"]
+)
+def test_an_ip_literal_host_is_not_mangled(host: str) -> None:
+    raw = f"http://{host}/dir/a b.png?sign=s&t=1"
+    link = encode_link(raw)
+    assert link == f"http://{host}/dir/a%20b.png?sign=s&t=1"
+    parsed = httpx.URL(link)
+    assert f"[{parsed.host}]" in host or parsed.host in host
+    assert parsed.raw_path == b"/dir/a%20b.png?sign=s&t=1"
 
 
 async def test_links_come_back_encoded(router: respx.MockRouter, http: httpx.AsyncClient) -> None:
