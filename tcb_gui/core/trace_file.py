@@ -231,9 +231,10 @@ class TraceBuffer:
 # Copy as curl
 # ---------------------------------------------------------------------------------------
 
-# Stand-ins that survive quoting; replaced by the variable after the text is quoted.
-_TOKEN_MARK: Final = "\x00token\x00"
-_SECRET_MARK: Final = "\x00secret\x00"
+# Stand-ins that survive JSON and quoting (private-use characters); replaced by the
+# variable once the text is quoted.
+_TOKEN_MARK: Final = "\ue000token\ue000"
+_SECRET_MARK: Final = "\ue000secret\ue000"
 
 
 def _double_quoted(text: str) -> str:
