@@ -295,13 +295,27 @@ def _connection(args: argparse.Namespace, *, pasting_token: bool = False) -> Con
     )
 
 
-async def _credentials(conn: Connection, http: httpx.AsyncClient, stderr: TextIO) -> Credentials:
+async def _credentials(
+    conn: Connection, http: httpx.AsyncClient, stderr: TextIO, trace: TraceHub | None = None
+) -> Credentials:
     from tcb_gui.core.tokens import TokenStore
 
-    return await open_credentials(conn, TokenStore(), http, lambda text: stderr.write(text + "\n"))
+    def notice(text: str) -> None:
+        stderr.write(text + "\n")
+
+    if trace is None:
+        return await open_credentials(conn, TokenStore(), http, notice)
+    from tcb_gui.core.trace_file import open_traced_credentials
+
+    return await open_traced_credentials(conn, TokenStore(), http, notice, trace)
 
 
-def _client(conn: Connection, http: httpx.AsyncClient, credentials: Credentials) -> TcbClient:
+def _client(
+    conn: Connection,
+    http: httpx.AsyncClient,
+    credentials: Credentials,
+    trace: TraceHub | None = None,
+) -> TcbClient:
     return TcbClient(
         http,
         credentials,
@@ -309,6 +323,7 @@ def _client(conn: Connection, http: httpx.AsyncClient, credentials: Credentials)
         api=conn.api,
         max_age=conn.max_age,
         concurrency=conn.concurrency,
+        trace=trace,
     )
 
 
@@ -411,7 +426,7 @@ async def resolve_ids(
     from tcb_gui.terminal import Progress
 
     async with make_http_client() as http:
-        client = _client(conn, http, await _credentials(conn, http, stderr))
+        client = _client(conn, http, await _credentials(conn, http, stderr, trace), trace)
         await _preview_quota(client, ids, stderr, ignore=ignore_quota)
         progress = Progress("Resolving", stderr)
         run = ResolveRun(client, ids)

@@ -26,6 +26,7 @@ from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.export import write_export
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.ratelimit import parse_rate
+from tcb_gui.core.trace_file import open_traced_credentials
 from tcb_gui.terminal import Progress, human_bytes, human_duration
 
 if TYPE_CHECKING:
@@ -99,10 +100,14 @@ async def download_ids(
     of the run's credentials at each request (a stable token renews itself)."""
     from tcb_gui.core.tokens import TokenStore
 
+    def notice(text: str) -> None:
+        stderr.write(text + "\n")
+
     async with make_http_client() as http:
-        credentials = await open_credentials(
-            conn, TokenStore(), http, lambda text: stderr.write(text + "\n")
-        )
+        if trace is None:
+            credentials = await open_credentials(conn, TokenStore(), http, notice)
+        else:
+            credentials = await open_traced_credentials(conn, TokenStore(), http, notice, trace)
         client = TcbClient(
             http,
             credentials,
@@ -110,6 +115,7 @@ async def download_ids(
             api=conn.api,
             max_age=conn.max_age,
             concurrency=conn.concurrency,
+            trace=trace,
         )
         printer = _ProgressPrinter(stderr)
         # No links yet: complete files from an earlier run need no request at all.

@@ -628,6 +628,7 @@ async def _stable_token(
         appid=setup.appid,
         secret=lambda: secret,
         retry=RetryPolicy(max_tries=_TRIES),
+        trace=trace,
     )
     try:
         token = await provider.get()

@@ -22,15 +22,22 @@ import json
 import re
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from tcb_gui.core.errors import classify_credential_errcode, classify_errcode
 from tcb_gui.core.redact import REDACTED, redact
-from tcb_gui.core.trace import CallKind, Outcome, TraceEvent
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tcb_gui.core.connection import Connection
+    from tcb_gui.core.credentials import Credentials
+    from tcb_gui.core.tokens import TokenStore
 
 # How many events the window keeps: at 50 IDs a call, the last 250,000 IDs' calls.
 MAX_EVENTS: Final = 5_000
@@ -177,6 +184,44 @@ def read_trace(path: Path) -> list[dict[str, Any]]:
     """The records of a trace file (tests, tools)."""
     with path.open(encoding="utf-8") as file:
         return [json.loads(line) for line in file if line.strip()]
+
+
+# ---------------------------------------------------------------------------------------
+# Credentials that report their token requests
+# ---------------------------------------------------------------------------------------
+
+
+async def open_traced_credentials(
+    conn: Connection,
+    store: TokenStore,
+    http: httpx.AsyncClient,
+    notice: Callable[[str], object],
+    trace: TraceHub | None,
+) -> Credentials:
+    """``core.connection.open_credentials`` with the stable-token provider of a mini
+    program profile reporting to ``trace`` from its first request on (the command
+    line's ``--trace``); without a trace, exactly ``open_credentials``."""
+    from tcb_gui.core.connection import (
+        EXPLICIT_WINS,
+        credentials_for,
+        explicit_token,
+        open_credentials,
+    )
+    from tcb_gui.core.credentials import AuthMode, StableCredentials
+    from tcb_gui.core.stable_token import StableTokenProvider
+
+    if trace is None:
+        return await open_credentials(conn, store, http, notice)
+    if conn.auth is AuthMode.APPSECRET and explicit_token() is not None:
+        notice(EXPLICIT_WINS)
+    credentials = credentials_for(conn, store, http)
+    if isinstance(credentials, StableCredentials) and isinstance(
+        credentials.provider, StableTokenProvider
+    ):
+        credentials.provider.trace = trace
+    if credentials.renewable:
+        await credentials.token()
+    return credentials
 
 
 # ---------------------------------------------------------------------------------------

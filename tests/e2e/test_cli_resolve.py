@@ -15,7 +15,7 @@ import pytest
 
 from tcb_gui import __version__
 from tcb_gui.cli import build_parser, main
-from tcb_gui.core.client import RetryPolicy
+from tcb_gui.core.client import BATCH_MAX_TRIES, RetryPolicy
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import (
@@ -44,15 +44,15 @@ from tests.e2e.cli_helpers import (
 JSON_FIELDS = ["fileid", "env", "ok", "status", "errmsg", "download_url", "expires_at"]
 # The contract's batch limit (WECHAT_API §1: at most 50 IDs a request).
 PER_REQUEST = 50
-# DESIGN §3 backoff: 0.5 s × 2ⁿ with jitter in [0.5, 1] → after tries 1, 2, 3 at least
-# 0.25 + 0.5 + 1.0 seconds pass before the 4th and last try.
+# The client's backoff: 0.5 s × 2ⁿ with jitter in [0.5, 1] → after tries 1, 2, 3 at least
+# 0.25 + 0.5 + 1.0 seconds pass before the 4th.
 MIN_BACKOFF_OF_FOUR_TRIES_S = 1.75
 # The demo's fault kinds that fail a request (``slow`` only delays a correct answer).
 FAILING_FAULTS = frozenset({"html502", "errcode-1", "drop", "truncated"})
 BATCH_API = "componenttcb/batchdownloadfile"
 # Found by replaying DemoState's seeded fault draws (random.Random(seed): random() < rate,
 # then choice(kinds)): at 20 % the draws go none, truncated, html502, errcode-1, drop,
-# none. With one request in flight, batch 1 succeeds, batch 2 fails all four tries.
+# none. With one request in flight, batch 1 succeeds, batch 2 fails three times in a row.
 GIVE_UP_SEED = 4035
 
 
@@ -222,7 +222,9 @@ def test_six_thousand_ids_with_a_fifth_of_calls_failing_lose_nothing() -> None:
             assert record["status"] is None
 
 
-def test_a_batch_failing_four_times_gives_up_with_exit_4() -> None:
+def test_a_batch_failing_in_a_row_is_retried_with_real_backoff() -> None:
+    """Four failures in a row of one batch (the only one in flight): each counts, the
+    waits between them grow, and the fifth try gets the links."""
     prod = [samples.PROD.fileid(f"gen/give-up/{n:03d}.txt") for n in range(100)]
     test = [samples.TEST.fileid(f"gen/give-up/{n:03d}.txt") for n in range(50)]
     ids = prod + test
@@ -231,30 +233,50 @@ def test_a_batch_failing_four_times_gives_up_with_exit_4() -> None:
             resolve_args(server, "--concurrency", "1", "--format", "json"), stdin=id_lines(ids)
         )
         stats = server.state.stats
+    assert run.code == 0, run.stderr
+    assert_all_resolved(parse_json_output(run.stdout, ids))
+    assert set(stats.faults) == FAILING_FAULTS  # batch 2's four, in a row
+    assert stats.requests[BATCH_API] == 3 + sum(stats.faults.values())
+    assert run.seconds >= MIN_BACKOFF_OF_FOUR_TRIES_S  # real backoff between the tries
+
+
+def test_a_batch_failing_every_try_gives_up_alone_with_exit_4(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first batch fails BATCH_MAX_TRIES times with nothing else in flight: it is
+    given up alone, the others resolve, and the run ends with exit 4."""
+    fast_backoff(monkeypatch)
+    ids = [samples.PROD.fileid(f"gen/give-up/{n:03d}.txt") for n in range(150)]
+    with serve() as server:
+        server.state.script_faults(
+            "batchdownloadfile", ["truncated", "html502"] * (BATCH_MAX_TRIES // 2)
+        )
+        run = run_cli(
+            resolve_args(server, "--concurrency", "1", "--format", "json"), stdin=id_lines(ids)
+        )
+        stats = server.state.stats
     assert run.code == 4, run.stderr
     records = parse_json_output(run.stdout, ids)
     gave_up = [r for r in records if not r["ok"]]
-    assert [r["fileid"] for r in gave_up] == prod[50:]  # exactly the second batch
+    assert [r["fileid"] for r in gave_up] == ids[:50]  # exactly the first batch
     for record in gave_up:
-        assert "gave up after 4 tries" in str(record["errmsg"])
+        assert f"gave up after {BATCH_MAX_TRIES} tries" in str(record["errmsg"])
     assert_all_resolved([r for r in records if r["ok"]])
-    assert stats.requests[BATCH_API] == 1 + 4 + 1
-    assert dict(stats.faults) == {"truncated": 1, "html502": 1, "errcode-1": 1, "drop": 1}
-    assert run.seconds >= MIN_BACKOFF_OF_FOUR_TRIES_S  # real backoff between the tries
+    assert stats.requests[BATCH_API] == BATCH_MAX_TRIES + 2
     assert "50 failed" in run.stderr
 
 
 # -- exit codes ------------------------------------------------------------------------------
 
 
-def test_service_down_exits_4_after_four_tries(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_service_down_exits_4_after_the_batch_tries(monkeypatch: pytest.MonkeyPatch) -> None:
     fast_backoff(monkeypatch)
     ids = [samples.PROD.fileid("gen/down.txt")]
     with serve(fault_rate=1.0, fault_kinds=("html502",)) as server:
         run = run_cli(resolve_args(server), stdin=id_lines(ids))
         stats = server.state.stats
     assert run.code == 4
-    assert stats.requests[BATCH_API] == 4
+    assert stats.requests[BATCH_API] == BATCH_MAX_TRIES
     rows = table_rows(run.stdout, "tsv")
     assert [(r["fileid"], r["ok"], r["download_url"]) for r in rows] == [(ids[0], "false", "")]
     assert "HTTP 502" in rows[0]["errmsg"]
