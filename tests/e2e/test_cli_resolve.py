@@ -16,6 +16,7 @@ import pytest
 from tcb_gui import __version__
 from tcb_gui.cli import build_parser, main
 from tcb_gui.core.client import BATCH_MAX_TRIES, RetryPolicy
+from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import (
@@ -582,3 +583,70 @@ def test_top_level_connection_options_reach_the_subcommand() -> None:
     assert args.base_url == "https://proxy.example"
     args = build_parser().parse_args(["--api", "tcb", "token", "check"])
     assert args.api == "tcb"
+
+
+# -- the quota preview ----------------------------------------------------------------------
+
+
+def big_list(count: int) -> list[str]:
+    return [samples.PROD.fileid(f"gen/big/{n:05d}.txt") for n in range(count)]
+
+
+def test_a_list_within_the_threshold_starts_without_asking() -> None:
+    ids = big_list(PREVIEW_THRESHOLD_CALLS * PER_REQUEST)  # exactly 200 calls
+    with serve() as server:
+        run = run_cli(resolve_args(server, "--format", "urls"), stdin=id_lines(ids))
+        stats = server.state.stats
+    assert run.code == 0, run.stderr
+    assert stats.requests["quota/get"] == 0
+    assert "remain today" not in run.stderr
+
+
+def test_a_big_list_says_how_many_calls_it_needs_and_how_many_remain() -> None:
+    ids = big_list(PREVIEW_THRESHOLD_CALLS * PER_REQUEST + 1)  # 201 calls
+    with serve(daily_limit=1_000) as server:
+        run = run_cli(resolve_args(server, "--format", "urls"), stdin=id_lines(ids))
+        stats = server.state.stats
+    assert run.code == 0, run.stderr
+    assert "This run needs 201 calls; 1,000 remain today.\n" in run.stderr
+    assert stats.requests["quota/get"] == 1
+    assert stats.requests[BATCH_API] == 201
+
+
+def test_a_list_over_todays_quota_is_refused_with_exit_4() -> None:
+    ids = big_list(10_050)
+    with serve(daily_limit=1_000, used_at_start=850) as server:
+        run = run_cli(resolve_args(server, "--format", "urls"), stdin=id_lines(ids))
+        stats = server.state.stats
+    assert run.code == 4
+    assert "This run needs 201 calls; 150 remain today." in run.stderr
+    assert "Not started. It would stop with today's quota used up after about 7,500 IDs" in (
+        run.stderr
+    )
+    assert "--ignore-quota" in run.stderr
+    assert run.stdout == ""
+    assert stats.requests[BATCH_API] == 0  # not one call spent
+
+
+def test_ignore_quota_starts_anyway_and_keeps_what_it_got() -> None:
+    ids = big_list(10_050)
+    with serve(daily_limit=1_000, used_at_start=850) as server:
+        run = run_cli(
+            resolve_args(server, "--format", "urls", "--ignore-quota", "--concurrency", "1"),
+            stdin=id_lines(ids),
+        )
+        stats = server.state.stats
+    assert run.code == 4  # stopped by 45009 once the quota ran out
+    assert "Starting anyway (--ignore-quota)." in run.stderr
+    assert len(run.stdout.splitlines()) == 150 * PER_REQUEST
+    assert stats.requests[BATCH_API] == 151
+
+
+def test_a_rejected_token_is_left_to_the_run_to_report() -> None:
+    ids = big_list(10_050)
+    with serve() as server:
+        run = run_cli(resolve_args(server), stdin=id_lines(ids), token="not-a-token-at-all")
+        stats = server.state.stats
+    assert run.code == 3
+    assert "today's quota is unknown" in run.stderr
+    assert stats.requests[BATCH_API] == 1  # the run stopped at its first call
