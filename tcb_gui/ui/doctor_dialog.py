@@ -1,0 +1,216 @@
+"""The window's "Check connection…": ``tcb-gui doctor``'s checks, the same lines, live.
+
+``DoctorDialog(setup, store=…, http=…, trace=…, parent=…)`` runs ``core.doctor``'s
+checks when shown (and again on "Check again"), adding one line per check as it is
+known: ✓ / ✗ / – with the detail, and the next step under a ✗. The summary at the
+bottom says whether a resolve would work. "Copy" puts the lines on the clipboard (no
+secret in them) for a support request.
+
+``window_setup(profile, token, store)`` builds the ``DoctorSetup`` of the window's
+current profile and token (the AppSecret read off the event loop in mini program
+mode). The checks run as an asyncio task of the running (qasync) loop; ``runner`` may be
+the window's ``TaskKeeper.start`` to keep them with the window's other tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Final
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tcb_gui.core.doctor import (
+    Check,
+    CheckName,
+    DoctorSetup,
+    describe_setup,
+    docs_link,
+    exit_status,
+    run_doctor,
+    summary,
+)
+from tcb_gui.core.exit_status import ExitStatus
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tcb_gui.core.settings import Profile
+    from tcb_gui.core.tokens import TokenInfo, TokenStore
+    from tcb_gui.core.trace import TraceHub
+
+TASK_NAME: Final = "doctor"
+Runner = Callable[[str, Coroutine[Any, Any, Any]], object]
+_FAILED: Final = QColor(200, 40, 40)
+_WARNING: Final = QColor(190, 120, 0)
+_SOURCE_WORDS: Final = {
+    "environment": "TCB_ACCESS_TOKEN",
+    "keyring": "the keyring",
+    "session": "this session",
+}
+
+
+async def window_setup(profile: Profile, token: TokenInfo, store: TokenStore) -> DoctorSetup:
+    """The doctor's setup for the window's profile and the token it holds."""
+    from tcb_gui.core.credentials import AuthMode
+    from tcb_gui.core.tokens import TokenSource
+
+    base = DoctorSetup(base_url=profile.base_url, api=profile.api, profile=profile.name)
+    explicit = token.source is TokenSource.ENVIRONMENT  # it wins, as in a run
+    if token.token and (profile.auth is not AuthMode.APPSECRET or explicit):
+        source = _SOURCE_WORDS.get(token.source.value, token.source.value)
+        return DoctorSetup(
+            base.base_url, base.api, base.profile, token=token.token, token_source=source
+        )
+    if profile.auth is AuthMode.APPSECRET:
+        secret = await store.acurrent_app_secret(profile.name)
+        return DoctorSetup(
+            base.base_url,
+            base.api,
+            base.profile,
+            appid=profile.appid,
+            app_secret=secret.secret,
+            secret_source=_SOURCE_WORDS.get(secret.source.value, "") if secret.secret else "",
+        )
+    return base
+
+
+class DoctorDialog(QDialog):
+    """The checks of ``core.doctor`` as a list that fills while they run."""
+
+    def __init__(
+        self,
+        setup: DoctorSetup,
+        *,
+        store: TokenStore | None = None,
+        http: httpx.AsyncClient | None = None,
+        trace: TraceHub | None = None,
+        runner: Runner | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Check connection")
+        self.setObjectName("doctor_dialog")
+        self.setup = setup
+        self._store = store
+        self._http = http
+        self._trace = trace
+        self._runner = runner
+        self._task: asyncio.Task[Any] | None = None
+        self.checks: list[Check] = []
+        self.running = False
+
+        self.heading = QLabel(describe_setup(setup), self)
+        self.heading.setWordWrap(True)
+        self.list = QListWidget(self)
+        self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)
+        self.list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.summary = QLabel("", self)
+        self.summary.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.again_button = QPushButton("Check again", self)
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setToolTip("The lines as text, for a support request (no secret)")
+        buttons.addButton(self.again_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.again_button.clicked.connect(self.start)
+        self.copy_button.clicked.connect(self.copy_lines)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(buttons)
+        self.resize(720, 460)
+
+    # -- running -----------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.running and not self.checks:
+            self.start()
+
+    def start(self) -> None:
+        """Run the checks (again), as a task of the running loop."""
+        if self.running:
+            return
+        coro = self.run_checks()
+        if self._runner is not None:
+            self._runner(TASK_NAME, coro)
+        else:
+            self._task = asyncio.get_running_loop().create_task(coro, name=TASK_NAME)
+
+    async def run_checks(self) -> list[Check]:
+        """Every check, each shown as it comes; the summary once all are in."""
+        self.running = True
+        self.again_button.setEnabled(False)
+        self.checks = []
+        self.list.clear()
+        self.summary.setText("Checking…")
+        try:
+            async for check in run_doctor(
+                self.setup, store=self._store, http=self._http, trace=self._trace
+            ):
+                self._add(check)
+        except Exception as exc:  # a bug must not leave the dialog spinning
+            self.summary.setText(f"The check itself failed: {type(exc).__name__}")
+            raise
+        finally:
+            self.running = False
+            self.again_button.setEnabled(True)
+        self._finish()
+        return self.checks
+
+    def _add(self, check: Check) -> None:
+        self.checks.append(check)
+        item = QListWidgetItem(check.line())
+        link = docs_link(check)
+        if link:
+            item.setToolTip(f"See {link}.")
+        if check.ok is False:
+            colour = _WARNING if check.blocks is ExitStatus.OK else _FAILED
+            item.setForeground(QBrush(colour))
+        item.setData(Qt.ItemDataRole.UserRole, check.name.value)
+        self.list.addItem(item)
+
+    def _finish(self) -> None:
+        text = summary(self.checks)
+        status = exit_status(self.checks)
+        if status is not ExitStatus.OK:
+            failed = [c.name.value for c in self.checks if c.ok is False and c.blocks is status]
+            text += f" ({', '.join(failed)})"
+        self.summary.setText(text)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """Whether a resolve would work (after the checks ran)."""
+        return bool(self.checks) and exit_status(self.checks) is ExitStatus.OK
+
+    def check(self, name: CheckName) -> Check | None:
+        return next((c for c in self.checks if c.name is name), None)
+
+    def text(self) -> str:
+        lines = [self.heading.text(), *(c.line() for c in self.checks), self.summary.text()]
+        return "\n".join(lines) + "\n"
+
+    def copy_lines(self) -> None:
+        QGuiApplication.clipboard().setText(self.text())
+
+    def done(self, result: int) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        super().done(result)

@@ -1,0 +1,443 @@
+"""The Requests view: every HTTP attempt of this session, newest first, in plain words.
+
+``RequestsWindow(hub, parent)`` listens to the session's ``core.trace.TraceHub`` from the
+moment it is made (make it at start-up; its widgets are built the first time it is
+shown). Its ``RequestsModel`` keeps at most ``MAX_EVENTS`` calls (a ring buffer: the
+oldest go first), so a 100,000-ID resolve cannot grow it without bound, and takes new
+events in batches on a timer (``FLUSH_INTERVAL_MS``) while the window is visible: an
+emit from the client is one ``deque.append``, whatever the window is doing, and a
+hidden window costs nothing more.
+
+Columns: time, kind, endpoint, env, IDs, HTTP status, errcode, outcome, ms, attempt.
+An errcode (or an HTTP failure, or no answer) is explained in plain words with the
+section of docs/WECHAT_API.md it comes from, in its tooltip and in the details below
+the table. "Copy as curl" puts the selected call on the clipboard as a shell command
+with ``$TCB_ACCESS_TOKEN`` / ``$TCB_APP_SECRET`` where the secrets were; "Save trace…"
+writes the calls held as JSON lines, the format of ``tcb-gui resolve --trace``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections import deque
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, Final
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QHideEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tcb_gui.core.trace import Outcome, TraceEvent, TraceHub
+from tcb_gui.core.trace_file import MAX_EVENTS, curl_command, explain, scrub_body, write_trace
+
+# New events reach the table at most this often: a burst of thousands is one insert.
+FLUSH_INTERVAL_MS: Final = 250
+# The details pane shows at most this much of a request body.
+MAX_BODY_CHARS: Final = 4_000
+SHORTCUT: Final = "Ctrl+Shift+R"
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    TIME = 0
+    KIND = 1
+    ENDPOINT = 2
+    ENV = 3
+    IDS = 4
+    HTTP = 5
+    ERRCODE = 6
+    OUTCOME = 7
+    MS = 8
+    ATTEMPT = 9
+
+
+HEADERS: Final = (
+    "Time",
+    "Kind",
+    "Endpoint",
+    "Env",
+    "IDs",
+    "HTTP",
+    "errcode",
+    "Outcome",
+    "ms",
+    "Attempt",
+)
+_NUMERIC: Final = frozenset({Column.IDS, Column.HTTP, Column.ERRCODE, Column.MS, Column.ATTEMPT})
+_BAD_OUTCOMES: Final = frozenset({Outcome.STOP, Outcome.FAILED, Outcome.GAVE_UP})
+_RETRY_OUTCOMES: Final = frozenset({Outcome.RETRY, Outcome.RENEW_TOKEN})
+_BAD_COLOUR: Final = QColor(200, 40, 40)
+_RETRY_COLOUR: Final = QColor(190, 120, 0)
+
+
+def _time_text(stamp: float) -> str:
+    local = time.localtime(stamp)
+    return time.strftime("%H:%M:%S", local) + f".{int(stamp % 1 * 1000):03d}"
+
+
+def cell_text(event: TraceEvent, column: Column) -> str:
+    """What a cell shows."""
+    if column is Column.TIME:
+        return _time_text(event.time)
+    if column is Column.KIND:
+        return event.kind.value
+    if column is Column.ENDPOINT:
+        return event.endpoint
+    if column is Column.ENV:
+        return event.env or ""
+    if column is Column.IDS:
+        return "" if event.ids is None else f"{event.ids:,}"
+    if column is Column.HTTP:
+        return "—" if event.http_status is None else str(event.http_status)
+    if column is Column.ERRCODE:
+        return "" if event.errcode is None else str(event.errcode)
+    if column is Column.OUTCOME:
+        return event.outcome.value
+    if column is Column.MS:
+        return f"{event.duration_ms:,.0f}"
+    return str(event.attempt)
+
+
+def explanation_text(event: TraceEvent) -> str:
+    """The plain words of an event's answer and where the docs say so; empty for an ok."""
+    words = explain(event)
+    if words is None:
+        return ""
+    return f"{words.text}\n(See {words.source}.)"
+
+
+def details_text(event: TraceEvent) -> str:
+    """The details pane: everything known of one call, no secret in it."""
+    lines = [
+        f"{event.method} {event.endpoint} — attempt {event.attempt}, {event.outcome.value}, "
+        f"{event.duration_ms:,.0f} ms",
+    ]
+    explained = explanation_text(event)
+    if explained:
+        lines += ["", explained]
+    lines += ["", f"URL: {event.url}"]
+    if event.http_status is not None:
+        lines.append(f"HTTP status: {event.http_status}")
+    if event.errcode is not None:
+        lines.append(f"errcode: {event.errcode}")
+    if event.errmsg:
+        lines.append(f"errmsg: {event.errmsg}")
+    if event.bytes is not None:
+        lines.append(f"bytes received: {event.bytes:,}")
+    body = scrub_body(event.body)
+    if body:
+        with contextlib.suppress(ValueError):
+            body = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
+        if len(body) > MAX_BODY_CHARS:
+            body = body[:MAX_BODY_CHARS] + f"\n… ({len(body) - MAX_BODY_CHARS:,} more characters)"
+        lines += ["", "Body sent:", body]
+    return "\n".join(lines)
+
+
+class RequestsModel(QAbstractTableModel):
+    """The newest ``max_events`` calls, newest first; new ones arrive through ``flush``.
+
+    ``add`` may be called from any thread (it only appends to a bounded deque);
+    everything else runs on the GUI thread.
+    """
+
+    def __init__(
+        self,
+        hub: TraceHub | None = None,
+        parent: QWidget | None = None,
+        *,
+        max_events: int = MAX_EVENTS,
+    ) -> None:
+        super().__init__(parent)
+        if max_events < 1:
+            raise ValueError("max_events must be at least 1")
+        self.max_events = max_events
+        self._rows: deque[TraceEvent] = deque()  # newest first
+        self._pending: deque[TraceEvent] = deque(maxlen=max_events)
+        self.total = 0  # calls heard since start (or the last clear)
+        self._hub: TraceHub | None = None
+        if hub is not None:
+            self.attach(hub)
+
+    # -- the hub --------------------------------------------------------------------------
+
+    def attach(self, hub: TraceHub) -> None:
+        self.detach()
+        hub.add(self.add)
+        self._hub = hub
+
+    def detach(self) -> None:
+        if self._hub is not None:
+            self._hub.remove(self.add)
+            self._hub = None
+
+    def add(self, event: TraceEvent) -> None:
+        """A ``TraceHub`` listener: queued until the next ``flush``."""
+        self._pending.append(event)
+        self.total += 1
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def flush(self) -> int:
+        """Move the queued events into the table (one insert); how many came."""
+        if not self._pending:
+            return 0
+        new: list[TraceEvent] = []
+        while self._pending:
+            new.append(self._pending.popleft())
+        if len(new) >= self.max_events:
+            self.beginResetModel()
+            self._rows = deque(reversed(new[-self.max_events :]))
+            self.endResetModel()
+            return len(new)
+        overflow = len(self._rows) + len(new) - self.max_events
+        if overflow > 0:
+            last = len(self._rows) - 1
+            self.beginRemoveRows(QModelIndex(), last - overflow + 1, last)
+            for _ in range(overflow):
+                self._rows.pop()
+            self.endRemoveRows()
+        self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+        self._rows.extendleft(new)  # the last (newest) ends up first
+        self.endInsertRows()
+        return len(new)
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows.clear()
+        self._pending.clear()
+        self.total = 0
+        self.endResetModel()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def event_at(self, row: int) -> TraceEvent | None:
+        if 0 <= row < len(self._rows):
+            return self._rows[row]
+        return None
+
+    def events(self) -> list[TraceEvent]:
+        """The calls held, oldest first (as a trace file has them)."""
+        return list(reversed(self._rows))
+
+    # -- QAbstractTableModel ---------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        event = self.event_at(index.row())
+        if event is None:
+            return None
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell_text(event, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column in (Column.ERRCODE, Column.HTTP, Column.OUTCOME):
+                return explanation_text(event) or None
+            if column is Column.ENDPOINT:
+                return event.url
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column is Column.OUTCOME:
+            if event.outcome in _BAD_OUTCOMES:
+                return QBrush(_BAD_COLOUR)
+            if event.outcome in _RETRY_OUTCOMES:
+                return QBrush(_RETRY_COLOUR)
+        if role == Qt.ItemDataRole.UserRole:
+            return event
+        return None
+
+
+class RequestsWindow(QWidget):
+    """A tool window over a ``RequestsModel`` (module docstring). Closing it only hides
+    it (no delete-on-close): the calls stay, and it keeps listening."""
+
+    def __init__(self, hub: TraceHub, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle("Requests")
+        self.setObjectName("requests_window")
+        self.model = RequestsModel(hub, self)
+        self._timer = QTimer(self)
+        self._timer.setInterval(FLUSH_INTERVAL_MS)
+        self._timer.timeout.connect(self._refresh)
+        self._built = False
+        self.table: QTableView | None = None
+        self.details: QPlainTextEdit | None = None
+        self.count_label: QLabel | None = None
+
+    # -- building (first show) ------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._built = True
+        self.resize(1000, 560)
+        table = QTableView(self)
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.ENDPOINT, QHeaderView.ResizeMode.Stretch)
+        for column, chars in ((Column.TIME, 13), (Column.KIND, 6), (Column.ENV, 16)):
+            table.setColumnWidth(column, table.fontMetrics().averageCharWidth() * chars)
+        table.selectionModel().currentRowChanged.connect(self._show_details)
+        table.doubleClicked.connect(lambda _index: self.copy_as_curl())
+        self.table = table
+
+        details = QPlainTextEdit(self)
+        details.setReadOnly(True)
+        details.setPlaceholderText("Select a call to see its answer in plain words.")
+        self.details = details
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(table)
+        splitter.addWidget(details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        self.count_label = QLabel(self)
+        copy = QPushButton("Copy as curl", self)
+        copy.setToolTip("The selected call as a curl command: the token as $TCB_ACCESS_TOKEN")
+        copy.clicked.connect(self.copy_as_curl)
+        save = QPushButton("Save trace…", self)
+        save.setToolTip("Save the calls listed here as JSON lines (as tcb-gui --trace writes)")
+        save.clicked.connect(self.choose_save_path)
+        clear = QPushButton("Clear", self)
+        clear.clicked.connect(self.clear)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.count_label, 1)
+        for button in (copy, save, clear):
+            buttons.addWidget(button)
+        self.copy_button, self.save_button, self.clear_button = copy, save, clear
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(buttons)
+        self._update_count()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._built:
+            self._build()
+        self._refresh()
+        self._timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def open(self) -> None:
+        """Show and raise it (the menu entry and its shortcut)."""
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def _refresh(self) -> None:
+        if self.model.flush():
+            self._update_count()
+
+    def _update_count(self) -> None:
+        if self.count_label is None:
+            return
+        held, total = self.model.rowCount(), self.model.total
+        text = f"{held:,} calls"
+        if total > held:
+            text = f"The newest {held:,} of {total:,} calls"
+        self.count_label.setText(text)
+
+    def _show_details(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self.details is None:
+            return
+        event = self.model.event_at(current.row()) if current.isValid() else None
+        self.details.setPlainText("" if event is None else details_text(event))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def selected_event(self) -> TraceEvent | None:
+        if self.table is None:
+            return None
+        current = self.table.currentIndex()
+        return self.model.event_at(current.row()) if current.isValid() else None
+
+    def copy_as_curl(self) -> str:
+        """The selected call onto the clipboard as a curl command ("" when none)."""
+        event = self.selected_event()
+        if event is None:
+            return ""
+        command = curl_command(event)
+        QGuiApplication.clipboard().setText(command + "\n")
+        return command
+
+    def save_trace(self, path: Path) -> int:
+        """The calls held, oldest first, as JSON lines at ``path``; how many."""
+        self.model.flush()
+        return write_trace(path, self.model.events())
+
+    def choose_save_path(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, "Save trace", "tcb-gui-trace.jsonl", "JSON lines (*.jsonl);;All files (*)"
+        )
+        if not name:
+            return
+        try:
+            count = self.save_trace(Path(name))
+        except OSError as exc:
+            QMessageBox.warning(self, "Save trace", f"Could not save the trace: {exc.strerror}")
+            return
+        if self.count_label is not None:
+            self.count_label.setText(f"Saved {count:,} calls to {name}")
+
+    def clear(self) -> None:
+        self.model.clear()
+        if self.details is not None:
+            self.details.clear()
+        self._update_count()
+
+    def dispose(self) -> None:
+        """Stop listening (when the main window closes)."""
+        self._timer.stop()
+        self.model.detach()
