@@ -250,3 +250,40 @@ def test_doctor_in_a_real_process_without_a_keyring(tmp_path: Path) -> None:
     helped = run_subprocess(["doctor", "--help"], home=tmp_path, token=None)
     assert helped.code == 0
     assert "Exit 0 when a resolve would work" in " ".join(helped.stdout.split())
+
+
+_IMPORT_PROBE = """
+import sys
+import tcb_gui.cli
+lazy = ("tcb_gui.core.doctor", "tcb_gui.core.trace_file", "tcb_gui.core.quota",
+        "tcb_gui.cli_doctor", "tcb_gui.cli_download", "tcb_gui.ui.requests_view")
+print(",".join(m for m in lazy if m in sys.modules))
+"""
+
+
+def test_doctor_and_trace_modules_are_imported_only_when_used() -> None:
+    """``tcb-gui resolve`` starts light: nothing of doctor or --trace at import time."""
+    import subprocess
+    import sys
+
+    from tests.e2e.cli_helpers import REPO
+
+    probe = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == ""
+
+
+def test_top_level_help_lists_the_commands_and_opening_files() -> None:
+    run = run_cli(["--help"], token=None)
+    assert run.code == 0
+    text = " ".join(run.stdout.split())
+    assert "tcb-gui FILE … opens the window with these lists" in text
+    for command in ("resolve", "download", "verify", "token", "doctor", "demo-server"):
+        assert command in text
