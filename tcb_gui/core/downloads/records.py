@@ -123,9 +123,12 @@ class TotalProgress:
     bytes_done: int
     bytes_total: int  # of the files whose size is known so far
     speed: float  # bytes/s over all transfers, sliding average
-    eta: float | None  # seconds left for the known bytes; None while speed is unknown
+    eta: float | None  # seconds left for the bytes still to come; None while unknown
     paused: bool = False
     files_verified: int = 0  # of files_done, those whose CRC-64 matched
+    # True while some files' sizes are unknown: bytes_total then extrapolates from the
+    # files whose size is known (shown as an estimate, "about …").
+    total_estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
