@@ -490,12 +490,19 @@ def _report_failures(results: Sequence[LinkResult], stderr: TextIO) -> None:
         stderr.write(f"{count:,} failed: {reason}\n")
 
 
+# What 'tcb-gui doctor' adds to a token check that failed.
+_DOCTOR_HINTS = {
+    TokenState.NOT_ALLOWED: " Run 'tcb-gui doctor' to see which API mode this token fits.",
+    TokenState.UNREACHABLE: " Run 'tcb-gui doctor' to check the connection step by step.",
+}
+
+
 def _describe_check(check: TokenCheck) -> str:
     text = f"Token {check.state.value.replace('_', ' ')}: {check.message}"
     if check.quota is not None:
         q = check.quota
         text += f" Quota today: {q.remain:,} of {q.daily_limit:,} calls left."
-    return text
+    return text + _DOCTOR_HINTS.get(check.state, "")
 
 
 async def _check(conn: Connection, token: str) -> TokenCheck:

@@ -107,6 +107,18 @@ def test_check_exit_codes_by_token_state(
     assert demo_server.state.stats.requests["quota/get"] == 1
 
 
+@pytest.mark.parametrize(("token", "api"), [(DEMO_TCB_TOKEN, "component"), (DEMO_TOKEN, "tcb")])
+def test_a_token_of_the_other_family_points_at_doctor(
+    demo_server: DemoServer, token: str, api: str
+) -> None:
+    run = run_cli(token_args(demo_server, "check", "--api", api), token=token)
+    assert run.code == 3
+    assert "Run 'tcb-gui doctor' to see which API mode this token fits." in run.stdout
+    doctor = run_cli(["doctor", "--base-url", demo_server.base_url, "--api", api], token=token)
+    other = "tcb" if api == "component" else "component"
+    assert f"Choose API mode {other}" in doctor.stdout
+
+
 @pytest.mark.parametrize("where", ["service failing", "nothing listening"])
 def test_check_exits_4_when_the_service_cannot_be_reached(where: str) -> None:
     if where == "nothing listening":
@@ -116,6 +128,7 @@ def test_check_exits_4_when_the_service_cannot_be_reached(where: str) -> None:
             run = run_cli(token_args(server, "check"))
     assert run.code == 4
     assert run.stdout.startswith("Token unreachable")
+    assert "Run 'tcb-gui doctor' to check the connection step by step." in run.stdout
     assert DEMO_TOKEN not in run.printed
 
 
