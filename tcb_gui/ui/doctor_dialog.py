@@ -6,6 +6,10 @@ known: ✓ / ✗ / – with the detail, and the next step under a ✗. The summa
 bottom says whether a resolve would work. "Copy" puts the lines on the clipboard (no
 secret in them) for a support request.
 
+``confirm_quota(preview, parent)`` is the window's quota preview before a big resolve
+(``core.quota.preview_quota``): the command line's line, and a question when the run
+would use up today's quota.
+
 ``window_setup(profile, token, store)`` builds the ``DoctorSetup`` of the window's
 current profile and token (the AppSecret read off the event loop in mini program
 mode). The checks run as an asyncio task of the running (qasync) loop; ``runner`` may be
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -42,6 +47,7 @@ from tcb_gui.core.doctor import (
     summary,
 )
 from tcb_gui.core.exit_status import ExitStatus
+from tcb_gui.core.quota import QuotaPreview
 
 if TYPE_CHECKING:
     import httpx
@@ -84,6 +90,31 @@ async def window_setup(profile: Profile, token: TokenInfo, store: TokenStore) ->
             secret_source=_SOURCE_WORDS.get(secret.source.value, "") if secret.secret else "",
         )
     return base
+
+
+def quota_box(preview: QuotaPreview, parent: QWidget | None = None) -> QMessageBox:
+    """The question before a run that would use up today's quota (``core.quota``):
+    the command line's words, "Start anyway" or "Cancel" (the default)."""
+    box = QMessageBox(parent)
+    box.setObjectName("quota_question")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Today's quota")
+    box.setText(preview.text)
+    box.setInformativeText(preview.warning)
+    box.addButton("Start anyway", QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    return box
+
+
+def confirm_quota(preview: QuotaPreview | None, parent: QWidget | None = None) -> bool:
+    """Whether to start: True without a preview or when the run fits; else asks."""
+    if preview is None or not preview.exceeds:
+        return True
+    box = quota_box(preview, parent)
+    box.exec()
+    return box.buttonRole(box.clickedButton()) is QMessageBox.ButtonRole.AcceptRole
 
 
 class DoctorDialog(QDialog):

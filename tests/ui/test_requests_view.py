@@ -10,11 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tcb_gui.core.client import ApiMode, TcbClient
 from tcb_gui.core.doctor import CheckName, DoctorSetup
 from tcb_gui.core.fileids import parse_fileid
+from tcb_gui.core.quota import QuotaPreview
 from tcb_gui.core.settings import Profile
 from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
@@ -22,7 +23,7 @@ from tcb_gui.core.trace_file import MAX_EVENTS, read_trace
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
-from tcb_gui.ui.doctor_dialog import DoctorDialog, window_setup
+from tcb_gui.ui.doctor_dialog import DoctorDialog, confirm_quota, quota_box, window_setup
 from tcb_gui.ui.requests_view import (
     FLUSH_INTERVAL_MS,
     HEADERS,
@@ -320,3 +321,19 @@ def test_index_outside_the_rows(qapp) -> None:
     model = RequestsModel()
     assert model.data(QModelIndex()) is None
     assert model.event_at(3) is None
+
+
+# -- the quota question --------------------------------------------------------------------
+
+
+def test_the_quota_question_says_what_the_command_line_says(qtbot) -> None:
+    preview = QuotaPreview(2_001, 2_000, 10_000)
+    box = quota_box(preview)
+    qtbot.addWidget(box)
+    assert box.text() == "This run needs 2,001 calls; 2,000 remain today."
+    assert "after about 100,000 IDs" in box.informativeText()
+    roles = {b.text(): box.buttonRole(b) for b in box.buttons()}
+    assert roles["Start anyway"] is QMessageBox.ButtonRole.AcceptRole
+    assert box.defaultButton() is box.escapeButton()  # Enter and Esc both cancel
+    assert confirm_quota(None)
+    assert confirm_quota(QuotaPreview(201, 5_000))  # fits: nothing to ask
