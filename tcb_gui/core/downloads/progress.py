@@ -22,6 +22,9 @@ from tcb_gui.core.downloads.records import (
 from tcb_gui.core.errors import ErrorKind
 from tcb_gui.core.fileids import FileId
 
+# States in which a file will never report its size.
+_ENDED_UNSIZED = frozenset({FileState.FAILED, FileState.CANCELLED})
+
 log = logging.getLogger("tcb_gui.core.downloads")
 
 # Sliding window of the speed average, in seconds.
@@ -93,6 +96,8 @@ class ProgressBook:
         self._bytes_total = 0
         self._received = 0
         self._verified = 0
+        self._sized = 0  # jobs whose size is known
+        self._unsized_ended = 0  # jobs that failed or stopped before their size was known
         self._meter = SpeedMeter()
 
     def start(self, jobs: list[Job]) -> None:
@@ -104,6 +109,8 @@ class ProgressBook:
             return
         self.counts[job.state] -= 1
         self.counts[state] += 1
+        if job.bytes_total is None:
+            self._unsized_ended += (state in _ENDED_UNSIZED) - (job.state in _ENDED_UNSIZED)
         job.state = state
         if state is FileState.DOWNLOADING:
             self._downloading[job.index] = job
@@ -121,6 +128,11 @@ class ProgressBook:
 
     def set_total(self, job: Job, total: int | None) -> None:
         self._bytes_total += (total or 0) - (job.bytes_total or 0)
+        known, was_known = total is not None, job.bytes_total is not None
+        if known != was_known:
+            self._sized += 1 if known else -1
+            if job.state in _ENDED_UNSIZED:
+                self._unsized_ended += -1 if known else 1
         job.bytes_total = total
         self._dirty[job.index] = job
 
@@ -172,19 +184,27 @@ class ProgressBook:
         )
 
     def totals(self, *, paused: bool) -> TotalProgress:
+        """The run so far. While some files' sizes are unknown (their answers have not
+        come yet), the byte total extrapolates from the files whose size is known, so it
+        covers every file of the run from the first report (``total_estimated``)."""
         speed = self._meter.speed()
-        left = self._bytes_total - self._bytes_done
+        total = self._bytes_total
+        unsized = len(self.jobs) - self._sized - self._unsized_ended
+        if unsized > 0 and self._sized:
+            total += unsized * self._bytes_total // self._sized
+        left = total - self._bytes_done
         eta = left / speed if speed > 0 and left >= 0 else None
         return TotalProgress(
             files_done=self.counts[FileState.DONE] + self.counts[FileState.SKIPPED],
             files_failed=self.counts[FileState.FAILED],
             files_total=len(self.jobs),
             bytes_done=self._bytes_done,
-            bytes_total=self._bytes_total,
+            bytes_total=total,
             speed=speed,
             eta=eta,
             paused=paused,
             files_verified=self._verified,
+            total_estimated=unsized > 0,
         )
 
     def emit(self, *, final: bool, paused: bool) -> None:
