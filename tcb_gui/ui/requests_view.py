@@ -86,6 +86,18 @@ HEADERS: Final = (
     "ms",
     "Attempt",
 )
+# Each column sized for a typical value (the endpoint takes the rest).
+_COLUMN_SAMPLES: Final = {
+    Column.TIME: "00:00:00.000",
+    Column.KIND: "token",
+    Column.ENV: "demo-prod-7g3k-x",
+    Column.IDS: "IDs 50",
+    Column.HTTP: "HTTP 00",
+    Column.ERRCODE: "-501001",
+    Column.OUTCOME: "renew-token",
+    Column.MS: "00,000",
+    Column.ATTEMPT: "Attempt",
+}
 _NUMERIC: Final = frozenset({Column.IDS, Column.HTTP, Column.ERRCODE, Column.MS, Column.ATTEMPT})
 _BAD_OUTCOMES: Final = frozenset({Outcome.STOP, Outcome.FAILED, Outcome.GAVE_UP})
 _RETRY_OUTCOMES: Final = frozenset({Outcome.RETRY, Outcome.RENEW_TOKEN})
@@ -320,8 +332,9 @@ class RequestsWindow(QWidget):
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.ENDPOINT, QHeaderView.ResizeMode.Stretch)
-        for column, chars in ((Column.TIME, 13), (Column.KIND, 6), (Column.ENV, 16)):
-            table.setColumnWidth(column, table.fontMetrics().averageCharWidth() * chars)
+        metrics = table.fontMetrics()
+        for column, sample in _COLUMN_SAMPLES.items():
+            table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 16)
         table.selectionModel().currentRowChanged.connect(self._show_details)
         table.doubleClicked.connect(lambda _index: self.copy_as_curl())
         self.table = table
