@@ -434,5 +434,8 @@ def explain(event: TraceEvent) -> Explanation | None:
         )
         return Explanation(text, "#error-codes")
     if event.outcome in (Outcome.RETRY, Outcome.GAVE_UP) and event.errmsg:
-        return Explanation(f"{event.errmsg}. The call is tried again.", "#error-codes")
+        then = (
+            "That was its last try." if event.outcome is Outcome.GAVE_UP else "It is tried again."
+        )
+        return Explanation(f"{event.errmsg.rstrip('.')}. {then}", "#error-codes")
     return None

@@ -264,6 +264,16 @@ def test_every_section_named_exists_in_the_docs() -> None:
         assert f"`#{anchor}`" in docs
 
 
+def test_a_garbled_answer_says_whether_it_is_tried_again() -> None:
+    cut = {"errcode": None, "http_status": 200, "errmsg": "The service sent a cut answer"}
+    retried = explain(api_event(outcome=Outcome.RETRY, **cut))
+    last = explain(api_event(outcome=Outcome.GAVE_UP, **cut))
+    assert retried is not None
+    assert last is not None
+    assert retried.text == "The service sent a cut answer. It is tried again."
+    assert last.text == "The service sent a cut answer. That was its last try."
+
+
 def test_a_plain_success_needs_no_words() -> None:
     assert explain(api_event()) is None
     assert explain(api_event(kind=CallKind.FILE, http_status=206, errcode=None)) is None
