@@ -58,6 +58,7 @@ from tcb_gui.core.settings import (
 )
 from tcb_gui.core.stable_token import (
     RENEWAL_MARGIN_S,
+    SECRET_PLACEHOLDER,
     STABLE_TOKEN_PATH,
     StableTokenProvider,
     check_credentials,
@@ -72,6 +73,7 @@ from tcb_gui.core.tokens import (
     app_secret_user,
     clean_app_secret,
 )
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.demo import samples
 from tcb_gui.demo.service import DEMO_APPID, DEMO_APPSECRET, DemoConfig, DemoState, create_app
 from tests.memory_keyring import MemoryKeyring
@@ -998,3 +1000,66 @@ def test_settings_file_never_holds_the_app_secret(
     save_settings(settings)
     for path in isolated_home.rglob("*"):
         assert not path.is_file() or SECRET.encode() not in path.read_bytes()
+
+
+# ---------------------------------------------------------------------------------------
+# the trace (issue 10): every request, the AppSecret never in it
+# ---------------------------------------------------------------------------------------
+
+
+def _traced() -> tuple[TraceHub, list[TraceEvent]]:
+    hub = TraceHub()
+    events: list[TraceEvent] = []
+    hub.add(events.append)
+    return hub, events
+
+
+async def test_every_token_request_is_traced_without_the_app_secret(
+    router: respx.MockRouter, make: Callable[..., StableTokenProvider]
+) -> None:
+    router.post(URL).mock(
+        side_effect=in_turn(
+            httpx.Response(502, text="<html>bad gateway</html>"), httpx.ConnectError, grant()
+        )
+    )
+    hub, events = _traced()
+
+    assert await make(trace=hub).get() == TOKEN_A
+
+    assert [e.outcome for e in events] == [Outcome.RETRY, Outcome.RETRY, Outcome.OK]
+    assert [e.attempt for e in events] == [1, 2, 3]
+    assert [e.http_status for e in events] == [502, None, 200]
+    for event in events:
+        assert event.kind is CallKind.TOKEN
+        assert event.endpoint == STABLE_TOKEN_PATH
+        assert event.url == URL
+        assert event.body is not None
+        assert json.loads(event.body)["secret"] == SECRET_PLACEHOLDER
+        record = json.dumps(event.record())
+        assert SECRET not in record
+        assert TOKEN_A not in record
+
+
+@pytest.mark.parametrize(
+    ("answers", "outcomes"),
+    [
+        ([error(40125, "invalid appsecret")], [Outcome.STOP]),
+        ([error(40164, "invalid ip 198.51.100.4, not in whitelist")], [Outcome.STOP]),
+        ([error(-1)] * 4, [Outcome.RETRY] * 3 + [Outcome.GAVE_UP]),
+    ],
+)
+async def test_a_failed_token_request_is_traced_with_what_came_of_it(
+    router: respx.MockRouter,
+    make: Callable[..., StableTokenProvider],
+    answers: list[httpx.Response],
+    outcomes: list[Outcome],
+) -> None:
+    router.post(URL).mock(side_effect=in_turn(*answers))
+    hub, events = _traced()
+
+    with pytest.raises(TcbError):
+        await make(trace=hub).get()
+
+    assert [e.outcome for e in events] == outcomes
+    assert events[-1].errcode == json.loads(answers[-1].content)["errcode"]
+    assert events[-1].errmsg == json.loads(answers[-1].content)["errmsg"]
