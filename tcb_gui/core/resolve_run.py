@@ -1,7 +1,8 @@
 """One resolve of a list, as both faces run it: results as they come, one stop policy.
 
 ``ResolveRun.stream()`` yields each request's results as it completes. A token error or
-a service stop (quota, configuration, the service gone) ends the stream without raising:
+a service stop (quota, configuration, the IP allowlist, or nothing good from the service
+for the client's ``give_up_after`` seconds) ends the stream without raising:
 ``stop`` says why, ``unresolved`` lists the IDs left without an answer, and
 ``stopped_results()`` gives them one row each with one wording ("Not resolved: …"), so
 the command line's output and the window's export of the same run are the same. The
