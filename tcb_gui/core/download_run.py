@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from tcb_gui.core.client import LinkResult, TcbClient
     from tcb_gui.core.fileids import FileId
+    from tcb_gui.core.trace import TraceHub
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ class DownloadRun:
         on_links: Callable[[list[LinkResult]], None] | None = None,
         store: SessionStore | None = None,
         keep: Sequence[SessionFile] = (),
+        trace: TraceHub | None = None,
     ) -> None:
         self.options = options
         self.links = list(links)
@@ -154,6 +156,7 @@ class DownloadRun:
             options,
             on_progress=self._progress,
             progress_interval=progress_interval,
+            trace=trace,
         )
 
     # -- control -----------------------------------------------------------------------

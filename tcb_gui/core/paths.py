@@ -52,6 +52,7 @@ __all__ = [
     "NAME_MAX_BYTES",
     "PART_SUFFIX",
     "SEGMENT_MAX_BYTES",
+    "ConfinedFolder",
     "Layout",
     "UnsafePathError",
     "check_inside",
@@ -344,6 +345,70 @@ def ensure_parent(path: Path, dest: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     check_inside(path, dest)
     return path
+
+
+class ConfinedFolder:
+    """``target_path``, ``check_inside`` and ``ensure_parent`` for one download folder,
+    remembering what a run already checked.
+
+    The real path of the folder itself and of every folder above a file is worked out
+    once per run (``os.path.realpath`` costs an ``lstat`` per path component); a file then
+    costs one ``lstat`` of its own name, which may be a link pointing anywhere. A folder
+    is created and checked (before and after ``mkdir``) the first time a file needs it.
+    """
+
+    def __init__(self, dest: Path) -> None:
+        self.dest = Path(dest)
+        root = os.path.normcase(os.path.realpath(self.dest))
+        self._root = root
+        self._prefix = root.rstrip(os.sep) + os.sep
+        self._real: dict[str, str] = {}  # folder → its real path (inside, or the root)
+        self._made: set[str] = set()  # folders made and checked in this run
+
+    def _inside(self, real: str, *, allow_dest: bool) -> bool:
+        return real.startswith(self._prefix) or (allow_dest and real == self._root)
+
+    def _real_folder(self, folder: str) -> str:
+        real = self._real.get(folder)
+        if real is None:
+            real = os.path.normcase(os.path.realpath(folder))
+            if not self._inside(real, allow_dest=True):
+                raise UnsafePathError(Path(folder), self.dest)
+            self._real[folder] = real
+        return real
+
+    def check(self, path: Path) -> None:
+        """``check_inside(path, dest)``: raises ``UnsafePathError`` if ``path`` (a file
+        below the folder, links followed) would resolve outside it."""
+        text = os.fspath(path)
+        folder, name = os.path.split(text)
+        try:
+            real_folder = self._real_folder(folder)
+        except UnsafePathError:
+            raise UnsafePathError(path, self.dest) from None
+        if name in ("", ".", "..") or os.path.islink(text):
+            check_inside(path, self.dest)
+            return
+        if not self._inside(os.path.join(real_folder, os.path.normcase(name)), allow_dest=False):
+            raise UnsafePathError(path, self.dest)
+
+    def target_path(self, env: str, key: str, layout: Layout) -> Path:
+        """``target_path(dest, env, key, layout)``, checked with what this run knows."""
+        path = self.dest / relative_path_for(env, key, layout)
+        self.check(path)
+        return path
+
+    def ensure_parent(self, path: Path) -> Path:
+        """``ensure_parent(path, dest)``: the folders above ``path`` made (once per run,
+        checked before and after ``mkdir`` as ``ensure_parent`` does), ``path`` checked."""
+        folder = os.path.dirname(os.fspath(path))
+        if folder not in self._made:
+            ensure_parent(path, self.dest)
+            self._real.pop(folder, None)  # it exists now: resolve it again, for real
+            self._real_folder(folder)
+            self._made.add(folder)
+        self.check(path)
+        return path
 
 
 def part_path(target: Path) -> Path:

@@ -94,11 +94,18 @@ class TokenBucket:
         self._stamp = now
         self._tokens = min(self.capacity, self._tokens + elapsed * self.rate)
 
-    async def acquire(self, nbytes: int) -> None:
-        """Account for ``nbytes`` just received; sleep while the bucket is in debt."""
+    def take(self, nbytes: int) -> float:
+        """Account for ``nbytes`` just received; the seconds to wait before reading on
+        (0 while the bucket is not in debt). For callers that pause a transport instead
+        of sleeping."""
         if nbytes <= 0:
-            return
+            return 0.0
         self._refill()
         self._tokens -= nbytes
-        if self._tokens < 0:
-            await self._sleep(-self._tokens / self.rate)
+        return -self._tokens / self.rate if self._tokens < 0 else 0.0
+
+    async def acquire(self, nbytes: int) -> None:
+        """Account for ``nbytes`` just received; sleep while the bucket is in debt."""
+        wait = self.take(nbytes)
+        if wait > 0:
+            await self._sleep(wait)

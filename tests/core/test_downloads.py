@@ -19,6 +19,8 @@ import pytest
 
 from tcb_gui.core.client import LinkResult, RetryPolicy
 from tcb_gui.core.downloads import (
+    SMALL_FILE_BYTES,
+    STATE_DIR_NAME,
     DiskFullError,
     Downloader,
     DownloadOptions,
@@ -584,8 +586,9 @@ def test_dot_segments_of_a_key_survive_in_the_link() -> None:
 async def test_the_length_on_disk_is_verified_before_the_rename(
     http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
 ) -> None:
-    body = cdn.add("v.bin", 300_000)
-    cdn.piece = 100_000
+    # Over SMALL_FILE_BYTES: streamed to its .part, one write per piece received.
+    body = cdn.add("v.bin", 3_000_000)
+    cdn.piece = 1_000_000
     calls = 0
 
     def lossy_write(part: PartFile, data: bytes) -> None:
@@ -600,8 +603,35 @@ async def test_the_length_on_disk_is_verified_before_the_rename(
     )
 
     assert outcomes[0].ok
-    assert [r.headers.get("range") for r in cdn.gets("v.bin")] == [None, "bytes=200000-"]
+    assert [r.headers.get("range") for r in cdn.gets("v.bin")] == [None, "bytes=2000000-"]
     assert tree(dest, "v.bin").read_bytes() == body
+
+
+async def test_a_small_file_is_checked_on_disk_too_and_resumes_from_what_reached_it(
+    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
+) -> None:
+    """A small file is written whole from memory by a worker; what reached the disk, not
+    what was received, decides, and the bytes that did reach it are kept."""
+    body = cdn.add("w.bin", 600_000)
+    assert len(body) <= SMALL_FILE_BYTES
+    calls = 0
+
+    def lossy_write(part: PartFile, data: bytes) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            return  # the tail "written", never on disk (a lying file system)
+        PartFile.write(part, data)
+
+    outcomes = await make(http, cdn, dest, files=WritesThrough(lossy_write)).run(
+        [good(cdn, "w.bin")]
+    )
+
+    assert outcomes[0].ok
+    kept = 2 * 256 * 1024  # written whole in pieces of 256 KiB: the first two
+    assert [r.headers.get("range") for r in cdn.gets("w.bin")] == [None, f"bytes={kept}-"]
+    assert tree(dest, "w.bin").read_bytes() == body
+    assert leftovers(dest) == []
 
 
 async def test_no_signed_url_reaches_the_logs(
@@ -684,13 +714,13 @@ async def test_disk_full_stops_everything_and_keeps_the_partial_files(
 ) -> None:
     keys = [f"d{i}.bin" for i in range(6)]
     for key in keys:
-        cdn.add(key, 400_000)
-    cdn.piece = 50_000
+        cdn.add(key, 2_000_000)  # over SMALL_FILE_BYTES: streamed to their .part files
+    cdn.piece = 250_000
     written = 0
 
     def write(part: PartFile, data: bytes) -> None:
         nonlocal written
-        if written > 150_000:
+        if written > 750_000:
             raise OSError(errno.ENOSPC, "No space left on device")
         written += len(data)
         PartFile.write(part, data)
@@ -718,6 +748,42 @@ async def test_disk_full_stops_everything_and_keeps_the_partial_files(
     assert any(r.headers.get("range") for r in cdn.requests)
     for key in keys:
         assert tree(dest, key).read_bytes() == cdn.files[key]
+
+
+async def test_disk_full_while_small_files_are_written_keeps_what_reached_the_disk(
+    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
+) -> None:
+    keys = [f"m{i}.bin" for i in range(6)]
+    for key in keys:
+        cdn.add(key, 400_000)
+    written = 0
+
+    def write(part: PartFile, data: bytes) -> None:
+        nonlocal written
+        if written > 150_000:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written += len(data)
+        PartFile.write(part, data)
+
+    with pytest.raises(DiskFullError) as caught:
+        await make(http, cdn, dest, concurrency=2, files=WritesThrough(write)).run(
+            [good(cdn, k) for k in keys]
+        )
+
+    assert not any(o.ok for o in caught.value.outcomes)
+    assert not any(tree(dest, k).exists() for k in keys)
+    parts = part_files(dest)
+    assert parts  # the piece that reached the disk became a partial file
+    assert all(p.stat().st_size > 0 for p in parts)
+    assert list((dest / STATE_DIR_NAME).glob("tmp/*")) == []
+
+    cdn.requests.clear()
+    outcomes = await make(http, cdn, dest).run([good(cdn, k) for k in keys])
+    assert all(o.ok for o in outcomes)
+    assert any(r.headers.get("range") for r in cdn.requests)
+    for key in keys:
+        assert tree(dest, key).read_bytes() == cdn.files[key]
+    assert leftovers(dest) == []
 
 
 async def test_unwritable_part_fails_that_file_only(
@@ -878,7 +944,7 @@ async def wait_for(condition: Callable[[], bool], limit: float = 5.0) -> None:
 async def test_pause_keeps_the_part_and_resume_continues_with_range(
     http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
 ) -> None:
-    body = cdn.add("p.bin", 1_000_000)
+    body = cdn.add("p.bin", 2_000_000)  # over SMALL_FILE_BYTES: its .part from the start
     cdn.piece = 20_000
     cdn.delay = 0.002
     part = part_path(tree(dest, "p.bin"))
@@ -906,7 +972,7 @@ async def test_cancel_keeps_partial_files_unless_asked(
     http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
 ) -> None:
     for key in ("c1.bin", "c2.bin", "c3.bin"):
-        cdn.add(key, 1_000_000)
+        cdn.add(key, 2_000_000)
     cdn.piece = 20_000
     cdn.delay = 0.002
     items = [good(cdn, k) for k in ("c1.bin", "c2.bin", "c3.bin")]
@@ -929,6 +995,38 @@ async def test_cancel_keeps_partial_files_unless_asked(
     downloader.cancel(discard_partial=True)
     await run
     assert leftovers(dest) == []
+
+
+async def test_a_small_file_paused_midway_keeps_its_bytes_and_resumes_with_range(
+    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
+) -> None:
+    """Up to SMALL_FILE_BYTES a file is written in the engine's own folder, with no
+    .part beside its name; interrupted, what it holds becomes its .part (with a sidecar)
+    and the next try resumes from there."""
+    body = cdn.add("s.bin", 600_000)
+    assert len(body) <= SMALL_FILE_BYTES
+    cdn.piece = 20_000
+    cdn.delay = 0.002
+    part = part_path(tree(dest, "s.bin"))
+    downloader = make(http, cdn, dest)
+    run = asyncio.create_task(downloader.run([good(cdn, "s.bin")]))
+
+    await wait_for(lambda: done_bytes(downloader) >= 100_000)
+    assert not part.exists()  # on its way in .tcb-gui/tmp, not beside its name
+    downloader.pause()
+    await wait_for(lambda: part.exists())
+    held = part.stat().st_size
+    assert held >= 100_000
+    assert sidecar_path(part).exists()
+    assert list((dest / STATE_DIR_NAME / "tmp").iterdir()) == []
+    downloader.resume()
+    outcomes = await run
+
+    assert outcomes[0].ok
+    assert tree(dest, "s.bin").read_bytes() == body
+    assert [r.headers.get("range") for r in cdn.gets("s.bin")] == [None, f"bytes={held}-"]
+    assert leftovers(dest) == []
+    assert not (dest / STATE_DIR_NAME / "tmp").exists()  # removed at the end of the run
 
 
 async def test_cancel_while_paused_ends_the_run(

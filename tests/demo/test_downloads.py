@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from fastcrc import crc64
 
+from tcb_gui.core.client import LinkResult, RetryPolicy, TcbClient
+from tcb_gui.core.download_run import DownloadRun, no_link_yet
+from tcb_gui.core.downloads import DownloadOptions
+from tcb_gui.core.fileids import parse_fileid
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.demo import samples
 from tcb_gui.demo.samples import PROD, TEST, file_bytes, file_etag, file_size
 from tcb_gui.demo.service import (
+    DEMO_TOKEN,
     DemoConfig,
     DemoIncompleteBody,
     DemoState,
@@ -352,3 +361,53 @@ async def test_cut_rate_is_per_file_and_seeded(clock: Clock) -> None:
     assert half == await _cut_keys(5, 0.5, clock, keys)
     assert half != await _cut_keys(6, 0.5, clock, keys)
     assert await _cut_keys(0, 0.0, clock, keys[:5]) == set()
+
+
+async def test_every_file_request_of_a_download_is_one_trace_event_without_its_signature(
+    client: httpx.AsyncClient, state: DemoState, tmp_path: Path
+) -> None:
+    """``DownloadRun(trace=…)``: one FILE event per GET the storage saw, retries and
+    refusals included, each with the link's path, its status, its outcome and its bytes,
+    and never a signature."""
+    keys = [README, "图片/春节 海报.png", "gen/size-300K/traced.bin"]
+    ids = [parse_fileid(PROD.fileid(key)) for key in keys]
+    state.script_faults("download", ["500", "cut", "403", "html200"])
+    hub = TraceHub()
+    events: list[TraceEvent] = []
+    hub.add(events.append)
+    links: list[LinkResult] = []
+    api = TcbClient(client, lambda: DEMO_TOKEN, base_url=BASE_URL)
+    retry = RetryPolicy(max_tries=5, base_delay=0.001, max_delay=0.01)
+    options = DownloadOptions(dest=tmp_path, retry=retry)
+    run = DownloadRun(
+        client, api, options, [no_link_yet(f) for f in ids], on_links=links.extend, trace=hub
+    )
+
+    result = await run.run()
+
+    assert all(o.ok for o in result.outcomes), [o.errmsg for o in result.outcomes]
+    gets = [r for r in state.stats.downloads if r.method == "GET"]
+    files = [e for e in events if e.kind is CallKind.FILE]
+    assert len(files) == len(gets) == len(keys) + 4
+    # In process (ASGI) the cut body fails the request itself: no status, a retry.
+    statuses = sorted(e.http_status for e in files if e.http_status is not None)
+    assert statuses == sorted(r.status for r in gets if r.fault != "cut")
+    assert {e.outcome for e in files} == {Outcome.OK, Outcome.RETRY}
+    signatures = {
+        value
+        for found in links
+        for value in parse_qs(urlsplit(found.download_url or "").query).get("sign", [])
+    }
+    assert signatures
+    for event in files:
+        assert event.method == "GET"
+        assert event.endpoint.startswith("/download/")
+        assert "?" not in event.endpoint
+        assert event.attempt >= 1
+        assert event.duration_ms >= 0
+        text = json.dumps(event.record(), ensure_ascii=False)
+        assert not any(sign in text for sign in signatures)
+        assert "sign=***" in event.url
+    done = [e for e in files if e.outcome is Outcome.OK and e.http_status == 200]
+    sizes = {file_size(PROD.bucket, key) for key in keys}
+    assert {e.bytes for e in done} <= sizes | {0}

@@ -33,6 +33,7 @@ from tcb_gui.core.downloads import (
 )
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.paths import part_path
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
@@ -64,6 +65,7 @@ async def download(
     dest: Path,
     *,
     on_progress: ProgressCallback | None = None,
+    trace: TraceHub | None = None,
     **options: object,
 ) -> list[DownloadOutcome]:
     """Resolve with the real client, then download, refreshing links through it."""
@@ -71,7 +73,12 @@ async def download(
     links = await client.resolve_all(ids)
     opts = DownloadOptions(dest=dest, retry=QUICK_RETRY, **options)  # type: ignore[arg-type]
     downloader = Downloader(
-        http, client.resolve_all, opts, on_progress=on_progress, progress_interval=0.02
+        http,
+        client.resolve_all,
+        opts,
+        on_progress=on_progress,
+        progress_interval=0.02,
+        trace=trace,
     )
     return await downloader.run(links)
 
@@ -297,3 +304,29 @@ async def test_sigkill_mid_download_then_rerun_resumes_with_range(
                 chunk = f.read(8 << 20)
                 assert chunk == samples.file_bytes(fid.bucket, fid.key, start, start + len(chunk))
         assert leftovers(tmp_path) == []
+
+
+async def test_over_the_wire_every_file_request_is_one_trace_event_without_its_signature(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    ids = gen_ids(30, "gen/size-100K/traced")
+    hub = TraceHub()
+    events: list[TraceEvent] = []
+    hub.add(events.append)
+    with serve(DemoConfig(download_cut_rate=0.3, seed=7)) as server:
+        server.state.script_faults("download", ["500", "403"])
+        outcomes = await download(http, server, ids, tmp_path, concurrency=4, trace=hub)
+
+        assert all(o.ok for o in outcomes)
+        gets = [r for r in server.state.stats.downloads if r.method == "GET"]
+        files = [e for e in events if e.kind is CallKind.FILE]
+        assert len(files) == len(gets) > len(ids)
+        assert sorted(e.http_status or 0 for e in files) == sorted(r.status for r in gets)
+        assert {e.outcome for e in files} == {Outcome.OK, Outcome.RETRY}
+        cut = [e for e in files if e.outcome is Outcome.RETRY and e.http_status == 200]
+        assert cut
+        assert all(0 < (e.bytes or 0) < 100 << 10 for e in cut)
+        for event in files:
+            assert "sign=***" in event.url
+            assert event.endpoint.startswith("/download/")
+            assert "?" not in event.endpoint

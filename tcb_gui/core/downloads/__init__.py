@@ -16,14 +16,25 @@ expanded or somebody else's.
   one-byte ``Range`` probe: the same size is kept and counted done, a different one is
   kept and the download goes beside it. ``rename``: always a fresh name. ``overwrite``:
   replaced atomically. Nothing different is destroyed unless asked.
-* **Transfer.** Streamed as sent (never decoded: a host that compresses anyway gets its
-  compressed bytes saved, and the outcome says so) into ``<target>.part`` (``files``).
-  Only a partial file under our own sidecar for the same file ID is resumed, with
-  ``Range`` + ``If-Range``; the answer must carry the same validator, size and checksum
-  and start where asked, or the file starts over. A body that stops making progress is
-  retried. The length is checked, the CRC-64 too when the storage sends one
-  (``integrity``), then the file is fsynced and renamed into place atomically: each file
-  ends ``verified``, ``size checked`` or failed. ``verify_folder`` checks a folder again.
+* **Transfer.** Over the engine's own kept-alive HTTP/1.1 connections (``wire``) when
+  the shared client is a plain one, through ``httpx`` otherwise (mock transports,
+  proxies): the same checks either way (``body``). Streamed as sent (never decoded: a
+  host that compresses anyway gets its compressed bytes saved, and the outcome says so).
+  A file of up to ``SMALL_FILE_BYTES`` that starts from nothing is held in memory and
+  written whole by a worker under a temporary name in ``<dest>/.tcb-gui/tmp``; a larger
+  one goes to ``<target>.part`` (``files``) under a sidecar, from its first byte.
+  Interrupted, whatever was received becomes the ``.part`` with its sidecar. Only a
+  partial file under our own sidecar for the same file ID is resumed, with ``Range`` +
+  ``If-Range``; the answer must carry the same validator, size and checksum and start
+  where asked, or the file starts over. A body that stops making progress is retried.
+* **Durability.** A file whose bytes are all in leaves its transfer slot and is put in
+  place by worker threads (``syncer``): fsynced, its length (on the disk) and CRC-64
+  (when the storage sends one, ``integrity``) checked, moved to its name atomically
+  (never over another file unless asked), then its folder fsynced together with every
+  other file that landed there meanwhile. Only then is it done: a file is never visible
+  under its final name before its bytes are durable, and ``done`` means durable. Each
+  file ends ``verified``, ``size checked`` or failed. ``verify_folder`` checks a folder
+  again.
 * **Failures.** Network errors, 5xx, 429 and cut bodies retry with jittered backoff and
   resume; a refused or expired link is refreshed in batches (``refresher``); an HTML page
   is never saved; a full disk stops the run with ``DiskFullError``, keeping the partial
@@ -42,6 +53,7 @@ from tcb_gui.core.downloads.engine import (
     MANIFEST_SAVE_SECONDS,
     MAX_LINK_REFRESHES,
     MAX_REDIRECTS,
+    SMALL_FILE_BYTES,
     Downloader,
 )
 from tcb_gui.core.downloads.files import (
@@ -121,6 +133,7 @@ __all__ = [
     "REFRESH_COALESCE_SECONDS",
     "REFRESH_CONCURRENCY",
     "SIDECAR_SUFFIX",
+    "SMALL_FILE_BYTES",
     "SNIFF_BYTES",
     "SPEED_WINDOW_SECONDS",
     "STALL_SECONDS",

@@ -13,25 +13,32 @@ import contextlib
 import logging
 import os
 import stat
+import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn, cast
+from urllib.parse import urlsplit
 
 import httpx
 
 from tcb_gui.core import paths
 from tcb_gui.core.client import LinkResult
 from tcb_gui.core.downloads import messages as msg
+from tcb_gui.core.downloads.body import BodySink, Stall, Stalled, TooMuch
 from tcb_gui.core.downloads.files import (
     DISK_FULL_ERRNOS,
     FileOps,
-    PartFile,
+    MemoryPart,
     PartMeta,
+    Writer,
+    move_no_clobber,
     read_sidecar,
     regular_size,
     remove_quietly,
+    short_name,
     sidecar_bytes,
     sidecar_path,
     variant,
@@ -39,8 +46,8 @@ from tcb_gui.core.downloads.files import (
 from tcb_gui.core.downloads.folderlock import FolderLock
 from tcb_gui.core.downloads.httpchecks import (
     REDIRECT_STATUSES,
-    SNIFF_BYTES,
     TRANSIENT_STATUSES,
+    ResponseHead,
     content_encoding,
     content_length,
     html_refusal,
@@ -58,7 +65,7 @@ from tcb_gui.core.downloads.manifest import STATE_DIR_NAME, Manifest
 from tcb_gui.core.downloads.progress import DEFAULT_PROGRESS_INTERVAL, Job, ProgressBook
 from tcb_gui.core.downloads.records import (
     FINAL_STATES,
-    MIN_PROGRESS_BYTES,
+    AttemptError,
     DiskFullError,
     DownloadOptions,
     DownloadOutcome,
@@ -75,10 +82,20 @@ from tcb_gui.core.downloads.records import (
     Transient,
 )
 from tcb_gui.core.downloads.refresher import LinkRefresher
+from tcb_gui.core.downloads.syncer import Placed, Syncer
+from tcb_gui.core.downloads.wire import (
+    Target,
+    WireClient,
+    WireResponse,
+    parse_target,
+    ssl_context_of,
+    usable_with,
+)
 from tcb_gui.core.errors import ErrorKind, InputError, TcbError
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.ratelimit import TokenBucket
-from tcb_gui.core.redact import install_log_redaction
+from tcb_gui.core.redact import install_log_redaction, redact
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 
 # One logger for the whole package: the name users and tests filter on.
 log = logging.getLogger("tcb_gui.core.downloads")
@@ -96,6 +113,36 @@ CHECKSUM_RETRIES = 1
 # Names tried for a file's partial file (<name>.part, <name>.1.part, …) when the usual
 # one is another key's or holds somebody else's bytes.
 MAX_PART_NAMES = 100
+# Files up to this size that start from nothing are written in the engine's own folder
+# (``<dest>/.tcb-gui/tmp``) and moved into place whole: no sidecar, no ``.part`` beside
+# the target, unless the transfer is interrupted (then it moves to its ``.part`` with a
+# sidecar and resumes). Larger files get their ``.part`` and sidecar from the start, so
+# that a crash mid-transfer resumes them.
+SMALL_FILE_BYTES = 1 << 20
+TMP_DIR_NAME = "tmp"
+# A file whose bytes are all in no longer holds one of the ``concurrency`` transfer slots
+# while it is made durable and put in place (fsync, move, folder fsync, in threads); up
+# to this many such files on top of the transfers in flight.
+FINISH_AHEAD = 16
+
+Response = httpx.Response | WireResponse
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A file whose bytes are all in, waiting to be made durable and put in place."""
+
+    source: Path  # where the bytes are (or go): the partial file, or a temporary name
+    writer: Writer | None  # None: a complete partial file found on disk
+    crc: RunningCrc64 | None
+    expected: int | None  # the storage's CRC-64
+    meta: PartMeta | None  # what a sidecar would say, should the bytes have to be kept
+
+
+class _PartSize(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 class _ChecksumMismatch(Exception):
@@ -118,9 +165,20 @@ class Downloader:
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         files: FileOps | None = None,
+        trace: TraceHub | None = None,
     ) -> None:
         install_log_redaction()  # httpx logs every URL at INFO: keep `sign=` out of logs
         self._http = http
+        self._trace = trace
+        # File bodies go over the engine's own HTTP/1.1 connections when ``http`` is a
+        # plain client (``wire``); through ``http`` itself otherwise (mocks, proxies).
+        self._wire: WireClient | None = None
+        if usable_with(http):
+            self._wire = WireClient(
+                user_agent=http.headers.get("user-agent") or "tcb-gui",
+                ssl_context=lambda: ssl_context_of(http),
+                max_idle=max(options.concurrency, 4),
+            )
         self._options = options
         self._interval = progress_interval
         self._now = clock
@@ -131,10 +189,17 @@ class Downloader:
         self._manifest = Manifest(options.dest, self._files)
         self._state_dir = options.dest / STATE_DIR_NAME
         self._lock = FolderLock(options.dest, self._state_dir)
+        self._tmp_dir = self._state_dir / TMP_DIR_NAME
+        self._tmp_device: int | None = None  # st_dev of the tmp folder, None: unusable
+        self._same_device: dict[Path, bool] = {}  # folder → on the tmp folder's device
+        self._folder: paths.ConfinedFolder | None = None  # made by _prepare
+        self._syncer = Syncer(self._files)
+        self._expiries: dict[str, datetime | None] = {}  # link → its t= expiry
         self._book = ProgressBook(on_progress)
         self._taken: set[str] = set()  # paths.path_key of every name given out in this run
         self._case_insensitive = False  # probed on the folder by _prepare
-        self._active: set[asyncio.Task[None]] = set()
+        self._active: dict[asyncio.Task[None], Job] = {}
+        self._slots = asyncio.Semaphore(options.concurrency)  # transfers in flight
         self._running = asyncio.Event()
         self._running.set()
         self._stopping = False
@@ -158,8 +223,9 @@ class Downloader:
         if self._stopping or not self._running.is_set():
             return
         self._running.clear()
-        for task in list(self._active):
-            task.cancel()
+        for task, job in list(self._active.items()):
+            if not job.finishing:  # one being put in place lands (milliseconds)
+                task.cancel()
         self._book.touch_active()
 
     def resume(self) -> None:
@@ -170,8 +236,9 @@ class Downloader:
         self._stopping = True
         self._discard = discard_partial
         self._running.set()  # wake paused workers so they can finish
-        for task in list(self._active):
-            task.cancel()
+        for task, job in list(self._active.items()):
+            if not job.finishing:
+                task.cancel()
 
     def total_progress(self) -> TotalProgress:
         return self._book.totals(paused=self.paused)
@@ -203,9 +270,10 @@ class Downloader:
             job.fileid for job in queue if self._needs_link(job) and not self._dead_link(job)
         )
         ticker = asyncio.create_task(self._tick(), name="download-progress")
+        runners = self._options.concurrency + FINISH_AHEAD
         workers = [
             asyncio.create_task(self._worker(queue), name=f"download-worker-{n}")
-            for n in range(min(self._options.concurrency, len(queue)))
+            for n in range(min(runners, len(queue)))
         ]
         try:
             await asyncio.gather(*workers)
@@ -216,6 +284,9 @@ class Downloader:
             ticker.cancel()
             await asyncio.gather(ticker, return_exceptions=True)
             await self._refresher.close()
+            await self._syncer.close()
+            if self._wire is not None:
+                self._wire.close()
             for job in book.jobs:
                 if job.state not in FINAL_STATES:
                     book.set_state(job, FileState.CANCELLED)
@@ -224,6 +295,7 @@ class Downloader:
             try:
                 await self._manifest.save(final=True)
             finally:
+                await asyncio.to_thread(self._clean_tmp, True)
                 await asyncio.to_thread(self._lock.release)
             book.emit(final=True, paused=self.paused)
         outcomes = [self._outcome(job) for job in book.jobs]
@@ -246,12 +318,14 @@ class Downloader:
         # The engine's own folder is never a key's name (flat layout: ".tcb-gui (1)").
         self._taken.add(self._key(self._state_dir))
         self._manifest.load()
+        self._clean_tmp(False)
+        folder = self._folder = paths.ConfinedFolder(self._dest)
         book = self._book
         skip = self._options.on_exists is OnExists.SKIP
         layout: paths.Layout = "flat" if self._options.layout is Layout.FLAT else "tree"
         for job in book.jobs:
             try:
-                target = paths.target_path(self._dest, job.fileid.env, job.fileid.key, layout)
+                target = folder.target_path(job.fileid.env, job.fileid.key, layout)
             except paths.UnsafePathError as exc:
                 book.fail(job, exc.message)
                 continue
@@ -298,6 +372,45 @@ class Downloader:
         if reason is not None:
             raise InputError(msg.CANNOT_CREATE.format(dest=state, reason=reason))
 
+    def _clean_tmp(self, last: bool) -> None:
+        """Empty the engine's temporary folder (whatever is there is ours: left by a try
+        that was stopped, or by a run that crashed, and never a complete file on its own);
+        at the start, make it; at the end, remove it."""
+        tmp = self._tmp_dir
+        try:
+            if not last:
+                tmp.mkdir(exist_ok=True)
+            st = tmp.lstat()
+        except OSError:
+            self._tmp_device = None
+            return
+        if not stat.S_ISDIR(st.st_mode):
+            self._tmp_device = None
+            return
+        self._tmp_device = None if last else st.st_dev
+        try:
+            with os.scandir(tmp) as entries:
+                for entry in entries:
+                    if not entry.is_dir(follow_symlinks=False):
+                        remove_quietly(Path(entry.path))
+            if last:
+                tmp.rmdir()
+        except OSError as exc:
+            log.debug("Could not clean %s: %s", tmp, exc.strerror or exc)
+
+    def _tmp_usable(self, folder: Path) -> bool:
+        """Whether a finished temporary file can be moved into ``folder`` (same device)."""
+        if self._tmp_device is None:
+            return False
+        same = self._same_device.get(folder)
+        if same is None:
+            try:
+                same = os.stat(folder).st_dev == self._tmp_device
+            except OSError:
+                same = False
+            self._same_device[folder] = same
+        return same
+
     def _key(self, path: Path) -> str:
         return paths.path_key(path, case_insensitive=self._case_insensitive)
 
@@ -321,7 +434,10 @@ class Downloader:
             and link.expires_at - LINK_EXPIRY_MARGIN <= now
         ):
             return True
-        expiry = link_query_expiry(url)
+        try:
+            expiry = self._expiries[url]
+        except KeyError:
+            expiry = self._expiries[url] = link_query_expiry(url)
         return expiry is not None and expiry <= now
 
     async def _worker(self, queue: deque[Job]) -> None:
@@ -338,7 +454,7 @@ class Downloader:
             if self._stopping:
                 return
             task = asyncio.create_task(self._download(job), name=f"download-{job.index}")
-            self._active.add(task)
+            self._active[task] = job
             try:
                 await task
                 return
@@ -351,7 +467,7 @@ class Downloader:
                 # Paused: the part file stays; resume() retries with Range.
                 self._book.set_state(job, FileState.PAUSED)
             finally:
-                self._active.discard(task)
+                self._active.pop(task, None)
 
     async def _download(self, job: Job) -> None:
         try:
@@ -380,21 +496,34 @@ class Downloader:
                 task.cancel()
 
     async def _download_file(self, job: Job) -> None:
-        """Get one file to disk: link, existing-file rule, transfer with retries."""
+        """Get one file to disk: link, existing-file rule, transfer with retries.
+
+        A transfer holds one of the ``concurrency`` slots until its last byte is in;
+        making the file durable and putting it in place (``_finish``) does not.
+        """
         policy = self._options.retry
         tries = 0
         refusals = 0
-        self._book.set_state(job, FileState.DOWNLOADING)
         while True:
             url = await self._usable_link(job)
             # Progress = more of the file kept on disk than before this attempt.
-            kept_before = job.bytes_done
+            kept_before = job.kept_before = job.bytes_done
+            job.tries = tries
             try:
-                if job.out is None:
-                    await self._choose_output(job, url)
-                    if job.state is FileState.SKIPPED:
+                async with self._slots:
+                    if self._stopping:
                         return
-                await self._transfer(job, url)
+                    self._book.set_state(job, FileState.DOWNLOADING)
+                    if job.out is None:
+                        await self._choose_output(job, url)
+                        if job.state is FileState.SKIPPED:
+                            return
+                    pending = await self._transfer(job, url)
+                job.finishing = True
+                try:
+                    await self._finish(job, pending)
+                finally:
+                    job.finishing = False
                 return
             except LinkRejected as exc:
                 if job.bytes_done > kept_before:
@@ -415,6 +544,10 @@ class Downloader:
                 delay = policy.delay(tries - 1)
                 log.info("%s: %s; retrying in %.1f s", job.fileid.raw, exc.message, delay)
                 await asyncio.sleep(delay)
+            # A file that failed while being put in place was not stopped by a pause.
+            await self._running.wait()
+            if self._stopping:
+                return
 
     async def _usable_link(self, job: Job) -> str:
         link = job.link
@@ -486,46 +619,126 @@ class Downloader:
     # -- HTTP ------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def _get(
-        self, job: Job, url: str, headers: dict[str, str]
-    ) -> AsyncIterator[httpx.Response]:
+    async def _get(self, job: Job, url: str, headers: dict[str, str]) -> AsyncIterator[Response]:
         """GET ``url`` streamed, following redirects to http(s) only; statuses classified."""
         current = protect_dot_segments(url)
         for _ in range(MAX_REDIRECTS + 1):
+            target = parse_target(current) if self._wire is not None else None
+            if target is None:
+                try:
+                    parsed = httpx.URL(current)
+                except (httpx.InvalidURL, TypeError):
+                    raise FileFailed(msg.BAD_LINK) from None
+                if parsed.scheme not in ("http", "https") or not parsed.host:
+                    raise FileFailed(msg.NOT_HTTP)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("GET %s %s", safe_url(current), headers.get("Range", ""))
+            job.requests += 1
+            job.body_received = 0
+            tracing = self._trace is not None and self._trace.active
+            sent_at = time.time() if tracing else 0.0
+            started = time.perf_counter() if tracing else 0.0
             try:
-                parsed = httpx.URL(current)
-            except (httpx.InvalidURL, TypeError):
-                raise FileFailed(msg.BAD_LINK) from None
-            if parsed.scheme not in ("http", "https") or not parsed.host:
-                raise FileFailed(msg.NOT_HTTP)
-            log.debug("GET %s %s", safe_url(parsed), headers.get("Range", ""))
-            request = self._http.build_request(
-                "GET", parsed, headers={"Accept-Encoding": "identity", **headers}
-            )
-            try:
-                response = await self._http.send(request, stream=True, follow_redirects=False)
-            except httpx.TransportError as exc:
-                raise Transient(describe_transport_error(exc)) from None
-            except httpx.InvalidURL:
-                # httpx builds the next request of any 3xx, even unfollowed: a Location
-                # it cannot parse ("javascript:…") fails here.
-                raise FileFailed(msg.BAD_REDIRECT) from None
+                response = await self._send(target, current, headers)
+            except BaseException as exc:
+                if tracing:
+                    self._emit(job, current, sent_at, started, None, exc)
+                raise
+            requested = current
             try:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECT_STATUSES and location:
                     try:
-                        current = str(parsed.join(location))
+                        current = str(httpx.URL(current).join(location))
                     except (httpx.InvalidURL, TypeError, ValueError):
                         raise FileFailed(msg.BAD_REDIRECT) from None
+                    if tracing:
+                        self._emit(job, requested, sent_at, started, response, None)
                     continue
                 self._check_status(job, response, current)
                 yield response
+            except BaseException as exc:
+                if tracing:
+                    self._emit(job, requested, sent_at, started, response, exc)
+                raise
+            else:
+                if tracing:
+                    self._emit(job, requested, sent_at, started, response, None)
                 return
             finally:
                 await response.aclose()
         raise FileFailed(msg.TOO_MANY_REDIRECTS)
 
-    def _check_status(self, job: Job, response: httpx.Response, url: str) -> None:
+    async def _send(self, target: Target | None, url: str, headers: dict[str, str]) -> Response:
+        wire = self._wire
+        try:
+            if wire is not None and target is not None:
+                return await wire.get(target, list(headers.items()), url)
+            request = self._http.build_request(
+                "GET", url, headers={"Accept-Encoding": "identity", **headers}
+            )
+            return await self._http.send(request, stream=True, follow_redirects=False)
+        except httpx.TransportError as exc:
+            raise Transient(describe_transport_error(exc)) from None
+        except httpx.InvalidURL:
+            # httpx builds the next request of any 3xx, even unfollowed: a Location
+            # it cannot parse ("javascript:…") fails here.
+            raise FileFailed(msg.BAD_REDIRECT) from None
+
+    def _emit(
+        self,
+        job: Job,
+        url: str,
+        sent_at: float,
+        started: float,
+        response: Response | None,
+        error: BaseException | None,
+    ) -> None:
+        """One ``TraceEvent`` for one request of the engine (the link's signature out)."""
+        hub = self._trace
+        if hub is None:
+            return
+        errmsg: str | None = None
+        if error is None:
+            outcome = Outcome.OK
+        elif isinstance(error, Transient):
+            last = job.tries + 1 >= self._options.retry.max_tries
+            progressed = job.bytes_done > job.kept_before
+            outcome = Outcome.GAVE_UP if last and not progressed else Outcome.RETRY
+        elif isinstance(error, LinkRejected):
+            outcome = Outcome.RETRY
+        elif isinstance(error, asyncio.CancelledError) or (
+            isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS
+        ):
+            outcome = Outcome.STOP
+        else:
+            outcome = Outcome.FAILED
+        if error is not None:
+            text = error.message if isinstance(error, AttemptError) else type(error).__name__
+            errmsg = redact(text)
+        try:
+            endpoint = urlsplit(url).path
+        except ValueError:
+            endpoint = ""
+        hub.emit(
+            TraceEvent(
+                time=sent_at,
+                kind=CallKind.FILE,
+                method="GET",
+                endpoint=endpoint,
+                url=redact(url),
+                attempt=job.requests,
+                outcome=outcome,
+                duration_ms=(time.perf_counter() - started) * 1e3,
+                env=job.fileid.env,
+                ids=1,
+                http_status=response.status_code if response is not None else None,
+                errmsg=errmsg,
+                bytes=job.body_received,
+            )
+        )
+
+    def _check_status(self, job: Job, response: ResponseHead, url: str) -> None:
         status = response.status_code
         if status in (200, 206):
             refusal = html_refusal(job.fileid.key, media_type(response), None)
@@ -557,6 +770,8 @@ class Downloader:
         """
         part = job.part
         if part is not None:
+            if not job.sidecar_on_disk:
+                return part, None
             meta = read_sidecar(sidecar_path(part))
             return part, meta if meta is not None and meta.fileid == job.fileid.raw else None
         out = job.out
@@ -576,16 +791,21 @@ class Downloader:
                 log.info("%s: %s is not ours; using %s", job.fileid.raw, out.name, part.name)
             self._taken.update(keys)
             job.part = part
+            job.sidecar_on_disk = meta is not None
+            job.part_on_disk = meta is not None and os.path.lexists(part)
             return part, meta
         raise FileFailed(msg.NO_PART_NAME.format(name=out.name))
 
-    async def _transfer(self, job: Job, url: str) -> None:
+    async def _transfer(self, job: Job, url: str) -> _Pending:
+        """One attempt at the bytes: a request (resuming what is kept) and its body
+        written; returns what ``_finish`` needs to put the file in place."""
         out = job.out
+        folder = self._folder
         assert out is not None
+        assert folder is not None
         book = self._book
-        paths.ensure_parent(out, self._dest)
+        folder.ensure_parent(out)
         part, meta = self._claim_part(job)
-        sidecar = sidecar_path(part)
         # Only bytes a server can vouch for are kept: ours, with a validator to check.
         offset = regular_size(part) or 0 if meta is not None and meta.validator else 0
         if meta is not None and meta.total is not None:
@@ -596,8 +816,7 @@ class Downloader:
                 book.set_total(job, meta.total)
                 book.set_done(job, offset)
                 job.encoding = meta.encoding
-                await self._finish(job, part, sidecar, None, None, meta.crc64)
-                return
+                return _Pending(part, None, None, meta.crc64, meta)
 
         headers: dict[str, str] = {}
         if offset > 0 and meta is not None and meta.validator:
@@ -612,8 +831,7 @@ class Downloader:
                 # 416 with the whole file already here: only the rename is left.
                 book.set_done(job, offset)
                 job.encoding = meta.encoding if meta is not None else None
-                await self._finish(job, part, sidecar, None, None, expected)
-                return
+                return _Pending(part, None, None, expected, meta)
             if start == 0 and offset > 0:
                 log.info("%s: the server sent the whole file; starting over", job.fileid.raw)
             elif start > 0 and job.resumed_from == 0:
@@ -622,8 +840,6 @@ class Downloader:
             new_meta = PartMeta(
                 job.fileid.raw, strong_validator(response), total, expected, job.encoding
             )
-            if new_meta != meta:
-                self._files.write_small(sidecar, sidecar_bytes(new_meta))
             book.set_total(job, total)
             book.set_done(job, start)
             crc: RunningCrc64 | None = None
@@ -631,27 +847,128 @@ class Downloader:
                 # The CRC-64 covers the whole file: read the kept bytes once.
                 kept = await asyncio.to_thread(crc64_of_file, part, start) if start else 0
                 crc = RunningCrc64(kept)
-            writer = self._files.open_part(part, start, self._options.chunk_size)
+            writer = self._open_writer(job, part, start, total, new_meta, meta)
+            loop = asyncio.get_running_loop()
+            sink = BodySink(
+                job,
+                book,
+                writer,
+                start=start,
+                total=total,
+                crc=crc,
+                kind=media_type(response),
+                clock=loop.time,
+            )
             try:
-                written = await self._stream_body(job, response, writer, start, total, crc)
-            except BaseException:
-                writer.abandon()
+                if isinstance(response, WireResponse):
+                    await self._read_wire(sink, response)
+                else:
+                    await self._read_httpx(sink, response)
+            except TooMuch:
+                self._drop(job, writer)
                 raise
+            except BaseException:
+                self._keep(job, writer, new_meta)
+                raise
+        written = sink.written
         if total is not None and written != total:
-            writer.abandon()
-            if written > total:
-                remove_quietly(part)
-                book.set_done(job, 0)
-                raise Transient(msg.TOO_MUCH.format(total=msg.human_bytes(total)))
+            self._keep(job, writer, new_meta)
             raise Transient(
                 msg.ENDED_EARLY.format(
                     written=msg.human_bytes(written), total=msg.human_bytes(total)
                 )
             )
-        await self._finish(job, part, sidecar, writer, crc, expected)
+        return _Pending(writer.path, writer, crc, expected, new_meta)
+
+    def _open_writer(
+        self,
+        job: Job,
+        part: Path,
+        start: int,
+        total: int | None,
+        meta: PartMeta,
+        old_meta: PartMeta | None,
+    ) -> Writer:
+        """Where the body goes: a small file that starts from nothing into memory (it is
+        written whole, under a temporary name in the engine's folder, by a worker);
+        anything else to its partial file, under its sidecar."""
+        out = job.out
+        assert out is not None
+        if (
+            start == 0
+            and total is not None
+            and total <= SMALL_FILE_BYTES
+            and not job.part_on_disk
+            and self._tmp_usable(out.parent)
+        ):
+            name = short_name(f"{out.name}.{job.index}", ".part")
+            return MemoryPart(self._tmp_dir / name, total)
+        if meta != old_meta or not job.sidecar_on_disk:
+            self._files.write_small(sidecar_path(part), sidecar_bytes(meta))
+            job.sidecar_on_disk = True
+        writer = self._files.open_part(part, start, self._options.chunk_size)
+        job.part_on_disk = True
+        return writer
+
+    def _keep(self, job: Job, writer: Writer, meta: PartMeta | None) -> None:
+        """After an interruption: the bytes received stay for a later try, which resumes
+        from the partial file's real size. What a small file had (written under its
+        temporary name, else still in memory) becomes the job's partial file, sidecar
+        first (a sidecar without its file costs nothing)."""
+        writer.abandon()
+        part = job.part
+        tmp = writer.path
+        if part is None or tmp == part:
+            return
+        held = regular_size(tmp)
+        memory = writer if isinstance(writer, MemoryPart) else None
+        try:
+            if meta is None or not meta.validator or not (held or (memory and memory.length)):
+                return  # nothing a later try could resume from
+            sidecar = sidecar_path(part)
+            self._files.write_small(sidecar, sidecar_bytes(meta))
+            job.sidecar_on_disk = True
+            if held:
+                kept = move_no_clobber(tmp, part)
+            else:
+                assert memory is not None
+                kept = self._spill(part, memory)
+            if kept:
+                job.part_on_disk = True
+            else:
+                remove_quietly(sidecar)  # never beside a file that is not ours
+                job.sidecar_on_disk = False
+        except OSError as exc:
+            log.info("%s: could not keep the partial file: %s", job.fileid.raw, exc)
+        finally:
+            remove_quietly(tmp)
+
+    def _spill(self, part: Path, memory: MemoryPart) -> bool:
+        """Write bytes held in memory to a partial file that is not there yet."""
+        if os.path.lexists(part):
+            return False
+        writer = self._files.open_part(part, 0, self._options.chunk_size)
+        try:
+            writer.write(memory.view())
+        except OSError:
+            writer.abandon()
+            if regular_size(part):
+                return True  # a part of the bytes is still a start
+            remove_quietly(part)
+            return False
+        writer.abandon()
+        return True
+
+    def _drop(self, job: Job, writer: Writer) -> None:
+        """Bytes not worth keeping (more than the file has): gone, the file starts over."""
+        writer.abandon()
+        if writer.path != job.part:
+            remove_quietly(writer.path)
+        self._remove_part(job)
+        self._book.set_done(job, 0)
 
     def _body_range(
-        self, job: Job, response: httpx.Response, offset: int, meta: PartMeta | None
+        self, job: Job, response: ResponseHead, offset: int, meta: PartMeta | None
     ) -> tuple[int | None, int | None]:
         """Where the body starts and the file's total size; (None, _) = already complete.
 
@@ -681,9 +998,7 @@ class Downloader:
         return 0, content_length(response)
 
     @staticmethod
-    def _continues(
-        response: httpx.Response, meta: PartMeta | None, total: int | None = None
-    ) -> bool:
+    def _continues(response: ResponseHead, meta: PartMeta | None, total: int | None = None) -> bool:
         """Whether ``response`` is of the same file version as the kept bytes."""
         if meta is None or not meta.validator:
             return False
@@ -705,28 +1020,17 @@ class Downloader:
     def _remove_part(job: Job) -> None:
         """Delete our partial file and its sidecar (the name stays reserved for the job)."""
         if job.part is not None:
-            remove_quietly(job.part)
-            remove_quietly(sidecar_path(job.part))
+            if job.part_on_disk:
+                remove_quietly(job.part)
+            if job.sidecar_on_disk:
+                remove_quietly(sidecar_path(job.part))
+        job.part_on_disk = job.sidecar_on_disk = False
 
-    async def _stream_body(
-        self,
-        job: Job,
-        response: httpx.Response,
-        writer: PartFile,
-        start: int,
-        total: int | None,
-        crc: RunningCrc64 | None,
-    ) -> int:
-        written = start
+    async def _read_httpx(self, sink: BodySink, response: httpx.Response) -> None:
+        """The body through ``httpx``, chunk by chunk."""
         limiter = self._limiter
-        book = self._book
         loop = asyncio.get_running_loop()
         stall = self._options.stall_seconds
-        # The first bytes of a body starting at 0 are held back until we know it is
-        # not an HTML error page, so such a page never reaches the disk.
-        head: bytearray | None = bytearray() if start == 0 else None
-        kind = media_type(response)
-        key = job.fileid.key
         try:
             # aiter_raw: the bytes as sent. A host that compresses anyway ("Accept-
             # Encoding: identity" ignored) gets its compressed bytes saved, never
@@ -739,116 +1043,143 @@ class Downloader:
                 contextlib.aclosing(body) as chunks,
                 asyncio.timeout_at(loop.time() + stall) as deadline,
             ):
-                progress = 0
                 async for chunk in chunks:
-                    progress += len(chunk)
-                    if progress >= MIN_PROGRESS_BYTES:
-                        progress = 0
+                    sink.feed(chunk)
+                    if sink.marked:
+                        sink.marked = False
                         deadline.reschedule(loop.time() + stall)
-                    if head is not None:
-                        head += chunk
-                        if len(head) < SNIFF_BYTES:
-                            continue
-                        chunk, head = bytes(head), None
-                        self._refuse_html(key, kind, chunk)
-                    writer.write(chunk)
-                    if crc is not None:
-                        crc.update(chunk)
-                    size = len(chunk)
-                    written += size
-                    book.add_bytes(job, size)
-                    if total is not None and written > total:
-                        break
                     if limiter is not None:
                         # Our own rate limit is no lack of progress.
                         left = (deadline.when() or loop.time()) - loop.time()
                         deadline.reschedule(None)
-                        await limiter.acquire(size)
+                        await limiter.acquire(len(chunk))
                         deadline.reschedule(loop.time() + max(left, 0.0))
+            sink.end()
         except httpx.HTTPError as exc:
-            writer.flush()
-            raise Transient(
-                msg.CUT_AFTER.format(
-                    reason=describe_transport_error(exc), written=msg.human_bytes(written)
-                )
-            ) from None
+            raise self._cut(sink, describe_transport_error(exc)) from None
         except TimeoutError:
-            writer.flush()
-            stalled = msg.STALLED.format(seconds=f"{stall:g}")
-            raise Transient(
-                msg.CUT_AFTER.format(reason=stalled, written=msg.human_bytes(written))
-            ) from None
-        if head is not None:
-            self._refuse_html(key, kind, bytes(head))
-            writer.write(bytes(head))
-            if crc is not None:
-                crc.update(bytes(head))
-            written += len(head)
-            book.add_bytes(job, len(head))
-        writer.flush()
-        return written
+            raise self._cut(sink, msg.STALLED.format(seconds=f"{stall:g}")) from None
+
+    async def _read_wire(self, sink: BodySink, response: WireResponse) -> None:
+        """The body from the engine's own connection: each read written as it lands."""
+        loop = asyncio.get_running_loop()
+        stall = self._options.stall_seconds
+        limiter = self._limiter
+        feed = sink.feed
+        if limiter is not None:
+
+            def limited(data: memoryview) -> None:
+                feed(data)
+                wait = limiter.take(len(data))
+                if wait > 0:
+                    # Our own rate limit is no lack of progress.
+                    response.pause_reading()
+                    sink.mark += wait
+                    loop.call_later(wait, response.resume_reading)
+
+            reader = limited
+        else:
+            reader = feed
+        watchdog = Stall(loop, sink, stall, response.fail)
+        try:
+            await response.read_body(reader)
+            sink.end()
+        except httpx.HTTPError as exc:
+            raise self._cut(sink, describe_transport_error(exc)) from None
+        except Stalled:
+            raise self._cut(sink, msg.STALLED.format(seconds=f"{stall:g}")) from None
+        finally:
+            watchdog.cancel()
 
     @staticmethod
-    def _refuse_html(key: str, kind: str, head: bytes) -> None:
-        refusal = html_refusal(key, kind, head)
-        if refusal:
-            raise Transient(msg.NOT_SAVED.format(reason=refusal))
+    def _cut(sink: BodySink, reason: str) -> Transient:
+        return Transient(msg.CUT_AFTER.format(reason=reason, written=msg.human_bytes(sink.written)))
 
-    async def _finish(
-        self,
-        job: Job,
-        part: Path,
-        sidecar: Path,
-        writer: PartFile | None,
-        crc: RunningCrc64 | None,
-        expected: int | None,
-    ) -> None:
-        """fsync, check length and checksum, rename into place atomically, fsync the folder."""
+    async def _finish(self, job: Job, pending: _Pending) -> None:
+        """Make the file durable and put it in place, in a worker thread (``Syncer``):
+        fsync it (a small one is first written whole), check its length and checksum on
+        the disk, move it to its name atomically (never over another file unless asked),
+        fsync its folder together with the other files finishing meanwhile. Only then is
+        it done."""
         out = job.out
         assert out is not None
-        replace = self._options.on_exists is OnExists.OVERWRITE
+        source, writer, crc, expected = (
+            pending.source,
+            pending.writer,
+            pending.crc,
+            pending.expected,
+        )
         total = job.bytes_total
         files = self._files
+        replace = self._options.on_exists is OnExists.OVERWRITE
+        sidecar = sidecar_path(job.part) if job.part is not None and job.sidecar_on_disk else None
+        taken = self._taken
+        fold = self._case_insensitive
 
         def reserved(path: Path) -> bool:
-            return self._key(path) in self._taken
+            return paths.path_key(path, case_insensitive=fold) in taken
 
-        def finish() -> Path:
-            if writer is not None:
-                writer.sync_and_close()
+        def place() -> Placed:
+            if isinstance(writer, MemoryPart):
+                st = files.write_whole(writer)
+            elif writer is not None:
+                try:
+                    writer.sync()
+                    st = writer.stat()
+                finally:
+                    writer.abandon()
             else:
-                files.fsync_file(part)
+                files.fsync_file(source)
+                st = os.lstat(source)
             # What reached the disk, not what we counted, decides.
-            size = os.lstat(part).st_size
-            if total is not None and size != total:
-                raise Transient(
-                    msg.PART_SIZE.format(size=msg.human_bytes(size), total=msg.human_bytes(total))
-                )
+            if total is not None and st.st_size != total:
+                raise _PartSize(st.st_size)
             if expected is not None:
-                got = crc.value if crc is not None else crc64_of_file(part)
+                got = crc.value if crc is not None else crc64_of_file(source)
                 if got != expected:
                     raise _ChecksumMismatch(got, expected)
-            final = files.publish(part, out, replace=replace, reserved=reserved)
-            files.fsync_dir(final.parent)
-            remove_quietly(sidecar)
-            return final
+            final = files.publish(source, out, replace=replace, reserved=reserved)
+            if sidecar is not None:
+                remove_quietly(sidecar)
+            return final, st
 
-        publishing = asyncio.ensure_future(asyncio.to_thread(finish))
+        placing = self._syncer.place(place)
         try:
-            final = await asyncio.shield(publishing)
+            final, st = await asyncio.shield(placing)
         except asyncio.CancelledError:
-            # Paused or cancelled while the rename was under way in a thread: let it
-            # land and record it, so a resume does not download the file a second time.
-            await asyncio.wait([publishing])
-            if not publishing.cancelled() and publishing.exception() is None:
-                self._published(job, publishing.result(), expected)
+            # Paused or cancelled while the file was being put in place in a thread: let
+            # it land and record it, so a resume does not download the file a second time.
+            await asyncio.wait([placing])
+            if placing.exception() is None:
+                self._published(job, source, *placing.result(), expected)
+            else:
+                self._unplaced(job, pending, placing.exception())
             raise
-        except _ChecksumMismatch as exc:
-            self._on_checksum_mismatch(job, exc)
-        self._published(job, final, expected)
+        except BaseException as exc:
+            self._unplaced(job, pending, exc)
+            raise
+        self._published(job, source, final, st, expected)
 
-    def _on_checksum_mismatch(self, job: Job, exc: _ChecksumMismatch) -> NoReturn:
+    def _unplaced(self, job: Job, pending: _Pending, exc: BaseException | None) -> NoReturn:
+        """A file that could not be put in place: keep what a later try can resume
+        from, or start it over, and say why."""
+        if isinstance(exc, _ChecksumMismatch):
+            if pending.writer is not None:
+                pending.writer.abandon()
+            self._on_checksum_mismatch(job, pending.source, exc)
+        if pending.writer is not None:
+            self._keep(job, pending.writer, pending.meta)
+        if isinstance(exc, _PartSize):
+            total = job.bytes_total or 0
+            raise Transient(
+                msg.PART_SIZE.format(size=msg.human_bytes(exc.size), total=msg.human_bytes(total))
+            ) from None
+        raise exc if exc is not None else asyncio.CancelledError()
+
+    def _on_checksum_mismatch(self, job: Job, source: Path, exc: _ChecksumMismatch) -> NoReturn:
         """The bytes are not the file in storage: never published; fetched once more."""
+        if source != job.part:
+            remove_quietly(source)
         self._remove_part(job)
         self._book.set_done(job, 0)
         mismatch = msg.CHECKSUM_MISMATCH.format(got=exc.got, expected=exc.expected)
@@ -857,11 +1188,16 @@ class Downloader:
             raise FileFailed(msg.NOT_SAVED.format(reason=mismatch))
         raise Transient(msg.DOWNLOADING_AGAIN.format(reason=mismatch))
 
-    def _published(self, job: Job, final: Path, crc64: int | None) -> None:
+    def _published(
+        self, job: Job, source: Path, final: Path, st: os.stat_result, crc64: int | None
+    ) -> None:
+        if source == job.part:
+            job.part_on_disk = False
+        job.sidecar_on_disk = False
         if final != job.out:
             self._taken.add(self._key(final))
             job.out = final  # a file appeared at the name meanwhile: "(n)" was taken
-        self._manifest.record(job.fileid, final, crc64)
+        self._manifest.record_stat(job.fileid, final, st.st_size, st.st_mtime_ns, crc64)
         self._book.set_integrity(
             job, Integrity.VERIFIED if crc64 is not None else Integrity.SIZE_CHECKED
         )

@@ -33,6 +33,12 @@ DISK_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
 NO_FOLLOW: Final = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 # A sidecar is a few hundred bytes; anything far larger is not ours.
 SIDECAR_MAX_BYTES: Final = 16 * 1024
+# A partial file asks the system to start writing its bytes to the disk every this many
+# bytes (posix_fadvise DONTNEED: writeback starts now, in the background, and the pages
+# leave the cache once written), so the fsync before its rename has little left to do
+# and a large download does not fill the page cache first and wait for the disk after.
+WRITEBACK_EVERY: Final = 8 * 1024 * 1024
+_DONTNEED: Final = getattr(os, "POSIX_FADV_DONTNEED", None)
 
 
 def variant(path: Path, n: int) -> Path:
@@ -89,6 +95,27 @@ def read_small(path: Path, limit: int) -> bytes | None:
         return None
     finally:
         os.close(fd)
+
+
+def move_no_clobber(source: Path, target: Path) -> bool:
+    """Move ``source`` to ``target`` unless something is there already (False then).
+
+    A hard link fails rather than replace a file that appeared at ``target``; where the
+    file system has no hard links, ``target`` is checked, then ``source`` renamed.
+    """
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno in DISK_FULL_ERRNOS:
+            raise
+        if os.path.lexists(target):
+            return False
+        os.replace(source, target)
+        return True
+    os.unlink(source)
+    return True
 
 
 def remove_quietly(path: Path) -> None:
@@ -155,42 +182,121 @@ def sidecar_bytes(meta: PartMeta) -> bytes:
 
 
 class PartFile:
-    """``<target>.part`` opened for writing at ``offset``, never through a symlink."""
+    """A partial file opened for writing at ``offset``, never through a symlink.
 
-    def __init__(self, path: Path, offset: int, buffer_size: int) -> None:
+    Written with ``os.write`` straight from the caller's buffer (each network read is
+    one write: no buffering layer, no copy). ``buffer_size`` is accepted for the
+    ``FileOps`` seam and unused.
+    """
+
+    def __init__(self, path: Path, offset: int, buffer_size: int = 0) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._flushed = offset  # bytes up to here were handed to writeback
+        self._position = offset
         flags = os.O_WRONLY | os.O_CREAT | NO_FOLLOW
+        if offset == 0:
+            # Usually nothing is there: a new file, empty and regular by construction.
+            try:
+                self._fd = os.open(path, flags | os.O_EXCL, 0o666)
+            except FileExistsError:
+                pass
+            else:
+                return
         fd = os.open(path, flags, 0o666)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
                 raise FileFailed(msg.NOT_REGULAR.format(name=path.name))
-            os.ftruncate(fd, offset)
-            os.lseek(fd, offset, os.SEEK_SET)
+            if offset or st.st_size:
+                os.ftruncate(fd, offset)
+                os.lseek(fd, offset, os.SEEK_SET)
         except BaseException:
             os.close(fd)
             raise
-        self.path = path
-        self._file = os.fdopen(fd, "wb", buffering=buffer_size)
+        self._fd = fd
 
-    def write(self, data: bytes) -> None:
-        self._file.write(data)
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        fd = self._fd
+        if fd is None:
+            raise ValueError("write to a closed part file")
+        size = len(data)
+        done = os.write(fd, data)
+        if done < size:
+            view = memoryview(data)[done:]
+            while view:
+                view = view[os.write(fd, view) :]
+        self._position += size
+        if self._position - self._flushed >= WRITEBACK_EVERY and _DONTNEED is not None:
+            start, self._flushed = self._flushed, self._position
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(fd, start, self._position - start, _DONTNEED)
 
     def flush(self) -> None:
-        self._file.flush()
+        """Nothing is buffered here; kept for callers of the buffered version."""
+
+    def sync(self) -> None:
+        """fsync: the bytes written so far are on the disk when this returns."""
+        if self._fd is None:
+            raise ValueError("sync of a closed part file")
+        os.fsync(self._fd)
+
+    def stat(self) -> os.stat_result:
+        """The file as the file system has it: its size is what reached it."""
+        if self._fd is None:
+            raise ValueError("stat of a closed part file")
+        return os.fstat(self._fd)
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
     def sync_and_close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
         try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            os.fsync(fd)
         finally:
-            self._file.close()
+            os.close(fd)
 
     def abandon(self) -> None:
         """Close after a failure, keeping whatever reached the file (a later try resumes
-        from the file's real size, so a buffer that could not be flushed costs nothing)."""
-        with contextlib.suppress(OSError, ValueError):
-            self._file.flush()
-        with contextlib.suppress(OSError, ValueError):
-            self._file.close()
+        from the file's real size)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class MemoryPart:
+    """A small file's bytes held in memory until they are written whole, at once, by a
+    worker thread (``FileOps.write_whole``): nothing touches the disk before that."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path  # where the bytes will be written (a temporary name)
+        self.buffer = bytearray(size)
+        self.length = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        end = self.length + len(data)
+        if end > len(self.buffer):
+            self.buffer.extend(bytes(end - len(self.buffer)))
+        self.buffer[self.length : end] = data
+        self.length = end
+
+    def abandon(self) -> None:
+        """Nothing open to close."""
+
+    def view(self) -> memoryview:
+        return memoryview(self.buffer)[: self.length]
+
+
+# Bytes written per call when a small file is written whole.
+WRITE_PIECE: Final = 256 * 1024
+
+Writer = PartFile | MemoryPart  # where a body goes
 
 
 class FileOps:
@@ -199,6 +305,19 @@ class FileOps:
 
     def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
         return PartFile(path, offset, buffer_size)
+
+    def write_whole(self, part: MemoryPart) -> os.stat_result:
+        """Write a small file's bytes to ``part.path`` (a new file) and fsync it; return
+        what is on disk. A failure leaves whatever was written there."""
+        writer = self.open_part(part.path, 0, WRITE_PIECE)
+        try:
+            view = part.view()
+            for start in range(0, len(view), WRITE_PIECE):
+                writer.write(view[start : start + WRITE_PIECE])
+            writer.sync()
+            return writer.stat()
+        finally:
+            writer.abandon()
 
     def write_small(self, path: Path, data: bytes) -> None:
         """Replace a small bookkeeping file atomically (sidecars, the manifest). Not

@@ -10,7 +10,8 @@ import mimetypes
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final, Protocol
+from urllib.parse import unquote_plus
 
 import httpx
 
@@ -24,6 +25,24 @@ TRANSIENT_STATUSES: Final = frozenset({408, 425, 429})
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _CONTENT_RANGE_RE = re.compile(r"\s*bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)\s*\Z", re.IGNORECASE)
 _HTML_START_RE = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+
+
+class HeaderLookup(Protocol):
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+
+
+class ResponseHead(Protocol):
+    """What the checks read of a response: ``httpx.Response`` and the engine's own
+    ``wire.WireResponse`` both are one (header names looked up in lower case)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def reason_phrase(self) -> str: ...
+
+    @property
+    def headers(self) -> HeaderLookup: ...
 
 
 def safe_url(url: str | httpx.URL) -> str:
@@ -49,7 +68,7 @@ def parse_content_range(value: str | None) -> tuple[int | None, int | None, int 
     return start, end, total
 
 
-def content_length(response: httpx.Response) -> int | None:
+def content_length(response: ResponseHead) -> int | None:
     value = response.headers.get("content-length")
     # isascii: str.isdigit() accepts "²" and other digits int() refuses.
     if value is None or not value.strip().isascii() or not value.strip().isdigit():
@@ -57,12 +76,12 @@ def content_length(response: httpx.Response) -> int | None:
     return int(value)
 
 
-def is_encoded(response: httpx.Response) -> bool:
+def is_encoded(response: ResponseHead) -> bool:
     """Whether the body carries a Content-Encoding other than identity."""
     return content_encoding(response) is not None
 
 
-def content_encoding(response: httpx.Response) -> str | None:
+def content_encoding(response: ResponseHead) -> str | None:
     """The body's Content-Encoding (lower case), or None for the bytes as stored."""
     value: str = response.headers.get("content-encoding", "").strip().lower()
     return value if value not in ("", "identity") else None
@@ -80,7 +99,7 @@ def raw_body(response: httpx.Response) -> AsyncIterator[bytes]:
     return response.aiter_raw()
 
 
-def media_type(response: httpx.Response) -> str:
+def media_type(response: ResponseHead) -> str:
     value: str = response.headers.get("content-type", "")
     return value.split(";", 1)[0].strip().lower()
 
@@ -121,7 +140,7 @@ def html_refusal(key: str, media_type: str, head: bytes | None) -> str | None:
     return None
 
 
-def strong_validator(response: httpx.Response) -> str | None:
+def strong_validator(response: ResponseHead) -> str | None:
     """The value for If-Range: a strong ETag, else Last-Modified (RFC 9110 §13.1.5)."""
     etag: str | None = response.headers.get("etag")
     if etag and not etag.startswith(("W/", "w/")):
@@ -145,11 +164,14 @@ def protect_dot_segments(url: str) -> str:
 
 def link_query_expiry(url: str) -> datetime | None:
     """The ``t=<unix seconds>`` expiry CloudBase links carry (``docs/WECHAT_API.md``)."""
-    try:
-        value = httpx.URL(url).params.get("t")
-    except (httpx.InvalidURL, TypeError):
-        return None
-    if value is None or not value.isdigit():
+    query = url.partition("#")[0].partition("?")[2]
+    value: str | None = None
+    for field in query.split("&"):
+        name, _, text = field.partition("=")
+        if name == "t" or unquote_plus(name) == "t":
+            value = unquote_plus(text)
+            break
+    if value is None or not value.isascii() or not value.isdigit():
         return None
     try:
         return datetime.fromtimestamp(int(value), UTC)

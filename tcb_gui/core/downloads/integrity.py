@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import httpx
 from fastcrc import crc64
 
 from tcb_gui.core.downloads.files import NO_FOLLOW
+
+if TYPE_CHECKING:
+    from tcb_gui.core.downloads.httpchecks import ResponseHead
 
 CRC64_HEADER: Final = "x-cos-hash-crc64ecma"
 _CRC64_MAX: Final = (1 << 64) - 1
@@ -24,7 +26,7 @@ _CRC64_MAX: Final = (1 << 64) - 1
 READ_CHUNK: Final = 1024 * 1024
 
 
-def crc64_header(response: httpx.Response) -> int | None:
+def crc64_header(response: ResponseHead) -> int | None:
     """The CRC-64 the response announces for the whole object, or None (none, unreadable)."""
     value = response.headers.get(CRC64_HEADER)
     if value is None:
@@ -44,7 +46,7 @@ class RunningCrc64:
     def __init__(self, value: int = 0) -> None:
         self.value = value  # the CRC-64/XZ of the empty string is 0
 
-    def update(self, data: bytes) -> None:
+    def update(self, data: bytes | bytearray | memoryview) -> None:
         self.value = crc64.xz(data, initial=self.value)
 
 

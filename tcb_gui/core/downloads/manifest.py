@@ -130,6 +130,18 @@ class Manifest:
         self.entries[fileid.raw] = entry
         self.changed[fileid.raw] = entry
 
+    def record_stat(
+        self, fileid: FileId, path: Path, size: int, mtime_ns: int, crc64: int | None = None
+    ) -> None:
+        """``record`` with the size and modification time already known (no ``lstat``)."""
+        try:
+            rel = path.relative_to(self.dest)
+        except ValueError:
+            return
+        entry = ManifestEntry("/".join(rel.parts), size, mtime_ns, crc64)
+        self.entries[fileid.raw] = entry
+        self.changed[fileid.raw] = entry
+
     async def save(self, *, final: bool = False) -> None:
         """Write what is known now, atomically, in a worker thread.
 

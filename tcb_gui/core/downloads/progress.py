@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from tcb_gui.core.client import LinkResult
@@ -77,6 +78,14 @@ class Job:
     integrity: Integrity | None = None  # how the saved file was checked
     encoding: str | None = None  # the host's Content-Encoding of the saved bytes
     checksum_retries: int = 0  # downloads started over after a CRC-64 mismatch
+    finishing: bool = False  # all bytes in: being made durable and put in place
+    part_on_disk: bool = False  # our partial file (``part``) exists
+    sidecar_on_disk: bool = False  # its sidecar exists
+    tries: int = 0  # attempts in a row that made no progress (the retry count)
+    kept_before: int = 0  # bytes kept when the current attempt started
+    requests: int = 0  # HTTP requests made for this file (the trace's attempt number)
+    body_received: int = 0  # body bytes of the current request (the trace's bytes)
+    expiry: tuple[str, datetime | None] | None = None  # a link and its t= expiry, parsed
 
     @property
     def shown_path(self) -> Path | None:

@@ -1,0 +1,665 @@
+"""A small HTTP/1.1 client for file bodies: one request per connection at a time, kept alive.
+
+The engine asks the storage host for files with it instead of ``httpx`` when the shared
+client is a plain one (``usable_with``): no proxy, no mock transport, no event hooks. It
+does only what a download needs, and does it with little work per request and per read:
+
+* **Requests.** ``GET`` with ``Host``, ``User-Agent`` (the shared client's),
+  ``Accept-Encoding: identity`` and the caller's ``Range``/``If-Range``; nothing else is
+  ever sent (no cookies, no credentials). Redirects are the caller's business.
+* **Connections.** Kept alive per origin (scheme, host, port) and reused LIFO, at most
+  ``max_idle`` idle ones each. A reused connection that the server had closed meanwhile
+  (it answers nothing) is replaced by a fresh one at once, once: ``GET`` is idempotent.
+  TLS uses the shared client's SSL context (certificate checks as for every request).
+* **Responses.** Heads up to 64 KiB, interim ``1xx`` answers skipped; bodies framed by
+  ``Content-Length``, ``chunked`` or the end of the connection, never decoded: the bytes
+  as sent. A connection goes back to the pool only after a complete body under HTTP/1.1
+  keep-alive; anything else (a body left unread, extra bytes, ``Connection: close``)
+  closes it.
+* **Bodies.** ``asyncio.BufferedProtocol``: the transport reads straight into one reused
+  buffer per connection (``RECV_BUFFER``) and each read is handed to the caller's sink
+  synchronously, as a ``memoryview`` valid only during the call: no task switch, future or
+  copy per read. The sink may pause and resume reading (rate limits) or fail the response.
+
+Errors are ``httpx`` exceptions (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError``,
+``ReadError``…), so callers word them as for any other request
+(``core.netmessages.describe_transport_error``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, cast
+
+import httpx
+
+# One buffer per connection; a read takes whatever the socket holds, up to this.
+RECV_BUFFER: Final = 1 << 20
+# Largest response head accepted (status line and headers).
+MAX_HEAD_BYTES: Final = 64 * 1024
+# The shared client's own limits (core.client.HTTP_TIMEOUT): connect, then the head.
+CONNECT_TIMEOUT: Final = 10.0
+HEAD_TIMEOUT: Final = 30.0
+# Bytes of an unwanted body (an error page, a redirect) read to keep the connection.
+DRAIN_LIMIT: Final = 64 * 1024
+# Longest chunk-size line of a chunked body.
+MAX_CHUNK_LINE: Final = 1024
+
+Sink = Callable[[memoryview], None]
+
+# What may stand in a request target as it is: RFC 3986 pchar, "/", "?" and "%XX".
+_TARGET_RE: Final = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*\Z")
+_BAD_PERCENT_RE: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_HOST_RE: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-.]*[A-Za-z0-9])?\Z")
+_IPV6_RE: Final = re.compile(r"\[[0-9A-Fa-f:.]+\]\Z")
+_TOKEN_RE: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+_NO_BODY_STATUSES: Final = frozenset({204, 304})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A link taken apart once: where to connect and what to ask for."""
+
+    scheme: str  # "http" or "https"
+    host: str  # to connect to: a name, an IPv4 or an IPv6 address (no brackets)
+    port: int
+    authority: str  # the Host header: as in the link, the port only when not the default
+    path: str  # the request target: path and query, as the link has them
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        return (self.scheme, self.host, self.port)
+
+
+def parse_target(url: str) -> Target | None:
+    """``url`` as a ``Target``, or None when it is anything but a plain http(s) link
+    that needs no further encoding (those go through ``httpx``, which knows them all)."""
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in _DEFAULT_PORTS:
+        return None
+    slash = rest.find("/")
+    authority, path = (rest, "/") if slash < 0 else (rest[:slash], rest[slash:])
+    if "#" in path or "@" in authority:
+        return None
+    if "?" in authority:
+        return None
+    if not _TARGET_RE.match(path) or _BAD_PERCENT_RE.search(path):
+        return None
+    host, port_text = authority, ""
+    if authority.startswith("["):
+        end = authority.find("]")
+        if end < 0:
+            return None
+        host, port_text = authority[: end + 1], authority[end + 1 :]
+        if port_text and not port_text.startswith(":"):
+            return None
+        port_text = port_text[1:]
+        if not _IPV6_RE.match(host):
+            return None
+        connect_host = host[1:-1]
+    else:
+        host, _, port_text = authority.partition(":")
+        if not _HOST_RE.match(host):
+            return None
+        connect_host = host.lower()
+    default = _DEFAULT_PORTS[scheme]
+    if port_text:
+        if not port_text.isascii() or not port_text.isdigit() or len(port_text) > 5:
+            return None
+        port = int(port_text)
+        if not 0 < port < 65536:
+            return None
+    else:
+        port = default
+    shown = host.lower() if port == default else f"{host.lower()}:{port}"
+    return Target(scheme, connect_host, port, shown, path)
+
+
+def usable_with(http: httpx.AsyncClient) -> bool:
+    """Whether ``http`` is a plain client this module may stand in for on file bodies:
+    its own HTTP transport (not a mock, not a proxy), no mounts, no event hooks."""
+    transport = getattr(http, "_transport", None)
+    mounts = getattr(http, "_mounts", None)
+    hooks = getattr(http, "event_hooks", None) or {}
+    return (
+        type(transport) is httpx.AsyncHTTPTransport
+        and not mounts
+        and not any(hooks.get(name) for name in ("request", "response"))
+    )
+
+
+def ssl_context_of(http: httpx.AsyncClient) -> ssl.SSLContext:
+    """The shared client's SSL context (its certificate checks), else a default one."""
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    context = getattr(pool, "_ssl_context", None)
+    if isinstance(context, ssl.SSLContext):
+        return context
+    return httpx.create_ssl_context()
+
+
+class _State:
+    IDLE = 0  # in the pool, or between requests
+    HEAD = 1  # waiting for a response head
+    READY = 2  # head received, body not asked for yet (reading paused)
+    BODY = 3  # body streaming to the sink
+    DONE = 4  # body complete
+    BROKEN = 5  # closed or unusable
+
+
+class _Connection(asyncio.BufferedProtocol):
+    """One HTTP/1.1 connection: a request, its head, its body, then maybe the next."""
+
+    def __init__(self, origin: tuple[str, str, int]) -> None:
+        self.origin = origin
+        self.transport: asyncio.Transport | None = None
+        self.state = _State.IDLE
+        self.reusable = False
+        self.used = 0  # requests sent on it
+        self._buffer = bytearray(RECV_BUFFER)
+        self._view = memoryview(self._buffer)
+        self._fill = 0  # head bytes in the buffer
+        self._scanned = 0  # head bytes searched for the blank line so far
+        self._waiter: asyncio.Future[None] | None = None
+        self._error: BaseException | None = None
+        self.received = 0  # bytes read since the request was sent
+        # The head, once received
+        self.status = 0
+        self.reason = ""
+        self.headers: dict[str, str] = {}
+        self._head_end = 0  # where the body's first bytes start in the buffer
+        # Body framing
+        self._sink: Sink | None = None
+        self._length: int | None = None  # bytes of body left (length framing)
+        self._chunked = False
+        self._until_close = False
+        self._chunk_left = 0  # data bytes left in the current chunk
+        self._chunk_phase = 0  # 0 size line, 1 data, 2 CRLF after data, 3 trailers
+        self._line = bytearray()
+        self._eof = False  # the server closed after the head, before the body was asked for
+        self.body_bytes = 0
+
+    # -- asyncio callbacks ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # Not always an asyncio.Transport subclass (uvloop's are not), always one in kind.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        if self.state == _State.HEAD or self.state == _State.READY:
+            return self._view[self._fill :]
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.received += nbytes
+        try:
+            if self.state == _State.BODY:
+                self._body(self._view[:nbytes])
+            elif self.state == _State.HEAD:
+                self._fill += nbytes
+                self._parse_head()
+            elif self.state == _State.READY:
+                # Body bytes before anyone asked for them: kept after the head.
+                self._fill += nbytes
+                if self._fill >= RECV_BUFFER:
+                    self.pause_reading()
+            else:
+                # Bytes nobody asked for (after a body, or while idle): not reusable.
+                self._break(httpx.RemoteProtocolError("unexpected data from the server"))
+        except BaseException as exc:  # handed to the waiting request
+            self._break(exc)
+
+    def eof_received(self) -> bool:
+        if self.state == _State.READY:
+            self._eof = True  # the body, or what there is of it, is in the buffer
+        elif self.state == _State.BODY and self._until_close:
+            self.reusable = False
+            self._complete()
+        elif self.state == _State.BODY:
+            self._break(
+                httpx.RemoteProtocolError(
+                    "peer closed connection without sending complete message body"
+                )
+            )
+        elif self.state == _State.HEAD:
+            self._break(
+                httpx.RemoteProtocolError("Server disconnected without sending a response.")
+            )
+        else:
+            self.state = _State.BROKEN
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.state == _State.READY:
+            self._eof = True
+            self.reusable = False
+            return
+        if self.state in (_State.HEAD, _State.BODY):
+            error: BaseException = (
+                httpx.ReadError(str(exc) or type(exc).__name__)
+                if exc is not None
+                else httpx.RemoteProtocolError("the server closed the connection")
+            )
+            self._set_error(error)
+        self.state = _State.BROKEN
+        self.reusable = False
+
+    # -- the request ----------------------------------------------------------------------
+
+    def send(self, request: bytes) -> None:
+        assert self.transport is not None
+        self.state = _State.HEAD
+        self.reusable = False
+        self.received = 0
+        self.body_bytes = 0
+        self._fill = self._scanned = 0
+        self._error = None
+        self._eof = False
+        self._sink = None
+        self.used += 1
+        self.transport.write(request)
+        if not self.transport.is_reading():
+            self.transport.resume_reading()
+
+    async def head(self) -> None:
+        if self.state == _State.HEAD:
+            await self._wait()
+        if self.state != _State.READY:
+            raise self._error or httpx.RemoteProtocolError("the connection broke")
+
+    def _parse_head(self) -> None:
+        while True:
+            end = self._buffer.find(b"\r\n\r\n", max(0, self._scanned - 3), self._fill)
+            if end < 0:
+                self._scanned = self._fill
+                if self._fill >= MAX_HEAD_BYTES:
+                    raise httpx.RemoteProtocolError("the response head is too large")
+                return
+            end += 4
+            self._read_head(bytes(self._view[:end]))
+            if 100 <= self.status < 200:
+                if self.status == 101:
+                    raise httpx.RemoteProtocolError("the server switched protocols")
+                # An interim answer (100 Continue, 103 Early Hints): the real one follows.
+                rest = self._fill - end
+                self._buffer[:rest] = bytes(self._view[end : self._fill])
+                self._fill, self._scanned = rest, 0
+                continue
+            self._head_end = end
+            self.state = _State.READY
+            self._wake()
+            return
+
+    def _read_head(self, head: bytes) -> None:
+        lines = head[:-4].split(b"\r\n")
+        version, _, rest = lines[0].partition(b" ")
+        code, _, reason = rest.partition(b" ")
+        if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
+            raise httpx.RemoteProtocolError("not an HTTP/1.1 response")
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, colon, value = line.partition(b":")
+            if not colon or not _TOKEN_RE.match(name):
+                raise httpx.RemoteProtocolError("malformed response header")
+            key = name.decode("ascii").lower()
+            text = value.strip(b" \t").decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        self.status = int(code)
+        self.reason = reason.decode("latin-1", "replace").strip()
+        self.headers = headers
+        connection = {t.strip().lower() for t in headers.get("connection", "").split(",")}
+        self.reusable = version == b"HTTP/1.1" and "close" not in connection
+        self._frame()
+
+    def _frame(self) -> None:
+        self._length = None
+        self._chunked = self._until_close = False
+        self._chunk_left = self._chunk_phase = 0
+        self._line.clear()
+        if self.status in _NO_BODY_STATUSES:
+            self._length = 0
+            return
+        coding = self.headers.get("transfer-encoding")
+        if coding is not None:
+            if coding.rsplit(",", 1)[-1].strip().lower() == "chunked":
+                self._chunked = True
+            else:
+                self._until_close = True
+                self.reusable = False
+            return
+        length = self.headers.get("content-length")
+        if length is None:
+            self._until_close = True
+            self.reusable = False
+            return
+        values = {v.strip() for v in length.split(",")}
+        if len(values) != 1:
+            raise httpx.RemoteProtocolError("conflicting Content-Length")
+        (value,) = values
+        if not value.isascii() or not value.isdigit():
+            raise httpx.RemoteProtocolError("malformed Content-Length")
+        self._length = int(value)
+
+    # -- the body -------------------------------------------------------------------------
+
+    async def read_body(self, sink: Sink) -> None:
+        """Stream the body to ``sink``; return when it is complete (or raise)."""
+        if self.state != _State.READY:
+            raise self._error or httpx.RemoteProtocolError("no response to read")
+        self._sink = sink
+        self.state = _State.BODY
+        start, end = self._head_end, self._fill
+        if self._length == 0:
+            if end > start:
+                self.reusable = False
+            self._complete()
+        elif end > start:
+            self._body(self._view[start:end])
+        if self.state == _State.BODY and self._eof:
+            if self._until_close:
+                self._complete()
+            else:
+                self._break(
+                    httpx.RemoteProtocolError(
+                        "peer closed connection without sending complete message body"
+                    )
+                )
+        if self.state == _State.BODY:
+            assert self.transport is not None
+            self.transport.resume_reading()
+            await self._wait()
+        elif self.state == _State.BROKEN:
+            raise self._error or httpx.RemoteProtocolError("the connection broke")
+
+    def _body(self, data: memoryview) -> None:
+        if self._length is not None:
+            size = len(data)
+            take = self._length if size > self._length else size
+            if take:
+                self._length -= take
+                self.body_bytes += take
+                assert self._sink is not None
+                self._sink(data[:take] if take < size else data)
+            if size > take:
+                self.reusable = False  # more than announced: the rest is not ours to read
+            if self._length == 0 and self.state == _State.BODY:
+                self._complete()
+        elif self._chunked:
+            self._dechunk(data)
+        else:
+            self.body_bytes += len(data)
+            assert self._sink is not None
+            self._sink(data)
+
+    def _dechunk(self, data: memoryview) -> None:
+        sink = self._sink
+        assert sink is not None
+        pos, size = 0, len(data)
+        while pos < size and self.state == _State.BODY:
+            if self._chunk_phase == 1:  # data
+                take = min(self._chunk_left, size - pos)
+                self._chunk_left -= take
+                self.body_bytes += take
+                sink(data[pos : pos + take])
+                pos += take
+                if self._chunk_left == 0:
+                    self._chunk_phase = 2
+                continue
+            # A line: the chunk size, the CRLF after data, or a trailer.
+            end = bytes(data[pos : min(size, pos + MAX_CHUNK_LINE)]).find(b"\n")
+            if end < 0:
+                self._line += data[pos:]
+                pos = size
+                if len(self._line) > MAX_CHUNK_LINE:
+                    raise httpx.RemoteProtocolError("malformed chunked body")
+                continue
+            self._line += data[pos : pos + end + 1]
+            pos += end + 1
+            line = bytes(self._line).rstrip(b"\r\n")
+            self._line.clear()
+            if self._chunk_phase == 0:
+                size_text = line.split(b";", 1)[0].strip()
+                try:
+                    self._chunk_left = int(size_text, 16)
+                except ValueError:
+                    raise httpx.RemoteProtocolError("malformed chunk size") from None
+                self._chunk_phase = 1 if self._chunk_left else 3
+            elif self._chunk_phase == 2:
+                if line:
+                    raise httpx.RemoteProtocolError("malformed chunked body")
+                self._chunk_phase = 0
+            elif not line:  # the blank line after the trailers
+                if pos < size:
+                    self.reusable = False
+                self._complete()
+
+    @property
+    def closed_by_peer(self) -> bool:
+        return self._eof
+
+    def drain_later(self) -> bool:
+        """Whether the rest of an unwanted body is small enough to read and discard."""
+        left = self._length
+        return (
+            self.state == _State.READY
+            and self.reusable
+            and left is not None
+            and left - (self._fill - self._head_end) <= DRAIN_LIMIT
+        )
+
+    # -- control from the caller ------------------------------------------------------------
+
+    def pause_reading(self) -> None:
+        if self.transport is not None and self.transport.is_reading():
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self.transport is not None and self.state == _State.BODY:
+            self.transport.resume_reading()
+
+    def fail(self, exc: BaseException) -> None:
+        """End the request in progress with ``exc`` (a stall, a refused body)."""
+        self._break(exc)
+
+    def abort(self) -> None:
+        self.state = _State.BROKEN
+        self.reusable = False
+        if self.transport is not None:
+            self.transport.abort()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _complete(self) -> None:
+        self.state = _State.DONE
+        self._sink = None
+        self._wake()
+
+    def _break(self, exc: BaseException) -> None:
+        self._set_error(exc)
+        self.abort()
+
+    def _set_error(self, exc: BaseException) -> None:
+        if self._error is None:
+            self._error = exc
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _wait(self) -> None:
+        if self._error is not None:
+            raise self._error
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+
+class WireResponse:
+    """A response head with its connection; read the body once, then ``close``."""
+
+    __slots__ = ("_client", "_conn", "url")
+
+    def __init__(self, client: WireClient, conn: _Connection, url: str) -> None:
+        self._client = client
+        self._conn = conn
+        self.url = url
+
+    @property
+    def status_code(self) -> int:
+        return self._conn.status
+
+    @property
+    def reason_phrase(self) -> str:
+        return self._conn.reason
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self._conn.headers
+
+    @property
+    def body_bytes(self) -> int:
+        """Body bytes received so far (the wire's, before any check)."""
+        return self._conn.body_bytes
+
+    async def read_body(self, sink: Sink) -> None:
+        await self._conn.read_body(sink)
+
+    def pause_reading(self) -> None:
+        self._conn.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._conn.resume_reading()
+
+    def fail(self, exc: BaseException) -> None:
+        self._conn.fail(exc)
+
+    async def aclose(self) -> None:
+        """Give the connection back when its body was read whole; read and discard a
+        small unread body first (an error page); otherwise close the connection."""
+        conn = self._conn
+        if conn.drain_later():
+            with contextlib.suppress(httpx.HTTPError, TimeoutError):
+                async with asyncio.timeout(HEAD_TIMEOUT):
+                    await conn.read_body(_discard)
+        self._client.release(conn)
+
+
+def _discard(_data: memoryview) -> None:
+    pass
+
+
+class WireClient:
+    """Kept-alive HTTP/1.1 connections per origin; ``get`` sends one request."""
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        ssl_context: Callable[[], ssl.SSLContext],
+        max_idle: int = 16,
+    ) -> None:
+        self._user_agent = user_agent
+        self._ssl_context = ssl_context
+        self._ssl: ssl.SSLContext | None = None
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self.max_idle = max_idle
+        self.connections_opened = 0
+
+    async def get(
+        self, target: Target, headers: Sequence[tuple[str, str]], url: str
+    ) -> WireResponse:
+        """Send ``GET`` for ``target``; return once the response head is in."""
+        lines = [
+            f"GET {target.path} HTTP/1.1\r\nHost: {target.authority}\r\n"
+            f"User-Agent: {self._user_agent}\r\nAccept: */*\r\n"
+            "Accept-Encoding: identity\r\nConnection: keep-alive\r\n"
+        ]
+        for name, value in headers:
+            if "\r" in value or "\n" in value:
+                raise httpx.LocalProtocolError(f"invalid {name} header value")
+            lines.append(f"{name}: {value}\r\n")
+        lines.append("\r\n")
+        request = "".join(lines).encode("latin-1")
+        for _ in range(2):
+            conn = await self._acquire(target)
+            reused = conn.used > 0
+            conn.send(request)
+            try:
+                async with asyncio.timeout(HEAD_TIMEOUT):
+                    await conn.head()
+            except TimeoutError:
+                conn.abort()
+                raise httpx.ReadTimeout("no answer from the server") from None
+            except (httpx.RemoteProtocolError, httpx.ReadError):
+                conn.abort()
+                if reused and conn.received == 0:
+                    continue  # closed by the server while idle: once more, on a new one
+                raise
+            except BaseException:
+                conn.abort()
+                raise
+            return WireResponse(self, conn, url)
+        raise httpx.RemoteProtocolError("the server closed the connection")  # pragma: no cover
+
+    async def _acquire(self, target: Target) -> _Connection:
+        idle = self._idle.get(target.origin)
+        while idle:
+            conn = idle.pop()
+            transport = conn.transport
+            if conn.state == _State.IDLE and transport is not None and not transport.is_closing():
+                return conn
+            conn.abort()
+        return await self._connect(target)
+
+    async def _connect(self, target: Target) -> _Connection:
+        loop = asyncio.get_running_loop()
+        tls = target.scheme == "https"
+        if tls and self._ssl is None:
+            self._ssl = self._ssl_context()
+        origin = target.origin
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                transport, protocol = await loop.create_connection(
+                    lambda: _Connection(origin),
+                    target.host,
+                    target.port,
+                    ssl=self._ssl if tls else None,
+                    server_hostname=target.host if tls else None,
+                )
+        except TimeoutError:
+            raise httpx.ConnectTimeout("connection timed out") from None
+        except (OSError, ssl.SSLError) as exc:
+            raise httpx.ConnectError(str(exc) or type(exc).__name__) from None
+        self.connections_opened += 1
+        if protocol.transport is None:  # uvloop calls connection_made a moment later
+            protocol.transport = transport
+        return protocol
+
+    def release(self, conn: _Connection) -> None:
+        if conn.state == _State.DONE and conn.reusable and not conn.closed_by_peer:
+            conn.state = _State.IDLE
+            idle = self._idle.setdefault(conn.origin, [])
+            if len(idle) < self.max_idle and conn.transport is not None:
+                conn.transport.resume_reading()  # notice a close while idle
+                idle.append(conn)
+                return
+        conn.abort()
+
+    def close(self) -> None:
+        for idle in self._idle.values():
+            for conn in idle:
+                conn.abort()
+        self._idle.clear()
