@@ -171,8 +171,9 @@ class WindowAccessibility(QObject):
         window.view.setAccessibleName(self.tr("Results"))
         window.view.setAccessibleDescription(
             self.tr(
-                "One row per cloud file ID: its status, link and expiry. Space copies the "
-                "focused row's link and Enter opens it; Ctrl+C copies the selected links."
+                "One row per cloud file ID: its status, expiry and link. Enter opens the "
+                "current row's link (or shows why it has none), Space copies it, Shift+F10 "
+                "opens the row menu; Ctrl+C copies the selected links."
             )
         )
         window.progress.setAccessibleName(self.tr("Resolve progress"))

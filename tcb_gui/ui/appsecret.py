@@ -132,6 +132,7 @@ class StableTokens:
                 secret=lambda: self._secret.secret,
                 clock=self.clock,
                 on_change=self._changed,
+                trace=self.session.trace,
             )
             self._key = key
         session.stable = self.provider

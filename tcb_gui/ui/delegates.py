@@ -1,9 +1,12 @@
-"""The Copy and Open buttons of each row, painted by a delegate (no per-row widgets).
+"""Painted cells (no per-row widgets): the Copy and Open buttons, a download's bar.
 
 A widget per row would cost 200,000 widgets at 100,000 rows; painting two rounded
-rectangles per visible row costs nothing. The delegate tracks hover and press itself
-and reports clicks as signals carrying the (proxy) index. The view forwards keyboard
-activation (Space = Copy, Enter = Open on the focused Actions cell).
+rectangles per visible row costs nothing. ``ActionsDelegate`` tracks hover and press
+itself and reports clicks as signals carrying the (proxy) index; the view forwards
+keyboard activation (Return opens, Space copies, on any cell of the row).
+``StatusDelegate`` paints the Status cell of a file that is downloading (or paused
+part-way) as a slim bar with its words on it; every other Status cell is Qt's own
+icon and text.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     QRect,
+    QRectF,
     QSize,
     Qt,
     Signal,
@@ -25,10 +29,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from tcb_gui.core.downloads import FileState
 from tcb_gui.ui.button_cache import ButtonPairCache
 from tcb_gui.ui.icons import Glyph, icon
-from tcb_gui.ui.palette import Tone, is_dark
+from tcb_gui.ui.palette import Tone, is_dark, tone_color, tone_tint
 from tcb_gui.ui.results_model import ROW_ROLE, Column, Row
+from tcb_gui.ui.row_status import download_shown
 
 # Geometry of the painted buttons, in device-independent pixels.
 BUTTON_ICON = 14
@@ -39,6 +45,14 @@ CELL_MARGIN_X = 6
 CELL_MARGIN_Y = 3
 BUTTON_RADIUS = 5.0
 FOCUS_RING_WIDTH = 2
+# A download's bar in the Status cell.
+BAR_MARGIN_Y = 5
+BAR_RADIUS = 4.0
+# Alpha of the bar's fill over its tinted track: light enough that the words on top
+# keep the text colour's contrast, strong enough to read the progress at a glance.
+BAR_FILL_ALPHA = 96
+BAR_BORDER_ALPHA = 150
+_BAR_STATES = frozenset({FileState.DOWNLOADING, FileState.PAUSED})
 
 
 class Button(Enum):
@@ -285,3 +299,56 @@ def _plain(index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
         return index
     model = index.model()
     return model.index(index.row(), index.column()) if model is not None else QModelIndex()
+
+
+class StatusDelegate(QStyledItemDelegate):
+    """The Status column: a bar while the row's file downloads, else Qt's icon and text."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        row = index.data(ROW_ROLE)
+        cell = download_shown(row) if isinstance(row, Row) else None
+        if cell is None or cell.state not in _BAR_STATES or cell.waiting_for_token:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            # The row's own background (selection, alternate colour), as other cells draw it.
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = opt.rect.adjusted(CELL_MARGIN_X, 0, -CELL_MARGIN_X, 0)
+        palette = opt.palette
+        tone = Tone.INFO if cell.state is FileState.DOWNLOADING else Tone.WARNING
+        height = min(rect.height() - 2 * BAR_MARGIN_Y, opt.fontMetrics.height() + 4)
+        bar = QRect(rect.left(), rect.center().y() - height // 2 + 1, rect.width(), height)
+        colour = tone_color(tone, palette)
+        border = QColor(colour)
+        border.setAlpha(BAR_BORDER_ALPHA)
+        fill = QColor(colour)
+        fill.setAlpha(BAR_FILL_ALPHA)
+        outline = QRectF(bar).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.setPen(QPen(border, 1))
+        painter.setBrush(tone_tint(tone, palette))
+        painter.drawRoundedRect(outline, BAR_RADIUS, BAR_RADIUS)
+        fraction = cell.fraction or 0.0
+        if fraction > 0:
+            filled = QRectF(outline)
+            filled.setWidth(outline.width() * fraction)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(filled, BAR_RADIUS, BAR_RADIUS)
+        text = opt.fontMetrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, bar.width() - 6)
+        # One text colour over track and fill alike (the fill is translucent), selected or
+        # not: the track's tint hides the selection colour in light themes, and dark themes
+        # draw light text on both.
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        painter.drawText(bar, int(Qt.AlignmentFlag.AlignCenter), text)
+        painter.restore()

@@ -6,6 +6,8 @@ All are opened with ``open()`` and report through ``accepted``; none is ``exec()
 
 from __future__ import annotations
 
+from enum import Enum
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -45,11 +47,21 @@ def _error_label(parent: QWidget) -> QLabel:
     return label
 
 
+class KeepsToken(Enum):
+    """Where a token set now is kept: the dialog promises only that."""
+
+    KEYRING = "keyring"
+    SESSION = "session"  # no keyring answers: this session only
+    DEMO = "demo"  # the demo profile is never saved
+
+
 class SetTokenDialog(QDialog):
     """A masked, paste-friendly secret field. ``token()`` is the trimmed secret.
 
     ``AuthMode.TOKEN`` asks for an access token; ``AuthMode.APPSECRET`` for the
-    AppSecret of a mini program profile (``appid`` names it), checked as one.
+    AppSecret of a mini program profile (``appid`` names it), checked as one. ``keep``
+    says where the token will be kept, and the dialog says so (never a keyring that is
+    not there).
     """
 
     def __init__(
@@ -59,6 +71,7 @@ class SetTokenDialog(QDialog):
         *,
         kind: AuthMode = AuthMode.TOKEN,
         appid: str | None = None,
+        keep: KeepsToken = KeepsToken.KEYRING,
     ) -> None:
         super().__init__(parent)
         self._appsecret = kind is AuthMode.APPSECRET
@@ -72,6 +85,19 @@ class SetTokenDialog(QDialog):
                 "MP console, 开发管理 → 开发设置). It is kept in the system keyring, never "
                 "in a file; the app gets its access tokens with it."
             ).format(appid=appid or "", profile=profile)
+        elif keep is KeepsToken.DEMO:
+            self.setWindowTitle(self.tr("Set token"))
+            text = self.tr(
+                "Paste the access token for the demo service. It is kept for this session "
+                "only, never in the keyring or a file."
+            )
+        elif keep is KeepsToken.SESSION:
+            self.setWindowTitle(self.tr("Set token"))
+            text = self.tr(
+                "Paste the access token for profile “{profile}”. No keyring answers on this "
+                "computer, so it is kept for this session only (never in a file): paste it "
+                "again after a restart, or set TCB_ACCESS_TOKEN."
+            ).format(profile=profile)
         else:
             self.setWindowTitle(self.tr("Set token"))
             text = self.tr(

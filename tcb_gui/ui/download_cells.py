@@ -2,8 +2,10 @@
 
 A ``DownloadCell`` is plain data (state, bytes, speed, the words to show) that
 ``CellTexts`` builds from the engine's ``FileProgress``; the results model keeps it on
-the row and ``downloads_panel.DownloadDelegate`` paints it. ``DownloadSummary`` is what
-one run did, as the panel says it (from core's ``DownloadCounts``).
+the row, its words become the row's Status ("Downloading 45 %", "Verified", "Download
+failed: …") and ``delegates.StatusDelegate`` paints a moving file's bar.
+``DownloadSummary`` is what one run did, as the panel says it (from core's
+``DownloadCounts``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from PySide6.QtCore import QLocale, QObject
 
 from tcb_gui.core.download_run import DownloadCounts
 from tcb_gui.core.download_session import SessionFile
-from tcb_gui.core.downloads import FileProgress, FileState
+from tcb_gui.core.downloads import FileProgress, FileState, Integrity
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int
 
@@ -55,6 +57,7 @@ class DownloadCell:
     text: str = ""
     tooltip: str = ""
     waiting_for_token: bool = False
+    integrity: Integrity | None = None  # how a saved file was checked
 
     @property
     def fraction(self) -> float | None:
@@ -85,13 +88,21 @@ class DownloadSummary:
     failed: int = 0
     stopped: int = 0  # cancelled, or interrupted by a full disk
     waiting: int = 0  # paused until the token works again
+    cancelled: bool = False  # by the user
+    first_failure: tuple[str, str] | None = None  # (file, reason) of the first failed file
 
     @property
     def total(self) -> int:
         return self.downloaded + self.skipped + self.failed + self.stopped + self.waiting
 
 
-def summarise(dest: Path, counts: DownloadCounts) -> DownloadSummary:
+def summarise(
+    dest: Path,
+    counts: DownloadCounts,
+    *,
+    cancelled: bool = False,
+    first_failure: tuple[str, str] | None = None,
+) -> DownloadSummary:
     """The summary of a run into ``dest`` from core's counts of it."""
     return DownloadSummary(
         dest=dest,
@@ -101,6 +112,8 @@ def summarise(dest: Path, counts: DownloadCounts) -> DownloadSummary:
         failed=counts.failed,
         stopped=counts.stopped,
         waiting=counts.waiting,
+        cancelled=cancelled,
+        first_failure=first_failure,
     )
 
 
@@ -112,17 +125,18 @@ class CellTexts(QObject):
         self._queued = DownloadCell(
             FileState.QUEUED,
             text=self.tr("Queued"),
-            tooltip=self.tr("Waiting for its turn"),
+            tooltip=self.tr("Waiting for its turn to download"),
         )
 
     def queued(self) -> DownloadCell:
         """The cell of every file not started yet (shared: 10,000 rows, one object)."""
         return self._queued
 
-    def _percent(self, done: int, total: int | None) -> str | None:
+    @staticmethod
+    def percent(done: int, total: int | None) -> int | None:
         if not total:
             return None
-        return self.tr("{percent}%").format(percent=min(100, done * 100 // total))
+        return min(100, done * 100 // total)
 
     def _amount(self, done: int, total: int | None) -> str:
         if total:
@@ -131,11 +145,13 @@ class CellTexts(QObject):
 
     def cell(self, p: FileProgress) -> DownloadCell:
         """The cell of the engine's progress report of one file."""
-        return self._make(p.state, p.bytes_done, p.bytes_total, p.speed, p.path, p.errmsg)
+        return self._make(
+            p.state, p.bytes_done, p.bytes_total, p.speed, p.path, p.errmsg, p.integrity
+        )
 
     def restate(self, old: DownloadCell, state: FileState) -> DownloadCell:
         """``old`` moved to ``state``, its bytes and path kept."""
-        return self._make(state, old.bytes_done, old.bytes_total, 0.0, old.path, "")
+        return self._make(state, old.bytes_done, old.bytes_total, 0.0, old.path, "", None)
 
     def _make(
         self,
@@ -145,55 +161,58 @@ class CellTexts(QObject):
         speed_bps: float,
         path: Path | None,
         errmsg: str,
+        integrity: Integrity | None,
     ) -> DownloadCell:
         where = str(path) if path is not None else ""
-        percent = self._percent(bytes_done, bytes_total)
+        percent = self.percent(bytes_done, bytes_total)
         amount = self._amount(bytes_done, bytes_total)
         if state is FileState.QUEUED and not bytes_done:
             return self._queued
         if state is FileState.DOWNLOADING:
             speed = self.tr("{size}/s").format(size=fmt_size(int(speed_bps)))
-            if percent is None and not bytes_done:
-                text = self.tr("Starting…")
-            elif speed_bps >= 1:
-                text = self.tr("{progress} · {speed}").format(
-                    progress=percent or fmt_size(bytes_done), speed=speed
-                )
-            else:
-                text = percent or fmt_size(bytes_done)
+            text = (
+                self.tr("Downloading {percent} %").format(percent=percent)
+                if percent is not None
+                else self.tr("Downloading…")
+            )
             tip = self.tr("Downloading: {amount} at {speed}").format(amount=amount, speed=speed)
         elif state is FileState.PAUSED:
             text = (
-                self.tr("Paused · {percent}").format(percent=percent)
-                if percent
+                self.tr("Paused at {percent} %").format(percent=percent)
+                if percent is not None and bytes_done
                 else self.tr("Paused")
             )
             tip = self.tr("Paused with {amount} saved; Resume goes on from there.").format(
                 amount=amount
             )
         elif state is FileState.DONE:
-            text = self.tr("Done · {size}").format(size=fmt_size(bytes_done))
-            tip = self.tr("Downloaded to {path}").format(path=where)
+            verified = integrity is Integrity.VERIFIED
+            text = self.tr("Verified") if verified else self.tr("Saved")
+            tip = (
+                self.tr("Saved to {path} ({size}); its CRC-64 checksum matches the storage's.")
+                if verified
+                else self.tr("Saved to {path} ({size}).")
+            ).format(path=where, size=fmt_size(bytes_done))
         elif state is FileState.SKIPPED:
-            text = self.tr("Already complete")
+            text = self.tr("Already saved")
             tip = self.tr("Already complete on disk ({size}): {path}").format(
                 size=fmt_size(bytes_done), path=where
             )
         elif state is FileState.FAILED:
-            text = self.tr("Failed")
-            tip = core_text(errmsg) if errmsg else self.tr("The download failed.")
+            reason = core_text(errmsg) if errmsg else self.tr("unknown reason")
+            text = self.tr("Download failed: {reason}").format(reason=reason)
+            tip = where
         elif state is FileState.CANCELLED:
             text = (
-                self.tr("Stopped · {percent}").format(percent=percent)
-                if percent and bytes_done
+                self.tr("Stopped at {percent} %").format(percent=percent)
+                if percent is not None and bytes_done
                 else self.tr("Stopped")
             )
             tip = self.tr(
                 "Stopped before the end; downloading again resumes from {amount}."
             ).format(amount=fmt_size(bytes_done))
         else:
-            text = self.tr("Queued")
-            tip = self.tr("Waiting for its turn")
+            return self._queued
         if where and state in (FileState.DOWNLOADING, FileState.PAUSED, FileState.CANCELLED):
             tip += "\n" + where
         return DownloadCell(
@@ -205,24 +224,25 @@ class CellTexts(QObject):
             errmsg=errmsg,
             text=text,
             tooltip=tip,
+            integrity=integrity if state in (FileState.DONE, FileState.SKIPPED) else None,
         )
 
     def waiting_for_token(self, old: DownloadCell | None) -> DownloadCell:
         """A file stopped because the token failed: it goes on once the token works."""
         done = old.bytes_done if old is not None else 0
         total = old.bytes_total if old is not None else None
-        percent = self._percent(done, total)
+        percent = self.percent(done, total)
         return DownloadCell(
             state=FileState.PAUSED,
             bytes_done=done,
             bytes_total=total,
             path=old.path if old is not None else None,
-            text=self.tr("Waiting for a valid token"),
+            text=self.tr("Waiting for token"),
             tooltip=(
-                self.tr("Set a valid token, then Resume: this file goes on from {percent}.").format(
-                    percent=percent
-                )
-                if percent and done
+                self.tr(
+                    "Set a valid token, then Resume: this file goes on from {percent} %."
+                ).format(percent=percent)
+                if percent is not None and done
                 else self.tr("Set a valid token, then Resume to download this file.")
             ),
             waiting_for_token=True,
@@ -233,4 +253,4 @@ class CellTexts(QObject):
         # Whatever an unfinished file was doing when the app went away, it is paused now.
         state = FileState.PAUSED if f.unfinished else f.state
         path = Path(f.path) if f.path else None
-        return self._make(state, f.bytes_done, f.bytes_total, 0.0, path, f.errmsg)
+        return self._make(state, f.bytes_done, f.bytes_total, 0.0, path, f.errmsg, None)

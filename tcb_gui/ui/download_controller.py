@@ -1,26 +1,30 @@
 """Downloads in the window: renders a ``core.download_run.DownloadRun`` of the rows.
 
 Core owns the run's rules: link refresh, the token stop, the disk-full stop, the saved
-download list and the counts. The controller only renders them — the Download column's
-cells, the panel under the table, the banners — and offers the saved list of an
-unfinished run at the next start (Resume / Discard). Its plain coroutines
-(``download_rows``, ``retry_failed``, ``resume_waiting``, ``restore_session``,
-``resume_session``) are what slots start as named tasks and tests await. Progress
-arrives at a bounded rate (``PROGRESS_INTERVAL``) and becomes frozen ``DownloadCell``
-values on the changed rows only, which the results model signals on its own
-coalescing timer: 10,000 rows downloading cost a few dozen cell updates a second.
+download list and the counts. The controller only renders them — each row's Status
+("Downloading 45 %", "Verified", "Download failed: …"), the panel under the table, the
+banners — and offers the saved list of an unfinished run at the next start (Resume /
+Discard). The dialog says which rows download (the selected ones or all, switchable);
+after a Cancel or failures, "Download the rest" and "Retry failed" go on with the last
+run's folder and options. Its plain coroutines (``download_rows``, ``retry_failed``,
+``download_rest``, ``resume_waiting``, ``restore_session``, ``resume_session``) are what
+slots start as named tasks and tests await. Progress arrives at a bounded rate
+(``PROGRESS_INTERVAL``) and becomes frozen ``DownloadCell`` values on the changed rows
+only, which the results model signals on its own coalescing timer: 10,000 rows
+downloading cost a few dozen cell updates a second.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QHeaderView, QMenu
+from PySide6.QtWidgets import QMenu
 
 from tcb_gui.core.client import LinkResult
 from tcb_gui.core.download_run import DownloadRun, DownloadRunResult, no_link_yet
@@ -37,13 +41,13 @@ from tcb_gui.ui.download_cells import (
     plural_format,
     summarise,
 )
-from tcb_gui.ui.download_dialog import DownloadDialog
-from tcb_gui.ui.downloads_panel import DownloadDelegate, DownloadsPanel
+from tcb_gui.ui.download_dialog import DownloadDialog, Scope, ScopeCounts
+from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.formatting import fmt_int
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
-from tcb_gui.ui.results_model import Column, ResultsModel, Row, RowState
+from tcb_gui.ui.results_model import ResultsModel, Row, RowState
 from tcb_gui.ui.results_view import ResultsView
 from tcb_gui.ui.session import Session
 from tcb_gui.ui.tasks import TaskKeeper
@@ -56,7 +60,9 @@ RESUME_BANNER = "download-resume"
 # How often the engine reports progress (seconds); the model coalesces again on its own
 # 150 ms timer, so this is the rate rows visibly move at.
 PROGRESS_INTERVAL = 0.25
-DOWNLOAD_COLUMN_WIDTH = 180
+# Ctrl+D starts from the selection only when several rows are selected: one selected row
+# is as often the remains of a click as a choice (the dialog still offers it).
+PREFER_SELECTION_FROM = 2
 # Rows added or marked per step when a saved list of many files is brought back.
 RESTORE_BATCH = 2_000
 
@@ -82,6 +88,7 @@ class DownloadController(QObject):
 
     finished = Signal(object)  # DownloadSummary, after every run
     runningChanged = Signal(bool)
+    pausedChanged = Signal(bool)
 
     def __init__(
         self,
@@ -109,31 +116,20 @@ class DownloadController(QObject):
         self._max_age = max_age
         self.texts = CellTexts(self)
         self.store = store if store is not None else SessionStore()
-        self.delegate = DownloadDelegate(view)
         self.last_result: DownloadRunResult | None = None  # core's word on the last run
         self.last_options: DownloadOptions | None = None
+        self.last_rows: list[Row] = []  # the rows of the last run, in input order
+        self.last_duration = 0.0  # seconds the last run took (the notification reads it)
         self.offered: DownloadSession | None = None  # a saved list offered for resuming
         self.run: DownloadRun | None = None
         self._rate_text = ""
-        self._setup_column()
         panel.pauseRequested.connect(self.pause)
         panel.resumeRequested.connect(self.resume)
         panel.cancelRequested.connect(self.cancel)
         panel.showFolderRequested.connect(lambda: self.show_folder())
         panel.retryRequested.connect(self.request_retry_failed)
+        panel.restRequested.connect(self.request_rest)
         model.modelReset.connect(self._model_reset)
-
-    def _setup_column(self) -> None:
-        view = self.view
-        view.setItemDelegateForColumn(Column.DOWNLOAD, self.delegate)
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(Column.DOWNLOAD, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(Column.DOWNLOAD, DOWNLOAD_COLUMN_WIDTH)
-        # Right after Status: the two state columns read together.
-        header.moveSection(
-            header.visualIndex(Column.DOWNLOAD), header.visualIndex(Column.STATUS) + 1
-        )
-        view.setColumnHidden(Column.DOWNLOAD, True)  # until there is a download to show
 
     # --- state ------------------------------------------------------------------------
 
@@ -145,12 +141,11 @@ class DownloadController(QObject):
     def paused(self) -> bool:
         return self.run is not None and self.run.paused
 
-    def _show_column(self) -> None:
-        self.view.setColumnHidden(Column.DOWNLOAD, False)
-
     def _model_reset(self) -> None:
+        # Another list (Clear, History): the last run's summary is not about it.
         if not self.running:
-            self.view.setColumnHidden(Column.DOWNLOAD, True)
+            self.panel.reset()
+            self.last_rows = []
 
     def _set_run(self, run: DownloadRun | None) -> None:
         self.run = run
@@ -159,35 +154,50 @@ class DownloadController(QObject):
 
     # --- which rows -------------------------------------------------------------------
 
+    @staticmethod
+    def _downloadable(rows: Sequence[Row]) -> tuple[list[Row], int]:
+        """The rows that can download, in input order, and how many were left out."""
+        ordered = sorted(rows, key=lambda r: r.index)
+        keep = [r for r in ordered if not is_dead(r)]
+        return keep, len(ordered) - len(keep)
+
     def rows_to_download(self) -> tuple[list[Row], bool, int]:
-        """(rows, from the selection?, rows left out because their file cannot be had)."""
+        """What Ctrl+D offers first: (rows, from the selection?, rows left out because the
+        service said their files do not exist or may not be read)."""
         selected = self._selection()
-        rows = selected if selected else list(self.model.rows())
-        rows = sorted(rows, key=lambda r: r.index)
-        keep = [r for r in rows if not is_dead(r)]
-        return keep, bool(selected), len(rows) - len(keep)
+        if len(selected) >= PREFER_SELECTION_FROM:
+            rows, left_out = self._downloadable(selected)
+            return rows, True, left_out
+        rows, left_out = self._downloadable(self.model.rows())
+        return rows, False, left_out
 
     # --- the dialog -------------------------------------------------------------------
 
-    def show_dialog(self) -> DownloadDialog | None:
-        """Ctrl+D: choose the folder and options, then download (selection, else all)."""
+    def show_dialog(self, rows: Sequence[Row] | None = None) -> DownloadDialog | None:
+        """Ctrl+D: which rows (the selection or all, said and switchable), the folder and
+        options, then download. ``rows``: the row menu's rows, offered first."""
         if self.running:
             self.notifier.show_status(self.tr("A download is running: pause or cancel it first."))
             return None
-        rows, selected, excluded = self.rows_to_download()
-        if not rows:
+        every, every_out = self._downloadable(self.model.rows())
+        chosen = list(rows) if rows is not None else self._selection()
+        picked, picked_out = self._downloadable(chosen)
+        if not every:
             self.notifier.show_status(
-                self.tr("Nothing to download: none of these files can be had.")
-                if excluded
+                self.tr(
+                    "Nothing to download: the service said none of these files exist or may "
+                    "be read."
+                )
+                if every_out
                 else self.tr("Nothing to download yet: add IDs first.")
             )
             return None
         settings = self.session.settings
         dialog = DownloadDialog(
             settings,
-            files=len(rows),
-            selected=selected,
-            excluded=excluded,
+            everything=ScopeCounts(len(every), every_out),
+            selected=ScopeCounts(len(picked), picked_out) if chosen else None,
+            prefer_selected=rows is not None or len(chosen) >= PREFER_SELECTION_FROM,
             rate_text=self._rate_text,
             parent=self.view.window(),
         )
@@ -199,9 +209,10 @@ class DownloadController(QObject):
                 return
             self._rate_text = dialog.rate_text()
             dialog.apply_to(settings)
+            todo = picked if dialog.scope() is Scope.SELECTED else every
             self.tasks.start(
                 task_names.DOWNLOAD,
-                self.download_rows(rows, options, save_settings=True),
+                self.download_rows(todo, options, save_settings=True),
                 replace=False,
             )
 
@@ -250,14 +261,15 @@ class DownloadController(QObject):
             keep=keep,
         )
         self.last_options = options
+        self.last_rows = todo
         self.offered = None
         self.notifier.hide_banner(BANNER)
         self.notifier.hide_banner(RESUME_BANNER)
         queued = self.texts.queued()
         for start in range(0, len(todo), RESTORE_BATCH):
             model.set_downloads((r, queued) for r in todo[start : start + RESTORE_BATCH])
-        self._show_column()
         self.panel.start(options.dest, len(todo))
+        started = time.monotonic()
         self._set_run(run)
         try:
             result = await run.run()
@@ -268,6 +280,7 @@ class DownloadController(QObject):
             self.notifier.show_banner(BANNER, Tone.DANGER, core_text(exc.message))
             return None
         finally:
+            self.last_duration = time.monotonic() - started
             self._set_run(None)
         return self._settle(todo, result, options.dest)
 
@@ -309,7 +322,17 @@ class DownloadController(QObject):
                 changes.append((row, texts.waiting_for_token(row.download)))
         model.set_downloads(changes)
         model.flush()
-        summary = summarise(dest, result.counts())
+        first_failure = next(
+            (
+                (rows[i].fileid.key, core_text(o.errmsg))
+                for i, o in enumerate(result.outcomes)
+                if o.state is FileState.FAILED and i not in result.waiting
+            ),
+            None,
+        )
+        summary = summarise(
+            dest, result.counts(), cancelled=result.cancelled, first_failure=first_failure
+        )
         self.last_result = result
         if self.tasks.closing:
             return summary
@@ -342,8 +365,8 @@ class DownloadController(QObject):
                 core_text(result.disk_full.message),
                 [(self.tr("Show in folder"), lambda: self.show_folder())],
             )
-        # Failed files need no banner: the panel says how many and offers the retry, and
-        # each row's tooltip says why.
+        # Failed files need no banner: the panel names one, or offers to show them, and
+        # each row's Status says why.
         self.notifier.show_status(self.panel.summary_text(summary))
         self.finished.emit(summary)
         return summary
@@ -355,12 +378,21 @@ class DownloadController(QObject):
         if run is not None:
             run.pause()
             self.panel.set_paused(True)
+            self.pausedChanged.emit(True)
+
+    def toggle_pause(self) -> None:
+        """Ctrl+P: pause a moving run, resume a paused one."""
+        if self.paused:
+            self.resume()
+        else:
+            self.pause()
 
     def resume(self) -> None:
         run = self.run
         if run is not None:
             run.resume()
             self.panel.set_paused(False)
+            self.pausedChanged.emit(False)
 
     def cancel(self) -> None:
         """Stop the run; finished files stay, partial files are kept for a later download."""
@@ -381,6 +413,25 @@ class DownloadController(QObject):
 
     def waiting_rows(self) -> list[Row]:
         return self._rows_in(lambda c: c.waiting_for_token)
+
+    def rest_rows(self) -> list[Row]:
+        """The last run's rows it did not finish (cancelled, stopped, never started)."""
+        model = self.model
+        return [
+            r
+            for r in self.last_rows
+            if model.row_for(r.fileid) is r
+            and r.download is not None
+            and r.download.state not in (FileState.DONE, FileState.SKIPPED, FileState.FAILED)
+            and not r.download.waiting_for_token
+        ]
+
+    def request_rest(self) -> None:
+        self.tasks.start(task_names.DOWNLOAD, self.download_rest(), replace=False)
+
+    async def download_rest(self) -> DownloadSummary | None:
+        """Go on with what the last run left (after Cancel or a full disk)."""
+        return await self._again(self.rest_rows(), self.tr("Nothing is left to download."))
 
     def request_retry_failed(self) -> None:
         self.tasks.start(task_names.DOWNLOAD, self.retry_failed(), replace=False)
@@ -431,7 +482,6 @@ class DownloadController(QObject):
             if row is not None:
                 changes.append((row, self.texts.from_session(f)))
         self.model.set_downloads(changes)
-        self._show_column()
         self.offered = saved
         self.last_options = saved.options()
         unfinished = len(saved.unfinished())
@@ -520,8 +570,18 @@ class DownloadController(QObject):
         return self.show_folder(cell.path.parent)
 
     def extend_menu(self, menu: QMenu, rows: Sequence[Row]) -> None:
-        """The row menu's download entries: Show in folder, Retry download."""
+        """The row menu's download entries: Download…, Show in folder, Retry download."""
+        menu.addSeparator()
+        download = menu.addAction(icon(Glyph.FOLDER), self.tr("Download…"))
+        download.setEnabled(not self.running and any(not is_dead(r) for r in rows))
+        chosen = list(rows)
+        download.triggered.connect(lambda: self.show_dialog(chosen))
         finished = [r for r in rows if r.download is not None and r.download.finished]
+        show = menu.addAction(self.tr("Show in folder"))
+        show.setEnabled(bool(finished))
+        if finished:
+            first = finished[0]
+            show.triggered.connect(lambda: self.show_row_in_folder(first))
         failed = [
             r
             for r in rows
@@ -529,16 +589,11 @@ class DownloadController(QObject):
             and r.download.state is FileState.FAILED
             and not r.download.waiting_for_token
         ]
-        if not finished and not failed:
-            return
-        menu.addSeparator()
-        show = menu.addAction(icon(Glyph.FOLDER), self.tr("Show in folder"))
-        show.setEnabled(bool(finished) and finished[0].download is not None)
-        if finished:
-            first = finished[0]
-            show.triggered.connect(lambda: self.show_row_in_folder(first))
-        retry = menu.addAction(self.tr("Retry download"))
-        retry.setEnabled(bool(failed) and not self.running and self.last_options is not None)
-        retry.triggered.connect(
-            lambda: self.tasks.start(task_names.DOWNLOAD, self.retry_failed(failed), replace=False)
-        )
+        if failed:
+            retry = menu.addAction(self.tr("Retry download"))
+            retry.setEnabled(not self.running and self.last_options is not None)
+            retry.triggered.connect(
+                lambda: self.tasks.start(
+                    task_names.DOWNLOAD, self.retry_failed(failed), replace=False
+                )
+            )

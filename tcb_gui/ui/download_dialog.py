@@ -1,16 +1,24 @@
-"""Where and how to download: folder, layout, existing files, files at once, speed limit.
+"""What, where and how to download: the rows, folder, layout, existing files, files at
+once, speed limit.
 
-Opened with ``open()`` (never ``exec()``); the window reads ``options()`` once ``accepted``
-fires. The choices start from the settings and ``apply_to`` writes them back, so this
-dialog and the Settings dialog always agree.
+The dialog says what will download and lets you switch: "The 12 selected rows" or "All
+196 rows that have or can get a link" (``Scope``); rows the service said cannot be
+downloaded are left out, and it says how many. Opened with ``open()`` (never ``exec()``);
+the window reads ``options()`` and ``scope()`` once ``accepted`` fires. The choices start
+from the settings and ``apply_to`` writes them back, and ``ChoiceWords`` names them for
+this dialog and the Settings dialog alike, so the two always agree.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -21,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -46,6 +55,51 @@ from tcb_gui.ui.palette import Tone, tone_color
 DEFAULT_SUBFOLDER = "TCB Links"
 
 
+class Scope(Enum):
+    """Which rows a download takes."""
+
+    SELECTED = "selected"
+    ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeCounts:
+    """How many rows a scope downloads, and how many of its rows are left out (the
+    service said their files do not exist or may not be read)."""
+
+    files: int
+    left_out: int = 0
+
+
+def choice_words() -> dict[str, str]:
+    """The words of the download options, shared by this dialog and Settings."""
+    return {
+        "folder": QCoreApplication.translate("DownloadChoices", "Download &folder"),
+        "layout": QCoreApplication.translate("DownloadChoices", "&Layout"),
+        Layout.TREE.value: QCoreApplication.translate(
+            "DownloadChoices", "Keep the cloud folders: <folder>/<env>/<path>"
+        ),
+        Layout.FLAT.value: QCoreApplication.translate(
+            "DownloadChoices", "Every file directly in the folder"
+        ),
+        "exists": QCoreApplication.translate("DownloadChoices", "If a file &exists"),
+        OnExists.SKIP.value: QCoreApplication.translate(
+            "DownloadChoices", "Skip complete files; save different ones beside them"
+        ),
+        OnExists.RENAME.value: QCoreApplication.translate(
+            "DownloadChoices", "Save under a new name: name (1).ext"
+        ),
+        OnExists.OVERWRITE.value: QCoreApplication.translate(
+            "DownloadChoices", "Overwrite: replace existing files (destructive)"
+        ),
+        "concurrency": QCoreApplication.translate("DownloadChoices", "Files at &once"),
+        "concurrency_tip": QCoreApplication.translate(
+            "DownloadChoices", "How many files download side by side ({low}–{high})"
+        ),
+        "speed": QCoreApplication.translate("DownloadChoices", "Speed"),
+    }
+
+
 def default_download_dir() -> Path:
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
     return (Path(base) if base else Path.home()) / DEFAULT_SUBFOLDER
@@ -62,15 +116,16 @@ def _coloured_label(parent: QWidget, tone: Tone) -> QLabel:
 
 
 class DownloadDialog(QDialog):
-    """The download options. ``files`` is how many rows will be downloaded."""
+    """The download options, and which rows: ``selected`` (None when no row is selected)
+    or ``everything``; ``prefer_selected`` picks the first choice shown."""
 
     def __init__(
         self,
         settings: Settings,
         *,
-        files: int,
-        selected: bool,
-        excluded: int = 0,
+        everything: ScopeCounts,
+        selected: ScopeCounts | None = None,
+        prefer_selected: bool = False,
         rate_text: str = "",
         parent: QWidget | None = None,
     ) -> None:
@@ -78,31 +133,51 @@ class DownloadDialog(QDialog):
         self.setWindowTitle(self.tr("Download files"))
         self.setMinimumWidth(560)
         self._options: DownloadOptions | None = None
+        self._built = False
+        self._counts = {Scope.ALL: everything}
+        if selected is not None:
+            self._counts[Scope.SELECTED] = selected
+        words = choice_words()
         layout = QVBoxLayout(self)
 
-        if selected:
-            what = plural_format(
-                files,
-                self.tr("Download the selected file."),
-                self.tr("Download the {n} selected files."),
+        what = QLabel(self.tr("Download:"), self)
+        layout.addWidget(what)
+        self.scope_group = QButtonGroup(self)
+        self.selected_radio = QRadioButton(self)
+        self.all_radio = QRadioButton(self)
+        self.all_radio.setText(
+            plural_format(
+                everything.files,
+                self.tr("&All 1 row that has or can get a link"),
+                self.tr("&All {n} rows that have or can get a link"),
+            )
+        )
+        if selected is not None:
+            self.selected_radio.setText(
+                plural_format(
+                    selected.files,
+                    self.tr("The 1 &selected row"),
+                    self.tr("The {n} &selected rows"),
+                )
             )
         else:
-            what = plural_format(
-                files,
-                self.tr("Download 1 file (every row that has or can get a link)."),
-                self.tr("Download {n} files (every row that has or can get a link)."),
-            )
-        if excluded:
-            left_out = plural_format(
-                excluded,
-                self.tr("1 row is left out: the service said its file cannot be had."),
-                self.tr("{n} rows are left out: the service said their files cannot be had."),
-            )
-            # One template for the two sentences: languages join sentences differently.
-            what = self.tr("{files} {left_out}").format(files=what, left_out=left_out)
-        self.intro = QLabel(what, self)
-        self.intro.setWordWrap(True)
-        layout.addWidget(self.intro)
+            self.selected_radio.setText(self.tr("The &selected rows (none selected)"))
+            self.selected_radio.setEnabled(False)
+        self.selected_radio.setEnabled(selected is not None and selected.files > 0)
+        choices = QVBoxLayout()
+        choices.setContentsMargins(12, 0, 0, 0)
+        for radio in (self.selected_radio, self.all_radio):
+            self.scope_group.addButton(radio)
+            choices.addWidget(radio)
+        layout.addLayout(choices)
+        chosen = self.selected_radio if prefer_selected and selected else self.all_radio
+        chosen.setChecked(True)
+        self.left_out = QLabel(self)
+        self.left_out.setWordWrap(True)
+        self.left_out.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self.left_out)
+        self.scope_group.buttonToggled.connect(lambda *_: self._scope_changed())
+        self._scope_changed()
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -113,32 +188,25 @@ class DownloadDialog(QDialog):
         self.browse_button = QPushButton(self.tr("Choose…"), self)
         self.browse_button.clicked.connect(self._browse)
         folder_row.addWidget(self.browse_button)
-        folder_label = QLabel(self.tr("&Folder"), self)
+        folder_label = QLabel(words["folder"], self)
         folder_label.setBuddy(self.folder_edit)
         form.addRow(folder_label, folder_row)
 
         self.layout_combo = QComboBox(self)
-        self.layout_combo.addItem(
-            self.tr("Keep the cloud folders: <folder>/<env>/<path>"), Layout.TREE
-        )
-        self.layout_combo.addItem(self.tr("Every file directly in the folder"), Layout.FLAT)
+        for choice in Layout:
+            self.layout_combo.addItem(words[choice.value], choice)
         self.layout_combo.setCurrentIndex(
             max(0, self.layout_combo.findData(Layout(settings.download_layout)))
         )
-        form.addRow(self.tr("&Layout"), self.layout_combo)
+        form.addRow(words["layout"], self.layout_combo)
 
         self.exists_combo = QComboBox(self)
-        self.exists_combo.addItem(
-            self.tr("Skip complete files; save different ones beside them"), OnExists.SKIP
-        )
-        self.exists_combo.addItem(self.tr("Save under a new name: name (1).ext"), OnExists.RENAME)
-        self.exists_combo.addItem(
-            self.tr("Overwrite: replace existing files (destructive)"), OnExists.OVERWRITE
-        )
+        for exists in OnExists:
+            self.exists_combo.addItem(words[exists.value], exists)
         self.exists_combo.setCurrentIndex(
             max(0, self.exists_combo.findData(OnExists(settings.on_exists)))
         )
-        form.addRow(self.tr("If a file &exists"), self.exists_combo)
+        form.addRow(words["exists"], self.exists_combo)
         self.overwrite_warning = _coloured_label(self, Tone.DANGER)
         self.overwrite_warning.setText(
             self.tr(
@@ -156,11 +224,11 @@ class DownloadDialog(QDialog):
             or DEFAULT_DOWNLOAD_CONCURRENCY
         )
         self.concurrency_spin.setToolTip(
-            self.tr("How many files download side by side ({low}–{high})").format(
+            words["concurrency_tip"].format(
                 low=MIN_DOWNLOAD_CONCURRENCY, high=MAX_DOWNLOAD_CONCURRENCY
             )
         )
-        form.addRow(self.tr("Files at &once"), self.concurrency_spin)
+        form.addRow(words["concurrency"], self.concurrency_spin)
 
         rate_row = QHBoxLayout()
         self.limit_box = QCheckBox(self.tr("Limit the speed to"), self)
@@ -177,7 +245,7 @@ class DownloadDialog(QDialog):
         self.limit_box.setChecked(bool(rate_text))
         self.rate_edit.setEnabled(bool(rate_text))
         self.limit_box.toggled.connect(self._limit_toggled)
-        form.addRow(self.tr("Speed"), rate_row)
+        form.addRow(words["speed"], rate_row)
         layout.addLayout(form)
 
         note = QLabel(
@@ -195,11 +263,11 @@ class DownloadDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText(self.tr("Download"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self._built = True
+        self._scope_changed()
         self._exists_changed()
 
     # --- reading --------------------------------------------------------------------
@@ -207,6 +275,14 @@ class DownloadDialog(QDialog):
     def options(self) -> DownloadOptions | None:
         """The accepted options (None until accepted)."""
         return self._options
+
+    def scope(self) -> Scope:
+        """Which rows: the selected ones, or all."""
+        return Scope.SELECTED if self.selected_radio.isChecked() else Scope.ALL
+
+    def files(self) -> int:
+        """How many files the chosen scope downloads."""
+        return self._counts[self.scope()].files
 
     # Qt hands a StrEnum stored as item data back as a plain str.
     def chosen_layout(self) -> Layout:
@@ -229,6 +305,32 @@ class DownloadDialog(QDialog):
         settings.download_concurrency = options.concurrency
 
     # --- slots ----------------------------------------------------------------------
+
+    def _scope_changed(self) -> None:
+        counts = self._counts.get(self.scope(), ScopeCounts(0))
+        if counts.left_out:
+            self.left_out.setText(
+                plural_format(
+                    counts.left_out,
+                    self.tr(
+                        "1 row is left out: the service said its file does not exist or may "
+                        "not be read."
+                    ),
+                    self.tr(
+                        "{n} rows are left out: the service said their files do not exist "
+                        "or may not be read."
+                    ),
+                )
+            )
+        self.left_out.setVisible(bool(counts.left_out))
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok) if self._built else None
+        if ok is not None:
+            ok.setText(
+                plural_format(
+                    counts.files, self.tr("Download 1 file"), self.tr("Download {n} files")
+                )
+            )
+            ok.setEnabled(counts.files > 0)
 
     def _exists_changed(self) -> None:
         self.overwrite_warning.setVisible(self.chosen_on_exists() is OnExists.OVERWRITE)

@@ -1,10 +1,14 @@
-"""Downloads in the window, painted: each row's progress and the overall bar.
+"""The strip under the table while files download, and what the run did afterwards.
 
-``DownloadDelegate`` paints a row's ``DownloadCell`` (``download_cells``) in the
-Download column: a slim bar with its percentage and speed while a file moves, an icon
-and a word once it has settled. ``DownloadsPanel`` is the strip under the table with the
-overall bar (files, bytes, speed, time left), Pause / Resume / Cancel, and the summary
-with Show in folder.
+``DownloadsPanel`` says the truth about a run: its headline names the state
+("Downloading 196 files to …", "Paused: …", "Cancelled: …", "Finished: …"); the detail
+line counts files and bytes against the total of the whole run — "of about 240 MiB"
+while some sizes are still unknown (core extrapolates, ``TotalProgress.total_estimated``)
+— with the speed and the time left as a duration (``formatting.fmt_eta``, never the
+link-expiry countdown). Afterwards it names a single failed file and its reason, or
+offers "Show failed", "Retry failed" and "Download the rest".
+
+Each row's own progress is its Status cell (``delegates.StatusDelegate``).
 """
 
 from __future__ import annotations
@@ -12,173 +16,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QPersistentModelIndex,
-    QRect,
-    QRectF,
-    QSize,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from tcb_gui.core.downloads import FileState, TotalProgress
+from tcb_gui.core.downloads import TotalProgress
 from tcb_gui.ui.banner import paint_tone_frame
-from tcb_gui.ui.download_cells import DownloadCell, DownloadSummary, fmt_size, plural_format
-from tcb_gui.ui.formatting import fmt_countdown, fmt_int, plural
+from tcb_gui.ui.download_cells import DownloadSummary, fmt_size, plural_format
+from tcb_gui.ui.formatting import fmt_eta, fmt_int, plural
 from tcb_gui.ui.icons import Glyph, icon
-from tcb_gui.ui.palette import Tone, tone_color, tone_tint
-from tcb_gui.ui.results_model import ROW_ROLE, Row
+from tcb_gui.ui.palette import Tone
 
-# Geometry of a painted row bar, in device-independent pixels.
-CELL_MARGIN_X = 6
-CELL_MARGIN_Y = 5
-BAR_RADIUS = 4.0
-STATUS_ICON = 16
-ICON_GAP = 6
-# Alpha of a row bar's fill over its tinted track: light enough that the words on top
-# keep the text colour's contrast, strong enough to read the percentage at a glance.
-BAR_FILL_ALPHA = 96
-BAR_BORDER_ALPHA = 150
 # The overall bar counts in thousandths: smooth for any size (QProgressBar is 32-bit).
 BAR_STEPS: Final = 1000
 PANEL_RADIUS = 6.0
 PANEL_ICON = 20
-
-_BAR_STATES: Final = frozenset({FileState.DOWNLOADING, FileState.PAUSED})
-_LOOK: Final = {
-    FileState.QUEUED: (Glyph.PENDING, Tone.NEUTRAL),
-    FileState.DOWNLOADING: (Glyph.RESOLVING, Tone.INFO),
-    FileState.PAUSED: (Glyph.PAUSED, Tone.WARNING),
-    FileState.DONE: (Glyph.OK, Tone.SUCCESS),
-    FileState.SKIPPED: (Glyph.OK, Tone.NEUTRAL),
-    FileState.FAILED: (Glyph.FAILED, Tone.DANGER),
-    FileState.CANCELLED: (Glyph.PENDING, Tone.NEUTRAL),
-}
-
-
-# --- the row bar ---------------------------------------------------------------------------
-
-
-class DownloadDelegate(QStyledItemDelegate):
-    """Paints the Download column from the row's ``DownloadCell``."""
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        fm = option.fontMetrics
-        return QSize(fm.horizontalAdvance("100% · 999.9 MiB/s") + 4 * CELL_MARGIN_X, fm.height())
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        widget = opt.widget
-        style = widget.style() if widget is not None else None
-        if style is not None:
-            # The row's own background (selection, alternate colour), as other cells draw it.
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
-        row = index.data(ROW_ROLE)
-        cell = row.download if isinstance(row, Row) else None
-        if cell is None:
-            return
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = opt.rect.adjusted(CELL_MARGIN_X, 0, -CELL_MARGIN_X, 0)
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        if cell.state in _BAR_STATES and not cell.waiting_for_token:
-            self._paint_bar(painter, rect, opt, cell)
-        else:
-            self._paint_settled(painter, rect, opt, cell, selected)
-        painter.restore()
-
-    @staticmethod
-    def _paint_bar(
-        painter: QPainter,
-        rect: QRect,
-        opt: QStyleOptionViewItem,
-        cell: DownloadCell,
-    ) -> None:
-        palette = opt.palette
-        tone = Tone.INFO if cell.state is FileState.DOWNLOADING else Tone.WARNING
-        height = min(rect.height() - 2 * CELL_MARGIN_Y, opt.fontMetrics.height() + 4)
-        bar = QRect(rect.left(), rect.center().y() - height // 2 + 1, rect.width(), height)
-        colour = tone_color(tone, palette)
-        border = QColor(colour)
-        border.setAlpha(BAR_BORDER_ALPHA)
-        fill = QColor(colour)
-        fill.setAlpha(BAR_FILL_ALPHA)
-        outline = QRectF(bar).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.setPen(QPen(border, 1))
-        painter.setBrush(tone_tint(tone, palette))
-        painter.drawRoundedRect(outline, BAR_RADIUS, BAR_RADIUS)
-        fraction = cell.fraction or 0.0
-        if fraction > 0:
-            filled = QRectF(outline)
-            filled.setWidth(outline.width() * fraction)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(filled, BAR_RADIUS, BAR_RADIUS)
-        text = opt.fontMetrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, bar.width() - 6)
-        # One text colour over track and fill alike (the fill is translucent), selected or
-        # not: the track's tint hides the selection colour in light themes, and dark themes
-        # draw light text on both.
-        painter.setPen(palette.color(QPalette.ColorRole.Text))
-        painter.drawText(bar, int(Qt.AlignmentFlag.AlignCenter), text)
-
-    @staticmethod
-    def _paint_settled(
-        painter: QPainter,
-        rect: QRect,
-        opt: QStyleOptionViewItem,
-        cell: DownloadCell,
-        selected: bool,
-    ) -> None:
-        glyph, tone = _LOOK[cell.state]
-        if cell.waiting_for_token:
-            glyph, tone = Glyph.PAUSED, Tone.DANGER
-        size = STATUS_ICON
-        icon_rect = QRect(rect.left(), rect.center().y() - size // 2 + 1, size, size)
-        icon(glyph, tone).paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter)
-        palette = opt.palette
-        if selected:
-            colour = palette.color(QPalette.ColorRole.HighlightedText)
-        elif tone is Tone.NEUTRAL:
-            colour = palette.color(QPalette.ColorRole.Text)
-        else:
-            colour = tone_color(tone, palette)
-        text_rect = QRect(
-            icon_rect.right() + 1 + ICON_GAP,
-            rect.top(),
-            rect.right() - icon_rect.right() - ICON_GAP,
-            rect.height(),
-        )
-        text = opt.fontMetrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, text_rect.width())
-        painter.setPen(colour)
-        painter.drawText(
-            text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), text
-        )
-
-
-# --- the overall bar -----------------------------------------------------------------------
 
 
 class DownloadsPanel(QWidget):
@@ -189,6 +50,8 @@ class DownloadsPanel(QWidget):
     cancelRequested = Signal()
     showFolderRequested = Signal()
     retryRequested = Signal()
+    restRequested = Signal()  # download what a cancelled or stopped run left
+    showFailedRequested = Signal()  # show the rows whose download failed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -197,6 +60,8 @@ class DownloadsPanel(QWidget):
         self.dest: Path | None = None
         self.summary: DownloadSummary | None = None
         self.paused = False
+        self.last: TotalProgress | None = None  # the latest report of the run under way
+        self._files = 0
         outer = QHBoxLayout(self)
         outer.setContentsMargins(12, 8, 8, 8)
         outer.setSpacing(10)
@@ -207,6 +72,7 @@ class DownloadsPanel(QWidget):
         column.setSpacing(4)
         self.title_label = QLabel(self)
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title_label.setWordWrap(True)
         self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         font = self.title_label.font()
         font.setWeight(font.Weight.DemiBold)
@@ -220,23 +86,40 @@ class DownloadsPanel(QWidget):
         column.addWidget(self.bar)
         self.detail_label = QLabel(self)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label.setWordWrap(True)
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         column.addWidget(self.detail_label)
         outer.addLayout(column, 1)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
         self.pause_button = QPushButton(icon(Glyph.PAUSED), self.tr("Pause"), self)
-        self.pause_button.setToolTip(self.tr("Pause the downloads; partial files are kept"))
+        self.pause_button.setToolTip(
+            self.tr("Pause the downloads; partial files are kept (Ctrl+P)")
+        )
         self.pause_button.clicked.connect(self._toggle_pause)
         self.cancel_button = QPushButton(self.tr("Cancel"), self)
         self.cancel_button.setToolTip(
-            self.tr("Stop the downloads; finished files stay, partial files resume next time")
+            self.tr(
+                "Stop the downloads; finished files stay, partial files resume next time "
+                "(Shift+Esc)"
+            )
         )
         self.cancel_button.clicked.connect(self.cancelRequested)
+        self.failed_button = QPushButton(self.tr("Show failed"), self)
+        self.failed_button.setToolTip(self.tr("Show only the rows whose download failed"))
+        self.failed_button.clicked.connect(self.showFailedRequested)
+        self.retry_button = QPushButton(self.tr("Retry failed"), self)
+        self.retry_button.setToolTip(
+            self.tr("Download the failed files again, into the same folder (Ctrl+Shift+D)")
+        )
+        self.retry_button.clicked.connect(self.retryRequested)
+        self.rest_button = QPushButton(self.tr("Download the rest"), self)
+        self.rest_button.setToolTip(
+            self.tr("Go on with the files this run did not finish, into the same folder")
+        )
+        self.rest_button.clicked.connect(self.restRequested)
         self.folder_button = QPushButton(icon(Glyph.FOLDER), self.tr("Show in folder"), self)
         self.folder_button.clicked.connect(self.showFolderRequested)
-        self.retry_button = QPushButton(self.tr("Retry failed downloads"), self)
-        self.retry_button.clicked.connect(self.retryRequested)
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
         self.close_button.setAutoRaise(True)
@@ -245,8 +128,10 @@ class DownloadsPanel(QWidget):
         for button in (
             self.pause_button,
             self.cancel_button,
-            self.folder_button,
+            self.failed_button,
             self.retry_button,
+            self.rest_button,
+            self.folder_button,
         ):
             buttons.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         buttons.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -266,15 +151,10 @@ class DownloadsPanel(QWidget):
         self.dest = dest
         self.summary = None
         self.paused = False
+        self.last = None
+        self._files = files
         self._set_tone(Tone.INFO, Glyph.RESOLVING)
-        self.title_label.setText(
-            plural_format(
-                files,
-                self.tr("Downloading 1 file to {folder}"),
-                self.tr("Downloading {n} files to {folder}"),
-                folder=dest,
-            )
-        )
+        self.title_label.setText(self.headline())
         self.title_label.setToolTip(str(dest))
         self.bar.setValue(0)
         self.bar.show()
@@ -284,7 +164,28 @@ class DownloadsPanel(QWidget):
         self.pause_button.setIcon(icon(Glyph.PAUSED))
         self.show()
 
+    def headline(self) -> str:
+        """What the run is doing, said first: downloading, or paused."""
+        dest = self.dest if self.dest is not None else ""
+        if self.paused:
+            last = self.last
+            done = last.files_done if last is not None else 0
+            return plural_format(
+                self._files,
+                self.tr("Paused: {done} of 1 file downloaded to {folder}"),
+                self.tr("Paused: {done} of {n} files downloaded to {folder}"),
+                done=fmt_int(done),
+                folder=dest,
+            )
+        return plural_format(
+            self._files,
+            self.tr("Downloading 1 file to {folder}"),
+            self.tr("Downloading {n} files to {folder}"),
+            folder=dest,
+        )
+
     def set_progress(self, total: TotalProgress) -> None:
+        self.last = total
         if total.bytes_total > 0:
             value = total.bytes_done * BAR_STEPS // total.bytes_total
         elif total.files_total:
@@ -297,22 +198,33 @@ class DownloadsPanel(QWidget):
             self.set_paused(total.paused)
 
     def progress_text(self, total: TotalProgress) -> str:
-        files = self.tr("{done} of {total} files").format(
-            done=fmt_int(total.files_done), total=fmt_int(total.files_total)
-        )
-        parts = [files]
-        if total.bytes_total:
+        """Files and bytes of the whole run, speed and time left: "67 of 196 files ·
+        13.1 MiB of about 240.0 MiB · 992.8 KiB/s · 3 min 40 s left"."""
+        parts = [
+            self.tr("{done} of {total} files").format(
+                done=fmt_int(total.files_done), total=fmt_int(total.files_total)
+            )
+        ]
+        if total.bytes_total > 0 and total.total_estimated:
+            parts.append(
+                self.tr("{done} of about {total}").format(
+                    done=fmt_size(total.bytes_done), total=fmt_size(total.bytes_total)
+                )
+            )
+        elif total.bytes_total > 0:
             parts.append(
                 self.tr("{done} of {total}").format(
                     done=fmt_size(total.bytes_done), total=fmt_size(total.bytes_total)
                 )
             )
+        elif total.bytes_done:
+            parts.append(self.tr("{done} so far").format(done=fmt_size(total.bytes_done)))
         if total.paused:
             parts.append(self.tr("paused"))
         else:
             parts.append(self.tr("{size}/s").format(size=fmt_size(int(total.speed))))
             if total.eta is not None and total.speed > 0:
-                parts.append(self.tr("{time} left").format(time=fmt_countdown(total.eta)))
+                parts.append(self.tr("{time} left").format(time=fmt_eta(total.eta)))
         if total.files_failed:
             parts.append(self.tr("{n} failed").format(n=fmt_int(total.files_failed)))
         return " · ".join(parts)
@@ -322,11 +234,17 @@ class DownloadsPanel(QWidget):
         if paused:
             self.pause_button.setText(self.tr("Resume"))
             self.pause_button.setIcon(icon(Glyph.PLAY, Tone.INFO))
+            self.pause_button.setToolTip(self.tr("Go on with the downloads (Ctrl+P)"))
             self._set_tone(Tone.WARNING, Glyph.PAUSED)
         else:
             self.pause_button.setText(self.tr("Pause"))
             self.pause_button.setIcon(icon(Glyph.PAUSED))
+            self.pause_button.setToolTip(
+                self.tr("Pause the downloads; partial files are kept (Ctrl+P)")
+            )
             self._set_tone(Tone.INFO, Glyph.RESOLVING)
+        if self.summary is None and self.dest is not None:
+            self.title_label.setText(self.headline())
 
     def _toggle_pause(self) -> None:
         if self.paused:
@@ -334,24 +252,68 @@ class DownloadsPanel(QWidget):
         else:
             self.pauseRequested.emit()
 
+    # --- the end ----------------------------------------------------------------------
+
     def summary_text(self, summary: DownloadSummary) -> str:
-        files = plural(summary.downloaded, self.tr("1 file"), self.tr("{n} files"))
-        return self.tr(
-            "Downloaded {files} ({size}), {complete} already complete, {failed} failed"
-        ).format(
-            files=files,
-            size=fmt_size(summary.downloaded_bytes),
-            complete=fmt_int(summary.skipped),
-            failed=fmt_int(summary.failed),
+        """The headline of a run that ended: finished, cancelled, or waiting for a token."""
+        saved = summary.downloaded + summary.skipped
+        if summary.waiting:
+            return plural_format(
+                summary.total,
+                self.tr("Paused for a valid token: {saved} of 1 file saved"),
+                self.tr("Paused for a valid token: {saved} of {n} files saved"),
+                saved=fmt_int(saved),
+            )
+        if summary.cancelled or summary.stopped:
+            return plural_format(
+                summary.total,
+                self.tr("Cancelled: {saved} of 1 file saved ({size})"),
+                self.tr("Cancelled: {saved} of {n} files saved ({size})"),
+                saved=fmt_int(saved),
+                size=fmt_size(summary.downloaded_bytes),
+            )
+        if summary.downloaded:
+            text = plural_format(
+                summary.downloaded,
+                self.tr("Finished: 1 file downloaded ({size})"),
+                self.tr("Finished: {n} files downloaded ({size})"),
+                size=fmt_size(summary.downloaded_bytes),
+            )
+        else:
+            text = self.tr("Finished: nothing new downloaded")
+        extras = []
+        if summary.skipped:
+            extras.append(self.tr("{n} already there").format(n=fmt_int(summary.skipped)))
+        if summary.failed:
+            extras.append(self.tr("{n} failed").format(n=fmt_int(summary.failed)))
+        if extras:
+            text = self.tr("{text}; {extras}").format(text=text, extras=self.tr(", ").join(extras))
+        return text
+
+    def failure_text(self, summary: DownloadSummary) -> str:
+        """Which file failed and why, when one did; how to see them, when several did."""
+        if not summary.failed:
+            return ""
+        if summary.failed == 1 and summary.first_failure is not None:
+            key, reason = summary.first_failure
+            return self.tr("Failed: {file} — {reason}").format(file=key, reason=reason)
+        return plural(
+            summary.failed,
+            self.tr("1 file failed: Show failed lists it with its reason."),
+            self.tr("{n} files failed: Show failed lists them with their reasons."),
         )
 
     def finish(self, summary: DownloadSummary) -> None:
-        """The run is over: say what it did, and offer the folder and retries."""
+        """The run is over: say what it did, and offer the folder and what is left."""
         self.summary = summary
         self.dest = summary.dest
         self.paused = False
+        self.last = None
         self.title_label.setText(self.summary_text(summary))
-        notes = [self.tr("Saved in {folder}").format(folder=summary.dest)]
+        notes = []
+        failure = self.failure_text(summary)
+        if failure:
+            notes.append(failure)
         if summary.waiting:
             notes.append(
                 plural(
@@ -364,31 +326,41 @@ class DownloadsPanel(QWidget):
             notes.append(
                 plural(
                     summary.stopped,
-                    self.tr("1 file was stopped before the end (downloading again resumes it)"),
-                    self.tr(
-                        "{n} files were stopped before the end (downloading again resumes them)"
-                    ),
+                    self.tr("1 file not finished (Download the rest resumes it)"),
+                    self.tr("{n} files not finished (Download the rest resumes them)"),
                 )
             )
+        notes.append(self.tr("Saved in {folder}").format(folder=summary.dest))
         self.detail_label.setText(" · ".join(notes))
         if summary.failed and not (summary.downloaded or summary.skipped):
             self._set_tone(Tone.DANGER, Glyph.FAILED)  # nothing got through
         elif summary.failed or summary.waiting:
             self._set_tone(Tone.WARNING, Glyph.WARNING)
-        elif summary.stopped:
+        elif summary.stopped or summary.cancelled:
             self._set_tone(Tone.NEUTRAL, Glyph.INFO)
         else:
             self._set_tone(Tone.SUCCESS, Glyph.OK)
         self.bar.hide()
         self._show_buttons(running=False)
+        self.failed_button.setVisible(summary.failed > 1)
         self.retry_button.setVisible(summary.failed > 0)
+        self.rest_button.setVisible(summary.stopped > 0)
         self.show()
+
+    def reset(self) -> None:
+        """Forget the last run (another list is shown)."""
+        self.summary = None
+        self.dest = None
+        self.last = None
+        self.hide()
 
     def _show_buttons(self, *, running: bool) -> None:
         self.pause_button.setVisible(running)
         self.cancel_button.setVisible(running)
         self.folder_button.setVisible(not running)
+        self.failed_button.setVisible(False)
         self.retry_button.setVisible(False)
+        self.rest_button.setVisible(False)
         self.close_button.setVisible(not running)
 
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -94,3 +94,33 @@ def fmt_countdown(seconds_left: float) -> str:
             m=minutes, s=secs
         )
     return QCoreApplication.translate("Formatting", "{n} s").format(n=secs)
+
+
+# Below this many seconds, time left reads "a few seconds": a countdown to the second
+# only jitters there.
+FEW_SECONDS = 10
+# Below this, the seconds are shown with the minutes ("4 min 05 s"); above, minutes only.
+SECONDS_SHOWN_BELOW = 10 * SECONDS_PER_MINUTE
+
+
+def fmt_eta(seconds: float) -> str:
+    """Time still needed for work under way: "a few seconds", "42 s", "4 min 05 s",
+    "25 min", "1 h 20 min". A duration, never "expired" (that is a link's word,
+    ``fmt_countdown``): 0 means the work is about done."""
+    total = max(0, round(seconds))
+    if total < FEW_SECONDS:
+        return QCoreApplication.translate("Formatting", "a few seconds")
+    if total < SECONDS_PER_MINUTE:
+        return QCoreApplication.translate("Formatting", "{n} s").format(n=total)
+    if total < SECONDS_SHOWN_BELOW:
+        minutes, secs = divmod(total, SECONDS_PER_MINUTE)
+        return QCoreApplication.translate("Formatting", "{m} min {s:02d} s").format(
+            m=minutes, s=secs
+        )
+    minutes = round(total / SECONDS_PER_MINUTE)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return QCoreApplication.translate("Formatting", "{h} h {m:02d} min").format(
+            h=hours, m=minutes
+        )
+    return QCoreApplication.translate("Formatting", "{n} min").format(n=minutes)

@@ -5,9 +5,11 @@
 never a token — through ``core.history``: the rows are encoded on the event loop a line
 at a time and a worker thread writes the file (``history_writer`` says why). At start,
 ``restore_last`` brings back the list that was open (links past their expiry show as
-expired; Refresh expired renews them). The History menu lists the kept lists
-("3,204 IDs · 29 Nov 14:02") to reopen one. Clearing the list starts a new entry; the
-cleared one stays in the history.
+expired; Refresh expired renews them). The History menu lists the kept lists by their
+name (the file they came from, or their first file) and what became of them
+("ids.txt — 180 IDs: 165 ready, 15 failed · 5 Dec 06:54") to reopen one. Clearing the
+list starts a new entry and the cleared one stays in the history; until something else
+is added, Undo puts it back as it was (``undo_clear``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer
@@ -66,6 +69,22 @@ def _load_long_lived(store: HistoryStore, entry_id: str) -> HistoryList:
     return loaded
 
 
+@dataclass(frozen=True, slots=True)
+class ClearedList:
+    """What Clear took, for Undo: the rows and where they were saved."""
+
+    rows: list[Row]
+    entry_id: str | None
+    created_at: float | None
+    name: str
+
+
+def entry_name(entry: HistoryEntry) -> str:
+    """The name a kept list was saved under ("" for lists saved before names were)."""
+    name = getattr(entry, "name", "")
+    return name if isinstance(name, str) else ""
+
+
 class HistoryController(QObject):
     """Saves the window's list as it changes, restores it, and fills the History menu."""
 
@@ -88,6 +107,8 @@ class HistoryController(QObject):
         self.store = store if store is not None else HistoryStore(keep=settings.history_size)
         self.entry_id: str | None = None  # where the current list is saved
         self._created_at: float | None = None
+        # The list's name: the file it came from, else its first file (``ids_presenter``).
+        self.list_name = ""
         self._saved_revision = self.model.revision
         self._restoring = False
         self._closed = False
@@ -173,7 +194,13 @@ class HistoryController(QObject):
                 # Encoded on the loop in short steps, written by a worker (history_writer).
                 ids, results = snapshot(rows, paused=paused)
                 entry = await save_in_steps(
-                    store, entry_id, ids, results, created_at=created_at, profile=profile
+                    store,
+                    entry_id,
+                    ids,
+                    results,
+                    created_at=created_at,
+                    profile=profile,
+                    name=self.list_name or (ids[0].key if ids else ""),
                 )
                 self._entries = await asyncio.to_thread(store.entries)
             except (OSError, InputError) as exc:
@@ -193,18 +220,20 @@ class HistoryController(QObject):
                 return None
         return entry
 
-    def clear_list(self) -> None:
-        """Empty the model for a new list; the old one is saved and stays in the history."""
+    def clear_list(self) -> ClearedList:
+        """Empty the model for a new list; the old one is saved and stays in the history.
+        Returns what was taken, for ``undo_clear``."""
         self._timer.stop()
-        rows_before = list(self.model.rows())
         entry_id, created_at = self.entry_id, self._created_at
-        unsaved = self.dirty and bool(rows_before)
-        self.model.clear()
+        unsaved = self.dirty and self.model.rowCount() > 0
+        rows_before = self.model.take_all()
+        cleared = ClearedList(list(rows_before), entry_id, created_at, self.list_name)
         self.entry_id = None
         self._created_at = None
+        self.list_name = ""
         self._saved_revision = self.model.revision
         if not self._enabled():
-            return
+            return cleared
         # Not a TaskKeeper task: closing the window right after a clear must not cancel
         # it (aclose waits for it instead).
         task = asyncio.ensure_future(
@@ -212,6 +241,18 @@ class HistoryController(QObject):
         )
         self._pending.add(task)
         task.add_done_callback(self._finished)
+        return cleared
+
+    def undo_clear(self, cleared: ClearedList) -> int:
+        """Put a cleared list back, saved where it was; only into an empty list."""
+        if self.model.rowCount() or not cleared.rows:
+            return 0
+        back = self.model.restore(cleared.rows)
+        self.entry_id = cleared.entry_id
+        self._created_at = cleared.created_at
+        self.list_name = cleared.name
+        self._model_changed()  # saved again a few seconds later, as the current list
+        return back
 
     def _finished(self, task: asyncio.Future[None]) -> None:
         self._pending.discard(task)
@@ -288,9 +329,7 @@ class HistoryController(QObject):
         self.model.clear()
         await self._show_list(loaded)
         self.notifier.show_status(
-            self.tr("Opened the list of {when}: {n} IDs").format(
-                when=self.entry_label_date(loaded.entry), n=fmt_int(self.model.rowCount())
-            )
+            self.tr("Opened {list}").format(list=self.entry_label(loaded.entry))
         )
         return True
 
@@ -320,6 +359,7 @@ class HistoryController(QObject):
             view.setUpdatesEnabled(True)
         self.entry_id = loaded.entry.id
         self._created_at = loaded.entry.created_at
+        self.list_name = entry_name(loaded.entry)
         self._saved_revision = self.model.revision
         if loaded.skipped:
             self.notifier.show_banner(
@@ -375,10 +415,29 @@ class HistoryController(QObject):
         pattern = self.tr("d MMM HH:mm", "QDateTime format of the History menu's dates")
         return QLocale().toString(moment.toLocalTime(), pattern)
 
-    def entry_label(self, entry: HistoryEntry) -> str:
-        """ "3,204 IDs · 29 Nov 14:02" """
+    def entry_outcome(self, entry: HistoryEntry) -> str:
+        """ "180 IDs: 165 ready, 15 failed" """
         count = plural(entry.total, self.tr("1 ID"), self.tr("{n} IDs"))
-        return self.tr("{count} · {when}").format(count=count, when=self.entry_label_date(entry))
+        parts = []
+        if entry.ok:
+            parts.append(self.tr("{n} ready").format(n=fmt_int(entry.ok)))
+        if entry.failed:
+            parts.append(self.tr("{n} failed").format(n=fmt_int(entry.failed)))
+        if entry.pending and entry.pending != entry.total:
+            parts.append(self.tr("{n} not resolved").format(n=fmt_int(entry.pending)))
+        if not parts:
+            return count
+        return self.tr("{count}: {outcome}").format(count=count, outcome=self.tr(", ").join(parts))
+
+    def entry_label(self, entry: HistoryEntry) -> str:
+        """ "ids.txt — 180 IDs: 165 ready, 15 failed · 5 Dec 06:54" """
+        text = self.tr("{outcome} · {when}").format(
+            outcome=self.entry_outcome(entry), when=self.entry_label_date(entry)
+        )
+        name = entry_name(entry)
+        if name:
+            text = self.tr("{name} — {rest}").format(name=name, rest=text)
+        return text
 
     def entry_details(self, entry: HistoryEntry) -> str:
         parts = [

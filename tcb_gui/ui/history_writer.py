@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from queue import SimpleQueue
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tcb_gui.core.history import (
     ROWS_PER_LINE,
@@ -58,6 +59,14 @@ def snapshot(
     return list(map(attrgetter("fileid"), ordered)), results
 
 
+def _takes_name(store: HistoryStore) -> bool:
+    """Whether the history keeps a list's name (``HistoryStore.save_encoded(name=…)``)."""
+    try:
+        return "name" in inspect.signature(store.save_encoded).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 async def save_in_steps(
     store: HistoryStore,
     entry_id: str,
@@ -66,6 +75,7 @@ async def save_in_steps(
     *,
     created_at: float,
     profile: str | None,
+    name: str = "",
 ) -> HistoryEntry:
     """``store.save`` with the Python work on the event loop in short steps.
 
@@ -87,6 +97,7 @@ async def save_in_steps(
                 raise item
             yield item
 
+    named: dict[str, Any] = {"name": name} if name and _takes_name(store) else {}
     write = functools.partial(
         store.save_encoded,
         entry_id,
@@ -96,6 +107,7 @@ async def save_in_steps(
         failed=failed,
         created_at=created_at,
         profile=profile,
+        **named,
     )
     writer = asyncio.get_running_loop().run_in_executor(None, write)
     try:

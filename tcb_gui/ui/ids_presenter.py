@@ -10,7 +10,7 @@ between them. The status line says what was taken: "Added 1,204 IDs (3 duplicate
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,11 +51,20 @@ class AddOutcome:
 class IdsPresenter(QObject):
     """Finds IDs in what the user hands over and appends the new ones to the model."""
 
-    def __init__(self, model: ResultsModel, notifier: Notifier, tasks: TaskKeeper) -> None:
+    def __init__(
+        self,
+        model: ResultsModel,
+        notifier: Notifier,
+        tasks: TaskKeeper,
+        *,
+        name_list: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__(model)
         self.model = model
         self.notifier = notifier
         self.tasks = tasks
+        # Told the list's name when files start an empty list (History, export names).
+        self._name_list = name_list
 
     def add_payload(self, payload: DropPayload, source: str) -> None:
         """Take dropped or pasted files or text, in a task of their own."""
@@ -100,10 +109,16 @@ class IdsPresenter(QObject):
             scans = [await asyncio.to_thread(make_long_lived, merge_scans, *scans)]
         scan = scans[0] if scans else None
         names = ", ".join(p.name for p in paths[:3]) + ("…" if len(paths) > 3 else "")
-        return await self._take_scan(scan, errors, names)
+        list_name = paths[0].name if len(paths) == 1 else names
+        return await self._take_scan(scan, errors, names, list_name=list_name)
 
-    async def _take_scan(self, scan: IdScan | None, errors: list[str], source: str) -> AddOutcome:
+    async def _take_scan(
+        self, scan: IdScan | None, errors: list[str], source: str, *, list_name: str = ""
+    ) -> AddOutcome:
         outcome = AddOutcome(errors=list(errors))
+        new_list = scan is not None and scan.ids and self.model.rowCount() == 0
+        if new_list and self._name_list is not None:
+            self._name_list(list_name)
         if scan is not None:
             outcome.duplicates = scan.duplicates
             outcome.lines_without_id = scan.lines_without_id

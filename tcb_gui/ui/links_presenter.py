@@ -1,10 +1,11 @@
 """Links out: copy, open and export what the rows hold.
 
-Copy puts links on the clipboard (the selected rows', every working one, one row's),
-Open hands an http(s) link to the browser and nothing else, and ``export_to`` writes
-every row in input order through ``core.export`` in a worker thread — the same text
-``tcb-gui resolve --format …`` prints for the same run (a row never resolved says
-"Not resolved yet"; one a stopped run left says what the command line says).
+Copy puts links on the clipboard (the selected rows', the ready ones shown — a filter
+narrows Ctrl+Shift+C to the rows it shows — or one row's), Open hands an http(s) link
+to the browser and nothing else, and ``export_to`` writes every row in input order
+through ``core.export`` in a worker thread — the same text ``tcb-gui resolve --format …``
+prints for the same run (a row never resolved says "Not resolved yet"; one a stopped run
+left says what the command line says), with a UTF-8 BOM in front when asked (Excel).
 """
 
 from __future__ import annotations
@@ -38,12 +39,15 @@ class LinksPresenter(QObject):
         notifier: Notifier,
         tasks: TaskKeeper,
         selection: Callable[[], list[Row]],
+        shown: Callable[[], Sequence[Row] | None] = lambda: None,
     ) -> None:
         super().__init__(model)
         self.model = model
         self.notifier = notifier
         self.tasks = tasks
         self._selection = selection
+        # The rows a filter shows, or None when no filter is set.
+        self._shown = shown
 
     # --- the clipboard --------------------------------------------------------------
 
@@ -56,30 +60,44 @@ class LinksPresenter(QObject):
             )
             return 0
         if not links:
-            self.notifier.show_status(self.tr("The selected rows have no working links."))
+            self.notifier.show_status(self.tr("The selected rows have no ready links."))
             return 0
         QGuiApplication.clipboard().setText("\n".join(links) + ("\n" if len(links) > 1 else ""))
         skipped = len(rows) - len(links)
         message = plural(len(links), self.tr("Copied 1 link"), self.tr("Copied {n} links"))
         if skipped:
-            message = self.tr("{copied} ({n} rows without a working link skipped)").format(
+            message = self.tr("{copied} ({n} rows without a ready link skipped)").format(
                 copied=message, n=fmt_int(skipped)
             )
         self.notifier.show_status(message)
         return len(links)
 
     def copy_working_links(self) -> int:
-        rows = sorted(self.model.rows(), key=lambda r: r.index)
+        """Ctrl+Shift+C: the ready links of the rows shown (all rows without a filter)."""
+        shown = self._shown()
+        rows = sorted(shown if shown is not None else self.model.rows(), key=lambda r: r.index)
         links = [url for r in rows if (url := r.working_url)]
         if not links:
-            self.notifier.show_status(self.tr("No working links yet: resolve first (Ctrl+Return)."))
+            self.notifier.show_status(
+                plural(
+                    len(rows),
+                    self.tr("The row shown has no ready link (the filter hides the others)."),
+                    self.tr("None of the {n} rows shown has a ready link."),
+                )
+                if shown is not None
+                else self.tr("No ready links yet: resolve first (Ctrl+Return).")
+            )
             return 0
         QGuiApplication.clipboard().setText("\n".join(links) + "\n")
-        self.notifier.show_status(
-            plural(
-                len(links), self.tr("Copied 1 working link"), self.tr("Copied {n} working links")
+        if shown is not None:
+            message = plural(
+                len(links),
+                self.tr("Copied 1 link, of the rows shown"),
+                self.tr("Copied {n} links, of the rows shown"),
             )
-        )
+        else:
+            message = plural(len(links), self.tr("Copied 1 link"), self.tr("Copied {n} links"))
+        self.notifier.show_status(message)
         return len(links)
 
     def copy_row_link(self, row: Row | None) -> bool:
@@ -91,6 +109,11 @@ class LinksPresenter(QObject):
         QGuiApplication.clipboard().setText(row.url)
         self.notifier.show_status(self.tr("Copied the link of {key}").format(key=row.fileid.key))
         return True
+
+    def copy_text(self, text: str) -> None:
+        """Put words on the clipboard (a failure's reason, from the row menu)."""
+        QGuiApplication.clipboard().setText(text)
+        self.notifier.show_status(self.tr("Copied."))
 
     def copy_row_ids(self, rows: Sequence[Row]) -> None:
         if rows:
@@ -133,11 +156,14 @@ class LinksPresenter(QObject):
             for r in rows
         ]
 
-    async def export_to(self, path: Path, fmt: ExportFormat) -> int:
-        """Write every row (input order) to ``path``; unresolved rows say so."""
+    async def export_to(self, path: Path, fmt: ExportFormat, *, bom: bool = False) -> int:
+        """Write every row (input order) to ``path``; unresolved rows say so. ``bom``: a
+        UTF-8 byte order mark first, so Excel reads the file as UTF-8."""
         results = self.results()
         try:
             text = await asyncio.to_thread(export_results, results, fmt)
+            if bom:
+                text = "\ufeff" + text
             await asyncio.to_thread(write_export, path, text)
         except (InputError, OSError) as exc:
             if isinstance(exc, InputError):
@@ -152,5 +178,7 @@ class LinksPresenter(QObject):
             return 0
         self.notifier.hide_banner(BANNER)
         done = plural(len(results), self.tr("Exported 1 row"), self.tr("Exported {n} rows"))
-        self.notifier.show_status(self.tr("{done} to {path}").format(done=done, path=path))
+        self.notifier.show_status(
+            self.tr("{done} to {path} ({format})").format(done=done, path=path, format=fmt.value)
+        )
         return len(results)

@@ -10,16 +10,23 @@ banners) and the task keeper, never the window:
 
 Slots stay thin: each starts a presenter's coroutine as a named task
 (``task_names``), which tests await directly.
+
+Around them the window keeps: the details pane of the current row (Ctrl+I), Undo of
+Clear and Remove (Ctrl+Z), the counts of what is shown ("11 of 250 shown"), the
+Requests view (Ctrl+Shift+R) and Check connection…, the quota question before a big
+resolve, and a desktop notification when long work ends while the window is not active.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer
@@ -42,6 +49,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -53,28 +61,35 @@ from PySide6.QtWidgets import (
 from tcb_gui.core.client import MAX_CONCURRENCY
 from tcb_gui.core.errors import InputError, TcbError
 from tcb_gui.core.export import ExportFormat
+from tcb_gui.core.quota import QuotaPreview
 from tcb_gui.core.settings import Profile, Settings
 from tcb_gui.ui import task_names
 from tcb_gui.ui.a11y import install as install_accessibility
 from tcb_gui.ui.banner import BannerArea
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.crash import report_crash
+from tcb_gui.ui.desktop_notify import DoneNotifier
 from tcb_gui.ui.dialogs import AddIdsDialog
+from tcb_gui.ui.download_cells import DownloadSummary
 from tcb_gui.ui.download_controller import DownloadController
 from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.drop import DropOverlay, payload_from_mime
 from tcb_gui.ui.duration_spin import DurationSpinBox
+from tcb_gui.ui.export_dialog import ExportDialog, default_export_dir
 from tcb_gui.ui.formatting import fmt_int, plural
-from tcb_gui.ui.history import HistoryController
+from tcb_gui.ui.history import ClearedList, HistoryController
 from tcb_gui.ui.icons import Glyph, app_icon, icon
 from tcb_gui.ui.ids_presenter import IdsPresenter
 from tcb_gui.ui.links_presenter import LinksPresenter
 from tcb_gui.ui.notifier import WindowNotifier
 from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.prefs import WindowPrefs
+from tcb_gui.ui.requests_view import RequestsWindow
 from tcb_gui.ui.resolve_presenter import ResolvePresenter
 from tcb_gui.ui.results_model import Column, ResultsModel, Row, RowState
 from tcb_gui.ui.results_proxy import ResultsProxy, StatusFilter
-from tcb_gui.ui.results_view import ResultsView
+from tcb_gui.ui.results_view import OPTIONAL_COLUMNS, ResultsView
+from tcb_gui.ui.row_details import RowDetails
 from tcb_gui.ui.session import Session
 from tcb_gui.ui.settings_dialog import SHORTCUT as SETTINGS_SHORTCUT
 from tcb_gui.ui.tasks import TaskKeeper
@@ -87,6 +102,18 @@ log = logging.getLogger(__name__)
 # The expiry countdown and the token's time left tick once a second.
 COUNTDOWN_INTERVAL_MS = 1_000
 DEFAULT_SIZE = (1200, 740)
+# Half a 1920 px screen: everything (Copy and Open included) fits this wide.
+MIN_WIDTH = 940
+UNDO_BANNER = "undo"
+REQUESTS_SHORTCUT = "Ctrl+Shift+R"
+
+
+@dataclass(frozen=True, slots=True)
+class UndoStep:
+    """What Undo puts back: the rows a Remove took, or a cleared list."""
+
+    removed: list[Row]
+    cleared: ClearedList | None = None
 
 
 class MainWindow(QMainWindow):
@@ -102,6 +129,12 @@ class MainWindow(QMainWindow):
         # Start-up timing (perf_counter seconds), read by the smoke test and the bench.
         self.started_at: float | None = None
         self.first_paint_at: float | None = None
+
+        self.prefs = WindowPrefs(session.settings)
+        self.details_wanted = True
+        self.quota_box: QMessageBox | None = None  # the quota question, while it is open
+        self._undo: UndoStep | None = None
+        self._resolve_started = 0.0
 
         self.model = ResultsModel(self)
         self.proxy = ResultsProxy(self)
@@ -121,8 +154,16 @@ class MainWindow(QMainWindow):
         outer.addLayout(self._build_filter_bar(central))
         self.view = ResultsView(central)
         self.view.setModel(self.proxy)
+        for name in self.prefs.get("hidden_columns") or ():
+            column = next((c for c in OPTIONAL_COLUMNS if c.name.lower() == name), None)
+            if column is not None:
+                self.view.user_hidden.add(column)
         self.view.configure_columns()
+        self.view.columnsChanged.connect(self._columns_changed)
         outer.addWidget(self.view, 1)
+        self.details = RowDetails(self.model, central)
+        self.details.setVisible(False)
+        outer.addWidget(self.details)
         self.downloads_panel = DownloadsPanel(central)
         outer.addWidget(self.downloads_panel)
         outer.addLayout(self._build_status_bar(central))
@@ -131,7 +172,6 @@ class MainWindow(QMainWindow):
         # The presenters: each job its own, none holding the window.
         model, tasks = self.model, self.tasks
         self.notifier = notifier = WindowNotifier(self.message_label, self.banners)
-        self.ids = IdsPresenter(model, notifier, tasks)
         self.tokens = TokenPresenter(
             session,
             self.token_panel,
@@ -140,10 +180,17 @@ class MainWindow(QMainWindow):
             load_samples=self._load_samples,
         )
         self.resolver = ResolvePresenter(
-            model, notifier, tasks, session, self.tokens, self._run_options
+            model,
+            notifier,
+            tasks,
+            session,
+            self.tokens,
+            self._run_options,
+            confirm_quota=self.confirm_quota,
         )
-        self.links = LinksPresenter(model, notifier, tasks, self.selected_rows)
+        self.links = LinksPresenter(model, notifier, tasks, self.selected_rows, self.shown_rows)
         self.history = HistoryController(model, notifier, tasks, session, self.view)
+        self.ids = IdsPresenter(model, notifier, tasks, name_list=self._name_list)
         self.downloads = DownloadController(
             model,
             notifier,
@@ -155,6 +202,9 @@ class MainWindow(QMainWindow):
             selection=self.selected_rows,
             max_age=self.max_age_spin.value,
         )
+        self.done_notifier = DoneNotifier(self)
+        # The Requests view listens from the start (its widgets are built when first shown).
+        self.requests: RequestsWindow | None = RequestsWindow(session.trace, self)
 
         self._build_actions()
         self._build_menus()
@@ -164,10 +214,13 @@ class MainWindow(QMainWindow):
         self._countdown_timer.timeout.connect(self._tick)
         self._countdown_timer.start()
         self._connect()
+        self.setMinimumWidth(MIN_WIDTH)
         self._restore_geometry()
         self.tokens.apply_profile()
         self._update_counts()
         self._update_download_actions()
+        self.set_details_shown(bool(self.prefs.get("details_pane")))
+        self.act_undo.setEnabled(False)
         self.a11y = install_accessibility(self)  # screen-order Tab chain, accessible names
 
     # --- building -------------------------------------------------------------------
@@ -208,30 +261,42 @@ class MainWindow(QMainWindow):
         bar = QHBoxLayout()
         bar.setSpacing(8)
         self.filter_edit = QLineEdit(parent)
-        self.filter_edit.setPlaceholderText(self.tr("Filter by ID, link or message (Ctrl+F)"))
+        self.filter_edit.setPlaceholderText(self.tr("Filter by ID, link or status (Ctrl+F)"))
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setMinimumWidth(260)
+        self.filter_edit.setMinimumWidth(200)
         bar.addWidget(self.filter_edit, 2)
         self.status_combo = QComboBox(parent)
         for label, status in (
             (self.tr("All"), StatusFilter.ALL),
-            (self.tr("Working"), StatusFilter.WORKING),
+            (self.tr("Ready"), StatusFilter.READY),
             (self.tr("Failed"), StatusFilter.FAILED),
             (self.tr("Pending"), StatusFilter.PENDING),
             (self.tr("Expired"), StatusFilter.EXPIRED),
+            (self.tr("Saved"), StatusFilter.SAVED),
+            (self.tr("Download failed"), StatusFilter.DOWNLOAD_FAILED),
         ):
             self.status_combo.addItem(label, status)
         self.status_combo.setToolTip(self.tr("Show rows by status"))
         bar.addWidget(self.status_combo)
         bar.addStretch(1)
         self.retry_button = QPushButton(self.tr("Retry failed"), parent)
+        self.retry_button.setToolTip(
+            self.tr("Ask again for the links that failed for a passing reason (Ctrl+R)")
+        )
         self.refresh_button = QPushButton(self.tr("Refresh expired"), parent)
-        self.copy_all_button = QPushButton(icon(Glyph.COPY), self.tr("Copy working links"), parent)
-        self.copy_all_button.setToolTip(self.tr("Every working link, one per line (Ctrl+Shift+C)"))
+        self.refresh_button.setToolTip(self.tr("Get new links for the expired ones (Ctrl+F5)"))
+        self.copy_all_button = QPushButton(icon(Glyph.COPY), self.tr("Copy links"), parent)
+        self.copy_all_button.setToolTip(
+            self.tr("The ready links of the rows shown, one per line (Ctrl+Shift+C)")
+        )
         self.export_button = QPushButton(self.tr("Export…"), parent)
-        self.export_button.setToolTip(self.tr("Save as CSV, JSON or a list of links (Ctrl+E)"))
+        self.export_button.setToolTip(
+            self.tr("Save as CSV, JSON, a list of links or a downloader's input file (Ctrl+E)")
+        )
         self.clear_button = QPushButton(self.tr("Clear"), parent)
-        self.clear_button.setToolTip(self.tr("Remove every row"))
+        self.clear_button.setToolTip(
+            self.tr("Remove every row; Undo (Ctrl+Z) brings them back, and History keeps them")
+        )
         for button in (
             self.retry_button,
             self.refresh_button,
@@ -282,7 +347,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        resolver, links, tokens = self.resolver, self.links, self.tokens
+        resolver, links, tokens, downloads = self.resolver, self.links, self.tokens, self.downloads
         self.act_paste = self._action(
             self.tr("Add from clipboard"), self.paste_from_clipboard, QKeySequence.StandardKey.Paste
         )
@@ -295,19 +360,18 @@ class MainWindow(QMainWindow):
         )
         # Enter on the keypad is a different key; accept both.
         self.act_resolve.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.act_cancel = self._action(self.tr("Cancel resolving"), resolver.cancel)
+        self.act_cancel = self._action(
+            self.tr("Cancel resolving"), resolver.cancel, QKeySequence(Qt.Key.Key_Escape)
+        )
         self.act_copy = self._action(
             self.tr("Copy selected links"),
             links.copy_selected_links,
             QKeySequence.StandardKey.Copy,
         )
         self.act_copy_all = self._action(
-            self.tr("Copy all working links"),
+            self.tr("Copy the links shown"),
             links.copy_working_links,
             QKeySequence("Ctrl+Shift+C"),
-        )
-        self.act_download = self._action(
-            self.tr("Download…"), self.downloads.show_dialog, QKeySequence("Ctrl+D")
         )
         self.act_export = self._action(
             self.tr("Export…"), self.choose_export, QKeySequence("Ctrl+E")
@@ -323,13 +387,57 @@ class MainWindow(QMainWindow):
             self.tr("Settings…"), tokens.show_settings_dialog, QKeySequence(SETTINGS_SHORTCUT)
         )
         self.act_settings.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.act_retry = self._action(self.tr("Retry failed"), resolver.request_retry_failed)
-        self.act_refresh = self._action(
-            self.tr("Refresh expired"), resolver.request_refresh_expired
+        self.act_retry = self._action(
+            self.tr("Retry failed"), resolver.request_retry_failed, QKeySequence("Ctrl+R")
         )
+        self.act_refresh = self._action(
+            self.tr("Refresh expired"), resolver.request_refresh_expired, QKeySequence("Ctrl+F5")
+        )
+        self.act_remove = self._action(
+            self.tr("Remove selected rows"), self.remove_selected, QKeySequence.StandardKey.Delete
+        )
+        # Only while the table has the focus: Delete in the filter box deletes text.
+        self.act_remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.view.addAction(self.act_remove)
         self.act_clear = self._action(self.tr("Clear list"), self.clear_rows)
+        self.act_undo = self._action(self.tr("Undo"), self.undo, QKeySequence.StandardKey.Undo)
+        self.act_details = self._action(
+            self.tr("Row details"), self.toggle_details, QKeySequence("Ctrl+I")
+        )
+        self.act_details.setCheckable(True)
+        # Downloads.
+        self.act_download = self._action(
+            self.tr("Download…"), downloads.show_dialog, QKeySequence("Ctrl+D")
+        )
+        self.act_pause = self._action(
+            self.tr("Pause download"), downloads.toggle_pause, QKeySequence("Ctrl+P")
+        )
+        self.act_cancel_download = self._action(
+            self.tr("Cancel download"), downloads.cancel, QKeySequence("Shift+Esc")
+        )
+        self.act_retry_downloads = self._action(
+            self.tr("Retry failed downloads"),
+            downloads.request_retry_failed,
+            QKeySequence("Ctrl+Shift+D"),
+        )
+        self.act_rest = self._action(self.tr("Download the rest"), downloads.request_rest)
+        self.act_show_folder = self._action(
+            self.tr("Show in folder"), lambda: downloads.show_folder()
+        )
+        self.act_show_failed = self._action(
+            self.tr("Show failed downloads"), self.show_failed_downloads
+        )
+        # The token, the connection, profiles.
         self.act_set_token = self._action(self.tr("Set token…"), tokens.show_token_dialog)
         self.act_clear_token = self._action(self.tr("Clear token"), tokens.request_clear_token)
+        self.act_doctor = self._action(self.tr("Check connection…"), self.check_connection)
+        self.act_doctor.setToolTip(
+            self.tr("Check the service, the clock, the token and today's quota, step by step")
+        )
+        self.act_requests = self._action(
+            self.tr("Requests"), self.show_requests, QKeySequence(REQUESTS_SHORTCUT)
+        )
+        self.act_requests.setEnabled(self.requests is not None)
         self.act_edit_profile = self._action(self.tr("Edit profile…"), tokens.show_profile_dialog)
         self.act_new_profile = self._action(
             self.tr("New profile…"), lambda: tokens.show_profile_dialog(new=True)
@@ -348,8 +456,24 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = bar.addMenu(self.tr("&Edit"))
-        for action in (self.act_copy, self.act_copy_all, self.act_filter):
-            edit_menu.addAction(action)
+        _fill(
+            edit_menu,
+            self.act_undo,
+            None,
+            self.act_copy,
+            self.act_copy_all,
+            None,
+            self.act_remove,
+            self.act_clear,
+            None,
+            self.act_filter,
+        )
+        view_menu = bar.addMenu(self.tr("&View"))
+        view_menu.addAction(self.act_details)
+        columns = view_menu.addMenu(self.tr("Columns"))
+        columns.aboutToShow.connect(lambda: self._fill_columns_menu(columns))
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_requests)
         links_menu = bar.addMenu(self.tr("&Links"))
         for action in (
             self.act_resolve,
@@ -358,21 +482,41 @@ class MainWindow(QMainWindow):
             self.act_refresh,
         ):
             links_menu.addAction(action)
-        links_menu.addAction(self.act_download)
-        links_menu.addSeparator()
-        links_menu.addAction(self.act_clear)
+        _fill(
+            bar.addMenu(self.tr("&Downloads")),
+            self.act_download,
+            self.act_pause,
+            self.act_cancel_download,
+            None,
+            self.act_retry_downloads,
+            self.act_rest,
+            self.act_show_failed,
+            self.act_show_folder,
+        )
         bar.addMenu(self.history.menu)
         token_menu = bar.addMenu(self.tr("&Token"))
         for action in (self.act_set_token, self.act_check, self.act_clear_token):
             token_menu.addAction(action)
+        token_menu.addSeparator()
+        token_menu.addAction(self.act_doctor)
         token_menu.addSeparator()
         token_menu.addAction(self.act_edit_profile)
         token_menu.addAction(self.act_new_profile)
         token_menu.addSeparator()
         token_menu.addAction(self.act_demo)
 
+    def _columns_changed(self) -> None:
+        hidden = sorted(c.name.lower() for c in self.view.user_hidden)
+        self.prefs.set("hidden_columns", hidden)
+
+    def _fill_columns_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        for action in self.view.column_menu().actions():
+            action.setParent(menu)
+            menu.addAction(action)
+
     def _connect(self) -> None:
-        links, resolver = self.links, self.resolver
+        links, resolver, downloads = self.links, self.resolver, self.downloads
         self.add_button.clicked.connect(self.show_add_dialog)
         self.open_button.clicked.connect(self.choose_files)
         self.resolve_button.clicked.connect(resolver.request_resolve)
@@ -382,29 +526,45 @@ class MainWindow(QMainWindow):
         self.copy_all_button.clicked.connect(links.copy_working_links)
         self.export_button.clicked.connect(self.choose_export)
         self.clear_button.clicked.connect(self.clear_rows)
-        self.download_button.clicked.connect(lambda _checked=False: self.downloads.show_dialog())
+        self.download_button.clicked.connect(lambda _checked=False: downloads.show_dialog())
         self.text_filter = TextFilterInput(self.filter_edit, self.proxy)  # paced for long lists
         self.status_combo.currentIndexChanged.connect(self._status_filter_changed)
         self.model.countsChanged.connect(self._update_counts)
         self.model.countsChanged.connect(self._update_download_actions)
         self.model.rowsInserted.connect(self._rows_changed)
         self.model.modelReset.connect(self._rows_changed)
-        self.proxy.rowsInserted.connect(self.view.refresh_empty_state)
-        self.proxy.rowsRemoved.connect(self.view.refresh_empty_state)
-        self.proxy.modelReset.connect(self.view.refresh_empty_state)
-        self.proxy.layoutChanged.connect(self.view.refresh_empty_state)
-        delegate = self.view.actions_delegate
+        self.model.dataChanged.connect(self._data_changed)
+        proxy, view = self.proxy, self.view
+        for signal in (
+            proxy.rowsInserted,
+            proxy.rowsRemoved,
+            proxy.modelReset,
+            proxy.layoutChanged,
+        ):
+            signal.connect(view.refresh_empty_state)
+            signal.connect(self._shown_changed)
+        delegate = view.actions_delegate
         delegate.copyRequested.connect(lambda index: links.copy_row_link(self._row(index)))
         delegate.openRequested.connect(lambda index: links.open_row_link(self._row(index)))
-        self.view.copyLinksRequested.connect(links.copy_selected_links)
-        self.view.customContextMenuRequested.connect(self._context_menu)
-        self.view.demo_button.clicked.connect(self.tokens.request_demo)
+        view.copy_row.connect(lambda index: links.copy_row_link(self._row(index)))
+        view.activated_row.connect(self._row_activated)
+        view.copyLinksRequested.connect(links.copy_selected_links)
+        view.customContextMenuRequested.connect(self._context_menu)
+        view.demo_button.clicked.connect(self.tokens.request_demo)
+        selection = view.selectionModel()
+        selection.currentRowChanged.connect(lambda *_: self._current_changed())
+        self.details.closed.connect(lambda: self.set_details_shown(False))
         self.tokens.profileApplied.connect(self._show_run_options)
-        self.tokens.demoOfferChanged.connect(self.view.set_demo_offer)
+        self.tokens.demoOfferChanged.connect(view.set_demo_offer)
         self.tokens.settingsApplied.connect(self._settings_applied)
-        self.resolver.runningChanged.connect(self._resolve_running)
-        self.resolver.progressed.connect(self._update_progress)
-        self.downloads.runningChanged.connect(self._update_download_actions)
+        self.tokens.connectionCheckRequested.connect(self.check_connection)
+        resolver.runningChanged.connect(self._resolve_running)
+        resolver.progressed.connect(self._update_progress)
+        resolver.finished.connect(self._resolve_finished)
+        downloads.runningChanged.connect(self._update_download_actions)
+        downloads.pausedChanged.connect(lambda _paused: self._update_download_actions())
+        downloads.finished.connect(self._download_finished)
+        self.downloads_panel.showFailedRequested.connect(self.show_failed_downloads)
 
     def _row(self, proxy_index: object) -> Row | None:
         if not isinstance(proxy_index, QModelIndex) or not proxy_index.isValid():
@@ -416,6 +576,18 @@ class MainWindow(QMainWindow):
         if selection is None:
             return []
         return self.proxy.rows_for(selection.selectedRows())
+
+    def shown_rows(self) -> Sequence[Row] | None:
+        """The rows a filter shows (view order), or None when no filter is set."""
+        if not self.proxy.filtering:
+            return None
+        return self.proxy.visible_rows()
+
+    def current_row(self) -> Row | None:
+        return self._row(self.view.currentIndex())
+
+    def _name_list(self, name: str) -> None:
+        self.history.list_name = name
 
     def _run_options(self) -> tuple[int, int]:
         return self.max_age_spin.value(), self.concurrency_spin.value()
@@ -509,64 +681,290 @@ class MainWindow(QMainWindow):
         """Whether a resolve run is under way."""
         return self.resolver.running
 
-    def _context_menu(self, pos: QPoint) -> None:
+    def _context_menu(self, pos: QPoint) -> QMenu | None:
+        """The row menu (right click, Shift+F10, the menu key) of the rows under it."""
         links = self.links
         rows = self.selected_rows()
         clicked = self._row(self.view.indexAt(pos))
         if clicked is not None and clicked not in rows:
             rows = [clicked]
         if not rows:
-            return
+            return None
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         first = rows[0]
+        open_link = menu.addAction(icon(Glyph.OPEN), self.tr("Open link"))
+        open_link.setShortcut(QKeySequence(Qt.Key.Key_Return))
+        open_link.setEnabled(len(rows) == 1 and first.working_url is not None)
+        open_link.triggered.connect(lambda: links.open_row_link(first))
         copy_link = menu.addAction(icon(Glyph.COPY), self.tr("Copy link"))
+        copy_link.setShortcut(QKeySequence.StandardKey.Copy)
         copy_link.setEnabled(any(r.working_url for r in rows))
         copy_link.triggered.connect(
             lambda: links.copy_row_link(first) if len(rows) == 1 else links.copy_selected_links()
         )
         copy_id = menu.addAction(self.tr("Copy ID"))
         copy_id.triggered.connect(lambda: links.copy_row_ids(rows))
-        open_link = menu.addAction(icon(Glyph.OPEN), self.tr("Open"))
-        open_link.setEnabled(len(rows) == 1 and first.url is not None)
-        open_link.triggered.connect(lambda: links.open_row_link(first))
+        details = menu.addAction(self.tr("Details"))
+        details.setShortcut(QKeySequence("Ctrl+I"))
+        details.triggered.connect(lambda: self.show_details_of(first))
+        reason = self.model.words.reason(first)
+        if len(rows) == 1 and reason:
+            copy_reason = menu.addAction(self.tr("Copy the reason"))
+            copy_reason.triggered.connect(lambda: links.copy_text(reason))
+        menu.addSeparator()
         retry_rows = [r for r in rows if r.state is not RowState.RESOLVING and not r.working_url]
-        retry = menu.addAction(self.tr("Retry"))
+        retry = menu.addAction(self.tr("Resolve again"))
         retry.setEnabled(bool(retry_rows) and not self.resolver.running)
         retry.triggered.connect(lambda: self.resolver.start(retry_rows))
         self.downloads.extend_menu(menu, rows)
+        menu.addSeparator()
+        remove = menu.addAction(
+            plural(len(rows), self.tr("Remove this row"), self.tr("Remove {n} rows"))
+        )
+        remove.setShortcut(QKeySequence.StandardKey.Delete)
+        remove.triggered.connect(lambda: self.remove_rows(rows))
         menu.popup(self.view.viewport().mapToGlobal(pos))
+        return menu
 
-    def choose_export(self) -> None:
+    def _row_activated(self, index: QModelIndex) -> None:
+        """Return on a row: open its link; a row without one shows why in the details."""
+        row = self._row(index)
+        if row is None:
+            return
+        if row.working_url:
+            self.links.open_row_link(row)
+        else:
+            self.show_details_of(row)
+
+    def choose_export(self) -> ExportDialog | None:
+        """Ctrl+E: the export dialog, in the last export's folder, with a name."""
         if self.model.rowCount() == 0:
             self.notifier.show_status(self.tr("Nothing to export yet."))
-            return
-        dialog = QFileDialog(self, self.tr("Export results"))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        filters = {
-            self.tr("CSV (*.csv)"): ExportFormat.CSV,
-            self.tr("JSON (*.json)"): ExportFormat.JSON,
-            self.tr("Working links, one per line (*.txt)"): ExportFormat.URLS,
-            self.tr("TSV (*.tsv)"): ExportFormat.TSV,
-        }
-        dialog.setNameFilters(list(filters))
-        dialog.setDefaultSuffix("csv")
-        dialog.filterSelected.connect(
-            lambda name: dialog.setDefaultSuffix(filters[name].suffix.lstrip("."))
+            return None
+        prefs = self.prefs
+        folder_text = prefs.get("export_dir")
+        folder = Path(folder_text) if folder_text else default_export_dir()
+        if not folder.is_dir():
+            folder = default_export_dir()
+        try:
+            fmt = ExportFormat(prefs.get("export_format"))
+        except ValueError:
+            fmt = ExportFormat.CSV
+        dialog = ExportDialog(
+            rows=self.model.rowCount(),
+            folder=folder,
+            list_name=self.history.list_name or self.tr("TCB links"),
+            fmt=fmt,
+            bom=bool(prefs.get("export_bom")),
+            parent=self,
         )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-        def chosen(path: str) -> None:
-            fmt = filters.get(dialog.selectedNameFilter(), ExportFormat.CSV)
-            self.tasks.start(task_names.EXPORT, self.links.export_to(Path(path), fmt))
+        def chosen() -> None:
+            picked = dialog.chosen()
+            if picked is None:
+                return
+            path, fmt, bom = picked
+            prefs.set("export_dir", str(path.parent))
+            prefs.set("export_format", fmt.value)
+            if fmt.value in ("csv", "tsv"):
+                prefs.set("export_bom", bom)
+            self.tasks.start(task_names.EXPORT, self.links.export_to(path, fmt, bom=bom))
 
-        dialog.fileSelected.connect(chosen)
+        dialog.accepted.connect(chosen)
         dialog.open()
+        return dialog
+
+    # --- removing rows, and Undo ------------------------------------------------------
 
     def clear_rows(self) -> None:
+        """Empty the list; Undo (Ctrl+Z) puts it back until something else is added."""
+        count = self.model.rowCount()
+        if not count:
+            return
         self.resolver.cancel()
-        self.history.clear_list()  # a new list; the cleared one stays in the history
+        cleared = self.history.clear_list()  # a new list; the cleared one stays in History
         self.notifier.hide_banner("run")
-        self.notifier.show_status(self.tr("List cleared."))
+        self._offer_undo(
+            UndoStep([], cleared),
+            plural(count, self.tr("Cleared 1 row."), self.tr("Cleared {n} rows.")),
+        )
+
+    def remove_selected(self) -> None:
+        """Delete: remove the selected rows (Undo brings them back)."""
+        rows = self.selected_rows()
+        if not rows:
+            self.notifier.show_status(self.tr("Select rows to remove first."))
+            return
+        self.remove_rows(rows)
+
+    def remove_rows(self, rows: Sequence[Row]) -> int:
+        removed = self.model.remove(rows)
+        if not removed:
+            return 0
+        self.model.flush()
+        self._offer_undo(
+            UndoStep(removed),
+            plural(len(removed), self.tr("Removed 1 row."), self.tr("Removed {n} rows.")),
+        )
+        return len(removed)
+
+    def _offer_undo(self, step: UndoStep, text: str) -> None:
+        self._undo = step
+        self.act_undo.setEnabled(True)
+        self.notifier.show_banner(
+            UNDO_BANNER,
+            Tone.NEUTRAL,
+            self.tr("{done} Undo (Ctrl+Z) puts back what was removed.").format(done=text),
+            [(self.tr("Undo"), self.undo)],
+        )
+
+    def undo(self) -> int:
+        """Ctrl+Z: put back the rows the last Clear or Remove took."""
+        step, self._undo = self._undo, None
+        self.act_undo.setEnabled(False)
+        self.notifier.hide_banner(UNDO_BANNER)
+        if step is None:
+            self.notifier.show_status(self.tr("Nothing to undo."))
+            return 0
+        if step.cleared is not None:
+            back = self.history.undo_clear(step.cleared)
+            if not back and step.cleared.rows:
+                self.notifier.show_status(
+                    self.tr("The cleared list is in the History menu: new IDs came since.")
+                )
+                return 0
+        else:
+            back = self.model.restore(step.removed)
+        self.model.flush()
+        self.notifier.show_status(
+            plural(back, self.tr("Put back 1 row."), self.tr("Put back {n} rows."))
+        )
+        return back
+
+    def _forget_undo(self) -> None:
+        if self._undo is not None and self._undo.cleared is not None and self.model.rowCount():
+            # Something new came into the emptied list: the undo would mix two lists.
+            self._undo = None
+            self.act_undo.setEnabled(False)
+            self.notifier.hide_banner(UNDO_BANNER)
+
+    # --- the details pane ---------------------------------------------------------------
+
+    def set_details_shown(self, shown: bool) -> None:
+        self.details_wanted = shown
+        self.prefs.set("details_pane", shown)
+        self.act_details.setChecked(shown)
+        self._place_details()
+
+    def toggle_details(self) -> None:
+        self.set_details_shown(not self.details.isVisible())
+        if self.details.isVisible():
+            self._current_changed()
+
+    def show_details_of(self, row: Row) -> None:
+        """Show the pane with ``row`` in it (the row menu's Details, Return on a failure)."""
+        self.details_wanted = True
+        self.act_details.setChecked(True)
+        self.details.show_row(row)
+        self._place_details()
+
+    def _place_details(self) -> None:
+        self.details.setVisible(self.details_wanted and self.model.rowCount() > 0)
+
+    def _current_changed(self) -> None:
+        if self.details.isVisible():
+            self.details.show_row(self.current_row())
+
+    def _data_changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
+        row = self.details.row
+        if row is not None and self.details.isVisible() and top.row() <= row.pos <= bottom.row():
+            self.details.refresh()
+
+    # --- the Requests view, Check connection, the quota --------------------------------
+
+    def show_requests(self) -> None:
+        if self.requests is not None:
+            self.requests.open()
+
+    def check_connection(self) -> None:
+        """Token ▸ Check connection…: the doctor's checks of this window's profile."""
+        self.tasks.start("doctor-open", self._open_doctor())
+
+    async def _open_doctor(self) -> QWidget:
+        from tcb_gui.ui.doctor_dialog import DoctorDialog, window_setup
+
+        session = self.session
+        setup = await window_setup(session.profile, session.token, session.store)
+        await session.aopen_http()
+        dialog = DoctorDialog(
+            setup,
+            store=session.store,
+            http=session.http,
+            trace=session.trace,
+            runner=lambda name, coro: self.tasks.start(name, coro),
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    async def confirm_quota(self, preview: QuotaPreview) -> bool:
+        """Before a run that would use up today's quota: start anyway, or not (default)."""
+        box = QMessageBox(self)
+        box.setObjectName("quota_question")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Today's quota"))
+        box.setText(self.resolver.quota_text(preview))
+        assert preview.remain is not None
+        box.setInformativeText(
+            self.tr(
+                "It would stop with today's quota used up after about {n} IDs; the rest "
+                "would wait until the quota resets. Resolve fewer IDs, or ask the account "
+                "owner to reset the quota."
+            ).format(n=fmt_int(preview.remain * 50))
+        )
+        start = box.addButton(self.tr("Start anyway"), QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def finished(_result: int) -> None:
+            if not answer.done():
+                answer.set_result(box.clickedButton() is start)
+
+        box.finished.connect(finished)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.quota_box = box
+        box.open()
+        try:
+            return await answer
+        finally:
+            self.quota_box = None
+
+    # --- long work ends -----------------------------------------------------------------
+
+    def _resolve_finished(self, seconds: float, text: str) -> None:
+        self.done_notifier.work_done(seconds, self.tr("Resolving finished"), text)
+
+    def _download_finished(self, summary: DownloadSummary) -> None:
+        self._update_download_actions()
+        self.done_notifier.work_done(
+            self.downloads.last_duration,
+            self.tr("Download finished"),
+            self.downloads_panel.summary_text(summary),
+        )
+
+    def show_failed_downloads(self) -> None:
+        """Show only the rows whose download failed (the panel's "Show failed")."""
+        index = self.status_combo.findData(StatusFilter.DOWNLOAD_FAILED)
+        if index >= 0:
+            self.status_combo.setCurrentIndex(index)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self.proxy.rowCount():
+            self.view.setCurrentIndex(self.proxy.index(0, Column.FILE))
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -581,6 +979,14 @@ class MainWindow(QMainWindow):
 
     def _rows_changed(self) -> None:
         self.view.refresh_empty_state()
+        self._forget_undo()
+        self._place_details()
+        if self.details.row is not None:
+            self.details.refresh()
+        self._update_counts()
+
+    def _shown_changed(self) -> None:
+        # The filter's rows changed: "11 of 250 shown" follows (a cheap count).
         self._update_counts()
 
     def _tick(self) -> None:
@@ -591,10 +997,14 @@ class MainWindow(QMainWindow):
         if x >= 0 and self.model.counts().ok:
             width = view.columnWidth(Column.EXPIRES)
             view.viewport().update(QRect(x, 0, width, view.viewport().height()))
+        if self.details.isVisible() and self.details.row is not None:
+            self.details.refresh()  # one row: its expiry counts down too
         self.tokens.tick()
 
     def _resolve_running(self, running: bool) -> None:
         progress = self.resolver.progress
+        if running:
+            self._resolve_started = time.monotonic()
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running)
         if running and progress is not None:
@@ -620,17 +1030,7 @@ class MainWindow(QMainWindow):
         if running:
             self._update_progress()
         else:
-            parts = [plural(counts.total, self.tr("1 ID"), self.tr("{n} IDs"))]
-            if counts.working:
-                parts.append(self.tr("{n} working").format(n=fmt_int(counts.working)))
-            if counts.failed:
-                parts.append(self.tr("{n} failed").format(n=fmt_int(counts.failed)))
-            if counts.expired:
-                parts.append(self.tr("{n} expired").format(n=fmt_int(counts.expired)))
-            waiting = counts.pending + counts.paused
-            if waiting and waiting != counts.total:
-                parts.append(self.tr("{n} to resolve").format(n=fmt_int(waiting)))
-            self.counts_label.setText(" · ".join(parts) if counts.total else "")
+            self.counts_label.setText(self.counts_text())
         to_resolve = counts.pending + counts.paused
         self.act_resolve.setEnabled(not running)
         self.resolve_button.setEnabled(not running and to_resolve > 0)
@@ -642,16 +1042,67 @@ class MainWindow(QMainWindow):
         self.act_refresh.setEnabled(not running and counts.expired > 0)
         self.refresh_button.setEnabled(not running and counts.expired > 0)
         self.copy_all_button.setEnabled(counts.working > 0)
+        self.act_copy_all.setEnabled(counts.working > 0)
         self.export_button.setEnabled(counts.total > 0)
         self.act_export.setEnabled(counts.total > 0)
         self.clear_button.setEnabled(counts.total > 0)
+        self.act_clear.setEnabled(counts.total > 0)
+        self.act_remove.setEnabled(counts.total > 0)
         self.act_cancel.setEnabled(running)
         self.token_panel.profile_combo.setEnabled(not running)
 
+    def counts_text(self) -> str:
+        """The status row's counts: "250 IDs · 235 ready · 15 failed", and with a filter
+        "11 of 250 shown · …"; downloads add "196 saved · 1 download failed"."""
+        counts = self.model.counts()
+        if not counts.total:
+            return ""
+        if self.proxy.filtering:
+            parts = [
+                self.tr("{shown} of {total} shown").format(
+                    shown=fmt_int(self.proxy.rowCount()), total=fmt_int(counts.total)
+                )
+            ]
+        else:
+            parts = [plural(counts.total, self.tr("1 ID"), self.tr("{n} IDs"))]
+        if counts.working:
+            parts.append(self.tr("{n} ready").format(n=fmt_int(counts.working)))
+        if counts.failed:
+            parts.append(self.tr("{n} failed").format(n=fmt_int(counts.failed)))
+        if counts.expired:
+            parts.append(self.tr("{n} expired").format(n=fmt_int(counts.expired)))
+        waiting = counts.pending + counts.paused
+        if waiting and waiting != counts.total:
+            parts.append(self.tr("{n} to resolve").format(n=fmt_int(waiting)))
+        if counts.saved:
+            parts.append(self.tr("{n} saved").format(n=fmt_int(counts.saved)))
+        if counts.download_failed:
+            parts.append(
+                plural(
+                    counts.download_failed,
+                    self.tr("1 download failed"),
+                    self.tr("{n} downloads failed"),
+                )
+            )
+        return " · ".join(parts)
+
     def _update_download_actions(self) -> None:
-        running = self.downloads.running
-        self.download_button.setEnabled(not running and self.model.rowCount() > 0)
-        self.act_download.setEnabled(not running)
+        downloads = self.downloads
+        running = downloads.running
+        rows = self.model.rowCount() > 0
+        self.download_button.setEnabled(not running and rows)
+        self.act_download.setEnabled(not running and rows)
+        self.act_pause.setEnabled(running)
+        self.act_pause.setText(
+            self.tr("Resume download") if downloads.paused else self.tr("Pause download")
+        )
+        self.act_cancel_download.setEnabled(running)
+        idle = not running and downloads.last_options is not None
+        counts = self.model.counts()
+        self.act_retry_downloads.setEnabled(idle and counts.download_failed > 0)
+        self.act_show_failed.setEnabled(counts.download_failed > 0)
+        self.act_rest.setEnabled(idle and bool(downloads.last_rows))
+        self.act_show_folder.setEnabled(self.downloads_panel.dest is not None)
 
     # --- geometry and shutdown ------------------------------------------------------
 
@@ -685,6 +1136,10 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.notifier.close()
+        self.done_notifier.close()
+        if self.requests is not None:
+            self.requests.dispose()
+            self.requests.hide()
         self._countdown_timer.stop()
         await self.tasks.aclose()
         await self.history.aclose()
@@ -696,3 +1151,12 @@ class MainWindow(QMainWindow):
         except (InputError, OSError) as exc:
             log.warning("could not save the settings on exit: %s", type(exc).__name__)
         await self.session.aclose()
+
+
+def _fill(menu: QMenu, *actions: QAction | None) -> None:
+    """Add ``actions`` to ``menu``; None is a separator."""
+    for action in actions:
+        if action is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(action)

@@ -7,19 +7,30 @@ without an answer (they hold the run's "Not resolved: …" result, as the comman
 prints it, and the next resolve picks them up); a service stop fails them with the same
 words. Cancelling puts the rows in flight back to pending. Nothing resolved is asked for
 again.
+
+While rows wait for a token, the "run" banner says what the token badge says — not set,
+rejected, being checked, out of reach, or working again — and is reworded whenever the
+badge changes (``TokenPresenter.stateChanged``), so the two never disagree. Before a list
+that needs hundreds of calls, today's quota is asked once (``core.quota``): the status
+line says "This run needs N calls; M remain today." and a run that would use it up
+starts only if the operator says so (``confirm_quota``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from tcb_gui.core.errors import TokenError
+from tcb_gui.core.errors import TokenError, TokenState
+from tcb_gui.core.quota import QuotaPreview, preview_quota
 from tcb_gui.core.resolve_run import ResolveProgress, ResolveRun
 from tcb_gui.ui import task_names
+from tcb_gui.ui.banner import Action
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int
 from tcb_gui.ui.gc_freeze import settle_long_lived
@@ -30,6 +41,10 @@ from tcb_gui.ui.session import Session
 from tcb_gui.ui.tasks import TaskKeeper
 from tcb_gui.ui.token_presenter import TokenPresenter
 
+if TYPE_CHECKING:
+    from tcb_gui.core.client import TcbClient
+    from tcb_gui.core.fileids import FileId
+
 BANNER = "run"
 # Rows marked per model change when a big run starts; the loop breathes between.
 ROW_MARK_BATCH = 2_000
@@ -38,6 +53,8 @@ GC_SETTLE_EVERY = 2_000
 
 # The run's options as the window shows them: (link life in seconds, requests at once).
 RunOptions = Callable[[], tuple[int, int]]
+# Asks whether to start a run that would use up today's quota.
+ConfirmQuota = Callable[[QuotaPreview], Awaitable[bool]]
 
 
 class ResolvePresenter(QObject):
@@ -45,6 +62,7 @@ class ResolvePresenter(QObject):
 
     runningChanged = Signal(bool)
     progressed = Signal()  # ``progress`` moved
+    finished = Signal(float, str)  # seconds the run took, what it did (not when cancelled)
 
     def __init__(
         self,
@@ -54,6 +72,7 @@ class ResolvePresenter(QObject):
         session: Session,
         tokens: TokenPresenter,
         options: RunOptions,
+        confirm_quota: ConfirmQuota | None = None,
     ) -> None:
         super().__init__(model)
         self.model = model
@@ -62,8 +81,10 @@ class ResolvePresenter(QObject):
         self.session = session
         self.tokens = tokens
         self._options = options
+        self._confirm_quota = confirm_quota
         self.progress: ResolveProgress | None = None  # of the run under way
-        tokens.tokenWorks.connect(self._offer_resume)
+        self.quota: QuotaPreview | None = None  # the last run's preview, when it had one
+        tokens.stateChanged.connect(lambda _info: self.show_waiting())
 
     @property
     def running(self) -> bool:
@@ -102,17 +123,46 @@ class ResolvePresenter(QObject):
     def cancel(self) -> None:
         self.tasks.cancel(task_names.RESOLVE)
 
-    def _offer_resume(self) -> None:
+    def show_waiting(self) -> None:
+        """Say why rows wait, in the words of the token badge's state (the one source of
+        the token's state), with what to do; nothing when no row waits."""
         paused = self.model.counts().paused
-        if paused and not self.running:
-            self.notifier.show_banner(
-                BANNER,
-                Tone.INFO,
-                self.tr("The token works. Resume to resolve the {n} waiting IDs.").format(
-                    n=fmt_int(paused)
-                ),
-                [(self.tr("Resume"), self.request_resolve)],
-            )
+        if not paused or self.running:
+            return
+        info = self.tokens.badge_info
+        state = info.state
+        n = fmt_int(paused)
+        resume: Action = (self.tr("Resume"), self.request_resolve)
+        actions: list[Action]
+        if state is TokenState.VALID:
+            tone = Tone.INFO
+            text = self.tr("The token works. Resume to resolve the {n} waiting IDs.").format(n=n)
+            actions = [resume]
+        elif state is TokenState.CHECKING:
+            tone = Tone.INFO
+            text = self.tr("Checking the token… {n} IDs are waiting.").format(n=n)
+            actions = []
+        elif state is TokenState.NOT_SET:
+            tone = Tone.WARNING
+            text = self.tr(
+                "Set a token first: the service needs one to give out links. {n} IDs are waiting."
+            ).format(n=n)
+            actions = self.tokens.token_actions()
+        elif state is TokenState.UNREACHABLE:
+            tone = Tone.WARNING
+            text = self.tr(
+                "The service cannot be reached, so the token cannot be checked. {n} IDs are "
+                "waiting; Resume once the connection is back."
+            ).format(n=n)
+            actions = [*self.tokens.connection_actions(), resume]
+        else:
+            tone = Tone.DANGER
+            reason = core_text(info.message) if info.message else self.tokens.state_words(info)
+            text = self.tr(
+                "Paused: {reason} {n} IDs are waiting; nothing resolved is lost."
+            ).format(reason=reason, n=n)
+            actions = [*self.tokens.token_actions(), resume]
+        self.notifier.show_banner(BANNER, tone, text, actions)
 
     # --- the run --------------------------------------------------------------------
 
@@ -123,17 +173,12 @@ class ResolvePresenter(QObject):
         model = self.model
         todo = list(rows) if rows is not None else model.rows_in(RowState.PENDING, RowState.PAUSED)
         if not todo:
-            self.notifier.show_status(self.tr("Nothing to resolve: add IDs first."))
+            self.notifier.show_status(self._nothing_to_resolve())
             return
         if not await self.tokens.prepare_run():
             model.set_state(todo, RowState.PAUSED)
-            self.notifier.show_banner(
-                BANNER,
-                Tone.WARNING,
-                self.tr("Set a token first: the service needs one to give out links."),
-                self.tokens.token_actions(),
-            )
             model.flush()
+            self.show_waiting()
             return
         session = self.session
         max_age, concurrency = self._options()
@@ -141,7 +186,11 @@ class ResolvePresenter(QObject):
             await session.save_settings()
         await session.aopen_http()
         client = session.client(max_age=max_age, concurrency=concurrency)
-        run = ResolveRun(client, [r.fileid for r in todo])
+        ids = [r.fileid for r in todo]
+        if not await self._quota_allows(client, ids):
+            return
+        started = time.monotonic()
+        run = ResolveRun(client, ids)
         self.progress = run.progress
         self.notifier.hide_banner(BANNER)
         for start in range(0, len(todo), ROW_MARK_BATCH):
@@ -159,7 +208,7 @@ class ResolvePresenter(QObject):
                         settled_at = run.progress.done
                         settle_long_lived()
                     self.progressed.emit()
-            self._settle(run)
+            self._settle(run, time.monotonic() - started)
         except asyncio.CancelledError:
             left = [r for r in todo if r.state is RowState.RESOLVING]
             model.set_state(left, RowState.PENDING)
@@ -173,28 +222,73 @@ class ResolvePresenter(QObject):
             if not self.tasks.closing:
                 self.runningChanged.emit(False)
 
-    def _settle(self, run: ResolveRun) -> None:
+    def _nothing_to_resolve(self) -> str:
+        counts = self.model.counts()
+        if counts.resolving:
+            return self.tr("Already resolving.")
+        if not counts.total:
+            return self.tr("Nothing to resolve: add IDs first.")
+        if counts.failed and counts.expired:
+            return self.tr(
+                "Every ID has its answer. Retry failed (Ctrl+R) asks again for the failures; "
+                "Refresh expired (Ctrl+F5) renews old links."
+            )
+        if counts.failed:
+            return self.tr(
+                "Every ID has its answer. Retry failed (Ctrl+R) asks again for the failures."
+            )
+        if counts.expired:
+            return self.tr(
+                "Every ID is resolved. Refresh expired (Ctrl+F5) renews the expired links."
+            )
+        return self.tr("Every ID is resolved already.")
+
+    def quota_text(self, preview: QuotaPreview) -> str:
+        """ "This run needs N calls; M remain today." (the command line's line)"""
+        if preview.remain is None:
+            return self.tr("This run needs {n} calls; today's quota is unknown.").format(
+                n=fmt_int(preview.needed)
+            )
+        return self.tr("This run needs {n} calls; {m} remain today.").format(
+            n=fmt_int(preview.needed), m=fmt_int(preview.remain)
+        )
+
+    async def _quota_allows(self, client: TcbClient, ids: list[FileId]) -> bool:
+        """Ask today's quota once before a big run; False when the operator declines."""
+        self.quota = None
+        if self._confirm_quota is None:
+            return True
+        preview = await preview_quota(client, ids)
+        if preview is None:
+            return True
+        self.quota = preview
+        self.notifier.show_status(self.quota_text(preview), 0)
+        if preview.exceeds and not await self._confirm_quota(preview):
+            self.notifier.show_status(
+                self.tr("Not started: {line}").format(line=self.quota_text(preview))
+            )
+            return False
+        return True
+
+    def _settle(self, run: ResolveRun, seconds: float = 0.0) -> None:
         stop = run.stop
         if stop is None:
             progress = run.progress
-            self.notifier.show_status(
-                self.tr("Done: {ok} links, {failed} failed.").format(
-                    ok=fmt_int(progress.done - progress.failed), failed=fmt_int(progress.failed)
-                )
+            done = self.tr("Done: {ok} links, {failed} failed.").format(
+                ok=fmt_int(progress.done - progress.failed), failed=fmt_int(progress.failed)
             )
+            self.notifier.show_status(done)
+            self.finished.emit(seconds, done)
             return
         stopped = run.stopped_results()  # "Not resolved: …", as the command line says
         if isinstance(stop, TokenError):
             self.model.pause_results(stopped)
-            self.notifier.show_banner(
-                BANNER,
-                Tone.DANGER,
-                self.tr("Paused: {reason} {n} IDs are waiting; nothing resolved is lost.").format(
-                    reason=core_text(stop.message), n=fmt_int(len(stopped))
-                ),
-                [*self.tokens.token_actions(), (self.tr("Resume"), self.request_resolve)],
-            )
+            self.model.flush()
+            # The badge takes the service's word first; the banner says the same.
             self.tokens.after_token_error(stop)
+            self.progress = None
+            self.show_waiting()
         else:
             self.model.apply_results(stopped)
             self.notifier.show_banner(BANNER, Tone.DANGER, core_text(stop.message))
+        self.finished.emit(seconds, core_text(stop.message))

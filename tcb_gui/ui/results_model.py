@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -32,11 +32,13 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from tcb_gui.core.downloads import FileState
 from tcb_gui.core.errors import ErrorKind
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown
-from tcb_gui.ui.icons import Glyph, icon
+from tcb_gui.ui.icons import icon
 from tcb_gui.ui.palette import Tone, tone_color
+from tcb_gui.ui.row_status import RowState, StatusWords, download_shown, failure_of
 
 if TYPE_CHECKING:
     from tcb_gui.core.client import LinkResult
@@ -82,27 +84,21 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class Column(IntEnum):
+    """The table's columns, left to right. A download's state is part of Status (no
+    column of its own squeezes the others); Link may be hidden (``ResultsView``)."""
+
     NUMBER = 0
     FILE = 1
     ENV = 2
     STATUS = 3
-    LINK = 4
-    EXPIRES = 5
+    EXPIRES = 4
+    LINK = 5
     ACTIONS = 6
-    DOWNLOAD = 7  # shown after Status once a download starts (download_controller)
 
 
 _COLUMN_COUNT = len(Column)
 
-
-class RowState(IntEnum):
-    """A row's place in its life. The order is the order of the Status sort."""
-
-    FAILED = 0
-    PAUSED = 1
-    PENDING = 2
-    RESOLVING = 3
-    OK = 4
+__all__ = ["Column", "Counts", "ResultsModel", "Row", "RowState"]
 
 
 # Failures a "Retry failed" is worth: the network, the service, or a rejected batch.
@@ -180,10 +176,37 @@ class Counts:
     failed: int
     paused: int
     expired: int
+    saved: int = 0  # downloaded (or already complete on disk)
+    download_failed: int = 0
+    downloading: int = 0  # queued, moving, paused, or waiting for a token
 
     @property
     def working(self) -> int:
+        """Rows whose link is ready to use (resolved, not expired): "ready"."""
         return self.ok - self.expired
+
+    ready = working
+
+
+class DownloadKind(IntEnum):
+    """How a row's download counts in ``Counts``."""
+
+    NONE = 0
+    SAVED = 1
+    FAILED = 2
+    ACTIVE = 3
+
+
+def download_kind(cell: DownloadCell | None) -> DownloadKind:
+    if cell is None:
+        return DownloadKind.NONE
+    if cell.state in (FileState.DONE, FileState.SKIPPED):
+        return DownloadKind.SAVED
+    if cell.state is FileState.FAILED and not cell.waiting_for_token:
+        return DownloadKind.FAILED
+    if cell.state is FileState.CANCELLED:
+        return DownloadKind.NONE
+    return DownloadKind.ACTIVE
 
 
 class ResultsModel(QAbstractTableModel):
@@ -198,6 +221,7 @@ class ResultsModel(QAbstractTableModel):
         self._next_index = 0
         self._state_counts = dict.fromkeys(RowState, 0)
         self._expired_count = 0
+        self._download_counts = dict.fromkeys(DownloadKind, 0)
         # Ok rows by the moment their link expires (a request's rows share it), and those
         # moments earliest first: a few thousand entries for 100,000 rows, where an entry
         # per row took ~9 MB.
@@ -221,19 +245,11 @@ class ResultsModel(QAbstractTableModel):
             Column.FILE: self.tr("File"),
             Column.ENV: self.tr("Env"),
             Column.STATUS: self.tr("Status"),
-            Column.LINK: self.tr("Link"),
             Column.EXPIRES: self.tr("Expires in"),
+            Column.LINK: self.tr("Link"),
             Column.ACTIONS: self.tr("Actions"),
-            Column.DOWNLOAD: self.tr("Download"),
         }
-        self._status_words = {
-            RowState.PENDING: self.tr("Pending"),
-            RowState.RESOLVING: self.tr("Resolving…"),
-            RowState.OK: self.tr("Ready"),
-            RowState.FAILED: self.tr("Failed"),
-            RowState.PAUSED: self.tr("Waiting for a valid token"),
-        }
-        self._expired_word = self.tr("Link expired")
+        self.words = StatusWords(self)
         self._copy_open = self.tr("Copy link (Space) · Open link (Enter)")
 
     # --- Qt model interface -------------------------------------------------------
@@ -284,15 +300,13 @@ class ResultsModel(QAbstractTableModel):
         if role == _DECORATION:
             if column != Column.STATUS:
                 return None
-            glyph, tone = self._status_look(row)
+            glyph, tone = self.words.look(row)
             return icon(glyph, tone)
         if role == _FOREGROUND:
             if column == Column.STATUS:
-                return tone_color(self._status_look(row)[1])
+                return tone_color(self.words.look(row)[1])
             if column == Column.EXPIRES and row.expired:
                 return tone_color(Tone.WARNING)
-            if column == Column.LINK and row.state is RowState.FAILED:
-                return tone_color(Tone.DANGER)
             return None
         if role == _ACCESSIBLE_TEXT:
             if column == Column.ACTIONS:
@@ -348,6 +362,7 @@ class ResultsModel(QAbstractTableModel):
 
     def counts(self) -> Counts:
         c = self._state_counts
+        d = self._download_counts
         return Counts(
             total=len(self._rows),
             pending=c[RowState.PENDING],
@@ -356,6 +371,9 @@ class ResultsModel(QAbstractTableModel):
             failed=c[RowState.FAILED],
             paused=c[RowState.PAUSED],
             expired=self._expired_count,
+            saved=d[DownloadKind.SAVED],
+            download_failed=d[DownloadKind.FAILED],
+            downloading=d[DownloadKind.ACTIVE],
         )
 
     # --- changing -------------------------------------------------------------------
@@ -389,18 +407,96 @@ class ResultsModel(QAbstractTableModel):
         return len(fresh), duplicates
 
     def clear(self) -> None:
+        self.take_all()
+
+    def take_all(self) -> list[Row]:
+        """Empty the model; return its rows (display order) for ``restore``."""
+        taken = self._rows
         self.beginResetModel()
         self._rows = []
         self._by_raw = {}
         self._next_index = 0
         self._state_counts = dict.fromkeys(RowState, 0)
         self._expired_count = 0
+        self._download_counts = dict.fromkeys(DownloadKind, 0)
         self._expiring = {}
         self._expiry_heap = []
         self._dirty.clear()
         self.endResetModel()
         self.revision += 1
         self._schedule()
+        return taken
+
+    def remove(self, rows: Iterable[Row]) -> list[Row]:
+        """Remove ``rows`` (those of this model); return them, in input order, for
+        ``restore``. Few contiguous spans are removed as such; many, in one reset."""
+        own = self._by_raw
+        gone = sorted({r.pos for r in rows if own.get(r.fileid.raw) is r})
+        if not gone:
+            return []
+        removed = [self._rows[p] for p in gone]
+        spans = _spans(gone)
+        if len(spans) <= MAX_SPANS_PER_FLUSH:
+            for first, last in reversed(spans):
+                self.beginRemoveRows(QModelIndex(), first, last)
+                del self._rows[first : last + 1]
+                self.endRemoveRows()
+        else:
+            self.beginResetModel()
+            drop = set(gone)
+            self._rows = [r for p, r in enumerate(self._rows) if p not in drop]
+            self.endResetModel()
+        for row in removed:
+            self._uncount(row)
+            del own[row.fileid.raw]
+            self._dirty.discard(row)
+        for pos in range(gone[0], len(self._rows)):
+            self._rows[pos].pos = pos
+        self.revision += 1
+        self._schedule()
+        return sorted(removed, key=lambda r: r.index)
+
+    def restore(self, rows: Sequence[Row]) -> int:
+        """Put back rows taken by ``take_all`` or ``remove`` (an undo), in input order
+        among the rows there; an ID added again meanwhile keeps its new row. Returns how
+        many came back."""
+        own = self._by_raw
+        back = [r for r in rows if r.fileid.raw not in own]
+        if not back:
+            return 0
+        self.beginResetModel()
+        merged = sorted([*self._rows, *back], key=lambda r: r.index)
+        for pos, row in enumerate(merged):
+            row.pos = pos
+        self._rows = merged
+        now = time.time()
+        for row in back:
+            own[row.fileid.raw] = row
+            self._state_counts[row.state] += 1
+            self._download_counts[download_kind(row.download)] += 1
+            row.expired = False
+            if row.state is RowState.OK and row.expires_ts is not None:
+                ts = row.expires_ts
+                group = self._expiring.get(ts)
+                if group is None:
+                    group = self._expiring[ts] = []
+                    heapq.heappush(self._expiry_heap, ts)
+                group.append(row)
+                if ts <= now:
+                    row.expired = True
+                    self._expired_count += 1
+        self._next_index = max(self._next_index, max(r.index for r in back) + 1)
+        self._sorted_by = None
+        self.endResetModel()
+        self.revision += 1
+        self._schedule()
+        return len(back)
+
+    def _uncount(self, row: Row) -> None:
+        self._state_counts[row.state] -= 1
+        if row.expired:
+            self._expired_count -= 1
+        self._download_counts[download_kind(row.download)] -= 1
 
     def set_state(self, rows: Iterable[Row], state: RowState) -> None:
         """Move rows to Pending, Resolving or Paused (a result moves them to Ok/Failed)."""
@@ -431,7 +527,7 @@ class ResultsModel(QAbstractTableModel):
             row.result = result
             row.state = RowState.OK if result.ok else RowState.FAILED
             self._state_counts[row.state] += 1
-            row.search = None if result.ok else _failed_search(row.fileid.raw, result.errmsg)
+            row.search = None if result.ok else self._failed_search(row.fileid.raw, result)
             if result.ok and result.expires_at is not None:
                 if result.expires_at is not last_expires_at:  # a request's rows share it
                     last_expires_at, ts = result.expires_at, result.expires_at.timestamp()
@@ -461,7 +557,7 @@ class ResultsModel(QAbstractTableModel):
             row.state = RowState.PAUSED
             row.result = result
             row.expires_ts = None
-            row.search = _failed_search(row.fileid.raw, result.errmsg)
+            row.search = _failed_search(row.fileid.raw, result.errmsg, self.words.waiting)
             self._state_counts[RowState.PAUSED] += 1
             self._dirty.add(row)
         self.revision += 1
@@ -469,7 +565,14 @@ class ResultsModel(QAbstractTableModel):
 
     def set_downloads(self, changes: Iterable[tuple[Row, DownloadCell | None]]) -> None:
         """Record rows' download states; signalled with the next coalesced flush."""
+        counts = self._download_counts
+        own = self._by_raw
         for row, cell in changes:
+            if own.get(row.fileid.raw) is row:
+                old, new = download_kind(row.download), download_kind(cell)
+                if old is not new:
+                    counts[old] -= 1
+                    counts[new] += 1
             row.download = cell
             self._dirty.add(row)
         self._schedule()
@@ -523,15 +626,12 @@ class ResultsModel(QAbstractTableModel):
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
-    def _status_look(self, row: Row) -> tuple[Glyph, Tone]:
-        if row.state is RowState.OK:
-            return (Glyph.EXPIRED, Tone.WARNING) if row.expired else (Glyph.OK, Tone.SUCCESS)
-        return _STATUS_LOOK[row.state]
+    def _failed_search(self, raw: str, result: LinkResult) -> str:
+        return _failed_search(raw, result.errmsg, self.words.failures[failure_of(result)])
 
     def status_text(self, row: Row) -> str:
-        if row.state is RowState.OK and row.expired:
-            return self._expired_word
-        return self._status_words[row.state]
+        """The Status column's words for ``row`` (``row_status``)."""
+        return self.words.text(row)
 
     def _display(self, row: Row, column: int) -> str | None:
         if column == Column.NUMBER:
@@ -543,47 +643,45 @@ class ResultsModel(QAbstractTableModel):
         if column == Column.STATUS:
             return self.status_text(row)
         if column == Column.LINK:
-            result = row.result
-            if result is None:
-                return ""
-            return result.download_url or core_text(result.errmsg)
+            # Only links: a failure's reason is the Status column's tooltip and the
+            # details pane's, whole, not red text cut short here.
+            return row.url or ""
         if column == Column.EXPIRES:
             if row.expires_ts is None or row.state is not RowState.OK:
                 return ""
             return fmt_countdown(row.expires_ts - time.time())
-        if column == Column.DOWNLOAD:
-            return row.download.text if row.download is not None else ""
         return None
 
     def _tooltip(self, row: Row, column: int) -> str | None:
         if column == Column.FILE:
             return row.fileid.raw
         if column == Column.STATUS:
-            if row.state is RowState.PAUSED:
-                return self.tr("Set a valid token, then Resume to resolve this file.")
-            result = row.result
-            if result is not None and not result.ok:
-                return core_text(result.errmsg) or self.status_text(row)
-            return self.status_text(row)
+            return self.words.tooltip(row)
         if column == Column.LINK:
-            result = row.result
-            if result is None:
-                return None
-            return result.download_url or core_text(result.errmsg)
+            return row.url
         if column == Column.EXPIRES and row.result is not None and row.result.expires_at:
             return row.result.expires_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         if column == Column.ACTIONS:
             return self._copy_open
-        if column == Column.DOWNLOAD and row.download is not None:
-            return row.download.tooltip
         return None
 
 
-_STATUS_LOOK: dict[RowState, tuple[Glyph, Tone]] = {
-    RowState.PENDING: (Glyph.PENDING, Tone.NEUTRAL),
-    RowState.RESOLVING: (Glyph.RESOLVING, Tone.INFO),
-    RowState.FAILED: (Glyph.FAILED, Tone.DANGER),
-    RowState.PAUSED: (Glyph.PAUSED, Tone.WARNING),
+# The Status sort: what needs attention first, finished files last.
+_DOWNLOAD_RANK: Final = {
+    FileState.FAILED: 1,
+    FileState.CANCELLED: 5,
+    FileState.PAUSED: 5,
+    FileState.QUEUED: 5,
+    FileState.DOWNLOADING: 5,
+    FileState.SKIPPED: 7,
+    FileState.DONE: 7,
+}
+_STATE_RANK: Final = {
+    RowState.FAILED: 0,
+    RowState.PAUSED: 2,
+    RowState.PENDING: 3,
+    RowState.RESOLVING: 4,
+    RowState.OK: 6,
 }
 
 
@@ -596,31 +694,33 @@ def sort_key(row: Row, column: Column) -> Any:
     if column == Column.ENV:
         return row.fileid.env
     if column == Column.STATUS:
-        # Expired links sort between failures and working links.
+        cell = download_shown(row)
+        if cell is not None:
+            if cell.waiting_for_token:
+                return (2, 0.0)
+            return (_DOWNLOAD_RANK[cell.state], cell.fraction or 0.0)
         if row.state is RowState.OK:
-            return (int(RowState.OK), 0 if row.expired else 1)
-        return (int(row.state), 0)
+            # Expired links sort before working ones.
+            return (6, 0.0 if row.expired else 1.0)
+        return (_STATE_RANK[row.state], 0.0)
     if column == Column.LINK:
-        result = row.result
-        if result is None:
-            return (1, "")
-        return (0, result.download_url or result.errmsg)
+        url = row.url
+        return (0, url) if url else (1, "")
     if column == Column.EXPIRES:
         # Rows without an expiry go last in ascending order.
         return (0, row.expires_ts) if row.expires_ts is not None else (1, 0.0)
     if column == Column.ACTIONS:
         return 0 if row.url else 1
-    if column == Column.DOWNLOAD:
-        return row.download.sort_key if row.download is not None else (-1, 0.0)
     return row.index
 
 
-def _failed_search(raw: str, errmsg: str) -> str:
-    """A failed row's filter text: found by core's words and by those the window shows."""
+def _failed_search(raw: str, errmsg: str, word: str = "") -> str:
+    """A failed row's filter text: found by core's words, by those the window shows and
+    by its Status ("no permission")."""
     shown = core_text(errmsg)
     if shown != errmsg:
         errmsg = f"{errmsg} {shown}"
-    return " ".join((raw, "", errmsg)).casefold()
+    return " ".join((raw, word, errmsg)).casefold()
 
 
 def _spans(positions: list[int]) -> list[tuple[int, int]]:

@@ -19,24 +19,36 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from tcb_gui.core.downloads import FileState
 from tcb_gui.ui.results_model import ResultsModel, Row, RowState
 
 
 class StatusFilter(Enum):
     ALL = "all"
-    WORKING = "working"  # resolved, link not yet expired
-    FAILED = "failed"
+    READY = "ready"  # resolved, link not yet expired
+    WORKING = "ready"  # the old name of READY
+    FAILED = "failed"  # no link: the service said why
     PENDING = "pending"  # not done yet: pending, resolving or waiting for a token
     EXPIRED = "expired"  # resolved, but the link's time is up
+    SAVED = "saved"  # downloaded (or already complete on disk)
+    DOWNLOAD_FAILED = "download-failed"
 
 
 _NOT_DONE = frozenset({RowState.PENDING, RowState.RESOLVING, RowState.PAUSED})
 
 
+_SAVED = frozenset({FileState.DONE, FileState.SKIPPED})
+
+
 def status_matches(row: Row, wanted: StatusFilter) -> bool:
     if wanted is StatusFilter.ALL:
         return True
-    if wanted is StatusFilter.WORKING:
+    if wanted is StatusFilter.SAVED:
+        return row.download is not None and row.download.state in _SAVED
+    if wanted is StatusFilter.DOWNLOAD_FAILED:
+        cell = row.download
+        return cell is not None and cell.state is FileState.FAILED and not cell.waiting_for_token
+    if wanted is StatusFilter.READY:
         return row.state is RowState.OK and not row.expired
     if wanted is StatusFilter.EXPIRED:
         return row.state is RowState.OK and row.expired
@@ -58,6 +70,15 @@ class ResultsProxy(QSortFilterProxyModel):
         # call filterAcceptsRow (Python) for every row of every dataChanged range: at
         # 100,000 rows a single flush held the window ~100 ms (bench/window.py).
         self.setDynamicSortFilter(False)
+
+    @property
+    def filtering(self) -> bool:
+        """Whether a filter hides rows (text or status)."""
+        return not self._accept_all
+
+    @property
+    def status_filter(self) -> StatusFilter:
+        return self._status
 
     def setSourceModel(self, model: ResultsModel) -> None:  # type: ignore[override]
         self._source = model

@@ -1,13 +1,17 @@
 """The results table view: fixed-height rows, painted buttons, a painted empty state.
 
 Fixed row heights and fixed/stretch column modes keep 100,000 rows smooth: Qt never
-asks every row for its size. Keyboard: Space copies and Enter opens the link of the
-focused Actions cell; the standard Copy key copies the selected rows' links.
+asks every row for its size. The columns always fit the table's width (no horizontal
+scroll bar at the default widths): File stretches, Link takes part of the rest and gives
+way first when the table is narrow (at 960 px Copy and Open stay in view), and the
+header's menu hides or shows Env, Expires in and Link. Keyboard: Return opens the
+current row's link (or shows why it has none), Space copies it, Shift+F10 or the menu
+key opens the row menu, and the standard Copy key copies the selected rows' links.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -23,24 +27,31 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QMenu,
     QPushButton,
     QTableView,
     QWidget,
 )
 
-from tcb_gui.ui.delegates import ActionsDelegate
+from tcb_gui.ui.delegates import ActionsDelegate, StatusDelegate
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Column
 
-# Initial column widths in pixels; Link stretches to fill the rest.
+# Initial widths of the columns that do not stretch, in pixels at the default font;
+# File stretches, Link takes LINK_SHARE of what File and Link share.
 COLUMN_WIDTHS = {
-    Column.NUMBER: 64,
-    Column.FILE: 300,
+    Column.NUMBER: 56,
     Column.ENV: 130,
-    Column.STATUS: 200,
-    Column.EXPIRES: 120,
+    Column.STATUS: 196,
+    Column.EXPIRES: 100,
 }
+LINK_SHARE = 0.42
+# Link is shown only while File keeps at least this much beside it ("auto").
+MIN_FILE_WIDTH = 260
+MIN_LINK_WIDTH = 160
+# Columns the header's menu can hide (the others are the job itself).
+OPTIONAL_COLUMNS = (Column.ENV, Column.EXPIRES, Column.LINK)
 ROW_PADDING = 14  # added to the font height for each row
 EMPTY_ICON = 56
 EMPTY_GAP = 14
@@ -81,12 +92,20 @@ class ResultsView(QTableView):
     """The table. Signals carry proxy indexes; the window maps them to rows."""
 
     copyLinksRequested = Signal()  # the standard Copy key over the table
+    activated_row = Signal(QModelIndex)  # Return on a row: open its link, or explain
+    copy_row = Signal(QModelIndex)  # Space on a row: copy its link
+    columnsChanged = Signal()  # the user hid or showed an optional column
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actions_delegate = ActionsDelegate(self)
-        # Only the Actions column is painted in Python; the rest keep Qt's C++ delegate.
+        self.status_delegate = StatusDelegate(self)
+        # Actions and Status (a download's bar) are painted in Python; the rest keep Qt's
+        # C++ delegate.
         self.setItemDelegateForColumn(Column.ACTIONS, self.actions_delegate)
+        self.setItemDelegateForColumn(Column.STATUS, self.status_delegate)
+        # Hidden by the user (header menu); Link is also hidden while the table is narrow.
+        self.user_hidden: set[Column] = set()
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -109,6 +128,10 @@ class ResultsView(QTableView):
         header.setStretchLastSection(False)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        header.sectionResized.connect(self._section_resized)
+        self._fitting = False
 
         self._empty_title = self.tr("Drop files or text with cloud:// IDs here")
         self._empty_hint = self.tr(
@@ -128,10 +151,12 @@ class ResultsView(QTableView):
     def configure_columns(self) -> None:
         """Column sizes; call after setModel (the header needs its sections)."""
         header = self.horizontalHeader()
+        scale = max(1.0, self.fontMetrics().height() / 17)
         for column, width in COLUMN_WIDTHS.items():
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(Column.LINK, QHeaderView.ResizeMode.Stretch)
+            header.resizeSection(column, int(width * scale))
+        header.setSectionResizeMode(Column.FILE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(Column.LINK, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.ACTIONS, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(
             Column.ACTIONS, self.actions_delegate.preferred_width(self.fontMetrics())
@@ -139,6 +164,79 @@ class ResultsView(QTableView):
         header.setMinimumSectionSize(40)
         header.setSortIndicator(Column.NUMBER, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
+        self.fit_columns()
+
+    # --- columns that fit -------------------------------------------------------------
+
+    def set_column_shown(self, column: Column, shown: bool) -> None:
+        """Show or hide an optional column (the header's menu)."""
+        if shown:
+            self.user_hidden.discard(column)
+        else:
+            self.user_hidden.add(column)
+        self.setColumnHidden(column, not shown)
+        self.fit_columns()
+        self.columnsChanged.emit()
+
+    def link_fits(self) -> bool:
+        """Whether Link is shown: not hidden by the user, and room for it beside File."""
+        return Column.LINK not in self.user_hidden and self._shared_width() >= (
+            MIN_FILE_WIDTH + MIN_LINK_WIDTH
+        )
+
+    def _shared_width(self) -> int:
+        """The width File and Link share: the viewport less every other shown column."""
+        header = self.horizontalHeader()
+        others = sum(
+            header.sectionSize(c)
+            for c in Column
+            if c not in (Column.FILE, Column.LINK) and not self.isColumnHidden(c)
+        )
+        return self.viewport().width() - others
+
+    def fit_columns(self) -> None:
+        """Keep every column in view: Link takes its share of what is left beside File,
+        or hides while the table is too narrow for both."""
+        if self._fitting or self.model() is None:
+            return
+        self._fitting = True
+        try:
+            for column in OPTIONAL_COLUMNS:
+                if column is not Column.LINK:
+                    self.setColumnHidden(column, column in self.user_hidden)
+            show_link = self.link_fits()
+            self.setColumnHidden(Column.LINK, not show_link)
+            if show_link:
+                shared = self._shared_width()
+                self.horizontalHeader().resizeSection(
+                    Column.LINK, max(MIN_LINK_WIDTH, int(shared * LINK_SHARE))
+                )
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, index: int, _old: int, _new: int) -> None:
+        if index not in (Column.FILE, Column.LINK) and not self._fitting:
+            self.fit_columns()
+
+    def _header_menu(self, pos: QPoint) -> None:
+        menu = self.column_menu()
+        menu.popup(self.horizontalHeader().mapToGlobal(pos))
+
+    def column_menu(self) -> QMenu:
+        """The header's menu: which optional columns show."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        model = self.model()
+        for column in OPTIONAL_COLUMNS:
+            title = model.headerData(column, Qt.Orientation.Horizontal) if model else ""
+            action = menu.addAction(str(title))
+            action.setCheckable(True)
+            action.setChecked(column not in self.user_hidden)
+            if column is Column.LINK:
+                action.setToolTip(self.tr("Shown when the window is wide enough"))
+            action.toggled.connect(lambda on, c=column: self.set_column_shown(c, on))
+        menu.setToolTipsVisible(True)
+        return menu
 
     # --- empty state ----------------------------------------------------------------
 
@@ -240,7 +338,20 @@ class ResultsView(QTableView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.fit_columns()
         self._place_demo_button()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        handled = super().viewportEvent(event)
+        if event.type() == QEvent.Type.Resize:
+            # The viewport also changes size without the view doing so (the header's
+            # height, a scroll bar): the empty state is laid out again, and painted whole,
+            # so the demo button never lands on the hint and no stale text stays.
+            self.fit_columns()
+            self._place_demo_button()
+            if self.is_empty():
+                self.viewport().update()
+        return handled
 
     def refresh_empty_state(self) -> None:
         """Re-place the empty-state parts after rows were added or removed."""
@@ -273,13 +384,34 @@ class ResultsView(QTableView):
             event.accept()
             return
         current = self.currentIndex()
-        if current.isValid() and current.column() == Column.ACTIONS and not event.modifiers():
-            if event.key() == Qt.Key.Key_Space:
-                self.actions_delegate.copyRequested.emit(current)
+        key = event.key()
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key == Qt.Key.Key_Menu or (
+            key == Qt.Key.Key_F10 and modifiers == Qt.KeyboardModifier.ShiftModifier
+        ):
+            self.open_row_menu()
+            event.accept()
+            return
+        if current.isValid() and modifiers == Qt.KeyboardModifier.NoModifier:
+            if key == Qt.Key.Key_Space:
+                self.copy_row.emit(current)
                 event.accept()
                 return
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.actions_delegate.openRequested.emit(current)
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.activated_row.emit(current)
                 event.accept()
                 return
         super().keyPressEvent(event)
+
+    def row_menu_point(self) -> QPoint:
+        """Where the keyboard's row menu opens: on the current row, else the top left."""
+        index = self.currentIndex()
+        if index.isValid():
+            rect = self.visualRect(index.siblingAtColumn(Column.FILE))
+            if rect.isValid() and self.viewport().rect().intersects(rect):
+                return QPoint(rect.left() + 12, rect.center().y())
+        return QPoint(12, 12)
+
+    def open_row_menu(self) -> None:
+        """Shift+F10 or the menu key: the row menu of the current row, at that row."""
+        self.customContextMenuRequested.emit(self.row_menu_point())

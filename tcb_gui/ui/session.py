@@ -20,6 +20,7 @@ from tcb_gui.core.client import ApiMode, TcbClient, make_http_client, validate_b
 from tcb_gui.core.credentials import Credentials, StableCredentials, StaticCredentials
 from tcb_gui.core.settings import Profile, Settings, save_settings
 from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_time_left
+from tcb_gui.core.trace import TraceHub
 
 if TYPE_CHECKING:
     import httpx
@@ -61,6 +62,9 @@ class Session:
         self._session_token_at: dict[str, float] = {}
         self._http = http
         self._owns_http = http is None
+        # Every HTTP attempt of this window (the client, the stable token, downloads),
+        # for the Requests view; with no listener an emit costs one check.
+        self.trace = TraceHub()
         self._closed = False
         # Mini program mode (ui.appsecret): the token comes from this provider, which
         # fetches and renews it with the profile's AppID and AppSecret.
@@ -219,6 +223,7 @@ class Session:
             api=profile.api,
             max_age=profile.max_age if max_age is None else max_age,
             concurrency=profile.concurrency if concurrency is None else concurrency,
+            trace=self.trace,
         )
 
     async def aclose(self) -> None:

@@ -59,6 +59,7 @@ from tcb_gui.core.client import (
     validate_base_url,
 )
 from tcb_gui.core.credentials import AuthMode
+from tcb_gui.core.downloads import Layout, OnExists
 from tcb_gui.core.errors import InputError, KeyringUnavailableError
 from tcb_gui.core.settings import (
     DEFAULT_PROFILE,
@@ -72,6 +73,7 @@ from tcb_gui.core.settings import (
 from tcb_gui.core.tokens import TokenStore, clean_app_secret
 from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
+from tcb_gui.ui.download_dialog import choice_words
 from tcb_gui.ui.duration_spin import DurationSpinBox
 from tcb_gui.ui.palette import Tone, tone_color
 from tcb_gui.ui.theme import apply_theme
@@ -436,9 +438,12 @@ def _copy_settings(settings: Settings) -> Settings:
 class SettingsDialog(QDialog):
     """Edits a copy of ``settings``; ``change()`` holds the result after OK."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, in_demo: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
+        self._in_demo = in_demo
         self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self._original = settings
         self._drafts = [ProfileDraft.of(p) for p in settings.profiles.values()]
@@ -474,6 +479,17 @@ class SettingsDialog(QDialog):
         self.in_use_combo = QComboBox(page)
         self.in_use_combo.setToolTip(self.tr("The profile the main window uses"))
         top.addRow(self.tr("Profile in &use:"), self.in_use_combo)
+        # The demo is not a saved profile: the window says "Demo service", and so does
+        # this tab, instead of naming a profile the window is not using now.
+        self.demo_note = _muted_label(
+            self.tr(
+                "The window now uses the Demo service, for this session only. The profile "
+                "chosen here is used when you leave the demo (pick it in the Profile list)."
+            ),
+            page,
+        )
+        self.demo_note.setVisible(self._in_demo)
+        top.addRow("", self.demo_note)
         outer.addLayout(top)
 
         row = QHBoxLayout()
@@ -509,6 +525,8 @@ class SettingsDialog(QDialog):
         return page
 
     def _build_downloads_tab(self, settings: Settings) -> QWidget:
+        # The same words as the Download dialog's (download_dialog.choice_words).
+        words = choice_words()
         page = QWidget(self)
         form = QFormLayout(page)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -519,37 +537,38 @@ class SettingsDialog(QDialog):
         self.folder_edit.setPlaceholderText(self.tr("Ask when downloading"))
         self.folder_edit.setAccessibleName(self.tr("Download folder"))
         folder_row.addWidget(self.folder_edit, 1)
-        self.folder_button = QPushButton(self.tr("Cho&ose…"), folder_box)
+        self.folder_button = QPushButton(self.tr("C&hoose…"), folder_box)
         self.folder_button.setToolTip(self.tr("Choose the download folder"))
         self.folder_button.setAccessibleName(self.tr("Choose the download folder"))
         self.folder_button.clicked.connect(self.choose_folder)
         folder_row.addWidget(self.folder_button)
-        folder_label = QLabel(self.tr("Download &folder:"), page)
+        folder_label = QLabel(self._field(words["folder"]), page)
         folder_label.setBuddy(self.folder_edit)
         form.addRow(folder_label, folder_box)
 
         self.layout_combo = QComboBox(page)
-        self.layout_combo.addItem(self.tr("A folder per environment, then the file's path"), "tree")
-        self.layout_combo.addItem(self.tr("All files in one folder"), "flat")
+        for layout in Layout:
+            self.layout_combo.addItem(words[layout.value], layout.value)
         self.layout_combo.setCurrentIndex(
             max(0, self.layout_combo.findData(settings.download_layout))
         )
-        form.addRow(self.tr("Folder &layout:"), self.layout_combo)
+        form.addRow(self._field(words["layout"]), self.layout_combo)
 
         self.on_exists_combo = QComboBox(page)
-        self.on_exists_combo.addItem(self.tr("Skip it (keep the file there)"), "skip")
-        self.on_exists_combo.addItem(self.tr("Keep both (save under a new name)"), "rename")
-        self.on_exists_combo.addItem(self.tr("Replace it"), "overwrite")
+        for exists in OnExists:
+            self.on_exists_combo.addItem(words[exists.value], exists.value)
         self.on_exists_combo.setCurrentIndex(
             max(0, self.on_exists_combo.findData(settings.on_exists))
         )
-        form.addRow(self.tr("If a file &exists:"), self.on_exists_combo)
+        form.addRow(self._field(words["exists"]), self.on_exists_combo)
 
         self.download_concurrency_spin = QSpinBox(page)
         self.download_concurrency_spin.setRange(1, MAX_DOWNLOAD_CONCURRENCY)
         self.download_concurrency_spin.setValue(settings.download_concurrency)
-        self.download_concurrency_spin.setToolTip(self.tr("Files downloaded at the same time"))
-        form.addRow(self.tr("Downloads &at once:"), self.download_concurrency_spin)
+        self.download_concurrency_spin.setToolTip(
+            words["concurrency_tip"].format(low=1, high=MAX_DOWNLOAD_CONCURRENCY)
+        )
+        form.addRow(self._field(words["concurrency"]), self.download_concurrency_spin)
 
         self.history_spin = QSpinBox(page)
         self.history_spin.setRange(0, MAX_HISTORY_SIZE)
@@ -560,6 +579,10 @@ class SettingsDialog(QDialog):
         )
         form.addRow(self.tr("&Recent lists kept:"), self.history_spin)
         return page
+
+    def _field(self, label: str) -> str:
+        """A form label from a shared word: "Layout" → "Layout:"."""
+        return self.tr("{label}:").format(label=label)
 
     def _build_appearance_tab(self, settings: Settings) -> QWidget:
         page = QWidget(self)
@@ -893,7 +916,7 @@ def open_settings_dialog(
     apply: Callable[[SettingsChange], Coroutine[Any, Any, object]],
 ) -> SettingsDialog:
     """Open Settings over ``parent`` (``open()``, never ``exec()``); OK runs ``apply``."""
-    dialog = SettingsDialog(session.settings, parent)
+    dialog = SettingsDialog(session.settings, parent, in_demo=session.in_demo)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def accepted() -> None:

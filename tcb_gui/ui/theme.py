@@ -14,6 +14,12 @@ the selection ≥ 5:1, disabled text ≈ 3.5:1 (readable, yet clearly inactive).
 palette mirrors it. ``tests/ui/test_theme_a11y.py`` checks these numbers.
 
 Icons follow automatically (``ui.icons`` draws in the palette in use at paint time).
+
+``TcbStyle`` is Fusion with two corrections: the frame of an unticked checkbox or radio
+button is drawn in a colour with at least 3:1 against the window and the field (WCAG's
+non-text contrast; Fusion's own frame all but vanishes on the dark palette), and dialog
+buttons carry no icons (Fusion's fallback icons on OK/Cancel look dated and say nothing
+the words do not).
 """
 
 from __future__ import annotations
@@ -21,12 +27,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleHintReturn,
+    QStyleOption,
+    QWidget,
+)
 
 from tcb_gui.core.settings import THEMES
 from tcb_gui.ui.icons import clear_cache as clear_icon_cache
+from tcb_gui.ui.palette import with_contrast
 
 THEME_SYSTEM: Final = "system"
 THEME_LIGHT: Final = "light"
@@ -123,6 +138,67 @@ DARK: Final = PaletteSpec(
 )
 
 
+# WCAG 2.1 SC 1.4.11: a control's boundary needs 3:1 against what is around it.
+MIN_CONTROL_CONTRAST: Final = 3.0
+
+
+def indicator_border(palette: QPalette) -> QColor:
+    """The frame of a checkbox or radio button: the palette's Mid, moved until it has
+    3:1 against the field (Base) and the window (Window)."""
+    enabled = QPalette.ColorGroup.Active
+    backgrounds = [palette.color(enabled, Role.Base), palette.color(enabled, Role.Window)]
+    return with_contrast(palette.color(enabled, Role.Mid), backgrounds, MIN_CONTROL_CONTRAST)
+
+
+_INDICATORS: Final = (
+    QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+    QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+)
+
+
+class TcbStyle(QProxyStyle):
+    """Fusion, with visible checkbox and radio frames and no dialog button icons."""
+
+    def __init__(self) -> None:
+        super().__init__(QStyleFactory.create(STYLE_NAME))
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        if element not in _INDICATORS:
+            return
+        enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
+        if not enabled:
+            return
+        palette = option.palette
+        rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(indicator_border(palette), 1.2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            painter.drawEllipse(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+        else:
+            painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 2, 2)
+        painter.restore()
+
+    def styleHint(
+        self,
+        hint: QStyle.StyleHint,
+        option: QStyleOption | None = None,
+        widget: QWidget | None = None,
+        returnData: QStyleHintReturn | None = None,
+    ) -> int:
+        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 0
+        return super().styleHint(hint, option, widget, returnData)
+
+
 def build_palette(spec: PaletteSpec) -> QPalette:
     """A complete ``QPalette`` from a spec: every role in every group is set."""
     palette = QPalette()
@@ -192,8 +268,8 @@ class ThemeManager(QObject):
 
     def _set_palette(self, dark: bool) -> None:
         app = self._app
-        if app.style().name().casefold() != STYLE_NAME.casefold():
-            app.setStyle(STYLE_NAME)
+        if not isinstance(app.style(), TcbStyle):
+            app.setStyle(TcbStyle())
         if self._applied and dark == self._dark:
             return
         self._dark = dark

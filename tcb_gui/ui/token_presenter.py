@@ -29,7 +29,7 @@ from tcb_gui.ui import task_names
 from tcb_gui.ui.appsecret import StableTokens, check_from_error
 from tcb_gui.ui.banner import Action
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.dialogs import ProfileDialog, SetTokenDialog
+from tcb_gui.ui.dialogs import KeepsToken, ProfileDialog, SetTokenDialog
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.session import DEMO_PROFILE, Session
@@ -56,7 +56,9 @@ class TokenPresenter(QObject):
     profileApplied = Signal(object)  # Profile: the window shows its run options
     demoOfferChanged = Signal(bool)  # offer the demo on the empty table
     tokenWorks = Signal()  # a check found the token valid
+    stateChanged = Signal(object)  # BadgeInfo: what the badge now says (one source)
     settingsApplied = Signal(object)  # Settings, after the Settings dialog's OK
+    connectionCheckRequested = Signal()  # "Check connection…" from a banner
 
     def __init__(
         self,
@@ -99,11 +101,23 @@ class TokenPresenter(QObject):
         self.panel.set_profile_details(profile, overridden)
         self.profileApplied.emit(profile)
 
+    @property
+    def badge_info(self) -> BadgeInfo:
+        """What the badge says: the one source of the token's state for banners, the
+        status line and dialogs."""
+        return self.panel.badge.info
+
+    def state_words(self, info: BadgeInfo) -> str:
+        return self.panel.badge.words(info.state)
+
     def set_badge(self, info: BadgeInfo, *, can_clear: bool) -> None:
+        old = self.panel.badge.info
         self.panel.badge.set_info(info)
         self.panel.clear_button.setEnabled(can_clear)
         no_token = info.state is TokenState.NOT_SET and not info.stable
         self.demoOfferChanged.emit(no_token and not self.session.in_demo)
+        if (old.state, old.message, old.code) != (info.state, info.message, info.code):
+            self.stateChanged.emit(info)
 
     def show_state(
         self, state: TokenState, message: str = "", check: TokenCheck | None = None
@@ -135,6 +149,17 @@ class TokenPresenter(QObject):
         if self.stable.active:
             return self.stable.actions()
         return [(self.tr("Set token…"), self.show_token_dialog)]
+
+    def connection_actions(self) -> list[Action]:
+        """The buttons of a banner about a service out of reach."""
+        return [(self.tr("Check connection…"), self.connectionCheckRequested.emit)]
+
+    def keeps_in_keyring(self) -> bool:
+        """Whether a token set now would be kept in the keyring (not the demo, and a
+        keyring answered the last time it was asked)."""
+        if self.session.in_demo:
+            return False
+        return self.session.store.keyring_available()
 
     # --- before and after runs -------------------------------------------------------
 
@@ -228,9 +253,12 @@ class TokenPresenter(QObject):
             try:
                 await store.aset(profile, token)
             except KeyringUnavailableError as exc:
-                # The store kept the token for this session; say so plainly.
+                # The store kept the token for this session; say so plainly, everywhere.
                 session.note_session_token(profile)
                 notifier.show_banner(KEYRING_BANNER, Tone.WARNING, core_text(exc.message))
+                kept = self.tr(
+                    "Token kept for this session only (no keyring): profile “{name}”."
+                ).format(name=profile)
             except InputError as exc:
                 notifier.show_banner(TOKEN_BANNER, Tone.DANGER, core_text(exc.message))
                 return
@@ -238,8 +266,13 @@ class TokenPresenter(QObject):
                 notifier.hide_banner(KEYRING_BANNER)
                 session.settings.set_token_saved_at(profile, time.time())
                 await session.save_settings()
+                kept = self.tr("Token saved in the keyring for profile “{name}”.").format(
+                    name=profile
+                )
+        if session.in_demo:
+            kept = self.tr("Token kept for this demo session.")
         notifier.hide_banner(TOKEN_BANNER)
-        notifier.show_status(self.tr("Token saved for profile “{name}”.").format(name=profile))
+        notifier.show_status(kept)
         await self.check_token()
 
     async def clear_token(self) -> None:
@@ -338,7 +371,13 @@ class TokenPresenter(QObject):
     def show_token_dialog(self) -> SetTokenDialog:
         if self.stable.active:
             return self.stable.show_secret_dialog()
-        dialog = SetTokenDialog(self.session.profile.name, self.panel)
+        if self.session.in_demo:
+            keep = KeepsToken.DEMO
+        elif self.keeps_in_keyring():
+            keep = KeepsToken.KEYRING
+        else:
+            keep = KeepsToken.SESSION
+        dialog = SetTokenDialog(self.session.profile.name, self.panel, keep=keep)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: self.tasks.start(task_names.SAVE_TOKEN, self.save_token(dialog.token()))

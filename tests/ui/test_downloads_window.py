@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMenu
 
 from tcb_gui.core.download_session import SessionStore
 from tcb_gui.core.downloads import (
+    MAX_DOWNLOAD_CONCURRENCY,
     DownloadOptions,
     FileProgress,
     FileState,
@@ -35,7 +36,7 @@ from tcb_gui.demo.service import DEMO_TOKEN, DemoState
 from tcb_gui.ui import task_names
 from tcb_gui.ui.download_cells import DownloadSummary
 from tcb_gui.ui.download_controller import RESUME_BANNER
-from tcb_gui.ui.download_dialog import DownloadDialog
+from tcb_gui.ui.download_dialog import DownloadDialog, ScopeCounts
 from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.palette import Tone
@@ -67,7 +68,12 @@ def parts(dest: Path) -> list[Path]:
 
 
 def cell_text(window: MainWindow, row: Row) -> str:
-    return window.model.index(row.pos, Column.DOWNLOAD).data()
+    """The row's Status: its download says itself there (no column of its own)."""
+    return window.model.index(row.pos, Column.STATUS).data()
+
+
+def cell_tip(window: MainWindow, row: Row) -> str:
+    return window.model.index(row.pos, Column.STATUS).data(Qt.ItemDataRole.ToolTipRole)
 
 
 def states(window: MainWindow) -> dict[str, FileState]:
@@ -111,7 +117,6 @@ async def test_ctrl_d_opens_the_dialog_and_downloads_every_row_byte_exact(
     await window.resolver.resolve_rows()
     await window.ids.add_text(text_of(later))  # no link yet: fetched by the download itself
     assert window.model.counts().pending == 8
-    assert window.view.isColumnHidden(Column.DOWNLOAD)
 
     window.activateWindow()
     window.view.setFocus()
@@ -119,8 +124,10 @@ async def test_ctrl_d_opens_the_dialog_and_downloads_every_row_byte_exact(
     dialogs = [w for w in window.findChildren(DownloadDialog) if w.isVisible()]
     assert len(dialogs) == 1
     dialog = dialogs[0]
-    assert "Download 20 files" in dialog.intro.text()
-    assert "1 row is left out" in dialog.intro.text()  # the file that does not exist
+    assert dialog.all_radio.isChecked()
+    assert dialog.all_radio.text() == "&All 20 rows that have or can get a link"
+    assert dialog.left_out.text().startswith("1 row is left out")  # the missing file
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).text() == "Download 20 files"
     dest = tmp_path / "下载"
     dialog.folder_edit.setText(str(dest))
     dialog.concurrency_spin.setValue(3)
@@ -142,16 +149,12 @@ async def test_ctrl_d_opens_the_dialog_and_downloads_every_row_byte_exact(
     row = window.model.row_for(parse_fileid(PROD.fileid(later[0])))
     assert row is not None
     assert row.url is not None
-    assert cell_text(window, row) == "Done · 80.0 KiB"
-    tip = window.model.index(row.pos, Column.DOWNLOAD).data(Qt.ItemDataRole.ToolTipRole)
-    assert str(target(dest, later[0])) in tip
-    assert not window.view.isColumnHidden(Column.DOWNLOAD)
+    assert cell_text(window, row) == "Verified"  # the demo sends each file's CRC-64
+    assert str(target(dest, later[0])) in cell_tip(window, row)
 
     panel = window.downloads.panel
     assert panel.isVisible()
-    assert panel.title_label.text() == (
-        "Downloaded 20 files (1.2 MiB), 0 already complete, 0 failed"
-    )
+    assert panel.title_label.text() == "Finished: 20 files downloaded (1.2 MiB)"
     assert panel.folder_button.isVisible()
     assert not panel.retry_button.isVisible()
     assert not panel.pause_button.isVisible()
@@ -169,10 +172,8 @@ async def test_ctrl_d_opens_the_dialog_and_downloads_every_row_byte_exact(
     assert (again.downloaded, again.skipped, again.failed) == (0, 20, 0)
     assert demo_server.state.stats.requests["download"] == requests
     assert set(states(window).values()) == {FileState.SKIPPED}
-    assert cell_text(window, row) == "Already complete"
-    assert panel.title_label.text() == (
-        "Downloaded 0 files (0 bytes), 20 already complete, 0 failed"
-    )
+    assert cell_text(window, row) == "Already saved"
+    assert panel.title_label.text() == "Finished: nothing new downloaded; 20 already there"
 
 
 async def test_ctrl_d_downloads_the_selected_rows_only(
@@ -191,7 +192,10 @@ async def test_ctrl_d_downloads_the_selected_rows_only(
     assert [r.fileid.key for r in rows] == [ks[1], ks[4]]
     dialog = window.downloads.show_dialog()
     assert dialog is not None
-    assert dialog.intro.text().startswith("Download the 2 selected files.")
+    assert dialog.selected_radio.isChecked()
+    assert dialog.selected_radio.text() == "The 2 &selected rows"
+    assert dialog.scope().value == "selected"
+    assert dialog.files() == 2
     dialog.reject()
     summary = await download(window, tmp_path, rows)
     assert summary is not None
@@ -207,11 +211,12 @@ async def test_dialog_checks_its_fields_and_warns_about_overwrite(
     settings.download_layout = "flat"
     settings.on_exists = "rename"
     settings.download_concurrency = 32  # the settings allow more than the engine runs
-    dialog = DownloadDialog(settings, files=3, selected=False, parent=window)
+    dialog = DownloadDialog(settings, everything=ScopeCounts(3), parent=window)
+    most = min(32, MAX_DOWNLOAD_CONCURRENCY)  # the engine's bound
     assert dialog.folder_edit.text() == str(tmp_path / "kept")
     assert dialog.chosen_layout() is Layout.FLAT
     assert dialog.chosen_on_exists() is OnExists.RENAME
-    assert dialog.concurrency_spin.value() == 16
+    assert dialog.concurrency_spin.value() == most
     assert dialog.overwrite_warning.isHidden()
     dialog.exists_combo.setCurrentIndex(dialog.exists_combo.findData(OnExists.OVERWRITE))
     assert not dialog.overwrite_warning.isHidden()
@@ -243,7 +248,7 @@ async def test_dialog_checks_its_fields_and_warns_about_overwrite(
         dest=tmp_path / "out",
         layout=Layout.FLAT,
         on_exists=OnExists.OVERWRITE,
-        concurrency=16,
+        concurrency=most,
         limit_rate=1536 * 1024,
     )
     assert dialog.rate_text() == "1.5M"
@@ -253,7 +258,7 @@ async def test_dialog_checks_its_fields_and_warns_about_overwrite(
         "flat",
         "overwrite",
     )
-    assert settings.download_concurrency == 16
+    assert settings.download_concurrency == most
 
 
 async def test_nothing_to_download_says_so(window: MainWindow) -> None:
@@ -292,15 +297,16 @@ async def test_pause_resume_and_cancel_keep_partial_files_then_finish_with_range
     await wait_until(lambda: "of 3 files" in panel.detail_label.text(), 5)
     assert panel.pause_button.isVisible()
     assert panel.bar.isVisible()
-    # Once the speed is known (two reports), each moving row shows it beside its percentage.
-    await wait_until(lambda: any("% · " in cell_text(window, r) for r in rows), 5)
-    assert any(cell_text(window, r).endswith("/s") for r in rows)
+    # Each moving row's Status says how far it is.
+    await wait_until(lambda: any(cell_text(window, r).endswith(" %") for r in rows), 5)
+    assert any(cell_text(window, r).startswith("Downloading ") for r in rows)
 
     panel.pause_button.click()
     assert controller.paused
     assert panel.pause_button.text() == "Resume"
     await wait_until(lambda: all(r.download.state is FileState.PAUSED for r in rows), 5)
     assert "paused" in panel.detail_label.text()
+    assert panel.title_label.text().startswith("Paused: ")  # not "Downloading 3 files"
     assert cell_text(window, rows[0]).startswith("Paused")
     held = [p.stat().st_size for p in parts(tmp_path)]
     asked = len(demo_server.state.stats.downloads)
@@ -321,10 +327,13 @@ async def test_pause_resume_and_cancel_keep_partial_files_then_finish_with_range
     assert cell_text(window, rows[0]).startswith("Stopped")
     assert len(parts(tmp_path)) == 3
     assert not SessionStore().path.exists()  # cancelled on purpose: not offered again
-    assert "stopped before the end" in panel.detail_label.text()
+    assert panel.title_label.text().startswith("Cancelled: 0 of 3 files saved")
+    assert "Download the rest resumes them" in panel.detail_label.text()
+    assert panel.rest_button.isVisible()
+    assert window.downloads.rest_rows() == rows
 
-    # Downloading again resumes the partial files and ends byte-exact.
-    again = await download(window, tmp_path)
+    # Download the rest resumes the partial files and ends byte-exact.
+    again = await window.downloads.download_rest()
     assert again is not None
     assert again.downloaded == 3
     assert_exact(tmp_path, ks)
@@ -348,12 +357,14 @@ async def test_a_failed_download_is_retried(
     failed = window.downloads.failed_rows()
     assert len(failed) == 1
     row = failed[0]
-    assert cell_text(window, row) == "Failed"
-    tip = window.model.index(row.pos, Column.DOWNLOAD).data(Qt.ItemDataRole.ToolTipRole)
+    assert cell_text(window, row).startswith("Download failed: ")
+    tip = cell_tip(window, row)
     assert "404" in tip or "HTML" in tip
     panel = window.downloads.panel
     assert panel.retry_button.isVisible()
-    assert panel.title_label.text().endswith("0 already complete, 1 failed")
+    assert panel.title_label.text().endswith("; 1 failed")
+    # One failure: the panel names it and says why.
+    assert f"Failed: {row.fileid.key} — " in panel.detail_label.text()
     assert panel.tone is Tone.WARNING  # most files got through
 
     # The row menu offers Show in folder for finished rows and Retry for failed ones.
@@ -398,7 +409,7 @@ async def test_the_overall_bar_says_files_bytes_speed_and_time_left(qtbot) -> No
     )
     panel.set_progress(total)
     assert panel.detail_label.text() == (
-        "3 of 20 files · 1.0 MiB of 4.0 MiB · 512.0 KiB/s · 6 s left · 1 failed"
+        "3 of 20 files · 1.0 MiB of 4.0 MiB · 512.0 KiB/s · a few seconds left · 1 failed"
     )
     assert panel.bar.value() == 250  # a quarter of the bytes
     paused = TotalProgress(3, 0, 20, 1 << 20, 4 << 20, 0.0, None, paused=True)
@@ -407,9 +418,7 @@ async def test_the_overall_bar_says_files_bytes_speed_and_time_left(qtbot) -> No
     assert panel.pause_button.text() == "Resume"
     summary = DownloadSummary(Path("/data/out"), 290, 1288490189, 10, 0)
     panel.finish(summary)
-    assert panel.title_label.text() == (
-        "Downloaded 290 files (1.2 GiB), 10 already complete, 0 failed"
-    )
+    assert panel.title_label.text() == "Finished: 290 files downloaded (1.2 GiB); 10 already there"
     assert panel.detail_label.text() == "Saved in /data/out"
     assert panel.bar.isHidden()
     assert panel.tone is Tone.SUCCESS
@@ -454,11 +463,13 @@ async def test_ten_thousand_rows_update_in_a_few_ranged_signals(window: MainWind
     assert signals == []  # nothing per report: the model coalesces
     model.flush()
     assert signals == [(0, 9_999)]
-    assert cell_text(window, model.row_at(2)) == "0% · 976.6 KiB/s"
-    assert cell_text(window, model.row_at(1)) == "Done · 1 bytes"
-    assert cell_text(window, model.row_at(3)) == "Failed"
+    assert cell_text(window, model.row_at(2)) == "Downloading 0 %"
+    assert cell_text(window, model.row_at(1)) == "Saved"
+    assert cell_text(window, model.row_at(3)) == (
+        "Download failed: The file is not on the server (404 Not Found)"
+    )
     assert cell_text(window, model.row_at(0)) == "Queued"
-    window.proxy.sort(Column.DOWNLOAD)  # failures first, finished files last
+    window.proxy.sort(Column.STATUS)  # failures first, finished files last
     assert model.row_at(0).download.state is FileState.FAILED
     assert model.row_at(9_999).download.state is FileState.DONE
 
@@ -471,10 +482,9 @@ async def test_the_model_passes_qt_checks_with_download_states(
     window.downloads.show_progress(progress_of(ks), TotalProgress(0, 0, 40, 0, 0, 0.0, None))
     window.model.flush()
     qtmodeltester.check(window.model, force_py=True)
-    window.proxy.sort(Column.DOWNLOAD, Qt.SortOrder.DescendingOrder)
+    window.proxy.sort(Column.STATUS, Qt.SortOrder.DescendingOrder)
     qtmodeltester.check(window.proxy, force_py=True)
     # Painting every state (the delegate) raises nothing and fills the cells.
-    window.view.setColumnHidden(Column.DOWNLOAD, False)
     image = window.view.grab().toImage()
     assert image.width() > 0
 
@@ -497,7 +507,7 @@ async def test_a_token_error_pauses_downloads_until_the_token_works(
         assert (summary.downloaded, summary.failed, summary.stopped) == (0, 0, 0)
         assert len(window.downloads.waiting_rows()) == 10
         row = window.downloads.waiting_rows()[0]
-        assert cell_text(window, row) == "Waiting for a valid token"
+        assert cell_text(window, row) == "Waiting for token"
         banner = window.banners.banner("download")
         assert banner is not None
         assert banner.text.startswith("Downloads paused:")
@@ -624,7 +634,6 @@ async def test_closing_mid_download_keeps_the_list_and_the_next_window_resumes_i
     offered = await second.downloads.restore_session()
     assert offered is not None
     assert second.model.rowCount() == 5
-    assert not second.view.isColumnHidden(Column.DOWNLOAD)
     paused = [r for r in second.model.rows() if r.download and r.download.state is FileState.PAUSED]
     assert {r.fileid.raw for r in paused} == left
     banner = second.banners.banner(RESUME_BANNER)
@@ -677,7 +686,7 @@ async def test_discarding_the_offered_list_forgets_it(window: MainWindow, tmp_pa
     assert banner is not None
     assert "2 files are left (1 complete)" in banner.text
     assert [cell_text(window, r) for r in window.model.rows()] == [
-        "Done · 64.0 KiB",
+        "Saved",
         "Paused",
         "Paused",
     ]
@@ -685,7 +694,7 @@ async def test_discarding_the_offered_list_forgets_it(window: MainWindow, tmp_pa
     await wait_until(lambda: window.downloads.offered is None and not store.path.exists(), 5)
     await wait_until(lambda: "discarded" in window.message_label.text(), 5)
     assert window.banners.banner(RESUME_BANNER) is None
-    assert [cell_text(window, r) for r in window.model.rows()] == ["Done · 64.0 KiB", "", ""]
+    assert [cell_text(window, r) for r in window.model.rows()] == ["Saved", "Pending", "Pending"]
     assert await window.downloads.restore_session() is None
 
 

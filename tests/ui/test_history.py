@@ -67,7 +67,7 @@ async def test_the_list_comes_back_after_a_restart(
     counts = second.model.counts()
     assert (counts.ok, counts.failed, counts.pending, counts.expired) == (60, 1, 3, 0)
     assert "Restored the last list: 64 IDs" in second.message_label.text()
-    assert second.counts_label.text() == "64 IDs · 60 working · 1 failed · 3 to resolve"
+    assert second.counts_label.text() == "64 IDs · 60 ready · 1 failed · 3 to resolve"
     assert not second.history.dirty  # restoring is not a change worth saving again
 
 

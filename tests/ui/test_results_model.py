@@ -87,9 +87,13 @@ def test_states_counts_and_display(model: ResultsModel) -> None:
     assert cell(ids[0], Column.STATUS) == "Ready"
     assert cell(ids[1], Column.STATUS) == "Link expired"
     assert cell(ids[1], Column.EXPIRES) == "expired"
-    assert cell(ids[2], Column.STATUS) == "Failed"
-    assert cell(ids[2], Column.STATUS, Qt.ItemDataRole.ToolTipRole) == "File does not exist"
-    assert cell(ids[6], Column.STATUS) == "Waiting for a valid token"
+    # The Status says the specific outcome; its tooltip the whole reason and what to do.
+    assert cell(ids[2], Column.STATUS) == "Not found"
+    tip = str(cell(ids[2], Column.STATUS, Qt.ItemDataRole.ToolTipRole))
+    assert tip.startswith("Not found\nFile does not exist\nThe file is not in this environment")
+    assert cell(ids[2], Column.LINK) == ""  # a failure's reason is not a link
+    assert cell(ids[3], Column.STATUS) == "Network error"
+    assert cell(ids[6], Column.STATUS) == "Waiting for token"
     assert cell(ids[7], Column.FILE) == "图片/春节 海报.png"
     assert cell(ids[7], Column.FILE, Qt.ItemDataRole.ToolTipRole) == ids[7].raw
     assert cell(ids[0], Column.NUMBER) == "1"
@@ -152,7 +156,7 @@ def test_sort_by_status_uses_python_comparisons(model: ResultsModel) -> None:
     model.flush()
     row = model.row_for(ids[4])
     assert row is not None
-    assert model.index(row.pos, Column.STATUS).data() == "Failed"
+    assert model.index(row.pos, Column.STATUS).data() == "Not found"
 
 
 def test_sort_keys_are_exact_for_big_numbers(model: ResultsModel) -> None:

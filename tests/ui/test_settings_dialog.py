@@ -23,6 +23,7 @@ from tcb_gui.ui import task_names
 from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.settings_dialog import SettingsDialog
+from tcb_gui.ui.theme import TcbStyle
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -36,6 +37,7 @@ APPID = "wx0123456789abcdef"
 def restore_theme(qapp) -> Iterator[None]:
     """The dialog may switch the whole app to dark: put the palette back afterwards."""
     palette = QPalette(QApplication.palette())
+    ours = isinstance(QApplication.style(), TcbStyle)
     style = QApplication.style().name()
     yield
     from tcb_gui.ui.theme import theme_manager
@@ -43,7 +45,10 @@ def restore_theme(qapp) -> Iterator[None]:
     manager = theme_manager()
     manager._theme = "system"
     manager._applied = False
-    QApplication.setStyle(style)
+    if ours:
+        QApplication.setStyle(TcbStyle())
+    else:
+        QApplication.setStyle(style)
     QApplication.setPalette(palette)
 
 

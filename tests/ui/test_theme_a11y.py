@@ -36,7 +36,7 @@ from tcb_gui.ui.palette import (
     tone_text_on_tint,
 )
 from tcb_gui.ui.results_model import Column, RowState
-from tcb_gui.ui.theme import apply_theme, dark_palette, light_palette, theme_manager
+from tcb_gui.ui.theme import TcbStyle, apply_theme, dark_palette, light_palette, theme_manager
 from tests.ui.conftest import WindowFactory, wait_until
 
 # Offscreen platform only: it cannot resize to hints or raise a tooltip.
@@ -52,12 +52,16 @@ STATUS_TONES = (Tone.SUCCESS, Tone.WARNING, Tone.DANGER, Tone.INFO)
 def restore_theme(qapp) -> Iterator[None]:
     """Themes change the whole app: put the palette back after each test."""
     palette = QPalette(QApplication.palette())
+    ours = isinstance(QApplication.style(), TcbStyle)
     style = QApplication.style().name()
     yield
     manager = theme_manager()
     manager._theme = "system"
     manager._applied = False
-    QApplication.setStyle(style)
+    if ours:
+        QApplication.setStyle(TcbStyle())
+    else:
+        QApplication.setStyle(style)
     QApplication.setPalette(palette)
 
 
@@ -135,7 +139,9 @@ def test_badge_words_stay_readable_on_their_tint() -> None:
 
 def test_switching_themes_changes_the_palette_and_the_status_colours(qapp) -> None:
     manager = apply_theme("light")
-    assert QApplication.style().name().lower() == "fusion"
+    style = QApplication.style()
+    assert isinstance(style, TcbStyle)
+    assert style.baseStyle().name().lower() == "fusion"
     light_window = QApplication.palette().color(Role.Window)
     light_ok = tone_color(Tone.SUCCESS)
     light_icon = icon(Glyph.OK, Tone.SUCCESS).pixmap(QSize(16, 16), 1.0).toImage()

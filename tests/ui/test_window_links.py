@@ -51,7 +51,7 @@ async def test_resolve_then_copy_links_with_the_keyboard(
     assert row is not None
     assert row.url is not None
     assert row.url.startswith("http://127.0.0.1")
-    assert window.counts_label.text() == "121 IDs · 120 working · 1 failed"
+    assert window.counts_label.text() == "121 IDs · 120 ready · 1 failed"
 
     window.activateWindow()
     window.view.setFocus()
@@ -122,7 +122,7 @@ async def test_token_error_pauses_and_resume_finishes_without_repeats(
         assert "waiting" in banner.text
         paused_row = window.model.rows_in(RowState.PAUSED)[0]
         index = window.model.index(paused_row.pos, Column.STATUS)
-        assert index.data() == "Waiting for a valid token"
+        assert index.data() == "Waiting for token"
         # Exported as the command line prints the same run: "Not resolved: <why>".
         exported = {r.fileid.raw: r for r in window.links.results()}
         waiting = [exported[r.fileid.raw] for r in window.model.rows_in(RowState.PAUSED)]

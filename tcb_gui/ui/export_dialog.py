@@ -1,0 +1,250 @@
+"""Export (Ctrl+E): a file name, a format that matches it, and an Excel-friendly option.
+
+The format follows the extension typed ("links.json" writes JSON whatever was chosen
+before) and the extension follows the format chosen, so a file never holds another
+format than its name says. The dialog starts in the folder of the last export with a
+name made of the list's name and the date ("ids 2026-12-05 0654.csv"). "UTF-8 with BOM"
+(for Excel, which reads a CSV without one in the system's code page and garbles 中文)
+and the format are remembered. The formats are ``core.export.ExportFormat``'s: both
+faces write the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tcb_gui.core.export import ExportFormat
+from tcb_gui.ui.download_cells import plural_format
+
+# Formats a spreadsheet opens: the BOM choice applies to them.
+BOM_FORMATS: Final = frozenset({"csv", "tsv"})
+# Characters a file name had better not hold on any system.
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+MAX_STEM = 60
+
+
+def safe_stem(name: str) -> str:
+    """A list's name made fit for a file name."""
+    stem = _UNSAFE_NAME.sub(" ", name).strip(" .")
+    return stem[:MAX_STEM].strip() or "tcb-links"
+
+
+def suggested_name(list_name: str, fmt: ExportFormat, now: datetime | None = None) -> str:
+    """ "<list name> <date time><suffix>": the list named, and a new name per export."""
+    moment = now or datetime.now()
+    return f"{safe_stem(list_name)} {moment:%Y-%m-%d %H%M}{fmt.suffix}"
+
+
+def format_for(path: Path) -> ExportFormat | None:
+    """The format a file name's extension names, if it names one."""
+    suffix = path.suffix.casefold()
+    for fmt in ExportFormat:
+        if fmt.suffix == suffix:
+            return fmt
+    return None
+
+
+def with_suffix(path: Path, fmt: ExportFormat) -> Path:
+    """``path`` with ``fmt``'s extension instead of another format's (or added)."""
+    if format_for(path) is not None:
+        return path.with_suffix(fmt.suffix)
+    return path.with_name(path.name + fmt.suffix)
+
+
+def default_export_dir() -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(base) if base else Path.home()
+
+
+class ExportDialog(QDialog):
+    """Where to export and as what; ``chosen()`` once accepted."""
+
+    def __init__(
+        self,
+        *,
+        rows: int,
+        folder: Path,
+        list_name: str,
+        fmt: ExportFormat = ExportFormat.CSV,
+        bom: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Export"))
+        self.setMinimumWidth(600)
+        self._labels = self.format_labels()
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            plural_format(
+                rows,
+                self.tr("Export 1 row (its ID, status, link and expiry)."),
+                self.tr("Export {n} rows (their IDs, statuses, links and expiry times)."),
+            ),
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.format_combo = QComboBox(self)
+        for member in ExportFormat:
+            self.format_combo.addItem(self._labels.get(member.value, member.value), member.value)
+        self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(fmt.value)))
+        form.addRow(self.tr("&Format"), self.format_combo)
+        path_row = QHBoxLayout()
+        self.path_edit = QLineEdit(str(folder / suggested_name(list_name, fmt)), self)
+        self.path_edit.setToolTip(
+            self.tr("The extension picks the format: .csv, .json, .tsv, .txt …")
+        )
+        path_row.addWidget(self.path_edit, 1)
+        self.browse_button = QPushButton(self.tr("Choose…"), self)
+        self.browse_button.clicked.connect(self.browse)
+        path_row.addWidget(self.browse_button)
+        file_label = QLabel(self.tr("F&ile"), self)
+        file_label.setBuddy(self.path_edit)
+        form.addRow(file_label, path_row)
+        self.bom_box = QCheckBox(self.tr("UTF-8 with &BOM, for Excel"), self)
+        self.bom_box.setToolTip(
+            self.tr(
+                "Excel on Windows reads a CSV without a BOM in the system's code page and "
+                "garbles Chinese file names; with it, Excel reads UTF-8."
+            )
+        )
+        self.bom_box.setChecked(bom)
+        form.addRow("", self.bom_box)
+        layout.addLayout(form)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self.note)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.format_combo.currentIndexChanged.connect(self._format_chosen)
+        self.path_edit.textChanged.connect(self._path_typed)
+        self._chosen: tuple[Path, ExportFormat, bool] | None = None
+        self._syncing = False
+        self._update_note()
+
+    def format_labels(self) -> dict[str, str]:
+        """Each format as the combo names it (formats core adds later show their value)."""
+        return {
+            "csv": self.tr("CSV, for spreadsheets (.csv)"),
+            "json": self.tr("JSON (.json)"),
+            "tsv": self.tr("Tab-separated (.tsv)"),
+            "urls": self.tr("Ready links only, one per line (.txt)"),
+            "aria2": self.tr("aria2 input file: aria2c -i FILE (.aria2)"),
+            "curl": self.tr("curl config: curl -K FILE (.curl)"),
+        }
+
+    # --- reading --------------------------------------------------------------------
+
+    def fmt(self) -> ExportFormat:
+        return ExportFormat(str(self.format_combo.currentData()))
+
+    def path(self) -> Path:
+        return Path(self.path_edit.text().strip()).expanduser()
+
+    def chosen(self) -> tuple[Path, ExportFormat, bool] | None:
+        """(file, format, BOM) once accepted."""
+        return self._chosen
+
+    # --- keeping name and format together ------------------------------------------------
+
+    def _format_chosen(self) -> None:
+        if self._syncing:
+            return
+        text = self.path_edit.text().strip()
+        if text:
+            self._syncing = True
+            self.path_edit.setText(str(with_suffix(Path(text), self.fmt())))
+            self._syncing = False
+        self._update_note()
+
+    def _path_typed(self, text: str) -> None:
+        if self._syncing:
+            return
+        found = format_for(Path(text.strip()))
+        if found is not None and found is not self.fmt():
+            self._syncing = True
+            self.format_combo.setCurrentIndex(self.format_combo.findData(found.value))
+            self._syncing = False
+        self._update_note()
+
+    def _update_note(self) -> None:
+        fmt = self.fmt()
+        self.bom_box.setEnabled(fmt.value in BOM_FORMATS)
+        notes = []
+        if fmt.value in ("urls", "aria2", "curl"):
+            notes.append(
+                self.tr(
+                    "Only rows with a ready link are written. Links stop working when they "
+                    "expire; the file notes when."
+                )
+                if fmt.value != "urls"
+                else self.tr(
+                    "Only rows with a ready link are written. Links stop working when they "
+                    "expire (see Expires in)."
+                )
+            )
+        self.note.setText(" ".join(notes))
+        self.note.setVisible(bool(notes))
+
+    def browse(self) -> QFileDialog:
+        """Pick the file in the system's dialog; its extension picks the format."""
+        dialog = QFileDialog(self, self.tr("Export to"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        current = self.path()
+        filters = {f"{self._labels.get(m.value, m.value)} (*{m.suffix})": m for m in ExportFormat}
+        dialog.setNameFilters(list(filters))
+        chosen = next((name for name, m in filters.items() if m is self.fmt()), None)
+        if chosen is not None:
+            dialog.selectNameFilter(chosen)
+        dialog.setDefaultSuffix(self.fmt().suffix.lstrip("."))
+        if current.parent.is_dir():
+            dialog.setDirectory(str(current.parent))
+        dialog.selectFile(current.name)
+        dialog.filterSelected.connect(
+            lambda name: (
+                dialog.setDefaultSuffix(filters[name].suffix.lstrip("."))
+                if name in filters
+                else None
+            )
+        )
+        dialog.fileSelected.connect(self.path_edit.setText)
+        dialog.open()
+        return dialog
+
+    def accept(self) -> None:
+        path = self.path()
+        if not self.path_edit.text().strip():
+            return
+        if format_for(path) is None and not path.suffix:
+            path = with_suffix(path, self.fmt())  # "export2" → "export2.csv"
+        fmt = format_for(path) or self.fmt()
+        self._chosen = (path, fmt, self.bom_box.isChecked() and fmt.value in BOM_FORMATS)
+        super().accept()
