@@ -119,7 +119,14 @@ async def download_ids(
         )
         printer = _ProgressPrinter(stderr)
         # No links yet: complete files from an earlier run need no request at all.
-        run = DownloadRun(http, client, options, [no_link_yet(f) for f in ids], on_progress=printer)
+        run = DownloadRun(
+            http,
+            client,
+            options,
+            [no_link_yet(f) for f in ids],
+            on_progress=printer,
+            trace=trace,
+        )
         try:
             return await run.run()
         finally:

@@ -5,6 +5,7 @@ signature; an unwritable path refused before any request."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -183,3 +184,45 @@ def test_trace_from_a_real_process(tmp_path: Path) -> None:
     assert run.code == 0, run.stderr
     assert [r["outcome"] for r in read_trace(trace)] == ["ok"]
     assert DEMO_TOKEN not in trace.read_text("utf-8")
+
+
+def test_download_traces_link_requests_and_every_file_request(tmp_path: Path) -> None:
+    """Each link request and each file request (retries, ranges after a cut, a link
+    refused with 403 and asked again) is one line; no link signature is kept."""
+    ids = [samples.PROD.fileid(f"gen/size-64K/trace/{n:03d}.bin") for n in range(30)]
+    trace = tmp_path / "trace.jsonl"
+    with serve(download_cut_rate=0.3, seed=2) as server:
+        server.state.script_faults("download", ["403", "500"])
+        run = run_cli(
+            [
+                "download",
+                "--base-url",
+                server.base_url,
+                "--dest",
+                str(tmp_path / "files"),
+                "--trace",
+                str(trace),
+            ],
+            stdin=id_lines(ids),
+        )
+        stats = server.state.stats
+    assert run.code == 0, run.stderr
+    records = read_trace(trace)
+    files = [r for r in records if r["kind"] == "file"]
+    links = [r for r in records if r["endpoint"] == BATCH]
+    assert len(files) == stats.requests["download"]
+    assert len(links) == stats.requests["componenttcb/batchdownloadfile"]
+    assert len(records) == len(files) + len(links)
+    assert len(links) >= 2  # the first links, then a fresh one for the 403
+    assert {r["http_status"] for r in files} >= {200, 403, 500}
+    assert any(r["http_status"] == 206 for r in files)  # a cut file resumed by range
+    for record in files:
+        assert set(record) == FIELDS
+        assert record["endpoint"].startswith("/download/")
+        assert record["env"] == samples.PROD.env
+        assert record["ids"] == 1
+        assert record["outcome"] in OUTCOMES
+    assert sum(r["bytes"] or 0 for r in files) >= 30 * 65_536  # cut parts and the rest
+    text = trace.read_text("utf-8")
+    assert re.search(r"sign=(?!\*\*\*)", text) is None
+    assert DEMO_TOKEN not in text
