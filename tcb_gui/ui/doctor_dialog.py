@@ -139,6 +139,7 @@ class DoctorDialog(QDialog):
         self._trace = trace
         self._runner = runner
         self._task: asyncio.Task[Any] | None = None
+        self._closed = False  # done() was called: the checks stop, the widgets may go
         self.checks: list[Check] = []
         self.running = False
 
@@ -177,14 +178,18 @@ class DoctorDialog(QDialog):
         """Run the checks (again), as a task of the running loop."""
         if self.running:
             return
+        self._closed = False
         coro = self.run_checks()
         if self._runner is not None:
-            self._runner(TASK_NAME, coro)
+            started = self._runner(TASK_NAME, coro)
+            # TaskKeeper.start returns the task: kept, so closing the dialog cancels it.
+            self._task = started if isinstance(started, asyncio.Task) else None
         else:
             self._task = asyncio.get_running_loop().create_task(coro, name=TASK_NAME)
 
     async def run_checks(self) -> list[Check]:
-        """Every check, each shown as it comes; the summary once all are in."""
+        """Every check, each shown as it comes; the summary once all are in. Closing the
+        dialog cancels it; nothing is shown after that (the widgets may be gone)."""
         self.running = True
         self.again_button.setEnabled(False)
         self.checks = []
@@ -194,14 +199,19 @@ class DoctorDialog(QDialog):
             async for check in run_doctor(
                 self.setup, store=self._store, http=self._http, trace=self._trace
             ):
+                if self._closed:
+                    return self.checks
                 self._add(check)
         except Exception as exc:  # a bug must not leave the dialog spinning
-            self.summary.setText(f"The check itself failed: {type(exc).__name__}")
+            if not self._closed:
+                self.summary.setText(f"The check itself failed: {type(exc).__name__}")
             raise
         finally:
             self.running = False
-            self.again_button.setEnabled(True)
-        self._finish()
+            if not self._closed:
+                self.again_button.setEnabled(True)
+        if not self._closed:
+            self._finish()
         return self.checks
 
     def _add(self, check: Check) -> None:
@@ -242,6 +252,7 @@ class DoctorDialog(QDialog):
         QGuiApplication.clipboard().setText(self.text())
 
     def done(self, result: int) -> None:
+        self._closed = True
         if self._task is not None and not self._task.done():
             self._task.cancel()
         super().done(result)

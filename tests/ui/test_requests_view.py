@@ -317,6 +317,29 @@ async def test_without_a_token_the_dialog_says_so(qtbot) -> None:
     assert "(Token)" in dialog.summary.text()
 
 
+async def test_closing_the_dialog_mid_check_cancels_the_checks(qtbot) -> None:
+    from tcb_gui.ui.tasks import TaskKeeper
+
+    keeper = TaskKeeper()
+    with DemoServer(DemoState(DemoConfig(latency_ms=400))) as server:
+        setup = DoctorSetup(
+            server.base_url, ApiMode.COMPONENT, "default", token=DEMO_TOKEN, token_source="x"
+        )
+        dialog = DoctorDialog(
+            setup, store=TokenStore(), runner=lambda name, coro: keeper.start(name, coro)
+        )
+        qtbot.addWidget(dialog)
+        dialog.show()
+        await wait_until(lambda: len(dialog.checks) == 1)  # the service line; quota/get waits
+        task = keeper.get("doctor")
+        assert task is not None
+        dialog.reject()
+        await wait_until(task.done)
+    assert task.cancelled()
+    assert not dialog.running
+    assert len(dialog.checks) == 1
+
+
 def test_index_outside_the_rows(qapp) -> None:
     model = RequestsModel()
     assert model.data(QModelIndex()) is None
