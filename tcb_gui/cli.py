@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tcb_gui import __version__
 from tcb_gui.core.client import (
+    API_DEADLINE_S,
     DEFAULT_BASE_URL,
+    GIVE_UP_AFTER_S,
     MAX_CONCURRENCY,
     MAX_MAX_AGE,
     MIN_MAX_AGE,
@@ -43,6 +45,7 @@ from tcb_gui.core.client import (
 )
 from tcb_gui.core.connection import (
     Connection,
+    client_for,
     connection_for,
     explicit_token,
     open_credentials,
@@ -122,7 +125,30 @@ def _add_common_options(parser: argparse.ArgumentParser, *, concurrency_help: st
     parser.add_argument(
         "--concurrency", type=_ranged(1, high), help=concurrency_help.format(high=high)
     )
+    parser.add_argument(
+        "--deadline",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"time one API call may take, all of it (default {API_DEADLINE_S:g})",
+    )
+    parser.add_argument(
+        "--give-up-after",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop (exit 4) when no API call has had a good answer for this long; "
+        f"retries go on until then (default {GIVE_UP_AFTER_S:g})",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError("must be a number of seconds above 0")
+    return value
 
 
 _TRACE_HELP = (
@@ -291,6 +317,8 @@ def _connection(args: argparse.Namespace, *, pasting_token: bool = False) -> Con
         max_age=getattr(args, "max_age", None),
         concurrency=None if download else getattr(args, "concurrency", None),
         download_concurrency=getattr(args, "concurrency", None) if download else None,
+        deadline=getattr(args, "deadline", None),
+        give_up_after=getattr(args, "give_up_after", None),
         pasting_token=pasting_token,
     )
 
@@ -303,28 +331,7 @@ async def _credentials(
     def notice(text: str) -> None:
         stderr.write(text + "\n")
 
-    if trace is None:
-        return await open_credentials(conn, TokenStore(), http, notice)
-    from tcb_gui.core.trace_file import open_traced_credentials
-
-    return await open_traced_credentials(conn, TokenStore(), http, notice, trace)
-
-
-def _client(
-    conn: Connection,
-    http: httpx.AsyncClient,
-    credentials: Credentials,
-    trace: TraceHub | None = None,
-) -> TcbClient:
-    return TcbClient(
-        http,
-        credentials,
-        base_url=conn.base_url,
-        api=conn.api,
-        max_age=conn.max_age,
-        concurrency=conn.concurrency,
-        trace=trace,
-    )
+    return await open_credentials(conn, TokenStore(), http, notice, trace)
 
 
 def _read_inputs(inputs: Sequence[str], stdin: TextIO, stderr: TextIO) -> list[FileId]:
@@ -426,7 +433,7 @@ async def resolve_ids(
     from tcb_gui.terminal import Progress
 
     async with make_http_client() as http:
-        client = _client(conn, http, await _credentials(conn, http, stderr, trace), trace)
+        client = client_for(conn, http, await _credentials(conn, http, stderr, trace), trace)
         await _preview_quota(client, ids, stderr, ignore=ignore_quota)
         progress = Progress("Resolving", stderr)
         run = ResolveRun(client, ids)

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from tcb_gui.core.client import TcbClient, make_http_client
-from tcb_gui.core.connection import open_credentials
+from tcb_gui.core.client import make_http_client
+from tcb_gui.core.connection import client_for, open_credentials
 from tcb_gui.core.download_run import DownloadRun, DownloadRunResult, no_link_yet
 from tcb_gui.core.downloads import (
     DownloadOptions,
@@ -26,7 +26,6 @@ from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.export import write_export
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.ratelimit import parse_rate
-from tcb_gui.core.trace_file import open_traced_credentials
 from tcb_gui.terminal import Progress, human_bytes, human_duration
 
 if TYPE_CHECKING:
@@ -55,7 +54,8 @@ class _ProgressPrinter:
     def __call__(self, files: Sequence[FileProgress], total: TotalProgress) -> None:
         detail = f"{human_bytes(total.bytes_done)}"
         if total.bytes_total:
-            detail += f" of {human_bytes(total.bytes_total)}"
+            about = "about " if total.total_estimated else ""
+            detail += f" of {about}{human_bytes(total.bytes_total)}"
         detail += f" · {human_bytes(total.speed)}/s"
         if total.eta is not None:
             detail += f" · {human_duration(total.eta)} left"
@@ -104,19 +104,8 @@ async def download_ids(
         stderr.write(text + "\n")
 
     async with make_http_client() as http:
-        if trace is None:
-            credentials = await open_credentials(conn, TokenStore(), http, notice)
-        else:
-            credentials = await open_traced_credentials(conn, TokenStore(), http, notice, trace)
-        client = TcbClient(
-            http,
-            credentials,
-            base_url=conn.base_url,
-            api=conn.api,
-            max_age=conn.max_age,
-            concurrency=conn.concurrency,
-            trace=trace,
-        )
+        credentials = await open_credentials(conn, TokenStore(), http, notice, trace)
+        client = client_for(conn, http, credentials, trace)
         printer = _ProgressPrinter(stderr)
         # No links yet: complete files from an earlier run need no request at all.
         run = DownloadRun(

@@ -15,7 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tcb_gui.core.client import DEFAULT_BASE_URL, ApiMode, validate_base_url
+from tcb_gui.core.client import (
+    API_DEADLINE_S,
+    DEFAULT_BASE_URL,
+    GIVE_UP_AFTER_S,
+    ApiMode,
+    TcbClient,
+    validate_base_url,
+)
 from tcb_gui.core.credentials import AuthMode, Credentials, StableCredentials, StaticCredentials
 from tcb_gui.core.errors import InputError, MessageTemplate, TokenError, TokenState
 
@@ -24,6 +31,7 @@ if TYPE_CHECKING:
 
     from tcb_gui.core.settings import Settings
     from tcb_gui.core.tokens import TokenStore
+    from tcb_gui.core.trace import TraceHub
 
 _NO_PROFILE = MessageTemplate("No profile named {name!r} (known: {known}).")
 _APPSECRET_TCB_ONLY = MessageTemplate(
@@ -56,6 +64,8 @@ class Connection:
     download_concurrency: int  # files downloading at once
     auth: AuthMode = AuthMode.TOKEN
     appid: str | None = None
+    deadline: float = API_DEADLINE_S  # seconds one API call may take, all of it
+    give_up_after: float = GIVE_UP_AFTER_S  # seconds without a good answer before a stop
 
     def require_appid(self) -> str:
         if not self.appid:
@@ -79,6 +89,8 @@ def connection_for(
     max_age: int | None = None,
     concurrency: int | None = None,
     download_concurrency: int | None = None,
+    deadline: float | None = None,
+    give_up_after: float | None = None,
     pasting_token: bool = False,
 ) -> Connection:
     """The connection for ``profile`` (default: the current one) with options over it.
@@ -106,6 +118,8 @@ def connection_for(
         download_concurrency=download_concurrency or settings.download_concurrency,
         auth=auth,
         appid=chosen.appid if chosen else None,
+        deadline=deadline or API_DEADLINE_S,
+        give_up_after=give_up_after or GIVE_UP_AFTER_S,
     )
 
 
@@ -114,9 +128,15 @@ def uses_stable_token(conn: Connection) -> bool:
     return conn.auth is AuthMode.APPSECRET and explicit_token() is None
 
 
-def credentials_for(conn: Connection, store: TokenStore, http: httpx.AsyncClient) -> Credentials:
+def credentials_for(
+    conn: Connection,
+    store: TokenStore,
+    http: httpx.AsyncClient,
+    trace: TraceHub | None = None,
+) -> Credentials:
     """The credentials of a run: ``TokenError`` at once when there is nothing to get a
-    token with (no token, or no AppSecret), so no quota is spent on a hopeless run."""
+    token with (no token, or no AppSecret), so no quota is spent on a hopeless run.
+    ``trace`` hears every stable-token request."""
     if conn.auth is AuthMode.APPSECRET:
         explicit = explicit_token()
         if explicit is not None:
@@ -128,7 +148,12 @@ def credentials_for(conn: Connection, store: TokenStore, http: httpx.AsyncClient
         from tcb_gui.core.stable_token import StableTokenProvider
 
         provider = StableTokenProvider(
-            http, base_url=conn.base_url, appid=appid, secret=lambda: secret
+            http,
+            base_url=conn.base_url,
+            appid=appid,
+            secret=lambda: secret,
+            trace=trace,
+            deadline=conn.deadline,
         )
         return StableCredentials(provider)
     token = store.current(conn.profile).token
@@ -142,12 +167,33 @@ async def open_credentials(
     store: TokenStore,
     http: httpx.AsyncClient,
     notice: Callable[[str], object] = lambda _text: None,
+    trace: TraceHub | None = None,
 ) -> Credentials:
     """``credentials_for``, with a stable token fetched now: a wrong AppSecret or an IP off
     the allowlist is said before any ID is sent. ``notice`` hears which token wins."""
     if conn.auth is AuthMode.APPSECRET and explicit_token() is not None:
         notice(EXPLICIT_WINS)
-    credentials = credentials_for(conn, store, http)
+    credentials = credentials_for(conn, store, http, trace)
     if credentials.renewable:
         await credentials.token()
     return credentials
+
+
+def client_for(
+    conn: Connection,
+    http: httpx.AsyncClient,
+    credentials: Credentials,
+    trace: TraceHub | None = None,
+) -> TcbClient:
+    """The API client of a command-line run of ``conn``."""
+    return TcbClient(
+        http,
+        credentials,
+        base_url=conn.base_url,
+        api=conn.api,
+        max_age=conn.max_age,
+        concurrency=conn.concurrency,
+        deadline=conn.deadline,
+        give_up_after=conn.give_up_after,
+        trace=trace,
+    )

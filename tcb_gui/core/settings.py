@@ -46,6 +46,7 @@ from tcb_gui.core.client import (
     ApiMode,
     validate_base_url,
 )
+from tcb_gui.core.downloads.records import MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.errors import InputError, MessageTemplate, message
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,6 @@ _APPID_RE = re.compile(r"wx[0-9a-fA-F]{16}\Z")
 DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # tcb-gui download --layout
 ON_EXISTS_CHOICES: Final = ("skip", "rename", "overwrite")  # tcb-gui download --on-exists
 DEFAULT_DOWNLOAD_CONCURRENCY: Final = 4
-# The download engine runs at most 16 files at once (core/downloads.py): more parallel
-# transfers from one CDN only add contention.
-MAX_DOWNLOAD_CONCURRENCY: Final = 16
 DEFAULT_HISTORY_SIZE: Final = 10
 # Recent lists in menus; beyond this they stop being useful to scan.
 MAX_HISTORY_SIZE: Final = 100

@@ -22,7 +22,7 @@ import json
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -30,14 +30,10 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from tcb_gui.core.errors import classify_credential_errcode, classify_errcode
 from tcb_gui.core.redact import REDACTED, redact
-from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent
 
 if TYPE_CHECKING:
-    import httpx
-
-    from tcb_gui.core.connection import Connection
-    from tcb_gui.core.credentials import Credentials
-    from tcb_gui.core.tokens import TokenStore
+    pass
 
 # How many events the window keeps: at 50 IDs a call, the last 250,000 IDs' calls.
 MAX_EVENTS: Final = 5_000
@@ -189,39 +185,6 @@ def read_trace(path: Path) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------
 # Credentials that report their token requests
 # ---------------------------------------------------------------------------------------
-
-
-async def open_traced_credentials(
-    conn: Connection,
-    store: TokenStore,
-    http: httpx.AsyncClient,
-    notice: Callable[[str], object],
-    trace: TraceHub | None,
-) -> Credentials:
-    """``core.connection.open_credentials`` with the stable-token provider of a mini
-    program profile reporting to ``trace`` from its first request on (the command
-    line's ``--trace``); without a trace, exactly ``open_credentials``."""
-    from tcb_gui.core.connection import (
-        EXPLICIT_WINS,
-        credentials_for,
-        explicit_token,
-        open_credentials,
-    )
-    from tcb_gui.core.credentials import AuthMode, StableCredentials
-    from tcb_gui.core.stable_token import StableTokenProvider
-
-    if trace is None:
-        return await open_credentials(conn, store, http, notice)
-    if conn.auth is AuthMode.APPSECRET and explicit_token() is not None:
-        notice(EXPLICIT_WINS)
-    credentials = credentials_for(conn, store, http)
-    if isinstance(credentials, StableCredentials) and isinstance(
-        credentials.provider, StableTokenProvider
-    ):
-        credentials.provider.trace = trace
-    if credentials.renewable:
-        await credentials.token()
-    return credentials
 
 
 # ---------------------------------------------------------------------------------------

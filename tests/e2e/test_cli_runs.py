@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tcb_gui.core.downloads import STATE_DIR_NAME
+from tcb_gui.core.downloads import MAX_DOWNLOAD_CONCURRENCY, STATE_DIR_NAME
 from tcb_gui.core.downloads.folderlock import FolderLock
 from tcb_gui.core.settings import Settings, save_settings
 from tcb_gui.demo import samples
@@ -24,10 +24,11 @@ def download_args(server: DemoServer, dest: Path, *extra: str) -> list[str]:
 def test_download_concurrency_is_bounded_like_the_engine(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:
-    """Bug: --concurrency took 1..32, then the download refused anything above 16."""
-    run = run_cli(download_args(demo_server, tmp_path, "--concurrency", "20"), stdin=b"x")
+    """Bug: --concurrency took 1..32, then the download refused anything above its bound."""
+    too_many = str(MAX_DOWNLOAD_CONCURRENCY + 1)
+    run = run_cli(download_args(demo_server, tmp_path, "--concurrency", too_many), stdin=b"x")
     assert run.code == 2
-    assert "must be 1..16" in run.stderr
+    assert f"must be 1..{MAX_DOWNLOAD_CONCURRENCY}" in run.stderr
     assert not list(tmp_path.iterdir())  # refused before anything was read or written
 
 
