@@ -46,7 +46,7 @@ from tcb_gui.core.client import (
     ApiMode,
     validate_base_url,
 )
-from tcb_gui.core.downloads.records import MAX_DOWNLOAD_CONCURRENCY
+from tcb_gui.core.downloads.records import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.errors import InputError, MessageTemplate, message
 
 log = logging.getLogger(__name__)
