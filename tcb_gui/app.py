@@ -6,6 +6,11 @@ shown. Shutdown is explicit: closing the window (or Ctrl+Q) sets an event; the m
 coroutine then cancels and awaits every task, closes the HTTP client, stops the demo
 service, and only then returns. ``quitOnLastWindowClosed`` is off so Qt never ends its
 loop under a running coroutine ("Event loop stopped before Future completed").
+
+One window per user (``ui.single_instance``): a second ``tcb-gui [FILE…]`` hands its
+files to the running window, which comes to the front, and exits 0. A start with its
+own session options (``--demo``, ``--base-url``, ``--api``, ``--profile``) opens a
+window of its own.
 """
 
 from __future__ import annotations
@@ -55,6 +60,14 @@ def run(
     app.setDesktopFileName(DESKTOP_FILE)
     app.setQuitOnLastWindowClosed(False)
 
+    from tcb_gui.ui.single_instance import InstanceServer, hand_over
+
+    own_session = demo or base_url is not None or api is not None or profile is not None
+    if not own_session and hand_over(files):
+        return ExitStatus.OK  # the running window took the files
+    instance = InstanceServer(app)
+    instance.listen()
+
     from tcb_gui.core.client import ApiMode
     from tcb_gui.core.errors import InputError
     from tcb_gui.core.settings import load_settings
@@ -81,9 +94,25 @@ def run(
         return ExitStatus.USAGE
     window = MainWindow(session)
     window.started_at = started
+    instance.filesReceived.connect(
+        lambda paths: window.ids.add_files_later([Path(p) for p in paths])
+    )
+    instance.raiseRequested.connect(lambda: bring_to_front(window))
 
-    with asyncio.Runner(loop_factory=lambda: qt_workarounds.event_loop(app)) as runner:
-        return runner.run(main(window, demo=demo, files=files))
+    try:
+        with asyncio.Runner(loop_factory=lambda: qt_workarounds.event_loop(app)) as runner:
+            return runner.run(main(window, demo=demo, files=files))
+    finally:
+        instance.close()
+
+
+def bring_to_front(window: MainWindow) -> None:
+    """Show the window over the others (another start handed it files)."""
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
 
 
 async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] = ()) -> int:

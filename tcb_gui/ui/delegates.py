@@ -304,6 +304,19 @@ def _plain(index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
 class StatusDelegate(QStyledItemDelegate):
     """The Status column: a bar while the row's file downloads, else Qt's icon and text."""
 
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        if option.state & QStyle.StateFlag.State_Selected:
+            # A status colour on the selection colour reads badly: the selection's text
+            # colour instead (the icon keeps the state's colour).
+            palette = option.palette
+            palette.setBrush(
+                QPalette.ColorRole.Text, palette.brush(QPalette.ColorRole.HighlightedText)
+            )
+            option.palette = palette
+
     def paint(
         self,
         painter: QPainter,
@@ -312,7 +325,11 @@ class StatusDelegate(QStyledItemDelegate):
     ) -> None:
         row = index.data(ROW_ROLE)
         cell = download_shown(row) if isinstance(row, Row) else None
-        if cell is None or cell.state not in _BAR_STATES or cell.waiting_for_token:
+        moving = cell is not None and (
+            cell.state is FileState.DOWNLOADING
+            or (cell.state in _BAR_STATES and cell.bytes_done > 0)
+        )
+        if cell is None or not moving or cell.waiting_for_token:
             super().paint(painter, option, index)
             return
         opt = QStyleOptionViewItem(option)

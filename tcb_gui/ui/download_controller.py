@@ -259,6 +259,7 @@ class DownloadController(QObject):
             on_links=self._links_came,
             store=self.store,
             keep=keep,
+            trace=session.trace,
         )
         self.last_options = options
         self.last_rows = todo

@@ -265,13 +265,17 @@ class DownloadsPanel(QWidget):
                 saved=fmt_int(saved),
             )
         if summary.cancelled or summary.stopped:
-            return plural_format(
+            text = plural_format(
                 summary.total,
-                self.tr("Cancelled: {saved} of 1 file saved ({size})"),
-                self.tr("Cancelled: {saved} of {n} files saved ({size})"),
+                self.tr("Cancelled: {saved} of 1 file saved"),
+                self.tr("Cancelled: {saved} of {n} files saved"),
                 saved=fmt_int(saved),
-                size=fmt_size(summary.downloaded_bytes),
             )
+            if summary.downloaded_bytes:
+                text = self.tr("{text} ({size})").format(
+                    text=text, size=fmt_size(summary.downloaded_bytes)
+                )
+            return text
         if summary.downloaded:
             text = plural_format(
                 summary.downloaded,
@@ -330,7 +334,10 @@ class DownloadsPanel(QWidget):
                     self.tr("{n} files not finished (Download the rest resumes them)"),
                 )
             )
-        notes.append(self.tr("Saved in {folder}").format(folder=summary.dest))
+        if summary.downloaded or summary.skipped:
+            notes.append(self.tr("Saved in {folder}").format(folder=summary.dest))
+        else:
+            notes.append(self.tr("Folder: {folder}").format(folder=summary.dest))
         self.detail_label.setText(" · ".join(notes))
         if summary.failed and not (summary.downloaded or summary.skipped):
             self._set_tone(Tone.DANGER, Glyph.FAILED)  # nothing got through

@@ -532,6 +532,7 @@ class MainWindow(QMainWindow):
         self.model.countsChanged.connect(self._update_counts)
         self.model.countsChanged.connect(self._update_download_actions)
         self.model.rowsInserted.connect(self._rows_changed)
+        self.model.rowsRemoved.connect(self._rows_changed)
         self.model.modelReset.connect(self._rows_changed)
         self.model.dataChanged.connect(self._data_changed)
         proxy, view = self.proxy, self.view
@@ -859,9 +860,13 @@ class MainWindow(QMainWindow):
         self._place_details()
 
     def toggle_details(self) -> None:
-        self.set_details_shown(not self.details.isVisible())
-        if self.details.isVisible():
+        self.set_details_shown(not self.details_wanted)
+        if self.details_wanted:
             self._current_changed()
+            if self.details.row is None:
+                self.notifier.show_status(
+                    self.tr("Row details are on: select a row to see them (Ctrl+I hides them).")
+                )
 
     def show_details_of(self, row: Row) -> None:
         """Show the pane with ``row`` in it (the row menu's Details, Return on a failure)."""
@@ -871,11 +876,14 @@ class MainWindow(QMainWindow):
         self._place_details()
 
     def _place_details(self) -> None:
-        self.details.setVisible(self.details_wanted and self.model.rowCount() > 0)
+        # Shown for a row only: an empty pane would take the table's room for nothing.
+        row = self.details.row
+        self.details.setVisible(self.details_wanted and row is not None)
 
     def _current_changed(self) -> None:
-        if self.details.isVisible():
+        if self.details_wanted:
             self.details.show_row(self.current_row())
+            self._place_details()
 
     def _data_changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
         row = self.details.row
@@ -980,9 +988,9 @@ class MainWindow(QMainWindow):
     def _rows_changed(self) -> None:
         self.view.refresh_empty_state()
         self._forget_undo()
-        self._place_details()
         if self.details.row is not None:
             self.details.refresh()
+        self._place_details()
         self._update_counts()
 
     def _shown_changed(self) -> None:

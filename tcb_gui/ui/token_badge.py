@@ -2,7 +2,10 @@
 
 Colour is never the only signal: the words say the state, and the tooltip says what the
 service answered, today's quota, the estimated time left of the token's 2-hour life,
-where the token came from and when it was last checked.
+where the token came from and when it was last checked. Where the window is narrow the
+badge says less (the state and the time left, then the state alone), never cut off.
+Time left reads the same for a pasted and a stable token ("1 h 59 min left"; "~" when
+it is an estimate).
 """
 
 from __future__ import annotations
@@ -118,6 +121,7 @@ class TokenBadge(QWidget):
         self._appid_words = self.tr("AppID rejected")
         self._info = BadgeInfo(TokenState.NOT_SET)
         self._text = ""
+        self._shorter: list[str] = []  # what it says when there is less room
         self.set_info(self._info)
 
     @property
@@ -152,6 +156,7 @@ class TokenBadge(QWidget):
     def set_info(self, info: BadgeInfo) -> None:
         self._info = info
         self._text = self._compose_text(info)
+        self._shorter = self._compose_shorter(info)
         tip = self._compose_tooltip(info)
         self.setToolTip(tip)
         self.setAccessibleDescription(tip)
@@ -167,14 +172,37 @@ class TokenBadge(QWidget):
             return self.tr("in keyring")
         return ""
 
+    def _time_left(self, info: BadgeInfo) -> str:
+        """ "1 h 59 min left" (exact, a stable token) or "~1 h 59 min left" (estimated)."""
+        if info.time_left is None:
+            return ""
+        if info.stable:
+            return self.tr("{t} left").format(t=fmt_countdown(info.time_left))
+        return self.tr("~{t} left").format(t=fmt_countdown(info.time_left))
+
+    def _compose_shorter(self, info: BadgeInfo) -> list[str]:
+        state = self._state_words(info)
+        left = self._time_left(info) if info.state is TokenState.VALID else ""
+        return (
+            [self.tr("{state} · {left}").format(state=state, left=left), state] if left else [state]
+        )
+
+    def shown_text(self) -> str:
+        """What the badge shows at its present width."""
+        fm = QFontMetrics(self._font())
+        room = self.width() - (PAD_X * 2 + ICON_SIZE + ICON_GAP + 2 * FOCUS_RING + 2)
+        for text in (self._text, *self._shorter):
+            if fm.horizontalAdvance(text) <= room:
+                return text
+        return (self._shorter or [self._text])[-1]
+
     def _compose_text(self, info: BadgeInfo) -> str:
         if info.stable and info.state is TokenState.VALID:
             text = self.tr("{state} — stable token, renews automatically").format(
                 state=self._words[info.state]
             )
             if info.time_left is not None:
-                minutes = int(info.time_left // SECONDS_PER_MINUTE)
-                text += " · " + self.tr("{n} min left").format(n=fmt_int(minutes))
+                text += " · " + self._time_left(info)
             if info.source in (TokenSource.ENVIRONMENT, TokenSource.SESSION):
                 text += " · " + self._source_words(info.source)
             return text
@@ -183,7 +211,7 @@ class TokenBadge(QWidget):
             if info.quota is not None:
                 parts.append(self.tr("{n} calls left today").format(n=fmt_int(info.quota.remain)))
             if info.time_left is not None:
-                parts.append(self.tr("~{t} left").format(t=fmt_countdown(info.time_left)))
+                parts.append(self._time_left(info))
         if info.state is not TokenState.NOT_SET and info.source in (
             TokenSource.ENVIRONMENT,
             TokenSource.SESSION,
@@ -250,7 +278,11 @@ class TokenBadge(QWidget):
         return QSize(width + ring, max(fm.height(), ICON_SIZE) + PAD_Y * 2 + 2 + ring)
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        fm = QFontMetrics(self._font())
+        short = (self._shorter or [self._text])[-1]
+        width = PAD_X * 2 + ICON_SIZE + ICON_GAP + fm.horizontalAdvance(short) + 2
+        hint = self.sizeHint()
+        return QSize(width + 2 * FOCUS_RING, hint.height())
 
     # --- keyboard -------------------------------------------------------------------
 
@@ -306,6 +338,8 @@ class TokenBadge(QWidget):
             PAD_X + ICON_SIZE + ICON_GAP + FOCUS_RING, 0, -PAD_X - FOCUS_RING, 0
         )
         painter.drawText(
-            text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), self._text
+            text_rect,
+            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+            self.shown_text(),
         )
         painter.end()

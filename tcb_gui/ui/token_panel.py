@@ -65,6 +65,8 @@ class TokenPanel(QWidget):
         layout.addWidget(profile_label)
         self.profile_combo = QComboBox(self)
         self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Its name is never cut short: the address beside it gives way first.
+        self.profile_combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.profile_combo.setToolTip(self.tr("Which account set-up (API, base URL) to use"))
         profile_label.setBuddy(self.profile_combo)
         self.profile_combo.activated.connect(self._chosen)

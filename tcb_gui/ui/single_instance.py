@@ -1,0 +1,136 @@
+"""One window per user: a second ``tcb-gui FILE…`` hands its files to the first and exits.
+
+The running app listens on a local socket (``QLocalServer``) named for the user and the
+app's folders (``core.settings.app_dirs``, so a portable ``TCB_GUI_HOME`` has its own).
+A second start connects (``QLocalSocket``), sends one line of JSON — the files, made
+absolute, and a request to raise the window — waits for the "ok" that says they were
+taken, and exits 0. When nothing answers, it becomes the one that listens (a socket
+left by an app that died is removed first).
+
+Nothing secret crosses the socket: file paths only. The socket is the user's own (on
+Unix a file in a folder only they can write; QLocalServer's UserAccessOption).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from tcb_gui.core.settings import app_dirs
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_MS: Final = 1_000
+REPLY_TIMEOUT_MS: Final = 5_000
+MAX_MESSAGE_BYTES: Final = 1 << 20
+OK: Final = b"ok\n"
+
+
+def server_name() -> str:
+    """The socket's name: one per user and set of app folders."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name (some containers)
+        user = ""
+    key = f"{user}\0{app_dirs().state}".encode()
+    return "tcb-gui-" + hashlib.sha256(key).hexdigest()[:16]
+
+
+def hand_over(files: Sequence[str], *, name: str | None = None) -> bool:
+    """Give ``files`` to a running window (which comes to the front); True when one took
+    them. Blocking, for the moment before this process starts its own window."""
+    socket = QLocalSocket()
+    socket.connectToServer(name or server_name())
+    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+        return False
+    paths = [str(Path(f).expanduser().absolute()) for f in files]
+    socket.write(json.dumps({"files": paths, "raise": True}).encode("utf-8") + b"\n")
+    socket.flush()
+    # flush() may have written it all; waitForBytesWritten is then False with nothing due.
+    while socket.bytesToWrite() > 0:
+        if not socket.waitForBytesWritten(CONNECT_TIMEOUT_MS):
+            socket.abort()
+            return False
+    reply = b""
+    while OK not in reply and socket.waitForReadyRead(REPLY_TIMEOUT_MS):
+        reply += bytes(socket.readAll().data())
+    socket.disconnectFromServer()
+    taken = OK in reply
+    if not taken:
+        log.warning("the running window did not confirm the files it was handed")
+    return taken
+
+
+class InstanceServer(QObject):
+    """Listens for later starts; ``filesReceived`` carries their files."""
+
+    filesReceived = Signal(list)  # list[str] of absolute paths
+    raiseRequested = Signal()
+
+    def __init__(self, parent: QObject | None = None, *, name: str | None = None) -> None:
+        super().__init__(parent)
+        self.name = name or server_name()
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._connected)
+        self._buffers: dict[QLocalSocket, bytes] = {}
+
+    def listen(self) -> bool:
+        """Start listening (taking over a socket an app that died left behind)."""
+        if self._server.listen(self.name):
+            return True
+        QLocalServer.removeServer(self.name)
+        if self._server.listen(self.name):
+            return True
+        log.warning("cannot listen for other starts: %s", self._server.errorString())
+        return False
+
+    @property
+    def listening(self) -> bool:
+        return self._server.isListening()
+
+    def close(self) -> None:
+        self._server.close()
+
+    def _connected(self) -> None:
+        while self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            self._buffers[socket] = b""
+            socket.readyRead.connect(lambda s=socket: self._read(s))
+            socket.disconnected.connect(lambda s=socket: self._gone(s))
+
+    def _gone(self, socket: QLocalSocket) -> None:
+        self._buffers.pop(socket, None)
+        socket.deleteLater()
+
+    def _read(self, socket: QLocalSocket) -> None:
+        data = self._buffers.get(socket, b"") + bytes(socket.readAll().data())
+        if len(data) > MAX_MESSAGE_BYTES:
+            socket.abort()
+            return
+        if b"\n" not in data:
+            self._buffers[socket] = data
+            return
+        line = data.split(b"\n", 1)[0]
+        self._buffers[socket] = b""
+        try:
+            message = json.loads(line.decode("utf-8"))
+            files = [str(f) for f in message.get("files", []) if isinstance(f, str)]
+            lift = bool(message.get("raise", True))
+        except (ValueError, AttributeError):
+            socket.abort()
+            return
+        socket.write(OK)
+        socket.flush()
+        if lift:
+            self.raiseRequested.emit()
+        if files:
+            self.filesReceived.emit(files)
