@@ -15,7 +15,7 @@ import pytest
 
 from tcb_gui import __version__
 from tcb_gui.cli import build_parser, main
-from tcb_gui.core.client import BATCH_MAX_TRIES, RetryPolicy
+from tcb_gui.core.client import BATCH_MAX_TRIES, DEFAULT_CONCURRENCY, RetryPolicy
 from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
@@ -649,4 +649,5 @@ def test_a_rejected_token_is_left_to_the_run_to_report() -> None:
         stats = server.state.stats
     assert run.code == 3
     assert "today's quota is unknown" in run.stderr
-    assert stats.requests[BATCH_API] == 1  # the run stopped at its first call
+    # The run stopped at its first answer: at most the calls already in flight were sent.
+    assert 1 <= stats.requests[BATCH_API] <= DEFAULT_CONCURRENCY
