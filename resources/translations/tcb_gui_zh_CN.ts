@@ -61,12 +61,8 @@
         <translation>排队中</translation>
     </message>
     <message>
-        <source>Waiting for its turn</source>
+        <source>Waiting for its turn to download</source>
         <translation>排队等待下载</translation>
-    </message>
-    <message>
-        <source>{percent}%</source>
-        <translation>{percent}%</translation>
     </message>
     <message>
         <source>{done} of {total}</source>
@@ -77,20 +73,60 @@
         <translation>{size}/s</translation>
     </message>
     <message>
-        <source>Starting…</source>
-        <translation>正在开始…</translation>
+        <source>Downloading {percent} %</source>
+        <translation>下载中 {percent}%</translation>
     </message>
     <message>
-        <source>{progress} · {speed}</source>
-        <translation>{progress} · {speed}</translation>
+        <source>Downloading…</source>
+        <translation>下载中…</translation>
+    </message>
+    <message>
+        <source>Paused at {percent} %</source>
+        <translation>已暂停于 {percent}%</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>已校验</translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
+        <source>Saved to {path} ({size}); its CRC-64 checksum matches the storage&apos;s.</source>
+        <translation>已保存到 {path}（{size}）；其 CRC-64 校验值与云存储一致。</translation>
+    </message>
+    <message>
+        <source>Saved to {path} ({size}).</source>
+        <translation>已保存到 {path}（{size}）。</translation>
+    </message>
+    <message>
+        <source>Already saved</source>
+        <translation>此前已保存</translation>
+    </message>
+    <message>
+        <source>unknown reason</source>
+        <translation>原因未知</translation>
+    </message>
+    <message>
+        <source>Download failed: {reason}</source>
+        <translation>下载失败：{reason}</translation>
+    </message>
+    <message>
+        <source>Stopped at {percent} %</source>
+        <translation>已停止于 {percent}%</translation>
+    </message>
+    <message>
+        <source>Waiting for token</source>
+        <translation>等待令牌</translation>
+    </message>
+    <message>
+        <source>Set a valid token, then Resume: this file goes on from {percent} %.</source>
+        <translation>请设置有效令牌后点击“继续”：此文件将从 {percent}% 处接着下载。</translation>
     </message>
     <message>
         <source>Downloading: {amount} at {speed}</source>
         <translation>下载中：{amount}，速度 {speed}</translation>
-    </message>
-    <message>
-        <source>Paused · {percent}</source>
-        <translation>已暂停 · {percent}</translation>
     </message>
     <message>
         <source>Paused</source>
@@ -101,32 +137,8 @@
         <translation>已暂停，已保存 {amount}；点击“继续”将从此处接着下载。</translation>
     </message>
     <message>
-        <source>Done · {size}</source>
-        <translation>完成 · {size}</translation>
-    </message>
-    <message>
-        <source>Downloaded to {path}</source>
-        <translation>已下载到 {path}</translation>
-    </message>
-    <message>
-        <source>Already complete</source>
-        <translation>已有完整文件</translation>
-    </message>
-    <message>
         <source>Already complete on disk ({size}): {path}</source>
         <translation>磁盘上已有完整文件（{size}）：{path}</translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation>失败</translation>
-    </message>
-    <message>
-        <source>The download failed.</source>
-        <translation>下载失败。</translation>
-    </message>
-    <message>
-        <source>Stopped · {percent}</source>
-        <translation>已停止 · {percent}</translation>
     </message>
     <message>
         <source>Stopped</source>
@@ -135,14 +147,6 @@
     <message>
         <source>Stopped before the end; downloading again resumes from {amount}.</source>
         <translation>未下载完即已停止；再次下载将从 {amount} 处继续。</translation>
-    </message>
-    <message>
-        <source>Waiting for a valid token</source>
-        <translation>等待有效令牌</translation>
-    </message>
-    <message>
-        <source>Set a valid token, then Resume: this file goes on from {percent}.</source>
-        <translation>请设置有效令牌后点击“继续”：此文件将从 {percent} 处继续。</translation>
     </message>
     <message>
         <source>Set a valid token, then Resume to download this file.</source>
@@ -221,7 +225,7 @@
     </message>
     <message>
         <source>The service rejected the request format (a bug in TCB Links; please report it).</source>
-        <translation>服务拒绝了请求格式（这是 TCB 链接工具的缺陷，请报告）。</translation>
+        <translation>服务拒绝了请求格式（这是 TCB Links 的缺陷，请报告）。</translation>
     </message>
     <message>
         <source>CloudBase is not enabled for this account. Enable CloudBase (云开发) for the mini program, or authorize it for the third-party platform.</source>
@@ -257,7 +261,7 @@
     </message>
     <message>
         <source>The token service rejected the request format (a bug in TCB Links; please report it).</source>
-        <translation>令牌服务拒绝了请求格式（这是 TCB 链接工具的缺陷，请报告）。</translation>
+        <translation>令牌服务拒绝了请求格式（这是 TCB Links 的缺陷，请报告）。</translation>
     </message>
     <message>
         <source>WeChat does not know this AppID. Check the mini program&apos;s AppID in the WeChat MP console (开发管理 → 开发设置): it is wx followed by 16 letters and digits. Then save it again.</source>
@@ -736,6 +740,10 @@
         <translation>{seconds} 秒内没有收到完整的应答</translation>
     </message>
     <message>
+        <source>{name} must be a number of seconds above 0</source>
+        <translation>{name} 必须是大于 0 的秒数</translation>
+    </message>
+    <message>
         <source>A profile needs a name.</source>
         <translation>配置需要名称。</translation>
     </message>
@@ -972,7 +980,7 @@
     <name>CrashReporter</name>
     <message>
         <source>TCB Links hit an unexpected error. A report was saved to {path}; nothing you resolved was lost.</source>
-        <translation>TCB 链接工具遇到意外错误。错误报告已保存到 {path}；已解析的结果不会丢失。</translation>
+        <translation>TCB Links 遇到意外错误。错误报告已保存到 {path}；已解析的结果不会丢失。</translation>
     </message>
     <message>
         <source>Open report</source>
@@ -984,7 +992,54 @@
     </message>
     <message>
         <source>TCB Links hit an unexpected error ({error}). The report could not be saved ({reason}); nothing you resolved was lost.</source>
-        <translation>TCB 链接工具遇到意外错误（{error}）。错误报告未能保存（{reason}）；已解析的结果不会丢失。</translation>
+        <translation>TCB Links 遇到意外错误（{error}）。错误报告未能保存（{reason}）；已解析的结果不会丢失。</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadChoices</name>
+    <message>
+        <source>Download &amp;folder</source>
+        <translation>下载文件夹(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Layout</source>
+        <translation>目录结构(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Keep the cloud folders: &lt;folder&gt;/&lt;env&gt;/&lt;path&gt;</source>
+        <translation>保留云端目录：&lt;文件夹&gt;/&lt;环境 ID&gt;/&lt;路径&gt;</translation>
+    </message>
+    <message>
+        <source>Every file directly in the folder</source>
+        <translation>所有文件直接放在该文件夹中</translation>
+    </message>
+    <message>
+        <source>If a file &amp;exists</source>
+        <translation>文件已存在时(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Skip complete files; save different ones beside them</source>
+        <translation>跳过已完整的文件；内容不同的另存一份</translation>
+    </message>
+    <message>
+        <source>Save under a new name: name (1).ext</source>
+        <translation>以新名称保存，如 a (1).png</translation>
+    </message>
+    <message>
+        <source>Overwrite: replace existing files (destructive)</source>
+        <translation>覆盖：替换已有文件（无法恢复）</translation>
+    </message>
+    <message>
+        <source>Files at &amp;once</source>
+        <translation>同时下载(&amp;O)</translation>
+    </message>
+    <message>
+        <source>How many files download side by side ({low}–{high})</source>
+        <translation>同时下载的文件数（{low}–{high}）</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>速度</translation>
     </message>
 </context>
 <context>
@@ -994,8 +1049,8 @@
         <translation>正在下载：请先暂停或取消。</translation>
     </message>
     <message>
-        <source>Nothing to download: none of these files can be had.</source>
-        <translation>没有可下载的文件：这些文件都无法获取。</translation>
+        <source>Nothing to download: the service said none of these files exist or may be read.</source>
+        <translation>没有可下载的文件：服务表示这些文件均不存在或无权读取。</translation>
     </message>
     <message>
         <source>Nothing to download yet: add IDs first.</source>
@@ -1020,6 +1075,10 @@
     <message>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>Nothing is left to download.</source>
+        <translation>没有剩余需要下载的文件。</translation>
     </message>
     <message>
         <source>No failed downloads to retry.</source>
@@ -1058,6 +1117,10 @@
         <translation>没有文件管理器能打开 {path}。</translation>
     </message>
     <message>
+        <source>Download…</source>
+        <translation>下载…</translation>
+    </message>
+    <message>
         <source>Retry download</source>
         <translation>重试下载</translation>
     </message>
@@ -1069,34 +1132,6 @@
         <translation>下载文件</translation>
     </message>
     <message>
-        <source>Download the selected file.</source>
-        <translation>下载选中的文件。</translation>
-    </message>
-    <message>
-        <source>Download the {n} selected files.</source>
-        <translation>下载选中的 {n} 个文件。</translation>
-    </message>
-    <message>
-        <source>Download 1 file (every row that has or can get a link).</source>
-        <translation>下载 1 个文件（所有已有或可获取链接的行）。</translation>
-    </message>
-    <message>
-        <source>Download {n} files (every row that has or can get a link).</source>
-        <translation>下载 {n} 个文件（所有已有或可获取链接的行）。</translation>
-    </message>
-    <message>
-        <source>1 row is left out: the service said its file cannot be had.</source>
-        <translation>有 1 行未列入：服务表示其文件无法获取。</translation>
-    </message>
-    <message>
-        <source>{n} rows are left out: the service said their files cannot be had.</source>
-        <translation>有 {n} 行未列入：服务表示这些文件无法获取。</translation>
-    </message>
-    <message>
-        <source>{files} {left_out}</source>
-        <translation>{files}{left_out}</translation>
-    </message>
-    <message>
         <source>Files are saved inside this folder</source>
         <translation>文件保存在此文件夹中</translation>
     </message>
@@ -1105,48 +1140,8 @@
         <translation>选择…</translation>
     </message>
     <message>
-        <source>&amp;Folder</source>
-        <translation>文件夹(&amp;F)</translation>
-    </message>
-    <message>
-        <source>Keep the cloud folders: &lt;folder&gt;/&lt;env&gt;/&lt;path&gt;</source>
-        <translation>保留云端目录：&lt;文件夹&gt;/&lt;环境 ID&gt;/&lt;路径&gt;</translation>
-    </message>
-    <message>
-        <source>Every file directly in the folder</source>
-        <translation>所有文件直接放在该文件夹中</translation>
-    </message>
-    <message>
-        <source>&amp;Layout</source>
-        <translation>目录结构(&amp;L)</translation>
-    </message>
-    <message>
-        <source>Skip complete files; save different ones beside them</source>
-        <translation>跳过已完整的文件；内容不同的另存一份</translation>
-    </message>
-    <message>
-        <source>Save under a new name: name (1).ext</source>
-        <translation>以新名称保存，如 a (1).png</translation>
-    </message>
-    <message>
-        <source>Overwrite: replace existing files (destructive)</source>
-        <translation>覆盖：替换已有文件（无法恢复）</translation>
-    </message>
-    <message>
-        <source>If a file &amp;exists</source>
-        <translation>文件已存在时(&amp;E)</translation>
-    </message>
-    <message>
         <source>Existing files with the same names will be replaced, and what they held is lost. Choose Skip to keep them.</source>
         <translation>同名的已有文件将被替换，原有内容会丢失。如需保留，请选择“跳过”。</translation>
-    </message>
-    <message>
-        <source>How many files download side by side ({low}–{high})</source>
-        <translation>同时下载的文件数（{low}–{high}）</translation>
-    </message>
-    <message>
-        <source>Files at &amp;once</source>
-        <translation>同时下载(&amp;O)</translation>
     </message>
     <message>
         <source>Limit the speed to</source>
@@ -1161,16 +1156,48 @@
         <translation>每秒</translation>
     </message>
     <message>
-        <source>Speed</source>
-        <translation>速度</translation>
-    </message>
-    <message>
         <source>Partial files end in .part and resume where they stopped, even after the app was closed.</source>
         <translation>未下载完的文件以 .part 结尾，即使关闭了应用，也能从中断处继续下载。</translation>
     </message>
     <message>
-        <source>Download</source>
-        <translation>下载</translation>
+        <source>Download:</source>
+        <translation>下载：</translation>
+    </message>
+    <message>
+        <source>&amp;All 1 row that has or can get a link</source>
+        <translation>全部 1 行有或可获取临时下载链接的文件(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;All {n} rows that have or can get a link</source>
+        <translation>全部 {n} 行有或可获取临时下载链接的文件(&amp;A)</translation>
+    </message>
+    <message>
+        <source>The 1 &amp;selected row</source>
+        <translation>选中的 1 行(&amp;S)</translation>
+    </message>
+    <message>
+        <source>The {n} &amp;selected rows</source>
+        <translation>选中的 {n} 行(&amp;S)</translation>
+    </message>
+    <message>
+        <source>The &amp;selected rows (none selected)</source>
+        <translation>选中的行（未选中任何行）(&amp;S)</translation>
+    </message>
+    <message>
+        <source>1 row is left out: the service said its file does not exist or may not be read.</source>
+        <translation>有 1 行未包含在内：服务表示该文件不存在或无权读取。</translation>
+    </message>
+    <message>
+        <source>{n} rows are left out: the service said their files do not exist or may not be read.</source>
+        <translation>有 {n} 行未包含在内：服务表示这些文件不存在或无权读取。</translation>
+    </message>
+    <message>
+        <source>Download 1 file</source>
+        <translation>下载 1 个文件</translation>
+    </message>
+    <message>
+        <source>Download {n} files</source>
+        <translation>下载 {n} 个文件</translation>
     </message>
     <message>
         <source>Choose the download folder</source>
@@ -1204,24 +1231,12 @@
         <translation>暂停</translation>
     </message>
     <message>
-        <source>Pause the downloads; partial files are kept</source>
-        <translation>暂停下载；已下载的部分会保留</translation>
-    </message>
-    <message>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <source>Stop the downloads; finished files stay, partial files resume next time</source>
-        <translation>停止下载；已完成的文件保留，未完成的下次接着下载</translation>
-    </message>
-    <message>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
-    </message>
-    <message>
-        <source>Retry failed downloads</source>
-        <translation>重试失败的下载</translation>
     </message>
     <message>
         <source>Dismiss</source>
@@ -1240,12 +1255,60 @@
         <translation>正在开始…</translation>
     </message>
     <message>
+        <source>Pause the downloads; partial files are kept (Ctrl+P)</source>
+        <translation>暂停下载；已下载的部分会保留（Ctrl+P）</translation>
+    </message>
+    <message>
+        <source>Stop the downloads; finished files stay, partial files resume next time (Shift+Esc)</source>
+        <translation>停止下载；已完成的文件保留，未完成的部分下次接着下载（Shift+Esc）</translation>
+    </message>
+    <message>
+        <source>Show failed</source>
+        <translation>显示失败项</translation>
+    </message>
+    <message>
+        <source>Show only the rows whose download failed</source>
+        <translation>只显示下载失败的行</translation>
+    </message>
+    <message>
+        <source>Retry failed</source>
+        <translation>重试失败项</translation>
+    </message>
+    <message>
+        <source>Download the failed files again, into the same folder (Ctrl+Shift+D)</source>
+        <translation>将下载失败的文件重新下载到同一文件夹（Ctrl+Shift+D）</translation>
+    </message>
+    <message>
+        <source>Download the rest</source>
+        <translation>下载剩余文件</translation>
+    </message>
+    <message>
+        <source>Go on with the files this run did not finish, into the same folder</source>
+        <translation>将本次未完成的文件继续下载到同一文件夹</translation>
+    </message>
+    <message>
+        <source>Paused: {done} of 1 file downloaded to {folder}</source>
+        <translation>已暂停：已下载 {done}/1 个文件到 {folder}</translation>
+    </message>
+    <message>
+        <source>Paused: {done} of {n} files downloaded to {folder}</source>
+        <translation>已暂停：已下载 {done}/{n} 个文件到 {folder}</translation>
+    </message>
+    <message>
         <source>{done} of {total} files</source>
         <translation>{done}/{total} 个文件</translation>
     </message>
     <message>
+        <source>{done} of about {total}</source>
+        <translation>{done}/约 {total}</translation>
+    </message>
+    <message>
         <source>{done} of {total}</source>
         <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <source>{done} so far</source>
+        <translation>已下载 {done}</translation>
     </message>
     <message>
         <source>paused</source>
@@ -1268,16 +1331,16 @@
         <translation>继续</translation>
     </message>
     <message>
-        <source>1 file</source>
-        <translation>1 个文件</translation>
+        <source>1 file not finished (Download the rest resumes it)</source>
+        <translation>1 个文件未完成（“下载剩余文件”可接着下载）</translation>
     </message>
     <message>
-        <source>{n} files</source>
-        <translation>{n} 个文件</translation>
+        <source>{n} files not finished (Download the rest resumes them)</source>
+        <translation>{n} 个文件未完成（“下载剩余文件”可接着下载）</translation>
     </message>
     <message>
-        <source>Downloaded {files} ({size}), {complete} already complete, {failed} failed</source>
-        <translation>已下载 {files}（{size}），{complete} 个已存在，{failed} 个失败</translation>
+        <source>Folder: {folder}</source>
+        <translation>文件夹：{folder}</translation>
     </message>
     <message>
         <source>Saved in {folder}</source>
@@ -1288,16 +1351,68 @@
         <translation>1 个文件等待有效令牌</translation>
     </message>
     <message>
+        <source>Go on with the downloads (Ctrl+P)</source>
+        <translation>继续下载（Ctrl+P）</translation>
+    </message>
+    <message>
+        <source>Paused for a valid token: {saved} of 1 file saved</source>
+        <translation>等待有效令牌，已暂停：已保存 {saved}/1 个文件</translation>
+    </message>
+    <message>
+        <source>Paused for a valid token: {saved} of {n} files saved</source>
+        <translation>等待有效令牌，已暂停：已保存 {saved}/{n} 个文件</translation>
+    </message>
+    <message>
+        <source>Cancelled: {saved} of 1 file saved</source>
+        <translation>已取消：已保存 {saved}/1 个文件</translation>
+    </message>
+    <message>
+        <source>Cancelled: {saved} of {n} files saved</source>
+        <translation>已取消：已保存 {saved}/{n} 个文件</translation>
+    </message>
+    <message>
+        <source>{text} ({size})</source>
+        <translation>{text}（{size}）</translation>
+    </message>
+    <message>
+        <source>Finished: 1 file downloaded ({size})</source>
+        <translation>已完成：下载了 1 个文件（{size}）</translation>
+    </message>
+    <message>
+        <source>Finished: {n} files downloaded ({size})</source>
+        <translation>已完成：下载了 {n} 个文件（{size}）</translation>
+    </message>
+    <message>
+        <source>Finished: nothing new downloaded</source>
+        <translation>已完成：没有需要新下载的文件</translation>
+    </message>
+    <message>
+        <source>{n} already there</source>
+        <translation>{n} 个此前已存在</translation>
+    </message>
+    <message>
+        <source>{text}; {extras}</source>
+        <translation>{text}；{extras}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <source>Failed: {file} — {reason}</source>
+        <translation>失败：{file} — {reason}</translation>
+    </message>
+    <message>
+        <source>1 file failed: Show failed lists it with its reason.</source>
+        <translation>1 个文件下载失败：点击“显示失败项”查看原因。</translation>
+    </message>
+    <message>
+        <source>{n} files failed: Show failed lists them with their reasons.</source>
+        <translation>{n} 个文件下载失败：点击“显示失败项”查看各自原因。</translation>
+    </message>
+    <message>
         <source>{n} files wait for a valid token</source>
         <translation>{n} 个文件等待有效令牌</translation>
-    </message>
-    <message>
-        <source>1 file was stopped before the end (downloading again resumes it)</source>
-        <translation>1 个文件未下载完即已停止（再次下载会接着下载）</translation>
-    </message>
-    <message>
-        <source>{n} files were stopped before the end (downloading again resumes them)</source>
-        <translation>{n} 个文件未下载完即已停止（再次下载会接着下载）</translation>
     </message>
 </context>
 <context>
@@ -1316,6 +1431,81 @@
     <message>
         <source>How long each link works: 1 s to 1 day (type e.g. “2 h” or “90 min”)</source>
         <translation>每个临时下载链接的有效期：1 秒至 1 天（可输入如“2 小时”或“90 分钟”）</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Export 1 row (its ID, status, link and expiry).</source>
+        <translation>导出 1 行（云文件 ID、状态、临时下载链接和有效期）。</translation>
+    </message>
+    <message>
+        <source>Export {n} rows (their IDs, statuses, links and expiry times).</source>
+        <translation>导出 {n} 行（云文件 ID、状态、临时下载链接和有效期）。</translation>
+    </message>
+    <message>
+        <source>&amp;Format</source>
+        <translation>格式(&amp;F)</translation>
+    </message>
+    <message>
+        <source>The extension picks the format: .csv, .json, .tsv, .txt …</source>
+        <translation>扩展名决定格式：.csv、.json、.tsv、.txt…</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>F&amp;ile</source>
+        <translation>文件(&amp;I)</translation>
+    </message>
+    <message>
+        <source>UTF-8 with &amp;BOM, for Excel</source>
+        <translation>带 BOM 的 UTF-8，适用于 Excel(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Excel on Windows reads a CSV without a BOM in the system&apos;s code page and garbles Chinese file names; with it, Excel reads UTF-8.</source>
+        <translation>Windows 上的 Excel 会按系统代码页读取不带 BOM 的 CSV，导致中文文件名乱码；带上 BOM，Excel 就会按 UTF-8 读取。</translation>
+    </message>
+    <message>
+        <source>CSV, for spreadsheets (.csv)</source>
+        <translation>CSV，用于电子表格（.csv）</translation>
+    </message>
+    <message>
+        <source>JSON (.json)</source>
+        <translation>JSON（.json）</translation>
+    </message>
+    <message>
+        <source>Tab-separated (.tsv)</source>
+        <translation>制表符分隔（.tsv）</translation>
+    </message>
+    <message>
+        <source>Ready links only, one per line (.txt)</source>
+        <translation>只含可用链接，每行一个（.txt）</translation>
+    </message>
+    <message>
+        <source>aria2 input file: aria2c -i FILE (.aria2)</source>
+        <translation>aria2 输入文件：aria2c -i FILE（.aria2）</translation>
+    </message>
+    <message>
+        <source>curl config: curl -K FILE (.curl)</source>
+        <translation>curl 配置文件：curl -K FILE（.curl）</translation>
+    </message>
+    <message>
+        <source>Only rows with a ready link are written. Links stop working when they expire; the file notes when.</source>
+        <translation>只写入有可用链接的行。链接过期后即失效；文件中注明了过期时间。</translation>
+    </message>
+    <message>
+        <source>Only rows with a ready link are written. Links stop working when they expire (see Expires in).</source>
+        <translation>只写入有可用链接的行。链接过期后即失效（见“剩余有效期”）。</translation>
+    </message>
+    <message>
+        <source>Export to</source>
+        <translation>导出到</translation>
     </message>
 </context>
 <context>
@@ -1348,6 +1538,10 @@
         <source>{m} min {s:02d} s</source>
         <translation>{m} 分 {s:02d} 秒</translation>
     </message>
+    <message>
+        <source>a few seconds</source>
+        <translation>几秒</translation>
+    </message>
 </context>
 <context>
     <name>HistoryController</name>
@@ -1372,10 +1566,6 @@
         <translation>{n} 个链接已过期（可用“刷新过期链接”重新获取）</translation>
     </message>
     <message>
-        <source>Opened the list of {when}: {n} IDs</source>
-        <translation>已打开 {when} 的列表：{n} 个 ID</translation>
-    </message>
-    <message>
         <source>{n} rows of the saved list could not be read and were left out.</source>
         <translation>保存的列表中有 {n} 行无法读取，已略过。</translation>
     </message>
@@ -1393,10 +1583,6 @@
         <translation>{n} 个 ID</translation>
     </message>
     <message>
-        <source>{count} · {when}</source>
-        <translation>{count} · {when}</translation>
-    </message>
-    <message>
         <source>{n} with links</source>
         <translation>{n} 个有链接</translation>
     </message>
@@ -1405,8 +1591,32 @@
         <translation>{n} 个失败</translation>
     </message>
     <message>
+        <source>Opened {list}</source>
+        <translation>已打开 {list}</translation>
+    </message>
+    <message>
+        <source>{n} ready</source>
+        <translation>{n} 个可用</translation>
+    </message>
+    <message>
         <source>{n} not resolved</source>
         <translation>{n} 个未解析</translation>
+    </message>
+    <message>
+        <source>{count}: {outcome}</source>
+        <translation>{count}：{outcome}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <source>{outcome} · {when}</source>
+        <translation>{outcome} · {when}</translation>
+    </message>
+    <message>
+        <source>{name} — {rest}</source>
+        <translation>{name} — {rest}</translation>
     </message>
     <message>
         <source>profile “{name}”</source>
@@ -1483,10 +1693,6 @@
         <translation>请先选择行（或按 Ctrl+Shift+C 复制全部可用链接）。</translation>
     </message>
     <message>
-        <source>The selected rows have no working links.</source>
-        <translation>所选行没有可用链接。</translation>
-    </message>
-    <message>
         <source>Copied 1 link</source>
         <translation>已复制 1 个链接</translation>
     </message>
@@ -1495,20 +1701,32 @@
         <translation>已复制 {n} 个链接</translation>
     </message>
     <message>
-        <source>{copied} ({n} rows without a working link skipped)</source>
-        <translation>{copied}（跳过 {n} 个无可用链接的行）</translation>
+        <source>The selected rows have no ready links.</source>
+        <translation>选中的行没有可用链接。</translation>
     </message>
     <message>
-        <source>No working links yet: resolve first (Ctrl+Return).</source>
+        <source>{copied} ({n} rows without a ready link skipped)</source>
+        <translation>{copied}（跳过了 {n} 行没有可用链接的行）</translation>
+    </message>
+    <message>
+        <source>The row shown has no ready link (the filter hides the others).</source>
+        <translation>显示的这一行没有可用链接（其余行已被筛选隐藏）。</translation>
+    </message>
+    <message>
+        <source>None of the {n} rows shown has a ready link.</source>
+        <translation>显示的 {n} 行都没有可用链接。</translation>
+    </message>
+    <message>
+        <source>No ready links yet: resolve first (Ctrl+Return).</source>
         <translation>还没有可用链接：请先解析（Ctrl+Return）。</translation>
     </message>
     <message>
-        <source>Copied 1 working link</source>
-        <translation>已复制 1 个可用链接</translation>
+        <source>Copied 1 link, of the rows shown</source>
+        <translation>已复制显示行中的 1 个链接</translation>
     </message>
     <message>
-        <source>Copied {n} working links</source>
-        <translation>已复制 {n} 个可用链接</translation>
+        <source>Copied {n} links, of the rows shown</source>
+        <translation>已复制显示行中的 {n} 个链接</translation>
     </message>
     <message>
         <source>That link has expired: use Refresh expired.</source>
@@ -1517,6 +1735,10 @@
     <message>
         <source>Copied the link of {key}</source>
         <translation>已复制 {key} 的链接</translation>
+    </message>
+    <message>
+        <source>Copied.</source>
+        <translation>已复制。</translation>
     </message>
     <message>
         <source>Only http(s) links can be opened.</source>
@@ -1543,15 +1765,15 @@
         <translation>已导出 {n} 行</translation>
     </message>
     <message>
-        <source>{done} to {path}</source>
-        <translation>{done}，保存至 {path}</translation>
+        <source>{done} to {path} ({format})</source>
+        <translation>{done}到 {path}（{format}）</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
         <source>TCB Links</source>
-        <translation>TCB 链接工具</translation>
+        <translation>TCB Links</translation>
     </message>
     <message>
         <source>Add IDs…</source>
@@ -1598,16 +1820,8 @@
         <translation>将文件下载到文件夹（Ctrl+D）</translation>
     </message>
     <message>
-        <source>Filter by ID, link or message (Ctrl+F)</source>
-        <translation>按 ID、链接或消息筛选（Ctrl+F）</translation>
-    </message>
-    <message>
         <source>All</source>
         <translation>全部</translation>
-    </message>
-    <message>
-        <source>Working</source>
-        <translation>可用</translation>
     </message>
     <message>
         <source>Failed</source>
@@ -1634,28 +1848,12 @@
         <translation>刷新过期链接</translation>
     </message>
     <message>
-        <source>Copy working links</source>
-        <translation>复制可用链接</translation>
-    </message>
-    <message>
-        <source>Every working link, one per line (Ctrl+Shift+C)</source>
-        <translation>所有可用链接，每行一个（Ctrl+Shift+C）</translation>
-    </message>
-    <message>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <source>Save as CSV, JSON or a list of links (Ctrl+E)</source>
-        <translation>保存为 CSV、JSON 或链接列表（Ctrl+E）</translation>
-    </message>
-    <message>
         <source>Clear</source>
         <translation>清空</translation>
-    </message>
-    <message>
-        <source>Remove every row</source>
-        <translation>移除所有行</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -1676,10 +1874,6 @@
     <message>
         <source>Copy selected links</source>
         <translation>复制选中行的链接</translation>
-    </message>
-    <message>
-        <source>Copy all working links</source>
-        <translation>复制全部可用链接</translation>
     </message>
     <message>
         <source>Check token</source>
@@ -1750,6 +1944,110 @@
         <translation>剪贴板中没有文本或文件。</translation>
     </message>
     <message>
+        <source>Filter by ID, link or status (Ctrl+F)</source>
+        <translation>按 ID、链接或状态筛选（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
+        <source>Download failed</source>
+        <translation>下载失败</translation>
+    </message>
+    <message>
+        <source>Ask again for the links that failed for a passing reason (Ctrl+R)</source>
+        <translation>重新获取因临时原因失败的链接（Ctrl+R）</translation>
+    </message>
+    <message>
+        <source>Get new links for the expired ones (Ctrl+F5)</source>
+        <translation>为已过期的链接获取新链接（Ctrl+F5）</translation>
+    </message>
+    <message>
+        <source>Copy links</source>
+        <translation>复制链接</translation>
+    </message>
+    <message>
+        <source>The ready links of the rows shown, one per line (Ctrl+Shift+C)</source>
+        <translation>显示行中的可用链接，每行一个（Ctrl+Shift+C）</translation>
+    </message>
+    <message>
+        <source>Save as CSV, JSON, a list of links or a downloader&apos;s input file (Ctrl+E)</source>
+        <translation>另存为 CSV、JSON、链接列表或下载工具的输入文件（Ctrl+E）</translation>
+    </message>
+    <message>
+        <source>Remove every row; Undo (Ctrl+Z) brings them back, and History keeps them</source>
+        <translation>移除所有行；“撤销”（Ctrl+Z）可恢复，“历史”中也会保留</translation>
+    </message>
+    <message>
+        <source>Copy the links shown</source>
+        <translation>复制显示的链接</translation>
+    </message>
+    <message>
+        <source>Remove selected rows</source>
+        <translation>移除选中的行</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Row details</source>
+        <translation>行详情</translation>
+    </message>
+    <message>
+        <source>Pause download</source>
+        <translation>暂停下载</translation>
+    </message>
+    <message>
+        <source>Cancel download</source>
+        <translation>取消下载</translation>
+    </message>
+    <message>
+        <source>Retry failed downloads</source>
+        <translation>重试失败的下载</translation>
+    </message>
+    <message>
+        <source>Download the rest</source>
+        <translation>下载剩余文件</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <source>Show failed downloads</source>
+        <translation>显示下载失败的行</translation>
+    </message>
+    <message>
+        <source>Check connection…</source>
+        <translation>检查连接…</translation>
+    </message>
+    <message>
+        <source>Check the service, the clock, the token and today&apos;s quota, step by step</source>
+        <translation>逐项检查服务、时钟、令牌和今日调用额度</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>请求记录</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Columns</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>&amp;Downloads</source>
+        <translation>下载(&amp;D)</translation>
+    </message>
+    <message>
         <source>the clipboard</source>
         <translation>剪贴板</translation>
     </message>
@@ -1774,12 +2072,128 @@
         <translation>拖放的文本</translation>
     </message>
     <message>
+        <source>Open link</source>
+        <translation>打开链接</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Copy the reason</source>
+        <translation>复制原因</translation>
+    </message>
+    <message>
+        <source>Resolve again</source>
+        <translation>重新解析</translation>
+    </message>
+    <message>
+        <source>Remove this row</source>
+        <translation>移除此行</translation>
+    </message>
+    <message>
+        <source>Remove {n} rows</source>
+        <translation>移除 {n} 行</translation>
+    </message>
+    <message>
+        <source>TCB links</source>
+        <translation>TCB 链接</translation>
+    </message>
+    <message>
+        <source>Cleared 1 row.</source>
+        <translation>已清空 1 行。</translation>
+    </message>
+    <message>
+        <source>Cleared {n} rows.</source>
+        <translation>已清空 {n} 行。</translation>
+    </message>
+    <message>
+        <source>Select rows to remove first.</source>
+        <translation>请先选择要移除的行。</translation>
+    </message>
+    <message>
+        <source>Removed 1 row.</source>
+        <translation>已移除 1 行。</translation>
+    </message>
+    <message>
+        <source>Removed {n} rows.</source>
+        <translation>已移除 {n} 行。</translation>
+    </message>
+    <message>
+        <source>{done} Undo (Ctrl+Z) puts back what was removed.</source>
+        <translation>{done}“撤销”（Ctrl+Z）可恢复被移除的内容。</translation>
+    </message>
+    <message>
+        <source>Nothing to undo.</source>
+        <translation>没有可撤销的操作。</translation>
+    </message>
+    <message>
+        <source>The cleared list is in the History menu: new IDs came since.</source>
+        <translation>已清空的列表在“历史”菜单中：此后又添加了新的 ID。</translation>
+    </message>
+    <message>
+        <source>Put back 1 row.</source>
+        <translation>已恢复 1 行。</translation>
+    </message>
+    <message>
+        <source>Put back {n} rows.</source>
+        <translation>已恢复 {n} 行。</translation>
+    </message>
+    <message>
+        <source>Row details are on: select a row to see them (Ctrl+I hides them).</source>
+        <translation>已打开行详情：选择一行即可查看（Ctrl+I 隐藏）。</translation>
+    </message>
+    <message>
+        <source>Today&apos;s quota</source>
+        <translation>今日调用额度</translation>
+    </message>
+    <message>
+        <source>It would stop with today&apos;s quota used up after about {n} IDs; the rest would wait until the quota resets. Resolve fewer IDs, or ask the account owner to reset the quota.</source>
+        <translation>解析约 {n} 个 ID 后今日额度就会用完，其余的需等额度重置。请减少要解析的 ID，或请账号管理员重置额度。</translation>
+    </message>
+    <message>
+        <source>Start anyway</source>
+        <translation>仍然开始</translation>
+    </message>
+    <message>
+        <source>Resolving finished</source>
+        <translation>解析完成</translation>
+    </message>
+    <message>
+        <source>Download finished</source>
+        <translation>下载完成</translation>
+    </message>
+    <message>
         <source>resolved {done} of {total}</source>
         <translation>已解析 {done}/{total}</translation>
     </message>
     <message>
         <source>{n} failed</source>
         <translation>{n} 个失败</translation>
+    </message>
+    <message>
+        <source>{shown} of {total} shown</source>
+        <translation>显示 {shown}/{total}</translation>
+    </message>
+    <message>
+        <source>{n} ready</source>
+        <translation>{n} 个可用</translation>
+    </message>
+    <message>
+        <source>{n} saved</source>
+        <translation>{n} 个已保存</translation>
+    </message>
+    <message>
+        <source>1 download failed</source>
+        <translation>1 个下载失败</translation>
+    </message>
+    <message>
+        <source>{n} downloads failed</source>
+        <translation>{n} 个下载失败</translation>
+    </message>
+    <message>
+        <source>Resume download</source>
+        <translation>继续下载</translation>
     </message>
     <message>
         <source>Copy link</source>
@@ -1790,40 +2204,8 @@
         <translation>复制 ID</translation>
     </message>
     <message>
-        <source>Open</source>
-        <translation>打开</translation>
-    </message>
-    <message>
-        <source>Retry</source>
-        <translation>重试</translation>
-    </message>
-    <message>
         <source>Nothing to export yet.</source>
         <translation>暂无可导出的内容。</translation>
-    </message>
-    <message>
-        <source>Export results</source>
-        <translation>导出结果</translation>
-    </message>
-    <message>
-        <source>CSV (*.csv)</source>
-        <translation>CSV (*.csv)</translation>
-    </message>
-    <message>
-        <source>JSON (*.json)</source>
-        <translation>JSON (*.json)</translation>
-    </message>
-    <message>
-        <source>Working links, one per line (*.txt)</source>
-        <translation>可用链接，每行一个 (*.txt)</translation>
-    </message>
-    <message>
-        <source>TSV (*.tsv)</source>
-        <translation>TSV (*.tsv)</translation>
-    </message>
-    <message>
-        <source>List cleared.</source>
-        <translation>列表已清空。</translation>
     </message>
     <message>
         <source>1 ID</source>
@@ -1832,10 +2214,6 @@
     <message>
         <source>{n} IDs</source>
         <translation>{n} 个 ID</translation>
-    </message>
-    <message>
-        <source>{n} working</source>
-        <translation>{n} 个可用</translation>
     </message>
     <message>
         <source>{n} expired</source>
@@ -1987,16 +2365,52 @@
         <translation>继续</translation>
     </message>
     <message>
+        <source>Checking the token… {n} IDs are waiting.</source>
+        <translation>正在检查令牌… {n} 个 ID 正在等待。</translation>
+    </message>
+    <message>
+        <source>Set a token first: the service needs one to give out links. {n} IDs are waiting.</source>
+        <translation>请先设置令牌：服务需要令牌才能提供临时下载链接。{n} 个 ID 正在等待。</translation>
+    </message>
+    <message>
+        <source>The service cannot be reached, so the token cannot be checked. {n} IDs are waiting; Resume once the connection is back.</source>
+        <translation>无法连接服务，因此无法检查令牌。{n} 个 ID 正在等待；网络恢复后请点击“继续”。</translation>
+    </message>
+    <message>
         <source>Nothing to resolve: add IDs first.</source>
         <translation>没有可解析的内容：请先添加 ID。</translation>
     </message>
     <message>
-        <source>Set a token first: the service needs one to give out links.</source>
-        <translation>请先设置令牌：服务需要令牌才能生成临时下载链接。</translation>
-    </message>
-    <message>
         <source>Cancelled; {n} IDs were not resolved.</source>
         <translation>已取消；{n} 个 ID 未解析。</translation>
+    </message>
+    <message>
+        <source>Every ID has its answer. Retry failed (Ctrl+R) asks again for the failures; Refresh expired (Ctrl+F5) renews old links.</source>
+        <translation>每个 ID 都已有结果。“重试失败项”（Ctrl+R）会重新获取失败的链接；“刷新过期链接”（Ctrl+F5）会更新旧链接。</translation>
+    </message>
+    <message>
+        <source>Every ID has its answer. Retry failed (Ctrl+R) asks again for the failures.</source>
+        <translation>每个 ID 都已有结果。“重试失败项”（Ctrl+R）会重新获取失败的链接。</translation>
+    </message>
+    <message>
+        <source>Every ID is resolved. Refresh expired (Ctrl+F5) renews the expired links.</source>
+        <translation>每个 ID 都已解析。“刷新过期链接”（Ctrl+F5）会更新已过期的链接。</translation>
+    </message>
+    <message>
+        <source>Every ID is resolved already.</source>
+        <translation>每个 ID 都已解析。</translation>
+    </message>
+    <message>
+        <source>This run needs {n} calls; today&apos;s quota is unknown.</source>
+        <translation>本次需要调用 {n} 次；今日剩余额度未知。</translation>
+    </message>
+    <message>
+        <source>This run needs {n} calls; {m} remain today.</source>
+        <translation>本次需要调用 {n} 次；今日还剩 {m} 次。</translation>
+    </message>
+    <message>
+        <source>Not started: {line}</source>
+        <translation>未开始：{line}</translation>
     </message>
     <message>
         <source>Done: {ok} links, {failed} failed.</source>
@@ -2038,40 +2452,8 @@
         <translation>操作</translation>
     </message>
     <message>
-        <source>Download</source>
-        <translation>下载</translation>
-    </message>
-    <message>
-        <source>Pending</source>
-        <translation>待解析</translation>
-    </message>
-    <message>
-        <source>Resolving…</source>
-        <translation>解析中…</translation>
-    </message>
-    <message>
-        <source>Ready</source>
-        <translation>可用</translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation>失败</translation>
-    </message>
-    <message>
-        <source>Waiting for a valid token</source>
-        <translation>等待有效令牌</translation>
-    </message>
-    <message>
-        <source>Link expired</source>
-        <translation>链接已过期</translation>
-    </message>
-    <message>
         <source>Copy link (Space) · Open link (Enter)</source>
         <translation>复制链接（空格）· 打开链接（Enter）</translation>
-    </message>
-    <message>
-        <source>Set a valid token, then Resume to resolve this file.</source>
-        <translation>请设置有效令牌后点击“继续”解析此文件。</translation>
     </message>
 </context>
 <context>
@@ -2100,6 +2482,57 @@
         <source>Start a local stand-in of the service with sample files and a demo token</source>
         <translation>启动本地模拟服务，附带示例文件和演示令牌</translation>
     </message>
+    <message>
+        <source>Shown when the window is wide enough</source>
+        <translation>窗口足够宽时显示</translation>
+    </message>
+</context>
+<context>
+    <name>RowDetails</name>
+    <message>
+        <source>Hide the details (Ctrl+I)</source>
+        <translation>隐藏详情（Ctrl+I）</translation>
+    </message>
+    <message>
+        <source>Row details</source>
+        <translation>行详情</translation>
+    </message>
+    <message>
+        <source>No row selected</source>
+        <translation>未选择行</translation>
+    </message>
+    <message>
+        <source>Select a row to see its status in full: why it failed and what to do, its link and expiry, where it was saved.</source>
+        <translation>选择一行即可查看完整状态：失败原因和处理办法、临时下载链接及有效期、保存位置。</translation>
+    </message>
+    <message>
+        <source>{file} — {status}</source>
+        <translation>{file} — {status}</translation>
+    </message>
+    <message>
+        <source>Saved to {path} ({size})</source>
+        <translation>已保存到 {path}（{size}）</translation>
+    </message>
+    <message>
+        <source>{saved}: {checked}</source>
+        <translation>{saved}：{checked}</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>expires in {t}</source>
+        <translation>剩余有效期 {t}</translation>
+    </message>
+    <message>
+        <source>Link ({expiry}): {url}</source>
+        <translation>临时下载链接（{expiry}）：{url}</translation>
+    </message>
+    <message>
+        <source>ID: {id}</source>
+        <translation>云文件 ID：{id}</translation>
+    </message>
 </context>
 <context>
     <name>SetTokenDialog</name>
@@ -2114,6 +2547,14 @@
     <message>
         <source>Set token</source>
         <translation>设置令牌</translation>
+    </message>
+    <message>
+        <source>Paste the access token for the demo service. It is kept for this session only, never in the keyring or a file.</source>
+        <translation>粘贴演示服务的 access_token。它只在本次会话中保留，不会存入密钥环或文件。</translation>
+    </message>
+    <message>
+        <source>Paste the access token for profile “{profile}”. No keyring answers on this computer, so it is kept for this session only (never in a file): paste it again after a restart, or set TCB_ACCESS_TOKEN.</source>
+        <translation>粘贴配置“{profile}”的 access_token。这台计算机上没有可用的密钥环，因此它只在本次会话中保留（不会写入文件）：重启后需重新粘贴，或设置 TCB_ACCESS_TOKEN。</translation>
     </message>
     <message>
         <source>Paste the access token for profile “{profile}”. It is kept in the system keyring, never in a file.</source>
@@ -2187,6 +2628,10 @@
         <translation>当前配置(&amp;U)：</translation>
     </message>
     <message>
+        <source>The window now uses the Demo service, for this session only. The profile chosen here is used when you leave the demo (pick it in the Profile list).</source>
+        <translation>窗口当前使用演示服务（仅本次会话）。离开演示后将使用此处选择的配置（在“配置”列表中选择它）。</translation>
+    </message>
+    <message>
         <source>Pro&amp;files:</source>
         <translation>配置列表(&amp;F)：</translation>
     </message>
@@ -2219,52 +2664,8 @@
         <translation>下载时询问</translation>
     </message>
     <message>
-        <source>Cho&amp;ose…</source>
-        <translation>选择(&amp;O)…</translation>
-    </message>
-    <message>
         <source>Choose the download folder</source>
         <translation>选择下载文件夹</translation>
-    </message>
-    <message>
-        <source>Download &amp;folder:</source>
-        <translation>下载文件夹(&amp;F)：</translation>
-    </message>
-    <message>
-        <source>A folder per environment, then the file&apos;s path</source>
-        <translation>每个环境 ID 一个文件夹，其下按文件路径存放</translation>
-    </message>
-    <message>
-        <source>All files in one folder</source>
-        <translation>所有文件放在同一文件夹</translation>
-    </message>
-    <message>
-        <source>Folder &amp;layout:</source>
-        <translation>目录结构(&amp;L)：</translation>
-    </message>
-    <message>
-        <source>Skip it (keep the file there)</source>
-        <translation>跳过（保留已有文件）</translation>
-    </message>
-    <message>
-        <source>Keep both (save under a new name)</source>
-        <translation>都保留（以新名称保存）</translation>
-    </message>
-    <message>
-        <source>Replace it</source>
-        <translation>替换</translation>
-    </message>
-    <message>
-        <source>If a file &amp;exists:</source>
-        <translation>文件已存在时(&amp;E)：</translation>
-    </message>
-    <message>
-        <source>Files downloaded at the same time</source>
-        <translation>同时下载的文件数</translation>
-    </message>
-    <message>
-        <source>Downloads &amp;at once:</source>
-        <translation>同时下载数(&amp;A)：</translation>
     </message>
     <message>
         <source>Off</source>
@@ -2279,6 +2680,10 @@
         <translation>保留最近列表数(&amp;R)：</translation>
     </message>
     <message>
+        <source>{label}:</source>
+        <translation>{label}：</translation>
+    </message>
+    <message>
         <source>Same as the system</source>
         <translation>跟随系统</translation>
     </message>
@@ -2288,7 +2693,7 @@
     </message>
     <message>
         <source>A new language applies when TCB Links restarts.</source>
-        <translation>新语言在 TCB 链接工具重启后生效。</translation>
+        <translation>新语言在 TCB Links 重启后生效。</translation>
     </message>
     <message>
         <source>Light</source>
@@ -2311,12 +2716,16 @@
         <translation>下载文件夹</translation>
     </message>
     <message>
+        <source>C&amp;hoose…</source>
+        <translation>选择(&amp;H)…</translation>
+    </message>
+    <message>
         <source>Profile “{name}”: {reason}</source>
         <translation>配置“{name}”：{reason}</translation>
     </message>
     <message>
         <source>The new language applies the next time TCB Links starts.</source>
-        <translation>新语言将在下次启动 TCB 链接工具时生效。</translation>
+        <translation>新语言将在下次启动 TCB Links 时生效。</translation>
     </message>
     <message>
         <source>Settings saved.</source>
@@ -2352,6 +2761,153 @@
     <message>
         <source>AppSecret cleared for profile “{name}”.</source>
         <translation>已清除配置“{name}”的 AppSecret。</translation>
+    </message>
+</context>
+<context>
+    <name>StatusWords</name>
+    <message>
+        <source>Pending</source>
+        <translation>待解析</translation>
+    </message>
+    <message>
+        <source>Resolving…</source>
+        <translation>解析中…</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>Link expired</source>
+        <translation>链接已过期</translation>
+    </message>
+    <message>
+        <source>Waiting for token</source>
+        <translation>等待令牌</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>文件不存在</translation>
+    </message>
+    <message>
+        <source>No permission</source>
+        <translation>无权限</translation>
+    </message>
+    <message>
+        <source>Wrong environment</source>
+        <translation>环境不符</translation>
+    </message>
+    <message>
+        <source>Unknown environment</source>
+        <translation>未知环境</translation>
+    </message>
+    <message>
+        <source>Storage error</source>
+        <translation>存储错误</translation>
+    </message>
+    <message>
+        <source>No usable link</source>
+        <translation>无可用链接</translation>
+    </message>
+    <message>
+        <source>Token rejected</source>
+        <translation>令牌被拒绝</translation>
+    </message>
+    <message>
+        <source>Quota used up</source>
+        <translation>额度已用完</translation>
+    </message>
+    <message>
+        <source>IP not allowed</source>
+        <translation>IP 不在白名单</translation>
+    </message>
+    <message>
+        <source>Account problem</source>
+        <translation>账号问题</translation>
+    </message>
+    <message>
+        <source>Network error</source>
+        <translation>网络错误</translation>
+    </message>
+    <message>
+        <source>Service busy</source>
+        <translation>服务繁忙</translation>
+    </message>
+    <message>
+        <source>Request refused</source>
+        <translation>请求被拒绝</translation>
+    </message>
+    <message>
+        <source>App error</source>
+        <translation>应用错误</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>The file is not in this environment: it was deleted, moved, or the ID has a typo.</source>
+        <translation>此环境中没有该文件：它可能已被删除或移动，或云文件 ID 有误。</translation>
+    </message>
+    <message>
+        <source>The storage&apos;s permission rules do not let this account read the file. Check the rules in the CloudBase console (存储 → 权限设置).</source>
+        <translation>云存储的权限规则不允许此账号读取该文件。请在云开发控制台中检查规则（存储 → 权限设置）。</translation>
+    </message>
+    <message>
+        <source>The file belongs to another environment than the ID names. Check the environment ID in the file ID.</source>
+        <translation>该文件属于另一个环境，与云文件 ID 中的环境不符。请检查云文件 ID 中的环境 ID。</translation>
+    </message>
+    <message>
+        <source>The service does not know this environment for this token&apos;s account. Check the environment ID, or use the token of the account that owns it.</source>
+        <translation>对此令牌所属的账号，服务不认识这个环境。请检查环境 ID，或使用拥有该环境的账号的令牌。</translation>
+    </message>
+    <message>
+        <source>Set a valid token (Token ▸ Set token…), then Retry failed.</source>
+        <translation>请设置有效令牌（令牌 ▸ 设置令牌…），然后点击“重试失败项”。</translation>
+    </message>
+    <message>
+        <source>Try again once the quota resets (usually the next day).</source>
+        <translation>请在额度重置后再试（通常是第二天）。</translation>
+    </message>
+    <message>
+        <source>Add this computer&apos;s address to the IP allowlist in the WeChat MP console.</source>
+        <translation>请在微信公众平台将这台计算机的地址加入 IP 白名单。</translation>
+    </message>
+    <message>
+        <source>Retry failed (Ctrl+R) once the network is back.</source>
+        <translation>网络恢复后点击“重试失败项”（Ctrl+R）。</translation>
+    </message>
+    <message>
+        <source>Retry failed (Ctrl+R) in a moment.</source>
+        <translation>稍后点击“重试失败项”（Ctrl+R）。</translation>
+    </message>
+    <message>
+        <source>Retry failed (Ctrl+R) may help; the reason says more.</source>
+        <translation>“重试失败项”（Ctrl+R）可能有用；详见原因。</translation>
+    </message>
+    <message>
+        <source>Set a valid token, then Resume downloads.</source>
+        <translation>请设置有效令牌，然后继续下载。</translation>
+    </message>
+    <message>
+        <source>Retry failed downloads (Ctrl+Shift+D) to try it again.</source>
+        <translation>点击“重试失败的下载”（Ctrl+Shift+D）再试一次。</translation>
+    </message>
+    <message>
+        <source>Set a valid token, then Resume to resolve this file.</source>
+        <translation>请设置有效令牌后点击“继续”解析此文件。</translation>
+    </message>
+    <message>
+        <source>Refresh expired (Ctrl+F5) gets a new link.</source>
+        <translation>“刷新过期链接”（Ctrl+F5）可获取新链接。</translation>
+    </message>
+    <message>
+        <source>its CRC-64 checksum matches the storage&apos;s</source>
+        <translation>其 CRC-64 校验值与云存储一致</translation>
+    </message>
+    <message>
+        <source>its size matches (the storage offered no checksum)</source>
+        <translation>其大小一致（云存储未提供校验值）</translation>
     </message>
 </context>
 <context>
@@ -2421,12 +2977,16 @@
         <translation>已存入密钥环</translation>
     </message>
     <message>
-        <source>{state} — stable token, renews automatically</source>
-        <translation>{state}（稳定版令牌，自动续期）</translation>
+        <source>{t} left</source>
+        <translation>剩余 {t}</translation>
     </message>
     <message>
-        <source>{n} min left</source>
-        <translation>剩余 {n} 分钟</translation>
+        <source>{state} · {left}</source>
+        <translation>{state} · {left}</translation>
+    </message>
+    <message>
+        <source>{state} — stable token, renews automatically</source>
+        <translation>{state}（稳定版令牌，自动续期）</translation>
     </message>
     <message>
         <source>{n} calls left today</source>
@@ -2555,6 +3115,10 @@
         <translation>设置令牌…</translation>
     </message>
     <message>
+        <source>Check connection…</source>
+        <translation>检查连接…</translation>
+    </message>
+    <message>
         <source>No token is set for this profile.</source>
         <translation>此配置尚未设置令牌。</translation>
     </message>
@@ -2563,8 +3127,16 @@
         <translation>正在向服务查询…</translation>
     </message>
     <message>
-        <source>Token saved for profile “{name}”.</source>
-        <translation>已为配置“{name}”保存令牌。</translation>
+        <source>Token kept for this session only (no keyring): profile “{name}”.</source>
+        <translation>令牌仅在本次会话中保留（没有密钥环）：配置“{name}”。</translation>
+    </message>
+    <message>
+        <source>Token saved in the keyring for profile “{name}”.</source>
+        <translation>已将配置“{name}”的令牌存入密钥环。</translation>
+    </message>
+    <message>
+        <source>Token kept for this demo session.</source>
+        <translation>令牌仅在本次演示会话中保留。</translation>
     </message>
     <message>
         <source>The demo token cannot be cleared; switch profiles instead.</source>
@@ -2606,8 +3178,8 @@
         <translation>结果</translation>
     </message>
     <message>
-        <source>One row per cloud file ID: its status, link and expiry. Space copies the focused row&apos;s link and Enter opens it; Ctrl+C copies the selected links.</source>
-        <translation>每个云文件 ID 占一行，显示其状态、链接和有效期。按空格键复制当前行的链接，按 Enter 打开；Ctrl+C 复制选中行的链接。</translation>
+        <source>One row per cloud file ID: its status, expiry and link. Enter opens the current row&apos;s link (or shows why it has none), Space copies it, Shift+F10 opens the row menu; Ctrl+C copies the selected links.</source>
+        <translation>每个云文件 ID 一行：状态、有效期和临时下载链接。Enter 打开当前行的链接（没有链接时显示原因），空格键复制链接，Shift+F10 打开行菜单；Ctrl+C 复制选中行的链接。</translation>
     </message>
     <message>
         <source>Resolve progress</source>

@@ -497,6 +497,7 @@ _MARKED: Final[tuple[object, ...]] = (
         "network and the base URL, then resolve the rest again.",
     ),
     QT_TRANSLATE_NOOP("CoreText", "no whole answer within {seconds} s"),
+    QT_TRANSLATE_NOOP("CoreText", "{name} must be a number of seconds above 0"),
 )
 
 # (PySide's stubs type QT_TRANSLATE_NOOP as returning object; it returns its source.)

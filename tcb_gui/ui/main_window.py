@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self.done_notifier = DoneNotifier(self)
         # The Requests view listens from the start (its widgets are built when first shown).
         self.requests: RequestsWindow | None = RequestsWindow(session.trace, self)
+        self.requests.setWindowTitle(self.tr("Requests"))
 
         self._build_actions()
         self._build_menus()

@@ -462,8 +462,9 @@ def test_input_and_path_errors_read_in_chinese(zh, tmp_path: Path) -> None:
 
 
 def test_the_table_shows_and_finds_failures_in_chinese(zh) -> None:
-    """The link column and the status tooltip say why a row failed in the window's
-    language, and the filter finds it by those words as well as by the service's."""
+    """The Status says what became of the file, and its tooltip why, in the window's
+    language (the Link column holds links only); the filter finds a failure by those
+    words as well as by the service's."""
     missing = parse_fileid("cloud://prod-4gkv.7072-prod-4gkv-1314114854/a/missing.png")
     working = parse_fileid("cloud://prod-4gkv.7072-prod-4gkv-1314114854/a/here.png")
     model = ResultsModel()
@@ -480,9 +481,11 @@ def test_the_table_shows_and_finds_failures_in_chinese(zh) -> None:
     row = model.row_for(missing)
     assert row is not None
     shown = "文件不存在（STORAGE_FILE_NONEXIST）"
-    assert model.data(model.index(row.index, Column.LINK)) == shown
+    assert model.data(model.index(row.index, Column.LINK)) == ""
     status = model.index(row.index, Column.STATUS)
-    assert model.data(status, Qt.ItemDataRole.ToolTipRole) == shown
+    assert model.data(status) == "文件不存在"
+    tip = model.data(status, Qt.ItemDataRole.ToolTipRole)
+    assert tip.splitlines()[:2] == ["文件不存在", shown]
     proxy = ResultsProxy()
     proxy.setSourceModel(model)
     for needle in ("不存在", "storage_file_nonexist", "does not exist"):
