@@ -19,6 +19,7 @@ import pytest
 
 from tcb_gui.core.client import LinkResult, RetryPolicy
 from tcb_gui.core.downloads import (
+    MAX_DOWNLOAD_CONCURRENCY,
     SMALL_FILE_BYTES,
     STATE_DIR_NAME,
     DiskFullError,
@@ -300,7 +301,7 @@ async def test_downloads_files_byte_exact_into_tree_layout(
 
 
 async def test_options_are_validated(dest: Path) -> None:
-    for bad in (0, 17):
+    for bad in (0, MAX_DOWNLOAD_CONCURRENCY + 1):
         with pytest.raises(InputError):
             DownloadOptions(dest=dest, concurrency=bad)
     with pytest.raises(InputError):

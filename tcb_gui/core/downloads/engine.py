@@ -30,6 +30,7 @@ from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.downloads.body import BodySink, Stall, Stalled, TooMuch
 from tcb_gui.core.downloads.files import (
     DISK_FULL_ERRNOS,
+    WRITEBACK_EVERY,
     FileOps,
     MemoryPart,
     PartMeta,
@@ -1066,15 +1067,18 @@ class Downloader:
         stall = self._options.stall_seconds
         limiter = self._limiter
         feed = sink.feed
+        resume_at = 0.0  # loop time until which the rate limit holds reading back
         if limiter is not None:
 
             def limited(data: memoryview) -> None:
+                nonlocal resume_at
                 feed(data)
                 wait = limiter.take(len(data))
                 if wait > 0:
                     # Our own rate limit is no lack of progress.
                     response.pause_reading()
                     sink.mark += wait
+                    resume_at = loop.time() + wait
                     loop.call_later(wait, response.resume_reading)
 
             reader = limited
@@ -1084,6 +1088,10 @@ class Downloader:
         try:
             await response.read_body(reader)
             sink.end()
+            if resume_at > loop.time():
+                # The last bytes put us in debt: the transfer slot waits the debt out, as
+                # reading would have (else small files would slip past the limit).
+                await asyncio.sleep(resume_at - loop.time())
         except httpx.HTTPError as exc:
             raise self._cut(sink, describe_transport_error(exc)) from None
         except Stalled:
@@ -1143,7 +1151,13 @@ class Downloader:
                 remove_quietly(sidecar)
             return final, st
 
-        placing = self._syncer.place(place)
+        if isinstance(writer, MemoryPart):
+            unsynced = writer.length
+        elif writer is not None:
+            unsynced = min(total or 0, WRITEBACK_EVERY)
+        else:
+            unsynced = 0
+        placing = self._syncer.place(place, unsynced)
         try:
             final, st = await asyncio.shield(placing)
         except asyncio.CancelledError:

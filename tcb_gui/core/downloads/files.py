@@ -37,7 +37,7 @@ SIDECAR_MAX_BYTES: Final = 16 * 1024
 # bytes (posix_fadvise DONTNEED: writeback starts now, in the background, and the pages
 # leave the cache once written), so the fsync before its rename has little left to do
 # and a large download does not fill the page cache first and wait for the disk after.
-WRITEBACK_EVERY: Final = 8 * 1024 * 1024
+WRITEBACK_EVERY: Final = 2 * 1024 * 1024
 _DONTNEED: Final = getattr(os, "POSIX_FADV_DONTNEED", None)
 
 

@@ -40,6 +40,7 @@ class LinkRefresher:
         self._limit = asyncio.Semaphore(REFRESH_CONCURRENCY)
         self.error: TcbError | None = None
         self.calls: list[int] = []  # batch sizes, for tests and logs
+        self._eager = False  # the next flush starts at once (prefetch)
 
     def _want(self, fileid: FileId) -> asyncio.Future[LinkResult]:
         future = self._futures.get(fileid.raw)
@@ -52,6 +53,8 @@ class LinkRefresher:
         return future
 
     def prefetch(self, ids: Iterable[FileId]) -> None:
+        """Ask for these links now (the start of a run): no coalescing wait."""
+        self._eager = True
         for fileid in ids:
             self._want(fileid)
 
@@ -62,10 +65,24 @@ class LinkRefresher:
         return result
 
     async def _flush(self) -> None:
-        await asyncio.sleep(REFRESH_COALESCE_SECONDS)
+        if self._eager:
+            self._eager = False
+            await asyncio.sleep(0)  # the rest of this prefetch joins the queue
+        else:
+            await asyncio.sleep(REFRESH_COALESCE_SECONDS)
         while self._queue:
             queue, self._queue = self._queue, []
-            batches = [queue[i : i + REFRESH_BATCH] for i in range(0, len(queue), REFRESH_BATCH)]
+            # One environment per batch (the service answers one environment per request,
+            # so a mixed batch would cost a request per environment in it), batches in
+            # the order of their first file: links still come in about input order.
+            batches: list[list[FileId]] = []
+            open_batch: dict[str, list[FileId]] = {}
+            for fileid in queue:
+                batch = open_batch.get(fileid.env)
+                if batch is None or len(batch) >= REFRESH_BATCH:
+                    batch = open_batch[fileid.env] = []
+                    batches.append(batch)
+                batch.append(fileid)
             await asyncio.gather(*(self._call(batch) for batch in batches))
 
     async def _call(self, batch: list[FileId]) -> None:

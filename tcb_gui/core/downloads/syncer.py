@@ -22,8 +22,13 @@ from typing import Final
 
 from tcb_gui.core.downloads.files import FileOps
 
-# Threads putting files in place (they wait on the disk, not on the CPU).
+# Threads putting files in place. One, while the files are small: each system call of a
+# worker costs a hand-over of the interpreter lock with the event loop, so two workers
+# creating and linking small files in one folder cost more CPU than they save. More,
+# while enough bytes wait to be written and synced that the disk, not the hand-overs,
+# decides.
 SYNC_WORKERS: Final = 3
+MORE_WORKERS_FROM_BYTES: Final = 2 * 1024 * 1024
 
 Placed = tuple[Path, os.stat_result]  # the name a file got, and what it is on disk
 Work = Callable[[], Placed]
@@ -35,6 +40,7 @@ class Syncer:
         self._files = files
         self._workers = workers
         self._queue: list[_Item] = []
+        self._queued_bytes = 0
         self._busy = 0
         self._executor: ThreadPoolExecutor | None = None
         self._idle: asyncio.Event | None = None
@@ -42,20 +48,28 @@ class Syncer:
         self.batches = 0  # hand-overs so far (for tests and measurements)
         self.folder_syncs = 0  # folder fsyncs so far
 
-    def place(self, work: Work) -> asyncio.Future[Placed]:
+    def place(self, work: Work, size: int = 0) -> asyncio.Future[Placed]:
         """Run ``work`` (fsync, checks, the move to a name) in a worker thread; the future
-        resolves once the folder of the name it returns is fsynced too."""
+        resolves once the folder of the name it returns is fsynced too. ``size``: the
+        bytes it still has to write or sync, roughly."""
         loop = self._loop
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
         future: asyncio.Future[Placed] = loop.create_future()
         self._queue.append((work, future))
-        if self._busy < self._workers:
+        self._queued_bytes += size
+        if self._wants_worker():
             self._launch(loop)
         return future
 
+    def _wants_worker(self) -> bool:
+        if not self._queue or self._busy >= self._workers:
+            return False
+        return self._busy == 0 or self._queued_bytes >= MORE_WORKERS_FROM_BYTES
+
     def _launch(self, loop: asyncio.AbstractEventLoop) -> None:
         batch, self._queue = self._queue, []
+        self._queued_bytes = 0
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self._workers, "download-fsync")
         self._busy += 1
@@ -97,7 +111,7 @@ class Syncer:
                 future.set_exception(result)
             else:
                 future.set_result(result)
-        if self._queue and self._busy < self._workers:
+        if self._wants_worker():
             self._launch(loop)
         elif self._busy == 0 and self._idle is not None:
             self._idle.set()

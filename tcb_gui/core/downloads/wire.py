@@ -17,7 +17,7 @@ does only what a download needs, and does it with little work per request and pe
   keep-alive; anything else (a body left unread, extra bytes, ``Connection: close``)
   closes it.
 * **Bodies.** ``asyncio.BufferedProtocol``: the transport reads straight into one reused
-  buffer per connection (``RECV_BUFFER``) and each read is handed to the caller's sink
+  buffer per connection (up to ``RECV_BUFFER``) and each read is handed to the caller's sink
   synchronously, as a ``memoryview`` valid only during the call: no task switch, future or
   copy per read. The sink may pause and resume reading (rate limits) or fail the response.
 
@@ -38,8 +38,10 @@ from typing import Final, cast
 
 import httpx
 
-# One buffer per connection; a read takes whatever the socket holds, up to this.
+# One buffer per connection; a read takes whatever the socket holds, up to its size. It
+# starts small (heads and small files) and grows for a body larger than it.
 RECV_BUFFER: Final = 1 << 20
+FIRST_BUFFER: Final = 128 * 1024
 # Largest response head accepted (status line and headers).
 MAX_HEAD_BYTES: Final = 64 * 1024
 # The shared client's own limits (core.client.HTTP_TIMEOUT): connect, then the head.
@@ -162,7 +164,7 @@ class _Connection(asyncio.BufferedProtocol):
         self.state = _State.IDLE
         self.reusable = False
         self.used = 0  # requests sent on it
-        self._buffer = bytearray(RECV_BUFFER)
+        self._buffer = bytearray(FIRST_BUFFER)
         self._view = memoryview(self._buffer)
         self._fill = 0  # head bytes in the buffer
         self._scanned = 0  # head bytes searched for the blank line so far
@@ -207,7 +209,7 @@ class _Connection(asyncio.BufferedProtocol):
             elif self.state == _State.READY:
                 # Body bytes before anyone asked for them: kept after the head.
                 self._fill += nbytes
-                if self._fill >= RECV_BUFFER:
+                if self._fill >= len(self._buffer):
                     self.pause_reading()
             else:
                 # Bytes nobody asked for (after a body, or while idle): not reusable.
@@ -371,6 +373,12 @@ class _Connection(asyncio.BufferedProtocol):
                     )
                 )
         if self.state == _State.BODY:
+            left = self._length
+            wanted = RECV_BUFFER if left is None else min(RECV_BUFFER, left)
+            if wanted > len(self._buffer):
+                # A larger body: larger reads (the leftover above is consumed already).
+                self._buffer = bytearray(wanted)
+                self._view = memoryview(self._buffer)
             assert self.transport is not None
             self.transport.resume_reading()
             await self._wait()
