@@ -81,6 +81,10 @@
         <translation>下载中…</translation>
     </message>
     <message>
+        <source>Finishing…</source>
+        <translation>正在完成…</translation>
+    </message>
+    <message>
         <source>Paused at {percent} %</source>
         <translation>已暂停于 {percent}%</translation>
     </message>
@@ -2784,6 +2788,10 @@
     <message>
         <source>Waiting for token</source>
         <translation>等待令牌</translation>
+    </message>
+    <message>
+        <source>Download failed</source>
+        <translation>下载失败</translation>
     </message>
     <message>
         <source>Not found</source>

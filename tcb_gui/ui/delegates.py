@@ -308,6 +308,8 @@ class StatusDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         super().initStyleOption(option, index)
+        # "Download failed: The server refused…": the words that matter come first.
+        option.textElideMode = Qt.TextElideMode.ElideRight
         if option.state & QStyle.StateFlag.State_Selected:
             # A status colour on the selection colour reads badly: the selection's text
             # colour instead (the icon keeps the state's colour).

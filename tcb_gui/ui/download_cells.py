@@ -170,11 +170,13 @@ class CellTexts(QObject):
             return self._queued
         if state is FileState.DOWNLOADING:
             speed = self.tr("{size}/s").format(size=fmt_size(int(speed_bps)))
-            text = (
-                self.tr("Downloading {percent} %").format(percent=percent)
-                if percent is not None
-                else self.tr("Downloading…")
-            )
+            if percent is None:
+                text = self.tr("Downloading…")
+            elif percent >= 100:
+                # Every byte is in: the file is being checked and made durable.
+                text = self.tr("Finishing…")
+            else:
+                text = self.tr("Downloading {percent} %").format(percent=percent)
             tip = self.tr("Downloading: {amount} at {speed}").format(amount=amount, speed=speed)
         elif state is FileState.PAUSED:
             text = (

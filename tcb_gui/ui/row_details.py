@@ -102,7 +102,7 @@ class RowDetails(QWidget):
         self.tone = tone if tone in (Tone.DANGER, Tone.WARNING) else Tone.NEUTRAL
         self._icon.setPixmap(icon(glyph, tone).pixmap(ICON_SIZE, ICON_SIZE))
         self.title.setText(
-            self.tr("{file} — {status}").format(file=row.fileid.key, status=words.text(row))
+            self.tr("{file} — {status}").format(file=row.fileid.key, status=words.short_text(row))
         )
         self.title.setToolTip(row.fileid.key)
         self.body.setText("\n".join(self.lines(row)))

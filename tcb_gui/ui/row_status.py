@@ -180,6 +180,7 @@ class StatusWords(QObject):
         self.ready = self.tr("Ready")
         self.expired = self.tr("Link expired")
         self.waiting = self.tr("Waiting for token")
+        self.download_failed = self.tr("Download failed")
         self.failures = {
             Failure.NOT_FOUND: self.tr("Not found"),
             Failure.NO_PERMISSION: self.tr("No permission"),
@@ -230,6 +231,13 @@ class StatusWords(QObject):
         if cell is not None:
             return cell.text
         return self.resolve_text(row)
+
+    def short_text(self, row: Row) -> str:
+        """The Status in a word or two, without a failed download's reason."""
+        cell = download_shown(row)
+        if cell is not None and cell.state is FileState.FAILED and not cell.waiting_for_token:
+            return self.download_failed
+        return self.text(row)
 
     def resolve_text(self, row: Row) -> str:
         """What the row's link came to, whatever its download did."""
