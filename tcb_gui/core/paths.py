@@ -42,6 +42,7 @@ import re
 import sys
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Final, Literal
 
@@ -364,6 +365,33 @@ class ConfinedFolder:
         self._prefix = root.rstrip(os.sep) + os.sep
         self._real: dict[str, str] = {}  # folder → its real path (inside, or the root)
         self._made: set[str] = set()  # folders made and checked in this run
+        # Names in a folder when the run looked (``scan``): what is *not* there needs no
+        # lstat later. Only ever used to say "absent"; anything else asks the disk.
+        self._listed: dict[str, frozenset[str]] = {}
+
+    def scan(self, folders: Iterable[str]) -> None:
+        """List ``folders`` once (a folder missing is empty). Only on a file system that
+        compares names byte for byte: elsewhere a listing cannot say a name is absent."""
+        for folder in folders:
+            if folder in self._listed:
+                continue
+            try:
+                with os.scandir(folder) as entries:
+                    self._listed[folder] = frozenset(entry.name for entry in entries)
+            except FileNotFoundError:
+                self._listed[folder] = frozenset()
+            except OSError:
+                continue
+
+    def absent(self, path: Path) -> bool:
+        """True when ``path`` was known to be absent when its folder was listed."""
+        folder, name = os.path.split(os.fspath(path))
+        names = self._listed.get(folder)
+        return names is not None and name not in names
+
+    def lexists(self, path: Path) -> bool:
+        """``os.path.lexists``, answered from the listing when it says "absent"."""
+        return not self.absent(path) and os.path.lexists(path)
 
     def _inside(self, real: str, *, allow_dest: bool) -> bool:
         return real.startswith(self._prefix) or (allow_dest and real == self._root)
@@ -386,7 +414,7 @@ class ConfinedFolder:
             real_folder = self._real_folder(folder)
         except UnsafePathError:
             raise UnsafePathError(path, self.dest) from None
-        if name in ("", ".", "..") or os.path.islink(text):
+        if name in ("", ".", "..") or (not self.absent(path) and os.path.islink(text)):
             check_inside(path, self.dest)
             return
         if not self._inside(os.path.join(real_folder, os.path.normcase(name)), allow_dest=False):

@@ -22,6 +22,7 @@ from tcb_gui.core.paths import (
     NAME_MAX_BYTES,
     PART_SUFFIX,
     SEGMENT_MAX_BYTES,
+    ConfinedFolder,
     UnsafePathError,
     check_inside,
     ensure_parent,
@@ -506,3 +507,50 @@ _REASONABLE_KEY = st.lists(_NAME, min_size=1, max_size=25).map("/".join)
 def test_distinct_reasonable_keys_get_distinct_tree_paths(keys: list[str]) -> None:
     paths = [relative_path_for("prod", key, "tree") for key in keys]
     assert len(set(paths)) == len(keys)
+
+
+# --- ConfinedFolder: what a run already checked -------------------------------------------
+
+
+def test_confined_folder_agrees_with_the_module_functions(tmp_path: Path) -> None:
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    folder = ConfinedFolder(dest)
+    for key in ("a/b.txt", "../../etc/passwd", "x/./y/../z.bin", "中文/文件.png"):
+        assert folder.target_path("prod", key, "tree") == target_path(dest, "prod", key, "tree")
+    made = folder.ensure_parent(dest / "prod" / "deep" / "er" / "f.bin")
+    assert made.parent.is_dir()
+    assert folder.ensure_parent(made) == made  # the folder is known now: nothing to make
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+def test_confined_folder_still_refuses_links_out_once_folders_are_known(tmp_path: Path) -> None:
+    dest = tmp_path / "dest"
+    (dest / "prod").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = ConfinedFolder(dest)
+    folder.check(dest / "prod" / "ok.bin")  # the folder's real path is now remembered
+    (dest / "prod" / "leaf.bin").symlink_to(outside / "x")
+    with pytest.raises(UnsafePathError):
+        folder.check(dest / "prod" / "leaf.bin")  # a file that is a link is resolved
+    (dest / "gone").symlink_to(outside)
+    with pytest.raises(UnsafePathError):
+        folder.ensure_parent(dest / "gone" / "f.bin")
+
+
+def test_a_listing_answers_absent_names_only(tmp_path: Path) -> None:
+    dest = tmp_path / "dest"
+    (dest / "a").mkdir(parents=True)
+    (dest / "a" / "there.bin").write_bytes(b"x")
+    folder = ConfinedFolder(dest)
+    folder.scan([str(dest / "a"), str(dest / "missing")])
+
+    assert folder.absent(dest / "a" / "nothing.bin")
+    assert not folder.absent(dest / "a" / "there.bin")
+    assert folder.lexists(dest / "a" / "there.bin")
+    assert folder.absent(dest / "missing" / "f.bin")  # a folder that was not there
+    assert not folder.absent(dest / "elsewhere" / "f.bin")  # never listed: unknown
+    (dest / "elsewhere").mkdir()
+    (dest / "elsewhere" / "f.bin").write_bytes(b"y")
+    assert folder.lexists(dest / "elsewhere" / "f.bin")  # unknown folders ask the disk

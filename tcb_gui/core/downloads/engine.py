@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import stat
+import sys
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
@@ -324,6 +325,13 @@ class Downloader:
         book = self._book
         skip = self._options.on_exists is OnExists.SKIP
         layout: paths.Layout = "flat" if self._options.layout is Layout.FLAT else "tree"
+        if sys.platform.startswith("linux") and not self._case_insensitive:
+            # One listing per folder instead of an lstat per name later (what is absent
+            # needs no further look; byte-for-byte names only).
+            relative = (
+                paths.relative_path_for(j.fileid.env, j.fileid.key, layout) for j in book.jobs
+            )
+            folder.scan(dict.fromkeys(os.path.dirname(self._dest / rel) for rel in relative))
         for job in book.jobs:
             try:
                 target = folder.target_path(job.fileid.env, job.fileid.key, layout)
@@ -575,7 +583,8 @@ class Downloader:
         target = job.planned
         assert target is not None
         on_exists = self._options.on_exists
-        if on_exists is OnExists.OVERWRITE or not os.path.lexists(target):  # noqa: ASYNC240
+        assert self._folder is not None
+        if on_exists is OnExists.OVERWRITE or not self._folder.lexists(target):
             job.out = target
             return
         if on_exists is OnExists.RENAME:
@@ -776,24 +785,26 @@ class Downloader:
             meta = read_sidecar(sidecar_path(part))
             return part, meta if meta is not None and meta.fileid == job.fileid.raw else None
         out = job.out
+        folder = self._folder
         assert out is not None
+        assert folder is not None
         for n in range(MAX_PART_NAMES):
             part = paths.part_path(out if n == 0 else out.with_name(f"{out.name}.{n}"))
             sidecar = sidecar_path(part)
             keys = (self._key(part), self._key(sidecar))
             if keys[0] in self._taken or keys[1] in self._taken:
                 continue
-            meta = read_sidecar(sidecar)
+            meta = None if folder.absent(sidecar) else read_sidecar(sidecar)
             if meta is not None and meta.fileid != job.fileid.raw:
                 continue  # another file's partial download: left for it
-            if meta is None and (os.path.lexists(sidecar) or os.path.lexists(part)):
+            if meta is None and (folder.lexists(sidecar) or folder.lexists(part)):
                 continue  # not written by us (a browser's .part, a user's file)
             if n > 0:
                 log.info("%s: %s is not ours; using %s", job.fileid.raw, out.name, part.name)
             self._taken.update(keys)
             job.part = part
             job.sidecar_on_disk = meta is not None
-            job.part_on_disk = meta is not None and os.path.lexists(part)
+            job.part_on_disk = meta is not None and folder.lexists(part)
             return part, meta
         raise FileFailed(msg.NO_PART_NAME.format(name=out.name))
 
@@ -908,6 +919,7 @@ class Downloader:
             self._files.write_small(sidecar_path(part), sidecar_bytes(meta))
             job.sidecar_on_disk = True
         writer = self._files.open_part(part, start, self._options.chunk_size)
+        writer.writeback = self._syncer.writeback
         job.part_on_disk = True
         return writer
 

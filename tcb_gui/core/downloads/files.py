@@ -41,6 +41,14 @@ WRITEBACK_EVERY: Final = 2 * 1024 * 1024
 _DONTNEED: Final = getattr(os, "POSIX_FADV_DONTNEED", None)
 
 
+def start_writeback(fd: int, start: int, length: int) -> None:
+    """Ask the system to write a range of a file to the disk now, in the background, and
+    to drop it from the cache once written (a no-op where that cannot be asked)."""
+    if _DONTNEED is not None:
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fd, start, length, _DONTNEED)
+
+
 def variant(path: Path, n: int) -> Path:
     """``name (n).ext`` beside ``path``, named exactly as ``paths.unique_path`` names it."""
     return paths.numbered_path(path, n)
@@ -194,6 +202,8 @@ class PartFile:
         self._fd: int | None = None
         self._flushed = offset  # bytes up to here were handed to writeback
         self._position = offset
+        # Where writeback requests go (fd, start, length): done here when None.
+        self.writeback: Callable[[int, int, int], None] | None = None
         flags = os.O_WRONLY | os.O_CREAT | NO_FOLLOW
         if offset == 0:
             # Usually nothing is there: a new file, empty and regular by construction.
@@ -227,10 +237,12 @@ class PartFile:
             while view:
                 view = view[os.write(fd, view) :]
         self._position += size
-        if self._position - self._flushed >= WRITEBACK_EVERY and _DONTNEED is not None:
+        if self._position - self._flushed >= WRITEBACK_EVERY:
             start, self._flushed = self._flushed, self._position
-            with contextlib.suppress(OSError):
-                os.posix_fadvise(fd, start, self._position - start, _DONTNEED)
+            if self.writeback is not None:
+                self.writeback(fd, start, self._position - start)
+            else:
+                start_writeback(fd, start, self._position - start)
 
     def flush(self) -> None:
         """Nothing is buffered here; kept for callers of the buffered version."""

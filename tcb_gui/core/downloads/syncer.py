@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
-from tcb_gui.core.downloads.files import FileOps
+from tcb_gui.core.downloads.files import FileOps, start_writeback
 
 # Threads putting files in place. One, while the files are small: each system call of a
 # worker costs a hand-over of the interpreter lock with the event loop, so two workers
@@ -43,6 +43,7 @@ class Syncer:
         self._queued_bytes = 0
         self._busy = 0
         self._executor: ThreadPoolExecutor | None = None
+        self._flusher: ThreadPoolExecutor | None = None  # writeback hints, in order
         self._idle: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.batches = 0  # hand-overs so far (for tests and measurements)
@@ -116,11 +117,31 @@ class Syncer:
         elif self._busy == 0 and self._idle is not None:
             self._idle.set()
 
+    def writeback(self, fd: int, start: int, length: int) -> None:
+        """Start writing a range of an open file to the disk, from a worker thread (the
+        CPU it takes is not the event loop's). Works on a duplicate of ``fd``, so the
+        file may be closed meanwhile."""
+        try:
+            copy = os.dup(fd)
+        except OSError:
+            return
+        if self._flusher is None:
+            self._flusher = ThreadPoolExecutor(1, "download-writeback")
+        self._flusher.submit(_writeback, copy, start, length)
+
     async def close(self) -> None:
         """Wait for the batches under way, then stop the workers."""
         while self._busy:
             self._idle = asyncio.Event()
             await self._idle.wait()
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False)
+        for executor in (self._executor, self._flusher):
+            if executor is not None:
+                executor.shutdown(wait=False)
+        self._executor = self._flusher = None
+
+
+def _writeback(fd: int, start: int, length: int) -> None:
+    try:
+        start_writeback(fd, start, length)
+    finally:
+        os.close(fd)
