@@ -36,8 +36,11 @@ _formatter = logging.Formatter()
 
 def register_secret(secret: str | None) -> None:
     """Remember a secret so it is redacted wherever it shows up, as is or URL-encoded
-    (a service may echo the query string it received). Any length: see WHOLE_WORD_BELOW."""
+    (a service may echo the query string it received). Any length: see WHOLE_WORD_BELOW.
+    Log redaction is installed here too: a secret is registered before anything that
+    might log it runs (an executor logs its call's arguments at DEBUG)."""
     global _ordered, _short_re
+    install_log_redaction()
     if not secret or secret in _secrets or secret in REDACTED:
         return  # nothing to hide, known already, or "*" (which would redact "***" again)
     forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
