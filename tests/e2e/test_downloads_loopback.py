@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tcb_gui.core.client import RetryPolicy, TcbClient, make_http_client
+from tcb_gui.core.client import LinkResult, RetryPolicy, TcbClient, make_http_client
 from tcb_gui.core.downloads import (
     SNIFF_BYTES,
     Downloader,
@@ -347,3 +350,172 @@ async def test_the_rate_limit_holds_for_small_files_over_the_wire(
     total = 16 * (100 << 10)
     # The bucket starts with a quarter second of burst.
     assert elapsed >= (total - rate / 4) / rate * 0.9
+
+
+# -- the engine's own HTTP/1.1 client (downloads.wire) against a raw server --------------------
+
+
+Respond = Callable[[str, asyncio.StreamWriter], Awaitable[bool]]  # key → keep the connection
+
+
+class RawServer:
+    """Answers each request with hand-written bytes; counts connections and requests."""
+
+    def __init__(self, respond: Respond, context: ssl.SSLContext | None = None) -> None:
+        self.respond = respond
+        self.context = context
+        self.connections = 0
+        self.requests: list[str] = []
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> RawServer:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.context)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    def link(self, key: str, scheme: str = "http") -> LinkResult:
+        expires = datetime.now(UTC) + timedelta(hours=2)
+        url = f"{scheme}://127.0.0.1:{self.port}/{key}?sign=s&t={int(expires.timestamp())}"
+        return LinkResult(parse_fileid(f"cloud://env-a.b-1/{key}"), True, 0, "ok", url, expires)
+
+    async def refresh(self, ids: Sequence[FileId]) -> list[LinkResult]:
+        raise AssertionError("no link should need refreshing")
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                key = head.split(b" ", 2)[1].decode().split("?", 1)[0].lstrip("/")
+                self.requests.append(key)
+                if not await self.respond(key, writer):
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+def body_of(key: str, size: int) -> bytes:
+    return (key.encode() * (size // max(1, len(key)) + 1))[:size]
+
+
+async def wire_download(
+    http: httpx.AsyncClient, server: RawServer, keys: Sequence[str], dest: Path, **options: object
+) -> list[DownloadOutcome]:
+    opts = DownloadOptions(dest=dest, retry=QUICK_RETRY, **options)  # type: ignore[arg-type]
+    scheme = "https" if server.context is not None else "http"
+    downloader = Downloader(http, server.refresh, opts)
+    return await downloader.run([server.link(k, scheme) for k in keys])
+
+
+async def test_the_wire_reads_chunked_interim_and_until_close_answers(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    async def respond(key: str, writer: asyncio.StreamWriter) -> bool:
+        data = body_of(key, 300_000)
+        if key == "chunked.bin":
+            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for start in range(0, len(data), 70_001):
+                piece = data[start : start + 70_001]
+                writer.write(f"{len(piece):x};ext=1\r\n".encode() + piece + b"\r\n")
+                await writer.drain()
+            writer.write(b"0\r\nX-Trailer: yes\r\n\r\n")
+            return True
+        if key == "interim.bin":
+            writer.write(
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
+            )
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+            return True
+        # Neither a length nor chunks: the body ends with the connection.
+        writer.write(b"HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n")
+        writer.write(data)
+        await writer.drain()
+        return False
+
+    keys = ["chunked.bin", "interim.bin", "close.bin"]
+    async with RawServer(respond) as server:
+        outcomes = await wire_download(http, server, keys, tmp_path, concurrency=1)
+
+    assert [o.ok for o in outcomes] == [True, True, True], [o.errmsg for o in outcomes]
+    for key, outcome in zip(keys, outcomes, strict=True):
+        assert outcome.path is not None
+        assert outcome.path.read_bytes() == body_of(key, 300_000), key
+    assert server.requests == keys  # each fetched once: nothing was cut
+
+
+async def test_the_wire_keeps_connections_and_replaces_one_the_server_closed_meanwhile(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    served = 0
+
+    async def respond(key: str, writer: asyncio.StreamWriter) -> bool:
+        nonlocal served
+        served += 1
+        data = body_of(key, 20_000)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+        await writer.drain()
+        # Every third answer, the server drops the kept-alive connection a moment later,
+        # without saying so: the next request on it meets a closed connection.
+        if served % 3 == 0:
+            await asyncio.sleep(0.01)
+            return False
+        return True
+
+    keys = [f"k/{n:02d}.bin" for n in range(30)]
+    hub = TraceHub()
+    events: list[TraceEvent] = []
+    hub.add(events.append)
+    async with RawServer(respond) as server:
+        opts = DownloadOptions(dest=tmp_path, retry=QUICK_RETRY, concurrency=2)
+        downloader = Downloader(http, server.refresh, opts, trace=hub)
+        outcomes = await downloader.run([server.link(k) for k in keys])
+
+    assert all(o.ok for o in outcomes)
+    assert server.connections < len(keys)  # kept alive between files
+    assert len(server.requests) == len(keys)  # a closed connection cost no file a retry
+    assert {e.outcome for e in events} == {Outcome.OK}
+
+
+async def test_the_wire_over_tls_checks_the_certificate_with_the_shared_clients_context(
+    tmp_path: Path,
+) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    await asyncio.to_thread(
+        subprocess.run,
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+
+    async def respond(key: str, writer: asyncio.StreamWriter) -> bool:
+        data = body_of(key, 2_500_000)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+        await writer.drain()
+        return True
+
+    trusting = ssl.create_default_context(cafile=str(cert))
+    async with RawServer(respond, served) as server:
+        async with make_http_client(verify=trusting) as http:
+            outcomes = await wire_download(http, server, ["t/a.bin", "t/b.bin"], tmp_path / "ok")
+        async with make_http_client() as http:  # the public roots: this certificate fails
+            refused = await wire_download(http, server, ["t/c.bin"], tmp_path / "no")
+
+    assert all(o.ok for o in outcomes)
+    for outcome, key in zip(outcomes, ["t/a.bin", "t/b.bin"], strict=True):
+        assert outcome.path is not None
+        assert outcome.path.read_bytes() == body_of(key, 2_500_000)
+    assert not refused[0].ok
+    assert "connect" in refused[0].errmsg

@@ -1,9 +1,11 @@
 """``Downloader``: one list of links to files on disk, resumable, several at once.
 
 How a file goes (the package docstring has the whole story): a name inside the folder,
-the existing-file rule, a partial file that can only be ours, a streamed transfer with
-retries, link refreshes and checked resumes, then length and checksum checks and an
-atomic rename.
+the existing-file rule, a partial file that can only be ours, a transfer holding one of
+``concurrency`` slots (``wire`` or ``httpx``, the same checks in ``body``) with retries,
+link refreshes and checked resumes; then, outside the slot, the file made durable and put
+in place by worker threads (``syncer``): fsync, length and checksum on the disk, an
+atomic move to its name, its folder fsynced.
 """
 
 from __future__ import annotations

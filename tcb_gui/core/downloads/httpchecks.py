@@ -6,6 +6,7 @@ logs by ``safe_url`` only (scheme, host and path: the signature stays out).
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 from collections.abc import AsyncIterator
@@ -112,7 +113,12 @@ def _key_extension(key: str) -> str:
 
 def _expects_binary(key: str) -> bool:
     """True when the key's extension names a type that can never start with ``<html``."""
-    guessed, _ = mimetypes.guess_type("x" + _key_extension(key), strict=False)
+    return _binary_extension(_key_extension(key))
+
+
+@functools.lru_cache(maxsize=256)
+def _binary_extension(extension: str) -> bool:
+    guessed, _ = mimetypes.guess_type("x" + extension, strict=False)
     if guessed is None:
         return False
     textual = ("xml", "json", "javascript", "svg", "html")

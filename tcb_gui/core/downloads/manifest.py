@@ -59,6 +59,7 @@ class Manifest:
     def __init__(self, dest: Path, files: FileOps) -> None:
         self.dest = dest
         self.path = manifest_path(dest)
+        self._root = os.path.join(os.fspath(dest), "")  # "<dest>/": what paths start with
         self.legacy_path = dest / LEGACY_MANIFEST_NAME
         self.entries: dict[str, ManifestEntry] = {}
         self.changed: dict[str, ManifestEntry] = {}  # completed in this run, not yet saved
@@ -134,11 +135,13 @@ class Manifest:
         self, fileid: FileId, path: Path, size: int, mtime_ns: int, crc64: int | None = None
     ) -> None:
         """``record`` with the size and modification time already known (no ``lstat``)."""
-        try:
-            rel = path.relative_to(self.dest)
-        except ValueError:
+        text, root = os.fspath(path), self._root
+        if not text.startswith(root):
             return
-        entry = ManifestEntry("/".join(rel.parts), size, mtime_ns, crc64)
+        rel = text[len(root) :]
+        entry = ManifestEntry(
+            rel.replace(os.sep, "/") if os.sep != "/" else rel, size, mtime_ns, crc64
+        )
         self.entries[fileid.raw] = entry
         self.changed[fileid.raw] = entry
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from tcb_gui.core.client import LinkResult
@@ -85,7 +84,6 @@ class Job:
     kept_before: int = 0  # bytes kept when the current attempt started
     requests: int = 0  # HTTP requests made for this file (the trace's attempt number)
     body_received: int = 0  # body bytes of the current request (the trace's bytes)
-    expiry: tuple[str, datetime | None] | None = None  # a link and its t= expiry, parsed
 
     @property
     def shown_path(self) -> Path | None:

@@ -515,6 +515,10 @@ class _Connection(asyncio.BufferedProtocol):
             self._waiter = None
 
 
+class _HeadTimeout(Exception):
+    """No response head within ``HEAD_TIMEOUT``."""
+
+
 class WireResponse:
     """A response head with its connection; read the body once, then ``close``."""
 
@@ -601,14 +605,15 @@ class WireClient:
             lines.append(f"{name}: {value}\r\n")
         lines.append("\r\n")
         request = "".join(lines).encode("latin-1")
+        loop = asyncio.get_running_loop()
         for _ in range(2):
             conn = await self._acquire(target)
             reused = conn.used > 0
             conn.send(request)
+            timer = loop.call_later(HEAD_TIMEOUT, conn.fail, _HeadTimeout())
             try:
-                async with asyncio.timeout(HEAD_TIMEOUT):
-                    await conn.head()
-            except TimeoutError:
+                await conn.head()
+            except _HeadTimeout:
                 conn.abort()
                 raise httpx.ReadTimeout("no answer from the server") from None
             except (httpx.RemoteProtocolError, httpx.ReadError):
@@ -619,6 +624,8 @@ class WireClient:
             except BaseException:
                 conn.abort()
                 raise
+            finally:
+                timer.cancel()
             return WireResponse(self, conn, url)
         raise httpx.RemoteProtocolError("the server closed the connection")  # pragma: no cover
 
