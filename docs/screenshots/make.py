@@ -79,16 +79,16 @@ def asyncio_main(width: int, height: int, theme: str, language: str, out: Path) 
 
 
 async def settle(seconds: float = 0.3) -> None:
-    from PySide6.QtWidgets import QApplication
-
+    """Let the loop paint and lay out (never processEvents() inside a coroutine: qasync
+    would step other tasks from within this one)."""
     await asyncio.sleep(seconds)
-    QApplication.processEvents()
 
 
 async def shoot(width: int, height: int, theme: str, language: str, out: Path) -> None:
     from tcb_gui.core.downloads import DownloadOptions
     from tcb_gui.core.settings import Settings
     from tcb_gui.core.tokens import TokenStore
+    from tcb_gui.demo.samples import PROD
     from tcb_gui.demo.server import DemoServer
     from tcb_gui.demo.service import DEMO_TOKEN, DemoState
     from tcb_gui.ui import task_names
@@ -104,6 +104,7 @@ async def shoot(width: int, height: int, theme: str, language: str, out: Path) -
         window = MainWindow(Session(settings, TokenStore()))
         window.resize(width, height)
         window.show()
+        await window.tokens.check_token()  # no token yet: the empty table offers the demo
         await settle()
         if width == 1400 and language == "en" and theme == "light":
             window.grab().save(str(out / "window-empty.png"))
@@ -130,24 +131,21 @@ async def shoot(width: int, height: int, theme: str, language: str, out: Path) -
         if width == 1400 and theme == "dark" and language == "en":
             window.grab().save(str(out / "window-dark.png"))
 
-        # 2. A download part-way.
+        # 2. A download part-way: a few bigger files, at a limited speed.
         window.view.sortByColumn(Column.NUMBER, _ascending())
         window.view.clearSelection()
         window.details.show_row(None)
         window._place_details()
-        rows = window.downloads.rows_to_download()[0]
-        options = DownloadOptions(dest=Path(folder) / "a", concurrency=4, limit_rate=3 << 20)
-        task = window.tasks.start(
-            task_names.DOWNLOAD, window.downloads.download_rows(rows, options)
-        )
-        await asyncio.sleep(3.5)
-        moving = [
-            r for r in rows if r.download is not None and r.download.state.value == "downloading"
-        ]
-        if moving:
-            middle = moving[len(moving) // 2]
-            index = window.proxy.mapFromSource(window.model.index(middle.pos, 1))
-            window.view.scrollTo(index, window.view.ScrollHint.PositionAtCenter)
+        big = [PROD.fileid(f"gen/size-8M/video-{n}.mp4") for n in range(1, 7)]
+        await window.ids.add_text("\n".join(big), source="big files")
+        await window.resolver.resolve_rows()
+        window.notifier.show_status("")
+        moving = [r for r in window.model.rows() if r.fileid.raw in set(big)]
+        options = DownloadOptions(dest=Path(folder) / "a", concurrency=3, limit_rate=6 << 20)
+        run = window.downloads.download_rows(moving, options)
+        task = window.tasks.start(task_names.DOWNLOAD, run)
+        await asyncio.sleep(2.0)
+        window.view.scrollToBottom()
         await settle(0.4)
         window.grab().save(str(out / f"downloading-{tag}.png"))
         if width == 1400 and theme == "light" and language == "en":
@@ -155,6 +153,7 @@ async def shoot(width: int, height: int, theme: str, language: str, out: Path) -
         window.downloads.cancel()
         if task is not None:
             await task
+        rows = window.downloads.rows_to_download()[0]
 
         # 3. A download that ended with failures: the service refused a few files.
         state.script_faults("download", ["html404", "html404", "html404"])
