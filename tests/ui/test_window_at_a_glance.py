@@ -202,8 +202,7 @@ async def test_3_copy_and_open_stay_in_view_at_960_px_after_a_download(
     view = window.view
     for width in (960, 1200, 1400):
         window.resize(width, 700)
-        await asyncio.sleep(0.05)
-        QApplication.processEvents()
+        await asyncio.sleep(0.1)
         assert not view.horizontalScrollBar().isVisible(), width
         x = view.columnViewportPosition(Column.ACTIONS)
         cell = view.visualRect(view.model().index(0, Column.ACTIONS))
@@ -651,3 +650,78 @@ def test_12_the_chinese_title_keeps_the_product_name() -> None:
     ts = (ROOT / "resources" / "translations" / "tcb_gui_zh_CN.ts").read_text("utf-8")
     assert "TCB 链接工具" not in ts
     assert "<source>TCB Links</source>\n        <translation>TCB Links</translation>" in ts
+
+
+# --- what to build, beside the twelve items ----------------------------------------------
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints", "systemTrayWindowChanged")
+async def test_a_long_job_that_ends_in_the_background_is_notified(
+    window: MainWindow, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    notifier = window.done_notifier
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    monkeypatch.setattr(window, "isActiveWindow", lambda: False)
+    window.resolver.finished.emit(2.0, "Done: 3 links, 0 failed.")
+    assert notifier.sent == []  # a few seconds: the operator is still there
+    window.resolver.finished.emit(42.0, "Done: 250 links, 15 failed.")
+    assert [(n.title, n.text) for n in notifier.sent] == [
+        ("Resolving finished", "Done: 250 links, 15 failed.")
+    ]
+    monkeypatch.setattr(window, "isActiveWindow", lambda: True)
+    window.resolver.finished.emit(42.0, "Done again.")
+    assert len(notifier.sent) == 1  # the window is in front: nothing to tell
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: False))
+    monkeypatch.setattr(window, "isActiveWindow", lambda: False)
+    window.resolver.finished.emit(42.0, "No tray.")
+    assert len(notifier.sent) == 1  # no system tray: the status line says it
+
+
+async def test_a_big_resolve_asks_today_s_quota_once_and_asks_before_using_it_up(
+    make_window: WindowFactory,
+) -> None:
+    from tcb_gui.demo.service import DemoConfig, DemoState
+
+    state = DemoState(DemoConfig(daily_limit=150))
+    with DemoServer(state) as server:
+        window = await demo_window(make_window, server)
+        ids = [PROD.fileid(f"gen/size-1K/q-{n:05d}.bin") for n in range(10_100)]  # 202 calls
+        await window.ids.add_text("\n".join(ids))
+        asked = state.stats.requests.get("quota/get", 0)
+        task = window.tasks.start(task_names.RESOLVE, window.resolver.resolve_rows())
+        await wait_until(lambda: window.quota_box is not None, 20)
+        box = window.quota_box
+        assert box is not None
+        assert box.text() == "This run needs 202 calls; 150 remain today."
+        assert window.message_label.text() == box.text()
+        assert state.stats.requests.get("quota/get", 0) == asked + 1  # asked once
+        box.reject()  # Cancel is the default
+        assert task is not None
+        await asyncio.wait_for(task, 10)
+        assert window.model.counts().pending == 10_100  # nothing was asked for
+        assert state.stats.requests.get("componenttcb/batchdownloadfile", 0) == 0
+        assert window.message_label.text().startswith("Not started: This run needs 202")
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
+async def test_the_requests_view_and_check_connection_are_one_shortcut_away(
+    make_window: WindowFactory, demo_server: DemoServer
+) -> None:
+    window = await demo_window(make_window, demo_server)
+    await window.ids.add_text(PROD.fileid("gen/size-1K/req.bin"))
+    await window.resolver.resolve_rows()
+    assert window.requests is not None
+    window.act_requests.trigger()
+    assert window.requests.isVisible()
+    await wait_until(lambda: window.requests.model.rowCount() > 0, 5)  # the resolve's call
+    window.requests.hide()
+    window.act_doctor.trigger()
+    from tcb_gui.ui.doctor_dialog import DoctorDialog
+
+    await wait_until(lambda: bool(window.findChildren(DoctorDialog)), 10)
+    dialog = window.findChildren(DoctorDialog)[0]
+    await wait_until(lambda: bool(dialog.checks) and not dialog.running, 20)
+    assert dialog.ready
+    dialog.reject()
