@@ -4,7 +4,7 @@ The demo service runs in its own process at zero latency; the window runs in ano
 (``bench/window_probe.py``, offscreen Qt) and does what a user does with a big list:
 adds 100,000 IDs (pasted with Ctrl+V, or a list file dropped on the window), resolves
 them with Ctrl+Return (at the profile's default concurrency, and at 8), sorts by
-Status, filters by text and copies every working link with Ctrl+Shift+C. A heartbeat
+Status, filters by text and copies every ready link with Ctrl+Shift+C. A heartbeat
 timer in the window's event loop measures every stall while the IDs go in and get
 resolved.
 
@@ -67,7 +67,7 @@ HOW = (
     "the GIL); the sort/filter proxy re-checks changed rows only while a filter is set; "
     "changes reach the view as at most 64 ranged signals per 150 ms; parsing runs in a "
     "worker with the cyclic collector held and its objects frozen (`ui/gc_freeze.py`); "
-    "the engine gets the IDs 20,000 at a time (`ui/resolve_slices.py`); a paint asks the "
+    "the engine gets the IDs 20,000 at a time (`core/resolve_run.py`); a paint asks the "
     "model only what it answers and copies the Copy/Open buttons from a pixmap "
     "(`ui/button_cache.py`); the filter box waits for a pause in typing on long lists "
     "(`ui/text_filter.py`). Memory: a row's filter text and expiry bookkeeping are derived "
@@ -79,7 +79,7 @@ INTRO = (
     "PySide6 window. The demo service runs in its own process at zero latency; the window "
     "runs in another (`bench/window_probe.py`, offscreen Qt), adds the IDs (pasted with "
     "Ctrl+V, or a list file dropped on it), resolves them with Ctrl+Return, sorts by "
-    "Status, filters by text and copies every working link with Ctrl+Shift+C, while a "
+    "Status, filters by text and copies every ready link with Ctrl+Shift+C, while a "
     "heartbeat timer in its event loop records every stall. Start-up runs under Xvfb "
     "(`bench/window_startup.py`): `tcb-gui` and a bare `QMainWindow` + `QTableView` take "
     "turns, each a fresh process timed from its start to the first paint of its window."
@@ -334,7 +334,7 @@ def rows_table(section: Section, runs: Sequence[ProbeRun], count: int) -> None:
             "filter: Enter → the one matching row shown / clear → every row (ms)",
             [f"{_ms(r.figures['filter_s'])} / {_ms(r.figures['unfilter_s'])}" for r in runs],
         ),
-        row("Ctrl+Shift+C, every working link (ms)", [_ms(r.figures["copy_s"]) for r in runs]),
+        row("Ctrl+Shift+C, every ready link (ms)", [_ms(r.figures["copy_s"]) for r in runs]),
         row(
             "window process: CPU s / peak RSS MB",
             [f"{r.usage.cpu:.1f} / {r.usage.max_rss / MB:.0f}" for r in runs],

@@ -9,8 +9,8 @@ opens the real ``MainWindow`` through the app's own main coroutine (offscreen Qt
 2. resolves them (Ctrl+Return) at ``--concurrency`` against ``--base-url``;
 3. waits for the history save the run set off, reads RSS;
 4. sorts by Status (a click on the header), types a text filter (Ctrl+F, a key at a
-   time, Enter) and clears it, copies every working link (Ctrl+Shift+C), and checks the
-   clipboard holds exactly one line per ID.
+   time, Enter) and clears it, copies the ready links shown — with no filter, every one
+   (Ctrl+Shift+C) — and checks the clipboard holds exactly one line per ID.
 
 A heartbeat ``QTimer`` (``HEARTBEAT_MS``, precise) runs throughout; every tick's
 timestamp is kept, so the parent sees each event-loop stall (a tick's lateness) and in
@@ -291,11 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("TCB_ACCESS_TOKEN"):
         parser.error("set TCB_ACCESS_TOKEN to the demo service's token")
 
-    import qasync
+    from tcb_gui.ui import qt_workarounds
 
+    qt_workarounds.apply()  # before any widget exists, as app.run does
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+    with asyncio.Runner(loop_factory=lambda: qt_workarounds.event_loop(app)) as runner:
         result = runner.run(run_probe(args))
     Path(args.output).write_text(json.dumps(result), encoding="utf-8")
     return 0
