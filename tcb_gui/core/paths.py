@@ -36,6 +36,7 @@ case-insensitive file systems (Windows, macOS); ``unique_path`` resolves those w
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -137,6 +138,7 @@ class UnsafePathError(TcbError):
 # --- one segment ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def sanitize_segment(segment: str) -> str:
     """One path component made safe on Linux, macOS and Windows (rules in the module doc).
 
@@ -422,7 +424,11 @@ class ConfinedFolder:
 
     def target_path(self, env: str, key: str, layout: Layout) -> Path:
         """``target_path(dest, env, key, layout)``, checked with what this run knows."""
-        path = self.dest / relative_path_for(env, key, layout)
+        return self.target_for(relative_path_for(env, key, layout))
+
+    def target_for(self, relative: PurePosixPath) -> Path:
+        """``dest / relative`` (from ``relative_path_for``), checked."""
+        path = self.dest / relative
         self.check(path)
         return path
 

@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from tcb_gui.core.downloads import (
     safe_url,
     sidecar_path,
 )
+from tcb_gui.core.downloads.syncer import Placing, Syncer
 from tcb_gui.core.errors import ErrorKind, InputError, TokenError, TokenState
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.paths import part_path
@@ -1148,3 +1150,78 @@ def test_outcome_report_for_a_failure() -> None:
         "verified": None,
         "encoding": None,
     }
+
+
+# ---------------------------------------------------------------------------------------
+# Durability: the order of a batch's steps
+# ---------------------------------------------------------------------------------------
+
+
+class RecordingGroup:
+    def __init__(self, events: list[str], ok: bool = True) -> None:
+        self.events = events
+        self.ok = ok
+
+    def sync(self) -> bool:
+        self.events.append("group sync" if self.ok else "group sync failed")
+        return self.ok
+
+    def close(self) -> None:
+        self.events.append("closed")
+
+
+def recording_placing(events: list[str], name: str, folder: Path) -> Placing:
+    def write(sync: bool) -> None:
+        events.append(f"write {name}" + (" + fsync" if sync else ""))
+
+    def finish() -> tuple[Path, os.stat_result]:
+        events.append(f"link {name}")
+        return folder / name, os.stat(folder)
+
+    return Placing(write, lambda: events.append(f"fsync {name}"), finish)
+
+
+@pytest.mark.parametrize("group_ok", [True, False])
+async def test_no_name_is_made_before_every_byte_of_the_batch_is_durable(
+    tmp_path: Path, group_ok: bool
+) -> None:
+    events: list[str] = []
+
+    class Files(FileOps):
+        def fsync_dir(self, directory: Path) -> None:
+            events.append(f"fsync folder {directory.name}")
+
+    syncer = Syncer(Files())
+    syncer._group = RecordingGroup(events, group_ok)  # type: ignore[assignment]
+    # Held back until all three are queued: one batch.
+    syncer._busy = syncer._workers
+    futures = [syncer.place(recording_placing(events, n, tmp_path)) for n in ("a", "b", "c")]
+    syncer._busy = 0
+    syncer._launch(asyncio.get_running_loop())
+    placed = await asyncio.gather(*futures)
+    await syncer.close()
+
+    assert [p[0].name for p in placed] == ["a", "b", "c"]
+    writes = ["write a", "write b", "write c"]
+    links = ["link a", "link b", "link c"]
+    if group_ok:
+        assert events == [*writes, "group sync", *links, "group sync", "closed"]
+    else:  # no group sync after all: each file, then its folder, on its own
+        assert events == [
+            *writes, "group sync failed", "fsync a", "fsync b", "fsync c", *links,
+            f"fsync folder {tmp_path.name}", "closed",
+        ]  # fmt: skip
+
+
+async def test_without_a_group_sync_each_file_and_folder_is_fsynced(tmp_path: Path) -> None:
+    events: list[str] = []
+
+    class Files(FileOps):
+        def fsync_dir(self, directory: Path) -> None:
+            events.append(f"fsync folder {directory.name}")
+
+    syncer = Syncer(Files())
+    placed = await syncer.place(recording_placing(events, "a", tmp_path))
+    await syncer.close()
+    assert placed[0].name == "a"
+    assert events == ["write a + fsync", "link a", f"fsync folder {tmp_path.name}"]

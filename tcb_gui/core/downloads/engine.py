@@ -36,6 +36,7 @@ from tcb_gui.core.downloads.files import (
     WRITEBACK_EVERY,
     FileOps,
     MemoryPart,
+    PartFile,
     PartMeta,
     Writer,
     move_no_clobber,
@@ -86,7 +87,7 @@ from tcb_gui.core.downloads.records import (
     Transient,
 )
 from tcb_gui.core.downloads.refresher import LinkRefresher
-from tcb_gui.core.downloads.syncer import Placed, Syncer
+from tcb_gui.core.downloads.syncer import Placed, Placing, Syncer
 from tcb_gui.core.downloads.wire import (
     Target,
     WireClient,
@@ -265,13 +266,29 @@ class Downloader:
         book = self._book
         book.start([Job(i, item.fileid, item) for i, item in enumerate(items)])
         try:
-            await asyncio.to_thread(self._prepare)
+            await asyncio.to_thread(self._prepare_folder)
+            # Links for files the folder's manifest does not know are asked for now,
+            # while the names are worked out: the first answer comes back meanwhile.
+            known = self._manifest.entries if self._options.on_exists is OnExists.SKIP else {}
+            early = [
+                job.fileid
+                for job in book.jobs
+                if job.fileid.raw not in known
+                and self._needs_link(job)
+                and not self._dead_link(job)
+            ]
+            self._refresher.prefetch(early)
+            await asyncio.to_thread(self._plan)
         except BaseException:
+            await self._syncer.close()
             await asyncio.to_thread(self._lock.release)
             raise
         queue = deque(job for job in book.jobs if job.state is FileState.QUEUED)
+        asked = {fileid.raw for fileid in early}
         self._refresher.prefetch(
-            job.fileid for job in queue if self._needs_link(job) and not self._dead_link(job)
+            job.fileid
+            for job in queue
+            if job.fileid.raw not in asked and self._needs_link(job) and not self._dead_link(job)
         )
         ticker = asyncio.create_task(self._tick(), name="download-progress")
         runners = self._options.concurrency + FINISH_AHEAD
@@ -309,7 +326,12 @@ class Downloader:
         return outcomes
 
     def _prepare(self) -> None:
-        """Runs in a thread: the folder, the manifest, and every file's name (input order)."""
+        """Runs in a thread: the folder and every file's name (both steps at once)."""
+        self._prepare_folder()
+        self._plan()
+
+    def _prepare_folder(self) -> None:
+        """Runs in a thread: the folder, its lock and its manifest."""
         try:
             self._dest.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -323,20 +345,25 @@ class Downloader:
         self._taken.add(self._key(self._state_dir))
         self._manifest.load()
         self._clean_tmp(False)
+        self._syncer.group_sync_in(self._dest)
+
+    def _plan(self) -> None:
+        """Runs in a thread: every file's name (input order), or its skip."""
         folder = self._folder = paths.ConfinedFolder(self._dest)
         book = self._book
         skip = self._options.on_exists is OnExists.SKIP
         layout: paths.Layout = "flat" if self._options.layout is Layout.FLAT else "tree"
+        relative = [paths.relative_path_for(j.fileid.env, j.fileid.key, layout) for j in book.jobs]
         if sys.platform.startswith("linux") and not self._case_insensitive:
             # One listing per folder instead of an lstat per name later (what is absent
             # needs no further look; byte-for-byte names only).
-            relative = (
-                paths.relative_path_for(j.fileid.env, j.fileid.key, layout) for j in book.jobs
+            dest = os.fspath(self._dest)
+            folder.scan(
+                dict.fromkeys(os.path.join(dest, os.path.dirname(str(rel))) for rel in relative)
             )
-            folder.scan(dict.fromkeys(os.path.dirname(self._dest / rel) for rel in relative))
-        for job in book.jobs:
+        for job, rel in zip(book.jobs, relative, strict=True):
             try:
-                target = folder.target_path(job.fileid.env, job.fileid.key, layout)
+                target = folder.target_for(rel)
             except paths.UnsafePathError as exc:
                 book.fail(job, exc.message)
                 continue
@@ -1141,17 +1168,25 @@ class Downloader:
         def reserved(path: Path) -> bool:
             return paths.path_key(path, case_insensitive=fold) in taken
 
-        def place() -> Placed:
+        def write(sync: bool) -> None:
             if isinstance(writer, MemoryPart):
-                st = files.write_whole(writer)
-            elif writer is not None:
+                files.write_whole(writer, sync=sync)
+            elif sync:
+                sync_bytes()
+
+        def sync_bytes() -> None:
+            if isinstance(writer, PartFile):
+                writer.sync()
+            else:
+                files.fsync_file(source)
+
+        def finish() -> Placed:
+            if isinstance(writer, PartFile):
                 try:
-                    writer.sync()
                     st = writer.stat()
                 finally:
                     writer.abandon()
             else:
-                files.fsync_file(source)
                 st = os.lstat(source)
             # What reached the disk, not what we counted, decides.
             if total is not None and st.st_size != total:
@@ -1171,7 +1206,8 @@ class Downloader:
             unsynced = min(total or 0, WRITEBACK_EVERY)
         else:
             unsynced = 0
-        placing = self._syncer.place(place, unsynced)
+        grouped = self._tmp_usable(out.parent)  # on the folder's own file system
+        placing = self._syncer.place(Placing(write, sync_bytes, finish, unsynced, grouped))
         try:
             final, st = await asyncio.shield(placing)
         except asyncio.CancelledError:

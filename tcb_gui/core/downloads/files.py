@@ -318,16 +318,16 @@ class FileOps:
     def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
         return PartFile(path, offset, buffer_size)
 
-    def write_whole(self, part: MemoryPart) -> os.stat_result:
-        """Write a small file's bytes to ``part.path`` (a new file) and fsync it; return
-        what is on disk. A failure leaves whatever was written there."""
+    def write_whole(self, part: MemoryPart, *, sync: bool = True) -> None:
+        """Write a small file's bytes to ``part.path`` (a new file), fsynced unless told
+        otherwise (a group sync follows). A failure leaves whatever was written there."""
         writer = self.open_part(part.path, 0, WRITE_PIECE)
         try:
             view = part.view()
             for start in range(0, len(view), WRITE_PIECE):
                 writer.write(view[start : start + WRITE_PIECE])
-            writer.sync()
-            return writer.stat()
+            if sync:
+                writer.sync()
         finally:
             writer.abandon()
 

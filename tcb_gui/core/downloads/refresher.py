@@ -40,23 +40,21 @@ class LinkRefresher:
         self._limit = asyncio.Semaphore(REFRESH_CONCURRENCY)
         self.error: TcbError | None = None
         self.calls: list[int] = []  # batch sizes, for tests and logs
-        self._eager = False  # the next flush starts at once (prefetch)
 
-    def _want(self, fileid: FileId) -> asyncio.Future[LinkResult]:
+    def _want(self, fileid: FileId, *, eager: bool = False) -> asyncio.Future[LinkResult]:
         future = self._futures.get(fileid.raw)
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._futures[fileid.raw] = future
             self._queue.append(fileid)
             if self._task is None or self._task.done():
-                self._task = asyncio.create_task(self._flush(), name="download-link-refresh")
+                self._task = asyncio.create_task(self._flush(eager), name="download-link-refresh")
         return future
 
     def prefetch(self, ids: Iterable[FileId]) -> None:
         """Ask for these links now (the start of a run): no coalescing wait."""
-        self._eager = True
         for fileid in ids:
-            self._want(fileid)
+            self._want(fileid, eager=True)
 
     async def get(self, fileid: FileId) -> LinkResult:
         # Shielded: a paused transfer abandons the wait, but the answer is kept for it.
@@ -64,12 +62,10 @@ class LinkRefresher:
         self._futures.pop(fileid.raw, None)
         return result
 
-    async def _flush(self) -> None:
-        if self._eager:
-            self._eager = False
-            await asyncio.sleep(0)  # the rest of this prefetch joins the queue
-        else:
-            await asyncio.sleep(REFRESH_COALESCE_SECONDS)
+    async def _flush(self, eager: bool) -> None:
+        # A prefetch is sent at once (the rest of it joins the queue meanwhile); needs
+        # that come one by one wait a moment for the others.
+        await asyncio.sleep(0 if eager else REFRESH_COALESCE_SECONDS)
         while self._queue:
             queue, self._queue = self._queue, []
             # One environment per batch (the service answers one environment per request,
