@@ -110,7 +110,9 @@ class RaisedExceptions:
     def __init__(self, skip: tuple[type[BaseException], ...]) -> None:
         self.skip = skip
         self.texts: list[str] = []
-        self._last_id = 0
+        # The last exception recorded, held: an id() alone could be reused by the next
+        # exception once this one is freed, and that one would go unrecorded.
+        self._last: BaseException | None = None
         self._previous: Any = None
 
     def _trace(self, frame: FrameType, event: str, arg: Any) -> Any:
@@ -118,8 +120,8 @@ class RaisedExceptions:
         if event == "exception":
             error = arg[1]
             # One exception passing up through several frames is recorded once.
-            if id(error) != self._last_id and not isinstance(error, self.skip):
-                self._last_id = id(error)
+            if error is not self._last and not isinstance(error, self.skip):
+                self._last = error
                 try:
                     self.texts.append(f"{type(error).__qualname__}: {error} {error.args!r}")
                 except Exception:  # an exception whose str() fails has no text to leak
