@@ -820,6 +820,26 @@
         <translation>下载并发数</translation>
     </message>
     <message>
+        <source>Export format</source>
+        <translation>导出格式</translation>
+    </message>
+    <message>
+        <source>UTF-8 BOM in exports</source>
+        <translation>导出时加 UTF-8 BOM</translation>
+    </message>
+    <message>
+        <source>Details pane</source>
+        <translation>详情面板</translation>
+    </message>
+    <message>
+        <source>Hidden columns</source>
+        <translation>隐藏的列</translation>
+    </message>
+    <message>
+        <source>{what} must be true or false.</source>
+        <translation>{what} 必须是 true 或 false。</translation>
+    </message>
+    <message>
         <source>History size</source>
         <translation>历史记录数量</translation>
     </message>

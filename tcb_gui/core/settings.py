@@ -48,6 +48,7 @@ from tcb_gui.core.client import (
 )
 from tcb_gui.core.downloads.records import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.errors import InputError, MessageTemplate, message
+from tcb_gui.core.export import ExportFormat
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ _APPID_RE = re.compile(r"wx[0-9a-fA-F]{16}\Z")
 DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # tcb-gui download --layout
 ON_EXISTS_CHOICES: Final = ("skip", "rename", "overwrite")  # tcb-gui download --on-exists
 DEFAULT_DOWNLOAD_CONCURRENCY: Final = 4
+EXPORT_FORMATS: Final = tuple(f.value for f in ExportFormat)
+HIDEABLE_COLUMNS: Final = ("env", "expires", "link")  # the window's optional columns
 DEFAULT_HISTORY_SIZE: Final = 10
 # Recent lists in menus; beyond this they stop being useful to scan.
 MAX_HISTORY_SIZE: Final = 100
@@ -165,6 +168,11 @@ _DOWNLOAD_LAYOUT = message("Download layout")
 _ON_EXISTS = message("When a file exists")
 _DOWNLOAD_CONCURRENCY = message("Download concurrency")
 _HISTORY_SIZE = message("History size")
+_EXPORT_FORMAT = message("Export format")
+_EXPORT_BOM = message("UTF-8 BOM in exports")
+_DETAILS_PANE = message("Details pane")
+_HIDDEN_COLUMNS = message("Hidden columns")
+_NOT_A_BOOL = MessageTemplate("{what} must be true or false.", nested=frozenset({"what"}))
 _BAD_GEOMETRY = message("The window geometry is not valid.")
 _GEOMETRY_NOT_BASE64 = message("The window geometry is not valid base64.")
 _BAD_DOWNLOAD_DIR = message("The download folder is not a valid path.")
@@ -249,6 +257,19 @@ def _validate_geometry(value: object) -> str | None:
     except (binascii.Error, ValueError):
         raise InputError(_GEOMETRY_NOT_BASE64) from None
     return value
+
+
+def _bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(_NOT_A_BOOL.format(what=what))
+    return value
+
+
+def _hidden_columns(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or any(v not in HIDEABLE_COLUMNS for v in value):
+        choices = ", ".join(HIDEABLE_COLUMNS)
+        raise InputError(_NOT_A_CHOICE.format(what=_HIDDEN_COLUMNS, choices=choices))
+    return tuple(dict.fromkeys(value))
 
 
 def _validate_download_dir(value: object) -> str | None:
@@ -340,6 +361,13 @@ class Settings:
     download_concurrency: int = DEFAULT_DOWNLOAD_CONCURRENCY
     history_size: int = DEFAULT_HISTORY_SIZE
     window_geometry: str | None = None  # base64 of QWidget.saveGeometry(); opaque here
+    # The window's export dialog: the last folder, format and UTF-8 BOM choice (Excel).
+    export_dir: str | None = None
+    export_format: str = "csv"
+    export_bom: bool = False
+    # Optional columns the user hid, and whether the details pane shows.
+    hidden_columns: tuple[str, ...] = ()
+    details_pane: bool = True
 
     def __post_init__(self) -> None:
         self.validate()
@@ -361,6 +389,11 @@ class Settings:
         _int_in_range(self.download_concurrency, 1, MAX_DOWNLOAD_CONCURRENCY, _DOWNLOAD_CONCURRENCY)
         _int_in_range(self.history_size, 0, MAX_HISTORY_SIZE, _HISTORY_SIZE)
         _validate_geometry(self.window_geometry)
+        _validate_download_dir(self.export_dir)
+        _choice(self.export_format, EXPORT_FORMATS, _EXPORT_FORMAT)
+        _bool(self.export_bom, _EXPORT_BOM)
+        self.hidden_columns = _hidden_columns(self.hidden_columns)
+        _bool(self.details_pane, _DETAILS_PANE)
 
     def current(self) -> Profile:
         return self.profiles[self.current_profile]
@@ -425,6 +458,11 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "download_concurrency": settings.download_concurrency,
         "history_size": settings.history_size,
         "window_geometry": settings.window_geometry,
+        "export_dir": settings.export_dir,
+        "export_format": settings.export_format,
+        "export_bom": settings.export_bom,
+        "hidden_columns": list(settings.hidden_columns),
+        "details_pane": settings.details_pane,
     }
 
 
@@ -544,6 +582,20 @@ class _Loader:
             ),
             window_geometry=self.take(
                 data, "window_geometry", defaults.window_geometry, _validate_geometry
+            ),
+            export_dir=self.take(data, "export_dir", defaults.export_dir, _validate_download_dir),
+            export_format=self.take(
+                data,
+                "export_format",
+                defaults.export_format,
+                lambda v: _choice(v, EXPORT_FORMATS, ""),
+            ),
+            export_bom=self.take(data, "export_bom", defaults.export_bom, lambda v: _bool(v, "")),
+            hidden_columns=self.take(
+                data, "hidden_columns", defaults.hidden_columns, _hidden_columns
+            ),
+            details_pane=self.take(
+                data, "details_pane", defaults.details_pane, lambda v: _bool(v, "")
             ),
         )
 
