@@ -24,9 +24,12 @@ class ExportFormat(StrEnum):
     CSV = "csv"
     TSV = "tsv"
     URLS = "urls"
+    ARIA2 = "aria2"  # an aria2c input file (aria2c -i FILE)
+    CURL = "curl"  # a curl config file (curl -K FILE)
 
     @property
     def suffix(self) -> str:
+        # Distinct suffixes, so a typed file name says which format it wants.
         return ".txt" if self is ExportFormat.URLS else f".{self.value}"
 
 
@@ -102,7 +105,9 @@ def iter_export(
     100,000-row export never exists as one string."""
     fmt = ExportFormat(fmt)
     records = _Records()
-    if fmt is ExportFormat.URLS:
+    if fmt in (ExportFormat.ARIA2, ExportFormat.CURL):
+        yield from _downloader_input(results, fmt, records, now or datetime.now(UTC))
+    elif fmt is ExportFormat.URLS:
         moment = now or datetime.now(UTC)
         for r in results:
             if is_working(r, moment):
@@ -131,6 +136,36 @@ def iter_export(
                 buffer.seek(0)
                 buffer.truncate()
         yield buffer.getvalue()
+
+
+def _downloader_input(
+    results: Iterable[LinkResult], fmt: ExportFormat, records: _Records, moment: datetime
+) -> Iterator[str]:
+    """Working links as another downloader's input: each with a comment saying when it
+    expires, and the file's path as ``tcb-gui download`` would save it (``<env>/<key>``,
+    sanitised: a key from the service never names a place outside the folder)."""
+    from tcb_gui.core.paths import relative_path_for
+
+    if fmt is ExportFormat.CURL:
+        yield "# curl -K this-file: each url is saved to its output path\ncreate-dirs\n"
+    else:
+        yield "# aria2c -i this-file: each link is saved to its out= path\n"
+    for r in results:
+        if not is_working(r, moment) or r.download_url is None:
+            continue
+        expiry = records.expiry(r.expires_at)
+        note = f"link expires {expiry}" if expiry else "link does not expire"
+        yield f"# {r.fileid.raw} · {note}\n"
+        out = relative_path_for(r.fileid.env, r.fileid.key, "tree").as_posix()
+        if fmt is ExportFormat.ARIA2:
+            yield f"{r.download_url}\n  out={out}\n"
+        else:
+            yield f'url = "{_curl_quote(r.download_url)}"\noutput = "{_curl_quote(out)}"\n'
+
+
+def _curl_quote(text: str) -> str:
+    """A curl config string: backslash and double quote escaped, no line breaks."""
+    return _one_line(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
 # CSV rows are handed out in chunks of about this many characters.
