@@ -100,6 +100,7 @@ class HistoryEntry:
     ok: int
     failed: int
     profile: str | None = None
+    name: str = ""  # what the list was opened from (a file name) or its first key
 
     @property
     def pending(self) -> int:
@@ -258,7 +259,18 @@ def _header(entry: HistoryEntry) -> dict[str, Any]:
         "ok": entry.ok,
         "failed": entry.failed,
         "profile": entry.profile,
+        "name": entry.name,
     }
+
+
+# A list's name is a label in a menu: one line, and short.
+MAX_NAME_CHARS = 120
+
+
+def _list_name(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    return " ".join(value.split())[:MAX_NAME_CHARS]
 
 
 def _number(data: dict[str, Any], key: str) -> float:
@@ -299,6 +311,7 @@ def _entry_from_header(line: str, entry_id: str) -> HistoryEntry | None:
             ok=_count(data, "ok"),
             failed=_count(data, "failed"),
             profile=profile if isinstance(profile, str) else None,
+            name=_list_name(data.get("name")),
         )
     except (ValueError, RecursionError):
         return None
@@ -357,6 +370,7 @@ class HistoryStore:
         *,
         created_at: float,
         profile: str | None = None,
+        name: str = "",
         now: float | None = None,
     ) -> HistoryEntry:
         """Write a list (``results[i]`` of ``ids[i]``, input order) as ``entry_id``, make
@@ -378,6 +392,7 @@ class HistoryStore:
                 failed=0,
                 created_at=created_at,
                 profile=profile,
+                name=name,
                 now=now,
             )
         ok, failed = saved_counts(results)
@@ -406,6 +421,7 @@ class HistoryStore:
         failed: int,
         created_at: float,
         profile: str | None = None,
+        name: str = "",
         now: float | None = None,
     ) -> HistoryEntry:
         """``save`` for rows already encoded by ``encode_rows`` (a line per
@@ -421,7 +437,7 @@ class HistoryStore:
             # History is off: nothing is written, and what was kept goes.
             with self._lock:
                 self._prune_locked(0, protect=None)
-            return HistoryEntry(entry_id, created_at, created_at, total, 0, 0, profile)
+            return HistoryEntry(entry_id, created_at, created_at, total, 0, 0, profile, name)
         entry = HistoryEntry(
             id=entry_id,
             created_at=created_at,
@@ -430,6 +446,7 @@ class HistoryStore:
             ok=ok,
             failed=failed,
             profile=profile,
+            name=_list_name(name),
         )
 
         def write(handle: TextIO) -> None:

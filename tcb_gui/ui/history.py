@@ -81,8 +81,7 @@ class ClearedList:
 
 def entry_name(entry: HistoryEntry) -> str:
     """The name a kept list was saved under ("" for lists saved before names were)."""
-    name = getattr(entry, "name", "")
-    return name if isinstance(name, str) else ""
+    return entry.name
 
 
 class HistoryController(QObject):

@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import inspect
 from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from queue import SimpleQueue
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tcb_gui.core.history import (
     ROWS_PER_LINE,
@@ -59,14 +58,6 @@ def snapshot(
     return list(map(attrgetter("fileid"), ordered)), results
 
 
-def _takes_name(store: HistoryStore) -> bool:
-    """Whether the history keeps a list's name (``HistoryStore.save_encoded(name=…)``)."""
-    try:
-        return "name" in inspect.signature(store.save_encoded).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 async def save_in_steps(
     store: HistoryStore,
     entry_id: str,
@@ -97,7 +88,6 @@ async def save_in_steps(
                 raise item
             yield item
 
-    named: dict[str, Any] = {"name": name} if name and _takes_name(store) else {}
     write = functools.partial(
         store.save_encoded,
         entry_id,
@@ -107,7 +97,7 @@ async def save_in_steps(
         failed=failed,
         created_at=created_at,
         profile=profile,
-        **named,
+        name=name,
     )
     writer = asyncio.get_running_loop().run_in_executor(None, write)
     try:

@@ -143,8 +143,8 @@ async def test_clearing_starts_a_new_list_and_keeps_the_old(make_window: WindowF
     second.history.menu.aboutToShow.emit()
     labels = [a.text() for a in second.history.menu.actions()]
     assert len(labels) == 2
-    assert labels[0].startswith("2 IDs · ")
-    assert labels[1].startswith("4 IDs · ")
+    assert labels[0].startswith("gen/second-00000.bin — 2 IDs · ")  # named by its first key
+    assert labels[1].startswith("gen/file-00000.bin — 4 IDs · ")
 
 
 async def test_only_the_last_n_lists_are_kept(make_window: WindowFactory) -> None:
@@ -174,7 +174,7 @@ async def test_the_history_menu_reopens_an_earlier_list(make_window: WindowFacto
     menu = window.history.menu
     menu.aboutToShow.emit()
     actions = menu.actions()
-    assert [a.text().split(" · ")[0] for a in actions] == ["3 IDs", "7 IDs"]
+    assert [a.text().split(" · ")[0].split(" — ")[-1] for a in actions] == ["3 IDs", "7 IDs"]
     assert actions[0].isChecked()  # the list on screen
     assert "not resolved" in actions[1].toolTip()
     actions[1].trigger()
