@@ -302,3 +302,14 @@ def test_any_key_and_message_survive(
 def test_ids_and_results_must_pair_up(store: HistoryStore) -> None:
     with pytest.raises(ValueError, match="length"):
         store.save(new_entry_id(), [fid("a")], [], created_at=NOW)
+
+
+def test_a_list_keeps_its_name_on_one_short_line(store: HistoryStore) -> None:
+    a = fid("a/1.png")
+    entry = save(
+        store, "20270115-080000-abcdef", [(a, None)], created_at=NOW, name="ids\n\tof  Dec.txt"
+    )
+    assert entry.name == "ids of Dec.txt"
+    assert store.load(entry.id).entry.name == "ids of Dec.txt"
+    long = save(store, "20270115-080001-abcdef", [(a, None)], created_at=NOW, name="x" * 500)
+    assert len(long.name) == 120
