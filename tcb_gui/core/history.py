@@ -408,6 +408,7 @@ class HistoryStore:
             failed=failed,
             created_at=created_at,
             profile=profile,
+            name=name,
             now=now,
         )
 
