@@ -731,7 +731,8 @@ def run(report: Report) -> None:
     section.text(
         "`tcb-gui download` of 2,000 × 64 KiB and of the largest single file under cProfile "
         "(read shares, not seconds: the profiler inflates call-heavy code; it sees the "
-        "event-loop thread only, so work handed to threads, such as fsync, is not in it). "
+        "event-loop thread only, so work handed to threads — writing small files, fsync or "
+        "syncfs, linking into place, writeback — is not in it). "
         "Own time by where the code lives; then the top functions by own (self) time and "
         "by cumulative time (time inside the function and what it calls; a coroutine counts "
         "only while it runs, not while it awaits; the wrappers around the whole run, such "
@@ -842,7 +843,8 @@ def _per_file_section(
             f". Of ours' {ours_cost.fixed_ms:.2f} ms, start-up and the link requests "
             f"(`tcb-gui resolve` of the same IDs alone: {resolve.cpu:.2f} s of CPU in "
             f"{resolve.wall:.2f} s) account for {links_ms:.2f} ms; the download work itself "
-            f"(request, response, open, write, fsync, rename, bookkeeping) for "
+            f"(request, response, the file written, synced and linked into place, "
+            f"bookkeeping) for "
             f"{ours_cost.fixed_ms - links_ms:.2f} ms."
         )
     else:
@@ -1004,11 +1006,14 @@ def _write_section(
     small, large = sweep_cases[0], sweep_cases[-1]
     section.text(
         "For small files the fixed costs dominate — ours pays the interpreter start-up, a "
-        "link request per 50 files, and an fsync and atomic rename per file (so a crash "
-        f"never leaves a truncated file looking complete): at {small.name} ours runs at "
+        "link request per 50 files, and making every file durable before it gets its name "
+        "(a share of a group flush and a hard link per file, so a crash never leaves a "
+        f"truncated file looking complete; the others sync nothing): at {small.name} ours "
+        "runs at "
         f"{shown(ratio(small, 'aria2c-x1'))} aria2c's throughput and "
         f"{shown(ratio(small, 'curl-parallel'))} curl's. For large files the per-byte path "
-        "(socket reads, Python handling of each chunk, the page-cache write) decides: at "
+        "(socket reads, Python handling of each read, the page-cache write, and for ours "
+        "the writeback the others leave to the system after they exit) decides: at "
         f"{large.name}, {shown(ratio(large, 'aria2c-x1'))} aria2c's and "
         f"{shown(ratio(large, 'curl-parallel'))} curl's."
     )

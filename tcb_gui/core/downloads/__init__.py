@@ -28,13 +28,15 @@ expanded or somebody else's.
   ``If-Range``; the answer must carry the same validator, size and checksum and start
   where asked, or the file starts over. A body that stops making progress is retried.
 * **Durability.** A file whose bytes are all in leaves its transfer slot and is put in
-  place by worker threads (``syncer``): fsynced, its length (on the disk) and CRC-64
-  (when the storage sends one, ``integrity``) checked, moved to its name atomically
-  (never over another file unless asked), then its folder fsynced together with every
-  other file that landed there meanwhile. Only then is it done: a file is never visible
-  under its final name before its bytes are durable, and ``done`` means durable. Each
-  file ends ``verified``, ``size checked`` or failed. ``verify_folder`` checks a folder
-  again.
+  place by worker threads (``syncer``), in batches: every file of the batch written and
+  made durable (one ``syncfs`` of a local Linux file system, else an fsync per file),
+  then each checked on the disk (its length, and its CRC-64 when the storage sends one,
+  ``integrity``) and moved to its name with a hard link (never over another file unless
+  asked), then the names made durable (a second ``syncfs``, else an fsync per folder).
+  Only then is it done: a file is never visible under its final name before its bytes
+  are durable, and ``done`` means durable. A large file's writeback is started every
+  2 MiB during the transfer, so the last sync has little left. Each file ends
+  ``verified``, ``size checked`` or failed. ``verify_folder`` checks a folder again.
 * **Failures.** Network errors, 5xx, 429 and cut bodies retry with jittered backoff and
   resume; a refused or expired link is refreshed in batches (``refresher``); an HTML page
   is never saved; a full disk stops the run with ``DiskFullError``, keeping the partial

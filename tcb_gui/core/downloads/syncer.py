@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
 import sys
@@ -223,9 +222,10 @@ def _writeback(fd: int, start: int, length: int) -> None:
 class GroupSync:
     """``syncfs(2)`` of one file system, on a descriptor of a folder in it."""
 
-    def __init__(self, fd: int, call: Callable[[int], int]) -> None:
+    def __init__(self, fd: int, call: Callable[[int], int], errno_of: Callable[[], int]) -> None:
         self._fd = fd
         self._call = call
+        self._errno = errno_of
 
     @classmethod
     def open(cls, folder: Path) -> GroupSync | None:
@@ -237,25 +237,27 @@ class GroupSync:
         kind = file_system_type(folder)
         if kind not in GROUP_SYNC_FILE_SYSTEMS:
             return None
+        import ctypes  # only here: a millisecond and a half of every start otherwise
+
         try:
             call = ctypes.CDLL(None, use_errno=True).syncfs
         except (OSError, AttributeError):
             return None
         call.argtypes = [ctypes.c_int]
         call.restype = ctypes.c_int
+        errno_of = ctypes.get_errno
         try:
             fd = os.open(folder, os.O_RDONLY)
         except OSError:
             return None
-        return cls(fd, call)
+        return cls(fd, call, errno_of)
 
     def sync(self) -> bool:
         """True once everything written to the file system so far is durable."""
         if self._call(self._fd) == 0:
             return True
-        log.info(
-            "syncfs failed (%s): each file is synced on its own", os.strerror(ctypes.get_errno())
-        )
+        reason = os.strerror(self._errno())
+        log.info("syncfs failed (%s): each file is synced on its own", reason)
         return False
 
     def close(self) -> None:
