@@ -1195,25 +1195,30 @@ async def test_no_name_is_made_before_every_byte_of_the_batch_is_durable(
     syncer._group = RecordingGroup(events, group_ok)  # type: ignore[assignment]
     # Held back until all three are queued: one batch.
     syncer._busy = syncer._workers
-    futures = [syncer.place(recording_placing(events, n, tmp_path)) for n in ("a", "b", "c")]
+    names = ("a", "b", "c", "d")
+    futures = [syncer.place(recording_placing(events, n, tmp_path)) for n in names]
     syncer._busy = 0
     syncer._launch(asyncio.get_running_loop())
     placed = await asyncio.gather(*futures)
     await syncer.close()
 
-    assert [p[0].name for p in placed] == ["a", "b", "c"]
-    writes = ["write a", "write b", "write c"]
-    links = ["link a", "link b", "link c"]
+    assert [p[0].name for p in placed] == list(names)
+    writes = [f"write {n}" for n in names]
+    links = [f"link {n}" for n in names]
     if group_ok:
         assert events == [*writes, "group sync", *links, "group sync", "closed"]
     else:  # no group sync after all: each file, then its folder, on its own
+        fsyncs = [f"fsync {n}" for n in names]
         assert events == [
-            *writes, "group sync failed", "fsync a", "fsync b", "fsync c", *links,
-            f"fsync folder {tmp_path.name}", "closed",
+            *writes, "group sync failed", *fsyncs, *links, f"fsync folder {tmp_path.name}",
+            "closed",
         ]  # fmt: skip
 
 
-async def test_without_a_group_sync_each_file_and_folder_is_fsynced(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [False, True])
+async def test_a_lone_file_or_no_group_sync_means_an_fsync_per_file_and_folder(
+    tmp_path: Path, group: bool
+) -> None:
     events: list[str] = []
 
     class Files(FileOps):
@@ -1221,7 +1226,9 @@ async def test_without_a_group_sync_each_file_and_folder_is_fsynced(tmp_path: Pa
             events.append(f"fsync folder {directory.name}")
 
     syncer = Syncer(Files())
+    if group:  # a batch of one: a group sync would also wait for other programs' writes
+        syncer._group = RecordingGroup(events)  # type: ignore[assignment]
     placed = await syncer.place(recording_placing(events, "a", tmp_path))
     await syncer.close()
     assert placed[0].name == "a"
-    assert events == ["write a + fsync", "link a", f"fsync folder {tmp_path.name}"]
+    assert events[:3] == ["write a + fsync", "link a", f"fsync folder {tmp_path.name}"]

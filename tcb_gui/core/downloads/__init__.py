@@ -29,7 +29,8 @@ expanded or somebody else's.
   where asked, or the file starts over. A body that stops making progress is retried.
 * **Durability.** A file whose bytes are all in leaves its transfer slot and is put in
   place by worker threads (``syncer``), in batches: every file of the batch written and
-  made durable (one ``syncfs`` of a local Linux file system, else an fsync per file),
+  made durable (one ``syncfs`` of a local Linux file system for several files, else an
+  fsync per file),
   then each checked on the disk (its length, and its CRC-64 when the storage sends one,
   ``integrity``) and moved to its name with a hard link (never over another file unless
   asked), then the names made durable (a second ``syncfs``, else an fsync per folder).

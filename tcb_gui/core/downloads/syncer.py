@@ -6,9 +6,9 @@ to write its bytes, sync them, and then check it and move it to its name) and re
 future; a worker takes everything queued so far as one batch and, in this order:
 
 1. writes each file's bytes (a small file held in memory; a streamed one is written),
-2. makes all of them durable: one ``syncfs`` of the file system where the system has it
-   and the file system is a local one known to honour it (Linux: ext4, XFS, Btrfs…),
-   else an fsync per file,
+2. makes all of them durable: one ``syncfs`` of the file system for a batch of several
+   files where the system has it and the file system is a local one known to honour it
+   (Linux: ext4, XFS, Btrfs…), else an fsync per file,
 3. checks each file on the disk and moves it to its name (never over another file),
 4. makes the new names durable: a second ``syncfs``, or an fsync per folder,
 
@@ -46,6 +46,9 @@ SYNC_WORKERS: Final = 3
 MORE_WORKERS_FROM_BYTES: Final = 2 * 1024 * 1024
 # Local file systems whose syncfs(2) writes back every dirty file and flushes the device,
 # as fsync(2) would for each (network and FUSE file systems may not: fsync per file).
+# A batch of fewer files is synced file by file: a syncfs also waits for whatever else is
+# being written to that file system (another program's files), which a few fsyncs do not.
+GROUP_SYNC_FROM: Final = 4
 GROUP_SYNC_FILE_SYSTEMS: Final = frozenset(
     {"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "bcachefs", "zfs", "tmpfs"}
 )
@@ -125,6 +128,8 @@ class Syncer:
 
     def _steps(self, batch: list[Placing], results: list[Placed | BaseException | None]) -> None:
         group = self._group
+        if sum(placing.grouped for placing in batch) < GROUP_SYNC_FROM:
+            group = None
         alive = list(range(len(batch)))
 
         def each(step: Callable[[Placing], object]) -> None:
