@@ -160,13 +160,20 @@ def test_an_unreachable_host_exits_4() -> None:
         assert found[name].startswith(f"– {name}: not checked"), found[name]
 
 
-@pytest.mark.parametrize(("skew", "words"), [(600, "10 min 0 s behind"), (-125, "2 min 5 s ahead")])
-def test_a_skewed_clock_is_a_warning(skew: float, words: str) -> None:
+# The Date header counts whole seconds: the offset read from it may be a second off.
+@pytest.mark.parametrize(
+    ("skew", "words"),
+    [
+        (600, ("10 min 0 s behind", "9 min 59 s behind", "10 min 1 s behind")),
+        (-125, ("2 min 5 s ahead", "2 min 4 s ahead", "2 min 6 s ahead")),
+    ],
+)
+def test_a_skewed_clock_is_a_warning(skew: float, words: tuple[str, ...]) -> None:
     with serve(clock_skew_s=skew) as server:
         run = doctor(server)
     assert run.code == 0  # a resolve still works
     clock = lines(run)["Clock"]
-    assert clock.startswith(f"✗ Clock: this computer's clock is {words}")
+    assert clock.startswith(tuple(f"✗ Clock: this computer's clock is {w}" for w in words))
     assert "NTP" in clock
     assert "warning" in run.stdout.splitlines()[-1]
 
