@@ -51,7 +51,7 @@ from tcb_gui.core.connection import (
     open_credentials,
 )
 from tcb_gui.core.credentials import AuthMode, Credentials
-from tcb_gui.core.downloads import MAX_DOWNLOAD_CONCURRENCY
+from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.errors import (
     ErrorKind,
     InputError,

@@ -46,7 +46,10 @@ from tcb_gui.core.client import (
     ApiMode,
     validate_base_url,
 )
-from tcb_gui.core.downloads.records import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
+from tcb_gui.core.download_limits import (
+    DEFAULT_DOWNLOAD_CONCURRENCY as DEFAULT_DOWNLOAD_CONCURRENCY,
+)
+from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.errors import InputError, MessageTemplate, message
 from tcb_gui.core.export import ExportFormat
 
@@ -81,7 +84,6 @@ AUTH_MODES: Final = tuple(m.value for m in AuthMode)
 _APPID_RE = re.compile(r"wx[0-9a-fA-F]{16}\Z")
 DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # tcb-gui download --layout
 ON_EXISTS_CHOICES: Final = ("skip", "rename", "overwrite")  # tcb-gui download --on-exists
-DEFAULT_DOWNLOAD_CONCURRENCY: Final = 4
 EXPORT_FORMATS: Final = tuple(f.value for f in ExportFormat)
 HIDEABLE_COLUMNS: Final = ("env", "expires", "link")  # the window's optional columns
 DEFAULT_HISTORY_SIZE: Final = 10

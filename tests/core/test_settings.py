@@ -15,6 +15,7 @@ from tcb_gui.core import settings as settings_mod
 from tcb_gui.core.client import DEFAULT_BASE_URL, ApiMode, validate_base_url
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import (
+    DEFAULT_DOWNLOAD_CONCURRENCY,
     AppDirs,
     Profile,
     Settings,
@@ -73,7 +74,7 @@ def test_defaults_when_no_file(isolated_home: Path) -> None:
         "tree",
         "skip",
     )
-    assert (s.download_concurrency, s.history_size) == (4, 10)
+    assert (s.download_concurrency, s.history_size) == (DEFAULT_DOWNLOAD_CONCURRENCY, 10)
     assert s.download_dir is None
     assert s.window_geometry is None
     # Loading defaults writes nothing.
@@ -224,7 +225,7 @@ def test_invalid_values_are_repaired_individually(isolated_home: Path) -> None:
     assert s.download_dir is None
     assert s.download_layout == "flat"
     assert s.on_exists == "skip"
-    assert s.download_concurrency == 4
+    assert s.download_concurrency == DEFAULT_DOWNLOAD_CONCURRENCY
     assert s.history_size == 10
     assert s.window_geometry is None
     assert sorted(s.profiles) == ["default", "good", "mixed", "notadict"]

@@ -13,18 +13,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from tcb_gui.core.client import LinkResult, RetryPolicy
+from tcb_gui.core.download_limits import (
+    DEFAULT_DOWNLOAD_CONCURRENCY as DEFAULT_DOWNLOAD_CONCURRENCY,
+)
+from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
+from tcb_gui.core.download_limits import MIN_DOWNLOAD_CONCURRENCY as MIN_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.errors import ErrorKind, InputError, TcbError
 from tcb_gui.core.fileids import FileId
 
-# Transfers in flight (files downloading at once). A download host tens of milliseconds
-# away answers each request that much later: with 32 in flight, 2,000 files of 256 KiB at
-# 40 ms a request take 3.6 s against 6.2 s at 16 (bench/download_latency.py), for about
-# 1 MiB of memory per transfer. A file whose bytes are all in no longer counts (it is
-# being put in place). Issue 12; issue 4 had 4 (1..16).
-DEFAULT_DOWNLOAD_CONCURRENCY = 32
-MIN_DOWNLOAD_CONCURRENCY = 1
-MAX_DOWNLOAD_CONCURRENCY = 64
 # Kept for the FileOps seam (PartFile's buffer_size); partial files are unbuffered now.
 DEFAULT_CHUNK_SIZE = 256 * 1024
 # docs/ARCHITECTURE.md (errors): 0.5 s × 2ⁿ with jitter, capped. Tries count only
