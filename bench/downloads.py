@@ -103,6 +103,25 @@ PLOT_TOOLS = ("ours", "aria2c-x1", "curl-parallel")
 MB = 1e6
 
 
+WHY_FAST = (
+    "Why it is fast (issue 12; before: commit 18552cc, measured on this machine on "
+    "2026-12-05 with the same benchmark, 4 files at once then): file bodies no longer go "
+    "through httpx — a small HTTP/1.1 client of the engine's own (core/downloads/wire.py) "
+    "keeps connections open per host and reads each response into one reused buffer, each "
+    "read going to disk with one os.write; files up to 1 MiB are held in memory and written "
+    "whole by a worker thread, so the event loop makes no file calls for them; a file whose "
+    "bytes are in frees its transfer slot while workers make batches of files durable (one "
+    "syncfs per step on local Linux file systems, else an fsync per file and folder) and "
+    "link them into place; writeback of large files starts every 2 MiB; each folder is "
+    "listed once per run instead of ~35 lstat calls per file; links are parsed once and "
+    "asked for while names are worked out, one environment per request. Together: fixed "
+    "CPU per 64 KiB file 3.62 → ~0.7 ms, 2,000 × 64 KiB 18 → ~90 MiB/s, 1 GiB 297 → "
+    "~1,100 MiB/s. 32 transfers in flight by default (was 4) moved the 40 ms latency case "
+    "from 29.2 s to ~3 s. On the command line `import tcb_gui.cli` went from 147 to 80 ms "
+    "(the download engine and httpx's own command line are no longer imported at start)."
+)
+
+
 def size_label(size: int) -> str:
     for unit, factor in (("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
         if size >= factor and size % factor == 0:
@@ -1017,6 +1036,7 @@ def _write_section(
         f"{large.name}, {shown(ratio(large, 'aria2c-x1'))} aria2c's and "
         f"{shown(ratio(large, 'curl-parallel'))} curl's."
     )
+    section.text(WHY_FAST)
 
     ours_cost = _per_file_section(
         section, runner, plot_tools_of(tools), per_file, largest, measurements
