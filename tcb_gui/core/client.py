@@ -458,7 +458,8 @@ def _parse_answer(data: dict[str, Any]) -> _Answer:
     return _Answer(by_id, unnamed)
 
 
-def _as_status(value: object) -> int | None:
+def as_int(value: object) -> int | None:
+    """A whole number the service sent as a number or a numeric string (never a bool)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -722,7 +723,7 @@ class TcbClient:
 
     def _file_result(self, fid: FileId, item: dict[str, Any], expires: datetime) -> LinkResult:
         """One file's result; ``expires`` is the batch's (request sent + max_age)."""
-        status = _as_status(item.get("status"))
+        status = as_int(item.get("status"))
         raw_msg = item.get("errmsg")
         if raw_msg is None:
             errmsg = ""
@@ -1081,7 +1082,7 @@ class TcbClient:
 def _parse_quota(value: object) -> Quota | None:
     if not isinstance(value, dict):
         return None
-    numbers = [_as_status(value.get(k)) for k in ("daily_limit", "used", "remain")]
+    numbers = [as_int(value.get(k)) for k in ("daily_limit", "used", "remain")]
     if any(n is None for n in numbers):
         return None
     daily_limit, used, remain = (int(n or 0) for n in numbers)

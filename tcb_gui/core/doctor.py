@@ -42,6 +42,7 @@ from tcb_gui.core.client import (
     QUOTA_PATH,
     ApiMode,
     RetryPolicy,
+    as_int,
     make_http_client,
     validate_base_url,
 )
@@ -419,7 +420,8 @@ class _Caller:
             )
             answer = _Answer(None, "", response.status_code, None, offset, problem)
         else:
-            code = _int(data.get("errcode", 0))
+            raw = data.get("errcode", 0)
+            code = 0 if isinstance(raw, bool) else as_int(raw)  # as client._errcode reads it
             msg = redact(str(data.get("errmsg") or ""))[:300]
             quota = data.get("quota") if isinstance(data.get("quota"), dict) else None
             answer = _Answer(code, msg, response.status_code, quota, offset)
@@ -453,19 +455,6 @@ class _Caller:
                 body=body,
             )
         )
-
-
-def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 def _transient(answer: _Answer) -> bool:
@@ -535,7 +524,7 @@ def _ip_failed(setup: DoctorSetup, errmsg: str) -> Check:
 def _quota_check(api: ApiMode, quota: dict[str, Any] | None) -> Check:
     if quota is None:
         return Check(CheckName.QUOTA, None, "quota/get answered without numbers")
-    remain, limit, used = (_int(quota.get(k)) for k in ("remain", "daily_limit", "used"))
+    remain, limit, used = (as_int(quota.get(k)) for k in ("remain", "daily_limit", "used"))
     if remain is None:
         return Check(CheckName.QUOTA, None, "quota/get answered without numbers")
     of = f" of {limit:,}" if limit is not None else ""

@@ -103,6 +103,8 @@ def _redacting_factory(previous: Any) -> Any:
 def install_log_redaction() -> None:
     """Redact every log record created from now on (idempotent, process-wide)."""
     global _installed
+    if _installed:  # every request registers its token: no lock once installed
+        return
     with _lock:
         if _installed:
             return
