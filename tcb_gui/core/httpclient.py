@@ -3,6 +3,10 @@ the token service, the downloader and doctor)."""
 
 from __future__ import annotations
 
+import os
+import ssl
+import sys
+import threading
 from typing import Any
 
 import httpx
@@ -29,8 +33,60 @@ def _tune_httpcore_reads() -> None:
         AsyncHTTP11Connection.READ_NUM_BYTES = HTTP_READ_BYTES
 
 
+class DeferredTrustContext(ssl.SSLContext):
+    """httpx's default SSL context (``ssl.create_default_context(cafile=certifi.where())``:
+    TLS client, certificates and host names checked against certifi's roots) that reads
+    the roots at its first TLS connection instead of when the client is made.
+
+    Reading certifi's bundle takes 15–30 ms; a run against plain-http hosts (the demo
+    service, a local mirror) never needs it. Every TLS connection, by httpcore, asyncio
+    or the engine's own ``wire`` client, starts from ``wrap_bio`` or ``wrap_socket``, and
+    both load the roots first: no handshake ever runs without them, and checks are never
+    weakened (``check_hostname`` and ``CERT_REQUIRED`` are set from the start)."""
+
+    _trust_lock = threading.Lock()
+
+    def __new__(cls) -> DeferredTrustContext:
+        return super().__new__(cls, ssl.PROTOCOL_TLS_CLIENT)
+
+    def __init__(self) -> None:
+        self._roots_loaded = False
+        # As ssl.create_default_context: a key log for debugging when asked for.
+        keylog = os.environ.get("SSLKEYLOGFILE")
+        if keylog and not sys.flags.ignore_environment:
+            self.keylog_filename = keylog
+
+    def load_roots(self) -> None:
+        """Read certifi's roots now (once; any thread)."""
+        if self._roots_loaded:
+            return
+        with self._trust_lock:
+            if not self._roots_loaded:
+                import certifi
+
+                self.load_verify_locations(cafile=certifi.where())
+                self._roots_loaded = True
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        self.load_roots()
+        return super().wrap_bio(*args, **kwargs)
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        self.load_roots()
+        return super().wrap_socket(*args, **kwargs)
+
+    def get_ca_certs(self, binary_form: bool = False) -> Any:
+        self.load_roots()
+        return super().get_ca_certs(binary_form)
+
+    def cert_store_stats(self) -> dict[str, int]:
+        self.load_roots()
+        return super().cert_store_stats()
+
+
 def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
-    """The one shared client: explicit timeouts and limits, no cookies kept between hosts."""
+    """The one shared client: explicit timeouts and limits, no cookies kept between hosts;
+    the certificate roots read only once an https URL is used (``DeferredTrustContext``)."""
     install_log_redaction()
     _tune_httpcore_reads()
     options: dict[str, Any] = {
@@ -41,4 +97,6 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
         "trust_env": False,
     }
     options.update(kwargs)
+    if "verify" not in options:
+        options["verify"] = DeferredTrustContext()
     return httpx.AsyncClient(**options)

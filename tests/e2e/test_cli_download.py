@@ -288,3 +288,23 @@ def test_dest_that_is_a_file_exits_2(demo_server: DemoServer, tmp_path: Path) ->
     assert "not a folder" in run.stderr
     assert dest.read_bytes() == MINE
     assert not demo_server.state.stats.requests
+
+
+def test_the_exit_skips_the_collectors_walk_once_per_process(
+    demo_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``gc.freeze`` is registered to run at exit (the tear-down's collections cost tens
+    of milliseconds of a short run), once however many runs a process makes."""
+    import atexit
+    import gc
+
+    from tcb_gui import cli_download
+
+    hooks: list[object] = []
+    monkeypatch.setattr(atexit, "register", hooks.append)
+    monkeypatch.setattr(cli_download, "_exit_registered", False)
+    ids = [i for i in sample_ids() if expected_ok(i)][:1]
+    for n in range(2):
+        run = run_cli(download_args(demo_server, tmp_path / str(n)), stdin=id_lines(ids))
+        assert run.code == 0, run.stderr
+    assert hooks == [gc.freeze]
