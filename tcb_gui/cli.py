@@ -16,7 +16,6 @@ or an unreachable service exits 4.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import io
 import logging
@@ -29,28 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tcb_gui import __version__
-from tcb_gui.core.client import (
-    API_DEADLINE_S,
-    DEFAULT_BASE_URL,
-    GIVE_UP_AFTER_S,
-    MAX_CONCURRENCY,
-    MAX_MAX_AGE,
-    MIN_MAX_AGE,
-    ApiMode,
-    LinkResult,
-    TcbClient,
-    TokenCheck,
-    make_http_client,
-    validate_base_url,
-)
-from tcb_gui.core.connection import (
-    Connection,
-    client_for,
-    connection_for,
-    explicit_token,
-    open_credentials,
-)
-from tcb_gui.core.credentials import AuthMode, Credentials
+from tcb_gui.core.auth_mode import AuthMode
 from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.errors import (
     ErrorKind,
@@ -60,17 +38,29 @@ from tcb_gui.core.errors import (
     TokenState,
 )
 from tcb_gui.core.exit_status import ExitStatus, status_for_error
-from tcb_gui.core.export import ExportFormat, iter_export, write_export
-from tcb_gui.core.fileids import FileId
-from tcb_gui.core.resolve_run import ResolveRun
 
+# The engine (the API client, httpx, asyncio, the runs) is imported by the commands that
+# use it, never at import time: plain `tcb-gui` opens the window without it, so the
+# window paints sooner (docs/ARCHITECTURE.md#start-up).
 if TYPE_CHECKING:
     import httpx
 
+    from tcb_gui.core.client import LinkResult, TcbClient, TokenCheck
+    from tcb_gui.core.connection import Connection
+    from tcb_gui.core.credentials import Credentials
+    from tcb_gui.core.fileids import FileId
+    from tcb_gui.core.resolve_run import ResolveRun
     from tcb_gui.core.trace import TraceHub
 
 
 log = logging.getLogger("tcb_gui")
+
+
+def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
+    """The run's HTTP client (``core.httpclient``), imported when a command needs it."""
+    from tcb_gui.core.client import make_http_client as make
+
+    return make(**kwargs)
 
 
 class UsageError(Exception):
@@ -84,6 +74,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _max_age(text: str) -> int:
+    from tcb_gui.core.client import MAX_MAX_AGE, MIN_MAX_AGE
+
     try:
         value = int(text)
     except ValueError:
@@ -109,6 +101,8 @@ def _ranged(low: int, high: int) -> Callable[[str], int]:
 def _add_connection_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
     # On a subcommand these must not reset what was given before it
     # (`tcb-gui --base-url URL resolve`): absent means "not given here".
+    from tcb_gui.core.client import DEFAULT_BASE_URL, ApiMode
+
     extra: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
     parser.add_argument("--base-url", help=f"API base URL (default {DEFAULT_BASE_URL})", **extra)
     parser.add_argument("--api", choices=[m.value for m in ApiMode], help="API mode", **extra)
@@ -116,6 +110,8 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, sub: bool = Fals
 
 
 def _add_common_options(parser: argparse.ArgumentParser, *, concurrency_help: str) -> None:
+    from tcb_gui.core.client import API_DEADLINE_S, GIVE_UP_AFTER_S, MAX_CONCURRENCY
+
     _add_connection_options(parser, sub=True)
     parser.add_argument("--env", help="only IDs of this environment")
     parser.add_argument(
@@ -158,6 +154,8 @@ _TRACE_HELP = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tcb_gui.core.export import ExportFormat
+
     parser = _Parser(
         prog="tcb-gui",
         description="TCB Links: WeChat CloudBase cloud file IDs in, download links or files out. "
@@ -306,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _connection(args: argparse.Namespace, *, pasting_token: bool = False) -> Connection:
+    from tcb_gui.core.connection import connection_for
     from tcb_gui.core.settings import load_settings
 
     download = getattr(args, "command", None) == "download"
@@ -326,6 +325,7 @@ def _connection(args: argparse.Namespace, *, pasting_token: bool = False) -> Con
 async def _credentials(
     conn: Connection, http: httpx.AsyncClient, stderr: TextIO, trace: TraceHub | None = None
 ) -> Credentials:
+    from tcb_gui.core.connection import open_credentials
     from tcb_gui.core.tokens import TokenStore
 
     def notice(text: str) -> None:
@@ -430,6 +430,8 @@ async def resolve_ids(
     """Resolve with progress on stderr: every ID's result in input order, and the run.
     A list over ``core.quota.PREVIEW_THRESHOLD_CALLS`` calls is checked against today's
     quota first (``QuotaRefused`` when it does not fit, unless ``ignore_quota``)."""
+    from tcb_gui.core.connection import client_for
+    from tcb_gui.core.resolve_run import ResolveRun
     from tcb_gui.terminal import Progress
 
     async with make_http_client() as http:
@@ -464,6 +466,10 @@ def _check_writable(output: str | None) -> None:
 
 
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    import asyncio
+
+    from tcb_gui.core.export import iter_export, write_export
+
     conn = _connection(args)
     _check_writable(args.output)
     with _trace_to(args.trace, stderr) as trace:
@@ -513,12 +519,18 @@ def _describe_check(check: TokenCheck) -> str:
 
 
 async def _check(conn: Connection, token: str) -> TokenCheck:
+    from tcb_gui.core.client import TcbClient
+
     async with make_http_client() as http:
         client = TcbClient(http, lambda: token, base_url=conn.base_url, api=conn.api)
         return await client.check_token()
 
 
 def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    import asyncio
+
+    from tcb_gui.core.client import ApiMode
+    from tcb_gui.core.connection import explicit_token
     from tcb_gui.core.tokens import TokenStore
 
     conn = _connection(args, pasting_token=args.action == "set" and not args.appsecret)
@@ -598,8 +610,10 @@ def _set_app_secret(
     args: argparse.Namespace, conn: Connection, stdin: TextIO, stderr: TextIO
 ) -> int:
     """``token set --appsecret``: keep the AppSecret, switch the profile, check them."""
+    import asyncio
     from dataclasses import replace
 
+    from tcb_gui.core.client import ApiMode
     from tcb_gui.core.settings import validate_appid
     from tcb_gui.core.tokens import TokenStore, clean_app_secret
 
@@ -628,6 +642,8 @@ def _set_app_secret(
 
 
 def _check_app_secret(conn: Connection, stdout: TextIO, stderr: TextIO) -> int:
+    import asyncio
+
     from tcb_gui.core.tokens import TokenStore
 
     conn.require_appid()
@@ -759,6 +775,8 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
 
 def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
     if args.base_url:
+        from tcb_gui.core.client import validate_base_url
+
         validate_base_url(args.base_url)
     from tcb_gui.app import run
 
@@ -767,6 +785,10 @@ def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
     )
 
 
+# What the parser gives `tcb-gui` without options: the window, the current profile.
+_WINDOW_DEFAULTS = argparse.Namespace(
+    command=None, demo=False, base_url=None, api=None, profile=None
+)
 _COMMANDS = frozenset({"resolve", "download", "verify", "token", "doctor", "demo-server"})
 # Top-level options that take a value, so their value is not mistaken for a file.
 _VALUE_OPTIONS = frozenset({"--base-url", "--api", "--profile"})
@@ -823,12 +845,16 @@ def main(
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    parser = build_parser()
     try:
+        arguments, files = _split_window_files(list(sys.argv[1:] if argv is None else argv))
+        if not arguments:
+            # Plain `tcb-gui` (or `tcb-gui FILE…`): the window, without building the
+            # command line's parser or importing its engine first.
+            _configure_logging(stderr, verbose=False)
+            return cmd_window(_WINDOW_DEFAULTS, files)
+        parser = build_parser()
         # --help, --version and usage lines go to the streams main() was given.
         with redirect_stdout(stdout), redirect_stderr(stderr):
-            arguments = list(sys.argv[1:] if argv is None else argv)
-            arguments, files = _split_window_files(arguments)
             try:
                 args = parser.parse_args(arguments)
             except SystemExit as exc:  # --help / --version

@@ -1,0 +1,114 @@
+"""What plain ``tcb-gui`` does before its window shows: structure, not timing.
+
+The window's first paint is measured in ``bench/window.py``; these tests pin the shape
+that keeps it quick, so a stray import cannot slow it down unnoticed
+(docs/ARCHITECTURE.md#start-up):
+
+- importing the command line imports none of its engine (the API client, httpx,
+  asyncio, the resolve run, the export writers);
+- ``tcb-gui`` and ``tcb-gui FILE…`` open the window without building the command
+  line's parser, with exactly the options the parser would have given.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tcb_gui import cli
+
+REPO = Path(__file__).resolve().parents[2]
+ENGINE = (
+    "asyncio",
+    "httpx",
+    "tcb_gui.core.client",
+    "tcb_gui.core.connection",
+    "tcb_gui.core.credentials",
+    "tcb_gui.core.resolve_run",
+    "tcb_gui.core.export",
+    "tcb_gui.core.downloads",
+    "tcb_gui.cli_download",
+    "PySide6",
+)
+
+_PROBE = """
+import sys
+import tcb_gui.cli
+print(",".join(m for m in sys.argv[1:] if m in sys.modules))
+"""
+
+
+def test_importing_the_command_line_imports_no_engine() -> None:
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, *ENGINE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == "", f"imported by `import tcb_gui.cli`: {probe.stdout}"
+
+
+def test_the_probe_sees_an_engine_import() -> None:
+    """The probe above can fail: a module that does import the engine is reported."""
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE.replace("tcb_gui.cli", "tcb_gui.core.client"), *ENGINE],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert probe.returncode == 0, probe.stderr
+    assert {"httpx", "asyncio", "tcb_gui.core.client"} <= set(probe.stdout.strip().split(","))
+
+
+@pytest.mark.parametrize(
+    ("argv", "files"), [([], []), (["a.txt", "b c.csv"], ["a.txt", "b c.csv"])]
+)
+def test_plain_tcb_gui_opens_the_window_without_the_parser(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], files: list[str]
+) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_run(**kwargs: object) -> int:
+        seen.update(kwargs)
+        return 0
+
+    def no_parser() -> None:
+        raise AssertionError("the window path built the command line's parser")
+
+    import tcb_gui.app
+
+    monkeypatch.setattr(tcb_gui.app, "run", fake_run)
+    monkeypatch.setattr(cli, "build_parser", no_parser)
+    assert cli.main(argv) == 0
+    assert seen == {"demo": False, "base_url": None, "api": None, "profile": None, "files": files}
+
+
+def test_the_window_defaults_are_what_the_parser_gives() -> None:
+    assert vars(cli.build_parser().parse_args([])) == vars(cli._WINDOW_DEFAULTS)
+
+
+@pytest.mark.parametrize("argv", [["--demo"], ["--profile", "ops", "a.txt"], ["--help"]])
+def test_options_still_go_through_the_parser(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    built: list[bool] = []
+    real = cli.build_parser
+
+    def counted() -> object:
+        built.append(True)
+        return real()
+
+    import tcb_gui.app
+
+    monkeypatch.setattr(tcb_gui.app, "run", lambda **_kwargs: 0)
+    monkeypatch.setattr(cli, "build_parser", counted)
+    assert cli.main(argv) == 0
+    assert built == [True]
