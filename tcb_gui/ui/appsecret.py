@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QWidget
@@ -38,12 +38,14 @@ from tcb_gui.core.stable_token import StableTokenProvider
 from tcb_gui.core.tokens import AppSecretInfo, TokenInfo, TokenSource
 from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.dialogs import SetTokenDialog
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.session import Session
 from tcb_gui.ui.tasks import TaskKeeper
 from tcb_gui.ui.token_badge import BadgeInfo
+
+if TYPE_CHECKING:
+    from tcb_gui.ui.dialogs import SetTokenDialog  # imported when first opened
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +241,8 @@ class StableTokens:
     # --- the AppSecret --------------------------------------------------------------
 
     def show_secret_dialog(self) -> SetTokenDialog:
+        from tcb_gui.ui.dialogs import SetTokenDialog
+
         profile = self.session.profile
         dialog = SetTokenDialog(
             profile.name, self._parent, kind=AuthMode.APPSECRET, appid=profile.appid

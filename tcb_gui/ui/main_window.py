@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import (
@@ -67,15 +68,12 @@ from tcb_gui.ui import task_names
 from tcb_gui.ui.a11y import install as install_accessibility
 from tcb_gui.ui.banner import BannerArea
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.crash import report_crash
 from tcb_gui.ui.desktop_notify import DoneNotifier
-from tcb_gui.ui.dialogs import AddIdsDialog
 from tcb_gui.ui.download_cells import DownloadSummary
 from tcb_gui.ui.download_controller import DownloadController
 from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.drop import DropOverlay, payload_from_mime
 from tcb_gui.ui.duration_spin import DurationSpinBox
-from tcb_gui.ui.export_dialog import ExportDialog, default_export_dir
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.history import ClearedList, HistoryController
 from tcb_gui.ui.icons import Glyph, app_icon, icon
@@ -91,11 +89,15 @@ from tcb_gui.ui.results_proxy import ResultsProxy, StatusFilter
 from tcb_gui.ui.results_view import OPTIONAL_COLUMNS, ResultsView
 from tcb_gui.ui.row_details import RowDetails
 from tcb_gui.ui.session import Session
-from tcb_gui.ui.settings_dialog import SHORTCUT as SETTINGS_SHORTCUT
 from tcb_gui.ui.tasks import TaskKeeper
 from tcb_gui.ui.text_filter import TextFilterInput
 from tcb_gui.ui.token_panel import TokenPanel
 from tcb_gui.ui.token_presenter import TokenPresenter
+
+if TYPE_CHECKING:
+    # Dialogs are imported when first opened, not on the way to the first paint.
+    from tcb_gui.ui.dialogs import AddIdsDialog
+    from tcb_gui.ui.export_dialog import ExportDialog
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,7 @@ DEFAULT_SIZE = (1200, 740)
 MIN_WIDTH = 940
 UNDO_BANNER = "undo"
 REQUESTS_SHORTCUT = "Ctrl+Shift+R"
+SETTINGS_SHORTCUT = "Ctrl+,"
 
 
 @dataclass(frozen=True, slots=True)
@@ -607,6 +610,8 @@ class MainWindow(QMainWindow):
         return await self.ids.add_text(text, source=source)
 
     def _task_failed(self, name: str, error: BaseException) -> None:
+        from tcb_gui.ui.crash import report_crash
+
         if not isinstance(error, TcbError) and report_crash(error, f"task {name!r}"):
             return  # unexpected: a redacted crash report, and its banner (ui.crash)
         detail = core_text(error.message) if isinstance(error, TcbError) else type(error).__name__
@@ -641,6 +646,8 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def show_add_dialog(self) -> AddIdsDialog:
+        from tcb_gui.ui.dialogs import AddIdsDialog
+
         dialog = AddIdsDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
@@ -741,6 +748,8 @@ class MainWindow(QMainWindow):
 
     def choose_export(self) -> ExportDialog | None:
         """Ctrl+E: the export dialog, in the last export's folder, with a name."""
+        from tcb_gui.ui.export_dialog import ExportDialog, default_export_dir
+
         if self.model.rowCount() == 0:
             self.notifier.show_status(self.tr("Nothing to export yet."))
             return None

@@ -85,7 +85,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SHORTCUT = "Ctrl+,"
 MIN_WIDTH = 640
 # Tall enough for the profile editor's wrapped notes without squeezing them.
 MIN_HEIGHT = 540

@@ -29,12 +29,9 @@ from tcb_gui.ui import task_names
 from tcb_gui.ui.appsecret import StableTokens, check_from_error
 from tcb_gui.ui.banner import Action
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.dialogs import KeepsToken, ProfileDialog, SetTokenDialog
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.session import DEMO_PROFILE, Session
-from tcb_gui.ui.settings_dialog import SettingsChange, SettingsDialog, apply_settings_change
-from tcb_gui.ui.settings_dialog import open_settings_dialog as _open_settings_dialog
 from tcb_gui.ui.tasks import TaskKeeper
 from tcb_gui.ui.token_badge import BadgeInfo
 from tcb_gui.ui.token_panel import TokenPanel
@@ -42,6 +39,10 @@ from tcb_gui.ui.token_panel import TokenPanel
 if TYPE_CHECKING:
     from tcb_gui.core.settings import Profile
     from tcb_gui.demo.server import DemoServer
+
+    # The dialogs are imported when first opened, not on the way to the first paint.
+    from tcb_gui.ui.dialogs import ProfileDialog, SetTokenDialog
+    from tcb_gui.ui.settings_dialog import SettingsChange, SettingsDialog
 
 KEYRING_BANNER = "keyring"
 TOKEN_BANNER = "token"
@@ -329,6 +330,8 @@ class TokenPresenter(QObject):
 
     async def apply_settings(self, change: SettingsChange) -> None:
         """What the Settings dialog's OK changed: keyring, file, theme, profile, token."""
+        from tcb_gui.ui.settings_dialog import apply_settings_change
+
         profile_changed = await apply_settings_change(
             self.session,
             change,
@@ -369,6 +372,8 @@ class TokenPresenter(QObject):
     # --- dialogs --------------------------------------------------------------------
 
     def show_token_dialog(self) -> SetTokenDialog:
+        from tcb_gui.ui.dialogs import KeepsToken, SetTokenDialog
+
         if self.stable.active:
             return self.stable.show_secret_dialog()
         if self.session.in_demo:
@@ -386,6 +391,8 @@ class TokenPresenter(QObject):
         return dialog
 
     def show_profile_dialog(self, new: bool = False) -> ProfileDialog:
+        from tcb_gui.ui.dialogs import ProfileDialog
+
         session = self.session
         current = None if new or session.in_demo else session.settings.current()
         dialog = ProfileDialog(current, session.profile_names(), self.panel)
@@ -403,7 +410,9 @@ class TokenPresenter(QObject):
         return dialog
 
     def show_settings_dialog(self) -> SettingsDialog:
-        return _open_settings_dialog(
+        from tcb_gui.ui.settings_dialog import open_settings_dialog
+
+        return open_settings_dialog(
             self.panel.window(), self.session, self.tasks, self.apply_settings
         )
 
