@@ -28,12 +28,14 @@ from tcb_gui.core.downloads import (
     Downloader,
     DownloadOptions,
     DownloadOutcome,
+    FileOps,
     FileProgress,
     FileState,
     ProgressCallback,
     TotalProgress,
     sidecar_path,
 )
+from tcb_gui.core.downloads.files import MemoryPart
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.paths import part_path
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
@@ -519,3 +521,37 @@ async def test_the_wire_over_tls_checks_the_certificate_with_the_shared_clients_
         assert outcome.path.read_bytes() == body_of(key, 2_500_000)
     assert not refused[0].ok
     assert "connect" in refused[0].errmsg
+
+
+async def test_small_files_reuse_the_buffers_of_files_already_on_disk(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """A small file's memory is handed to the next small file once its bytes are on the
+    disk (``BufferPool``), and every file still gets exactly its own bytes."""
+    sizes = [300_000, 280_000, 310_000, 500_000, 290_000, 65_536 * 3, 400_000, 100_000]
+    keys = [f"r/{n}.bin" for n in range(len(sizes))]
+    size_of = dict(zip(keys, sizes, strict=True))
+    buffers: list[bytearray] = []  # kept alive, so two distinct buffers never share an id
+
+    class Recording(FileOps):
+        def write_whole(self, part: MemoryPart, *, sync: bool = True) -> None:
+            buffers.append(part.buffer)
+            super().write_whole(part, sync=sync)
+
+    async def respond(key: str, writer: asyncio.StreamWriter) -> bool:
+        data = body_of(key, size_of[key])
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+        await writer.drain()
+        return True
+
+    async with RawServer(respond) as server:
+        opts = DownloadOptions(dest=tmp_path, retry=QUICK_RETRY, concurrency=1)
+        downloader = Downloader(http, server.refresh, opts, files=Recording())
+        outcomes = await downloader.run([server.link(k) for k in keys])
+
+    assert all(o.ok for o in outcomes)
+    for outcome, key in zip(outcomes, keys, strict=True):
+        assert outcome.path is not None
+        assert outcome.path.read_bytes() == body_of(key, size_of[key])
+    assert len(buffers) == len(keys)
+    assert len({id(b) for b in buffers}) < len(keys)  # some file reused a buffer

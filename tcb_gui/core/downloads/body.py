@@ -97,12 +97,22 @@ class BodySink:
             self.marked = True
         head = self._head
         if head is not None:
-            head += data
-            if len(head) < SNIFF_BYTES:
-                return
-            self._head = None
-            refuse_html(self._key, self._kind, bytes(head))
-            data, size = head, len(head)
+            # Only the first SNIFF_BYTES are looked at (and copied, when they come in
+            # pieces); the rest of a large read is written from the read buffer as it is.
+            if not head and size >= SNIFF_BYTES:
+                self._head = None
+                refuse_html(self._key, self._kind, bytes(data[:SNIFF_BYTES]))
+            else:
+                wanted = SNIFF_BYTES - len(head)
+                head += data[:wanted]
+                if len(head) < SNIFF_BYTES:
+                    return
+                self._head = None
+                refuse_html(self._key, self._kind, bytes(head))
+                self._write(head, len(head))
+                if size <= wanted:
+                    return
+                data, size = data[wanted:], size - wanted
         self._write(data, size)
 
     def end(self) -> None:

@@ -34,6 +34,7 @@ from tcb_gui.core.downloads.body import BodySink, Stall, Stalled, TooMuch
 from tcb_gui.core.downloads.files import (
     DISK_FULL_ERRNOS,
     WRITEBACK_EVERY,
+    BufferPool,
     FileOps,
     MemoryPart,
     PartFile,
@@ -199,6 +200,7 @@ class Downloader:
         self._same_device: dict[Path, bool] = {}  # folder → on the tmp folder's device
         self._folder: paths.ConfinedFolder | None = None  # made by _prepare
         self._syncer = Syncer(self._files)
+        self._buffers = BufferPool(options.concurrency + FINISH_AHEAD)
         self._expiries: dict[str, datetime | None] = {}  # link → its t= expiry
         self._book = ProgressBook(on_progress)
         self._taken: set[str] = set()  # paths.path_key of every name given out in this run
@@ -943,7 +945,7 @@ class Downloader:
             and self._tmp_usable(out.parent)
         ):
             name = short_name(f"{out.name}.{job.index}", ".part")
-            return MemoryPart(self._tmp_dir / name, total)
+            return MemoryPart(self._tmp_dir / name, total, self._buffers.take(total))
         if meta != old_meta or not job.sidecar_on_disk:
             self._files.write_small(sidecar_path(part), sidecar_bytes(meta))
             job.sidecar_on_disk = True
@@ -1223,6 +1225,8 @@ class Downloader:
             self._unplaced(job, pending, exc)
             raise
         self._published(job, source, final, st, expected)
+        if isinstance(writer, MemoryPart):
+            self._buffers.give(writer.release())  # its bytes are on the disk
 
     def _unplaced(self, job: Job, pending: _Pending, exc: BaseException | None) -> NoReturn:
         """A file that could not be put in place: keep what a later try can resume

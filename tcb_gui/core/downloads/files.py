@@ -284,12 +284,21 @@ class PartFile:
 
 class MemoryPart:
     """A small file's bytes held in memory until they are written whole, at once, by a
-    worker thread (``FileOps.write_whole``): nothing touches the disk before that."""
+    worker thread (``FileOps.write_whole``): nothing touches the disk before that.
 
-    def __init__(self, path: Path, size: int) -> None:
+    ``buffer`` may be one used before (``BufferPool``): only its first ``length`` bytes,
+    this file's, are ever read."""
+
+    def __init__(self, path: Path, size: int, buffer: bytearray | None = None) -> None:
         self.path = path  # where the bytes will be written (a temporary name)
-        self.buffer = bytearray(size)
+        self.buffer = buffer if buffer is not None else bytearray(size)
         self.length = 0
+
+    def release(self) -> bytearray:
+        """The buffer, taken away from this part (for ``BufferPool.give``)."""
+        buffer, self.buffer = self.buffer, bytearray()
+        self.length = 0
+        return buffer
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         end = self.length + len(data)
@@ -307,6 +316,43 @@ class MemoryPart:
 
 # Bytes written per call when a small file is written whole.
 WRITE_PIECE: Final = 256 * 1024
+# Smallest buffer a BufferPool keeps: below it a fresh bytearray costs next to nothing.
+POOLED_FROM: Final = 64 * 1024
+
+
+class BufferPool:
+    """Buffers of small files handed out again once their file is on the disk.
+
+    A fresh bytearray of 1 MiB is zero-filled and its pages faulted in as the body
+    arrives: about 0.15 ms of the event loop's time per file, a tenth of what a 1 MiB
+    file costs in all. A buffer used before has none of that. Buffers come in powers of
+    two from ``POOLED_FROM``; at most ``keep`` of each size wait here (no more than the
+    files that were in memory at once, so the pool adds nothing to the peak).
+    """
+
+    def __init__(self, keep: int) -> None:
+        self._keep = keep
+        self._free: dict[int, list[bytearray]] = {}
+
+    @staticmethod
+    def _size_class(size: int) -> int:
+        return 1 << max(size - 1, POOLED_FROM - 1).bit_length()
+
+    def take(self, size: int) -> bytearray:
+        if size < POOLED_FROM:
+            return bytearray(size)
+        capacity = self._size_class(size)
+        free = self._free.get(capacity)
+        return free.pop() if free else bytearray(capacity)
+
+    def give(self, buffer: bytearray) -> None:
+        capacity = len(buffer)
+        if capacity < POOLED_FROM or capacity != self._size_class(capacity):
+            return
+        free = self._free.setdefault(capacity, [])
+        if len(free) < self._keep:
+            free.append(buffer)
+
 
 Writer = PartFile | MemoryPart  # where a body goes
 

@@ -1,0 +1,56 @@
+"""``BufferPool``: small files' buffers used again, never more kept than asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tcb_gui.core.downloads.files import POOLED_FROM, BufferPool, MemoryPart
+
+
+def test_a_buffer_given_back_is_handed_out_again_for_a_file_of_its_size_class() -> None:
+    pool = BufferPool(keep=2)
+    first = pool.take(1_000_000)
+    assert len(first) == 1 << 20  # rounded up to a power of two
+    pool.give(first)
+    assert pool.take(700_000) is first  # same class: 512 KiB < size <= 1 MiB
+    assert pool.take(700_000) is not first  # handed out once only
+
+
+def test_other_size_classes_get_their_own_buffers() -> None:
+    pool = BufferPool(keep=2)
+    big = pool.take(1 << 20)
+    pool.give(big)
+    small = pool.take(100_000)
+    assert small is not big
+    assert len(small) == 128 * 1024
+
+
+def test_at_most_keep_buffers_wait_per_size_class() -> None:
+    pool = BufferPool(keep=2)
+    buffers = [pool.take(1 << 20) for _ in range(3)]
+    for buffer in buffers:
+        pool.give(buffer)
+    again = {id(pool.take(1 << 20)) for _ in range(3)}
+    assert len(again & {id(b) for b in buffers}) == 2
+
+
+def test_tiny_and_odd_buffers_are_not_kept() -> None:
+    pool = BufferPool(keep=4)
+    tiny = pool.take(POOLED_FROM - 1)
+    assert len(tiny) == POOLED_FROM - 1
+    pool.give(tiny)
+    pool.give(bytearray(300_000))  # not a size class
+    assert pool.take(POOLED_FROM - 1) is not tiny
+    assert len(pool.take(300_000)) == 512 * 1024
+
+
+def test_a_memory_part_on_a_used_buffer_shows_only_its_own_bytes() -> None:
+    pool = BufferPool(keep=1)
+    part = MemoryPart(Path("a"), 200_000, pool.take(200_000))
+    part.write(b"x" * 200_000)
+    pool.give(part.release())
+    assert part.buffer == bytearray()
+    again = MemoryPart(Path("b"), 150_000, pool.take(150_000))
+    again.write(b"y" * 1000)
+    again.write(b"z" * 149_000)
+    assert bytes(again.view()) == b"y" * 1000 + b"z" * 149_000
