@@ -120,11 +120,11 @@ async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] =
     closing = asyncio.Event()
     window.set_shutdown_hook(closing.set)
     window.show()
+    # One loop turn so the first frame is painted before anything else starts.
+    await asyncio.sleep(0)
     from tcb_gui.ui.crash import install_crash_reports
 
     install_crash_reports(window.notifier)  # unexpected errors: a redacted report and a banner
-    # One loop turn so the first frame is painted before anything else starts.
-    await asyncio.sleep(0)
     from tcb_gui.ui.gc_freeze import settle_long_lived
 
     # What exists now (modules, classes, the window) lives as long as the app: frozen

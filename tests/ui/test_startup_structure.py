@@ -7,7 +7,9 @@ that keeps it quick, so a stray import cannot slow it down unnoticed
 - importing the command line imports none of its engine (the API client, httpx,
   asyncio, the resolve run, the export writers);
 - ``tcb-gui`` and ``tcb-gui FILE…`` open the window without building the command
-  line's parser, with exactly the options the parser would have given.
+  line's parser, with exactly the options the parser would have given;
+- what the window does after its first paint (dialogs, the crash reporter, the keyring,
+  the history, the demo service) is not imported before it.
 """
 
 from __future__ import annotations
@@ -112,3 +114,66 @@ def test_options_still_go_through_the_parser(
     monkeypatch.setattr(cli, "build_parser", counted)
     assert cli.main(argv) == 0
     assert built == [True]
+
+
+# Run as `tcb-gui` runs (cli.main with no arguments, empty TCB_GUI_HOME, offscreen Qt):
+# note which of argv's modules are loaded when the main window is first painted, quit.
+_AT_FIRST_PAINT = """
+import sys
+import tcb_gui.cli
+from PySide6.QtCore import QTimer
+from tcb_gui.ui.main_window import MainWindow
+
+seen = []
+paint = MainWindow.paintEvent
+
+def first_paint(self, event):
+    if not seen:
+        seen.append(",".join(m for m in sys.argv[1:] if m in sys.modules))
+        QTimer.singleShot(0, self.close)  # Ctrl+Q's path
+    paint(self, event)
+
+MainWindow.paintEvent = first_paint
+code = tcb_gui.cli.main([])
+print("painted:" + seen[0] if seen else "not painted")
+sys.exit(code)
+"""
+# Imported after the first paint, when first needed.
+AFTER_FIRST_PAINT = (
+    "tcb_gui.ui.settings_dialog",
+    "tcb_gui.ui.dialogs",
+    "tcb_gui.ui.export_dialog",
+    "tcb_gui.ui.doctor_dialog",
+    "tcb_gui.ui.crash",
+    "tcb_gui.core.doctor",
+    "tcb_gui.demo",
+    "keyring",
+)
+
+
+def _loaded_at_first_paint(modules: tuple[str, ...], home: Path) -> set[str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "QT_QPA_PLATFORM": "offscreen",
+        "TCB_GUI_HOME": str(home),
+        "HOME": str(home),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", _AT_FIRST_PAINT, *modules],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    line = run.stdout.strip().splitlines()[-1]
+    assert line.startswith("painted:"), run.stdout + run.stderr
+    return {m for m in line.removeprefix("painted:").split(",") if m}
+
+
+def test_the_window_paints_before_its_later_work_is_imported(tmp_path: Path) -> None:
+    loaded = _loaded_at_first_paint((*AFTER_FIRST_PAINT, "tcb_gui.ui.main_window"), tmp_path)
+    assert "tcb_gui.ui.main_window" in loaded  # the probe sees what is loaded
+    assert loaded.isdisjoint(AFTER_FIRST_PAINT), sorted(loaded & set(AFTER_FIRST_PAINT))
