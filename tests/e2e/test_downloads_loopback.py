@@ -555,3 +555,55 @@ async def test_small_files_reuse_the_buffers_of_files_already_on_disk(
         assert outcome.path.read_bytes() == body_of(key, size_of[key])
     assert len(buffers) == len(keys)
     assert len({id(b) for b in buffers}) < len(keys)  # some file reused a buffer
+
+
+async def test_a_lent_buffer_receives_the_body_in_place_and_nothing_after_it(
+    tmp_path: Path,
+) -> None:
+    """``wire``: with ``lend``, a length-framed body is read into the caller's memory (the
+    sink is handed views of it), never past the announced length, whatever follows."""
+    from tcb_gui.core.downloads.wire import WireClient, parse_target
+
+    size = 700_000
+    data = body_of("lent.bin", size)
+
+    async def respond(key: str, writer: asyncio.StreamWriter) -> bool:
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size
+        writer.write(head + data[:100])  # a little of the body arrives with the head
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(data[100:] + b"NOT THE FILE" * 1000)  # more than announced
+        await writer.drain()
+        return True
+
+    memory = bytearray(b"\xee" * (size + 50_000))
+    received: list[tuple[bool, int]] = []  # (in the lent memory, length) per piece
+    where = 0
+
+    def sink(piece: memoryview) -> None:
+        nonlocal where
+        in_place = piece.obj is memory
+        if not in_place:
+            memory[where : where + len(piece)] = piece
+        received.append((in_place, len(piece)))
+        where += len(piece)
+
+    def lend() -> memoryview:
+        return memoryview(memory)[where:]
+
+    async with RawServer(respond) as server:
+        wire = WireClient(user_agent="test", ssl_context=ssl.create_default_context)
+        url = server.link("lent.bin").download_url
+        assert url is not None
+        target = parse_target(url)
+        assert target is not None
+        response = await wire.get(target, [], url)
+        await response.read_body(sink, lend)
+        await response.aclose()
+        wire.close()
+
+    assert bytes(memory[:size]) == data
+    assert bytes(memory[size:]) == b"\xee" * 50_000  # nothing past the body
+    assert sum(n for _, n in received) == size
+    assert received[0] == (False, 100)  # what came with the head is handed over as is
+    assert all(in_place for in_place, _ in received[1:])

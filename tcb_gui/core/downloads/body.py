@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Callable
 
 from tcb_gui.core.downloads import messages as msg
-from tcb_gui.core.downloads.files import Writer
+from tcb_gui.core.downloads.files import MemoryPart, Writer
 from tcb_gui.core.downloads.httpchecks import SNIFF_BYTES, html_refusal
 from tcb_gui.core.downloads.integrity import RunningCrc64
 from tcb_gui.core.downloads.progress import Job, ProgressBook
@@ -53,6 +53,7 @@ class BodySink:
         "_key",
         "_kind",
         "_progress",
+        "_start",
         "crc",
         "mark",
         "marked",
@@ -77,6 +78,7 @@ class BodySink:
         self._book = book
         self.writer = writer
         self.written = start
+        self._start = start
         self.total = total
         self.crc = crc
         self._head: bytearray | None = bytearray() if start == 0 else None
@@ -114,6 +116,16 @@ class BodySink:
                     return
                 data, size = data[wanted:], size - wanted
         self._write(data, size)
+
+    def lend(self) -> memoryview | None:
+        """Where the body's next bytes go in a small file's memory (``wire.Lend``), so
+        they are received there instead of copied; None for a file streamed to disk."""
+        writer = self.writer
+        if not isinstance(writer, MemoryPart):
+            return None
+        head = self._head
+        held = len(head) if head is not None else 0  # fed, not written yet
+        return writer.lend(self.written - self._start + held)
 
     def end(self) -> None:
         """The body is complete: a short one held back is checked and written now."""

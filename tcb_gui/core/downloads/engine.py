@@ -1129,7 +1129,9 @@ class Downloader:
             reader = feed
         watchdog = Stall(loop, sink, stall, response.fail)
         try:
-            await response.read_body(reader)
+            # A small file held in memory is received straight into it.
+            lend = sink.lend if isinstance(sink.writer, MemoryPart) else None
+            await response.read_body(reader, lend)
             sink.end()
             if resume_at > loop.time():
                 # The last bytes put us in debt: the transfer slot waits the debt out, as

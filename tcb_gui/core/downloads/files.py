@@ -300,7 +300,19 @@ class MemoryPart:
         self.length = 0
         return buffer
 
+    def lend(self, position: int) -> memoryview | None:
+        """The buffer from ``position`` on, for bytes to be received straight into it
+        (``wire.Lend``); ``write`` is then handed views of it, in order, and copies
+        nothing."""
+        if position >= len(self.buffer):
+            return None
+        return memoryview(self.buffer)[position:]
+
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        if isinstance(data, memoryview) and data.obj is self.buffer:
+            # Received in place (``lend``): the bytes are where they belong already.
+            self.length += len(data)
+            return
         end = self.length + len(data)
         if end > len(self.buffer):
             self.buffer.extend(bytes(end - len(self.buffer)))

@@ -20,6 +20,9 @@ does only what a download needs, and does it with little work per request and pe
   buffer per connection (up to ``RECV_BUFFER``) and each read is handed to the caller's sink
   synchronously, as a ``memoryview`` valid only during the call: no task switch, future or
   copy per read. The sink may pause and resume reading (rate limits) or fail the response.
+  A caller that holds the whole body in memory may lend its own buffer (``Lend``): a body
+  framed by ``Content-Length`` is then read straight into it, where its bytes belong, and
+  the sink is handed views of that buffer (never more than the announced length).
 
 Errors are ``httpx`` exceptions (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError``,
 ``ReadError``…), so callers word them as for any other request
@@ -53,6 +56,8 @@ DRAIN_LIMIT: Final = 64 * 1024
 MAX_CHUNK_LINE: Final = 1024
 
 Sink = Callable[[memoryview], None]
+# Where the next bytes of a body may be read into (the caller's memory), or None.
+Lend = Callable[[], memoryview | None]
 
 # What may stand in a request target as it is: RFC 3986 pchar, "/", "?" and "%XX".
 _TARGET_RE: Final = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*\Z")
@@ -185,6 +190,8 @@ class _Connection(asyncio.BufferedProtocol):
         self._chunk_phase = 0  # 0 size line, 1 data, 2 CRLF after data, 3 trailers
         self._line = bytearray()
         self._eof = False  # the server closed after the head, before the body was asked for
+        self._lend: Lend | None = None  # the caller's memory for a length-framed body
+        self._lent: memoryview | None = None  # what the read in progress goes into
         self.body_bytes = 0
 
     # -- asyncio callbacks ------------------------------------------------------------------
@@ -196,13 +203,22 @@ class _Connection(asyncio.BufferedProtocol):
     def get_buffer(self, sizehint: int) -> memoryview:
         if self.state == _State.HEAD or self.state == _State.READY:
             return self._view[self._fill :]
+        left = self._length
+        if self.state == _State.BODY and self._lend is not None and left:
+            lent = self._lend()
+            if lent:
+                # Never more than the body: what follows it is not the caller's.
+                self._lent = lent[:left] if len(lent) > left else lent
+                return self._lent
+        self._lent = None
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
         self.received += nbytes
+        lent, self._lent = self._lent, None
         try:
             if self.state == _State.BODY:
-                self._body(self._view[:nbytes])
+                self._body(lent[:nbytes] if lent is not None else self._view[:nbytes])
             elif self.state == _State.HEAD:
                 self._fill += nbytes
                 self._parse_head()
@@ -264,6 +280,7 @@ class _Connection(asyncio.BufferedProtocol):
         self._error = None
         self._eof = False
         self._sink = None
+        self._lend = self._lent = None
         self.used += 1
         self.transport.write(request)
         if not self.transport.is_reading():
@@ -350,11 +367,13 @@ class _Connection(asyncio.BufferedProtocol):
 
     # -- the body -------------------------------------------------------------------------
 
-    async def read_body(self, sink: Sink) -> None:
-        """Stream the body to ``sink``; return when it is complete (or raise)."""
+    async def read_body(self, sink: Sink, lend: Lend | None = None) -> None:
+        """Stream the body to ``sink``; return when it is complete (or raise). With
+        ``lend``, a body framed by ``Content-Length`` is read into the caller's memory."""
         if self.state != _State.READY:
             raise self._error or httpx.RemoteProtocolError("no response to read")
         self._sink = sink
+        self._lend = lend if self._length is not None else None
         self.state = _State.BODY
         start, end = self._head_end, self._fill
         if self._length == 0:
@@ -375,7 +394,7 @@ class _Connection(asyncio.BufferedProtocol):
         if self.state == _State.BODY:
             left = self._length
             wanted = RECV_BUFFER if left is None else min(RECV_BUFFER, left)
-            if wanted > len(self._buffer):
+            if wanted > len(self._buffer) and self._lend is None:
                 # A larger body: larger reads (the leftover above is consumed already).
                 self._buffer = bytearray(wanted)
                 self._view = memoryview(self._buffer)
@@ -486,6 +505,7 @@ class _Connection(asyncio.BufferedProtocol):
     def _complete(self) -> None:
         self.state = _State.DONE
         self._sink = None
+        self._lend = None
         self._wake()
 
     def _break(self, exc: BaseException) -> None:
@@ -546,8 +566,8 @@ class WireResponse:
         """Body bytes received so far (the wire's, before any check)."""
         return self._conn.body_bytes
 
-    async def read_body(self, sink: Sink) -> None:
-        await self._conn.read_body(sink)
+    async def read_body(self, sink: Sink, lend: Lend | None = None) -> None:
+        await self._conn.read_body(sink, lend)
 
     def pause_reading(self) -> None:
         self._conn.pause_reading()
