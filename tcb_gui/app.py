@@ -119,6 +119,7 @@ async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] =
     """Show ``window``, start its first tasks, and wait until it asks to close."""
     closing = asyncio.Event()
     window.set_shutdown_hook(closing.set)
+    window.tokens.show_pending()  # its check starts after the first paint
     window.show()
     # One loop turn so the first frame is painted before anything else starts.
     await asyncio.sleep(0)

@@ -120,6 +120,11 @@ class TokenPresenter(QObject):
         if (old.state, old.message, old.code) != (info.state, info.message, info.code):
             self.stateChanged.emit(info)
 
+    def show_pending(self) -> None:
+        """Until the first check: "Checking…" with nothing to clear. The saved token is
+        read after the window's first paint, so "No token" then might be wrong."""
+        self.set_badge(BadgeInfo(TokenState.CHECKING, stable=self.stable.active), can_clear=False)
+
     def show_state(
         self, state: TokenState, message: str = "", check: TokenCheck | None = None
     ) -> None:

@@ -130,6 +130,8 @@ paint = MainWindow.paintEvent
 def first_paint(self, event):
     if not seen:
         seen.append(",".join(m for m in sys.argv[1:] if m in sys.modules))
+        clear = self.token_panel.clear_button.isEnabled()
+        print(f"badge:{self.tokens.badge_info.state.value} clear:{clear}")
         QTimer.singleShot(0, self.close)  # Ctrl+Q's path
     paint(self, event)
 
@@ -151,7 +153,8 @@ AFTER_FIRST_PAINT = (
 )
 
 
-def _loaded_at_first_paint(modules: tuple[str, ...], home: Path) -> set[str]:
+def _first_paint(modules: tuple[str, ...], home: Path) -> tuple[set[str], str]:
+    """The modules of ``modules`` loaded at the first paint, and the token badge then."""
     env = {
         "PATH": "/usr/bin:/bin",
         "QT_QPA_PLATFORM": "offscreen",
@@ -168,12 +171,20 @@ def _loaded_at_first_paint(modules: tuple[str, ...], home: Path) -> set[str]:
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    line = run.stdout.strip().splitlines()[-1]
-    assert line.startswith("painted:"), run.stdout + run.stderr
-    return {m for m in line.removeprefix("painted:").split(",") if m}
+    lines = run.stdout.strip().splitlines()
+    assert lines[-1].startswith("painted:"), run.stdout + run.stderr
+    badge = next(line for line in lines if line.startswith("badge:"))
+    return {m for m in lines[-1].removeprefix("painted:").split(",") if m}, badge
 
 
 def test_the_window_paints_before_its_later_work_is_imported(tmp_path: Path) -> None:
-    loaded = _loaded_at_first_paint((*AFTER_FIRST_PAINT, "tcb_gui.ui.main_window"), tmp_path)
+    loaded, _ = _first_paint((*AFTER_FIRST_PAINT, "tcb_gui.ui.main_window"), tmp_path)
     assert "tcb_gui.ui.main_window" in loaded  # the probe sees what is loaded
     assert loaded.isdisjoint(AFTER_FIRST_PAINT), sorted(loaded & set(AFTER_FIRST_PAINT))
+
+
+def test_the_first_frame_says_checking_until_the_token_is_read(tmp_path: Path) -> None:
+    """The keyring is read after the first paint: the first frame must not claim "No
+    token" (nor offer to clear one) before anyone has looked."""
+    _, badge = _first_paint((), tmp_path)
+    assert badge == "badge:checking clear:False"
