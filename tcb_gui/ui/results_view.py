@@ -242,8 +242,13 @@ class ResultsView(QTableView):
 
     def set_demo_offer(self, offer: bool) -> None:
         """Show "Try the demo" in the empty state (while no token is set)."""
+        if offer == self._offer_demo:
+            return
         self._offer_demo = offer
         self._place_demo_button()
+        # The hint moves up to make room for the button (or back down): paint it anew,
+        # or the button lands on the hint's old place.
+        self.viewport().update()
 
     def is_empty(self) -> bool:
         model = self.model()

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QKeySequence, QPaintEvent, QRegion
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QStyle
 
 from tcb_gui.core.downloads import TotalProgress
@@ -481,6 +481,37 @@ async def test_9_try_the_demo_sits_below_the_hint_whatever_the_viewport_does(
     window.notifier.show_banner("run", Tone.WARNING, "A banner " * 8)
     await asyncio.sleep(0.05)
     assert clear_of_the_hint()
+
+
+async def test_9_the_hint_is_painted_again_where_it_moves_for_the_demo_button(
+    window: MainWindow, qtbot
+) -> None:
+    """The offer arrives after the first paint (the token check): the hint moves up to
+    make room, so its new place must be repainted, not only the button's rectangle."""
+    view = window.view
+    viewport = view.viewport()
+    qtbot.waitExposed(window)
+    await asyncio.sleep(0.05)
+    painted = QRegion()
+
+    class PaintSpy(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            nonlocal painted
+            if isinstance(event, QPaintEvent):
+                painted = painted.united(event.region())
+            return False
+
+    spy = PaintSpy()
+    viewport.installEventFilter(spy)
+    try:
+        view.set_demo_offer(True)
+        await asyncio.sleep(0.05)
+    finally:
+        viewport.removeEventFilter(spy)
+    top, hint_bottom = view._empty_layout(viewport.rect())
+    hint_band = QRect(0, top, viewport.width(), hint_bottom - top)
+    assert view.demo_button.isVisible()
+    assert painted.contains(hint_band)
 
 
 # --- 10. dark theme ----------------------------------------------------------------------
