@@ -778,6 +778,9 @@ def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
         from tcb_gui.core.client import validate_base_url
 
         validate_base_url(args.base_url)
+    # The window's settings module (and what it brings) before Qt: PySide6 inspects every
+    # module imported after it, so the same imports cost more once it is loaded.
+    import tcb_gui.core.settings  # noqa: F401
     from tcb_gui.app import run
 
     return run(
