@@ -88,7 +88,8 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
     """The one shared client: explicit timeouts and limits, no cookies kept between hosts;
     the certificate roots read only once an https URL is used (``DeferredTrustContext``)."""
     install_log_redaction()
-    _tune_httpcore_reads()
+    if "transport" not in kwargs:  # httpcore is not even imported under another transport
+        _tune_httpcore_reads()
     options: dict[str, Any] = {
         "timeout": HTTP_TIMEOUT,
         "limits": HTTP_LIMITS,

@@ -539,6 +539,8 @@ async def test_small_files_reuse_the_buffers_of_files_already_on_disk(
             super().write_whole(part, sync=sync)
 
     async def respond(key: str, writer: asyncio.StreamWriter) -> bool:
+        # Time for the file before to be put in place (its buffer comes back then).
+        await asyncio.sleep(0.1)
         data = body_of(key, size_of[key])
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
         await writer.drain()

@@ -305,6 +305,7 @@ def test_a_service_echoing_the_token_in_errmsg_leaves_no_trace(
     transport = echoing_service(token, form, errcode)
 
     def client_with_echo(**kwargs: object) -> httpx.AsyncClient:
+        kwargs.pop("transport", None)  # the run's own transport gives way to the echo
         return make_http_client(transport=transport, **kwargs)
 
     monkeypatch.setattr(cli, "make_http_client", client_with_echo)
