@@ -1,6 +1,7 @@
 """The download engine: links in, files on disk, safely, resumably, verified.
 
-``Downloader`` (``engine``) runs one list of files over the shared ``httpx.AsyncClient``.
+``Downloader`` (``engine``) runs one list of files over the shared ``httpx.AsyncClient``
+(on the command line, one whose API calls go over ``wire`` too: ``wire.WireTransport``).
 What it guarantees: a file reported ok is the file in storage, never spliced, truncated,
 expanded or somebody else's.
 
@@ -20,9 +21,11 @@ expanded or somebody else's.
   the shared client is a plain one, through ``httpx`` otherwise (mock transports,
   proxies): the same checks either way (``body``). Streamed as sent (never decoded: a
   host that compresses anyway gets its compressed bytes saved, and the outcome says so).
-  A file of up to ``SMALL_FILE_BYTES`` that starts from nothing is held in memory and
-  written whole by a worker under a temporary name in ``<dest>/.tcb-gui/tmp``; a larger
-  one goes to ``<target>.part`` (``files``) under a sidecar, from its first byte.
+  A file of up to ``SMALL_FILE_BYTES`` that starts from nothing is held in memory (a
+  buffer reused from earlier files, ``files.BufferPool``, into which the wire reads the
+  body directly) and written whole by a worker under a temporary name in
+  ``<dest>/.tcb-gui/tmp``; a larger one goes to ``<target>.part`` (``files``) under a
+  sidecar, from its first byte.
   Interrupted, whatever was received becomes the ``.part`` with its sidecar. Only a
   partial file under our own sidecar for the same file ID is resumed, with ``Range`` +
   ``If-Range``; the answer must carry the same validator, size and checksum and start
