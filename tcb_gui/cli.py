@@ -778,9 +778,6 @@ def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
         from tcb_gui.core.client import validate_base_url
 
         validate_base_url(args.base_url)
-    # The window's settings module (and what it brings) before Qt: PySide6 inspects every
-    # module imported after it, so the same imports cost more once it is loaded.
-    import tcb_gui.core.settings  # noqa: F401
     from tcb_gui.app import run
 
     return run(
@@ -792,6 +789,16 @@ def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
 _WINDOW_DEFAULTS = argparse.Namespace(
     command=None, demo=False, base_url=None, api=None, profile=None
 )
+
+
+def _open_window(args: argparse.Namespace, files: Sequence[str]) -> int:
+    # The window's settings module (and what it brings) before Qt: PySide6 inspects every
+    # module imported after it, so the same imports cost more once it is loaded.
+    import tcb_gui.core.settings  # noqa: F401
+
+    return cmd_window(args, files)
+
+
 _COMMANDS = frozenset({"resolve", "download", "verify", "token", "doctor", "demo-server"})
 # Top-level options that take a value, so their value is not mistaken for a file.
 _VALUE_OPTIONS = frozenset({"--base-url", "--api", "--profile"})
@@ -833,9 +840,9 @@ def _configure_logging(stderr: TextIO, *, verbose: bool) -> None:
         root.removeHandler(old)  # main() called again in one process (tests)
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
-    if not verbose:
-        # httpx logs every request at INFO; that is detail, not progress.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpx logs every request at INFO; that is detail, not progress (and main() may run
+    # again in one process: tests).
+    logging.getLogger("httpx").setLevel(logging.NOTSET if verbose else logging.WARNING)
 
 
 def main(
@@ -854,7 +861,7 @@ def main(
             # Plain `tcb-gui` (or `tcb-gui FILE…`): the window, without building the
             # command line's parser or importing its engine first.
             _configure_logging(stderr, verbose=False)
-            return cmd_window(_WINDOW_DEFAULTS, files)
+            return _open_window(_WINDOW_DEFAULTS, files)
         parser = build_parser()
         # --help, --version and usage lines go to the streams main() was given.
         with redirect_stdout(stdout), redirect_stderr(stderr):
@@ -877,7 +884,7 @@ def main(
             return cmd_doctor(args, stdout, stderr)
         if args.command == "demo-server":
             return cmd_demo_server(args)
-        return cmd_window(args, files)
+        return _open_window(args, files)
     except UsageError as exc:
         stderr.write(f"tcb-gui: error: {exc}\n")
         return ExitStatus.USAGE
