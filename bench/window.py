@@ -513,7 +513,8 @@ def startup_section(report: Report, section: Section) -> dict[str, list[Start]] 
             "take turns. Each is a fresh process, timed from the moment this process "
             "starts it to the first paint event of its main window on an exposed screen; "
             "then it quits (ours through Ctrl+Q's path, saving its settings). Each imports "
-            "in its real program's order (ours: the command line, then Qt). Bytecode is "
+            "in its real program's order (ours: the command line and what its window path "
+            "imports before Qt, then Qt). Bytecode is "
             "cached, as an installed app has it. Median (min–max):"
         )
         section.commands(

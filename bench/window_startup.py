@@ -5,8 +5,9 @@ arguments: settings, theme, translators, the window, its first tasks) and quits 
 Ctrl+Q's path once the main window has been painted on an exposed screen; ``bare`` is
 the floor any PySide6 app starts from: a ``QMainWindow`` holding an empty
 ``QTableView``, nothing else. Each imports in the order its real program does (``tcb-gui``
-loads its command line, then Qt): import order matters, as PySide6 inspects every module
-imported after it. Run under an X server (``QT_QPA_PLATFORM=xcb``) by
+loads its command line and what its window path imports before Qt, then Qt, whose
+``QApplication`` this side makes where the command line opens the window): import order
+matters, as PySide6 inspects every module imported after it. Run under an X server (``QT_QPA_PLATFORM=xcb``) by
 ``bench/window.py``, which measures the process from the outside; this side writes, as
 JSON on ``--output``:
 
@@ -25,10 +26,9 @@ import time
 STARTED = time.perf_counter()
 
 import argparse  # noqa: E402 — after the clock starts, on purpose
-import importlib  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
@@ -101,30 +101,40 @@ def run_bare(verdict: dict[str, float | str]) -> int:
 
 
 def run_ours(verdict: dict[str, float | str]) -> int:
-    # As the console script: the command line first (it loads the engine), then Qt.
-    cli = importlib.import_module("tcb_gui.cli")
-    from PySide6.QtWidgets import QApplication
+    # As the console script: the command line first, then what its window path imports
+    # before Qt (the settings), then Qt: Qt comes in where the command line opens the
+    # window (cmd_window), so every import keeps the real program's order.
+    from tcb_gui import cli
 
-    # The app's run() creates its QApplication unless one exists: this one, made first
-    # so the watch can be set up, is what it uses.
-    app = QApplication(sys.argv[:1])
+    open_window = cli.cmd_window
 
-    def find() -> QMainWindow | None:
-        from tcb_gui.ui.main_window import MainWindow
+    def cmd_window_watched(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
+        from PySide6.QtWidgets import QApplication
 
-        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)]
-        return windows[0] if windows else None
+        # The app's run() creates its QApplication unless one exists: this one, made
+        # here so the watch can be set up, is what it uses.
+        app = QApplication(sys.argv[:1])
 
-    def done(window: QMainWindow) -> None:
-        from tcb_gui.ui.main_window import MainWindow
+        def find() -> QMainWindow | None:
+            from tcb_gui.ui.main_window import MainWindow
 
-        assert isinstance(window, MainWindow)
-        assert window.first_paint_at is not None
-        if window.started_at is not None:
-            verdict["run_to_paint_ms"] = (window.first_paint_at - window.started_at) * 1000
-        window.close()  # the same path as Ctrl+Q
+            windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)]
+            return windows[0] if windows else None
 
-    _watch(app, find, done, verdict)
+        def done(window: QMainWindow) -> None:
+            from tcb_gui.ui.main_window import MainWindow
+
+            assert isinstance(window, MainWindow)
+            assert window.first_paint_at is not None
+            if window.started_at is not None:
+                verdict["run_to_paint_ms"] = (window.first_paint_at - window.started_at) * 1000
+            window.close()  # the same path as Ctrl+Q
+
+        _watch(app, find, done, verdict)
+        code: int = open_window(args, files)
+        return code
+
+    cli.cmd_window = cmd_window_watched
     code: int = cli.main([])
     return code
 
