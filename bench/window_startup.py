@@ -7,9 +7,9 @@ the floor any PySide6 app starts from: a ``QMainWindow`` holding an empty
 ``QTableView``, nothing else. Each imports in the order its real program does (``tcb-gui``
 loads its command line and what its window path imports before Qt, then Qt, whose
 ``QApplication`` this side makes where the command line opens the window): import order
-matters, as PySide6 inspects every module imported after it. Run under an X server (``QT_QPA_PLATFORM=xcb``) by
-``bench/window.py``, which measures the process from the outside; this side writes, as
-JSON on ``--output``:
+matters, as PySide6 inspects every module imported after it. Run under an X server
+(``QT_QPA_PLATFORM=xcb``) by ``bench/window.py``, which measures the process from the
+outside; this side writes, as JSON on ``--output``:
 
 * ``paint_epoch`` — wall-clock time (``time.time()``) of the main window's first paint
   event, which the parent compares with the moment it started the process;
