@@ -54,3 +54,80 @@ def test_a_memory_part_on_a_used_buffer_shows_only_its_own_bytes() -> None:
     again.write(b"y" * 1000)
     again.write(b"z" * 149_000)
     assert bytes(again.view()) == b"y" * 1000 + b"z" * 149_000
+
+
+async def test_background_writes_land_in_order_and_reading_waits_for_room(
+    tmp_path: Path,
+) -> None:
+    """A part file writing in the background: lent buffers and other bytes land in
+    order; with every buffer waiting, ``full`` asks the reader to stop, ``room`` to go
+    on; ``drain`` hands the buffers back."""
+    import asyncio
+    import time
+
+    from tcb_gui.core.downloads.files import PartFile
+
+    class Slow(PartFile):
+        def _write_now(self, data: bytes | bytearray | memoryview) -> None:
+            time.sleep(0.005)
+            super()._write_now(data)
+
+    body = bytes(range(256)) * 2000  # 512,000 bytes
+    part = Slow(tmp_path / "f.part", 0)
+    events: list[str] = []
+    go_on = asyncio.Event()
+    go_on.set()
+
+    def full() -> None:
+        events.append("full")
+        go_on.clear()
+
+    def room() -> None:
+        events.append("room")
+        go_on.set()
+
+    buffers = [bytearray(10_000) for _ in range(3)]
+    part.write_in_background(buffers, asyncio.get_running_loop(), full=full, room=room)
+    part.write(memoryview(body)[:123])  # bytes from elsewhere (a connection's own buffer)
+    done = 123
+    while done < len(body):
+        await go_on.wait()
+        lent = part.lend()
+        assert lent is not None
+        size = min(len(lent), 7_000, len(body) - done)
+        lent[:size] = body[done : done + size]  # what a read into the lent buffer does
+        part.write(lent[:size])
+        done += size
+    assert sorted(map(id, part.drain())) == sorted(map(id, buffers))
+    part.close()
+
+    assert (tmp_path / "f.part").read_bytes() == body
+    assert "full" in events
+    assert "room" in events
+
+
+def test_a_background_write_error_is_raised_by_the_next_write_or_the_drain(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+    import errno
+
+    import pytest
+
+    from tcb_gui.core.downloads.files import PartFile
+
+    class Failing(PartFile):
+        def _write_now(self, data: bytes | bytearray | memoryview) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    loop = asyncio.new_event_loop()
+    try:
+        part = Failing(tmp_path / "g.part", 0)
+        part.write_in_background([bytearray(1000)], loop, full=lambda: None, room=lambda: None)
+        part.write(b"x" * 10)
+        with pytest.raises(OSError, match="No space left") as caught:
+            part.drain()
+        assert caught.value.errno == errno.ENOSPC
+        part.abandon()  # closes quietly
+    finally:
+        loop.close()

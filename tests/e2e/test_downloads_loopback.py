@@ -8,12 +8,14 @@ file is compared byte for byte with ``samples.file_bytes``.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import shutil
 import signal
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -609,3 +611,86 @@ async def test_a_lent_buffer_receives_the_body_in_place_and_nothing_after_it(
     assert sum(n for _, n in received) == size
     assert received[0] == (False, 100)  # what came with the head is handed over as is
     assert all(in_place for in_place, _ in received[1:])
+
+
+LARGE = 12 * 1024 * 1024  # over BACKGROUND_WRITES_FROM: written by a worker thread
+
+
+def large_answer(sizes: dict[str, int]) -> Callable[[str, asyncio.StreamWriter], Awaitable[bool]]:
+    async def respond(key: str, writer: asyncio.StreamWriter) -> bool:
+        data = body_of(key, sizes[key])
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data))
+        for start in range(0, len(data), 1 << 20):
+            writer.write(data[start : start + (1 << 20)])
+            await writer.drain()
+        return True
+
+    return respond
+
+
+async def test_a_large_body_is_written_by_a_worker_thread_byte_exact(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    from tcb_gui.core.downloads import PartFile
+    from tcb_gui.core.downloads.engine import BACKGROUND_WRITES_FROM
+
+    assert LARGE >= BACKGROUND_WRITES_FROM
+    sizes = {"big/a.bin": LARGE, "big/b.bin": LARGE + 12_345, "big/c.bin": 3_000_000}
+    writers: dict[str, set[str]] = {}
+
+    class Watched(PartFile):
+        def _write_now(self, data: bytes | bytearray | memoryview) -> None:
+            writers.setdefault(self.path.name, set()).add(threading.current_thread().name)
+            super()._write_now(data)
+
+    class Files(FileOps):
+        def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
+            return Watched(path, offset, buffer_size)
+
+    async with RawServer(large_answer(sizes)) as server:
+        opts = DownloadOptions(dest=tmp_path, retry=QUICK_RETRY, concurrency=2)
+        downloader = Downloader(http, server.refresh, opts, files=Files())
+        outcomes = await downloader.run([server.link(k) for k in sizes])
+
+    assert all(o.ok for o in outcomes)
+    for outcome, (key, size) in zip(outcomes, sizes.items(), strict=True):
+        assert outcome.path is not None
+        assert outcome.path.read_bytes() == body_of(key, size)
+    assert writers["a.bin.part"] == {"download-write"}  # none by the event loop
+    assert writers["b.bin.part"] == {"download-write"}
+    assert writers["c.bin.part"] == {threading.current_thread().name}  # small: the loop's
+
+
+async def test_a_full_disk_met_by_the_writing_thread_stops_the_run_keeping_the_part(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    from tcb_gui.core.downloads import DiskFullError, PartFile
+
+    sizes = {"full/a.bin": LARGE}
+    room = 5 * 1024 * 1024
+
+    class Filling(PartFile):
+        def _write_now(self, data: bytes | bytearray | memoryview) -> None:
+            if self.stat_size() + len(data) > room:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            super()._write_now(data)
+
+        def stat_size(self) -> int:
+            return os.path.getsize(self.path)
+
+    class Files(FileOps):
+        def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
+            return Filling(path, offset, buffer_size)
+
+    async with RawServer(large_answer(sizes)) as server:
+        opts = DownloadOptions(dest=tmp_path, retry=QUICK_RETRY, concurrency=1)
+        downloader = Downloader(http, server.refresh, opts, files=Files())
+        with pytest.raises(DiskFullError) as caught:
+            await downloader.run([server.link(k) for k in sizes])
+
+    assert not caught.value.outcomes[0].ok
+    part = tmp_path / "env-a" / "full" / "a.bin.part"
+    kept = part.read_bytes()
+    assert 0 < len(kept) <= room
+    assert kept == body_of("full/a.bin", LARGE)[: len(kept)]  # in order, nothing skipped
+    assert sidecar_path(part).exists()  # a later run resumes it

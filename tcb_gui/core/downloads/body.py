@@ -118,14 +118,15 @@ class BodySink:
         self._write(data, size)
 
     def lend(self) -> memoryview | None:
-        """Where the body's next bytes go in a small file's memory (``wire.Lend``), so
-        they are received there instead of copied; None for a file streamed to disk."""
+        """Where the body's next bytes may be received (``wire.Lend``) instead of copied:
+        a small file's memory at the right place, or a free buffer of a part file that
+        writes in the background (once the first bytes were sniffed); else None."""
         writer = self.writer
-        if not isinstance(writer, MemoryPart):
-            return None
         head = self._head
-        held = len(head) if head is not None else 0  # fed, not written yet
-        return writer.lend(self.written - self._start + held)
+        if isinstance(writer, MemoryPart):
+            held = len(head) if head is not None else 0  # fed, not written yet
+            return writer.lend(self.written - self._start + held)
+        return writer.lend() if head is None else None
 
     def end(self) -> None:
         """The body is complete: a short one held back is checked and written now."""

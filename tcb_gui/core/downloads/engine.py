@@ -126,6 +126,12 @@ MAX_PART_NAMES = 100
 # that a crash mid-transfer resumes them.
 SMALL_FILE_BYTES = 1 << 20
 TMP_DIR_NAME = "tmp"
+# A body at least this large read from the wire is written by a worker thread (the
+# event loop receives meanwhile: two cores at work), through this many buffers of this
+# size lent to the connection (``PartFile.write_in_background``).
+BACKGROUND_WRITES_FROM = 8 * 1024 * 1024
+BACKGROUND_BUFFERS = 4
+BACKGROUND_BUFFER_BYTES = 512 * 1024
 # A file whose bytes are all in no longer holds one of the ``concurrency`` transfer slots
 # while it is made durable and put in place (fsync, move, folder fsync, in threads); up
 # to this many such files on top of the transfers in flight.
@@ -1129,8 +1135,25 @@ class Downloader:
             reader = feed
         watchdog = Stall(loop, sink, stall, response.fail)
         try:
-            # A small file held in memory is received straight into it.
-            lend = sink.lend if isinstance(sink.writer, MemoryPart) else None
+            # A small file held in memory is received straight into it; a large one's
+            # writes are made by a worker thread, from buffers the connection reads into.
+            writer = sink.writer
+            lend = None
+            if isinstance(writer, MemoryPart):
+                lend = sink.lend
+            elif (
+                limiter is None
+                and sink.total is not None
+                and sink.total - sink.written >= BACKGROUND_WRITES_FROM
+            ):
+                take = self._buffers.take
+                writer.write_in_background(
+                    [take(BACKGROUND_BUFFER_BYTES) for _ in range(BACKGROUND_BUFFERS)],
+                    loop,
+                    full=response.pause_reading,
+                    room=response.resume_reading,
+                )
+                lend = sink.lend
             await response.read_body(reader, lend)
             sink.end()
             if resume_at > loop.time():
@@ -1168,6 +1191,7 @@ class Downloader:
         sidecar = sidecar_path(job.part) if job.part is not None and job.sidecar_on_disk else None
         taken = self._taken
         fold = self._case_insensitive
+        buffers = self._buffers
 
         def reserved(path: Path) -> bool:
             return paths.path_key(path, case_insensitive=fold) in taken
@@ -1175,7 +1199,11 @@ class Downloader:
         def write(sync: bool) -> None:
             if isinstance(writer, MemoryPart):
                 files.write_whole(writer, sync=sync)
-            elif sync:
+                return
+            if isinstance(writer, PartFile):
+                for buffer in writer.drain():  # the background writes, all on the disk
+                    buffers.give(buffer)
+            if sync:
                 sync_bytes()
 
         def sync_bytes() -> None:

@@ -7,13 +7,17 @@ disk) by passing a subclass instead of patching private functions.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import hashlib
 import json
 import os
+import queue
 import re
 import stat
+import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,6 +199,14 @@ class PartFile:
     Written with ``os.write`` straight from the caller's buffer (each network read is
     one write: no buffering layer, no copy). ``buffer_size`` is accepted for the
     ``FileOps`` seam and unused.
+
+    With ``write_in_background`` its writes are made by a worker thread instead, so the
+    event loop receives while the thread writes (two cores at work on a large body): the
+    file lends buffers of its own (``lend``) that the connection reads into, and each
+    full one is handed to the thread, in order, without a copy. Everything that looks at
+    the file (``drain``, ``sync``, ``stat``, ``close``, ``abandon``) first waits for the
+    writes handed over so far; a write's error is raised by the next ``write`` or by
+    ``drain``.
     """
 
     def __init__(self, path: Path, offset: int, buffer_size: int = 0) -> None:
@@ -204,6 +216,7 @@ class PartFile:
         self._position = offset
         # Where writeback requests go (fd, start, length): done here when None.
         self.writeback: Callable[[int, int, int], None] | None = None
+        self._background: _BackgroundWrites | None = None
         flags = os.O_WRONLY | os.O_CREAT | NO_FOLLOW
         if offset == 0:
             # Usually nothing is there: a new file, empty and regular by construction.
@@ -226,7 +239,52 @@ class PartFile:
             raise
         self._fd = fd
 
+    # -- writes by a worker thread -------------------------------------------------------
+
+    def write_in_background(
+        self,
+        buffers: list[bytearray],
+        loop: asyncio.AbstractEventLoop,
+        *,
+        full: Callable[[], None],
+        room: Callable[[], None],
+    ) -> None:
+        """From now on, writes go to a worker thread (class docstring). ``full`` is called
+        (on the loop) when every buffer waits to be written, ``room`` once one is free
+        again: the caller pauses and resumes reading with them."""
+        if self._fd is None or self._background is not None:
+            return
+        self.writeback = None  # the worker starts writeback itself: it is off the loop
+        background = _BackgroundWrites(self._write_now, buffers, loop, full, room)
+        self._background = background
+        # A daemon: a file left undrained by a bug must not hold the interpreter's exit.
+        threading.Thread(target=background.run, name="download-write", daemon=True).start()
+
+    @property
+    def in_background(self) -> bool:
+        return self._background is not None
+
+    def lend(self) -> memoryview | None:
+        """A free buffer of this file for the next read (``wire.Lend``), or None."""
+        background = self._background
+        return background.lend() if background is not None else None
+
+    def drain(self) -> list[bytearray]:
+        """Wait for the background writes (raising the first one's error); return the
+        buffers, which this file no longer uses. Nothing to wait for otherwise."""
+        background, self._background = self._background, None
+        if background is None:
+            return []
+        return background.finish()
+
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        background = self._background
+        if background is not None:
+            background.write(data)
+            return
+        self._write_now(data)
+
+    def _write_now(self, data: bytes | bytearray | memoryview) -> None:
         fd = self._fd
         if fd is None:
             raise ValueError("write to a closed part file")
@@ -249,22 +307,26 @@ class PartFile:
 
     def sync(self) -> None:
         """fsync: the bytes written so far are on the disk when this returns."""
+        self.drain()
         if self._fd is None:
             raise ValueError("sync of a closed part file")
         os.fsync(self._fd)
 
     def stat(self) -> os.stat_result:
         """The file as the file system has it: its size is what reached it."""
+        self.drain()
         if self._fd is None:
             raise ValueError("stat of a closed part file")
         return os.fstat(self._fd)
 
     def close(self) -> None:
+        self.drain()
         fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)
 
     def sync_and_close(self) -> None:
+        self.drain()
         fd, self._fd = self._fd, None
         if fd is None:
             return
@@ -276,10 +338,132 @@ class PartFile:
     def abandon(self) -> None:
         """Close after a failure, keeping whatever reached the file (a later try resumes
         from the file's real size)."""
+        with contextlib.suppress(OSError, ValueError):
+            self.drain()
         fd, self._fd = self._fd, None
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+class _BackgroundWrites:
+    """A part file's writes by a worker thread, in order, from its own buffers.
+
+    On the loop: ``lend`` hands out a free buffer for the next read; ``write`` queues it
+    (or copies bytes from elsewhere into free buffers, waiting for one if it must) and
+    calls ``full`` when no buffer is left. The worker writes each queued buffer, hands it
+    back and, if the loop is waiting for room, calls ``room`` on the loop. ``finish``
+    (any thread) waits for the queue to empty and the worker to stop."""
+
+    def __init__(
+        self,
+        write: Callable[[memoryview], None],
+        buffers: list[bytearray],
+        loop: asyncio.AbstractEventLoop,
+        full: Callable[[], None],
+        room: Callable[[], None],
+    ) -> None:
+        self._write = write
+        self._all = list(buffers)
+        self._free: deque[bytearray] = deque(buffers)
+        self._returned: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[bytearray, int] | None] = queue.SimpleQueue()
+        self._loop = loop
+        self._full = full
+        self._room = room
+        self._lent: bytearray | None = None
+        self._waiting = False  # reading paused until a buffer comes back
+        self._finished = False
+        self._stopped = threading.Event()
+        self.error: BaseException | None = None
+
+    # -- the loop's side -----------------------------------------------------------------
+
+    def _reclaim(self) -> None:
+        returned = self._returned
+        while not returned.empty():
+            self._free.append(returned.get_nowait())
+
+    def lend(self) -> memoryview | None:
+        if self.error is not None:
+            return None
+        if self._lent is None:
+            self._reclaim()
+            if not self._free:
+                return None
+            self._lent = self._free.popleft()
+        return memoryview(self._lent)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self.error is not None:
+            raise self.error
+        lent = self._lent
+        if lent is not None and isinstance(data, memoryview) and data.obj is lent:
+            # Read into the buffer lent for it: from its start (the connection fills a
+            # lent buffer from its first byte and hands over what it read at once).
+            self._lent = None
+            self._jobs.put((lent, len(data)))
+        else:
+            view = memoryview(data)
+            while view:
+                buffer = self._take()
+                size = min(len(buffer), len(view))
+                buffer[:size] = view[:size]
+                self._jobs.put((buffer, size))
+                view = view[size:]
+        self._reclaim()
+        if not self._free and self._lent is None and not self._waiting:
+            self._waiting = True
+            self._reclaim()  # the worker may have handed one back meanwhile
+            if self._free:
+                self._waiting = False
+            else:
+                self._full()
+
+    def _take(self) -> bytearray:
+        lent, self._lent = self._lent, None
+        if lent is not None:
+            return lent
+        self._reclaim()
+        if self._free:
+            return self._free.popleft()
+        return self._returned.get()  # rare: bytes that were not read into a lent buffer
+
+    def _on_room(self) -> None:
+        if self._waiting and not self._finished:
+            self._waiting = False
+            self._reclaim()
+            self._room()
+
+    # -- the worker ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            while True:
+                job = self._jobs.get()
+                if job is None:
+                    return
+                buffer, size = job
+                if self.error is None:
+                    try:
+                        self._write(memoryview(buffer)[:size])
+                    except BaseException as exc:  # raised on the loop by the next write
+                        self.error = exc
+                self._returned.put(buffer)
+                if self._waiting:
+                    with contextlib.suppress(RuntimeError):  # the loop is closed
+                        self._loop.call_soon_threadsafe(self._on_room)
+        finally:
+            self._stopped.set()
+
+    def finish(self) -> list[bytearray]:
+        if not self._finished:
+            self._finished = True
+            self._jobs.put(None)
+        self._stopped.wait()
+        if self.error is not None:
+            raise self.error
+        return self._all
 
 
 class MemoryPart:
@@ -345,6 +529,7 @@ class BufferPool:
     def __init__(self, keep: int) -> None:
         self._keep = keep
         self._free: dict[int, list[bytearray]] = {}
+        self._lock = threading.Lock()  # buffers come back from worker threads too
 
     @staticmethod
     def _size_class(size: int) -> int:
@@ -354,16 +539,20 @@ class BufferPool:
         if size < POOLED_FROM:
             return bytearray(size)
         capacity = self._size_class(size)
-        free = self._free.get(capacity)
-        return free.pop() if free else bytearray(capacity)
+        with self._lock:
+            free = self._free.get(capacity)
+            if free:
+                return free.pop()
+        return bytearray(capacity)
 
     def give(self, buffer: bytearray) -> None:
         capacity = len(buffer)
         if capacity < POOLED_FROM or capacity != self._size_class(capacity):
             return
-        free = self._free.setdefault(capacity, [])
-        if len(free) < self._keep:
-            free.append(buffer)
+        with self._lock:
+            free = self._free.setdefault(capacity, [])
+            if len(free) < self._keep:
+                free.append(buffer)
 
 
 Writer = PartFile | MemoryPart  # where a body goes
