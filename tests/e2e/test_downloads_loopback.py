@@ -33,11 +33,13 @@ from tcb_gui.core.downloads import (
     FileOps,
     FileProgress,
     FileState,
+    Integrity,
     ProgressCallback,
     TotalProgress,
     sidecar_path,
 )
 from tcb_gui.core.downloads.files import MemoryPart
+from tcb_gui.core.downloads.integrity import RunningCrc64
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.paths import part_path
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
@@ -616,10 +618,15 @@ async def test_a_lent_buffer_receives_the_body_in_place_and_nothing_after_it(
 LARGE = 12 * 1024 * 1024  # over BACKGROUND_WRITES_FROM: written by a worker thread
 
 
-def large_answer(sizes: dict[str, int]) -> Callable[[str, asyncio.StreamWriter], Awaitable[bool]]:
+def large_answer(
+    sizes: dict[str, int], *, crc: bool = False
+) -> Callable[[str, asyncio.StreamWriter], Awaitable[bool]]:
     async def respond(key: str, writer: asyncio.StreamWriter) -> bool:
         data = body_of(key, sizes[key])
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data))
+        running = RunningCrc64()
+        running.update(data)
+        checksum = b"X-Cos-Hash-Crc64ecma: %d\r\n" % running.value if crc else b""
+        writer.write(b"HTTP/1.1 200 OK\r\n%bContent-Length: %d\r\n\r\n" % (checksum, len(data)))
         for start in range(0, len(data), 1 << 20):
             writer.write(data[start : start + (1 << 20)])
             await writer.drain()
@@ -647,12 +654,13 @@ async def test_a_large_body_is_written_by_a_worker_thread_byte_exact(
         def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
             return Watched(path, offset, buffer_size)
 
-    async with RawServer(large_answer(sizes)) as server:
+    async with RawServer(large_answer(sizes, crc=True)) as server:
         opts = DownloadOptions(dest=tmp_path, retry=QUICK_RETRY, concurrency=2)
         downloader = Downloader(http, server.refresh, opts, files=Files())
         outcomes = await downloader.run([server.link(k) for k in sizes])
 
     assert all(o.ok for o in outcomes)
+    assert all(o.integrity is Integrity.VERIFIED for o in outcomes)  # CRC-64 as it streamed
     for outcome, (key, size) in zip(outcomes, sizes.items(), strict=True):
         assert outcome.path is not None
         assert outcome.path.read_bytes() == body_of(key, size)
