@@ -254,7 +254,6 @@ class PartFile:
         again: the caller pauses and resumes reading with them."""
         if self._fd is None or self._background is not None:
             return
-        self.writeback = None  # the worker starts writeback itself: it is off the loop
         background = _BackgroundWrites(self._write_now, buffers, loop, full, room)
         self._background = background
         # A daemon: a file left undrained by a bug must not hold the interpreter's exit.

@@ -27,6 +27,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ class Syncer:
         self._busy = 0
         self._executor: ThreadPoolExecutor | None = None
         self._flusher: ThreadPoolExecutor | None = None  # writeback hints, in order
+        self._flusher_lock = threading.Lock()
         self._idle: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._group: GroupSync | None = None
@@ -199,9 +201,13 @@ class Syncer:
             copy = os.dup(fd)
         except OSError:
             return
-        if self._flusher is None:
-            self._flusher = ThreadPoolExecutor(1, "download-writeback")
-        self._flusher.submit(_writeback, copy, start, length)
+        with self._flusher_lock:  # asked from the loop and from writing threads
+            if self._flusher is None:
+                self._flusher = ThreadPoolExecutor(1, "download-writeback")
+            try:
+                self._flusher.submit(_writeback, copy, start, length)
+            except RuntimeError:  # shut down: the run is over, the hint is moot
+                os.close(copy)
 
     async def close(self) -> None:
         """Wait for the batches under way, then stop the workers."""
