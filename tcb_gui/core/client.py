@@ -40,7 +40,6 @@ secret in it), status, errcode, errmsg, duration and what the client did next.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import math
@@ -51,7 +50,6 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any, Final
 
 import httpx
@@ -77,36 +75,24 @@ from tcb_gui.core.fileids import FileId
 from tcb_gui.core.httpclient import make_http_client as make_http_client  # callers take it here
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import install_log_redaction, redact
+
+# The light facts live apart (the settings load them before the window's first paint);
+# re-exported here, where callers have always found them.
+from tcb_gui.core.service_modes import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+from tcb_gui.core.service_modes import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
+from tcb_gui.core.service_modes import DEFAULT_MAX_AGE as DEFAULT_MAX_AGE
+from tcb_gui.core.service_modes import MAX_CONCURRENCY as MAX_CONCURRENCY
+from tcb_gui.core.service_modes import MAX_IDS_PER_REQUEST as MAX_IDS_PER_REQUEST
+from tcb_gui.core.service_modes import MAX_MAX_AGE as MAX_MAX_AGE
+from tcb_gui.core.service_modes import MIN_MAX_AGE as MIN_MAX_AGE
+from tcb_gui.core.service_modes import QUOTA_PATH as QUOTA_PATH
+from tcb_gui.core.service_modes import ApiMode as ApiMode
+from tcb_gui.core.service_modes import is_loopback_host as is_loopback_host
+from tcb_gui.core.service_modes import validate_base_url as validate_base_url
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 
 log = logging.getLogger(__name__)
 
-
-class ApiMode(StrEnum):
-    """Which endpoint family the token belongs to (WECHAT_API.md §1)."""
-
-    COMPONENT = "component"  # third-party platform: componenttcb/…, component_access_token
-    TCB = "tcb"  # mini program: tcb/…, access_token or authorizer_access_token
-
-    @property
-    def cgi_path(self) -> str:
-        return (
-            "/componenttcb/batchdownloadfile"
-            if self is ApiMode.COMPONENT
-            else ("/tcb/batchdownloadfile")
-        )
-
-
-DEFAULT_BASE_URL = "https://api.weixin.qq.com"
-QUOTA_PATH = "/cgi-bin/openapi/quota/get"
-# "一次最多 50 个" — official batchdownloadfile docs; the service rejects 51.
-MAX_IDS_PER_REQUEST = 50
-# max_age in seconds; old docs give one day as default and maximum.
-MIN_MAX_AGE = 1
-MAX_MAX_AGE = 86_400
-DEFAULT_MAX_AGE = 7_200
-DEFAULT_CONCURRENCY = 4
-MAX_CONCURRENCY = 32
 
 # Supplies the current token at the moment of each request (it may be replaced mid-run
 # after a token error). Returns None when no token is set.
@@ -147,9 +133,6 @@ class TokenCheck:
 # ---------------------------------------------------------------------------------------
 # URLs
 # ---------------------------------------------------------------------------------------
-
-# Loopback hosts may use plain http (the demo service and tests); everything else https.
-_LOOPBACK_NAMES = frozenset({"localhost", "::1", "[::1]"})
 
 # encodeURI's unescaped set (ECMA-262 §19.2.6.5) plus '%' for existing escapes.
 _URI_NEEDS_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9;,/?:@&=+$\-_.!~*'()#%]")
@@ -237,44 +220,6 @@ def encode_url(url: str) -> str:
     ):
         return url  # the common case: nothing to encode
     return _encode(url, _PATH_NEEDS_ESCAPE_RE)
-
-
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-_BAD_BASE_URL_DETAIL = MessageTemplate("Not a valid base URL: {url!r} ({error}).")
-_BAD_BASE_URL = MessageTemplate("Not a valid base URL: {url!r}.")
-_NOT_HTTPS = MessageTemplate("The base URL must be an https:// address, not {url!r}.")
-_URL_EXTRAS = message("The base URL may not carry a user name, a query or a fragment.")
-_PLAIN_HTTP = MessageTemplate(
-    "Refusing plain http:// for {host}: the token would travel unencrypted. "
-    "Use https:// (plain http is allowed only for loopback addresses)."
-)
-
-
-def validate_base_url(url: str) -> str:
-    """The base URL without a trailing slash; https only, except loopback (DESIGN §3)."""
-    text = url.strip()
-    try:
-        parsed = httpx.URL(text)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise InputError(_BAD_BASE_URL_DETAIL.format(url=text, error=exc)) from None
-    if parsed.scheme not in ("https", "http") or not parsed.host:
-        raise InputError(_NOT_HTTPS.format(url=text))
-    if parsed.userinfo or "?" in text or "#" in text:
-        raise InputError(_URL_EXTRAS)
-    if "%" in parsed.host or any(c.isspace() for c in text):
-        raise InputError(_BAD_BASE_URL.format(url=text))
-    if parsed.scheme == "http" and not is_loopback_host(parsed.host):
-        raise InputError(_PLAIN_HTTP.format(host=parsed.host))
-    return text.rstrip("/")
 
 
 # ---------------------------------------------------------------------------------------
