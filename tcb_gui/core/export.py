@@ -10,11 +10,13 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tcb_gui.core import atomicfile
-from tcb_gui.core.client import LinkResult
 from tcb_gui.core.errors import InputError, MessageTemplate
+
+if TYPE_CHECKING:
+    from tcb_gui.core.client import LinkResult
 
 COLUMNS = ("fileid", "env", "ok", "status", "errmsg", "download_url", "expires_at")
 

@@ -36,7 +36,13 @@ import platformdirs
 
 from tcb_gui.core.atomicfile import write_bytes_atomic
 from tcb_gui.core.auth_mode import AuthMode
-from tcb_gui.core.client import (
+from tcb_gui.core.download_limits import (
+    DEFAULT_DOWNLOAD_CONCURRENCY as DEFAULT_DOWNLOAD_CONCURRENCY,
+)
+from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
+from tcb_gui.core.errors import InputError, MessageTemplate, message
+from tcb_gui.core.export import ExportFormat
+from tcb_gui.core.service_modes import (
     DEFAULT_BASE_URL,
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_AGE,
@@ -46,12 +52,6 @@ from tcb_gui.core.client import (
     ApiMode,
     validate_base_url,
 )
-from tcb_gui.core.download_limits import (
-    DEFAULT_DOWNLOAD_CONCURRENCY as DEFAULT_DOWNLOAD_CONCURRENCY,
-)
-from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
-from tcb_gui.core.errors import InputError, MessageTemplate, message
-from tcb_gui.core.export import ExportFormat
 
 log = logging.getLogger(__name__)
 
