@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,6 +17,15 @@ from tcb_gui.core.download_limits import (
 )
 from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.download_limits import MIN_DOWNLOAD_CONCURRENCY as MIN_DOWNLOAD_CONCURRENCY
+
+# What the window shows lives apart (it is needed before the first paint, the engine
+# is not); re-exported here, where callers have always found it.
+from tcb_gui.core.download_states import FileProgress as FileProgress
+from tcb_gui.core.download_states import FileState as FileState
+from tcb_gui.core.download_states import Integrity as Integrity
+from tcb_gui.core.download_states import Layout as Layout
+from tcb_gui.core.download_states import OnExists as OnExists
+from tcb_gui.core.download_states import TotalProgress as TotalProgress
 from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.errors import ErrorKind, InputError, TcbError
 from tcb_gui.core.fileids import FileId
@@ -33,38 +41,6 @@ DOWNLOAD_RETRY = RetryPolicy(max_tries=5, base_delay=0.5, max_delay=8.0)
 # trickle a byte every 29 s for ever. Time spent in our own rate limit does not count.
 STALL_SECONDS = 30.0
 MIN_PROGRESS_BYTES = 16 * 1024
-
-
-class Layout(StrEnum):
-    """Where files go inside the folder (``--layout``)."""
-
-    TREE = "tree"  # <dest>/<env>/<key path>
-    FLAT = "flat"  # <dest>/<last segment of the key>
-
-
-class OnExists(StrEnum):
-    """What to do when the target already exists (``--on-exists``)."""
-
-    SKIP = "skip"
-    RENAME = "rename"
-    OVERWRITE = "overwrite"
-
-
-class FileState(StrEnum):
-    QUEUED = "queued"
-    DOWNLOADING = "downloading"
-    PAUSED = "paused"
-    DONE = "done"
-    SKIPPED = "skipped"  # already complete on disk
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class Integrity(StrEnum):
-    """How a saved file was checked against the one in storage."""
-
-    VERIFIED = "verified"  # its CRC-64 matched the storage's (x-cos-hash-crc64ecma)
-    SIZE_CHECKED = "size checked"  # no checksum offered: its length matched
 
 
 FINAL_STATES: Final = frozenset(
@@ -98,38 +74,6 @@ class DownloadOptions:
             raise InputError(msg.NO_TRIES)
         if not self.stall_seconds > 0:
             raise InputError(msg.BAD_STALL)
-
-
-@dataclass(frozen=True, slots=True)
-class FileProgress:
-    """One file's progress, as the UI and the CLI show it."""
-
-    fileid: FileId
-    state: FileState
-    path: Path | None  # the final target (known once chosen), None before or if unsafe
-    bytes_done: int
-    bytes_total: int | None  # None while unknown
-    speed: float  # bytes/s, sliding average
-    errmsg: str
-    resumed_from: int  # bytes kept from an earlier try or run (0 if none)
-    index: int = 0  # position in the run's input
-    integrity: Integrity | None = None  # once DONE or SKIPPED
-
-
-@dataclass(frozen=True, slots=True)
-class TotalProgress:
-    files_done: int  # done or skipped
-    files_failed: int
-    files_total: int
-    bytes_done: int
-    bytes_total: int  # of the files whose size is known so far
-    speed: float  # bytes/s over all transfers, sliding average
-    eta: float | None  # seconds left for the bytes still to come; None while unknown
-    paused: bool = False
-    files_verified: int = 0  # of files_done, those whose CRC-64 matched
-    # True while some files' sizes are unknown: bytes_total then extrapolates from the
-    # files whose size is known (shown as an estimate, "about …").
-    total_estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
