@@ -7,6 +7,7 @@ import asyncio
 import atexit
 import gc
 import json
+import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,7 +61,7 @@ class _ProgressPrinter:
         if total.bytes_total:
             about = "about " if total.total_estimated else ""
             detail += f" of {about}{human_bytes(total.bytes_total)}"
-        detail += f" · {human_bytes(total.speed)}/s"
+        detail += f" · {human_bytes(self._speed(total))}/s"
         if total.eta is not None:
             detail += f" · {human_duration(total.eta)} left"
         if total.files_failed:
@@ -69,6 +70,15 @@ class _ProgressPrinter:
             detail += " · paused"
         done = total.files_done + total.files_failed
         self.progress.update(done, total.files_total, detail)
+
+    def _speed(self, total: TotalProgress) -> float:
+        """The engine's sliding speed while files move; once every file is in, when that
+        window has emptied (a last line read "0 B/s"), the run's average instead."""
+        finished = total.files_done + total.files_failed >= total.files_total
+        if total.speed > 0 or not finished or total.bytes_done <= 0:
+            return total.speed
+        elapsed = time.monotonic() - self.progress.started
+        return total.bytes_done / elapsed if elapsed > 0 else 0.0
 
 
 def _summary(result: DownloadRunResult) -> str:
