@@ -106,7 +106,7 @@ MB = 1e6
 WHY_FAST = (
     "Why it is fast (issue 12; before: commit 18552cc, measured on this machine on "
     "2026-12-05 with the same benchmark, 4 files at once then): file bodies no longer go "
-    "through httpx — a small HTTP/1.1 client of the engine's own (core/downloads/wire.py) "
+    "through httpx — a small HTTP/1.1 client of the engine's own (core/wire.py) "
     "keeps connections open per host and reads each response into one reused buffer, each "
     "read going to disk with one os.write; files up to 1 MiB are held in memory and written "
     "whole by a worker thread, so the event loop makes no file calls for them; a file whose "

@@ -24,13 +24,13 @@ from tcb_gui.core.downloads import (
     OnExists,
     TotalProgress,
 )
-from tcb_gui.core.downloads.wire import WireTransport
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.export import write_export
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.httpclient import DeferredTrustContext
 from tcb_gui.core.ratelimit import parse_rate
+from tcb_gui.core.wire import WireTransport
 from tcb_gui.terminal import Progress, human_bytes, human_duration
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tcb_gui.core.downloads import wire
-from tcb_gui.core.downloads.wire import WireTransport, ssl_context_of, usable_with
+from tcb_gui.core import wire
 from tcb_gui.core.httpclient import DeferredTrustContext, make_http_client
+from tcb_gui.core.wire import WireTransport, ssl_context_of, usable_with
 
 Answer = Callable[[bytes, bytes, asyncio.StreamWriter], Awaitable[None]]
 

@@ -358,7 +358,7 @@ async def test_the_rate_limit_holds_for_small_files_over_the_wire(
     assert elapsed >= (total - rate / 4) / rate * 0.9
 
 
-# -- the engine's own HTTP/1.1 client (downloads.wire) against a raw server --------------------
+# -- the engine's own HTTP/1.1 client (core.wire) against a raw server --------------------
 
 
 Respond = Callable[[str, asyncio.StreamWriter], Awaitable[bool]]  # key → keep the connection
@@ -568,7 +568,7 @@ async def test_a_lent_buffer_receives_the_body_in_place_and_nothing_after_it(
 ) -> None:
     """``wire``: with ``lend``, a length-framed body is read into the caller's memory (the
     sink is handed views of it), never past the announced length, whatever follows."""
-    from tcb_gui.core.downloads.wire import WireClient, parse_target
+    from tcb_gui.core.wire import WireClient, parse_target
 
     size = 700_000
     data = body_of("lent.bin", size)

@@ -89,7 +89,12 @@ from tcb_gui.core.downloads.records import (
 )
 from tcb_gui.core.downloads.refresher import LinkRefresher
 from tcb_gui.core.downloads.syncer import Placed, Placing, Syncer
-from tcb_gui.core.downloads.wire import (
+from tcb_gui.core.errors import ErrorKind, InputError, TcbError
+from tcb_gui.core.netmessages import describe_transport_error
+from tcb_gui.core.ratelimit import TokenBucket
+from tcb_gui.core.redact import install_log_redaction, redact
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+from tcb_gui.core.wire import (
     Target,
     WireClient,
     WireResponse,
@@ -97,11 +102,6 @@ from tcb_gui.core.downloads.wire import (
     ssl_context_of,
     usable_with,
 )
-from tcb_gui.core.errors import ErrorKind, InputError, TcbError
-from tcb_gui.core.netmessages import describe_transport_error
-from tcb_gui.core.ratelimit import TokenBucket
-from tcb_gui.core.redact import install_log_redaction, redact
-from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 
 # One logger for the whole package: the name users and tests filter on.
 log = logging.getLogger("tcb_gui.core.downloads")
