@@ -29,16 +29,16 @@ outside the ``except`` block so it has no ``__context__``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import math
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
 
 if TYPE_CHECKING:  # keyring is imported on first use: it costs start-up time otherwise
     from keyring.backend import KeyringBackend
@@ -48,6 +48,18 @@ from tcb_gui.core.redact import register_secret
 from tcb_gui.core.settings import validate_profile_name
 
 log = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+async def _in_thread(func: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+    """``asyncio.to_thread``, with asyncio imported when first awaited: the window loads
+    this module before its first paint, and asyncio only after it."""
+    import asyncio
+
+    return await asyncio.to_thread(func, *args, **kwargs)
+
 
 KEYRING_SERVICE: Final = "tcb-gui"
 TOKEN_ENV: Final = "TCB_ACCESS_TOKEN"
@@ -522,30 +534,30 @@ class TokenStore:
     # --- async wrappers (the keyring blocks; keep it off the event loop) ----------------
 
     async def akeyring_available(self, recheck: bool = False) -> bool:
-        return await asyncio.to_thread(self.keyring_available, recheck)
+        return await _in_thread(self.keyring_available, recheck)
 
     async def aget(self, profile: str) -> str | None:
-        return await asyncio.to_thread(self.get, profile)
+        return await _in_thread(self.get, profile)
 
     async def aset(self, profile: str, token: str) -> None:
         register_secret(token.strip())  # before the executor logs the call with its args
-        await asyncio.to_thread(self.set, profile, token)
+        await _in_thread(self.set, profile, token)
 
     async def aclear(self, profile: str) -> None:
-        await asyncio.to_thread(self.clear, profile)
+        await _in_thread(self.clear, profile)
 
     async def acurrent(self, profile: str) -> TokenInfo:
-        return await asyncio.to_thread(self.current, profile)
+        return await _in_thread(self.current, profile)
 
     async def aget_app_secret(self, profile: str) -> str | None:
-        return await asyncio.to_thread(self.get_app_secret, profile)
+        return await _in_thread(self.get_app_secret, profile)
 
     async def aset_app_secret(self, profile: str, secret: str) -> None:
         register_secret(secret.strip())  # before the executor logs the call with its args
-        await asyncio.to_thread(self.set_app_secret, profile, secret)
+        await _in_thread(self.set_app_secret, profile, secret)
 
     async def aclear_app_secret(self, profile: str) -> None:
-        await asyncio.to_thread(self.clear_app_secret, profile)
+        await _in_thread(self.clear_app_secret, profile)
 
     async def acurrent_app_secret(self, profile: str) -> AppSecretInfo:
-        return await asyncio.to_thread(self.current_app_secret, profile)
+        return await _in_thread(self.current_app_secret, profile)

@@ -18,6 +18,7 @@ core's constants; ``tests/ui/test_core_text.py`` checks it matches the registry.
 
 from __future__ import annotations
 
+import importlib
 import re
 import string
 from collections.abc import Iterable
@@ -26,28 +27,34 @@ from typing import Final
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-# Imported for the messages they register (see the module docstring).
-from tcb_gui.core import (  # noqa: F401
-    client,
-    connection,
-    credentials,
-    download_run,
-    download_session,
-    downloads,
-    export,
-    fileids,
-    history,
-    netmessages,
-    paths,
-    ratelimit,
-    resolve_run,
-    settings,
-    stable_token,
-    tokens,
-)
 from tcb_gui.core.errors import MessageTemplate, messages
 
 CONTEXT: Final = "CoreText"
+
+# The core modules that register messages, imported when the catalogue is first built
+# (see the module docstring): not on import, as the window's table imports this module
+# before its first paint and these bring the API client and the download engine.
+REGISTERING: Final = tuple(
+    f"tcb_gui.core.{name}"
+    for name in (
+        "client",
+        "connection",
+        "credentials",
+        "download_run",
+        "download_session",
+        "downloads",
+        "export",
+        "fileids",
+        "history",
+        "netmessages",
+        "paths",
+        "ratelimit",
+        "resolve_run",
+        "settings",
+        "stable_token",
+        "tokens",
+    )
+)
 
 # Every message core registers, for lupdate (tests/ui/test_core_text.py keeps it equal to
 # core.errors.messages()). QT_TRANSLATE_NOOP only marks them; translation is at run time.
@@ -676,10 +683,17 @@ _cache: dict[str, str] = {}
 _cache_language = ""
 
 
+def load_core_messages() -> None:
+    """Import every core module that registers messages (``REGISTERING``)."""
+    for name in REGISTERING:
+        importlib.import_module(name)
+
+
 def catalogue() -> CoreCatalogue:
     """The catalogue of every message core registered (built once)."""
     global _catalogue
     if _catalogue is None:
+        load_core_messages()
         _catalogue = CoreCatalogue(messages())
     return _catalogue
 

@@ -29,7 +29,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from tcb_gui.core.downloads import FileState
+from tcb_gui.core.download_states import FileState
 from tcb_gui.ui.button_cache import ButtonPairCache
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, is_dark, tone_color, tone_tint

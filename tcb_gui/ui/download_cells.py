@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QLocale, QObject
 
-from tcb_gui.core.download_run import DownloadCounts
-from tcb_gui.core.download_session import SessionFile
-from tcb_gui.core.downloads import FileProgress, FileState, Integrity
+from tcb_gui.core.download_states import FileProgress, FileState, Integrity
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int
+
+if TYPE_CHECKING:
+    from tcb_gui.core.download_run import DownloadCounts
+    from tcb_gui.core.download_session import SessionFile
 
 # Sort order of the Download column: failures first, as in the Status column.
 _STATE_ORDER: Final = {

@@ -7,7 +7,7 @@ import re
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QSpinBox, QWidget
 
-from tcb_gui.core.client import DEFAULT_MAX_AGE, MAX_MAX_AGE, MIN_MAX_AGE
+from tcb_gui.core.service_modes import DEFAULT_MAX_AGE, MAX_MAX_AGE, MIN_MAX_AGE
 from tcb_gui.ui.formatting import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,

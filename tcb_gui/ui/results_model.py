@@ -32,7 +32,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from tcb_gui.core.downloads import FileState
+from tcb_gui.core.download_states import FileState
 from tcb_gui.core.errors import ErrorKind
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from tcb_gui.core.downloads import FileState
+from tcb_gui.core.download_states import FileState
 from tcb_gui.ui.results_model import ResultsModel, Row, RowState
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from PySide6.QtCore import QObject
 
-from tcb_gui.core.downloads import FileState, Integrity
+from tcb_gui.core.download_states import FileState, Integrity
 from tcb_gui.core.errors import ERRCODES, ErrorKind
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.icons import Glyph

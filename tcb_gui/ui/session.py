@@ -10,21 +10,23 @@ pasted one. Resolving, downloading and the token check all use it through ``clie
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING
 
-from tcb_gui.core.client import ApiMode, TcbClient, make_http_client, validate_base_url
 from tcb_gui.core.credentials import Credentials, StableCredentials, StaticCredentials
+from tcb_gui.core.service_modes import ApiMode, validate_base_url
 from tcb_gui.core.settings import Profile, Settings, save_settings
 from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_time_left
 from tcb_gui.core.trace import TraceHub
 
+# The API client, httpx and asyncio are imported when first used: the window builds its
+# session before its first paint (docs/ARCHITECTURE.md#start-up).
 if TYPE_CHECKING:
     import httpx
 
+    from tcb_gui.core.client import TcbClient
     from tcb_gui.core.stable_token import StableTokenProvider
     from tcb_gui.demo.server import DemoServer
 
@@ -128,6 +130,8 @@ class Session:
 
     async def save_settings(self) -> None:
         """Write the settings file off the event loop (a copy, so edits cannot race it)."""
+        import asyncio
+
         snapshot = dataclasses.replace(self.settings, profiles=dict(self.settings.profiles))
         await asyncio.to_thread(save_settings, snapshot)
 
@@ -200,12 +204,16 @@ class Session:
         if self._closed:
             raise RuntimeError("the session is closed")
         if self._http is None:
+            from tcb_gui.core.client import make_http_client
+
             self._http = make_http_client()
         return self._http
 
     async def aopen_http(self) -> httpx.AsyncClient:
         """Create the HTTP client in a worker thread: loading the CA certificates and
         httpcore's lazy imports takes ~100 ms that the window should not wait for."""
+        import asyncio
+
         if self._http is None and not self._closed:
             client = await asyncio.to_thread(_make_warm_client)
             if self._http is None and not self._closed:
@@ -215,6 +223,8 @@ class Session:
         return self.http
 
     def client(self, *, max_age: int | None = None, concurrency: int | None = None) -> TcbClient:
+        from tcb_gui.core.client import TcbClient
+
         profile = self.profile
         return TcbClient(
             self.http,
@@ -236,10 +246,14 @@ class Session:
         self._http = None
         demo, self.demo = self.demo, None
         if demo is not None:
+            import asyncio
+
             await asyncio.to_thread(demo.stop)
 
 
 def _make_warm_client() -> httpx.AsyncClient:
+    from tcb_gui.core.client import make_http_client
+
     client = make_http_client()
     # Modules httpcore imports on the first request; importing them here keeps that
     # first request from pausing the window.

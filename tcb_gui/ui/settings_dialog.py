@@ -59,7 +59,7 @@ from tcb_gui.core.client import (
     validate_base_url,
 )
 from tcb_gui.core.credentials import AuthMode
-from tcb_gui.core.downloads import Layout, OnExists
+from tcb_gui.core.download_states import Layout, OnExists
 from tcb_gui.core.errors import InputError, KeyringUnavailableError
 from tcb_gui.core.settings import (
     DEFAULT_PROFILE,

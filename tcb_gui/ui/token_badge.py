@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -26,13 +27,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from tcb_gui.core.client import Quota
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown, fmt_int
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, tone_color, tone_text_on_tint, tone_tint
+
+if TYPE_CHECKING:
+    from tcb_gui.core.client import Quota
 
 PAD_X = 10
 PAD_Y = 4

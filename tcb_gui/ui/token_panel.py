@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tcb_gui.core.client import ApiMode
+from tcb_gui.core.service_modes import ApiMode
 from tcb_gui.core.settings import Profile
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone

@@ -45,7 +45,7 @@ from tcb_gui.core.paths import UnsafePathError
 from tcb_gui.core.settings import validate_profile_name
 from tcb_gui.core.tokens import clean_token
 from tcb_gui.ui import core_text as core_text_module
-from tcb_gui.ui.core_text import CONTEXT, SOURCES, CoreCatalogue, core_text
+from tcb_gui.ui.core_text import CONTEXT, SOURCES, CoreCatalogue, core_text, load_core_messages
 from tcb_gui.ui.results_model import Column, ResultsModel
 from tcb_gui.ui.results_proxy import ResultsProxy
 
@@ -81,6 +81,7 @@ def _chinese() -> dict[str, str]:
 
 
 ZH = _chinese()
+load_core_messages()  # as the window does before its first translation
 REGISTERED = {m.text: m for m in messages()}
 WHOLE = sorted(text for text, m in REGISTERED.items() if not m.fields)
 TEMPLATES = sorted((m for m in REGISTERED.values() if m.fields), key=lambda m: m.text)
@@ -122,6 +123,7 @@ _PROBE_REGISTRY = """
 import importlib, pkgutil
 import tcb_gui.core
 import tcb_gui.ui.core_text
+tcb_gui.ui.core_text.load_core_messages()
 from tcb_gui.core.errors import messages
 seen = len(messages())
 for info in pkgutil.walk_packages(tcb_gui.core.__path__, "tcb_gui.core."):
