@@ -15,13 +15,13 @@ window of its own.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tcb_gui.core.exit_status import ExitStatus
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 APP_NAME = "TCB Links"
 # The .desktop file id (packaging/linux): docks match the window to its menu entry.
 DESKTOP_FILE = "io.github.tcblinks.TcbLinks"
+# The longest the start waits for the window's first frame before building the rest (a
+# window never exposed, on a screen that is off, paints nothing).
+FIRST_PAINT_TIMEOUT_MS = 1_000
 
 
 def run(
@@ -60,16 +63,16 @@ def run(
     app.setDesktopFileName(DESKTOP_FILE)
     app.setQuitOnLastWindowClosed(False)
 
-    from tcb_gui.ui.single_instance import InstanceServer, hand_over
+    from tcb_gui.ui.single_instance import hand_over
 
     own_session = demo or base_url is not None or api is not None or profile is not None
     if not own_session and hand_over(files):
         return ExitStatus.OK  # the running window took the files
-    instance = InstanceServer(app)
-    instance.listen()
 
-    from tcb_gui.core.client import ApiMode
+    # Phase 1, before the first paint: the settings, translators, theme and the view of
+    # the window (no presenter, no asyncio, no API client, no download engine).
     from tcb_gui.core.errors import InputError
+    from tcb_gui.core.service_modes import ApiMode
     from tcb_gui.core.settings import load_settings
     from tcb_gui.core.tokens import TokenStore
     from tcb_gui.ui.i18n import install_translators
@@ -92,18 +95,43 @@ def run(
         message = exc.message if isinstance(exc, InputError) else str(exc)
         sys.stderr.write(f"tcb-gui: error: {message}\n")
         return ExitStatus.USAGE
-    window = MainWindow(session)
+    window = MainWindow(session, deferred=True)
     window.started_at = started
+    window.show()
+    wait_for_first_paint(window)
+
+    # Phase 2, once the first frame is on the screen: the presenters, actions and menus
+    # (with them asyncio, the API client and the download engine), then the loop. What
+    # the user did meanwhile waits in Qt's queue and is handled once the loop runs.
+    window.finish()
+    from tcb_gui.ui.single_instance import InstanceServer
+
+    instance = InstanceServer(app)  # later starts hand their files over from now on
+    instance.listen()
     instance.filesReceived.connect(
         lambda paths: window.ids.add_files_later([Path(p) for p in paths])
     )
     instance.raiseRequested.connect(lambda: bring_to_front(window))
+    import asyncio
 
     try:
         with asyncio.Runner(loop_factory=lambda: qt_workarounds.event_loop(app)) as runner:
             return runner.run(main(window, demo=demo, files=files))
     finally:
         instance.close()
+
+
+def wait_for_first_paint(window: MainWindow, timeout_ms: int = FIRST_PAINT_TIMEOUT_MS) -> bool:
+    """Run Qt's events until ``window`` has painted its first frame (or ``timeout_ms``
+    passed: a window that is never exposed paints nothing); True if it painted."""
+    if window.first_paint_at is not None:
+        return True
+    loop = QEventLoop()
+    window.on_first_paint(loop.quit)
+    QTimer.singleShot(timeout_ms, loop, loop.quit)
+    loop.exec()
+    window.on_first_paint(None)
+    return window.first_paint_at is not None
 
 
 def bring_to_front(window: MainWindow) -> None:
@@ -117,6 +145,8 @@ def bring_to_front(window: MainWindow) -> None:
 
 async def main(window: MainWindow, *, demo: bool = False, files: Sequence[str] = ()) -> int:
     """Show ``window``, start its first tasks, and wait until it asks to close."""
+    import asyncio
+
     closing = asyncio.Event()
     window.set_shutdown_hook(closing.set)
     window.tokens.show_pending()  # its check starts after the first paint

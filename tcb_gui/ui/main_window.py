@@ -19,7 +19,6 @@ resolve, and a desktop notification when long work ends while the window is not 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import contextlib
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -59,45 +58,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tcb_gui.core.client import MAX_CONCURRENCY
-from tcb_gui.core.errors import InputError, TcbError
+from tcb_gui.core.errors import InputError, TcbError, TokenState
 from tcb_gui.core.export import ExportFormat
-from tcb_gui.core.quota import QuotaPreview
+from tcb_gui.core.service_modes import MAX_CONCURRENCY
 from tcb_gui.core.settings import Profile, Settings
 from tcb_gui.ui import task_names
-from tcb_gui.ui.a11y import install as install_accessibility
 from tcb_gui.ui.banner import BannerArea
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.desktop_notify import DoneNotifier
-from tcb_gui.ui.download_cells import DownloadSummary
-from tcb_gui.ui.download_controller import DownloadController
 from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.drop import DropOverlay, payload_from_mime
 from tcb_gui.ui.duration_spin import DurationSpinBox
 from tcb_gui.ui.formatting import fmt_int, plural
-from tcb_gui.ui.history import ClearedList, HistoryController
 from tcb_gui.ui.icons import Glyph, app_icon, icon
-from tcb_gui.ui.ids_presenter import IdsPresenter
-from tcb_gui.ui.links_presenter import LinksPresenter
-from tcb_gui.ui.notifier import WindowNotifier
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.prefs import WindowPrefs
-from tcb_gui.ui.requests_view import RequestsWindow
-from tcb_gui.ui.resolve_presenter import ResolvePresenter
 from tcb_gui.ui.results_model import Column, ResultsModel, Row, RowState
 from tcb_gui.ui.results_proxy import ResultsProxy, StatusFilter
 from tcb_gui.ui.results_view import OPTIONAL_COLUMNS, ResultsView
 from tcb_gui.ui.row_details import RowDetails
-from tcb_gui.ui.session import Session
-from tcb_gui.ui.tasks import TaskKeeper
-from tcb_gui.ui.text_filter import TextFilterInput
+from tcb_gui.ui.token_badge import BadgeInfo
 from tcb_gui.ui.token_panel import TokenPanel
-from tcb_gui.ui.token_presenter import TokenPresenter
 
 if TYPE_CHECKING:
+    from tcb_gui.core.quota import QuotaPreview
+
     # Dialogs are imported when first opened, not on the way to the first paint.
     from tcb_gui.ui.dialogs import AddIdsDialog
+    from tcb_gui.ui.download_cells import DownloadSummary
     from tcb_gui.ui.export_dialog import ExportDialog
+    from tcb_gui.ui.history import ClearedList
+    from tcb_gui.ui.requests_view import RequestsWindow
+    from tcb_gui.ui.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -120,18 +111,29 @@ class UndoStep:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    """The window. ``MainWindow(session)`` builds all of it; ``MainWindow(session,
+    deferred=True)`` builds only what the first frame shows (``app.run``: the view,
+    before the first paint) and ``finish()`` the rest after it (docs/ARCHITECTURE.md#start-up).
+    """
+
+    def __init__(
+        self, session: Session, parent: QWidget | None = None, *, deferred: bool = False
+    ) -> None:
         super().__init__(parent)
         self.session = session
-        self.tasks = TaskKeeper(on_error=self._task_failed)
         self.setWindowTitle(self.tr("TCB Links"))
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self._shutdown_hook: Callable[[], None] | None = None
         self._closed = False
+        self._finished = False
+        # app.run's window (deferred) closed before the app's loop runs: closed then.
+        self._deferred = deferred
+        self._close_asked = False
         # Start-up timing (perf_counter seconds), read by the smoke test and the bench.
         self.started_at: float | None = None
         self.first_paint_at: float | None = None
+        self._first_paint_callback: Callable[[], None] | None = None
 
         self.prefs = WindowPrefs(session.settings)
         self.details_wanted = True
@@ -162,7 +164,6 @@ class MainWindow(QMainWindow):
             if column is not None:
                 self.view.user_hidden.add(column)
         self.view.configure_columns()
-        self.view.columnsChanged.connect(self._columns_changed)
         outer.addWidget(self.view, 1)
         self.details = RowDetails(self.model, central)
         self.details.setVisible(False)
@@ -171,6 +172,75 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.downloads_panel)
         outer.addLayout(self._build_status_bar(central))
         self.drop_overlay = DropOverlay(central)
+        self.setMinimumWidth(MIN_WIDTH)
+        self._restore_geometry()
+        self._show_first_frame()
+        if not deferred:
+            self.finish()
+
+    def _show_first_frame(self) -> None:
+        """What the first frame shows before the presenters exist: the profile and its run
+        options, "Checking…" on the badge, the menu titles, an empty list's buttons off.
+        ``finish()`` then sets the same through the presenters."""
+        session = self.session
+        profile = session.profile
+        panel = self.token_panel
+        panel.set_profiles(session.profile_names(), profile.name, None)
+        panel.set_profile_details(
+            profile, session.overrides.base_url is not None or session.overrides.api is not None
+        )
+        self._show_run_options(profile)
+        panel.badge.set_info(BadgeInfo(TokenState.CHECKING, stable=profile.uses_appsecret))
+        panel.clear_button.setEnabled(False)
+        for button in (
+            self.resolve_button,
+            self.download_button,
+            self.retry_button,
+            self.refresh_button,
+            self.copy_all_button,
+            self.export_button,
+            self.clear_button,
+        ):
+            button.setEnabled(False)
+        bar = self.menuBar()
+        titles = [
+            self.tr("&File"),
+            self.tr("&Edit"),
+            self.tr("&View"),
+            self.tr("&Links"),
+            self.tr("&Downloads"),
+            self.tr("&Token"),
+        ]
+        # The history's own menu (before Token), titled as ui/history.py titles it.
+        titles.insert(-1, QCoreApplication.translate("HistoryController", "Hi&story"))
+        for title in titles:
+            bar.addMenu(title)
+
+    def finish(self) -> None:
+        """The rest of the window: presenters, actions, menus, timers, the Requests view.
+
+        Called by ``__init__``, or by ``app.run`` once the first frame is on the screen.
+        """
+        if self._finished:
+            return
+        self._finished = True
+        # Imported here: the presenters bring the API client, the download engine and
+        # asyncio, which the first frame does not need.
+        from tcb_gui.ui.a11y import install as install_accessibility
+        from tcb_gui.ui.desktop_notify import DoneNotifier
+        from tcb_gui.ui.download_controller import DownloadController
+        from tcb_gui.ui.history import HistoryController
+        from tcb_gui.ui.ids_presenter import IdsPresenter
+        from tcb_gui.ui.links_presenter import LinksPresenter
+        from tcb_gui.ui.notifier import WindowNotifier
+        from tcb_gui.ui.requests_view import RequestsWindow
+        from tcb_gui.ui.resolve_presenter import ResolvePresenter
+        from tcb_gui.ui.tasks import TaskKeeper
+        from tcb_gui.ui.token_presenter import TokenPresenter
+
+        session = self.session
+        self.tasks = TaskKeeper(on_error=self._task_failed)
+        self.view.columnsChanged.connect(self._columns_changed)
 
         # The presenters: each job its own, none holding the window.
         model, tasks = self.model, self.tasks
@@ -211,6 +281,7 @@ class MainWindow(QMainWindow):
         self.requests.setWindowTitle(self.tr("Requests"))
 
         self._build_actions()
+        self.menuBar().clear()  # the first frame's titles: now the menus themselves
         self._build_menus()
         self._countdown_timer = QTimer(self)
         self._countdown_timer.setObjectName("countdown")
@@ -218,8 +289,6 @@ class MainWindow(QMainWindow):
         self._countdown_timer.timeout.connect(self._tick)
         self._countdown_timer.start()
         self._connect()
-        self.setMinimumWidth(MIN_WIDTH)
-        self._restore_geometry()
         self.tokens.apply_profile()
         self._update_counts()
         self._update_download_actions()
@@ -531,6 +600,8 @@ class MainWindow(QMainWindow):
         self.export_button.clicked.connect(self.choose_export)
         self.clear_button.clicked.connect(self.clear_rows)
         self.download_button.clicked.connect(lambda _checked=False: downloads.show_dialog())
+        from tcb_gui.ui.text_filter import TextFilterInput
+
         self.text_filter = TextFilterInput(self.filter_edit, self.proxy)  # paced for long lists
         self.status_combo.currentIndexChanged.connect(self._status_filter_changed)
         self.model.countsChanged.connect(self._update_counts)
@@ -947,6 +1018,8 @@ class MainWindow(QMainWindow):
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
         box.setEscapeButton(cancel)
+        import asyncio
+
         answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
         def finished(_result: int) -> None:
@@ -1132,16 +1205,31 @@ class MainWindow(QMainWindow):
                     return
         self.resize(*DEFAULT_SIZE)
 
+    def on_first_paint(self, callback: Callable[[], None] | None) -> None:
+        """Call ``callback`` when the window paints its first frame (``app.run`` waits
+        for it before building the rest); None forgets it."""
+        self._first_paint_callback = callback
+
     def paintEvent(self, event: QPaintEvent) -> None:
         if self.first_paint_at is None:
             self.first_paint_at = time.perf_counter()
+            callback, self._first_paint_callback = self._first_paint_callback, None
+            if callback is not None:
+                callback()  # a nested loop's quit(): the frame still paints and flushes
         super().paintEvent(event)
 
     def set_shutdown_hook(self, hook: Callable[[], None] | None) -> None:
         """Let the app run an asynchronous shutdown instead of closing at once."""
         self._shutdown_hook = hook
+        if hook is not None and self._close_asked:
+            self._close_asked = False
+            hook()  # closed (Ctrl+Q, the window manager) while it was starting
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._deferred and self._shutdown_hook is None:
+            event.ignore()  # app.run is still starting it: closed once its loop runs
+            self._close_asked = True
+            return
         if self._shutdown_hook is not None and not self._closed:
             event.ignore()  # the app closes the window once tasks and the client are done
             self._shutdown_hook()

@@ -13,17 +13,20 @@ windows use both (``tests/ui/conftest.py``).
   loops install while they run (``sys.set_asyncgen_hooks``): httpx's body iterators,
   left suspended by a paused or cancelled transfer, would be finalised by the garbage
   collector off the loop ("async generator ignored GeneratorExit"). ``EventLoop`` does
-  what ``BaseEventLoop.run_forever`` does, and puts the previous hooks back after.
+  what ``BaseEventLoop.run_forever`` does, and puts the previous hooks back after
+  (``ui/qasync_loop.py``, imported by ``event_loop`` only: qasync brings asyncio).
 """
 
 from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
-import qasync
-from PySide6.QtWidgets import QApplication
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from tcb_gui.ui.qasync_loop import EventLoop
 
 # Far more references than any run can drop, far below Py_ssize_t's limit.
 IMMORTAL_BUMP = 1 << 40
@@ -71,23 +74,10 @@ def apply() -> None:
     immortal_singletons()
 
 
-class EventLoop(qasync.QEventLoop):  # type: ignore[misc]
-    """qasync's loop, closing abandoned async generators on the loop as asyncio's do."""
-
-    def run_forever(self) -> Any:
-        firstiter = getattr(self, "_asyncgen_firstiter_hook", None)
-        finalizer = getattr(self, "_asyncgen_finalizer_hook", None)
-        previous = sys.get_asyncgen_hooks()
-        if firstiter is None or finalizer is None:
-            return super().run_forever()
-        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
-        try:
-            return super().run_forever()
-        finally:
-            # A later loop must not inherit this one's hooks.
-            sys.set_asyncgen_hooks(*previous)
-
-
 def event_loop(app: QApplication) -> EventLoop:
-    """The event loop the window runs on (``asyncio.Runner(loop_factory=…)``)."""
+    """The event loop the window runs on (``asyncio.Runner(loop_factory=…)``).
+
+    qasync (and with it asyncio) is imported here, after the window's first paint."""
+    from tcb_gui.ui.qasync_loop import EventLoop
+
     return EventLoop(app)

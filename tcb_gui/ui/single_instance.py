@@ -9,6 +9,11 @@ left by an app that died is removed first).
 
 Nothing secret crosses the socket: file paths only. The socket is the user's own (on
 Unix a file in a folder only they can write; QLocalServer's UserAccessOption).
+
+Start-up (docs/ARCHITECTURE.md#start-up): on Linux the second start talks to the socket
+file with Python's ``socket`` (where ``QLocalServer`` puts it: ``$TMPDIR`` or ``/tmp``),
+so asking costs no ``QtNetwork`` before the window's first paint; the first start
+listens once its window is painted (``app.run``), ``QtNetwork`` imported then.
 """
 
 from __future__ import annotations
@@ -17,14 +22,19 @@ import getpass
 import hashlib
 import json
 import logging
+import os
+import socket
+import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from tcb_gui.core.settings import app_dirs
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalSocket
 
 log = logging.getLogger(__name__)
 
@@ -47,26 +57,71 @@ def server_name() -> str:
 def hand_over(files: Sequence[str], *, name: str | None = None) -> bool:
     """Give ``files`` to a running window (which comes to the front); True when one took
     them. Blocking, for the moment before this process starts its own window."""
-    socket = QLocalSocket()
-    socket.connectToServer(name or server_name())
-    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
-        return False
+    name = name or server_name()
     paths = [str(Path(f).expanduser().absolute()) for f in files]
-    socket.write(json.dumps({"files": paths, "raise": True}).encode("utf-8") + b"\n")
-    socket.flush()
-    # flush() may have written it all; waitForBytesWritten is then False with nothing due.
-    while socket.bytesToWrite() > 0:
-        if not socket.waitForBytesWritten(CONNECT_TIMEOUT_MS):
-            socket.abort()
-            return False
-    reply = b""
-    while OK not in reply and socket.waitForReadyRead(REPLY_TIMEOUT_MS):
-        reply += bytes(socket.readAll().data())
-    socket.disconnectFromServer()
-    taken = OK in reply
+    message = json.dumps({"files": paths, "raise": True}).encode("utf-8") + b"\n"
+    if sys.platform.startswith("linux"):
+        taken = _hand_over_unix(socket_path(name), message)
+    else:
+        taken = _hand_over_qt(name, message)
+    if taken is None:
+        return False  # nobody listens
     if not taken:
         log.warning("the running window did not confirm the files it was handed")
     return taken
+
+
+def socket_path(name: str) -> str:
+    """Where ``QLocalServer`` listens under ``name`` on Unix (``QDir::tempPath()``)."""
+    if name.startswith("/"):
+        return name
+    # Qt's own fallback; only connected to here, never created.
+    folder = os.path.normpath(os.environ.get("TMPDIR") or "/tmp")  # noqa: S108
+    return os.path.join(folder, name)
+
+
+def _hand_over_unix(path: str, message: bytes) -> bool | None:
+    """``message`` over the socket file at ``path``: None when nothing listens there,
+    else whether the "ok" came back."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(CONNECT_TIMEOUT_MS / 1000)
+        try:
+            sock.connect(path)
+        except OSError:
+            return None
+        reply = b""
+        try:
+            sock.sendall(message)
+            sock.settimeout(REPLY_TIMEOUT_MS / 1000)
+            while OK not in reply:
+                chunk = sock.recv(len(OK))
+                if not chunk:
+                    break
+                reply += chunk
+        except OSError:  # timed out, or the window went away
+            return OK in reply
+        return OK in reply
+
+
+def _hand_over_qt(name: str, message: bytes) -> bool | None:
+    from PySide6.QtNetwork import QLocalSocket
+
+    sock = QLocalSocket()
+    sock.connectToServer(name)
+    if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
+        return None
+    sock.write(message)
+    sock.flush()
+    # flush() may have written it all; waitForBytesWritten is then False with nothing due.
+    while sock.bytesToWrite() > 0:
+        if not sock.waitForBytesWritten(CONNECT_TIMEOUT_MS):
+            sock.abort()
+            return None
+    reply = b""
+    while OK not in reply and sock.waitForReadyRead(REPLY_TIMEOUT_MS):
+        reply += bytes(sock.readAll().data())
+    sock.disconnectFromServer()
+    return OK in reply
 
 
 class InstanceServer(QObject):
@@ -77,6 +132,8 @@ class InstanceServer(QObject):
 
     def __init__(self, parent: QObject | None = None, *, name: str | None = None) -> None:
         super().__init__(parent)
+        from PySide6.QtNetwork import QLocalServer
+
         self.name = name or server_name()
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -87,7 +144,7 @@ class InstanceServer(QObject):
         """Start listening (taking over a socket an app that died left behind)."""
         if self._server.listen(self.name):
             return True
-        QLocalServer.removeServer(self.name)
+        self._server.removeServer(self.name)
         if self._server.listen(self.name):
             return True
         log.warning("cannot listen for other starts: %s", self._server.errorString())

@@ -131,7 +131,7 @@ def first_paint(self, event):
     if not seen:
         seen.append(",".join(m for m in sys.argv[1:] if m in sys.modules))
         clear = self.token_panel.clear_button.isEnabled()
-        print(f"badge:{self.tokens.badge_info.state.value} clear:{clear}")
+        print(f"badge:{self.token_panel.badge.info.state.value} clear:{clear}")
         QTimer.singleShot(0, self.close)  # Ctrl+Q's path
     paint(self, event)
 
@@ -140,8 +140,25 @@ code = tcb_gui.cli.main([])
 print("painted:" + seen[0] if seen else "not painted")
 sys.exit(code)
 """
-# Imported after the first paint, when first needed.
+# Imported after the first paint: the second phase (presenters, the loop) and what is
+# imported when first needed.
 AFTER_FIRST_PAINT = (
+    "asyncio",
+    "httpx",
+    "qasync",
+    "PySide6.QtNetwork",
+    "tcb_gui.core.client",
+    "tcb_gui.core.downloads",
+    "tcb_gui.core.history",
+    "tcb_gui.core.fileids",
+    "tcb_gui.ui.token_presenter",
+    "tcb_gui.ui.resolve_presenter",
+    "tcb_gui.ui.download_controller",
+    "tcb_gui.ui.history",
+    "tcb_gui.ui.ids_presenter",
+    "tcb_gui.ui.links_presenter",
+    "tcb_gui.ui.requests_view",
+    "tcb_gui.ui.tasks",
     "tcb_gui.ui.settings_dialog",
     "tcb_gui.ui.dialogs",
     "tcb_gui.ui.export_dialog",
