@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from tcb_gui.core.client import make_http_client
 from tcb_gui.core.connection import client_for, open_credentials
 from tcb_gui.core.download_run import DownloadRun, DownloadRunResult, no_link_yet
 from tcb_gui.core.downloads import (
@@ -28,9 +27,8 @@ from tcb_gui.core.errors import InputError
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.export import write_export
 from tcb_gui.core.fileids import FileId
-from tcb_gui.core.httpclient import DeferredTrustContext
+from tcb_gui.core.httpclient import make_run_client
 from tcb_gui.core.ratelimit import parse_rate
-from tcb_gui.core.wire import WireTransport
 from tcb_gui.terminal import Progress, human_bytes, human_duration
 
 if TYPE_CHECKING:
@@ -117,11 +115,8 @@ async def download_ids(
     def notice(text: str) -> None:
         stderr.write(text + "\n")
 
-    # The API calls go over the engine's own connections (``WireTransport``): httpcore,
-    # h11 and anyio are never imported, ~25 ms of every run. Certificates are checked
-    # as by httpx's own transport, with the roots read at the first TLS connection.
-    transport = WireTransport(DeferredTrustContext)
-    async with make_http_client(transport=transport) as http:
+    # The API calls go over the engine's own connections (``core.httpclient``).
+    async with make_run_client() as http:
         credentials = await open_credentials(conn, TokenStore(), http, notice, trace)
         client = client_for(conn, http, credentials, trace)
         printer = _ProgressPrinter(stderr)

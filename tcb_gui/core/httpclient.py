@@ -101,3 +101,18 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
     if "verify" not in options:
         options["verify"] = DeferredTrustContext()
     return httpx.AsyncClient(**options)
+
+
+def make_run_client(**kwargs: Any) -> httpx.AsyncClient:
+    """The shared client of one command-line run (resolve, download, token, doctor): as
+    ``make_http_client``, with its requests on the engine's own HTTP/1.1 connections
+    (``core.wire.WireTransport``), so ``httpcore``, ``h11`` and ``anyio`` are never
+    imported (~25 ms of a run that may last a third of a second). Requests go out as
+    ``httpx`` built them; certificates are checked as by ``httpx``'s own transport, the
+    roots read at the first TLS connection. The window keeps ``httpx``'s own transport
+    (one long-lived client; respx mocks that one). A ``transport`` given wins."""
+    from tcb_gui.core.wire import WireTransport
+
+    if "transport" not in kwargs:
+        kwargs["transport"] = WireTransport(DeferredTrustContext)
+    return make_http_client(**kwargs)

@@ -7,13 +7,14 @@ import asyncio
 import shutil
 import ssl
 import subprocess
+import sys
 from pathlib import Path
 
 import certifi
 import httpx
 import pytest
 
-from tcb_gui.core.httpclient import DeferredTrustContext, make_http_client
+from tcb_gui.core.httpclient import DeferredTrustContext, make_http_client, make_run_client
 
 
 def _context_of(http: httpx.AsyncClient) -> ssl.SSLContext:
@@ -94,3 +95,29 @@ async def test_an_https_call_to_an_untrusted_certificate_is_refused(tmp_path: Pa
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_command_line_run_client_sends_over_the_wire_with_deferred_roots() -> None:
+    from tcb_gui.core.wire import WireTransport
+
+    async with make_run_client() as http:
+        transport = http._transport
+        assert isinstance(transport, WireTransport)
+        context = transport.ssl_context()
+        assert isinstance(context, DeferredTrustContext)
+        assert context.verify_mode is ssl.CERT_REQUIRED
+        assert context.check_hostname
+    given = httpx.MockTransport(lambda request: httpx.Response(200))
+    async with make_run_client(transport=given) as http:
+        assert http._transport is given
+
+
+def test_a_command_line_run_client_imports_no_httpcore() -> None:
+    probe = (
+        "import sys; from tcb_gui.core.httpclient import make_run_client; make_run_client();"
+        "print(','.join(m for m in ('httpcore', 'h11', 'anyio') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ""

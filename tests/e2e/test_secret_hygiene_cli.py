@@ -309,7 +309,7 @@ def test_a_service_echoing_the_token_in_errmsg_leaves_no_trace(
         return make_http_client(transport=transport, **kwargs)
 
     monkeypatch.setattr(cli, "make_http_client", client_with_echo)
-    monkeypatch.setattr(cli_download, "make_http_client", client_with_echo)
+    monkeypatch.setattr(cli_download, "make_run_client", client_with_echo)
     base = ["--base-url", ECHO_BASE_URL]
     ids = gen_ids(3)
     runs = [
