@@ -84,7 +84,7 @@ def run(
     install_translators(app, settings.language)
     from tcb_gui.ui.theme import apply_theme
 
-    apply_theme(settings.theme)
+    theme = apply_theme(settings.theme, plain_style=True)  # TcbStyle after the first paint
     app.setWindowIcon(app_icon())
     try:
         if profile is not None:
@@ -103,6 +103,7 @@ def run(
     # Phase 2, once the first frame is on the screen: the presenters, actions and menus
     # (with them asyncio, the API client and the download engine), then the loop. What
     # the user did meanwhile waits in Qt's queue and is handled once the loop runs.
+    theme.install_style()
     window.finish()
     from tcb_gui.ui.single_instance import InstanceServer
 

@@ -30,26 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QRect, Qt, QTimer
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDragLeaveEvent,
-    QDragMoveEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-    QPaintEvent,
-)
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -79,7 +66,21 @@ from tcb_gui.ui.row_details import RowDetails
 from tcb_gui.ui.token_badge import BadgeInfo
 from tcb_gui.ui.token_panel import TokenPanel
 
+# Qt classes the first frame does not use are imported where they are: each class's
+# enums are made when it is first imported, before the first paint if at the top.
 if TYPE_CHECKING:
+    from PySide6.QtGui import (
+        QAction,
+        QCloseEvent,
+        QDragEnterEvent,
+        QDragLeaveEvent,
+        QDragMoveEvent,
+        QDropEvent,
+        QKeySequence,
+        QPaintEvent,
+    )
+    from PySide6.QtWidgets import QMessageBox
+
     from tcb_gui.core.quota import QuotaPreview
 
     # Dialogs are imported when first opened, not on the way to the first paint.
@@ -409,6 +410,8 @@ class MainWindow(QMainWindow):
         shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         tip: str = "",
     ) -> QAction:
+        from PySide6.QtGui import QAction, QKeySequence
+
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -420,6 +423,8 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        from PySide6.QtGui import QAction, QKeySequence
+
         resolver, links, tokens, downloads = self.resolver, self.links, self.tokens, self.downloads
         self.act_paste = self._action(
             self.tr("Add from clipboard"), self.paste_from_clipboard, QKeySequence.StandardKey.Paste
@@ -695,6 +700,8 @@ class MainWindow(QMainWindow):
     # --- IDs in: the dialogs and the drop -------------------------------------------
 
     def paste_from_clipboard(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
         payload = payload_from_mime(QGuiApplication.clipboard().mimeData())
         if payload.empty:
             self.notifier.show_status(self.tr("The clipboard holds no text or files."))
@@ -702,6 +709,8 @@ class MainWindow(QMainWindow):
         self.ids.add_payload(payload, self.tr("the clipboard"))
 
     def choose_files(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         dialog = QFileDialog(self, self.tr("Open lists of IDs"))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
@@ -770,6 +779,8 @@ class MainWindow(QMainWindow):
             rows = [clicked]
         if not rows:
             return None
+        from PySide6.QtGui import QKeySequence
+
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         first = rows[0]
@@ -1001,6 +1012,8 @@ class MainWindow(QMainWindow):
 
     async def confirm_quota(self, preview: QuotaPreview) -> bool:
         """Before a run that would use up today's quota: start anyway, or not (default)."""
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(self)
         box.setObjectName("quota_question")
         box.setIcon(QMessageBox.Icon.Warning)

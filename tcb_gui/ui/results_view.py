@@ -98,6 +98,14 @@ class ResultsView(QTableView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # A viewport made here, set up as Qt's own: PySide has a wrapper for it, where
+        # the first viewport() call on Qt's costs ~8 ms finding its Python type, before
+        # the window's first paint (docs/ARCHITECTURE.md#start-up).
+        viewport = QWidget(self)
+        viewport.setObjectName("qt_scrollarea_viewport")
+        viewport.setBackgroundRole(QPalette.ColorRole.Base)
+        viewport.setAutoFillBackground(True)
+        self.setViewport(viewport)
         self.actions_delegate = ActionsDelegate(self)
         self.status_delegate = StatusDelegate(self)
         # Actions and Status (a download's bar) are painted in Python; the rest keep Qt's

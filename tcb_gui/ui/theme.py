@@ -235,6 +235,7 @@ class ThemeManager(QObject):
         self._theme = THEME_SYSTEM
         self._dark = False
         self._applied = False
+        self._plain = False  # Fusion itself until install_style(): see apply_theme
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
 
     @property
@@ -266,9 +267,18 @@ class ThemeManager(QObject):
                 Qt.ColorScheme.Dark if theme == THEME_DARK else Qt.ColorScheme.Light
             )
 
+    def install_style(self) -> None:
+        """``TcbStyle`` from now on (after ``apply_theme(…, plain_style=True)``)."""
+        self._plain = False
+        if not isinstance(self._app.style(), TcbStyle):
+            self._app.setStyle(TcbStyle())
+
     def _set_palette(self, dark: bool) -> None:
         app = self._app
-        if not isinstance(app.style(), TcbStyle):
+        if self._plain:
+            if app.style().name().lower() != STYLE_NAME.lower():
+                app.setStyle(STYLE_NAME)
+        elif not isinstance(app.style(), TcbStyle):
             app.setStyle(TcbStyle())
         if self._applied and dark == self._dark:
             return
@@ -294,8 +304,15 @@ def theme_manager() -> ThemeManager:
     return manager
 
 
-def apply_theme(theme: str) -> ThemeManager:
-    """Apply ``theme`` to the running application; return its manager."""
+def apply_theme(theme: str, *, plain_style: bool = False) -> ThemeManager:
+    """Apply ``theme`` to the running application; return its manager.
+
+    ``plain_style``: Fusion itself until ``install_style()`` (``app.run``, before the
+    window's first paint). The main window looks the same in both: ``TcbStyle`` changes
+    only check boxes, radio buttons and dialog buttons, which it does not show, and
+    Fusion draws it without a call into Python for every style hint and frame."""
     manager = theme_manager()
+    if plain_style and not manager._applied:
+        manager._plain = True
     manager.apply(theme)
     return manager
