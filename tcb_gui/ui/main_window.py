@@ -240,6 +240,8 @@ class MainWindow(QMainWindow):
         from tcb_gui.ui.token_presenter import TokenPresenter
 
         session = self.session
+        # Shown only over text, so not in the first frame; making it loads an icon (~3 ms).
+        self.filter_edit.setClearButtonEnabled(True)
         self.tasks = TaskKeeper(on_error=self._task_failed)
         self.view.columnsChanged.connect(self._columns_changed)
 
@@ -336,7 +338,6 @@ class MainWindow(QMainWindow):
         bar.setSpacing(8)
         self.filter_edit = QLineEdit(parent)
         self.filter_edit.setPlaceholderText(self.tr("Filter by ID, link or status (Ctrl+F)"))
-        self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMinimumWidth(200)
         bar.addWidget(self.filter_edit, 2)
         self.status_combo = QComboBox(parent)

@@ -1,0 +1,85 @@
+"""The window in two steps, as ``app.run`` builds it (docs/ARCHITECTURE.md#start-up).
+
+``MainWindow(session, deferred=True)`` is the first frame: the real window on its empty
+model, the profile, "Checking…", the menu titles, an empty list's buttons off, and no
+presenter yet; ``finish()`` adds the rest, after which it is the window
+``MainWindow(session)`` builds at once. A close asked before the app's loop runs is
+kept until the app can close it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from tcb_gui.core.errors import TokenState
+from tcb_gui.core.settings import Settings
+from tcb_gui.core.tokens import TokenStore
+from tcb_gui.ui.main_window import MainWindow
+from tcb_gui.ui.session import Session
+
+from .conftest import wait_until
+
+
+def _menu_titles(window: MainWindow) -> list[str]:
+    return [action.text() for action in window.menuBar().actions()]
+
+
+async def test_the_first_frame_is_the_whole_window_and_finish_adds_the_rest(qtbot) -> None:
+    whole = MainWindow(Session(Settings(), TokenStore()))
+    first = MainWindow(Session(Settings(), TokenStore()), deferred=True)
+    for window in (whole, first):
+        qtbot.addWidget(window)
+    try:
+        assert not hasattr(first, "tokens")
+        assert not hasattr(first, "resolver")
+        assert _menu_titles(first) == _menu_titles(whole)
+        assert all(not action.menu().actions() for action in first.menuBar().actions())
+        assert first.token_panel.badge.info.state is TokenState.CHECKING
+        assert not first.token_panel.clear_button.isEnabled()
+        for name in ("resolve_button", "download_button", "export_button", "clear_button"):
+            assert getattr(first, name).isEnabled() == getattr(whole, name).isEnabled(), name
+        assert first.max_age_spin.value() == whole.max_age_spin.value()
+        assert first.concurrency_spin.value() == whole.concurrency_spin.value()
+        assert first.token_panel.profile_combo.currentText() == "default"
+
+        first.finish()
+        first.finish()  # once only
+        assert _menu_titles(first) == _menu_titles(whole)
+        assert [len(a.menu().actions()) for a in first.menuBar().actions()] == [
+            len(a.menu().actions()) for a in whole.menuBar().actions()
+        ]
+        assert first.act_quit.shortcut().toString() == "Ctrl+Q"
+        assert first.filter_edit.isClearButtonEnabled()
+    finally:
+        for window in (whole, first):
+            await window.aclose()
+            window.close()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+async def test_a_close_before_the_loop_runs_is_kept_until_the_app_can_close(qtbot) -> None:
+    window = MainWindow(Session(Settings(), TokenStore()), deferred=True)
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.close()  # still starting: refused for now, remembered
+    assert window.isVisible()
+    window.finish()
+    closing = asyncio.Event()
+    window.set_shutdown_hook(closing.set)  # the app's loop runs: the close goes ahead
+    await wait_until(closing.is_set, 5)
+    await window.aclose()
+    assert window.close()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+async def test_a_whole_window_closes_at_once_without_a_hook(qtbot) -> None:
+    window = MainWindow(Session(Settings(), TokenStore()))
+    qtbot.addWidget(window)
+    window.show()
+    await window.aclose()
+    assert window.close()
+    QApplication.processEvents()
+    assert not window.isVisible()
