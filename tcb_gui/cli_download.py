@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
-import gc
 import json
 import time
 from collections import Counter
@@ -135,25 +133,6 @@ async def download_ids(
             printer.progress.finish("")
 
 
-_exit_registered = False
-
-
-def _skip_collection_at_exit() -> None:
-    """At interpreter exit, freeze the garbage collector before the interpreter tears
-    itself down (``gc.freeze`` in an ``atexit`` hook, once per process).
-
-    The tear-down's collections walk every object of the run and of the imported
-    modules: 20–40 ms of a command that downloads 100 files in 0.3 s. Nothing is skipped
-    that matters: by then the run has closed its files, sockets and threads itself, the
-    report is written, and ``logging``'s own exit hook (registered earlier, so run later)
-    and the interpreter's flush of stdout and stderr still run. Only objects left in
-    reference cycles are not collected, and the process is ending."""
-    global _exit_registered
-    if not _exit_registered:
-        _exit_registered = True
-        atexit.register(gc.freeze)
-
-
 def run_download(
     args: argparse.Namespace,
     conn: Connection,
@@ -163,7 +142,6 @@ def run_download(
     trace: TraceHub | None = None,
 ) -> int:
     options = _options(args, conn)
-    _skip_collection_at_exit()
     result = asyncio.run(download_ids(conn, ids, options, stderr, trace=trace))
     _write_report(args.report, result.outcomes)
     if result.disk_full is not None:

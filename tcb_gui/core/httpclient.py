@@ -104,13 +104,14 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
 
 
 def make_run_client(**kwargs: Any) -> httpx.AsyncClient:
-    """The shared client of one command-line run (resolve, download, token, doctor): as
+    """The shared client of one command-line run (resolve, download, token): as
     ``make_http_client``, with its requests on the engine's own HTTP/1.1 connections
     (``core.wire.WireTransport``), so ``httpcore``, ``h11`` and ``anyio`` are never
     imported (~25 ms of a run that may last a third of a second). Requests go out as
     ``httpx`` built them; certificates are checked as by ``httpx``'s own transport, the
-    roots read at the first TLS connection. The window keeps ``httpx``'s own transport
-    (one long-lived client; respx mocks that one). A ``transport`` given wins."""
+    roots read at the first TLS connection. The window and ``doctor`` (which diagnoses
+    the connection as the window makes it) keep ``httpx``'s own transport; respx mocks
+    that one. A ``transport`` given wins."""
     from tcb_gui.core.wire import WireTransport
 
     if "transport" not in kwargs:

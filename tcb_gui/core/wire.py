@@ -9,7 +9,8 @@ does only what a download needs, and does it with little work per request and pe
   ever sent (no cookies, no credentials). Redirects are the caller's business.
 * **Connections.** Kept alive per origin (scheme, host, port) and reused LIFO, at most
   ``max_idle`` idle ones each. A reused connection that the server had closed meanwhile
-  (it answers nothing) is replaced by a fresh one at once, once: ``GET`` is idempotent.
+  (it answers nothing) is replaced by a fresh one at once, once, for a ``GET`` (idempotent);
+  never for the link service's ``POST`` (``WireTransport``): the server may have seen it.
   TLS uses the shared client's SSL context (certificate checks as for every request).
 * **Responses.** Heads up to 64 KiB, interim ``1xx`` answers skipped; bodies framed by
   ``Content-Length``, ``chunked`` or the end of the connection, never decoded: the bytes
@@ -641,13 +642,17 @@ class WireClient:
         lines.append("\r\n")
         return await self.exchange(target, "".join(lines).encode("latin-1"), url)
 
-    async def exchange(self, target: Target, request: bytes, url: str) -> WireResponse:
+    async def exchange(
+        self, target: Target, request: bytes, url: str, *, resend: bool = True
+    ) -> WireResponse:
         """Send ``request`` (its head and body, as bytes) to ``target``; return once the
-        response head is in. A kept-alive connection the server closed while it was idle
-        (it answers nothing) is replaced by a fresh one, once: every request sent here
-        (file GETs, the link service's POSTs) may be sent again."""
+        response head is in. With ``resend`` (file GETs), a kept-alive connection that
+        answers nothing (closed by the server while it was idle) is replaced by a fresh
+        one, once. Without it (the link service's POSTs) that is an error like any other:
+        the server may have received the request (every call counts against the quota),
+        so the caller's retry policy decides, and its trace shows the attempt."""
         loop = asyncio.get_running_loop()
-        for _ in range(2):
+        for _ in range(2 if resend else 1):
             conn = await self._acquire(target)
             reused = conn.used > 0
             conn.send(request)
@@ -659,7 +664,7 @@ class WireClient:
                 raise httpx.ReadTimeout("no answer from the server") from None
             except (httpx.RemoteProtocolError, httpx.ReadError):
                 conn.abort()
-                if reused and conn.received == 0:
+                if resend and reused and conn.received == 0:
                     continue  # closed by the server while idle: once more, on a new one
                 raise
             except BaseException:
@@ -771,7 +776,7 @@ class WireTransport(httpx.AsyncBaseTransport):
         head += (b"\r\n", body)
         timeouts = request.extensions.get("timeout", {})
         # Kept on the wire's response for nothing but its path: the query holds the token.
-        response = await self._wire.exchange(target, b"".join(head), url.path)
+        response = await self._wire.exchange(target, b"".join(head), url.path, resend=False)
         received = bytearray()
 
         def collect(piece: memoryview) -> None:

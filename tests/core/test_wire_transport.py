@@ -141,6 +141,27 @@ async def test_a_server_that_closes_is_a_transport_error() -> None:
             await http.get(f"http://127.0.0.1:{served.port}/gone")
 
 
+async def test_a_call_the_server_took_and_dropped_is_not_sent_again_behind_the_back() -> None:
+    """The service's "drop": the request is read, then the connection is reset with no
+    answer. On a kept-alive connection that looks like one closed while idle, which a GET
+    may retry at once; a POST to the link service is not sent again here (it counts
+    against the quota, and the caller's retry policy and trace must see each attempt)."""
+
+    async def answer(head: bytes, body: bytes, writer: asyncio.StreamWriter) -> None:
+        if len(served.requests) == 1:
+            await json_answer({"errcode": 0})(head, body, writer)
+        else:
+            writer.transport.abort()
+
+    async with serve(answer) as served, client() as http:
+        url = f"http://127.0.0.1:{served.port}/tcb/batchdownloadfile"
+        first = await http.post(url, json={"env": "e"})
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            await http.post(url, json={"env": "e"})
+    assert first.json() == {"errcode": 0}
+    assert len(served.requests) == 2  # the dropped call went out once
+
+
 async def test_an_answer_over_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wire, "MAX_API_BODY", 1000)
     async with serve(json_answer({"x": "y" * 2000})) as served, client() as http:

@@ -302,11 +302,11 @@ def test_the_exit_skips_the_collectors_walk_once_per_process(
     import atexit
     import gc
 
-    from tcb_gui import cli_download
+    from tcb_gui import cli
 
     hooks: list[object] = []
     monkeypatch.setattr(atexit, "register", hooks.append)
-    monkeypatch.setattr(cli_download, "_exit_registered", False)
+    monkeypatch.setattr(cli, "_exit_registered", False)
     ids = [i for i in sample_ids() if expected_ok(i)][:1]
     for n in range(2):
         run = run_cli(download_args(demo_server, tmp_path / str(n)), stdin=id_lines(ids))
