@@ -1020,6 +1020,117 @@
     </message>
 </context>
 <context>
+    <name>DoctorDialog</name>
+    <message>
+        <source>Service</source>
+        <translation>服务</translation>
+    </message>
+    <message>
+        <source>Clock</source>
+        <translation>时钟</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>令牌</translation>
+    </message>
+    <message>
+        <source>API mode</source>
+        <translation>接口类型</translation>
+    </message>
+    <message>
+        <source>IP allowlist</source>
+        <translation>IP 白名单</translation>
+    </message>
+    <message>
+        <source>Quota today</source>
+        <translation>今日额度</translation>
+    </message>
+    <message>
+        <source>Keyring</source>
+        <translation>密钥环</translation>
+    </message>
+    <message>
+        <source>component</source>
+        <translation>第三方平台</translation>
+    </message>
+    <message>
+        <source>tcb</source>
+        <translation>小程序</translation>
+    </message>
+    <message>
+        <source>Today&apos;s quota</source>
+        <translation>今日调用额度</translation>
+    </message>
+    <message>
+        <source>Start anyway</source>
+        <translation>仍然开始</translation>
+    </message>
+    <message>
+        <source>Check connection</source>
+        <translation>检查连接</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>重新检查</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>The lines as text, for a support request (no secret)</source>
+        <translation>以文本形式复制各行，用于寻求支持（不含任何密钥）</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+    <message>
+        <source>The check itself failed: {error}</source>
+        <translation>检查过程本身出错：{error}</translation>
+    </message>
+    <message>
+        <source>See {link}.</source>
+        <translation>参见 {link}。</translation>
+    </message>
+    <message>
+        <source>Checking profile {profile!r}: API mode {api} ({path}), mini program {appid}, {url}</source>
+        <translation>正在检查配置 {profile!r}：接口类型 {api}（{path}），小程序 {appid}，{url}</translation>
+    </message>
+    <message>
+        <source>Checking profile {profile!r}: API mode {api} ({path}), {url}</source>
+        <translation>正在检查配置 {profile!r}：接口类型 {api}（{path}），{url}</translation>
+    </message>
+    <message>
+        <source>{mark} {name}: {detail}</source>
+        <translation>{mark} {name}：{detail}</translation>
+    </message>
+    <message>
+        <source>Ready to resolve. 1 warning above.</source>
+        <translation>可以开始解析。上方有 1 条警告。</translation>
+    </message>
+    <message>
+        <source>Ready to resolve. {n} warnings above.</source>
+        <translation>可以开始解析。上方有 {n} 条警告。</translation>
+    </message>
+    <message>
+        <source>Ready to resolve.</source>
+        <translation>可以开始解析。</translation>
+    </message>
+    <message>
+        <source>Not ready to resolve: fix the ✗ lines above, then run the check again.</source>
+        <translation>尚不能解析：请先解决上方标有 ✗ 的问题，然后重新检查。</translation>
+    </message>
+    <message>
+        <source>{summary} ({failed})</source>
+        <translation>{summary}（{failed}）</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+</context>
+<context>
     <name>DownloadChoices</name>
     <message>
         <source>Download &amp;folder</source>
@@ -2364,6 +2475,176 @@
     <message>
         <source>32 letters and digits</source>
         <translation>32 位字母和数字</translation>
+    </message>
+</context>
+<context>
+    <name>RequestsView</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Endpoint</source>
+        <translation>接口</translation>
+    </message>
+    <message>
+        <source>Env</source>
+        <translation>环境</translation>
+    </message>
+    <message>
+        <source>IDs</source>
+        <translation>ID 数</translation>
+    </message>
+    <message>
+        <source>HTTP</source>
+        <translation>HTTP</translation>
+    </message>
+    <message>
+        <source>errcode</source>
+        <translation>错误码</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation>毫秒</translation>
+    </message>
+    <message>
+        <source>Attempt</source>
+        <translation>尝试</translation>
+    </message>
+    <message>
+        <source>api</source>
+        <translation>接口</translation>
+    </message>
+    <message>
+        <source>token</source>
+        <translation>令牌</translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <source>retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>renew-token</source>
+        <translation>换新令牌</translation>
+    </message>
+    <message>
+        <source>stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>gave-up</source>
+        <translation>已放弃</translation>
+    </message>
+    <message>
+        <source>(See {source}.)</source>
+        <translation>（参见 {source}。）</translation>
+    </message>
+    <message>
+        <source>{method} {endpoint} — attempt {attempt}, {outcome}, {ms} ms</source>
+        <translation>{method} {endpoint} — 第 {attempt} 次尝试，{outcome}，{ms} 毫秒</translation>
+    </message>
+    <message>
+        <source>HTTP status: {status}</source>
+        <translation>HTTP 状态码：{status}</translation>
+    </message>
+    <message>
+        <source>errcode: {errcode}</source>
+        <translation>错误码（errcode）：{errcode}</translation>
+    </message>
+    <message>
+        <source>errmsg: {errmsg}</source>
+        <translation>错误信息（errmsg）：{errmsg}</translation>
+    </message>
+    <message>
+        <source>bytes received: {n}</source>
+        <translation>收到字节数：{n}</translation>
+    </message>
+    <message>
+        <source>… ({n} more characters)</source>
+        <translation>…（还有 {n} 个字符）</translation>
+    </message>
+    <message>
+        <source>Body sent:</source>
+        <translation>发送的请求体：</translation>
+    </message>
+</context>
+<context>
+    <name>RequestsWindow</name>
+    <message>
+        <source>Requests</source>
+        <translation>请求记录</translation>
+    </message>
+    <message>
+        <source>Select a call to see its answer in plain words.</source>
+        <translation>选择一次调用，即可查看其应答的通俗说明。</translation>
+    </message>
+    <message>
+        <source>Copy as curl</source>
+        <translation>复制为 curl 命令</translation>
+    </message>
+    <message>
+        <source>The selected call as a curl command: the token as $TCB_ACCESS_TOKEN</source>
+        <translation>将选中的调用复制为 curl 命令：令牌写作 $TCB_ACCESS_TOKEN</translation>
+    </message>
+    <message>
+        <source>Save trace…</source>
+        <translation>保存请求记录…</translation>
+    </message>
+    <message>
+        <source>Save the calls listed here as JSON lines (as tcb-gui --trace writes)</source>
+        <translation>将此处列出的调用按行保存为 JSON（格式与 tcb-gui --trace 相同）</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <source>{n} calls</source>
+        <translation>{n} 次调用</translation>
+    </message>
+    <message>
+        <source>The newest {held} of {total} calls</source>
+        <translation>最近的 {held} 次调用（共 {total} 次）</translation>
+    </message>
+    <message>
+        <source>Save trace</source>
+        <translation>保存请求记录</translation>
+    </message>
+    <message>
+        <source>JSON lines (*.jsonl)</source>
+        <translation>JSON Lines 文件 (*.jsonl)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Could not save the trace: {reason}</source>
+        <translation>无法保存请求记录：{reason}</translation>
+    </message>
+    <message>
+        <source>Saved {n} calls to {path}</source>
+        <translation>已将 {n} 次调用保存到 {path}</translation>
     </message>
 </context>
 <context>

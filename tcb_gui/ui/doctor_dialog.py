@@ -4,7 +4,9 @@
 checks when shown (and again on "Check again"), adding one line per check as it is
 known: ✓ / ✗ / – with the detail, and the next step under a ✗. The summary at the
 bottom says whether a resolve would work. "Copy" puts the lines on the clipboard (no
-secret in them) for a support request.
+secret in them) for a support request. In the window's language: the heading, the checks'
+names and the summary are this module's words; a check's detail and next step are
+core's, shown through ``ui.core_text`` (so in English unless core registered them).
 
 ``confirm_quota(preview, parent)`` is the window's quota preview before a big resolve
 (``core.quota.preview_quota``): the command line's line, and a question when the run
@@ -22,7 +24,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -36,18 +38,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tcb_gui.core.client import ApiMode
 from tcb_gui.core.doctor import (
     Check,
     CheckName,
     DoctorSetup,
-    describe_setup,
     docs_link,
     exit_status,
     run_doctor,
-    summary,
 )
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.quota import QuotaPreview
+from tcb_gui.ui.core_text import core_text
 
 if TYPE_CHECKING:
     import httpx
@@ -60,6 +62,21 @@ TASK_NAME: Final = "doctor"
 Runner = Callable[[str, Coroutine[Any, Any, Any]], object]
 _FAILED: Final = QColor(200, 40, 40)
 _WARNING: Final = QColor(190, 120, 0)
+# The checks' names (core's CheckName values are the command line's English words).
+_CHECK_NAMES: Final[dict[CheckName, object]] = {
+    CheckName.SERVICE: QT_TRANSLATE_NOOP("DoctorDialog", "Service"),
+    CheckName.CLOCK: QT_TRANSLATE_NOOP("DoctorDialog", "Clock"),
+    CheckName.TOKEN: QT_TRANSLATE_NOOP("DoctorDialog", "Token"),
+    CheckName.API_MODE: QT_TRANSLATE_NOOP("DoctorDialog", "API mode"),
+    CheckName.IP: QT_TRANSLATE_NOOP("DoctorDialog", "IP allowlist"),
+    CheckName.QUOTA: QT_TRANSLATE_NOOP("DoctorDialog", "Quota today"),
+    CheckName.KEYRING: QT_TRANSLATE_NOOP("DoctorDialog", "Keyring"),
+}
+# The API modes as the profile editor names them (the command line's --api values).
+_API_WORDS: Final[dict[ApiMode, object]] = {
+    ApiMode.COMPONENT: QT_TRANSLATE_NOOP("DoctorDialog", "component"),
+    ApiMode.TCB: QT_TRANSLATE_NOOP("DoctorDialog", "tcb"),
+}
 _SOURCE_WORDS: Final = {
     "environment": "TCB_ACCESS_TOKEN",
     "keyring": "the keyring",
@@ -98,10 +115,13 @@ def quota_box(preview: QuotaPreview, parent: QWidget | None = None) -> QMessageB
     box = QMessageBox(parent)
     box.setObjectName("quota_question")
     box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Today's quota")
+    box.setWindowTitle(QCoreApplication.translate("DoctorDialog", "Today's quota"))
     box.setText(preview.text)
     box.setInformativeText(preview.warning)
-    box.addButton("Start anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(
+        QCoreApplication.translate("DoctorDialog", "Start anyway"),
+        QMessageBox.ButtonRole.AcceptRole,
+    )
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
@@ -131,7 +151,7 @@ class DoctorDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Check connection")
+        self.setWindowTitle(self.tr("Check connection"))
         self.setObjectName("doctor_dialog")
         self.setup = setup
         self._store = store
@@ -143,7 +163,7 @@ class DoctorDialog(QDialog):
         self.checks: list[Check] = []
         self.running = False
 
-        self.heading = QLabel(describe_setup(setup), self)
+        self.heading = QLabel(self.setup_text(setup), self)
         self.heading.setWordWrap(True)
         self.list = QListWidget(self)
         self.list.setWordWrap(True)
@@ -152,9 +172,9 @@ class DoctorDialog(QDialog):
         self.summary = QLabel("", self)
         self.summary.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        self.again_button = QPushButton("Check again", self)
-        self.copy_button = QPushButton("Copy", self)
-        self.copy_button.setToolTip("The lines as text, for a support request (no secret)")
+        self.again_button = QPushButton(self.tr("Check again"), self)
+        self.copy_button = QPushButton(self.tr("Copy"), self)
+        self.copy_button.setToolTip(self.tr("The lines as text, for a support request (no secret)"))
         buttons.addButton(self.again_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
@@ -194,7 +214,7 @@ class DoctorDialog(QDialog):
         self.again_button.setEnabled(False)
         self.checks = []
         self.list.clear()
-        self.summary.setText("Checking…")
+        self.summary.setText(self.tr("Checking…"))
         try:
             async for check in run_doctor(
                 self.setup, store=self._store, http=self._http, trace=self._trace
@@ -204,7 +224,9 @@ class DoctorDialog(QDialog):
                 self._add(check)
         except Exception as exc:  # a bug must not leave the dialog spinning
             if not self._closed:
-                self.summary.setText(f"The check itself failed: {type(exc).__name__}")
+                self.summary.setText(
+                    self.tr("The check itself failed: {error}").format(error=type(exc).__name__)
+                )
             raise
         finally:
             self.running = False
@@ -216,10 +238,10 @@ class DoctorDialog(QDialog):
 
     def _add(self, check: Check) -> None:
         self.checks.append(check)
-        item = QListWidgetItem(check.line())
+        item = QListWidgetItem(self.line(check))
         link = docs_link(check)
         if link:
-            item.setToolTip(f"See {link}.")
+            item.setToolTip(self.tr("See {link}.").format(link=link))
         if check.ok is False:
             colour = _WARNING if check.blocks is ExitStatus.OK else _FAILED
             item.setForeground(QBrush(colour))
@@ -227,12 +249,60 @@ class DoctorDialog(QDialog):
         self.list.addItem(item)
 
     def _finish(self) -> None:
-        text = summary(self.checks)
-        status = exit_status(self.checks)
-        if status is not ExitStatus.OK:
-            failed = [c.name.value for c in self.checks if c.ok is False and c.blocks is status]
-            text += f" ({', '.join(failed)})"
-        self.summary.setText(text)
+        self.summary.setText(self.summary_text(self.checks))
+
+    # -- the words (core.doctor's, in the window's language) ---------------------------------
+
+    def setup_text(self, setup: DoctorSetup) -> str:
+        """``core.doctor.describe_setup``'s line: which profile, API mode and base URL."""
+        if setup.mini_program:
+            return self.tr(
+                "Checking profile {profile!r}: API mode {api} ({path}), mini program {appid}, {url}"
+            ).format(
+                profile=setup.profile,
+                api=self.api_name(setup.api),
+                path=setup.api.cgi_path,
+                appid=setup.appid,
+                url=setup.base_url,
+            )
+        return self.tr("Checking profile {profile!r}: API mode {api} ({path}), {url}").format(
+            profile=setup.profile,
+            api=self.api_name(setup.api),
+            path=setup.api.cgi_path,
+            url=setup.base_url,
+        )
+
+    def api_name(self, api: ApiMode) -> str:
+        return QCoreApplication.translate("DoctorDialog", str(_API_WORDS.get(api, api.value)))
+
+    def check_name(self, name: CheckName) -> str:
+        return QCoreApplication.translate("DoctorDialog", str(_CHECK_NAMES.get(name, name.value)))
+
+    def line(self, check: Check) -> str:
+        """``Check.line()`` with the check's name translated; the detail and the next step
+        are core's words, translated where core registered them (``ui.core_text``)."""
+        text = self.tr("{mark} {name}: {detail}").format(
+            mark=check.mark, name=self.check_name(check.name), detail=core_text(check.detail)
+        )
+        if check.next_step and check.ok is not True:
+            text += "\n    → " + core_text(check.next_step)
+        return text
+
+    def summary_text(self, checks: list[Check]) -> str:
+        """``core.doctor.summary``, and the names of the checks that block a resolve."""
+        status = exit_status(checks)
+        if status is ExitStatus.OK:
+            warnings = sum(1 for c in checks if c.ok is False and c.blocks is ExitStatus.OK)
+            if warnings == 1:
+                return self.tr("Ready to resolve. 1 warning above.")
+            if warnings > 1:
+                return self.tr("Ready to resolve. {n} warnings above.").format(n=warnings)
+            return self.tr("Ready to resolve.")
+        text = self.tr("Not ready to resolve: fix the ✗ lines above, then run the check again.")
+        failed = [self.check_name(c.name) for c in checks if c.ok is False and c.blocks is status]
+        return self.tr("{summary} ({failed})").format(
+            summary=text, failed=self.tr(", ").join(failed)
+        )
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -245,7 +315,7 @@ class DoctorDialog(QDialog):
         return next((c for c in self.checks if c.name is name), None)
 
     def text(self) -> str:
-        lines = [self.heading.text(), *(c.line() for c in self.checks), self.summary.text()]
+        lines = [self.heading.text(), *(self.line(c) for c in self.checks), self.summary.text()]
         return "\n".join(lines) + "\n"
 
     def copy_lines(self) -> None:

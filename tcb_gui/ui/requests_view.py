@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -49,8 +51,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tcb_gui.core.trace import Outcome, TraceEvent, TraceHub
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.trace_file import MAX_EVENTS, curl_command, explain, scrub_body, write_trace
+from tcb_gui.ui.core_text import core_text
 
 # New events reach the table at most this often: a burst of thousands is one insert.
 FLUSH_INTERVAL_MS: Final = 250
@@ -74,18 +77,36 @@ class Column(IntEnum):
     ATTEMPT = 9
 
 
-HEADERS: Final = (
-    "Time",
-    "Kind",
-    "Endpoint",
-    "Env",
-    "IDs",
-    "HTTP",
-    "errcode",
-    "Outcome",
-    "ms",
-    "Attempt",
+# The English headers, marked for lupdate; ``headerData`` shows them translated.
+HEADERS: Final = tuple(
+    str(text)
+    for text in (
+        QT_TRANSLATE_NOOP("RequestsView", "Time"),
+        QT_TRANSLATE_NOOP("RequestsView", "Kind"),
+        QT_TRANSLATE_NOOP("RequestsView", "Endpoint"),
+        QT_TRANSLATE_NOOP("RequestsView", "Env"),
+        QT_TRANSLATE_NOOP("RequestsView", "IDs"),
+        QT_TRANSLATE_NOOP("RequestsView", "HTTP"),
+        QT_TRANSLATE_NOOP("RequestsView", "errcode"),
+        QT_TRANSLATE_NOOP("RequestsView", "Outcome"),
+        QT_TRANSLATE_NOOP("RequestsView", "ms"),
+        QT_TRANSLATE_NOOP("RequestsView", "Attempt"),
+    )
 )
+# The Kind and Outcome cells' words (core's values are the English ones, as in a trace file).
+_KIND_WORDS: Final[dict[CallKind, object]] = {
+    CallKind.API: QT_TRANSLATE_NOOP("RequestsView", "api"),
+    CallKind.TOKEN: QT_TRANSLATE_NOOP("RequestsView", "token"),
+    CallKind.FILE: QT_TRANSLATE_NOOP("RequestsView", "file"),
+}
+_OUTCOME_WORDS: Final[dict[Outcome, object]] = {
+    Outcome.OK: QT_TRANSLATE_NOOP("RequestsView", "ok"),
+    Outcome.RETRY: QT_TRANSLATE_NOOP("RequestsView", "retry"),
+    Outcome.RENEW_TOKEN: QT_TRANSLATE_NOOP("RequestsView", "renew-token"),
+    Outcome.STOP: QT_TRANSLATE_NOOP("RequestsView", "stop"),
+    Outcome.FAILED: QT_TRANSLATE_NOOP("RequestsView", "failed"),
+    Outcome.GAVE_UP: QT_TRANSLATE_NOOP("RequestsView", "gave-up"),
+}
 # Each column sized for a typical value (the endpoint takes the rest).
 _COLUMN_SAMPLES: Final = {
     Column.TIME: "00:00:00.000",
@@ -105,6 +126,19 @@ _BAD_COLOUR: Final = QColor(200, 40, 40)
 _RETRY_COLOUR: Final = QColor(190, 120, 0)
 
 
+def _words(source: object) -> str:
+    """A text marked with ``QT_TRANSLATE_NOOP("RequestsView", …)``, translated."""
+    return QCoreApplication.translate("RequestsView", str(source))
+
+
+def kind_text(kind: CallKind) -> str:
+    return _words(_KIND_WORDS.get(kind, kind.value))
+
+
+def outcome_text(outcome: Outcome) -> str:
+    return _words(_OUTCOME_WORDS.get(outcome, outcome.value))
+
+
 def _time_text(stamp: float) -> str:
     local = time.localtime(stamp)
     return time.strftime("%H:%M:%S", local) + f".{int(stamp % 1 * 1000):03d}"
@@ -115,7 +149,7 @@ def cell_text(event: TraceEvent, column: Column) -> str:
     if column is Column.TIME:
         return _time_text(event.time)
     if column is Column.KIND:
-        return event.kind.value
+        return kind_text(event.kind)
     if column is Column.ENDPOINT:
         return event.endpoint
     if column is Column.ENV:
@@ -127,7 +161,7 @@ def cell_text(event: TraceEvent, column: Column) -> str:
     if column is Column.ERRCODE:
         return "" if event.errcode is None else str(event.errcode)
     if column is Column.OUTCOME:
-        return event.outcome.value
+        return outcome_text(event.outcome)
     if column is Column.MS:
         return f"{event.duration_ms:,.0f}"
     return str(event.attempt)
@@ -138,34 +172,61 @@ def explanation_text(event: TraceEvent) -> str:
     words = explain(event)
     if words is None:
         return ""
-    return f"{words.text}\n(See {words.source}.)"
+    see = QCoreApplication.translate("RequestsView", "(See {source}.)").format(source=words.source)
+    return f"{core_text(words.text)}\n{see}"
 
 
 def details_text(event: TraceEvent) -> str:
     """The details pane: everything known of one call, no secret in it."""
     lines = [
-        f"{event.method} {event.endpoint} — attempt {event.attempt}, {event.outcome.value}, "
-        f"{event.duration_ms:,.0f} ms",
+        QCoreApplication.translate(
+            "RequestsView", "{method} {endpoint} — attempt {attempt}, {outcome}, {ms} ms"
+        ).format(
+            method=event.method,
+            endpoint=event.endpoint,
+            attempt=event.attempt,
+            outcome=outcome_text(event.outcome),
+            ms=f"{event.duration_ms:,.0f}",
+        ),
     ]
     explained = explanation_text(event)
     if explained:
         lines += ["", explained]
     lines += ["", f"URL: {event.url}"]
     if event.http_status is not None:
-        lines.append(f"HTTP status: {event.http_status}")
+        lines.append(
+            QCoreApplication.translate("RequestsView", "HTTP status: {status}").format(
+                status=event.http_status
+            )
+        )
     if event.errcode is not None:
-        lines.append(f"errcode: {event.errcode}")
+        lines.append(
+            QCoreApplication.translate("RequestsView", "errcode: {errcode}").format(
+                errcode=event.errcode
+            )
+        )
     if event.errmsg:
-        lines.append(f"errmsg: {event.errmsg}")
+        lines.append(
+            QCoreApplication.translate("RequestsView", "errmsg: {errmsg}").format(
+                errmsg=event.errmsg
+            )
+        )
     if event.bytes is not None:
-        lines.append(f"bytes received: {event.bytes:,}")
+        lines.append(
+            QCoreApplication.translate("RequestsView", "bytes received: {n}").format(
+                n=f"{event.bytes:,}"
+            )
+        )
     body = scrub_body(event.body)
     if body:
         with contextlib.suppress(ValueError):
             body = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
         if len(body) > MAX_BODY_CHARS:
-            body = body[:MAX_BODY_CHARS] + f"\n… ({len(body) - MAX_BODY_CHARS:,} more characters)"
-        lines += ["", "Body sent:", body]
+            more = QCoreApplication.translate("RequestsView", "… ({n} more characters)").format(
+                n=f"{len(body) - MAX_BODY_CHARS:,}"
+            )
+            body = body[:MAX_BODY_CHARS] + "\n" + more
+        lines += ["", QCoreApplication.translate("RequestsView", "Body sent:"), body]
     return "\n".join(lines)
 
 
@@ -269,7 +330,7 @@ class RequestsModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+            return _words(HEADERS[section]) if 0 <= section < len(HEADERS) else None
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -305,7 +366,7 @@ class RequestsWindow(QWidget):
 
     def __init__(self, hub: TraceHub, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("Requests")
+        self.setWindowTitle(self.tr("Requests"))
         self.setObjectName("requests_window")
         self.model = RequestsModel(hub, self)
         self._timer = QTimer(self)
@@ -333,15 +394,19 @@ class RequestsWindow(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.ENDPOINT, QHeaderView.ResizeMode.Stretch)
         metrics = table.fontMetrics()
+        header_metrics = header.fontMetrics()
         for column, sample in _COLUMN_SAMPLES.items():
-            table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 16)
+            # A translated header may be wider than the column's values.
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
+            width = max(metrics.horizontalAdvance(sample), header_metrics.horizontalAdvance(title))
+            table.setColumnWidth(column, width + 16)
         table.selectionModel().currentRowChanged.connect(self._show_details)
         table.doubleClicked.connect(lambda _index: self.copy_as_curl())
         self.table = table
 
         details = QPlainTextEdit(self)
         details.setReadOnly(True)
-        details.setPlaceholderText("Select a call to see its answer in plain words.")
+        details.setPlaceholderText(self.tr("Select a call to see its answer in plain words."))
         self.details = details
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -351,13 +416,17 @@ class RequestsWindow(QWidget):
         splitter.setStretchFactor(1, 1)
 
         self.count_label = QLabel(self)
-        copy = QPushButton("Copy as curl", self)
-        copy.setToolTip("The selected call as a curl command: the token as $TCB_ACCESS_TOKEN")
+        copy = QPushButton(self.tr("Copy as curl"), self)
+        copy.setToolTip(
+            self.tr("The selected call as a curl command: the token as $TCB_ACCESS_TOKEN")
+        )
         copy.clicked.connect(self.copy_as_curl)
-        save = QPushButton("Save trace…", self)
-        save.setToolTip("Save the calls listed here as JSON lines (as tcb-gui --trace writes)")
+        save = QPushButton(self.tr("Save trace…"), self)
+        save.setToolTip(
+            self.tr("Save the calls listed here as JSON lines (as tcb-gui --trace writes)")
+        )
         save.clicked.connect(self.choose_save_path)
-        clear = QPushButton("Clear", self)
+        clear = QPushButton(self.tr("Clear"), self)
         clear.clicked.connect(self.clear)
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
@@ -397,9 +466,11 @@ class RequestsWindow(QWidget):
         if self.count_label is None:
             return
         held, total = self.model.rowCount(), self.model.total
-        text = f"{held:,} calls"
+        text = self.tr("{n} calls").format(n=f"{held:,}")
         if total > held:
-            text = f"The newest {held:,} of {total:,} calls"
+            text = self.tr("The newest {held} of {total} calls").format(
+                held=f"{held:,}", total=f"{total:,}"
+            )
         self.count_label.setText(text)
 
     def _show_details(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -432,17 +503,26 @@ class RequestsWindow(QWidget):
 
     def choose_save_path(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(
-            self, "Save trace", "tcb-gui-trace.jsonl", "JSON lines (*.jsonl);;All files (*)"
+            self,
+            self.tr("Save trace"),
+            "tcb-gui-trace.jsonl",
+            self.tr("JSON lines (*.jsonl)") + ";;" + self.tr("All files (*)"),
         )
         if not name:
             return
         try:
             count = self.save_trace(Path(name))
         except OSError as exc:
-            QMessageBox.warning(self, "Save trace", f"Could not save the trace: {exc.strerror}")
+            QMessageBox.warning(
+                self,
+                self.tr("Save trace"),
+                self.tr("Could not save the trace: {reason}").format(reason=exc.strerror),
+            )
             return
         if self.count_label is not None:
-            self.count_label.setText(f"Saved {count:,} calls to {name}")
+            self.count_label.setText(
+                self.tr("Saved {n} calls to {path}").format(n=f"{count:,}", path=name)
+            )
 
     def clear(self) -> None:
         self.model.clear()

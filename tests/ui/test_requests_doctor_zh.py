@@ -1,0 +1,243 @@
+"""The Requests view (Ctrl+Shift+R) and Check connection… in Simplified Chinese.
+
+With the committed translation installed as the app installs it, the windows' titles,
+column headers, buttons, tooltips, status words and the doctor's check names and summary
+are Chinese; what stays is data (URLs, curl, HTTP status numbers, errcodes, the service's
+errmsg) and the doctor's details, which are core's English unless core registered them
+(``ui/core_text.py``). Without the translation the same assertions fail: they name the
+Chinese words, not "anything but English".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from PySide6.QtWidgets import QDialogButtonBox
+
+from tcb_gui.core.client import ApiMode
+from tcb_gui.core.doctor import Check, CheckName, DoctorSetup, describe_setup, summary
+from tcb_gui.core.exit_status import ExitStatus
+from tcb_gui.core.quota import QuotaPreview
+from tcb_gui.core.settings import Profile
+from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+from tcb_gui.demo.server import DemoServer
+from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
+from tcb_gui.ui.doctor_dialog import DoctorDialog, quota_box, window_setup
+from tcb_gui.ui.i18n import install_translators
+from tcb_gui.ui.requests_view import Column, RequestsWindow, details_text
+from tests.ui.conftest import wait_until
+from tests.ui.test_translation_zh import TS, EnglishLeft, translations
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", r"support raise\(\)")  # offscreen
+
+# Names and data these windows show as they are (beside test_translation_zh's list).
+DATA = {"HTTP", "tcb-gui --trace", "default"}
+
+
+@pytest.fixture(scope="module")
+def zh_qm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("qm")
+    translations.compile_all(out, [TS])
+    return out
+
+
+@pytest.fixture
+def zh(qapp, zh_qm: Path) -> Iterator[list[QTranslator]]:
+    """简体中文 installed as the app does at start (ours and Qt's own), removed after."""
+    locale = QLocale()
+    installed = install_translators(qapp, "zh_CN", zh_qm)
+    try:
+        assert len(installed) == 2
+        yield installed
+    finally:
+        for translator in installed:
+            QCoreApplication.removeTranslator(translator)
+        QLocale.setDefault(locale)
+
+
+def _event(n: int, **changes: object) -> TraceEvent:
+    fields: dict[str, object] = {
+        "time": 1_700_000_000.0 + n,
+        "kind": CallKind.API,
+        "method": "POST",
+        "endpoint": "/componenttcb/batchdownloadfile",
+        "url": "https://api.weixin.qq.com/componenttcb/batchdownloadfile?access_token=***",
+        "attempt": 1,
+        "outcome": Outcome.OK,
+        "duration_ms": 40.0,
+        "env": "prod-1a2b",
+        "ids": 50,
+        "http_status": 200,
+        "errcode": 0,
+        "body": '{"env":"prod-1a2b","file_list":[]}',
+    }
+    fields.update(changes)
+    return TraceEvent(**fields)  # type: ignore[arg-type]
+
+
+def test_the_requests_view_speaks_chinese(zh, qtbot) -> None:
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    hub.emit(_event(1))
+    hub.emit(_event(2, errcode=42001, errmsg="access_token expired", outcome=Outcome.RENEW_TOKEN))
+    hub.emit(_event(3, kind=CallKind.FILE, http_status=403, errcode=None, outcome=Outcome.RETRY))
+    window.show()
+    assert window.table is not None
+    assert window.count_label is not None
+    assert window.details is not None
+    model = window.model
+    assert model.rowCount() == 3
+
+    assert window.windowTitle() == "请求记录"
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
+    assert headers == [
+        "时间",
+        "类型",
+        "接口",
+        "环境",
+        "ID 数",
+        "HTTP",
+        "错误码",
+        "结果",
+        "毫秒",
+        "尝试",
+    ]
+    assert [window.copy_button.text(), window.save_button.text(), window.clear_button.text()] == [
+        "复制为 curl 命令",
+        "保存请求记录…",
+        "清空",
+    ]
+    assert window.count_label.text() == "3 次调用"
+    assert window.details.placeholderText() == "选择一次调用，即可查看其应答的通俗说明。"
+    # Newest first: the file GET, the refused token, the ok.
+    assert [model.data(model.index(r, Column.KIND)) for r in range(3)] == ["文件", "接口", "接口"]
+    assert [model.data(model.index(r, Column.OUTCOME)) for r in range(3)] == [
+        "重试",
+        "换新令牌",
+        "成功",
+    ]
+    # A header fits its column (Chinese words can be wider than the column's values).
+    header = window.table.horizontalHeader()
+    for column in (Column.IDS, Column.ATTEMPT, Column.MS):
+        title = str(model.headerData(column, Qt.Orientation.Horizontal))
+        assert header.fontMetrics().horizontalAdvance(title) <= window.table.columnWidth(column)
+
+    # The details pane and the tooltips: our words and core's registered message in
+    # Chinese; the URL, the errmsg and the body as they are.
+    window.table.setCurrentIndex(model.index(1, 0))
+    details = window.details.toPlainText()
+    assert details == details_text(model.event_at(1))  # type: ignore[arg-type]
+    assert "第 1 次尝试，换新令牌" in details
+    assert "access_token 已过期" in details  # core's 42001 message, via core_text
+    assert "（参见 docs/WECHAT_API.md#tokens。）" in details
+    assert "错误码（errcode）：42001" in details
+    assert "发送的请求体：" in details
+    tip = model.data(model.index(0, Column.HTTP), Qt.ItemDataRole.ToolTipRole)
+    assert "参见" in str(tip)
+
+    check = EnglishLeft(DATA)
+    check.walk(window, "requests")
+    # The details minus data: the method, the docs anchor, the API's own field names
+    # (errcode, errmsg), the service's errmsg and the JSON body sent.
+    words = details.split("发送的请求体：")[0].replace("access_token expired", " ")
+    details_data = EnglishLeft(DATA | {"POST", "docs/WECHAT_API.md#tokens", "errcode", "errmsg"})
+    details_data.check("details", words)
+    details_data.assert_clean(at_least=1)
+    check.assert_clean(at_least=12)
+
+
+async def _run(qtbot, setup: DoctorSetup) -> DoctorDialog:
+    dialog = DoctorDialog(setup, store=TokenStore())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    await wait_until(lambda: len(dialog.checks) == len(CheckName) and not dialog.running, 20)
+    return dialog
+
+
+async def test_check_connection_speaks_chinese(zh, qtbot) -> None:
+    with DemoServer() as server:
+        setup = await window_setup(
+            Profile(name="default", base_url=server.base_url),
+            TokenInfo(DEMO_TOKEN, TokenSource.SESSION),
+            TokenStore(),
+        )
+        dialog = await _run(qtbot, setup)
+    assert dialog.windowTitle() == "检查连接"
+    assert dialog.heading.text().startswith("正在检查配置 'default'：接口类型 第三方平台（")
+    assert dialog.again_button.text() == "重新检查"
+    assert dialog.copy_button.text() == "复制"
+    assert "不含任何密钥" in dialog.copy_button.toolTip()
+    box = dialog.findChild(QDialogButtonBox)
+    assert box is not None
+    assert box.button(QDialogButtonBox.StandardButton.Close).text() == "关闭"  # Qt's own
+    names = [dialog.list.item(i).text().split("：", 1)[0] for i in range(dialog.list.count())]
+    assert names == [
+        "✓ 服务",
+        "✓ 时钟",
+        "✓ 令牌",
+        "✓ 接口类型",
+        "✓ IP 白名单",
+        "✓ 今日额度",
+        "✓ 密钥环",
+    ]
+    assert dialog.summary.text() == "可以开始解析。"
+    assert dialog.ready
+    check = EnglishLeft(DATA)
+    check.walk(dialog, "doctor")
+    check.assert_clean(at_least=6)
+
+
+async def test_check_connection_says_what_blocks_in_chinese(zh, qtbot) -> None:
+    with DemoServer(DemoState(DemoConfig(deny_ip=True, reported_ip="198.51.100.9"))) as server:
+        setup = DoctorSetup(
+            server.base_url, ApiMode.COMPONENT, "default", token=DEMO_TOKEN, token_source="x"
+        )
+        dialog = await _run(qtbot, setup)
+    assert dialog.summary.text() == (
+        "尚不能解析：请先解决上方标有 ✗ 的问题，然后重新检查。（IP 白名单）"
+    )
+    row = dialog.list.item(4)
+    assert row.text().startswith("✗ IP 白名单：")
+    assert "\n    → " in row.text()  # the next step (core's words) under a failure
+    assert row.toolTip() == "参见 docs/WECHAT_API.md#error-codes。"
+    assert dialog.text().splitlines()[0] == dialog.heading.text()  # "Copy" copies what is shown
+
+
+def test_the_quota_question_speaks_chinese(zh, qtbot) -> None:
+    box = quota_box(QuotaPreview(2_001, 2_000, 10_000))
+    qtbot.addWidget(box)
+    assert box.windowTitle() == "今日调用额度"
+    texts = {b.text() for b in box.buttons()}
+    assert "仍然开始" in texts
+    assert "取消" in texts  # Qt's own
+
+
+def test_without_the_translation_both_are_english(qtbot) -> None:
+    """The control: the assertions above name words only the translation supplies."""
+    window = RequestsWindow(TraceHub())
+    qtbot.addWidget(window)
+    assert window.windowTitle() == "Requests"
+    assert window.model.headerData(0, Qt.Orientation.Horizontal) == "Time"
+    setup = DoctorSetup("https://api.weixin.qq.com", ApiMode.COMPONENT, "p")
+    dialog = DoctorDialog(setup)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "Check connection"
+    assert dialog.again_button.text() == "Check again"
+    assert dialog.heading.text() == describe_setup(setup)  # the command line's first line
+    mini = DoctorSetup("https://api.weixin.qq.com", ApiMode.TCB, "p", appid="wx1")
+    assert dialog.setup_text(mini) == describe_setup(mini)
+    # In English the lines and the summary are the command line's, word for word.
+    blocked = Check(CheckName.TOKEN, False, "no token", "Set one.", ExitStatus.TOKEN)
+    warned = Check(CheckName.KEYRING, False, "no keyring", "Start one.")
+    fine = Check(CheckName.CLOCK, True, "within 1 s")
+    for check in (blocked, warned, fine):
+        assert dialog.line(check) == check.line()
+    assert dialog.summary_text([fine]) == summary([fine])
+    assert dialog.summary_text([fine, warned]) == summary([fine, warned])
+    assert dialog.summary_text([warned, warned]) == summary([warned, warned])
+    assert dialog.summary_text([blocked, warned]) == summary([blocked, warned]) + " (Token)"
