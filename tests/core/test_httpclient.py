@@ -4,7 +4,6 @@ never skipped (``core.httpclient.DeferredTrustContext``)."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import ssl
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from tcb_gui.core.httpclient import DeferredTrustContext, make_http_client, make_run_client
+from tests.tls_helpers import loopback_certificate
 
 
 def _context_of(http: httpx.AsyncClient) -> ssl.SSLContext:
@@ -59,18 +59,7 @@ async def test_an_explicit_verify_is_kept() -> None:
 
 
 async def test_an_https_call_to_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a certificate")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    await asyncio.to_thread(
-        subprocess.run,
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    served.load_cert_chain(cert, key)
+    cert, served = await loopback_certificate(tmp_path)
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import shutil
 import ssl
-import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 from tcb_gui.core import wire
 from tcb_gui.core.httpclient import DeferredTrustContext, make_http_client
 from tcb_gui.core.wire import WireTransport, ssl_context_of, usable_with
+from tests.tls_helpers import loopback_certificate
 
 Answer = Callable[[bytes, bytes, asyncio.StreamWriter], Awaitable[None]]
 
@@ -178,18 +177,7 @@ async def test_the_engine_takes_the_transport_for_its_own() -> None:
 
 
 async def test_tls_checks_the_certificate(tmp_path: Path) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a certificate")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    await asyncio.to_thread(
-        subprocess.run,
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    served_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    served_context.load_cert_chain(cert, key)
+    cert, served_context = await loopback_certificate(tmp_path)
 
     def trusting() -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(cert))

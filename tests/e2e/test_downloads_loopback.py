@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import shutil
 import signal
 import ssl
 import subprocess
@@ -46,6 +45,7 @@ from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
+from tests.tls_helpers import loopback_certificate
 
 # Fast backoff: a cut body resumes at once instead of after half a second.
 QUICK_RETRY = RetryPolicy(max_tries=5, base_delay=0.01, max_delay=0.05)
@@ -493,18 +493,7 @@ async def test_the_wire_keeps_connections_and_replaces_one_the_server_closed_mea
 async def test_the_wire_over_tls_checks_the_certificate_with_the_shared_clients_context(
     tmp_path: Path,
 ) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a certificate")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    await asyncio.to_thread(
-        subprocess.run,
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    served.load_cert_chain(cert, key)
+    cert, served = await loopback_certificate(tmp_path)
 
     async def respond(key: str, writer: asyncio.StreamWriter) -> bool:
         data = body_of(key, 2_500_000)
