@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,7 +56,7 @@ class _ProgressPrinter:
         if total.bytes_total:
             about = "about " if total.total_estimated else ""
             detail += f" of {about}{human_bytes(total.bytes_total)}"
-        detail += f" · {human_bytes(self._speed(total))}/s"
+        detail += f" · {human_bytes(total.speed)}/s"
         if total.eta is not None:
             detail += f" · {human_duration(total.eta)} left"
         if total.files_failed:
@@ -67,19 +66,11 @@ class _ProgressPrinter:
         done = total.files_done + total.files_failed
         self.progress.update(done, total.files_total, detail)
 
-    def _speed(self, total: TotalProgress) -> float:
-        """The engine's sliding speed while files move; once every file is in, when that
-        window has emptied (a last line read "0 B/s"), the run's average instead."""
-        finished = total.files_done + total.files_failed >= total.files_total
-        if total.speed > 0 or not finished or total.bytes_done <= 0:
-            return total.speed
-        elapsed = time.monotonic() - self.progress.started
-        return total.bytes_done / elapsed if elapsed > 0 else 0.0
-
 
 def _summary(result: DownloadRunResult) -> str:
     counts = result.counts()
-    parts = [f"Downloaded {counts.downloaded:,} files ({human_bytes(counts.downloaded_bytes)})"]
+    files = "file" if counts.downloaded == 1 else "files"
+    parts = [f"Downloaded {counts.downloaded:,} {files} ({human_bytes(counts.downloaded_bytes)})"]
     if counts.verified:
         parts.append(f"{counts.verified:,} verified by checksum")
     if counts.skipped:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from tcb_gui.core.client import TcbClient, make_http_client
 from tcb_gui.core.download_run import DownloadRun, no_link_yet
-from tcb_gui.core.downloads import DownloadOptions, FileProgress, TotalProgress
+from tcb_gui.core.downloads import DownloadOptions, FileProgress, TotalProgress, progress
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
@@ -49,3 +51,20 @@ async def test_six_files_two_at_a_time_show_the_whole_total(tmp_path: Path) -> N
     for r in sized:
         if r.eta is not None and r.speed:
             assert abs(r.eta - (r.bytes_total - r.bytes_done) / r.speed) < 1e-6
+    # The last report gives the run's average speed: a short run's sliding window would
+    # have said 0 B/s (the command line printed "200.0 MiB of 200.0 MiB · 0 B/s").
+    assert reports[-1].speed > 0
+
+
+def test_the_final_totals_give_the_runs_average_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    book = progress.ProgressBook(None)
+    book.start([])
+    book._received = 50 * 1024 * 1024  # bytes came in …
+    book.sample(100.1)  # … faster than one sample of the sliding window: it says nothing
+    clock[0] = 102.0  # two seconds into the run
+    assert book.totals(paused=False).speed == 0.0
+    final = book.totals(paused=False, final=True)
+    assert final.speed == 25 * 1024 * 1024
+    assert final.eta is None  # nothing left to wait for

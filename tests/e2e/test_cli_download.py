@@ -3,16 +3,12 @@ demo service over loopback; every file compared byte for byte with ``samples.fil
 
 from __future__ import annotations
 
-import io
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from tcb_gui.cli_download import _ProgressPrinter
 from tcb_gui.core.client import RetryPolicy
-from tcb_gui.core.download_states import TotalProgress
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
@@ -312,33 +308,3 @@ def test_the_exit_skips_the_collectors_walk_once_per_process(
         run = run_cli(download_args(demo_server, tmp_path / str(n)), stdin=id_lines(ids))
         assert run.code == 0, run.stderr
     assert hooks == [gc.freeze]
-
-
-def _total(done: int, *, speed: float) -> TotalProgress:
-    return TotalProgress(
-        files_done=done,
-        files_failed=0,
-        files_total=4,
-        bytes_done=done * 25 * 1024 * 1024,
-        bytes_total=100 * 1024 * 1024,
-        speed=speed,
-        eta=None,
-    )
-
-
-def test_the_last_progress_line_shows_the_runs_average_not_an_emptied_window() -> None:
-    """The engine's sliding speed is 0 once the last bytes are a while old; the line
-    printed when every file is in gave "0 B/s" for a run that moved 100 MiB."""
-    stream = io.StringIO()
-    printer = _ProgressPrinter(stream)
-    printer.progress.started = time.monotonic() - 2.0  # the run began two seconds ago
-
-    printer(files=[], total=_total(2, speed=0.0))  # midway, nothing moving: said as it is
-    printer.progress._last = 0.0  # the next line is printed at once
-    printer(files=[], total=_total(4, speed=0.0))
-
-    midway, last = stream.getvalue().splitlines()
-    assert " · 0 B/s" in midway
-    assert "100.0 MiB of 100.0 MiB" in last
-    rate = float(last.split(" of 100.0 MiB · ")[1].split(" MiB/s")[0])
-    assert 40.0 < rate <= 50.0  # 100 MiB over a little more than two seconds

@@ -7,6 +7,7 @@ and hands ``on_progress`` plain data (``FileProgress``, ``TotalProgress``).
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,9 +107,11 @@ class ProgressBook:
         self._sized = 0  # jobs whose size is known
         self._unsized_ended = 0  # jobs that failed or stopped before their size was known
         self._meter = SpeedMeter()
+        self._started = time.monotonic()
 
     def start(self, jobs: list[Job]) -> None:
         self.jobs = jobs
+        self._started = time.monotonic()
         self.counts[FileState.QUEUED] = len(jobs)
 
     def set_state(self, job: Job, state: FileState) -> None:
@@ -190,17 +193,25 @@ class ProgressBook:
             integrity=job.integrity,
         )
 
-    def totals(self, *, paused: bool) -> TotalProgress:
+    def totals(self, *, paused: bool, final: bool = False) -> TotalProgress:
         """The run so far. While some files' sizes are unknown (their answers have not
         come yet), the byte total extrapolates from the files whose size is known, so it
-        covers every file of the run from the first report (``total_estimated``)."""
-        speed = self._meter.speed()
+        covers every file of the run from the first report (``total_estimated``). The
+        speed is the sliding window's while the run goes on; the ``final`` report gives
+        the run's average (bytes received over the run's time), where the window would
+        have emptied or never filled in a short run and said 0 B/s."""
+        if final:
+            elapsed = time.monotonic() - self._started
+            speed = self._received / elapsed if self._received and elapsed > 0 else 0.0
+        else:
+            speed = self._meter.speed()
         total = self._bytes_total
         unsized = len(self.jobs) - self._sized - self._unsized_ended
         if unsized > 0 and self._sized:
             total += unsized * self._bytes_total // self._sized
         left = total - self._bytes_done
-        eta = left / speed if speed > 0 and left >= 0 else None
+        # Nothing is left to wait for once the run has ended.
+        eta = left / speed if speed > 0 and left >= 0 and not final else None
         return TotalProgress(
             files_done=self.counts[FileState.DONE] + self.counts[FileState.SKIPPED],
             files_failed=self.counts[FileState.FAILED],
@@ -223,7 +234,7 @@ class ProgressBook:
         changed = [self.snapshot(job) for job in self._dirty.values()]
         self._dirty.clear()
         try:
-            self._on_progress(changed, self.totals(paused=paused))
+            self._on_progress(changed, self.totals(paused=paused, final=final))
         except Exception:
             # A faulty progress view must not stop the downloads.
             log.exception("The download progress callback failed")
