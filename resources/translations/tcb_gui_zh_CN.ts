@@ -748,6 +748,338 @@
         <translation>{name} 必须是大于 0 的秒数</translation>
     </message>
     <message>
+        <source>A component_access_token (a third-party platform&apos;s own environment) goes with componenttcb/…; a mini program&apos;s access_token, or an authorizer_access_token of an account that granted the platform the CloudBase permission set, goes with tcb/…</source>
+        <translation>component_access_token（第三方平台自己的环境）对应 componenttcb/…；小程序的 access_token，或已向第三方平台授权云开发权限集的账号的 authorizer_access_token，对应 tcb/…</translation>
+    </message>
+    <message>
+        <source>the keyring (unreadable)</source>
+        <translation>密钥环（无法读取）</translation>
+    </message>
+    <message>
+        <source>TCB_ACCESS_TOKEN</source>
+        <translation>环境变量 TCB_ACCESS_TOKEN</translation>
+    </message>
+    <message>
+        <source>the keyring</source>
+        <translation>密钥环</translation>
+    </message>
+    <message>
+        <source>this session</source>
+        <translation>本次会话</translation>
+    </message>
+    <message>
+        <source>stable_token with the AppID {appid}</source>
+        <translation>用 AppID {appid} 调用 stable_token</translation>
+    </message>
+    <message>
+        <source>the profile</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>connecting directly (no proxy variables set)</source>
+        <translation>直接连接（未设置代理变量）</translation>
+    </message>
+    <message>
+        <source>connecting directly (tcb-gui does not use {names})</source>
+        <translation>直接连接（tcb-gui 不使用 {names}）</translation>
+    </message>
+    <message>
+        <source>{step} If this network reaches the internet only through the proxy in {name}, run tcb-gui where {host} can be reached directly.</source>
+        <translation>{step}如果此网络只能通过 {name} 中的代理访问互联网，请在能直接访问 {host} 的地方运行 tcb-gui。</translation>
+    </message>
+    <message>
+        <source>cannot find {host} (DNS: {why}); {proxy_note}</source>
+        <translation>找不到 {host}（DNS：{why}）；{proxy_note}</translation>
+    </message>
+    <message>
+        <source>Check the base URL ({base_url}) and this computer&apos;s DNS.</source>
+        <translation>请检查服务地址（{base_url}）和本机的 DNS。</translation>
+    </message>
+    <message>
+        <source>{where} port {port} cannot be reached ({why}); {proxy_note}</source>
+        <translation>无法连接 {where} 的 {port} 端口（{why}）；{proxy_note}</translation>
+    </message>
+    <message>
+        <source>Check the base URL ({base_url}), the network and any firewall.</source>
+        <translation>请检查服务地址（{base_url}）、网络和防火墙。</translation>
+    </message>
+    <message>
+        <source>{host} ({address}:{port}) answers, but TLS fails: {why}; {proxy_note}</source>
+        <translation>{host}（{address}:{port}）有应答，但 TLS 失败：{why}；{proxy_note}</translation>
+    </message>
+    <message>
+        <source>A network that inspects HTTPS (a company proxy or antivirus) or a wrong clock breaks TLS: try another network, and check the clock.</source>
+        <translation>检查 HTTPS 流量的网络（公司代理或杀毒软件）或错误的时钟会导致 TLS 失败：请换一个网络试试，并检查时钟。</translation>
+    </message>
+    <message>
+        <source>{where} — DNS {dns}, TCP {tcp}, TLS {tls}; {proxy_note}</source>
+        <translation>{where} — 耗时 DNS {dns}，TCP {tcp}，TLS {tls}；{proxy_note}</translation>
+    </message>
+    <message>
+        <source>{where} — DNS {dns}, TCP {tcp}, plain http (loopback only); {proxy_note}</source>
+        <translation>{where} — 耗时 DNS {dns}，TCP {tcp}，明文 http（仅限本机回环）；{proxy_note}</translation>
+    </message>
+    <message>
+        <source>not checked</source>
+        <translation>未检查</translation>
+    </message>
+    <message>
+        <source>not checked: {why}</source>
+        <translation>未检查：{why}</translation>
+    </message>
+    <message>
+        <source>no answer with a Date header</source>
+        <translation>没有带 Date 头的应答</translation>
+    </message>
+    <message>
+        <source>the service cannot be reached</source>
+        <translation>无法连接服务</translation>
+    </message>
+    <message>
+        <source>{why} (found in {source})</source>
+        <translation>{why}（令牌来自{source}）</translation>
+    </message>
+    <message>
+        <source>no token</source>
+        <translation>没有令牌</translation>
+    </message>
+    <message>
+        <source>no token ({words})</source>
+        <translation>没有令牌（{words}）</translation>
+    </message>
+    <message>
+        <source>the service refused this computer&apos;s IP</source>
+        <translation>服务拒绝了本机的 IP</translation>
+    </message>
+    <message>
+        <source>{why} (token found in {source})</source>
+        <translation>{why}（令牌来自{source}）</translation>
+    </message>
+    <message>
+        <source>quota/get gave no answer ({problem})</source>
+        <translation>quota/get 没有应答（{problem}）</translation>
+    </message>
+    <message>
+        <source>quota/get&apos;s own quota is used up</source>
+        <translation>quota/get 自身的额度已用完</translation>
+    </message>
+    <message>
+        <source>quota/get answered {words}</source>
+        <translation>quota/get 返回 {words}</translation>
+    </message>
+    <message>
+        <source>the token is not accepted</source>
+        <translation>令牌未被接受</translation>
+    </message>
+    <message>
+        <source>the token fits neither API</source>
+        <translation>令牌不适用于任何一种接口</translation>
+    </message>
+    <message>
+        <source>within {seconds} s of the service&apos;s</source>
+        <translation>与服务的时钟相差不超过 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>this computer&apos;s clock is {amount} behind the service&apos;s</source>
+        <translation>本机时钟比服务慢 {amount}</translation>
+    </message>
+    <message>
+        <source>this computer&apos;s clock is {amount} ahead of the service&apos;s</source>
+        <translation>本机时钟比服务快 {amount}</translation>
+    </message>
+    <message>
+        <source>Set the clock automatically (NTP): link expiry times, the refresh of links before they end and the stable token&apos;s renewal are reckoned on this clock.</source>
+        <translation>请开启自动校时（NTP）：链接的过期时间、链接到期前的刷新以及稳定令牌的续期都以本机时钟计算。</translation>
+    </message>
+    <message>
+        <source>found in {source}; {why}</source>
+        <translation>令牌来自{source}；{why}</translation>
+    </message>
+    <message>
+        <source>The service answers TCP but not the API: check the base URL and run the check again.</source>
+        <translation>服务能建立 TCP 连接，但接口没有应答：请检查服务地址，然后重新检查。</translation>
+    </message>
+    <message>
+        <source>from {source}, accepted</source>
+        <translation>来自{source}，已被接受</translation>
+    </message>
+    <message>
+        <source>from {source}, a working {api} token</source>
+        <translation>来自{source}，是可用的 {api} 令牌</translation>
+    </message>
+    <message>
+        <source>from {source}, expired ({words})</source>
+        <translation>来自{source}，已过期（{words}）</translation>
+    </message>
+    <message>
+        <source>from {source}, rejected ({words})</source>
+        <translation>来自{source}，被拒绝（{words}）</translation>
+    </message>
+    <message>
+        <source>from {source}, known to the service</source>
+        <translation>来自{source}，服务认得此令牌</translation>
+    </message>
+    <message>
+        <source>profile {profile} gets its token with the AppID {appid}, but no AppSecret is saved</source>
+        <translation>配置 {profile} 用 AppID {appid} 获取令牌，但没有保存 AppSecret</translation>
+    </message>
+    <message>
+        <source>Save it: tcb-gui token set --appsecret (reads it from stdin), or set TCB_APP_SECRET.</source>
+        <translation>请保存：tcb-gui token set --appsecret（从标准输入读取），或设置 TCB_APP_SECRET。</translation>
+    </message>
+    <message>
+        <source>no token for profile {profile}</source>
+        <translation>配置 {profile} 没有令牌</translation>
+    </message>
+    <message>
+        <source>no token for profile {profile} (the keyring could not be read)</source>
+        <translation>配置 {profile} 没有令牌（无法读取密钥环）</translation>
+    </message>
+    <message>
+        <source>Set one: tcb-gui token set (reads it from stdin), Set token… in the window, or TCB_ACCESS_TOKEN.</source>
+        <translation>请设置令牌：tcb-gui token set（从标准输入读取）、窗口中的“设置令牌…”，或 TCB_ACCESS_TOKEN。</translation>
+    </message>
+    <message>
+        <source>stable_token refused the AppID and AppSecret (errcode {code}): {message}</source>
+        <translation>stable_token 拒绝了此 AppID 和 AppSecret（错误码 {code}）：{message}</translation>
+    </message>
+    <message>
+        <source>stable_token refused the AppID and AppSecret: {message}</source>
+        <translation>stable_token 拒绝了此 AppID 和 AppSecret：{message}</translation>
+    </message>
+    <message>
+        <source>Copy the current AppSecret from the WeChat MP console and save it again (tcb-gui token set --appsecret).</source>
+        <translation>请从微信公众平台复制当前的 AppSecret 并重新保存（tcb-gui token set --appsecret）。</translation>
+    </message>
+    <message>
+        <source>no token from stable_token (errcode {code}): {message}</source>
+        <translation>未能从 stable_token 获得令牌（错误码 {code}）：{message}</translation>
+    </message>
+    <message>
+        <source>no token from stable_token: {message}</source>
+        <translation>未能从 stable_token 获得令牌：{message}</translation>
+    </message>
+    <message>
+        <source>Run the check again later; if it persists, see the service&apos;s words above.</source>
+        <translation>请稍后重新检查；如果问题仍在，请参看上方服务返回的说明。</translation>
+    </message>
+    <message>
+        <source>the token fits {api} ({cgi_path})</source>
+        <translation>令牌适用于 {api}（{cgi_path}）</translation>
+    </message>
+    <message>
+        <source>the token fits {other} ({other_path}), not the profile&apos;s {api} ({cgi_path} answered {words})</source>
+        <translation>令牌适用于 {other}（{other_path}），而不是配置的 {api}（{cgi_path} 返回 {words}）</translation>
+    </message>
+    <message>
+        <source>Choose API mode {other} ({switch}, or Edit profile… → API mode), or use a token for {api}. {family}.</source>
+        <translation>请选择接口类型 {other}（{switch}，或“编辑配置…”→ 接口类型），或使用适用于 {api} 的令牌。{family}。</translation>
+    </message>
+    <message>
+        <source>A mini program&apos;s own token works with tcb only: keep API mode tcb. {family}.</source>
+        <translation>小程序自己的令牌只适用于 tcb：请保持接口类型 tcb。{family}。</translation>
+    </message>
+    <message>
+        <source>the token fits neither API: {cgi_path} answered {words}; {other_path} answered {other_words}</source>
+        <translation>令牌不适用于任何一种接口：{cgi_path} 返回 {words}；{other_path} 返回 {other_words}</translation>
+    </message>
+    <message>
+        <source>{family}. For an authorised account, check that the platform was granted the CloudBase permission set (49 or 64).</source>
+        <translation>{family}。对于已授权的账号，请确认已向第三方平台授权云开发权限集（49 或 64）。</translation>
+    </message>
+    <message>
+        <source>the service accepts calls from this computer</source>
+        <translation>服务接受来自本机的调用</translation>
+    </message>
+    <message>
+        <source>calls from this computer are refused (40164); {seen}</source>
+        <translation>来自本机的调用被拒绝（40164）；{seen}</translation>
+    </message>
+    <message>
+        <source>the service sees this computer as {ip}</source>
+        <translation>服务看到的本机地址是 {ip}</translation>
+    </message>
+    <message>
+        <source>the service names no address</source>
+        <translation>服务没有给出地址</translation>
+    </message>
+    <message>
+        <source>the mini program&apos;s IP allowlist (WeChat MP console → 开发管理 → 开发设置 → IP白名单)</source>
+        <translation>小程序的 IP 白名单（微信公众平台 → 开发管理 → 开发设置 → IP白名单）</translation>
+    </message>
+    <message>
+        <source>the IP allowlist of the account the token belongs to (for a third-party platform: its development settings on the Open Platform)</source>
+        <translation>令牌所属账号的 IP 白名单（第三方平台：微信开放平台上的开发配置）</translation>
+    </message>
+    <message>
+        <source>Add {address} to {where}. Behind NAT or a proxy this is the network&apos;s public address, not this machine&apos;s own.</source>
+        <translation>请把 {address} 加入{where}。在 NAT 或代理之后，这是网络的公网地址，而不是本机自己的地址。</translation>
+    </message>
+    <message>
+        <source>Add this network&apos;s public address to {where}. Behind NAT or a proxy this is the network&apos;s public address, not this machine&apos;s own.</source>
+        <translation>请把此网络的公网地址加入{where}。在 NAT 或代理之后，这是网络的公网地址，而不是本机自己的地址。</translation>
+    </message>
+    <message>
+        <source>Ask the mini program&apos;s administrator to allow this computer&apos;s IP address.</source>
+        <translation>请小程序管理员允许本机的 IP 地址。</translation>
+    </message>
+    <message>
+        <source>quota/get answered without numbers</source>
+        <translation>quota/get 的应答中没有数字</translation>
+    </message>
+    <message>
+        <source>today&apos;s quota for {cgi_path} is used up (0 of {limit} calls left, {used} used)</source>
+        <translation>{cgi_path} 的今日额度已用完（{limit} 次中剩余 0 次，已用 {used} 次）</translation>
+    </message>
+    <message>
+        <source>today&apos;s quota for {cgi_path} is used up (0 of {limit} calls left)</source>
+        <translation>{cgi_path} 的今日额度已用完（{limit} 次中剩余 0 次）</translation>
+    </message>
+    <message>
+        <source>today&apos;s quota for {cgi_path} is used up (0 calls left, {used} used)</source>
+        <translation>{cgi_path} 的今日额度已用完（剩余 0 次，已用 {used} 次）</translation>
+    </message>
+    <message>
+        <source>today&apos;s quota for {cgi_path} is used up (0 calls left)</source>
+        <translation>{cgi_path} 的今日额度已用完（剩余 0 次）</translation>
+    </message>
+    <message>
+        <source>Nothing more can be resolved until the quota resets tomorrow, or the account owner resets it (cgi-bin/clear_quota).</source>
+        <translation>在明天额度重置之前，或账号所有者重置额度（cgi-bin/clear_quota）之前，无法再解析。</translation>
+    </message>
+    <message>
+        <source>{remain} of {limit} calls left today for {cgi_path} (up to {ids} IDs)</source>
+        <translation>{cgi_path} 今日剩余 {remain} 次调用，共 {limit} 次（最多 {ids} 个 ID）</translation>
+    </message>
+    <message>
+        <source>{remain} calls left today for {cgi_path} (up to {ids} IDs)</source>
+        <translation>{cgi_path} 今日剩余 {remain} 次调用（最多 {ids} 个 ID）</translation>
+    </message>
+    <message>
+        <source>quota/get answered 45009 ({errmsg}): today&apos;s calls are used up</source>
+        <translation>quota/get 返回 45009（{errmsg}）：今日调用次数已用完</translation>
+    </message>
+    <message>
+        <source>Wait until the quota resets tomorrow, or ask the account owner to reset it.</source>
+        <translation>请等明天额度重置，或请账号所有者重置额度。</translation>
+    </message>
+    <message>
+        <source>not checked for {api}; for {other}: {detail}</source>
+        <translation>未检查 {api}；{other} 的额度：{detail}</translation>
+    </message>
+    <message>
+        <source>{backend} answers</source>
+        <translation>{backend} 有应答</translation>
+    </message>
+    <message>
+        <source>no system keyring answers: tokens and AppSecrets cannot be saved (they are never written to a file)</source>
+        <translation>没有可用的系统密钥环：无法保存令牌和 AppSecret（它们绝不会写入文件）</translation>
+    </message>
+    <message>
+        <source>Set TCB_ACCESS_TOKEN (or TCB_APP_SECRET) in the shell, or start and unlock a keyring (GNOME Keyring, KWallet, the macOS Keychain, Windows Credential Locker).</source>
+        <translation>请在命令行环境中设置 TCB_ACCESS_TOKEN（或 TCB_APP_SECRET），或启动并解锁一个密钥环（GNOME Keyring、KWallet、macOS 钥匙串、Windows 凭据管理器）。</translation>
+    </message>
+    <message>
         <source>A profile needs a name.</source>
         <translation>配置需要名称。</translation>
     </message>

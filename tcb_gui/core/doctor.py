@@ -48,10 +48,12 @@ from tcb_gui.core.client import (
 )
 from tcb_gui.core.errors import (
     ErrorKind,
+    MessageTemplate,
     ServiceError,
     TcbError,
     TokenError,
     classify_errcode,
+    message,
 )
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.netmessages import describe_transport_error
@@ -76,10 +78,217 @@ DOCS: Final = "docs/WECHAT_API.md"
 _TOKEN_ERRCODES: Final = frozenset({40001, 40014, 41001, 42001})
 _WRONG_KIND_CODES: Final = frozenset({76022, 48001, 61007})
 _IP_CODES: Final = frozenset({40164, 89503, 89506, 89507})
-_FAMILY_WORDS: Final = (
+_FAMILY_WORDS: Final = message(
     "A component_access_token (a third-party platform's own environment) goes with "
     "componenttcb/…; a mini program's access_token, or an authorizer_access_token of an "
     "account that granted the platform the CloudBase permission set, goes with tcb/…"
+)
+
+# --- the words of the checks -----------------------------------------------------------
+#
+# Every detail and next step is registered (``core.errors``), so the window shows them in
+# its language (``ui/core_text.py``) while the command line prints these English words.
+# Parts named in ``nested`` hold another message registered here; the rest are data.
+
+_WHY: Final = frozenset({"why"})
+_SOURCE: Final = frozenset({"source"})
+_FAMILY: Final = frozenset({"family"})
+
+# Where the token came from
+_UNREADABLE: Final = message("the keyring (unreadable)")
+_SOURCE_WORDS: Final = {
+    "environment": message("TCB_ACCESS_TOKEN"),
+    "keyring": message("the keyring"),
+    "session": message("this session"),
+}
+_FROM_STABLE_TOKEN: Final = MessageTemplate("stable_token with the AppID {appid}")
+_THE_PROFILE: Final = message("the profile")
+
+# Service
+_NO_PROXY: Final = message("connecting directly (no proxy variables set)")
+_PROXY_UNUSED: Final = MessageTemplate("connecting directly (tcb-gui does not use {names})")
+_PROXY_STEP: Final = MessageTemplate(
+    "{step} If this network reaches the internet only through the proxy in {name}, run "
+    "tcb-gui where {host} can be reached directly.",
+    nested=frozenset({"step"}),
+)
+_NOTE: Final = frozenset({"proxy_note"})
+_DNS_FAILED: Final = MessageTemplate("cannot find {host} (DNS: {why}); {proxy_note}", _NOTE)
+_DNS_STEP: Final = MessageTemplate("Check the base URL ({base_url}) and this computer's DNS.")
+_TCP_FAILED: Final = MessageTemplate(
+    "{where} port {port} cannot be reached ({why}); {proxy_note}", _NOTE
+)
+_TCP_STEP: Final = MessageTemplate("Check the base URL ({base_url}), the network and any firewall.")
+_TLS_FAILED: Final = MessageTemplate(
+    "{host} ({address}:{port}) answers, but TLS fails: {why}; {proxy_note}", _NOTE
+)
+_TLS_STEP: Final = message(
+    "A network that inspects HTTPS (a company proxy or antivirus) or a wrong clock breaks "
+    "TLS: try another network, and check the clock."
+)
+_SERVICE_OK_TLS: Final = MessageTemplate(
+    "{where} — DNS {dns}, TCP {tcp}, TLS {tls}; {proxy_note}", _NOTE
+)
+_SERVICE_OK_PLAIN: Final = MessageTemplate(
+    "{where} — DNS {dns}, TCP {tcp}, plain http (loopback only); {proxy_note}", _NOTE
+)
+
+# Not checked
+_NOT_CHECKED: Final = message("not checked")
+_NOT_CHECKED_WHY: Final = MessageTemplate("not checked: {why}", _WHY)
+_NO_DATE: Final = message("no answer with a Date header")
+_UNREACHABLE: Final = message("the service cannot be reached")
+_WHY_FOUND_IN: Final = MessageTemplate("{why} (found in {source})", _WHY | _SOURCE)
+_NO_TOKEN: Final = message("no token")
+_NO_TOKEN_WORDS: Final = MessageTemplate("no token ({words})")
+_IP_REFUSED_WHY: Final = message("the service refused this computer's IP")
+_WHY_TOKEN_FOUND_IN: Final = MessageTemplate("{why} (token found in {source})", _WHY | _SOURCE)
+_NO_QUOTA_ANSWER: Final = MessageTemplate("quota/get gave no answer ({problem})")
+_OWN_QUOTA_USED: Final = message("quota/get's own quota is used up")
+_ANSWERED: Final = MessageTemplate("quota/get answered {words}")
+_NOT_ACCEPTED: Final = message("the token is not accepted")
+_FITS_NEITHER: Final = message("the token fits neither API")
+
+# Clock
+_CLOCK_OK: Final = MessageTemplate("within {seconds} s of the service's")
+_CLOCK_BEHIND: Final = MessageTemplate("this computer's clock is {amount} behind the service's")
+_CLOCK_AHEAD: Final = MessageTemplate("this computer's clock is {amount} ahead of the service's")
+_CLOCK_STEP: Final = message(
+    "Set the clock automatically (NTP): link expiry times, the refresh of links before they "
+    "end and the stable token's renewal are reckoned on this clock."
+)
+
+# Token
+_FOUND_IN_WHY: Final = MessageTemplate("found in {source}; {why}", _SOURCE | _WHY)
+_NO_API_STEP: Final = message(
+    "The service answers TCP but not the API: check the base URL and run the check again."
+)
+_ACCEPTED: Final = MessageTemplate("from {source}, accepted", _SOURCE)
+_WORKING: Final = MessageTemplate("from {source}, a working {api} token", _SOURCE)
+_EXPIRED: Final = MessageTemplate("from {source}, expired ({words})", _SOURCE)
+_REJECTED: Final = MessageTemplate("from {source}, rejected ({words})", _SOURCE)
+_KNOWN: Final = MessageTemplate("from {source}, known to the service", _SOURCE)
+_NO_SECRET: Final = MessageTemplate(
+    "profile {profile} gets its token with the AppID {appid}, but no AppSecret is saved"
+)
+_NO_SECRET_STEP: Final = message(
+    "Save it: tcb-gui token set --appsecret (reads it from stdin), or set TCB_APP_SECRET."
+)
+_NO_TOKEN_FOR: Final = MessageTemplate("no token for profile {profile}")
+_NO_TOKEN_UNREADABLE: Final = MessageTemplate(
+    "no token for profile {profile} (the keyring could not be read)"
+)
+_NO_TOKEN_STEP: Final = message(
+    "Set one: tcb-gui token set (reads it from stdin), Set token… in the window, or "
+    "TCB_ACCESS_TOKEN."
+)
+_MESSAGE: Final = frozenset({"message"})
+_SECRET_REFUSED_CODE: Final = MessageTemplate(
+    "stable_token refused the AppID and AppSecret (errcode {code}): {message}", _MESSAGE
+)
+_SECRET_REFUSED: Final = MessageTemplate(
+    "stable_token refused the AppID and AppSecret: {message}", _MESSAGE
+)
+_SECRET_REFUSED_STEP: Final = message(
+    "Copy the current AppSecret from the WeChat MP console and save it again (tcb-gui "
+    "token set --appsecret)."
+)
+_NO_STABLE_TOKEN_CODE: Final = MessageTemplate(
+    "no token from stable_token (errcode {code}): {message}", _MESSAGE
+)
+_NO_STABLE_TOKEN: Final = MessageTemplate("no token from stable_token: {message}", _MESSAGE)
+_NO_STABLE_TOKEN_STEP: Final = message(
+    "Run the check again later; if it persists, see the service's words above."
+)
+
+# API mode
+_FITS: Final = MessageTemplate("the token fits {api} ({cgi_path})")
+_FITS_OTHER: Final = MessageTemplate(
+    "the token fits {other} ({other_path}), not the profile's {api} ({cgi_path} answered {words})"
+)
+_SWITCH_STEP: Final = MessageTemplate(
+    "Choose API mode {other} ({switch}, or Edit profile… → API mode), or use a token for "
+    "{api}. {family}.",
+    _FAMILY,
+)
+_MINI_PROGRAM_STEP: Final = MessageTemplate(
+    "A mini program's own token works with tcb only: keep API mode tcb. {family}.", _FAMILY
+)
+_FITS_NEITHER_WORDS: Final = MessageTemplate(
+    "the token fits neither API: {cgi_path} answered {words}; {other_path} answered {other_words}"
+)
+_PERMISSION_STEP: Final = MessageTemplate(
+    "{family}. For an authorised account, check that the platform was granted the "
+    "CloudBase permission set (49 or 64).",
+    _FAMILY,
+)
+
+# IP allowlist
+_IP_OK: Final = message("the service accepts calls from this computer")
+_IP_REFUSED: Final = MessageTemplate(
+    "calls from this computer are refused (40164); {seen}", frozenset({"seen"})
+)
+_SEEN_AS: Final = MessageTemplate("the service sees this computer as {ip}")
+_NO_ADDRESS: Final = message("the service names no address")
+_MP_ALLOWLIST: Final = message(
+    "the mini program's IP allowlist (WeChat MP console → 开发管理 → 开发设置 → IP白名单)"
+)
+_ACCOUNT_ALLOWLIST: Final = message(
+    "the IP allowlist of the account the token belongs to (for a third-party platform: its "
+    "development settings on the Open Platform)"
+)
+_WHERE: Final = frozenset({"where"})
+_ADD_IP: Final = MessageTemplate(
+    "Add {address} to {where}. Behind NAT or a proxy this is the network's public address, "
+    "not this machine's own.",
+    _WHERE,
+)
+_ADD_PUBLIC: Final = MessageTemplate(
+    "Add this network's public address to {where}. Behind NAT or a proxy this is the "
+    "network's public address, not this machine's own.",
+    _WHERE,
+)
+_ASK_ADMIN: Final = message(
+    "Ask the mini program's administrator to allow this computer's IP address."
+)
+
+# Quota
+_NO_NUMBERS: Final = message("quota/get answered without numbers")
+_USED_UP_OF_USED: Final = MessageTemplate(
+    "today's quota for {cgi_path} is used up (0 of {limit} calls left, {used} used)"
+)
+_USED_UP_OF: Final = MessageTemplate(
+    "today's quota for {cgi_path} is used up (0 of {limit} calls left)"
+)
+_USED_UP_USED: Final = MessageTemplate(
+    "today's quota for {cgi_path} is used up (0 calls left, {used} used)"
+)
+_USED_UP: Final = MessageTemplate("today's quota for {cgi_path} is used up (0 calls left)")
+_USED_UP_STEP: Final = message(
+    "Nothing more can be resolved until the quota resets tomorrow, or the account owner "
+    "resets it (cgi-bin/clear_quota)."
+)
+_LEFT_OF: Final = MessageTemplate(
+    "{remain} of {limit} calls left today for {cgi_path} (up to {ids} IDs)"
+)
+_LEFT: Final = MessageTemplate("{remain} calls left today for {cgi_path} (up to {ids} IDs)")
+_45009: Final = MessageTemplate("quota/get answered 45009 ({errmsg}): today's calls are used up")
+_45009_STEP: Final = message(
+    "Wait until the quota resets tomorrow, or ask the account owner to reset it."
+)
+_QUOTA_OTHER: Final = MessageTemplate(
+    "not checked for {api}; for {other}: {detail}", frozenset({"detail"})
+)
+
+# Keyring
+_KEYRING_OK: Final = MessageTemplate("{backend} answers")
+_NO_KEYRING: Final = message(
+    "no system keyring answers: tokens and AppSecrets cannot be saved (they are never "
+    "written to a file)"
+)
+_NO_KEYRING_STEP: Final = message(
+    "Set TCB_ACCESS_TOKEN (or TCB_APP_SECRET) in the shell, or start and unlock a keyring "
+    "(GNOME Keyring, KWallet, the macOS Keychain, Windows Credential Locker)."
 )
 
 
@@ -165,14 +374,6 @@ class DoctorSetup:
         return self.token is None and self.appid is not None
 
 
-_UNREADABLE: Final = "the keyring (unreadable)"
-_SOURCE_WORDS: Final = {
-    "environment": "TCB_ACCESS_TOKEN",
-    "keyring": "the keyring",
-    "session": "this session",
-}
-
-
 def setup_for(conn: Connection, store: TokenStore) -> DoctorSetup:
     """The setup of a command-line run of ``conn`` (tokens as ``core.connection`` finds
     them: ``TCB_ACCESS_TOKEN``, else the AppSecret of a mini program profile, else the
@@ -203,7 +404,9 @@ def setup_for(conn: Connection, store: TokenStore) -> DoctorSetup:
         return _replace(base, token_source=_UNREADABLE)
     if not info.token:
         return base
-    return _with_token(base, info.token, _SOURCE_WORDS.get(info.source.value, "the keyring"))
+    return _with_token(
+        base, info.token, _SOURCE_WORDS.get(info.source.value, _SOURCE_WORDS["keyring"])
+    )
 
 
 def _with_token(setup: DoctorSetup, token: str, source: str) -> DoctorSetup:
@@ -243,17 +446,11 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
     https = url.scheme == "https"
     port = url.port or (443 if https else 80)
     proxies = proxy_variables(environ)
-    proxy_note = (
-        f"connecting directly (tcb-gui does not use {', '.join(proxies)})"
-        if proxies
-        else "connecting directly (no proxy variables set)"
-    )
-    proxy_step = (
-        f" If this network reaches the internet only through the proxy in "
-        f"{proxies[0]}, run tcb-gui where {host} can be reached directly."
-        if proxies
-        else ""
-    )
+    proxy_note = _PROXY_UNUSED.format(names=", ".join(proxies)) if proxies else _NO_PROXY
+
+    def proxy_step(step: str) -> str:
+        return _PROXY_STEP.format(step=step, name=proxies[0], host=host) if proxies else step
+
     loop = asyncio.get_running_loop()
     started = time.monotonic()
     try:
@@ -265,8 +462,8 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
         return Check(
             CheckName.SERVICE,
             False,
-            f"cannot find {host} (DNS: {why}); {proxy_note}",
-            f"Check the base URL ({base_url}) and this computer's DNS." + proxy_step,
+            _DNS_FAILED.format(host=host, why=why, proxy_note=proxy_note),
+            proxy_step(_DNS_STEP.format(base_url=base_url)),
             ExitStatus.SERVICE,
         )
     dns = time.monotonic() - started
@@ -282,12 +479,12 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
         return Check(
             CheckName.SERVICE,
             False,
-            f"{where} port {port} cannot be reached ({why}); {proxy_note}",
-            f"Check the base URL ({base_url}), the network and any firewall." + proxy_step,
+            _TCP_FAILED.format(where=where, port=port, why=why, proxy_note=proxy_note),
+            proxy_step(_TCP_STEP.format(base_url=base_url)),
             ExitStatus.SERVICE,
         )
     tcp = time.monotonic() - started
-    timings = f"DNS {_ms(dns)}, TCP {_ms(tcp)}"
+    tls = ""
     try:
         if https:
             started = time.monotonic()
@@ -301,21 +498,21 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
                 return Check(
                     CheckName.SERVICE,
                     False,
-                    f"{host} ({address}:{port}) answers, but TLS fails: {why}; {proxy_note}",
-                    "A network that inspects HTTPS (a company proxy or antivirus) or a "
-                    "wrong clock breaks TLS: try another network, and check the clock."
-                    + proxy_step,
+                    _TLS_FAILED.format(
+                        host=host, address=address, port=port, why=why, proxy_note=proxy_note
+                    ),
+                    proxy_step(_TLS_STEP),
                     ExitStatus.SERVICE,
                 )
-            timings += f", TLS {_ms(time.monotonic() - started)}"
-        else:
-            timings += ", plain http (loopback only)"
+            tls = _ms(time.monotonic() - started)
     finally:
         writer.close()
         with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
             await asyncio.wait_for(writer.wait_closed(), 2.0)
     where = f"{host}:{port}" if address == host else f"{host} ({address}:{port})"
-    return Check(CheckName.SERVICE, True, f"{where} — {timings}; {proxy_note}")
+    timed = {"where": where, "dns": _ms(dns), "tcp": _ms(tcp), "proxy_note": proxy_note}
+    detail = (_SERVICE_OK_TLS if tls else _SERVICE_OK_PLAIN).format(tls=tls, **timed)
+    return Check(CheckName.SERVICE, True, detail)
 
 
 def _connect_words(exc: BaseException) -> str:
@@ -482,19 +679,18 @@ def _code_words(answer: _Answer) -> str:
 
 def _clock_check(offset: float | None) -> Check:
     if offset is None:
-        return Check(CheckName.CLOCK, None, "not checked: no answer with a Date header")
+        return _unchecked(CheckName.CLOCK, _NO_DATE)
     seconds = abs(offset)
     if seconds <= CLOCK_TOLERANCE_S:
-        return Check(CheckName.CLOCK, True, f"within {max(1, round(seconds))} s of the service's")
+        return Check(CheckName.CLOCK, True, _CLOCK_OK.format(seconds=max(1, round(seconds))))
     minutes, secs = divmod(round(seconds), 60)
     amount = f"{minutes} min {secs} s" if minutes else f"{secs} s"
-    way = "behind" if offset > 0 else "ahead of"
+    way = _CLOCK_BEHIND if offset > 0 else _CLOCK_AHEAD
     return Check(
         CheckName.CLOCK,
         False,
-        f"this computer's clock is {amount} {way} the service's",
-        "Set the clock automatically (NTP): link expiry times, the refresh of links "
-        "before they end and the stable token's renewal are reckoned on this clock.",
+        way.format(amount=amount),
+        _CLOCK_STEP,
         ExitStatus.OK,
         "#downloads",
     )
@@ -502,20 +698,13 @@ def _clock_check(offset: float | None) -> Check:
 
 def _ip_failed(setup: DoctorSetup, errmsg: str) -> Check:
     ip = reported_ip(errmsg)
-    seen = f"the service sees this computer as {ip}" if ip else "the service names no address"
-    where = (
-        "the mini program's IP allowlist (WeChat MP console → 开发管理 → 开发设置 → IP白名单)"
-        if setup.mini_program or setup.api is ApiMode.TCB
-        else "the IP allowlist of the account the token belongs to (for a third-party "
-        "platform: its development settings on the Open Platform)"
-    )
-    address = ip or "this network's public address"
+    seen = _SEEN_AS.format(ip=ip) if ip else _NO_ADDRESS
+    where = _MP_ALLOWLIST if setup.mini_program or setup.api is ApiMode.TCB else _ACCOUNT_ALLOWLIST
     return Check(
         CheckName.IP,
         False,
-        f"calls from this computer are refused (40164); {seen}",
-        f"Add {address} to {where}. Behind NAT or a proxy this is the network's public "
-        "address, not this machine's own.",
+        _IP_REFUSED.format(seen=seen),
+        _ADD_IP.format(address=ip, where=where) if ip else _ADD_PUBLIC.format(where=where),
         ExitStatus.SERVICE,
         "#error-codes",
     )
@@ -523,44 +712,47 @@ def _ip_failed(setup: DoctorSetup, errmsg: str) -> Check:
 
 def _quota_check(api: ApiMode, quota: dict[str, Any] | None) -> Check:
     if quota is None:
-        return Check(CheckName.QUOTA, None, "quota/get answered without numbers")
+        return Check(CheckName.QUOTA, None, _NO_NUMBERS)
     remain, limit, used = (as_int(quota.get(k)) for k in ("remain", "daily_limit", "used"))
     if remain is None:
-        return Check(CheckName.QUOTA, None, "quota/get answered without numbers")
-    of = f" of {limit:,}" if limit is not None else ""
+        return Check(CheckName.QUOTA, None, _NO_NUMBERS)
     if remain <= 0:
-        used_words = f", {used:,} used" if used is not None else ""
+        if limit is not None and used is not None:
+            detail = _USED_UP_OF_USED.format(
+                cgi_path=api.cgi_path, limit=f"{limit:,}", used=f"{used:,}"
+            )
+        elif limit is not None:
+            detail = _USED_UP_OF.format(cgi_path=api.cgi_path, limit=f"{limit:,}")
+        elif used is not None:
+            detail = _USED_UP_USED.format(cgi_path=api.cgi_path, used=f"{used:,}")
+        else:
+            detail = _USED_UP.format(cgi_path=api.cgi_path)
         return Check(
             CheckName.QUOTA,
             False,
-            f"today's quota for {api.cgi_path} is used up (0{of} calls left{used_words})",
-            "Nothing more can be resolved until the quota resets tomorrow, or the account "
-            "owner resets it (cgi-bin/clear_quota).",
+            detail,
+            _USED_UP_STEP,
             ExitStatus.SERVICE,
             "#quota",
         )
     ids = remain * MAX_IDS_PER_REQUEST
-    return Check(
-        CheckName.QUOTA,
-        True,
-        f"{remain:,}{of} calls left today for {api.cgi_path} (up to {ids:,} IDs)",
+    left = (
+        _LEFT_OF.format(
+            remain=f"{remain:,}", limit=f"{limit:,}", cgi_path=api.cgi_path, ids=f"{ids:,}"
+        )
+        if limit is not None
+        else _LEFT.format(remain=f"{remain:,}", cgi_path=api.cgi_path, ids=f"{ids:,}")
     )
+    return Check(CheckName.QUOTA, True, left)
 
 
 async def _keyring_check(store: TokenStore | None) -> Check:
     if store is None:
-        return Check(CheckName.KEYRING, None, "not checked")
+        return Check(CheckName.KEYRING, None, _NOT_CHECKED)
     available = await asyncio.to_thread(store.keyring_available, True)
     if available:
-        return Check(CheckName.KEYRING, True, f"{_backend_name()} answers")
-    return Check(
-        CheckName.KEYRING,
-        False,
-        "no system keyring answers: tokens and AppSecrets cannot be saved (they are never "
-        "written to a file)",
-        "Set TCB_ACCESS_TOKEN (or TCB_APP_SECRET) in the shell, or start and unlock a "
-        "keyring (GNOME Keyring, KWallet, the macOS Keychain, Windows Credential Locker).",
-    )
+        return Check(CheckName.KEYRING, True, _KEYRING_OK.format(backend=_backend_name()))
+    return Check(CheckName.KEYRING, False, _NO_KEYRING, _NO_KEYRING_STEP)
 
 
 def _backend_name() -> str:
@@ -569,7 +761,7 @@ def _backend_name() -> str:
 
         backend = keyring.get_keyring()
     except Exception:
-        return "the keyring"
+        return _SOURCE_WORDS["keyring"]
     name = getattr(backend, "name", "") or type(backend).__name__
     return str(name)
 
@@ -579,26 +771,24 @@ def _missing_token(setup: DoctorSetup) -> Check:
         return Check(
             CheckName.TOKEN,
             False,
-            f"profile {setup.profile!r} gets its token with the AppID {setup.appid}, but no "
-            "AppSecret is saved",
-            "Save it: tcb-gui token set --appsecret (reads it from stdin), or set TCB_APP_SECRET.",
+            _NO_SECRET.format(profile=repr(setup.profile), appid=setup.appid),
+            _NO_SECRET_STEP,
             ExitStatus.TOKEN,
             "#tokens",
         )
-    unreadable = " (the keyring could not be read)" if setup.token_source == _UNREADABLE else ""
+    unreadable = setup.token_source == _UNREADABLE
     return Check(
         CheckName.TOKEN,
         False,
-        f"no token for profile {setup.profile!r}{unreadable}",
-        "Set one: tcb-gui token set (reads it from stdin), Set token… in the window, or "
-        "TCB_ACCESS_TOKEN.",
+        (_NO_TOKEN_UNREADABLE if unreadable else _NO_TOKEN_FOR).format(profile=repr(setup.profile)),
+        _NO_TOKEN_STEP,
         ExitStatus.TOKEN,
         "#tokens",
     )
 
 
 def _unchecked(name: CheckName, why: str) -> Check:
-    return Check(name, None, f"not checked: {why}")
+    return Check(name, None, _NOT_CHECKED_WHY.format(why=why))
 
 
 async def _stable_token(
@@ -636,20 +826,20 @@ def _stable_token_failed(setup: DoctorSetup, error: TcbError) -> list[Check]:
                 CheckName.IP,
                 False,
                 error.message,
-                "Ask the mini program's administrator to allow this computer's IP address.",
+                _ASK_ADMIN,
                 ExitStatus.SERVICE,
                 "#error-codes",
             )
-        return [_unchecked(CheckName.TOKEN, "the service refused this computer's IP"), ip_check]
-    what = f" (errcode {code})" if code is not None else ""
+        return [_unchecked(CheckName.TOKEN, _IP_REFUSED_WHY), ip_check]
     if isinstance(error, TokenError):
         return [
             Check(
                 CheckName.TOKEN,
                 False,
-                f"stable_token refused the AppID and AppSecret{what}: {error.message}",
-                "Copy the current AppSecret from the WeChat MP console and save it again "
-                "(tcb-gui token set --appsecret).",
+                _SECRET_REFUSED_CODE.format(code=code, message=error.message)
+                if code is not None
+                else _SECRET_REFUSED.format(message=error.message),
+                _SECRET_REFUSED_STEP,
                 ExitStatus.TOKEN,
                 "#error-codes",
             )
@@ -659,8 +849,10 @@ def _stable_token_failed(setup: DoctorSetup, error: TcbError) -> list[Check]:
         Check(
             CheckName.TOKEN,
             False,
-            f"no token from stable_token{what}: {error.message}",
-            "Run the check again later; if it persists, see the service's words above.",
+            _NO_STABLE_TOKEN_CODE.format(code=code, message=error.message)
+            if code is not None
+            else _NO_STABLE_TOKEN.format(message=error.message),
+            _NO_STABLE_TOKEN_STEP,
             ExitStatus.SERVICE,
             "#tokens",
         )
@@ -686,12 +878,12 @@ async def run_doctor(
     if setup.token:
         register_secret(setup.token)
     if service.ok is not True:
-        why = "the service cannot be reached"
+        why = _UNREACHABLE
         yield _unchecked(CheckName.CLOCK, why)
         has_credentials = bool(setup.token or (setup.appid and setup.app_secret))
         if has_credentials:
             source = setup.token_source or setup.secret_source
-            yield _unchecked(CheckName.TOKEN, f"{why} (found in {source})")
+            yield _unchecked(CheckName.TOKEN, _WHY_FOUND_IN.format(why=why, source=source))
         else:
             yield _missing_token(setup)
         for name in (CheckName.API_MODE, CheckName.IP, CheckName.QUOTA):
@@ -728,14 +920,18 @@ async def _calls(
         else:
             yield _missing_token(setup)
             ip = None
-        why = "no token" if probe.errcode is not None else f"no token ({_code_words(probe)})"
+        why = (
+            _NO_TOKEN
+            if probe.errcode is not None
+            else _NO_TOKEN_WORDS.format(words=_code_words(probe))
+        )
         yield _unchecked(CheckName.API_MODE, why)
         yield ip or _unchecked(CheckName.IP, why)
         yield _unchecked(CheckName.QUOTA, why)
         return
     register_secret(token)
     source = setup.token_source or (
-        f"stable_token with the AppID {setup.appid}" if setup.appid else "the profile"
+        _FROM_STABLE_TOKEN.format(appid=setup.appid) if setup.appid else _THE_PROFILE
     )
     own = await caller.quota(token, setup.api.cgi_path)
     yield _clock_check(caller.offset)
@@ -760,14 +956,13 @@ def _judge(setup: DoctorSetup, source: str, own: _Answer, other: _Answer | None)
     api = setup.api
     code = own.errcode
     if code is None:
-        why = f"quota/get gave no answer ({own.problem})"
+        why = _NO_QUOTA_ANSWER.format(problem=own.problem)
         return [
             Check(
                 CheckName.TOKEN,
                 False,
-                f"found in {source}; {why}",
-                "The service answers TCP but not the API: check the base URL and run the "
-                "check again.",
+                _FOUND_IN_WHY.format(source=source, why=why),
+                _NO_API_STEP,
                 ExitStatus.SERVICE,
             ),
             _unchecked(CheckName.API_MODE, why),
@@ -776,18 +971,18 @@ def _judge(setup: DoctorSetup, source: str, own: _Answer, other: _Answer | None)
         ]
     if code in _IP_CODES:
         ip_check = _ip_failed(setup, own.errmsg)
-        why = "the service refused this computer's IP"
+        why = _IP_REFUSED_WHY
         return [
-            _unchecked(CheckName.TOKEN, f"{why} (token found in {source})"),
+            _unchecked(CheckName.TOKEN, _WHY_TOKEN_FOUND_IN.format(why=why, source=source)),
             _unchecked(CheckName.API_MODE, why),
             ip_check,
             _unchecked(CheckName.QUOTA, why),
         ]
-    ip_ok = Check(CheckName.IP, True, "the service accepts calls from this computer")
+    ip_ok = Check(CheckName.IP, True, _IP_OK)
     if code == 0:
         return [
-            Check(CheckName.TOKEN, True, f"from {source}, accepted"),
-            Check(CheckName.API_MODE, True, f"the token fits {api.value} ({api.cgi_path})"),
+            Check(CheckName.TOKEN, True, _ACCEPTED.format(source=source)),
+            Check(CheckName.API_MODE, True, _FITS.format(api=api.value, cgi_path=api.cgi_path)),
             ip_ok,
             _quota_check(api, own.quota),
         ]
@@ -795,25 +990,25 @@ def _judge(setup: DoctorSetup, source: str, own: _Answer, other: _Answer | None)
         return _family(setup, source, own, other, ip_ok)
     if code == 45009:
         return [
-            Check(CheckName.TOKEN, True, f"from {source}, accepted"),
-            _unchecked(CheckName.API_MODE, "quota/get's own quota is used up"),
+            Check(CheckName.TOKEN, True, _ACCEPTED.format(source=source)),
+            _unchecked(CheckName.API_MODE, _OWN_QUOTA_USED),
             ip_ok,
             Check(
                 CheckName.QUOTA,
                 False,
-                f"quota/get answered 45009 ({own.errmsg}): today's calls are used up",
-                "Wait until the quota resets tomorrow, or ask the account owner to reset it.",
+                _45009.format(errmsg=own.errmsg),
+                _45009_STEP,
                 ExitStatus.SERVICE,
                 "#quota",
             ),
         ]
     info = classify_errcode(code)
-    why = f"quota/get answered {_code_words(own)}"
+    why = _ANSWERED.format(words=_code_words(own))
     return [
         Check(
             CheckName.TOKEN,
             False,
-            f"found in {source}; {why}",
+            _FOUND_IN_WHY.format(source=source, why=why),
             info.message,
             ExitStatus.TOKEN if info.kind is ErrorKind.TOKEN else ExitStatus.SERVICE,
             "#error-codes",
@@ -833,24 +1028,24 @@ def _family(
     own_words = _code_words(own)
     if other is not None and other.errcode == 0:
         switch = "--api tcb" if other_api is ApiMode.TCB else "--api component"
-        step = (
-            f"Choose API mode {other_api.value} ({switch}, or Edit profile… → API mode), "
-            f"or use a token for {api.value}. {_FAMILY_WORDS}."
+        step = _SWITCH_STEP.format(
+            other=other_api.value, switch=switch, api=api.value, family=_FAMILY_WORDS
         )
         if setup.mini_program:
-            step = (
-                "A mini program's own token works with tcb only: keep API mode tcb. "
-                + _FAMILY_WORDS
-                + "."
-            )
+            step = _MINI_PROGRAM_STEP.format(family=_FAMILY_WORDS)
         quota = _quota_check(other_api, other.quota)
         return [
-            Check(CheckName.TOKEN, True, f"from {source}, a working {other_api.value} token"),
+            Check(CheckName.TOKEN, True, _WORKING.format(source=source, api=other_api.value)),
             Check(
                 CheckName.API_MODE,
                 False,
-                f"the token fits {other_api.value} ({other_api.cgi_path}), not the "
-                f"profile's {api.value} ({api.cgi_path} answered {own_words})",
+                _FITS_OTHER.format(
+                    other=other_api.value,
+                    other_path=other_api.cgi_path,
+                    api=api.value,
+                    cgi_path=api.cgi_path,
+                    words=own_words,
+                ),
                 step,
                 ExitStatus.TOKEN,
                 "#endpoints",
@@ -859,7 +1054,7 @@ def _family(
             Check(
                 CheckName.QUOTA,
                 None,
-                f"not checked for {api.value}; for {other_api.value}: {quota.detail}",
+                _QUOTA_OTHER.format(api=api.value, other=other_api.value, detail=quota.detail),
             ),
         ]
     if own.errcode in _TOKEN_ERRCODES and (other is None or other.errcode in _TOKEN_ERRCODES):
@@ -870,30 +1065,33 @@ def _family(
             Check(
                 CheckName.TOKEN,
                 False,
-                f"from {source}, {'expired' if expired else 'rejected'} ({own_words})",
+                (_EXPIRED if expired else _REJECTED).format(source=source, words=own_words),
                 info.message,
                 ExitStatus.TOKEN,
                 "#tokens",
             ),
-            _unchecked(CheckName.API_MODE, "the token is not accepted"),
-            _unchecked(CheckName.IP, "the token is not accepted"),
-            _unchecked(CheckName.QUOTA, "the token is not accepted"),
+            _unchecked(CheckName.API_MODE, _NOT_ACCEPTED),
+            _unchecked(CheckName.IP, _NOT_ACCEPTED),
+            _unchecked(CheckName.QUOTA, _NOT_ACCEPTED),
         ]
     other_words = _code_words(other) if other is not None else "not asked"
     return [
-        Check(CheckName.TOKEN, True, f"from {source}, known to the service"),
+        Check(CheckName.TOKEN, True, _KNOWN.format(source=source)),
         Check(
             CheckName.API_MODE,
             False,
-            f"the token fits neither API: {api.cgi_path} answered {own_words}; "
-            f"{other_api.cgi_path} answered {other_words}",
-            f"{_FAMILY_WORDS}. For an authorised account, check that the platform was "
-            "granted the CloudBase permission set (49 or 64).",
+            _FITS_NEITHER_WORDS.format(
+                cgi_path=api.cgi_path,
+                words=own_words,
+                other_path=other_api.cgi_path,
+                other_words=other_words,
+            ),
+            _PERMISSION_STEP.format(family=_FAMILY_WORDS),
             ExitStatus.TOKEN,
             "#quota",
         ),
         ip_ok,
-        _unchecked(CheckName.QUOTA, "the token fits neither API"),
+        _unchecked(CheckName.QUOTA, _FITS_NEITHER),
     ]
 
 

@@ -40,6 +40,7 @@ REGISTERING: Final = tuple(
         "client",
         "connection",
         "credentials",
+        "doctor",
         "download_run",
         "download_session",
         "downloads",
@@ -510,6 +511,189 @@ _MARKED: Final[tuple[object, ...]] = (
     ),
     QT_TRANSLATE_NOOP("CoreText", "no whole answer within {seconds} s"),
     QT_TRANSLATE_NOOP("CoreText", "{name} must be a number of seconds above 0"),
+    # core/doctor.py: the checks' details and next steps
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "A component_access_token (a third-party platform's own environment) goes with "
+        "componenttcb/…; a mini program's access_token, or an authorizer_access_token of an "
+        "account that granted the platform the CloudBase permission set, goes with tcb/…",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "the keyring (unreadable)"),
+    QT_TRANSLATE_NOOP("CoreText", "TCB_ACCESS_TOKEN"),
+    QT_TRANSLATE_NOOP("CoreText", "the keyring"),
+    QT_TRANSLATE_NOOP("CoreText", "this session"),
+    QT_TRANSLATE_NOOP("CoreText", "stable_token with the AppID {appid}"),
+    QT_TRANSLATE_NOOP("CoreText", "the profile"),
+    QT_TRANSLATE_NOOP("CoreText", "connecting directly (no proxy variables set)"),
+    QT_TRANSLATE_NOOP("CoreText", "connecting directly (tcb-gui does not use {names})"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{step} If this network reaches the internet only through the proxy in {name}, run "
+        "tcb-gui where {host} can be reached directly.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "cannot find {host} (DNS: {why}); {proxy_note}"),
+    QT_TRANSLATE_NOOP("CoreText", "Check the base URL ({base_url}) and this computer's DNS."),
+    QT_TRANSLATE_NOOP("CoreText", "{where} port {port} cannot be reached ({why}); {proxy_note}"),
+    QT_TRANSLATE_NOOP("CoreText", "Check the base URL ({base_url}), the network and any firewall."),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "{host} ({address}:{port}) answers, but TLS fails: {why}; {proxy_note}"
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "A network that inspects HTTPS (a company proxy or antivirus) or a wrong clock breaks "
+        "TLS: try another network, and check the clock.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "{where} — DNS {dns}, TCP {tcp}, TLS {tls}; {proxy_note}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "{where} — DNS {dns}, TCP {tcp}, plain http (loopback only); {proxy_note}"
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "not checked"),
+    QT_TRANSLATE_NOOP("CoreText", "not checked: {why}"),
+    QT_TRANSLATE_NOOP("CoreText", "no answer with a Date header"),
+    QT_TRANSLATE_NOOP("CoreText", "the service cannot be reached"),
+    QT_TRANSLATE_NOOP("CoreText", "{why} (found in {source})"),
+    QT_TRANSLATE_NOOP("CoreText", "no token"),
+    QT_TRANSLATE_NOOP("CoreText", "no token ({words})"),
+    QT_TRANSLATE_NOOP("CoreText", "the service refused this computer's IP"),
+    QT_TRANSLATE_NOOP("CoreText", "{why} (token found in {source})"),
+    QT_TRANSLATE_NOOP("CoreText", "quota/get gave no answer ({problem})"),
+    QT_TRANSLATE_NOOP("CoreText", "quota/get's own quota is used up"),
+    QT_TRANSLATE_NOOP("CoreText", "quota/get answered {words}"),
+    QT_TRANSLATE_NOOP("CoreText", "the token is not accepted"),
+    QT_TRANSLATE_NOOP("CoreText", "the token fits neither API"),
+    QT_TRANSLATE_NOOP("CoreText", "within {seconds} s of the service's"),
+    QT_TRANSLATE_NOOP("CoreText", "this computer's clock is {amount} behind the service's"),
+    QT_TRANSLATE_NOOP("CoreText", "this computer's clock is {amount} ahead of the service's"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Set the clock automatically (NTP): link expiry times, the refresh of links before "
+        "they end and the stable token's renewal are reckoned on this clock.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "found in {source}; {why}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The service answers TCP but not the API: check the base URL and run the check again.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "from {source}, accepted"),
+    QT_TRANSLATE_NOOP("CoreText", "from {source}, a working {api} token"),
+    QT_TRANSLATE_NOOP("CoreText", "from {source}, expired ({words})"),
+    QT_TRANSLATE_NOOP("CoreText", "from {source}, rejected ({words})"),
+    QT_TRANSLATE_NOOP("CoreText", "from {source}, known to the service"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "profile {profile} gets its token with the AppID {appid}, but no AppSecret is saved",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Save it: tcb-gui token set --appsecret (reads it from stdin), or set TCB_APP_SECRET.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "no token for profile {profile}"),
+    QT_TRANSLATE_NOOP("CoreText", "no token for profile {profile} (the keyring could not be read)"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Set one: tcb-gui token set (reads it from stdin), Set token… in the window, or "
+        "TCB_ACCESS_TOKEN.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "stable_token refused the AppID and AppSecret (errcode {code}): {message}"
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "stable_token refused the AppID and AppSecret: {message}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Copy the current AppSecret from the WeChat MP console and save it again (tcb-gui "
+        "token set --appsecret).",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "no token from stable_token (errcode {code}): {message}"),
+    QT_TRANSLATE_NOOP("CoreText", "no token from stable_token: {message}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "Run the check again later; if it persists, see the service's words above."
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "the token fits {api} ({cgi_path})"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "the token fits {other} ({other_path}), not the profile's {api} ({cgi_path} answered "
+        "{words})",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Choose API mode {other} ({switch}, or Edit profile… → API mode), or use a token for "
+        "{api}. {family}.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "A mini program's own token works with tcb only: keep API mode tcb. {family}."
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "the token fits neither API: {cgi_path} answered {words}; {other_path} answered "
+        "{other_words}",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{family}. For an authorised account, check that the platform was granted the "
+        "CloudBase permission set (49 or 64).",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "the service accepts calls from this computer"),
+    QT_TRANSLATE_NOOP("CoreText", "calls from this computer are refused (40164); {seen}"),
+    QT_TRANSLATE_NOOP("CoreText", "the service sees this computer as {ip}"),
+    QT_TRANSLATE_NOOP("CoreText", "the service names no address"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "the mini program's IP allowlist (WeChat MP console → 开发管理 → 开发设置 → IP白名单)",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "the IP allowlist of the account the token belongs to (for a third-party platform: "
+        "its development settings on the Open Platform)",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Add {address} to {where}. Behind NAT or a proxy this is the network's public "
+        "address, not this machine's own.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Add this network's public address to {where}. Behind NAT or a proxy this is the "
+        "network's public address, not this machine's own.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "Ask the mini program's administrator to allow this computer's IP address."
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "quota/get answered without numbers"),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "today's quota for {cgi_path} is used up (0 of {limit} calls left, {used} used)"
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "today's quota for {cgi_path} is used up (0 of {limit} calls left)"
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "today's quota for {cgi_path} is used up (0 calls left, {used} used)"
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "today's quota for {cgi_path} is used up (0 calls left)"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Nothing more can be resolved until the quota resets tomorrow, or the account owner "
+        "resets it (cgi-bin/clear_quota).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "{remain} of {limit} calls left today for {cgi_path} (up to {ids} IDs)"
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "{remain} calls left today for {cgi_path} (up to {ids} IDs)"),
+    QT_TRANSLATE_NOOP("CoreText", "quota/get answered 45009 ({errmsg}): today's calls are used up"),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "Wait until the quota resets tomorrow, or ask the account owner to reset it."
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "not checked for {api}; for {other}: {detail}"),
+    QT_TRANSLATE_NOOP("CoreText", "{backend} answers"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "no system keyring answers: tokens and AppSecrets cannot be saved (they are never "
+        "written to a file)",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Set TCB_ACCESS_TOKEN (or TCB_APP_SECRET) in the shell, or start and unlock a keyring "
+        "(GNOME Keyring, KWallet, the macOS Keychain, Windows Credential Locker).",
+    ),
 )
 
 # (PySide's stubs type QT_TRANSLATE_NOOP as returning object; it returns its source.)

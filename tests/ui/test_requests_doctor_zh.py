@@ -1,15 +1,18 @@
 """The Requests view (Ctrl+Shift+R) and Check connection… in Simplified Chinese.
 
 With the committed translation installed as the app installs it, the windows' titles,
-column headers, buttons, tooltips, status words and the doctor's check names and summary
-are Chinese; what stays is data (URLs, curl, HTTP status numbers, errcodes, the service's
-errmsg) and the doctor's details, which are core's English unless core registered them
-(``ui/core_text.py``). Without the translation the same assertions fail: they name the
-Chinese words, not "anything but English".
+column headers, buttons, tooltips, status words and the doctor's check names, details,
+next steps and summary are Chinese (the details and next steps are core's registered
+messages, translated by ``ui/core_text.py``; the command line keeps core's English, word
+for word); what stays is data (URLs, curl, HTTP status numbers, errcodes, the service's
+errmsg, timings, API paths). Without the translation the same assertions fail: they name
+the Chinese words, not "anything but English".
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +32,7 @@ from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
 from tcb_gui.ui.doctor_dialog import DoctorDialog, quota_box, window_setup
 from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.requests_view import Column, RequestsWindow, details_text
+from tests.e2e.cli_helpers import run_cli
 from tests.ui.conftest import wait_until
 from tests.ui.test_translation_zh import TS, EnglishLeft, translations
 
@@ -36,6 +40,16 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", r"support raise\(\)
 
 # Names and data these windows show as they are (beside test_translation_zh's list).
 DATA = {"HTTP", "tcb-gui --trace", "default"}
+# The doctor's data: timings, the loopback's scheme, API paths and mode, the keyring's name.
+DOCTOR_DATA = DATA | {
+    "DNS",
+    "TCP",
+    "ms",
+    "http",
+    "component",
+    "/componenttcb/batchdownloadfile",
+    "memory keyring MemoryKeyring",
+}
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +181,7 @@ async def test_check_connection_speaks_chinese(zh, qtbot) -> None:
             TokenStore(),
         )
         dialog = await _run(qtbot, setup)
+        command_line = await asyncio.to_thread(run_cli, ["doctor", "--base-url", server.base_url])
     assert dialog.windowTitle() == "检查连接"
     assert dialog.heading.text().startswith("正在检查配置 'default'：接口类型 第三方平台（")
     assert dialog.again_button.text() == "重新检查"
@@ -187,9 +202,41 @@ async def test_check_connection_speaks_chinese(zh, qtbot) -> None:
     ]
     assert dialog.summary.text() == "可以开始解析。"
     assert dialog.ready
-    check = EnglishLeft(DATA)
+
+    # Each check's detail is core's registered message, in Chinese; the data as it is.
+    rows = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    assert re.fullmatch(
+        r"✓ 服务：127\.0\.0\.1:\d+ — 耗时 DNS \d+ ms，TCP \d+ ms，明文 http（仅限本机回环）；"
+        r"直接连接（未设置代理变量）",
+        rows[0],
+    ), rows[0]
+    assert rows[1:5] == [
+        "✓ 时钟：与服务的时钟相差不超过 1 秒",
+        "✓ 令牌：来自本次会话，已被接受",
+        "✓ 接口类型：令牌适用于 component（/componenttcb/batchdownloadfile）",
+        "✓ IP 白名单：服务接受来自本机的调用",
+    ]
+    assert rows[5] == (
+        "✓ 今日额度：/componenttcb/batchdownloadfile 今日剩余 1,000,000 次调用，"
+        "共 1,000,000 次（最多 50,000,000 个 ID）"
+    )
+    assert rows[6].startswith("✓ 密钥环：")
+    assert rows[6].endswith(" 有应答")
+    check = EnglishLeft(DOCTOR_DATA)
     check.walk(dialog, "doctor")
-    check.assert_clean(at_least=6)
+    for n, row in enumerate(rows):
+        check.check(f"doctor row {n}", row)
+    check.assert_clean(at_least=13)
+
+    # In English they are the command line's lines, word for word (the same server; the
+    # token is in TCB_ACCESS_TOKEN there, in this session here; timings differ).
+    assert command_line.code == 0, command_line.stdout
+
+    def same(text: str) -> str:
+        return re.sub(r"\d+ ms", "N ms", text).replace("this session", "TCB_ACCESS_TOKEN")
+
+    printed = command_line.stdout.splitlines()[1 : 1 + len(CheckName)]
+    assert [same(c.line()) for c in dialog.checks] == [same(line) for line in printed]
 
 
 async def test_check_connection_says_what_blocks_in_chinese(zh, qtbot) -> None:
