@@ -892,7 +892,7 @@
         <translation>请开启自动校时（NTP）：链接的过期时间、链接到期前的刷新以及稳定令牌的续期都以本机时钟计算。</translation>
     </message>
     <message>
-        <source>found in {source}; {why}</source>
+        <source>found in {source} — {why}</source>
         <translation>令牌来自{source}；{why}</translation>
     </message>
     <message>

@@ -159,7 +159,7 @@ _CLOCK_STEP: Final = message(
 )
 
 # Token
-_FOUND_IN_WHY: Final = MessageTemplate("found in {source}; {why}", _SOURCE | _WHY)
+_FOUND_IN_WHY: Final = MessageTemplate("found in {source} — {why}", _SOURCE | _WHY)
 _NO_API_STEP: Final = message(
     "The service answers TCP but not the API: check the base URL and run the check again."
 )

@@ -569,7 +569,7 @@ _MARKED: Final[tuple[object, ...]] = (
         "Set the clock automatically (NTP): link expiry times, the refresh of links before "
         "they end and the stable token's renewal are reckoned on this clock.",
     ),
-    QT_TRANSLATE_NOOP("CoreText", "found in {source}; {why}"),
+    QT_TRANSLATE_NOOP("CoreText", "found in {source} — {why}"),
     QT_TRANSLATE_NOOP(
         "CoreText",
         "The service answers TCP but not the API: check the base URL and run the check again.",
