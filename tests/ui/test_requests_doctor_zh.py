@@ -33,7 +33,7 @@ from tcb_gui.ui.doctor_dialog import DoctorDialog, quota_box, window_setup
 from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.requests_view import Column, RequestsWindow, details_text
 from tests.e2e.cli_helpers import run_cli
-from tests.ui.conftest import wait_until
+from tests.ui.test_requests_view import run_dialog
 from tests.ui.test_translation_zh import TS, EnglishLeft, translations
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", r"support raise\(\)")  # offscreen
@@ -165,14 +165,6 @@ def test_the_requests_view_speaks_chinese(zh, qtbot) -> None:
     check.assert_clean(at_least=12)
 
 
-async def _run(qtbot, setup: DoctorSetup) -> DoctorDialog:
-    dialog = DoctorDialog(setup, store=TokenStore())
-    qtbot.addWidget(dialog)
-    dialog.show()
-    await wait_until(lambda: len(dialog.checks) == len(CheckName) and not dialog.running, 20)
-    return dialog
-
-
 async def test_check_connection_speaks_chinese(zh, qtbot) -> None:
     with DemoServer() as server:
         setup = await window_setup(
@@ -180,7 +172,7 @@ async def test_check_connection_speaks_chinese(zh, qtbot) -> None:
             TokenInfo(DEMO_TOKEN, TokenSource.SESSION),
             TokenStore(),
         )
-        dialog = await _run(qtbot, setup)
+        dialog = await run_dialog(qtbot, setup)
         command_line = await asyncio.to_thread(run_cli, ["doctor", "--base-url", server.base_url])
     assert dialog.windowTitle() == "检查连接"
     assert dialog.heading.text().startswith("正在检查配置 'default'：接口类型 第三方平台（")
@@ -244,7 +236,7 @@ async def test_check_connection_says_what_blocks_in_chinese(zh, qtbot) -> None:
         setup = DoctorSetup(
             server.base_url, ApiMode.COMPONENT, "default", token=DEMO_TOKEN, token_source="x"
         )
-        dialog = await _run(qtbot, setup)
+        dialog = await run_dialog(qtbot, setup)
     assert dialog.summary.text() == (
         "尚不能解析：请先解决上方标有 ✗ 的问题，然后重新检查。（IP 白名单）"
     )

@@ -256,7 +256,7 @@ async def run_dialog(qtbot, setup: DoctorSetup) -> DoctorDialog:
     dialog = DoctorDialog(setup, store=TokenStore())
     qtbot.addWidget(dialog)
     dialog.show()  # starts the checks
-    await wait_until(lambda: len(dialog.checks) == len(CheckName) and not dialog.running)
+    await wait_until(lambda: len(dialog.checks) == len(CheckName) and not dialog.running, 20)
     return dialog
 
 
