@@ -25,6 +25,10 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tcb_gui.core.exit_status import ExitStatus
+from tcb_gui.ui import qt_workarounds
+
+# Before the window's modules: PySide6 looks at each of them as it is imported.
+qt_workarounds.fast_feature_scan()
 
 if TYPE_CHECKING:
     from tcb_gui.ui.main_window import MainWindow
@@ -51,8 +55,6 @@ def run(
     ``files`` (from ``tcb-gui list.txt`` or a file manager) are added once it shows.
     """
     started = time.perf_counter()
-    from tcb_gui.ui import qt_workarounds
-
     qt_workarounds.apply()  # before any widget exists
     app = QApplication.instance()
     if app is None:

@@ -50,10 +50,7 @@ from tcb_gui.core.export import ExportFormat
 from tcb_gui.core.service_modes import MAX_CONCURRENCY
 from tcb_gui.core.settings import Profile, Settings
 from tcb_gui.ui import task_names
-from tcb_gui.ui.banner import BannerArea
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.downloads_panel import DownloadsPanel
-from tcb_gui.ui.drop import DropOverlay, payload_from_mime
 from tcb_gui.ui.duration_spin import DurationSpinBox
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.icons import Glyph, app_icon, icon
@@ -62,7 +59,6 @@ from tcb_gui.ui.prefs import WindowPrefs
 from tcb_gui.ui.results_model import Column, ResultsModel, Row, RowState
 from tcb_gui.ui.results_proxy import ResultsProxy, StatusFilter
 from tcb_gui.ui.results_view import OPTIONAL_COLUMNS, ResultsView
-from tcb_gui.ui.row_details import RowDetails
 from tcb_gui.ui.token_badge import BadgeInfo
 from tcb_gui.ui.token_panel import TokenPanel
 
@@ -83,12 +79,18 @@ if TYPE_CHECKING:
 
     from tcb_gui.core.quota import QuotaPreview
 
-    # Dialogs are imported when first opened, not on the way to the first paint.
+    # Dialogs are imported when first opened, not on the way to the first paint; the
+    # parts the first frame does not show (banners, row details, the downloads panel,
+    # the drop overlay) by finish().
+    from tcb_gui.ui.banner import BannerArea
     from tcb_gui.ui.dialogs import AddIdsDialog
     from tcb_gui.ui.download_cells import DownloadSummary
+    from tcb_gui.ui.downloads_panel import DownloadsPanel
+    from tcb_gui.ui.drop import DropOverlay
     from tcb_gui.ui.export_dialog import ExportDialog
     from tcb_gui.ui.history import ClearedList
     from tcb_gui.ui.requests_view import RequestsWindow
+    from tcb_gui.ui.row_details import RowDetails
     from tcb_gui.ui.session import Session
 
 log = logging.getLogger(__name__)
@@ -152,11 +154,16 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(14, 12, 14, 6)
         outer.setSpacing(10)
 
+        self._outer = outer
         self.token_panel = TokenPanel(central)
         outer.addWidget(self.token_panel)
         outer.addLayout(self._build_run_bar(central))
-        self.banners = BannerArea(central)
-        outer.addWidget(self.banners)
+        # finish() puts the banners here, and the row details and the downloads panel
+        # under the list: nothing of them shows in the first frame.
+        self.banners: BannerArea
+        self.details: RowDetails
+        self.downloads_panel: DownloadsPanel
+        self.drop_overlay: DropOverlay
         outer.addLayout(self._build_filter_bar(central))
         self.view = ResultsView(central)
         self.view.setModel(self.proxy)
@@ -166,13 +173,7 @@ class MainWindow(QMainWindow):
                 self.view.user_hidden.add(column)
         self.view.configure_columns()
         outer.addWidget(self.view, 1)
-        self.details = RowDetails(self.model, central)
-        self.details.setVisible(False)
-        outer.addWidget(self.details)
-        self.downloads_panel = DownloadsPanel(central)
-        outer.addWidget(self.downloads_panel)
         outer.addLayout(self._build_status_bar(central))
-        self.drop_overlay = DropOverlay(central)
         self.setMinimumWidth(MIN_WIDTH)
         self._restore_geometry()
         self._show_first_frame()
@@ -217,6 +218,25 @@ class MainWindow(QMainWindow):
         for title in titles:
             bar.addMenu(title)
 
+    def _build_hidden_parts(self) -> None:
+        """The parts of the window the first frame does not show, in their places."""
+        from tcb_gui.ui.banner import BannerArea
+        from tcb_gui.ui.downloads_panel import DownloadsPanel
+        from tcb_gui.ui.drop import DropOverlay
+        from tcb_gui.ui.row_details import RowDetails
+
+        central = self.token_panel.parentWidget()
+        assert central is not None
+        outer = self._outer
+        self.banners = BannerArea(central)
+        outer.insertWidget(outer.indexOf(self.view) - 1, self.banners)  # above the filter
+        self.details = RowDetails(self.model, central)
+        self.details.setVisible(False)
+        outer.insertWidget(outer.indexOf(self.view) + 1, self.details)
+        self.downloads_panel = DownloadsPanel(central)
+        outer.insertWidget(outer.indexOf(self.details) + 1, self.downloads_panel)
+        self.drop_overlay = DropOverlay(central)
+
     def finish(self) -> None:
         """The rest of the window: presenters, actions, menus, timers, the Requests view.
 
@@ -240,6 +260,7 @@ class MainWindow(QMainWindow):
         from tcb_gui.ui.token_presenter import TokenPresenter
 
         session = self.session
+        self._build_hidden_parts()
         # Shown only over text, so not in the first frame; making it loads an icon (~3 ms).
         self.filter_edit.setClearButtonEnabled(True)
         self.tasks = TaskKeeper(on_error=self._task_failed)
@@ -703,6 +724,8 @@ class MainWindow(QMainWindow):
     def paste_from_clipboard(self) -> None:
         from PySide6.QtGui import QGuiApplication
 
+        from tcb_gui.ui.drop import payload_from_mime
+
         payload = payload_from_mime(QGuiApplication.clipboard().mimeData())
         if payload.empty:
             self.notifier.show_status(self.tr("The clipboard holds no text or files."))
@@ -742,7 +765,9 @@ class MainWindow(QMainWindow):
 
     # drag and drop: anywhere on the window
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if payload_from_mime(event.mimeData()).empty:
+        from tcb_gui.ui.drop import payload_from_mime
+
+        if not self._finished or payload_from_mime(event.mimeData()).empty:
             event.ignore()
             return
         event.acceptProposedAction()
@@ -756,6 +781,8 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        from tcb_gui.ui.drop import payload_from_mime
+
         self.drop_overlay.hide()
         payload = payload_from_mime(event.mimeData())
         if payload.empty:
