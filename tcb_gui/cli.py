@@ -15,16 +15,14 @@ or an unreachable service exits 4.
 
 from __future__ import annotations
 
-import argparse
-import getpass
 import io
-import logging
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import aclosing, contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tcb_gui import __version__
@@ -41,8 +39,11 @@ from tcb_gui.core.exit_status import ExitStatus, status_for_error
 
 # The engine (the API client, httpx, asyncio, the runs) is imported by the commands that
 # use it, never at import time: plain `tcb-gui` opens the window without it, so the
-# window paints sooner (docs/ARCHITECTURE.md#start-up).
+# window paints sooner (docs/ARCHITECTURE.md#start-up). So are argparse (the window and
+# `--version` need no parser), logging (configured once options are read) and getpass.
 if TYPE_CHECKING:
+    import argparse
+
     import httpx
 
     from tcb_gui.core.client import LinkResult, TcbClient, TokenCheck
@@ -51,9 +52,6 @@ if TYPE_CHECKING:
     from tcb_gui.core.fileids import FileId
     from tcb_gui.core.resolve_run import ResolveRun
     from tcb_gui.core.trace import TraceHub
-
-
-log = logging.getLogger("tcb_gui")
 
 
 def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
@@ -67,14 +65,10 @@ class UsageError(Exception):
     """A bad option or argument: exit 2 with the message."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)  # sys.stderr is redirected by main() to its stream
-        raise UsageError(message)
-
-
 def _max_age(text: str) -> int:
-    from tcb_gui.core.client import MAX_MAX_AGE, MIN_MAX_AGE
+    import argparse
+
+    from tcb_gui.core.service_modes import MAX_MAX_AGE, MIN_MAX_AGE
 
     try:
         value = int(text)
@@ -87,6 +81,8 @@ def _max_age(text: str) -> int:
 
 def _ranged(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
+        import argparse
+
         try:
             value = int(text)
         except ValueError:
@@ -101,7 +97,9 @@ def _ranged(low: int, high: int) -> Callable[[str], int]:
 def _add_connection_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
     # On a subcommand these must not reset what was given before it
     # (`tcb-gui --base-url URL resolve`): absent means "not given here".
-    from tcb_gui.core.client import DEFAULT_BASE_URL, ApiMode
+    import argparse
+
+    from tcb_gui.core.service_modes import DEFAULT_BASE_URL, ApiMode
 
     extra: dict[str, Any] = {"default": argparse.SUPPRESS} if sub else {}
     parser.add_argument("--base-url", help=f"API base URL (default {DEFAULT_BASE_URL})", **extra)
@@ -110,7 +108,7 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, sub: bool = Fals
 
 
 def _add_common_options(parser: argparse.ArgumentParser, *, concurrency_help: str) -> None:
-    from tcb_gui.core.client import API_DEADLINE_S, GIVE_UP_AFTER_S, MAX_CONCURRENCY
+    from tcb_gui.core.service_modes import API_DEADLINE_S, GIVE_UP_AFTER_S, MAX_CONCURRENCY
 
     _add_connection_options(parser, sub=True)
     parser.add_argument("--env", help="only IDs of this environment")
@@ -138,6 +136,8 @@ def _add_common_options(parser: argparse.ArgumentParser, *, concurrency_help: st
 
 
 def _seconds(text: str) -> float:
+    import argparse
+
     try:
         value = float(text)
     except ValueError:
@@ -154,7 +154,14 @@ _TRACE_HELP = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     from tcb_gui.core.export import ExportFormat
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.print_usage(sys.stderr)  # sys.stderr is redirected by main() to its stream
+            raise UsageError(message)
 
     parser = _Parser(
         prog="tcb-gui",
@@ -552,6 +559,8 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
             return _check_app_secret(conn, stdout, stderr)
     if args.action == "set":
         if stdin.isatty():
+            import getpass
+
             token = getpass.getpass("Access token (input hidden): ", stream=stderr)
         else:
             token = stdin.read()
@@ -602,6 +611,8 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
 
 def _read_secret(stdin: TextIO, stderr: TextIO) -> str:
     if stdin.isatty():
+        import getpass
+
         return getpass.getpass("Mini program AppSecret (input hidden): ", stream=stderr)
     return stdin.read()
 
@@ -773,7 +784,7 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
-def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
+def cmd_window(args: argparse.Namespace | SimpleNamespace, files: Sequence[str] = ()) -> int:
     if args.base_url:
         from tcb_gui.core.client import validate_base_url
 
@@ -785,17 +796,19 @@ def cmd_window(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
     )
 
 
-# What the parser gives `tcb-gui` without options: the window, the current profile.
-_WINDOW_DEFAULTS = argparse.Namespace(
-    command=None, demo=False, base_url=None, api=None, profile=None
-)
+# What the parser gives `tcb-gui` without options: the window, the current profile (the
+# same attributes as the parser's Namespace, without importing argparse).
+_WINDOW_DEFAULTS = SimpleNamespace(command=None, demo=False, base_url=None, api=None, profile=None)
 
 
-def _open_window(args: argparse.Namespace, files: Sequence[str]) -> int:
+def _open_window(args: argparse.Namespace | SimpleNamespace, files: Sequence[str]) -> int:
     # The window's settings module (and what it brings) before Qt: PySide6 inspects every
-    # module imported after it, so the same imports cost more once it is loaded.
-    import tcb_gui.core.settings  # noqa: F401
+    # module imported after it, so the same imports cost more once it is loaded. The app's
+    # folders too: without TCB_GUI_HOME they need platformdirs, which the settings import
+    # only when asked for them.
+    from tcb_gui.core.settings import app_dirs
 
+    app_dirs()
     return cmd_window(args, files)
 
 
@@ -829,6 +842,8 @@ _LOG_HANDLER_NAME = "tcb-gui-cli"
 
 def _configure_logging(stderr: TextIO, *, verbose: bool) -> None:
     """Warnings (or, with -v, details) to stderr; every record passes the redactor."""
+    import logging
+
     from tcb_gui.core.redact import install_log_redaction
 
     install_log_redaction()
@@ -883,6 +898,10 @@ def main(
     stderr = stderr or sys.stderr
     try:
         arguments, files = _split_window_files(list(sys.argv[1:] if argv is None else argv))
+        if arguments == ["--version"]:
+            # What the parser's version action prints, without building the parser.
+            stdout.write(f"tcb-gui {__version__}\n")
+            return ExitStatus.OK
         if not arguments:
             # Plain `tcb-gui` (or `tcb-gui FILE…`): the window, without building the
             # command line's parser or importing its engine first.

@@ -9,9 +9,7 @@ exports, and the download engine's sidecars and manifest.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final, TextIO
@@ -49,6 +47,8 @@ def _temp_prefix(name: str) -> str:
     """``.<name>.``, or a hash of the name where the temporary name would be too long."""
     if len(name.encode("utf-8", "surrogatepass")) + _TEMP_OVERHEAD <= NAME_MAX_BYTES:
         return f".{name}."
+    import hashlib  # only for the rare name too long to prefix whole
+
     return "." + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:24] + "."
 
 
@@ -61,6 +61,8 @@ def _write(
     encoding: str | None = None,
     fsync: bool = True,
 ) -> None:
+    import tempfile  # here, not at import: the settings load (before the window) without it
+
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path.name), suffix=".tmp", dir=directory)
     tmp = Path(tmp_name)

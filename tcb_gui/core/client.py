@@ -78,9 +78,11 @@ from tcb_gui.core.redact import install_log_redaction, redact
 
 # The light facts live apart (the settings load them before the window's first paint);
 # re-exported here, where callers have always found them.
+from tcb_gui.core.service_modes import API_DEADLINE_S as API_DEADLINE_S
 from tcb_gui.core.service_modes import DEFAULT_BASE_URL as DEFAULT_BASE_URL
 from tcb_gui.core.service_modes import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
 from tcb_gui.core.service_modes import DEFAULT_MAX_AGE as DEFAULT_MAX_AGE
+from tcb_gui.core.service_modes import GIVE_UP_AFTER_S as GIVE_UP_AFTER_S
 from tcb_gui.core.service_modes import MAX_CONCURRENCY as MAX_CONCURRENCY
 from tcb_gui.core.service_modes import MAX_IDS_PER_REQUEST as MAX_IDS_PER_REQUEST
 from tcb_gui.core.service_modes import MAX_MAX_AGE as MAX_MAX_AGE
@@ -227,14 +229,8 @@ def encode_url(url: str) -> str:
 # ---------------------------------------------------------------------------------------
 
 # Generous read timeout: a 50-file batch can take seconds on a busy service.
-# Every API call must end within this many seconds, connect, headers and body together
-# (the read timeout above is per read: a byte every 29 s would pass it for ever). A 50-ID
-# answer is a few KB: a minute is long past anything a working service needs.
-API_DEADLINE_S: Final = 60.0
-# A run gives up only when nothing good has come back from the service for this long
-# (module docstring). Two minutes ride out a gateway's restart or a short outage; past
-# that the operator hears it (exit 4, IDs marked unresolved) instead of waiting blind.
-GIVE_UP_AFTER_S: Final = 120.0
+# API_DEADLINE_S and GIVE_UP_AFTER_S (core.service_modes, imported above) bound every
+# call and the whole run's patience.
 # Failures that count before one batch is given up alone (module docstring): at 30 %
 # random faults twelve in a row happen once in two million batches; with the 8 s cap the
 # backoff alone spans about a minute.

@@ -3,7 +3,6 @@ and the window (README "Command line")."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -12,7 +11,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tcb_gui.core import atomicfile
 from tcb_gui.core.errors import InputError, MessageTemplate
 
 if TYPE_CHECKING:
@@ -128,6 +126,8 @@ def iter_export(
         for r in results:
             yield "\t".join(records.cells(r)) + "\n"
     else:
+        import csv  # only here: the settings and the command line import this module
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(COLUMNS)
@@ -186,6 +186,8 @@ def write_export(path: Path, text: str | Iterable[str]) -> None:
     """Write an export (or report) whole or not at all; a failure is an ``InputError``
     naming the file. Like every file the app writes, it is private (0600): links are
     signed and work for anyone who has them."""
+    from tcb_gui.core import atomicfile
+
     try:
         if isinstance(text, str):
             atomicfile.write_text_atomic(Path(path), text)

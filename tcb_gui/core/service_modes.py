@@ -1,6 +1,7 @@
 """The service's light facts: which API, where, how long a link lives, how many at once.
 
-``ApiMode``, the base URL and the limits a profile is checked against, and
+``ApiMode``, the base URL, the limits a profile is checked against, the default
+deadlines (the command line's help states them), and
 ``validate_base_url``: what the settings and the window's controls need, in a module of
 their own so that loading the settings (before the window's first paint) does not load
 the API client with ``httpx`` and ``asyncio`` (docs/ARCHITECTURE.md#start-up).
@@ -42,6 +43,14 @@ MAX_MAX_AGE = 86_400
 DEFAULT_MAX_AGE = 7_200
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 32
+# Every API call must end within this many seconds, connect, headers and body together
+# (httpx's read timeout is per read: a byte every 29 s would pass it for ever). A 50-ID
+# answer is a few KB: a minute is long past anything a working service needs.
+API_DEADLINE_S: Final = 60.0
+# A run gives up only when nothing good has come back from the service for this long
+# (core.client's docstring). Two minutes ride out a gateway's restart or a short outage;
+# past that the operator hears it (exit 4, IDs marked unresolved) instead of waiting blind.
+GIVE_UP_AFTER_S: Final = 120.0
 
 # Loopback hosts may use plain http (the demo service and tests); everything else https.
 _LOOPBACK_NAMES = frozenset({"localhost", "::1", "[::1]"})

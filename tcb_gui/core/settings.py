@@ -32,8 +32,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-import platformdirs
-
 from tcb_gui.core.atomicfile import write_bytes_atomic
 from tcb_gui.core.auth_mode import AuthMode
 from tcb_gui.core.download_limits import (
@@ -118,6 +116,8 @@ def app_dirs() -> AppDirs:
         return AppDirs(
             config=base / "config", data=base / "data", cache=base / "cache", state=base / "state"
         )
+    import platformdirs  # here: with TCB_GUI_HOME (tests, portable use) it is not needed
+
     dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
     return AppDirs(
         config=dirs.user_config_path,
