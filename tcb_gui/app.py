@@ -65,11 +65,13 @@ def run(
     app.setDesktopFileName(DESKTOP_FILE)
     app.setQuitOnLastWindowClosed(False)
 
-    from tcb_gui.ui.single_instance import hand_over
+    from tcb_gui.ui.single_instance import claim, hand_over, release
 
     own_session = demo or base_url is not None or api is not None or profile is not None
     if not own_session and hand_over(files):
         return ExitStatus.OK  # the running window took the files
+    # This is the window now: later starts queue on its socket until it listens.
+    claimed = None if own_session else claim()
 
     # Phase 1, before the first paint: the settings, translators, theme and the view of
     # the window (no presenter, no asyncio, no API client, no download engine).
@@ -94,6 +96,7 @@ def run(
         overrides = Overrides(base_url=base_url, api=ApiMode(api) if api else None)
         session = Session(settings, TokenStore(), overrides=overrides)
     except (InputError, ValueError) as exc:
+        release(claimed)
         message = exc.message if isinstance(exc, InputError) else str(exc)
         sys.stderr.write(f"tcb-gui: error: {message}\n")
         return ExitStatus.USAGE
@@ -110,7 +113,7 @@ def run(
     from tcb_gui.ui.single_instance import InstanceServer
 
     instance = InstanceServer(app)  # later starts hand their files over from now on
-    instance.listen()
+    instance.listen(claimed)
     instance.filesReceived.connect(
         lambda paths: window.ids.add_files_later([Path(p) for p in paths])
     )

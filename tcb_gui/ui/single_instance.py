@@ -12,12 +12,16 @@ Unix a file in a folder only they can write; QLocalServer's UserAccessOption).
 
 Start-up (docs/ARCHITECTURE.md#start-up): on Linux the second start talks to the socket
 file with Python's ``socket`` (where ``QLocalServer`` puts it: ``$TMPDIR`` or ``/tmp``),
-so asking costs no ``QtNetwork`` before the window's first paint; the first start
-listens once its window is painted (``app.run``), ``QtNetwork`` imported then.
+so asking costs no ``QtNetwork`` before the window's first paint. The first start
+claims the socket file at once (``claim``: bound and listening, owner-only, before its
+window is built) and hands it to ``QLocalServer`` once the window is painted
+(``InstanceServer.listen(claimed)``): a start in between waits in the socket's queue and
+is answered then, instead of finding nobody and opening a second window.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
@@ -42,6 +46,8 @@ CONNECT_TIMEOUT_MS: Final = 1_000
 REPLY_TIMEOUT_MS: Final = 5_000
 MAX_MESSAGE_BYTES: Final = 1 << 20
 OK: Final = b"ok\n"
+# Starts that may wait in the claimed socket's queue until the window listens.
+CLAIM_BACKLOG: Final = 16
 
 
 def server_name() -> str:
@@ -78,6 +84,48 @@ def socket_path(name: str) -> str:
     # Qt's own fallback; only connected to here, never created.
     folder = os.path.normpath(os.environ.get("TMPDIR") or "/tmp")  # noqa: S108
     return os.path.join(folder, name)
+
+
+def claim(name: str | None = None) -> socket.socket | None:
+    """Linux: the socket file of ``name``, bound and listening now, for
+    ``InstanceServer.listen`` to take over later; None elsewhere, or when it cannot be
+    bound (``listen`` then binds as it always did).
+
+    Call right after ``hand_over`` found nobody: a file still there is one an app that
+    died left behind, and is replaced (as ``InstanceServer.listen`` replaces it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    path = socket_path(name or server_name())
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # Owner-only from the start, as QLocalServer's UserAccessOption makes it (no thread
+    # runs yet to see the process's umask changed).
+    umask = os.umask(0o077)
+    try:
+        try:
+            sock.bind(path)
+        except OSError:  # a socket file an app that died left behind
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            sock.bind(path)
+        sock.listen(CLAIM_BACKLOG)
+    except OSError as exc:
+        sock.close()
+        log.info("cannot claim the instance socket early (%s); listening later", exc)
+        return None
+    finally:
+        os.umask(umask)
+    return sock
+
+
+def release(claimed: socket.socket | None) -> None:
+    """A claimed socket this start will not listen on after all: closed, file removed."""
+    if claimed is None:
+        return
+    with contextlib.suppress(OSError):
+        path = claimed.getsockname()
+        if isinstance(path, str) and path:
+            os.unlink(path)
+    claimed.close()
 
 
 def _hand_over_unix(path: str, message: bytes) -> bool | None:
@@ -140,8 +188,16 @@ class InstanceServer(QObject):
         self._server.newConnection.connect(self._connected)
         self._buffers: dict[QLocalSocket, bytes] = {}
 
-    def listen(self) -> bool:
-        """Start listening (taking over a socket an app that died left behind)."""
+    def listen(self, claimed: socket.socket | None = None) -> bool:
+        """Start listening: on ``claimed`` (``claim()``'s socket, whose queued starts are
+        answered now) when given, else on the name (taking over a socket an app that
+        died left behind)."""
+        if claimed is not None:
+            if self._server.listen(claimed.fileno()):
+                claimed.detach()  # the server's now: closed (and its file removed) by it
+                return True
+            log.warning("cannot take over the claimed socket: %s", self._server.errorString())
+            claimed.close()
         if self._server.listen(self.name):
             return True
         self._server.removeServer(self.name)

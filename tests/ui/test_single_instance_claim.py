@@ -1,0 +1,83 @@
+"""A start claims the one-window socket before its window is built (Linux).
+
+Between a first start finding nobody and its window listening (after the first paint)
+lies the building of the window: a second start then used to find nobody too and open a
+second window. ``claim()`` binds the socket file at once; a start arriving before the
+window listens waits in its queue and is answered once ``InstanceServer.listen`` takes
+the socket over.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tcb_gui.ui.single_instance import InstanceServer, claim, hand_over, release, socket_path
+
+from .conftest import wait_until
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the early claim is Linux's"
+)
+
+
+def _file_there(name: str) -> bool:
+    return os.path.exists(socket_path(name))
+
+
+@pytest.fixture
+def name() -> str:
+    return f"tcb-gui-test-{uuid.uuid4().hex[:12]}"
+
+
+async def test_a_start_before_the_window_listens_waits_and_is_answered(
+    qtbot, name: str, tmp_path: Path
+) -> None:
+    claimed = claim(name)
+    assert claimed is not None
+    handed: list[bool] = []
+    second = threading.Thread(
+        target=lambda: handed.append(hand_over([str(tmp_path / "ids.txt")], name=name))
+    )
+    second.start()  # connects at once, sends, waits for the "ok"
+    server = InstanceServer(name=name)
+    got: list[list[str]] = []
+    server.filesReceived.connect(got.append)
+    try:
+        assert server.listen(claimed)
+        assert server.listening
+        await wait_until(lambda: bool(got) and not second.is_alive(), 10)
+    finally:
+        second.join(10)
+        server.close()
+    assert handed == [True]
+    assert got == [[str(tmp_path / "ids.txt")]]
+    assert not _file_there(name)  # closed: the file goes with it
+
+
+def test_the_claimed_socket_is_the_owners_alone(name: str) -> None:
+    claimed = claim(name)
+    assert claimed is not None
+    try:
+        mode = stat.S_IMODE(os.stat(socket_path(name)).st_mode)
+        assert mode & 0o077 == 0, oct(mode)
+    finally:
+        release(claimed)
+    assert not os.path.exists(socket_path(name))
+
+
+def test_a_file_left_by_an_app_that_died_is_replaced(name: str) -> None:
+    dead = claim(name)
+    assert dead is not None
+    dead.close()  # died: the file stays, nobody listens
+    assert os.path.exists(socket_path(name))
+    assert hand_over([], name=name) is False  # nobody answers there
+    claimed = claim(name)
+    assert claimed is not None
+    release(claimed)
