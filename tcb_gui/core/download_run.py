@@ -27,13 +27,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from tcb_gui.core.download_session import (
-    DownloadSession,
-    SessionFile,
-    SessionRecorder,
-    SessionStore,
-    next_revision,
-)
 from tcb_gui.core.downloads import (
     DiskFullError,
     Downloader,
@@ -47,10 +40,13 @@ from tcb_gui.core.downloads import (
 from tcb_gui.core.errors import ErrorKind, MessageTemplate, ServiceError, TcbError, TokenError
 from tcb_gui.core.exit_status import ExitStatus, status_for_run
 
+# The saved download list (core.download_session) is the window's: imported when a run is
+# given a store, so `tcb-gui download` starts without it.
 if TYPE_CHECKING:
     import httpx
 
     from tcb_gui.core.client import LinkResult, TcbClient
+    from tcb_gui.core.download_session import SessionFile, SessionRecorder, SessionStore
     from tcb_gui.core.fileids import FileId
     from tcb_gui.core.trace import TraceHub
 
@@ -148,6 +144,8 @@ class DownloadRun:
         self._recorder: SessionRecorder | None = None
         self._saving: asyncio.Task[None] | None = None
         if store is not None:
+            from tcb_gui.core.download_session import DownloadSession, SessionRecorder
+
             ids = [r.fileid.raw for r in self.links]
             self._recorder = SessionRecorder(DownloadSession.start(options, ids, keep=keep))
         self.downloader = Downloader(
@@ -234,6 +232,8 @@ class DownloadRun:
             raise
         except TcbError:
             if self._store is not None:
+                from tcb_gui.core.download_session import next_revision
+
                 await asyncio.to_thread(self._store.clear, next_revision())
             raise
         finally:
@@ -288,6 +288,8 @@ class DownloadRun:
             )
         if result.cancelled or not recorder.has_unfinished:
             # Cancelled on purpose, or nothing left to do: no list to offer next time.
+            from tcb_gui.core.download_session import next_revision
+
             await asyncio.to_thread(store.clear, next_revision())
         else:
             await self._save()

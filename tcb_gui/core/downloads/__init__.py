@@ -52,6 +52,8 @@ expanded or somebody else's.
 never logged whole (``httpchecks.safe_url``).
 """
 
+from typing import TYPE_CHECKING
+
 from tcb_gui.core.downloads import messages
 from tcb_gui.core.downloads.engine import (
     CHECKSUM_RETRIES,
@@ -111,10 +113,26 @@ from tcb_gui.core.downloads.refresher import (
     REFRESH_COALESCE_SECONDS,
     REFRESH_CONCURRENCY,
 )
-from tcb_gui.core.downloads.verify import VerifyResult, VerifyState, verify_folder
+
+if TYPE_CHECKING:
+    from tcb_gui.core.downloads.verify import VerifyResult, VerifyState, verify_folder
 
 # The part file under its old private name: tests outside this package patch its methods.
 _PartFile = PartFile
+_FROM_VERIFY = frozenset({"VerifyResult", "VerifyState", "verify_folder"})
+
+
+def __getattr__(name: str) -> object:
+    """``verify``'s names, imported when first asked for: a download run does not need
+    them, so ``tcb-gui download`` starts without them."""
+    if name in _FROM_VERIFY:
+        from tcb_gui.core.downloads import verify
+
+        value = getattr(verify, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CHECKSUM_RETRIES",
