@@ -80,7 +80,6 @@ def run(
     from tcb_gui.core.settings import load_settings
     from tcb_gui.core.tokens import TokenStore
     from tcb_gui.ui.i18n import install_translators
-    from tcb_gui.ui.icons import app_icon
     from tcb_gui.ui.main_window import MainWindow
     from tcb_gui.ui.session import Overrides, Session
 
@@ -89,7 +88,6 @@ def run(
     from tcb_gui.ui.theme import apply_theme
 
     theme = apply_theme(settings.theme, plain_style=True)  # TcbStyle after the first paint
-    app.setWindowIcon(app_icon())
     try:
         if profile is not None:
             settings.select_profile(profile)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -125,7 +126,6 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle(self.tr("TCB Links"))
-        self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self._shutdown_hook: Callable[[], None] | None = None
         self._closed = False
@@ -219,12 +219,20 @@ class MainWindow(QMainWindow):
             bar.addMenu(title)
 
     def _build_hidden_parts(self) -> None:
-        """The parts of the window the first frame does not show, in their places."""
+        """The parts of the window the first frame does not show, in their places, and
+        the window's icon."""
         from tcb_gui.ui.banner import BannerArea
         from tcb_gui.ui.downloads_panel import DownloadsPanel
         from tcb_gui.ui.drop import DropOverlay
         from tcb_gui.ui.row_details import RowDetails
 
+        # The icon too: its seven PNGs, up to 256 px, made into the X window's icon
+        # property took 6 ms of the first show(); the first frame does not paint it.
+        window_icon = app_icon()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setWindowIcon(window_icon)  # dialogs and later windows take it from here
+        self.setWindowIcon(window_icon)
         central = self.token_panel.parentWidget()
         assert central is not None
         outer = self._outer

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from tcb_gui.core.errors import TokenState
@@ -44,6 +45,11 @@ async def test_the_first_frame_is_the_whole_window_and_finish_adds_the_rest(qtbo
         assert first.max_age_spin.value() == whole.max_age_spin.value()
         assert first.concurrency_spin.value() == whole.concurrency_spin.value()
         assert first.token_panel.profile_combo.currentText() == "default"
+        # Not in the first frame (its PNGs made into the X window's icon cost 6 ms of
+        # show()), nor the parts it does not show.
+        assert not first.testAttribute(Qt.WidgetAttribute.WA_SetWindowIcon)
+        assert not hasattr(first, "downloads_panel")
+        assert not hasattr(first, "banners")
 
         first.finish()
         first.finish()  # once only
@@ -53,6 +59,19 @@ async def test_the_first_frame_is_the_whole_window_and_finish_adds_the_rest(qtbo
         ]
         assert first.act_quit.shortcut().toString() == "Ctrl+Q"
         assert first.filter_edit.isClearButtonEnabled()
+        assert first.testAttribute(Qt.WidgetAttribute.WA_SetWindowIcon)
+        assert not first.windowIcon().isNull()
+        assert not QApplication.windowIcon().isNull()
+        assert first.downloads_panel.parentWidget() is first.centralWidget()
+        # In the places MainWindow(session) gives them: the banners above the filter bar,
+        # the row details and the downloads panel under the list.
+        layout = first.centralWidget().layout()
+        whole_layout = whole.centralWidget().layout()
+        assert layout.indexOf(first.banners) == whole_layout.indexOf(whole.banners)
+        assert layout.indexOf(first.details) == whole_layout.indexOf(whole.details)
+        assert layout.indexOf(first.downloads_panel) == whole_layout.indexOf(
+            whole.downloads_panel
+        )
     finally:
         for window in (whole, first):
             await window.aclose()
