@@ -25,6 +25,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tcb_gui.core.exit_status import ExitStatus
+from tcb_gui.core.startup import collection_paused
 from tcb_gui.ui import qt_workarounds
 
 # Before the window's modules: PySide6 looks at each of them as it is imported.
@@ -55,53 +56,55 @@ def run(
     ``files`` (from ``tcb-gui list.txt`` or a file manager) are added once it shows.
     """
     started = time.perf_counter()
-    qt_workarounds.apply()  # before any widget exists
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(argv if argv is not None else sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName(APP_NAME)
-    app.setDesktopFileName(DESKTOP_FILE)
-    app.setQuitOnLastWindowClosed(False)
+    # Up to the first paint everything built lives on: no garbage collection meanwhile.
+    with collection_paused():
+        qt_workarounds.apply()  # before any widget exists
+        app = QApplication.instance()
+        if app is None:
+            app = QApplication(argv if argv is not None else sys.argv[:1])
+        assert isinstance(app, QApplication)
+        app.setApplicationName(APP_NAME)
+        app.setApplicationDisplayName(APP_NAME)
+        app.setDesktopFileName(DESKTOP_FILE)
+        app.setQuitOnLastWindowClosed(False)
 
-    from tcb_gui.ui.single_instance import claim, hand_over, release
+        from tcb_gui.ui.single_instance import claim, hand_over, release
 
-    own_session = demo or base_url is not None or api is not None or profile is not None
-    if not own_session and hand_over(files):
-        return ExitStatus.OK  # the running window took the files
-    # This is the window now: later starts queue on its socket until it listens.
-    claimed = None if own_session else claim()
+        own_session = demo or base_url is not None or api is not None or profile is not None
+        if not own_session and hand_over(files):
+            return ExitStatus.OK  # the running window took the files
+        # This is the window now: later starts queue on its socket until it listens.
+        claimed = None if own_session else claim()
 
-    # Phase 1, before the first paint: the settings, translators, theme and the view of
-    # the window (no presenter, no asyncio, no API client, no download engine).
-    from tcb_gui.core.errors import InputError
-    from tcb_gui.core.service_modes import ApiMode
-    from tcb_gui.core.settings import load_settings
-    from tcb_gui.core.tokens import TokenStore
-    from tcb_gui.ui.i18n import install_translators
-    from tcb_gui.ui.main_window import MainWindow
-    from tcb_gui.ui.session import Overrides, Session
+        # Phase 1, before the first paint: the settings, translators, theme and the view of
+        # the window (no presenter, no asyncio, no API client, no download engine).
+        from tcb_gui.core.errors import InputError
+        from tcb_gui.core.service_modes import ApiMode
+        from tcb_gui.core.settings import load_settings
+        from tcb_gui.core.tokens import TokenStore
+        from tcb_gui.ui.i18n import install_translators
+        from tcb_gui.ui.main_window import MainWindow
+        from tcb_gui.ui.session import Overrides, Session
 
-    settings = load_settings()
-    install_translators(app, settings.language)
-    from tcb_gui.ui.theme import apply_theme
+        settings = load_settings()
+        install_translators(app, settings.language)
+        from tcb_gui.ui.theme import apply_theme
 
-    theme = apply_theme(settings.theme, plain_style=True)  # TcbStyle after the first paint
-    try:
-        if profile is not None:
-            settings.select_profile(profile)
-        overrides = Overrides(base_url=base_url, api=ApiMode(api) if api else None)
-        session = Session(settings, TokenStore(), overrides=overrides)
-    except (InputError, ValueError) as exc:
-        release(claimed)
-        message = exc.message if isinstance(exc, InputError) else str(exc)
-        sys.stderr.write(f"tcb-gui: error: {message}\n")
-        return ExitStatus.USAGE
-    window = MainWindow(session, deferred=True)
-    window.started_at = started
-    window.show()
-    wait_for_first_paint(window)
+        theme = apply_theme(settings.theme, plain_style=True)  # TcbStyle after the first paint
+        try:
+            if profile is not None:
+                settings.select_profile(profile)
+            overrides = Overrides(base_url=base_url, api=ApiMode(api) if api else None)
+            session = Session(settings, TokenStore(), overrides=overrides)
+        except (InputError, ValueError) as exc:
+            release(claimed)
+            message = exc.message if isinstance(exc, InputError) else str(exc)
+            sys.stderr.write(f"tcb-gui: error: {message}\n")
+            return ExitStatus.USAGE
+        window = MainWindow(session, deferred=True)
+        window.started_at = started
+        window.show()
+        wait_for_first_paint(window)
 
     # Phase 2, once the first frame is on the screen: the presenters, actions and menus
     # (with them asyncio, the API client and the download engine), then the loop. What

@@ -69,9 +69,7 @@ async def test_the_first_frame_is_the_whole_window_and_finish_adds_the_rest(qtbo
         whole_layout = whole.centralWidget().layout()
         assert layout.indexOf(first.banners) == whole_layout.indexOf(whole.banners)
         assert layout.indexOf(first.details) == whole_layout.indexOf(whole.details)
-        assert layout.indexOf(first.downloads_panel) == whole_layout.indexOf(
-            whole.downloads_panel
-        )
+        assert layout.indexOf(first.downloads_panel) == whole_layout.indexOf(whole.downloads_panel)
     finally:
         for window in (whole, first):
             await window.aclose()
@@ -102,3 +100,30 @@ async def test_a_whole_window_closes_at_once_without_a_hook(qtbot) -> None:
     assert window.close()
     QApplication.processEvents()
     assert not window.isVisible()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_the_first_frame_is_built_without_garbage_collection(monkeypatch) -> None:
+    """``app.run`` builds up to the first paint with the collector off, on again after."""
+    import gc
+
+    from tcb_gui import app as app_module
+
+    seen: list[bool] = []
+
+    def first_paint(window: MainWindow, timeout_ms: int = 0) -> bool:
+        seen.append(gc.isenabled())
+        raise SystemExit(7)  # stop here: the rest of run() is not this test's
+
+    monkeypatch.setattr(app_module, "wait_for_first_paint", first_paint)
+    monkeypatch.setattr("tcb_gui.ui.single_instance.hand_over", lambda files, **_: False)
+    monkeypatch.setattr("tcb_gui.ui.single_instance.claim", lambda name=None: None)
+    assert gc.isenabled()
+    with pytest.raises(SystemExit):
+        app_module.run(demo=True)
+    assert seen == [False]
+    assert gc.isenabled()
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, MainWindow):
+            widget.close()
+            widget.deleteLater()
