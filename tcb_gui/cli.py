@@ -20,27 +20,18 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import aclosing, contextmanager, redirect_stderr, redirect_stdout
+from contextlib import aclosing, contextmanager, redirect_stderr, redirect_stdout, suppress
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tcb_gui import __version__
-from tcb_gui.core.auth_mode import AuthMode
-from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY
-from tcb_gui.core.errors import (
-    ErrorKind,
-    InputError,
-    KeyringUnavailableError,
-    TcbError,
-    TokenState,
-)
-from tcb_gui.core.exit_status import ExitStatus, status_for_error
 
 # The engine (the API client, httpx, asyncio, the runs) is imported by the commands that
 # use it, never at import time: plain `tcb-gui` opens the window without it, so the
 # window paints sooner (docs/ARCHITECTURE.md#start-up). So are argparse (the window and
-# `--version` need no parser), logging (configured once options are read) and getpass.
+# `--version` need no parser), logging (configured once options are read), getpass, and
+# the error catalogue and exit statuses (`tcb-gui --version` imports none of these).
 if TYPE_CHECKING:
     import argparse
 
@@ -108,6 +99,7 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, sub: bool = Fals
 
 
 def _add_common_options(parser: argparse.ArgumentParser, *, concurrency_help: str) -> None:
+    from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY
     from tcb_gui.core.service_modes import API_DEADLINE_S, GIVE_UP_AFTER_S, MAX_CONCURRENCY
 
     _add_connection_options(parser, sub=True)
@@ -343,6 +335,7 @@ async def _credentials(
 
 def _read_inputs(inputs: Sequence[str], stdin: TextIO, stderr: TextIO) -> list[FileId]:
     from tcb_gui.core import fileids
+    from tcb_gui.core.errors import InputError
 
     sources = list(inputs) or ["-"]
     collector = fileids.IdCollector()
@@ -368,6 +361,8 @@ def _read_inputs(inputs: Sequence[str], stdin: TextIO, stderr: TextIO) -> list[F
 
 
 def _filter_env(ids: list[FileId], env: str | None, stderr: TextIO) -> list[FileId]:
+    from tcb_gui.core.errors import InputError
+
     if not env:
         return ids
     kept = [f for f in ids if f.env == env]
@@ -463,6 +458,8 @@ async def resolve_ids(
 
 def _check_writable(output: str | None) -> None:
     """Refuse an output file that cannot be written before any quota is spent on it."""
+    from tcb_gui.core.errors import InputError
+
     if not output:
         return
     folder = Path(output).expanduser().resolve().parent
@@ -475,6 +472,7 @@ def _check_writable(output: str | None) -> None:
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     import asyncio
 
+    from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.core.export import iter_export, write_export
 
     conn = _connection(args)
@@ -510,10 +508,10 @@ def _report_failures(results: Sequence[LinkResult], stderr: TextIO) -> None:
         stderr.write(f"{count:,} failed: {reason}\n")
 
 
-# What 'tcb-gui doctor' adds to a token check that failed.
+# What 'tcb-gui doctor' adds to a token check that failed, by its TokenState's value.
 _DOCTOR_HINTS = {
-    TokenState.NOT_ALLOWED: " Run 'tcb-gui doctor' to see which API mode this token fits.",
-    TokenState.UNREACHABLE: " Run 'tcb-gui doctor' to check the connection step by step.",
+    "not_allowed": " Run 'tcb-gui doctor' to see which API mode this token fits.",
+    "unreachable": " Run 'tcb-gui doctor' to check the connection step by step.",
 }
 
 
@@ -522,7 +520,7 @@ def _describe_check(check: TokenCheck) -> str:
     if check.quota is not None:
         q = check.quota
         text += f" Quota today: {q.remain:,} of {q.daily_limit:,} calls left."
-    return text + _DOCTOR_HINTS.get(check.state, "")
+    return text + _DOCTOR_HINTS.get(check.state.value, "")
 
 
 async def _check(conn: Connection, token: str) -> TokenCheck:
@@ -536,8 +534,11 @@ async def _check(conn: Connection, token: str) -> TokenCheck:
 def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     import asyncio
 
+    from tcb_gui.core.auth_mode import AuthMode
     from tcb_gui.core.client import ApiMode
     from tcb_gui.core.connection import explicit_token
+    from tcb_gui.core.errors import InputError, KeyringUnavailableError
+    from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.core.tokens import TokenStore
 
     conn = _connection(args, pasting_token=args.action == "set" and not args.appsecret)
@@ -624,7 +625,10 @@ def _set_app_secret(
     import asyncio
     from dataclasses import replace
 
+    from tcb_gui.core.auth_mode import AuthMode
     from tcb_gui.core.client import ApiMode
+    from tcb_gui.core.errors import InputError, KeyringUnavailableError
+    from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.core.settings import validate_appid
     from tcb_gui.core.tokens import TokenStore, clean_app_secret
 
@@ -655,6 +659,7 @@ def _set_app_secret(
 def _check_app_secret(conn: Connection, stdout: TextIO, stderr: TextIO) -> int:
     import asyncio
 
+    from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.core.tokens import TokenStore
 
     conn.require_appid()
@@ -684,6 +689,8 @@ async def _check_credentials(conn: Connection, secret: str) -> tuple[TokenCheck,
 
 
 def _describe_credentials(check: TokenCheck, left: float | None) -> str:
+    from tcb_gui.core.errors import TokenState
+
     text = _describe_check(check)
     if check.state is TokenState.VALID and left is not None:
         minutes = int(left // 60)
@@ -693,7 +700,8 @@ def _describe_credentials(check: TokenCheck, left: float | None) -> str:
 
 def _credentials_exit_code(check: TokenCheck) -> int:
     """3 for a wrong or missing AppID/AppSecret; 4 when WeChat or the network refuses."""
-    from tcb_gui.core.errors import classify_credential_errcode
+    from tcb_gui.core.errors import ErrorKind, TokenState, classify_credential_errcode
+    from tcb_gui.core.exit_status import ExitStatus
 
     if check.state is TokenState.VALID:
         return ExitStatus.OK
@@ -717,6 +725,9 @@ def _set_profile_auth(profile: str, appid: str | None) -> None:
 
 
 def _check_exit_code(check: TokenCheck) -> int:
+    from tcb_gui.core.errors import TokenState
+    from tcb_gui.core.exit_status import ExitStatus
+
     if check.state is TokenState.VALID:
         return ExitStatus.OK
     return ExitStatus.SERVICE if check.state is TokenState.UNREACHABLE else ExitStatus.TOKEN
@@ -778,6 +789,7 @@ def demo_config(args: argparse.Namespace) -> Any:
 
 
 def cmd_demo_server(args: argparse.Namespace) -> int:
+    from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.demo.server import serve
 
     serve(args.host, args.port, demo_config(args))
@@ -890,6 +902,14 @@ def _skip_collection_at_exit() -> None:
         atexit.register(gc.freeze)
 
 
+def _print_version(stdout: TextIO) -> int:
+    """``tcb-gui --version``: what the parser's version action prints, without building the
+    parser or importing anything else (ExitStatus.OK, 0, even when stdout is closed)."""
+    with suppress(BrokenPipeError):
+        stdout.write(f"tcb-gui {__version__}\n")
+    return 0
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -900,12 +920,14 @@ def main(
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    arguments, files = _split_window_files(list(sys.argv[1:] if argv is None else argv))
+    if arguments == ["--version"]:
+        return _print_version(stdout)
+
+    from tcb_gui.core.errors import TcbError
+    from tcb_gui.core.exit_status import ExitStatus, status_for_error
+
     try:
-        arguments, files = _split_window_files(list(sys.argv[1:] if argv is None else argv))
-        if arguments == ["--version"]:
-            # What the parser's version action prints, without building the parser.
-            stdout.write(f"tcb-gui {__version__}\n")
-            return ExitStatus.OK
         if not arguments:
             # Plain `tcb-gui` (or `tcb-gui FILE…`): the window, without building the
             # command line's parser or importing its engine first.
