@@ -320,8 +320,9 @@ def with_detail(message: str, detail: str) -> str:
 
 # 40164's errmsg names the address WeChat saw ("invalid ip 203.0.113.7 ipv6
 # ::ffff:203.0.113.7, not in whitelist rid: …"): the public exit address the allowlist
-# needs, which the user cannot easily find otherwise (WECHAT_API.md#error-codes).
-_CALLER_IP_RE = re.compile(r"(?i)\binvalid ip:?\s*([0-9a-f:.]{2,45})")
+# needs, which the user cannot easily find otherwise (WECHAT_API.md#error-codes). Compiled
+# by re (and kept in its cache) when first met, not on every start.
+_CALLER_IP_PATTERN = r"(?i)\binvalid ip:?\s*([0-9a-f:.]{2,45})"
 IP_NOT_ALLOWED_SEEN = MessageTemplate(
     "{message} WeChat saw this computer's address as {ip}.", nested=frozenset({"message"})
 )
@@ -329,7 +330,7 @@ IP_NOT_ALLOWED_SEEN = MessageTemplate(
 
 def caller_ip(errmsg: str) -> str | None:
     """The caller's IP address as an allowlist refusal's errmsg names it, else None."""
-    match = _CALLER_IP_RE.search(errmsg)
+    match = re.search(_CALLER_IP_PATTERN, errmsg)
     if match is None:
         return None
     try:

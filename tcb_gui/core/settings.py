@@ -79,7 +79,8 @@ AUTH_TOKEN: Final = AuthMode.TOKEN  # a pasted token (keyring or TCB_ACCESS_TOKE
 AUTH_APPSECRET: Final = AuthMode.APPSECRET  # appid + AppSecret in the keyring → stable token
 AUTH_MODES: Final = tuple(m.value for m in AuthMode)
 # A mini program AppID: "wx" and 16 hex digits (WeChat MP console, 开发管理 → 开发设置).
-_APPID_RE = re.compile(r"wx[0-9a-fA-F]{16}\Z")
+# (Compiled by re when first checked: most profiles have no AppID.)
+_APPID_PATTERN = r"wx[0-9a-fA-F]{16}\Z"
 DOWNLOAD_LAYOUTS: Final = ("tree", "flat")  # tcb-gui download --layout
 ON_EXISTS_CHOICES: Final = ("skip", "rename", "overwrite")  # tcb-gui download --on-exists
 EXPORT_FORMATS: Final = tuple(f.value for f in ExportFormat)
@@ -240,7 +241,7 @@ def validate_appid(value: object) -> str:
     if not isinstance(value, str):
         raise InputError(_APPID_NOT_TEXT)
     appid = value.strip()
-    if not _APPID_RE.match(appid):
+    if not re.match(_APPID_PATTERN, appid):
         raise InputError(_NOT_AN_APPID)
     return appid
 
