@@ -30,6 +30,7 @@ import json  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
 if TYPE_CHECKING:
@@ -108,12 +109,15 @@ def run_ours(verdict: dict[str, float | str]) -> int:
 
     open_window = cli.cmd_window
 
-    def cmd_window_watched(args: argparse.Namespace, files: Sequence[str] = ()) -> int:
-        from PySide6.QtWidgets import QApplication
+    def cmd_window_watched(
+        args: argparse.Namespace | SimpleNamespace, files: Sequence[str] = ()
+    ) -> int:
+        from tcb_gui.ui.theme import make_application
 
         # The app's run() creates its QApplication unless one exists: this one, made
-        # here so the watch can be set up, is what it uses.
-        app = QApplication(sys.argv[:1])
+        # here as run() makes it (make_application) so the watch can be set up, is what
+        # it uses.
+        app = make_application(sys.argv[:1])
 
         def find() -> QMainWindow | None:
             from tcb_gui.ui.main_window import MainWindow

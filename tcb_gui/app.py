@@ -61,7 +61,9 @@ def run(
         qt_workarounds.apply()  # before any widget exists
         app = QApplication.instance()
         if app is None:
-            app = QApplication(argv if argv is not None else sys.argv[:1])
+            from tcb_gui.ui.theme import make_application
+
+            app = make_application(argv if argv is not None else sys.argv[:1])
         assert isinstance(app, QApplication)
         app.setApplicationName(APP_NAME)
         app.setApplicationDisplayName(APP_NAME)

@@ -12,6 +12,8 @@ icon and text.
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -27,7 +29,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QMouseEvent, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import QStyledItemDelegate, QWidget
 
 from tcb_gui.core.download_states import FileState
 from tcb_gui.ui.button_cache import ButtonPairCache
@@ -35,6 +37,26 @@ from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, is_dark, tone_color, tone_tint
 from tcb_gui.ui.results_model import ROW_ROLE, Column, Row
 from tcb_gui.ui.row_status import download_shown
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+
+# QStyle and its options are imported when a cell is first painted: making their Python
+# types builds some twenty enums (~5 ms), which the window's empty first frame skips.
+@cache
+def _style() -> type[QStyle]:
+    from PySide6.QtWidgets import QStyle
+
+    return QStyle
+
+
+@cache
+def _view_item_option() -> type[QStyleOptionViewItem]:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    return QStyleOptionViewItem
+
 
 # Geometry of the painted buttons, in device-independent pixels.
 BUTTON_ICON = 14
@@ -140,15 +162,17 @@ class ActionsDelegate(QStyledItemDelegate):
         if index.column() != Column.ACTIONS:
             super().paint(painter, option, index)
             return
-        opt = QStyleOptionViewItem(option)
+        opt = _view_item_option()(option)
         self.initStyleOption(opt, index)
         widget = opt.widget
         style = widget.style() if widget is not None else None
         if style is not None:
             # Selection and focus backgrounds exactly as the other cells draw them.
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+            style.drawPrimitive(
+                _style().PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget
+            )
         row = index.data(ROW_ROLE)
-        focus_cell = bool(opt.state & QStyle.StateFlag.State_HasFocus)
+        focus_cell = bool(opt.state & _style().StateFlag.State_HasFocus)
         if not isinstance(row, Row) or row.url is None:
             # No link, no buttons: an empty cell reads better than dead buttons. The
             # keyboard focus still shows.
@@ -186,7 +210,7 @@ class ActionsDelegate(QStyledItemDelegate):
         """A 2 px ring that stands out on a selected row (the selection is Highlight
         itself) as well as on a plain one."""
         palette = opt.palette
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        selected = bool(opt.state & _style().StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Accent
         painter.setPen(QPen(palette.color(role), FOCUS_RING_WIDTH))
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -310,7 +334,7 @@ class StatusDelegate(QStyledItemDelegate):
         super().initStyleOption(option, index)
         # "Download failed: The server refused…": the words that matter come first.
         option.textElideMode = Qt.TextElideMode.ElideRight
-        if option.state & QStyle.StateFlag.State_Selected:
+        if option.state & _style().StateFlag.State_Selected:
             # A status colour on the selection colour reads badly: the selection's text
             # colour instead (the icon keeps the state's colour).
             palette = option.palette
@@ -334,13 +358,15 @@ class StatusDelegate(QStyledItemDelegate):
         if cell is None or not moving or cell.waiting_for_token:
             super().paint(painter, option, index)
             return
-        opt = QStyleOptionViewItem(option)
+        opt = _view_item_option()(option)
         self.initStyleOption(opt, index)
         widget = opt.widget
         style = widget.style() if widget is not None else None
         if style is not None:
             # The row's own background (selection, alternate colour), as other cells draw it.
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+            style.drawPrimitive(
+                _style().PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget
+            )
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = opt.rect.adjusted(CELL_MARGIN_X, 0, -CELL_MARGIN_X, 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from enum import Enum
 from functools import lru_cache
+from typing import Final
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -159,3 +160,16 @@ def tone_tint(tone: Tone, palette: QPalette | None = None) -> QColor:
         colour.setAlpha(DARK_TINT_ALPHA)
         return colour
     return QColor(tint)
+
+
+# WCAG 2.1 SC 1.4.11: a control's boundary needs 3:1 against what is around it.
+MIN_CONTROL_CONTRAST: Final = 3.0
+
+
+def indicator_border(palette: QPalette) -> QColor:
+    """The frame of a checkbox or radio button: the palette's Mid, moved until it has
+    3:1 against the field (Base) and the window (Window)."""
+    enabled = QPalette.ColorGroup.Active
+    role = QPalette.ColorRole
+    backgrounds = [palette.color(enabled, role.Base), palette.color(enabled, role.Window)]
+    return with_contrast(palette.color(enabled, role.Mid), backgrounds, MIN_CONTROL_CONTRAST)

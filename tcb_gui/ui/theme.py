@@ -27,21 +27,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (
-    QApplication,
-    QProxyStyle,
-    QStyle,
-    QStyleFactory,
-    QStyleHintReturn,
-    QStyleOption,
-    QWidget,
-)
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+from shiboken6 import isValid
 
 from tcb_gui.core.settings import THEMES
 from tcb_gui.ui.icons import clear_cache as clear_icon_cache
-from tcb_gui.ui.palette import with_contrast
 
 THEME_SYSTEM: Final = "system"
 THEME_LIGHT: Final = "light"
@@ -138,67 +130,6 @@ DARK: Final = PaletteSpec(
 )
 
 
-# WCAG 2.1 SC 1.4.11: a control's boundary needs 3:1 against what is around it.
-MIN_CONTROL_CONTRAST: Final = 3.0
-
-
-def indicator_border(palette: QPalette) -> QColor:
-    """The frame of a checkbox or radio button: the palette's Mid, moved until it has
-    3:1 against the field (Base) and the window (Window)."""
-    enabled = QPalette.ColorGroup.Active
-    backgrounds = [palette.color(enabled, Role.Base), palette.color(enabled, Role.Window)]
-    return with_contrast(palette.color(enabled, Role.Mid), backgrounds, MIN_CONTROL_CONTRAST)
-
-
-_INDICATORS: Final = (
-    QStyle.PrimitiveElement.PE_IndicatorCheckBox,
-    QStyle.PrimitiveElement.PE_IndicatorRadioButton,
-)
-
-
-class TcbStyle(QProxyStyle):
-    """Fusion, with visible checkbox and radio frames and no dialog button icons."""
-
-    def __init__(self) -> None:
-        super().__init__(QStyleFactory.create(STYLE_NAME))
-
-    def drawPrimitive(
-        self,
-        element: QStyle.PrimitiveElement,
-        option: QStyleOption,
-        painter: QPainter,
-        widget: QWidget | None = None,
-    ) -> None:
-        super().drawPrimitive(element, option, painter, widget)
-        if element not in _INDICATORS:
-            return
-        enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
-        if not enabled:
-            return
-        palette = option.palette
-        rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(indicator_border(palette), 1.2))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
-            painter.drawEllipse(rect.adjusted(0.5, 0.5, -0.5, -0.5))
-        else:
-            painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 2, 2)
-        painter.restore()
-
-    def styleHint(
-        self,
-        hint: QStyle.StyleHint,
-        option: QStyleOption | None = None,
-        widget: QWidget | None = None,
-        returnData: QStyleHintReturn | None = None,
-    ) -> int:
-        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
-            return 0
-        return super().styleHint(hint, option, widget, returnData)
-
-
 def build_palette(spec: PaletteSpec) -> QPalette:
     """A complete ``QPalette`` from a spec: every role in every group is set."""
     palette = QPalette()
@@ -269,17 +200,24 @@ class ThemeManager(QObject):
 
     def install_style(self) -> None:
         """``TcbStyle`` from now on (after ``apply_theme(…, plain_style=True)``)."""
+        from tcb_gui.ui.tcb_style import TcbStyle
+
         self._plain = False
         if not isinstance(self._app.style(), TcbStyle):
-            self._app.setStyle(TcbStyle())
+            self._app.setStyle(TcbStyle(STYLE_NAME))
 
     def _set_palette(self, dark: bool) -> None:
         app = self._app
         if self._plain:
-            if app.style().name().lower() != STYLE_NAME.lower():
+            # An app make_application made is in Fusion from its start: asking Qt which
+            # style it has would build QStyle's enums before the first paint.
+            if app is not _made_in_fusion() and app.style().name().lower() != (STYLE_NAME.lower()):
                 app.setStyle(STYLE_NAME)
-        elif not isinstance(app.style(), TcbStyle):
-            app.setStyle(TcbStyle())
+        else:
+            from tcb_gui.ui.tcb_style import TcbStyle
+
+            if not isinstance(app.style(), TcbStyle):
+                app.setStyle(TcbStyle(STYLE_NAME))
         if self._applied and dark == self._dark:
             return
         self._dark = dark
@@ -293,14 +231,36 @@ class ThemeManager(QObject):
             self._set_palette(scheme == Qt.ColorScheme.Dark)
 
 
+_fusion_app: list[QApplication] = []  # the QApplication make_application made, if any
+
+
+def _made_in_fusion() -> QApplication | None:
+    return _fusion_app[0] if _fusion_app else None
+
+
+def make_application(argv: list[str]) -> QApplication:
+    """The app's ``QApplication``, in Fusion (``-style``) from its first widget on: every
+    theme is Fusion, and so nothing asks Qt for its style before the first paint."""
+    app = QApplication([*argv[:1], "-style", STYLE_NAME, *argv[1:]])
+    _fusion_app[:] = [app]
+    return app
+
+
+_managers: list[ThemeManager] = []  # the one of the running QApplication
+
+
 def theme_manager() -> ThemeManager:
     """The application's theme manager (created on first use)."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         raise RuntimeError("the theme needs a QApplication")
-    manager = app.findChild(ThemeManager, options=Qt.FindChildOption.FindDirectChildrenOnly)
-    if manager is None:
-        manager = ThemeManager(app)
+    # Kept here, not looked up among the app's children: that would wrap each of them
+    # in Python, the app's style among them, building QStyle's enums before the paint.
+    for manager in _managers:
+        if isValid(manager) and manager.parent() is app:
+            return manager
+    manager = ThemeManager(app)
+    _managers[:] = [manager]
     return manager
 
 

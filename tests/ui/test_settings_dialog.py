@@ -23,7 +23,8 @@ from tcb_gui.ui import task_names
 from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.settings_dialog import SettingsDialog
-from tcb_gui.ui.theme import TcbStyle
+from tcb_gui.ui.tcb_style import TcbStyle
+from tcb_gui.ui.theme import STYLE_NAME
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -46,7 +47,7 @@ def restore_theme(qapp) -> Iterator[None]:
     manager._theme = "system"
     manager._applied = False
     if ours:
-        QApplication.setStyle(TcbStyle())
+        QApplication.setStyle(TcbStyle(STYLE_NAME))
     else:
         QApplication.setStyle(style)
     QApplication.setPalette(palette)

@@ -132,6 +132,10 @@ def first_paint(self, event):
         seen.append(",".join(m for m in sys.argv[1:] if m in sys.modules))
         clear = self.token_panel.clear_button.isEnabled()
         print(f"badge:{self.token_panel.badge.info.state.value} clear:{clear}")
+        from PySide6 import QtWidgets  # which lazily made Qt types exist by now
+
+        built = [n for n in ("QStyle", "QProxyStyle", "QStyleOption") if n in vars(QtWidgets)]
+        print("qt:" + ",".join(built))
         QTimer.singleShot(0, self.close)  # Ctrl+Q's path
     paint(self, event)
 
@@ -170,8 +174,20 @@ AFTER_FIRST_PAINT = (
 )
 
 
+def _first_paint_lines(modules: tuple[str, ...], home: Path, prefix: str) -> str:
+    """The probe's line starting with ``prefix``."""
+    return _run_probe(modules, home).get(prefix, "")
+
+
 def _first_paint(modules: tuple[str, ...], home: Path) -> tuple[set[str], str]:
     """The modules of ``modules`` loaded at the first paint, and the token badge then."""
+    lines = _run_probe(modules, home)
+    painted = lines["painted:"]
+    return {m for m in painted.removeprefix("painted:").split(",") if m}, lines["badge:"]
+
+
+def _run_probe(modules: tuple[str, ...], home: Path) -> dict[str, str]:
+    """The probe's output lines by their prefix ("painted:", "badge:", "qt:")."""
     env = {
         "PATH": "/usr/bin:/bin",
         "QT_QPA_PLATFORM": "offscreen",
@@ -190,14 +206,21 @@ def _first_paint(modules: tuple[str, ...], home: Path) -> tuple[set[str], str]:
     assert run.returncode == 0, run.stderr
     lines = run.stdout.strip().splitlines()
     assert lines[-1].startswith("painted:"), run.stdout + run.stderr
-    badge = next(line for line in lines if line.startswith("badge:"))
-    return {m for m in lines[-1].removeprefix("painted:").split(",") if m}, badge
+    return {line.split(":", 1)[0] + ":": line for line in lines}
 
 
 def test_the_window_paints_before_its_later_work_is_imported(tmp_path: Path) -> None:
     loaded, _ = _first_paint((*AFTER_FIRST_PAINT, "tcb_gui.ui.main_window"), tmp_path)
     assert "tcb_gui.ui.main_window" in loaded  # the probe sees what is loaded
     assert loaded.isdisjoint(AFTER_FIRST_PAINT), sorted(loaded & set(AFTER_FIRST_PAINT))
+
+
+def test_the_first_frame_makes_no_qstyle(tmp_path: Path) -> None:
+    """Making ``QStyle``'s Python type builds its twenty-odd enums (~5 ms): nothing on the
+    way to the first paint asks the style (the theme knows it made the app in Fusion, the
+    delegates paint no cell of an empty list, ``TcbStyle`` comes after the paint)."""
+    qt = _first_paint_lines((), tmp_path, "qt:")
+    assert qt == "qt:", qt
 
 
 def test_the_first_frame_says_checking_until_the_token_is_read(tmp_path: Path) -> None:

@@ -36,7 +36,8 @@ from tcb_gui.ui.palette import (
     tone_text_on_tint,
 )
 from tcb_gui.ui.results_model import Column, RowState
-from tcb_gui.ui.theme import TcbStyle, apply_theme, dark_palette, light_palette, theme_manager
+from tcb_gui.ui.tcb_style import TcbStyle
+from tcb_gui.ui.theme import STYLE_NAME, apply_theme, dark_palette, light_palette, theme_manager
 from tests.ui.conftest import WindowFactory, wait_until
 
 # Offscreen platform only: it cannot resize to hints or raise a tooltip.
@@ -59,7 +60,7 @@ def restore_theme(qapp) -> Iterator[None]:
     manager._theme = "system"
     manager._applied = False
     if ours:
-        QApplication.setStyle(TcbStyle())
+        QApplication.setStyle(TcbStyle(STYLE_NAME))
     else:
         QApplication.setStyle(style)
     QApplication.setPalette(palette)

@@ -29,12 +29,13 @@ from tcb_gui.ui.download_dialog import DownloadDialog
 from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.export_dialog import ExportDialog
 from tcb_gui.ui.main_window import MainWindow
-from tcb_gui.ui.palette import Tone, contrast_ratio
+from tcb_gui.ui.palette import Tone, contrast_ratio, indicator_border
 from tcb_gui.ui.results_model import Column, Row
 from tcb_gui.ui.results_proxy import StatusFilter
 from tcb_gui.ui.settings_dialog import SettingsDialog
 from tcb_gui.ui.single_instance import InstanceServer, hand_over
-from tcb_gui.ui.theme import TcbStyle, apply_theme, dark_palette, indicator_border, theme_manager
+from tcb_gui.ui.tcb_style import TcbStyle
+from tcb_gui.ui.theme import apply_theme, dark_palette, theme_manager
 from tcb_gui.ui.token_badge import BadgeInfo, TokenBadge
 from tests.ui.conftest import WindowFactory, wait_until
 
