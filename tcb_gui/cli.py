@@ -819,13 +819,19 @@ def _open_window(args: argparse.Namespace | SimpleNamespace, files: Sequence[str
     # folders too: without TCB_GUI_HOME they need platformdirs, which the settings import
     # only when asked for them. getpass and hashlib are ui.single_instance's (the hand-over
     # to a running window, before the first paint), which the commands do not need.
+    from tcb_gui.core.startup import pause_collection, resume_collection
+
+    pause_collection()  # until the first paint (app.run gives it back there)
     import getpass  # noqa: F401
     import hashlib  # noqa: F401
 
     from tcb_gui.core.settings import app_dirs
 
     app_dirs()
-    return cmd_window(args, files)
+    try:
+        return cmd_window(args, files)
+    finally:
+        resume_collection()  # a window that never painted (an error) gives it back here
 
 
 _COMMANDS = frozenset({"resolve", "download", "verify", "token", "doctor", "demo-server"})

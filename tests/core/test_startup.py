@@ -1,5 +1,5 @@
-"""``core.startup.collection_paused``: no cyclic collection inside, the collector as it
-was after, an exception included; the window builds its first frame inside it."""
+"""``core.startup``: the collector off during start-up, given back when it ends, and
+never turned on where the program itself had turned it off."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tcb_gui.core.startup import collection_paused
+from tcb_gui.core.startup import collection_paused, pause_collection, resume_collection
 
 
 @pytest.fixture(autouse=True)
 def collector_restored() -> Iterator[None]:
     was = gc.isenabled()
     yield
+    resume_collection()
     (gc.enable if was else gc.disable)()
 
 
@@ -32,17 +33,30 @@ def test_on_again_after_an_error() -> None:
     assert gc.isenabled()
 
 
-def test_a_collector_that_was_off_stays_off() -> None:
+def test_a_collector_the_program_turned_off_stays_off() -> None:
     gc.disable()
+    pause_collection()
     with collection_paused():
         assert not gc.isenabled()
+    resume_collection()
     assert not gc.isenabled()
 
 
-def test_nested_pauses_give_it_back_once() -> None:
+def test_a_pause_before_the_block_ends_with_it() -> None:
+    """The command line pauses first thing; the window's first paint (the block's end)
+    ends the start-up it began."""
     gc.enable()
+    pause_collection()
+    assert not gc.isenabled()
     with collection_paused():
-        with collection_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()  # the outer pause still holds
+        assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_resume_without_a_pause_changes_nothing() -> None:
+    gc.enable()
+    resume_collection()
+    assert gc.isenabled()
+    gc.disable()
+    resume_collection()
+    assert not gc.isenabled()

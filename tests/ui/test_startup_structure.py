@@ -228,3 +228,20 @@ def test_the_first_frame_says_checking_until_the_token_is_read(tmp_path: Path) -
     token" (nor offer to clear one) before anyone has looked."""
     _, badge = _first_paint((), tmp_path)
     assert badge == "badge:checking clear:False"
+
+
+def test_the_window_path_pauses_the_collector_until_the_window_takes_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``tcb-gui`` turns the garbage collector off first thing (core.startup); the
+    window's first paint gives it back, and so does a window path that ends early."""
+    import gc
+
+    import tcb_gui.app
+
+    seen: list[bool] = []
+    monkeypatch.setattr(tcb_gui.app, "run", lambda **_kwargs: seen.append(gc.isenabled()) or 0)
+    assert gc.isenabled()
+    assert cli.main([]) == 0
+    assert seen == [False]  # what app.run is called with
+    assert gc.isenabled()  # and given back once it returned
