@@ -817,13 +817,12 @@ def _open_window(args: argparse.Namespace | SimpleNamespace, files: Sequence[str
     # The window's settings module (and what it brings) before Qt: PySide6 inspects every
     # module imported after it, so the same imports cost more once it is loaded. The app's
     # folders too: without TCB_GUI_HOME they need platformdirs, which the settings import
-    # only when asked for them. getpass and hashlib are ui.single_instance's (the hand-over
-    # to a running window, before the first paint), which the commands do not need.
+    # only when asked for them. getpass is ui.single_instance's (the hand-over to a
+    # running window, before the first paint), which the commands do not need.
     from tcb_gui.core.startup import pause_collection, resume_collection
 
     pause_collection()  # until the first paint (app.run gives it back there)
     import getpass  # noqa: F401
-    import hashlib  # noqa: F401
 
     from tcb_gui.core.settings import app_dirs
 

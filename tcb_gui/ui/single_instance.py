@@ -11,8 +11,11 @@ Nothing secret crosses the socket: file paths only. The socket is the user's own
 Unix a file in a folder only they can write; QLocalServer's UserAccessOption).
 
 Start-up (docs/ARCHITECTURE.md#start-up): on Linux the second start talks to the socket
-file with Python's ``socket`` (where ``QLocalServer`` puts it: ``$TMPDIR`` or ``/tmp``),
-so asking costs no ``QtNetwork`` before the window's first paint. The first start
+file itself (where ``QLocalServer`` puts it: ``$TMPDIR`` or ``/tmp``), so asking costs no
+``QtNetwork`` before the window's first paint; it does so with ``_socket``, the C module
+under ``socket``, whose import builds the address-family and socket-type enums (~2.8 ms),
+and the name is an FNV-1a hash, not SHA-256, whose ``hashlib`` loads OpenSSL (~2.8 ms):
+the name only has to differ between users and folders, nothing about it is secret. The first start
 claims the socket file at once (``claim``: bound and listening, owner-only, before its
 window is built) and hands it to ``QLocalServer`` once the window is painted
 (``InstanceServer.listen(claimed)``): a start in between waits in the socket's queue and
@@ -23,12 +26,12 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import hashlib
 import json
 import logging
 import os
-import socket
 import sys
+from _socket import AF_UNIX, SOCK_STREAM
+from _socket import socket as UnixSocket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -46,6 +49,9 @@ CONNECT_TIMEOUT_MS: Final = 1_000
 REPLY_TIMEOUT_MS: Final = 5_000
 MAX_MESSAGE_BYTES: Final = 1 << 20
 OK: Final = b"ok\n"
+# FNV-1a's 64-bit parameters (server_name).
+FNV_OFFSET: Final = 0xCBF2_9CE4_8422_2325
+FNV_PRIME: Final = 0x0000_0100_0000_01B3
 # Starts that may wait in the claimed socket's queue until the window listens.
 CLAIM_BACKLOG: Final = 16
 
@@ -57,7 +63,15 @@ def server_name() -> str:
     except (KeyError, OSError):  # no user name (some containers)
         user = ""
     key = f"{user}\0{app_dirs().state}".encode()
-    return "tcb-gui-" + hashlib.sha256(key).hexdigest()[:16]
+    return f"tcb-gui-{_fnv1a_64(key):016x}"
+
+
+def _fnv1a_64(data: bytes) -> int:
+    """FNV-1a, 64 bits: a well-spread hash of a short key, with nothing to import."""
+    value = FNV_OFFSET
+    for byte in data:
+        value = ((value ^ byte) * FNV_PRIME) & 0xFFFF_FFFF_FFFF_FFFF
+    return value
 
 
 def hand_over(files: Sequence[str], *, name: str | None = None) -> bool:
@@ -86,7 +100,7 @@ def socket_path(name: str) -> str:
     return os.path.join(folder, name)
 
 
-def claim(name: str | None = None) -> socket.socket | None:
+def claim(name: str | None = None) -> UnixSocket | None:
     """Linux: the socket file of ``name``, bound and listening now, for
     ``InstanceServer.listen`` to take over later; None elsewhere, or when it cannot be
     bound (``listen`` then binds as it always did).
@@ -96,7 +110,7 @@ def claim(name: str | None = None) -> socket.socket | None:
     if not sys.platform.startswith("linux"):
         return None
     path = socket_path(name or server_name())
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = UnixSocket(AF_UNIX, SOCK_STREAM)
     # Owner-only from the start, as QLocalServer's UserAccessOption makes it (no thread
     # runs yet to see the process's umask changed).
     umask = os.umask(0o077)
@@ -117,7 +131,7 @@ def claim(name: str | None = None) -> socket.socket | None:
     return sock
 
 
-def release(claimed: socket.socket | None) -> None:
+def release(claimed: UnixSocket | None) -> None:
     """A claimed socket this start will not listen on after all: closed, file removed."""
     if claimed is None:
         return
@@ -131,7 +145,8 @@ def release(claimed: socket.socket | None) -> None:
 def _hand_over_unix(path: str, message: bytes) -> bool | None:
     """``message`` over the socket file at ``path``: None when nothing listens there,
     else whether the "ok" came back."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+    sock = UnixSocket(AF_UNIX, SOCK_STREAM)
+    try:
         sock.settimeout(CONNECT_TIMEOUT_MS / 1000)
         try:
             sock.connect(path)
@@ -149,6 +164,8 @@ def _hand_over_unix(path: str, message: bytes) -> bool | None:
         except OSError:  # timed out, or the window went away
             return OK in reply
         return OK in reply
+    finally:
+        sock.close()
 
 
 def _hand_over_qt(name: str, message: bytes) -> bool | None:
@@ -188,7 +205,7 @@ class InstanceServer(QObject):
         self._server.newConnection.connect(self._connected)
         self._buffers: dict[QLocalSocket, bytes] = {}
 
-    def listen(self, claimed: socket.socket | None = None) -> bool:
+    def listen(self, claimed: UnixSocket | None = None) -> bool:
         """Start listening: on ``claimed`` (``claim()``'s socket, whose queued starts are
         answered now) when given, else on the name (taking over a socket an app that
         died left behind)."""

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from tcb_gui.ui.single_instance import InstanceServer, claim, hand_over, release, socket_path
+from tcb_gui.ui.single_instance import (
+    InstanceServer,
+    _fnv1a_64,
+    claim,
+    hand_over,
+    release,
+    server_name,
+    socket_path,
+)
 
 from .conftest import wait_until
 
@@ -81,3 +89,19 @@ def test_a_file_left_by_an_app_that_died_is_replaced(name: str) -> None:
     claimed = claim(name)
     assert claimed is not None
     release(claimed)
+
+
+def test_the_name_is_fnv1a_of_the_user_and_folders(monkeypatch, tmp_path: Path) -> None:
+    # FNV-1a 64's published test values.
+    assert _fnv1a_64(b"") == 0xCBF29CE484222325
+    assert _fnv1a_64(b"a") == 0xAF63DC4C8601EC8C
+    assert _fnv1a_64(b"foobar") == 0x85944171F73967E8
+    monkeypatch.setenv("TCB_GUI_HOME", str(tmp_path / "one"))
+    one = server_name()
+    monkeypatch.setenv("TCB_GUI_HOME", str(tmp_path / "two"))
+    two = server_name()
+    assert one != two  # a portable home has a window of its own
+    assert one.startswith("tcb-gui-")
+    assert len(one) == len("tcb-gui-") + 16
+    monkeypatch.setenv("TCB_GUI_HOME", str(tmp_path / "one"))
+    assert server_name() == one  # and the same one every start
