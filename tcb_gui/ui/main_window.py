@@ -25,7 +25,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,10 +88,10 @@ if TYPE_CHECKING:
     from tcb_gui.ui.downloads_panel import DownloadsPanel
     from tcb_gui.ui.drop import DropOverlay
     from tcb_gui.ui.export_dialog import ExportDialog
-    from tcb_gui.ui.history import ClearedList
     from tcb_gui.ui.requests_view import RequestsWindow
     from tcb_gui.ui.row_details import RowDetails
     from tcb_gui.ui.session import Session
+    from tcb_gui.ui.undo import UndoStep
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +103,6 @@ MIN_WIDTH = 940
 UNDO_BANNER = "undo"
 REQUESTS_SHORTCUT = "Ctrl+Shift+R"
 SETTINGS_SHORTCUT = "Ctrl+,"
-
-
-@dataclass(frozen=True, slots=True)
-class UndoStep:
-    """What Undo puts back: the rows a Remove took, or a cleared list."""
-
-    removed: list[Row]
-    cleared: ClearedList | None = None
 
 
 class MainWindow(QMainWindow):
@@ -915,6 +906,8 @@ class MainWindow(QMainWindow):
         self.resolver.cancel()
         cleared = self.history.clear_list()  # a new list; the cleared one stays in History
         self.notifier.hide_banner("run")
+        from tcb_gui.ui.undo import UndoStep
+
         self._offer_undo(
             UndoStep([], cleared),
             plural(count, self.tr("Cleared 1 row."), self.tr("Cleared {n} rows.")),
@@ -933,6 +926,8 @@ class MainWindow(QMainWindow):
         if not removed:
             return 0
         self.model.flush()
+        from tcb_gui.ui.undo import UndoStep
+
         self._offer_undo(
             UndoStep(removed),
             plural(len(removed), self.tr("Removed 1 row."), self.tr("Removed {n} rows.")),

@@ -13,13 +13,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from tcb_gui.core.credentials import Credentials, StableCredentials, StaticCredentials
 from tcb_gui.core.service_modes import ApiMode, validate_base_url
 from tcb_gui.core.settings import Profile, Settings, save_settings
 from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_time_left
-from tcb_gui.core.trace import TraceHub
 
 # The API client, httpx and asyncio are imported when first used: the window builds its
 # session before its first paint (docs/ARCHITECTURE.md#start-up).
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from tcb_gui.core.client import TcbClient
     from tcb_gui.core.stable_token import StableTokenProvider
+    from tcb_gui.core.trace import TraceHub
     from tcb_gui.demo.server import DemoServer
 
 log = logging.getLogger(__name__)
@@ -64,15 +65,21 @@ class Session:
         self._session_token_at: dict[str, float] = {}
         self._http = http
         self._owns_http = http is None
-        # Every HTTP attempt of this window (the client, the stable token, downloads),
-        # for the Requests view; with no listener an emit costs one check.
-        self.trace = TraceHub()
         self._closed = False
         # Mini program mode (ui.appsecret): the token comes from this provider, which
         # fetches and renews it with the profile's AppID and AppSecret.
         self.stable: StableTokenProvider | None = None
         self._pasted = StaticCredentials(lambda: self.token.token)
         self._stable_credentials: StableCredentials | None = None
+
+    @cached_property
+    def trace(self) -> TraceHub:
+        """Every HTTP attempt of this window (the client, the stable token, downloads),
+        for the Requests view; with no listener an emit costs one check. Made when first
+        asked for (the Requests view, after the window's first paint)."""
+        from tcb_gui.core.trace import TraceHub
+
+        return TraceHub()
 
     # --- profile --------------------------------------------------------------------
 
