@@ -77,10 +77,14 @@ PER_FILE_CASE = (64 * KIB, 2000)
 QUICK_PER_FILE_CASE = (64 * KIB, 400)
 PROFILE_ROWS = 15
 # Rounds per case: this machine is shared, so a burst of other work can slow any single
-# run several-fold; the median of several rounds shrugs that off. The 1 GiB case costs
-# most per round and varies least, so it gets fewer.
+# run several-fold; the median of several rounds shrugs that off. The 1 GiB case gets as
+# many: this VM hands freed memory back to its host (virtio-balloon free page reporting),
+# so whichever tool's 1 GiB lands on pages the host has to give back pays several times
+# the system time for the same writes (seen: a plain 1 GiB write with 0.2 s or 1.1-1.4 s
+# of system time at random, whatever asked for its writeback), and with 3 rounds two
+# such turns of one tool decided its median.
 ROUNDS = 5
-GIB_ROUNDS = 3
+GIB_ROUNDS = 5
 QUICK_ROUNDS = 1
 # `tcb-gui resolve` of a case's IDs alone (start-up and link requests), median of these.
 RESOLVE_ROUNDS = 3
