@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from tcb_gui.core.downloads.files import POOLED_FROM, BufferPool, MemoryPart
@@ -131,3 +132,35 @@ def test_a_background_write_error_is_raised_by_the_next_write_or_the_drain(
         part.abandon()  # closes quietly
     finally:
         loop.close()
+
+
+def test_each_writeback_request_also_covers_the_steps_before(tmp_path: Path) -> None:
+    """Every WRITEBACK_EVERY bytes a part file asks for writeback of the new step and of
+    the DROP_BEHIND bytes before it (written by now, their pages leave the cache), from
+    where it resumed on; the bytes on disk are the bytes written."""
+    from tcb_gui.core.downloads.files import DROP_BEHIND, WRITEBACK_EVERY, PartFile
+
+    step = WRITEBACK_EVERY
+    chunk = bytes(range(256)) * 1024  # 256 KiB
+    asked: list[tuple[int, int]] = []
+    path = tmp_path / "big.part"
+    resumed_at = 3 * step + 5
+    path.write_bytes(b"\xab" * resumed_at)
+    part = PartFile(path, resumed_at)
+    part.writeback = lambda _fd, start, length: asked.append((start, start + length))
+    written = 0
+    for _ in range(5 * step // len(chunk)):
+        part.write(chunk)
+        written += len(chunk)
+    part.close()
+    assert path.stat().st_size == resumed_at + written
+    assert path.read_bytes()[resumed_at : resumed_at + len(chunk)] == chunk
+    # The first request reaches back DROP_BEHIND before the resume point; each later one
+    # DROP_BEHIND before where the one before it ended (its new bytes start there).
+    assert len(asked) >= 4
+    assert asked[0] == (max(0, resumed_at - DROP_BEHIND), asked[0][1])
+    assert asked[0][1] - resumed_at >= step
+    for before, after in itertools.pairwise(asked):
+        assert after[0] == max(0, before[1] - DROP_BEHIND)
+        assert after[1] - before[1] >= step
+    assert asked[-1][1] <= resumed_at + written
