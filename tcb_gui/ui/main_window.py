@@ -98,6 +98,8 @@ log = logging.getLogger(__name__)
 # The expiry countdown and the token's time left tick once a second.
 COUNTDOWN_INTERVAL_MS = 1_000
 DEFAULT_SIZE = (1200, 740)
+# Room left for the window manager's title bar when the default height meets the screen.
+TITLE_BAR_ALLOWANCE = 40
 # Half a 1920 px screen: everything (Copy and Open included) fits this wide.
 MIN_WIDTH = 940
 UNDO_BANNER = "undo"
@@ -1247,7 +1249,14 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(binascii.Error, ValueError):
                 if self.restoreGeometry(base64.b64decode(saved)):
                     return
-        self.resize(*DEFAULT_SIZE)
+        # The first start: the default size, no taller than the screen's free height less
+        # a title bar (a 1366 x 768 laptop has about 730 px under its panel: the status
+        # row would be hidden).
+        width, height = DEFAULT_SIZE
+        screen = self.screen()
+        if screen is not None:
+            height = min(height, screen.availableGeometry().height() - TITLE_BAR_ALLOWANCE)
+        self.resize(width, height)
 
     def on_first_paint(self, callback: Callable[[], None] | None) -> None:
         """Call ``callback`` when the window paints its first frame (``app.run`` waits

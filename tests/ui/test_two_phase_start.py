@@ -127,3 +127,17 @@ def test_the_first_frame_is_built_without_garbage_collection(monkeypatch) -> Non
         if isinstance(widget, MainWindow):
             widget.close()
             widget.deleteLater()
+
+
+def test_a_first_start_fits_the_screens_height(qtbot) -> None:
+    """No saved geometry: the default size, but never taller than the screen's free
+    height less a title bar (the offscreen screen is 800 x 600)."""
+    from tcb_gui.ui.main_window import DEFAULT_SIZE, TITLE_BAR_ALLOWANCE
+
+    window = MainWindow(Session(Settings(), TokenStore()), deferred=True)
+    qtbot.addWidget(window)
+    screen = window.screen()
+    assert screen is not None
+    room = screen.availableGeometry().height() - TITLE_BAR_ALLOWANCE
+    assert window.height() == min(DEFAULT_SIZE[1], room)
+    assert window.width() == DEFAULT_SIZE[0]
