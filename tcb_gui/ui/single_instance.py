@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import sys
-from _socket import AF_UNIX, SOCK_STREAM
 from _socket import socket as UnixSocket
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,7 +109,7 @@ def claim(name: str | None = None) -> UnixSocket | None:
     if not sys.platform.startswith("linux"):
         return None
     path = socket_path(name or server_name())
-    sock = UnixSocket(AF_UNIX, SOCK_STREAM)
+    sock = _unix_socket()
     # Owner-only from the start, as QLocalServer's UserAccessOption makes it (no thread
     # runs yet to see the process's umask changed).
     umask = os.umask(0o077)
@@ -131,6 +130,13 @@ def claim(name: str | None = None) -> UnixSocket | None:
     return sock
 
 
+def _unix_socket() -> UnixSocket:
+    """A Unix-domain stream socket (Linux's path only: Windows' Python has no AF_UNIX)."""
+    import _socket
+
+    return UnixSocket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+
+
 def release(claimed: UnixSocket | None) -> None:
     """A claimed socket this start will not listen on after all: closed, file removed."""
     if claimed is None:
@@ -145,7 +151,7 @@ def release(claimed: UnixSocket | None) -> None:
 def _hand_over_unix(path: str, message: bytes) -> bool | None:
     """``message`` over the socket file at ``path``: None when nothing listens there,
     else whether the "ok" came back."""
-    sock = UnixSocket(AF_UNIX, SOCK_STREAM)
+    sock = _unix_socket()
     try:
         sock.settimeout(CONNECT_TIMEOUT_MS / 1000)
         try:
