@@ -15,11 +15,12 @@ palette mirrors it. ``tests/ui/test_theme_a11y.py`` checks these numbers.
 
 Icons follow automatically (``ui.icons`` draws in the palette in use at paint time).
 
-``TcbStyle`` is Fusion with two corrections: the frame of an unticked checkbox or radio
-button is drawn in a colour with at least 3:1 against the window and the field (WCAG's
-non-text contrast; Fusion's own frame all but vanishes on the dark palette), and dialog
-buttons carry no icons (Fusion's fallback icons on OK/Cancel look dated and say nothing
-the words do not).
+``TcbStyle`` (``ui/tcb_style.py``, after the window's first paint; until then plain
+Fusion, the app made in it by ``make_application``) is Fusion with two corrections: the
+frame of an unticked checkbox or radio button is drawn in a colour with at least 3:1
+against the window and the field (WCAG's non-text contrast; Fusion's own frame all but
+vanishes on the dark palette), and dialog buttons carry no icons (Fusion's fallback
+icons on OK/Cancel look dated and say nothing the words do not).
 """
 
 from __future__ import annotations
