@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QFocusEvent,
     QFont,
@@ -276,16 +276,13 @@ class TokenBadge(QWidget):
 
     def sizeHint(self) -> QSize:
         fm = QFontMetrics(self._font())
-        width = PAD_X * 2 + ICON_SIZE + ICON_GAP + fm.horizontalAdvance(self._text) + 2
         ring = 2 * FOCUS_RING
-        return QSize(width + ring, max(fm.height(), ICON_SIZE) + PAD_Y * 2 + 2 + ring)
+        height = max(fm.height(), ICON_SIZE) + PAD_Y * 2 + 2 + ring
+        return QSize(self._pill_width(self._text), height)
 
     def minimumSizeHint(self) -> QSize:
-        fm = QFontMetrics(self._font())
         short = (self._shorter or [self._text])[-1]
-        width = PAD_X * 2 + ICON_SIZE + ICON_GAP + fm.horizontalAdvance(short) + 2
-        hint = self.sizeHint()
-        return QSize(width + 2 * FOCUS_RING, hint.height())
+        return QSize(self._pill_width(short), self.sizeHint().height())
 
     # --- keyboard -------------------------------------------------------------------
 
@@ -312,8 +309,20 @@ class TokenBadge(QWidget):
         QToolTip.hideText()
         self.update()
 
+    def _pill_width(self, text: str) -> int:
+        """The badge's width for ``text``: padding, icon, words and the focus ring."""
+        fm = QFontMetrics(self._font())
+        width = PAD_X * 2 + ICON_SIZE + ICON_GAP + fm.horizontalAdvance(text) + 2
+        return width + 2 * FOCUS_RING
+
     def paintEvent(self, event: QPaintEvent) -> None:
         tone = self.tone
+        shown = self.shown_text()
+        # Given more room than a shorter form needs (but too little for the longer one),
+        # the pill hugs its words, on the right next to the token's buttons: no empty
+        # tinted stretch after them.
+        box = QRect(self.rect())
+        box.setLeft(max(0, box.width() - self._pill_width(shown)))
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.hasFocus():
@@ -321,10 +330,10 @@ class TokenBadge(QWidget):
             painter.setPen(ring)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             half = FOCUS_RING / 2
-            outer = QRectF(self.rect()).adjusted(half, half, -half, -half)
+            outer = QRectF(box).adjusted(half, half, -half, -half)
             painter.drawRoundedRect(outer, RADIUS + FOCUS_RING, RADIUS + FOCUS_RING)
         inset = FOCUS_RING + 0.5
-        rect = QRectF(self.rect()).adjusted(inset, inset, -inset, -inset)
+        rect = QRectF(box).adjusted(inset, inset, -inset, -inset)
         border = tone_color(tone, self.palette())
         border.setAlpha(120)
         painter.setPen(QPen(border, 1))
@@ -332,17 +341,22 @@ class TokenBadge(QWidget):
         painter.drawRoundedRect(rect, RADIUS, RADIUS)
         top = (self.height() - ICON_SIZE) // 2
         icon(GLYPHS[self._info.state], tone).paint(
-            painter, PAD_X + FOCUS_RING, top, ICON_SIZE, ICON_SIZE, Qt.AlignmentFlag.AlignCenter
+            painter,
+            box.left() + PAD_X + FOCUS_RING,
+            top,
+            ICON_SIZE,
+            ICON_SIZE,
+            Qt.AlignmentFlag.AlignCenter,
         )
         painter.setFont(self._font())
         # The words sit on the tint: checked against it, not just the window.
         painter.setPen(tone_text_on_tint(tone, self.palette()))
-        text_rect = self.rect().adjusted(
+        text_rect = box.adjusted(
             PAD_X + ICON_SIZE + ICON_GAP + FOCUS_RING, 0, -PAD_X - FOCUS_RING, 0
         )
         painter.drawText(
             text_rect,
             int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
-            self.shown_text(),
+            shown,
         )
         painter.end()
