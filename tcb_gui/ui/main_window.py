@@ -152,7 +152,10 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.token_panel)
         outer.addLayout(self._build_run_bar(central))
         # finish() puts the banners here, and the row details and the downloads panel
-        # under the list: nothing of them shows in the first frame.
+        # under the list: nothing of them shows in the first frame. The banners' empty
+        # place holds the layout's spacing, so nothing below moves when they come.
+        self._banner_place = QWidget(central)
+        outer.addWidget(self._banner_place)
         self.banners: BannerArea
         self.details: RowDetails
         self.downloads_panel: DownloadsPanel
@@ -230,7 +233,8 @@ class MainWindow(QMainWindow):
         assert central is not None
         outer = self._outer
         self.banners = BannerArea(central)
-        outer.insertWidget(outer.indexOf(self.view) - 1, self.banners)  # above the filter
+        outer.replaceWidget(self._banner_place, self.banners)  # above the filter bar
+        self._banner_place.deleteLater()
         self.details = RowDetails(self.model, central)
         self.details.setVisible(False)
         outer.insertWidget(outer.indexOf(self.view) + 1, self.details)
@@ -778,12 +782,16 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
-        self.drop_overlay.hide()
+        if self._finished:  # (Qt sends it even for a drag whose enter was ignored)
+            self.drop_overlay.hide()
         event.accept()
 
     def dropEvent(self, event: QDropEvent) -> None:
         from tcb_gui.ui.drop import payload_from_mime
 
+        if not self._finished:  # still starting: no presenter takes IDs yet
+            event.ignore()
+            return
         self.drop_overlay.hide()
         payload = payload_from_mime(event.mimeData())
         if payload.empty:

@@ -20,6 +20,7 @@ from tcb_gui.core.settings import Settings
 from tcb_gui.core.tokens import TokenStore
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.session import Session
+from tcb_gui.ui.theme import theme_manager
 
 from .conftest import wait_until
 
@@ -118,15 +119,30 @@ def test_the_first_frame_is_built_without_garbage_collection(monkeypatch) -> Non
     monkeypatch.setattr(app_module, "wait_for_first_paint", first_paint)
     monkeypatch.setattr("tcb_gui.ui.single_instance.hand_over", lambda files, **_: False)
     monkeypatch.setattr("tcb_gui.ui.single_instance.claim", lambda name=None: None)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    # What run() sets on the shared app, put back after: the tests after this one run
+    # on the same QApplication.
+    name, quits = app.applicationName(), app.quitOnLastWindowClosed()
+    display, desktop = app.applicationDisplayName(), app.desktopFileName()
     assert gc.isenabled()
-    with pytest.raises(SystemExit):
-        app_module.run(demo=True)
-    assert seen == [False]
-    assert gc.isenabled()
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, MainWindow):
-            widget.close()
-            widget.deleteLater()
+    try:
+        with pytest.raises(SystemExit):
+            app_module.run(demo=True)
+        assert seen == [False]
+        assert gc.isenabled()
+    finally:
+        # Stopped before the first paint: the theme is still plain Fusion; TcbStyle, as
+        # run() would put it in after the paint.
+        theme_manager().install_style()
+        app.setApplicationName(name)
+        app.setApplicationDisplayName(display)
+        app.setDesktopFileName(desktop)
+        app.setQuitOnLastWindowClosed(quits)
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.close()
+                widget.deleteLater()
 
 
 def test_a_first_start_fits_the_screens_height(qtbot) -> None:
@@ -141,3 +157,26 @@ def test_a_first_start_fits_the_screens_height(qtbot) -> None:
     room = screen.availableGeometry().height() - TITLE_BAR_ALLOWANCE
     assert window.height() == min(DEFAULT_SIZE[1], room)
     assert window.width() == DEFAULT_SIZE[0]
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_nothing_moves_when_finish_adds_the_hidden_parts(qtbot) -> None:
+    """The first frame keeps the banners' place (and its spacing): the filter bar and
+    the list stay where they are when finish() puts the parts in, where a window built
+    in one go has them."""
+
+    def places(window: MainWindow) -> tuple[int, int, int]:
+        QApplication.processEvents()
+        top = window.filter_edit.mapTo(window, window.filter_edit.rect().topLeft()).y()
+        return top, window.view.geometry().y(), window.view.height()
+
+    first = MainWindow(Session(Settings(), TokenStore()), deferred=True)
+    whole = MainWindow(Session(Settings(), TokenStore()))
+    for window in (first, whole):
+        qtbot.addWidget(window)
+        window.resize(1100, 700)
+        window.show()
+    before = places(first)
+    first.finish()
+    assert places(first) == before
+    assert places(whole) == before
