@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_MS: Final = 1_000
-REPLY_TIMEOUT_MS: Final = 5_000
+# A window that took a start's files answers at once; one still starting answers once
+# its first frame is up (its queue holds the start meanwhile): well within this.
+REPLY_TIMEOUT_MS: Final = 15_000
 MAX_MESSAGE_BYTES: Final = 1 << 20
 OK: Final = b"ok\n"
 # FNV-1a's 64-bit parameters (server_name).
@@ -104,20 +106,26 @@ def claim(name: str | None = None) -> UnixSocket | None:
     ``InstanceServer.listen`` to take over later; None elsewhere, or when it cannot be
     bound (``listen`` then binds as it always did).
 
-    Call right after ``hand_over`` found nobody: a file still there is one an app that
-    died left behind, and is replaced (as ``InstanceServer.listen`` replaces it)."""
+    Call right after ``hand_over`` found nobody: a file still there that nothing listens
+    on is one an app that died left behind, and is replaced (as ``InstanceServer.listen``
+    replaces it); one something still listens on (a window that did not answer in time)
+    is left alone, and so is that window's queue of starts."""
     if not sys.platform.startswith("linux"):
         return None
     path = socket_path(name or server_name())
     sock = _unix_socket()
-    # Owner-only from the start, as QLocalServer's UserAccessOption makes it (no thread
-    # runs yet to see the process's umask changed).
+    # Owner-only from the start, as QLocalServer's UserAccessOption makes it (the umask
+    # is only ever made stricter meanwhile, whatever else runs).
     umask = os.umask(0o077)
     try:
         try:
             sock.bind(path)
-        except OSError:  # a socket file an app that died left behind
-            with contextlib.suppress(FileNotFoundError):
+        except OSError:
+            if _listened_on(path):
+                sock.close()
+                log.info("a window that did not answer still listens: not claimed")
+                return None
+            with contextlib.suppress(FileNotFoundError):  # an app that died left it
                 os.unlink(path)
             sock.bind(path)
         sock.listen(CLAIM_BACKLOG)
@@ -128,6 +136,19 @@ def claim(name: str | None = None) -> UnixSocket | None:
     finally:
         os.umask(umask)
     return sock
+
+
+def _listened_on(path: str) -> bool:
+    """Whether something accepts connections on the socket file at ``path``."""
+    probe = _unix_socket()
+    try:
+        probe.settimeout(CONNECT_TIMEOUT_MS / 1000)
+        probe.connect(path)
+    except OSError:  # refused (nothing listens), gone, or not a socket
+        return False
+    finally:
+        probe.close()
+    return True
 
 
 def _unix_socket() -> UnixSocket:

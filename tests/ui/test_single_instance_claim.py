@@ -10,6 +10,7 @@ the socket over.
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import sys
 import threading
@@ -129,3 +130,18 @@ def test_the_module_loads_where_python_has_no_unix_sockets() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_a_socket_something_still_listens_on_is_not_taken(name: str) -> None:
+    """A window that did not answer in time still listens: a later start does not take
+    its socket file (nor the starts queued on it) from it."""
+    holder = claim(name)
+    assert holder is not None
+    try:
+        assert claim(name) is None
+        assert _file_there(name)
+        # The holder's socket is still the one at that name: a start reaches it.
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(socket_path(name))
+    finally:
+        release(holder)
