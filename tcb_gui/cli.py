@@ -822,12 +822,12 @@ def _open_window(args: argparse.Namespace | SimpleNamespace, files: Sequence[str
     from tcb_gui.core.startup import pause_collection, resume_collection
 
     pause_collection()  # until the first paint (app.run gives it back there)
-    import getpass  # noqa: F401
-
-    from tcb_gui.core.settings import app_dirs
-
-    app_dirs()
     try:
+        import getpass  # noqa: F401
+
+        from tcb_gui.core.settings import app_dirs
+
+        app_dirs()
         return cmd_window(args, files)
     finally:
         resume_collection()  # a window that never painted (an error) gives it back here

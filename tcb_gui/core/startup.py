@@ -3,10 +3,11 @@
 Start-up imports some 200 modules and builds the window or the run: tens of thousands of
 objects, none of them garbage yet. The cyclic collector still walks them every few
 hundred allocations, and its older generations ever more of them: about 7 ms of the
-window's first paint (bench/window.py; 3 ms of it before Qt is loaded).
+window's first paint (in-process, alternating runs: 3 ms over app.run's first phase,
+4 ms more over the command line's part before it: the settings, PySide6, the app).
 
 ``pause_collection()`` holds the collector off from the moment a start-up begins (the
-command line's window path calls it first thing), ``resume_collection()`` gives it back
+command line calls it where it takes the window path), ``resume_collection()`` gives it back
 once the start-up is over (the window: its first paint). A pause while the collector is
 already off changes nothing, and only what a pause took is given back: a program that
 turned the collector off itself keeps it off. ``collection_paused()`` is both around a

@@ -14,13 +14,29 @@ that keeps it quick, so a stray import cannot slow it down unnoticed
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tcb_gui import cli
+
+
+@pytest.fixture(autouse=True)
+def logging_put_back() -> Iterator[None]:
+    """cli.main sets up the root logger (its handler, WARNING): as it was, after, for the
+    tests that run after these in the same process and read log records."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    httpx_level = logging.getLogger("httpx").level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("httpx").setLevel(httpx_level)
+
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE = (
