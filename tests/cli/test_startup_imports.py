@@ -10,13 +10,10 @@ would add tens of milliseconds to each; these tests name it
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.probe import run_probe
+
 HTTP_STACK = ("httpx", "asyncio", "ssl", "tcb_gui.core.client")
 
 _MAIN_PROBE = """
@@ -36,16 +33,7 @@ print(",".join(m for m in sys.argv[1:] if m in sys.modules))
 
 
 def _run(code: str, *args: str) -> list[str]:
-    probe = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert probe.returncode == 0, probe.stderr
-    return probe.stdout.splitlines()
+    return run_probe(code, *args).splitlines()
 
 
 def test_version_imports_nothing_of_the_program() -> None:

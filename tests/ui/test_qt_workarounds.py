@@ -8,7 +8,6 @@ same of every module, ours and the standard library's, with a source file or wit
 from __future__ import annotations
 
 import inspect
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,7 @@ from types import ModuleType
 import pytest
 
 from tcb_gui.ui import qt_workarounds
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.probe import run_probe
 
 
 def _pyside_way(module: ModuleType) -> bool:
@@ -78,13 +76,4 @@ print(getattr(feature._mod_uses_pyside, "_tcb_fast", False))
 
 
 def test_the_app_installs_it_before_the_window_modules_are_imported() -> None:
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.strip() == "True"
+    assert run_probe(_PROBE).strip() == "True"

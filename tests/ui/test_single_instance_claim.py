@@ -28,6 +28,7 @@ from tcb_gui.ui.single_instance import (
     server_name,
     socket_path,
 )
+from tests.probe import run_probe
 
 from .conftest import wait_until
 
@@ -111,25 +112,14 @@ def test_the_name_is_fnv1a_of_the_user_and_folders(monkeypatch, tmp_path: Path) 
 def test_the_module_loads_where_python_has_no_unix_sockets() -> None:
     """Windows' Python has no AF_UNIX: importing the module (and so starting the window)
     must not need it; only Linux's path makes such a socket."""
-    import subprocess
-    import sys as _sys
-
     probe = (
         "import _socket\n"
         "del _socket.AF_UNIX\n"
         "import tcb_gui.ui.single_instance as s\n"
         "print(s.server_name().startswith('tcb-gui-'))\n"
     )
-    done = subprocess.run(
-        [_sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "True"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    assert run_probe(probe, env=env).strip() == "True"
 
 
 def test_a_socket_something_still_listens_on_is_not_taken(name: str) -> None:

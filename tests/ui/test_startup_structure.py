@@ -15,14 +15,13 @@ that keeps it quick, so a stray import cannot slow it down unnoticed
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tcb_gui import cli
+from tests.probe import run_probe
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +37,6 @@ def logging_put_back() -> Iterator[None]:
     logging.getLogger("httpx").setLevel(httpx_level)
 
 
-REPO = Path(__file__).resolve().parents[2]
 ENGINE = (
     "asyncio",
     "httpx",
@@ -60,30 +58,14 @@ print(",".join(m for m in sys.argv[1:] if m in sys.modules))
 
 
 def test_importing_the_command_line_imports_no_engine() -> None:
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE, *ENGINE],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.strip() == "", f"imported by `import tcb_gui.cli`: {probe.stdout}"
+    loaded = run_probe(_PROBE, *ENGINE).strip()
+    assert loaded == "", f"imported by `import tcb_gui.cli`: {loaded}"
 
 
 def test_the_probe_sees_an_engine_import() -> None:
     """The probe above can fail: a module that does import the engine is reported."""
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE.replace("tcb_gui.cli", "tcb_gui.core.client"), *ENGINE],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert probe.returncode == 0, probe.stderr
-    assert {"httpx", "asyncio", "tcb_gui.core.client"} <= set(probe.stdout.strip().split(","))
+    loaded = run_probe(_PROBE.replace("tcb_gui.cli", "tcb_gui.core.client"), *ENGINE)
+    assert {"httpx", "asyncio", "tcb_gui.core.client"} <= set(loaded.strip().split(","))
 
 
 @pytest.mark.parametrize(
@@ -214,18 +196,9 @@ def _run_probe(modules: tuple[str, ...], home: Path) -> dict[str, str]:
         "TCB_GUI_HOME": str(home),
         "HOME": str(home),
     }
-    run = subprocess.run(
-        [sys.executable, "-c", _AT_FIRST_PAINT, *modules],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    lines = run.stdout.strip().splitlines()
-    assert lines[-1].startswith("painted:"), run.stdout + run.stderr
+    output = run_probe(_AT_FIRST_PAINT, *modules, env=env, timeout=120)
+    lines = output.strip().splitlines()
+    assert lines[-1].startswith("painted:"), output
     return {line.split(":", 1)[0] + ":": line for line in lines}
 
 
