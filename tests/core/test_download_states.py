@@ -6,16 +6,12 @@ the states loads neither the engine nor ``httpx`` nor ``asyncio``.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from tcb_gui.core import download_states, downloads
 from tcb_gui.core.downloads import records
+from tests.probe import run_probe
 
-REPO = Path(__file__).resolve().parents[2]
 NAMES = ("FileProgress", "FileState", "Integrity", "Layout", "OnExists", "TotalProgress")
 
 
@@ -31,8 +27,4 @@ def test_the_states_load_without_the_engine() -> None:
         "import sys, tcb_gui.core.download_states;"
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == ""
+    assert run_probe(probe).strip() == ""

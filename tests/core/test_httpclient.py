@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import subprocess
-import sys
 from pathlib import Path
 
 import certifi
@@ -14,6 +12,7 @@ import httpx
 import pytest
 
 from tcb_gui.core.httpclient import DeferredTrustContext, make_http_client, make_run_client
+from tests.probe import run_probe
 from tests.tls_helpers import loopback_certificate
 
 
@@ -106,7 +105,4 @@ def test_a_command_line_run_client_imports_no_httpcore() -> None:
         "import sys; from tcb_gui.core.httpclient import make_run_client; make_run_client();"
         "print(','.join(m for m in ('httpcore', 'h11', 'anyio') if m in sys.modules))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.strip() == ""
+    assert run_probe(probe).strip() == ""

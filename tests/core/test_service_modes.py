@@ -6,10 +6,6 @@ rule) refuses, nor change the answer; ``core.client`` re-exports the very same o
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,8 +13,7 @@ from hypothesis import strategies as st
 from tcb_gui.core import client, service_modes
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.service_modes import _checked_by_httpx, _plainly_valid, validate_base_url
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.probe import run_probe
 
 
 def _full_rule(text: str) -> str | None:
@@ -101,8 +96,4 @@ def test_loading_the_settings_imports_no_client_httpx_or_asyncio() -> None:
         "import sys, tcb_gui.core.settings as s; s.Settings(); s.Profile();"
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == ""
+    assert run_probe(probe).strip() == ""

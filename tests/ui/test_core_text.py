@@ -15,7 +15,6 @@ import importlib.util
 import itertools
 import re
 import string
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -49,6 +48,7 @@ from tcb_gui.ui import core_text as core_text_module
 from tcb_gui.ui.core_text import CONTEXT, SOURCES, CoreCatalogue, core_text, load_core_messages
 from tcb_gui.ui.results_model import Column, ResultsModel
 from tcb_gui.ui.results_proxy import ResultsProxy
+from tests.probe import run_probe
 
 ROOT = Path(__file__).resolve().parents[2]
 TS = ROOT / "resources" / "translations" / "tcb_gui_zh_CN.ts"
@@ -135,16 +135,7 @@ print(seen, len(messages()))
 
 def test_core_text_imports_every_module_that_registers_messages() -> None:
     """A core module core_text forgot to import would register its messages too late."""
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE_REGISTRY],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert probe.returncode == 0, probe.stderr
-    seen, everything = probe.stdout.split()
+    seen, everything = run_probe(_PROBE_REGISTRY).split()
     assert seen == everything
 
 

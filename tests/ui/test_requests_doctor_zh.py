@@ -26,14 +26,14 @@ from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.quota import QuotaPreview
 from tcb_gui.core.settings import Profile
 from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore
-from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+from tcb_gui.core.trace import CallKind, Outcome, TraceHub
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
 from tcb_gui.ui.doctor_dialog import DoctorDialog, quota_box, window_setup
 from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.requests_view import Column, RequestsWindow, details_text
 from tests.e2e.cli_helpers import run_cli
-from tests.ui.test_requests_view import run_dialog
+from tests.ui.test_requests_view import event, run_dialog
 from tests.ui.test_translation_zh import TS, EnglishLeft, translations
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", r"support raise\(\)")  # offscreen
@@ -73,33 +73,15 @@ def zh(qapp, zh_qm: Path) -> Iterator[list[QTranslator]]:
         QLocale.setDefault(locale)
 
 
-def _event(n: int, **changes: object) -> TraceEvent:
-    fields: dict[str, object] = {
-        "time": 1_700_000_000.0 + n,
-        "kind": CallKind.API,
-        "method": "POST",
-        "endpoint": "/componenttcb/batchdownloadfile",
-        "url": "https://api.weixin.qq.com/componenttcb/batchdownloadfile?access_token=***",
-        "attempt": 1,
-        "outcome": Outcome.OK,
-        "duration_ms": 40.0,
-        "env": "prod-1a2b",
-        "ids": 50,
-        "http_status": 200,
-        "errcode": 0,
-        "body": '{"env":"prod-1a2b","file_list":[]}',
-    }
-    fields.update(changes)
-    return TraceEvent(**fields)  # type: ignore[arg-type]
-
-
 def test_the_requests_view_speaks_chinese(zh, qtbot) -> None:
     hub = TraceHub()
     window = RequestsWindow(hub)
     qtbot.addWidget(window)
-    hub.emit(_event(1))
-    hub.emit(_event(2, errcode=42001, errmsg="access_token expired", outcome=Outcome.RENEW_TOKEN))
-    hub.emit(_event(3, kind=CallKind.FILE, http_status=403, errcode=None, outcome=Outcome.RETRY))
+    hub.emit(event(1))
+    expired = {"errcode": 42001, "errmsg": "access_token expired"}
+    hub.emit(event(2, attempt=1, outcome=Outcome.RENEW_TOKEN, **expired))
+    refused = {"kind": CallKind.FILE, "http_status": 403, "errcode": None}
+    hub.emit(event(3, attempt=1, outcome=Outcome.RETRY, **refused))
     window.show()
     assert window.table is not None
     assert window.count_label is not None
