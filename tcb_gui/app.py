@@ -70,13 +70,14 @@ def run(
         app.setDesktopFileName(DESKTOP_FILE)
         app.setQuitOnLastWindowClosed(False)
 
-        from tcb_gui.ui.single_instance import claim, hand_over, release
+        from tcb_gui.ui.single_instance import claim, hand_over, release, server_name
 
         own_session = demo or base_url is not None or api is not None or profile is not None
-        if not own_session and hand_over(files):
+        instance_name = server_name()  # asked, claimed and listened on under one name
+        if not own_session and hand_over(files, name=instance_name):
             return ExitStatus.OK  # the running window took the files
         # This is the window now: later starts queue on its socket until it listens.
-        claimed = None if own_session else claim()
+        claimed = None if own_session else claim(instance_name)
 
         # Phase 1, before the first paint: the settings, translators, theme and the view of
         # the window (no presenter, no asyncio, no API client, no download engine).
@@ -115,7 +116,8 @@ def run(
     window.finish()
     from tcb_gui.ui.single_instance import InstanceServer
 
-    instance = InstanceServer(app)  # later starts hand their files over from now on
+    # Later starts hand their files over from now on.
+    instance = InstanceServer(app, name=instance_name)
     instance.listen(claimed)
     instance.filesReceived.connect(
         lambda paths: window.ids.add_files_later([Path(p) for p in paths])
