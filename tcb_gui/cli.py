@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from tcb_gui.core.client import LinkResult, TcbClient, TokenCheck
+    from tcb_gui.core.client import LinkResult, TokenCheck
     from tcb_gui.core.connection import Connection
     from tcb_gui.core.credentials import Credentials
     from tcb_gui.core.fileids import FileId
@@ -96,6 +96,15 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, sub: bool = Fals
     parser.add_argument("--base-url", help=f"API base URL (default {DEFAULT_BASE_URL})", **extra)
     parser.add_argument("--api", choices=[m.value for m in ApiMode], help="API mode", **extra)
     parser.add_argument("--profile", help="profile name (default: the current profile)", **extra)
+
+
+def _add_ignore_quota(parser: argparse.ArgumentParser) -> None:
+    """``resolve`` and ``download``: a run over today's quota is refused (exit 4) unless…"""
+    parser.add_argument(
+        "--ignore-quota",
+        action="store_true",
+        help="start even when the list needs more calls than remain of today's quota",
+    )
 
 
 def _add_common_options(parser: argparse.ArgumentParser, *, concurrency_help: str) -> None:
@@ -178,11 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resolve.add_argument("--output", "-o", help="write here instead of stdout")
     resolve.add_argument("--trace", metavar="FILE", help=_TRACE_HELP)
-    resolve.add_argument(
-        "--ignore-quota",
-        action="store_true",
-        help="start even when the list needs more calls than remain of today's quota",
-    )
+    _add_ignore_quota(resolve)
     _add_common_options(
         resolve, concurrency_help="requests in flight (1..{high}, default: the profile's)"
     )
@@ -195,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--on-exists", choices=["skip", "rename", "overwrite"], default="skip")
     download.add_argument("--limit-rate", help="total bandwidth limit, e.g. 500K or 2M")
     download.add_argument("--trace", metavar="FILE", help=_TRACE_HELP)
+    _add_ignore_quota(download)
     _add_common_options(
         download,
         concurrency_help="files downloading at once (1..{high}, default: the settings')",
@@ -373,10 +379,6 @@ def _filter_env(ids: list[FileId], env: str | None, stderr: TextIO) -> list[File
     return kept
 
 
-class QuotaRefused(Exception):
-    """The list needs more calls than remain today (exit 4; ``--ignore-quota`` starts)."""
-
-
 @contextmanager
 def _trace_to(path: str | None, stderr: TextIO) -> Iterator[TraceHub | None]:
     """``--trace FILE``: a hub writing to FILE, opened now (exit 2 when it cannot be)."""
@@ -402,25 +404,6 @@ def _trace_to(path: str | None, stderr: TextIO) -> Iterator[TraceHub | None]:
             stderr.write(f"tcb-gui: the trace stopped after {writer.lines:,} lines: {why}\n")
 
 
-async def _preview_quota(
-    client: TcbClient, ids: Sequence[FileId], stderr: TextIO, *, ignore: bool
-) -> None:
-    """A big list: say how many calls it needs and how many remain today (core.quota)."""
-    from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS, calls_needed, preview_quota
-
-    if calls_needed(ids) <= PREVIEW_THRESHOLD_CALLS:
-        return
-    preview = await preview_quota(client, ids)
-    if preview is None:
-        return
-    stderr.write(preview.text + "\n")
-    if not preview.exceeds:
-        return
-    if not ignore:
-        raise QuotaRefused(f"Not started. {preview.warning} Pass --ignore-quota to start anyway.")
-    stderr.write(f"Starting anyway (--ignore-quota). {preview.warning}\n")
-
-
 async def resolve_ids(
     conn: Connection,
     ids: Sequence[FileId],
@@ -431,14 +414,17 @@ async def resolve_ids(
 ) -> tuple[list[LinkResult], ResolveRun]:
     """Resolve with progress on stderr: every ID's result in input order, and the run.
     A list over ``core.quota.PREVIEW_THRESHOLD_CALLS`` calls is checked against today's
-    quota first (``QuotaRefused`` when it does not fit, unless ``ignore_quota``)."""
+    quota first (``core.quota.QuotaRefused`` when it does not fit, unless
+    ``ignore_quota``)."""
     from tcb_gui.core.connection import client_for
+    from tcb_gui.core.quota import command_line_gate, preview_quota
     from tcb_gui.core.resolve_run import ResolveRun
     from tcb_gui.terminal import Progress
 
     async with make_http_client() as http:
         client = client_for(conn, http, await _credentials(conn, http, stderr, trace), trace)
-        await _preview_quota(client, ids, stderr, ignore=ignore_quota)
+        preview = await preview_quota(client, ids)
+        command_line_gate(preview, lambda line: stderr.write(line + "\n"), ignore=ignore_quota)
         progress = Progress("Resolving", stderr)
         run = ResolveRun(client, ids)
         by_id: dict[str, LinkResult] = {}
@@ -472,20 +458,16 @@ def _check_writable(output: str | None) -> None:
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     import asyncio
 
-    from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.core.export import iter_export, write_export
 
     conn = _connection(args)
     _check_writable(args.output)
     with _trace_to(args.trace, stderr) as trace:
         ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
-        try:
-            results, run = asyncio.run(
-                resolve_ids(conn, ids, stderr, trace=trace, ignore_quota=args.ignore_quota)
-            )
-        except QuotaRefused as refused:
-            stderr.write(f"tcb-gui: {refused}\n")
-            return ExitStatus.SERVICE
+        # A run that would use up today's quota raises QuotaRefused: main() says why, exit 4.
+        results, run = asyncio.run(
+            resolve_ids(conn, ids, stderr, trace=trace, ignore_quota=args.ignore_quota)
+        )
     chunks = iter_export(results, args.format)
     if args.output:
         write_export(Path(args.output), chunks)

@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from tcb_gui.core.connection import client_for, open_credentials
-from tcb_gui.core.download_run import DownloadRun, DownloadRunResult, no_link_yet
+from tcb_gui.core.download_run import (
+    DownloadRun,
+    DownloadRunResult,
+    no_link_yet,
+    preview_download_quota,
+)
 from tcb_gui.core.downloads import (
     DownloadOptions,
     DownloadOutcome,
@@ -25,6 +30,7 @@ from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.export import write_export
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.httpclient import make_run_client
+from tcb_gui.core.quota import command_line_gate
 from tcb_gui.core.ratelimit import parse_rate
 from tcb_gui.terminal import Progress, human_bytes, human_duration
 
@@ -96,9 +102,14 @@ async def download_ids(
     stderr: TextIO,
     *,
     trace: TraceHub | None = None,
+    ignore_quota: bool = False,
 ) -> DownloadRunResult:
     """Download ``ids``; the links are asked for as the engine needs them, with the token
-    of the run's credentials at each request (a stable token renews itself)."""
+    of the run's credentials at each request (a stable token renews itself).
+
+    A run whose link calls come to more than ``core.quota.PREVIEW_THRESHOLD_CALLS`` is
+    checked against today's quota first: ``core.quota.QuotaRefused`` when it does not fit
+    (unless ``ignore_quota``), before any link call and before the folder is touched."""
     from tcb_gui.core.tokens import TokenStore
 
     def notice(text: str) -> None:
@@ -108,16 +119,12 @@ async def download_ids(
     async with make_run_client() as http:
         credentials = await open_credentials(conn, TokenStore(), http, notice, trace)
         client = client_for(conn, http, credentials, trace)
-        printer = _ProgressPrinter(stderr)
         # No links yet: complete files from an earlier run need no request at all.
-        run = DownloadRun(
-            http,
-            client,
-            options,
-            [no_link_yet(f) for f in ids],
-            on_progress=printer,
-            trace=trace,
-        )
+        links = [no_link_yet(f) for f in ids]
+        preview = await preview_download_quota(client, options, links)
+        command_line_gate(preview, notice, ignore=ignore_quota)
+        printer = _ProgressPrinter(stderr)
+        run = DownloadRun(http, client, options, links, on_progress=printer, trace=trace)
         try:
             return await run.run()
         finally:
@@ -133,7 +140,9 @@ def run_download(
     trace: TraceHub | None = None,
 ) -> int:
     options = _options(args, conn)
-    result = asyncio.run(download_ids(conn, ids, options, stderr, trace=trace))
+    result = asyncio.run(
+        download_ids(conn, ids, options, stderr, trace=trace, ignore_quota=args.ignore_quota)
+    )
     _write_report(args.report, result.outcomes)
     if result.disk_full is not None:
         stderr.write(f"{result.disk_full.message}\n")

@@ -11,6 +11,11 @@
 - a service stop (quota, account) fails the files that needed a link and lets the rest
   finish; the run's ``stop`` says why;
 - a full disk stops the run; the file that met it and every unfinished one resume later;
+- today's quota (``preview_download_quota``, before the run): the link calls the run
+  will make, counted from the files that still need a link (``downloads.link_needs``:
+  not those with a good link, nor those the folder already holds complete), and, over
+  ``core.quota.PREVIEW_THRESHOLD_CALLS``, quota/get asked once; the faces then refuse
+  or ask as they do before a resolve;
 - the saved download list (``core.download_session``), when a ``SessionStore`` is given:
   saved at the start, every few seconds, and at the end (cleared when nothing is left
   or the user cancelled), so a run cut short is offered again after a restart.
@@ -36,9 +41,18 @@ from tcb_gui.core.downloads import (
     FileState,
     ProgressCallback,
     TotalProgress,
+    link_needs,
 )
+from tcb_gui.core.downloads.linkneeds import wanting_links
 from tcb_gui.core.errors import ErrorKind, MessageTemplate, ServiceError, TcbError, TokenError
 from tcb_gui.core.exit_status import ExitStatus, status_for_run
+from tcb_gui.core.quota import (
+    PREVIEW_THRESHOLD_CALLS,
+    QuotaPreview,
+    calls_needed,
+    needs_preview,
+    preview_calls,
+)
 
 # The saved download list (core.download_session) is the window's: imported when a run is
 # given a store, so `tcb-gui download` starts without it.
@@ -62,6 +76,33 @@ def no_link_yet(fileid: FileId) -> LinkResult:
     from tcb_gui.core.client import LinkResult
 
     return LinkResult(fileid, False, None, "", None, None, ErrorKind.NETWORK)
+
+
+def download_calls_needed(options: DownloadOptions, links: Sequence[LinkResult]) -> int:
+    """The ``batchdownloadfile`` calls a run of ``links`` into ``options.dest`` makes as it
+    starts: per environment, a call per 50 files that still need a link, in the engine's
+    two rounds (``downloads.link_needs``). Reads the folder, writes nothing; blocking."""
+    needs = link_needs(links, options)
+    return calls_needed(needs.first) + calls_needed(needs.after_plan)
+
+
+async def preview_download_quota(
+    client: TcbClient,
+    options: DownloadOptions,
+    links: Sequence[LinkResult],
+    *,
+    threshold: int = PREVIEW_THRESHOLD_CALLS,
+) -> QuotaPreview | None:
+    """Before a download: over ``threshold`` link calls, ask quota/get once; else None.
+
+    Nothing is asked, and the folder is not read, when even every file without a good
+    link would not come to ``threshold`` calls; otherwise the folder's manifest is read
+    (in a worker thread) so that files complete from an earlier run are not counted.
+    """
+    if not needs_preview(calls_needed(wanting_links(links)), threshold):
+        return None
+    needed = await asyncio.to_thread(download_calls_needed, options, links)
+    return await preview_calls(client, needed, threshold=threshold)
 
 
 @dataclass(frozen=True, slots=True)

@@ -472,7 +472,7 @@ def unique_path(
     ``split_extension``: ``archive.tar.gz`` → ``archive (1).tar.gz``, ``.bashrc`` →
     ``.bashrc (1)``. Names stay within ``SEGMENT_MAX_BYTES``.
     """
-    fold = _default_case_insensitive() if case_insensitive is None else case_insensitive
+    fold = default_case_insensitive() if case_insensitive is None else case_insensitive
     seen = taken if taken is not None else set()
     candidate = path
     counter = 0
@@ -503,9 +503,10 @@ def is_case_insensitive(directory: Path) -> bool:
             probe_path = Path(probe.name)
             return os.path.exists(probe_path.with_name(probe_path.name.swapcase()))
     except OSError:
-        return _default_case_insensitive()
+        return default_case_insensitive()
 
 
-def _default_case_insensitive() -> bool:
+def default_case_insensitive() -> bool:
+    """The platform's usual file system, for a folder not probed (nothing written)."""
     # NTFS and APFS/HFS+ are case-insensitive by default; Linux file systems are not.
     return sys.platform == "win32" or sys.platform == "darwin"

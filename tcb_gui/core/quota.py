@@ -2,25 +2,29 @@
 
 Each ``batchdownloadfile`` call counts against the account's daily quota
 (docs/WECHAT_API.md#quota), at most 50 IDs a call, one environment a call. Before a
-list that needs more than ``PREVIEW_THRESHOLD_CALLS`` calls, both faces ask
+run that needs more than ``PREVIEW_THRESHOLD_CALLS`` calls, both faces ask
 ``quota/get`` once (``TcbClient.check_token``) and say "This run needs N calls; M remain
-today."; when N > M the command line refuses (exit 4) unless ``--ignore-quota`` is given,
-and the window asks before starting. Smaller lists start at once: one more call would
-cost more time than it saves.
+today."; when N > M the command line refuses (exit 4, ``command_line_gate``) unless
+``--ignore-quota`` is given, and the window asks before starting. Smaller runs start at
+once: one more call would cost more time than it saves.
+
+A resolve needs a call per 50 IDs of an environment (``calls_needed``, ``preview_quota``);
+a download only for the files that still need a link (``core.download_run``
+``preview_download_quota`` counts them, then ``preview_calls``).
 
 The count is a floor: a retried call counts again, and IDs the service leaves out of an
-answer are asked for again.
+answer (or links that expire during a download) are asked for again.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from tcb_gui.core.client import MAX_IDS_PER_REQUEST
-from tcb_gui.core.errors import TokenState
+from tcb_gui.core.errors import ErrorKind, ServiceError, TokenState
 
 if TYPE_CHECKING:
     from tcb_gui.core.client import TcbClient
@@ -73,9 +77,28 @@ class QuotaPreview:
         return (
             f"It would stop with today's quota used up after about "
             f"{self.remain * MAX_IDS_PER_REQUEST:,} IDs; the rest would wait until the quota "
-            "resets tomorrow. Resolve fewer IDs (--env, a shorter list), or ask the account "
-            "owner to reset the quota."
+            "resets tomorrow. Start with fewer IDs (--env, a shorter list), or ask the "
+            "account owner to reset the quota."
         )
+
+    @property
+    def refusal(self) -> str:
+        """The command line's word when it does not start (exit 4)."""
+        return f"Not started. {self.warning} Pass --ignore-quota to start anyway."
+
+    @property
+    def started_anyway(self) -> str:
+        """The command line's word when ``--ignore-quota`` starts it all the same."""
+        return f"Starting anyway (--ignore-quota). {self.warning}"
+
+
+class QuotaRefused(ServiceError):
+    """The command line does not start a run that needs more calls than remain today:
+    exit 4 (``ExitStatus.SERVICE``), nothing asked for; ``--ignore-quota`` starts it."""
+
+    def __init__(self, preview: QuotaPreview) -> None:
+        super().__init__(preview.refusal, kind=ErrorKind.CONFIG)
+        self.preview = preview
 
 
 def needs_preview(needed: int, threshold: int = PREVIEW_THRESHOLD_CALLS) -> bool:
@@ -85,12 +108,19 @@ def needs_preview(needed: int, threshold: int = PREVIEW_THRESHOLD_CALLS) -> bool
 async def preview_quota(
     client: TcbClient, ids: Iterable[FileId], *, threshold: int = PREVIEW_THRESHOLD_CALLS
 ) -> QuotaPreview | None:
-    """For a list over ``threshold`` calls, ask quota/get once; None for a smaller list.
+    """For a list to resolve over ``threshold`` calls, ask quota/get once; None for a
+    smaller list (nothing asked)."""
+    return await preview_calls(client, calls_needed(ids), threshold=threshold)
+
+
+async def preview_calls(
+    client: TcbClient, needed: int, *, threshold: int = PREVIEW_THRESHOLD_CALLS
+) -> QuotaPreview | None:
+    """For a run of ``needed`` calls over ``threshold``, ask quota/get once; else None.
 
     A token the check finds invalid gives a preview without numbers: the run itself then
     stops on the token as it always does, with its own words.
     """
-    needed = calls_needed(ids)
     if not needs_preview(needed, threshold):
         return None
     check = await client.check_token()
@@ -98,3 +128,19 @@ async def preview_quota(
         quota = check.quota
         return QuotaPreview(needed, quota.remain, quota.daily_limit)
     return QuotaPreview(needed, None, None, check.message)
+
+
+def command_line_gate(
+    preview: QuotaPreview | None, say: Callable[[str], object], *, ignore: bool
+) -> None:
+    """The command line's rule, for ``resolve`` and ``download`` alike: ``say`` the
+    preview line; a run that would not fit raises ``QuotaRefused`` unless ``ignore``
+    (then it says that it starts anyway)."""
+    if preview is None:
+        return
+    say(preview.text)
+    if not preview.exceeds:
+        return
+    if not ignore:
+        raise QuotaRefused(preview)
+    say(preview.started_anyway)

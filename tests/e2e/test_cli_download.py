@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tcb_gui.cli import build_parser
 from tcb_gui.core.client import RetryPolicy
 from tcb_gui.core.fileids import parse_fileid
+from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import EXPIRED_TOKEN
@@ -308,3 +310,89 @@ def test_the_exit_skips_the_collectors_walk_once_per_process(
         run = run_cli(download_args(demo_server, tmp_path / str(n)), stdin=id_lines(ids))
         assert run.code == 0, run.stderr
     assert hooks == [gc.freeze]
+
+
+# -- the quota preview (as resolve's: tests/e2e/test_cli_resolve.py) ------------------------
+
+BATCH_API = "componenttcb/batchdownloadfile"
+PER_REQUEST = 50  # WECHAT_API §1: at most 50 IDs a link request
+
+
+def big_list(count: int) -> list[str]:
+    return [samples.PROD.fileid(f"gen/big/{n:05d}.txt") for n in range(count)]
+
+
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_a_download_over_todays_quota_is_refused_with_exit_4_writing_nothing(
+    tmp_path: Path, folder: str
+) -> None:
+    ids = big_list(PREVIEW_THRESHOLD_CALLS * PER_REQUEST + 1)  # 201 link calls
+    dest, report = tmp_path / "files", tmp_path / "report.json"
+    if folder == "empty":
+        dest.mkdir()
+    with serve(daily_limit=1_000, used_at_start=850) as server:
+        run = run_cli(download_args(server, dest, "--report", str(report)), stdin=id_lines(ids))
+        stats = server.state.stats
+    assert run.code == 4, run.stderr
+    assert "This run needs 201 calls; 150 remain today.\n" in run.stderr
+    assert "tcb-gui: Not started. It would stop with today's quota used up after about 7,500 " in (
+        run.stderr
+    )
+    assert run.stderr.rstrip().endswith("Pass --ignore-quota to start anyway.")
+    assert stats.requests["quota/get"] == 1
+    assert stats.requests[BATCH_API] == 0  # not one link asked for
+    assert not stats.downloads
+    # Nothing in the folder: no lock, no manifest, no .tcb-gui; no report either.
+    assert (list(dest.iterdir()) == []) if folder == "empty" else not dest.exists()
+    assert not report.exists()
+
+
+def test_ignore_quota_starts_the_download_anyway(tmp_path: Path) -> None:
+    ids = big_list(PREVIEW_THRESHOLD_CALLS * PER_REQUEST + 1)
+    dest = tmp_path / "files"
+    with serve(daily_limit=1_000, used_at_start=998) as server:  # 2 calls remain
+        run = run_cli(download_args(server, dest, "--ignore-quota"), stdin=id_lines(ids))
+        stats = server.state.stats
+    assert "This run needs 201 calls; 2 remain today.\n" in run.stderr
+    assert "Starting anyway (--ignore-quota). It would stop" in run.stderr
+    assert run.code == 4  # stopped by 45009 once the quota ran out
+    assert "Stopped: " in run.stderr
+    assert stats.requests[BATCH_API] >= 2
+    saved = [p for p in files_under(dest) if p.name != MANIFEST]
+    assert len(saved) == 2 * PER_REQUEST  # what the two calls left today gave links for
+
+
+def test_files_complete_from_an_earlier_run_are_not_counted(tmp_path: Path) -> None:
+    """201 calls for the whole list, but the first 50 files are in the folder already:
+    200 calls, no preview; quota/get is not asked."""
+    ids = big_list(PREVIEW_THRESHOLD_CALLS * PER_REQUEST + 1)
+    dest = tmp_path / "files"
+    with serve() as server:
+        first = run_cli(download_args(server, dest), stdin=id_lines(ids[:PER_REQUEST]))
+        assert first.code == 0, first.stderr
+    with serve(daily_limit=1_000, used_at_start=1_000) as server:  # nothing remains
+        run = run_cli(download_args(server, dest), stdin=id_lines(ids))
+        stats = server.state.stats
+    assert stats.requests.get("quota/get", 0) == 0
+    assert "remain today" not in run.stderr
+    assert stats.requests[BATCH_API] >= 1  # it started (and met the used-up quota)
+    assert run.code == 4
+
+
+def test_a_small_download_asks_no_quota(demo_server: DemoServer, tmp_path: Path) -> None:
+    ids = [samples.PROD.fileid(k) for k in GEN_KEYS]
+    run = run_cli(download_args(demo_server, tmp_path / "files"), stdin=id_lines(ids))
+    assert run.code == 0, run.stderr
+    assert demo_server.state.stats.requests.get("quota/get", 0) == 0
+    assert "remain today" not in run.stderr
+
+
+def test_ignore_quota_means_the_same_for_resolve_and_download() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    helps = {
+        name: next(a.help for a in sub.choices[name]._actions if a.dest == "ignore_quota")
+        for name in ("resolve", "download")
+    }
+    assert helps["resolve"] == helps["download"]
+    assert "today's quota" in helps["download"]

@@ -57,7 +57,6 @@ from typing import TYPE_CHECKING
 from tcb_gui.core.downloads import messages
 from tcb_gui.core.downloads.engine import (
     CHECKSUM_RETRIES,
-    LINK_EXPIRY_MARGIN,
     MANIFEST_SAVE_SECONDS,
     MAX_LINK_REFRESHES,
     MAX_REDIRECTS,
@@ -79,6 +78,7 @@ from tcb_gui.core.downloads.httpchecks import (
     safe_url,
 )
 from tcb_gui.core.downloads.integrity import CRC64_HEADER
+from tcb_gui.core.downloads.linkneeds import LINK_EXPIRY_MARGIN, LinkNeeds, link_needs
 from tcb_gui.core.downloads.manifest import (
     LEGACY_MANIFEST_NAME,
     MANIFEST_NAME,
@@ -172,6 +172,7 @@ __all__ = [
     "FolderBusyError",
     "Integrity",
     "Layout",
+    "LinkNeeds",
     "OnExists",
     "PartFile",
     "ProgressCallback",
@@ -180,6 +181,7 @@ __all__ = [
     "VerifyResult",
     "VerifyState",
     "html_refusal",
+    "link_needs",
     "manifest_path",
     "messages",
     "protect_dot_segments",

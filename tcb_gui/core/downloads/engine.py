@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, cast
 from urllib.parse import urlsplit
@@ -58,7 +58,6 @@ from tcb_gui.core.downloads.httpchecks import (
     content_length,
     html_refusal,
     is_encoded,
-    link_query_expiry,
     media_type,
     parse_content_range,
     protect_dot_segments,
@@ -67,6 +66,7 @@ from tcb_gui.core.downloads.httpchecks import (
     strong_validator,
 )
 from tcb_gui.core.downloads.integrity import RunningCrc64, crc64_header, crc64_of_file
+from tcb_gui.core.downloads.linkneeds import dead_link, expiring, needs_link
 from tcb_gui.core.downloads.manifest import STATE_DIR_NAME, Manifest
 from tcb_gui.core.downloads.progress import DEFAULT_PROGRESS_INTERVAL, Job, ProgressBook
 from tcb_gui.core.downloads.records import (
@@ -108,8 +108,6 @@ log = logging.getLogger("tcb_gui.core.downloads")
 
 # Fresh links refused in a row (403 each time) before the file is given up.
 MAX_LINK_REFRESHES = 2
-# A link this close to its expiry is refreshed before use rather than after a 403.
-LINK_EXPIRY_MARGIN = timedelta(seconds=60)
 # Redirects followed per request (to http(s) only); a CDN needs one or two.
 MAX_REDIRECTS = 5
 # The manifest of completed files is saved at most this often during a run.
@@ -465,30 +463,14 @@ class Downloader:
         return paths.path_key(path, case_insensitive=self._case_insensitive)
 
     def _needs_link(self, job: Job) -> bool:
-        link = job.link
-        if link is None or not link.ok or not link.download_url:
-            return True
-        return self._expiring(link, link.download_url)
+        return needs_link(job.link, self._now(), self._expiries)
 
     @staticmethod
     def _dead_link(job: Job) -> bool:
-        """A per-file answer (e.g. "file does not exist"): asking again would not help."""
-        link = job.link
-        return link is not None and not link.ok and link.kind is ErrorKind.FILE
+        return dead_link(job.link)
 
     def _expiring(self, link: LinkResult | None, url: str) -> bool:
-        now = self._now()
-        if (
-            link is not None
-            and link.expires_at is not None
-            and link.expires_at - LINK_EXPIRY_MARGIN <= now
-        ):
-            return True
-        try:
-            expiry = self._expiries[url]
-        except KeyError:
-            expiry = self._expiries[url] = link_query_expiry(url)
-        return expiry is not None and expiry <= now
+        return expiring(link, url, self._now(), self._expiries)
 
     async def _worker(self, queue: deque[Job]) -> None:
         while queue and not self._stopping:
