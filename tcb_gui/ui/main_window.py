@@ -98,8 +98,10 @@ log = logging.getLogger(__name__)
 # The expiry countdown and the token's time left tick once a second.
 COUNTDOWN_INTERVAL_MS = 1_000
 DEFAULT_SIZE = (1200, 740)
-# Room left for the window manager's title bar when the default height meets the screen.
+# Room left for the window manager's title bar when the default height meets the screen,
+# and for its side borders when the default width does.
 TITLE_BAR_ALLOWANCE = 40
+SIDE_BORDER_ALLOWANCE = 16
 # Half a 1920 px screen: everything (Copy and Open included) fits this wide.
 MIN_WIDTH = 940
 UNDO_BANNER = "undo"
@@ -1259,11 +1261,15 @@ class MainWindow(QMainWindow):
                     return
         # The first start: the default size, no taller than the screen's free height less
         # a title bar (a 1366 x 768 laptop has about 730 px under its panel: the status
-        # row would be hidden).
+        # row would be hidden) and no wider than its free width less the borders, down to
+        # the window's minimum (a 1920 px screen at 200 % is 960 px wide: the token's
+        # buttons, "At once" and Copy would be off its right edge).
         width, height = DEFAULT_SIZE
         screen = self.screen()
         if screen is not None:
-            height = min(height, screen.availableGeometry().height() - TITLE_BAR_ALLOWANCE)
+            free = screen.availableGeometry()
+            height = min(height, free.height() - TITLE_BAR_ALLOWANCE)
+            width = max(self.minimumWidth(), min(width, free.width() - SIDE_BORDER_ALLOWANCE))
         self.resize(width, height)
 
     def on_first_paint(self, callback: Callable[[], None] | None) -> None:

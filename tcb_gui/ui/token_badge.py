@@ -184,11 +184,22 @@ class TokenBadge(QWidget):
         return self.tr("~{t} left").format(t=fmt_countdown(info.time_left))
 
     def _compose_shorter(self, info: BadgeInfo) -> list[str]:
+        """Shorter forms, longest first, each dropping what matters least of what is left:
+        where the token came from, then today's quota, then the time left."""
         state = self._state_words(info)
         left = self._time_left(info) if info.state is TokenState.VALID else ""
-        return (
-            [self.tr("{state} · {left}").format(state=state, left=left), state] if left else [state]
-        )
+        forms: list[str] = []
+        if info.state is TokenState.VALID and not info.stable and info.quota is not None:
+            calls = self.tr("{n} calls left today").format(n=fmt_int(info.quota.remain))
+            forms.append(" · ".join(part for part in (state, calls, left) if part))
+        if left:
+            forms.append(self.tr("{state} · {left}").format(state=state, left=left))
+        forms.append(state)
+        shorter: list[str] = []
+        for form in forms:
+            if form != self._text and form not in shorter:
+                shorter.append(form)
+        return shorter
 
     def shown_text(self) -> str:
         """What the badge shows at its present width."""

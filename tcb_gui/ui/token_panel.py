@@ -23,21 +23,26 @@ from tcb_gui.ui.token_badge import TokenBadge
 
 
 class ElidedLabel(QLabel):
-    """A label that shows "…" instead of clipping when it is narrower than its text."""
+    """A label that shows the longest of its forms that fits instead of clipping: its
+    full text, then each shorter form given, then the last one cut short with "…" — or
+    nothing at all where even that would keep fewer than ``MIN_SHOWN`` characters ("co…35"
+    tells nobody anything; the tooltip still holds the full text)."""
+
+    MIN_SHOWN = 8
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._full = ""
+        self._forms: tuple[str, ...] = ("",)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(60)
+        self.setMinimumWidth(0)
 
-    def set_full_text(self, text: str) -> None:
-        self._full = text
+    def set_full_text(self, text: str, shorter: tuple[str, ...] = ()) -> None:
+        self._forms = (text, *shorter)
         self.setToolTip(text)
         self._elide()
 
     def full_text(self) -> str:
-        return self._full
+        return self._forms[0]
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -45,7 +50,13 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         metrics = self.fontMetrics()
-        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, self.width()))
+        width = self.width()
+        for form in self._forms:
+            if metrics.horizontalAdvance(form) <= width:
+                self.setText(form)
+                return
+        last = metrics.elidedText(self._forms[-1], Qt.TextElideMode.ElideRight, width)
+        self.setText(last if len(last) > self.MIN_SHOWN else "")
 
 
 class TokenPanel(QWidget):
@@ -117,12 +128,15 @@ class TokenPanel(QWidget):
 
     def set_profile_details(self, profile: Profile, overridden: bool) -> None:
         api = "componenttcb" if profile.api is ApiMode.COMPONENT else "tcb"
-        text = f"{api} · {profile.base_url}"
-        if profile.uses_appsecret:
-            text = f"{api} · {profile.appid} · {profile.base_url}"
-        if overridden:
-            text += " " + self.tr("(from the command line)")
-        self.where.set_full_text(text)
+        parts = [api, profile.appid] if profile.uses_appsecret else [api]
+        note = " " + self.tr("(from the command line)") if overridden else ""
+        # Where the strip is narrow: the address without its scheme, then the API alone
+        # (with the note, which says why this is not the profile's own set-up).
+        host = profile.base_url.partition("://")[2].rstrip("/") or profile.base_url
+        self.where.set_full_text(
+            " · ".join([*parts, profile.base_url]) + note,
+            (" · ".join([*parts, host]) + note, api + note, api),
+        )
         self.set_appsecret_mode(profile.uses_appsecret)
 
     def set_appsecret_mode(self, appsecret: bool) -> None:

@@ -145,18 +145,26 @@ def test_the_first_frame_is_built_without_garbage_collection(monkeypatch) -> Non
                 widget.deleteLater()
 
 
-def test_a_first_start_fits_the_screens_height(qtbot) -> None:
+def test_a_first_start_fits_the_screen(qtbot) -> None:
     """No saved geometry: the default size, but never taller than the screen's free
-    height less a title bar (the offscreen screen is 800 x 600)."""
-    from tcb_gui.ui.main_window import DEFAULT_SIZE, TITLE_BAR_ALLOWANCE
+    height less a title bar, nor wider than its free width less the borders down to the
+    window's minimum width (the offscreen screen is 800 x 600: narrower than that)."""
+    from tcb_gui.ui.main_window import (
+        DEFAULT_SIZE,
+        MIN_WIDTH,
+        SIDE_BORDER_ALLOWANCE,
+        TITLE_BAR_ALLOWANCE,
+    )
 
     window = MainWindow(Session(Settings(), TokenStore()), deferred=True)
     qtbot.addWidget(window)
     screen = window.screen()
     assert screen is not None
-    room = screen.availableGeometry().height() - TITLE_BAR_ALLOWANCE
-    assert window.height() == min(DEFAULT_SIZE[1], room)
-    assert window.width() == DEFAULT_SIZE[0]
+    free = screen.availableGeometry()
+    assert window.height() == min(DEFAULT_SIZE[1], free.height() - TITLE_BAR_ALLOWANCE)
+    room = free.width() - SIDE_BORDER_ALLOWANCE
+    assert window.width() == max(MIN_WIDTH, min(DEFAULT_SIZE[0], room))
+    assert room < MIN_WIDTH == window.width()
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")
