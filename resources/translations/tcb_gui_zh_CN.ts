@@ -1390,14 +1390,6 @@
         <translation>小程序</translation>
     </message>
     <message>
-        <source>Today&apos;s quota</source>
-        <translation>今日调用额度</translation>
-    </message>
-    <message>
-        <source>Start anyway</source>
-        <translation>仍然开始</translation>
-    </message>
-    <message>
         <source>Check connection</source>
         <translation>检查连接</translation>
     </message>
@@ -1511,6 +1503,10 @@
 </context>
 <context>
     <name>DownloadController</name>
+    <message>
+        <source>A download is about to start: answer its question first.</source>
+        <translation>下载即将开始：请先回答它的询问。</translation>
+    </message>
     <message>
         <source>A download is running: pause or cancel it first.</source>
         <translation>正在下载：请先暂停或取消。</translation>
@@ -2807,6 +2803,33 @@
     <message>
         <source>32 letters and digits</source>
         <translation>32 位字母和数字</translation>
+    </message>
+</context>
+<context>
+    <name>QuotaQuestion</name>
+    <message>
+        <source>This run needs {n} calls; today&apos;s quota is unknown.</source>
+        <translation>本次需要调用 {n} 次；今日剩余额度未知。</translation>
+    </message>
+    <message>
+        <source>This run needs {n} calls; {m} remain today.</source>
+        <translation>本次需要调用 {n} 次；今日还剩 {m} 次。</translation>
+    </message>
+    <message>
+        <source>Not started: {line}</source>
+        <translation>未开始：{line}</translation>
+    </message>
+    <message>
+        <source>Today&apos;s quota</source>
+        <translation>今日调用额度</translation>
+    </message>
+    <message>
+        <source>It would stop with today&apos;s quota used up after about {n} IDs; the rest would wait until the quota resets. Start with fewer IDs, or ask the account owner to reset the quota.</source>
+        <translation>处理约 {n} 个 ID 后今日额度就会用完，运行随即停止，其余的需等额度重置。请减少 ID 后再开始，或请账号所有者重置额度。</translation>
+    </message>
+    <message>
+        <source>Start anyway</source>
+        <translation>仍然开始</translation>
     </message>
 </context>
 <context>

@@ -8,9 +8,8 @@ secret in them) for a support request. In the window's language: the heading, th
 names and the summary are this module's words; a check's detail and next step are
 core's, shown through ``ui.core_text`` (so in English unless core registered them).
 
-``confirm_quota(preview, parent)`` is the window's quota preview before a big resolve
-(``core.quota.preview_quota``): the command line's line, and a question when the run
-would use up today's quota.
+``quota_box`` and ``confirm_quota`` (the question before a run that would use up today's
+quota) are ``ui.quota_question``'s, still importable from here.
 
 ``window_setup(profile, token, store)`` builds the ``DoctorSetup`` of the window's
 current profile and token (the AppSecret read off the event loop in mini program
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -48,8 +46,10 @@ from tcb_gui.core.doctor import (
     run_doctor,
 )
 from tcb_gui.core.exit_status import ExitStatus
-from tcb_gui.core.quota import QuotaPreview
 from tcb_gui.ui.core_text import core_text
+from tcb_gui.ui.quota_question import confirm_quota, quota_box
+
+__all__ = ["DoctorDialog", "confirm_quota", "quota_box", "window_setup"]
 
 if TYPE_CHECKING:
     import httpx
@@ -107,34 +107,6 @@ async def window_setup(profile: Profile, token: TokenInfo, store: TokenStore) ->
             secret_source=_SOURCE_WORDS.get(secret.source.value, "") if secret.secret else "",
         )
     return base
-
-
-def quota_box(preview: QuotaPreview, parent: QWidget | None = None) -> QMessageBox:
-    """The question before a run that would use up today's quota (``core.quota``):
-    the command line's words, "Start anyway" or "Cancel" (the default)."""
-    box = QMessageBox(parent)
-    box.setObjectName("quota_question")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle(QCoreApplication.translate("DoctorDialog", "Today's quota"))
-    box.setText(preview.text)
-    box.setInformativeText(preview.warning)
-    box.addButton(
-        QCoreApplication.translate("DoctorDialog", "Start anyway"),
-        QMessageBox.ButtonRole.AcceptRole,
-    )
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
-    return box
-
-
-def confirm_quota(preview: QuotaPreview | None, parent: QWidget | None = None) -> bool:
-    """Whether to start: True without a preview or when the run fits; else asks."""
-    if preview is None or not preview.exceeds:
-        return True
-    box = quota_box(preview, parent)
-    box.exec()
-    return box.buttonRole(box.clickedButton()) is QMessageBox.ButtonRole.AcceptRole
 
 
 class DoctorDialog(QDialog):

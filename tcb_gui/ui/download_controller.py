@@ -12,6 +12,13 @@ slots start as named tasks and tests await. Progress arrives at a bounded rate
 (``PROGRESS_INTERVAL``) and becomes frozen ``DownloadCell`` values on the changed rows
 only, which the results model signals on its own coalescing timer: 10,000 rows
 downloading cost a few dozen cell updates a second.
+
+Before a run, core counts the link calls it will make (``preview_download_quota``: the
+rows without a usable link, less the files the folder already holds complete); over
+``core.quota.PREVIEW_THRESHOLD_CALLS`` it asks quota/get once, the status line says
+"This run needs N calls; M remain today.", and a run that would use the quota up starts
+only if the operator says so (``confirm_quota``, by default ``ui.quota_question``'s
+question, open in ``quota_box`` meanwhile).
 """
 
 from __future__ import annotations
@@ -19,15 +26,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from tcb_gui.core.client import LinkResult
-from tcb_gui.core.download_run import DownloadRun, DownloadRunResult, no_link_yet
+from tcb_gui.core.download_run import (
+    DownloadRun,
+    DownloadRunResult,
+    no_link_yet,
+    preview_download_quota,
+)
 from tcb_gui.core.download_session import DownloadSession, SessionFile, SessionStore, next_revision
 from tcb_gui.core.downloads import DownloadOptions, FileProgress, FileState, TotalProgress
 from tcb_gui.core.errors import ErrorKind, InputError
@@ -47,13 +60,21 @@ from tcb_gui.ui.formatting import fmt_int
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.quota_question import ask_quota, not_started_text, quota_text
 from tcb_gui.ui.results_model import ResultsModel, Row, RowState
 from tcb_gui.ui.results_view import ResultsView
 from tcb_gui.ui.session import Session
 from tcb_gui.ui.tasks import TaskKeeper
 from tcb_gui.ui.token_presenter import TokenPresenter
 
+if TYPE_CHECKING:
+    from tcb_gui.core.client import TcbClient
+    from tcb_gui.core.quota import QuotaPreview
+
 log = logging.getLogger(__name__)
+
+# Asks whether to start a download that would use up today's quota.
+ConfirmQuota = Callable[["QuotaPreview"], Awaitable[bool]]
 
 BANNER = "download"
 RESUME_BANNER = "download-resume"
@@ -103,6 +124,7 @@ class DownloadController(QObject):
         selection: Callable[[], list[Row]],
         max_age: Callable[[], int],
         store: SessionStore | None = None,
+        confirm_quota: ConfirmQuota | None = None,
     ) -> None:
         super().__init__(model)
         self.model = model
@@ -123,6 +145,10 @@ class DownloadController(QObject):
         self.offered: DownloadSession | None = None  # a saved list offered for resuming
         self.run: DownloadRun | None = None
         self._rate_text = ""
+        self._confirm_quota = confirm_quota if confirm_quota is not None else self.ask_quota
+        self.quota: QuotaPreview | None = None  # the last run's preview, when it had one
+        self.quota_box: QMessageBox | None = None  # the quota question, while it is open
+        self._starting = False  # between "download" and the run: the quota, the question
         panel.pauseRequested.connect(self.pause)
         panel.resumeRequested.connect(self.resume)
         panel.cancelRequested.connect(self.cancel)
@@ -176,6 +202,11 @@ class DownloadController(QObject):
     def show_dialog(self, rows: Sequence[Row] | None = None) -> DownloadDialog | None:
         """Ctrl+D: which rows (the selection or all, said and switchable), the folder and
         options, then download. ``rows``: the row menu's rows, offered first."""
+        if self._starting:
+            self.notifier.show_status(
+                self.tr("A download is about to start: answer its question first.")
+            )
+            return None
         if self.running:
             self.notifier.show_status(self.tr("A download is running: pause or cancel it first."))
             return None
@@ -231,13 +262,36 @@ class DownloadController(QObject):
         save_settings: bool = False,
     ) -> DownloadSummary | None:
         """Download ``rows`` with ``options``; returns what the run did (None if it could not
-        start). ``keep`` are files of a resumed list that stay in the saved list as they were."""
-        if self.running:
+        start). ``keep`` are files of a resumed list that stay in the saved list as they were.
+        A run that would use up today's quota starts only if the operator says so."""
+        if self.running or self._starting:
             return None
         model = self.model
         todo = sorted((r for r in rows if model.row_for(r.fileid) is r), key=lambda r: r.index)
         if not todo:
             return None
+        self._starting = True
+        try:
+            prepared = await self._prepare(todo, options, save_settings=save_settings)
+        finally:
+            self._starting = False
+        if prepared is None or self.tasks.closing:
+            return None
+        client, links = prepared
+        # Rows removed meanwhile (the question may stay open a while) are not downloaded.
+        kept = [
+            (r, link) for r, link in zip(todo, links, strict=True) if model.row_for(r.fileid) is r
+        ]
+        if not kept:
+            return None
+        todo, links = [r for r, _ in kept], [link for _, link in kept]
+        return await self._run(todo, options, client, links, keep)
+
+    async def _prepare(
+        self, todo: list[Row], options: DownloadOptions, *, save_settings: bool
+    ) -> tuple[TcbClient, list[LinkResult]] | None:
+        """The settings saved, the token ready, today's quota asked when the run is big:
+        the client and the links to start from, or None when the operator declined."""
         session = self.session
         if save_settings and not self.tasks.closing:
             try:
@@ -249,11 +303,48 @@ class DownloadController(QObject):
         await self.tokens.prepare_run()
         await session.aopen_http()
         client = session.client(max_age=self._max_age())
+        links = [link_for(r) for r in todo]
+        if not await self._quota_allows(client, options, links):
+            return None
+        return client, links
+
+    async def _quota_allows(
+        self, client: TcbClient, options: DownloadOptions, links: list[LinkResult]
+    ) -> bool:
+        """Ask today's quota once before a big run; False when the operator declines."""
+        self.quota = None
+        preview = await preview_download_quota(client, options, links)
+        if preview is None:
+            return True
+        self.quota = preview
+        self.notifier.show_status(quota_text(preview), 0)
+        if preview.exceeds and not await self._confirm_quota(preview):
+            self.notifier.show_status(not_started_text(preview))
+            return False
+        return True
+
+    async def ask_quota(self, preview: QuotaPreview) -> bool:
+        """The question (``ui.quota_question``) over the window: start anyway, or not."""
+
+        def shown(box: QMessageBox | None) -> None:
+            self.quota_box = box
+
+        return await ask_quota(preview, self.view.window(), shown=shown)
+
+    async def _run(
+        self,
+        todo: list[Row],
+        options: DownloadOptions,
+        client: TcbClient,
+        links: list[LinkResult],
+        keep: Sequence[SessionFile],
+    ) -> DownloadSummary | None:
+        session, model = self.session, self.model
         run = DownloadRun(
             session.http,
             client,
             options,
-            [link_for(r) for r in todo],
+            links,
             on_progress=self.show_progress,
             progress_interval=PROGRESS_INTERVAL,
             on_links=self._links_came,

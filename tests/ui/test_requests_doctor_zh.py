@@ -236,6 +236,8 @@ def test_the_quota_question_speaks_chinese(zh, qtbot) -> None:
     texts = {b.text() for b in box.buttons()}
     assert "仍然开始" in texts
     assert "取消" in texts  # Qt's own
+    assert box.text() == "本次需要调用 2,001 次；今日还剩 2,000 次。"
+    assert box.informativeText().startswith("处理约 100,000 个 ID 后今日额度就会用完")
 
 
 def test_without_the_translation_both_are_english(qtbot) -> None:
