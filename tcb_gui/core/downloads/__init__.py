@@ -45,6 +45,10 @@ expanded or somebody else's.
   resume; a refused or expired link is refreshed in batches (``refresher``); an HTML page
   is never saved; a full disk stops the run with ``DiskFullError``, keeping the partial
   files. Every sentence a user may see is in ``messages``.
+* **Links asked for.** Only for files without a usable link that the folder's manifest
+  does not vouch for (``skip``); ``linkneeds.link_needs`` says which before a run starts,
+  without touching the folder, so the quota preview (``core.download_run``) counts the
+  same files.
 * **Control and progress.** ``pause``/``resume``/``cancel``; ``on_progress`` gets plain
   data (``records``) at most every ``progress_interval`` seconds (``progress``).
 
