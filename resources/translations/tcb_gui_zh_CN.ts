@@ -3061,18 +3061,6 @@
         <translation>每个 ID 都已解析。</translation>
     </message>
     <message>
-        <source>This run needs {n} calls; today&apos;s quota is unknown.</source>
-        <translation>本次需要调用 {n} 次；今日剩余额度未知。</translation>
-    </message>
-    <message>
-        <source>This run needs {n} calls; {m} remain today.</source>
-        <translation>本次需要调用 {n} 次；今日还剩 {m} 次。</translation>
-    </message>
-    <message>
-        <source>Not started: {line}</source>
-        <translation>未开始：{line}</translation>
-    </message>
-    <message>
         <source>Done: {ok} links, {failed} failed.</source>
         <translation>完成：{ok} 个链接，{failed} 个失败。</translation>
     </message>

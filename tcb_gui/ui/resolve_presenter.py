@@ -36,6 +36,7 @@ from tcb_gui.ui.formatting import fmt_int
 from tcb_gui.ui.gc_freeze import settle_long_lived
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.quota_question import not_started_text, quota_text
 from tcb_gui.ui.results_model import ResultsModel, Row, RowState
 from tcb_gui.ui.session import Session
 from tcb_gui.ui.tasks import TaskKeeper
@@ -245,13 +246,7 @@ class ResolvePresenter(QObject):
 
     def quota_text(self, preview: QuotaPreview) -> str:
         """ "This run needs N calls; M remain today." (the command line's line)"""
-        if preview.remain is None:
-            return self.tr("This run needs {n} calls; today's quota is unknown.").format(
-                n=fmt_int(preview.needed)
-            )
-        return self.tr("This run needs {n} calls; {m} remain today.").format(
-            n=fmt_int(preview.needed), m=fmt_int(preview.remain)
-        )
+        return quota_text(preview)
 
     async def _quota_allows(self, client: TcbClient, ids: list[FileId]) -> bool:
         """Ask today's quota once before a big run; False when the operator declines."""
@@ -264,9 +259,7 @@ class ResolvePresenter(QObject):
         self.quota = preview
         self.notifier.show_status(self.quota_text(preview), 0)
         if preview.exceeds and not await self._confirm_quota(preview):
-            self.notifier.show_status(
-                self.tr("Not started: {line}").format(line=self.quota_text(preview))
-            )
+            self.notifier.show_status(not_started_text(preview))
             return False
         return True
 
