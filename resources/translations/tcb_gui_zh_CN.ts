@@ -804,8 +804,80 @@
         <translation>请检查服务地址（{base_url}）、网络和防火墙。</translation>
     </message>
     <message>
-        <source>{host} ({address}:{port}) answers, but TLS fails: {why}; {proxy_note}</source>
-        <translation>{host}（{address}:{port}）有应答，但 TLS 失败：{why}；{proxy_note}</translation>
+        <source>{host} ({address}:{port}) answers, but TLS fails ({why}); {proxy_note}</source>
+        <translation>{host}（{address}:{port}）有应答，但 TLS 失败（{why}）；{proxy_note}</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>超时</translation>
+    </message>
+    <message>
+        <source>no such host name</source>
+        <translation>没有这个主机名</translation>
+    </message>
+    <message>
+        <source>no answer from the DNS server in time</source>
+        <translation>DNS 服务器未及时应答</translation>
+    </message>
+    <message>
+        <source>the DNS server failed</source>
+        <translation>DNS 服务器出错</translation>
+    </message>
+    <message>
+        <source>the name has no address</source>
+        <translation>该域名没有地址</translation>
+    </message>
+    <message>
+        <source>connection refused</source>
+        <translation>连接被拒绝</translation>
+    </message>
+    <message>
+        <source>the network is unreachable</source>
+        <translation>网络不可达</translation>
+    </message>
+    <message>
+        <source>no route to the host</source>
+        <translation>没有到该主机的路由</translation>
+    </message>
+    <message>
+        <source>the connection was reset</source>
+        <translation>连接被重置</translation>
+    </message>
+    <message>
+        <source>the handshake timed out</source>
+        <translation>握手超时</translation>
+    </message>
+    <message>
+        <source>the certificate is not trusted: {reason}</source>
+        <translation>证书不受信任：{reason}</translation>
+    </message>
+    <message>
+        <source>it is not valid yet</source>
+        <translation>尚未生效</translation>
+    </message>
+    <message>
+        <source>it has expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>it is self-signed</source>
+        <translation>为自签名证书</translation>
+    </message>
+    <message>
+        <source>a self-signed certificate is in its chain</source>
+        <translation>证书链中有自签名证书</translation>
+    </message>
+    <message>
+        <source>its issuer is not known to this computer</source>
+        <translation>本机不认识其签发机构</translation>
+    </message>
+    <message>
+        <source>it is for another host name</source>
+        <translation>属于另一个主机名</translation>
+    </message>
+    <message>
+        <source>the port does not speak TLS (plain http?)</source>
+        <translation>该端口不使用 TLS（是普通 http 吗？）</translation>
     </message>
     <message>
         <source>A network that inspects HTTPS (a company proxy or antivirus) or a wrong clock breaks TLS: try another network, and check the clock.</source>

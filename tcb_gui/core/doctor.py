@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import socket
@@ -113,15 +114,52 @@ _PROXY_STEP: Final = MessageTemplate(
     nested=frozenset({"step"}),
 )
 _NOTE: Final = frozenset({"proxy_note"})
-_DNS_FAILED: Final = MessageTemplate("cannot find {host} (DNS: {why}); {proxy_note}", _NOTE)
+# {why} is one of the phrases below, or the system's own words for a rarer failure.
+_WHY_NOTE: Final = _NOTE | _WHY
+_REASON: Final = frozenset({"reason"})
+_DNS_FAILED: Final = MessageTemplate(
+    "cannot find {host} (DNS: {why}); {proxy_note}", _WHY_NOTE, or_data=_WHY
+)
 _DNS_STEP: Final = MessageTemplate("Check the base URL ({base_url}) and this computer's DNS.")
 _TCP_FAILED: Final = MessageTemplate(
-    "{where} port {port} cannot be reached ({why}); {proxy_note}", _NOTE
+    "{where} port {port} cannot be reached ({why}); {proxy_note}", _WHY_NOTE, or_data=_WHY
 )
 _TCP_STEP: Final = MessageTemplate("Check the base URL ({base_url}), the network and any firewall.")
 _TLS_FAILED: Final = MessageTemplate(
-    "{host} ({address}:{port}) answers, but TLS fails: {why}; {proxy_note}", _NOTE
+    "{host} ({address}:{port}) answers, but TLS fails ({why}); {proxy_note}",
+    _WHY_NOTE,
+    or_data=_WHY,
 )
+_TIMED_OUT: Final = message("timed out")
+# The commonest failures by the system's error number, in words the window translates
+# (the system's own words are English whatever the window's language).
+_DNS_WORDS: Final = {
+    getattr(socket, "EAI_NONAME", None): message("no such host name"),
+    getattr(socket, "EAI_AGAIN", None): message("no answer from the DNS server in time"),
+    getattr(socket, "EAI_FAIL", None): message("the DNS server failed"),
+    getattr(socket, "EAI_NODATA", None): message("the name has no address"),
+}
+_CONNECT_WORDS: Final = {
+    errno.ECONNREFUSED: message("connection refused"),
+    errno.ETIMEDOUT: _TIMED_OUT,
+    errno.ENETUNREACH: message("the network is unreachable"),
+    errno.EHOSTUNREACH: message("no route to the host"),
+    errno.ECONNRESET: message("the connection was reset"),
+}
+_HANDSHAKE_TIMED_OUT: Final = message("the handshake timed out")
+_NOT_TRUSTED: Final = MessageTemplate(
+    "the certificate is not trusted: {reason}", _REASON, or_data=_REASON
+)
+# OpenSSL's X509_V_ERR_* codes (ssl.SSLCertVerificationError.verify_code).
+_CERT_WORDS: Final = {
+    9: message("it is not valid yet"),
+    10: message("it has expired"),
+    18: message("it is self-signed"),
+    19: message("a self-signed certificate is in its chain"),
+    20: message("its issuer is not known to this computer"),
+    62: message("it is for another host name"),
+}
+_NOT_TLS: Final = message("the port does not speak TLS (plain http?)")
 _TLS_STEP: Final = message(
     "A network that inspects HTTPS (a company proxy or antivirus) or a wrong clock breaks "
     "TLS: try another network, and check the clock."
@@ -458,7 +496,7 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), CONNECT_TIMEOUT_S
         )
     except (OSError, TimeoutError) as exc:
-        why = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        why = _dns_words(exc)
         return Check(
             CheckName.SERVICE,
             False,
@@ -515,21 +553,37 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
     return Check(CheckName.SERVICE, True, detail)
 
 
+def _dns_words(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return _TIMED_OUT
+    if isinstance(exc, socket.gaierror) and exc.errno in _DNS_WORDS:
+        return _DNS_WORDS[exc.errno]
+    return _system_words(exc)
+
+
 def _connect_words(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
-        return "timed out"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
+        return _TIMED_OUT
+    if isinstance(exc, OSError) and exc.errno in _CONNECT_WORDS:
+        return _CONNECT_WORDS[exc.errno]
+    return _system_words(exc)
 
 
 def _tls_words(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
-        return "the handshake timed out"
+        return _HANDSHAKE_TIMED_OUT
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"the certificate is not trusted ({exc.verify_message})"
+        reason = _CERT_WORDS.get(exc.verify_code) or exc.verify_message or str(exc)
+        return _NOT_TRUSTED.format(reason=reason)
+    if isinstance(exc, ssl.SSLError) and exc.reason == "WRONG_VERSION_NUMBER":
+        return _NOT_TLS
+    return _system_words(exc)
+
+
+def _system_words(exc: BaseException) -> str:
+    """The system's own words for a failure without words of ours (English)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
     return str(exc) or type(exc).__name__
 
 

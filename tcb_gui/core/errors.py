@@ -33,18 +33,24 @@ class MessageTemplate:
     """An English message with ``{named}`` parts, registered when it is created.
 
     ``nested`` names the parts that hold another registered message (a reason, a
-    problem), which a translation translates too; every other part is data.
+    problem), which a translation translates too; every other part is data. ``or_data``
+    names nested parts that may instead hold data (the system's own words for a rarer
+    failure, where core has words of its own for the common ones): such a part is
+    translated when it is a message of ours and kept as it is otherwise.
     """
 
     text: str
     nested: frozenset[str] = frozenset()
+    or_data: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        missing = self.nested - set(self.fields)
+        missing = (self.nested | self.or_data) - set(self.fields)
         if missing:
             raise ValueError(f"nested parts not in the template: {sorted(missing)}")
+        if not self.or_data <= self.nested:
+            raise ValueError(f"or_data parts must be nested: {sorted(self.or_data)}")
         known = _REGISTRY.get(self.text)
-        if known is not None and known.nested != self.nested:
+        if known is not None and (known.nested, known.or_data) != (self.nested, self.or_data):
             raise ValueError(f"registered twice, differently: {self.text!r}")
         _REGISTRY.setdefault(self.text, self)
 

@@ -9,7 +9,8 @@ or another registered message (a reason inside "… (gave up after 4 tries)").
 ``core_text`` shows such a message in the window's language: a whole message is looked
 up, a templated one is matched against its template, the template translated and the
 parts put back, the nested messages translated the same way and the data left as they
-are. Text core never registered (the service's "STORAGE_FILE_NONEXIST", an OS error)
+are (a part that may hold either, ``or_data``, is translated when it is a message of
+ours). Text core never registered (the service's "STORAGE_FILE_NONEXIST", an OS error)
 comes back unchanged, and so does everything while the window is in English.
 
 ``SOURCES`` lists the English texts for lupdate (context ``CoreText``), which cannot see
@@ -536,8 +537,26 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP("CoreText", "{where} port {port} cannot be reached ({why}); {proxy_note}"),
     QT_TRANSLATE_NOOP("CoreText", "Check the base URL ({base_url}), the network and any firewall."),
     QT_TRANSLATE_NOOP(
-        "CoreText", "{host} ({address}:{port}) answers, but TLS fails: {why}; {proxy_note}"
+        "CoreText", "{host} ({address}:{port}) answers, but TLS fails ({why}); {proxy_note}"
     ),
+    QT_TRANSLATE_NOOP("CoreText", "timed out"),
+    QT_TRANSLATE_NOOP("CoreText", "no such host name"),
+    QT_TRANSLATE_NOOP("CoreText", "no answer from the DNS server in time"),
+    QT_TRANSLATE_NOOP("CoreText", "the DNS server failed"),
+    QT_TRANSLATE_NOOP("CoreText", "the name has no address"),
+    QT_TRANSLATE_NOOP("CoreText", "connection refused"),
+    QT_TRANSLATE_NOOP("CoreText", "the network is unreachable"),
+    QT_TRANSLATE_NOOP("CoreText", "no route to the host"),
+    QT_TRANSLATE_NOOP("CoreText", "the connection was reset"),
+    QT_TRANSLATE_NOOP("CoreText", "the handshake timed out"),
+    QT_TRANSLATE_NOOP("CoreText", "the certificate is not trusted: {reason}"),
+    QT_TRANSLATE_NOOP("CoreText", "it is not valid yet"),
+    QT_TRANSLATE_NOOP("CoreText", "it has expired"),
+    QT_TRANSLATE_NOOP("CoreText", "it is self-signed"),
+    QT_TRANSLATE_NOOP("CoreText", "a self-signed certificate is in its chain"),
+    QT_TRANSLATE_NOOP("CoreText", "its issuer is not known to this computer"),
+    QT_TRANSLATE_NOOP("CoreText", "it is for another host name"),
+    QT_TRANSLATE_NOOP("CoreText", "the port does not speak TLS (plain http?)"),
     QT_TRANSLATE_NOOP(
         "CoreText",
         "A network that inspects HTTPS (a company proxy or antivirus) or a wrong clock breaks "
@@ -840,6 +859,9 @@ class CoreCatalogue:
                 data_chars += len(value)
                 continue
             inner = self._nested(value, depth + 1, seen)
+            if inner is None and name in template.or_data:
+                data_chars += len(value)  # the system's own words: kept as they are
+                continue
             if inner is None:
                 return None  # not this template: its part is no message of ours
             parts[name] = inner.text

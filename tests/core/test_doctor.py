@@ -27,6 +27,7 @@ from tcb_gui.core.doctor import (
     proxy_variables,
     summary,
 )
+from tcb_gui.core.errors import messages
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.trace import CallKind, TraceEvent, TraceHub
 from tcb_gui.demo.server import DemoServer
@@ -90,8 +91,45 @@ async def test_an_untrusted_certificate_fails_the_tls_step(tmp_path: Path) -> No
         await servers.aclose()
     assert check.ok is False
     assert check.blocks is ExitStatus.SERVICE
-    assert "answers, but TLS fails: the certificate is not trusted" in check.detail
+    assert "answers, but TLS fails (the certificate is not trusted: it is self-signed);" in (
+        check.detail
+    )
     assert "inspects HTTPS" in check.next_step
+
+
+async def test_tls_to_a_plain_http_port_says_so(demo_server: DemoServer) -> None:
+    plain = demo_server.base_url.replace("http://", "https://")
+    check = await check_service(plain, environ={})
+    assert check.ok is False
+    assert "TLS fails (the port does not speak TLS (plain http?));" in check.detail
+
+
+async def test_a_closed_port_is_refused_in_words_the_window_translates() -> None:
+    with DemoServer() as server:
+        base_url = server.base_url  # a loopback port that is closed once stopped
+    check = await check_service(base_url, environ={})
+    assert check.ok is False
+    assert "cannot be reached (connection refused);" in check.detail
+    assert "connection refused" in {m.text for m in messages()}
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure"), "no answer from the DNS"),
+        (TimeoutError(), "timed out"),
+        (socket.gaierror(-9999, "Something rare"), "Something rare"),  # the system's words
+    ],
+)
+async def test_dns_failures_in_words(
+    monkeypatch: pytest.MonkeyPatch, error: OSError, words: str
+) -> None:
+    def fails(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(socket, "getaddrinfo", fails)
+    check = await check_service("https://api.example.invalid", environ={})
+    assert f"(DNS: {words}" in check.detail
 
 
 async def test_a_name_that_does_not_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +139,7 @@ async def test_a_name_that_does_not_resolve(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
     check = await check_service("https://api.example.invalid", environ={"https_proxy": "x"})
     assert check.ok is False
-    assert check.detail.startswith("cannot find api.example.invalid (DNS: Name or service")
+    assert check.detail.startswith("cannot find api.example.invalid (DNS: no such host name)")
     assert "tcb-gui does not use HTTPS_PROXY" in check.detail
     assert "through the proxy in HTTPS_PROXY" in check.next_step
 

@@ -114,8 +114,20 @@ def test_every_registered_message_has_a_finished_chinese_translation() -> None:
 def test_nested_parts_are_fields_of_their_template() -> None:
     with pytest.raises(ValueError, match="nested"):
         MessageTemplate("{a} and {b}", nested=frozenset({"c"}))
+    with pytest.raises(ValueError, match="or_data parts must be nested"):
+        MessageTemplate("{a} or {b}", nested=frozenset({"a"}), or_data=frozenset({"b"}))
     with pytest.raises(ValueError, match="MessageTemplate"):
         message("{a} has parts")
+
+
+def test_a_part_that_may_hold_data_keeps_it_only_where_allowed(zh) -> None:
+    """The doctor's {why} is a phrase of ours or the system's words (``or_data``); the
+    token check's nested reason must be a message of ours, else the line stays as is."""
+    refused = "x port 1 cannot be reached (Operation not permitted); connecting directly "
+    assert core_text(refused + "(no proxy variables set)") == (
+        "无法连接 x 的 1 端口（Operation not permitted）；直接连接（未设置代理变量）"
+    )
+    assert core_text("not checked: the system said no") == "not checked: the system said no"
     for template in TEMPLATES:
         assert all(name.isidentifier() for name in template.fields), template.text
 
@@ -319,6 +331,24 @@ def test_no_two_nested_phrases_can_be_told_apart_wrongly(zh) -> None:
             "Could not check the token: The service reports 'system busy'.. Check the network "
             "and the base URL.",
             "无法检查令牌：服务报告“系统繁忙”。请检查网络和服务地址。",
+        ),
+        (
+            # Check connection…: the system's failures in the doctor's own words.
+            "127.0.0.1 port 1 cannot be reached (connection refused); connecting directly "
+            "(no proxy variables set)",
+            "无法连接 127.0.0.1 的 1 端口（连接被拒绝）；直接连接（未设置代理变量）",
+        ),
+        (
+            "localhost (127.0.0.1:8443) answers, but TLS fails (the certificate is not "
+            "trusted: it is self-signed); connecting directly (no proxy variables set)",
+            "localhost（127.0.0.1:8443）有应答，但 TLS 失败（证书不受信任：为自签名证书）；"
+            "直接连接（未设置代理变量）",
+        ),
+        (
+            # A rarer failure keeps the system's own words, inside the translated line.
+            "cannot find example.com (DNS: Something rare); connecting directly (no proxy "
+            "variables set)",
+            "找不到 example.com（DNS：Something rare）；直接连接（未设置代理变量）",
         ),
     ],
 )

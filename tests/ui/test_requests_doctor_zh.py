@@ -229,6 +229,18 @@ async def test_check_connection_says_what_blocks_in_chinese(zh, qtbot) -> None:
     assert dialog.text().splitlines()[0] == dialog.heading.text()  # "Copy" copies what is shown
 
 
+async def test_a_refused_connection_is_said_in_chinese(zh, qtbot) -> None:
+    with DemoServer() as server:
+        base_url = server.base_url  # a loopback port that is closed once stopped
+    setup = DoctorSetup(base_url, ApiMode.COMPONENT, "default", token=DEMO_TOKEN, token_source="x")
+    dialog = await run_dialog(qtbot, setup)
+    row = dialog.list.item(0).text()
+    assert re.match(r"✗ 服务：无法连接 127\.0\.0\.1 的 \d+ 端口（连接被拒绝）；直接连接", row), row
+    check = EnglishLeft(DOCTOR_DATA)
+    check.check("refused service row", row)
+    check.assert_clean(at_least=1)
+
+
 def test_the_quota_question_speaks_chinese(zh, qtbot) -> None:
     box = quota_box(QuotaPreview(2_001, 2_000, 10_000))
     qtbot.addWidget(box)
