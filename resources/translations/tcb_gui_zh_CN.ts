@@ -2679,18 +2679,6 @@
         <translation>已打开行详情：选择一行即可查看（Ctrl+I 隐藏）。</translation>
     </message>
     <message>
-        <source>Today&apos;s quota</source>
-        <translation>今日调用额度</translation>
-    </message>
-    <message>
-        <source>It would stop with today&apos;s quota used up after about {n} IDs; the rest would wait until the quota resets. Resolve fewer IDs, or ask the account owner to reset the quota.</source>
-        <translation>解析约 {n} 个 ID 后今日额度就会用完，其余的需等额度重置。请减少要解析的 ID，或请账号管理员重置额度。</translation>
-    </message>
-    <message>
-        <source>Start anyway</source>
-        <translation>仍然开始</translation>
-    </message>
-    <message>
         <source>Resolving finished</source>
         <translation>解析完成</translation>
     </message>

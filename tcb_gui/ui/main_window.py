@@ -1054,42 +1054,14 @@ class MainWindow(QMainWindow):
         return dialog
 
     async def confirm_quota(self, preview: QuotaPreview) -> bool:
-        """Before a run that would use up today's quota: start anyway, or not (default)."""
-        from PySide6.QtWidgets import QMessageBox
+        """Before a resolve that would use up today's quota: start anyway, or not (the
+        default) — the same question a download asks (``ui.quota_question``)."""
+        from tcb_gui.ui.quota_question import ask_quota
 
-        box = QMessageBox(self)
-        box.setObjectName("quota_question")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(self.tr("Today's quota"))
-        box.setText(self.resolver.quota_text(preview))
-        assert preview.remain is not None
-        box.setInformativeText(
-            self.tr(
-                "It would stop with today's quota used up after about {n} IDs; the rest "
-                "would wait until the quota resets. Resolve fewer IDs, or ask the account "
-                "owner to reset the quota."
-            ).format(n=fmt_int(preview.remain * 50))
-        )
-        start = box.addButton(self.tr("Start anyway"), QMessageBox.ButtonRole.AcceptRole)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.setEscapeButton(cancel)
-        import asyncio
+        def shown(box: QMessageBox | None) -> None:
+            self.quota_box = box
 
-        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-        def finished(_result: int) -> None:
-            if not answer.done():
-                answer.set_result(box.clickedButton() is start)
-
-        box.finished.connect(finished)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.quota_box = box
-        box.open()
-        try:
-            return await answer
-        finally:
-            self.quota_box = None
+        return await ask_quota(preview, self, shown=shown)
 
     # --- long work ends -----------------------------------------------------------------
 
