@@ -30,7 +30,7 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -133,12 +133,26 @@ _TLS_FAILED: Final = MessageTemplate(
 _TIMED_OUT: Final = message("timed out")
 # The commonest failures by the system's error number, in words the window translates
 # (the system's own words are English whatever the window's language).
-_DNS_WORDS: Final = {
-    getattr(socket, "EAI_NONAME", None): message("no such host name"),
-    getattr(socket, "EAI_AGAIN", None): message("no answer from the DNS server in time"),
-    getattr(socket, "EAI_FAIL", None): message("the DNS server failed"),
-    getattr(socket, "EAI_NODATA", None): message("the name has no address"),
-}
+_DNS_PHRASES: Final = (
+    ("EAI_NONAME", message("no such host name")),
+    ("EAI_AGAIN", message("no answer from the DNS server in time")),
+    ("EAI_FAIL", message("the DNS server failed")),
+    ("EAI_NODATA", message("the name has no address")),
+)
+
+
+def words_by_number(phrases: Sequence[tuple[str, str]], names: object) -> dict[int, str]:
+    """``phrases`` by the number each name has in ``names`` (a module); names it lacks are
+    left out, and of two names for one number (Windows defines EAI_NODATA as EAI_NONAME)
+    the first phrase wins."""
+    table: dict[int, str] = {}
+    for name, words in phrases:
+        if hasattr(names, name):
+            table.setdefault(getattr(names, name), words)
+    return table
+
+
+_DNS_WORDS: Final = words_by_number(_DNS_PHRASES, socket)
 _CONNECT_WORDS: Final = {
     errno.ECONNREFUSED: message("connection refused"),
     errno.ETIMEDOUT: _TIMED_OUT,
@@ -160,6 +174,8 @@ _CERT_WORDS: Final = {
     62: message("it is for another host name"),
 }
 _NOT_TLS: Final = message("the port does not speak TLS (plain http?)")
+# OpenSSL's reason for a plain answer to a TLS hello: before 3.2, then since.
+_PLAIN_REPLY_REASONS: Final = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"})
 _TLS_STEP: Final = message(
     "A network that inspects HTTPS (a company proxy or antivirus) or a wrong clock breaks "
     "TLS: try another network, and check the clock."
@@ -566,6 +582,11 @@ def _connect_words(exc: BaseException) -> str:
         return _TIMED_OUT
     if isinstance(exc, OSError) and exc.errno in _CONNECT_WORDS:
         return _CONNECT_WORDS[exc.errno]
+    # Windows' own numbers for some (WinError 1225 for a refusal) are not errno's.
+    if isinstance(exc, ConnectionRefusedError):
+        return _CONNECT_WORDS[errno.ECONNREFUSED]
+    if isinstance(exc, ConnectionResetError):
+        return _CONNECT_WORDS[errno.ECONNRESET]
     return _system_words(exc)
 
 
@@ -575,7 +596,7 @@ def _tls_words(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         reason = _CERT_WORDS.get(exc.verify_code) or exc.verify_message or str(exc)
         return _NOT_TRUSTED.format(reason=reason)
-    if isinstance(exc, ssl.SSLError) and exc.reason == "WRONG_VERSION_NUMBER":
+    if isinstance(exc, ssl.SSLError) and exc.reason in _PLAIN_REPLY_REASONS:
         return _NOT_TLS
     return _system_words(exc)
 

@@ -8,9 +8,6 @@ secret in them) for a support request. In the window's language: the heading, th
 names and the summary are this module's words; a check's detail and next step are
 core's, shown through ``ui.core_text`` (so in English unless core registered them).
 
-``quota_box`` and ``confirm_quota`` (the question before a run that would use up today's
-quota) are ``ui.quota_question``'s, still importable from here.
-
 ``window_setup(profile, token, store)`` builds the ``DoctorSetup`` of the window's
 current profile and token (the AppSecret read off the event loop in mini program
 mode). The checks run as an asyncio task of the running (qasync) loop; ``runner`` may be
@@ -47,9 +44,6 @@ from tcb_gui.core.doctor import (
 )
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.quota_question import confirm_quota, quota_box
-
-__all__ = ["DoctorDialog", "confirm_quota", "quota_box", "window_setup"]
 
 if TYPE_CHECKING:
     import httpx

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,7 +60,7 @@ from tcb_gui.ui.formatting import fmt_int
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
-from tcb_gui.ui.quota_question import ask_quota, not_started_text, quota_text
+from tcb_gui.ui.quota_question import ConfirmQuota, ask_quota, window_gate
 from tcb_gui.ui.results_model import ResultsModel, Row, RowState
 from tcb_gui.ui.results_view import ResultsView
 from tcb_gui.ui.session import Session
@@ -72,9 +72,6 @@ if TYPE_CHECKING:
     from tcb_gui.core.quota import QuotaPreview
 
 log = logging.getLogger(__name__)
-
-# Asks whether to start a download that would use up today's quota.
-ConfirmQuota = Callable[["QuotaPreview"], Awaitable[bool]]
 
 BANNER = "download"
 RESUME_BANNER = "download-resume"
@@ -272,26 +269,23 @@ class DownloadController(QObject):
             return None
         self._starting = True
         try:
-            prepared = await self._prepare(todo, options, save_settings=save_settings)
+            client = await self._prepare(todo, options, save_settings=save_settings)
         finally:
             self._starting = False
-        if prepared is None or self.tasks.closing:
+        if client is None or self.tasks.closing:
             return None
-        client, links = prepared
-        # Rows removed meanwhile (the question may stay open a while) are not downloaded.
-        kept = [
-            (r, link) for r, link in zip(todo, links, strict=True) if model.row_for(r.fileid) is r
-        ]
-        if not kept:
+        # The question may stay open a while: rows removed meanwhile are not downloaded,
+        # and a link a resolve gave a row meanwhile is used (not asked for again).
+        todo = [r for r in todo if model.row_for(r.fileid) is r]
+        if not todo:
             return None
-        todo, links = [r for r, _ in kept], [link for _, link in kept]
-        return await self._run(todo, options, client, links, keep)
+        return await self._run(todo, options, client, [link_for(r) for r in todo], keep)
 
     async def _prepare(
         self, todo: list[Row], options: DownloadOptions, *, save_settings: bool
-    ) -> tuple[TcbClient, list[LinkResult]] | None:
+    ) -> TcbClient | None:
         """The settings saved, the token ready, today's quota asked when the run is big:
-        the client and the links to start from, or None when the operator declined."""
+        the client to run with, or None when the operator declined."""
         session = self.session
         if save_settings and not self.tasks.closing:
             try:
@@ -303,25 +297,11 @@ class DownloadController(QObject):
         await self.tokens.prepare_run()
         await session.aopen_http()
         client = session.client(max_age=self._max_age())
-        links = [link_for(r) for r in todo]
-        if not await self._quota_allows(client, options, links):
-            return None
-        return client, links
-
-    async def _quota_allows(
-        self, client: TcbClient, options: DownloadOptions, links: list[LinkResult]
-    ) -> bool:
-        """Ask today's quota once before a big run; False when the operator declines."""
         self.quota = None
-        preview = await preview_download_quota(client, options, links)
-        if preview is None:
-            return True
-        self.quota = preview
-        self.notifier.show_status(quota_text(preview), 0)
-        if preview.exceeds and not await self._confirm_quota(preview):
-            self.notifier.show_status(not_started_text(preview))
-            return False
-        return True
+        self.quota = await preview_download_quota(client, options, [link_for(r) for r in todo])
+        if not await window_gate(self.quota, self.notifier, self._confirm_quota):
+            return None
+        return client
 
     async def ask_quota(self, preview: QuotaPreview) -> bool:
         """The question (``ui.quota_question``) over the window: start anyway, or not."""

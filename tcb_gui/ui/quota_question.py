@@ -5,15 +5,17 @@
 in the window's language. ``quota_box(preview, parent)`` is the question: that line,
 where the run would stop, "Start anyway" or Cancel (the default, and Esc).
 ``ask_quota(preview, parent)`` opens it without blocking (``open()``, never ``exec()``
-in a coroutine) and returns whether to start; ``confirm_quota`` is the blocking form for
-code outside the event loop.
+in a coroutine) and returns whether to start. ``window_gate(preview, notifier, confirm)``
+is the window's rule before a resolve and a download alike (core's ``command_line_gate``
+is the command line's): the line in the status bar, and a run that would use up today's
+quota starts only if ``confirm`` says so.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -22,7 +24,12 @@ from tcb_gui.core.client import MAX_IDS_PER_REQUEST
 from tcb_gui.core.quota import QuotaPreview
 from tcb_gui.ui.formatting import fmt_int
 
+if TYPE_CHECKING:
+    from tcb_gui.ui.notifier import Notifier
+
 OBJECT_NAME: Final = "quota_question"
+# Asks the operator whether to start a run that would use up today's quota.
+ConfirmQuota = Callable[[QuotaPreview], Awaitable[bool]]
 
 
 def quota_text(preview: QuotaPreview) -> str:
@@ -75,15 +82,6 @@ def _accepted(box: QMessageBox) -> bool:
     return clicked is not None and box.buttonRole(clicked) is QMessageBox.ButtonRole.AcceptRole
 
 
-def confirm_quota(preview: QuotaPreview | None, parent: QWidget | None = None) -> bool:
-    """Whether to start: True without a preview or when the run fits; else asks (blocks)."""
-    if preview is None or not preview.exceeds:
-        return True
-    box = quota_box(preview, parent)
-    box.exec()
-    return _accepted(box)
-
-
 async def ask_quota(
     preview: QuotaPreview,
     parent: QWidget | None = None,
@@ -112,3 +110,18 @@ async def ask_quota(
             shown(None)
         if answer.cancelled():  # the task was: the question goes with the run
             box.close()
+
+
+async def window_gate(
+    preview: QuotaPreview | None, notifier: Notifier, confirm: ConfirmQuota
+) -> bool:
+    """Whether a run may start: always without a preview (a small run); else the preview
+    line goes to the status bar, and a run that would use up today's quota starts only if
+    ``confirm`` says so ("Not started: …" when it does not)."""
+    if preview is None:
+        return True
+    notifier.show_status(quota_text(preview), 0)
+    if preview.exceeds and not await confirm(preview):
+        notifier.show_status(not_started_text(preview))
+        return False
+    return True

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -36,7 +36,7 @@ from tcb_gui.ui.formatting import fmt_int
 from tcb_gui.ui.gc_freeze import settle_long_lived
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
-from tcb_gui.ui.quota_question import not_started_text, quota_text
+from tcb_gui.ui.quota_question import ConfirmQuota, window_gate
 from tcb_gui.ui.results_model import ResultsModel, Row, RowState
 from tcb_gui.ui.session import Session
 from tcb_gui.ui.tasks import TaskKeeper
@@ -54,8 +54,6 @@ GC_SETTLE_EVERY = 2_000
 
 # The run's options as the window shows them: (link life in seconds, requests at once).
 RunOptions = Callable[[], tuple[int, int]]
-# Asks whether to start a run that would use up today's quota.
-ConfirmQuota = Callable[[QuotaPreview], Awaitable[bool]]
 
 
 class ResolvePresenter(QObject):
@@ -244,24 +242,13 @@ class ResolvePresenter(QObject):
             )
         return self.tr("Every ID is resolved already.")
 
-    def quota_text(self, preview: QuotaPreview) -> str:
-        """ "This run needs N calls; M remain today." (the command line's line)"""
-        return quota_text(preview)
-
     async def _quota_allows(self, client: TcbClient, ids: list[FileId]) -> bool:
         """Ask today's quota once before a big run; False when the operator declines."""
         self.quota = None
         if self._confirm_quota is None:
             return True
-        preview = await preview_quota(client, ids)
-        if preview is None:
-            return True
-        self.quota = preview
-        self.notifier.show_status(self.quota_text(preview), 0)
-        if preview.exceeds and not await self._confirm_quota(preview):
-            self.notifier.show_status(not_started_text(preview))
-            return False
-        return True
+        self.quota = await preview_quota(client, ids)
+        return await window_gate(self.quota, self.notifier, self._confirm_quota)
 
     def _settle(self, run: ResolveRun, seconds: float = 0.0) -> None:
         stop = run.stop

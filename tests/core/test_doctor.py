@@ -10,6 +10,7 @@ import ssl
 from collections.abc import AsyncIterator
 from email.utils import formatdate
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from tcb_gui.core.doctor import (
     exit_status,
     proxy_variables,
     summary,
+    words_by_number,
 )
 from tcb_gui.core.errors import messages
 from tcb_gui.core.exit_status import ExitStatus
@@ -228,3 +230,52 @@ async def test_every_call_goes_to_the_trace(demo_server: DemoServer) -> None:
         assert event.kind is CallKind.API
         assert event.endpoint == "/cgi-bin/openapi/quota/get"
         assert DEMO_TOKEN not in repr(event)
+
+
+def test_two_names_for_one_dns_number_keep_the_first_phrase() -> None:
+    """Windows defines EAI_NODATA as EAI_NONAME: "no such host name" must stay."""
+    windows = SimpleNamespace(EAI_NONAME=11001, EAI_AGAIN=11002, EAI_NODATA=11001)
+    table = words_by_number(
+        [("EAI_NONAME", "no such host"), ("EAI_AGAIN", "later"), ("EAI_NODATA", "no address")],
+        windows,
+    )
+    assert table == {11001: "no such host", 11002: "later"}  # EAI_FAIL: not there, left out
+
+
+@pytest.mark.parametrize("reason", ["WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"])
+async def test_a_plain_answer_to_tls_is_named_on_every_openssl(
+    monkeypatch: pytest.MonkeyPatch, demo_server: DemoServer, reason: str
+) -> None:
+    async def plain_answer(*args: Any, **kwargs: Any) -> None:
+        error = ssl.SSLError(1, "[SSL] record layer failure")
+        error.reason = reason  # OpenSSL 3.2 and later say RECORD_LAYER_FAILURE
+        raise error
+
+    monkeypatch.setattr(asyncio.StreamWriter, "start_tls", plain_answer)
+    plain = demo_server.base_url.replace("http://", "https://")
+    check = await check_service(plain, environ={})
+    assert "TLS fails (the port does not speak TLS (plain http?));" in check.detail
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        # Windows' numbers for these are not errno's: the class says what happened.
+        (ConnectionRefusedError(1225, "The remote computer refused it"), "connection refused"),
+        (
+            ConnectionResetError(10054, "An existing connection was closed"),
+            "the connection was reset",
+        ),
+        (OSError(1, "Operation not permitted"), "Operation not permitted"),  # system's words
+    ],
+)
+async def test_connection_failures_in_words(
+    monkeypatch: pytest.MonkeyPatch, error: OSError, words: str
+) -> None:
+    async def fails(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(asyncio, "open_connection", fails)
+    check = await check_service("http://127.0.0.1:9", environ={})
+    assert check.ok is False
+    assert f"cannot be reached ({words}" in check.detail

@@ -102,13 +102,33 @@ def test_rows_that_hold_a_usable_link_need_no_call(tmp_path: Path) -> None:
     assert needs.after_plan == ()
 
 
-def test_counting_writes_nothing(tmp_path: Path) -> None:
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every path under ``folder`` with its size and modification time (ns)."""
+    return {
+        str(p.relative_to(folder)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+async def test_counting_writes_nothing(http: httpx.AsyncClient, tmp_path: Path) -> None:
     dest = tmp_path / "not-yet"
     download_calls_needed(DownloadOptions(dest=dest), fresh(fids(samples.PROD, 20)))
     assert not dest.exists()
     dest.mkdir()
     download_calls_needed(DownloadOptions(dest=dest), fresh(fids(samples.PROD, 20)))
     assert list(dest.iterdir()) == []
+    # A folder an earlier run left (its manifest, its files, one of them gone since):
+    # the count reads them all and changes nothing.
+    ids = fids(samples.PROD, 30)
+    options = DownloadOptions(dest=tmp_path / "done")
+    with DemoServer(DemoState()) as server:
+        await download(http, server, options, ids)
+    (options.dest / ids[0].env / ids[0].key).unlink()
+    before = _snapshot(options.dest)
+    assert any(name.startswith(STATE_DIR_NAME) for name in before)  # the manifest is there
+    needs = link_needs(fresh(ids + fids(samples.PROD, 5, start=700)), options)
+    assert needs.after_plan == (ids[0],)  # the folder was read: the gone file found
+    assert _snapshot(options.dest) == before
 
 
 async def test_files_already_complete_in_the_folder_need_no_call(

@@ -118,6 +118,8 @@ def test_nested_parts_are_fields_of_their_template() -> None:
         MessageTemplate("{a} or {b}", nested=frozenset({"a"}), or_data=frozenset({"b"}))
     with pytest.raises(ValueError, match="MessageTemplate"):
         message("{a} has parts")
+    for template in TEMPLATES:
+        assert all(name.isidentifier() for name in template.fields), template.text
 
 
 def test_a_part_that_may_hold_data_keeps_it_only_where_allowed(zh) -> None:
@@ -128,8 +130,6 @@ def test_a_part_that_may_hold_data_keeps_it_only_where_allowed(zh) -> None:
         "无法连接 x 的 1 端口（Operation not permitted）；直接连接（未设置代理变量）"
     )
     assert core_text("not checked: the system said no") == "not checked: the system said no"
-    for template in TEMPLATES:
-        assert all(name.isidentifier() for name in template.fields), template.text
 
 
 _PROBE_REGISTRY = """

@@ -166,3 +166,30 @@ def test_an_unknown_quota_says_so_and_asks_nothing(qtbot) -> None:
     qtbot.addWidget(box)
     assert box.text() == "This run needs 300 calls; today's quota is unknown."
     assert box.informativeText() == ""
+
+
+async def test_links_given_while_the_question_is_open_are_used(
+    make_window: WindowFactory, tmp_path: Path
+) -> None:
+    """The question may stay open while a resolve gives rows their links: the run starts
+    from those links and does not spend the quota asking for them again."""
+    state = DemoState(DemoConfig(daily_limit=100_000, used_at_start=99_900))  # 100 remain
+    with DemoServer(state) as server:
+        window = await big_list_window(make_window, server)
+        given = window.model.rows()[:100]
+
+        async def confirm(_preview: QuotaPreview) -> bool:
+            client = window.session.client(max_age=7200)
+            window.model.apply_results(await client.resolve_all([r.fileid for r in given]))
+            window.model.flush()
+            return True
+
+        window.downloads._confirm_quota = confirm
+        task = start_download(window, tmp_path / "d")
+        await wait_until(lambda: window.downloads.running, 60)
+        run = window.downloads.run
+        assert run is not None
+        assert all(link.ok for link in run.links[:100])
+        assert not any(link.ok for link in run.links[100:200])
+        window.downloads.cancel()
+        await asyncio.wait_for(task, 60)

@@ -29,8 +29,9 @@ from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore
 from tcb_gui.core.trace import CallKind, Outcome, TraceHub
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
-from tcb_gui.ui.doctor_dialog import DoctorDialog, quota_box, window_setup
+from tcb_gui.ui.doctor_dialog import DoctorDialog, window_setup
 from tcb_gui.ui.i18n import install_translators
+from tcb_gui.ui.quota_question import quota_box
 from tcb_gui.ui.requests_view import Column, RequestsWindow, details_text
 from tests.e2e.cli_helpers import run_cli
 from tests.ui.test_requests_view import event, run_dialog

@@ -23,7 +23,8 @@ from tcb_gui.core.trace_file import MAX_EVENTS, read_trace
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
-from tcb_gui.ui.doctor_dialog import DoctorDialog, confirm_quota, quota_box, window_setup
+from tcb_gui.ui.doctor_dialog import DoctorDialog, window_setup
+from tcb_gui.ui.quota_question import quota_box, window_gate
 from tcb_gui.ui.requests_view import (
     FLUSH_INTERVAL_MS,
     HEADERS,
@@ -358,5 +359,35 @@ def test_the_quota_question_says_what_the_command_line_says(qtbot) -> None:
     roles = {b.text(): box.buttonRole(b) for b in box.buttons()}
     assert roles["Start anyway"] is QMessageBox.ButtonRole.AcceptRole
     assert box.defaultButton() is box.escapeButton()  # Enter and Esc both cancel
-    assert confirm_quota(None)
-    assert confirm_quota(QuotaPreview(201, 5_000))  # fits: nothing to ask
+
+
+class _Status:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def show_status(self, text: str, timeout_ms: int = 0) -> None:
+        self.lines.append(text)
+
+
+async def test_the_window_asks_only_when_the_run_would_not_fit() -> None:
+    asked: list[QuotaPreview] = []
+
+    async def declines(preview: QuotaPreview) -> bool:
+        asked.append(preview)
+        return False
+
+    status = _Status()
+    assert await window_gate(None, status, declines)  # a small run: nothing said or asked
+    assert status.lines == []
+    assert asked == []
+    fits = QuotaPreview(201, 5_000)
+    assert await window_gate(fits, status, declines)
+    assert status.lines == ["This run needs 201 calls; 5,000 remain today."]
+    assert asked == []
+    unknown = QuotaPreview(300, None, None, "no answer")
+    assert await window_gate(unknown, status, declines)  # unknown is not "too many"
+    assert asked == []
+    too_many = QuotaPreview(2_001, 2_000, 10_000)
+    assert not await window_gate(too_many, status, declines)
+    assert asked == [too_many]
+    assert status.lines[-1] == "Not started: This run needs 2,001 calls; 2,000 remain today."

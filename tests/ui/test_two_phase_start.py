@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from tcb_gui.core.errors import TokenState
@@ -165,6 +165,26 @@ def test_a_first_start_fits_the_screen(qtbot) -> None:
     room = free.width() - SIDE_BORDER_ALLOWANCE
     assert window.width() == max(MIN_WIDTH, min(DEFAULT_SIZE[0], room))
     assert room < MIN_WIDTH == window.width()
+
+
+@pytest.mark.parametrize(
+    ("screen_size", "expected"),
+    [((960, 700), (944, 660)), ((1366, 728), (1200, 688)), ((2560, 1400), (1200, 740))],
+)
+def test_a_first_start_on_screens_of_every_size(
+    qtbot, monkeypatch: pytest.MonkeyPatch, screen_size: tuple[int, int], expected: tuple[int, int]
+) -> None:
+    """A 960 px screen (1920 at 200 %) gets a window 16 px narrower than it, a laptop's
+    short one a window 40 px shorter than its free height, a large one the default."""
+
+    class Screen:
+        def availableGeometry(self) -> QRect:
+            return QRect(0, 0, *screen_size)
+
+    monkeypatch.setattr(MainWindow, "screen", lambda self: Screen())
+    window = MainWindow(Session(Settings(), TokenStore()), deferred=True)
+    qtbot.addWidget(window)
+    assert (window.width(), window.height()) == expected
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")

@@ -47,8 +47,8 @@ expanded or somebody else's.
   files. Every sentence a user may see is in ``messages``.
 * **Links asked for.** Only for files without a usable link that the folder's manifest
   does not vouch for (``skip``); ``linkneeds.link_needs`` says which before a run starts,
-  without touching the folder, so the quota preview (``core.download_run``) counts the
-  same files.
+  reading the folder but writing nothing into it, so the quota preview
+  (``core.download_run``) counts the same files.
 * **Control and progress.** ``pause``/``resume``/``cancel``; ``on_progress`` gets plain
   data (``records``) at most every ``progress_interval`` seconds (``progress``).
 

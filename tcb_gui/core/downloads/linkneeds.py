@@ -11,13 +11,13 @@ sent as full batches per environment (``refresher``):
 A file the manifest vouches for is skipped with no request; a file whose link is still
 good, or that the service already said does not exist or may not be read, needs none.
 
-``link_needs`` works the two rounds out without touching the folder: it reads the
-manifest and looks at the files it names (``lstat``), and creates, locks and writes
-nothing, so a run refused on its quota leaves no trace. It is blocking: run it in a
-worker thread. The plan's naming is followed with the platform's usual case rule (the
-run probes the folder itself, with a temporary file this must not write), so on an
-unusual file system a name clash may be counted differently; and links that expire or
-are refused during the run are asked for again, on top of this count.
+``link_needs`` works the two rounds out reading the folder only: it reads the manifest
+and looks at the files it names (``lstat``), and creates, locks and writes nothing, so a
+run refused on its quota leaves no trace. It is blocking: run it in a worker thread. The
+plan's naming is followed with the platform's usual case rule (the run probes the folder
+itself, with a temporary file this must not write), so on an unusual file system a name
+clash may be counted differently; and links that expire or are refused during the run
+are asked for again, on top of this count.
 """
 
 from __future__ import annotations
