@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QApplication
 
 from tcb_gui.core.settings import Profile, Settings
 from tcb_gui.core.tokens import TokenStore
+from tcb_gui.demo.server import DemoServer
+from tcb_gui.demo.service import DEMO_TOKEN
 from tcb_gui.ui import qt_workarounds
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.session import Session
@@ -55,6 +57,15 @@ async def wait_until(
 
 
 WindowFactory = Callable[..., MainWindow]
+
+
+async def demo_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
+    """A window on ``server`` as "Try the demo" sets it up, its token checked."""
+    window = make_window()
+    window.session.use_demo(server, DEMO_TOKEN)
+    window.tokens.apply_profile()
+    await window.tokens.check_token()
+    return window
 
 
 @pytest.fixture(autouse=True)

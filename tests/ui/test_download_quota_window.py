@@ -15,24 +15,16 @@ from tcb_gui.core.downloads import DownloadOptions
 from tcb_gui.core.quota import QuotaPreview
 from tcb_gui.demo.samples import PROD
 from tcb_gui.demo.server import DemoServer
-from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
+from tcb_gui.demo.service import DemoConfig, DemoState
 from tcb_gui.ui import task_names
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.quota_question import ask_quota, quota_box
-from tests.ui.conftest import WindowFactory, wait_until
+from tests.ui.conftest import WindowFactory, demo_window, wait_until
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
 BATCH_API = "componenttcb/batchdownloadfile"
 COUNT = 10_100  # 202 link calls: over the 200 the preview starts at
-
-
-async def demo_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
-    window = make_window()
-    window.session.use_demo(server, DEMO_TOKEN)
-    window.tokens.apply_profile()
-    await window.tokens.check_token()
-    return window
 
 
 async def big_list_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:

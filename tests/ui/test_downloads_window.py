@@ -41,7 +41,7 @@ from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Column, Row
-from tests.ui.conftest import WindowFactory, wait_until
+from tests.ui.conftest import WindowFactory, demo_window, wait_until
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
@@ -78,14 +78,6 @@ def cell_tip(window: MainWindow, row: Row) -> str:
 
 def states(window: MainWindow) -> dict[str, FileState]:
     return {r.fileid.key: r.download.state for r in window.model.rows() if r.download}
-
-
-async def demo_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
-    window = make_window()
-    window.session.use_demo(server, DEMO_TOKEN)
-    window.tokens.apply_profile()
-    await window.tokens.check_token()
-    return window
 
 
 async def env_token_window(

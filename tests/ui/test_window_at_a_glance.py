@@ -37,18 +37,10 @@ from tcb_gui.ui.single_instance import InstanceServer, hand_over
 from tcb_gui.ui.tcb_style import TcbStyle
 from tcb_gui.ui.theme import apply_theme, dark_palette, theme_manager
 from tcb_gui.ui.token_badge import BadgeInfo, TokenBadge
-from tests.ui.conftest import WindowFactory, wait_until
+from tests.ui.conftest import WindowFactory, demo_window, wait_until
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 ROOT = Path(__file__).resolve().parents[2]
-
-
-async def demo_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
-    window = make_window()
-    window.session.use_demo(server, DEMO_TOKEN)
-    window.tokens.apply_profile()
-    await window.tokens.check_token()
-    return window
 
 
 async def resolved_samples(make_window: WindowFactory, server: DemoServer) -> MainWindow:

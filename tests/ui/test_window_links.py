@@ -20,21 +20,13 @@ from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
 from tcb_gui.ui import task_names
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.results_model import Column, RowState
-from tests.ui.conftest import WindowFactory, wait_until
+from tests.ui.conftest import WindowFactory, demo_window, wait_until
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
 
 def ids_text(count: int, prefix: str = "gen/size-1K/file") -> str:
     return "\n".join(PROD.fileid(f"{prefix}-{n:05d}.bin") for n in range(count))
-
-
-async def demo_window(make_window: WindowFactory, server: DemoServer) -> MainWindow:
-    window = make_window()
-    window.session.use_demo(server, DEMO_TOKEN)
-    window.tokens.apply_profile()
-    await window.tokens.check_token()
-    return window
 
 
 async def test_resolve_then_copy_links_with_the_keyboard(
