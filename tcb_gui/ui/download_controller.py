@@ -297,7 +297,7 @@ class DownloadController(QObject):
         await self.tokens.prepare_run()
         await session.aopen_http()
         client = session.client(max_age=self._max_age())
-        self.quota = None
+        self.quota = None  # not the last run's, should the preview fail
         self.quota = await preview_download_quota(client, options, [link_for(r) for r in todo])
         if not await window_gate(self.quota, self.notifier, self._confirm_quota):
             return None
