@@ -403,6 +403,50 @@ async def test_a_206_without_the_validator_of_the_kept_bytes_starts_over(
     assert saved(tmp_path, "r/r.bin").read_bytes() == new
 
 
+async def test_a_resume_answered_by_a_part_of_unknown_end_is_never_ok(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    data = content_of("u", 300_000)
+    replies = 0
+
+    def handler(request: Request) -> Reply:
+        nonlocal replies
+        replies += 1
+        if replies == 1:
+            return Reply(200, {"etag": '"v1"'}, data, cut_after=100_000)
+        if replies == 2:
+            # The same validator, but only 50 kB more, of a file whose size it does not
+            # name ("*"): the first answer said 300 kB.
+            rng = "bytes 100000-149999/*"
+            return Reply(206, {"etag": '"v1"', "content-range": rng}, data[100_000:150_000])
+        return serve_file(request, data)
+
+    async with Loopback(handler) as server:
+        outcomes = await run(http, server, ["u/u.bin"], tmp_path)
+
+    assert outcomes[0].ok
+    assert saved(tmp_path, "u/u.bin").read_bytes() == data
+    assert [r.headers.get("range") for r in server.requests] == [None, "bytes=100000-", None]
+
+
+async def test_a_part_sent_for_a_plain_request_is_never_saved_as_the_file(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    data = content_of("p", 300_000)
+
+    def handler(request: Request) -> Reply:
+        # No Range was asked; the host sends the first 100 kB of a file of unknown size.
+        rng = "bytes 0-99999/*"
+        return Reply(206, {"etag": '"v1"', "content-range": rng}, data[:100_000])
+
+    async with Loopback(handler) as server:
+        outcomes = await run(http, server, ["p/p.bin"], tmp_path)
+
+    assert not outcomes[0].ok
+    assert "a different part of the file" in outcomes[0].errmsg
+    assert not saved(tmp_path, "p/p.bin").exists()
+
+
 # -- 4. raw bytes only ---------------------------------------------------------------------
 
 

@@ -1024,7 +1024,9 @@ class Downloader:
             if parsed is None or parsed[0] != offset:
                 raise self._restart(job, msg.OTHER_PART)
             total = parsed[2]
-            if total is not None and parsed[1] != total - 1:
+            # The part must run to the end of a file of known size ("bytes 0-499/*" may
+            # be the first 500 bytes of anything): else nothing could tell it complete.
+            if total is None or parsed[1] != total - 1:
                 raise self._restart(job, msg.OTHER_PART)
             if offset > 0 and not self._continues(response, meta, total):
                 # The validator, size or checksum differ (or the server names none): the
