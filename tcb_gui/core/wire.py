@@ -73,6 +73,7 @@ _BAD_PERCENT_RE: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _HOST_RE: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-.]*[A-Za-z0-9])?\Z")
 _IPV6_RE: Final = re.compile(r"\[[0-9A-Fa-f:.]+\]\Z")
 _TOKEN_RE: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_HEX_RE: Final = re.compile(rb"[0-9A-Fa-f]+\Z")
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
 
@@ -358,11 +359,12 @@ class _Connection(asyncio.BufferedProtocol):
             return
         coding = self.headers.get("transfer-encoding")
         if coding is not None:
-            if coding.rsplit(",", 1)[-1].strip().lower() == "chunked":
-                self._chunked = True
-            else:
-                self._until_close = True
-                self.reusable = False
+            # Only "chunked" is ever undone here; any other coding ("gzip, chunked",
+            # "gzip") would leave bytes that are not the file's (RFC 9112 §6.1: never
+            # sent to a client that did not ask for it with TE).
+            if coding.strip().lower() != "chunked":
+                raise httpx.RemoteProtocolError(f"unsupported Transfer-Encoding {coding!r}")
+            self._chunked = True
             return
         length = self.headers.get("content-length")
         if length is None:
@@ -463,11 +465,11 @@ class _Connection(asyncio.BufferedProtocol):
             line = bytes(self._line).rstrip(b"\r\n")
             self._line.clear()
             if self._chunk_phase == 0:
-                size_text = line.split(b";", 1)[0].strip()
-                try:
-                    self._chunk_left = int(size_text, 16)
-                except ValueError:
-                    raise httpx.RemoteProtocolError("malformed chunk size") from None
+                size_text = line.split(b";", 1)[0].strip(b" \t")
+                # Hex digits only: int() would also take "-2", "0x10" or "1_0".
+                if not _HEX_RE.match(size_text):
+                    raise httpx.RemoteProtocolError("malformed chunk size")
+                self._chunk_left = int(size_text, 16)
                 self._chunk_phase = 1 if self._chunk_left else 3
             elif self._chunk_phase == 2:
                 if line:
