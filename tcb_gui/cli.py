@@ -19,11 +19,11 @@ import io
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import aclosing, contextmanager, redirect_stderr, redirect_stdout, suppress
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from tcb_gui import __version__
 
@@ -54,6 +54,30 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
 
 class UsageError(Exception):
     """A bad option or argument: exit 2 with the message."""
+
+
+class _AbsentStream(io.TextIOBase):
+    """A standard stream the process was started without: Python sets ``sys.stdin``,
+    ``sys.stdout`` or ``sys.stderr`` to None when its descriptor was closed (``<&-``,
+    ``>&-``, ``2>&-``, some service managers). Reads find nothing and writes go nowhere,
+    so progress and messages cost nothing; a command that needs the stream itself (IDs
+    from stdin, links to stdout) refuses before any request."""
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        return ""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _absent_stream() -> TextIO:
+    return cast("TextIO", _AbsentStream())
 
 
 def _max_age(text: str) -> int:
@@ -347,6 +371,11 @@ def _read_inputs(inputs: Sequence[str], stdin: TextIO, stderr: TextIO) -> list[F
     collector = fileids.IdCollector()
     for source in sources:
         if source == "-":
+            if isinstance(stdin, _AbsentStream):
+                raise InputError(
+                    "Standard input is closed: name the files with the IDs, or give the "
+                    "IDs on standard input."
+                )
             stream = getattr(stdin, "buffer", None) or io.BytesIO(stdin.read().encode())
             scan = fileids.read_ids_from_stream(stream, "standard input")
         else:
@@ -445,10 +474,18 @@ async def resolve_ids(
 def _check_writable(output: str | None) -> None:
     """Refuse an output file that cannot be written before any quota is spent on it."""
     from tcb_gui.core.errors import InputError
+    from tcb_gui.core.export import is_stream_target
 
     if not output:
         return
-    folder = Path(output).expanduser().resolve().parent
+    target = Path(output).expanduser()
+    if target.is_dir():
+        raise InputError(f"Cannot write {output}: it is a folder. Name a file in it.")
+    if is_stream_target(target):  # a pipe or /dev/stdout: written into, not replaced
+        if not os.access(target, os.W_OK):
+            raise InputError(f"Cannot write {output}: no permission to write to it.")
+        return
+    folder = target.resolve().parent
     if not folder.is_dir():
         raise InputError(f"Cannot write {output}: the folder {folder} does not exist.")
     if not os.access(folder, os.W_OK):
@@ -458,10 +495,15 @@ def _check_writable(output: str | None) -> None:
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     import asyncio
 
+    from tcb_gui.core.errors import InputError
     from tcb_gui.core.export import iter_export, write_export
 
     conn = _connection(args)
     _check_writable(args.output)
+    if not args.output and isinstance(stdout, _AbsentStream):
+        raise InputError(
+            "Standard output is closed: write the results to a file with --output FILE."
+        )
     with _trace_to(args.trace, stderr) as trace:
         ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
         # A run that would use up today's quota raises QuotaRefused: main() says why, exit 4.
@@ -472,13 +514,32 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
     if args.output:
         write_export(Path(args.output), chunks)
     else:
-        stdout.writelines(chunks)
-        stdout.flush()
+        _write_stdout(stdout, chunks)
     if run.stop is not None:
         stderr.write(f"Stopped: {run.stop.message}\n")
     else:
         _report_failures(results, stderr)
     return run.exit_status
+
+
+def _write_stdout(stdout: TextIO, chunks: Iterable[str]) -> None:
+    """The results to standard output; a failed write (a full disk behind ``>``) is an
+    ``InputError`` naming it, not a traceback (a closed pipe stays ``BrokenPipeError``:
+    the reader has all it wanted)."""
+    from tcb_gui.core.errors import InputError
+
+    try:
+        stdout.writelines(chunks)
+        stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        # What is still buffered would fail again when the interpreter flushes it at exit.
+        with suppress(OSError, ValueError):
+            stdout.close()
+        raise InputError(
+            f"Cannot write the results to standard output: {exc.strerror or exc}."
+        ) from None
 
 
 def _report_failures(results: Sequence[LinkResult], stderr: TextIO) -> None:
@@ -904,9 +965,9 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
+    stdin = stdin or sys.stdin or _absent_stream()
+    stdout = stdout or sys.stdout or _absent_stream()
+    stderr = stderr or sys.stderr or _absent_stream()
     arguments, files = _split_window_files(list(sys.argv[1:] if argv is None else argv))
     if arguments == ["--version"]:
         return _print_version(stdout)

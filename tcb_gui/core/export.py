@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -182,14 +184,33 @@ def export_results(
     return "".join(iter_export(results, fmt, now=now))
 
 
+def is_stream_target(path: Path) -> bool:
+    """Whether ``path`` names something that exists and is neither a file nor a folder: a
+    pipe, a terminal, ``/dev/stdout``, ``/dev/null``, a shell's ``>(…)``. Such a target is
+    written into, never replaced."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def write_export(path: Path, text: str | Iterable[str]) -> None:
     """Write an export (or report) whole or not at all; a failure is an ``InputError``
     naming the file. Like every file the app writes, it is private (0600): links are
-    signed and work for anyone who has them."""
+    signed and work for anyone who has them.
+
+    A pipe or device (``is_stream_target``) is written into as it is: a file renamed
+    over it would replace ``/dev/null`` itself for a root user (and fail for anyone
+    else, who may not create files in ``/dev``), and the reader of a pipe would get
+    nothing."""
     from tcb_gui.core import atomicfile
 
     try:
-        if isinstance(text, str):
+        if is_stream_target(path):
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines([text] if isinstance(text, str) else text)
+        elif isinstance(text, str):
             atomicfile.write_text_atomic(Path(path), text)
         else:
             atomicfile.write_text_atomic(Path(path), lambda handle: handle.writelines(text))
