@@ -639,6 +639,38 @@ async def test_verify_folder_rechecks_every_file_of_the_manifest(
     assert all(r.message for r in results.values())
 
 
+async def test_an_existing_file_of_the_same_size_is_skipped_only_when_its_checksum_matches(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    data = content_of("x", 50_000)
+    older = bytearray(data)
+    older[-1] ^= 0xFF  # another version of the file, byte for byte as long
+    mine, theirs = saved(tmp_path, "x/older.bin"), saved(tmp_path, "x/same.bin")
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(older)
+    theirs.write_bytes(data)
+
+    def handler(request: Request) -> Reply:
+        return serve_file(request, data, extra=crc_header(data))
+
+    async with Loopback(handler) as server:
+        outcomes = await run(http, server, ["x/older.bin", "x/same.bin"], tmp_path)
+
+    replaced, same = outcomes
+    # The user's file stays as it was; the file in storage goes beside it.
+    assert mine.read_bytes() == older
+    assert replaced.ok
+    assert replaced.state is FileState.DONE
+    assert replaced.path == mine.with_name("older (1).bin")
+    assert replaced.path.read_bytes() == data
+    assert replaced.integrity is Integrity.VERIFIED
+    # The same bytes are complete already: skipped, and now known to match.
+    assert same.state is FileState.SKIPPED
+    assert same.path == theirs
+    assert same.integrity is Integrity.VERIFIED
+    assert [r.headers.get("range") for r in server.gets("x/same.bin")] == ["bytes=0-0"]
+
+
 # -- 7. the demo service: checksums, and a wrong one ------------------------------------------
 
 

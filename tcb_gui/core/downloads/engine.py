@@ -615,39 +615,71 @@ class Downloader:
                 target, self._taken, case_insensitive=self._case_insensitive
             )
             return
-        # skip: the same size means complete; anything else is kept, and the download
-        # goes beside it (a "(n)" name that earlier runs may already have completed).
-        self._settle_existing(job, target, await self._probe_size(job, url))
+        # skip: the same size (and checksum, when the storage sends one) means complete;
+        # anything else is kept, and the download goes beside it (a "(n)" name that
+        # earlier runs may already have completed).
+        remote, crc64 = await self._probe_size(job, url)
+        await self._settle_existing(job, target, remote, crc64)
 
-    def _settle_existing(self, job: Job, target: Path, remote: int | None) -> None:
-        n = 0
-        candidate = target
-        while os.path.lexists(candidate):
-            size = regular_size(candidate)
-            if remote is not None and size == remote:
+    async def _settle_existing(
+        self, job: Job, target: Path, remote: int | None, crc64: int | None
+    ) -> None:
+        found, free = self._existing_copies(target)
+        for candidate, size in found:
+            if remote is not None and size == remote and await self._matches(candidate, crc64):
                 log.info("%s: already complete at %s", job.fileid.raw, candidate.name)
                 job.out = candidate
                 self._book.set_total(job, remote)
                 self._book.set_done(job, remote)
-                self._manifest.record(job.fileid, candidate)
-                self._book.set_integrity(job, Integrity.SIZE_CHECKED)
+                self._manifest.record(job.fileid, candidate, crc64)
+                verified = crc64 is not None
+                self._book.set_integrity(
+                    job, Integrity.VERIFIED if verified else Integrity.SIZE_CHECKED
+                )
                 self._book.set_state(job, FileState.SKIPPED)
                 return
+        if self._key(free) in self._taken:  # given to another file while checksums were read
+            _, free = self._existing_copies(target)
+        self._taken.add(self._key(free))
+        job.out = free
+
+    def _existing_copies(self, target: Path) -> tuple[list[tuple[Path, int | None]], Path]:
+        """What is at ``target`` and its ``(n)`` names (each with its size if a regular
+        file), in order, up to the first name that is free and no other file's."""
+        found: list[tuple[Path, int | None]] = []
+        n = 0
+        candidate = target
+        while os.path.lexists(candidate):
+            found.append((candidate, regular_size(candidate)))
             n += 1
             candidate = variant(target, n)
             while self._key(candidate) in self._taken:
                 n += 1
                 candidate = variant(target, n)
-        self._taken.add(self._key(candidate))
-        job.out = candidate
+        return found, candidate
 
-    async def _probe_size(self, job: Job, url: str) -> int | None:
-        """The remote size from a one-byte range request (no body worth the name)."""
+    async def _probe_size(self, job: Job, url: str) -> tuple[int | None, int | None]:
+        """The remote size and CRC-64 from a one-byte range request (no body worth the
+        name); None for what the answer does not tell."""
         async with self._get(job, url, {"Range": "bytes=0-0"}) as response:
+            crc64 = crc64_header(response)
             if response.status_code in (206, 416):
                 parsed = parse_content_range(response.headers.get("content-range"))
-                return parsed[2] if parsed else None
-            return None if is_encoded(response) else content_length(response)
+                return (parsed[2] if parsed else None), crc64
+            if is_encoded(response):
+                return None, crc64
+            return content_length(response), crc64
+
+    @staticmethod
+    async def _matches(path: Path, crc64: int | None) -> bool:
+        """Whether the file at ``path`` has the storage's CRC-64 (True when none is known):
+        a file of the right size may still be another version of it."""
+        if crc64 is None:
+            return True
+        try:
+            return await asyncio.to_thread(crc64_of_file, path) == crc64
+        except OSError:
+            return False
 
     # -- HTTP ------------------------------------------------------------------------
 
