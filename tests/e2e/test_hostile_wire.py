@@ -16,9 +16,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastcrc import crc64
 
 from tcb_gui.core.client import LinkResult, RetryPolicy, make_http_client
-from tcb_gui.core.downloads import Downloader, DownloadOptions, DownloadOutcome
+from tcb_gui.core.downloads import (
+    CRC64_HEADER,
+    Downloader,
+    DownloadOptions,
+    DownloadOutcome,
+    Integrity,
+)
 from tcb_gui.core.fileids import FileId, parse_fileid
 
 QUICK_RETRY = RetryPolicy(max_tries=2, base_delay=0.01, max_delay=0.02)
@@ -73,9 +80,11 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def download(http: httpx.AsyncClient, answer: Answer, dest: Path) -> DownloadOutcome:
+async def download(
+    http: httpx.AsyncClient, answer: Answer, dest: Path, retry: RetryPolicy = QUICK_RETRY
+) -> DownloadOutcome:
     async with RawHost(answer) as host:
-        opts = DownloadOptions(dest=dest, retry=QUICK_RETRY)
+        opts = DownloadOptions(dest=dest, retry=retry)
         downloader = Downloader(http, host.refresh, opts, progress_interval=0.02)
         (outcome,) = await downloader.run([host.link("f.bin")])
     return outcome
@@ -132,3 +141,43 @@ async def test_a_well_framed_chunked_body_is_saved_byte_exact(
     assert outcome.ok, outcome.errmsg
     assert outcome.path is not None
     assert outcome.path.read_bytes() == DATA
+
+
+async def test_bytes_kept_whole_under_a_checksum_are_checked_when_the_host_answers_416(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    crc = str(crc64.xz(DATA))
+    damaged = bytearray(DATA)
+    damaged[100] ^= 0xFF
+    answers = 0
+
+    def answer(head: str) -> bytes:
+        nonlocal answers
+        answers += 1
+        if answers == 1:
+            # No length, a checksum, and every byte (one of them damaged) before the
+            # connection is cut, ahead of the last chunk.
+            return (
+                b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: "v1"\r\n'
+                + f"{CRC64_HEADER}: {crc}\r\n\r\n{len(DATA):x}\r\n".encode()
+                + damaged
+            )
+        if answers == 2:
+            # "You have it all", without the checksum this time.
+            assert f"Range: bytes={len(DATA)}-" in head
+            return (
+                f'HTTP/1.1 416 Range Not Satisfiable\r\nETag: "v1"\r\n'
+                f"Content-Range: bytes */{len(DATA)}\r\nContent-Length: 0\r\n\r\n"
+            ).encode()
+        return (
+            f"HTTP/1.1 200 OK\r\nContent-Length: {len(DATA)}\r\n{CRC64_HEADER}: {crc}\r\n\r\n"
+        ).encode() + DATA
+
+    retry = RetryPolicy(max_tries=3, base_delay=0.01, max_delay=0.02)
+    outcome = await download(http, answer, tmp_path, retry)
+
+    assert outcome.ok, outcome.errmsg
+    assert outcome.path is not None
+    assert outcome.path.read_bytes() == DATA
+    assert outcome.integrity is Integrity.VERIFIED
+    assert answers == 3

@@ -892,7 +892,9 @@ class Downloader:
         async with self._get(job, url, headers) as response:
             start, total = self._body_range(job, response, offset, meta)
             expected = crc64_header(response)
-            if expected is None and start and meta is not None:
+            if expected is None and start != 0 and meta is not None:
+                # The kept bytes go on (or are all there: 416): the checksum recorded
+                # with them still covers the file.
                 expected = meta.crc64
             if start is None:
                 # 416 with the whole file already here: only the rename is left.
