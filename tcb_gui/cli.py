@@ -950,6 +950,23 @@ def _skip_collection_at_exit() -> None:
         atexit.register(gc.freeze)
 
 
+def _prepare_stdout(stdout: TextIO) -> None:
+    """The process' own stdout made fit for any ID and link: into a file or a pipe it
+    writes UTF-8 with the lines as given, the same bytes as ``--output FILE`` (English
+    Windows would encode a redirected stdout as cp1252 and stop at the first Chinese key,
+    and turn CSV's CRLF into CR CR LF); on a terminal its own encoding, with what it
+    cannot show escaped instead of a crash. A stream handed to ``main`` is left alone."""
+    if stdout is not sys.stdout or not isinstance(stdout, io.TextIOWrapper):
+        return
+    try:
+        if stdout.isatty():
+            stdout.reconfigure(errors="backslashreplace")
+        else:
+            stdout.reconfigure(encoding="utf-8", errors="strict", newline="\n")
+    except (OSError, ValueError):
+        pass  # a closed or detached stream: its first write says so
+
+
 def _print_version(stdout: TextIO) -> int:
     """``tcb-gui --version``: what the parser's version action prints, without building the
     parser or importing anything else (ExitStatus.OK, 0, even when stdout is closed)."""
@@ -991,6 +1008,7 @@ def main(
         _configure_logging(stderr, verbose=getattr(args, "verbose", False))
         if args.command in _ONE_SHOT_COMMANDS:
             _skip_collection_at_exit()
+            _prepare_stdout(stdout)
         if args.command == "resolve":
             return cmd_resolve(args, stdin, stdout, stderr)
         if args.command == "download":
