@@ -15,11 +15,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Config, data, cache and state dirs in a temporary folder; no token from outside."""
+    """Config, data, cache and state dirs in a temporary folder; no token from outside;
+    certifi's roots, not a bundle the machine names (``SSL_CERT_FILE``/``SSL_CERT_DIR``)."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("TCB_GUI_HOME", str(home))
-    monkeypatch.delenv("TCB_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("TCB_APP_SECRET", raising=False)
+    for name in ("TCB_ACCESS_TOKEN", "TCB_APP_SECRET", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

@@ -57,6 +57,7 @@ from tcb_gui.core.errors import (
     message,
 )
 from tcb_gui.core.exit_status import ExitStatus
+from tcb_gui.core.httpclient import DeferredTrustContext
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import redact, register_secret
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
@@ -542,13 +543,16 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
     try:
         if https:
             started = time.monotonic()
-            context = httpx.create_ssl_context(trust_env=False)  # as make_http_client
+            context = DeferredTrustContext()  # the roots every request of ours trusts
             try:
+                context.load_roots()
+                if context.trust_problem:
+                    raise ssl.SSLError(context.trust_problem)
                 await asyncio.wait_for(
                     writer.start_tls(context, server_hostname=host), CONNECT_TIMEOUT_S
                 )
             except (OSError, TimeoutError, ssl.SSLError) as exc:
-                why = _tls_words(exc)
+                why = context.trust_problem or _tls_words(exc)
                 return Check(
                     CheckName.SERVICE,
                     False,

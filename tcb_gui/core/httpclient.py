@@ -33,10 +33,31 @@ def _tune_httpcore_reads() -> None:
         AsyncHTTP11Connection.READ_NUM_BYTES = HTTP_READ_BYTES
 
 
+# Where certificates to trust instead of certifi's may be named, as OpenSSL, curl, git and
+# httpx read them: a PEM bundle and a hashed folder (a company's TLS-inspecting proxy, a
+# private mirror). The one thing taken from the environment: proxies are not (trust_env).
+CERT_FILE_VARIABLE = "SSL_CERT_FILE"
+CERT_DIR_VARIABLE = "SSL_CERT_DIR"
+
+
+def trust_from_environment() -> tuple[str | None, str | None]:
+    """``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` when set (and Python reads its environment)."""
+    if sys.flags.ignore_environment:
+        return None, None
+    return (
+        os.environ.get(CERT_FILE_VARIABLE) or None,
+        os.environ.get(CERT_DIR_VARIABLE) or None,
+    )
+
+
 class DeferredTrustContext(ssl.SSLContext):
     """httpx's default SSL context (``ssl.create_default_context(cafile=certifi.where())``:
     TLS client, certificates and host names checked against certifi's roots) that reads
-    the roots at its first TLS connection instead of when the client is made.
+    the roots at its first TLS connection instead of when the client is made. The roots
+    are those named by ``SSL_CERT_FILE``/``SSL_CERT_DIR`` instead when either is set, as
+    for ``httpx`` with ``trust_env``. Roots named but unreadable leave the context with none
+    (every certificate then fails its check, as for an unknown issuer: nothing is trusted
+    that was not asked for) and ``trust_problem`` says why, for the doctor to tell.
 
     Reading certifi's bundle takes 15–30 ms; a run against plain-http hosts (the demo
     service, a local mirror) never needs it. Every TLS connection, by httpcore, asyncio
@@ -51,21 +72,39 @@ class DeferredTrustContext(ssl.SSLContext):
 
     def __init__(self) -> None:
         self._roots_loaded = False
+        # Why the roots named by the environment could not be read (after load_roots).
+        self.trust_problem: str | None = None
         # As ssl.create_default_context: a key log for debugging when asked for.
         keylog = os.environ.get("SSLKEYLOGFILE")
         if keylog and not sys.flags.ignore_environment:
             self.keylog_filename = keylog
 
     def load_roots(self) -> None:
-        """Read certifi's roots now (once; any thread)."""
+        """Read the roots now (once; any thread): the environment's, else certifi's."""
         if self._roots_loaded:
             return
         with self._trust_lock:
             if not self._roots_loaded:
-                import certifi
+                cafile, capath = trust_from_environment()
+                if cafile or capath:
+                    self._load_named_roots(cafile, capath)
+                else:
+                    import certifi
 
-                self.load_verify_locations(cafile=certifi.where())
+                    self.load_verify_locations(cafile=certifi.where())
                 self._roots_loaded = True
+
+    def _load_named_roots(self, cafile: str | None, capath: str | None) -> None:
+        # Raising here would leave the caller's socket open (asyncio and anyio wrap after
+        # connecting), so a bad bundle becomes an empty store and a word for the doctor.
+        named = CERT_FILE_VARIABLE if cafile else CERT_DIR_VARIABLE
+        try:
+            self.load_verify_locations(cafile=cafile, capath=capath)
+        except (OSError, ssl.SSLError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.trust_problem = (
+                f"the certificates {named} names cannot be read ({why}): {cafile or capath}"
+            )
 
     def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
         self.load_roots()

@@ -99,6 +99,28 @@ async def test_an_untrusted_certificate_fails_the_tls_step(tmp_path: Path) -> No
     assert "inspects HTTPS" in check.next_step
 
 
+async def test_the_tls_step_trusts_what_every_request_trusts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The doctor checks TLS with the shared client's roots: those ``SSL_CERT_FILE``
+    names when it is set (a company's TLS-inspecting proxy), and says when it names
+    something unreadable."""
+    servers = _tls_server(tmp_path)
+    port = await anext(servers)
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+        trusted = await check_service(f"https://localhost:{port}", environ={})
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+        unreadable = await check_service(f"https://localhost:{port}", environ={})
+    finally:
+        await servers.aclose()
+    assert trusted.ok, trusted.detail
+    assert ", TLS " in trusted.detail
+    assert not unreadable.ok
+    assert "TLS fails (the certificates SSL_CERT_FILE names cannot be read " in unreadable.detail
+    assert "missing.pem" in unreadable.detail
+
+
 async def test_tls_to_a_plain_http_port_says_so(demo_server: DemoServer) -> None:
     plain = demo_server.base_url.replace("http://", "https://")
     check = await check_service(plain, environ={})
