@@ -1033,6 +1033,26 @@ def main(
         return status_for_error(exc)
     except BrokenPipeError:
         return ExitStatus.OK
+    except Exception:
+        _report_bug(stderr)
+        return ExitStatus.SOME_FAILED  # what Python exits with after an uncaught exception
+
+
+def _report_bug(stderr: TextIO) -> None:
+    """An unexpected exception: its traceback, redacted, as the window's crash report is.
+    Exception text may hold a URL with ``access_token=`` or a link's signature (httpx
+    puts whole URLs in its errors), or a secret the service echoed back."""
+    import traceback
+
+    from tcb_gui.core.redact import redact, register_secret
+    from tcb_gui.core.tokens import APP_SECRET_ENV, TOKEN_ENV
+
+    for variable in (TOKEN_ENV, APP_SECRET_ENV):
+        register_secret(os.environ.get(variable, "").strip())
+    stderr.write(
+        "tcb-gui: unexpected error, a bug in TCB Links: please report it with these lines.\n"
+        + redact(traceback.format_exc())
+    )
 
 
 if __name__ == "__main__":
