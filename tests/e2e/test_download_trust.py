@@ -9,6 +9,7 @@ compares every byte on disk. A file reported ok must be the file on the server.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gzip
 import hashlib
 import json
@@ -31,10 +32,12 @@ from tcb_gui.core.downloads import (
     Downloader,
     DownloadOptions,
     DownloadOutcome,
+    FileOps,
     FileState,
     FolderBusyError,
     Integrity,
     Layout,
+    PartFile,
     VerifyState,
     verify_folder,
 )
@@ -401,6 +404,46 @@ async def test_a_206_without_the_validator_of_the_kept_bytes_starts_over(
 
     assert outcomes[0].ok
     assert saved(tmp_path, "r/r.bin").read_bytes() == new
+
+
+async def test_a_new_version_never_inherits_the_old_versions_kept_bytes(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    old, new = content_of("n", 2_000_000, 1), content_of("n", 2_000_000, 2)
+    replies = 0
+
+    def handler(request: Request) -> Reply:
+        nonlocal replies
+        replies += 1
+        if replies == 1:
+            reply = serve_file(request, old, etag='"v1"')
+            reply.cut_after = 1_500_000
+            return reply
+        return serve_file(request, new, etag='"v2"')
+
+    class FailsOnce(FileOps):
+        """The partial file cannot be opened when the new version starts over (too many
+        open files, a permission changed, or the run killed right there)."""
+
+        opened = 0
+
+        def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
+            self.opened += 1
+            if self.opened == 2:
+                raise OSError(errno.EMFILE, "Too many open files")
+            return super().open_part(path, offset, buffer_size)
+
+    key = "n/new.bin"
+    async with Loopback(handler) as server:
+        opts = DownloadOptions(dest=tmp_path, retry=QUICK_RETRY)
+        first = Downloader(http, server.refresh, opts, files=FailsOnce())
+        (failed,) = await first.run([server.link(key)])
+        assert not failed.ok
+        outcomes = await run(http, server, [key], tmp_path)
+
+    # The second run resumes only bytes of the version its sidecar names: none of v1's.
+    assert outcomes[0].ok
+    assert saved(tmp_path, key).read_bytes() == new
 
 
 async def test_a_resume_answered_by_a_part_of_unknown_end_is_never_ok(

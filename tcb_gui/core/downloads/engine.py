@@ -972,10 +972,21 @@ class Downloader:
         ):
             name = short_name(f"{out.name}.{job.index}", ".part")
             return MemoryPart(self._tmp_dir / name, total, self._buffers.take(total))
-        if meta != old_meta or not job.sidecar_on_disk:
-            self._files.write_small(sidecar_path(part), sidecar_bytes(meta))
-            job.sidecar_on_disk = True
-        writer = self._files.open_part(part, start, self._options.chunk_size)
+        chunk = self._options.chunk_size
+        # A partial file already there is cut to ``start`` first: its bytes past it (of
+        # an earlier try, maybe of another version) must be gone before a new sidecar
+        # vouches for the file; else a stop right between the two would resume them.
+        writer = self._files.open_part(part, start, chunk) if job.part_on_disk else None
+        try:
+            if meta != old_meta or not job.sidecar_on_disk:
+                self._files.write_small(sidecar_path(part), sidecar_bytes(meta))
+                job.sidecar_on_disk = True
+            if writer is None:
+                writer = self._files.open_part(part, start, chunk)
+        except BaseException:
+            if writer is not None:
+                writer.abandon()
+            raise
         writer.writeback = self._syncer.writeback
         job.part_on_disk = True
         return writer
