@@ -245,12 +245,16 @@ _TOKEN_MARK: Final = "\ue000token\ue000"
 _SECRET_MARK: Final = "\ue000secret\ue000"
 
 
-def _double_quoted(text: str) -> str:
-    """``text`` inside double quotes for a POSIX shell, variables put back in."""
-    escaped = re.sub(r'([\\"$`])', r"\\\1", text)
-    escaped = escaped.replace(_TOKEN_MARK, "${" + TOKEN_VARIABLE + "}")
-    escaped = escaped.replace(_SECRET_MARK, "${" + SECRET_VARIABLE + "}")
-    return f'"{escaped}"'
+def _shell_word(text: str) -> str:
+    """``text`` as one POSIX shell word, in single quotes, the variables put back in
+    (``'…'"${TCB_ACCESS_TOKEN}"'…'``). Nothing inside single quotes is expanded, ``!``
+    included: in double quotes an interactive bash or zsh expands ``!#`` (the line so
+    far) or ``!!`` (the last command) when the command is pasted, and a storage key
+    holding ``x!#;cmd;#`` would then end the quoting and run ``cmd``."""
+    quoted = "'" + text.replace("'", "'\\''") + "'"
+    quoted = quoted.replace(_TOKEN_MARK, "'\"${" + TOKEN_VARIABLE + "}\"'")
+    quoted = quoted.replace(_SECRET_MARK, "'\"${" + SECRET_VARIABLE + "}\"'")
+    return quoted
 
 
 def _curl_body(event: TraceEvent) -> str | None:
@@ -279,16 +283,16 @@ def curl_command(event: TraceEvent) -> str:
             "# The link's signature is not kept (sign=***): resolve the ID again for a "
             "working link.\n"
         )
-        return f"{note}curl -sS {option} {_double_quoted(url)}"
+        return f"{note}curl -sS {option} {_shell_word(url)}"
     if event.kind is CallKind.API:
         if _TOKEN_PARAM_RE.search(url):
             url = _TOKEN_PARAM_RE.sub(lambda m: m.group(1) + _TOKEN_MARK, url)
         else:
             url += ("&" if "?" in url else "?") + "access_token=" + _TOKEN_MARK
-    parts = ["curl", "-sS", "-X", event.method.upper() or "POST", _double_quoted(url)]
+    parts = ["curl", "-sS", "-X", event.method.upper() or "POST", _shell_word(url)]
     body = _curl_body(event)
     if body is not None:
-        parts += ["-H", "'Content-Type: application/json'", "--data-raw", _double_quoted(body)]
+        parts += ["-H", "'Content-Type: application/json'", "--data-raw", _shell_word(body)]
     return " ".join(parts)
 
 

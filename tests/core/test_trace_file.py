@@ -221,6 +221,47 @@ def test_curl_for_a_file_keeps_no_signature() -> None:
     assert shell_words(command)[:3] == ["curl", "-sS", "-O"]
 
 
+def pasted_into_bash(command: str, cwd: Path, **variables: str) -> list[str]:
+    """The argv curl gets when ``command`` is pasted into an interactive bash: history
+    expansion on (``!!``, ``!#``), as it is by default there; curl is a function that
+    prints its arguments (not its own name)."""
+    script = (
+        "set -o history -H\n"
+        "echo an-earlier-command\n"
+        'curl() { printf "%s\\0" "$@"; }\n'
+        f"{command.splitlines()[-1]}\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", **variables}
+    out = subprocess.run(
+        ["bash", "--norc", "--noprofile"],
+        input=script.encode(),
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        check=True,
+    )
+    return out.stdout.decode("utf-8").removeprefix("an-earlier-command\n").split("\0")[:-1]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["x!#;touch pwned;#", "a!!b", 'it\'s !$ `date` $(date) \\ "q" 图.png'],
+)
+def test_curl_pasted_into_an_interactive_bash_runs_nothing_from_a_key(
+    tmp_path: Path, key: str
+) -> None:
+    body = json.dumps({"env": "e", "file_list": [{"fileid": f"cloud://e.b/{key}", "max_age": 1}]})
+    command = curl_command(api_event(body=body))
+    words = pasted_into_bash(command, tmp_path, TCB_ACCESS_TOKEN="tok")
+    assert list(tmp_path.iterdir()) == []  # "touch pwned" did not run
+    assert words[3] == f"{BASE}/tcb/batchdownloadfile?access_token=tok"
+    assert json.loads(words[7]) == json.loads(body)
+    file_event = api_event(
+        kind=CallKind.FILE, method="GET", url=f"http://127.0.0.1:1/d/{key}?t=1", body=None
+    )
+    assert pasted_into_bash(curl_command(file_event), tmp_path)[2] == file_event.url
+
+
 # -- plain words ---------------------------------------------------------------------------
 
 
