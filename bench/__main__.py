@@ -41,6 +41,8 @@ BENCHMARKS: dict[str, str] = {
     "downloads": "bench.downloads",
     # Issue 12's latency case: the download host 40 ms away (bench/delay_proxy.py).
     "download-latency": "bench.download_latency",
+    # The same case over TLS from a host that offers HTTP/2: is the protocol worth it?
+    "download-http2": "bench.download_http2",
     # The window benchmark (100,000 rows: event-loop stall, memory growth, sort time,
     # time to resolve, start-up against a bare PySide6 window) lives in bench/window.py.
     "window": "bench.window",
