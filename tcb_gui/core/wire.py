@@ -74,6 +74,11 @@ _HOST_RE: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-.]*[A-Za-z0-9])?\Z")
 _IPV6_RE: Final = re.compile(r"\[[0-9A-Fa-f:.]+\]\Z")
 _TOKEN_RE: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _HEX_RE: Final = re.compile(rb"[0-9A-Fa-f]+\Z")
+# Lines of a response head end in CRLF, or in a bare LF from some servers (RFC 9112 §2.2;
+# curl and h11 take those too): read as CRLF, never as part of a line, or the head would
+# end at the first CRLF CRLF in the body and the bytes before it be lost.
+_LINE_END_RE: Final = re.compile(rb"\r?\n")
+_HEAD_END_RE: Final = re.compile(rb"\r?\n\r?\n")
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
 
@@ -307,14 +312,22 @@ class _Connection(asyncio.BufferedProtocol):
 
     def _parse_head(self) -> None:
         while True:
-            end = self._buffer.find(b"\r\n\r\n", max(0, self._scanned - 3), self._fill)
-            if end < 0:
-                self._scanned = self._fill
-                if self._fill >= MAX_HEAD_BYTES:
+            buffer, start, fill = self._buffer, max(0, self._scanned - 3), self._fill
+            blank = buffer.find(b"\r\n\r\n", start, fill)
+            stop = fill if blank < 0 else blank
+            if buffer.find(b"\n\n", start, stop) >= 0 or buffer.find(b"\n\r\n", start, stop) >= 0:
+                # Bare LFs before any CRLF CRLF (rare): the general search, only then.
+                found = _HEAD_END_RE.search(buffer, start, fill)
+                assert found is not None
+                blank, end = found.start(), found.end()
+            elif blank < 0:
+                self._scanned = fill
+                if fill >= MAX_HEAD_BYTES:
                     raise httpx.RemoteProtocolError("the response head is too large")
                 return
-            end += 4
-            self._read_head(bytes(self._view[:end]))
+            else:
+                end = blank + 4
+            self._read_head(bytes(self._view[:blank]))
             if 100 <= self.status < 200:
                 if self.status == 101:
                     raise httpx.RemoteProtocolError("the server switched protocols")
@@ -329,7 +342,10 @@ class _Connection(asyncio.BufferedProtocol):
             return
 
     def _read_head(self, head: bytes) -> None:
-        lines = head[:-4].split(b"\r\n")
+        """``head``: the status line and header lines, without the blank line."""
+        lines = head.split(b"\r\n")
+        if head.count(b"\n") >= len(lines):  # some lines end in a bare LF
+            lines = _LINE_END_RE.split(head)
         version, _, rest = lines[0].partition(b" ")
         code, _, reason = rest.partition(b" ")
         if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():

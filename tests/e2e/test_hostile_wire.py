@@ -181,3 +181,21 @@ async def test_bytes_kept_whole_under_a_checksum_are_checked_when_the_host_answe
     assert outcome.path.read_bytes() == DATA
     assert outcome.integrity is Integrity.VERIFIED
     assert answers == 3
+
+
+@pytest.mark.parametrize("ends", [("\n", "\n"), ("\r\n", "\n"), ("\n", "\r\n")])
+async def test_a_head_with_bare_line_feeds_loses_no_byte_of_the_body(
+    http: httpx.AsyncClient, tmp_path: Path, ends: tuple[str, str]
+) -> None:
+    # Lines ending in LF alone (old or embedded servers; curl and h11 read them), and a
+    # body holding CRLF CRLF: the head ends at its own blank line, not at the body's.
+    line, blank = ends
+    body = DATA[:1000] + b"\r\n\r\n" + DATA[1000:]
+    head = f"HTTP/1.1 200 OK{line}Content-Length: {len(body)}{line}"
+    answer = (head + f"Content-Type: application/octet-stream{line}{blank}").encode() + body
+
+    outcome = await download(http, lambda _: answer, tmp_path)
+
+    assert outcome.ok, outcome.errmsg
+    assert outcome.path is not None
+    assert outcome.path.read_bytes() == body
