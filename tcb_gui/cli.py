@@ -806,12 +806,16 @@ def cmd_doctor(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def demo_config(args: argparse.Namespace) -> Any:
     """The ``DemoConfig`` of ``tcb-gui demo-server``'s options (UsageError when wrong)."""
+    import math
+
     from tcb_gui.demo.service import DemoConfig
 
     if not 0.0 <= args.fault_rate <= 1.0:
         raise UsageError("--fault-rate must be between 0 and 1")
-    if args.latency_ms < 0:
-        raise UsageError("--latency-ms must not be negative")
+    if not 0 <= args.latency_ms < math.inf:
+        raise UsageError("--latency-ms must be a number of milliseconds, not negative")
+    if not math.isfinite(args.clock_skew):
+        raise UsageError("--clock-skew must be a number of seconds")
     if args.reported_ip and not args.deny_ip:
         raise UsageError("--reported-ip goes with --deny-ip")
     options: dict[str, Any] = {
@@ -835,7 +839,12 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
     from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.demo.server import serve
 
-    serve(args.host, args.port, demo_config(args))
+    config = demo_config(args)
+    try:
+        serve(args.host, args.port, config)
+    except OSError as exc:  # the port is taken, the host has no such address, …
+        where = f"{args.host}:{args.port}"
+        raise UsageError(f"cannot run the demo service on {where}: {exc.strerror or exc}") from None
     return ExitStatus.OK
 
 
