@@ -12,7 +12,7 @@ icon and text.
 from __future__ import annotations
 
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QStyledItemDelegate, QWidget
 from tcb_gui.core.download_states import FileState
 from tcb_gui.ui.button_cache import ButtonPairCache
 from tcb_gui.ui.icons import Glyph, icon
-from tcb_gui.ui.palette import Tone, is_dark, tone_color, tone_tint
+from tcb_gui.ui.palette import Tone, composite, is_dark, tone_color, tone_tint, with_contrast
 from tcb_gui.ui.results_model import ROW_ROLE, Column, Row
 from tcb_gui.ui.row_status import download_shown
 
@@ -392,8 +392,45 @@ class StatusDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(filled, BAR_RADIUS, BAR_RADIUS)
         text = opt.fontMetrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, bar.width() - 6)
         # One text colour over track and fill alike (the fill is translucent), selected or
-        # not: the track's tint hides the selection colour in light themes, and dark themes
-        # draw light text on both.
-        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        # not, readable on both as they are composed over this row's background. Not the
+        # selection's text colour: the light theme's opaque tint hides the selection, and
+        # white on it could not be read.
+        if opt.state & _style().StateFlag.State_Selected:
+            row_role = QPalette.ColorRole.Highlight
+        elif opt.features & _view_item_option().ViewItemFeature.Alternate:
+            row_role = QPalette.ColorRole.AlternateBase
+        else:
+            row_role = QPalette.ColorRole.Base
+        row_background = palette.color(_colour_group(opt), row_role)
+        painter.setPen(
+            QColor.fromRgba(
+                _bar_text_rgba(
+                    colour.rgba(),
+                    row_background.rgba(),
+                    tone_tint(tone, palette).rgba(),
+                    fill.rgba(),
+                )
+            )
+        )
         painter.drawText(bar, int(Qt.AlignmentFlag.AlignCenter), text)
         painter.restore()
+
+
+def _colour_group(opt: QStyleOptionViewItem) -> QPalette.ColorGroup:
+    """The palette group the style paints this cell's background in (as Qt's styles pick
+    it: an inactive window's selection has colours of its own)."""
+    flags = _style().StateFlag
+    if not opt.state & flags.State_Enabled:
+        return QPalette.ColorGroup.Disabled
+    if not opt.state & flags.State_Active:
+        return QPalette.ColorGroup.Inactive
+    return QPalette.ColorGroup.Active
+
+
+@lru_cache(maxsize=64)
+def _bar_text_rgba(colour: int, row: int, tint: int, fill: int) -> int:
+    """The tone's colour, moved until its words read (4.5:1) on the bar's track and on its
+    fill, both composed over the row's background (cached: a few keys per palette)."""
+    track = composite(QColor.fromRgba(tint), QColor.fromRgba(row))
+    backgrounds = [track, composite(QColor.fromRgba(fill), track)]
+    return with_contrast(QColor.fromRgba(colour), backgrounds).rgba()
