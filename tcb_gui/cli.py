@@ -764,7 +764,16 @@ def _set_profile_auth(profile: str, appid: str | None) -> None:
     if current is None:
         return
     settings.put_profile(current.with_appsecret(appid) if appid else current.with_token())
-    save_settings(settings)
+    try:
+        save_settings(settings)
+    except OSError as exc:  # a read-only config folder and the like
+        from tcb_gui.core.errors import InputError
+        from tcb_gui.core.settings import settings_path
+
+        raise InputError(
+            f"Cannot save the settings to {settings_path()}: {exc.strerror or exc}. "
+            f"Profile {profile!r} was not changed."
+        ) from None
 
 
 def _check_exit_code(check: TokenCheck) -> int:
@@ -783,7 +792,15 @@ def _remember_token_saved(profile: str, saved_at: float | None) -> None:
     settings = load_settings()
     if profile in settings.profiles:
         settings.set_token_saved_at(profile, saved_at)
-        save_settings(settings)
+        try:
+            save_settings(settings)
+        except OSError as exc:  # bookkeeping only: the token itself is saved or cleared
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "could not note in the settings when the token was saved (%s)",
+                exc.strerror or type(exc).__name__,
+            )
 
 
 def cmd_download(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
