@@ -208,6 +208,7 @@ class _Connection(asyncio.BufferedProtocol):
         self._chunk_phase = 0  # 0 size line, 1 data, 2 CRLF after data, 3 trailers
         self._line = bytearray()
         self._eof = False  # the server closed after the head, before the body was asked for
+        self._cut: BaseException | None = None  # …and how, when not cleanly (an RST, no TLS close)
         self._lend: Lend | None = None  # the caller's memory for a length-framed body
         self._lent: memoryview | None = None  # what the read in progress goes into
         self.body_bytes = 0
@@ -254,9 +255,14 @@ class _Connection(asyncio.BufferedProtocol):
     def eof_received(self) -> bool:
         if self.state == _State.READY:
             self._eof = True  # the body, or what there is of it, is in the buffer
+            self._cut = self._unclean_tls_end()
         elif self.state == _State.BODY and self._until_close:
-            self.reusable = False
-            self._complete()
+            cut = self._unclean_tls_end()
+            if cut is not None:
+                self._break(cut)
+            else:
+                self.reusable = False
+                self._complete()
         elif self.state == _State.BODY:
             self._break(
                 httpx.RemoteProtocolError(
@@ -273,7 +279,10 @@ class _Connection(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.state == _State.READY:
-            self._eof = True
+            if not self._eof:  # no end of the stream first: a reset is no end of a body
+                self._eof = True
+                if exc is not None:
+                    self._cut = httpx.ReadError(str(exc) or type(exc).__name__)
             self.reusable = False
             return
         if self.state in (_State.HEAD, _State.BODY):
@@ -286,6 +295,22 @@ class _Connection(asyncio.BufferedProtocol):
         self.state = _State.BROKEN
         self.reusable = False
 
+    def _unclean_tls_end(self) -> BaseException | None:
+        """For a TLS connection whose peer ended the stream: an error unless the peer sent
+        TLS's close_notify first. A bare TCP close is what a cut, or an attacker on the
+        path truncating a body that only the close ends, looks like (RFC 8446 §6.1)."""
+        transport = self.transport
+        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+        if ssl_object is None:
+            return None
+        try:
+            # After close_notify a read gives b"" (asyncio has passed every byte on).
+            if ssl_object.read(1) == b"":
+                return None
+        except (OSError, ValueError):  # SSLWantReadError: it ended without close_notify
+            pass
+        return httpx.ReadError("the connection was closed without TLS close_notify")
+
     # -- the request ----------------------------------------------------------------------
 
     def send(self, request: bytes) -> None:
@@ -297,6 +322,7 @@ class _Connection(asyncio.BufferedProtocol):
         self._fill = self._scanned = 0
         self._error = None
         self._eof = False
+        self._cut = None
         self._sink = None
         self._lend = self._lent = None
         self.used += 1
@@ -413,7 +439,9 @@ class _Connection(asyncio.BufferedProtocol):
         elif end > start:
             self._body(self._view[start:end])
         if self.state == _State.BODY and self._eof:
-            if self._until_close:
+            if self._cut is not None:
+                self._break(self._cut)
+            elif self._until_close:
                 self._complete()
             else:
                 self._break(

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import AsyncIterator, Callable, Sequence
+import socket
+import ssl
+import struct
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +30,8 @@ from tcb_gui.core.downloads import (
     Integrity,
 )
 from tcb_gui.core.fileids import FileId, parse_fileid
+from tcb_gui.core.wire import WireClient, parse_target
+from tests.tls_helpers import loopback_certificate
 
 QUICK_RETRY = RetryPolicy(max_tries=2, base_delay=0.01, max_delay=0.02)
 DATA = bytes(range(256)) * 40
@@ -199,3 +204,86 @@ async def test_a_head_with_bare_line_feeds_loses_no_byte_of_the_body(
     assert outcome.ok, outcome.errmsg
     assert outcome.path is not None
     assert outcome.path.read_bytes() == body
+
+
+# -- a body that only the close ends -----------------------------------------------------
+
+
+async def body_through_wire(
+    serve: Callable[[asyncio.StreamWriter], Awaitable[None]],
+    context: ssl.SSLContext | None = None,
+    trust: ssl.SSLContext | None = None,
+) -> bytearray:
+    """The body of one GET read by ``WireClient``; ``read_body`` is asked for a moment
+    after the head (as after a resume's checksum of the kept bytes, in a thread)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await serve(writer)
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    scheme = "https" if context is not None else "http"
+    context_of = (lambda: trust) if trust is not None else ssl.create_default_context
+    client = WireClient(user_agent="test", ssl_context=context_of)
+    received = bytearray()
+    try:
+        target = parse_target(f"{scheme}://127.0.0.1:{port}/f.bin")
+        assert target is not None
+        response = await client.get(target, [], "f.bin")
+        await asyncio.sleep(0.2)
+        try:
+            await response.read_body(received.extend)
+        finally:
+            await response.aclose()
+    finally:
+        client.close()
+        server.close()
+    return received
+
+
+UNTIL_CLOSE = b"HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n"
+
+
+async def test_a_reset_before_the_body_is_read_is_no_end_of_it() -> None:
+    async def serve(writer: asyncio.StreamWriter) -> None:
+        writer.write(UNTIL_CLOSE + DATA[:5000])
+        await writer.drain()
+        sock = writer.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()  # an RST, not a FIN
+
+    with pytest.raises(httpx.ReadError):
+        await body_through_wire(serve)
+
+
+@pytest.mark.parametrize("ready", [True, False], ids=["before-reading", "while-reading"])
+async def test_a_tls_body_cut_without_close_notify_is_never_complete(
+    tmp_path: Path, ready: bool
+) -> None:
+    cert, served = await loopback_certificate(tmp_path)
+    trusting = ssl.create_default_context(cafile=str(cert))
+
+    async def serve(writer: asyncio.StreamWriter) -> None:
+        writer.write(UNTIL_CLOSE + DATA[:5000])
+        await writer.drain()
+        await asyncio.sleep(0.05 if ready else 0.4)
+        # A TCP FIN with no TLS close_notify: a cut, or someone on the path truncating.
+        writer.transport.get_extra_info("socket").shutdown(socket.SHUT_WR)
+        await asyncio.sleep(0.5)
+        writer.transport.abort()
+
+    with pytest.raises(httpx.ReadError, match="close_notify"):
+        await body_through_wire(serve, served, trusting)
+
+
+async def test_a_tls_body_closed_with_close_notify_is_complete(tmp_path: Path) -> None:
+    cert, served = await loopback_certificate(tmp_path)
+    trusting = ssl.create_default_context(cafile=str(cert))
+
+    async def serve(writer: asyncio.StreamWriter) -> None:
+        writer.write(UNTIL_CLOSE + DATA)
+        await writer.drain()
+        writer.close()  # close_notify, then the close
+
+    assert await body_through_wire(serve, served, trusting) == DATA
