@@ -12,9 +12,11 @@ does only what a download needs, and does it with little work per request and pe
   (it answers nothing) is replaced by a fresh one at once, once, for a ``GET`` (idempotent);
   never for the link service's ``POST`` (``WireTransport``): the server may have seen it.
   TLS uses the shared client's SSL context (certificate checks as for every request).
-* **Responses.** Heads up to 64 KiB, interim ``1xx`` answers skipped; bodies framed by
-  ``Content-Length``, ``chunked`` or the end of the connection, never decoded: the bytes
-  as sent. A connection goes back to the pool only after a complete body under HTTP/1.1
+* **Responses.** Heads up to 64 KiB (lines ending in CRLF or a bare LF), interim ``1xx``
+  answers skipped; bodies framed by ``Content-Length``, ``chunked`` (no other transfer
+  coding is accepted) or a clean end of the connection (a reset, or a TLS stream ended
+  without close_notify, is a cut), never decoded: the bytes as sent. A connection goes
+  back to the pool only after a complete body under HTTP/1.1
   keep-alive; anything else (a body left unread, extra bytes, ``Connection: close``)
   closes it.
 * **Bodies.** ``asyncio.BufferedProtocol``: the transport reads straight into one reused
