@@ -909,18 +909,22 @@ _VALUE_OPTIONS = frozenset({"--base-url", "--api", "--profile"})
 
 def _split_window_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     """``tcb-gui [options] FILE ...`` opens the window with those lists (a file manager's
-    "Open with"): the options, and the files, when the first word is not a command."""
+    "Open with"): the options, and the files, when the first word is not a command.
+    Options may also follow the files (``tcb-gui ids.txt --demo``); after ``--`` every
+    word is a file, for a name that starts with ``-``."""
     options: list[str] = []
     files: list[str] = []
-    expect_value = False
+    expect_value = only_files = False
     for token in argv:
         if expect_value:
             options.append(token)
             expect_value = False
-        elif files or (not token.startswith("-") and token != "-"):
-            if not files and token in _COMMANDS:
+        elif only_files or (not token.startswith("-") and token != "-"):
+            if not files and not only_files and token in _COMMANDS:
                 return list(argv), []
             files.append(token)
+        elif token == "--":
+            only_files = True
         else:
             options.append(token)
             expect_value = token in _VALUE_OPTIONS
