@@ -60,6 +60,9 @@ FLUSH_INTERVAL_MS: Final = 250
 # The details pane shows at most this much of a request body.
 MAX_BODY_CHARS: Final = 4_000
 SHORTCUT: Final = "Ctrl+Shift+R"
+# The window's size when first shown, and what a title bar and borders take beside it.
+DEFAULT_SIZE: Final = (1000, 560)
+FRAME_ALLOWANCE: Final = 40
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -206,9 +209,11 @@ def details_text(event: TraceEvent) -> str:
             )
         )
     if event.errmsg:
+        # The service's own errmsg stays as it came; one of ours (a call that got no
+        # answer: "Network error: could not connect") is said in the window's language.
         lines.append(
             QCoreApplication.translate("RequestsView", "errmsg: {errmsg}").format(
-                errmsg=event.errmsg
+                errmsg=core_text(event.errmsg)
             )
         )
     if event.bytes is not None:
@@ -381,7 +386,15 @@ class RequestsWindow(QWidget):
 
     def _build(self) -> None:
         self._built = True
-        self.resize(1000, 560)
+        # No larger than the screen's free area less a window frame: a 960 px wide
+        # screen cut the last column and the Clear button off at 1000.
+        width, height = DEFAULT_SIZE
+        screen = self.screen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            width = min(width, free.width() - FRAME_ALLOWANCE)
+            height = min(height, free.height() - FRAME_ALLOWANCE)
+        self.resize(width, height)
         table = QTableView(self)
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

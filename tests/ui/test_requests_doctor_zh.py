@@ -277,3 +277,25 @@ def test_without_the_translation_both_are_english(qtbot) -> None:
     assert dialog.summary_text([fine, warned]) == summary([fine, warned])
     assert dialog.summary_text([warned, warned]) == summary([warned, warned])
     assert dialog.summary_text([blocked, warned]) == summary([blocked, warned]) + " (Token)"
+
+
+def test_a_call_that_got_no_answer_says_why_in_chinese(zh, qtbot) -> None:
+    """A network failure's errmsg is not the service's: it is core's registered message
+    ("Network error: could not connect"), and a Chinese window says it in Chinese. The
+    service's own errmsg still stays as it came."""
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    no_answer = {"http_status": None, "errcode": None, "body": ""}
+    hub.emit(
+        event(1, outcome=Outcome.RETRY, errmsg="Network error: could not connect", **no_answer)
+    )
+    hub.emit(event(2, errcode=40001, outcome=Outcome.STOP, errmsg="invalid credential"))
+    window.show()
+    model = window.model
+    assert model.rowCount() == 2
+    network = details_text(model.event_at(1))  # type: ignore[arg-type]
+    assert "错误信息（errmsg）：网络错误：无法连接" in network
+    assert "could not connect" not in network.split("（参见")[1]
+    service = details_text(model.event_at(0))  # type: ignore[arg-type]
+    assert "错误信息（errmsg）：invalid credential" in service

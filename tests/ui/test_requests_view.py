@@ -391,3 +391,19 @@ async def test_the_window_asks_only_when_the_run_would_not_fit() -> None:
     assert not await window_gate(too_many, status, declines)
     assert asked == [too_many]
     assert status.lines[-1] == "Not started: This run needs 2,001 calls; 2,000 remain today."
+
+
+def test_the_window_fits_a_small_screen(qtbot) -> None:
+    """Shown on a screen narrower than its default width (the offscreen screen is
+    800 x 600; a 1920 px screen at 200 % is 960), it stays on the screen, its buttons
+    with it."""
+    window = RequestsWindow(TraceHub())
+    qtbot.addWidget(window)
+    window.open()
+    qtbot.waitExposed(window)
+    free = window.screen().availableGeometry()
+    assert free.width() < 1000  # the default width would not fit
+    assert window.width() <= free.width()
+    assert window.height() <= free.height()
+    right = window.clear_button.mapTo(window, window.clear_button.rect().topRight()).x()
+    assert right < window.width()
