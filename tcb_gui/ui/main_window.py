@@ -1082,6 +1082,8 @@ class MainWindow(QMainWindow):
         index = self.status_combo.findData(StatusFilter.DOWNLOAD_FAILED)
         if index >= 0:
             self.status_combo.setCurrentIndex(index)
+        # "Show failed lists them with their reasons": the reasons whole, not "Cannot …".
+        self.view.show_whole_status()
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
         if self.proxy.rowCount():
             self.view.setCurrentIndex(self.proxy.index(0, Column.FILE))

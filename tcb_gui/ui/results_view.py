@@ -222,6 +222,21 @@ class ResultsView(QTableView):
         finally:
             self._fitting = False
 
+    def show_whole_status(self) -> None:
+        """Widen Status (never narrow it) until the shown rows' words fit whole ("Download
+        failed: Cannot write a.bin: Not a directory"), as far as File keeps
+        ``MIN_FILE_WIDTH`` beside it; Link gives way first (``fit_columns`` hides it)."""
+        header = self.horizontalHeader()
+        others = sum(
+            header.sectionSize(c)
+            for c in Column
+            if c not in (Column.FILE, Column.LINK, Column.STATUS) and not self.isColumnHidden(c)
+        )
+        room = self.viewport().width() - others - MIN_FILE_WIDTH
+        width = min(self.sizeHintForColumn(Column.STATUS), room)
+        if width > header.sectionSize(Column.STATUS):
+            header.resizeSection(Column.STATUS, width)
+
     def _section_resized(self, index: int, _old: int, _new: int) -> None:
         if index not in (Column.FILE, Column.LINK) and not self._fitting:
             self.fit_columns()

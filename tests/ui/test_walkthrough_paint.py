@@ -4,6 +4,10 @@ A downloading file's Status is a bar with its words on it ("Downloading 16 %"). 
 selected row, in the light theme, those words were painted in the selection's text
 colour (white) on the bar's pale tint: unreadable, for exactly the row the operator
 picked to watch.
+
+After a download with failures the panel says "Show failed lists them with their
+reasons"; the list it showed said "Download failed: Cannot …" on every row, the reasons
+cut off by the Status column's width.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from tcb_gui.ui.delegates import BAR_MARGIN_Y, CELL_MARGIN_X
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.palette import contrast_ratio
 from tcb_gui.ui.results_model import Column
+from tcb_gui.ui.results_view import MIN_FILE_WIDTH
 from tcb_gui.ui.theme import apply_theme
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -97,3 +102,38 @@ async def test_a_selected_rows_bar_keeps_its_words_readable(
         CELL_MARGIN_X + 40, BAR_MARGIN_Y + 3, -CELL_MARGIN_X - 40, -BAR_MARGIN_Y - 3
     )
     assert _best_contrast(image, words, scale, track) >= 4.5
+
+
+async def test_show_failed_shows_the_reasons_whole(make_window: WindowFactory) -> None:
+    window = make_window()
+    window.resize(1400, 800)
+    await window.ids.add_text("\n".join(PROD.fileid(k) for k in KEYS))
+    reason = "Cannot write {name}: Not a directory"
+    reports = [
+        FileProgress(
+            fileid=parse_fileid(PROD.fileid(k)),
+            state=FileState.FAILED if n % 2 else FileState.DONE,
+            path=Path("/d") / k,
+            bytes_done=0,
+            bytes_total=10_000,
+            speed=0.0,
+            errmsg=reason.format(name=Path(k).name) if n % 2 else "",
+            resumed_from=0,
+            index=n,
+        )
+        for n, k in enumerate(KEYS)
+    ]
+    window.downloads.show_progress(reports, TotalProgress(0, 0, len(KEYS), 0, 0, 0.0, None))
+    window.model.flush()
+    view = window.view
+    await wait_until(lambda: view.viewport().width() > 1000, 5)
+    window.show_failed_downloads()
+    assert window.proxy.rowCount() == 2
+    index = window.proxy.index(0, Column.STATUS)
+    words = str(index.data())
+    assert words == "Download failed: Cannot write watch-1.bin: Not a directory"
+    # The cell holds its icon and its words: nothing elided.
+    assert view.columnWidth(Column.STATUS) >= view.sizeHintForColumn(Column.STATUS)
+    assert view.columnWidth(Column.STATUS) > view.fontMetrics().horizontalAdvance(words)
+    # File keeps its room beside it.
+    assert view.columnWidth(Column.FILE) >= MIN_FILE_WIDTH
