@@ -80,6 +80,52 @@ def _absent_stream() -> TextIO:
     return cast("TextIO", _AbsentStream())
 
 
+class _MessageStream(io.TextIOBase):
+    """stderr as the commands use it, for progress and messages: a write that fails (a
+    full disk behind ``2>> log``, a pipe closed early) is dropped, so what a run does
+    and writes to stdout or ``--output`` never depends on whether its progress could be
+    shown."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._broken = False
+
+    @property
+    def encoding(self) -> str | None:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None)
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def write(self, text: str) -> int:
+        if not self._broken:
+            try:
+                self._stream.write(text)
+            except (OSError, ValueError):
+                self._give_up()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._broken:
+            try:
+                self._stream.flush()
+            except (OSError, ValueError):
+                self._give_up()
+
+    def _give_up(self) -> None:
+        # Closed, so that what is still buffered is not flushed again at exit (which
+        # would fail once more and turn the exit status into 120).
+        self._broken = True
+        with suppress(OSError, ValueError):
+            self._stream.close()
+
+
 def _max_age(text: str) -> int:
     import argparse
 
@@ -1014,7 +1060,7 @@ def main(
 ) -> int:
     stdin = stdin or sys.stdin or _absent_stream()
     stdout = stdout or sys.stdout or _absent_stream()
-    stderr = stderr or sys.stderr or _absent_stream()
+    stderr = cast("TextIO", _MessageStream(stderr or sys.stderr or _absent_stream()))
     arguments, files = _split_window_files(list(sys.argv[1:] if argv is None else argv))
     if arguments == ["--version"]:
         return _print_version(stdout)

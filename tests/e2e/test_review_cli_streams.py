@@ -205,3 +205,18 @@ def test_a_full_stdout_is_named_not_a_traceback(demo_server: DemoServer, tmp_pat
     assert "Cannot write the results to standard output: No space left on device" in run.stderr
     assert "Traceback" not in run.stderr
     assert "Exception ignored" not in run.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_stderr_does_not_stop_the_run(demo_server: DemoServer, tmp_path: Path) -> None:
+    """Progress and messages that cannot be written (a full disk behind ``2>> log``) are
+    dropped; the links still come out and the status is the run's."""
+    ids = mixed_ids(4, 2, seed=8)
+    run = run_with_streams(
+        resolve_args(demo_server, "--format", "urls"),
+        tmp_path,
+        shell_redirects="2>/dev/full",
+        stdin=id_lines(ids),
+    )
+    assert run.code == 0
+    assert len(run.stdout.splitlines()) == len(ids)
