@@ -648,13 +648,7 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
         else:
             return _check_app_secret(conn, stdout, stderr)
     if args.action == "set":
-        if stdin.isatty():
-            import getpass
-
-            token = getpass.getpass("Access token (input hidden): ", stream=stderr)
-        else:
-            token = stdin.read()
-        token = token.strip()
+        token = _read_secret(stdin, stderr, "Access token").strip()
         if not token:
             raise InputError("No token on standard input; nothing was saved.")
         try:
@@ -699,12 +693,29 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     return _check_exit_code(check)
 
 
-def _read_secret(stdin: TextIO, stderr: TextIO) -> str:
-    if stdin.isatty():
-        import getpass
+def _read_secret(stdin: TextIO, stderr: TextIO, what: str) -> str:
+    """A secret from stdin: typed with the echo off on a terminal, else read whole.
 
-        return getpass.getpass("Mini program AppSecret (input hidden): ", stream=stderr)
-    return stdin.read()
+    Where the terminal's echo cannot be turned off, ``getpass`` would warn and read the
+    secret in plain sight (on the screen, in the scrollback, in a screen recording):
+    refused instead, with the way that works there."""
+    if not stdin.isatty():
+        return stdin.read()
+    import getpass
+    import warnings
+
+    from tcb_gui.core.errors import InputError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            return getpass.getpass(f"{what} (input hidden): ", stream=stderr)
+        except getpass.GetPassWarning:
+            raise InputError(
+                f"This terminal cannot hide what is typed, so the {what} was not read. "
+                "Give it on standard input instead: add '< FILE' to the command, FILE "
+                "holding only the secret."
+            ) from None
 
 
 def _set_app_secret(
@@ -722,7 +733,7 @@ def _set_app_secret(
     from tcb_gui.core.tokens import TokenStore, clean_app_secret
 
     appid = validate_appid(args.appid) if args.appid else conn.require_appid()
-    secret = _read_secret(stdin, stderr).strip()
+    secret = _read_secret(stdin, stderr, "Mini program AppSecret").strip()
     if not secret:
         raise InputError("No AppSecret on standard input; nothing was saved.")
     secret = clean_app_secret(secret)
