@@ -2158,6 +2158,14 @@
         <translation>配置“{name}”</translation>
     </message>
     <message>
+        <source>Lists of the demo are not kept</source>
+        <translation>演示中的列表不会保存</translation>
+    </message>
+    <message>
+        <source>No lists are kept (Settings ▸ Downloads &amp;&amp; history ▸ Recent lists kept)</source>
+        <translation>不保存列表（设置 ▸ 下载与历史 ▸ 保留最近列表数）</translation>
+    </message>
+    <message>
         <source>No saved lists yet</source>
         <translation>尚无保存的列表</translation>
     </message>

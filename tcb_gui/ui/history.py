@@ -454,7 +454,16 @@ class HistoryController(QObject):
         for action in self._group.actions():
             self._group.removeAction(action)
         if not self._entries:
-            empty = menu.addAction(self.tr("No saved lists yet"))
+            # Say why the menu is empty: "yet" only while lists are being kept.
+            if self.session.in_demo:
+                why = self.tr("Lists of the demo are not kept")
+            elif self.store.keep <= 0:
+                why = self.tr(
+                    "No lists are kept (Settings ▸ Downloads && history ▸ Recent lists kept)"
+                )
+            else:
+                why = self.tr("No saved lists yet")
+            empty = menu.addAction(why)
             empty.setEnabled(False)
             return
         for entry in self._entries:

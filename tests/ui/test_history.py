@@ -281,3 +281,23 @@ async def test_restore_runs_first_then_what_follows(make_window: WindowFactory) 
     assert task is not None
     await task
     assert seen == [4]
+
+
+async def test_the_menu_says_why_nothing_is_kept(make_window: WindowFactory) -> None:
+    """An operator who resolved lists in the demo, or turned keeping off, opened History
+    to "No saved lists yet", as if they would be kept and something had gone wrong."""
+    window = make_window()
+    menu = window.history.menu
+    menu.aboutToShow.emit()
+    assert [a.text() for a in menu.actions()] == ["No saved lists yet"]
+    window.history.set_keep(0)
+    menu.aboutToShow.emit()
+    assert [a.text() for a in menu.actions()] == [
+        "No lists are kept (Settings ▸ Downloads && history ▸ Recent lists kept)"
+    ]
+    window.history.set_keep(10)
+    await window.tokens.start_demo()
+    assert window.model.rowCount() > 0
+    menu.aboutToShow.emit()
+    assert [a.text() for a in menu.actions()] == ["Lists of the demo are not kept"]
+    assert not any(a.isEnabled() for a in menu.actions())
