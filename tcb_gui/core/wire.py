@@ -243,6 +243,12 @@ class _Connection(asyncio.BufferedProtocol):
             elif self.state == _State.HEAD:
                 self._fill += nbytes
                 self._parse_head()
+                if self.state == _State.READY and self._fill >= len(self._buffer):
+                    # The read that brought the head filled the buffer too (a fast host,
+                    # a busy loop; over TLS one read takes every record that is in): no
+                    # room until the body is asked for. An empty buffer handed to asyncio
+                    # reads as the end of a TLS stream, or a fatal error on plain TCP.
+                    self.pause_reading()
             elif self.state == _State.READY:
                 # Body bytes before anyone asked for them: kept after the head.
                 self._fill += nbytes
