@@ -3113,6 +3113,14 @@
         <translation>已取消；{n} 个 ID 未解析。</translation>
     </message>
     <message>
+        <source>no answer</source>
+        <translation>无应答</translation>
+    </message>
+    <message>
+        <source>Retrying: no answer for {time} ({problem}); gives up at {limit}.</source>
+        <translation>正在重试：服务已 {time}无应答（{problem}），满 {limit}将停止。</translation>
+    </message>
+    <message>
         <source>Every ID has its answer. Retry failed (Ctrl+R) asks again for the failures; Refresh expired (Ctrl+F5) renews old links.</source>
         <translation>每个 ID 都已有结果。“重试失败项”（Ctrl+R）会重新获取失败的链接；“刷新过期链接”（Ctrl+F5）会更新旧链接。</translation>
     </message>

@@ -14,6 +14,12 @@ badge changes (``TokenPresenter.stateChanged``), so the two never disagree. Befo
 that needs hundreds of calls, today's quota is asked once (``core.quota``): the status
 line says "This run needs N calls; M remain today." and a run that would use it up
 starts only if the operator says so (``confirm_quota``).
+
+While the service gives nothing but failures worth trying again (the network is down,
+it is busy), core keeps trying for up to ``GIVE_UP_AFTER_S``; the status line says so
+once a few seconds have passed that way ("Retrying: no answer for 12 s (Network error:
+could not connect); gives up at 2 min.", short enough for a narrow window), read
+from the run's calls as the trace hub reports them, so the window never looks hung.
 """
 
 from __future__ import annotations
@@ -24,15 +30,17 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from tcb_gui.core.errors import TokenError, TokenState
 from tcb_gui.core.quota import QuotaPreview, preview_quota
 from tcb_gui.core.resolve_run import ResolveProgress, ResolveRun
+from tcb_gui.core.service_modes import GIVE_UP_AFTER_S
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent
 from tcb_gui.ui import task_names
 from tcb_gui.ui.banner import Action
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.formatting import fmt_int
+from tcb_gui.ui.formatting import fmt_duration, fmt_int
 from tcb_gui.ui.gc_freeze import settle_long_lived
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
@@ -51,6 +59,38 @@ BANNER = "run"
 ROW_MARK_BATCH = 2_000
 # Results recorded between two gc freezes during a run (see gc_freeze).
 GC_SETTLE_EVERY = 2_000
+# How often the status line looks at the service's silence during a run, how long it
+# stays silent before the line says so (one retry is normal), and how long that line
+# lasts once answers come back.
+SILENCE_CHECK_MS = 1_000
+SILENCE_SHOWN_AFTER_S = 3.0
+SILENCE_MESSAGE_MS = 2_000
+
+
+class ServiceSilence:
+    """The run's API calls as the trace reports them: since when the service has given
+    nothing but failures worth trying again, and the words of the last one."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self.problem = ""
+
+    def __call__(self, event: TraceEvent) -> None:
+        if event.kind is not CallKind.API:
+            return
+        if event.outcome in (Outcome.RETRY, Outcome.GAVE_UP):
+            if self.since is None:
+                self.since = time.monotonic()
+            if event.errmsg:
+                self.problem = event.errmsg
+            elif event.http_status is not None:
+                self.problem = f"HTTP {event.http_status}"
+        else:  # an answer the client could act on
+            self.since = None
+
+    def seconds(self) -> float:
+        return 0.0 if self.since is None else time.monotonic() - self.since
+
 
 # The run's options as the window shows them: (link life in seconds, requests at once).
 RunOptions = Callable[[], tuple[int, int]]
@@ -84,6 +124,11 @@ class ResolvePresenter(QObject):
         self.progress: ResolveProgress | None = None  # of the run under way
         self.quota: QuotaPreview | None = None  # the last run's preview, when it had one
         tokens.stateChanged.connect(lambda _info: self.show_waiting())
+        self._silence = ServiceSilence()
+        self._silence_timer = QTimer(self)
+        self._silence_timer.setObjectName("service-silence")
+        self._silence_timer.setInterval(SILENCE_CHECK_MS)
+        self._silence_timer.timeout.connect(self._say_silence)
 
     @property
     def running(self) -> bool:
@@ -198,6 +243,9 @@ class ResolvePresenter(QObject):
                 model.flush()  # small ranged updates, not one 100,000-row re-filter
                 await asyncio.sleep(0)
         self.runningChanged.emit(True)
+        self._silence = silence = ServiceSilence()
+        session.trace.add(silence)
+        self._silence_timer.start()
         try:
             settled_at = 0
             async with contextlib.aclosing(run.stream()) as batches:
@@ -216,10 +264,28 @@ class ResolvePresenter(QObject):
             )
             raise
         finally:
+            self._silence_timer.stop()
+            session.trace.remove(silence)
             self.progress = None
             model.flush()
             if not self.tasks.closing:
                 self.runningChanged.emit(False)
+
+    def _say_silence(self) -> None:
+        """During a run: say that the service is not answering, once it has been a while."""
+        silence = self._silence
+        seconds = silence.seconds()
+        if not self.running or seconds < SILENCE_SHOWN_AFTER_S:
+            return
+        problem = core_text(silence.problem) if silence.problem else self.tr("no answer")
+        self.notifier.show_status(
+            self.tr("Retrying: no answer for {time} ({problem}); gives up at {limit}.").format(
+                time=fmt_duration(int(seconds)),
+                problem=problem,
+                limit=fmt_duration(GIVE_UP_AFTER_S),
+            ),
+            SILENCE_MESSAGE_MS,
+        )
 
     def _nothing_to_resolve(self) -> str:
         counts = self.model.counts()
