@@ -9,12 +9,14 @@ compares every byte on disk. A file reported ok must be the file on the server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import gzip
 import hashlib
 import json
 import os
 import socket
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -265,6 +267,44 @@ async def test_a_part_whose_sidecar_names_another_file_is_not_resumed(
     assert outcomes[0].ok
     assert target.read_bytes() == data
     assert all("range" not in r.headers for r in server.requests)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("planted", ["sidecar", "manifest"])
+async def test_a_named_pipe_at_one_of_the_engines_names_stops_nothing(
+    http: httpx.AsyncClient, tmp_path: Path, planted: str
+) -> None:
+    # Opening a FIFO to read it waits for a writer: on the event loop's thread (a sidecar)
+    # that froze the whole run (and the window), in a thread (the manifest) the run.
+    data = content_of("q", 2_000_000)  # a large file: its partial file has a sidecar
+    target = saved(tmp_path, "q/q.bin")
+    target.parent.mkdir(parents=True)
+    (tmp_path / STATE_DIR_NAME).mkdir()
+    pipe = target.with_name("q.bin.part.json")
+    if planted == "manifest":
+        pipe = tmp_path / STATE_DIR_NAME / MANIFEST_NAME
+    os.mkfifo(pipe)
+    rescued = threading.Event()
+
+    def rescue() -> None:  # without the fix: let each blocked open go on, and say so
+        if finished.wait(5):
+            return
+        rescued.set()
+        while not finished.wait(0.1):
+            with contextlib.suppress(OSError):
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+
+    finished = threading.Event()
+    threading.Thread(target=rescue, daemon=True).start()
+    try:
+        async with Loopback(lambda r: serve_file(r, data)) as server:
+            outcomes = await run(http, server, ["q/q.bin"], tmp_path)
+    finally:
+        finished.set()
+
+    assert not rescued.is_set()
+    assert outcomes[0].ok
+    assert target.read_bytes() == data
 
 
 async def test_flat_keys_named_like_the_engines_own_files_are_kept(

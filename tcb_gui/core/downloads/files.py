@@ -35,6 +35,10 @@ DISK_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
 # Never open through a symlink planted at a .part or sidecar name; O_BINARY: on Windows a
 # descriptor is in text mode without it (newlines would be rewritten).
 NO_FOLLOW: Final = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+# Opening a FIFO planted at one of our names to read it would wait for a writer (for
+# ever, on the event loop's thread for a sidecar); O_NONBLOCK opens it at once, and it is
+# then refused as no regular file. No effect on regular files.
+NO_WAIT: Final = getattr(os, "O_NONBLOCK", 0)
 # A sidecar is a few hundred bytes; anything far larger is not ours.
 SIDECAR_MAX_BYTES: Final = 16 * 1024
 # A partial file asks the system to start writing its bytes to the disk every this many
@@ -101,7 +105,7 @@ def sidecar_path(part: Path) -> Path:
 def read_small(path: Path, limit: int) -> bytes | None:
     """A small regular file's bytes, refusing symlinks and anything over ``limit``."""
     try:
-        fd = os.open(path, os.O_RDONLY | NO_FOLLOW)
+        fd = os.open(path, os.O_RDONLY | NO_FOLLOW | NO_WAIT)
     except OSError:
         return None
     try:
