@@ -431,8 +431,8 @@ def _read_inputs(inputs: Sequence[str], stdin: TextIO, stderr: TextIO) -> list[F
     for bad in scan.malformed[:10]:
         where = f"{bad.source}:{bad.line}" if bad.source else f"line {bad.line}"
         stderr.write(f"{where}: not a valid cloud file ID ({bad.reason}): {bad.text}\n")
-    if len(scan.malformed) > 10:
-        stderr.write(f"… and {len(scan.malformed) - 10} more malformed IDs\n")
+    if scan.malformed_count > 10:
+        stderr.write(f"… and {scan.malformed_count - 10:,} more malformed IDs\n")
     stderr.write(f"Read {fileids.summary(scan)}\n")
     if not scan.ids:
         raise InputError(

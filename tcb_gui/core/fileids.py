@@ -75,7 +75,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -159,6 +159,10 @@ def parse_fileid(text: str) -> FileId:
 
 # A malformed candidate is shown to the user; a runaway line must not be kept whole.
 MALFORMED_TEXT_MAX = 200
+# Malformed candidates kept to show, per input and per collection; the rest are counted.
+# An input of nothing but "cloud://x" lines (64 MiB: ~6 million) would otherwise keep a
+# record of each, ~130 bytes apiece (some 800 MB), where a person reads the first few.
+MAX_MALFORMED_KEPT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +182,14 @@ class IdScan:
     ids: tuple[FileId, ...]  # unique, in order of first occurrence
     duplicates: int  # IDs dropped because they came earlier
     lines_without_id: int  # non-blank lines where nothing starting with cloud:// was found
-    malformed: tuple[Malformed, ...]
+    malformed: tuple[Malformed, ...]  # the first MAX_MALFORMED_KEPT, in input order
     total_lines: int
+    malformed_dropped: int = 0  # malformed candidates past those kept: only counted
+
+    @property
+    def malformed_count(self) -> int:
+        """How many malformed candidates there were, kept or not."""
+        return len(self.malformed) + self.malformed_dropped
 
     def summary(self) -> str:
         return summary(self)
@@ -196,8 +206,8 @@ def summary(scan: IdScan) -> str:
         parts.append(_plural(scan.duplicates, "duplicate", "duplicates"))
     if scan.lines_without_id:
         parts.append(_plural(scan.lines_without_id, "line without an ID", "lines without an ID"))
-    if scan.malformed:
-        parts.append(_plural(len(scan.malformed), "malformed ID", "malformed IDs"))
+    if scan.malformed_count:
+        parts.append(_plural(scan.malformed_count, "malformed ID", "malformed IDs"))
     head = _plural(len(scan.ids), "ID", "IDs")
     return f"{head} ({', '.join(parts)})" if parts else head
 
@@ -210,6 +220,7 @@ class IdCollector:
         self._duplicates = 0
         self._lines_without_id = 0
         self._malformed: list[Malformed] = []
+        self._malformed_dropped = 0
         self._total_lines = 0
 
     def add(self, scan: IdScan) -> IdScan:
@@ -225,7 +236,9 @@ class IdCollector:
                 new.append(fid)
         self._duplicates += duplicates
         self._lines_without_id += scan.lines_without_id
-        self._malformed.extend(scan.malformed)
+        kept = scan.malformed[: max(0, MAX_MALFORMED_KEPT - len(self._malformed))]
+        self._malformed.extend(kept)
+        self._malformed_dropped += scan.malformed_count - len(kept)
         self._total_lines += scan.total_lines
         return IdScan(
             ids=tuple(new),
@@ -233,6 +246,7 @@ class IdCollector:
             lines_without_id=scan.lines_without_id,
             malformed=scan.malformed,
             total_lines=scan.total_lines,
+            malformed_dropped=scan.malformed_dropped,
         )
 
     def add_text(self, text: str, *, source: str = "") -> IdScan:
@@ -250,11 +264,13 @@ class IdCollector:
             lines_without_id=self._lines_without_id,
             malformed=tuple(self._malformed),
             total_lines=self._total_lines,
+            malformed_dropped=self._malformed_dropped,
         )
 
     def clear(self) -> None:
         self._ids.clear()
         self._duplicates = self._lines_without_id = self._total_lines = 0
+        self._malformed_dropped = 0
         self._malformed.clear()
 
     def __len__(self) -> int:
@@ -277,12 +293,13 @@ def merge_scans(*scans: IdScan) -> IdScan:
 class _Accumulator:
     """Turns candidates into IDs, duplicates and malformed reports for one input."""
 
-    __slots__ = ("duplicates", "ids", "malformed", "source")
+    __slots__ = ("duplicates", "ids", "malformed", "malformed_dropped", "source")
 
     def __init__(self, source: str) -> None:
         self.ids: dict[str, FileId] = {}
         self.duplicates = 0
         self.malformed: list[Malformed] = []
+        self.malformed_dropped = 0
         self.source = source
 
     def take(self, candidate: str, line: int) -> None:
@@ -292,6 +309,9 @@ class _Accumulator:
         try:
             fid = parse_fileid(candidate)
         except InvalidFileIdError as exc:
+            if len(self.malformed) >= MAX_MALFORMED_KEPT:
+                self.malformed_dropped += 1
+                return
             text = candidate
             if len(text) > MALFORMED_TEXT_MAX:
                 text = text[: MALFORMED_TEXT_MAX - 1] + "…"
@@ -614,7 +634,8 @@ def find_ids(text: str, *, source: str = "") -> IdScan:
     acc = _Accumulator(source)
     lines_without_id = 0
     if not _scan_json_document(text, acc):
-        rows: list[tuple[int, str]] = list(enumerate(lines, start=1))
+        # Lazily: a list of (number, line) pairs would cost ~90 bytes a line on top.
+        rows: Iterable[tuple[int, str]] = enumerate(lines, start=1)
         table = _detect_table(lines)
         if '"' in text:
             # A table whose cells span lines is read record by record.
@@ -645,6 +666,7 @@ def find_ids(text: str, *, source: str = "") -> IdScan:
         lines_without_id=lines_without_id,
         malformed=tuple(acc.malformed),
         total_lines=len(lines),
+        malformed_dropped=acc.malformed_dropped,
     )
 
 
