@@ -693,6 +693,23 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     return _check_exit_code(check)
 
 
+# A piped secret is read up to this much: a token is at most 4,096 characters
+# (core.tokens.MAX_TOKEN_LENGTH), so a file piped in by mistake is not read whole.
+_SECRET_READ_LIMIT = 64 * 1024
+
+
+def _read_piped_secret(stdin: TextIO) -> str:
+    """A secret piped in or redirected from a file, decoded as lists of IDs are: the
+    file an editor saved (UTF-8 with a BOM from Notepad, UTF-16 from PowerShell's ``>``)
+    gives the secret, not a BOM glued to it or the locale's reading of UTF-16 bytes."""
+    from tcb_gui.core.fileids import decode_input
+
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # a text stream handed to main()
+        return stdin.read(_SECRET_READ_LIMIT).lstrip("\ufeff")
+    return decode_input(buffer.read(_SECRET_READ_LIMIT), "standard input")
+
+
 def _read_secret(stdin: TextIO, stderr: TextIO, what: str) -> str:
     """A secret from stdin: typed with the echo off on a terminal, else read whole.
 
@@ -700,7 +717,7 @@ def _read_secret(stdin: TextIO, stderr: TextIO, what: str) -> str:
     secret in plain sight (on the screen, in the scrollback, in a screen recording):
     refused instead, with the way that works there."""
     if not stdin.isatty():
-        return stdin.read()
+        return _read_piped_secret(stdin)
     import getpass
     import warnings
 

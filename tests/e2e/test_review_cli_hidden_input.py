@@ -1,8 +1,11 @@
-"""``token set`` on a terminal whose echo cannot be turned off: ``getpass`` would warn
-and then read the token in plain sight. The command refuses instead and saves nothing."""
+"""How ``token set`` reads the secret. On a terminal whose echo cannot be turned off,
+``getpass`` would warn and then read the token in plain sight: the command refuses
+instead and saves nothing. From a file an editor saved (a BOM, UTF-16) it reads the
+token itself."""
 
 from __future__ import annotations
 
+import codecs
 import getpass
 import io
 import sys
@@ -10,8 +13,9 @@ import sys
 import pytest
 
 from tcb_gui.core.tokens import KEYRING_SERVICE, app_secret_user
+from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_APPID, DEMO_APPSECRET, DEMO_TOKEN
-from tests.e2e.cli_helpers import _logging_restored
+from tests.e2e.cli_helpers import _logging_restored, run_cli
 from tests.memory_keyring import MemoryKeyring
 
 USAGE = 2
@@ -60,3 +64,19 @@ def test_a_secret_is_not_read_where_the_terminal_would_show_it(
     assert "This terminal cannot hide what is typed" in stderr.getvalue()
     assert terminal.tell() == 0  # nothing was read
     assert (KEYRING_SERVICE, entry) not in memory_keyring.store
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        codecs.BOM_UTF8 + DEMO_TOKEN.encode() + b"\r\n",  # Notepad's UTF-8
+        codecs.BOM_UTF16_LE + f"{DEMO_TOKEN}\r\n".encode("utf-16-le"),  # PowerShell 5's >
+    ],
+    ids=["utf-8-bom", "utf-16"],
+)
+def test_a_token_file_an_editor_saved_gives_the_token(
+    demo_server: DemoServer, memory_keyring: MemoryKeyring, encoded: bytes
+) -> None:
+    run = run_cli(["token", "set", "--base-url", demo_server.base_url], stdin=encoded, token=None)
+    assert run.code == 0, run.stderr
+    assert memory_keyring.store[(KEYRING_SERVICE, "default")] == DEMO_TOKEN
