@@ -84,11 +84,13 @@ def run(
         from tcb_gui.core.errors import InputError
         from tcb_gui.core.service_modes import ApiMode
         from tcb_gui.core.settings import load_settings
-        from tcb_gui.core.tokens import TokenStore
+        from tcb_gui.core.tokens import TokenStore, adopt_environment_secrets
         from tcb_gui.ui.i18n import install_translators
         from tcb_gui.ui.main_window import MainWindow
         from tcb_gui.ui.session import Overrides, Session
 
+        # Open and Show in folder start other programs, which inherit the environment.
+        adopt_environment_secrets()
         settings = load_settings()
         install_translators(app, settings.language)
         from tcb_gui.ui.theme import apply_theme

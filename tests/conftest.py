@@ -21,7 +21,11 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("TCB_GUI_HOME", str(home))
     for name in ("TCB_ACCESS_TOKEN", "TCB_APP_SECRET", "SSL_CERT_FILE", "SSL_CERT_DIR"):
         monkeypatch.delenv(name, raising=False)
-    return home
+    from tcb_gui.core.tokens import forget_adopted_secrets
+
+    forget_adopted_secrets()  # what a window started in an earlier test took in
+    yield home
+    forget_adopted_secrets()
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ program profile (``AuthMode.APPSECRET``), a stable token fetched with the AppSec
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -75,9 +74,9 @@ class Connection:
 
 def explicit_token() -> str | None:
     """``TCB_ACCESS_TOKEN`` if set: it wins over a profile's AppID and AppSecret."""
-    from tcb_gui.core.tokens import TOKEN_ENV
+    from tcb_gui.core.tokens import TOKEN_ENV, environment_secret
 
-    return os.environ.get(TOKEN_ENV, "").strip() or None
+    return environment_secret(TOKEN_ENV) or None
 
 
 def connection_for(

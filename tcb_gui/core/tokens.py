@@ -64,6 +64,35 @@ async def _in_thread(func: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwa
 KEYRING_SERVICE: Final = "tcb-gui"
 TOKEN_ENV: Final = "TCB_ACCESS_TOKEN"
 APP_SECRET_ENV: Final = "TCB_APP_SECRET"
+# Secrets the window took out of its environment when it started (adopt_environment_
+# secrets): the programs it starts for Open and Show in folder (a browser, a file manager,
+# and whatever those start) inherit its environment, and must not receive them. The
+# command line starts no program and leaves its environment as it is.
+_adopted: dict[str, str] = {}
+
+
+def environment_secret(name: str) -> str:
+    """The secret in variable ``name`` (stripped; "" when unset): the environment's, else
+    what the window adopted from it at start."""
+    return os.environ.get(name, "").strip() or _adopted.get(name, "")
+
+
+def adopt_environment_secrets() -> None:
+    """Move ``TCB_ACCESS_TOKEN`` and ``TCB_APP_SECRET`` out of this process's environment
+    (``os.environ`` and the C library's, which child processes get) into memory, where
+    ``environment_secret`` still finds them: the token still comes "from the environment"."""
+    for name in (TOKEN_ENV, APP_SECRET_ENV):
+        value = os.environ.pop(name, "").strip()
+        if value:
+            register_secret(value)
+            _adopted[name] = value
+
+
+def forget_adopted_secrets() -> None:
+    """Drop what ``adopt_environment_secrets`` kept (tests start each from a clean slate)."""
+    _adopted.clear()
+
+
 # Appended to the profile name to make the AppSecret's keyring user name; profile names
 # cannot hold "#" (settings.validate_profile_name).
 APP_SECRET_USER_SUFFIX: Final = "#appsecret"
@@ -518,7 +547,7 @@ class TokenStore:
 
     def _current(self, entry: _Entry, profile: str) -> tuple[str | None, TokenSource]:
         validate_profile_name(profile)
-        from_env = os.environ.get(entry.env, "").strip()
+        from_env = environment_secret(entry.env)
         if from_env:
             register_secret(from_env)
             return from_env, TokenSource.ENVIRONMENT

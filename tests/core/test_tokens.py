@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import traceback
@@ -16,6 +17,7 @@ from keyring.backends import fail, null
 from keyring.errors import KeyringLocked, PasswordSetError
 
 from tcb_gui.core.errors import InputError, KeyringUnavailableError
+from tcb_gui.core.redact import redact
 from tcb_gui.core.tokens import (
     KEYRING_SERVICE,
     TOKEN_LIFETIME_S,
@@ -314,3 +316,36 @@ async def test_async_wrappers(memory_keyring: MemoryKeyring) -> None:
     with pytest.raises(KeyringUnavailableError):
         await store.aset("default", TOKEN)
     assert (await store.acurrent("default")).source is TokenSource.SESSION
+
+
+def test_secrets_adopted_from_the_environment_leave_it_and_still_count_as_from_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tcb_gui.core.connection import explicit_token
+    from tcb_gui.core.tokens import (
+        APP_SECRET_ENV,
+        TOKEN_ENV,
+        adopt_environment_secrets,
+        environment_secret,
+        forget_adopted_secrets,
+    )
+
+    monkeypatch.setenv(TOKEN_ENV, "  adopted-token-123456  ")
+    monkeypatch.setenv(APP_SECRET_ENV, "adopted-secret-654321")
+    adopt_environment_secrets()
+    assert TOKEN_ENV not in os.environ
+    assert APP_SECRET_ENV not in os.environ
+    assert environment_secret(TOKEN_ENV) == "adopted-token-123456"
+    assert explicit_token() == "adopted-token-123456"
+    store = TokenStore(service="tcb-gui-test-adopt")
+    info = store.current("default")
+    assert (info.token, info.source) == ("adopted-token-123456", TokenSource.ENVIRONMENT)
+    assert store.current_app_secret("default").secret == "adopted-secret-654321"
+    assert redact("x adopted-token-123456 y") != "x adopted-token-123456 y"
+    # A variable set again (the command line, a test) is read as it is now.
+    monkeypatch.setenv(TOKEN_ENV, "newer-token-abcdef")
+    assert environment_secret(TOKEN_ENV) == "newer-token-abcdef"
+    forget_adopted_secrets()
+    monkeypatch.delenv(TOKEN_ENV)
+    assert environment_secret(TOKEN_ENV) == ""
+    assert store.current("default").source is not TokenSource.ENVIRONMENT
