@@ -122,7 +122,7 @@ class IdsPresenter(QObject):
         if scan is not None:
             outcome.duplicates = scan.duplicates
             outcome.lines_without_id = scan.lines_without_id
-            outcome.malformed = len(scan.malformed)
+            outcome.malformed = scan.malformed_count
             ids: tuple[FileId, ...] = scan.ids
             settle_long_lived()  # the parsed IDs live on in the rows
             for start in range(0, len(ids), ROW_INSERT_BATCH):

@@ -211,3 +211,16 @@ async def test_ctrl_o_opens_a_file_dialog(window: MainWindow, qtbot, tmp_path: P
     dialogs[0].reject()
     await idle(window)
     assert keys(window) == ["from-file.png"]
+
+
+async def test_every_malformed_id_is_counted_beyond_those_kept(window: MainWindow) -> None:
+    """Core keeps the first MAX_MALFORMED_KEPT malformed lines (bounded memory) and counts
+    the rest: the window says how many there were, not how many were kept."""
+    from tcb_gui.core.fileids import MAX_MALFORMED_KEPT
+
+    bad = MAX_MALFORMED_KEPT + 25
+    text = "\n".join(["cloud://bad"] * bad + [cid("good.png")])
+    outcome = await window.ids.add_text(text)
+    assert outcome.added == 1
+    assert outcome.malformed == bad
+    assert f"{bad:,} malformed IDs" in window.message_label.text()
