@@ -3,7 +3,8 @@
 The format follows the extension typed ("links.json" writes JSON whatever was chosen
 before) and the extension follows the format chosen, so a file never holds another
 format than its name says. The dialog starts in the folder of the last export with a
-name made of the list's name and the date ("ids 2026-12-05 0654.csv"). "UTF-8 with BOM"
+name made of the list's name and the date ("ids 2026-12-05 0654.csv": a list opened from
+``ids.txt`` without its extension, which would sit before the export's own). "UTF-8 with BOM"
 (for Excel, which reads a CSV without one in the system's code page and garbles 中文)
 and the format are remembered. The formats are ``core.export.ExportFormat``'s: both
 faces write the same bytes.
@@ -41,11 +42,21 @@ BOM_FORMATS: Final = frozenset({"csv", "tsv"})
 # Characters a file name had better not hold on any system.
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 MAX_STEM = 60
+# A file's extension at the end of a list's name, or of one of the names a list of several
+# files is named by ("a.txt, b.csv, c.log…"): a letter, then up to 4 letters or digits, so
+# "1.5k IDs" or "v1.2" keep their dots.
+_FILE_EXTENSION = re.compile(r"\.[^\W\d_][^\W_]{0,4}(?=$|, |…$)")
+
+
+def list_stem(name: str) -> str:
+    """A list's name without the extensions of the files it was opened from: "100k.txt"
+    is "100k", "a.txt, b.csv" is "a, b"."""
+    return _FILE_EXTENSION.sub("", name)
 
 
 def safe_stem(name: str) -> str:
-    """A list's name made fit for a file name."""
-    stem = _UNSAFE_NAME.sub(" ", name).strip(" .")
+    """A list's name made fit for a file name (without its files' extensions)."""
+    stem = _UNSAFE_NAME.sub(" ", list_stem(name)).strip(" .")
     return stem[:MAX_STEM].strip() or "tcb-links"
 
 

@@ -271,7 +271,7 @@ async def test_5_the_format_follows_the_name_the_bom_and_the_folder_are_remember
     # Starts in the last folder, with the list's name and the date.
     suggested = dialog.path()
     assert suggested.parent == tmp_path
-    assert suggested.name.startswith("orders.txt ")
+    assert suggested.name.startswith("orders 2")  # not "orders.txt 2026-…": no list extension
     assert suggested.suffix == ".csv"
     # Typing another extension switches the format; choosing a format, the extension.
     dialog.path_edit.setText(str(tmp_path / "export2.json"))
