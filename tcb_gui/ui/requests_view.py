@@ -2,11 +2,11 @@
 
 ``RequestsWindow(hub, parent)`` listens to the session's ``core.trace.TraceHub`` from the
 moment it is made (make it at start-up; its widgets are built the first time it is
-shown). Its ``RequestsModel`` keeps at most ``MAX_EVENTS`` calls (a ring buffer: the
-oldest go first), so a 100,000-ID resolve cannot grow it without bound, and takes new
-events in batches on a timer (``FLUSH_INTERVAL_MS``) while the window is visible: an
-emit from the client is one ``deque.append``, whatever the window is doing, and a
-hidden window costs nothing more.
+shown); Esc or the platform's Close shortcut (Ctrl+W) hides it. Its ``RequestsModel``
+keeps at most ``MAX_EVENTS`` calls (a ring buffer: the oldest go first), so a 100,000-ID
+resolve cannot grow it without bound, and takes new events in batches on a timer
+(``FLUSH_INTERVAL_MS``) while the window is visible: an emit from the client is one
+``deque.append``, whatever the window is doing, and a hidden window costs nothing more.
 
 Columns: time, kind, endpoint, env, IDs, HTTP status, errcode, outcome, ms, attempt.
 An errcode (or an HTTP failure, or no answer) is explained in plain words with the
@@ -35,7 +35,15 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QHideEvent, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QGuiApplication,
+    QHideEvent,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -381,6 +389,18 @@ class RequestsWindow(QWidget):
         self.table: QTableView | None = None
         self.details: QPlainTextEdit | None = None
         self.count_label: QLabel | None = None
+        # Closed from the keyboard: Esc, as every dialog of the app closes, and the
+        # platform's Close (Ctrl+W; Cmd+W on macOS, Ctrl+F4 too on Windows). Without a
+        # window manager there is no title bar to close it by.
+        self.close_action = QAction(self)  # in no menu: no words to show
+        self.close_action.setShortcuts(
+            [
+                QKeySequence(Qt.Key.Key_Escape),
+                *QKeySequence.keyBindings(QKeySequence.StandardKey.Close),
+            ]
+        )
+        self.close_action.triggered.connect(self.close)
+        self.addAction(self.close_action)
 
     # -- building (first show) ------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tcb_gui.core.client import ApiMode, TcbClient
@@ -33,7 +34,7 @@ from tcb_gui.ui.requests_view import (
     RequestsWindow,
     details_text,
 )
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import WindowFactory, wait_until
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", r"support raise\(\)")  # offscreen
 
@@ -407,3 +408,50 @@ def test_the_window_fits_a_small_screen(qtbot) -> None:
     assert window.height() <= free.height()
     right = window.clear_button.mapTo(window, window.clear_button.rect().topRight()).x()
     assert right < window.width()
+
+
+@pytest.mark.parametrize("shortcut", ["Esc", "platform-close"])
+def test_the_window_closes_from_the_keyboard(qtbot, shortcut: str) -> None:
+    """Without a window manager (no title bar) the keyboard is the only way out: Esc, as
+    the dialogs close, and the platform's Close (Ctrl+W here). Closing only hides it."""
+    if shortcut == "Esc":
+        key, modifiers = Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier
+    else:
+        close = QKeySequence.keyBindings(QKeySequence.StandardKey.Close)[0][0]
+        key, modifiers = close.key(), close.keyboardModifiers()
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    window.open()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2_000)
+    assert window.table is not None
+    window.table.setFocus()
+    qtbot.keyClick(window.table, key, modifiers)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=2_000)
+    hub.emit(event(1))
+    window.open()
+    assert window.model.rowCount() == 1  # still listening, the calls kept
+
+
+async def test_esc_in_the_requests_window_closes_it_not_the_main_windows_resolve(
+    qtbot, make_window: WindowFactory
+) -> None:
+    """The main window's Esc cancels resolving; pressed in the Requests window it closes
+    that window and nothing else."""
+    window = make_window()
+    cancelled: list[bool] = []
+    window.act_cancel.triggered.connect(lambda: cancelled.append(True))
+    window.act_cancel.setEnabled(True)  # as while a resolve runs
+    requests = window.requests
+    assert requests is not None
+    window.show_requests()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is requests, timeout=2_000)
+    assert requests.table is not None
+    qtbot.keyClick(requests.table, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not requests.isVisible(), timeout=2_000)
+    assert cancelled == []
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2_000)
+    qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+    assert cancelled == [True]
