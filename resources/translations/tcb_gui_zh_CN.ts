@@ -384,6 +384,10 @@
         <translation>连接被中断</translation>
     </message>
     <message>
+        <source>the host&apos;s answer was malformed</source>
+        <translation>服务器的应答格式有误</translation>
+    </message>
+    <message>
         <source>the connection broke while reading</source>
         <translation>读取时连接断开</translation>
     </message>
@@ -698,6 +702,10 @@
     <message>
         <source>The size matches (no checksum was recorded)</source>
         <translation>大小一致（未记录校验和）</translation>
+    </message>
+    <message>
+        <source>The size is as saved (no checksum or size was announced to check it against)</source>
+        <translation>大小与保存时一致（下载时既无校验值也无大小可供核对）</translation>
     </message>
     <message>
         <source>The stall timeout must be positive.</source>
@@ -3637,6 +3645,10 @@
         <source>its size matches (the storage offered no checksum)</source>
         <translation>其大小一致（云存储未提供校验值）</translation>
     </message>
+    <message>
+        <source>not checked (the storage announced neither a checksum nor a size)</source>
+        <translation>未校验（云存储既未提供校验值，也未告知大小）</translation>
+    </message>
 </context>
 <context>
     <name>TokenBadge</name>
@@ -3707,6 +3719,30 @@
     <message>
         <source>{t} left</source>
         <translation>剩余 {t}</translation>
+    </message>
+    <message>
+        <source>~{n} calls left today</source>
+        <translation>今日约剩 {n} 次调用</translation>
+    </message>
+    <message>
+        <source>Today&apos;s quota: not checked yet. It reset at midnight (Beijing time) after the last check, {when}.</source>
+        <translation>今日配额：尚未查询。上次查询（{when}）之后，配额已在零点（北京时间）重置。</translation>
+    </message>
+    <message>
+        <source>Estimated: the check at {when} less the link call made here since.</source>
+        <translation>估算值：{when} 查询所得，减去此后在此发出的 1 次链接调用。</translation>
+    </message>
+    <message>
+        <source>Estimated: the check at {when} less the {n} link calls made here since.</source>
+        <translation>估算值：{when} 查询所得，减去此后在此发出的 {n} 次链接调用。</translation>
+    </message>
+    <message>
+        <source>Quota today: about {used} of {limit} used, {remain} left</source>
+        <translation>今日配额：共 {limit} 次，约已用 {used} 次，约剩余 {remain} 次</translation>
+    </message>
+    <message>
+        <source>Calls made elsewhere with this account are not counted.</source>
+        <translation>此账号在别处发出的调用未计入。</translation>
     </message>
     <message>
         <source>{state} · {left}</source>

@@ -47,7 +47,10 @@ class Integrity(StrEnum):
     """How a saved file was checked against the one in storage."""
 
     VERIFIED = "verified"  # its CRC-64 matched the storage's (x-cos-hash-crc64ecma)
-    SIZE_CHECKED = "size checked"  # no checksum offered: its length matched
+    SIZE_CHECKED = "size checked"  # no checksum offered: its length matched the announced one
+    # Neither a checksum nor a length was announced (a chunked or close-ended body): its
+    # framing ended as it should, and there was nothing to check the bytes against.
+    UNCHECKED = "unchecked"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,12 @@
 sentence. Errors without words of their own are named by type, with the error's text as
 detail: any URL in that text loses its query first, so a signed link or a token never
 reaches a message.
+
+``MalformedAnswer`` is what the engine's own client (``core.wire``) raises for an answer
+that breaks HTTP/1.1 (its head, its framing, bytes nobody asked for): a
+``RemoteProtocolError`` still, so every handler of those takes it, but worded as the
+host's fault with what was wrong as detail, never as a cut connection (which would send
+a user to check a network that works).
 """
 
 from __future__ import annotations
@@ -14,6 +20,13 @@ from typing import Final
 import httpx
 
 from tcb_gui.core.errors import NETWORK_ERROR, NETWORK_ERROR_TYPE, message, with_detail
+
+
+class MalformedAnswer(httpx.RemoteProtocolError):
+    """The host's answer broke HTTP/1.1; the connection itself was fine."""
+
+
+MALFORMED = message("the host's answer was malformed")
 
 # Most specific first: ConnectTimeout is also a TimeoutException, and so on.
 _TRANSPORT_WORDS: Final[dict[type[httpx.HTTPError], str]] = {
@@ -36,10 +49,16 @@ def strip_url_queries(text: str) -> str:
 
 
 def describe_transport_error(exc: BaseException) -> str:
-    """A network failure in words: "Network error: could not connect", or for an error
-    with no words of its own, its type and (query-free) text."""
+    """A network failure in words: "Network error: could not connect"; for a malformed
+    answer, or an error with no words of its own, its (query-free) text too."""
+    if isinstance(exc, MalformedAnswer):
+        # What was wrong ("malformed chunk size") is the host operator's clue.
+        return with_detail(NETWORK_ERROR.format(problem=MALFORMED), _detail(exc))
     for cls, words in _TRANSPORT_WORDS.items():
         if isinstance(exc, cls):
             return NETWORK_ERROR.format(problem=words)
-    detail = strip_url_queries(str(exc))[:MAX_DETAIL_CHARS]
-    return with_detail(NETWORK_ERROR_TYPE.format(error=type(exc).__name__), detail)
+    return with_detail(NETWORK_ERROR_TYPE.format(error=type(exc).__name__), _detail(exc))
+
+
+def _detail(exc: BaseException) -> str:
+    return strip_url_queries(str(exc))[:MAX_DETAIL_CHARS]

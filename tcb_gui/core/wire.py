@@ -29,7 +29,9 @@ does only what a download needs, and does it with little work per request and pe
 
 Errors are ``httpx`` exceptions (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError``,
 ``ReadError``…), so callers word them as for any other request
-(``core.netmessages.describe_transport_error``).
+(``core.netmessages.describe_transport_error``). An answer that breaks the rules above (a
+malformed head or framing, another transfer coding, a ``101``, bytes nobody asked for) is
+a ``MalformedAnswer``, a ``RemoteProtocolError`` of its own: the host's fault, not a cut.
 
 ``WireTransport`` puts the same connections under an ``httpx.AsyncClient`` for the API
 calls of a command-line run (``cli_download``): requests go out exactly as ``httpx``
@@ -50,6 +52,8 @@ from dataclasses import dataclass
 from typing import Final, cast
 
 import httpx
+
+from tcb_gui.core.netmessages import MalformedAnswer
 
 # One buffer per connection; a read takes whatever the socket holds, up to its size. It
 # starts small (heads and small files) and grows for a body larger than it.
@@ -256,7 +260,7 @@ class _Connection(asyncio.BufferedProtocol):
                     self.pause_reading()
             else:
                 # Bytes nobody asked for (after a body, or while idle): not reusable.
-                self._break(httpx.RemoteProtocolError("unexpected data from the server"))
+                self._break(MalformedAnswer("unexpected data from the server"))
         except BaseException as exc:  # handed to the waiting request
             self._break(exc)
 
@@ -357,14 +361,14 @@ class _Connection(asyncio.BufferedProtocol):
             elif blank < 0:
                 self._scanned = fill
                 if fill >= MAX_HEAD_BYTES:
-                    raise httpx.RemoteProtocolError("the response head is too large")
+                    raise MalformedAnswer("the response head is too large")
                 return
             else:
                 end = blank + 4
             self._read_head(bytes(self._view[:blank]))
             if 100 <= self.status < 200:
                 if self.status == 101:
-                    raise httpx.RemoteProtocolError("the server switched protocols")
+                    raise MalformedAnswer("the server switched protocols")
                 # An interim answer (100 Continue, 103 Early Hints): the real one follows.
                 rest = self._fill - end
                 self._buffer[:rest] = bytes(self._view[end : self._fill])
@@ -383,12 +387,12 @@ class _Connection(asyncio.BufferedProtocol):
         version, _, rest = lines[0].partition(b" ")
         code, _, reason = rest.partition(b" ")
         if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
-            raise httpx.RemoteProtocolError("not an HTTP/1.1 response")
+            raise MalformedAnswer("not an HTTP/1.1 response")
         headers: dict[str, str] = {}
         for line in lines[1:]:
             name, colon, value = line.partition(b":")
             if not colon or not _TOKEN_RE.match(name):
-                raise httpx.RemoteProtocolError("malformed response header")
+                raise MalformedAnswer("malformed response header")
             key = name.decode("ascii").lower()
             text = value.strip(b" \t").decode("latin-1")
             headers[key] = f"{headers[key]}, {text}" if key in headers else text
@@ -413,7 +417,7 @@ class _Connection(asyncio.BufferedProtocol):
             # "gzip") would leave bytes that are not the file's (RFC 9112 §6.1: never
             # sent to a client that did not ask for it with TE).
             if coding.strip().lower() != "chunked":
-                raise httpx.RemoteProtocolError(f"unsupported Transfer-Encoding {coding!r}")
+                raise MalformedAnswer(f"unsupported Transfer-Encoding {coding!r}")
             self._chunked = True
             return
         length = self.headers.get("content-length")
@@ -423,10 +427,10 @@ class _Connection(asyncio.BufferedProtocol):
             return
         values = {v.strip() for v in length.split(",")}
         if len(values) != 1:
-            raise httpx.RemoteProtocolError("conflicting Content-Length")
+            raise MalformedAnswer("conflicting Content-Length")
         (value,) = values
         if not value.isascii() or not value.isdigit():
-            raise httpx.RemoteProtocolError("malformed Content-Length")
+            raise MalformedAnswer("malformed Content-Length")
         self._length = int(value)
 
     # -- the body -------------------------------------------------------------------------
@@ -510,7 +514,7 @@ class _Connection(asyncio.BufferedProtocol):
                 self._line += data[pos:]
                 pos = size
                 if len(self._line) > MAX_CHUNK_LINE:
-                    raise httpx.RemoteProtocolError("malformed chunked body")
+                    raise MalformedAnswer("malformed chunked body")
                 continue
             self._line += data[pos : pos + end + 1]
             pos += end + 1
@@ -520,12 +524,12 @@ class _Connection(asyncio.BufferedProtocol):
                 size_text = line.split(b";", 1)[0].strip(b" \t")
                 # Hex digits only: int() would also take "-2", "0x10" or "1_0".
                 if not _HEX_RE.match(size_text):
-                    raise httpx.RemoteProtocolError("malformed chunk size")
+                    raise MalformedAnswer("malformed chunk size")
                 self._chunk_left = int(size_text, 16)
                 self._chunk_phase = 1 if self._chunk_left else 3
             elif self._chunk_phase == 2:
                 if line:
-                    raise httpx.RemoteProtocolError("malformed chunked body")
+                    raise MalformedAnswer("malformed chunked body")
                 self._chunk_phase = 0
             elif not line:  # the blank line after the trailers
                 if pos < size:
@@ -835,7 +839,7 @@ class WireTransport(httpx.AsyncBaseTransport):
 
         def collect(piece: memoryview) -> None:
             if len(received) + len(piece) > MAX_API_BODY:
-                raise httpx.RemoteProtocolError("the answer is too large")
+                raise MalformedAnswer("the answer is too large")
             received.extend(piece)
 
         try:

@@ -208,6 +208,7 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP("CoreText", "no free connection"),
     QT_TRANSLATE_NOOP("CoreText", "could not connect"),
     QT_TRANSLATE_NOOP("CoreText", "the connection was cut"),
+    QT_TRANSLATE_NOOP("CoreText", "the host's answer was malformed"),
     QT_TRANSLATE_NOOP("CoreText", "the connection broke while reading"),
     QT_TRANSLATE_NOOP("CoreText", "The service answered HTTP {status}"),
     QT_TRANSLATE_NOOP("CoreText", "The service answered HTTP {status}. Check the base URL."),
@@ -482,6 +483,9 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP("CoreText", "The file is missing"),
     QT_TRANSLATE_NOOP("CoreText", "The server sent almost nothing for {seconds} s"),
     QT_TRANSLATE_NOOP("CoreText", "The size matches (no checksum was recorded)"),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "The size is as saved (no checksum or size was announced to check it against)"
+    ),
     QT_TRANSLATE_NOOP("CoreText", "The stall timeout must be positive."),
     QT_TRANSLATE_NOOP(
         "CoreText", "{dest} has no record of downloaded files to check (no manifest of TCB Links)"

@@ -124,7 +124,11 @@ class RowDetails(QWidget):
             saved = self.tr("Saved to {path} ({size})").format(
                 path=cell.path, size=fmt_size(cell.bytes_done)
             )
-            lines.append(self.tr("{saved}: {checked}").format(saved=saved, checked=checked))
+            lines.append(
+                self.tr("{saved}: {checked}").format(saved=saved, checked=checked)
+                if checked
+                else saved
+            )
         elif cell is not None and cell.tooltip and not cell.errmsg:
             lines.append(cell.tooltip.replace("\n", " · "))
         url = row.url

@@ -316,4 +316,6 @@ class StatusWords(QObject):
             return self.tr("its CRC-64 checksum matches the storage's")
         if integrity is Integrity.SIZE_CHECKED:
             return self.tr("its size matches (the storage offered no checksum)")
+        if integrity is Integrity.UNCHECKED:
+            return self.tr("not checked (the storage announced neither a checksum nor a size)")
         return ""

@@ -296,8 +296,11 @@ async def test_downloads_files_byte_exact_into_tree_layout(
         assert tree(dest, key).read_bytes() == body
     assert leftovers(dest) == []
     report = outcomes[0].report()
-    assert list(report) == ["fileid", "ok", "path", "bytes", "errmsg", "verified", "encoding"]
+    assert list(report) == [
+        "fileid", "ok", "path", "bytes", "errmsg", "verified", "integrity", "encoding"
+    ]  # fmt: skip
     assert report["verified"] is False  # no checksum offered: the size was checked
+    assert report["integrity"] == "size checked"
     assert report["path"] == str(tree(dest, "a/one.bin"))
     assert json.loads(json.dumps(report))["ok"] is True
 
@@ -1148,6 +1151,7 @@ def test_outcome_report_for_a_failure() -> None:
         "bytes": 0,
         "errmsg": "boom",
         "verified": None,
+        "integrity": None,
         "encoding": None,
     }
 

@@ -27,7 +27,10 @@ from tcb_gui.core.downloads import (
     Downloader,
     DownloadOptions,
     DownloadOutcome,
+    FileState,
     Integrity,
+    VerifyState,
+    verify_folder,
 )
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.wire import WireClient, parse_target
@@ -287,3 +290,100 @@ async def test_a_tls_body_closed_with_close_notify_is_complete(tmp_path: Path) -
         writer.close()  # close_notify, then the close
 
     assert await body_through_wire(serve, served, trusting) == DATA
+
+
+# -- what the user is told ---------------------------------------------------------------
+
+MALFORMED = "Network error: the host's answer was malformed"
+FIVE_TRIES = RetryPolicy(max_tries=5, base_delay=0.01, max_delay=0.02)
+TYPED = "Content-Type: application/octet-stream\r\n"
+OK_HEAD = "HTTP/1.1 200 OK\r\n" + TYPED
+
+
+@pytest.mark.parametrize(
+    ("answer", "what"),
+    [
+        (
+            OK_HEAD + "Transfer-Encoding: gzip, chunked\r\n\r\n10\r\n" + "x" * 16 + "\r\n0\r\n\r\n",
+            "unsupported Transfer-Encoding 'gzip, chunked'",
+        ),
+        (OK_HEAD + "Transfer-Encoding: chunked\r\n\r\n0x10\r\n", "malformed chunk size"),
+        (OK_HEAD + "Content-Length: 5, 6\r\n\r\nabcde", "conflicting Content-Length"),
+        (OK_HEAD + "Content-Length: -5\r\n\r\nabcde", "malformed Content-Length"),
+        ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n", "server switched protocols"),
+        ("HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n", "malformed response header"),
+    ],
+    ids=["gzip-chunked", "chunk-size", "two-lengths", "bad-length", "101", "header"],
+)
+async def test_a_malformed_answer_is_named_as_such_and_tried_once_more(
+    http: httpx.AsyncClient, tmp_path: Path, answer: str, what: str
+) -> None:
+    async with RawHost(lambda _: answer.encode()) as host:
+        opts = DownloadOptions(dest=tmp_path, retry=FIVE_TRIES)
+        downloader = Downloader(http, host.refresh, opts, progress_interval=0.02)
+        (outcome,) = await downloader.run([host.link("f.bin")])
+
+    assert not outcome.ok
+    assert MALFORMED in outcome.errmsg
+    assert what in outcome.errmsg  # what was wrong, for whoever runs the host
+    assert "the connection was cut" not in outcome.errmsg
+    assert "(gave up after 2 tries)" in outcome.errmsg
+    assert len(host.requests) == 2  # not five: a host that answers so answers so again
+
+
+async def test_a_body_cut_short_is_still_a_cut_connection(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    answer = f"{OK_HEAD}Content-Length: {len(DATA)}\r\n\r\n".encode() + DATA[:5000]
+
+    outcome = await download(http, lambda _: answer, tmp_path)
+
+    assert not outcome.ok
+    assert "Network error: the connection was cut" in outcome.errmsg
+    assert "malformed" not in outcome.errmsg
+
+
+def chunked(data: bytes, extra: str = "") -> bytes:
+    body = f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n\r\n"
+    return f"{OK_HEAD}Transfer-Encoding: chunked\r\n{extra}\r\n".encode() + body
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [chunked(DATA), f"HTTP/1.0 200 OK\r\n{TYPED}\r\n".encode() + DATA],
+    ids=["chunked", "until-close"],
+)
+async def test_a_body_that_announced_no_size_is_saved_unchecked_not_size_checked(
+    http: httpx.AsyncClient, tmp_path: Path, answer: bytes
+) -> None:
+    outcome = await download(http, lambda _: answer, tmp_path)
+
+    assert outcome.ok, outcome.errmsg
+    assert outcome.path is not None
+    assert outcome.path.read_bytes() == DATA
+    assert outcome.integrity is Integrity.UNCHECKED
+    assert outcome.report()["integrity"] == "unchecked"
+    assert outcome.report()["verified"] is False
+    # The folder's record keeps it: checked again, or skipped by a re-run, it stays so.
+    (checked,) = verify_folder(tmp_path)
+    assert checked.state is VerifyState.UNCHECKED
+    async with RawHost(lambda _: answer) as host:
+        downloader = Downloader(http, host.refresh, DownloadOptions(dest=tmp_path))
+        (again,) = await downloader.run([host.link("f.bin")])
+    assert again.state is FileState.SKIPPED
+    assert again.integrity is Integrity.UNCHECKED
+    assert host.requests == []
+
+
+async def test_a_chunked_body_with_a_checksum_is_verified_and_one_with_a_length_size_checked(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    with_crc = chunked(DATA, f"{CRC64_HEADER}: {crc64.xz(DATA)}\r\n")
+    with_length = f"{OK_HEAD}Content-Length: {len(DATA)}\r\n\r\n".encode() + DATA
+
+    verified = await download(http, lambda _: with_crc, tmp_path / "crc")
+    sized = await download(http, lambda _: with_length, tmp_path / "length")
+
+    assert verified.integrity is Integrity.VERIFIED
+    assert sized.integrity is Integrity.SIZE_CHECKED
+    assert verify_folder(tmp_path / "length")[0].state is VerifyState.SIZE_CHECKED

@@ -40,11 +40,13 @@ expanded or somebody else's.
   Only then is it done: a file is never visible under its final name before its bytes
   are durable, and ``done`` means durable. A large file's writeback is started every
   2 MiB during the transfer, so the last sync has little left. Each file ends
-  ``verified``, ``size checked`` or failed. ``verify_folder`` checks a folder again.
+  ``verified``, ``size checked``, ``unchecked`` (its answer announced neither a checksum
+  nor a size) or failed. ``verify_folder`` checks a folder again.
 * **Failures.** Network errors, 5xx, 429 and cut bodies retry with jittered backoff and
-  resume; a refused or expired link is refreshed in batches (``refresher``); an HTML page
-  is never saved; a full disk stops the run with ``DiskFullError``, keeping the partial
-  files. Every sentence a user may see is in ``messages``.
+  resume (a malformed answer, the host breaking HTTP, is tried once more only); a
+  refused or expired link is refreshed in batches (``refresher``); an HTML page is never
+  saved; a full disk stops the run with ``DiskFullError``, keeping the partial files.
+  Every sentence a user may see is in ``messages``.
 * **Links asked for.** Only for files without a usable link that the folder's manifest
   does not vouch for (``skip``); ``linkneeds.link_needs`` says which before a run starts,
   reading the folder but writing nothing into it, so the quota preview

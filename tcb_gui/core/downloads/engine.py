@@ -81,16 +81,18 @@ from tcb_gui.core.downloads.records import (
     Integrity,
     Layout,
     LinkRejected,
+    Malformed,
     OnExists,
     ProgressCallback,
     RefreshLinks,
     TotalProgress,
     Transient,
+    tries_allowed,
 )
 from tcb_gui.core.downloads.refresher import LinkRefresher
 from tcb_gui.core.downloads.syncer import Placed, Placing, Syncer
 from tcb_gui.core.errors import ErrorKind, InputError, TcbError
-from tcb_gui.core.netmessages import describe_transport_error
+from tcb_gui.core.netmessages import MalformedAnswer, describe_transport_error
 from tcb_gui.core.ratelimit import TokenBucket
 from tcb_gui.core.redact import install_log_redaction, redact
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
@@ -384,8 +386,7 @@ class Downloader:
                 self._taken.add(self._key(path))
                 book.set_total(job, entry.size)
                 book.set_done(job, entry.size)
-                verified = entry.crc64 is not None
-                book.set_integrity(job, Integrity.VERIFIED if verified else Integrity.SIZE_CHECKED)
+                book.set_integrity(job, _integrity(entry.crc64, entry.sized))
                 book.set_state(job, FileState.SKIPPED)
                 continue
             # Same name as an earlier file of this run: "name (n).ext", decided by input
@@ -569,7 +570,7 @@ class Downloader:
                 if job.bytes_done > kept_before:
                     tries = 0
                 tries += 1
-                if tries >= policy.max_tries:
+                if tries >= tries_allowed(policy, exc):
                     raise FileFailed(
                         msg.GAVE_UP.format(reason=exc.message, tries=tries), ErrorKind.NETWORK
                     ) from None
@@ -632,10 +633,7 @@ class Downloader:
                 self._book.set_total(job, remote)
                 self._book.set_done(job, remote)
                 self._manifest.record(job.fileid, candidate, crc64)
-                verified = crc64 is not None
-                self._book.set_integrity(
-                    job, Integrity.VERIFIED if verified else Integrity.SIZE_CHECKED
-                )
+                self._book.set_integrity(job, _integrity(crc64, sized=True))
                 self._book.set_state(job, FileState.SKIPPED)
                 return
         if self._key(free) in self._taken:  # given to another file while checksums were read
@@ -744,7 +742,7 @@ class Downloader:
             )
             return await self._http.send(request, stream=True, follow_redirects=False)
         except httpx.TransportError as exc:
-            raise Transient(describe_transport_error(exc)) from None
+            raise _failure(exc)(describe_transport_error(exc)) from None
         except httpx.InvalidURL:
             # httpx builds the next request of any 3xx, even unfollowed: a Location
             # it cannot parse ("javascript:…") fails here.
@@ -767,7 +765,7 @@ class Downloader:
         if error is None:
             outcome = Outcome.OK
         elif isinstance(error, Transient):
-            last = job.tries + 1 >= self._options.retry.max_tries
+            last = job.tries + 1 >= tries_allowed(self._options.retry, error)
             progressed = job.bytes_done > job.kept_before
             outcome = Outcome.GAVE_UP if last and not progressed else Outcome.RETRY
         elif isinstance(error, LinkRejected):
@@ -1139,7 +1137,7 @@ class Downloader:
                         deadline.reschedule(loop.time() + max(left, 0.0))
             sink.end()
         except httpx.HTTPError as exc:
-            raise self._cut(sink, describe_transport_error(exc)) from None
+            raise self._cut(sink, describe_transport_error(exc), exc) from None
         except TimeoutError:
             raise self._cut(sink, msg.STALLED.format(seconds=f"{stall:g}")) from None
 
@@ -1200,15 +1198,16 @@ class Downloader:
                 # reading would have (else small files would slip past the limit).
                 await asyncio.sleep(resume_at - loop.time())
         except httpx.HTTPError as exc:
-            raise self._cut(sink, describe_transport_error(exc)) from None
+            raise self._cut(sink, describe_transport_error(exc), exc) from None
         except Stalled:
             raise self._cut(sink, msg.STALLED.format(seconds=f"{stall:g}")) from None
         finally:
             watchdog.cancel()
 
     @staticmethod
-    def _cut(sink: BodySink, reason: str) -> Transient:
-        return Transient(msg.CUT_AFTER.format(reason=reason, written=msg.human_bytes(sink.written)))
+    def _cut(sink: BodySink, reason: str, exc: BaseException | None = None) -> Transient:
+        written = msg.human_bytes(sink.written)
+        return _failure(exc)(msg.CUT_AFTER.format(reason=reason, written=written))
 
     async def _finish(self, job: Job, pending: _Pending) -> None:
         """Make the file durable and put it in place, in a worker thread (``Syncer``):
@@ -1334,10 +1333,12 @@ class Downloader:
         if final != job.out:
             self._taken.add(self._key(final))
             job.out = final  # a file appeared at the name meanwhile: "(n)" was taken
-        self._manifest.record_stat(job.fileid, final, st.st_size, st.st_mtime_ns, crc64)
-        self._book.set_integrity(
-            job, Integrity.VERIFIED if crc64 is not None else Integrity.SIZE_CHECKED
+        # No total: the answer announced no size (chunked, or ended by the close).
+        sized = job.bytes_total is not None
+        self._manifest.record_stat(
+            job.fileid, final, st.st_size, st.st_mtime_ns, crc64, sized=sized
         )
+        self._book.set_integrity(job, _integrity(crc64, sized))
         log.info("%s: saved as %s", job.fileid.raw, final)
         self._book.set_state(job, FileState.DONE)
 
@@ -1376,3 +1377,17 @@ class Downloader:
             integrity=job.integrity if ok else None,
             encoding=job.encoding if ok else None,
         )
+
+
+def _failure(exc: BaseException | None) -> type[Transient]:
+    """What a transport error makes of an attempt: a malformed answer is tried less often
+    than a cut (``tries_allowed``)."""
+    return Malformed if isinstance(exc, MalformedAnswer) else Transient
+
+
+def _integrity(crc64: int | None, sized: bool) -> Integrity:
+    """How a saved file was checked: against the storage's CRC-64, against the size its
+    answer announced, or against nothing (neither came: a chunked or close-ended body)."""
+    if crc64 is not None:
+        return Integrity.VERIFIED
+    return Integrity.SIZE_CHECKED if sized else Integrity.UNCHECKED

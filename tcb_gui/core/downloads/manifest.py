@@ -2,8 +2,10 @@
 
 ``<dest>/.tcb-gui/.tcb-gui-manifest.json`` maps each file ID to its path (relative,
 ``/``-separated), size, modification time and, when the storage offered one, the CRC-64
-it was verified against. The ``.tcb-gui`` folder is reserved in every run's name table,
-so no key is ever saved there (a key of that name gets ``.tcb-gui (1)``). A manifest at
+it was verified against; ``"sized": false`` when its answer announced no size either
+(nothing was checked; records without the key, as older versions wrote them, had one).
+The ``.tcb-gui`` folder is reserved in every run's name table, so no key is ever saved
+there (a key of that name gets ``.tcb-gui (1)``). A manifest at
 the place older versions kept it, ``<dest>/.tcb-gui-manifest.json``, is still read (never
 written or removed: in a flat folder that name may be a user's file).
 """
@@ -41,6 +43,7 @@ class ManifestEntry:
     size: int
     mtime_ns: int
     crc64: int | None = None  # the storage's CRC-64 the file matched, if it had one
+    sized: bool = True  # its size was announced (and matched) when it was saved
 
 
 def manifest_path(dest: Path) -> Path:
@@ -87,6 +90,7 @@ class Manifest:
                     int(rec["size"]),
                     int(rec["mtime_ns"]),
                     None if crc is None else int(crc),
+                    rec.get("sized") is not False,
                 )
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
@@ -132,15 +136,23 @@ class Manifest:
         self.changed[fileid.raw] = entry
 
     def record_stat(
-        self, fileid: FileId, path: Path, size: int, mtime_ns: int, crc64: int | None = None
+        self,
+        fileid: FileId,
+        path: Path,
+        size: int,
+        mtime_ns: int,
+        crc64: int | None = None,
+        *,
+        sized: bool = True,
     ) -> None:
-        """``record`` with the size and modification time already known (no ``lstat``)."""
+        """``record`` with the size and modification time already known (no ``lstat``);
+        ``sized``: whether the answer announced the size the file was checked against."""
         text, root = os.fspath(path), self._root
         if not text.startswith(root):
             return
         rel = text[len(root) :]
         entry = ManifestEntry(
-            rel.replace(os.sep, "/") if os.sep != "/" else rel, size, mtime_ns, crc64
+            rel.replace(os.sep, "/") if os.sep != "/" else rel, size, mtime_ns, crc64, sized
         )
         self.entries[fileid.raw] = entry
         self.changed[fileid.raw] = entry
@@ -189,4 +201,6 @@ def _entry_json(entry: ManifestEntry) -> dict[str, object]:
     item: dict[str, object] = {"path": entry.path, "size": entry.size, "mtime_ns": entry.mtime_ns}
     if entry.crc64 is not None:
         item["crc64"] = entry.crc64
+    if not entry.sized:
+        item["sized"] = False
     return item

@@ -58,6 +58,9 @@ CHECKSUM_MISMATCH = MessageTemplate(
 DOWNLOADING_AGAIN = MessageTemplate("{reason}; downloading it again", nested=_NESTED_REASON)
 VERIFY_OK = message("The checksum matches")
 VERIFY_SIZE_OK = message("The size matches (no checksum was recorded)")
+VERIFY_UNCHECKED = message(
+    "The size is as saved (no checksum or size was announced to check it against)"
+)
 VERIFY_MISSING = message("The file is missing")
 VERIFY_SIZE = MessageTemplate("The file holds {size}, not {expected}")
 VERIFY_CHECKSUM = message("The file does not match the checksum recorded when it was downloaded")

@@ -36,6 +36,10 @@ DEFAULT_CHUNK_SIZE = 256 * 1024
 # attempts that made no progress: a connection cut after some bytes resumes and starts
 # the count again.
 DOWNLOAD_RETRY = RetryPolicy(max_tries=5, base_delay=0.5, max_delay=8.0)
+# A malformed answer (the host broke HTTP; not a cut) is tried once more: a proxy's glitch
+# may pass, but a host that answers so answers so again, and more tries only delay the
+# failure by their backoff.
+MALFORMED_TRIES = 2
 # Minimum progress of a body: at least MIN_PROGRESS_BYTES every STALL_SECONDS, or the
 # attempt is given up and retried (resuming). The HTTP read timeout alone lets a server
 # trickle a byte every 29 s for ever. Time spent in our own rate limit does not count.
@@ -92,7 +96,8 @@ class DownloadOutcome:
 
     @property
     def verified(self) -> bool | None:
-        """True: checksum matched; False: only the size could be checked; None: failed."""
+        """True: checksum matched; False: saved, not by checksum (``integrity`` says how,
+        if at all); None: failed."""
         return None if self.integrity is None else self.integrity is Integrity.VERIFIED
 
     @property
@@ -109,6 +114,9 @@ class DownloadOutcome:
             "bytes": self.bytes,
             "errmsg": self.errmsg,
             "verified": self.verified,
+            # "verified", "size checked", "unchecked" (nothing was announced to check the
+            # file against), or None when it was not saved.
+            "integrity": self.integrity.value if self.integrity is not None else None,
             "encoding": self.encoding,
         }
 
@@ -151,6 +159,18 @@ class AttemptError(Exception):
 
 class Transient(AttemptError):
     """Try again after a backoff, resuming from the bytes on disk."""
+
+
+class Malformed(Transient):
+    """The host's answer was malformed (``core.netmessages.MalformedAnswer``): tried
+    ``MALFORMED_TRIES`` times at most."""
+
+
+def tries_allowed(retry: RetryPolicy, error: AttemptError) -> int:
+    """Attempts without progress that ``error`` may take before the file is given up."""
+    if isinstance(error, Malformed):
+        return min(retry.max_tries, MALFORMED_TRIES)
+    return retry.max_tries
 
 
 class LinkRejected(AttemptError):

@@ -2,7 +2,9 @@
 
 Every file the manifest lists must still be there, a regular file inside the folder,
 with the size it had; when the storage offered a CRC-64 at download time, the file's
-CRC-64 must still match it. Blocking (it reads every file): run it in a worker thread.
+CRC-64 must still match it. A file whose answer announced neither a CRC-64 nor a size is
+``unchecked``: its size is as saved, and nothing ever vouched for more. Blocking (it
+reads every file): run it in a worker thread.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from tcb_gui.core.errors import InputError
 class VerifyState(StrEnum):
     VERIFIED = "verified"  # the CRC-64 recorded at download time matches
     SIZE_CHECKED = "size checked"  # no CRC-64 was recorded; the size matches
+    UNCHECKED = "unchecked"  # saved with nothing announced to check it against; size as saved
     MISSING = "missing"
     SIZE_MISMATCH = "size mismatch"
     CHECKSUM_MISMATCH = "checksum mismatch"
     UNREADABLE = "unreadable"
 
 
-_GOOD = frozenset({VerifyState.VERIFIED, VerifyState.SIZE_CHECKED})
+_GOOD = frozenset({VerifyState.VERIFIED, VerifyState.SIZE_CHECKED, VerifyState.UNCHECKED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,8 @@ def _check(manifest: Manifest, raw: str, entry: ManifestEntry) -> VerifyResult:
             size=msg.human_bytes(st.st_size), expected=msg.human_bytes(entry.size)
         )
         return VerifyResult(raw, path, VerifyState.SIZE_MISMATCH, text)
+    if entry.crc64 is None and not entry.sized:
+        return VerifyResult(raw, path, VerifyState.UNCHECKED, msg.VERIFY_UNCHECKED)
     if entry.crc64 is None:
         return VerifyResult(raw, path, VerifyState.SIZE_CHECKED, msg.VERIFY_SIZE_OK)
     try:
