@@ -33,6 +33,7 @@ from tcb_gui.core.downloads import (
     verify_folder,
 )
 from tcb_gui.core.fileids import FileId, parse_fileid
+from tcb_gui.core.trace import Outcome, TraceEvent, TraceHub
 from tcb_gui.core.wire import WireClient, parse_target
 from tests.tls_helpers import loopback_certificate
 
@@ -318,9 +319,12 @@ OK_HEAD = "HTTP/1.1 200 OK\r\n" + TYPED
 async def test_a_malformed_answer_is_named_as_such_and_tried_once_more(
     http: httpx.AsyncClient, tmp_path: Path, answer: str, what: str
 ) -> None:
+    hub = TraceHub()
+    events: list[TraceEvent] = []
+    hub.add(events.append)
     async with RawHost(lambda _: answer.encode()) as host:
         opts = DownloadOptions(dest=tmp_path, retry=FIVE_TRIES)
-        downloader = Downloader(http, host.refresh, opts, progress_interval=0.02)
+        downloader = Downloader(http, host.refresh, opts, progress_interval=0.02, trace=hub)
         (outcome,) = await downloader.run([host.link("f.bin")])
 
     assert not outcome.ok
@@ -329,6 +333,9 @@ async def test_a_malformed_answer_is_named_as_such_and_tried_once_more(
     assert "the connection was cut" not in outcome.errmsg
     assert "(gave up after 2 tries)" in outcome.errmsg
     assert len(host.requests) == 2  # not five: a host that answers so answers so again
+    # The Requests view and --trace say the same, the second attempt as the last.
+    assert [e.outcome for e in events] == [Outcome.RETRY, Outcome.GAVE_UP]
+    assert all(MALFORMED in (e.errmsg or "") for e in events)
 
 
 async def test_a_body_cut_short_is_still_a_cut_connection(
