@@ -14,20 +14,23 @@ a download only for the files that still need a link (``core.download_run``
 
 The count is a floor: a retried call counts again, and IDs the service leaves out of an
 answer (or links that expire during a download) are asked for again.
+
+The preview keeps the check it asked (``QuotaPreview.check``): the window's token badge
+counts what is left from it (``core.quota_gauge``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from tcb_gui.core.client import MAX_IDS_PER_REQUEST
 from tcb_gui.core.errors import ErrorKind, ServiceError, TokenState
 
 if TYPE_CHECKING:
-    from tcb_gui.core.client import TcbClient
+    from tcb_gui.core.client import TcbClient, TokenCheck
     from tcb_gui.core.fileids import FileId
 
 # "A few hundred calls": 200 calls are 10,000 IDs of one environment.
@@ -54,6 +57,8 @@ class QuotaPreview:
     remain: int | None  # calls left today; None when quota/get gave no number
     daily_limit: int | None = None
     problem: str = ""  # why there is no number (the check's message), when there is none
+    # The quota/get answer the numbers come from (not part of what the preview says).
+    check: TokenCheck | None = field(default=None, compare=False, repr=False)
 
     @property
     def exceeds(self) -> bool:
@@ -126,8 +131,8 @@ async def preview_calls(
     check = await client.check_token()
     if check.state is TokenState.VALID and check.quota is not None:
         quota = check.quota
-        return QuotaPreview(needed, quota.remain, quota.daily_limit)
-    return QuotaPreview(needed, None, None, check.message)
+        return QuotaPreview(needed, quota.remain, quota.daily_limit, check=check)
+    return QuotaPreview(needed, None, None, check.message, check)
 
 
 def command_line_gate(

@@ -18,7 +18,9 @@ rows without a usable link, less the files the folder already holds complete); o
 ``core.quota.PREVIEW_THRESHOLD_CALLS`` it asks quota/get once, the status line says
 "This run needs N calls; M remain today.", and a run that would use the quota up starts
 only if the operator says so (``confirm_quota``, by default ``ui.quota_question``'s
-question, open in ``quota_box`` meanwhile).
+question, open in ``quota_box`` meanwhile). That answer, and the link calls the run
+makes, keep the token badge's quota current; a run of many calls ends with one
+``quota/get`` (``TokenPresenter.note_quota``, ``after_run``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -298,7 +301,10 @@ class DownloadController(QObject):
         await session.aopen_http()
         client = session.client(max_age=self._max_age())
         self.quota = None  # not the last run's, should the preview fail
+        asked = datetime.now(UTC)
         self.quota = await preview_download_quota(client, options, [link_for(r) for r in todo])
+        if self.quota is not None and self.quota.check is not None:
+            self.tokens.note_quota(self.quota.check, asked)
         if not await window_gate(self.quota, self.notifier, self._confirm_quota):
             return None
         return client
@@ -343,6 +349,7 @@ class DownloadController(QObject):
         self.panel.start(options.dest, len(todo))
         started = time.monotonic()
         self._set_run(run)
+        calls_before = self.tokens.gauge.calls
         try:
             result = await run.run()
         except InputError as exc:
@@ -354,7 +361,9 @@ class DownloadController(QObject):
         finally:
             self.last_duration = time.monotonic() - started
             self._set_run(None)
-        return self._settle(todo, result, options.dest)
+        summary = self._settle(todo, result, options.dest)
+        self.tokens.after_run(self.tokens.gauge.calls - calls_before)
+        return summary
 
     def _links_came(self, results: list[LinkResult]) -> None:
         self.model.apply_results(results)  # rows without a link show the one they got

@@ -13,7 +13,9 @@ rejected, being checked, out of reach, or working again — and is reworded when
 badge changes (``TokenPresenter.stateChanged``), so the two never disagree. Before a list
 that needs hundreds of calls, today's quota is asked once (``core.quota``): the status
 line says "This run needs N calls; M remain today." and a run that would use it up
-starts only if the operator says so (``confirm_quota``).
+starts only if the operator says so (``confirm_quota``). That answer, and the calls the
+run makes, keep the token badge's quota current; a run of many calls ends with one
+``quota/get`` (``TokenPresenter.note_quota``, ``after_run``).
 
 While the service gives nothing but failures worth trying again (the network is down,
 it is busy), core keeps trying for up to ``GIVE_UP_AFTER_S``; the status line says so
@@ -28,6 +30,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -246,6 +249,7 @@ class ResolvePresenter(QObject):
         self._silence = silence = ServiceSilence()
         session.trace.add(silence)
         self._silence_timer.start()
+        calls_before = self.tokens.gauge.calls
         try:
             settled_at = 0
             async with contextlib.aclosing(run.stream()) as batches:
@@ -270,6 +274,7 @@ class ResolvePresenter(QObject):
             model.flush()
             if not self.tasks.closing:
                 self.runningChanged.emit(False)
+            self.tokens.after_run(self.tokens.gauge.calls - calls_before)
 
     def _say_silence(self) -> None:
         """During a run: say that the service is not answering, once it has been a while."""
@@ -313,7 +318,10 @@ class ResolvePresenter(QObject):
         self.quota = None
         if self._confirm_quota is None:
             return True
+        asked = datetime.now(UTC)
         self.quota = await preview_quota(client, ids)
+        if self.quota is not None and self.quota.check is not None:
+            self.tokens.note_quota(self.quota.check, asked)
         return await window_gate(self.quota, self.notifier, self._confirm_quota)
 
     def _settle(self, run: ResolveRun, seconds: float = 0.0) -> None:

@@ -5,7 +5,10 @@ service answered, today's quota, the estimated time left of the token's 2-hour l
 where the token came from and when it was last checked. Where the window is narrow the
 badge says less (the state and the time left, then the state alone), never cut off.
 Time left reads the same for a pasted and a stable token ("1 h 59 min left"; "~" when
-it is an estimate).
+it is an estimate). So does the quota: "~998,000 calls left today" is the last check less
+the link calls made since (``core.quota_gauge``, decided there), and its tooltip says
+so, with the time of that check; after midnight (UTC+8) it shows no number until the
+next check.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from tcb_gui.ui.palette import Tone, tone_color, tone_text_on_tint, tone_tint
 
 if TYPE_CHECKING:
     from tcb_gui.core.client import Quota
+    from tcb_gui.core.quota_gauge import QuotaReading
 
 PAD_X = 10
 PAD_Y = 4
@@ -81,6 +85,8 @@ class BadgeInfo:
     ``stable``: the token comes from the profile's AppID + AppSecret (mini program
     mode); ``source`` is then where the AppSecret came from, ``time_left`` is exact, and
     ``code`` (the token endpoint's errcode) picks the words for a failure.
+    ``quota_reading``: how ``quota`` was arrived at, when it is the last check less the
+    calls made since (estimated) or unknown since midnight (stale).
     """
 
     state: TokenState
@@ -91,6 +97,7 @@ class BadgeInfo:
     checked_at: datetime | None = None
     stable: bool = False
     code: int | None = None
+    quota_reading: QuotaReading | None = None
 
 
 class TokenBadge(QWidget):
@@ -183,6 +190,49 @@ class TokenBadge(QWidget):
             return self.tr("{t} left").format(t=fmt_countdown(info.time_left))
         return self.tr("~{t} left").format(t=fmt_countdown(info.time_left))
 
+    def _calls_left(self, info: BadgeInfo) -> str:
+        """ "998,000 calls left today", or "~998,000 …" when it is an estimate."""
+        assert info.quota is not None
+        n = fmt_int(info.quota.remain)
+        reading = info.quota_reading
+        if reading is not None and reading.estimated:
+            return self.tr("~{n} calls left today").format(n=n)
+        return self.tr("{n} calls left today").format(n=n)
+
+    def _quota_lines(self, info: BadgeInfo) -> list[str]:
+        """The tooltip's quota: the numbers, and how they were arrived at."""
+        reading = info.quota_reading
+        if reading is not None and reading.stale:
+            return [
+                self.tr(
+                    "Today's quota: not checked yet. It reset at midnight (Beijing time) "
+                    "after the last check, {when}."
+                ).format(when=reading.checked_at.astimezone().strftime("%Y-%m-%d %H:%M"))
+            ]
+        q = info.quota
+        if q is None:
+            return []
+        if reading is None or not reading.estimated:
+            return [
+                self.tr("Quota today: {used} of {limit} used, {remain} left").format(
+                    used=fmt_int(q.used), limit=fmt_int(q.daily_limit), remain=fmt_int(q.remain)
+                )
+            ]
+        when = reading.checked_at.astimezone().strftime("%H:%M:%S")
+        calls = reading.calls_since
+        since = (
+            self.tr("Estimated: the check at {when} less the link call made here since.")
+            if calls == 1
+            else self.tr("Estimated: the check at {when} less the {n} link calls made here since.")
+        )
+        return [
+            self.tr("Quota today: about {used} of {limit} used, {remain} left").format(
+                used=fmt_int(q.used), limit=fmt_int(q.daily_limit), remain=fmt_int(q.remain)
+            ),
+            since.format(when=when, n=fmt_int(calls)),
+            self.tr("Calls made elsewhere with this account are not counted."),
+        ]
+
     def _compose_shorter(self, info: BadgeInfo) -> list[str]:
         """Shorter forms, longest first, each dropping what matters least of what is left:
         where the token came from, then today's quota, then the time left."""
@@ -190,7 +240,7 @@ class TokenBadge(QWidget):
         left = self._time_left(info) if info.state is TokenState.VALID else ""
         forms: list[str] = []
         if info.state is TokenState.VALID and not info.stable and info.quota is not None:
-            calls = self.tr("{n} calls left today").format(n=fmt_int(info.quota.remain))
+            calls = self._calls_left(info)
             forms.append(" · ".join(part for part in (state, calls, left) if part))
         if left:
             forms.append(self.tr("{state} · {left}").format(state=state, left=left))
@@ -223,7 +273,7 @@ class TokenBadge(QWidget):
         parts = [self._state_words(info)]
         if info.state is TokenState.VALID:
             if info.quota is not None:
-                parts.append(self.tr("{n} calls left today").format(n=fmt_int(info.quota.remain)))
+                parts.append(self._calls_left(info))
             if info.time_left is not None:
                 parts.append(self._time_left(info))
         if info.state is not TokenState.NOT_SET and info.source in (
@@ -237,13 +287,7 @@ class TokenBadge(QWidget):
         lines = [self._state_words(info)]
         if info.message:
             lines.append(core_text(info.message))
-        if info.quota is not None:
-            q = info.quota
-            lines.append(
-                self.tr("Quota today: {used} of {limit} used, {remain} left").format(
-                    used=fmt_int(q.used), limit=fmt_int(q.daily_limit), remain=fmt_int(q.remain)
-                )
-            )
+        lines.extend(self._quota_lines(info))
         if info.time_left is not None and info.stable:
             lines.append(
                 self.tr(

@@ -9,6 +9,14 @@ from is ``Session.credentials()``, never decided here.
 
 Runs report a refused token with ``after_token_error``: the badge turns red at once
 and is checked against the service again.
+
+Today's quota on the badge is ``core.quota_gauge``'s reading: the last ``quota/get``
+(each check here, and the one a big run asks before it starts, ``note_quota``) less the
+link calls made since, counted from the session's trace hub as they happen and shown
+once a second (``tick``), marked as an estimate. A run that made more than
+``RECHECK_AFTER_CALLS`` calls ends with one quiet ``quota/get`` (``after_run``), so the
+badge then holds the service's own word again; the page calls it the cheap check
+(docs/WECHAT_API.md#quota), one call after hundreds.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from tcb_gui.core.client import TokenCheck
 from tcb_gui.core.errors import InputError, KeyringUnavailableError, TokenError, TokenState
+from tcb_gui.core.quota_gauge import QuotaGauge, worth_rechecking
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui import task_names
 from tcb_gui.ui.appsecret import StableTokens, check_from_error
@@ -78,6 +87,9 @@ class TokenPresenter(QObject):
         self._load_samples = load_samples
         # Mini program profiles: AppID + AppSecret. Dialogs open over the token strip.
         self.stable = StableTokens(session, notifier, tasks, self, panel)
+        # Today's quota between checks: the last check less the link calls made since.
+        self.gauge = QuotaGauge()
+        session.trace.add(self.gauge)
         panel.setTokenRequested.connect(self.show_token_dialog)
         panel.clearTokenRequested.connect(self.request_clear_token)
         panel.checkRequested.connect(self.request_check)
@@ -113,6 +125,7 @@ class TokenPresenter(QObject):
 
     def set_badge(self, info: BadgeInfo, *, can_clear: bool) -> None:
         old = self.panel.badge.info
+        info = self._with_quota(info)
         self.panel.badge.set_info(info)
         self.panel.clear_button.setEnabled(can_clear)
         no_token = info.state is TokenState.NOT_SET and not info.stable
@@ -143,12 +156,63 @@ class TokenPresenter(QObject):
         )
 
     def tick(self) -> None:
-        """Once a second: the valid token's time left."""
+        """Once a second: the valid token's time left, and what is left of today's quota."""
         badge = self.panel.badge
         if badge.state is TokenState.VALID:
+            info = self._with_quota(badge.info)
             left = self.session.time_left()
             if left is not None:
-                badge.set_info(_with_time_left(badge.info, left))
+                info = _with_time_left(info, left)
+            if info != badge.info:
+                badge.set_info(info)
+
+    # --- today's quota ---------------------------------------------------------------
+
+    def _with_quota(self, info: BadgeInfo) -> BadgeInfo:
+        """``info`` with the gauge's quota: for a valid token the gauge is the one source
+        of the number (a check's own number reaches it through ``note_quota``)."""
+        if info.state is not TokenState.VALID:
+            return info
+        reading = self.gauge.reading()
+        quota = reading.quota if reading is not None else None
+        if (quota, reading) == (info.quota, info.quota_reading):
+            return info
+        return dataclasses.replace(info, quota=quota, quota_reading=reading)
+
+    def note_quota(self, check: TokenCheck, asked_at: datetime) -> None:
+        """A ``quota/get`` answer, asked at ``asked_at``, for the profile's API: what the
+        badge counts today's quota from (no number in it: no number shown)."""
+        self.gauge.checked(check, asked_at, self.session.profile.api.cgi_path)
+        self.show_quota()
+
+    def show_quota(self) -> None:
+        """The badge's quota as the gauge now says (``tick`` does it once a second)."""
+        badge = self.panel.badge
+        info = self._with_quota(badge.info)
+        if info != badge.info:
+            badge.set_info(info)
+
+    def after_run(self, calls: int) -> None:
+        """A resolve or download that made ``calls`` link calls has ended: the badge says
+        what is left at once, and after many calls the service is asked once (unless a
+        check is under way)."""
+        if self.tasks.closing:
+            return
+        self.show_quota()
+        if not worth_rechecking(calls):
+            return
+        if self.badge_info.state is not TokenState.VALID:
+            return  # the run's own stop has the badge checked (after_token_error)
+        self.tasks.start(task_names.CHECK_TOKEN, self.recheck_quota(), replace=False)
+
+    async def recheck_quota(self) -> None:
+        """One quiet ``quota/get`` for the badge's number. An answer without one changes
+        nothing: the badge's state is the token checks' business, and the estimate,
+        marked as one, stays until the next check."""
+        asked = datetime.now(UTC)
+        check = await self.session.client().check_token()
+        if check.state is TokenState.VALID and check.quota is not None:
+            self.note_quota(check, asked)
 
     def token_actions(self) -> list[Action]:
         """The buttons of a banner that asks for a working token."""
@@ -220,7 +284,9 @@ class TokenPresenter(QObject):
     async def check_token(self) -> TokenCheck:
         """Reload the token (keyring off-thread) and ask the service what it thinks of it."""
         if self.stable.active:
+            asked = datetime.now(UTC)
             check = await self.stable.check()
+            self.note_quota(check, asked)
         else:
             self.stable.stop()
             check = await self._check_pasted()
@@ -236,11 +302,14 @@ class TokenPresenter(QObject):
                 self.tr("No token is set for this profile."),
                 datetime.now(UTC),
             )
+            self.gauge.forget()
             self.show_state(TokenState.NOT_SET, check.message)
             return check
         self.show_state(TokenState.CHECKING, self.tr("Asking the service…"))
         await self.session.aopen_http()
+        asked = datetime.now(UTC)
         check = await self.session.client().check_token()
+        self.gauge.checked(check, asked, self.session.profile.api.cgi_path)
         self.show_state(check.state, check.message, check)
         return check
 

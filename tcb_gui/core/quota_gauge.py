@@ -1,0 +1,169 @@
+"""What is left of today's link-call quota between two checks: what the last
+``quota/get`` said, less the link calls this process has made since.
+
+Why an estimate: ``quota/get`` (``TcbClient.check_token``) is the only place the
+service's count comes from, and it is asked at start, on F5, after a token is saved and
+before a big run. Between two checks the number it gave only goes stale: after a
+100,000-ID resolve (2,000 calls) the badge went on saying "1,000,000 calls left today",
+overstating by 2,000 what an operator decides the next run by. Every
+``batchdownloadfile`` call counts one against the day's quota (docs/WECHAT_API.md#quota),
+and this process sees each of its own calls (``core.trace``), so it can say what is left
+as far as it knows: ``QuotaGauge`` listens to the trace hub and counts them.
+
+Which calls count: every ``batchdownloadfile`` attempt the service may have received,
+whatever it answered (retries, refused tokens, 45009 included): "every call counts
+against the quota" is why a link request is never sent again behind the caller's back
+(``core/wire.py``, ``exchange``), and counting one too many errs towards less left, never
+more. Only an attempt that never left this machine is not counted: no connection could
+be made (``NOT_SENT``). ``quota/get`` itself is a call on another path: not counted.
+
+The day: the quota's numbers are the day's ("当天", the quota/get page in
+docs/WECHAT_API.md#quota) and 45009 waits for the next one; WeChat's day is China
+Standard Time (UTC+8, no daylight saving, ``QUOTA_TIMEZONE``). A check from before the
+last midnight there says nothing about today: the reading is then ``stale`` and gives no
+number until the next check, rather than carry yesterday's count over.
+
+What the estimate cannot see: other callers of the same account's quota (a production
+server, another copy of this app). So it is marked as an estimate with the time of its
+check, and a run that made many calls ends with one more ``quota/get``
+(``RECHECK_AFTER_CALLS``; the page calls it the cheap check): the service's own word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Final
+
+import httpx
+
+from tcb_gui.core.client import Quota, TokenCheck
+from tcb_gui.core.errors import TokenState
+from tcb_gui.core.netmessages import describe_transport_error
+from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS
+from tcb_gui.core.service_modes import ApiMode
+from tcb_gui.core.trace import CallKind, TraceEvent
+
+# WeChat's day: China Standard Time, UTC+8 all year.
+QUOTA_TIMEZONE: Final = timezone(timedelta(hours=8), "UTC+8")
+# The link endpoints whose calls the quota counts (one quota per path).
+LINK_PATHS: Final = frozenset(mode.cgi_path for mode in ApiMode)
+# A run that made more link calls than this asks quota/get once when it ends: the same
+# size past which a run asks it before it starts (core.quota). Smaller runs leave the
+# estimate, which is then off by at most the calls of other callers.
+RECHECK_AFTER_CALLS: Final = PREVIEW_THRESHOLD_CALLS
+# What the client's trace says of an attempt that never reached the service: no
+# connection was made (core.netmessages' words, as ``TracedCall`` emits them).
+NOT_SENT: Final = frozenset(
+    describe_transport_error(error)
+    for error in (
+        httpx.ConnectError(""),
+        httpx.ConnectTimeout(""),
+        httpx.PoolTimeout(""),
+    )
+)
+
+
+def quota_day(moment: datetime) -> date:
+    """The day of WeChat's quota ``moment`` falls on (midnight to midnight, UTC+8)."""
+    return moment.astimezone(QUOTA_TIMEZONE).date()
+
+
+def is_link_call(event: TraceEvent) -> bool:
+    """Whether ``event`` is a ``batchdownloadfile`` attempt the service may have received
+    (the module docstring: whatever its answer)."""
+    if event.kind is not CallKind.API or event.endpoint not in LINK_PATHS:
+        return False
+    return event.http_status is not None or event.errmsg not in NOT_SENT
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaReading:
+    """Today's quota as far as this process knows: ``checked`` at ``checked_at``, less
+    ``calls_since`` link calls (on the checked path) made since it was asked."""
+
+    checked: Quota
+    checked_at: datetime
+    calls_since: int = 0
+    stale: bool = False  # checked before the last midnight (UTC+8): today's is unknown
+
+    @property
+    def quota(self) -> Quota | None:
+        """What is left now: the check less the calls since; None when ``stale``."""
+        if self.stale:
+            return None
+        calls = self.calls_since
+        if not calls:
+            return self.checked
+        checked = self.checked
+        return Quota(
+            checked.daily_limit,
+            min(checked.daily_limit, checked.used + calls),
+            max(0, checked.remain - calls),
+        )
+
+    @property
+    def estimated(self) -> bool:
+        """Whether ``quota`` is the check less calls, not the service's own number."""
+        return not self.stale and self.calls_since > 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class QuotaGauge:
+    """A ``TraceHub`` listener counting link calls, and the last check to count from.
+
+    ``checked`` takes each ``quota/get`` answer (a check without a number forgets the
+    last one: the service no longer confirms it); ``reading`` says what is left now.
+    ``calls`` counts every link call seen, for a run to tell how many it made.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = _now) -> None:
+        self.clock = clock  # a test moves it past midnight
+        self.calls = 0  # link calls seen, every path, since this gauge was made
+        self._checked: Quota | None = None
+        self._checked_at: datetime | None = None
+        self._path = ""
+        self._since = 0.0  # unix time the check was asked: calls sent from then on count
+        self._calls_since = 0
+
+    def checked(self, check: TokenCheck, asked_at: datetime, path: str) -> None:
+        """A ``quota/get`` answer for ``path`` (``ApiMode.cgi_path``), asked at
+        ``asked_at``: calls sent from then on are the ones its numbers do not hold."""
+        if check.state is not TokenState.VALID or check.quota is None:
+            self.forget()
+            return
+        self._checked = check.quota
+        self._checked_at = check.checked_at
+        self._path = path
+        self._since = asked_at.timestamp()
+        self._calls_since = 0
+
+    def forget(self) -> None:
+        self._checked = None
+        self._checked_at = None
+        self._path = ""
+        self._calls_since = 0
+
+    def __call__(self, event: TraceEvent) -> None:
+        if not is_link_call(event):
+            return
+        self.calls += 1
+        if event.endpoint == self._path and event.time >= self._since:
+            self._calls_since += 1
+
+    def reading(self) -> QuotaReading | None:
+        """Today's quota as far as this process knows; None before any good check."""
+        checked, checked_at = self._checked, self._checked_at
+        if checked is None or checked_at is None:
+            return None
+        stale = quota_day(checked_at) != quota_day(self.clock())
+        return QuotaReading(checked, checked_at, self._calls_since, stale)
+
+
+def worth_rechecking(calls: int) -> bool:
+    """Whether a run that made ``calls`` link calls ends with one ``quota/get``."""
+    return calls > RECHECK_AFTER_CALLS
