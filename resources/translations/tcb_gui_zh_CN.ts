@@ -1160,6 +1160,70 @@
         <translation>请在命令行环境中设置 TCB_ACCESS_TOKEN（或 TCB_APP_SECRET），或启动并解锁一个密钥环（GNOME Keyring、KWallet、macOS 钥匙串、Windows 凭据管理器）。</translation>
     </message>
     <message>
+        <source>The storage refused the link: it expired (past its t=) or its signature does not match. A fresh link is asked for and the download resumes.</source>
+        <translation>存储拒绝了该链接：链接已过期（超过其 t=）或签名不符。会重新获取链接并继续下载。</translation>
+    </message>
+    <message>
+        <source>The storage has no such file, or the link was garbled on the way.</source>
+        <translation>存储中没有此文件，或链接在途中被损坏。</translation>
+    </message>
+    <message>
+        <source>The range asked for starts at the end of the file: the file is already complete.</source>
+        <translation>请求的范围从文件末尾开始：文件已经完整。</translation>
+    </message>
+    <message>
+        <source>The storage failed to answer; the request is tried again.</source>
+        <translation>存储未能应答；请求会重试。</translation>
+    </message>
+    <message>
+        <source>The storage answered HTTP {status}.</source>
+        <translation>存储返回 HTTP {status}。</translation>
+    </message>
+    <message>
+        <source>The service (or a gateway in front of it) answered HTTP {status}: busy or failing. The call is tried again with a growing pause.</source>
+        <translation>服务（或其前面的网关）返回 HTTP {status}：繁忙或出错。调用会在逐渐加长的间隔后重试。</translation>
+    </message>
+    <message>
+        <source>The service answered HTTP {status}, which the API never does: the base URL probably points at something else.</source>
+        <translation>服务返回 HTTP {status}，而该 API 从不这样应答：基础 URL 可能指向了别的服务。</translation>
+    </message>
+    <message>
+        <source>No answer from the service ({words}). Check the network, the base URL and any proxy: tcb-gui doctor checks them one by one.</source>
+        <translation>服务没有应答（{words}）。请检查网络、基础 URL 和代理：tcb-gui doctor 会逐项检查。</translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation>无应答</translation>
+    </message>
+    <message>
+        <source>{words}. It is tried again.</source>
+        <translation>{words}。会重试。</translation>
+    </message>
+    <message>
+        <source>{words}. That was its last try.</source>
+        <translation>{words}。这是最后一次尝试。</translation>
+    </message>
+    <message>
+        <source>{words} The service saw the address {ip}: that is the one to add.</source>
+        <translation>{words} 服务看到的地址是 {ip}：应添加的就是它。</translation>
+    </message>
+    <message>
+        <source>The token&apos;s account type does not fit this API: a component_access_token goes with componenttcb/…, a mini program&apos;s access_token or an authorizer_access_token with tcb/…. Choose the other API mode, or use the other token.</source>
+        <translation>令牌的账号类型与此 API 不符：component_access_token 用于 componenttcb/…，小程序的 access_token 或 authorizer_access_token 用于 tcb/…。请选择另一种 API 模式，或改用另一个令牌。</translation>
+    </message>
+    <message>
+        <source>quota/get does not know this cgi_path (a bug in TCB Links).</source>
+        <translation>quota/get 不认识此 cgi_path（TCB Links 的缺陷）。</translation>
+    </message>
+    <message>
+        <source>quota/get found the cgi_path malformed (a bug in TCB Links).</source>
+        <translation>quota/get 认为此 cgi_path 格式有误（TCB Links 的缺陷）。</translation>
+    </message>
+    <message>
+        <source>{words} A component_access_token works only with componenttcb/…; a mini program&apos;s access_token or an authorizer_access_token with tcb/….</source>
+        <translation>{words} component_access_token 只能用于 componenttcb/…；小程序的 access_token 或 authorizer_access_token 用于 tcb/…。</translation>
+    </message>
+    <message>
         <source>A profile needs a name.</source>
         <translation>配置需要名称。</translation>
     </message>

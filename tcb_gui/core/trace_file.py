@@ -28,7 +28,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
-from tcb_gui.core.errors import classify_credential_errcode, classify_errcode
+from tcb_gui.core.errors import (
+    MessageTemplate,
+    classify_credential_errcode,
+    classify_errcode,
+    message,
+)
 from tcb_gui.core.redact import REDACTED, redact
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent
 
@@ -317,12 +322,53 @@ _QUOTA_CODES: Final = frozenset({76021, 76022, 76003})
 _IP_RE: Final = re.compile(r"invalid ip ([0-9A-Fa-f.:]+)")
 
 _FILE_STATUS_WORDS: Final[dict[int, str]] = {
-    403: "The storage refused the link: it expired (past its t=) or its signature does "
-    "not match. A fresh link is asked for and the download resumes.",
-    404: "The storage has no such file, or the link was garbled on the way.",
-    416: "The range asked for starts at the end of the file: the file is already complete.",
-    500: "The storage failed to answer; the request is tried again.",
+    403: message(
+        "The storage refused the link: it expired (past its t=) or its signature does "
+        "not match. A fresh link is asked for and the download resumes."
+    ),
+    404: message("The storage has no such file, or the link was garbled on the way."),
+    416: message(
+        "The range asked for starts at the end of the file: the file is already complete."
+    ),
+    500: message("The storage failed to answer; the request is tried again."),
 }
+# The words of explain(), registered so that the window shows them in its language
+# (ui/core_text): the parts are data (a status, an address) or the words of an answer,
+# which are ours (core.netmessages, core.errors) or the service's own (or_data).
+_WORDS: Final = frozenset({"words"})
+_STORAGE_HTTP: Final = MessageTemplate("The storage answered HTTP {status}.")
+_SERVICE_BUSY: Final = MessageTemplate(
+    "The service (or a gateway in front of it) answered HTTP {status}: busy or failing. "
+    "The call is tried again with a growing pause."
+)
+_SERVICE_ELSEWHERE: Final = MessageTemplate(
+    "The service answered HTTP {status}, which the API never does: the base URL probably "
+    "points at something else."
+)
+_NO_ANSWER: Final = MessageTemplate(
+    "No answer from the service ({words}). Check the network, the base URL and any "
+    "proxy: tcb-gui doctor checks them one by one.",
+    _WORDS,
+    or_data=_WORDS,
+)
+_NO_ANSWER_WORDS: Final = message("no answer")
+_TRIED_AGAIN: Final = MessageTemplate("{words}. It is tried again.", _WORDS, or_data=_WORDS)
+_LAST_TRY: Final = MessageTemplate("{words}. That was its last try.", _WORDS, or_data=_WORDS)
+_IP_SEEN: Final = MessageTemplate(
+    "{words} The service saw the address {ip}: that is the one to add.", _WORDS
+)
+_ACCOUNT_TYPE: Final = message(
+    "The token's account type does not fit this API: a component_access_token goes with "
+    "componenttcb/…, a mini program's access_token or an authorizer_access_token with "
+    "tcb/…. Choose the other API mode, or use the other token."
+)
+_UNKNOWN_CGI_PATH: Final = message("quota/get does not know this cgi_path (a bug in TCB Links).")
+_MALFORMED_CGI_PATH: Final = message("quota/get found the cgi_path malformed (a bug in TCB Links).")
+_TOKEN_FOR_API: Final = MessageTemplate(
+    "{words} A component_access_token works only with componenttcb/…; a mini program's "
+    "access_token or an authorizer_access_token with tcb/….",
+    _WORDS,
+)
 
 
 def reported_ip(errmsg: str | None) -> str | None:
@@ -344,27 +390,18 @@ def _errcode_words(event: TraceEvent, code: int) -> Explanation:
         text = info.message
         ip = reported_ip(event.errmsg)
         if ip:
-            text += f" The service saw the address {ip}: that is the one to add."
+            text = _IP_SEEN.format(words=text, ip=ip)
         return Explanation(text, "#error-codes")
     if code in _QUOTA_CODES and event.endpoint.endswith("quota/get"):
         if code == 76022:
-            text = (
-                "The token's account type does not fit this API: a component_access_token "
-                "goes with componenttcb/…, a mini program's access_token or an "
-                "authorizer_access_token with tcb/…. Choose the other API mode, or use "
-                "the other token."
-            )
+            text = _ACCOUNT_TYPE
         elif code == 76021:
-            text = "quota/get does not know this cgi_path (a bug in TCB Links)."
+            text = _UNKNOWN_CGI_PATH
         else:
-            text = "quota/get found the cgi_path malformed (a bug in TCB Links)."
+            text = _MALFORMED_CGI_PATH
         return Explanation(text, "#quota")
     if code in (48001, 61007):
-        text += (
-            " A component_access_token works only with componenttcb/…; a mini program's "
-            "access_token or an authorizer_access_token with tcb/…."
-        )
-        return Explanation(text, "#tokens")
+        return Explanation(_TOKEN_FOR_API.format(words=text), "#tokens")
     if code in (40001, 40014, 41001, 42001) and event.kind is not CallKind.TOKEN:
         return Explanation(text, "#tokens")
     return Explanation(text, "#error-codes")
@@ -380,29 +417,15 @@ def explain(event: TraceEvent) -> Explanation | None:
         if status is not None and status in _FILE_STATUS_WORDS:
             return Explanation(_FILE_STATUS_WORDS[status], "#downloads")
         if status is not None and status >= 400:
-            return Explanation(f"The storage answered HTTP {status}.", "#downloads")
+            return Explanation(_STORAGE_HTTP.format(status=status), "#downloads")
     elif status is not None and status != 200:
-        if status == 429 or status >= 500:
-            text = (
-                f"The service (or a gateway in front of it) answered HTTP {status}: busy or "
-                "failing. The call is tried again with a growing pause."
-            )
-        else:
-            text = (
-                f"The service answered HTTP {status}, which the API never does: the base "
-                "URL probably points at something else."
-            )
-        return Explanation(text, "#error-codes")
+        busy = status == 429 or status >= 500
+        template = _SERVICE_BUSY if busy else _SERVICE_ELSEWHERE
+        return Explanation(template.format(status=status), "#error-codes")
     if status is None and event.outcome is not Outcome.OK:
-        problem = event.errmsg or "no answer"
-        text = (
-            f"No answer from the service ({problem}). Check the network, the base URL and "
-            "any proxy: tcb-gui doctor checks them one by one."
-        )
-        return Explanation(text, "#error-codes")
+        words = event.errmsg or _NO_ANSWER_WORDS
+        return Explanation(_NO_ANSWER.format(words=words), "#error-codes")
     if event.outcome in (Outcome.RETRY, Outcome.GAVE_UP) and event.errmsg:
-        then = (
-            "That was its last try." if event.outcome is Outcome.GAVE_UP else "It is tried again."
-        )
-        return Explanation(f"{event.errmsg.rstrip('.')}. {then}", "#error-codes")
+        then = _LAST_TRY if event.outcome is Outcome.GAVE_UP else _TRIED_AGAIN
+        return Explanation(then.format(words=event.errmsg.rstrip(".")), "#error-codes")
     return None

@@ -55,6 +55,7 @@ REGISTERING: Final = tuple(
         "settings",
         "stable_token",
         "tokens",
+        "trace_file",
     )
 )
 
@@ -716,6 +717,55 @@ _MARKED: Final[tuple[object, ...]] = (
         "CoreText",
         "Set TCB_ACCESS_TOKEN (or TCB_APP_SECRET) in the shell, or start and unlock a keyring "
         "(GNOME Keyring, KWallet, the macOS Keychain, Windows Credential Locker).",
+    ),
+    # core.trace_file.explain: the Requests view's plain words for an answer
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The storage refused the link: it expired (past its t=) or its signature does not "
+        "match. A fresh link is asked for and the download resumes.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "The storage has no such file, or the link was garbled on the way."
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The range asked for starts at the end of the file: the file is already complete.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "The storage failed to answer; the request is tried again."),
+    QT_TRANSLATE_NOOP("CoreText", "The storage answered HTTP {status}."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The service (or a gateway in front of it) answered HTTP {status}: busy or failing. "
+        "The call is tried again with a growing pause.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The service answered HTTP {status}, which the API never does: the base URL probably "
+        "points at something else.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "No answer from the service ({words}). Check the network, the base URL and any "
+        "proxy: tcb-gui doctor checks them one by one.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "no answer"),
+    QT_TRANSLATE_NOOP("CoreText", "{words}. It is tried again."),
+    QT_TRANSLATE_NOOP("CoreText", "{words}. That was its last try."),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "{words} The service saw the address {ip}: that is the one to add."
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The token's account type does not fit this API: a component_access_token goes with "
+        "componenttcb/…, a mini program's access_token or an authorizer_access_token with "
+        "tcb/…. Choose the other API mode, or use the other token.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "quota/get does not know this cgi_path (a bug in TCB Links)."),
+    QT_TRANSLATE_NOOP("CoreText", "quota/get found the cgi_path malformed (a bug in TCB Links)."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{words} A component_access_token works only with componenttcb/…; a mini program's "
+        "access_token or an authorizer_access_token with tcb/….",
     ),
 )
 

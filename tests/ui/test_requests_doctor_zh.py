@@ -299,3 +299,35 @@ def test_a_call_that_got_no_answer_says_why_in_chinese(zh, qtbot) -> None:
     assert "could not connect" not in network.split("（参见")[1]
     service = details_text(model.event_at(0))  # type: ignore[arg-type]
     assert "错误信息（errmsg）：invalid credential" in service
+
+
+def test_the_plain_words_of_every_kind_of_answer_are_chinese(zh) -> None:
+    """``core.trace_file.explain``'s words (the Requests view's "what it means") are
+    registered messages: a Chinese window says them in Chinese, data kept."""
+    from tcb_gui.ui.requests_view import explanation_text
+
+    file_call = {"kind": CallKind.FILE, "method": "GET", "errcode": None, "body": None}
+    cases = {
+        "存储中没有此文件": event(1, http_status=404, outcome=Outcome.FAILED, **file_call),
+        "存储返回 HTTP 410。": event(2, http_status=410, outcome=Outcome.FAILED, **file_call),
+        "返回 HTTP 502：繁忙或出错": event(3, http_status=502, errcode=None, outcome=Outcome.RETRY),
+        "服务没有应答（网络错误：无法连接）": event(
+            4,
+            http_status=None,
+            errcode=None,
+            outcome=Outcome.RETRY,
+            errmsg="Network error: could not connect",
+        ),
+        "这是最后一次尝试。": event(
+            5, errcode=None, outcome=Outcome.GAVE_UP, errmsg="STORAGE_BUSY right now"
+        ),
+        "服务看到的地址是 203.0.113.7": event(
+            6, errcode=40164, outcome=Outcome.STOP, errmsg="invalid ip 203.0.113.7 ipv6 ::"
+        ),
+    }
+    for expected, call in cases.items():
+        shown = explanation_text(call)
+        assert expected in shown, shown
+        words = shown.split("\n")[0]
+        english = re.sub(r"STORAGE_BUSY right now|HTTP|URL|tcb-gui doctor", "", words)
+        assert not re.search(r"[A-Za-z]{3,}", english), words
