@@ -716,6 +716,26 @@
         <translation>{dest} 中没有可供检查的下载记录（没有 TCB Links 的清单文件）</translation>
     </message>
     <message>
+        <source>The record of downloaded files in {dest} cannot be used ({problem}): nothing was checked. Download the folder&apos;s list again to check and record every file.</source>
+        <translation>{dest} 中的已下载文件记录无法使用（{problem}）：没有检查任何文件。请把这个文件夹的列表重新下载一次，以检查并记录每个文件。</translation>
+    </message>
+    <message>
+        <source>it is not a regular file that can be read</source>
+        <translation>它不是可读取的普通文件</translation>
+    </message>
+    <message>
+        <source>it is not the JSON TCB Links writes</source>
+        <translation>它不是 TCB Links 写入的 JSON</translation>
+    </message>
+    <message>
+        <source>it is of a version this TCB Links does not know: {version}</source>
+        <translation>它的版本是此 TCB Links 不认识的：{version}</translation>
+    </message>
+    <message>
+        <source>Its record in the manifest is damaged: the file was not checked</source>
+        <translation>它在清单中的记录已损坏：未检查此文件</translation>
+    </message>
+    <message>
         <source>{reason}; downloading it again</source>
         <translation>{reason}；将重新下载</translation>
     </message>

@@ -491,6 +491,17 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP(
         "CoreText", "{dest} has no record of downloaded files to check (no manifest of TCB Links)"
     ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The record of downloaded files in {dest} cannot be used ({problem}): nothing was "
+        "checked. Download the folder's list again to check and record every file.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "it is not a regular file that can be read"),
+    QT_TRANSLATE_NOOP("CoreText", "it is not the JSON TCB Links writes"),
+    QT_TRANSLATE_NOOP("CoreText", "it is of a version this TCB Links does not know: {version}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "Its record in the manifest is damaged: the file was not checked"
+    ),
     QT_TRANSLATE_NOOP("CoreText", "{reason}; downloading it again"),
     QT_TRANSLATE_NOOP("CoreText", "No free name for the partial file of {name}"),
     QT_TRANSLATE_NOOP("CoreText", "CloudBase reports the resource is unavailable."),

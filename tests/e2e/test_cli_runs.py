@@ -110,3 +110,45 @@ def test_verify_of_a_folder_without_a_manifest_is_a_usage_error(tmp_path: Path) 
     run = run_cli(["verify", str(tmp_path)])
     assert run.code == 2
     assert run.stderr.strip()
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (b"", "it is not the JSON TCB Links writes"),
+        (b'{"version": 2, "files": {"cloud://x.y/a": {"pa', "it is not the JSON TCB Links writes"),
+        (b'{"version": 99, "files": {}}', "a version this TCB Links does not know: 99"),
+        (b'{"version": 2, "files": []}', "it is not the JSON TCB Links writes"),
+    ],
+)
+def test_verify_of_a_damaged_manifest_checks_nothing_and_says_so(
+    demo_server: DemoServer, tmp_path: Path, damage: bytes, said: str
+) -> None:
+    """A manifest cut short, emptied or of another version was read as no files at all:
+    'Checked 0 files', exit 0, as if the folder were fine."""
+    dest = tmp_path / "out"
+    ids = [samples.PROD.fileid(f"gen/{n:05d}.jpg") for n in range(3)]
+    assert run_cli(download_args(demo_server, dest), stdin=id_lines(ids)).code == 0
+    (dest / ".tcb-gui" / ".tcb-gui-manifest.json").write_bytes(damage)
+    run = run_cli(["verify", str(dest)])
+    assert run.code == 2
+    assert "cannot be used" in run.stderr
+    assert said in run.stderr
+    assert "Checked 0 files" not in run.stderr
+
+
+def test_verify_names_records_it_could_not_read_as_not_checked(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    dest = tmp_path / "out"
+    ids = [samples.PROD.fileid(f"gen/{n:05d}.jpg") for n in range(3)]
+    assert run_cli(download_args(demo_server, dest), stdin=id_lines(ids)).code == 0
+    manifest = dest / ".tcb-gui" / ".tcb-gui-manifest.json"
+    data = json.loads(manifest.read_text("utf-8"))
+    damaged = ids[1]
+    data["files"][damaged]["size"] = "many"
+    manifest.write_text(json.dumps(data), "utf-8")
+    run = run_cli(["verify", str(dest)])
+    assert run.code == 1
+    assert "Checked 3 files: 1 record damaged, 2 verified" in run.stderr
+    assert "Its record in the manifest is damaged: the file was not checked" in run.stdout

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.downloads.files import FileOps, is_variant_of, read_small
 from tcb_gui.core.fileids import FileId
 
@@ -68,19 +69,32 @@ class Manifest:
         self.changed: dict[str, ManifestEntry] = {}  # completed in this run, not yet saved
         self._files = files
         self._write_lock = threading.Lock()
+        # What the last load could not use (a run only skips less; verify says so): why
+        # the whole file was unusable (a registered message), and records it had to drop.
+        self.problem: str | None = None
+        self.damaged_records: list[str] = []
 
     def _read(self) -> dict[str, ManifestEntry]:
+        self.problem, self.damaged_records = None, []
         path = self.path if os.path.lexists(self.path) else self.legacy_path
         data = read_small(path, MANIFEST_MAX_BYTES)
         if data is None:
+            if os.path.lexists(path):
+                self.problem = msg.MANIFEST_NOT_READABLE
             return {}
         try:
             obj = json.loads(data)
-            files = obj["files"] if obj.get("version") in _READABLE_VERSIONS else {}
+            version = obj.get("version")
+            if version not in _READABLE_VERSIONS:
+                self.problem = msg.MANIFEST_VERSION.format(version=str(version)[:40])
+                return {}
+            files = obj["files"]
         except (ValueError, KeyError, TypeError, AttributeError):
+            self.problem = msg.MANIFEST_NOT_JSON
             return {}
         entries: dict[str, ManifestEntry] = {}
         if not isinstance(files, dict):
+            self.problem = msg.MANIFEST_NOT_JSON
             return entries
         for raw, rec in files.items():
             try:
@@ -93,6 +107,7 @@ class Manifest:
                     rec.get("sized") is not False,
                 )
             except (KeyError, TypeError, ValueError, AttributeError):
+                self.damaged_records.append(str(raw))
                 continue
             entries[raw] = entry
         return entries

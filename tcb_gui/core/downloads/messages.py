@@ -68,6 +68,15 @@ VERIFY_UNREADABLE = MessageTemplate("Cannot read the file: {reason}")
 NO_MANIFEST = MessageTemplate(
     "{dest} has no record of downloaded files to check (no manifest of TCB Links)"
 )
+MANIFEST_DAMAGED = MessageTemplate(
+    "The record of downloaded files in {dest} cannot be used ({problem}): nothing was "
+    "checked. Download the folder's list again to check and record every file.",
+    frozenset({"problem"}),
+)
+MANIFEST_NOT_READABLE = message("it is not a regular file that can be read")
+MANIFEST_NOT_JSON = message("it is not the JSON TCB Links writes")
+MANIFEST_VERSION = MessageTemplate("it is of a version this TCB Links does not know: {version}")
+VERIFY_RECORD_DAMAGED = message("Its record in the manifest is damaged: the file was not checked")
 
 # The folder
 FOLDER_BUSY = MessageTemplate(

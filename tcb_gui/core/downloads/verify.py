@@ -31,6 +31,7 @@ class VerifyState(StrEnum):
     SIZE_MISMATCH = "size mismatch"
     CHECKSUM_MISMATCH = "checksum mismatch"
     UNREADABLE = "unreadable"
+    RECORD_DAMAGED = "record damaged"  # its manifest record could not be read: not checked
 
 
 _GOOD = frozenset({VerifyState.VERIFIED, VerifyState.SIZE_CHECKED, VerifyState.UNCHECKED})
@@ -49,13 +50,21 @@ class VerifyResult:
 
 
 def verify_folder(dest: Path) -> list[VerifyResult]:
-    """Check every file of ``dest``'s manifest (in manifest order). ``InputError`` when the
-    folder has no manifest of this program."""
+    """Check every file of ``dest``'s manifest (in manifest order; records it could not
+    read after them, as not checked). ``InputError`` when the folder has no manifest of
+    this program, or one that cannot be used at all."""
     manifest = Manifest(dest, FileOps())
     if not (os.path.lexists(manifest.path) or os.path.lexists(manifest.legacy_path)):
         raise InputError(msg.NO_MANIFEST.format(dest=dest))
     manifest.load()
-    return [_check(manifest, raw, entry) for raw, entry in manifest.entries.items()]
+    if manifest.problem is not None:
+        # "Checked 0 files" (exit 0) would vouch for a folder nothing was checked in.
+        raise InputError(msg.MANIFEST_DAMAGED.format(dest=dest, problem=manifest.problem))
+    results = [_check(manifest, raw, entry) for raw, entry in manifest.entries.items()]
+    return results + [
+        VerifyResult(raw, dest, VerifyState.RECORD_DAMAGED, msg.VERIFY_RECORD_DAMAGED)
+        for raw in manifest.damaged_records
+    ]
 
 
 def _check(manifest: Manifest, raw: str, entry: ManifestEntry) -> VerifyResult:
