@@ -32,6 +32,7 @@ from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.gc_freeze import settle_long_lived
+from tcb_gui.ui.heap import release_freed_memory
 from tcb_gui.ui.history_writer import save_in_steps, snapshot
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import ResultsModel, Row
@@ -217,6 +218,7 @@ class HistoryController(QObject):
                         ),
                     )
                 return None
+        release_freed_memory()  # the encoding's transient memory, back to the system
         return entry
 
     def clear_list(self) -> ClearedList:

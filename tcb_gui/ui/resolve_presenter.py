@@ -45,6 +45,7 @@ from tcb_gui.ui.banner import Action
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_duration, fmt_int
 from tcb_gui.ui.gc_freeze import settle_long_lived
+from tcb_gui.ui.heap import release_freed_memory
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.quota_question import ConfirmQuota, window_gate
@@ -275,6 +276,7 @@ class ResolvePresenter(QObject):
             if not self.tasks.closing:
                 self.runningChanged.emit(False)
             self.tokens.after_run(self.tokens.gauge.calls - calls_before)
+            release_freed_memory()  # the run's answers and batches, back to the system
 
     def _say_silence(self) -> None:
         """During a run: say that the service is not answering, once it has been a while."""
