@@ -64,32 +64,16 @@ async def test_an_explicit_verify_is_kept() -> None:
         assert _context_of(http) is mine
 
 
-async def test_an_https_call_to_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
-    cert, served = await loopback_certificate(tmp_path)
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await reader.readuntil(b"\r\n\r\n")
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
-            await writer.drain()
-        except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=served)
-    port = server.sockets[0].getsockname()[1]
-    url = f"https://127.0.0.1:{port}/tcb/batchdownloadfile"
-    try:
-        async with make_http_client() as http:
-            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-                await http.post(url, json={})
-        trusting = ssl.create_default_context(cafile=str(cert))
-        async with make_http_client(verify=trusting) as http:
-            assert (await http.post(url, json={})).status_code == 200
-    finally:
-        server.close()
-        await server.wait_closed()
+async def test_an_https_call_to_an_untrusted_certificate_is_refused(
+    tls_url: tuple[Path, str],
+) -> None:
+    cert, url = tls_url
+    async with make_http_client() as http:
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await http.post(url, json={})
+    trusting = ssl.create_default_context(cafile=str(cert))
+    async with make_http_client(verify=trusting) as http:
+        assert (await http.post(url, json={})).status_code == 200
 
 
 async def test_a_command_line_run_client_sends_over_the_wire_with_deferred_roots() -> None:

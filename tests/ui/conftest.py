@@ -13,8 +13,10 @@ import asyncio
 import gc
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from tcb_gui.core.settings import Profile, Settings
@@ -114,3 +116,67 @@ def clipboard(qapp) -> Iterator[object]:
     board.clear()
     yield board
     board.clear()
+
+
+@pytest.fixture(scope="session")
+def zh_qm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed .ts compiled as the build does, into a scratch folder."""
+    from tests.ui.test_translation_zh import TS, translations
+
+    out = tmp_path_factory.mktemp("qm")
+    built = translations.compile_all(out, [TS])
+    assert [p.name for p in built] == ["tcb_gui_zh_CN.qm"]
+    return out
+
+
+@pytest.fixture
+def zh(qapp, zh_qm: Path) -> Iterator[list[QTranslator]]:
+    """简体中文 installed as the app does at start (ours and Qt's own), removed after."""
+    from tcb_gui.ui.i18n import install_translators
+
+    locale = QLocale()
+    installed = install_translators(qapp, "zh_CN", zh_qm)
+    try:
+        assert len(installed) == 2  # tcb_gui_zh_CN.qm and Qt's qtbase_zh_CN.qm
+        yield installed
+    finally:
+        for translator in installed:
+            QCoreApplication.removeTranslator(translator)
+        QLocale.setDefault(locale)
+
+
+def run_until_first_paint(
+    monkeypatch: pytest.MonkeyPatch, at_paint: Callable[[MainWindow], None], **run_args: object
+) -> None:
+    """``app.run(**run_args)`` up to its first paint, where ``at_paint(window)`` runs; then
+    it stops there. No other window is asked to take over, and what run() sets on the
+    shared QApplication is put back (the tests after run on the same one)."""
+    from tcb_gui import app as app_module
+    from tcb_gui.ui.theme import theme_manager
+
+    def first_paint(window: MainWindow, timeout_ms: int = 0) -> bool:
+        at_paint(window)
+        raise SystemExit(7)  # stop here: the rest of run() is not the test's
+
+    monkeypatch.setattr(app_module, "wait_for_first_paint", first_paint)
+    monkeypatch.setattr("tcb_gui.ui.single_instance.hand_over", lambda files, **_: False)
+    monkeypatch.setattr("tcb_gui.ui.single_instance.claim", lambda name=None: None)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    name, quits = app.applicationName(), app.quitOnLastWindowClosed()
+    display, desktop = app.applicationDisplayName(), app.desktopFileName()
+    try:
+        with pytest.raises(SystemExit):
+            app_module.run(**run_args)  # type: ignore[arg-type]
+    finally:
+        # Stopped before the first paint: the theme is still plain Fusion; TcbStyle, as
+        # run() would put it in after the paint.
+        theme_manager().install_style()
+        app.setApplicationName(name)
+        app.setApplicationDisplayName(display)
+        app.setDesktopFileName(desktop)
+        app.setQuitOnLastWindowClosed(quits)
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.close()
+                widget.deleteLater()

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from tcb_gui.core.client import ApiMode
@@ -30,12 +28,11 @@ from tcb_gui.core.trace import CallKind, Outcome, TraceHub
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
 from tcb_gui.ui.doctor_dialog import DoctorDialog, window_setup
-from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.quota_question import quota_box
 from tcb_gui.ui.requests_view import Column, RequestsWindow, details_text
 from tests.e2e.cli_helpers import run_cli
 from tests.ui.test_requests_view import event, run_dialog
-from tests.ui.test_translation_zh import TS, EnglishLeft, translations
+from tests.ui.test_translation_zh import EnglishLeft
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", r"support raise\(\)")  # offscreen
 
@@ -51,27 +48,6 @@ DOCTOR_DATA = DATA | {
     "/componenttcb/batchdownloadfile",
     "memory keyring MemoryKeyring",
 }
-
-
-@pytest.fixture(scope="module")
-def zh_qm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("qm")
-    translations.compile_all(out, [TS])
-    return out
-
-
-@pytest.fixture
-def zh(qapp, zh_qm: Path) -> Iterator[list[QTranslator]]:
-    """简体中文 installed as the app does at start (ours and Qt's own), removed after."""
-    locale = QLocale()
-    installed = install_translators(qapp, "zh_CN", zh_qm)
-    try:
-        assert len(installed) == 2
-        yield installed
-    finally:
-        for translator in installed:
-            QCoreApplication.removeTranslator(translator)
-        QLocale.setDefault(locale)
 
 
 def test_the_requests_view_speaks_chinese(zh, qtbot) -> None:

@@ -306,31 +306,10 @@ def test_a_stale_ts_is_reported(tmp_path: Path, code_messages: list) -> None:
 # --- with the translation installed -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def zh_qm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The committed .ts compiled as the build does, into a scratch folder."""
-    out = tmp_path_factory.mktemp("qm")
-    built = translations.compile_all(out, [TS])
-    assert [p.name for p in built] == ["tcb_gui_zh_CN.qm"]
-    return out
-
-
 def _uninstall(installed: list[QTranslator], locale: QLocale) -> None:
     for translator in installed:
         QCoreApplication.removeTranslator(translator)
     QLocale.setDefault(locale)
-
-
-@pytest.fixture
-def zh(qapp, zh_qm: Path) -> Iterator[list[QTranslator]]:
-    """简体中文 installed as the app does at start (ours and Qt's own), removed after."""
-    locale = QLocale()
-    installed = install_translators(qapp, "zh_CN", zh_qm)
-    try:
-        assert len(installed) == 2  # tcb_gui_zh_CN.qm and Qt's qtbase_zh_CN.qm
-        yield installed
-    finally:
-        _uninstall(installed, locale)
 
 
 # Words that stay as they are in the Chinese UI (names, formats, units, key names).

@@ -4,11 +4,9 @@ malformed answer is not "the connection was cut" (in English and in Chinese)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
 from tcb_gui.core.download_states import FileProgress, FileState, Integrity
 from tcb_gui.core.errors import NETWORK_ERROR, with_detail
@@ -16,33 +14,10 @@ from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.netmessages import MalformedAnswer, describe_transport_error
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.download_cells import CellTexts, DownloadCell
-from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.results_model import ResultsModel
 from tcb_gui.ui.row_details import RowDetails
-from tests.ui.test_translation_zh import TS, translations
 
 FILEID = parse_fileid("cloud://prod-4gkv.7072-prod-4gkv-1314114854/docs/b.pdf")
-
-
-@pytest.fixture(scope="module")
-def zh_qm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("qm")
-    translations.compile_all(out, [TS])
-    return out
-
-
-@pytest.fixture
-def zh(qapp, zh_qm: Path) -> Iterator[list[QTranslator]]:
-    """简体中文 installed as the app does at start, removed after."""
-    locale = QLocale()
-    installed = install_translators(qapp, "zh_CN", zh_qm)
-    try:
-        assert len(installed) == 2
-        yield installed
-    finally:
-        for translator in installed:
-            QCoreApplication.removeTranslator(translator)
-        QLocale.setDefault(locale)
 
 
 def saved_cell(integrity: Integrity | None) -> DownloadCell:

@@ -20,9 +20,8 @@ from tcb_gui.core.settings import Settings
 from tcb_gui.core.tokens import TokenStore
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.session import Session
-from tcb_gui.ui.theme import theme_manager
 
-from .conftest import wait_until
+from .conftest import run_until_first_paint, wait_until
 
 
 def _menu_titles(window: MainWindow) -> list[str]:
@@ -108,41 +107,11 @@ def test_the_first_frame_is_built_without_garbage_collection(monkeypatch) -> Non
     """``app.run`` builds up to the first paint with the collector off, on again after."""
     import gc
 
-    from tcb_gui import app as app_module
-
     seen: list[bool] = []
-
-    def first_paint(window: MainWindow, timeout_ms: int = 0) -> bool:
-        seen.append(gc.isenabled())
-        raise SystemExit(7)  # stop here: the rest of run() is not this test's
-
-    monkeypatch.setattr(app_module, "wait_for_first_paint", first_paint)
-    monkeypatch.setattr("tcb_gui.ui.single_instance.hand_over", lambda files, **_: False)
-    monkeypatch.setattr("tcb_gui.ui.single_instance.claim", lambda name=None: None)
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    # What run() sets on the shared app, put back after: the tests after this one run
-    # on the same QApplication.
-    name, quits = app.applicationName(), app.quitOnLastWindowClosed()
-    display, desktop = app.applicationDisplayName(), app.desktopFileName()
     assert gc.isenabled()
-    try:
-        with pytest.raises(SystemExit):
-            app_module.run(demo=True)
-        assert seen == [False]
-        assert gc.isenabled()
-    finally:
-        # Stopped before the first paint: the theme is still plain Fusion; TcbStyle, as
-        # run() would put it in after the paint.
-        theme_manager().install_style()
-        app.setApplicationName(name)
-        app.setApplicationDisplayName(display)
-        app.setDesktopFileName(desktop)
-        app.setQuitOnLastWindowClosed(quits)
-        for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, MainWindow):
-                widget.close()
-                widget.deleteLater()
+    run_until_first_paint(monkeypatch, lambda window: seen.append(gc.isenabled()), demo=True)
+    assert seen == [False]
+    assert gc.isenabled()
 
 
 def test_a_first_start_fits_the_screen(qtbot) -> None:
