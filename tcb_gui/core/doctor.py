@@ -31,7 +31,8 @@ import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
@@ -42,6 +43,7 @@ from tcb_gui.core.client import (
     MAX_IDS_PER_REQUEST,
     QUOTA_PATH,
     ApiMode,
+    Quota,
     RetryPolicy,
     as_int,
     make_http_client,
@@ -370,6 +372,10 @@ class Check:
     # What this failure means for a resolve: OK for a warning.
     blocks: ExitStatus = ExitStatus.OK
     section: str = ""  # the docs/WECHAT_API.md anchor behind it, if any
+    # The quota check's numbers for the profile's own API, and when they were asked:
+    # the window's badge counts from them as from its own check (core.quota_gauge).
+    quota: Quota | None = None
+    quota_asked_at: datetime | None = None
 
     @property
     def mark(self) -> str:
@@ -627,6 +633,7 @@ class _Answer:
     quota: dict[str, Any] | None
     offset: float | None  # service clock minus ours, from the Date header
     problem: str = ""  # why there is no answer (network), in words
+    asked_at: float | None = None  # unix time the answered request was sent
 
 
 def clock_offset(date_header: str | None, sent: float, received: float) -> float | None:
@@ -700,7 +707,7 @@ class _Caller:
             code = 0 if isinstance(raw, bool) else as_int(raw)  # as client._errcode reads it
             msg = redact(str(data.get("errmsg") or ""))[:300]
             quota = data.get("quota") if isinstance(data.get("quota"), dict) else None
-            answer = _Answer(code, msg, response.status_code, quota, offset)
+            answer = _Answer(code, msg, response.status_code, quota, offset, asked_at=sent_wall)
         self._emit(answer, body, attempt, last, sent_wall, started)
         return answer
 
@@ -789,7 +796,24 @@ def _ip_failed(setup: DoctorSetup, errmsg: str) -> Check:
     )
 
 
-def _quota_check(api: ApiMode, quota: dict[str, Any] | None) -> Check:
+def _quota_check(
+    api: ApiMode, quota: dict[str, Any] | None, asked_at: float | None = None
+) -> Check:
+    """The quota line; with ``asked_at`` (the profile's own API) it carries the numbers."""
+    check = _quota_words(api, quota)
+    if asked_at is None or quota is None:
+        return check
+    remain, limit, used = (as_int(quota.get(k)) for k in ("remain", "daily_limit", "used"))
+    if remain is None or limit is None or used is None:
+        return check
+    return replace(
+        check,
+        quota=Quota(limit, used, remain),
+        quota_asked_at=datetime.fromtimestamp(asked_at, UTC),
+    )
+
+
+def _quota_words(api: ApiMode, quota: dict[str, Any] | None) -> Check:
     if quota is None:
         return Check(CheckName.QUOTA, None, _NO_NUMBERS)
     remain, limit, used = (as_int(quota.get(k)) for k in ("remain", "daily_limit", "used"))
@@ -1063,7 +1087,7 @@ def _judge(setup: DoctorSetup, source: str, own: _Answer, other: _Answer | None)
             Check(CheckName.TOKEN, True, _ACCEPTED.format(source=source)),
             Check(CheckName.API_MODE, True, _FITS.format(api=api.value, cgi_path=api.cgi_path)),
             ip_ok,
-            _quota_check(api, own.quota),
+            _quota_check(api, own.quota, own.asked_at),
         ]
     if code in _WRONG_KIND_CODES | _TOKEN_ERRCODES:
         return _family(setup, source, own, other, ip_ok)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tcb_gui.core.client import ApiMode
+from tcb_gui.core.client import ApiMode, Quota
 from tcb_gui.core.doctor import (
     Check,
     CheckName,
@@ -114,6 +115,7 @@ class DoctorDialog(QDialog):
         http: httpx.AsyncClient | None = None,
         trace: TraceHub | None = None,
         runner: Runner | None = None,
+        on_quota: Callable[[Quota, datetime], object] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -124,6 +126,7 @@ class DoctorDialog(QDialog):
         self._http = http
         self._trace = trace
         self._runner = runner
+        self._on_quota = on_quota  # hears the numbers of the profile's own quota check
         self._task: asyncio.Task[Any] | None = None
         self._closed = False  # done() was called: the checks stop, the widgets may go
         self.checks: list[Check] = []
@@ -188,6 +191,8 @@ class DoctorDialog(QDialog):
                 if self._closed:
                     return self.checks
                 self._add(check)
+                if check.quota is not None and check.quota_asked_at and self._on_quota:
+                    self._on_quota(check.quota, check.quota_asked_at)
         except Exception as exc:  # a bug must not leave the dialog spinning
             if not self._closed:
                 self.summary.setText(

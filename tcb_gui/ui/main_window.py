@@ -1048,6 +1048,7 @@ class MainWindow(QMainWindow):
             http=session.http,
             trace=session.trace,
             runner=lambda name, coro: self.tasks.start(name, coro),
+            on_quota=self.tokens.note_checked_quota,  # the badge says what it found
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
-from tcb_gui.core.client import TokenCheck
+from tcb_gui.core.client import Quota, TokenCheck
 from tcb_gui.core.errors import InputError, KeyringUnavailableError, TokenError, TokenState
 from tcb_gui.core.quota_gauge import QuotaGauge, worth_rechecking
 from tcb_gui.core.tokens import TokenSource
@@ -184,6 +184,11 @@ class TokenPresenter(QObject):
         badge counts today's quota from (no number in it: no number shown)."""
         self.gauge.checked(check, asked_at, self.session.profile.api.cgi_path)
         self.show_quota()
+
+    def note_checked_quota(self, quota: Quota, asked_at: datetime) -> None:
+        """Numbers ``quota/get`` gave elsewhere in the window (Check connection…), for the
+        profile's API: the badge counts from them, so both say the same."""
+        self.note_quota(TokenCheck(TokenState.VALID, "", asked_at, quota), asked_at)
 
     def show_quota(self) -> None:
         """The badge's quota as the gauge now says (``tick`` does it once a second)."""

@@ -301,3 +301,29 @@ async def test_connection_failures_in_words(
     check = await check_service("http://127.0.0.1:9", environ={})
     assert check.ok is False
     assert f"cannot be reached ({words}" in check.detail
+
+
+async def test_the_quota_check_carries_the_numbers_of_the_profiles_own_api(
+    demo_server: DemoServer,
+) -> None:
+    """What the window's badge counts from (Check connection… hands them over); when the
+    token fits only the other API, those numbers are not the profile's and stay out."""
+    import time
+
+    from tcb_gui.core.client import Quota
+
+    before = time.time()
+    own = DoctorSetup(
+        demo_server.base_url, ApiMode.COMPONENT, "default", token=DEMO_TOKEN, token_source="t"
+    )
+    (quota,) = [c for c in await collect(own) if c.name is CheckName.QUOTA]
+    assert quota.ok
+    assert quota.quota == Quota(1_000_000, 0, 1_000_000)
+    assert quota.quota_asked_at is not None
+    assert before <= quota.quota_asked_at.timestamp() <= time.time()
+    other = DoctorSetup(
+        demo_server.base_url, ApiMode.TCB, "default", token=DEMO_TOKEN, token_source="t"
+    )
+    (quota,) = [c for c in await collect(other) if c.name is CheckName.QUOTA]
+    assert quota.quota is None
+    assert quota.quota_asked_at is None

@@ -122,3 +122,24 @@ async def test_after_midnight_in_beijing_yesterdays_count_is_not_shown(
         assert "midnight (Beijing time)" in tip
         assert checked_at.astimezone().strftime("%Y-%m-%d %H:%M") in tip
         assert "999" not in tip
+
+
+async def test_check_connection_hands_its_quota_to_the_badge(make_window: WindowFactory) -> None:
+    """Check connection… asks quota/get as well: the badge takes its numbers, so the two
+    say the same (it kept its estimate until F5 before)."""
+    state = DemoState(DemoConfig())
+    with DemoServer(state) as server:
+        window = await window_with_ids(make_window, server, 500)
+        badge = window.tokens.panel.badge
+        await window.resolver.resolve_rows()
+        assert "· ~999,990 calls left today ·" in badge.text
+        state.used += 7  # calls made elsewhere with the account: the badge cannot see
+        asked = quota_asked(state)
+        dialog = await window._open_doctor()
+        await wait_until(lambda: not dialog.running and dialog.checks, 10)
+        assert quota_asked(state) == asked + 1
+        quota_line = dialog.list.item(dialog.list.count() - 2).text()
+        assert "999,983" in quota_line
+        assert "· 999,983 calls left today ·" in badge.text
+        assert "about" not in badge.toolTip()
+        dialog.close()
