@@ -19,14 +19,13 @@ import socket
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from fastcrc import crc64
 
-from tcb_gui.core.client import LinkResult, RetryPolicy, TcbClient, make_http_client
+from tcb_gui.core.client import RetryPolicy, TcbClient, make_http_client
 from tcb_gui.core.downloads import (
     CRC64_HEADER,
     MANIFEST_NAME,
@@ -48,6 +47,7 @@ from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
+from tests.e2e.loopback_host import LoopbackHost
 
 ENV = "env-a"
 BUCKET = "bucket-1"
@@ -94,32 +94,16 @@ class Reply:
 Handler = Callable[[Request], Awaitable[Reply] | Reply]
 
 
-class Loopback:
+class Loopback(LoopbackHost):
     """One handler answers every GET; each request is recorded."""
 
     def __init__(self, handler: Handler) -> None:
+        super().__init__()
         self.handler = handler
         self.requests: list[Request] = []
-        self._server: asyncio.Server | None = None
-        self.port = 0
 
-    async def __aenter__(self) -> Loopback:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-    def link(self, key: str) -> LinkResult:
-        expires = datetime.now(UTC) + timedelta(hours=2)
-        url = f"http://127.0.0.1:{self.port}/{key}?sign=s&t={int(expires.timestamp())}"
-        return LinkResult(fid(key), True, 0, "ok", url, expires)
-
-    async def refresh(self, ids: Sequence[FileId]) -> list[LinkResult]:
-        return [self.link(f.key) for f in ids]
+    def fileid_of(self, key: str) -> FileId:
+        return fid(key)
 
     def gets(self, key: str) -> list[Request]:
         return [r for r in self.requests if r.key == key]

@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -45,6 +44,7 @@ from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
+from tests.e2e.loopback_host import LoopbackHost
 from tests.tls_helpers import loopback_certificate
 
 # Fast backoff: a cut body resumes at once instead of after half a second.
@@ -364,31 +364,14 @@ async def test_the_rate_limit_holds_for_small_files_over_the_wire(
 Respond = Callable[[str, asyncio.StreamWriter], Awaitable[bool]]  # key → keep the connection
 
 
-class RawServer:
+class RawServer(LoopbackHost):
     """Answers each request with hand-written bytes; counts connections and requests."""
 
     def __init__(self, respond: Respond, context: ssl.SSLContext | None = None) -> None:
+        super().__init__(context)
         self.respond = respond
-        self.context = context
         self.connections = 0
         self.requests: list[str] = []
-        self.port = 0
-        self._server: asyncio.Server | None = None
-
-    async def __aenter__(self) -> RawServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.context)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-    def link(self, key: str, scheme: str = "http") -> LinkResult:
-        expires = datetime.now(UTC) + timedelta(hours=2)
-        url = f"{scheme}://127.0.0.1:{self.port}/{key}?sign=s&t={int(expires.timestamp())}"
-        return LinkResult(parse_fileid(f"cloud://env-a.b-1/{key}"), True, 0, "ok", url, expires)
 
     async def refresh(self, ids: Sequence[FileId]) -> list[LinkResult]:
         raise AssertionError("no link should need refreshing")

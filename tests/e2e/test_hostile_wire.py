@@ -13,15 +13,14 @@ import gzip
 import socket
 import ssl
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from fastcrc import crc64
 
-from tcb_gui.core.client import LinkResult, RetryPolicy, make_http_client
+from tcb_gui.core.client import RetryPolicy, make_http_client
 from tcb_gui.core.downloads import (
     CRC64_HEADER,
     Downloader,
@@ -32,9 +31,9 @@ from tcb_gui.core.downloads import (
     VerifyState,
     verify_folder,
 )
-from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.trace import Outcome, TraceEvent, TraceHub
 from tcb_gui.core.wire import WireClient, parse_target
+from tests.e2e.loopback_host import LoopbackHost
 from tests.tls_helpers import loopback_certificate
 
 QUICK_RETRY = RetryPolicy(max_tries=2, base_delay=0.01, max_delay=0.02)
@@ -44,32 +43,13 @@ DATA = bytes(range(256)) * 40
 Answer = Callable[[str], bytes]
 
 
-class RawHost:
+class RawHost(LoopbackHost):
     """Answers every request with ``answer(request head)``, then closes the connection."""
 
     def __init__(self, answer: Answer) -> None:
+        super().__init__()
         self.answer = answer
         self.requests: list[str] = []
-        self.port = 0
-        self._server: asyncio.Server | None = None
-
-    async def __aenter__(self) -> RawHost:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-    def link(self, key: str) -> LinkResult:
-        expires = datetime.now(UTC) + timedelta(hours=2)
-        url = f"http://127.0.0.1:{self.port}/{key}?sign=s&t={int(expires.timestamp())}"
-        return LinkResult(parse_fileid(f"cloud://env-a.b-1/{key}"), True, 0, "ok", url, expires)
-
-    async def refresh(self, ids: Sequence[FileId]) -> list[LinkResult]:
-        return [self.link(f.key) for f in ids]
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
