@@ -58,11 +58,23 @@ Reading input (``decode_input``, ``read_ids_from_path``, ``read_ids_from_stream`
 
 UTF-8 with or without BOM, UTF-16 and UTF-32 with a BOM, UTF-16 without a BOM when NUL
 bytes sit in every other position, else strict UTF-8 and then GB18030 (Excel on Chinese
-Windows). NUL bytes, undecodable bytes, or control characters other than tab, line
-breaks and ANSI colour escapes in more than 1 % of the first ``SNIFF_BYTES`` mean binary
-input, refused with an ``InputError`` naming the input. Inputs over ``MAX_INPUT_BYTES``
-are refused before (files, by their size) or while (streams) being read, never held
-whole; binary input is refused from its first ``SNIFF_BYTES``, the rest left unread.
+Windows). NUL bytes, or control characters other than tab, line breaks and ANSI colour
+escapes in more than 1 % of the first ``SNIFF_BYTES``, mean binary input, refused with an
+``InputError`` naming the input. Text that is neither (a Windows-1252 / Latin-1 file
+with a "café" in it) is refused as text in an encoding this program does not read,
+naming the line and the first byte that is not UTF-8, and what that byte is in
+Windows-1252, so the user can find it and save the file as UTF-8. It is not read as
+Windows-1252: every byte decodes in it, so a Latin-2, Cyrillic or Big5 file would pass
+as mangled keys (the service would answer "not found", a download would save under the
+wrong name), and keys in storage are UTF-8 anyway.
+
+GB18030 reads most bytes too: Windows-1252 text whose accented letters are each followed
+by an ASCII letter ("Zürich", "naïve") decodes as GB18030 into other characters. Such a
+reading is not taken: in it most two-byte characters end in an ASCII byte (``ü`` + ``r``),
+where in Chinese text nearly all end in a byte over 0x80 (GB2312's characters all do).
+Inputs over ``MAX_INPUT_BYTES`` are refused before (files, by their size) or while
+(streams) being read, never held whole; binary input is refused from its first
+``SNIFF_BYTES``, the rest left unread.
 """
 
 from __future__ import annotations
@@ -719,6 +731,15 @@ _NOT_IN_ENCODING = MessageTemplate(
     "{name} is not text in {encoding}. Save it as UTF-8 (or GB18030, or UTF-16 with "
     "a byte order mark) and try again."
 )
+_UNREAD_ENCODING = MessageTemplate(
+    "{name} is text, but not in an encoding TCB Links reads (UTF-8, UTF-16 or GB18030): "
+    "line {line} has the byte {byte} (“{char}” in Windows-1252 / Latin-1). Save the file "
+    "as UTF-8 and try again."
+)
+_UNREAD_BYTE = MessageTemplate(
+    "{name} is text, but not in an encoding TCB Links reads (UTF-8, UTF-16 or GB18030): "
+    "line {line} has the byte {byte}. Save the file as UTF-8 and try again."
+)
 _TOO_LARGE = MessageTemplate(
     "{name} is larger than {limit}, the limit for a list of IDs. Split it into smaller files."
 )
@@ -732,6 +753,60 @@ def _binary_error(name: str) -> InputError:
 
 def _encoding_error(name: str, expected: str) -> InputError:
     return InputError(_NOT_IN_ENCODING.format(name=name, encoding=expected), detail="encoding")
+
+
+# A line break as find_ids splits lines, to name the line of a byte.
+_LINE_BREAK_RE = re.compile(rb"\r\n|\r|\n")
+
+
+def _unread_encoding_error(name: str, data: bytes, final: bool) -> InputError:
+    """Text this program does not decode: where its first byte that is not UTF-8 is, and
+    what that byte is in Windows-1252 (the likeliest reading of such a file)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
+        at = 0  # valid UTF-8 that was not taken (a GB18030 check): name its first high byte
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    at = next((i for i in range(at, len(data)) if data[i] >= 0x80), at)
+    line = len(_LINE_BREAK_RE.findall(data, 0, at)) + 1
+    byte = f"0x{data[at]:02X}" if at < len(data) else "?"
+    try:
+        char = data[at : at + 1].decode("cp1252")
+    except UnicodeDecodeError:
+        char = ""
+    if char.isprintable() and char:
+        text = _UNREAD_ENCODING.format(name=name, line=f"{line:,}", byte=byte, char=char)
+    else:
+        text = _UNREAD_BYTE.format(name=name, line=f"{line:,}", byte=byte)
+    return InputError(text, detail="encoding")
+
+
+def _looks_binary(data: bytes) -> bool:
+    """Control characters (other than tab, line breaks and escapes) in more than
+    ``MAX_CONTROL_SHARE`` of the first ``SNIFF_BYTES``, whatever the encoding."""
+    head = data[:SNIFF_BYTES].decode("latin-1")
+    return len(_BINARY_CONTROL_RE.findall(head)) > len(head) * MAX_CONTROL_SHARE
+
+
+# GB18030's multi-byte characters: four bytes (digits second and fourth), or two, the
+# second an ASCII byte (group 1) or a byte over 0x80. Matched from the start of text
+# GB18030 decoded, they fall on its characters.
+_GB18030_MULTIBYTE_RE = re.compile(
+    rb"[\x81-\xfe](?:[\x30-\x39][\x81-\xfe][\x30-\x39]|([\x40-\x7e])|[\x80-\xfe])"
+)
+# Characters looked at to tell Chinese from Windows-1252 read as GB18030.
+_GB18030_SAMPLE_CHARS = 4_096
+
+
+def _reads_as_chinese(data: bytes) -> bool:
+    """Whether GB18030 text (it decodes) is Chinese rather than Windows-1252 text whose
+    accented letters happen to pair with the ASCII letters after them: at most half of
+    its two-byte characters end in an ASCII byte (the module docstring)."""
+    ascii_ended = total = 0
+    for match in itertools.islice(_GB18030_MULTIBYTE_RE.finditer(data), _GB18030_SAMPLE_CHARS):
+        total += 1
+        ascii_ended += match.group(1) is not None
+    return ascii_ended * 2 <= total
 
 
 def _too_large_error(name: str, max_bytes: int) -> InputError:
@@ -781,9 +856,13 @@ def _decode(data: bytes, name: str, *, final: bool) -> str:
             text = codecs.getincrementaldecoder(codec)().decode(data, final=final)
         except UnicodeDecodeError:
             continue
+        if codec == "gb18030" and not _reads_as_chinese(data):
+            break
         _check_text(text, name)
         return text
-    raise _binary_error(name)
+    if _looks_binary(data):
+        raise _binary_error(name)
+    raise _unread_encoding_error(name, data, final)
 
 
 def decode_input(data: bytes, name: str = "input") -> str:

@@ -558,7 +558,8 @@ def test_decode_empty() -> None:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "binary"),
         (bytes(range(1, 32)) * 20, "binary"),  # controls, no NUL: still binary
-        (b"ok \xff\x80 bad" * 10, "binary"),  # neither UTF-8 nor GB18030
+        # Neither UTF-8 nor GB18030, yet text (no controls): its encoding is named.
+        (b"ok \xff\x80 bad" * 10, "not in an encoding TCB Links reads"),
         (codecs.BOM_UTF16_LE + b"a\x00b", "UTF-16"),  # odd length after the BOM
         (codecs.BOM_UTF8 + b"ok \xff\xfe", "UTF-8"),
     ],
@@ -570,6 +571,57 @@ def test_decode_refuses_binary_and_undecodable_naming_the_input(data: bytes, wor
     assert message.startswith("upload.bin ")
     assert words in message
     assert caught.value.kind is ErrorKind.INPUT
+
+
+def _refusal(data: bytes, name: str = "ids.txt") -> str:
+    with pytest.raises(InputError) as caught:
+        decode_input(data, name)
+    assert caught.value.kind is ErrorKind.INPUT
+    return str(caught.value)
+
+
+def test_a_windows_1252_file_is_refused_as_text_naming_its_line_and_byte() -> None:
+    """A list saved as Windows-1252 / Latin-1 ("café") is text in an encoding this
+    program does not read, not "binary data": the refusal says where and how to fix it."""
+    data = f"{PROD}/a.png\n{PROD}/menu/café.png\n".encode("cp1252")
+    message = _refusal(data)
+    assert "binary" not in message
+    assert message == (
+        "ids.txt is text, but not in an encoding TCB Links reads (UTF-8, UTF-16 or "
+        "GB18030): line 2 has the byte 0xE9 (“é” in Windows-1252 / Latin-1). Save the "
+        "file as UTF-8 and try again."
+    )
+
+
+def test_windows_1252_that_happens_to_decode_as_gb18030_is_not_misread() -> None:
+    """ "Zürich" / "naïve" in Windows-1252: each accented byte and the ASCII letter after
+    it form a GB18030 character, so the file decoded as Chinese and its keys were
+    silently mangled ("Z黵ich"). It is refused like any other Windows-1252 file."""
+    data = f"{PROD}/Zürich/naïve.png\r\n".encode("cp1252")
+    assert data.decode("gb18030")  # the silent misreading this guards against
+    message = _refusal(data)
+    assert "line 1 has the byte 0xFC (“ü” in Windows-1252 / Latin-1)" in message
+
+
+def test_a_byte_windows_1252_does_not_define_is_named_without_a_reading() -> None:
+    message = _refusal(b"ok \x81 line\n" * 20)
+    assert "line 1 has the byte 0x81. Save the file as UTF-8" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{PROD}/朱镕基/讲话.png\n",  # 镕 is GBK's (its second byte is ASCII), the rest GB2312
+        "文件ID,说明\r\n" + "".join(f"{PROD}/資料/檔案{i}.png,繁體\r\n" for i in range(50)),
+    ],
+)
+def test_chinese_with_gbk_characters_still_reads_as_gb18030(text: str) -> None:
+    assert decode_input(text.encode("gb18030"), "ids.csv") == text
+
+
+def test_random_bytes_without_nul_are_still_binary() -> None:
+    data = bytes(b or 1 for b in random.Random(3).randbytes(4_096))
+    assert "not a text file (it looks like binary data)" in _refusal(data)
 
 
 # --------------------------------------------------------------------------- reading
