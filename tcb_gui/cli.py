@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from tcb_gui.core.connection import Connection
     from tcb_gui.core.credentials import Credentials
     from tcb_gui.core.fileids import FileId
+    from tcb_gui.core.quota_gauge import QuotaPlace
     from tcb_gui.core.resolve_run import ResolveRun
     from tcb_gui.core.trace import TraceHub
 
@@ -486,35 +487,54 @@ async def resolve_ids(
     *,
     trace: TraceHub | None = None,
     ignore_quota: bool = False,
-) -> tuple[list[LinkResult], ResolveRun]:
-    """Resolve with progress on stderr: every ID's result in input order, and the run.
-    A list over ``core.quota.PREVIEW_THRESHOLD_CALLS`` calls is checked against today's
-    quota first (``core.quota.QuotaRefused`` when it does not fit, unless
-    ``ignore_quota``)."""
+) -> tuple[list[LinkResult], ResolveRun, str]:
+    """Resolve with progress on stderr: every ID's result in input order, the run, and
+    what is left of today's quota in the token badge's words ("" without a reading:
+    ``core.quota_gauge.RunQuota``). A list over ``core.quota.PREVIEW_THRESHOLD_CALLS``
+    calls is checked against today's quota first (``core.quota.QuotaRefused`` when it
+    does not fit, unless ``ignore_quota``)."""
+    from datetime import UTC, datetime
+
     from tcb_gui.core.connection import client_for
     from tcb_gui.core.quota import command_line_gate, preview_quota
+    from tcb_gui.core.quota_gauge import RunQuota
     from tcb_gui.core.resolve_run import ResolveRun
+    from tcb_gui.core.trace import TraceHub
     from tcb_gui.terminal import Progress
 
-    async with make_http_client() as http:
-        client = client_for(conn, http, await _credentials(conn, http, stderr, trace), trace)
-        preview = await preview_quota(client, ids)
-        command_line_gate(preview, lambda line: stderr.write(line + "\n"), ignore=ignore_quota)
-        progress = Progress("Resolving", stderr)
-        run = ResolveRun(client, ids)
-        by_id: dict[str, LinkResult] = {}
-        async with aclosing(run.stream()) as batches:
-            async for batch in batches:
-                for result in batch:
-                    by_id[result.fileid.raw] = result
-                state = run.progress
-                progress.update(state.done, state.total, f"{state.failed:,} failed")
+    hub = trace or TraceHub()  # the quota gauge counts the run's link calls on it
+    quota = RunQuota(quota_place(conn), hub)
+    try:
+        async with make_http_client() as http:
+            client = client_for(conn, http, await _credentials(conn, http, stderr, trace), hub)
+            asked = datetime.now(UTC)
+            preview = await preview_quota(client, ids)
+            quota.preview(preview, asked)
+            command_line_gate(preview, lambda line: stderr.write(line + "\n"), ignore=ignore_quota)
+            progress = Progress("Resolving", stderr)
+            run = ResolveRun(client, ids)
+            by_id: dict[str, LinkResult] = {}
+            async with aclosing(run.stream()) as batches:
+                async for batch in batches:
+                    for result in batch:
+                        by_id[result.fileid.raw] = result
+                    state = run.progress
+                    progress.update(state.done, state.total, f"{state.failed:,} failed")
+    finally:
+        words = quota.finish()
     for result in run.stopped_results():
         by_id[result.fileid.raw] = result
     results = [by_id[f.raw] for f in run.ids]
     ok = sum(r.ok for r in results)
     progress.finish(f"Resolved {ok:,} of {len(results):,} IDs ({len(results) - ok:,} failed)")
-    return results, run
+    return results, run, words
+
+
+def quota_place(conn: Connection) -> QuotaPlace:
+    """Whose quota a run of ``conn`` counts against (``core.quota_gauge``)."""
+    from tcb_gui.core.quota_gauge import QuotaPlace
+
+    return QuotaPlace(conn.profile, conn.base_url, conn.api.cgi_path)
 
 
 def _check_writable(output: str | None) -> None:
@@ -553,7 +573,7 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
     with _trace_to(args.trace, stderr) as trace:
         ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
         # A run that would use up today's quota raises QuotaRefused: main() says why, exit 4.
-        results, run = asyncio.run(
+        results, run, quota_words = asyncio.run(
             resolve_ids(conn, ids, stderr, trace=trace, ignore_quota=args.ignore_quota)
         )
     chunks = iter_export(results, args.format)
@@ -565,6 +585,8 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
         stderr.write(f"Stopped: {run.stop.message}\n")
     else:
         _report_failures(results, stderr)
+    if quota_words:
+        stderr.write(quota_words + "\n")
     return run.exit_status
 
 
@@ -610,6 +632,13 @@ def _describe_check(check: TokenCheck) -> str:
         q = check.quota
         text += f" Quota today: {q.remain:,} of {q.daily_limit:,} calls left."
     return text + _DOCTOR_HINTS.get(check.state.value, "")
+
+
+def _keep_quota(conn: Connection, check: TokenCheck) -> None:
+    """The quota a check found, kept for the next run's "~N calls left today"."""
+    from tcb_gui.core.quota_gauge import record_check
+
+    record_check(quota_place(conn), check)
 
 
 async def _check(conn: Connection, token: str) -> TokenCheck:
@@ -674,6 +703,7 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
             )
         _remember_token_saved(conn.profile, time.time())
         check = asyncio.run(_check(conn, token))
+        _keep_quota(conn, check)
         stderr.write(_describe_check(check) + "\n")
         return _check_exit_code(check)
     if args.action == "clear":
@@ -689,6 +719,7 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
         )
         return ExitStatus.TOKEN
     check = asyncio.run(_check(conn, info.token))
+    _keep_quota(conn, check)
     stdout.write(_describe_check(check) + f" (source: {info.source.value})\n")
     return _check_exit_code(check)
 
@@ -769,6 +800,7 @@ def _set_app_secret(
         return ExitStatus.USAGE
     stderr.write(f"Saved the AppSecret for profile {conn.profile!r} in the system keyring.\n")
     check, left = asyncio.run(_check_credentials(conn, secret))
+    _keep_quota(conn, check)
     stderr.write(_describe_credentials(check, left) + "\n")
     return _credentials_exit_code(check)
 
@@ -788,6 +820,7 @@ def _check_app_secret(conn: Connection, stdout: TextIO, stderr: TextIO) -> int:
         )
         return ExitStatus.TOKEN
     check, left = asyncio.run(_check_credentials(conn, info.secret))
+    _keep_quota(conn, check)
     source = f" (source: AppSecret from the {info.source.value})"
     stdout.write(_describe_credentials(check, left) + source + "\n")
     return _credentials_exit_code(check)

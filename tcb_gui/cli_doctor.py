@@ -49,6 +49,18 @@ def run_doctor_command(
         return found
 
     found = asyncio.run(checks())
+    _keep_quota(conn, found)
     text = summary(found)
     stdout.write((text.replace("✗", "FAIL") if ascii_only else text) + "\n")
     return int(exit_status(found))
+
+
+def _keep_quota(conn: Connection, found: list[Check]) -> None:
+    """The quota check's numbers for the profile's own API, kept for the next run's
+    "~N calls left today" (``core.quota_gauge``); the doctor spends no link call."""
+    from tcb_gui.core.quota_gauge import QuotaPlace, QuotaReading, record_reading
+
+    for check in found:
+        if check.quota is not None and check.quota_asked_at is not None:
+            place = QuotaPlace(conn.profile, conn.base_url, conn.api.cgi_path)
+            record_reading(place, QuotaReading(check.quota, check.quota_asked_at))

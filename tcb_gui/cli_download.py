@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -31,12 +32,13 @@ from tcb_gui.core.export import write_export
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.httpclient import make_run_client
 from tcb_gui.core.quota import command_line_gate
+from tcb_gui.core.quota_gauge import QuotaPlace, RunQuota
 from tcb_gui.core.ratelimit import parse_rate
+from tcb_gui.core.trace import TraceHub
 from tcb_gui.terminal import Progress, human_bytes, human_duration
 
 if TYPE_CHECKING:
     from tcb_gui.core.connection import Connection
-    from tcb_gui.core.trace import TraceHub
 
 
 def _options(args: argparse.Namespace, conn: Connection) -> DownloadOptions:
@@ -103,9 +105,11 @@ async def download_ids(
     *,
     trace: TraceHub | None = None,
     ignore_quota: bool = False,
-) -> DownloadRunResult:
+) -> tuple[DownloadRunResult, str]:
     """Download ``ids``; the links are asked for as the engine needs them, with the token
-    of the run's credentials at each request (a stable token renews itself).
+    of the run's credentials at each request (a stable token renews itself). Also what is
+    left of today's quota in the token badge's words ("" without a reading:
+    ``core.quota_gauge.RunQuota``).
 
     A run whose link calls come to more than ``core.quota.PREVIEW_THRESHOLD_CALLS`` is
     checked against today's quota first: ``core.quota.QuotaRefused`` when it does not fit
@@ -115,20 +119,28 @@ async def download_ids(
     def notice(text: str) -> None:
         stderr.write(text + "\n")
 
-    # The API calls go over the engine's own connections (``core.httpclient``).
-    async with make_run_client() as http:
-        credentials = await open_credentials(conn, TokenStore(), http, notice, trace)
-        client = client_for(conn, http, credentials, trace)
-        # No links yet: complete files from an earlier run need no request at all.
-        links = [no_link_yet(f) for f in ids]
-        preview = await preview_download_quota(client, options, links)
-        command_line_gate(preview, notice, ignore=ignore_quota)
-        printer = _ProgressPrinter(stderr)
-        run = DownloadRun(http, client, options, links, on_progress=printer, trace=trace)
-        try:
-            return await run.run()
-        finally:
-            printer.progress.finish("")
+    hub = trace or TraceHub()  # the quota gauge counts the run's link calls on it
+    quota = RunQuota(QuotaPlace(conn.profile, conn.base_url, conn.api.cgi_path), hub)
+    try:
+        # The API calls go over the engine's own connections (``core.httpclient``).
+        async with make_run_client() as http:
+            credentials = await open_credentials(conn, TokenStore(), http, notice, trace)
+            client = client_for(conn, http, credentials, hub)
+            # No links yet: complete files from an earlier run need no request at all.
+            links = [no_link_yet(f) for f in ids]
+            asked = datetime.now(UTC)
+            preview = await preview_download_quota(client, options, links)
+            quota.preview(preview, asked)
+            command_line_gate(preview, notice, ignore=ignore_quota)
+            printer = _ProgressPrinter(stderr)
+            run = DownloadRun(http, client, options, links, on_progress=printer, trace=trace)
+            try:
+                result = await run.run()
+            finally:
+                printer.progress.finish("")
+    finally:
+        words = quota.finish()
+    return result, words
 
 
 def run_download(
@@ -140,7 +152,7 @@ def run_download(
     trace: TraceHub | None = None,
 ) -> int:
     options = _options(args, conn)
-    result = asyncio.run(
+    result, quota_words = asyncio.run(
         download_ids(conn, ids, options, stderr, trace=trace, ignore_quota=args.ignore_quota)
     )
     _write_report(args.report, result.outcomes)
@@ -155,6 +167,8 @@ def run_download(
         stderr.write(f"{count:,} saved: {note}\n")
     if result.stop is not None:
         stderr.write(f"Stopped: {result.stop.message}\n")
+    if quota_words:
+        stderr.write(quota_words + "\n")
     return result.exit_status
 
 

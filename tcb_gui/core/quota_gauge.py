@@ -27,14 +27,25 @@ What the estimate cannot see: other callers of the same account's quota (a produ
 server, another copy of this app). So it is marked as an estimate with the time of its
 check, and a run that made many calls ends with one more ``quota/get``
 (``RECHECK_AFTER_CALLS``; the page calls it the cheap check): the service's own word.
+
+Both faces say it in the same words (``calls_left_words``): the badge's "~998,000 calls
+left today", and the line the command line prints on stderr after ``resolve`` and
+``download`` (``RunQuota``). A command-line run is a process of its own, so it counts
+on from the reading the last one left: the last reading of each profile (its service
+and API path) is kept in ``<state dir>/quota.json`` (``record_reading``), as ``token
+check``, ``doctor`` and every run that had one leave it, and a run resumes from it when
+it is today's (``recorded_reading``). No call is ever made just for this line.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
@@ -44,6 +55,12 @@ from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS
 from tcb_gui.core.service_modes import ApiMode
 from tcb_gui.core.trace import CallKind, TraceEvent
+
+if TYPE_CHECKING:
+    from tcb_gui.core.quota import QuotaPreview
+    from tcb_gui.core.trace import TraceHub
+
+log = logging.getLogger(__name__)
 
 # WeChat's day: China Standard Time, UTC+8 all year.
 QUOTA_TIMEZONE: Final = timezone(timedelta(hours=8), "UTC+8")
@@ -142,6 +159,15 @@ class QuotaGauge:
         self._since = asked_at.timestamp()
         self._calls_since = 0
 
+    def resume(self, reading: QuotaReading, path: str) -> None:
+        """Count on from a reading kept from before (an earlier run of the command
+        line): its check and the calls it had counted, and the calls from now on."""
+        self._checked = reading.checked
+        self._checked_at = reading.checked_at
+        self._path = path
+        self._since = self.clock().timestamp()
+        self._calls_since = reading.calls_since
+
     def forget(self) -> None:
         self._checked = None
         self._checked_at = None
@@ -162,6 +188,180 @@ class QuotaGauge:
             return None
         stale = quota_day(checked_at) != quota_day(self.clock())
         return QuotaReading(checked, checked_at, self._calls_since, stale)
+
+
+def calls_left_words(reading: QuotaReading | None) -> str:
+    """What is left today in the badge's words: "998,000 calls left today", "~998,000
+    calls left today" when it is an estimate; "" when there is no number (none, or
+    yesterday's)."""
+    quota = reading.quota if reading is not None else None
+    if reading is None or quota is None:
+        return ""
+    mark = "~" if reading.estimated else ""
+    return f"{mark}{quota.remain:,} calls left today"
+
+
+# ---------------------------------------------------------------------------------------
+# The last reading of each profile, kept between runs of the command line
+# ---------------------------------------------------------------------------------------
+
+QUOTA_FILE: Final = "quota.json"
+_RECORD_VERSION: Final = 1
+# Readings kept (the newest): a profile, service and API path each.
+MAX_RECORDED: Final = 32
+
+
+def quota_record_path() -> Path:
+    from tcb_gui.core.settings import app_dirs
+
+    return app_dirs().state / QUOTA_FILE
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaPlace:
+    """Whose quota a reading is: a profile, the service it points at, the link path."""
+
+    profile: str
+    base_url: str
+    path: str
+
+
+def _load_records(file: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        log.warning("could not read the last quota readings (%s)", type(exc).__name__)
+        return []
+    if not isinstance(data, dict) or data.get("version") != _RECORD_VERSION:
+        return []
+    readings = data.get("readings")
+    return [r for r in readings if isinstance(r, dict)] if isinstance(readings, list) else []
+
+
+def _is_place(record: dict[str, Any], place: QuotaPlace) -> bool:
+    return (record.get("profile"), record.get("base_url"), record.get("path")) == (
+        place.profile,
+        place.base_url,
+        place.path,
+    )
+
+
+def _reading_of(record: dict[str, Any]) -> QuotaReading | None:
+    numbers: list[int] = []
+    for name in ("daily_limit", "used", "remain", "calls_since"):
+        value = record.get(name)
+        if type(value) is not int or value < 0:
+            return None
+        numbers.append(value)
+    limit, used, remain, calls = numbers
+    try:
+        checked_at = datetime.fromisoformat(str(record.get("checked_at")))
+    except ValueError:
+        return None
+    if checked_at.tzinfo is None:
+        return None
+    return QuotaReading(Quota(limit, used, remain), checked_at, calls)
+
+
+def recorded_reading(
+    place: QuotaPlace, *, file: Path | None = None, clock: Callable[[], datetime] = _now
+) -> QuotaReading | None:
+    """The reading kept for ``place``, if it is today's (UTC+8); None otherwise."""
+    for record in _load_records(file or quota_record_path()):
+        if _is_place(record, place):
+            reading = _reading_of(record)
+            if reading is None or quota_day(reading.checked_at) != quota_day(clock()):
+                return None
+            return reading
+    return None
+
+
+def record_reading(
+    place: QuotaPlace,
+    reading: QuotaReading,
+    *,
+    file: Path | None = None,
+    clock: Callable[[], datetime] = _now,
+) -> None:
+    """Keep ``reading`` as ``place``'s last one (yesterday's readings of every place
+    are dropped). Bookkeeping: a file that cannot be written is logged, not raised."""
+    from tcb_gui.core.atomicfile import write_text_atomic
+    from tcb_gui.core.settings import ensure_dir
+
+    file = file or quota_record_path()
+    today = quota_day(clock())
+    kept = [
+        r
+        for r in _load_records(file)
+        if not _is_place(r, place)
+        and (old := _reading_of(r)) is not None
+        and quota_day(old.checked_at) == today
+    ]
+    checked = reading.checked
+    record = {
+        "profile": place.profile,
+        "base_url": place.base_url,
+        "path": place.path,
+        "daily_limit": checked.daily_limit,
+        "used": checked.used,
+        "remain": checked.remain,
+        "checked_at": reading.checked_at.isoformat(),
+        "calls_since": reading.calls_since,
+    }
+    document = {"version": _RECORD_VERSION, "readings": [record, *kept][:MAX_RECORDED]}
+    try:
+        ensure_dir(file.parent)
+        write_text_atomic(file, json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+    except OSError as exc:
+        log.warning("could not keep today's quota reading (%s)", exc.strerror or type(exc).__name__)
+
+
+def record_check(place: QuotaPlace, check: TokenCheck) -> None:
+    """A ``quota/get`` answer with numbers, kept as ``place``'s reading (``token check``,
+    ``doctor``); an answer without one leaves the record as it was."""
+    if check.state is TokenState.VALID and check.quota is not None:
+        record_reading(place, QuotaReading(check.quota, check.checked_at))
+
+
+class RunQuota:
+    """One command-line run's view of today's quota: the gauge counting the run's link
+    calls (on ``hub``) from the reading kept for ``place`` or from the ``quota/get`` the
+    run asks before it starts (``preview``); at the end, ``finish`` keeps the reading
+    and gives the badge's words for it ("" without a reading: nothing is asked for it).
+    """
+
+    def __init__(
+        self,
+        place: QuotaPlace,
+        hub: TraceHub,
+        *,
+        file: Path | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.place = place
+        self._hub = hub
+        self._file = file
+        self.gauge = QuotaGauge(clock)
+        kept = recorded_reading(place, file=file, clock=clock)
+        if kept is not None:
+            self.gauge.resume(kept, place.path)
+        hub.add(self.gauge)
+
+    def preview(self, preview: QuotaPreview | None, asked_at: datetime) -> None:
+        """The run's own ``quota/get`` (before a big run), asked at ``asked_at``."""
+        if preview is not None and preview.check is not None:
+            self.gauge.checked(preview.check, asked_at, self.place.path)
+
+    def finish(self) -> str:
+        """Stop counting; keep the reading for the next run; its words ("" if none)."""
+        self._hub.remove(self.gauge)
+        reading = self.gauge.reading()
+        if reading is None or reading.stale:
+            return ""
+        record_reading(self.place, reading, file=self._file, clock=self.gauge.clock)
+        return calls_left_words(reading)
 
 
 def worth_rechecking(calls: int) -> bool:

@@ -5,8 +5,10 @@ whatever its answer, none that never left — and nothing carried over WeChat's 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,14 +17,19 @@ from tcb_gui.core.client import ApiMode, Quota, RetryPolicy, TcbClient, TokenChe
 from tcb_gui.core.errors import ServiceError, TokenState
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.netmessages import describe_transport_error
-from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS, preview_quota
+from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS, QuotaPreview, preview_quota
 from tcb_gui.core.quota_gauge import (
     QUOTA_TIMEZONE,
     RECHECK_AFTER_CALLS,
     QuotaGauge,
+    QuotaPlace,
     QuotaReading,
+    RunQuota,
+    calls_left_words,
     is_link_call,
     quota_day,
+    record_reading,
+    recorded_reading,
     worth_rechecking,
 )
 from tcb_gui.core.service_modes import QUOTA_PATH
@@ -315,3 +322,109 @@ async def test_the_preview_before_a_big_run_keeps_the_check_it_asked(
     assert preview.check is not None
     assert preview.check.quota == Quota(1_000_000, 5, 999_995)
     assert preview.remain == 999_995
+
+
+# --- the same words in both faces, and the reading kept between command-line runs ---------
+
+HOME_PLACE = QuotaPlace("default", "https://api.weixin.qq.com", COMPONENT)
+
+
+def test_the_words_are_the_badges() -> None:
+    """ "998,000 calls left today" for the service's own number, "~…" for an estimate,
+    nothing for yesterday's reading or none."""
+    assert calls_left_words(QuotaReading(QUOTA, CHECKED_AT)) == "1,000,000 calls left today"
+    estimate = QuotaReading(QUOTA, CHECKED_AT, calls_since=2_000)
+    assert calls_left_words(estimate) == "~998,000 calls left today"
+    assert calls_left_words(QuotaReading(QUOTA, CHECKED_AT, 3, stale=True)) == ""
+    assert calls_left_words(None) == ""
+
+
+def test_a_kept_reading_comes_back_for_its_place_only_and_only_today(tmp_path: Path) -> None:
+    file = tmp_path / "quota.json"
+    reading = QuotaReading(QUOTA, CHECKED_AT, calls_since=12)
+    record_reading(HOME_PLACE, reading, file=file, clock=lambda: CHECKED_AT)
+    assert file.stat().st_mode & 0o777 == 0o600
+    same_day = CHECKED_AT + timedelta(hours=7)  # 23:17 in Beijing
+    assert recorded_reading(HOME_PLACE, file=file, clock=lambda: same_day) == reading
+    for other in (
+        QuotaPlace("work", HOME_PLACE.base_url, COMPONENT),
+        QuotaPlace("default", "http://127.0.0.1:8765", COMPONENT),
+        QuotaPlace("default", HOME_PLACE.base_url, TCB),
+    ):
+        assert recorded_reading(other, file=file, clock=lambda: same_day) is None
+    next_day = CHECKED_AT + timedelta(hours=8)  # 00:17 in Beijing: the quota reset
+    assert recorded_reading(HOME_PLACE, file=file, clock=lambda: next_day) is None
+
+
+def test_keeping_a_reading_drops_yesterdays_and_keeps_the_other_places(tmp_path: Path) -> None:
+    file = tmp_path / "quota.json"
+    work = QuotaPlace("work", HOME_PLACE.base_url, COMPONENT)
+    yesterday = CHECKED_AT - timedelta(days=1)
+    record_reading(work, QuotaReading(QUOTA, yesterday), file=file, clock=lambda: yesterday)
+    tcb = QuotaPlace("default", HOME_PLACE.base_url, TCB)
+    record_reading(tcb, QuotaReading(QUOTA, CHECKED_AT), file=file, clock=lambda: CHECKED_AT)
+    record_reading(HOME_PLACE, QuotaReading(QUOTA, CHECKED_AT), file=file, clock=lambda: CHECKED_AT)
+    kept = json.loads(file.read_text("utf-8"))["readings"]
+    assert [(r["profile"], r["path"]) for r in kept] == [("default", COMPONENT), ("default", TCB)]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "not json",
+        '{"version": 1, "readings": [{"profile": "default"}]}',
+        '{"version": 9, "readings": []}',
+        '{"version": 1, "readings": [{"profile": "default", "base_url": "https://api.weixin.'
+        'qq.com", "path": "/componenttcb/batchdownloadfile", "daily_limit": 5, "used": -1, '
+        '"remain": 5, "checked_at": "2026-12-05T08:17:05+00:00", "calls_since": 0}]}',
+    ],
+)
+def test_a_damaged_record_gives_no_reading(tmp_path: Path, content: str) -> None:
+    file = tmp_path / "quota.json"
+    file.write_text(content, "utf-8")
+    assert recorded_reading(HOME_PLACE, file=file, clock=lambda: CHECKED_AT) is None
+
+
+def test_a_run_counts_on_from_the_kept_reading_and_keeps_where_it_ended(tmp_path: Path) -> None:
+    """Each command-line run is a process of its own: the second run's estimate starts
+    from what the first left, not from the check before both."""
+    file = tmp_path / "quota.json"
+    record_reading(
+        HOME_PLACE, QuotaReading(QUOTA, CHECKED_AT, 3), file=file, clock=lambda: CHECKED_AT
+    )
+    now = CHECKED_AT + timedelta(minutes=5)
+    hub = TraceHub()
+    quota = RunQuota(HOME_PLACE, hub, file=file, clock=lambda: now)
+    for _ in range(4):
+        hub.emit(call(now + timedelta(seconds=1)))
+    assert quota.finish() == "~999,993 calls left today"
+    assert not hub.active  # the gauge stopped listening
+    kept = recorded_reading(HOME_PLACE, file=file, clock=lambda: now)
+    assert kept == QuotaReading(QUOTA, CHECKED_AT, 7)
+
+
+def test_a_run_without_a_reading_says_nothing_and_keeps_nothing(tmp_path: Path) -> None:
+    file = tmp_path / "quota.json"
+    hub = TraceHub()
+    quota = RunQuota(HOME_PLACE, hub, file=file, clock=lambda: CHECKED_AT)
+    hub.emit(call())
+    quota.preview(None, CHECKED_AT)  # a small run asks no quota/get
+    assert quota.finish() == ""
+    assert not file.exists()
+
+
+def test_a_runs_own_quota_get_replaces_the_kept_reading(tmp_path: Path) -> None:
+    file = tmp_path / "quota.json"
+    record_reading(
+        HOME_PLACE, QuotaReading(QUOTA, CHECKED_AT, 3), file=file, clock=lambda: CHECKED_AT
+    )
+    later = CHECKED_AT + timedelta(hours=1)
+    hub = TraceHub()
+    quota = RunQuota(HOME_PLACE, hub, file=file, clock=lambda: later)
+    fresh = Quota(daily_limit=1_000, used=100, remain=900)
+    preview = QuotaPreview(201, 900, 1_000, check=valid(fresh, later))
+    quota.preview(preview, later)
+    for _ in range(201):
+        hub.emit(call(later + timedelta(seconds=1)))
+    assert quota.finish() == "~699 calls left today"
