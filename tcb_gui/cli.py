@@ -85,7 +85,8 @@ class _MessageStream(io.TextIOBase):
     """stderr as the commands use it, for progress and messages: a write that fails (a
     full disk behind ``2>> log``, a pipe closed early) is dropped, so what a run does
     and writes to stdout or ``--output`` never depends on whether its progress could be
-    shown."""
+    shown. Control characters are shown, never sent to the terminal
+    (``terminal.shown_safely``): the program's own progress line needs none."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -107,6 +108,10 @@ class _MessageStream(io.TextIOBase):
     def write(self, text: str) -> int:
         if not self._broken:
             try:
+                if not text.isprintable():  # the usual message needs no closer look
+                    from tcb_gui.terminal import shown_safely
+
+                    text = shown_safely(text)
                 self._stream.write(text)
             except (OSError, ValueError):
                 self._give_up()
@@ -658,6 +663,7 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     from tcb_gui.core.errors import InputError, KeyringUnavailableError
     from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.core.tokens import TokenStore
+    from tcb_gui.terminal import shown_safely
 
     conn = _connection(args, pasting_token=args.action == "set" and not args.appsecret)
     store = TokenStore()
@@ -720,7 +726,7 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
         return ExitStatus.TOKEN
     check = asyncio.run(_check(conn, info.token))
     _keep_quota(conn, check)
-    stdout.write(_describe_check(check) + f" (source: {info.source.value})\n")
+    stdout.write(shown_safely(_describe_check(check) + f" (source: {info.source.value})") + "\n")
     return _check_exit_code(check)
 
 
@@ -810,6 +816,7 @@ def _check_app_secret(conn: Connection, stdout: TextIO, stderr: TextIO) -> int:
 
     from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.core.tokens import TokenStore
+    from tcb_gui.terminal import shown_safely
 
     conn.require_appid()
     info = TokenStore().current_app_secret(conn.profile)
@@ -822,7 +829,7 @@ def _check_app_secret(conn: Connection, stdout: TextIO, stderr: TextIO) -> int:
     check, left = asyncio.run(_check_credentials(conn, info.secret))
     _keep_quota(conn, check)
     source = f" (source: AppSecret from the {info.source.value})"
-    stdout.write(_describe_credentials(check, left) + source + "\n")
+    stdout.write(shown_safely(_describe_credentials(check, left) + source) + "\n")
     return _credentials_exit_code(check)
 
 

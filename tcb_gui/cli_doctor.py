@@ -33,6 +33,7 @@ def run_doctor_command(
     """Check ``conn`` and print one line per check on stdout; the exit status."""
     from tcb_gui.core.doctor import describe_setup, exit_status, run_doctor, setup_for, summary
     from tcb_gui.core.tokens import TokenStore
+    from tcb_gui.terminal import shown_safely
 
     store = TokenStore()
     setup = setup_for(conn, store)
@@ -44,7 +45,7 @@ def run_doctor_command(
         found: list[Check] = []
         async for check in run_doctor(setup, store=store, trace=trace):
             found.append(check)
-            stdout.write(check.line(ascii_only=ascii_only) + "\n")
+            stdout.write(shown_safely(check.line(ascii_only=ascii_only)) + "\n")
             stdout.flush()
         return found
 

@@ -35,7 +35,7 @@ from tcb_gui.core.quota import command_line_gate
 from tcb_gui.core.quota_gauge import QuotaPlace, RunQuota
 from tcb_gui.core.ratelimit import parse_rate
 from tcb_gui.core.trace import TraceHub
-from tcb_gui.terminal import Progress, human_bytes, human_duration
+from tcb_gui.terminal import Progress, human_bytes, human_duration, shown_safely
 
 if TYPE_CHECKING:
     from tcb_gui.core.connection import Connection
@@ -179,7 +179,7 @@ def run_verify(folder: str, stdout: TextIO, stderr: TextIO) -> int:
     results = verify_folder(Path(folder).expanduser())
     bad = [r for r in results if not r.ok]
     for r in bad:
-        stdout.write(f"✗ {r.path}: {r.message}\n")
+        stdout.write(shown_safely(f"✗ {r.path}: {r.message}") + "\n")
     states = Counter(r.state.value for r in results)
     detail = ", ".join(f"{n:,} {state}" for state, n in sorted(states.items()))
     stderr.write(f"Checked {len(results):,} files: {detail or 'none'}\n")

@@ -3,6 +3,7 @@ seconds otherwise (README "Command line"), so logs of scripted runs stay readabl
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -12,6 +13,20 @@ from typing import TextIO
 LOG_INTERVAL_S = 5.0
 # How often the live bar is redrawn at most.
 TTY_INTERVAL_S = 0.1
+
+
+# C0 control characters but tab and line breaks, DEL, and C1.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def shown_safely(text: str) -> str:
+    """``text`` with its control characters written as ``\\x1b`` and the like. What the
+    command line prints repeats what inputs and the service said (a malformed ID from a
+    list, the service's errmsg), and an escape sequence in it would drive the reader's
+    terminal: retitle it, clear it, hide or rewrite lines."""
+    if text.isprintable():
+        return text
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def human_bytes(count: float) -> str:
@@ -68,6 +83,9 @@ class Progress:
 
     def finish(self, message: str) -> None:
         if self.live and self._drawn:
-            self.stream.write("\r\x1b[K")
+            # Blanked with spaces, not an escape sequence: the command line's stderr shows
+            # control characters instead of sending them (cli._MessageStream).
+            width = shutil.get_terminal_size((80, 20)).columns
+            self.stream.write("\r" + " " * (width - 1) + "\r")
         self.stream.write(message + "\n")
         self.stream.flush()

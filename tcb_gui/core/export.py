@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -93,11 +94,20 @@ class _Records:
         ]
 
 
+# Control characters other than tab and line breaks: C0, DEL and C1.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _one_line(text: str) -> str:
-    """Tabs and line breaks would break TSV rows (IDs and links never hold them)."""
+    """Tabs and line breaks would break TSV rows (IDs and links never hold them). Other
+    control characters, which the service's errmsg may hold, are written as ``\\x1b``
+    and the like: an export is often printed (``tcb-gui resolve`` writes TSV to the
+    terminal by default), and an escape sequence would drive the terminal."""
+    if text.isprintable():
+        return text
     if "\t" in text or "\n" in text or "\r" in text:
-        return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return text
+        text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def iter_export(

@@ -651,3 +651,33 @@ def test_a_rejected_token_is_left_to_the_run_to_report() -> None:
     assert "today's quota is unknown" in run.stderr
     # The run stopped at its first answer: at most the calls already in flight were sent.
     assert 1 <= stats.requests[BATCH_API] <= DEFAULT_CONCURRENCY
+
+
+# -- what reaches the terminal ------------------------------------------------------------
+
+
+def test_escape_sequences_from_the_input_or_the_service_never_drive_the_terminal(
+    demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list may hold a malformed ID with an escape sequence in it (it is printed as
+    malformed), and the service's errmsg is printed as a failure's reason and in the TSV
+    written to the terminal: their control characters are shown, never sent."""
+    from tcb_gui.demo import service
+
+    hostile = "\x1b]0;pwned\x07\x1b[2J"
+    real_failed = service._failed
+    monkeypatch.setattr(
+        service, "_failed", lambda f, status, errmsg: real_failed(f, status, hostile + errmsg)
+    )
+    lines = [samples.PROD.fileid("no/such/file.png"), f"cloud://e.b/x{hostile}"]
+    # Enough text around it that the list is not taken for binary data.
+    lines += [samples.PROD.fileid(f"gen/{n:05d}.jpg") for n in range(48)]
+    run = run_cli(resolve_args(demo_server), stdin=id_lines(lines))
+    assert run.code == 1, run.stderr
+    for text in (run.stdout, run.stderr):
+        assert not any(ch in text for ch in "\x1b\x07"), repr(text)
+    shown = "\\x1b]0;pwned\\x07\\x1b[2J"
+    assert "not a valid cloud file ID (file path holds control characters): " in run.stderr
+    assert f"cloud://e.b/x{shown}" in run.stderr
+    assert f"{shown}STORAGE_FILE_NONEXIST" in run.stderr  # the reason of the failure
+    assert f"{shown}STORAGE_FILE_NONEXIST" in run.stdout  # its TSV cell
