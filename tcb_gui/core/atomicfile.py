@@ -9,6 +9,7 @@ exports, and the download engine's sidecars and manifest.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -20,14 +21,30 @@ PRIVATE_FILE_MODE = 0o600
 NAME_MAX_BYTES: Final = 255
 # mkstemp adds 8 random characters; with the dots and ".tmp" the name grows by this.
 _TEMP_OVERHEAD: Final = 1 + 1 + 8 + len(".tmp")
+# Random temporary names tried in a folder handle (as mkstemp tries) before giving up.
+_TEMP_ATTEMPTS: Final = 100
+# Never through a link planted at the temporary name; binary on Windows.
+_NEW_FILE: Final = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 def write_bytes_atomic(
-    path: Path, content: bytes, *, mode: int = PRIVATE_FILE_MODE, fsync: bool = True
+    path: Path,
+    content: bytes,
+    *,
+    mode: int = PRIVATE_FILE_MODE,
+    fsync: bool = True,
+    dir_fd: int | None = None,
 ) -> None:
     """Replace ``path`` with ``content`` in one step. Raises ``OSError`` on failure, and
     then leaves no temporary file behind. ``fsync=False`` skips the flush to the disk
-    for bookkeeping a crash may lose (the rename stays atomic)."""
+    for bookkeeping a crash may lose (the rename stays atomic). With ``dir_fd`` (a
+    folder's descriptor) ``path`` is a name in that folder, and nothing is looked up by
+    path: a folder on the way swapped for a link cannot redirect the write."""
+    if dir_fd is not None:
+        _write_at(dir_fd, os.fspath(path), content, mode=mode, fsync=fsync)
+        return
     _write(path, "wb", lambda handle: handle.write(content), mode=mode, fsync=fsync)
 
 
@@ -79,4 +96,34 @@ def _write(
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        raise
+
+
+def _write_at(dir_fd: int, name: str, content: bytes, *, mode: int, fsync: bool) -> None:
+    """``write_bytes_atomic`` in the folder ``dir_fd`` holds: ``mkstemp``'s exclusive
+    0600 creation of a random name, by name in that folder."""
+    import secrets  # with tempfile's: only when a file is written
+
+    prefix = _temp_prefix(name)
+    for _ in range(_TEMP_ATTEMPTS):
+        tmp = f"{prefix}{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, _NEW_FILE, PRIVATE_FILE_MODE, dir_fd=dir_fd)
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise FileExistsError(errno.EEXIST, "No usable temporary file name found")  # as mkstemp
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            if mode != PRIVATE_FILE_MODE:
+                os.fchmod(handle.fileno(), mode)
+            if fsync:
+                os.fsync(handle.fileno())
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dir_fd)
         raise

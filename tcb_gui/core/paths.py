@@ -36,14 +36,19 @@ case-insensitive file systems (Windows, macOS); ``unique_path`` resolves those w
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import os
 import re
+import stat
 import sys
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Final, Literal
 
@@ -57,6 +62,7 @@ __all__ = [
     "ConfinedFolder",
     "Layout",
     "UnsafePathError",
+    "Where",
     "check_inside",
     "ensure_parent",
     "is_case_insensitive",
@@ -350,14 +356,108 @@ def ensure_parent(path: Path, dest: Path) -> Path:
     return path
 
 
+# Every file operation of a run below the download folder goes through a handle of its
+# folder (a descriptor, ``ConfinedFolder.at``) opened from the download folder's own one
+# component at a time, never through a link: a folder swapped for a link during the run
+# cannot redirect a write, the handle stays on the real folder. Where the system has no
+# such calls (Windows), operations use paths, as ``check`` left them.
+FOLDER_HANDLES: Final = {
+    os.open,
+    os.mkdir,
+    os.rename,
+    os.link,
+    os.stat,
+    os.unlink,
+    os.rmdir,
+} <= os.supports_dir_fd and os.scandir in os.supports_fd
+# Folder handles a run keeps open at most, the least recently used closed first: a run
+# may write into thousands of folders, and 1,024 open files is a common limit.
+MAX_FOLDER_HANDLES: Final = 256
+_FOLDER_FLAGS: Final = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+# What opening a link with O_DIRECTORY | O_NOFOLLOW fails with: ENOTDIR (Linux), ELOOP
+# (macOS, POSIX), EMLINK (FreeBSD).
+_LINK_ERRNOS: Final = frozenset({errno.ENOTDIR, errno.ELOOP, errno.EMLINK})
+
+
+class _Replaced(Exception):
+    """A folder on the way is a link now (or not a folder): it was swapped mid-run."""
+
+
+class _Handle:
+    """One open folder: its descriptor, what it is, and how many operations use it."""
+
+    __slots__ = ("dev", "fd", "ino", "users")
+
+    def __init__(self, fd: int) -> None:
+        st = os.fstat(fd)
+        self.fd = fd
+        self.dev = st.st_dev
+        self.ino = st.st_ino
+        self.users = 0
+
+
+class Where:
+    """Where one operation acts, from ``ConfinedFolder.at`` (or ``.inside``): call
+    ``os.open(where.name, …, dir_fd=where.dir_fd)`` and the like. ``dir_fd`` is the
+    folder's handle, held open until the ``with`` block ends; it is None where handles
+    are not used, and ``name`` is then the whole path (the calls take both)."""
+
+    __slots__ = ("_folder", "_handle", "dir_fd", "folder_path", "name")
+
+    def __init__(
+        self,
+        folder: ConfinedFolder | None,
+        handle: _Handle | None,
+        name: str,
+        folder_path: str,
+    ) -> None:
+        self._folder = folder
+        self._handle = handle
+        self.dir_fd = handle.fd if handle is not None else None
+        self.name = name
+        self.folder_path = folder_path
+
+    def __enter__(self) -> Where:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None and self._folder is not None:
+            self._folder._release(handle)
+
+    def leads_here(self) -> bool:
+        """Whether the folder's path (links followed) still leads to the folder this
+        handle holds: False once it was moved, or swapped for a link, since it was opened
+        (what happened there is then not where its path says). One ``stat``."""
+        handle = self._handle
+        if handle is None:
+            return True
+        try:
+            st = os.stat(self.folder_path)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) == (handle.dev, handle.ino)
+
+
 class ConfinedFolder:
     """``target_path``, ``check_inside`` and ``ensure_parent`` for one download folder,
-    remembering what a run already checked.
+    remembering what a run already checked, and the folder handles its operations go
+    through (``at``, ``inside``; ``close`` them at the end of the run).
 
     The real path of the folder itself and of every folder above a file is worked out
     once per run (``os.path.realpath`` costs an ``lstat`` per path component); a file then
     costs one ``lstat`` of its own name, which may be a link pointing anywhere. A folder
-    is created and checked (before and after ``mkdir``) the first time a file needs it.
+    is created and checked the first time a file needs it.
+
+    A folder's handle is opened the first time an operation needs it, from the handle
+    of the folder above, along the real path worked out when the run looked, never
+    through a link (``O_NOFOLLOW``): a link inside the download folder that was there
+    when the run looked and leads inside is followed (its real path is walked); a folder
+    that became a link since, or whose path now has one, is refused (``UnsafePathError``).
+    The download folder itself is resolved once: that it may be a link is the user's
+    choice. A handle then stays on its folder whatever happens to the path: only a
+    folder moved out of the download folder by someone who may write there takes the
+    handle's writes with it (``Where.leads_here`` tells).
     """
 
     def __init__(self, dest: Path) -> None:
@@ -365,11 +465,98 @@ class ConfinedFolder:
         root = os.path.normcase(os.path.realpath(self.dest))
         self._root = root
         self._prefix = root.rstrip(os.sep) + os.sep
+        self._dest_text = os.fspath(self.dest)
+        self._dest_prefix = self._dest_text.rstrip(os.sep) + os.sep
         self._real: dict[str, str] = {}  # folder → its real path (inside, or the root)
         self._made: set[str] = set()  # folders made and checked in this run
         # Names in a folder when the run looked (``scan``): what is *not* there needs no
         # lstat later. Only ever used to say "absent"; anything else asks the disk.
         self._listed: dict[str, frozenset[str]] = {}
+        # Open folder handles by real path, least recently used first.
+        self._handles: OrderedDict[str, _Handle] = OrderedDict()
+        self._lock = threading.RLock()  # the loop and the worker threads open handles
+
+    # -- handles ---------------------------------------------------------------------------
+
+    def uses_handles(self, path: Path | str) -> bool:
+        """Whether operations on ``path`` go through folder handles."""
+        folder = os.path.dirname(os.fspath(path))
+        return FOLDER_HANDLES and self._below(folder)
+
+    def _below(self, folder: str) -> bool:
+        return folder == self._dest_text or folder.startswith(self._dest_prefix)
+
+    def at(self, path: Path | str, *, create: bool = False) -> Where:
+        """The handle of ``path``'s folder and ``path``'s name in it (``Where``), the
+        folder (and those above it) made first with ``create``. Raises
+        ``UnsafePathError`` if the folder is a link now, or leads outside, and
+        ``OSError`` if it cannot be opened (``FileNotFoundError``: it is not there)."""
+        text = os.fspath(path)
+        folder, name = os.path.split(text)
+        if not FOLDER_HANDLES or not self._below(folder):
+            return Where(None, None, text, folder)
+        return Where(self, self._handle(folder, text, create), name, folder)
+
+    def inside(self, folder: Path | str, *, create: bool = False) -> Where:
+        """The handle of ``folder`` itself (``name`` is empty then: act on ``dir_fd``);
+        where handles are not used, ``dir_fd`` is None and ``name`` the folder's path."""
+        text = os.fspath(folder)
+        if not FOLDER_HANDLES or not self._below(text):
+            return Where(None, None, text, text)
+        return Where(self, self._handle(text, text, create), "", text)
+
+    def _handle(self, folder: str, path: str, create: bool) -> _Handle:
+        try:
+            return self._acquire(self._real_folder(folder), create)
+        except (UnsafePathError, _Replaced):
+            raise UnsafePathError(Path(path), self.dest) from None
+
+    def _acquire(self, real: str, create: bool) -> _Handle:
+        with self._lock:
+            handle = self._handles.get(real)
+            if handle is None:
+                handle = self._open(real, create)
+                self._handles[real] = handle
+                self._evict()
+            else:
+                self._handles.move_to_end(real)
+            handle.users += 1
+            return handle
+
+    def _release(self, handle: _Handle) -> None:
+        with self._lock:
+            handle.users -= 1
+
+    def _open(self, real: str, create: bool) -> _Handle:
+        if real == self._root:
+            return _Handle(os.open(real, _FOLDER_FLAGS))
+        above, name = os.path.split(real)
+        parent = self._acquire(above, create)
+        try:
+            return _Handle(_open_folder(parent.fd, name, create))
+        finally:
+            self._release(parent)
+
+    def _evict(self) -> None:
+        """Close the least recently used handles no operation holds, down to the limit."""
+        handles = self._handles
+        if len(handles) <= MAX_FOLDER_HANDLES:
+            return
+        for real in [r for r, h in handles.items() if h.users == 0 and r != self._root]:
+            os.close(handles.pop(real).fd)
+            if len(handles) <= MAX_FOLDER_HANDLES:
+                return
+
+    def close(self) -> None:
+        """Close every folder handle (the end of the run)."""
+        with self._lock:
+            handles = list(self._handles.values())
+            self._handles.clear()
+        for handle in handles:
+            with contextlib.suppress(OSError):
+                os.close(handle.fd)
+
+    # -- names -----------------------------------------------------------------------------
 
     def scan(self, folders: Iterable[str]) -> None:
         """List ``folders`` once (a folder missing is empty). Only on a file system that
@@ -378,11 +565,11 @@ class ConfinedFolder:
             if folder in self._listed:
                 continue
             try:
-                with os.scandir(folder) as entries:
+                with self.inside(folder) as where, os.scandir(_listable(where)) as entries:
                     self._listed[folder] = frozenset(entry.name for entry in entries)
             except FileNotFoundError:
                 self._listed[folder] = frozenset()
-            except OSError:
+            except (OSError, UnsafePathError):
                 continue
 
     def absent(self, path: Path) -> bool:
@@ -392,8 +579,16 @@ class ConfinedFolder:
         return names is not None and name not in names
 
     def lexists(self, path: Path) -> bool:
-        """``os.path.lexists``, answered from the listing when it says "absent"."""
-        return not self.absent(path) and os.path.lexists(path)
+        """``os.path.lexists`` (through the folder's handle), answered from the listing
+        when it says "absent"."""
+        if self.absent(path):
+            return False
+        try:
+            with self.at(path) as where:
+                os.stat(where.name, dir_fd=where.dir_fd, follow_symlinks=False)
+        except OSError:
+            return False
+        return True
 
     def _inside(self, real: str, *, allow_dest: bool) -> bool:
         return real.startswith(self._prefix) or (allow_dest and real == self._root)
@@ -433,16 +628,53 @@ class ConfinedFolder:
         return path
 
     def ensure_parent(self, path: Path) -> Path:
-        """``ensure_parent(path, dest)``: the folders above ``path`` made (once per run,
+        """``ensure_parent(path, dest)``: the folders above ``path`` made (once per run:
+        through handles, one component at a time, never through a link; elsewhere
         checked before and after ``mkdir`` as ``ensure_parent`` does), ``path`` checked."""
         folder = os.path.dirname(os.fspath(path))
         if folder not in self._made:
-            ensure_parent(path, self.dest)
-            self._real.pop(folder, None)  # it exists now: resolve it again, for real
-            self._real_folder(folder)
+            if self.uses_handles(path):
+                try:
+                    with self.inside(folder, create=True):
+                        pass
+                except UnsafePathError:
+                    raise UnsafePathError(path, self.dest) from None
+            else:
+                ensure_parent(path, self.dest)
+                self._real.pop(folder, None)  # it exists now: resolve it again, for real
+                self._real_folder(folder)
             self._made.add(folder)
         self.check(path)
         return path
+
+
+def _open_folder(parent: int, name: str, create: bool) -> int:
+    """A handle of the folder ``name`` in the folder ``parent`` holds, never through a
+    link; made first with ``create`` if missing. Raises ``_Replaced`` for a link."""
+    for _ in range(2):
+        try:
+            return os.open(name, _FOLDER_FLAGS, dir_fd=parent)
+        except FileNotFoundError:
+            if not create:
+                raise
+        except OSError as exc:
+            if exc.errno in _LINK_ERRNOS and _is_link(parent, name):
+                raise _Replaced(name) from None
+            raise
+        with contextlib.suppress(FileExistsError):  # made meanwhile (then opened as is)
+            os.mkdir(name, dir_fd=parent)
+    return os.open(name, _FOLDER_FLAGS, dir_fd=parent)
+
+
+def _listable(where: Where) -> int | str:
+    return where.dir_fd if where.dir_fd is not None else where.name
+
+
+def _is_link(parent: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def part_path(target: Path) -> Path:
@@ -461,7 +693,11 @@ def path_key(path: PurePath, *, case_insensitive: bool) -> str:
 
 
 def unique_path(
-    path: Path, taken: set[str] | None = None, *, case_insensitive: bool | None = None
+    path: Path,
+    taken: set[str] | None = None,
+    *,
+    case_insensitive: bool | None = None,
+    lexists: Callable[[Path], bool] = os.path.lexists,
 ) -> Path:
     """``path``, or ``name (1).ext``, ``name (2).ext``… the first free one.
 
@@ -470,13 +706,14 @@ def unique_path(
     ``case_insensitive`` defaults to the platform's usual file system (Windows, macOS);
     probe a folder with ``is_case_insensitive`` for the truth. Extensions follow
     ``split_extension``: ``archive.tar.gz`` → ``archive (1).tar.gz``, ``.bashrc`` →
-    ``.bashrc (1)``. Names stay within ``SEGMENT_MAX_BYTES``.
+    ``.bashrc (1)``. Names stay within ``SEGMENT_MAX_BYTES``. ``lexists`` looks at the
+    disk (a run's ``ConfinedFolder.lexists``, through its folder's handle).
     """
     fold = default_case_insensitive() if case_insensitive is None else case_insensitive
     seen = taken if taken is not None else set()
     candidate = path
     counter = 0
-    while os.path.lexists(candidate) or path_key(candidate, case_insensitive=fold) in seen:
+    while lexists(candidate) or path_key(candidate, case_insensitive=fold) in seen:
         counter += 1
         if counter > MAX_UNIQUE_ATTEMPTS:
             raise FileExistsError(f"no free name for {path.name!r} after {counter - 1} tries")

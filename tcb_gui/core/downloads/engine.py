@@ -40,10 +40,6 @@ from tcb_gui.core.downloads.files import (
     PartFile,
     PartMeta,
     Writer,
-    move_no_clobber,
-    read_sidecar,
-    regular_size,
-    remove_quietly,
     short_name,
     sidecar_bytes,
     sidecar_path,
@@ -65,7 +61,7 @@ from tcb_gui.core.downloads.httpchecks import (
     safe_url,
     strong_validator,
 )
-from tcb_gui.core.downloads.integrity import RunningCrc64, crc64_header, crc64_of_file
+from tcb_gui.core.downloads.integrity import RunningCrc64, crc64_header, crc64_of_fd
 from tcb_gui.core.downloads.linkneeds import dead_link, expiring, needs_link
 from tcb_gui.core.downloads.manifest import STATE_DIR_NAME, Manifest
 from tcb_gui.core.downloads.progress import DEFAULT_PROGRESS_INTERVAL, Job, ProgressBook
@@ -203,7 +199,7 @@ class Downloader:
         self._dest = options.dest
         self._manifest = Manifest(options.dest, self._files)
         self._state_dir = options.dest / STATE_DIR_NAME
-        self._lock = FolderLock(options.dest, self._state_dir)
+        self._lock = FolderLock(options.dest, self._state_dir, self._files)
         self._tmp_dir = self._state_dir / TMP_DIR_NAME
         self._tmp_device: int | None = None  # st_dev of the tmp folder, None: unusable
         self._same_device: dict[Path, bool] = {}  # folder → on the tmp folder's device
@@ -294,6 +290,7 @@ class Downloader:
         except BaseException:
             await self._syncer.close()
             await asyncio.to_thread(self._lock.release)
+            self._close_folder()
             raise
         queue = deque(job for job in book.jobs if job.state is FileState.QUEUED)
         asked = {fileid.raw for fileid in early}
@@ -330,6 +327,7 @@ class Downloader:
             finally:
                 await asyncio.to_thread(self._clean_tmp, True)
                 await asyncio.to_thread(self._lock.release)
+                self._close_folder()
             book.emit(final=True, paused=self.paused)
         outcomes = [self._outcome(job) for job in book.jobs]
         if self._disk_full is not None:
@@ -343,13 +341,15 @@ class Downloader:
         self._plan()
 
     def _prepare_folder(self) -> None:
-        """Runs in a thread: the folder, its lock and its manifest."""
+        """Runs in a thread: the folder, its lock and its manifest. From here on, every
+        file operation below the folder goes through its folders' handles (``FileOps``)."""
         try:
             self._dest.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(
                 msg.CANNOT_CREATE.format(dest=self._dest, reason=exc.strerror)
             ) from None
+        self._folder = self._files.folder = paths.ConfinedFolder(self._dest)
         self._make_state_dir()
         self._lock.acquire()  # FolderBusyError: another run writes here
         self._case_insensitive = paths.is_case_insensitive(self._dest)
@@ -361,7 +361,8 @@ class Downloader:
 
     def _plan(self) -> None:
         """Runs in a thread: every file's name (input order), or its skip."""
-        folder = self._folder = paths.ConfinedFolder(self._dest)
+        folder = self._folder
+        assert folder is not None  # made by _prepare_folder
         book = self._book
         skip = self._options.on_exists is OnExists.SKIP
         layout: paths.Layout = "flat" if self._options.layout is Layout.FLAT else "tree"
@@ -413,11 +414,13 @@ class Downloader:
         state = self._state_dir
         reason: str | None = None
         try:
-            state.mkdir(exist_ok=True)
-            if not stat.S_ISDIR(state.lstat().st_mode):
+            self._files.make_folder(state)
+            if not stat.S_ISDIR(self._files.lstat(state).st_mode):
                 reason = "a file of that name is in the way"
         except OSError as exc:
             reason = exc.strerror or str(exc)
+        except paths.UnsafePathError:  # a link to elsewhere
+            reason = "a file of that name is in the way"
         if reason is not None:
             raise InputError(msg.CANNOT_CREATE.format(dest=state, reason=reason))
 
@@ -426,11 +429,12 @@ class Downloader:
         that was stopped, or by a run that crashed, and never a complete file on its own);
         at the start, make it; at the end, remove it."""
         tmp = self._tmp_dir
+        files = self._files
         try:
             if not last:
-                tmp.mkdir(exist_ok=True)
-            st = tmp.lstat()
-        except OSError:
+                files.make_folder(tmp)
+            st = files.lstat(tmp)
+        except (OSError, paths.UnsafePathError):
             self._tmp_device = None
             return
         if not stat.S_ISDIR(st.st_mode):
@@ -438,14 +442,14 @@ class Downloader:
             return
         self._tmp_device = None if last else st.st_dev
         try:
-            with os.scandir(tmp) as entries:
-                for entry in entries:
-                    if not entry.is_dir(follow_symlinks=False):
-                        remove_quietly(Path(entry.path))
+            for name in files.files_in(tmp):
+                files.remove(tmp / name)
             if last:
-                tmp.rmdir()
+                files.remove_folder(tmp)
         except OSError as exc:
             log.debug("Could not clean %s: %s", tmp, exc.strerror or exc)
+        except paths.UnsafePathError as exc:
+            log.debug("Could not clean %s: %s", tmp, exc.message)
 
     def _tmp_usable(self, folder: Path) -> bool:
         """Whether a finished temporary file can be moved into ``folder`` (same device)."""
@@ -454,14 +458,19 @@ class Downloader:
         same = self._same_device.get(folder)
         if same is None:
             try:
-                same = os.stat(folder).st_dev == self._tmp_device
-            except OSError:
+                same = self._files.stat_folder(folder).st_dev == self._tmp_device
+            except (OSError, paths.UnsafePathError):
                 same = False
             self._same_device[folder] = same
         return same
 
     def _key(self, path: Path) -> str:
         return paths.path_key(path, case_insensitive=self._case_insensitive)
+
+    def _close_folder(self) -> None:
+        """The run is over: its folder handles are closed."""
+        if self._folder is not None:
+            self._folder.close()
 
     def _needs_link(self, job: Job) -> bool:
         return needs_link(job.link, self._now(), self._expiries)
@@ -507,6 +516,10 @@ class Downloader:
             await self._download_file(job)
         except FileFailed as exc:
             self._book.fail(job, exc.message, exc.kind)
+        except paths.UnsafePathError as exc:
+            # A folder of the file's path was swapped for a link (or moved) during the
+            # run: nothing was written through it (FileOps goes through handles).
+            self._book.fail(job, exc.message)
         except OSError as exc:
             if exc.errno in DISK_FULL_ERRNOS:
                 self._on_disk_full(job, exc)
@@ -613,7 +626,10 @@ class Downloader:
             return
         if on_exists is OnExists.RENAME:
             job.out = paths.unique_path(
-                target, self._taken, case_insensitive=self._case_insensitive
+                target,
+                self._taken,
+                case_insensitive=self._case_insensitive,
+                lexists=self._folder.lexists,
             )
             return
         # skip: the same size (and checksum, when the storage sends one) means complete;
@@ -647,8 +663,9 @@ class Downloader:
         found: list[tuple[Path, int | None]] = []
         n = 0
         candidate = target
-        while os.path.lexists(candidate):
-            found.append((candidate, regular_size(candidate)))
+        files = self._files
+        while files.lexists(candidate):
+            found.append((candidate, files.regular_size(candidate)))
             n += 1
             candidate = variant(target, n)
             while self._key(candidate) in self._taken:
@@ -668,16 +685,19 @@ class Downloader:
                 return None, crc64
             return content_length(response), crc64
 
-    @staticmethod
-    async def _matches(path: Path, crc64: int | None) -> bool:
+    async def _matches(self, path: Path, crc64: int | None) -> bool:
         """Whether the file at ``path`` has the storage's CRC-64 (True when none is known):
         a file of the right size may still be another version of it."""
         if crc64 is None:
             return True
         try:
-            return await asyncio.to_thread(crc64_of_file, path) == crc64
-        except OSError:
+            return await asyncio.to_thread(self._crc64_of, path) == crc64
+        except (OSError, paths.UnsafePathError):
             return False
+
+    def _crc64_of(self, path: Path, length: int | None = None) -> int:
+        """``crc64_of_file``, through the folder's handle."""
+        return crc64_of_fd(self._files.open_read(path), length)
 
     # -- HTTP ------------------------------------------------------------------------
 
@@ -835,7 +855,7 @@ class Downloader:
         if part is not None:
             if not job.sidecar_on_disk:
                 return part, None
-            meta = read_sidecar(sidecar_path(part))
+            meta = self._files.read_sidecar(sidecar_path(part))
             return part, meta if meta is not None and meta.fileid == job.fileid.raw else None
         out = job.out
         folder = self._folder
@@ -847,7 +867,7 @@ class Downloader:
             keys = (self._key(part), self._key(sidecar))
             if keys[0] in self._taken or keys[1] in self._taken:
                 continue
-            meta = None if folder.absent(sidecar) else read_sidecar(sidecar)
+            meta = None if folder.absent(sidecar) else self._files.read_sidecar(sidecar)
             if meta is not None and meta.fileid != job.fileid.raw:
                 continue  # another file's partial download: left for it
             if meta is None and (folder.lexists(sidecar) or folder.lexists(part)):
@@ -872,7 +892,7 @@ class Downloader:
         folder.ensure_parent(out)
         part, meta = self._claim_part(job)
         # Only bytes a server can vouch for are kept: ours, with a validator to check.
-        offset = regular_size(part) or 0 if meta is not None and meta.validator else 0
+        offset = self._files.regular_size(part) or 0 if meta is not None and meta.validator else 0
         if meta is not None and meta.total is not None:
             if offset > meta.total:
                 offset = 0
@@ -912,7 +932,7 @@ class Downloader:
             crc: RunningCrc64 | None = None
             if expected is not None:
                 # The CRC-64 covers the whole file: read the kept bytes once.
-                kept = await asyncio.to_thread(crc64_of_file, part, start) if start else 0
+                kept = await asyncio.to_thread(self._crc64_of, part, start) if start else 0
                 crc = RunningCrc64(kept)
             writer = self._open_writer(job, part, start, total, new_meta, meta)
             loop = asyncio.get_running_loop()
@@ -999,41 +1019,43 @@ class Downloader:
         tmp = writer.path
         if part is None or tmp == part:
             return
-        held = regular_size(tmp)
+        files = self._files
+        held = files.regular_size(tmp)
         memory = writer if isinstance(writer, MemoryPart) else None
         try:
             if meta is None or not meta.validator or not (held or (memory and memory.length)):
                 return  # nothing a later try could resume from
             sidecar = sidecar_path(part)
-            self._files.write_small(sidecar, sidecar_bytes(meta))
+            files.write_small(sidecar, sidecar_bytes(meta))
             job.sidecar_on_disk = True
             if held:
-                kept = move_no_clobber(tmp, part)
+                kept = files.move_no_clobber(tmp, part)
             else:
                 assert memory is not None
                 kept = self._spill(part, memory)
             if kept:
                 job.part_on_disk = True
             else:
-                remove_quietly(sidecar)  # never beside a file that is not ours
+                files.remove(sidecar)  # never beside a file that is not ours
                 job.sidecar_on_disk = False
-        except OSError as exc:
+        except (OSError, paths.UnsafePathError) as exc:
             log.info("%s: could not keep the partial file: %s", job.fileid.raw, exc)
         finally:
-            remove_quietly(tmp)
+            files.remove(tmp)
 
     def _spill(self, part: Path, memory: MemoryPart) -> bool:
         """Write bytes held in memory to a partial file that is not there yet."""
-        if os.path.lexists(part):
+        files = self._files
+        if files.lexists(part):
             return False
-        writer = self._files.open_part(part, 0, self._options.chunk_size)
+        writer = files.open_part(part, 0, self._options.chunk_size)
         try:
             writer.write(memory.view())
         except OSError:
             writer.abandon()
-            if regular_size(part):
+            if files.regular_size(part):
                 return True  # a part of the bytes is still a start
-            remove_quietly(part)
+            files.remove(part)
             return False
         writer.abandon()
         return True
@@ -1042,7 +1064,7 @@ class Downloader:
         """Bytes not worth keeping (more than the file has): gone, the file starts over."""
         writer.abandon()
         if writer.path != job.part:
-            remove_quietly(writer.path)
+            self._files.remove(writer.path)
         self._remove_part(job)
         self._book.set_done(job, 0)
 
@@ -1097,14 +1119,13 @@ class Downloader:
         self._book.set_done(job, 0)
         return Transient(msg.STARTING_OVER.format(reason=why))
 
-    @staticmethod
-    def _remove_part(job: Job) -> None:
+    def _remove_part(self, job: Job) -> None:
         """Delete our partial file and its sidecar (the name stays reserved for the job)."""
         if job.part is not None:
             if job.part_on_disk:
-                remove_quietly(job.part)
+                self._files.remove(job.part)
             if job.sidecar_on_disk:
-                remove_quietly(sidecar_path(job.part))
+                self._files.remove(sidecar_path(job.part))
         job.part_on_disk = job.sidecar_on_disk = False
 
     async def _read_httpx(self, sink: BodySink, response: httpx.Response) -> None:
@@ -1257,17 +1278,17 @@ class Downloader:
                 finally:
                     writer.abandon()
             else:
-                st = os.lstat(source)
+                st = files.lstat(source)
             # What reached the disk, not what we counted, decides.
             if total is not None and st.st_size != total:
                 raise _PartSize(st.st_size)
             if expected is not None:
-                got = crc.value if crc is not None else crc64_of_file(source)
+                got = crc.value if crc is not None else self._crc64_of(source)
                 if got != expected:
                     raise _ChecksumMismatch(got, expected)
             final = files.publish(source, out, replace=replace, reserved=reserved)
             if sidecar is not None:
-                remove_quietly(sidecar)
+                files.remove(sidecar)
             return final, st
 
         if isinstance(writer, MemoryPart):
@@ -1315,7 +1336,7 @@ class Downloader:
     def _on_checksum_mismatch(self, job: Job, source: Path, exc: _ChecksumMismatch) -> NoReturn:
         """The bytes are not the file in storage: never published; fetched once more."""
         if source != job.part:
-            remove_quietly(source)
+            self._files.remove(source)
         self._remove_part(job)
         self._book.set_done(job, 0)
         mismatch = msg.CHECKSUM_MISMATCH.format(got=exc.got, expected=exc.expected)

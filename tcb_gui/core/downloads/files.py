@@ -2,7 +2,9 @@
 
 Everything here refuses to follow a symlink planted at one of our names. ``FileOps`` is
 the seam the engine writes through: a test swaps one operation (a short write, a full
-disk) by passing a subclass instead of patching private functions.
+disk) by passing a subclass instead of patching private functions. During a run every
+operation of ``FileOps`` below the download folder goes through the handle of its folder
+(``paths.ConfinedFolder.at``): a folder swapped for a link meanwhile redirects nothing.
 """
 
 from __future__ import annotations
@@ -102,10 +104,11 @@ def sidecar_path(part: Path) -> Path:
     return part.with_name(short_name(part.name, SIDECAR_SUFFIX))
 
 
-def read_small(path: Path, limit: int) -> bytes | None:
-    """A small regular file's bytes, refusing symlinks and anything over ``limit``."""
+def read_small(path: Path | str, limit: int, *, dir_fd: int | None = None) -> bytes | None:
+    """A small regular file's bytes, refusing symlinks and anything over ``limit``
+    (``path`` a name in the folder ``dir_fd`` holds, when given)."""
     try:
-        fd = os.open(path, os.O_RDONLY | NO_FOLLOW | NO_WAIT)
+        fd = os.open(path, os.O_RDONLY | NO_FOLLOW | NO_WAIT, dir_fd=dir_fd)
     except OSError:
         return None
     try:
@@ -124,20 +127,11 @@ def move_no_clobber(source: Path, target: Path) -> bool:
 
     A hard link fails rather than replace a file that appeared at ``target``; where the
     file system has no hard links, ``target`` is checked, then ``source`` renamed.
+    (``FileOps.move_no_clobber`` does the same through the folders' handles.)
     """
-    try:
-        os.link(source, target)
-    except FileExistsError:
-        return False
-    except OSError as exc:
-        if exc.errno in DISK_FULL_ERRNOS:
-            raise
-        if os.path.lexists(target):
-            return False
-        os.replace(source, target)
-        return True
-    os.unlink(source)
-    return True
+    src = paths.Where(None, None, os.fspath(source), os.fspath(source.parent))
+    dst = paths.Where(None, None, os.fspath(target), os.fspath(target.parent))
+    return _move_no_clobber(src, dst)
 
 
 def remove_quietly(path: Path) -> None:
@@ -172,7 +166,11 @@ def _optional_str(value: object) -> str | None:
 
 def read_sidecar(path: Path) -> PartMeta | None:
     """The sidecar at ``path``, or None if there is none or it is not one of ours."""
-    data = read_small(path, SIDECAR_MAX_BYTES)
+    return parse_sidecar(read_small(path, SIDECAR_MAX_BYTES))
+
+
+def parse_sidecar(data: bytes | None) -> PartMeta | None:
+    """A sidecar's bytes read, or None if they are not one of ours."""
     if data is None:
         return None
     try:
@@ -219,8 +217,12 @@ class PartFile:
     ``drain``.
     """
 
-    def __init__(self, path: Path, offset: int, buffer_size: int = 0) -> None:
+    def __init__(
+        self, path: Path, offset: int, buffer_size: int = 0, *, at: paths.Where | None = None
+    ) -> None:
+        """Open ``path`` (with ``at``: ``at.name`` in the folder handle ``at.dir_fd``)."""
         self.path = path
+        name, dir_fd = (at.name, at.dir_fd) if at is not None else (os.fspath(path), None)
         self._fd: int | None = None
         self._flushed = offset  # bytes up to here were handed to writeback
         self._position = offset
@@ -231,12 +233,12 @@ class PartFile:
         if offset == 0:
             # Usually nothing is there: a new file, empty and regular by construction.
             try:
-                self._fd = os.open(path, flags | os.O_EXCL, 0o666)
+                self._fd = os.open(name, flags | os.O_EXCL, 0o666, dir_fd=dir_fd)
             except FileExistsError:
                 pass
             else:
                 return
-        fd = os.open(path, flags, 0o666)
+        fd = os.open(name, flags, 0o666, dir_fd=dir_fd)
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -570,10 +572,37 @@ Writer = PartFile | MemoryPart  # where a body goes
 
 class FileOps:
     """How the engine touches the disk. Subclass and pass to ``Downloader(files=…)`` to
-    make one operation fail or misbehave in a test."""
+    make one operation fail or misbehave in a test.
+
+    ``folder`` is the run's download folder (set by the engine when the run starts):
+    every operation on a path below it goes through the handle of the path's folder
+    (``at``), opened from the download folder one component at a time without following
+    a link; a folder swapped for a link during the run then redirects nothing, and a
+    folder that is a link now is refused (``paths.UnsafePathError``). Without one, or
+    where the system has no such calls (Windows), operations use paths.
+    """
+
+    folder: paths.ConfinedFolder | None = None
+
+    def at(self, path: Path, *, create: bool = False) -> paths.Where:
+        """Where an operation on ``path`` acts (``paths.ConfinedFolder.at``)."""
+        folder = self.folder
+        if folder is None:
+            text = os.fspath(path)
+            return paths.Where(None, None, text, os.path.dirname(text))
+        return folder.at(path, create=create)
+
+    def inside(self, directory: Path, *, create: bool = False) -> paths.Where:
+        """The handle of ``directory`` itself (``paths.ConfinedFolder.inside``)."""
+        folder = self.folder
+        if folder is None:
+            text = os.fspath(directory)
+            return paths.Where(None, None, text, text)
+        return folder.inside(directory, create=create)
 
     def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
-        return PartFile(path, offset, buffer_size)
+        with self.at(path) as where:
+            return PartFile(path, offset, buffer_size, at=where)
 
     def write_whole(self, part: MemoryPart, *, sync: bool = True) -> None:
         """Write a small file's bytes to ``part.path`` (a new file), fsynced unless told
@@ -591,10 +620,90 @@ class FileOps:
     def write_small(self, path: Path, data: bytes) -> None:
         """Replace a small bookkeeping file atomically (sidecars, the manifest). Not
         fsynced: a crash may lose it, which costs a restart or a probe, never a wrong file."""
-        write_bytes_atomic(path, data, fsync=False)
+        with self.at(path) as where:
+            write_bytes_atomic(Path(where.name), data, fsync=False, dir_fd=where.dir_fd)
+
+    def read_small(self, path: Path, limit: int) -> bytes | None:
+        """``read_small`` through the folder's handle (None: not there, not readable)."""
+        try:
+            with self.at(path) as where:
+                return read_small(where.name, limit, dir_fd=where.dir_fd)
+        except OSError:
+            return None
+
+    def read_sidecar(self, path: Path) -> PartMeta | None:
+        """``read_sidecar`` through the folder's handle."""
+        return parse_sidecar(self.read_small(path, SIDECAR_MAX_BYTES))
+
+    def lstat(self, path: Path) -> os.stat_result:
+        """``os.lstat``, through the folder's handle. Raises ``OSError``."""
+        with self.at(path) as where:
+            return os.stat(where.name, dir_fd=where.dir_fd, follow_symlinks=False)
+
+    def lexists(self, path: Path) -> bool:
+        """``os.path.lexists``, through the folder's handle."""
+        try:
+            self.lstat(path)
+        except OSError:
+            return False
+        return True
+
+    def regular_size(self, path: Path) -> int | None:
+        """``regular_size``, through the folder's handle."""
+        try:
+            st = self.lstat(path)
+        except FileNotFoundError:
+            return None
+        return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+    def open_read(self, path: Path) -> int:
+        """A descriptor of the file at ``path`` for reading, never through a link."""
+        with self.at(path) as where:
+            return os.open(where.name, os.O_RDONLY | NO_FOLLOW, dir_fd=where.dir_fd)
+
+    def remove(self, path: Path) -> None:
+        """Delete the file at ``path`` if it is there (and reachable: a folder swapped
+        for a link holds nothing of ours)."""
+        with (
+            contextlib.suppress(FileNotFoundError, paths.UnsafePathError),
+            self.at(path) as where,
+        ):
+            os.unlink(where.name, dir_fd=where.dir_fd)
+
+    def make_folder(self, directory: Path) -> None:
+        """Make ``directory`` (and the folders above it) if missing, never through a
+        link. Raises ``OSError`` (a file in the way), ``paths.UnsafePathError``."""
+        if self.folder is not None and self.folder.uses_handles(directory / "_"):
+            with self.inside(directory, create=True):
+                return
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def files_in(self, directory: Path) -> list[str]:
+        """The names of what is in ``directory`` but folders (links, files…)."""
+        with self.inside(directory) as where:
+            listed = where.dir_fd if where.dir_fd is not None else where.name
+            with os.scandir(listed) as entries:
+                return [entry.name for entry in entries if not entry.is_dir(follow_symlinks=False)]
+
+    def remove_folder(self, directory: Path) -> None:
+        """Remove the empty folder ``directory``. Raises ``OSError``."""
+        with self.at(directory) as where:
+            os.rmdir(where.name, dir_fd=where.dir_fd)
+
+    def stat_folder(self, directory: Path) -> os.stat_result:
+        """What the folder ``directory`` is (its handle's, where there is one)."""
+        with self.inside(directory) as where:
+            if where.dir_fd is not None:
+                return os.fstat(where.dir_fd)
+            return os.stat(where.name)
+
+    def move_no_clobber(self, source: Path, target: Path) -> bool:
+        """``move_no_clobber``, through the folders' handles."""
+        with self.at(source) as src, self.at(target) as dst:
+            return _move_no_clobber(src, dst)
 
     def fsync_file(self, path: Path) -> None:
-        fd = os.open(path, os.O_RDONLY | NO_FOLLOW)
+        fd = self.open_read(path)
         try:
             os.fsync(fd)
         finally:
@@ -602,6 +711,14 @@ class FileOps:
 
     def fsync_dir(self, directory: Path) -> None:
         """Make a rename durable; directories cannot be opened for fsync on Windows."""
+        try:
+            with self.inside(directory) as where:
+                if where.dir_fd is not None:
+                    with contextlib.suppress(OSError):
+                        os.fsync(where.dir_fd)
+                    return
+        except (OSError, paths.UnsafePathError):
+            return
         try:
             fd = os.open(directory, os.O_RDONLY)
         except OSError:
@@ -627,31 +744,99 @@ class FileOps:
         must still be free at this instant: a hard link fails rather than clobber a file
         that appeared meanwhile, and the next ``(n)`` name not ``reserved`` for another
         file of the run is taken instead.
+
+        The file goes into the folder its handle holds, and its path must still lead
+        there once it is in place: a folder moved, or swapped for a link, while the file
+        was being downloaded gets nothing under its path, the file is moved back (as
+        ``part``) and ``paths.UnsafePathError`` raised.
         """
-        if replace:
-            os.replace(part, final)
-            return final
-        candidate, n = final, 0
-        while True:
-            if n > 0 and reserved(candidate):
-                n += 1
-                candidate = variant(final, n)
-                continue
-            try:
-                os.link(part, candidate)
-            except FileExistsError:
-                n += 1
-                candidate = variant(final, n)
-                continue
-            except OSError as exc:
-                if exc.errno in DISK_FULL_ERRNOS:
-                    raise
-                # No hard links here (FAT, some network shares): check, then rename.
-                if candidate.exists() or candidate.is_symlink():
+        with self.at(part) as src, self.at(final) as dst:
+            if replace:
+                os.replace(src.name, dst.name, src_dir_fd=src.dir_fd, dst_dir_fd=dst.dir_fd)
+                self._still_there(src, dst, dst.name, final)
+                return final
+            candidate, n = final, 0
+            while True:
+                if n > 0 and reserved(candidate):
                     n += 1
                     candidate = variant(final, n)
                     continue
-                os.replace(part, candidate)
+                name = _name_in(dst, candidate)
+                try:
+                    _link(src, dst, name)
+                except FileExistsError:
+                    n += 1
+                    candidate = variant(final, n)
+                    continue
+                except OSError as exc:
+                    if exc.errno in DISK_FULL_ERRNOS:
+                        raise
+                    # No hard links here (FAT, some network shares): check, then rename.
+                    if _lexists(dst, name):
+                        n += 1
+                        candidate = variant(final, n)
+                        continue
+                    os.replace(src.name, name, src_dir_fd=src.dir_fd, dst_dir_fd=dst.dir_fd)
+                    self._still_there(src, dst, name, candidate)
+                    return candidate
+                if not dst.leads_here():
+                    with contextlib.suppress(OSError):
+                        os.unlink(name, dir_fd=dst.dir_fd)
+                    raise self._moved(candidate)
+                os.unlink(src.name, dir_fd=src.dir_fd)
                 return candidate
-            os.unlink(part)
-            return candidate
+
+    def _still_there(self, src: paths.Where, dst: paths.Where, name: str, path: Path) -> None:
+        """After a rename into ``dst``: move the file back unless ``dst``'s path still
+        leads to its folder."""
+        if dst.leads_here():
+            return
+        with contextlib.suppress(OSError):
+            os.rename(name, src.name, src_dir_fd=dst.dir_fd, dst_dir_fd=src.dir_fd)
+        raise self._moved(path)
+
+    def _moved(self, path: Path) -> paths.UnsafePathError:
+        folder = self.folder
+        return paths.UnsafePathError(path, folder.dest if folder is not None else path.parent)
+
+
+# linkat without following a link planted at the source's name, where the system can.
+_LINK_NOFOLLOW: Final = os.link in os.supports_follow_symlinks
+
+
+def _name_in(where: paths.Where, path: Path) -> str:
+    """``path``'s name for ``where`` (a name beside ``where.name``): its last component
+    with a folder handle, else the whole path."""
+    return path.name if where.dir_fd is not None else os.fspath(path)
+
+
+def _link(src: paths.Where, dst: paths.Where, name: str) -> None:
+    if _LINK_NOFOLLOW:
+        os.link(src.name, name, src_dir_fd=src.dir_fd, dst_dir_fd=dst.dir_fd, follow_symlinks=False)
+    else:
+        os.link(src.name, name, src_dir_fd=src.dir_fd, dst_dir_fd=dst.dir_fd)
+
+
+def _lexists(where: paths.Where, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=where.dir_fd, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
+
+
+def _move_no_clobber(src: paths.Where, dst: paths.Where) -> bool:
+    """``move_no_clobber`` of ``src.name`` to ``dst.name``, each in its folder."""
+    try:
+        _link(src, dst, dst.name)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno in DISK_FULL_ERRNOS:
+            raise
+        if _lexists(dst, dst.name):
+            return False
+        os.replace(src.name, dst.name, src_dir_fd=src.dir_fd, dst_dir_fd=dst.dir_fd)
+        return True
+    os.unlink(src.name, dir_fd=src.dir_fd)
+    return True

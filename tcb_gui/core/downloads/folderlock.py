@@ -24,8 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
+from tcb_gui.core import paths
 from tcb_gui.core.downloads import messages as msg
-from tcb_gui.core.downloads.files import NO_FOLLOW
+from tcb_gui.core.downloads.files import NO_FOLLOW, FileOps
 from tcb_gui.core.downloads.records import FolderBusyError
 from tcb_gui.core.errors import InputError
 
@@ -109,11 +110,14 @@ def _read_fd(fd: int) -> bytes:
 
 
 class FolderLock:
-    """The lock of one download folder, held from ``acquire`` to ``release``."""
+    """The lock of one download folder, held from ``acquire`` to ``release``, reached
+    through the folder handles of ``files`` (a run's: the engine's folder swapped for a
+    link meanwhile redirects nothing)."""
 
-    def __init__(self, dest: Path, state_dir: Path) -> None:
+    def __init__(self, dest: Path, state_dir: Path, files: FileOps | None = None) -> None:
         self.dest = dest
         self.path = state_dir / LOCK_NAME
+        self._files = files if files is not None else FileOps()
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -121,10 +125,17 @@ class FolderLock:
         me = Holder(os.getpid(), socket.gethostname(), time.time())
         for _ in range(_ACQUIRE_ROUNDS):
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | NO_FOLLOW, 0o644)
+                with self._files.at(self.path) as where:
+                    fd = os.open(
+                        where.name, os.O_RDWR | os.O_CREAT | NO_FOLLOW, 0o644, dir_fd=where.dir_fd
+                    )
             except OSError as exc:
                 raise InputError(
                     msg.CANNOT_LOCK.format(dest=self.dest, reason=exc.strerror or exc)
+                ) from None
+            except paths.UnsafePathError as exc:
+                raise InputError(
+                    msg.CANNOT_LOCK.format(dest=self.dest, reason=exc.message)
                 ) from None
             try:
                 if self._take(fd, me):
@@ -163,8 +174,8 @@ class FolderLock:
 
     def _still_at_path(self, fd: int) -> bool:
         try:
-            here = os.stat(self.path, follow_symlinks=False)
-        except FileNotFoundError:
+            here = self._files.lstat(self.path)
+        except (FileNotFoundError, paths.UnsafePathError):
             return False
         mine = os.fstat(fd)
         return (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino)
@@ -182,8 +193,7 @@ class FolderLock:
             return
         try:
             if self._still_at_path(fd):
-                with contextlib.suppress(OSError):
-                    os.unlink(self.path)
+                self._files.remove(self.path)
         finally:
             _os_unlock(fd)
             os.close(fd)

@@ -53,8 +53,12 @@ class RunningCrc64:
 def crc64_of_file(path: Path, length: int | None = None) -> int:
     """CRC-64/XZ of the first ``length`` bytes of a file (all of it when None), read in
     chunks and never through a symlink. Raises ``OSError``."""
+    return crc64_of_fd(os.open(path, os.O_RDONLY | NO_FOLLOW), length)
+
+
+def crc64_of_fd(fd: int, length: int | None = None) -> int:
+    """``crc64_of_file`` of a file opened for reading (``fd``, closed here)."""
     crc = RunningCrc64()
-    fd = os.open(path, os.O_RDONLY | NO_FOLLOW)
     with os.fdopen(fd, "rb") as handle:
         left = length
         while left is None or left > 0:

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from tcb_gui.core import paths
 from tcb_gui.core.downloads import messages as msg
-from tcb_gui.core.downloads.files import FileOps, is_variant_of, read_small
+from tcb_gui.core.downloads.files import FileOps, is_variant_of
 from tcb_gui.core.fileids import FileId
 
 log = logging.getLogger("tcb_gui.core.downloads")
@@ -76,10 +77,11 @@ class Manifest:
 
     def _read(self) -> dict[str, ManifestEntry]:
         self.problem, self.damaged_records = None, []
-        path = self.path if os.path.lexists(self.path) else self.legacy_path
-        data = read_small(path, MANIFEST_MAX_BYTES)
+        files = self._files
+        path = self.path if files.lexists(self.path) else self.legacy_path
+        data = files.read_small(path, MANIFEST_MAX_BYTES)
         if data is None:
-            if os.path.lexists(path):
+            if files.lexists(path):
                 self.problem = msg.MANIFEST_NOT_READABLE
             return {}
         try:
@@ -131,8 +133,8 @@ class Manifest:
         if candidate is None or not is_variant_of(candidate, target):
             return None
         try:
-            st = candidate.lstat()
-        except OSError:
+            st = self._files.lstat(candidate)
+        except (OSError, paths.UnsafePathError):
             return None
         if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
             return None
@@ -142,9 +144,9 @@ class Manifest:
 
     def record(self, fileid: FileId, path: Path, crc64: int | None = None) -> None:
         try:
-            st = path.lstat()
+            st = self._files.lstat(path)
             rel = path.relative_to(self.dest)
-        except (OSError, ValueError):
+        except (OSError, ValueError, paths.UnsafePathError):
             return
         entry = ManifestEntry("/".join(rel.parts), st.st_size, st.st_mtime_ns, crc64)
         self.entries[fileid.raw] = entry
@@ -208,6 +210,9 @@ class Manifest:
                 )
             except OSError as exc:
                 log.warning("Could not save the download manifest: %s", exc.strerror or exc)
+                return False
+            except paths.UnsafePathError as exc:  # its folder swapped for a link
+                log.warning("Could not save the download manifest: %s", exc.message)
                 return False
             return True
 
