@@ -10,14 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tcb_gui.core.client import Quota
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS
 from tcb_gui.core.quota_gauge import QuotaReading, calls_left_words
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
+from tcb_gui.demo.service import DEMO_TOKEN
 from tcb_gui.ui.token_badge import BadgeInfo, TokenBadge
-from tests.e2e.cli_helpers import id_lines, run_cli, serve
+from tests.e2e.cli_helpers import TOKEN_ENV, id_lines, run_cli, serve
+from tests.e2e.test_parity import run_on_qt_loop, window_for
 
 PER_REQUEST = 50
 BATCH_API = "componenttcb/batchdownloadfile"
@@ -106,3 +110,33 @@ def test_the_window_badge_says_the_same_words(qapp) -> None:
         )
         badge.set_info(info)
         assert badge._calls_left(info) == calls_left_words(reading)
+
+
+def test_the_window_and_the_command_line_say_the_same_after_the_same_run(
+    qapp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check, then a resolve of the same list on the same service: the badge and the
+    command line's last line say the same number in the same words."""
+    with serve(daily_limit=1_000, used_at_start=100) as server:
+        run_cli(["token", "check", "--base-url", server.base_url])
+        _code, _stdout, stderr = resolve(server, SMALL)
+    cli_line = last_line(stderr)
+
+    monkeypatch.setenv(TOKEN_ENV, DEMO_TOKEN)
+    with serve(daily_limit=1_000, used_at_start=100) as server:
+
+        async def flow() -> str:
+            window = window_for(server)
+            try:
+                await window.tokens.check_token()
+                await window.ids.add_text("\n".join(SMALL))
+                await window.resolver.resolve_rows()
+                window.tokens.show_quota()
+                return window.tokens.panel.badge.text
+            finally:
+                await window.aclose()
+                window.deleteLater()
+
+        badge = run_on_qt_loop(qapp, flow)
+    assert cli_line == "~897 calls left today"
+    assert cli_line in badge, badge
