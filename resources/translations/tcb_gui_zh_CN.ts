@@ -1958,6 +1958,22 @@
         <translation>继续</translation>
     </message>
     <message>
+        <source>Stopped, the disk is full: {saved} of 1 file saved</source>
+        <translation>已停止，磁盘已满：已保存 {saved}/1 个文件</translation>
+    </message>
+    <message>
+        <source>Stopped, the disk is full: {saved} of {n} files saved</source>
+        <translation>已停止，磁盘已满：已保存 {saved}/{n} 个文件</translation>
+    </message>
+    <message>
+        <source>Stopped: {saved} of 1 file saved</source>
+        <translation>已停止：已保存 {saved}/1 个文件</translation>
+    </message>
+    <message>
+        <source>Stopped: {saved} of {n} files saved</source>
+        <translation>已停止：已保存 {saved}/{n} 个文件</translation>
+    </message>
+    <message>
         <source>1 file not finished (Download the rest resumes it)</source>
         <translation>1 个文件未完成（“下载剩余文件”可接着下载）</translation>
     </message>

@@ -91,6 +91,7 @@ class DownloadSummary:
     stopped: int = 0  # cancelled, or interrupted by a full disk
     waiting: int = 0  # paused until the token works again
     cancelled: bool = False  # by the user
+    disk_full: bool = False  # stopped because the folder's disk filled up
     first_failure: tuple[str, str] | None = None  # (file, reason) of the first failed file
 
     @property
@@ -103,6 +104,7 @@ def summarise(
     counts: DownloadCounts,
     *,
     cancelled: bool = False,
+    disk_full: bool = False,
     first_failure: tuple[str, str] | None = None,
 ) -> DownloadSummary:
     """The summary of a run into ``dest`` from core's counts of it."""
@@ -115,6 +117,7 @@ def summarise(
         stopped=counts.stopped,
         waiting=counts.waiting,
         cancelled=cancelled,
+        disk_full=disk_full,
         first_failure=first_failure,
     )
 

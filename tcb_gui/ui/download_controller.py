@@ -412,7 +412,11 @@ class DownloadController(QObject):
             None,
         )
         summary = summarise(
-            dest, result.counts(), cancelled=result.cancelled, first_failure=first_failure
+            dest,
+            result.counts(),
+            cancelled=result.cancelled,
+            disk_full=result.disk_full is not None,
+            first_failure=first_failure,
         )
         self.last_result = result
         if self.tasks.closing:

@@ -264,13 +264,18 @@ class DownloadsPanel(QWidget):
                 self.tr("Paused for a valid token: {saved} of {n} files saved"),
                 saved=fmt_int(saved),
             )
-        if summary.cancelled or summary.stopped:
-            text = plural_format(
-                summary.total,
-                self.tr("Cancelled: {saved} of 1 file saved"),
-                self.tr("Cancelled: {saved} of {n} files saved"),
-                saved=fmt_int(saved),
-            )
+        if summary.disk_full or summary.cancelled or summary.stopped:
+            if summary.disk_full:
+                # Not the user's Cancel: say what stopped it (the banner says what to do).
+                one = self.tr("Stopped, the disk is full: {saved} of 1 file saved")
+                many = self.tr("Stopped, the disk is full: {saved} of {n} files saved")
+            elif summary.cancelled:
+                one = self.tr("Cancelled: {saved} of 1 file saved")
+                many = self.tr("Cancelled: {saved} of {n} files saved")
+            else:
+                one = self.tr("Stopped: {saved} of 1 file saved")
+                many = self.tr("Stopped: {saved} of {n} files saved")
+            text = plural_format(summary.total, one, many, saved=fmt_int(saved))
             if summary.downloaded_bytes:
                 text = self.tr("{text} ({size})").format(
                     text=text, size=fmt_size(summary.downloaded_bytes)
@@ -341,7 +346,7 @@ class DownloadsPanel(QWidget):
         self.detail_label.setText(" · ".join(notes))
         if summary.failed and not (summary.downloaded or summary.skipped):
             self._set_tone(Tone.DANGER, Glyph.FAILED)  # nothing got through
-        elif summary.failed or summary.waiting:
+        elif summary.failed or summary.waiting or summary.disk_full:
             self._set_tone(Tone.WARNING, Glyph.WARNING)
         elif summary.stopped or summary.cancelled:
             self._set_tone(Tone.NEUTRAL, Glyph.INFO)

@@ -421,6 +421,9 @@ class RequestsWindow(QWidget):
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
+        # A file call's endpoint is "/download/<bucket>/<key>": cut at its end, every row
+        # of a download read the same bucket; the middle goes, the file's name stays.
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
         header = table.horizontalHeader()

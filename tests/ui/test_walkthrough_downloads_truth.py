@@ -1,0 +1,97 @@
+"""What an operator met walking through downloads and the Requests view with a hostile
+service: each test pins a place where the window said something untrue or hid what
+mattered, against the demo service over loopback where the case needs one."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QStyleOptionViewItem
+
+from tcb_gui.core.downloads.files import PartFile
+from tcb_gui.core.trace import CallKind, Outcome, TraceHub
+from tcb_gui.demo.server import DemoServer
+from tcb_gui.ui.download_cells import DownloadSummary
+from tcb_gui.ui.downloads_panel import DownloadsPanel
+from tcb_gui.ui.palette import Tone
+from tcb_gui.ui.requests_view import Column, RequestsWindow
+from tests.ui.conftest import WindowFactory
+from tests.ui.test_downloads_window import download, env_token_window, keys, parts, text_of
+from tests.ui.test_requests_view import event
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
+
+
+async def test_a_full_disk_is_not_called_a_cancel_in_the_panel_or_the_status_bar(
+    make_window: WindowFactory,
+    demo_server: DemoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The operator pressed nothing: the disk filled up. The panel's headline (and the
+    # status bar and the desktop notice, which repeat it) said "Cancelled: 1 of 10 files
+    # saved" in a calm grey, beside a red banner saying the disk was full.
+    window = await env_token_window(make_window, demo_server, monkeypatch)
+    await window.ids.add_text(text_of(keys(4, "512K", "full")))
+    real_write = PartFile.write
+    written = 0
+
+    def write(self: PartFile, data: bytes) -> None:
+        nonlocal written
+        if written > 600_000:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written += len(data)
+        real_write(self, data)
+
+    monkeypatch.setattr(PartFile, "write", write)
+    summary = await download(window, tmp_path, concurrency=2)
+    assert summary is not None
+    assert summary.stopped
+    assert not summary.cancelled
+    assert parts(tmp_path)  # the partial files wait for the next run
+
+    panel = window.downloads_panel
+    title = panel.title_label.text()
+    assert title.startswith("Stopped, the disk is full: "), title
+    assert "Cancelled" not in title
+    assert f"of {summary.total} files saved" in title
+    assert window.message_label.text() == title
+    assert panel.tone is Tone.WARNING  # something needs doing, not a calm "i"
+    assert panel.rest_button.isVisible()  # once there is room, it goes on
+
+
+def test_the_requests_view_keeps_a_file_calls_name_in_sight(qtbot) -> None:
+    # During a download of 5,200 files every row's Endpoint read
+    # "/download/7072-demo-prod-7g3k-13141148…": the bucket, cut before the key, so the
+    # row of the 404 looked like all the others. The middle goes now, the name stays.
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    endpoint = "/download/7072-demo-prod-7g3k-1314114854/gen/size-8K/many/f0002.bin"
+    failed = {"kind": CallKind.FILE, "method": "GET", "endpoint": endpoint, "ids": 1}
+    hub.emit(event(1, outcome=Outcome.FAILED, http_status=404, errcode=None, **failed))
+    window.show()
+    window.resize(920, 560)  # a 960 px screen's Requests window
+    window.model.flush()
+    table = window.table
+    assert table is not None
+    qtbot.waitUntil(lambda: table.columnWidth(Column.ENDPOINT) > 200, timeout=2000)
+    option = QStyleOptionViewItem()
+    table.initViewItemOption(option)  # what the view hands its delegate to paint with
+    width = table.columnWidth(Column.ENDPOINT)
+    metrics = table.fontMetrics()
+    assert metrics.horizontalAdvance(endpoint) > width  # the column cannot hold it all
+    shown = metrics.elidedText(endpoint, option.textElideMode, width - 8)
+    assert shown.endswith("f0002.bin"), shown
+    assert shown.startswith("/download/")
+
+
+def test_the_full_disk_headline_in_chinese(zh, qtbot) -> None:
+    panel = DownloadsPanel()
+    qtbot.addWidget(panel)
+    panel.finish(DownloadSummary(Path("/data/out"), 1, 1 << 20, stopped=9, disk_full=True))
+    assert panel.title_label.text() == "已停止，磁盘已满：已保存 1/10 个文件（1.0 MiB）"
+    panel.finish(DownloadSummary(Path("/data/out"), 1, 1 << 20, stopped=9, cancelled=True))
+    assert panel.title_label.text() == "已取消：已保存 1/10 个文件（1.0 MiB）"
