@@ -72,6 +72,9 @@ GB18030 reads most bytes too: Windows-1252 text whose accented letters are each 
 by an ASCII letter ("Zürich", "naïve") decodes as GB18030 into other characters. Such a
 reading is not taken: in it most two-byte characters end in an ASCII byte (``ü`` + ``r``),
 where in Chinese text nearly all end in a byte over 0x80 (GB2312's characters all do).
+Nor is it for UTF-8 with a stray byte or two (a line pasted in from a Windows-1252 file):
+its Chinese decodes as GB18030 too, into other characters ("图片" as "鍥剧墖"); when most
+of a text's non-ASCII characters are valid UTF-8, the stray byte is named instead.
 Inputs over ``MAX_INPUT_BYTES`` are refused before (files, by their size) or while
 (streams) being read, never held whole; binary input is refused from its first
 ``SNIFF_BYTES``, the rest left unread.
@@ -798,6 +801,21 @@ _GB18030_MULTIBYTE_RE = re.compile(
 _GB18030_SAMPLE_CHARS = 4_096
 
 
+# Valid UTF-8 characters per stray byte for a text to be UTF-8 with a few stray bytes
+# rather than GB18030, whose bytes form UTF-8 only by chance: most of them are strays.
+_UTF8_PER_STRAY = 3
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether text that is not valid UTF-8 is UTF-8 all the same but for a few bytes (a
+    line pasted in from a Windows-1252 file): read as GB18030 its Chinese would turn into
+    other characters, every key mangled, so it is refused naming the stray byte."""
+    text = data.decode("utf-8", "replace")
+    stray = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", "ignore")) - stray
+    return valid > 0 and valid >= stray * _UTF8_PER_STRAY
+
+
 def _reads_as_chinese(data: bytes) -> bool:
     """Whether GB18030 text (it decodes) is Chinese rather than Windows-1252 text whose
     accented letters happen to pair with the ASCII letters after them: at most half of
@@ -856,7 +874,7 @@ def _decode(data: bytes, name: str, *, final: bool) -> str:
             text = codecs.getincrementaldecoder(codec)().decode(data, final=final)
         except UnicodeDecodeError:
             continue
-        if codec == "gb18030" and not _reads_as_chinese(data):
+        if codec == "gb18030" and (_mostly_utf8(data) or not _reads_as_chinese(data)):
             break
         _check_text(text, name)
         return text

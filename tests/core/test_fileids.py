@@ -603,6 +603,15 @@ def test_windows_1252_that_happens_to_decode_as_gb18030_is_not_misread() -> None
     assert "line 1 has the byte 0xFC (“ü” in Windows-1252 / Latin-1)" in message
 
 
+def test_utf8_with_a_stray_windows_1252_byte_is_not_read_as_gb18030() -> None:
+    """A UTF-8 list with one line pasted in from a Windows-1252 file decoded whole as
+    GB18030: every Chinese key silently became other characters ("图片" as "鍥剧墖")."""
+    data = f"{PROD}/图片/a.png\n{PROD}/说明.png\n".encode() + b"# Z\xfcrich\n"
+    assert "鍥剧墖" in data.decode("gb18030")  # the silent misreading this guards against
+    message = _refusal(data)
+    assert "line 3 has the byte 0xFC (“ü” in Windows-1252 / Latin-1)" in message
+
+
 def test_a_byte_windows_1252_does_not_define_is_named_without_a_reading() -> None:
     message = _refusal(b"ok \x81 line\n" * 20)
     assert "line 1 has the byte 0x81. Save the file as UTF-8" in message
