@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tcb_gui.core import paths
 from tcb_gui.core.client import RetryPolicy, make_http_client
 from tcb_gui.core.downloads import (
     SMALL_FILE_BYTES,
@@ -32,6 +33,8 @@ from tcb_gui.core.downloads import (
     sidecar_path,
 )
 from tests.e2e.loopback_host import LoopbackHost
+
+needs_handles = pytest.mark.skipif(not paths.FOLDER_HANDLES, reason="no dir_fd calls here")
 
 QUICK_RETRY = RetryPolicy(max_tries=3, base_delay=0.01, max_delay=0.05)
 SMALL = 64 * 1024  # held in memory, written whole under the engine's folder, then moved
@@ -135,6 +138,7 @@ class SwapsOnce(FileOps):
         return super().publish(part, final, replace=replace, reserved=reserved)
 
 
+@needs_handles
 @pytest.mark.parametrize("when", ["open", "publish"])
 @pytest.mark.parametrize("key", ["photos/big.bin", "photos/small.bin"])
 async def test_a_folder_swapped_for_a_link_mid_run_gets_nothing_written_outside(
@@ -179,6 +183,7 @@ async def test_a_folder_swapped_for_a_link_mid_run_gets_nothing_written_outside(
     assert listing(photos) == {name: body_of(key, size)}
 
 
+@needs_handles
 async def test_a_folder_made_by_the_run_refuses_a_link_put_in_its_place_before_its_first_file(
     http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
@@ -203,6 +208,7 @@ async def test_a_folder_made_by_the_run_refuses_a_link_put_in_its_place_before_i
     assert f"{b / 'big.bin'}" in second.errmsg
 
 
+@needs_handles
 async def test_the_engine_s_own_folder_swapped_mid_run_cleans_and_writes_nothing_outside(
     http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
@@ -223,3 +229,19 @@ async def test_the_engine_s_own_folder_swapped_mid_run_cleans_and_writes_nothing
     assert listing(outside) == before
     assert all(o.ok for o in outcomes), [o.errmsg for o in outcomes]
     assert (dest / "env-a" / "x" / "big.bin").read_bytes() == body_of("x/big.bin", LARGE)
+
+
+async def test_where_the_system_has_no_dir_fd_calls_files_are_saved_by_path(
+    http: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows: no folder handles, every operation by path, as before them."""
+    monkeypatch.setattr(paths, "FOLDER_HANDLES", False)
+    dest = tmp_path / "dest"
+    keys = ["a/big.bin", "a/b/small.bin", "small.bin"]
+    async with Host() as host:
+        outcomes = await download(http, host, dest, keys)
+    assert all(o.ok for o in outcomes), [o.errmsg for o in outcomes]
+    for key, outcome in zip(keys, outcomes, strict=True):
+        assert outcome.path == dest / "env-a" / key
+        assert outcome.path.read_bytes() == body_of(key, LARGE if "big" in key else SMALL)
+    assert sorted(os.listdir(dest / STATE_DIR_NAME)) == [".tcb-gui-manifest.json"]

@@ -9,7 +9,12 @@ expanded or somebody else's.
   and confined inside ``dest``. Two files of one run that land on one name get
   ``name (1).ext`` … in input order, so a re-run picks the same names again. The run's
   name table also holds the engine's own names (partial files, sidecars, the ``.tcb-gui``
-  folder), so no key is saved onto them and they never take a key's name.
+  folder), so no key is saved onto them and they never take a key's name. Every file
+  operation below ``dest`` goes through a handle of its folder (``paths.ConfinedFolder``,
+  ``FileOps``) opened from ``dest`` one component at a time, never through a link: a
+  folder swapped for a link to elsewhere during the run gets nothing written through it
+  (a file whose folder was moved or swapped fails, naming its path, its bytes kept in
+  the real folder). Where the system has no ``dir_fd`` calls (Windows), paths are used.
 * **One run per folder.** ``<dest>/.tcb-gui/lock`` (``folderlock``); a second run is
   refused with ``FolderBusyError`` naming the first; a lock left by a crash is taken over.
 * **Existing files.** ``skip`` (default): a file completed earlier is recognised from the
