@@ -287,7 +287,7 @@ def record_reading(
 ) -> None:
     """Keep ``reading`` as ``place``'s last one (yesterday's readings of every place
     are dropped). Bookkeeping: a file that cannot be written is logged, not raised."""
-    from tcb_gui.core.atomicfile import write_text_atomic
+    from tcb_gui.core.atomicfile import write_bytes_atomic
     from tcb_gui.core.settings import ensure_dir
 
     file = file or quota_record_path()
@@ -313,7 +313,9 @@ def record_reading(
     document = {"version": _RECORD_VERSION, "readings": [record, *kept][:MAX_RECORDED]}
     try:
         ensure_dir(file.parent)
-        write_text_atomic(file, json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+        # Bookkeeping a crash may lose: not worth a flush to the disk at the end of a run.
+        content = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+        write_bytes_atomic(file, content.encode("utf-8"), fsync=False)
     except OSError as exc:
         log.warning("could not keep today's quota reading (%s)", exc.strerror or type(exc).__name__)
 
