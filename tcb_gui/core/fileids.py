@@ -762,15 +762,20 @@ def _encoding_error(name: str, expected: str) -> InputError:
 _LINE_BREAK_RE = re.compile(rb"\r\n|\r|\n")
 
 
-def _unread_encoding_error(name: str, data: bytes, final: bool) -> InputError:
-    """Text this program does not decode: where its first byte that is not UTF-8 is, and
-    what that byte is in Windows-1252 (the likeliest reading of such a file)."""
+def _first_stray_byte(data: bytes, final: bool) -> int:
+    """Where the first byte that is not UTF-8 is (the first non-ASCII byte of valid
+    UTF-8 that was not taken as such)."""
     try:
         codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
-        at = 0  # valid UTF-8 that was not taken (a GB18030 check): name its first high byte
+        at = 0
     except UnicodeDecodeError as exc:
         at = exc.start
-    at = next((i for i in range(at, len(data)) if data[i] >= 0x80), at)
+    return next((i for i in range(at, len(data)) if data[i] >= 0x80), at)
+
+
+def _unread_encoding_error(name: str, data: bytes, at: int) -> InputError:
+    """Text this program does not decode: where its first byte that is not UTF-8 is
+    (``at``), and what that byte is in Windows-1252 (the likeliest reading of it)."""
     line = len(_LINE_BREAK_RE.findall(data, 0, at)) + 1
     byte = f"0x{data[at]:02X}" if at < len(data) else "?"
     try:
@@ -786,9 +791,9 @@ def _unread_encoding_error(name: str, data: bytes, final: bool) -> InputError:
 
 def _looks_binary(data: bytes) -> bool:
     """Control characters (other than tab, line breaks and escapes) in more than
-    ``MAX_CONTROL_SHARE`` of the first ``SNIFF_BYTES``, whatever the encoding."""
-    head = data[:SNIFF_BYTES].decode("latin-1")
-    return len(_BINARY_CONTROL_RE.findall(head)) > len(head) * MAX_CONTROL_SHARE
+    ``MAX_CONTROL_SHARE`` of ``data``, whatever the encoding."""
+    text = data.decode("latin-1")
+    return len(_BINARY_CONTROL_RE.findall(text)) > len(text) * MAX_CONTROL_SHARE
 
 
 # GB18030's multi-byte characters: four bytes (digits second and fourth), or two, the
@@ -878,9 +883,12 @@ def _decode(data: bytes, name: str, *, final: bool) -> str:
             break
         _check_text(text, name)
         return text
-    if _looks_binary(data):
+    # Binary from its start, or from where the text stops being UTF-8 (a list of IDs
+    # with a binary tail): then not text at all, rather than text in another encoding.
+    at = _first_stray_byte(data, final)
+    if _looks_binary(data[:SNIFF_BYTES]) or _looks_binary(data[at : at + SNIFF_BYTES]):
         raise _binary_error(name)
-    raise _unread_encoding_error(name, data, final)
+    raise _unread_encoding_error(name, data, at)
 
 
 def decode_input(data: bytes, name: str = "input") -> str:

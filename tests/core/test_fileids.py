@@ -628,8 +628,11 @@ def test_chinese_with_gbk_characters_still_reads_as_gb18030(text: str) -> None:
     assert decode_input(text.encode("gb18030"), "ids.csv") == text
 
 
-def test_random_bytes_without_nul_are_still_binary() -> None:
-    data = bytes(b or 1 for b in random.Random(3).randbytes(4_096))
+@pytest.mark.parametrize("text_before", [0, 200_000])
+def test_random_bytes_without_nul_are_still_binary(text_before: int) -> None:
+    """Random bytes are binary, also after a text start longer than the sniffed part."""
+    head = (f"{PROD}/a.png\n" * (1 + text_before // 60)).encode()[:text_before]
+    data = head + bytes(b or 1 for b in random.Random(3).randbytes(4_096))
     assert "not a text file (it looks like binary data)" in _refusal(data)
 
 
