@@ -53,8 +53,12 @@ class ResolveRun:
         self, client: Resolver, ids: Sequence[FileId], *, slice_size: int = RESOLVE_SLICE
     ) -> None:
         self._client = client
-        # Unique IDs in input order: a slice boundary must not split duplicates.
-        self.ids: list[FileId] = list({f.raw: f for f in reversed(ids)}.values())[::-1]
+        # Unique IDs in input order (of their first occurrence): a slice boundary must
+        # not split duplicates.
+        unique: dict[str, FileId] = {}
+        for fileid in ids:
+            unique.setdefault(fileid.raw, fileid)
+        self.ids: list[FileId] = list(unique.values())
         self._slice = slice_size
         self.progress = ResolveProgress(total=len(self.ids))
         self.stop: TcbError | None = None
