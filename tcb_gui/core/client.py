@@ -73,6 +73,7 @@ from tcb_gui.core.errors import (
 )
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.httpclient import make_http_client as make_http_client  # callers take it here
+from tcb_gui.core.httpclient import post_for_answer
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import install_log_redaction, redact
 
@@ -152,6 +153,15 @@ _LINK_QUERY_RE = re.compile(r"\?(?=(?:[^?]*&)?(?:sign|t)=)[^?]*\Z")
 
 
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+
+# The start of an encoded link that can be fetched: http(s), an optional user part, a host
+# (a name or IPv4 address, or an IPv6 one in brackets) and an optional port, then the
+# path, the query or the end. No http(s) URI has an empty host (RFC 9110 §4.2.1); one
+# whose host held spaces or line breaks has them encoded here, and no client can reach it.
+_FETCHABLE_LINK_RE = re.compile(
+    r"https?://(?:[^/?#@\[\]]*@)?(?:[A-Za-z0-9][A-Za-z0-9._-]*|\[[0-9A-Fa-f:.]+\])"
+    r"(?::[0-9]{1,5})?(?:[/?#]|\Z)"
+)
 
 
 def _escape_match(match: re.Match[str]) -> str:
@@ -297,6 +307,8 @@ _BAD_ERRCODE = message("The service sent an answer with an unreadable error code
 _NO_FILE_LIST = message("The service's answer has no file list")
 _BAD_REDIRECT = message("The service redirected to an invalid address. Check the base URL.")
 _NOT_HTTP_LINK = message("The service returned a link that is not http(s)")
+# The download engine's words for the same link (core.downloads.messages.BAD_LINK).
+_BAD_LINK = message("The download link is not a valid URL")
 _NO_LINK = message("The service returned no link for this file")
 # A batch the service refused as a whole: its reason, errcode and own words.
 _BATCH_FAILED = MessageTemplate("{message} (errcode {code})", nested=frozenset({"message"}))
@@ -324,8 +336,9 @@ _CHECK_UNREACHABLE = MessageTemplate(
 )
 
 
-def _decode_json(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object of a response, or _Transient for anything else (HTML, cut, junk)."""
+def _decode_json(response: httpx.Response, content: bytes) -> dict[str, Any]:
+    """The JSON object of a response (``content``, its body), or _Transient for anything
+    else (HTML, cut, junk)."""
     if response.status_code == 429 or response.status_code >= 500:
         raise _Transient(_HTTP_STATUS.format(status=response.status_code))
     if response.status_code != 200:
@@ -337,7 +350,7 @@ def _decode_json(response: httpx.Response) -> dict[str, Any]:
             )
         )
     try:
-        data = json.loads(response.content)
+        data = json.loads(content)
     except (ValueError, RecursionError):
         raise _Transient(_UNREADABLE) from None
     if not isinstance(data, dict):
@@ -610,11 +623,12 @@ class TcbClient:
     async def _post_json(self, call: TracedCall, body: bytes, token: str) -> dict[str, Any]:
         """One try: POST, then the JSON object answered. _Transient/_Stop on failure.
 
-        The whole exchange, body included, ends within ``deadline`` seconds."""
+        The whole exchange, body included, ends within ``deadline`` seconds; the answer
+        is read within ``httpclient.MAX_API_ANSWER_BYTES``."""
         try:
             async with asyncio.timeout(self.deadline):
-                response = await self._http.post(
-                    self._url(call.endpoint, token), content=body, headers=_JSON_HEADERS
+                response, content = await post_for_answer(
+                    self._http, self._url(call.endpoint, token), content=body, headers=_JSON_HEADERS
                 )
         except TimeoutError:
             late = PAST_DEADLINE.format(seconds=seconds_text(self.deadline))
@@ -629,7 +643,7 @@ class TcbClient:
         finally:
             call.finished()
         call.http_status = response.status_code
-        return _decode_json(response)
+        return _decode_json(response, content)
 
     def _good(self) -> None:
         """The service gave an answer the client can act on."""
@@ -678,9 +692,10 @@ class TcbClient:
                 link = encode_link(url.strip())
             except UnicodeEncodeError:  # a lone surrogate: no valid URL can hold it
                 link = ""
-            if link.startswith(("https://", "http://")):
+            if _FETCHABLE_LINK_RE.match(link):
                 return LinkResult(fid, True, 0, errmsg or "ok", link, expires)
-            return LinkResult(fid, False, status, _NOT_HTTP_LINK, None, None, ErrorKind.FILE)
+            why = _BAD_LINK if link.startswith(("https://", "http://")) else _NOT_HTTP_LINK
+            return LinkResult(fid, False, status, why, None, None, ErrorKind.FILE)
         if status is None or status == 0:
             return LinkResult(
                 fid,

@@ -1,5 +1,7 @@
 """The one shared HTTP client and the httpcore tuning it needs (used by the API client,
-the token service, the downloader and doctor)."""
+the token service, the downloader and doctor), and ``post_for_answer``: an API call's
+answer read whole, in bounded memory, on either transport.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ import os
 import ssl
 import sys
 import threading
-from typing import Any
+import zlib
+from typing import Any, Final
 
 import httpx
 
 from tcb_gui import __version__
+from tcb_gui.core.netmessages import MalformedAnswer
 from tcb_gui.core.redact import install_log_redaction
 
 HTTP_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=60.0)
@@ -156,3 +160,69 @@ def make_run_client(**kwargs: Any) -> httpx.AsyncClient:
     if "transport" not in kwargs:
         kwargs["transport"] = WireTransport(DeferredTrustContext)
     return make_http_client(**kwargs)
+
+
+# The largest API answer read, before and after decoding. Fifty items with the longest
+# keys COS allows (850 bytes, Chinese escaped as \uXXXX) and their links are under
+# 200 KiB; more is a broken or hostile service, and reading on would take the memory
+# (a 1 MiB gzip answer inflates to 1 GiB) and, parsing it, the event loop the window
+# paints on. core.wire reads at most its MAX_API_BODY (more) before this applies.
+MAX_API_ANSWER_BYTES: Final = 4 * 1024 * 1024
+# The content codings asked for are those post_for_answer inflates within the bound
+# (httpx would advertise more with brotli or zstandard installed, and inflate them whole).
+API_ACCEPT_ENCODING: Final = "gzip, deflate"
+TOO_LARGE: Final = "the answer is too large"
+
+
+async def post_for_answer(
+    http: httpx.AsyncClient, url: httpx.URL | str, *, content: bytes, headers: dict[str, str]
+) -> tuple[httpx.Response, bytes]:
+    """POST ``content`` and read the answer whole: the response (status, headers) and its
+    body, decoded. Over ``MAX_API_ANSWER_BYTES``, as sent or decoded, it stops reading and
+    raises ``MalformedAnswer`` (an ``httpx.TransportError``, worded by
+    ``netmessages.describe_transport_error`` as the wire transport words the same
+    failure); a coding that does not inflate raises ``httpx.DecodingError``, as httpx."""
+    sent = {**headers, "Accept-Encoding": API_ACCEPT_ENCODING}
+    async with http.stream("POST", url, content=content, headers=sent) as response:
+        if response.is_stream_consumed:
+            # A body handed over whole, decoded already (httpx.MockTransport, tests).
+            if len(response.content) > MAX_API_ANSWER_BYTES:
+                raise MalformedAnswer(TOO_LARGE)
+            return response, response.content
+        pieces: list[bytes] = []
+        size = 0
+        async for piece in response.aiter_raw():
+            size += len(piece)
+            if size > MAX_API_ANSWER_BYTES:
+                raise MalformedAnswer(TOO_LARGE)
+            pieces.append(piece)
+    body = b"".join(pieces)
+    coding = response.headers.get("content-encoding")
+    return response, _decoded(body, coding) if coding else body
+
+
+def _decoded(body: bytes, coding: str) -> bytes:
+    """``body`` with its content codings undone (the last applied first), as httpx's own
+    decoders would, within ``MAX_API_ANSWER_BYTES``. Codings httpx does not know are
+    left as they are, as httpx leaves them."""
+    for name in reversed(coding.split(",")):
+        match name.strip().lower():
+            case "gzip":
+                body = _inflate(body, zlib.MAX_WBITS | 16)
+            case "deflate":
+                try:  # zlib-wrapped, as the standard says; raw deflate as some servers send
+                    body = _inflate(body, zlib.MAX_WBITS)
+                except httpx.DecodingError:
+                    body = _inflate(body, -zlib.MAX_WBITS)
+    return body
+
+
+def _inflate(body: bytes, wbits: int) -> bytes:
+    inflater = zlib.decompressobj(wbits)
+    try:
+        out = inflater.decompress(body, MAX_API_ANSWER_BYTES + 1)
+    except zlib.error as exc:
+        raise httpx.DecodingError(str(exc)) from None
+    if len(out) > MAX_API_ANSWER_BYTES:
+        raise MalformedAnswer(TOO_LARGE)
+    return out
