@@ -2,8 +2,9 @@
 
 ``describe_transport_error`` turns an httpx error into a registered, translatable
 sentence. Errors without words of their own are named by type, with the error's text as
-detail: any URL in that text loses its query first, so a signed link or a token never
-reaches a message.
+detail: any URL in that text loses its query first, and every secret is redacted (a
+hostile host may echo the token in a header the detail quotes), so a signed link or a
+token never reaches a message.
 
 ``MalformedAnswer`` is what the engine's own client (``core.wire``) raises for an answer
 that breaks HTTP/1.1 (its head, its framing, bytes nobody asked for): a
@@ -20,6 +21,7 @@ from typing import Final
 import httpx
 
 from tcb_gui.core.errors import NETWORK_ERROR, NETWORK_ERROR_TYPE, message, with_detail
+from tcb_gui.core.redact import redact
 
 
 class MalformedAnswer(httpx.RemoteProtocolError):
@@ -61,4 +63,5 @@ def describe_transport_error(exc: BaseException) -> str:
 
 
 def _detail(exc: BaseException) -> str:
-    return strip_url_queries(str(exc))[:MAX_DETAIL_CHARS]
+    # Redacted before it is cut: a token cut in half would no longer be recognised.
+    return redact(strip_url_queries(str(exc)))[:MAX_DETAIL_CHARS]

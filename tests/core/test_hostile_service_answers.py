@@ -1,7 +1,8 @@
 """A hostile or broken service's answers over real loopback HTTP, on both transports the
 app uses (the window's httpx transport, the command line's ``core.wire``): answers too
-large to read, compressed answers that inflate past any honest size, and links that no
-client can fetch. Every ID still ends with a true outcome, in bounded memory.
+large to read, compressed answers that inflate past any honest size, a head that echoes
+the token, and links that no client can fetch. Every ID still ends with a true outcome,
+in bounded memory.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from tcb_gui.core.client import LinkResult, RetryPolicy, TcbClient
+from tcb_gui.core.errors import TcbError
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.httpclient import (
     API_ACCEPT_ENCODING,
@@ -60,6 +62,7 @@ class Reply:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     chunked: bool = False
+    raw: bytes | None = None  # written as it is instead of an answer made of the above
 
 
 @dataclass
@@ -81,6 +84,10 @@ class Service:
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             ids = [item["fileid"] for item in json.loads(body)["file_list"]]
             reply = self.reply(ids)
+            if reply.raw is not None:
+                writer.write(reply.raw)
+                await writer.drain()
+                return
             out = [b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"]
             out += [f"{k}: {v}\r\n".encode() for k, v in reply.headers.items()]
             if reply.chunked:
@@ -215,6 +222,34 @@ async def test_a_corrupt_gzip_answer_is_a_network_failure_not_a_crash(
         assert not result.ok
         assert result.errmsg.startswith("Network error: DecodingError"), result.errmsg
         assert "Internal error" not in result.errmsg
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: %s\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: %s\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%s\r\n",
+        b"%s 200 OK\r\n\r\n",
+        b"HTTP/1.1 302 Found\r\nLocation: http://[%s\r\nContent-Length: 0\r\n\r\n",
+    ],
+    ids=["transfer-encoding", "content-length", "chunk-size", "status-line", "location"],
+)
+async def test_a_malformed_head_echoing_the_token_never_carries_it_into_a_result(
+    serve: Serve, http: httpx.AsyncClient, head: bytes
+) -> None:
+    """The service knows the token (it was sent one); words about its malformed answer
+    quote what was wrong, and they reach the command line's output, reports and history."""
+    service = await serve(lambda ids: Reply(b"", raw=head % TOKEN.encode()))
+    client = TcbClient(http, lambda: TOKEN, base_url=service.base_url, retry=ONE_TRY)
+    try:
+        words = [r.errmsg for r in await client.resolve_all(IDS)]
+    except TcbError as stop:
+        words = [stop.message, str(stop)]
+    assert words
+    for text in words:
+        assert TOKEN not in text, text
+        assert TOKEN[8:24] not in text, text
 
 
 # ---------------------------------------------------------------------------------------
