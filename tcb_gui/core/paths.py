@@ -371,8 +371,10 @@ FOLDER_HANDLES: Final = {
     os.rmdir,
 } <= os.supports_dir_fd and os.scandir in os.supports_fd
 # Folder handles a run keeps open at most, the least recently used closed first: a run
-# may write into thousands of folders, and 1,024 open files is a common limit.
+# may write into thousands of folders, and 1,024 open files is a common limit (256 on
+# macOS): never more than a quarter of the process's limit, for connections and files.
 MAX_FOLDER_HANDLES: Final = 256
+MIN_FOLDER_HANDLES: Final = 8
 _FOLDER_FLAGS: Final = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 # What opening a link with O_DIRECTORY | O_NOFOLLOW fails with: ENOTDIR (Linux), ELOOP
 # (macOS, POSIX), EMLINK (FreeBSD).
@@ -474,6 +476,7 @@ class ConfinedFolder:
         self._listed: dict[str, frozenset[str]] = {}
         # Open folder handles by real path, least recently used first.
         self._handles: OrderedDict[str, _Handle] = OrderedDict()
+        self._keep = _handle_budget()
         self._lock = threading.RLock()  # the loop and the worker threads open handles
 
     # -- handles ---------------------------------------------------------------------------
@@ -540,11 +543,11 @@ class ConfinedFolder:
     def _evict(self) -> None:
         """Close the least recently used handles no operation holds, down to the limit."""
         handles = self._handles
-        if len(handles) <= MAX_FOLDER_HANDLES:
+        if len(handles) <= self._keep:
             return
         for real in [r for r, h in handles.items() if h.users == 0 and r != self._root]:
             os.close(handles.pop(real).fd)
-            if len(handles) <= MAX_FOLDER_HANDLES:
+            if len(handles) <= self._keep:
                 return
 
     def close(self) -> None:
@@ -646,6 +649,18 @@ class ConfinedFolder:
             self._made.add(folder)
         self.check(path)
         return path
+
+
+def _handle_budget() -> int:
+    """``MAX_FOLDER_HANDLES``, or a quarter of this process's limit of open files."""
+    try:
+        import resource  # POSIX only, as folder handles are
+    except ImportError:
+        return MAX_FOLDER_HANDLES
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_FOLDER_HANDLES
+    return max(MIN_FOLDER_HANDLES, min(MAX_FOLDER_HANDLES, soft // 4))
 
 
 def _open_folder(parent: int, name: str, create: bool) -> int:

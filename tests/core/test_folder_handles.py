@@ -55,7 +55,7 @@ def test_a_handle_stays_on_its_folder_when_the_path_is_swapped_for_a_link(
 def test_handles_are_bounded_and_one_evicted_is_reopened_refusing_a_link(
     dest: Path, outside: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(paths, "MAX_FOLDER_HANDLES", 3)
+    monkeypatch.setattr(paths, "_handle_budget", lambda: 3)
     names = [f"f{n}" for n in range(20)]
     folder = ConfinedFolder(dest)
     before = open_fds()
@@ -76,7 +76,7 @@ def test_handles_are_bounded_and_one_evicted_is_reopened_refusing_a_link(
 def test_no_handle_is_closed_while_an_operation_holds_it(
     dest: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(paths, "MAX_FOLDER_HANDLES", 2)
+    monkeypatch.setattr(paths, "_handle_budget", lambda: 2)
     folder = ConfinedFolder(dest)
     with folder.at(dest / "held" / "x", create=True) as held:
         identity = os.fstat(held.dir_fd).st_ino if held.dir_fd is not None else None
@@ -128,3 +128,15 @@ def test_a_folder_made_by_the_run_is_never_made_through_a_link(dest: Path, outsi
     folder.close()
     assert os.fspath(target) in caught.value.message
     assert os.listdir(outside) == []
+
+
+@pytest.mark.parametrize(("soft", "kept"), [(256, 64), (1024, 256), (65536, 256), (20, 8)])
+def test_handles_kept_open_are_a_quarter_of_the_open_files_limit_at_most(
+    monkeypatch: pytest.MonkeyPatch, soft: int, kept: int
+) -> None:
+    """macOS allows 256 open files by default: 256 folder handles would leave none for
+    the connections and the files being written."""
+    import resource
+
+    monkeypatch.setattr(resource, "getrlimit", lambda _which: (soft, resource.RLIM_INFINITY))
+    assert paths._handle_budget() == kept

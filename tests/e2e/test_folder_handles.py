@@ -94,6 +94,14 @@ def listing(folder: Path) -> dict[str, bytes]:
     return found
 
 
+def open_fds() -> int | None:
+    """How many files this process has open (None where /proc does not say)."""
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return None
+
+
 def swap_for_link(folder: Path, outside: Path) -> Path:
     """What an attacker does: the real folder renamed away, a link in its place."""
     moved = folder.with_name(folder.name + ".real")
@@ -245,3 +253,27 @@ async def test_where_the_system_has_no_dir_fd_calls_files_are_saved_by_path(
         assert outcome.path == dest / "env-a" / key
         assert outcome.path.read_bytes() == body_of(key, LARGE if "big" in key else SMALL)
     assert sorted(os.listdir(dest / STATE_DIR_NAME)) == [".tcb-gui-manifest.json"]
+
+
+@needs_handles
+async def test_a_run_through_more_folders_than_it_keeps_handles_of_saves_every_file(
+    http: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Handles closed and opened again as the run moves from folder to folder (four kept
+    open here), while worker threads still put earlier files in place: every file lands,
+    and every handle is closed at the end."""
+    monkeypatch.setattr(paths, "_handle_budget", lambda: 4)
+    dest = tmp_path / "dest"
+    keys = [f"f{n % 13}/g{n % 5}/{n}.bin" for n in range(60)] + ["big/big.bin"]
+    fds = open_fds()
+    async with Host() as host:
+        options = DownloadOptions(dest=dest, retry=QUICK_RETRY, concurrency=8)
+        outcomes = await Downloader(http, host.refresh, options).run(
+            [host.link(key) for key in keys]
+        )
+    assert all(o.ok for o in outcomes), [o.errmsg for o in outcomes if not o.ok]
+    for key, outcome in zip(keys, outcomes, strict=True):
+        assert outcome.path == dest / "env-a" / key
+        assert outcome.path.read_bytes() == body_of(key, LARGE if "big" in key else SMALL)
+    if fds is not None:
+        assert open_fds() == fds
