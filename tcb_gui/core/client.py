@@ -48,7 +48,7 @@ import re
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -534,10 +534,13 @@ class TracedCall:
 
 @dataclass(slots=True)
 class _Run:
-    """One ``resolve``: when it started and how many of its batches are being worked on."""
+    """One ``resolve``: when it started, how many of its batches are being worked on, and
+    the answers already received by batches a stop cut short (``orphans``: a batch whose
+    answer left IDs out is cancelled while it asks for them again)."""
 
     started: float
     in_flight: int = 0
+    orphans: list[LinkResult] = field(default_factory=list)
 
 
 _BAD_MAX_AGE = MessageTemplate("max age must be {low}..{high} seconds")
@@ -718,6 +721,9 @@ class TcbClient:
         except _Stop as stop:
             stop.partial = done + stop.partial
             raise
+        except asyncio.CancelledError:
+            run.orphans += done  # resolve hands them out after a stop
+            raise
 
     async def _fill_batch(
         self, env: str, batch: list[FileId], done: list[LinkResult], run: _Run
@@ -879,6 +885,9 @@ class TcbClient:
         except _Stop as stop:
             stop.partial = first + stop.partial
             raise
+        except asyncio.CancelledError:
+            run.orphans += first
+            raise
         return first + second
 
     async def resolve(self, ids: Sequence[FileId]) -> AsyncGenerator[list[LinkResult], None]:
@@ -936,12 +945,17 @@ class TcbClient:
                     if item.partial:
                         answered.update(r.fileid.raw for r in item.partial)
                         yield item.partial
-                    # Batches that finished while we were stopping are still good.
+                    # Batches that finished while we were stopping are still good, and so
+                    # are the answers the batches cut short had received.
                     while not results.empty():
                         late = results.get_nowait()
                         if isinstance(late, list):
                             answered.update(r.fileid.raw for r in late)
                             yield late
+                    orphans = [r for r in run.orphans if r.fileid.raw not in answered]
+                    if orphans:
+                        answered.update(r.fileid.raw for r in orphans)
+                        yield orphans
                     error = item.error
                     error.unresolved = tuple(
                         f for _, batch in batches for f in batch if f.raw not in answered
