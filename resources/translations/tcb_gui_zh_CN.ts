@@ -328,6 +328,14 @@
         <translation>{name} 不是 {encoding} 编码的文本。请另存为 UTF-8（或 GB18030，或带字节顺序标记的 UTF-16）后重试。</translation>
     </message>
     <message>
+        <source>{name} is text, but not in an encoding TCB Links reads (UTF-8, UTF-16 or GB18030): line {line} has the byte {byte} (“{char}” in Windows-1252 / Latin-1). Save the file as UTF-8 and try again.</source>
+        <translation>{name} 是文本，但不是 TCB Links 能读取的编码（UTF-8、UTF-16 或 GB18030）：第 {line} 行有字节 {byte}（在 Windows-1252 / Latin-1 中为“{char}”）。请将文件另存为 UTF-8 后重试。</translation>
+    </message>
+    <message>
+        <source>{name} is text, but not in an encoding TCB Links reads (UTF-8, UTF-16 or GB18030): line {line} has the byte {byte}. Save the file as UTF-8 and try again.</source>
+        <translation>{name} 是文本，但不是 TCB Links 能读取的编码（UTF-8、UTF-16 或 GB18030）：第 {line} 行有字节 {byte}。请将文件另存为 UTF-8 后重试。</translation>
+    </message>
+    <message>
         <source>{name} is larger than {limit}, the limit for a list of IDs. Split it into smaller files.</source>
         <translation>{name} 超过了 ID 列表的大小上限 {limit}。请拆分为较小的文件。</translation>
     </message>

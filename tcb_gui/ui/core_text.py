@@ -190,6 +190,17 @@ _MARKED: Final[tuple[object, ...]] = (
     ),
     QT_TRANSLATE_NOOP(
         "CoreText",
+        "{name} is text, but not in an encoding TCB Links reads (UTF-8, UTF-16 or GB18030): "
+        "line {line} has the byte {byte} (“{char}” in Windows-1252 / Latin-1). Save the file "
+        "as UTF-8 and try again.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{name} is text, but not in an encoding TCB Links reads (UTF-8, UTF-16 or GB18030): "
+        "line {line} has the byte {byte}. Save the file as UTF-8 and try again.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
         "{name} is larger than {limit}, the limit for a list of IDs. Split it into smaller files.",
     ),
     QT_TRANSLATE_NOOP("CoreText", "Cannot read {name}: {reason}."),
