@@ -520,10 +520,11 @@ class ConfinedFolder:
             if handle is None:
                 handle = self._open(real, create)
                 self._handles[real] = handle
+                handle.users += 1  # before evicting: never the handle being handed out
                 self._evict()
             else:
                 self._handles.move_to_end(real)
-            handle.users += 1
+                handle.users += 1
             return handle
 
     def _release(self, handle: _Handle) -> None:

@@ -81,8 +81,10 @@ def test_no_handle_is_closed_while_an_operation_holds_it(
     with folder.at(dest / "held" / "x", create=True) as held:
         identity = os.fstat(held.dir_fd).st_ino if held.dir_fd is not None else None
         for n in range(10):
-            with folder.at(dest / f"other{n}" / "x", create=True):
-                pass
+            # Every handle but the download folder's is held: over the limit, none closed.
+            with folder.at(dest / f"other{n}" / "x", create=True) as other:
+                assert other.dir_fd is not None
+                assert os.fstat(other.dir_fd).st_ino == (dest / f"other{n}").stat().st_ino
         assert held.dir_fd is not None
         assert os.fstat(held.dir_fd).st_ino == identity == (dest / "held").stat().st_ino
     folder.close()
