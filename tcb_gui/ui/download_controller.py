@@ -448,7 +448,8 @@ class DownloadController(QObject):
                 BANNER,
                 Tone.DANGER,
                 core_text(result.disk_full.message),
-                [(self.tr("Show in folder"), lambda: self.show_folder())],
+                # This run's folder: the panel forgets it when another list is shown.
+                [(self.tr("Show in folder"), lambda: self.show_folder(dest))],
             )
         # Failed files need no banner: the panel names one, or offers to show them, and
         # each row's Status says why.

@@ -8,6 +8,8 @@ import errno
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QStyleOptionViewItem
 
 from tcb_gui.core.downloads.files import PartFile
@@ -95,3 +97,34 @@ def test_the_full_disk_headline_in_chinese(zh, qtbot) -> None:
     assert panel.title_label.text() == "已停止，磁盘已满：已保存 1/10 个文件（1.0 MiB）"
     panel.finish(DownloadSummary(Path("/data/out"), 1, 1 << 20, stopped=9, cancelled=True))
     assert panel.title_label.text() == "已取消：已保存 1/10 个文件（1.0 MiB）"
+
+
+async def test_the_full_disk_banner_still_opens_its_folder_after_the_list_is_cleared(
+    make_window: WindowFactory,
+    demo_server: DemoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The banner ("The disk is full: … Free some space …") stays after Clear, as it
+    # should: it is about the folder. Its Show in folder asked the panel for the folder,
+    # which Clear had made forget it, and did nothing.
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    window = await env_token_window(make_window, demo_server, monkeypatch)
+    await window.ids.add_text(text_of(keys(3, "512K", "gone")))
+
+    def write(self: PartFile, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(PartFile, "write", write)
+    dest = tmp_path / "out"
+    summary = await download(window, dest, concurrency=1)
+    assert summary is not None
+    assert summary.disk_full
+    window.clear_rows()
+    assert window.model.rowCount() == 0
+    banner = window.banners.banner("download")
+    assert banner is not None
+    assert "disk is full" in banner.text
+    banner.click("Show in folder")
+    assert opened == [QUrl.fromLocalFile(str(dest))]
