@@ -3,30 +3,19 @@ seconds otherwise (README "Command line"), so logs of scripted runs stay readabl
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import time
 from typing import TextIO
 
+from tcb_gui.core.export import shown_safely
+
+__all__ = ["Progress", "human_bytes", "human_duration", "shown_safely"]
+
 # How often a non-terminal stream gets a progress line.
 LOG_INTERVAL_S = 5.0
 # How often the live bar is redrawn at most.
 TTY_INTERVAL_S = 0.1
-
-
-# C0 control characters but tab and line breaks, DEL, and C1.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def shown_safely(text: str) -> str:
-    """``text`` with its control characters written as ``\\x1b`` and the like. What the
-    command line prints repeats what inputs and the service said (a malformed ID from a
-    list, the service's errmsg), and an escape sequence in it would drive the reader's
-    terminal: retitle it, clear it, hide or rewrite lines."""
-    if text.isprintable():
-        return text
-    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def human_bytes(count: float) -> str:

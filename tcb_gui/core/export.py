@@ -98,16 +98,25 @@ class _Records:
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+def shown_safely(text: str) -> str:
+    """``text`` with its control characters (but tab and line breaks) written as ``\\x1b``
+    and the like. What the faces print or export repeats what inputs and the service
+    said (a malformed ID from a list, the service's errmsg), and an escape sequence in it
+    would drive the reader's terminal: retitle it, clear it, hide or rewrite lines."""
+    if text.isprintable():
+        return text
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _one_line(text: str) -> str:
-    """Tabs and line breaks would break TSV rows (IDs and links never hold them). Other
-    control characters, which the service's errmsg may hold, are written as ``\\x1b``
-    and the like: an export is often printed (``tcb-gui resolve`` writes TSV to the
-    terminal by default), and an escape sequence would drive the terminal."""
+    """Tabs and line breaks would break TSV rows (IDs and links never hold them); other
+    control characters are shown safely (``tcb-gui resolve`` writes TSV to the terminal
+    by default)."""
     if text.isprintable():
         return text
     if "\t" in text or "\n" in text or "\r" in text:
         text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return shown_safely(text)
 
 
 def iter_export(
