@@ -495,8 +495,23 @@ class RequestsWindow(QWidget):
         self.activateWindow()
 
     def _refresh(self) -> None:
-        if self.model.flush():
-            self._update_count()
+        table = self.table
+        bar = table.verticalScrollBar() if table is not None else None
+        held = bar.value() if bar is not None else 0
+        came = self.model.flush()
+        if not came:
+            return
+        if table is not None and bar is not None and held > 0 and came < self.model.max_events:
+            # Someone is reading older calls: newer ones arrive above them, and without
+            # this the rows under their eyes slid down by a run's worth every flush. At
+            # the top the view stays there and shows the newest as they come.
+            step = (
+                1
+                if table.verticalScrollMode() is QAbstractItemView.ScrollMode.ScrollPerItem
+                else table.verticalHeader().defaultSectionSize()
+            )
+            bar.setValue(held + came * step)
+        self._update_count()
 
     def _update_count(self) -> None:
         if self.count_label is None:

@@ -128,3 +128,45 @@ async def test_the_full_disk_banner_still_opens_its_folder_after_the_list_is_cle
     assert "disk is full" in banner.text
     banner.click("Show in folder")
     assert opened == [QUrl.fromLocalFile(str(dest))]
+
+
+def top_endpoint(window: RequestsWindow) -> str:
+    table = window.table
+    assert table is not None
+    row = table.indexAt(table.viewport().rect().topLeft()).row()
+    found = window.model.event_at(row)
+    assert found is not None
+    return found.endpoint
+
+
+def test_calls_being_read_stay_in_place_while_newer_ones_arrive(qtbot) -> None:
+    # Reading the 404 a few screens down during a download, the operator saw the rows
+    # slide away four times a second: each batch of new calls went in above and pushed
+    # everything down. Scrolled away from the top, the rows now stay where they are.
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    for n in range(300):
+        hub.emit(event(n, endpoint=f"/download/b/f{n:04d}.bin"))
+    window.show()
+    window.resize(900, 500)
+    window.model.flush()
+    table = window.table
+    assert table is not None
+    qtbot.waitUntil(lambda: table.verticalScrollBar().maximum() > 150, timeout=2000)
+    table.scrollTo(window.model.index(150, Column.TIME))
+    qtbot.waitUntil(lambda: table.verticalScrollBar().value() > 0, timeout=2000)
+    reading = top_endpoint(window)
+    for n in range(300, 360):
+        hub.emit(event(n, endpoint=f"/download/b/f{n:04d}.bin"))
+    qtbot.waitUntil(lambda: window.model.pending == 0, timeout=2000)  # the window's timer
+    assert window.model.rowCount() == 360
+    assert top_endpoint(window) == reading
+
+    # At the top, the newest calls show as they come.
+    table.scrollToTop()
+    for n in range(360, 380):
+        hub.emit(event(n, endpoint=f"/download/b/f{n:04d}.bin"))
+    qtbot.waitUntil(lambda: window.model.pending == 0, timeout=2000)
+    assert table.verticalScrollBar().value() == 0
+    assert top_endpoint(window) == "/download/b/f0379.bin"
