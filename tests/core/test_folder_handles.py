@@ -142,3 +142,20 @@ def test_handles_kept_open_are_a_quarter_of_the_open_files_limit_at_most(
 
     monkeypatch.setattr(resource, "getrlimit", lambda _which: (soft, resource.RLIM_INFINITY))
     assert paths._handle_budget() == kept
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o644])
+def test_an_atomic_write_in_a_folder_handle_replaces_the_file_whole(dest: Path, mode: int) -> None:
+    from tcb_gui.core.atomicfile import write_bytes_atomic
+
+    (dest / "x").write_bytes(b"old")
+    before = (dest / "x").stat().st_ino
+    fd = os.open(dest, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        write_bytes_atomic(Path("x"), b"new", mode=mode, dir_fd=fd)
+    finally:
+        os.close(fd)
+    assert (dest / "x").read_bytes() == b"new"
+    assert (dest / "x").stat().st_ino != before  # a new file renamed over: never half-written
+    assert (dest / "x").stat().st_mode & 0o777 == mode
+    assert os.listdir(dest) == ["x"]
