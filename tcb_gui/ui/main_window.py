@@ -1080,6 +1080,9 @@ class MainWindow(QMainWindow):
 
     def show_failed_downloads(self) -> None:
         """Show only the rows whose download failed (the panel's "Show failed")."""
+        # All of them, as the panel says: text typed in the filter earlier would hide
+        # some (or all: "No rows match the filter" under "3 files failed").
+        self.filter_edit.clear()
         index = self.status_combo.findData(StatusFilter.DOWNLOAD_FAILED)
         if index >= 0:
             self.status_combo.setCurrentIndex(index)

@@ -170,3 +170,28 @@ def test_calls_being_read_stay_in_place_while_newer_ones_arrive(qtbot) -> None:
     qtbot.waitUntil(lambda: window.model.pending == 0, timeout=2000)
     assert table.verticalScrollBar().value() == 0
     assert top_endpoint(window) == "/download/b/f0379.bin"
+
+
+async def test_show_failed_shows_every_failed_file_whatever_was_typed_in_the_filter(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path, monkeypatch
+) -> None:
+    # "3 files failed: Show failed lists them with their reasons." With "f01" left in
+    # the filter box from earlier, Show failed showed "No rows match the filter".
+    window = await env_token_window(make_window, demo_server, monkeypatch)
+    ks = keys(5, "4K", "sf")
+    await window.ids.add_text(text_of(ks))
+    demo_server.state.script_faults("download", ["html404", "html404"])
+    summary = await download(window, tmp_path, concurrency=1)
+    assert summary is not None
+    assert summary.failed == 2
+    window.filter_edit.setText("no such text")
+    window.text_filter.apply()
+    assert window.proxy.rowCount() == 0
+    panel = window.downloads_panel
+    assert panel.failed_button.isVisible()
+    panel.failed_button.click()
+    assert window.filter_edit.text() == ""
+    shown = [window.proxy.row_at(i) for i in range(window.proxy.rowCount())]
+    assert shown == window.downloads.failed_rows()
+    assert len(shown) == summary.failed
+    assert window.counts_label.text().startswith("2 of 5 shown")
