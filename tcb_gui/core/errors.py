@@ -359,11 +359,18 @@ def classify_errcode(errcode: int) -> ErrorInfo:
     return ErrorInfo(ErrorKind.REQUEST, _UNKNOWN_CODE.format(errcode=errcode))
 
 
+def failure_words(errmsg: str) -> str:
+    """The service's own words for a file that failed, without its "ok" (sent with a
+    failure by a broken service: no reason, and a failed row must say why)."""
+    return "" if errmsg.strip().lower() == "ok" else errmsg
+
+
 def file_status_message(status: int, errmsg: str) -> str:
     known = FILE_STATUS_MESSAGES.get(status)
-    if known and errmsg and errmsg.lower() != "ok":
-        return with_detail(known, errmsg)
-    return known or errmsg or _UNKNOWN_FILE_STATUS.format(status=status)
+    words = failure_words(errmsg)
+    if known and words:
+        return with_detail(known, words)
+    return known or words or _UNKNOWN_FILE_STATUS.format(status=status)
 
 
 def _table_messages(*tables: Mapping[int, ErrorInfo]) -> list[str]:

@@ -325,3 +325,46 @@ async def test_links_with_a_host_are_handed_out(link: str, handed_out: str) -> N
     result = await _one(link)
     assert (result.ok, result.download_url) == (True, handed_out)
     assert httpx.URL(handed_out).host
+
+
+# ---------------------------------------------------------------------------------------
+# Per-file outcomes mixed in one answer
+# ---------------------------------------------------------------------------------------
+
+_NO_LINK = "The service returned no link for this file"
+LINK = "https://7465-env1-1258717764.tcb.qcloud.la/f/0.png?sign=s1g&t=1700000000"
+# (the item the service sends for one ID, beside its fileid) -> (ok, status, reason)
+MIXED = [
+    ({"status": 0, "errmsg": "ok", "download_url": LINK}, (True, 0, "ok")),
+    (
+        {"status": -503003, "errmsg": "STORAGE_FILE_NONEXIST", "download_url": ""},
+        (False, -503003, "File does not exist (STORAGE_FILE_NONEXIST)"),
+    ),
+    (
+        {"status": -503002, "errmsg": "STORAGE_EXCEED_AUTHORITY"},
+        (False, -503002, "No permission to read this file (STORAGE_EXCEED_AUTHORITY)"),
+    ),
+    ({"status": -1, "errmsg": "busy"}, (False, -1, "busy")),
+    # A broken service's "ok" beside a failure is no reason: the failure says why.
+    ({"status": 0, "errmsg": "ok", "download_url": ""}, (False, 0, _NO_LINK)),
+    ({"status": 0, "errmsg": "OK"}, (False, 0, _NO_LINK)),
+    ({"status": -7, "errmsg": "ok"}, (False, -7, "The service answered status -7 for this file")),
+    ({"status": -503003, "errmsg": "ok"}, (False, -503003, "File does not exist")),
+    ({"status": "STORAGE_FILE_NONEXIST", "errmsg": " ok "}, (False, None, _NO_LINK)),
+]
+
+
+async def test_per_file_outcomes_mixed_in_one_answer_each_keep_their_own_reason() -> None:
+    ids = [parse_fileid(f"cloud://env1.7465-env1-1258717764/f/{n}.png") for n in range(len(MIXED))]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raws = [item["fileid"] for item in json.loads(request.content)["file_list"]]
+        items = [{"fileid": raw, **plan} for raw, (plan, _) in zip(raws, MIXED, strict=True)]
+        items.reverse()  # matched by ID, not by position
+        return httpx.Response(200, json={"errcode": 0, "errmsg": "ok", "file_list": items})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        client = TcbClient(http, lambda: TOKEN, base_url="https://api.test", retry=ONE_TRY)
+        results = await client.resolve_all(ids)
+    assert [(r.ok, r.status, r.errmsg) for r in results] == [want for _, want in MIXED]
+    assert results[0].download_url == LINK
