@@ -1922,14 +1922,6 @@
         <translation>将本次未完成的文件继续下载到同一文件夹</translation>
     </message>
     <message>
-        <source>Paused: {done} of 1 file downloaded to {folder}</source>
-        <translation>已暂停：已下载 {done}/1 个文件到 {folder}</translation>
-    </message>
-    <message>
-        <source>Paused: {done} of {n} files downloaded to {folder}</source>
-        <translation>已暂停：已下载 {done}/{n} 个文件到 {folder}</translation>
-    </message>
-    <message>
         <source>{done} of {total} files</source>
         <translation>{done}/{total} 个文件</translation>
     </message>
@@ -2004,6 +1996,14 @@
     <message>
         <source>Go on with the downloads (Ctrl+P)</source>
         <translation>继续下载（Ctrl+P）</translation>
+    </message>
+    <message>
+        <source>Paused: {done} of 1 file saved in {folder}</source>
+        <translation>已暂停：{folder} 中已保存 {done}/1 个文件</translation>
+    </message>
+    <message>
+        <source>Paused: {done} of {n} files saved in {folder}</source>
+        <translation>已暂停：{folder} 中已保存 {done}/{n} 个文件</translation>
     </message>
     <message>
         <source>Paused for a valid token: {saved} of 1 file saved</source>

@@ -170,10 +170,12 @@ class DownloadsPanel(QWidget):
         if self.paused:
             last = self.last
             done = last.files_done if last is not None else 0
+            # "saved", not "downloaded": the count holds the files already there, as
+            # the Cancelled and Finished headlines count them.
             return plural_format(
                 self._files,
-                self.tr("Paused: {done} of 1 file downloaded to {folder}"),
-                self.tr("Paused: {done} of {n} files downloaded to {folder}"),
+                self.tr("Paused: {done} of 1 file saved in {folder}"),
+                self.tr("Paused: {done} of {n} files saved in {folder}"),
                 done=fmt_int(done),
                 folder=dest,
             )

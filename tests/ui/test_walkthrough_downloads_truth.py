@@ -4,6 +4,7 @@ mattered, against the demo service over loopback where the case needs one."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 from pathlib import Path
 
@@ -12,14 +13,16 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QStyleOptionViewItem
 
+from tcb_gui.core.downloads import DownloadOptions
 from tcb_gui.core.downloads.files import PartFile
 from tcb_gui.core.trace import CallKind, Outcome, TraceHub
 from tcb_gui.demo.server import DemoServer
+from tcb_gui.ui import task_names
 from tcb_gui.ui.download_cells import DownloadSummary
 from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.requests_view import Column, RequestsWindow
-from tests.ui.conftest import WindowFactory
+from tests.ui.conftest import WindowFactory, wait_until
 from tests.ui.test_downloads_window import download, env_token_window, keys, parts, text_of
 from tests.ui.test_requests_view import event
 
@@ -195,3 +198,35 @@ async def test_show_failed_shows_every_failed_file_whatever_was_typed_in_the_fil
     assert shown == window.downloads.failed_rows()
     assert len(shown) == summary.failed
     assert window.counts_label.text().startswith("2 of 5 shown")
+
+
+async def test_a_paused_rerun_does_not_count_files_already_there_as_downloaded(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path, monkeypatch
+) -> None:
+    # The same list into the same folder again, paused: the headline said "Paused: 5 of
+    # 6 files downloaded to …" when 4 of them were there from before and the Finished
+    # line would say "1 file downloaded; 4 already there".
+    window = await env_token_window(make_window, demo_server, monkeypatch)
+    ks = keys(4, "4K", "again")
+    await window.ids.add_text(text_of(ks))
+    first = await download(window, tmp_path)
+    assert first is not None
+    assert first.downloaded == 4
+    await window.ids.add_text(text_of(keys(2, "1M", "new")))
+    controller = window.downloads
+    rows = controller.rows_to_download()[0]
+    options = DownloadOptions(dest=tmp_path, concurrency=1, limit_rate=256 << 10)
+    window.tasks.start(task_names.DOWNLOAD, controller.download_rows(rows, options))
+    panel = window.downloads_panel
+    await wait_until(lambda: panel.last is not None and panel.last.files_done >= 4, 10)
+    controller.pause()
+    await wait_until(lambda: panel.last is not None and panel.last.paused, 10)
+    title = panel.title_label.text()
+    assert title.startswith(f"Paused: {panel.last.files_done} of 6 files saved in "), title
+    assert "downloaded" not in title
+    controller.cancel()
+    task = window.tasks.get(task_names.DOWNLOAD)
+    assert task is not None
+    summary = await asyncio.wait_for(task, 20)
+    assert summary is not None
+    assert summary.skipped == 4

@@ -132,7 +132,7 @@ def test_2_progress_is_of_the_whole_run_and_time_left_is_a_duration(qtbot) -> No
     assert panel.detail_label.text().endswith("1 h 42 min left")
     # Paused, cancelled and finished runs say so in the headline.
     panel.set_progress(TotalProgress(2, 0, 6, 80 << 20, 240 << 20, 0.0, None, paused=True))
-    assert panel.title_label.text() == "Paused: 2 of 6 files downloaded to /data/out"
+    assert panel.title_label.text() == "Paused: 2 of 6 files saved in /data/out"
     panel.finish(DownloadSummary(Path("/data/out"), 2, 80 << 20, stopped=4, cancelled=True))
     assert panel.title_label.text() == "Cancelled: 2 of 6 files saved (80.0 MiB)"
     panel.finish(DownloadSummary(Path("/data/out"), 6, 240 << 20))
