@@ -981,14 +981,23 @@ class TcbClient:
     # -- token -----------------------------------------------------------------------
 
     async def check_token(self) -> TokenCheck:
-        """Ask quota/get whether the token works for this API, and today's quota."""
+        """Ask quota/get whether the token works for this API, and today's quota.
+
+        A rejected token is renewed once when the credentials can, as for a link request
+        (a mini program's cached stable token ended by a refresh elsewhere is not the
+        user's to fix: the run would renew it, and so does the check)."""
         now = datetime.now(UTC)
         tries = 2  # a quick check: one retry for a blip, the badge can be refreshed any time
         problem = ""
         body = json.dumps({"cgi_path": self.api.cgi_path}).encode("utf-8")
-        for attempt in range(tries):
-            if attempt:
+        attempt = 0  # failed tries; the request with a fresh token is not one
+        sent = 0
+        renewed = False
+        wait = False
+        while attempt < tries:
+            if wait:
                 await asyncio.sleep(self.retry.delay(0))
+            wait = True
             again = Outcome.RETRY if attempt + 1 < tries else Outcome.GAVE_UP
             try:
                 token = await self.credentials.token()
@@ -998,13 +1007,15 @@ class TcbClient:
                 return TokenCheck(
                     TokenState.UNREACHABLE, error.message, datetime.now(UTC), None, error.code
                 )
-            call = self._call(QUOTA_PATH, token, attempt + 1, body)
+            sent += 1
+            call = self._call(QUOTA_PATH, token, sent, body)
             try:
                 data = await self._post_json(call, body, token)
                 code = call.errcode = _errcode(data)
             except _Transient as exc:
                 problem = str(exc)
                 call.emit(again, problem)
+                attempt += 1
                 continue
             except _Stop as stop:
                 call.emit(Outcome.STOP, stop.error.message)
@@ -1030,8 +1041,14 @@ class TcbClient:
             if info.kind is ErrorKind.RETRYABLE:
                 problem = info.message
                 call.emit(again, problem)
+                attempt += 1
                 continue
             self._good()
+            if info.kind is ErrorKind.TOKEN and not renewed and self.credentials.rejected(token):
+                renewed = True
+                wait = False
+                call.emit(Outcome.RENEW_TOKEN)
+                continue
             call.emit(Outcome.FAILED)
             if info.token_state is not None:
                 text = errcode_message(info, detail)
