@@ -3162,6 +3162,10 @@
         <translation>{n} 次调用</translation>
     </message>
     <message>
+        <source>1 call</source>
+        <translation>1 次调用</translation>
+    </message>
+    <message>
         <source>The newest {held} of {total} calls</source>
         <translation>最近的 {held} 次调用（共 {total} 次）</translation>
     </message>
@@ -3184,6 +3188,10 @@
     <message>
         <source>Saved {n} calls to {path}</source>
         <translation>已将 {n} 次调用保存到 {path}</translation>
+    </message>
+    <message>
+        <source>Saved 1 call to {path}</source>
+        <translation>已将 1 次调用保存到 {path}</translation>
     </message>
 </context>
 <context>

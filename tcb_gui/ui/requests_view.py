@@ -62,6 +62,7 @@ from PySide6.QtWidgets import (
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.trace_file import MAX_EVENTS, curl_command, explain, scrub_body, write_trace
 from tcb_gui.ui.core_text import core_text
+from tcb_gui.ui.formatting import fmt_int, plural
 
 # New events reach the table at most this often: a burst of thousands is one insert.
 FLUSH_INTERVAL_MS: Final = 250
@@ -517,7 +518,7 @@ class RequestsWindow(QWidget):
         if self.count_label is None:
             return
         held, total = self.model.rowCount(), self.model.total
-        text = self.tr("{n} calls").format(n=f"{held:,}")
+        text = plural(held, self.tr("1 call"), self.tr("{n} calls"))
         if total > held:
             text = self.tr("The newest {held} of {total} calls").format(
                 held=f"{held:,}", total=f"{total:,}"
@@ -571,9 +572,9 @@ class RequestsWindow(QWidget):
             )
             return
         if self.count_label is not None:
-            self.count_label.setText(
-                self.tr("Saved {n} calls to {path}").format(n=f"{count:,}", path=name)
-            )
+            one, many = self.tr("Saved 1 call to {path}"), self.tr("Saved {n} calls to {path}")
+            saved = (one if count == 1 else many).format(n=fmt_int(count), path=name)
+            self.count_label.setText(saved)
 
     def clear(self) -> None:
         self.model.clear()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtWidgets import QFileDialog, QStyleOptionViewItem
 
 from tcb_gui.core.downloads import DownloadOptions
 from tcb_gui.core.downloads.files import PartFile
@@ -230,3 +230,23 @@ async def test_a_paused_rerun_does_not_count_files_already_there_as_downloaded(
     summary = await asyncio.wait_for(task, 20)
     assert summary is not None
     assert summary.skipped == 4
+
+
+def test_one_call_is_one_call(qtbot, tmp_path: Path, monkeypatch) -> None:
+    # Opened after the token check, the Requests view said "1 calls"; saved, "Saved 1
+    # calls to …".
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    hub.emit(event(1))
+    window.show()
+    assert window.count_label is not None
+    assert window.count_label.text() == "1 call"
+    target = tmp_path / "one.jsonl"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.choose_save_path()
+    assert window.count_label.text() == f"Saved 1 call to {target}"
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 1
+    hub.emit(event(2))
+    qtbot.waitUntil(lambda: window.model.pending == 0, timeout=2000)
+    assert window.count_label.text() == "2 calls"
