@@ -22,6 +22,9 @@ KIB = 1024
 BURST_SECONDS = 0.25
 # Below this the limiter would sleep for slivers shorter than the loop's timer resolution.
 MIN_RATE = 1
+# 1 PiB/s: faster than any link. A larger rate limits nothing more; taken as this one
+# (``9`` written 400 times is float infinity, which no whole number holds).
+MAX_RATE = 1 << 50
 
 _RATE_RE = re.compile(
     r"\s*(?P<num>\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>[kmg]i?b?|b)?\s*(?:/\s*s(?:ec)?)?\s*\Z",
@@ -39,7 +42,7 @@ def parse_rate(text: str) -> int:
     """Bytes per second from ``"2M"``, ``"500K/s"``, ``"1.5MiB"``, ``"10MB"`` or ``"65536"``.
 
     Raises ``InputError`` for anything else, and for zero (there is no "unlimited" spelling:
-    leave the option out instead).
+    leave the option out instead). Rates over ``MAX_RATE`` are taken as ``MAX_RATE``.
     """
     match = _RATE_RE.match(text)
     if match is None:
@@ -52,7 +55,7 @@ def parse_rate(text: str) -> int:
         # "kb"/"mb"/"gb" (two letters, no "i") are the SI units; every other spelling is binary.
         base = 1000 if unit.endswith("b") and "i" not in unit else KIB
         multiplier = base**power
-    rate = int(number * multiplier)
+    rate = int(min(number * multiplier, MAX_RATE))
     if rate < MIN_RATE:
         raise InputError(_RATE_TOO_LOW.format(text=text))
     return rate
