@@ -59,7 +59,7 @@ from tcb_gui.core.errors import (
     message,
 )
 from tcb_gui.core.exit_status import ExitStatus
-from tcb_gui.core.httpclient import DeferredTrustContext
+from tcb_gui.core.httpclient import DeferredTrustContext, post_for_answer
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import redact, register_secret
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
@@ -674,12 +674,13 @@ class _Caller:
         started = time.monotonic()
         url = self.base_url + QUOTA_PATH
         try:
-            response = await self.http.post(
+            response, content = await post_for_answer(
+                self.http,
                 url,
                 params=params,
                 content=body.encode(),
                 headers={"Content-Type": "application/json"},
-                timeout=HTTP_TIMEOUT,
+                http_timeout=HTTP_TIMEOUT,
             )
         except httpx.HTTPError as exc:
             answer = _Answer(None, "", None, None, None, describe_transport_error(exc))
@@ -692,7 +693,7 @@ class _Caller:
         data: Any = None
         if response.status_code == 200:
             try:
-                data = json.loads(response.content)
+                data = json.loads(content)
             except (ValueError, RecursionError):
                 data = None
         if not isinstance(data, dict):

@@ -175,7 +175,13 @@ TOO_LARGE: Final = "the answer is too large"
 
 
 async def post_for_answer(
-    http: httpx.AsyncClient, url: httpx.URL | str, *, content: bytes, headers: dict[str, str]
+    http: httpx.AsyncClient,
+    url: httpx.URL | str,
+    *,
+    content: bytes,
+    headers: dict[str, str],
+    params: dict[str, str] | None = None,
+    http_timeout: httpx.Timeout | float | None = None,
 ) -> tuple[httpx.Response, bytes]:
     """POST ``content`` and read the answer whole: the response (status, headers) and its
     body, decoded. Over ``MAX_API_ANSWER_BYTES``, as sent or decoded, it stops reading and
@@ -183,7 +189,10 @@ async def post_for_answer(
     ``netmessages.describe_transport_error`` as the wire transport words the same
     failure); a coding that does not inflate raises ``httpx.DecodingError``, as httpx."""
     sent = {**headers, "Accept-Encoding": API_ACCEPT_ENCODING}
-    async with http.stream("POST", url, content=content, headers=sent) as response:
+    options: dict[str, Any] = {} if http_timeout is None else {"timeout": http_timeout}
+    async with http.stream(
+        "POST", url, content=content, headers=sent, params=params, **options
+    ) as response:
         if response.is_stream_consumed:
             # A body handed over whole, decoded already (httpx.MockTransport, tests).
             if len(response.content) > MAX_API_ANSWER_BYTES:

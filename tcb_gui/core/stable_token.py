@@ -112,6 +112,7 @@ from tcb_gui.core.errors import (
     message,
     with_detail,
 )
+from tcb_gui.core.httpclient import post_for_answer
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import install_log_redaction, register_secret
 from tcb_gui.core.settings import validate_appid
@@ -399,9 +400,11 @@ class StableTokenProvider:
         """
         failure: str | None = None
         response: httpx.Response | None = None
+        content = b""
         try:
             async with asyncio.timeout(self.deadline):
-                response = await self._http.post(
+                response, content = await post_for_answer(
+                    self._http,
                     self.base_url + STABLE_TOKEN_PATH,
                     content=body,
                     headers={"Content-Type": "application/json"},
@@ -416,7 +419,7 @@ class StableTokenProvider:
         if response is None:
             raise _Retry(failure or NETWORK_ERROR_BARE)
         call.http_status = response.status_code
-        data = self._decode(response)
+        data = self._decode(response, content)
         code = data.get("errcode", 0)
         if isinstance(code, str) and code.strip().lstrip("-").isdigit():
             code = int(code)
@@ -436,7 +439,7 @@ class StableTokenProvider:
         return _Grant(token, expires_in, sent_at)
 
     @staticmethod
-    def _decode(response: httpx.Response) -> dict[str, Any]:
+    def _decode(response: httpx.Response, content: bytes) -> dict[str, Any]:
         status = response.status_code
         if status == 429 or status >= 500:
             raise _Retry(_HTTP_STATUS.format(status=status))
@@ -447,7 +450,7 @@ class StableTokenProvider:
                 code=status,
             )
         try:
-            data = json.loads(response.content)
+            data = json.loads(content)
         except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
