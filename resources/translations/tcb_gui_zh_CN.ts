@@ -1974,6 +1974,10 @@
         <translation>已停止：已保存 {saved}/{n} 个文件</translation>
     </message>
     <message>
+        <source>{n} files failed: {reason}</source>
+        <translation>{n} 个文件下载失败：{reason}</translation>
+    </message>
+    <message>
         <source>1 file not finished (Download the rest resumes it)</source>
         <translation>1 个文件未完成（“下载剩余文件”可接着下载）</translation>
     </message>

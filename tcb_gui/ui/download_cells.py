@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 from PySide6.QtCore import QLocale, QObject
 
 from tcb_gui.core.download_states import FileProgress, FileState, Integrity
+from tcb_gui.core.errors import ErrorKind
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int
 
@@ -60,6 +61,7 @@ class DownloadCell:
     tooltip: str = ""
     waiting_for_token: bool = False
     integrity: Integrity | None = None  # how a saved file was checked
+    kind: ErrorKind | None = None  # why it failed, once the run has ended (core's word)
 
     @property
     def fraction(self) -> float | None:
@@ -93,6 +95,7 @@ class DownloadSummary:
     cancelled: bool = False  # by the user
     disk_full: bool = False  # stopped because the folder's disk filled up
     first_failure: tuple[str, str] | None = None  # (file, reason) of the first failed file
+    shared_failure: str | None = None  # the reason, when every failed file failed for it
 
     @property
     def total(self) -> int:
@@ -106,6 +109,7 @@ def summarise(
     cancelled: bool = False,
     disk_full: bool = False,
     first_failure: tuple[str, str] | None = None,
+    shared_failure: str | None = None,
 ) -> DownloadSummary:
     """The summary of a run into ``dest`` from core's counts of it."""
     return DownloadSummary(
@@ -119,6 +123,7 @@ def summarise(
         cancelled=cancelled,
         disk_full=disk_full,
         first_failure=first_failure,
+        shared_failure=shared_failure,
     )
 
 

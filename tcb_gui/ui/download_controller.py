@@ -29,6 +29,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -401,22 +402,36 @@ class DownloadController(QObject):
             row = rows[i]
             if model.row_for(row.fileid) is row:
                 changes.append((row, texts.waiting_for_token(row.download)))
+        failed = [
+            (row, o)
+            for i, (row, o) in enumerate(zip(rows, result.outcomes, strict=True))
+            if o.state is FileState.FAILED and i not in result.waiting
+        ]
+        for row, o in failed:
+            # Why it failed, in core's classes: the details pane offers a retry only
+            # where one can help (not for a quota used up until tomorrow).
+            cell = row.download
+            if (
+                cell is not None
+                and cell.state is FileState.FAILED
+                and cell.kind is not o.kind
+                and model.row_for(row.fileid) is row
+            ):
+                changes.append((row, replace(cell, kind=o.kind)))
         model.set_downloads(changes)
         model.flush()
-        first_failure = next(
-            (
-                (rows[i].fileid.key, core_text(o.errmsg))
-                for i, o in enumerate(result.outcomes)
-                if o.state is FileState.FAILED and i not in result.waiting
-            ),
-            None,
+        first_failure = (
+            (failed[0][0].fileid.key, core_text(failed[0][1].errmsg)) if failed else None
         )
+        reasons = {o.errmsg for _row, o in failed}
+        shared_failure = core_text(reasons.pop()) if len(reasons) == 1 else None
         summary = summarise(
             dest,
             result.counts(),
             cancelled=result.cancelled,
             disk_full=result.disk_full is not None,
             first_failure=first_failure,
+            shared_failure=shared_failure,
         )
         self.last_result = result
         if self.tasks.closing:

@@ -308,6 +308,12 @@ class DownloadsPanel(QWidget):
         if summary.failed == 1 and summary.first_failure is not None:
             key, reason = summary.first_failure
             return self.tr("Failed: {file} — {reason}").format(file=key, reason=reason)
+        if summary.shared_failure:
+            # One reason for all (a quota used up, a service gone): said here, not
+            # behind Show failed.
+            return self.tr("{n} files failed: {reason}").format(
+                n=fmt_int(summary.failed), reason=summary.shared_failure
+            )
         return plural(
             summary.failed,
             self.tr("1 file failed: Show failed lists it with its reason."),

@@ -288,6 +288,10 @@ class StatusWords(QObject):
         if cell is not None and cell.waiting_for_token:
             return self.tr("Set a valid token, then Resume downloads.")
         if cell is not None and cell.state is FileState.FAILED:
+            if cell.kind is ErrorKind.CONFIG:
+                # The reason says what to do (the quota resets tomorrow, the IP must be
+                # allowed): trying again now fails the same way.
+                return ""
             return self.tr("Retry failed downloads (Ctrl+Shift+D) to try it again.")
         if row.state is RowState.PAUSED:
             return self.tr("Set a valid token, then Resume to resolve this file.")

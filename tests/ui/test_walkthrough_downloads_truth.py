@@ -250,3 +250,40 @@ def test_one_call_is_one_call(qtbot, tmp_path: Path, monkeypatch) -> None:
     hub.emit(event(2))
     qtbot.waitUntil(lambda: window.model.pending == 0, timeout=2000)
     assert window.count_label.text() == "2 calls"
+
+
+async def test_a_quota_used_up_is_said_once_and_no_retry_is_promised(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path, monkeypatch
+) -> None:
+    # Today's quota ran out: every file failed for it. The panel said only "10 files
+    # failed: Show failed lists them with their reasons", and each row's details said
+    # "… until the quota resets tomorrow" over "Retry failed downloads (Ctrl+Shift+D)
+    # to try it again."
+    window = await env_token_window(make_window, demo_server, monkeypatch)
+    await window.ids.add_text(text_of(keys(3, "4K", "quota")))
+    demo_server.state.used = demo_server.state.config.daily_limit
+    summary = await download(window, tmp_path)
+    assert summary is not None
+    assert summary.failed == 3
+    rows = window.downloads.failed_rows()
+    assert len(rows) == 3
+    reason = window.model.words.reason(rows[0])
+    assert "quota" in reason
+    detail = window.downloads_panel.detail_label.text()
+    assert detail.startswith(f"3 files failed: {reason}"), detail
+    window.show_details_of(rows[0])
+    assert reason in window.details.text()
+    assert "Retry failed downloads" not in window.details.text()
+
+    # A file the storage lost may come back: that one is still offered a retry.
+    demo_server.state.used = 0
+    await window.ids.add_text(text_of(keys(2, "4K", "gone")))
+    demo_server.state.script_faults("download", ["html404", "html404"])
+    others = [r for r in window.model.rows() if "gone" in r.fileid.key]
+    again = await window.downloads.download_rows(others, DownloadOptions(dest=tmp_path))
+    assert again is not None
+    assert again.failed == 2
+    window.show_details_of(others[0])
+    assert "Retry failed downloads (Ctrl+Shift+D) to try it again." in window.details.text()
+    panel_detail = window.downloads_panel.detail_label.text()
+    assert panel_detail.startswith("2 files failed: The file is not on the server"), panel_detail
