@@ -25,6 +25,7 @@ from collections import deque
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import unquote
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -156,6 +157,20 @@ def _time_text(stamp: float) -> str:
     return time.strftime("%H:%M:%S", local) + f".{int(stamp % 1 * 1000):03d}"
 
 
+def endpoint_text(event: TraceEvent) -> str:
+    """The path called, as a reader knows it: a file's key in its own letters
+    ("/download/…/图片/测试.png", not "%E5%9B%BE…"), unless decoding it would show
+    something else than text (bytes that are not UTF-8, a line break, a control)."""
+    path = event.endpoint
+    if event.kind is not CallKind.FILE or "%" not in path:
+        return path
+    try:
+        readable = unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        return path
+    return readable if readable.isprintable() else path
+
+
 def cell_text(event: TraceEvent, column: Column) -> str:
     """What a cell shows."""
     if column is Column.TIME:
@@ -163,7 +178,7 @@ def cell_text(event: TraceEvent, column: Column) -> str:
     if column is Column.KIND:
         return kind_text(event.kind)
     if column is Column.ENDPOINT:
-        return event.endpoint
+        return endpoint_text(event)
     if column is Column.ENV:
         return event.env or ""
     if column is Column.IDS:
@@ -195,7 +210,7 @@ def details_text(event: TraceEvent) -> str:
             "RequestsView", "{method} {endpoint} — attempt {attempt}, {outcome}, {ms} ms"
         ).format(
             method=event.method,
-            endpoint=event.endpoint,
+            endpoint=endpoint_text(event),
             attempt=event.attempt,
             outcome=outcome_text(event.outcome),
             ms=f"{event.duration_ms:,.0f}",

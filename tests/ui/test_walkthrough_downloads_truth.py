@@ -21,7 +21,7 @@ from tcb_gui.ui import task_names
 from tcb_gui.ui.download_cells import DownloadSummary
 from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.palette import Tone
-from tcb_gui.ui.requests_view import Column, RequestsWindow
+from tcb_gui.ui.requests_view import Column, RequestsWindow, details_text
 from tests.ui.conftest import WindowFactory, wait_until
 from tests.ui.test_downloads_window import download, env_token_window, keys, parts, text_of
 from tests.ui.test_requests_view import event
@@ -287,3 +287,28 @@ async def test_a_quota_used_up_is_said_once_and_no_retry_is_promised(
     assert "Retry failed downloads (Ctrl+Shift+D) to try it again." in window.details.text()
     panel_detail = window.downloads_panel.detail_label.text()
     assert panel_detail.startswith("2 files failed: The file is not on the server"), panel_detail
+
+
+def test_a_files_path_reads_in_its_own_letters(qtbot) -> None:
+    # A Chinese key showed as "/download/7465…/%E5%9B%BE%E7%89%87/%E6%B5%8B%E8%AF%95.png"
+    # in the Endpoint column and the details, where the main table says 图片/测试.png.
+    coded = "/download/7465-demo-test-2b9x-1258717764/%E5%9B%BE%E7%89%87/%E6%B5%8B%E8%AF%95.png"
+    shown = "/download/7465-demo-test-2b9x-1258717764/图片/测试.png"
+    file_call = {"kind": CallKind.FILE, "method": "GET", "ids": 1, "errcode": None}
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    url = f"http://127.0.0.1:8765{coded}?sign=***&t=1700007200"
+    hub.emit(event(1, endpoint=coded, url=url, body=None, **file_call))
+    # Not text once decoded: left as it came.
+    hub.emit(event(2, endpoint="/download/b/line%0Abreak%FF.bin", **file_call))
+    hub.emit(event(3, endpoint="/cgi-bin/openapi/quota/get"))
+    window.show()
+    window.model.flush()
+    model = window.model
+    texts = [model.data(model.index(r, Column.ENDPOINT)) for r in range(3)]
+    assert texts == ["/cgi-bin/openapi/quota/get", "/download/b/line%0Abreak%FF.bin", shown]
+    found = model.event_at(2)
+    assert found is not None
+    assert details_text(found).startswith(f"GET {shown} — attempt 1")
+    assert f"URL: {url}" in details_text(found)  # the URL line keeps what was sent
