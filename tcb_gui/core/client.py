@@ -296,8 +296,13 @@ _JSON_HEADERS = {"Content-Type": "application/json"}
 _URL_CACHE_SIZE = 16
 _ID_KEYS = ("fileid", "fileID", "files")
 # 40097 / -501007 name the batch as invalid, often because of one bad ID: split the
-# batch in halves to isolate it instead of failing 49 good IDs with it.
+# batch in halves to isolate it instead of failing 49 good IDs with it. But once this many
+# single IDs were refused so, each in a request of its own, and no request of the run was
+# answered, the refusal is not about an ID (the service refuses every request): splitting
+# on would spend 99 calls of the quota for every 50 IDs, so batches refused after that
+# fail whole, until a request is answered.
 _SPLITTABLE_CODES = frozenset({40097, -501007})
+SPLIT_FUTILE_AFTER: Final = 8
 
 
 _HTTP_STATUS = MessageTemplate("The service answered HTTP {status}")
@@ -542,6 +547,12 @@ class _Run:
     started: float
     in_flight: int = 0
     orphans: list[LinkResult] = field(default_factory=list)
+    answered: int = 0  # requests answered with errcode 0
+    refused_alone: int = 0  # single IDs refused with a splittable code, each on its own
+
+    def splitting_helps(self) -> bool:
+        """Whether a batch refused as invalid is worth splitting (``_SPLITTABLE_CODES``)."""
+        return self.answered > 0 or self.refused_alone < SPLIT_FUTILE_AFTER
 
 
 _BAD_MAX_AGE = MessageTemplate("max age must be {low}..{high} seconds")
@@ -763,6 +774,7 @@ class TcbClient:
                 code = call.errcode = _errcode(data)
                 if code == 0:
                     answer = _parse_answer(data)
+                    run.answered += 1
             except _Transient as exc:
                 problem = str(exc)
             except _Stop as stop:
@@ -842,9 +854,12 @@ class TcbClient:
             call.emit(Outcome.STOP)
             text = errcode_message(info, detail)
             raise _Stop(ServiceError(text, kind=info.kind, code=code, detail=detail))
-        if code in _SPLITTABLE_CODES and len(pending) > 1:
-            call.emit(Outcome.RETRY)  # asked again in halves
-            return await self._split(env, pending, run)
+        if code in _SPLITTABLE_CODES:
+            if len(pending) == 1:
+                run.refused_alone += 1
+            elif run.splitting_helps():
+                call.emit(Outcome.RETRY)  # asked again in halves
+                return await self._split(env, pending, run)
         call.emit(Outcome.FAILED)
         message = (
             _BATCH_FAILED_DETAIL.format(message=info.message, code=code, detail=detail)
