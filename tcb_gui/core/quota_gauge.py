@@ -82,6 +82,11 @@ NOT_SENT: Final = frozenset(
 )
 
 
+# A link call answered so says today's quota is used up: the service's own word, newer
+# than any check before it (core.errors: 45009).
+QUOTA_USED_UP: Final = 45009
+
+
 def quota_day(moment: datetime) -> date:
     """The day of WeChat's quota ``moment`` falls on (midnight to midnight, UTC+8)."""
     return moment.astimezone(QUOTA_TIMEZONE).date()
@@ -178,7 +183,18 @@ class QuotaGauge:
         if not is_link_call(event):
             return
         self.calls += 1
-        if event.endpoint == self._path and event.time >= self._since:
+        if event.endpoint != self._path or event.time < self._since:
+            return
+        checked = self._checked
+        if event.errcode == QUOTA_USED_UP and checked is not None:
+            # Nothing is left, whatever the last check less the calls since would say
+            # (calls made elsewhere with the account used the rest).
+            limit = checked.daily_limit
+            self._checked = Quota(limit, limit, 0)
+            self._checked_at = datetime.fromtimestamp(event.time, UTC)
+            self._since = event.time
+            self._calls_since = 0
+        else:
             self._calls_since += 1
 
     def reading(self) -> QuotaReading | None:

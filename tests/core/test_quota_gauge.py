@@ -170,6 +170,35 @@ def test_the_estimate_stops_at_nothing_left() -> None:
     assert reading.quota == Quota(500, 500, 0)
 
 
+def test_a_link_call_refused_for_the_quota_means_nothing_is_left() -> None:
+    """The service's 45009 is its own word, newer than the check: the badge (and the
+    command line's last line) says 0 left, not the check less the calls made here."""
+    gauge = gauge_at(CHECKED_AT + timedelta(minutes=5))
+    gauge.checked(valid(Quota(1_000_000, 100, 999_900)), CHECKED_AT, COMPONENT)
+    for _ in range(20):
+        gauge(call())
+    refused_at = CHECKED_AT + timedelta(seconds=30)
+    gauge(call(at=refused_at, outcome=Outcome.STOP, errcode=45009, errmsg="quota limit"))
+    gauge(call(at=refused_at + timedelta(seconds=1), outcome=Outcome.STOP, errcode=45009))
+    reading = gauge.reading()
+    assert reading is not None
+    assert reading.quota == Quota(1_000_000, 1_000_000, 0)
+    assert not reading.estimated
+    assert reading.checked_at == refused_at + timedelta(seconds=1)  # the latest word
+    assert calls_left_words(reading) == "0 calls left today"
+    assert gauge.calls == 22
+
+
+def test_a_quota_refusal_on_another_path_or_before_the_check_changes_nothing() -> None:
+    gauge = gauge_at(CHECKED_AT + timedelta(minutes=5))
+    gauge.checked(valid(), CHECKED_AT, COMPONENT)
+    gauge(call(endpoint=TCB, errcode=45009, outcome=Outcome.STOP))
+    gauge(call(at=CHECKED_AT - timedelta(seconds=5), errcode=45009, outcome=Outcome.STOP))
+    reading = gauge.reading()
+    assert reading is not None
+    assert reading.quota == QUOTA
+
+
 # --- the day ---------------------------------------------------------------------------------
 
 
