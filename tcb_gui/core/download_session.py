@@ -1,7 +1,9 @@
 """The window's download list, kept on disk so closing or killing the app loses nothing.
 
 What is kept (``<state dir>/downloads.json``): the cloud file IDs of the list, the folder
-and options of the run, and each file's last known state and byte counts. What is never
+and options of the run, each file's last known state and byte counts, and how a saved file
+was checked (its ``Integrity``: a list written before that was kept reads as unknown, so a
+restored row never claims more than the run knew). What is never
 kept: the token (it lives in the keyring only) and the download links (they are signed
 and expire; a resumed list asks for fresh ones). The partial files themselves are the
 truth about the bytes: the engine resumes each ``.part`` with ``Range`` whatever this
@@ -34,6 +36,7 @@ from tcb_gui.core.downloads import (
     DownloadOutcome,
     FileProgress,
     FileState,
+    Integrity,
     Layout,
     OnExists,
 )
@@ -89,6 +92,9 @@ class SessionFile:
     path: str | None = None  # the saved file (or its planned name), once known
     errmsg: str = ""
     kind: ErrorKind | None = None  # why it failed, when FAILED
+    # How the saved file was checked, when DONE or SKIPPED; None otherwise, and for a
+    # file of a list saved before this was kept (unknown: never read as verified).
+    integrity: Integrity | None = None
 
     @property
     def unfinished(self) -> bool:
@@ -201,6 +207,8 @@ def _file_to_json(f: SessionFile) -> dict[str, Any]:
         item["errmsg"] = f.errmsg
     if f.kind is not None:
         item["kind"] = f.kind.value
+    if f.integrity is not None:
+        item["integrity"] = f.integrity.value
     return item
 
 
@@ -244,7 +252,19 @@ def _file_from_json(item: object) -> SessionFile:
         path=path,
         errmsg=errmsg[:MAX_ERRMSG_CHARS],
         kind=error_kind,
+        integrity=_integrity(item.get("integrity"), state),
     )
+
+
+def _integrity(value: object, state: FileState) -> Integrity | None:
+    """How a complete file was checked; None (unknown) when the entry does not say, says
+    what this version does not know, or is of a file not complete."""
+    if state not in COMPLETE_STATES or not isinstance(value, str):
+        return None
+    try:
+        return Integrity(value)
+    except ValueError:
+        return None
 
 
 def session_from_json(data: object) -> DownloadSession:
@@ -398,6 +418,7 @@ class SessionRecorder:
                 path=str(p.path) if p.path is not None else old.path,
                 errmsg=p.errmsg[:MAX_ERRMSG_CHARS],
                 kind=old.kind if p.state is FileState.FAILED else None,
+                integrity=p.integrity if p.state in COMPLETE_STATES else None,
             )
             self._dirty = True
 
@@ -415,6 +436,7 @@ class SessionRecorder:
                 path=str(o.path) if o.path is not None else old.path,
                 errmsg=o.errmsg[:MAX_ERRMSG_CHARS],
                 kind=o.kind,
+                integrity=o.integrity if o.state in COMPLETE_STATES else None,
             )
             self._dirty = True
 
@@ -423,7 +445,9 @@ class SessionRecorder:
         for fileid in fileids:
             old = self._files.get(fileid.raw)
             if old is not None:
-                self._files[fileid.raw] = replace(old, state=state, errmsg=errmsg, kind=None)
+                self._files[fileid.raw] = replace(
+                    old, state=state, errmsg=errmsg, kind=None, integrity=None
+                )
                 self._dirty = True
 
     def snapshot(self, now: float | None = None) -> DownloadSession:
