@@ -539,7 +539,7 @@ def quota_place(conn: Connection) -> QuotaPlace:
     """Whose quota a run of ``conn`` counts against (``core.quota_gauge``)."""
     from tcb_gui.core.quota_gauge import QuotaPlace
 
-    return QuotaPlace(conn.profile, conn.base_url, conn.api.cgi_path)
+    return QuotaPlace.of(conn.profile, conn.base_url, conn.api)
 
 
 def _check_writable(output: str | None) -> None:

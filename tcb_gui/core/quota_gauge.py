@@ -53,7 +53,7 @@ from tcb_gui.core.client import Quota, TokenCheck
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.quota import PREVIEW_THRESHOLD_CALLS
-from tcb_gui.core.service_modes import ApiMode
+from tcb_gui.core.service_modes import ApiMode, validate_base_url
 from tcb_gui.core.trace import CallKind, TraceEvent
 
 if TYPE_CHECKING:
@@ -240,6 +240,12 @@ class QuotaPlace:
     profile: str
     base_url: str
     path: str
+
+    @classmethod
+    def of(cls, profile: str, base_url: str, api: ApiMode) -> QuotaPlace:
+        """The place of a run of ``profile`` against ``base_url`` with ``api``, the same
+        for both faces (the address as the client sends to it)."""
+        return cls(profile, validate_base_url(base_url), api.cgi_path)
 
 
 def _load_records(file: Path) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ once a second (``tick``), marked as an estimate. A run that made more than
 ``RECHECK_AFTER_CALLS`` calls ends with one quiet ``quota/get`` (``after_run``), so the
 badge then holds the service's own word again; the page calls it the cheap check
 (docs/WECHAT_API.md#quota), one call after hundreds.
+Each reading is also kept for the profile (``keep_reading``), so the command line's
+next ``resolve`` or ``download`` ends with the same number counted on from it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from tcb_gui.core.client import Quota, TokenCheck
 from tcb_gui.core.errors import InputError, KeyringUnavailableError, TokenError, TokenState
-from tcb_gui.core.quota_gauge import QuotaGauge, worth_rechecking
+from tcb_gui.core.quota_gauge import QuotaGauge, QuotaPlace, record_reading, worth_rechecking
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui import task_names
 from tcb_gui.ui.appsecret import StableTokens, check_from_error
@@ -184,6 +186,16 @@ class TokenPresenter(QObject):
         badge counts today's quota from (no number in it: no number shown)."""
         self.gauge.checked(check, asked_at, self.session.profile.api.cgi_path)
         self.show_quota()
+        self.keep_reading()
+
+    def keep_reading(self) -> None:
+        """Keep the gauge's reading for the profile, where the command line's next run
+        counts on from it (``core.quota_gauge.RunQuota``; not for the demo's service)."""
+        reading = self.gauge.reading()
+        if reading is None or reading.stale or self.session.in_demo:
+            return
+        profile = self.session.profile
+        record_reading(QuotaPlace.of(profile.name, profile.base_url, profile.api), reading)
 
     def note_checked_quota(self, quota: Quota, asked_at: datetime) -> None:
         """Numbers ``quota/get`` gave elsewhere in the window (Check connection…), for the
@@ -204,6 +216,7 @@ class TokenPresenter(QObject):
         if self.tasks.closing:
             return
         self.show_quota()
+        self.keep_reading()
         if not worth_rechecking(calls):
             return
         if self.badge_info.state is not TokenState.VALID:
@@ -316,6 +329,7 @@ class TokenPresenter(QObject):
         check = await self.session.client().check_token()
         self.gauge.checked(check, asked, self.session.profile.api.cgi_path)
         self.show_state(check.state, check.message, check)
+        self.keep_reading()
         return check
 
     async def save_token(self, token: str) -> None:
