@@ -8,6 +8,7 @@ the same export and the same download report: which files failed, with which rea
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +117,21 @@ def test_download_reports_the_same(
                 window.deleteLater()
 
         window_records = run_on_qt_loop(qapp, flow)
-    assert comparable_report(window_records, window_dest) == comparable_report(
-        cli_records, cli_dest
-    )
+    window_report = comparable_report(window_records, window_dest)
+    cli_report = comparable_report(cli_records, cli_dest)
+    if case == "quota runs out":
+        # Which batch's request the service answered before the quota ran out depends on
+        # which of the requests in flight reached it first: the same outcomes, not
+        # necessarily for the same IDs.
+        assert _outcomes(window_report) == _outcomes(cli_report)
+    else:
+        assert window_report == cli_report
     saved = sum(r["ok"] for r in cli_records)
     assert saved == (50 if case == "quota runs out" else 0)  # the one call's worth
+
+
+def _outcomes(report: list[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
+    """Each outcome of a report, counted, whichever file it was."""
+    return Counter(
+        (r["ok"], r["bytes"], r["errmsg"], r["verified"], r["integrity"]) for r in report
+    )
