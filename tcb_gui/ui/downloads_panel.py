@@ -3,10 +3,12 @@
 ``DownloadsPanel`` says the truth about a run: its headline names the state
 ("Downloading 196 files to …", "Paused: …", "Cancelled: …", "Finished: …"); the detail
 line counts files and bytes against the total of the whole run — "of about 240 MiB"
-while some sizes are still unknown (core extrapolates, ``TotalProgress.total_estimated``)
-— with the speed and the time left as a duration (``formatting.fmt_eta``, never the
-link-expiry countdown). Afterwards it names a single failed file and its reason, or
-offers "Show failed", "Retry failed" and "Download the rest".
+while some sizes are still unknown (core extrapolates, ``TotalProgress.total_estimated``),
+or only the bytes "so far" while too few files are sized for a total worth saying (core
+then gives none: ``progress.MAX_EXTRAPOLATION``) — with the speed and the time left as a
+duration (``formatting.fmt_eta``, never the link-expiry countdown). Afterwards it names
+a single failed file and its reason, or offers "Show failed", "Retry failed" and
+"Download the rest".
 
 Each row's own progress is its Status cell (``delegates.StatusDelegate``).
 """

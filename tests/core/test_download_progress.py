@@ -1,6 +1,7 @@
 """The run's totals tell the truth: the byte total covers every file of the run from the
-first report that has any size (an estimate, said as such, until every size is known),
-and time left counts the bytes still to come."""
+first report that has enough sizes to say one (an estimate, said as such, until every size
+is known; ``test_truthful_totals`` for a list that starts with its biggest files), and
+time left counts the bytes still to come."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ async def test_six_files_two_at_a_time_show_the_whole_total(tmp_path: Path) -> N
     assert result.counts().downloaded == 6
     sized = [r for r in reports if r.bytes_total]
     assert sized, reports
-    # From the first report with any size on, the total is the run's: 6 × 2 MiB.
+    # From the first report that claims a total on, it is the run's: 6 × 2 MiB.
     assert {r.bytes_total for r in sized} == {6 * SIZE}
     assert any(r.total_estimated for r in sized)  # said as an estimate at first …
     assert not reports[-1].total_estimated  # … and exact once every size is known

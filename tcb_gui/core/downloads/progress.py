@@ -31,6 +31,12 @@ log = logging.getLogger("tcb_gui.core.downloads")
 # Sliding window of the speed average, in seconds.
 SPEED_WINDOW_SECONDS = 5.0
 DEFAULT_PROGRESS_INTERVAL = 0.2
+# Sizes come as files start, so the files sized first are the list's first files, not a
+# sample of it: extrapolating from 2 big files of 200 said "about 5.2 GiB" of a 96 MiB
+# run. The byte total extrapolates only once at least 1 in this many of the files still
+# counted are sized; it can then overstate the run at most this many times (were every
+# file not sized yet empty). Before that no total is claimed: the bytes so far are.
+MAX_EXTRAPOLATION = 4
 
 
 class SpeedMeter:
@@ -196,8 +202,10 @@ class ProgressBook:
     def totals(self, *, paused: bool, final: bool = False) -> TotalProgress:
         """The run so far. While some files' sizes are unknown (their answers have not
         come yet), the byte total extrapolates from the files whose size is known, so it
-        covers every file of the run from the first report (``total_estimated``). The
-        speed is the sliding window's while the run goes on; the ``final`` report gives
+        covers every file of the run (``total_estimated``), once they are at least 1 in
+        ``MAX_EXTRAPOLATION`` of the files; until then it is 0, with no time left: the
+        faces say the bytes so far and count files, rather than a total 50 times too big.
+        The speed is the sliding window's while the run goes on; the ``final`` report gives
         the run's average (bytes received over the run's time), where the window would
         have emptied or never filled in a short run and said 0 B/s."""
         if final:
@@ -207,11 +215,14 @@ class ProgressBook:
             speed = self._meter.speed()
         total = self._bytes_total
         unsized = len(self.jobs) - self._sized - self._unsized_ended
-        if unsized > 0 and self._sized:
+        claimed = unsized <= 0 or self._sized + unsized <= MAX_EXTRAPOLATION * self._sized
+        if not claimed:
+            total = 0  # too few sizes yet to say what the run comes to
+        elif unsized > 0:
             total += unsized * self._bytes_total // self._sized
         left = total - self._bytes_done
-        # Nothing is left to wait for once the run has ended.
-        eta = left / speed if speed > 0 and left >= 0 and not final else None
+        # Nothing is left to wait for once the run has ended, nor known without a total.
+        eta = left / speed if speed > 0 and left >= 0 and claimed and not final else None
         return TotalProgress(
             files_done=self.counts[FileState.DONE] + self.counts[FileState.SKIPPED],
             files_failed=self.counts[FileState.FAILED],

@@ -1,0 +1,84 @@
+"""The downloads panel and the command line say the same about a run's size.
+
+Both render core's ``TotalProgress``. A list starting with two big files of 200 showed
+"22.1 MiB of about 5.2 GiB" and half an hour left for a 96 MiB run; until enough files
+are sized to say a total, both now say the bytes so far and no time left, then the same
+"about" total and time left.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from tcb_gui.cli_download import _ProgressPrinter
+from tcb_gui.core.downloads import FileState, TotalProgress
+from tcb_gui.core.downloads.progress import MAX_EXTRAPOLATION, Job, ProgressBook
+from tcb_gui.core.fileids import parse_fileid
+from tcb_gui.demo.samples import PROD
+from tcb_gui.ui.downloads_panel import BAR_STEPS, DownloadsPanel
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
+
+MIB = 1 << 20
+FILES = 200
+
+
+def command_line(total: TotalProgress) -> str:
+    err = io.StringIO()
+    _ProgressPrinter(err)([], total)
+    return err.getvalue()
+
+
+def book() -> ProgressBook:
+    b = ProgressBook(None)
+    b.start([Job(n, parse_fileid(PROD.fileid(f"f/{n}.bin")), None) for n in range(FILES)])
+    b._meter.sample(0.0, 0)
+    b._meter.sample(1.0, 3 * MIB)  # 3 MiB/s
+    return b
+
+
+def test_two_big_files_first_claim_no_total_in_either_face(qtbot) -> None:
+    panel = DownloadsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(960, 120)
+    panel.start(Path("/data/out"), FILES)
+    b = book()
+    for job in b.jobs[:2]:
+        b.set_state(job, FileState.DOWNLOADING)
+        b.set_total(job, 29 * MIB)
+        b.set_done(job, 11 * MIB)
+    total = b.totals(paused=False)
+    panel.set_progress(total)
+    # Was "0 of 200 files · 22.0 MiB of about 5.7 GiB · 3.0 MiB/s · 32 min 6 s left".
+    assert panel.detail_label.text() == "0 of 200 files · 22.0 MiB so far · 3.0 MiB/s"
+    assert panel.bar.value() == 0  # by files: none is done
+    line = command_line(total)
+    assert "22.0 MiB · 3.0 MiB/s" in line
+    assert "about" not in line
+    assert "left" not in line
+
+
+def test_once_enough_files_are_sized_both_faces_say_the_same_estimate(qtbot) -> None:
+    panel = DownloadsPanel()
+    qtbot.addWidget(panel)
+    panel.start(Path("/data/out"), FILES)
+    b = book()
+    for job in b.jobs[:2]:
+        b.set_total(job, 29 * MIB)
+        b.set_done(job, 11 * MIB)
+    for job in b.jobs[2 : FILES // MAX_EXTRAPOLATION]:
+        b.set_total(job, 1 * MIB)
+    total = b.totals(paused=False)
+    assert total.total_estimated
+    # 106 MiB sized over 50 files, 150 to come: about 424 MiB (the truth is at least 106).
+    assert total.bytes_total == 424 * MIB
+    panel.set_progress(total)
+    assert panel.detail_label.text() == (
+        "0 of 200 files · 22.0 MiB of about 424.0 MiB · 3.0 MiB/s · 2 min 14 s left"
+    )
+    assert panel.bar.value() == 22 * BAR_STEPS // 424
+    line = command_line(total)
+    assert "22.0 MiB of about 424.0 MiB · 3.0 MiB/s · 2m" in line
