@@ -1188,6 +1188,10 @@
         <translation>请在命令行环境中设置 TCB_ACCESS_TOKEN（或 TCB_APP_SECRET），或启动并解锁一个密钥环（GNOME Keyring、KWallet、macOS 钥匙串、Windows 凭据管理器）。</translation>
     </message>
     <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
         <source>The storage refused the link: it expired (past its t=) or its signature does not match. A fresh link is asked for and the download resumes.</source>
         <translation>存储拒绝了该链接：链接已过期（超过其 t=）或签名不符。会重新获取链接并继续下载。</translation>
     </message>
@@ -3097,6 +3101,10 @@
     <message>
         <source>gave-up</source>
         <translation>已放弃</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
     </message>
     <message>
         <source>(See {source}.)</source>

@@ -14,7 +14,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
+
+from tcb_gui.core.errors import message
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,15 @@ class Outcome(StrEnum):
     STOP = "stop"  # the run stops (token, quota, configuration)
     FAILED = "failed"  # this call's files fail; the run goes on
     GAVE_UP = "gave-up"  # the last try of a transient failure
+    # Left before its end, not failed: the operator paused or cancelled, or the run
+    # stopped for another call's reason. The errmsg says which (PAUSED, CANCELLED…).
+    CANCELLED = "cancelled"
+
+
+# What a call left before its end says (its errmsg): the download was paused (the file
+# resumes from its bytes), or the run was cancelled or stopped.
+PAUSED: Final = message("Paused")
+CANCELLED: Final = message("Cancelled")
 
 
 @dataclass(frozen=True, slots=True)

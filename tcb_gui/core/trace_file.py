@@ -408,7 +408,10 @@ def _errcode_words(event: TraceEvent, code: int) -> Explanation:
 
 
 def explain(event: TraceEvent) -> Explanation | None:
-    """The answer of ``event`` in plain words; None for a plain success."""
+    """The answer of ``event`` in plain words; None for a plain success, and for a call
+    left before its end (its errmsg says why: "Paused"), which is not a failure."""
+    if event.outcome is Outcome.CANCELLED:
+        return None
     if event.errcode not in (None, 0):
         assert event.errcode is not None
         return _errcode_words(event, event.errcode)

@@ -740,6 +740,8 @@ _MARKED: Final[tuple[object, ...]] = (
         "Set TCB_ACCESS_TOKEN (or TCB_APP_SECRET) in the shell, or start and unlock a keyring "
         "(GNOME Keyring, KWallet, the macOS Keychain, Windows Credential Locker).",
     ),
+    # core.trace: what a call left before its end says ("Cancelled" is the downloads')
+    QT_TRANSLATE_NOOP("CoreText", "Paused"),
     # core.trace_file.explain: the Requests view's plain words for an answer
     QT_TRANSLATE_NOOP(
         "CoreText",

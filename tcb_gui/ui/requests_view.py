@@ -119,6 +119,7 @@ _OUTCOME_WORDS: Final[dict[Outcome, object]] = {
     Outcome.STOP: QT_TRANSLATE_NOOP("RequestsView", "stop"),
     Outcome.FAILED: QT_TRANSLATE_NOOP("RequestsView", "failed"),
     Outcome.GAVE_UP: QT_TRANSLATE_NOOP("RequestsView", "gave-up"),
+    Outcome.CANCELLED: QT_TRANSLATE_NOOP("RequestsView", "cancelled"),
 }
 # Each column sized for a typical value (the endpoint takes the rest).
 _COLUMN_SAMPLES: Final = {
@@ -133,6 +134,8 @@ _COLUMN_SAMPLES: Final = {
     Column.ATTEMPT: "Attempt",
 }
 _NUMERIC: Final = frozenset({Column.IDS, Column.HTTP, Column.ERRCODE, Column.MS, Column.ATTEMPT})
+# A call left before its end (Outcome.CANCELLED: paused, cancelled) is drawn plain: the
+# operator asked for it, nothing failed.
 _BAD_OUTCOMES: Final = frozenset({Outcome.STOP, Outcome.FAILED, Outcome.GAVE_UP})
 _RETRY_OUTCOMES: Final = frozenset({Outcome.RETRY, Outcome.RENEW_TOKEN})
 _BAD_COLOUR: Final = QColor(200, 40, 40)

@@ -327,3 +327,20 @@ def test_the_address_in_a_40164_errmsg() -> None:
     assert reported_ip("invalid ip 2001:db8::1, not in whitelist") == "2001:db8::1"
     assert reported_ip("something else") is None
     assert reported_ip(None) is None
+
+
+@pytest.mark.parametrize("words", ["Paused", "Cancelled"])
+def test_a_call_left_on_the_operator_s_word_is_no_failure_to_explain(words: str) -> None:
+    # A paused download's call read "No answer from the service (CancelledError). Check
+    # the network, the base URL and any proxy": the network was fine, the operator paused.
+    for http_status in (None, 200):
+        left = api_event(
+            kind=CallKind.FILE,
+            method="GET",
+            errcode=None,
+            http_status=http_status,
+            outcome=Outcome.CANCELLED,
+            errmsg=words,
+        )
+        assert explain(left) is None
+        assert json.loads(trace_line(left))["outcome"] == "cancelled"

@@ -91,7 +91,7 @@ from tcb_gui.core.errors import ErrorKind, InputError, TcbError
 from tcb_gui.core.netmessages import MalformedAnswer, describe_transport_error
 from tcb_gui.core.ratelimit import TokenBucket
 from tcb_gui.core.redact import install_log_redaction, redact
-from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+from tcb_gui.core.trace import CANCELLED, PAUSED, CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.wire import (
     Target,
     WireClient,
@@ -790,15 +790,16 @@ class Downloader:
             outcome = Outcome.GAVE_UP if last and not progressed else Outcome.RETRY
         elif isinstance(error, LinkRejected):
             outcome = Outcome.RETRY
-        elif isinstance(error, asyncio.CancelledError) or (
-            isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS
-        ):
+        elif isinstance(error, asyncio.CancelledError):
+            # Left on the operator's word (or for another file's full disk): not a
+            # failure of this call, and said in words, not as Python's class name.
+            outcome = Outcome.CANCELLED
+        elif isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
             outcome = Outcome.STOP
         else:
             outcome = Outcome.FAILED
         if error is not None:
-            text = error.message if isinstance(error, AttemptError) else type(error).__name__
-            errmsg = redact(text)
+            errmsg = redact(self._call_words(error))
         try:
             endpoint = urlsplit(url).path
         except ValueError:
@@ -820,6 +821,24 @@ class Downloader:
                 bytes=job.body_received,
             )
         )
+
+    def _call_words(self, error: BaseException) -> str:
+        """What a file call that ended with ``error`` says in the trace."""
+        if isinstance(error, AttemptError):
+            return error.message
+        if isinstance(error, asyncio.CancelledError):
+            if self._disk_full is not None:
+                return msg.STOPPED_DISK_FULL
+            if self.paused and not self._stopping:
+                return PAUSED  # the file resumes from its bytes
+            return CANCELLED  # cancel(), a stop for the token, the run's task cancelled
+        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+            return msg.STOPPED_DISK_FULL
+        if isinstance(error, OSError) and error.strerror:
+            return error.strerror  # the system's words ("Permission denied")
+        if isinstance(error, TcbError):
+            return error.message  # paths.UnsafePathError
+        return type(error).__name__
 
     def _check_status(self, job: Job, response: ResponseHead, url: str) -> None:
         status = response.status_code
