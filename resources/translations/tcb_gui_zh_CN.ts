@@ -600,6 +600,14 @@
         <translation>无法写入 {path}：{reason}</translation>
     </message>
     <message>
+        <source>Cannot write {path}: {reason}. Make {folder} writable for you, or choose another download folder.</source>
+        <translation>无法写入 {path}：{reason}。请让你对 {folder} 有写入权限，或选择其他下载文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot write {path}: {reason}. Choose a download folder on a disk that can be written to.</source>
+        <translation>无法写入 {path}：{reason}。请选择位于可写磁盘上的下载文件夹。</translation>
+    </message>
+    <message>
         <source>{name} is not a regular file; refusing to write it</source>
         <translation>{name} 不是普通文件；拒绝写入</translation>
     </message>

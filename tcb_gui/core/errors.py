@@ -14,6 +14,7 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 # --- messages a user may see -----------------------------------------------------------
 #
@@ -101,7 +102,10 @@ class ErrorKind(StrEnum):
     RETRYABLE = "retryable"  # back off with jitter and try again
     REQUEST = "request"  # this batch's files fail with the reason
     FILE = "file"  # one file failed (per-file status)
-    CONFIG = "config"  # account or quota problem: stop, nothing retried
+    # The set-up must change first (the account, its quota, a full disk, a folder that
+    # may not be written, an environment the account does not have): nothing is retried,
+    # and the message says what to do instead.
+    CONFIG = "config"
     CLIENT = "client"  # our request was malformed: a bug, reported as such
     NETWORK = "network"  # network or service failure that outlived its retries
     INPUT = "input"  # the user's input or options
@@ -357,6 +361,31 @@ def classify_errcode(errcode: int) -> ErrorInfo:
     if info is not None:
         return info
     return ErrorInfo(ErrorKind.REQUEST, _UNKNOWN_CODE.format(errcode=errcode))
+
+
+# Whole-request refusals that come again for the same IDs and token: the IDs name an
+# environment (or a bucket) the account does not have. The batch fails and the run goes
+# on (ERRCODES: REQUEST), but asking again cannot help until the IDs or the token change
+# (the message says which), so a file that could not get a link for one is CONFIG.
+REFUSED_UNTIL_CHANGED: Final = frozenset({-501005, -501009})
+# A refused request's errcode as core words it: "… (errcode -501005)" or "… (errcode
+# -501005: the service's words)" (client._BATCH_FAILED and _BATCH_FAILED_DETAIL).
+_REFUSED_CODE_PATTERN: Final = r"\(errcode (-?\d+)"
+
+
+def refused_errcode(errmsg: str) -> int | None:
+    """The errcode of the refused request a failed result's errmsg names, else None."""
+    match = re.search(_REFUSED_CODE_PATTERN, errmsg)
+    return int(match.group(1)) if match is not None else None
+
+
+def link_failure_kind(kind: ErrorKind | None, errmsg: str) -> ErrorKind:
+    """The kind of a file that failed for want of a link (``kind`` and ``errmsg`` are
+    its failed result's): CONFIG for a refusal that comes again whatever the moment
+    (``REFUSED_UNTIL_CHANGED``), else the result's own kind (FILE when it has none)."""
+    if kind is ErrorKind.REQUEST and refused_errcode(errmsg) in REFUSED_UNTIL_CHANGED:
+        return ErrorKind.CONFIG
+    return kind or ErrorKind.FILE
 
 
 def failure_words(errmsg: str) -> str:

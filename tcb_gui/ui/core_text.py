@@ -292,6 +292,15 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP("CoreText", "{reason} after {written}; resuming"),
     QT_TRANSLATE_NOOP("CoreText", "The partial file holds {size}, not {total}"),
     QT_TRANSLATE_NOOP("CoreText", "Cannot write {path}: {reason}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Cannot write {path}: {reason}. Make {folder} writable for you, or choose another "
+        "download folder.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Cannot write {path}: {reason}. Choose a download folder on a disk that can be written to.",
+    ),
     QT_TRANSLATE_NOOP("CoreText", "{name} is not a regular file; refusing to write it"),
     QT_TRANSLATE_NOOP("CoreText", "Cannot create the folder {dest}: {reason}"),
     QT_TRANSLATE_NOOP(

@@ -13,14 +13,13 @@ A failed row's kind of failure is read from core's result once per distinct
 
 from __future__ import annotations
 
-import re
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Final, Protocol
 
 from PySide6.QtCore import QObject
 
 from tcb_gui.core.download_states import FileState, Integrity
-from tcb_gui.core.errors import ERRCODES, ErrorKind
+from tcb_gui.core.errors import ERRCODES, ErrorKind, refused_errcode
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.icons import Glyph
 from tcb_gui.ui.palette import Tone
@@ -80,8 +79,6 @@ _FILE_STATUS: Final = {
     -501005: Failure.WRONG_ENV,
     -503001: Failure.STORAGE,
 }
-# A refused request's errcode, as core words it: "… (errcode -501005)".
-_ERRCODE_RE: Final = re.compile(r"\(errcode (-?\d+)")
 _REQUEST_CODES: Final = {
     -501005: Failure.UNKNOWN_ENV,
     -501009: Failure.UNKNOWN_ENV,
@@ -129,9 +126,9 @@ def _classify(result: LinkResult) -> Failure:
         if result.status in _FILE_STATUS:
             return _FILE_STATUS[result.status]
         return Failure.BAD_LINK if result.status == 0 else Failure.OTHER
-    match = _ERRCODE_RE.search(result.errmsg)
-    if match is not None:
-        found = _REQUEST_CODES.get(int(match.group(1)))
+    code = refused_errcode(result.errmsg)
+    if code is not None:
+        found = _REQUEST_CODES.get(code)
         if found is not None:
             return found
     if kind is ErrorKind.CONFIG:
@@ -290,7 +287,8 @@ class StatusWords(QObject):
         if cell is not None and cell.state is FileState.FAILED:
             if cell.kind is ErrorKind.CONFIG:
                 # The reason says what to do (the quota resets tomorrow, the IP must be
-                # allowed): trying again now fails the same way.
+                # allowed, the folder made writable, the environment ID checked): trying
+                # again now fails the same way.
                 return ""
             return self.tr("Retry failed downloads (Ctrl+Shift+D) to try it again.")
         if row.state is RowState.PAUSED:

@@ -33,6 +33,8 @@ from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.downloads.body import BodySink, Stall, Stalled, TooMuch
 from tcb_gui.core.downloads.files import (
     DISK_FULL_ERRNOS,
+    NOT_PERMITTED_ERRNOS,
+    READ_ONLY_ERRNOS,
     WRITEBACK_EVERY,
     BufferPool,
     FileOps,
@@ -87,7 +89,7 @@ from tcb_gui.core.downloads.records import (
 )
 from tcb_gui.core.downloads.refresher import LinkRefresher
 from tcb_gui.core.downloads.syncer import Placed, Placing, Syncer
-from tcb_gui.core.errors import ErrorKind, InputError, TcbError
+from tcb_gui.core.errors import ErrorKind, InputError, TcbError, link_failure_kind
 from tcb_gui.core.netmessages import MalformedAnswer, describe_transport_error
 from tcb_gui.core.ratelimit import TokenBucket
 from tcb_gui.core.redact import install_log_redaction, redact
@@ -524,10 +526,23 @@ class Downloader:
             if exc.errno in DISK_FULL_ERRNOS:
                 self._on_disk_full(job, exc)
             else:
-                where = job.out.name if job.out else job.fileid.key
-                self._book.fail(
-                    job, msg.CANNOT_WRITE.format(path=where, reason=exc.strerror or exc)
-                )
+                self._cannot_write(job, exc)
+
+    def _cannot_write(self, job: Job, exc: OSError) -> None:
+        """Fail a file its folder refused. A folder that may not be written (permissions,
+        a read-only disk) refuses again on a retry: its words say what to do instead, and
+        its kind (CONFIG: the set-up must change) keeps a retry from being offered."""
+        where = job.out.name if job.out else job.fileid.key
+        reason = exc.strerror or str(exc)
+        if exc.errno in NOT_PERMITTED_ERRNOS:
+            target = job.out or job.planned
+            folder = target.parent if target is not None else self._dest
+            words = msg.NOT_PERMITTED.format(path=where, reason=reason, folder=folder)
+            self._book.fail(job, words, ErrorKind.CONFIG)
+        elif exc.errno in READ_ONLY_ERRNOS:
+            self._book.fail(job, msg.READ_ONLY.format(path=where, reason=reason), ErrorKind.CONFIG)
+        else:
+            self._book.fail(job, msg.CANNOT_WRITE.format(path=where, reason=reason))
 
     def _on_disk_full(self, job: Job, exc: OSError) -> None:
         message = msg.DISK_FULL.format(dest=self._dest, reason=exc.strerror or msg.NO_SPACE)
@@ -608,7 +623,7 @@ class Downloader:
             if not link.ok or not link.download_url:
                 raise FileFailed(
                     link.errmsg or msg.SERVICE_GAVE_NO_LINK,
-                    link.kind or ErrorKind.FILE,
+                    link_failure_kind(link.kind, link.errmsg),
                 )
         assert link.download_url is not None
         return link.download_url

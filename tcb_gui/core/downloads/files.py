@@ -34,6 +34,10 @@ SIDECAR_SUFFIX = ".json"
 SIDECAR_FORMAT = "tcb-gui-part/2"
 # errno values that mean "no room left": the run stops instead of failing file after file.
 DISK_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
+# errno values that mean "this folder may not be written": trying again fails the same
+# way until its permissions change or another folder is chosen (the words say which).
+NOT_PERMITTED_ERRNOS: Final = frozenset({errno.EACCES, errno.EPERM})
+READ_ONLY_ERRNOS: Final = frozenset({errno.EROFS})
 # Never open through a symlink planted at a .part or sidecar name; O_BINARY: on Windows a
 # descriptor is in text mode without it (newlines would be rewritten).
 NO_FOLLOW: Final = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)

@@ -91,6 +91,14 @@ CANNOT_LOCK = MessageTemplate("Cannot lock the folder {dest}: {reason}")
 
 # The disk
 CANNOT_WRITE = MessageTemplate("Cannot write {path}: {reason}")
+# The same, where trying again cannot help: what to do instead.
+NOT_PERMITTED = MessageTemplate(
+    "Cannot write {path}: {reason}. Make {folder} writable for you, or choose another "
+    "download folder."
+)
+READ_ONLY = MessageTemplate(
+    "Cannot write {path}: {reason}. Choose a download folder on a disk that can be written to."
+)
 NOT_REGULAR = MessageTemplate("{name} is not a regular file; refusing to write it")
 CANNOT_CREATE = MessageTemplate("Cannot create the folder {dest}: {reason}")
 DISK_FULL = MessageTemplate(

@@ -1,0 +1,85 @@
+"""After a download, a failed row is offered "Retry failed downloads (Ctrl+Shift+D) to
+try it again" only where trying again can help. A folder that may not be written and an
+environment the service does not know (errcode -501005) failed the same way on every
+retry; their rows now say what to do instead (in Chinese too), from core's kind."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+
+from tcb_gui.core.downloads.files import PartFile
+from tcb_gui.demo.server import DemoServer
+from tests.ui.conftest import WindowFactory
+from tests.ui.test_downloads_window import download, env_token_window, keys, text_of
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
+
+RETRY = "Retry failed downloads"
+UNKNOWN = "cloud://nosuch-env-9z.nosuch-bucket/gen/size-4K/elsewhere.bin"
+
+
+def refuse_writes(monkeypatch: pytest.MonkeyPatch, error: OSError) -> None:
+    def write(self: PartFile, data: bytes) -> None:
+        raise error
+
+    monkeypatch.setattr(PartFile, "write", write)
+
+
+async def test_a_folder_that_may_not_be_written_is_not_offered_a_retry(
+    make_window: WindowFactory,
+    demo_server: DemoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = await env_token_window(make_window, demo_server, monkeypatch)
+    await window.ids.add_text(text_of(keys(2, "512K", "locked")))
+    refuse_writes(monkeypatch, PermissionError(errno.EACCES, "Permission denied"))
+    summary = await download(window, tmp_path)
+    assert summary is not None
+    assert summary.failed == 2
+    row = window.downloads.failed_rows()[0]
+    window.show_details_of(row)
+    details = window.details.text()
+    assert "Permission denied. Make " in details
+    assert "writable for you, or choose another download folder." in details
+    assert RETRY not in details
+
+
+async def test_an_unknown_environment_is_not_offered_a_retry(
+    make_window: WindowFactory,
+    demo_server: DemoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = await env_token_window(make_window, demo_server, monkeypatch)
+    await window.ids.add_text(UNKNOWN + "\n" + text_of(keys(1, "4K", "known")))
+    summary = await download(window, tmp_path)
+    assert summary is not None
+    assert (summary.failed, summary.downloaded) == (1, 1)
+    (row,) = window.downloads.failed_rows()
+    window.show_details_of(row)
+    details = window.details.text()
+    assert "Check the env part of the IDs" in details
+    assert RETRY not in details
+
+
+async def test_a_read_only_disk_says_what_to_do_in_chinese(
+    zh,
+    make_window: WindowFactory,
+    demo_server: DemoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = await env_token_window(make_window, demo_server, monkeypatch)
+    await window.ids.add_text(text_of(keys(1, "512K", "ro")))
+    refuse_writes(monkeypatch, OSError(errno.EROFS, "Read-only file system"))
+    summary = await download(window, tmp_path)
+    assert summary is not None
+    (row,) = window.downloads.failed_rows()
+    window.show_details_of(row)
+    details = window.details.text()
+    assert "请选择位于可写磁盘上的下载文件夹。" in details
+    assert "Ctrl+Shift+D" not in details
