@@ -5,6 +5,7 @@ red "stop" with Python's "CancelledError", in the window and in ``--trace`` alik
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,11 +13,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tcb_gui.core.downloads import Downloader, DownloadOptions
+from tcb_gui.core.downloads import DiskFullError, Downloader, DownloadOptions, FileOps, PartFile
 from tcb_gui.core.errors import messages
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.trace_file import explain, read_trace, trace_line, write_trace
-from tests.core.test_downloads import FAST_RETRY, FakeCdn, Refresher, done_bytes, good, wait_for
+from tests.core.test_downloads import (
+    FAST_RETRY,
+    FakeCdn,
+    Refresher,
+    WritesThrough,
+    done_bytes,
+    good,
+    wait_for,
+)
 
 # The fields of a --trace line, as README documents them: a reader's keys stay the same.
 FIELDS = {
@@ -53,13 +62,21 @@ async def http(cdn: FakeCdn) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def traced(
-    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
+    http: httpx.AsyncClient,
+    cdn: FakeCdn,
+    dest: Path,
+    *,
+    concurrency: int = 1,
+    files: FileOps | None = None,
 ) -> tuple[Downloader, list[TraceEvent]]:
     events: list[TraceEvent] = []
     hub = TraceHub()
     hub.add(events.append)
-    options = DownloadOptions(dest=dest, retry=FAST_RETRY, concurrency=1)
-    return Downloader(http, Refresher(cdn), options, progress_interval=0.05, trace=hub), events
+    options = DownloadOptions(dest=dest, retry=FAST_RETRY, concurrency=concurrency)
+    downloader = Downloader(
+        http, Refresher(cdn), options, progress_interval=0.05, files=files, trace=hub
+    )
+    return downloader, events
 
 
 def left(events: list[TraceEvent]) -> list[TraceEvent]:
@@ -118,6 +135,32 @@ async def test_a_cancel_while_paused_says_cancelled(
     await asyncio.wait_for(run, 10)
 
     assert [e.errmsg for e in left(events)] == ["Paused"]  # nothing was in flight after
+
+
+async def test_a_full_disk_is_the_failure_and_the_calls_it_ended_say_so(
+    http: httpx.AsyncClient, cdn: FakeCdn, tmp_path: Path
+) -> None:
+    for key in ("f1.bin", "f2.bin"):
+        cdn.add(key, 2_000_000)
+    written = 0
+
+    def write(part: PartFile, data: bytes) -> None:
+        nonlocal written
+        if written > 750_000:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written += len(data)
+        PartFile.write(part, data)
+
+    downloader, events = traced(
+        http, cdn, tmp_path / "out", concurrency=2, files=WritesThrough(write)
+    )
+    with pytest.raises(DiskFullError):
+        await downloader.run([good(cdn, "f1.bin"), good(cdn, "f2.bin")])
+
+    calls = left(events)
+    assert {e.errmsg for e in calls} == {"Stopped: the disk is full"}  # not "OSError"
+    assert Outcome.STOP in {e.outcome for e in calls}  # the call that met it
+    assert {e.outcome for e in calls} <= {Outcome.STOP, Outcome.CANCELLED}  # others: ended
 
 
 def test_the_words_are_registered_for_the_window() -> None:
