@@ -57,6 +57,7 @@ import httpx
 from tcb_gui.core.credentials import Credentials, StaticCredentials
 from tcb_gui.core.errors import (
     NETWORK_ERROR,
+    REFUSED_UNTIL_CHANGED,
     ErrorInfo,
     ErrorKind,
     InputError,
@@ -93,7 +94,7 @@ from tcb_gui.core.service_modes import QUOTA_PATH as QUOTA_PATH
 from tcb_gui.core.service_modes import ApiMode as ApiMode
 from tcb_gui.core.service_modes import is_loopback_host as is_loopback_host
 from tcb_gui.core.service_modes import validate_base_url as validate_base_url
-from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+from tcb_gui.core.trace import CANCELLED, CallKind, Outcome, TraceEvent, TraceHub
 
 log = logging.getLogger(__name__)
 
@@ -436,8 +437,9 @@ def as_int(value: object) -> int | None:
 # The trace
 # ---------------------------------------------------------------------------------------
 
-# What a traced call that was abandoned (the run stopped, the consumer left) says.
-TRACE_CANCELLED: Final = "cancelled"
+# What a traced call that was abandoned (the run stopped, the consumer left) says: left
+# before its end, not failed (core.trace).
+TRACE_CANCELLED: Final = CANCELLED
 
 
 def seconds_text(value: float) -> str:
@@ -781,7 +783,7 @@ class TcbClient:
                 call.emit(Outcome.STOP, stop.error.message)
                 raise
             except asyncio.CancelledError:
-                call.emit(Outcome.FAILED, TRACE_CANCELLED)
+                call.emit(Outcome.CANCELLED, TRACE_CANCELLED)
                 raise
             except Exception:
                 call.emit(Outcome.FAILED, _INTERNAL_ERROR)
@@ -866,7 +868,12 @@ class TcbClient:
             if detail
             else _BATCH_FAILED.format(message=info.message, code=code)
         )
-        kind = ErrorKind.CLIENT if info.kind is ErrorKind.CLIENT else ErrorKind.REQUEST
+        if info.kind is ErrorKind.CLIENT:
+            kind = ErrorKind.CLIENT
+        elif code in REFUSED_UNTIL_CHANGED:
+            kind = ErrorKind.CONFIG  # asked again, refused again: the IDs must change
+        else:
+            kind = ErrorKind.REQUEST
         return [LinkResult(f, False, None, message, None, None, kind) for f in pending]
 
     def _take_answers(
@@ -1038,7 +1045,7 @@ class TcbClient:
                     TokenState.UNREACHABLE, stop.error.message, datetime.now(UTC), None, None
                 )
             except BaseException:
-                call.emit(Outcome.FAILED, TRACE_CANCELLED)
+                call.emit(Outcome.CANCELLED, TRACE_CANCELLED)
                 raise
             checked = datetime.now(UTC)
             detail = call.errmsg = _service_errmsg(data)

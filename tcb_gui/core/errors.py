@@ -366,7 +366,8 @@ def classify_errcode(errcode: int) -> ErrorInfo:
 # Whole-request refusals that come again for the same IDs and token: the IDs name an
 # environment (or a bucket) the account does not have. The batch fails and the run goes
 # on (ERRCODES: REQUEST), but asking again cannot help until the IDs or the token change
-# (the message says which), so a file that could not get a link for one is CONFIG.
+# (the message says which): the client gives its files the kind CONFIG, so neither a
+# resolve nor a download offers them a retry.
 REFUSED_UNTIL_CHANGED: Final = frozenset({-501005, -501009})
 # A refused request's errcode as core words it: "… (errcode -501005)" or "… (errcode
 # -501005: the service's words)" (client._BATCH_FAILED and _BATCH_FAILED_DETAIL).
@@ -377,15 +378,6 @@ def refused_errcode(errmsg: str) -> int | None:
     """The errcode of the refused request a failed result's errmsg names, else None."""
     match = re.search(_REFUSED_CODE_PATTERN, errmsg)
     return int(match.group(1)) if match is not None else None
-
-
-def link_failure_kind(kind: ErrorKind | None, errmsg: str) -> ErrorKind:
-    """The kind of a file that failed for want of a link (``kind`` and ``errmsg`` are
-    its failed result's): CONFIG for a refusal that comes again whatever the moment
-    (``REFUSED_UNTIL_CHANGED``), else the result's own kind (FILE when it has none)."""
-    if kind is ErrorKind.REQUEST and refused_errcode(errmsg) in REFUSED_UNTIL_CHANGED:
-        return ErrorKind.CONFIG
-    return kind or ErrorKind.FILE
 
 
 def failure_words(errmsg: str) -> str:

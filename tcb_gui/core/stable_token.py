@@ -382,7 +382,7 @@ class StableTokenProvider:
                 call.emit(Outcome.STOP if stops else Outcome.FAILED, error.message)
                 raise
             except BaseException:
-                call.emit(Outcome.FAILED, TRACE_CANCELLED)
+                call.emit(Outcome.CANCELLED, TRACE_CANCELLED)
                 raise
             call.emit(Outcome.OK)
             return grant

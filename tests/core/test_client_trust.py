@@ -46,6 +46,7 @@ from tcb_gui.core.client import (
 from tcb_gui.core.credentials import StableCredentials
 from tcb_gui.core.errors import (
     ERRCODES,
+    REFUSED_UNTIL_CHANGED,
     ErrorKind,
     InputError,
     ServiceError,
@@ -699,7 +700,8 @@ async def test_cloudbase_request_codes_fail_the_batch_with_their_reason(
     async with hostile(lambda request: error(code, "bad thing")) as server:
         results = await client_for(http, server).resolve_all(ids_in("env-t", 1))
 
-    assert results[0].kind is ErrorKind.REQUEST
+    kind = ErrorKind.CONFIG if code in REFUSED_UNTIL_CHANGED else ErrorKind.REQUEST
+    assert results[0].kind is kind
     assert results[0].errmsg.startswith(ERRCODES[code].message)
     assert f"errcode {code}" in results[0].errmsg
     assert len(server.requests) == 1

@@ -17,12 +17,7 @@ import pytest
 from tcb_gui.core.client import LinkResult, TcbClient, make_http_client
 from tcb_gui.core.download_run import DownloadRun, no_link_yet
 from tcb_gui.core.downloads import Downloader, DownloadOptions, FileOps, PartFile
-from tcb_gui.core.errors import (
-    ErrorKind,
-    classify_errcode,
-    link_failure_kind,
-    refused_errcode,
-)
+from tcb_gui.core.errors import ErrorKind, classify_errcode, refused_errcode
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.demo import samples
@@ -105,31 +100,34 @@ async def test_another_write_error_may_pass_and_keeps_its_kind(
     assert (ok, kind, errmsg) == (False, ErrorKind.FILE, "Cannot write a.bin: Input/output error")
 
 
-def refusal(code: int, detail: str = "") -> LinkResult:
-    """A file of a batch refused with ``code``, as the client words it."""
-    message = classify_errcode(code).message
-    words = f"{message} (errcode {code}: {detail})" if detail else f"{message} (errcode {code})"
+async def refused_with(code: int, detail: str = "") -> LinkResult:
+    """A file of a batch the service refused with ``code``, as the client gives it."""
+
+    def service(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"errcode": code, "errmsg": detail})
+
     fileid = parse_fileid("cloud://nosuch-env.bucket/a.bin")
-    return LinkResult(fileid, False, None, words, None, None, ErrorKind.REQUEST)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(service)) as http:
+        client = TcbClient(http, lambda: DEMO_TOKEN, retry=FAST_RETRY)
+        (result,) = await client.resolve_all([fileid])
+    return result
 
 
-def test_a_refusal_that_comes_again_whatever_the_moment_is_config() -> None:
-    for code in (-501005, -501009):
-        for detail in ("", "env not exists rid: 1"):
-            result = refusal(code, detail)
-            assert refused_errcode(result.errmsg) == code
-            assert link_failure_kind(result.kind, result.errmsg) is ErrorKind.CONFIG
+@pytest.mark.parametrize("code", [-501005, -501009])
+@pytest.mark.parametrize("detail", ["", "env not exists rid: 1"])
+async def test_a_refusal_that_comes_again_whatever_the_moment_is_config(
+    code: int, detail: str
+) -> None:
+    result = await refused_with(code, detail)
+    assert not result.ok
+    assert result.kind is ErrorKind.CONFIG
+    assert refused_errcode(result.errmsg) == code
+    assert result.errmsg.startswith(classify_errcode(code).message)
 
 
-def test_other_failures_keep_their_kind() -> None:
-    invalid = refusal(40097, "invalid args")  # one bad ID in it: the rest may pass alone
-    assert link_failure_kind(invalid.kind, invalid.errmsg) is ErrorKind.REQUEST
-    # A file's own status with the same number is the file's (dead already).
-    assert link_failure_kind(ErrorKind.FILE, "File belongs to another environment") is (
-        ErrorKind.FILE
-    )
-    assert link_failure_kind(ErrorKind.NETWORK, "x (errcode -501005)") is ErrorKind.NETWORK
-    assert link_failure_kind(None, "") is ErrorKind.FILE
+async def test_other_refusals_keep_their_kind() -> None:
+    invalid = await refused_with(40097, "invalid args")  # a bad ID: the rest may pass alone
+    assert invalid.kind is ErrorKind.REQUEST
     assert refused_errcode("File does not exist") is None
 
 

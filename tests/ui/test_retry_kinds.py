@@ -12,6 +12,8 @@ import pytest
 
 from tcb_gui.core.downloads.files import PartFile
 from tcb_gui.demo.server import DemoServer
+from tcb_gui.ui.results_model import RETRYABLE_KINDS
+from tests.core.test_retry_kinds import refused_with
 from tests.ui.conftest import WindowFactory
 from tests.ui.test_downloads_window import download, env_token_window, keys, text_of
 
@@ -83,3 +85,10 @@ async def test_a_read_only_disk_says_what_to_do_in_chinese(
     details = window.details.text()
     assert "请选择位于可写磁盘上的下载文件夹。" in details
     assert "Ctrl+Shift+D" not in details
+
+
+async def test_a_resolve_does_not_offer_a_retry_for_an_unknown_environment() -> None:
+    """The window's Retry failed (Ctrl+R) takes rows whose kind a retry may help: not a
+    batch refused for an environment the account does not have."""
+    assert (await refused_with(-501005)).kind not in RETRYABLE_KINDS
+    assert (await refused_with(40097)).kind in RETRYABLE_KINDS

@@ -89,7 +89,7 @@ from tcb_gui.core.downloads.records import (
 )
 from tcb_gui.core.downloads.refresher import LinkRefresher
 from tcb_gui.core.downloads.syncer import Placed, Placing, Syncer
-from tcb_gui.core.errors import ErrorKind, InputError, TcbError, link_failure_kind
+from tcb_gui.core.errors import ErrorKind, InputError, TcbError
 from tcb_gui.core.netmessages import MalformedAnswer, describe_transport_error
 from tcb_gui.core.ratelimit import TokenBucket
 from tcb_gui.core.redact import install_log_redaction, redact
@@ -623,7 +623,7 @@ class Downloader:
             if not link.ok or not link.download_url:
                 raise FileFailed(
                     link.errmsg or msg.SERVICE_GAVE_NO_LINK,
-                    link_failure_kind(link.kind, link.errmsg),
+                    link.kind or ErrorKind.FILE,
                 )
         assert link.download_url is not None
         return link.download_url
