@@ -81,5 +81,7 @@ class TotalProgress:
     paused: bool = False
     files_verified: int = 0  # of files_done, those whose CRC-64 matched
     # True while some files' sizes are unknown: bytes_total then extrapolates from the
-    # files whose size is known (shown as an estimate, "about …").
+    # files whose size is known once they are at least 1 in progress.MAX_EXTRAPOLATION
+    # (shown as an estimate, "about …"), and is 0 before (no total claimed: the faces
+    # show the bytes so far).
     total_estimated: bool = False

@@ -265,4 +265,7 @@ class CellTexts(QObject):
         # Whatever an unfinished file was doing when the app went away, it is paused now.
         state = FileState.PAUSED if f.unfinished else f.state
         path = Path(f.path) if f.path else None
-        return self._make(state, f.bytes_done, f.bytes_total, 0.0, path, f.errmsg, None)
+        # A saved file says how it was checked (Verified stays Verified after a restart);
+        # one whose list did not keep that reads as saved, never as verified.
+        integrity = f.integrity if f.complete else None
+        return self._make(state, f.bytes_done, f.bytes_total, 0.0, path, f.errmsg, integrity)

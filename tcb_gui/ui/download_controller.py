@@ -48,7 +48,7 @@ from tcb_gui.core.download_run import (
 from tcb_gui.core.download_session import DownloadSession, SessionFile, SessionStore, next_revision
 from tcb_gui.core.downloads import DownloadOptions, FileProgress, FileState, TotalProgress
 from tcb_gui.core.errors import ErrorKind, InputError
-from tcb_gui.core.fileids import FileId, parse_fileid
+from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.download_cells import (
@@ -581,7 +581,7 @@ class DownloadController(QObject):
         for f, fileid in zip(saved.files, ids, strict=True):
             row = self.model.row_for(fileid)
             if row is not None:
-                changes.append((row, self._restored_cell(f, fileid)))
+                changes.append((row, self.texts.from_session(f)))
         self.model.set_downloads(changes)
         self.offered = saved
         self.last_options = saved.options()
@@ -609,26 +609,6 @@ class DownloadController(QObject):
             ],
         )
         return saved
-
-    def _restored_cell(self, f: SessionFile, fileid: FileId) -> DownloadCell:
-        """A file of the saved list as its row shows it: a complete one says how it was
-        checked (Verified stays Verified after a restart); one whose list did not keep
-        that reads as saved, never as verified."""
-        if f.integrity is None or not f.complete:
-            return self.texts.from_session(f)
-        return self.texts.cell(
-            FileProgress(
-                fileid=fileid,
-                state=f.state,
-                path=Path(f.path) if f.path else None,
-                bytes_done=f.bytes_done,
-                bytes_total=f.bytes_total,
-                speed=0.0,
-                errmsg=f.errmsg,
-                resumed_from=0,
-                integrity=f.integrity,
-            )
-        )
 
     def request_resume_session(self) -> None:
         self.tasks.start(task_names.DOWNLOAD, self.resume_session(), replace=False)
