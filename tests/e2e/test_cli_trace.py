@@ -38,7 +38,7 @@ FIELDS = {
     "body",
     "bytes",
 }
-OUTCOMES = {"ok", "retry", "renew-token", "stop", "failed", "gave-up"}
+OUTCOMES = {"ok", "retry", "renew-token", "stop", "failed", "gave-up", "cancelled"}
 
 
 def resolve(server: DemoServer, trace: Path, *extra: str, ids: list[str], **kw: Any) -> Any:
