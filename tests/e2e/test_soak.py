@@ -132,7 +132,7 @@ def expected_failure(fileid: str) -> tuple[ErrorKind, int | None]:
     fid = parse_fileid(fileid)
     env = samples.env_by_name(fid.env)
     if env is None:
-        return ErrorKind.REQUEST, None  # the whole request: -501005 invalid env
+        return ErrorKind.CONFIG, None  # the whole request: -501005, refused whenever asked
     if env.bucket != fid.bucket:
         return ErrorKind.FILE, STATUS_INVALID_ENV
     if samples.is_private(fid.key):
