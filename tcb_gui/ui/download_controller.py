@@ -67,6 +67,7 @@ from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.quota_question import ConfirmQuota, ask_quota, window_gate
 from tcb_gui.ui.results_model import ResultsModel, Row, RowState
 from tcb_gui.ui.results_view import ResultsView
+from tcb_gui.ui.row_status import Failure, failure_of
 from tcb_gui.ui.session import Session
 from tcb_gui.ui.tasks import TaskKeeper
 from tcb_gui.ui.token_presenter import TokenPresenter
@@ -90,9 +91,14 @@ RESTORE_BATCH = 2_000
 
 
 def is_dead(row: Row) -> bool:
-    """A row the service answered for good (e.g. "file does not exist"): not downloadable."""
+    """A row the service answered for good: not downloadable ("file does not exist", or an
+    environment or bucket the account does not have: asked again, refused again)."""
     result = row.result
-    return row.state is RowState.FAILED and result is not None and result.kind is ErrorKind.FILE
+    if row.state is not RowState.FAILED or result is None:
+        return False
+    if result.kind is ErrorKind.FILE:
+        return True
+    return result.kind is ErrorKind.CONFIG and failure_of(result) is Failure.UNKNOWN_ENV
 
 
 def link_for(row: Row) -> LinkResult:

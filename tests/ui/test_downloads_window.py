@@ -702,3 +702,18 @@ async def test_a_finished_or_damaged_list_is_not_offered(window: MainWindow) -> 
 def test_part_path_is_what_the_tests_look_for(tmp_path: Path) -> None:
     # The tests above find partial files by their suffix; keep them honest.
     assert part_path(tmp_path / "a.bin").name.endswith(".part")
+
+
+async def test_rows_of_an_environment_the_account_does_not_have_are_left_out(
+    make_window: WindowFactory, demo_server: DemoServer
+) -> None:
+    """Asked again, they are refused again (-501005): like a missing file, they are left
+    out of "rows that have or can get a link" rather than cost a call to fail once more."""
+    window = await demo_window(make_window, demo_server)
+    ks = keys(3)
+    await window.ids.add_text(text_of(ks) + "\ncloud://nosuch-env-9z.nosuch-bucket/a.bin")
+    await window.resolver.resolve_rows()
+    rows, selected, excluded = window.downloads.rows_to_download()
+    assert not selected
+    assert excluded == 1
+    assert [r.fileid.key for r in rows] == ks
