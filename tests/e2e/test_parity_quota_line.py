@@ -121,6 +121,24 @@ def test_the_window_badge_says_the_same_words(qapp) -> None:
         assert badge._calls_left(info) == calls_left_words(reading)
 
 
+def badge_after_check_and_resolve(qapp, server: DemoServer) -> str:
+    """The window's badge after a token check and a resolve of SMALL on ``server``."""
+
+    async def flow() -> str:
+        window = window_for(server)
+        try:
+            await window.tokens.check_token()
+            await window.ids.add_text("\n".join(SMALL))
+            await window.resolver.resolve_rows()
+            window.tokens.show_quota()
+            return window.tokens.panel.badge.text
+        finally:
+            await window.aclose()
+            window.deleteLater()
+
+    return run_on_qt_loop(qapp, flow)
+
+
 def test_the_window_and_the_command_line_say_the_same_after_the_same_run(
     qapp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,20 +151,7 @@ def test_the_window_and_the_command_line_say_the_same_after_the_same_run(
 
     monkeypatch.setenv(TOKEN_ENV, DEMO_TOKEN)
     with serve(daily_limit=1_000, used_at_start=100) as server:
-
-        async def flow() -> str:
-            window = window_for(server)
-            try:
-                await window.tokens.check_token()
-                await window.ids.add_text("\n".join(SMALL))
-                await window.resolver.resolve_rows()
-                window.tokens.show_quota()
-                return window.tokens.panel.badge.text
-            finally:
-                await window.aclose()
-                window.deleteLater()
-
-        badge = run_on_qt_loop(qapp, flow)
+        badge = badge_after_check_and_resolve(qapp, server)
     assert cli_line == "~897 calls left today"
     assert cli_line in badge, badge
 
@@ -159,20 +164,7 @@ def test_the_command_line_counts_on_from_the_windows_last_reading(
     from where the window's badge was (no quota/get of its own)."""
     monkeypatch.setenv(TOKEN_ENV, DEMO_TOKEN)
     with serve(daily_limit=1_000, used_at_start=100) as server:
-
-        async def flow() -> str:
-            window = window_for(server)
-            try:
-                await window.tokens.check_token()
-                await window.ids.add_text("\n".join(SMALL))
-                await window.resolver.resolve_rows()
-                window.tokens.show_quota()
-                return window.tokens.panel.badge.text
-            finally:
-                await window.aclose()
-                window.deleteLater()
-
-        badge = run_on_qt_loop(qapp, flow)
+        badge = badge_after_check_and_resolve(qapp, server)
         _code, _stdout, stderr = resolve(server, SMALL)
         asked = server.state.stats.requests["quota/get"]
     assert "~897 calls left today" in badge, badge
