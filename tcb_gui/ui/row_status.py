@@ -290,6 +290,11 @@ class StatusWords(QObject):
                 # allowed, the folder made writable, the environment ID checked): trying
                 # again now fails the same way.
                 return ""
+            result = row.result
+            if result is not None and not result.ok and result.kind is ErrorKind.FILE:
+                # The service refused this file's link (not found, no permission): asked
+                # again, it answers the same; say what to check instead.
+                return self.hints.get(failure_of(result), "")
             return self.tr("Retry failed downloads (Ctrl+Shift+D) to try it again.")
         if row.state is RowState.PAUSED:
             return self.tr("Set a valid token, then Resume to resolve this file.")

@@ -92,3 +92,23 @@ async def test_a_resolve_does_not_offer_a_retry_for_an_unknown_environment() -> 
     batch refused for an environment the account does not have."""
     assert (await refused_with(-501005)).kind not in RETRYABLE_KINDS
     assert (await refused_with(40097)).kind in RETRYABLE_KINDS
+
+
+async def test_a_file_the_service_says_is_gone_is_not_offered_a_retry(
+    make_window: WindowFactory,
+    demo_server: DemoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row with no link yet whose link the download asks for and the service refuses
+    for the file (not found): its details say what to check, not to try again."""
+    window = await env_token_window(make_window, demo_server, monkeypatch)
+    await window.ids.add_text(text_of(["no/such/file.bin", *keys(1, "4K", "here")]))
+    summary = await download(window, tmp_path)
+    assert summary is not None
+    assert (summary.failed, summary.downloaded) == (1, 1)
+    (row,) = window.downloads.failed_rows()
+    window.show_details_of(row)
+    details = window.details.text()
+    assert "it was deleted, moved, or the ID has a typo" in details
+    assert RETRY not in details
