@@ -1807,6 +1807,14 @@
         <translation>未下载完的文件以 .part 结尾，即使关闭了应用，也能从中断处继续下载。</translation>
     </message>
     <message>
+        <source>1 row is left out: the service said its file does not exist, may not be read, or is in an environment this account does not have.</source>
+        <translation>有 1 行未包含在内：服务表示该文件不存在、无权读取，或所在环境不属于此账号。</translation>
+    </message>
+    <message>
+        <source>{n} rows are left out: the service said their files do not exist, may not be read, or are in an environment this account does not have.</source>
+        <translation>有 {n} 行未包含在内：服务表示这些文件不存在、无权读取，或所在环境不属于此账号。</translation>
+    </message>
+    <message>
         <source>Download:</source>
         <translation>下载：</translation>
     </message>
@@ -1829,14 +1837,6 @@
     <message>
         <source>The &amp;selected rows (none selected)</source>
         <translation>选中的行（未选中任何行）(&amp;S)</translation>
-    </message>
-    <message>
-        <source>1 row is left out: the service said its file does not exist or may not be read.</source>
-        <translation>有 1 行未包含在内：服务表示该文件不存在或无权读取。</translation>
-    </message>
-    <message>
-        <source>{n} rows are left out: the service said their files do not exist or may not be read.</source>
-        <translation>有 {n} 行未包含在内：服务表示这些文件不存在或无权读取。</translation>
     </message>
     <message>
         <source>Download 1 file</source>

@@ -65,7 +65,8 @@ class Scope(Enum):
 @dataclass(frozen=True, slots=True)
 class ScopeCounts:
     """How many rows a scope downloads, and how many of its rows are left out (the
-    service said their files do not exist or may not be read)."""
+    service said their files do not exist, may not be read, or are in an environment the
+    account does not have)."""
 
     files: int
     left_out: int = 0
@@ -313,12 +314,12 @@ class DownloadDialog(QDialog):
                 plural_format(
                     counts.left_out,
                     self.tr(
-                        "1 row is left out: the service said its file does not exist or may "
-                        "not be read."
+                        "1 row is left out: the service said its file does not exist, may "
+                        "not be read, or is in an environment this account does not have."
                     ),
                     self.tr(
-                        "{n} rows are left out: the service said their files do not exist "
-                        "or may not be read."
+                        "{n} rows are left out: the service said their files do not exist, "
+                        "may not be read, or are in an environment this account does not have."
                     ),
                 )
             )

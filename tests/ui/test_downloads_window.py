@@ -717,3 +717,10 @@ async def test_rows_of_an_environment_the_account_does_not_have_are_left_out(
     assert not selected
     assert excluded == 1
     assert [r.fileid.key for r in rows] == ks
+    dialog = window.downloads.show_dialog()
+    assert dialog is not None
+    assert dialog.left_out.text() == (
+        "1 row is left out: the service said its file does not exist, may not be read, or "
+        "is in an environment this account does not have."
+    )
+    dialog.reject()
