@@ -478,10 +478,14 @@ class HistoryStore:
         with self._lock:
             self.path_of(entry_id).unlink(missing_ok=True)
 
-    def prune(self, keep: int | None = None) -> list[str]:
-        """Delete all but the newest ``keep`` lists (default: ``self.keep``); return ids."""
+    def prune(self, keep: int | None = None, *, protect: str | None = None) -> list[str]:
+        """Delete all but the newest ``keep`` lists (default: ``self.keep``); return ids.
+
+        ``protect`` (the list on screen) stays and counts towards ``keep``, unless
+        ``keep`` is 0 (history off: every list goes)."""
+        keep = self._keep if keep is None else keep
         with self._lock:
-            return self._prune_locked(self._keep if keep is None else keep, protect=None)
+            return self._prune_locked(keep, protect=protect if keep > 0 else None)
 
     def _prune_locked(self, keep: int, protect: str | None) -> list[str]:
         entries = self._entries_locked()

@@ -174,6 +174,10 @@ class HistoryController(QObject):
             self._created_at = time.time()
             self.entry_id = new_entry_id(self._created_at)
         entry = await self._write(self.entry_id, self._created_at or time.time(), rows)
+        if entry is None:
+            # Not saved (the banner says why): still unsaved, so the next change, a
+            # Clear or the window's close tries again.
+            return None
         self._saved_revision = revision
         if self.dirty and not self._closed and not self._timer.isActive():
             self._timer.start()  # it changed while the worker wrote
@@ -227,6 +231,10 @@ class HistoryController(QObject):
         self._timer.stop()
         entry_id, created_at = self.entry_id, self._created_at
         unsaved = self.dirty and self.model.rowCount() > 0
+        if unsaved and entry_id is None and self._enabled():
+            # Named now, so an Undo saves the list where the clear saved it (not twice).
+            created_at = time.time()
+            entry_id = new_entry_id(created_at)
         rows_before = self.model.take_all()
         cleared = ClearedList(list(rows_before), entry_id, created_at, self.list_name)
         self.entry_id = None
@@ -317,8 +325,9 @@ class HistoryController(QObject):
         if running is not None:
             running.cancel()
             await asyncio.wait([running])  # its rows settle before the list is replaced
-        if self.dirty:
-            await self.save_now()
+        unsaved = self.dirty and self._enabled() and self.model.rowCount() > 0
+        if unsaved and await self.save_now() is None:
+            return False  # not saved (the banner says why): the list on screen stays
         async with self._io:
             try:
                 loaded = await asyncio.to_thread(_load_long_lived, self.store, entry_id)
@@ -342,6 +351,7 @@ class HistoryController(QObject):
         # The table is painted once, at the end: repainting it after every batch would
         # cost more than building the rows.
         view.setUpdatesEnabled(False)
+        shown = False
         try:
             ids, results = loaded.ids, loaded.results
             settle_long_lived()
@@ -355,7 +365,16 @@ class HistoryController(QObject):
                     settle_long_lived()
                     await asyncio.sleep(0)  # the rest of the window stays responsive
             settle_long_lived()
+            shown = True
         finally:
+            if not shown:
+                # Stopped part way (another list opened, the window closing): a part of
+                # the list must never be saved, over the list before it or as a new one.
+                self.model.clear()
+                self.entry_id = None
+                self._created_at = None
+                self.list_name = ""
+                self._saved_revision = self.model.revision
             self._restoring = False
             view.setUpdatesEnabled(True)
         self.entry_id = loaded.entry.id
@@ -386,7 +405,8 @@ class HistoryController(QObject):
     async def _prune(self) -> None:
         async with self._io:
             try:
-                await asyncio.to_thread(self.store.prune)
+                # The list on screen stays, however old its last save.
+                await asyncio.to_thread(self.store.prune, protect=self.entry_id)
                 self._entries = await asyncio.to_thread(self.store.entries)
             except OSError as exc:
                 log.warning("could not prune the history: %s", type(exc).__name__)

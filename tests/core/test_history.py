@@ -313,3 +313,16 @@ def test_a_list_keeps_its_name_on_one_short_line(store: HistoryStore) -> None:
     assert store.load(entry.id).entry.name == "ids of Dec.txt"
     long = save(store, "20270115-080001-abcdef", [(a, None)], created_at=NOW, name="x" * 500)
     assert len(long.name) == 120
+
+
+def test_a_smaller_history_keeps_the_protected_list(store: HistoryStore) -> None:
+    """The list on screen (reopened, so saved longest ago) outlives a smaller history
+    size; with the history off, it goes too."""
+    ids = [
+        save(store, new_entry_id(), [(fid(f"p/{n}"), None)], created_at=NOW, now=NOW + n).id
+        for n in range(3)
+    ]
+    assert store.prune(1, protect=ids[0]) == [ids[2], ids[1]]
+    assert [e.id for e in store.entries()] == [ids[0]]
+    assert store.prune(0, protect=ids[0]) == [ids[0]]
+    assert store.entries() == []

@@ -1,0 +1,150 @@
+"""History under a hostile disk and a hurried operator: a save that fails, a list opened
+while another is still coming in, a window closed during the restore, a smaller history
+size, a Clear undone before its first save."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+from typing import Any
+
+import pytest
+
+from tcb_gui.core.history import HistoryStore
+from tcb_gui.demo.samples import PROD
+from tcb_gui.ui import history as history_module
+from tcb_gui.ui import task_names
+from tcb_gui.ui.main_window import MainWindow
+from tests.ui.conftest import WindowFactory, wait_until
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
+
+
+def ids_text(count: int, prefix: str) -> str:
+    return "\n".join(PROD.fileid(f"{prefix}-{n:05d}.bin") for n in range(count))
+
+
+def history_banner(window: MainWindow) -> str:
+    banner = window.banners.banner("history")
+    return banner.text if banner is not None else ""
+
+
+def full_disk(_store: HistoryStore, *_args: Any, **_kwargs: Any) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+async def test_a_save_that_failed_is_tried_again_at_close(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk was full at the throttled save; the operator freed space and quit. The
+    list counted as saved and was never written: the next start had nothing."""
+    window = make_window()
+    real = HistoryStore.save_encoded
+    monkeypatch.setattr(HistoryStore, "save_encoded", full_disk)
+    await window.ids.add_text(ids_text(5, "gen/full"))
+    assert await window.history.save_now() is None
+    assert "No space left on device" in history_banner(window)
+    assert window.history.dirty
+    monkeypatch.setattr(HistoryStore, "save_encoded", real)
+    await window.aclose()
+    assert [e.total for e in HistoryStore().entries()] == [5]
+
+
+async def test_opening_a_list_keeps_the_one_on_screen_when_it_cannot_be_saved(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    await window.ids.add_text(ids_text(5, "gen/older"))
+    await window.history.save_now()
+    older = window.history.entry_id
+    assert older is not None
+    window.clear_rows()
+    await window.ids.add_text(ids_text(3, "gen/new"))
+    monkeypatch.setattr(HistoryStore, "save_encoded", full_disk)
+    assert not await window.history.open_entry(older)
+    assert sorted(r.fileid.key for r in window.model.rows())[0] == "gen/new-00000.bin"
+    assert window.model.rowCount() == 3
+    assert "No space left on device" in history_banner(window)
+
+
+async def test_a_list_opened_while_another_comes_in_overwrites_nothing(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History ▸ A, then History ▸ B before A was all in: the half of A on screen was
+    saved over the list that had been open before it."""
+    monkeypatch.setattr(history_module, "RESTORE_BATCH", 10)
+    window = make_window()
+    saved: dict[str, str] = {}
+    for name, count in (("a", 500), ("b", 300), ("x", 7)):
+        if window.model.rowCount():
+            window.clear_rows()
+        await window.ids.add_text(ids_text(count, f"gen/{name}"))
+        await window.history.save_now()
+        assert window.history.entry_id is not None
+        saved[name] = window.history.entry_id
+    window.history.request_open(saved["a"])
+    await wait_until(lambda: 50 < window.model.rowCount() < 500, interval=0)
+    window.history.request_open(saved["b"])
+    task = window.tasks.get(task_names.HISTORY_OPEN)
+    assert task is not None
+    assert await task
+    assert (window.history.entry_id, window.model.rowCount()) == (saved["b"], 300)
+    await window.aclose()
+    store = HistoryStore()
+    totals = {name: len(store.load(entry_id).ids) for name, entry_id in saved.items()}
+    assert totals == {"a": 500, "b": 300, "x": 7}
+    assert store.current_id() == saved["b"]
+
+
+async def test_closing_during_the_restore_keeps_the_whole_list(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quit while the last list was still coming back: the part on screen was saved as
+    a new list and made current, so the next start showed only that part."""
+    monkeypatch.setattr(history_module, "RESTORE_BATCH", 10)
+    first = make_window()
+    await first.ids.add_text(ids_text(500, "gen/big"))
+    await first.aclose()
+    second = make_window()
+    second.history.request_restore()
+    await wait_until(lambda: 50 < second.model.rowCount() < 500, interval=0)
+    await second.aclose()
+    store = HistoryStore()
+    assert [e.total for e in store.entries()] == [500]
+    third = make_window()
+    assert await third.history.restore_last()
+    assert third.model.rowCount() == 500
+
+
+async def test_a_smaller_history_keeps_the_list_on_screen(make_window: WindowFactory) -> None:
+    """An earlier list reopened, then Settings ▸ Recent lists kept: 1. The reopened list
+    (saved longest ago) was deleted and the next start showed another one."""
+    window = make_window()
+    await window.ids.add_text(ids_text(5, "gen/reopened"))
+    await window.history.save_now()
+    reopened = window.history.entry_id
+    assert reopened is not None
+    window.clear_rows()
+    await window.ids.add_text(ids_text(3, "gen/later"))
+    await window.history.save_now()
+    assert await window.history.open_entry(reopened)
+    window.history.set_keep(1)
+    task = window.tasks.get(task_names.HISTORY_PRUNE)
+    assert task is not None
+    await task
+    assert [e.id for e in window.history.entries] == [reopened]
+    await window.aclose()
+    assert HistoryStore().current_id() == reopened
+
+
+async def test_a_clear_undone_before_the_first_save_is_kept_once(
+    make_window: WindowFactory,
+) -> None:
+    window = make_window()
+    await window.ids.add_text(ids_text(5, "gen/once"))
+    window.clear_rows()  # before the throttled save: the clear saves it
+    await wait_until(lambda: HistoryStore().entries(), 10)
+    await asyncio.sleep(0)
+    assert window.undo() == 5
+    await window.aclose()
+    assert [e.total for e in HistoryStore().entries()] == [5]
