@@ -35,7 +35,7 @@ import math
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
@@ -451,6 +451,59 @@ class TokenStore:
         """
         value, source = self._current(_SECRET_ENTRY, profile)
         return AppSecretInfo(value, source)
+
+    # --- renamed and removed profiles ----------------------------------------------------
+
+    def move_profiles(
+        self, renames: Mapping[str, str], removed: Iterable[str] = ()
+    ) -> list[KeyringUnavailableError]:
+        """Give renamed profiles' tokens and AppSecrets (keyring entries and session
+        copies) their new names, and forget those of removed profiles, as one change.
+
+        A name may be freed and taken in the same change (two profiles swap names, a
+        removed profile's name goes to another): every value is read before any entry is
+        cleared, and every name involved is cleared before any is written, so no profile
+        ends up with another's secret. Returns the keyring's failures; a value that could
+        not be read is left where it was.
+        """
+        for new in renames.values():
+            validate_profile_name(new)
+        problems: list[KeyringUnavailableError] = []
+        unread: set[str] = set()
+        # (entry, new name, keyring value, session value)
+        carried: list[tuple[_Entry, str, str | None, str | None]] = []
+        for old, new in renames.items():
+            for entry in (_TOKEN_ENTRY, _SECRET_ENTRY):
+                with self._session_lock:
+                    session = self._session.get(entry.user(old))
+                try:
+                    stored = self._get(entry, old)
+                except KeyringUnavailableError as exc:
+                    problems.append(exc)
+                    unread.add(old)
+                    stored = None
+                if stored or session:
+                    carried.append((entry, new, stored, session))
+        involved = dict.fromkeys([*removed, *renames, *renames.values()])
+        for name in involved:
+            for entry in (_TOKEN_ENTRY, _SECRET_ENTRY):
+                if name in unread:  # its keyring entry stays; its session copy moved
+                    with self._session_lock:
+                        self._session.pop(entry.user(name), None)
+                    continue
+                try:
+                    self._clear(entry, name)
+                except KeyringUnavailableError as exc:
+                    problems.append(exc)
+        for entry, new, stored, session in carried:
+            if stored:
+                try:
+                    self._set(entry, new, stored)
+                except KeyringUnavailableError as exc:  # kept for this session instead
+                    problems.append(exc)
+            if session and session != stored:
+                self._set_session(entry, new, session)
+        return problems
 
     # --- one implementation for both kinds of secret -----------------------------------
 

@@ -824,26 +824,11 @@ async def saved_secret_profiles(store: TokenStore, names: Iterable[str]) -> set[
 
 def _move_secrets(store: TokenStore, renames: dict[str, str], removed: Iterable[str]) -> list[str]:
     """Move renamed profiles' keyring entries, forget removed ones; return the problems."""
-    problems: list[str] = []
-    for old, new in renames.items():
-        try:
-            token = store.get(old)
-            if token:
-                store.set(new, token)
-            secret = store.get_app_secret(old)
-            if secret:
-                store.set_app_secret(new, secret)
-            store.clear(old)
-            store.clear_app_secret(old)
-        except (KeyringUnavailableError, InputError) as exc:
-            problems.append(core_text(exc.message))
-    for name in removed:
-        try:
-            store.clear(name)
-            store.clear_app_secret(name)
-        except KeyringUnavailableError as exc:
-            problems.append(core_text(exc.message))
-    return problems
+    try:
+        failures = store.move_profiles(renames, removed)
+    except InputError as exc:
+        return [core_text(exc.message)]
+    return [core_text(exc.message) for exc in failures]
 
 
 def _save_secrets(store: TokenStore, secrets: dict[str, str]) -> list[str]:
@@ -883,9 +868,11 @@ async def apply_settings_change(
         setattr(old, item.name, getattr(new, item.name))
     after = old.current()
     # Link life and concurrency need no new token; anything about where and how the
-    # token comes from does.
+    # token comes from does, and so does a profile removed (its token forgotten) and
+    # made anew under the same name.
     profile_changed = (
         before is None
+        or before.name in change.removed
         or _identity(before) != _identity(after)
         or after.name in change.secrets
         or after.name in change.renames.values()

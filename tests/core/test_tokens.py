@@ -349,3 +349,51 @@ def test_secrets_adopted_from_the_environment_leave_it_and_still_count_as_from_i
     monkeypatch.delenv(TOKEN_ENV)
     assert environment_secret(TOKEN_ENV) == ""
     assert store.current("default").source is not TokenSource.ENVIRONMENT
+
+
+SECRET_A = "0123456789abcdef0123456789abcdef"
+
+
+def test_profiles_that_swap_names_swap_their_secrets(memory_keyring: MemoryKeyring) -> None:
+    """Settings: "a" renamed "b" and "b" renamed "a" in one OK. Moved one by one, "a"
+    (formerly "b") got "a"'s token and "b"'s was lost."""
+    store = TokenStore()
+    store.set("a", TOKEN)
+    store.set("b", TOKEN_B)
+    store.set_app_secret("a", SECRET_A)
+    assert store.move_profiles({"a": "b", "b": "a"}) == []
+    assert store.get("b") == TOKEN
+    assert store.get("a") == TOKEN_B
+    assert store.get_app_secret("b") == SECRET_A
+    assert store.get_app_secret("a") is None
+
+
+def test_a_removed_profiles_name_given_to_another_keeps_the_moved_token(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    """Remove "b", rename "a" to "b": the removal used to clear the token just moved."""
+    store = TokenStore()
+    store.set("a", TOKEN)
+    store.set("b", TOKEN_B)
+    store.set_app_secret("b", SECRET_A)
+    assert store.move_profiles({"a": "b"}, ["b"]) == []
+    assert memory_keyring.store == {(KEYRING_SERVICE, "b"): TOKEN}
+
+
+def test_a_session_token_moves_with_its_renamed_profile() -> None:
+    """Without a keyring the token lives in memory: a rename carries it too."""
+    keyring.set_keyring(fail.Keyring())
+    store = TokenStore()
+    store.set_session("old", TOKEN)
+    assert store.move_profiles({"old": "new"}) == []
+    assert store.current("new") == TokenInfo(TOKEN, TokenSource.SESSION)
+    assert store.current("old") == TokenInfo(None, TokenSource.NONE)
+
+
+def test_moving_profiles_with_a_locked_keyring_reports_and_hides_the_token() -> None:
+    keyring.set_keyring(LeakyKeyring())
+    problems = TokenStore().move_profiles({"a": "b"}, ["c"])
+    assert problems
+    for error in problems:
+        assert isinstance(error, KeyringUnavailableError)
+        _assert_error_hides(error, TOKEN)

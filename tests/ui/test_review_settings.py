@@ -1,0 +1,94 @@
+"""Settings under an operator's edits: profiles that swap names, a removed profile's name
+given to another, the profile in use removed and made anew — no profile ever ends up
+with another's token."""
+
+from __future__ import annotations
+
+import pytest
+
+from tcb_gui.core.settings import Profile
+from tcb_gui.core.tokens import KEYRING_SERVICE, TokenSource
+from tcb_gui.ui import task_names
+from tcb_gui.ui.main_window import MainWindow
+from tcb_gui.ui.settings_dialog import SettingsDialog
+from tests.memory_keyring import MemoryKeyring
+from tests.ui.conftest import WindowFactory
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
+
+TOKEN_A = "71_token-of-profile-a-0123456789"
+TOKEN_B = "71_token-of-profile-b-9876543210"
+
+
+async def apply(window: MainWindow, dialog: SettingsDialog) -> None:
+    dialog.accept()
+    task = window.tasks.get(task_names.SETTINGS)
+    assert task is not None
+    await task
+
+
+def rename(dialog: SettingsDialog, old: str, new: str) -> None:
+    dialog.select_profile(old)
+    dialog.editor.name_edit.setText(new)
+    dialog.editor.nameEdited.emit(new)
+
+
+async def test_two_profiles_that_swap_names_keep_their_own_tokens(
+    make_window: WindowFactory, memory_keyring: MemoryKeyring
+) -> None:
+    window = make_window()
+    window.session.settings.put_profile(Profile(name="a", base_url="https://a.example.com"))
+    window.session.settings.put_profile(Profile(name="b", base_url="https://b.example.com"))
+    memory_keyring.store[(KEYRING_SERVICE, "a")] = TOKEN_A
+    memory_keyring.store[(KEYRING_SERVICE, "b")] = TOKEN_B
+    dialog = window.tokens.show_settings_dialog()
+    rename(dialog, "a", "tmp")
+    rename(dialog, "b", "a")
+    rename(dialog, "tmp", "b")
+    await apply(window, dialog)
+    profiles = window.session.settings.profiles
+    # The token goes with the profile (its service), whatever it is called now.
+    assert profiles["b"].base_url == "https://a.example.com"
+    assert memory_keyring.store[(KEYRING_SERVICE, "b")] == TOKEN_A
+    assert memory_keyring.store[(KEYRING_SERVICE, "a")] == TOKEN_B
+
+
+async def test_a_removed_profiles_name_given_to_another_keeps_its_token(
+    make_window: WindowFactory, memory_keyring: MemoryKeyring
+) -> None:
+    window = make_window()
+    window.session.settings.put_profile(Profile(name="a"))
+    window.session.settings.put_profile(Profile(name="b"))
+    memory_keyring.store[(KEYRING_SERVICE, "a")] = TOKEN_A
+    memory_keyring.store[(KEYRING_SERVICE, "b")] = TOKEN_B
+    dialog = window.tokens.show_settings_dialog()
+    dialog.select_profile("b")
+    dialog.remove_profile()
+    rename(dialog, "a", "b")
+    await apply(window, dialog)
+    assert memory_keyring.store == {(KEYRING_SERVICE, "b"): TOKEN_A}
+
+
+async def test_the_profile_in_use_removed_and_made_anew_does_not_keep_its_token(
+    make_window: WindowFactory, memory_keyring: MemoryKeyring
+) -> None:
+    window = make_window()
+    session = window.session
+    session.settings.put_profile(Profile(name="b"))
+    memory_keyring.store[(KEYRING_SERVICE, "b")] = TOKEN_B
+    session.select_profile("b")
+    await session.reload_token()
+    assert session.token.token == TOKEN_B
+    dialog = window.tokens.show_settings_dialog()
+    dialog.select_profile("b")
+    dialog.remove_profile()
+    draft = dialog.add_profile()
+    dialog.editor.name_edit.setText("b")
+    dialog.editor.nameEdited.emit("b")
+    dialog.in_use_combo.setCurrentIndex(dialog.in_use_combo.findData(id(draft)))
+    await apply(window, dialog)
+    assert session.settings.current_profile == "b"
+    assert memory_keyring.store == {}
+    # "Remove … and forget its token": the window does not go on with it either.
+    assert session.token.token is None
+    assert session.token.source is TokenSource.NONE
