@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -90,6 +91,9 @@ DEFAULT_HISTORY_SIZE: Final = 10
 MAX_HISTORY_SIZE: Final = 100
 # Qt's saveGeometry() is well under 100 bytes; this bounds a hand-edited file.
 MAX_GEOMETRY_LENGTH: Final = 4096
+# A settings file is a few KB (a hundred profiles are about 30 KB); anything past this
+# is not one, and is not read whole.
+MAX_SETTINGS_BYTES: Final = 1 << 20
 
 # Keys that must never reach the settings file (docs/ARCHITECTURE.md#behaviour).
 _SECRET_KEY_RE = re.compile(r"token|secret|passw|credential|api_?key", re.IGNORECASE)
@@ -630,16 +634,55 @@ def _keep_aside(path: Path, raw: bytes) -> None:
         log.warning("kept the previous settings file as %s", bad.name)
 
 
+class NotARegularFileError(OSError):
+    """Something other than a file at the settings file's name (a FIFO, a device)."""
+
+
+def _read_settings_file(path: Path) -> bytes:
+    """At most ``MAX_SETTINGS_BYTES + 1`` bytes of the settings file. Opened without
+    blocking and checked to be a regular file: a FIFO put at its name would stop the
+    start for ever, and a link to a device (``/dev/zero``) would never end."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise NotARegularFileError(path.name)
+        return file.read(MAX_SETTINGS_BYTES + 1)
+
+
+def _move_aside(path: Path) -> None:
+    """Keep a file too large to be settings whole beside it (renamed, not copied)."""
+    bad = path.with_name(path.name + BAD_SUFFIX)
+    try:
+        os.replace(path, bad)
+    except OSError as exc:
+        log.warning("could not keep the previous settings file: %s", type(exc).__name__)
+    else:
+        log.warning("kept the previous settings file as %s", bad.name)
+
+
 def load_settings() -> Settings:
     """Read the settings file; never fails on a bad file (see the module docstring)."""
     path = settings_path()
     try:
-        raw = path.read_bytes()
+        raw = _read_settings_file(path)
     except FileNotFoundError:
         return Settings()
     except OSError as exc:
         log.warning("cannot read the settings file (%s); using defaults", type(exc).__name__)
         return Settings()
+    if len(raw) > MAX_SETTINGS_BYTES:
+        log.warning(
+            "the settings file is larger than %d bytes: not settings; using defaults",
+            MAX_SETTINGS_BYTES,
+        )
+        _move_aside(path)
+        settings = Settings()
+        try:
+            save_settings(settings)
+        except OSError as exc:
+            log.warning("could not rewrite the settings: %s", type(exc).__name__)
+        return settings
 
     try:
         data = json.loads(raw.decode("utf-8-sig"))
