@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer
+from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -87,6 +87,10 @@ def entry_name(entry: HistoryEntry) -> str:
 
 class HistoryController(QObject):
     """Saves the window's list as it changes, restores it, and fills the History menu."""
+
+    # Another list is coming into the table (History ▸ a kept list, or the last one at
+    # start): what Undo holds belongs to the list before it.
+    listReplaced = Signal()
 
     def __init__(
         self,
@@ -346,6 +350,7 @@ class HistoryController(QObject):
     async def _show_list(self, loaded: HistoryList) -> None:
         """Put a kept list into the model in batches; it becomes the current entry."""
         self._restoring = True
+        self.listReplaced.emit()
         self._timer.stop()
         view = self.view
         # The table is painted once, at the end: repainting it after every batch would
