@@ -204,9 +204,32 @@ def validate_profile_name(name: object) -> str:
         raise InputError(_NO_NAME)
     if len(name) > MAX_PROFILE_NAME_LENGTH:
         raise InputError(_NAME_TOO_LONG.format(limit=MAX_PROFILE_NAME_LENGTH))
-    if not _PROFILE_NAME_RE.match(name):
+    if not _PROFILE_NAME_RE.match(name) and not _valid_with_marks(name):
         raise InputError(_BAD_NAME.format(name=name))
     return name
+
+
+def _valid_with_marks(name: str) -> bool:
+    """A name whose letters carry combining marks (Hindi "हिन्दी", Thai "ผลิต", an accent
+    typed or pasted decomposed): letters for the rule above, which ``re`` cannot say
+    (``\\w`` takes no marks). A mark must follow a character of the name."""
+    if name.isascii():
+        return False
+    import unicodedata  # only for names the plain rule refused
+
+    if unicodedata.category(name[0]).startswith("M"):
+        return False
+    bare = "".join(c for c in name if not unicodedata.category(c).startswith("M"))
+    return _PROFILE_NAME_RE.match(bare) is not None
+
+
+def profile_name_key(name: str) -> str:
+    """What two profile names must not share: "Prod" and "prod" (or "Café" typed in two
+    Unicode forms) read alike in a menu, and Windows' Credential Locker treats keyring
+    entries whose names differ only by case as one, so such profiles would share a token."""
+    import unicodedata  # here: only the dialogs that name profiles compare names
+
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _base_url(value: object) -> str:

@@ -67,6 +67,7 @@ from tcb_gui.core.settings import (
     MAX_HISTORY_SIZE,
     Profile,
     Settings,
+    profile_name_key,
     validate_appid,
     validate_profile_name,
 )
@@ -377,13 +378,15 @@ def validate_draft(draft: ProfileDraft, taken: set[str]) -> tuple[Profile, str |
         validate_profile_name(draft.name)
     except InputError as exc:
         raise DraftError(draft, "name", core_text(exc.message)) from None
-    if draft.name in taken:
+    key = profile_name_key(draft.name)
+    same = next((name for name in taken if profile_name_key(name) == key), None)
+    if same is not None:
         raise DraftError(
             draft,
             "name",
             QCoreApplication.translate(
                 "SettingsDialog", "A profile named “{name}” exists already."
-            ).format(name=draft.name),
+            ).format(name=same),
         )
     try:
         validate_base_url(draft.base_url)

@@ -1,5 +1,5 @@
-"""The settings file under hostile or unlucky conditions: something other than a file at
-its name, a file far too large to be settings."""
+"""The settings file under hostile or unlucky conditions (something other than a file at
+its name, a file far too large to be settings), and profile names in any script."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import (
     MAX_SETTINGS_BYTES,
+    Profile,
     Settings,
     ensure_dir,
     load_settings,
+    profile_name_key,
     settings_path,
+    validate_profile_name,
 )
 
 
@@ -58,3 +62,22 @@ def test_a_huge_file_is_not_read_whole_and_is_kept_aside(isolated_home: Path) ->
     assert bad.stat().st_size == size  # kept whole, not cut short
     assert json.loads(path.read_text(encoding="utf-8"))["theme"] == "system"
     assert load_settings() == Settings()
+
+
+@pytest.mark.parametrize("name", ["हिन्दी", "ผลิต", "Cafe\u0301", "生产 环境", "tiếng Việt"])
+def test_letters_of_any_script_make_a_profile_name(name: str) -> None:
+    """Letters with combining marks were refused: \\w in ``re`` takes no marks."""
+    assert validate_profile_name(name) == name
+    assert Profile(name=name).name == name
+
+
+@pytest.mark.parametrize("name", ["\u0301e", "a/b", "a#b", "a\u200b", " a", "a "])
+def test_what_is_no_profile_name_stays_refused(name: str) -> None:
+    with pytest.raises(InputError):
+        validate_profile_name(name)
+
+
+def test_names_that_read_alike_share_a_key() -> None:
+    assert profile_name_key("Prod") == profile_name_key("prod")
+    assert profile_name_key("Café") == profile_name_key("Cafe\u0301")
+    assert profile_name_key("prod") != profile_name_key("prod 2")

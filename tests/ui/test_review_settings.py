@@ -92,3 +92,28 @@ async def test_the_profile_in_use_removed_and_made_anew_does_not_keep_its_token(
     # "Remove … and forget its token": the window does not go on with it either.
     assert session.token.token is None
     assert session.token.source is TokenSource.NONE
+
+
+@pytest.mark.parametrize(
+    ("existing", "typed"), [("prod", "Prod"), ("Café", "Cafe\u0301"), ("生产", "生产")]
+)
+async def test_a_name_that_differs_only_by_case_or_form_is_refused(
+    make_window: WindowFactory, existing: str, typed: str
+) -> None:
+    """Windows' Credential Locker takes "Prod" and "prod" for one keyring entry: two such
+    profiles would share (and overwrite) one token; in a menu they read alike anyway."""
+    window = make_window()
+    window.session.settings.put_profile(Profile(name=existing))
+    dialog = window.tokens.show_settings_dialog()
+    dialog.add_profile()
+    dialog.editor.name_edit.setText(typed)
+    dialog.accept()
+    assert dialog.isVisible()
+    assert f"“{existing}” exists" in dialog.error.text()
+    dialog.reject()
+    new = window.tokens.show_profile_dialog(new=True)
+    new.name_edit.setText(typed)
+    new.accept()
+    assert new.isVisible()
+    assert f"“{existing}” exists" in new.error.text()
+    new.reject()
