@@ -116,6 +116,13 @@ class HistoryList:
     results: list[LinkResult | None] = field(default_factory=list)
     skipped: int = 0  # rows that could not be read (a damaged line counts once)
 
+    @property
+    def left_out(self) -> int:
+        """Rows of the saved list that did not come back: those skipped, or those its
+        header counts beyond the rows read, whichever is more (a damaged line's rows, a
+        file cut short at a line's end)."""
+        return max(self.skipped, self.entry.total - len(self.ids))
+
 
 # --- entry ids and paths ---------------------------------------------------------------
 

@@ -386,12 +386,12 @@ class HistoryController(QObject):
         self._created_at = loaded.entry.created_at
         self.list_name = entry_name(loaded.entry)
         self._saved_revision = self.model.revision
-        if loaded.skipped:
+        if loaded.left_out:
             self.notifier.show_banner(
                 "history",
                 Tone.WARNING,
                 self.tr("{n} rows of the saved list could not be read and were left out.").format(
-                    n=fmt_int(loaded.skipped)
+                    n=fmt_int(loaded.left_out)
                 ),
             )
 

@@ -326,3 +326,18 @@ def test_a_smaller_history_keeps_the_protected_list(store: HistoryStore) -> None
     assert [e.id for e in store.entries()] == [ids[0]]
     assert store.prune(0, protect=ids[0]) == [ids[0]]
     assert store.entries() == []
+
+
+def test_a_file_cut_short_says_how_many_rows_it_lost(store: HistoryStore) -> None:
+    """Cut at a line's end, a list came back 1,000 rows short and said nothing; cut
+    inside a line, it said one row was left out."""
+    ids = [fid(f"cut/{n}") for n in range(2 * ROWS_PER_LINE + 5)]
+    entry = save(store, new_entry_id(), [(f, None) for f in ids], created_at=NOW)
+    path = store.path_of(entry.id)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:3]), encoding="utf-8")  # the last line is gone
+    loaded = store.load(entry.id)
+    assert (len(loaded.ids), loaded.skipped, loaded.left_out) == (2 * ROWS_PER_LINE, 0, 5)
+    path.write_text("".join(lines[:2]) + lines[2][:100], encoding="utf-8")
+    loaded = store.load(entry.id)
+    assert (loaded.skipped, loaded.left_out) == (1, ROWS_PER_LINE + 5)

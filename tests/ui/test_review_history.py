@@ -148,3 +148,23 @@ async def test_a_clear_undone_before_the_first_save_is_kept_once(
     assert window.undo() == 5
     await window.aclose()
     assert [e.total for e in HistoryStore().entries()] == [5]
+
+
+async def test_a_list_cut_short_says_how_many_rows_are_missing(
+    make_window: WindowFactory,
+) -> None:
+    first = make_window()
+    await first.ids.add_text(ids_text(2_500, "gen/cut"))
+    await first.aclose()
+    store = HistoryStore()
+    entry_id = store.current_id()
+    assert entry_id is not None
+    path = store.path_of(entry_id)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:3]), encoding="utf-8")  # ends with a whole line
+    second = make_window()
+    assert await second.history.restore_last()
+    assert second.model.rowCount() == 2_000
+    assert history_banner(second) == (
+        "500 rows of the saved list could not be read and were left out."
+    )
