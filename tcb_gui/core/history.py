@@ -555,7 +555,9 @@ class HistoryStore:
     def current_id(self) -> str | None:
         """The list to restore at start: the one named current, else the newest.
 
-        None when the user last cleared the list (or there is no history).
+        None when the user last cleared the list (or there is no history). A named list
+        whose file is there but cannot be read is still the one named (``load`` then
+        says so), never silently another.
         """
         try:
             data = json.loads((self.directory / CURRENT_FILE).read_text(encoding="utf-8"))
@@ -569,9 +571,15 @@ class HistoryStore:
             named = data["id"]
             if named is None:
                 return None
-            if isinstance(named, str) and named in known:
+            if isinstance(named, str) and (named in known or self._is_there(named)):
                 return named
         return entries[0].id if entries else None
+
+    def _is_there(self, entry_id: str) -> bool:
+        try:
+            return self.path_of(entry_id).exists()
+        except (InputError, OSError):
+            return False
 
     def load(self, entry_id: str) -> HistoryList:
         """Read list ``entry_id``; damaged rows are skipped and counted, never fatal.

@@ -15,6 +15,7 @@ is added, Undo puts it back as it was (``undo_clear``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
@@ -304,6 +305,10 @@ class HistoryController(QObject):
                 self._entries = await asyncio.to_thread(self.store.entries)
             except (OSError, InputError) as exc:
                 log.warning("could not restore the last list: %s", type(exc).__name__)
+                message = core_text(exc.message) if isinstance(exc, InputError) else str(exc)
+                self.notifier.show_banner("history", Tone.WARNING, message)
+                with contextlib.suppress(OSError):  # History still offers the others
+                    self._entries = await asyncio.to_thread(self.store.entries)
                 return False
         if self.model.rowCount():
             return False  # the user added IDs meanwhile: theirs win
@@ -339,6 +344,8 @@ class HistoryController(QObject):
             except (OSError, InputError) as exc:
                 message = core_text(exc.message) if isinstance(exc, InputError) else str(exc)
                 self.notifier.show_banner("history", Tone.WARNING, message)
+                with contextlib.suppress(OSError):  # History still offers the others
+                    self._entries = await asyncio.to_thread(self.store.entries)
                 return False
         self.model.clear()
         await self._show_list(loaded)

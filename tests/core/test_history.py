@@ -341,3 +341,18 @@ def test_a_file_cut_short_says_how_many_rows_it_lost(store: HistoryStore) -> Non
     path.write_text("".join(lines[:2]) + lines[2][:100], encoding="utf-8")
     loaded = store.load(entry.id)
     assert (loaded.skipped, loaded.left_out) == (1, ROWS_PER_LINE + 5)
+
+
+def test_an_unreadable_current_list_is_not_swapped_for_another(store: HistoryStore) -> None:
+    """The list open last had a damaged header: the next start brought back an older
+    list instead, as if it were the last one, and said nothing."""
+    older = save(store, new_entry_id(), [(fid("older"), None)], created_at=NOW, now=NOW)
+    last = save(store, new_entry_id(), [(fid("last"), None)], created_at=NOW, now=NOW - 5)
+    assert store.current_id() == last.id
+    store.path_of(last.id).write_text("not json\n[]\n", encoding="utf-8")
+    assert [e.id for e in store.entries()] == [older.id]
+    assert store.current_id() == last.id
+    with pytest.raises(InputError, match="cannot be read"):
+        store.load(last.id)
+    store.path_of(last.id).unlink()  # gone altogether: the newest kept list
+    assert store.current_id() == older.id

@@ -168,3 +168,23 @@ async def test_a_list_cut_short_says_how_many_rows_are_missing(
     assert history_banner(second) == (
         "500 rows of the saved list could not be read and were left out."
     )
+
+
+async def test_a_last_list_that_cannot_be_read_is_said_at_start(
+    make_window: WindowFactory,
+) -> None:
+    first = make_window()
+    await first.ids.add_text(ids_text(4, "gen/older"))
+    await first.history.save_now()
+    first.clear_rows()
+    await first.ids.add_text(ids_text(2, "gen/last"))
+    await first.aclose()
+    store = HistoryStore()
+    last = store.current_id()
+    assert last is not None
+    store.path_of(last).write_bytes(b"\x00\x01 not a list")
+    second = make_window()
+    assert not await second.history.restore_last()
+    assert second.model.rowCount() == 0
+    assert history_banner(second) == "That list in the history cannot be read."
+    assert [e.total for e in second.history.entries] == [4]  # History still opens it
