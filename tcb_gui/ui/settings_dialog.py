@@ -223,7 +223,9 @@ class ProfileEditor(QWidget):
 
         self.appid_edit = QLineEdit(self)
         self.appid_edit.setPlaceholderText("wx1234567890abcdef")
-        self.appid_edit.setMaxLength(18)
+        # Longer than an AppID: a paste with a space or a BOM before it is not cut short
+        # (the spaces go when it is checked).
+        self.appid_edit.setMaxLength(64)
         self.appid_label = QLabel(self.tr("App&ID:"), self)
         self.appid_label.setBuddy(self.appid_edit)
         form.addRow(self.appid_label, self.appid_edit)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tcb_gui.core.settings import Profile
-from tcb_gui.core.tokens import KEYRING_SERVICE, TokenSource
+from tcb_gui.core.tokens import KEYRING_SERVICE, TokenSource, app_secret_user
 from tcb_gui.ui import task_names
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.settings_dialog import SettingsDialog
@@ -117,3 +117,25 @@ async def test_a_name_that_differs_only_by_case_or_form_is_refused(
     assert new.isVisible()
     assert f"“{existing}” exists" in new.error.text()
     new.reject()
+
+
+SECRET = "0123456789abcdef0123456789abcdef"
+APPID = "wx0123456789abcdef"
+
+
+async def test_an_appid_pasted_with_spaces_around_it_is_taken(
+    make_window: WindowFactory, memory_keyring: MemoryKeyring
+) -> None:
+    """The AppID field held 18 characters: " wx0123456789abcdef" pasted from a web page
+    lost its last digit and was refused as "not a mini program AppID"."""
+    window = make_window()
+    dialog = window.tokens.show_settings_dialog()
+    dialog.add_profile()
+    editor = dialog.editor
+    editor.name_edit.setText("mini")
+    editor.appsecret_radio.setChecked(True)
+    editor.appid_edit.setText(f"  {APPID}  ")
+    editor.secret_edit.setText(f" {SECRET}\r\n")
+    await apply(window, dialog)
+    assert window.session.settings.profiles["mini"].appid == APPID
+    assert memory_keyring.store[(KEYRING_SERVICE, app_secret_user("mini"))] == SECRET
