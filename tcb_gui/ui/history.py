@@ -501,7 +501,8 @@ class HistoryController(QObject):
             empty.setEnabled(False)
             return
         for entry in self._entries:
-            action = QAction(self.entry_label(entry), menu)
+            # "Q&A.txt" is a name, not a shortcut on "A".
+            action = QAction(self.entry_label(entry).replace("&", "&&"), menu)
             action.setCheckable(True)
             action.setChecked(entry.id == self.entry_id)
             details = self.entry_details(entry)

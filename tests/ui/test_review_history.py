@@ -1,11 +1,12 @@
 """History under a hostile disk and a hurried operator: a save that fails, a list opened
 while another is still coming in, a window closed during the restore, a smaller history
-size, a Clear undone before its first save."""
+size, a Clear undone before its first save, a file cut short or unreadable, names with "&"."""
 
 from __future__ import annotations
 
 import asyncio
 import errno
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +189,24 @@ async def test_a_last_list_that_cannot_be_read_is_said_at_start(
     assert second.model.rowCount() == 0
     assert history_banner(second) == "That list in the history cannot be read."
     assert [e.total for e in second.history.entries] == [4]  # History still opens it
+
+
+async def test_history_names_lists_with_ampersands_and_chinese_as_they_are(
+    make_window: WindowFactory, tmp_path: Path
+) -> None:
+    """A list opened from "R&D 订单.txt" was shown in History as "RD 订单.txt", its "&"
+    taken for a keyboard shortcut on "D"."""
+    window = make_window()
+    source = tmp_path / "R&D 订单.txt"
+    source.write_text(ids_text(3, "gen/订单"), encoding="utf-8")
+    await window.ids.add_paths([source])
+    await window.history.save_now()
+    window.clear_rows()
+    await window.ids.add_paths([source])  # the same file again: a second list
+    await window.history.save_now()
+    await window.history.refresh_entries()
+    menu = window.history.menu
+    menu.aboutToShow.emit()
+    shown = [a.iconText() for a in menu.actions()]
+    assert len(shown) == 2
+    assert all(text.startswith("R&D 订单.txt — 3 IDs · ") for text in shown)
