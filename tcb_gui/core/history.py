@@ -67,6 +67,9 @@ ROWS_PER_LINE: Final = 1_000
 MAX_HEADER_BYTES: Final = 64 * 1024
 # The service's errmsg for one file is a short sentence; bound what a file may inject.
 MAX_ERRMSG_CHARS: Final = 2_000
+# A temporary file of a save (``atomicfile``) older than this was left by a crash: a
+# save takes seconds, and another window (``--profile``) may be writing one right now.
+STALE_TEMP_S: Final = 3_600
 # Entry ids: "<UTC yyyymmdd-hhmmss>-<6 hex>", sortable and safe as file names.
 _ENTRY_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}\Z")
 _ID_TIME_FORMAT: Final = "%Y%m%d-%H%M%S"
@@ -512,7 +515,21 @@ class HistoryStore:
             # No history kept: nothing to restore either.
             with contextlib.suppress(OSError):
                 (self.directory / CURRENT_FILE).unlink(missing_ok=True)
+        self._sweep_stale_temps()
         return removed
+
+    def _sweep_stale_temps(self) -> None:
+        """Delete what a save cut short by a crash left (``.<name>.<random>.tmp``, up to
+        a list's size each): nothing lists or reads them."""
+        cutoff = time.time() - STALE_TEMP_S
+        with contextlib.suppress(OSError):
+            for path in self.directory.iterdir():
+                name = path.name
+                if not (name.startswith(".") and name.endswith(".tmp")):
+                    continue
+                with contextlib.suppress(OSError):
+                    if path.is_file() and path.stat().st_mtime < cutoff:
+                        path.unlink()
 
     # -- reading ----------------------------------------------------------------------
 

@@ -356,3 +356,23 @@ def test_an_unreadable_current_list_is_not_swapped_for_another(store: HistorySto
         store.load(last.id)
     store.path_of(last.id).unlink()  # gone altogether: the newest kept list
     assert store.current_id() == older.id
+
+
+def test_what_a_crash_left_half_written_is_swept(store: HistoryStore) -> None:
+    """A save killed part way keeps the old list; its temporary file (as big as the
+    list) stayed in the folder for ever."""
+    entry = save(store, new_entry_id(), [(fid("kept"), None)], created_at=NOW)
+    stale = store.directory / f".{entry.id}{FILE_SUFFIX}.k3x9q2ab.tmp"
+    stale.write_text('{"format": "tcb-gui-history"', encoding="utf-8")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    fresh = store.directory / f".{CURRENT_FILE}.p0w8e7rt.tmp"  # another window, saving now
+    fresh.write_text("{", encoding="utf-8")
+    notes = store.directory / "notes.tmp"  # not one of ours
+    notes.write_text("mine", encoding="utf-8")
+    os.utime(notes, (old, old))
+    assert [f.key for f in store.load(entry.id).ids] == ["kept"]
+    save(store, new_entry_id(), [(fid("next"), None)], created_at=NOW)
+    assert not stale.exists()
+    assert fresh.exists()
+    assert notes.exists()
