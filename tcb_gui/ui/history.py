@@ -118,6 +118,7 @@ class HistoryController(QObject):
         self._restoring = False
         self._closed = False
         self._entries: list[HistoryEntry] = []
+        self._save_failed = False  # the "history" banner says a save failed
         # Disk work in request order: a cleared list's last save never lands after the
         # "nothing to restore" mark, nor the other way round.
         self._io = asyncio.Lock()
@@ -219,6 +220,7 @@ class HistoryController(QObject):
                     reason = exc.strerror or ""
                 log.warning("could not save the list to the history: %s", type(exc).__name__)
                 if not self._closed:
+                    self._save_failed = True
                     self.notifier.show_banner(
                         "history",
                         Tone.WARNING,
@@ -228,6 +230,9 @@ class HistoryController(QObject):
                     )
                 return None
         release_freed_memory()  # the encoding's transient memory, back to the system
+        if self._save_failed:
+            self._save_failed = False  # saved now: the warning that it was not goes
+            self.notifier.hide_banner("history")
         return entry
 
     def clear_list(self) -> ClearedList:
@@ -393,6 +398,9 @@ class HistoryController(QObject):
         self._created_at = loaded.entry.created_at
         self.list_name = entry_name(loaded.entry)
         self._saved_revision = self.model.revision
+        # A warning about the list before (not read, not saved) is not about this one.
+        self.notifier.hide_banner("history")
+        self._save_failed = False
         if loaded.left_out:
             self.notifier.show_banner(
                 "history",
