@@ -98,6 +98,7 @@ class StableTokens:
         self.provider: StableTokenProvider | None = None
         self._key: tuple[str, str, str] | None = None  # (profile, appid, base URL)
         self._secret = AppSecretInfo(None, TokenSource.NONE)
+        self._secret_key: tuple[str, str, str] | None = None  # whose AppSecret that is
         self._last_check: TokenCheck | None = None
         # The providers' clock (a test moves it past a token's end).
         self.clock: Callable[[], float] = time.time
@@ -118,12 +119,13 @@ class StableTokens:
             return None
         profile = session.profile
         assert profile.appid is not None  # an appsecret profile always has one
+        key = (profile.name, profile.appid, profile.base_url)
         try:
             self._secret = await session.store.acurrent_app_secret(profile.name)
         except KeyringUnavailableError as exc:
             self._secret = AppSecretInfo(None, TokenSource.NONE)
             self.notifier.show_banner("keyring", Tone.WARNING, core_text(exc.message))
-        key = (profile.name, profile.appid, profile.base_url)
+        self._secret_key = key
         if self.provider is None or key != self._key:
             self.stop()
             http = await session.aopen_http()
@@ -131,7 +133,7 @@ class StableTokens:
                 http,
                 base_url=profile.base_url,
                 appid=profile.appid,
-                secret=lambda: self._secret.secret,
+                secret=self._secret_of(key),
                 clock=self.clock,
                 on_change=self._changed,
                 trace=self.session.trace,
@@ -141,6 +143,13 @@ class StableTokens:
         if self._secret.is_set and not self.tasks.running(task_names.STABLE_TOKEN):
             self.tasks.start(task_names.STABLE_TOKEN, self.provider.run_renewal())
         return self.provider
+
+    def _secret_of(self, key: tuple[str, str, str]) -> Callable[[], str | None]:
+        """The AppSecret for a provider of ``key``, read when it fetches a token: None
+        once another mini program profile's has been read. A run that started before a
+        profile switch still holds its provider, which must not send the next profile's
+        AppSecret with its own AppID (and to its own service)."""
+        return lambda: self._secret.secret if self._secret_key == key else None
 
     def stop(self) -> None:
         """Forget the provider and end its renewal (a token profile, or a new AppSecret)."""
