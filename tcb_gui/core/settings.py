@@ -728,9 +728,20 @@ def load_settings() -> Settings:
         log.warning("repaired invalid settings (defaults used): %s", ", ".join(loader.repairs))
         _keep_aside(path, raw)
     else:
+        if _newer_version(data):
+            # What this version does not know is dropped at its next save: keep the file
+            # as the newer one wrote it (not rewritten here: a command line run that
+            # saves nothing leaves it as it is).
+            log.warning("the settings file was written by a newer version of %s", APP_NAME)
+            _keep_aside(path, raw)
         return settings
     try:
         save_settings(settings)
     except OSError as exc:
         log.warning("could not rewrite the repaired settings: %s", type(exc).__name__)
     return settings
+
+
+def _newer_version(data: object) -> bool:
+    version = data.get("version") if isinstance(data, Mapping) else None
+    return type(version) is int and version > SETTINGS_VERSION

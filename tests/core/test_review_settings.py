@@ -19,6 +19,7 @@ from tcb_gui.core.settings import (
     ensure_dir,
     load_settings,
     profile_name_key,
+    save_settings,
     settings_path,
     validate_profile_name,
 )
@@ -81,3 +82,33 @@ def test_names_that_read_alike_share_a_key() -> None:
     assert profile_name_key("Prod") == profile_name_key("prod")
     assert profile_name_key("Café") == profile_name_key("Cafe\u0301")
     assert profile_name_key("prod") != profile_name_key("prod 2")
+
+
+def test_a_file_of_a_newer_version_is_kept_as_it_was_before_it_is_replaced(
+    isolated_home: Path,
+) -> None:
+    """A newer version's keys are unknown here and dropped at the next save: the file
+    as the newer version wrote it is kept beside it, and a load alone does not rewrite it."""
+    path = settings_path()
+    ensure_dir(path.parent)
+    newer = {
+        "version": 2,
+        "current_profile": "prod",
+        "profiles": {"default": {}, "prod": {"api": "tcb", "region": "ap-shanghai"}},
+        "theme": "dark",
+        "font_size": 14,
+    }
+    path.write_text(json.dumps(newer), encoding="utf-8")
+    original = path.read_bytes()
+    settings = load_settings()
+    assert (settings.current_profile, settings.theme) == ("prod", "dark")
+    assert path.read_bytes() == original
+    bad = path.with_name(path.name + ".bad")
+    assert bad.read_bytes() == original
+    save_settings(settings)
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == 1
+    assert bad.read_bytes() == original
+    # Our own file is not copied again.
+    bad.unlink()
+    load_settings()
+    assert not bad.exists()
