@@ -442,10 +442,19 @@ class HistoryController(QObject):
         try:
             if self._pending:
                 await asyncio.wait(list(self._pending))
-            if self.dirty:
+            if self.dirty or await self._file_gone():
                 await self.save_now()
         finally:
             self._closed = True
+
+    async def _file_gone(self) -> bool:
+        """Whether the list on screen lost its file meanwhile: pruned by another window
+        sharing the history (``--profile``) that saved newer lists, or deleted by hand."""
+        entry_id = self.entry_id
+        if entry_id is None or not self.model.rowCount() or not self._enabled():
+            return False
+        path = self.store.path_of(entry_id)
+        return not await asyncio.to_thread(path.exists)
 
     # --- the menu ---------------------------------------------------------------------
 

@@ -216,3 +216,21 @@ async def test_history_names_lists_with_ampersands_and_chinese_as_they_are(
     shown = [a.iconText() for a in menu.actions()]
     assert len(shown) == 2
     assert all(text.startswith("R&D 订单.txt — 3 IDs · ") for text in shown)
+
+
+async def test_a_list_another_window_pruned_is_saved_again_at_close(
+    make_window: WindowFactory,
+) -> None:
+    """Two windows share the history (one started with --profile): the other saved ten
+    newer lists, pruning this one's, unchanged since; closing this window lost it."""
+    window = make_window()
+    await window.ids.add_text(ids_text(4, "gen/quiet"))
+    await window.history.save_now()
+    entry_id = window.history.entry_id
+    assert entry_id is not None
+    store = HistoryStore()
+    store.path_of(entry_id).unlink()  # the other window's prune
+    assert not window.history.dirty
+    await window.aclose()
+    assert [len(store.load(entry_id).ids)] == [4]
+    assert store.current_id() == entry_id
