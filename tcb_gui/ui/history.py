@@ -369,6 +369,7 @@ class HistoryController(QObject):
         # cost more than building the rows.
         view.setUpdatesEnabled(False)
         shown = False
+        added_meanwhile = False  # IDs the user added between batches: not in the file
         try:
             ids, results = loaded.ids, loaded.results
             settle_long_lived()
@@ -380,7 +381,9 @@ class HistoryController(QObject):
                 self.model.flush()
                 if stop < len(ids):
                     settle_long_lived()
+                    revision = self.model.revision
                     await asyncio.sleep(0)  # the rest of the window stays responsive
+                    added_meanwhile |= self.model.revision != revision
             settle_long_lived()
             shown = True
         finally:
@@ -397,7 +400,8 @@ class HistoryController(QObject):
         self.entry_id = loaded.entry.id
         self._created_at = loaded.entry.created_at
         self.list_name = entry_name(loaded.entry)
-        self._saved_revision = self.model.revision
+        self._saved_revision = self.model.revision - 1 if added_meanwhile else self.model.revision
+        self._model_changed()  # saved a few seconds later with what was added meanwhile
         # A warning about the list before (not read, not saved) is not about this one.
         self.notifier.hide_banner("history")
         self._save_failed = False

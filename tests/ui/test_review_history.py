@@ -234,3 +234,26 @@ async def test_a_list_another_window_pruned_is_saved_again_at_close(
     await window.aclose()
     assert [len(store.load(entry_id).ids)] == [4]
     assert store.current_id() == entry_id
+
+
+async def test_ids_added_while_the_last_list_comes_back_are_kept(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file dropped on the window while the last list was still coming back joined
+    the list but counted as saved: quitting then lost it from the next start."""
+    monkeypatch.setattr(history_module, "RESTORE_BATCH", 10)
+    first = make_window()
+    await first.ids.add_text(ids_text(500, "gen/restored"))
+    await first.aclose()
+    second = make_window()
+    second.history.request_restore()
+    await wait_until(lambda: 50 < second.model.rowCount() < 500, interval=0)
+    await second.ids.add_text(ids_text(3, "gen/dropped"))
+    await wait_until(lambda: not second.tasks.running(task_names.HISTORY_RESTORE))
+    assert second.model.rowCount() == 503
+    assert second.history.dirty
+    await second.aclose()
+    store = HistoryStore()
+    current = store.current_id()
+    assert current is not None
+    assert len(store.load(current).ids) == 503
