@@ -102,6 +102,8 @@ async def save_in_steps(
     writer = asyncio.get_running_loop().run_in_executor(None, write)
     try:
         for start in range(0, len(ids), ROWS_PER_LINE):
+            if writer.done():
+                break  # it failed (a full disk, no permission): its error is raised below
             stop = start + ROWS_PER_LINE
             queue.put(encode_rows(ids[start:stop], results[start:stop]))
             await asyncio.sleep(0)  # the window paints and handles input between lines
