@@ -9,7 +9,10 @@ expired; Refresh expired renews them). The History menu lists the kept lists by 
 name (the file they came from, or their first file) and what became of them
 ("ids.txt — 180 IDs: 165 ready, 15 failed · 5 Dec 06:54") to reopen one. Clearing the
 list starts a new entry and the cleared one stays in the history; until something else
-is added, Undo puts it back as it was (``undo_clear``).
+is added, Undo puts it back as it was (``undo_clear``). A save that fails (a full disk)
+leaves the list unsaved: it is tried again at the next change and at close, and History
+opens no other list over it. A list stopped part way in (another opened, the window
+closing) is dropped, never saved as if whole.
 """
 
 from __future__ import annotations
