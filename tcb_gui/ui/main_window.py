@@ -1175,7 +1175,7 @@ class MainWindow(QMainWindow):
         self.act_clear.setEnabled(counts.total > 0)
         self.act_remove.setEnabled(counts.total > 0)
         self.act_cancel.setEnabled(running)
-        self.token_panel.profile_combo.setEnabled(not running)
+        self._update_profile_choice()
 
     def counts_text(self) -> str:
         """The status row's counts: "250 IDs · 235 ready · 15 failed", and with a filter
@@ -1212,9 +1212,16 @@ class MainWindow(QMainWindow):
             )
         return " · ".join(parts)
 
+    def _update_profile_choice(self) -> None:
+        """The profile can be switched only while nothing runs: a run asks its profile's
+        service with its profile's token, and a switch would change the token under it."""
+        idle = not self.resolver.running and not self.downloads.running
+        self.token_panel.profile_combo.setEnabled(idle)
+
     def _update_download_actions(self) -> None:
         downloads = self.downloads
         running = downloads.running
+        self._update_profile_choice()
         rows = self.model.rowCount() > 0
         self.download_button.setEnabled(not running and rows)
         self.act_download.setEnabled(not running and rows)

@@ -69,7 +69,6 @@ class Session:
         # Mini program mode (ui.appsecret): the token comes from this provider, which
         # fetches and renews it with the profile's AppID and AppSecret.
         self.stable: StableTokenProvider | None = None
-        self._pasted = StaticCredentials(lambda: self.token.token)
         self._stable_credentials: StableCredentials | None = None
 
     @cached_property
@@ -158,7 +157,12 @@ class Session:
         (fetched anew when the cached one lapsed or was refused), else the pasted one."""
         provider = self.stable
         if provider is None:
-            return self._pasted
+            # Bound to the profile in use now: a run that outlives a switch to another
+            # profile must not send that profile's token to its own service.
+            name = self.profile.name
+            return StaticCredentials(
+                lambda: self.token.token if self.profile.name == name else None
+            )
         held = self._stable_credentials
         if held is None or held.provider is not provider:
             held = self._stable_credentials = StableCredentials(provider)
