@@ -295,6 +295,7 @@ class MainWindow(QMainWindow):
         )
         self.links = LinksPresenter(model, notifier, tasks, self.selected_rows, self.shown_rows)
         self.history = HistoryController(model, notifier, tasks, session, self.view)
+        self.history.listReplaced.connect(self._drop_undo)
         self.ids = IdsPresenter(model, notifier, tasks, name_list=self._name_list)
         self.downloads = DownloadController(
             model,
@@ -979,6 +980,12 @@ class MainWindow(QMainWindow):
             plural(back, self.tr("Put back 1 row."), self.tr("Put back {n} rows."))
         )
         return back
+
+    def _drop_undo(self) -> None:
+        """Another list came into the table: what Undo holds was the list before it's."""
+        self._undo = None
+        self.act_undo.setEnabled(False)
+        self.notifier.hide_banner(UNDO_BANNER)
 
     def _forget_undo(self) -> None:
         if self._undo is not None and self._undo.cleared is not None and self.model.rowCount():

@@ -261,6 +261,11 @@ class ResolvePresenter(QObject):
                         settle_long_lived()
                     self.progressed.emit()
             self._settle(run, time.monotonic() - started)
+            # Rows a Delete took during the run got no result: Undo brings them back
+            # to be resolved, not spinning.
+            left = [r for r in todo if r.state is RowState.RESOLVING]
+            if left:
+                model.set_state(left, RowState.PENDING)
         except asyncio.CancelledError:
             left = [r for r in todo if r.state is RowState.RESOLVING]
             model.set_state(left, RowState.PENDING)

@@ -500,8 +500,13 @@ class ResultsModel(QAbstractTableModel):
 
     def set_state(self, rows: Iterable[Row], state: RowState) -> None:
         """Move rows to Pending, Resolving or Paused (a result moves them to Ok/Failed)."""
+        own = self._by_raw
         for row in rows:
             if row.state is state:
+                continue
+            if own.get(row.fileid.raw) is not row:
+                # Taken by a Clear or Delete: counted again when Undo puts it back.
+                row.state, row.result, row.expires_ts, row.search = state, None, None, None
                 continue
             self._leave_state(row)
             row.state = state

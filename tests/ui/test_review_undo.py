@@ -18,11 +18,6 @@ from tests.ui.conftest import WindowFactory, wait_until
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
-# Needs main_window to forget its Undo when History puts another list in the table.
-NEEDS_MAIN_WINDOW = "main_window: connect history.listReplaced to forget the Undo step"
-# Needs ResultsModel.set_state to leave the counts of rows no longer in the model alone.
-NEEDS_SET_STATE = "results_model: set_state counted rows a Clear or Delete had taken"
-
 
 def ids_text(count: int, prefix: str) -> str:
     return "\n".join(PROD.fileid(f"{prefix}-{n:05d}.bin") for n in range(count))
@@ -60,7 +55,6 @@ async def test_opening_another_list_is_told(make_window: WindowFactory) -> None:
     assert told == [0]  # before its rows come in
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_MAIN_WINDOW)
 async def test_a_delete_is_not_undone_into_another_list(make_window: WindowFactory) -> None:
     """Delete a row of list B, open list A from History, Ctrl+Z: B's row went into A
     (and was saved with it)."""
@@ -78,7 +72,6 @@ async def test_a_delete_is_not_undone_into_another_list(make_window: WindowFacto
     assert keys(window) == [f"gen/a-{n:05d}.bin" for n in range(5)]
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_SET_STATE)
 async def test_a_clear_during_a_resolve_is_undone_with_true_counts(
     make_window: WindowFactory, demo_server: DemoServer
 ) -> None:
@@ -96,7 +89,6 @@ async def test_a_clear_during_a_resolve_is_undone_with_true_counts(
     assert counts.resolving == 0
 
 
-@pytest.mark.xfail(strict=True, reason="resolve_presenter: rows a Delete took stay Resolving")
 async def test_rows_deleted_during_a_resolve_come_back_to_be_resolved(
     make_window: WindowFactory, demo_server: DemoServer
 ) -> None:
