@@ -83,6 +83,9 @@ _PLAIN_BASE_URL_RE: Final = re.compile(
     re.ASCII,
 )
 _MAX_PORT: Final = 65_535
+# A host name as sent (IDN hosts in their xn-- form): letters, digits, hyphens, dots
+# (and underscores, which some intranet names have).
+_HOST_NAME_RE: Final = re.compile(r"[A-Za-z0-9._-]+", re.ASCII)
 _IPV4_STYLE_RE: Final = re.compile(r"[0-9.]+", re.ASCII)
 
 
@@ -115,6 +118,12 @@ def _checked_by_httpx(text: str) -> str:
     if parsed.userinfo or "?" in text or "#" in text:
         raise InputError(_URL_EXTRAS)
     if "%" in parsed.host or any(c.isspace() for c in text):
+        raise InputError(_BAD_BASE_URL.format(url=text))
+    port = parsed.port
+    if port is not None and not 0 < port <= _MAX_PORT:
+        raise InputError(_BAD_BASE_URL.format(url=text))
+    raw_host = parsed.raw_host.decode("ascii", "replace")
+    if not (_HOST_NAME_RE.fullmatch(raw_host) or ":" in raw_host):  # a name, or IPv6
         raise InputError(_BAD_BASE_URL.format(url=text))
     if parsed.scheme == "http" and not is_loopback_host(parsed.host):
         raise InputError(_PLAIN_HTTP.format(host=parsed.host))

@@ -97,3 +97,18 @@ def test_loading_the_settings_imports_no_client_httpx_or_asyncio() -> None:
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     assert run_probe(probe).strip() == ""
+
+
+@pytest.mark.parametrize(
+    "url", ["https://host:0", "https://host:70000", "https://h\\evil.com", "https://h*x.example"]
+)
+def test_a_base_url_no_connection_can_be_made_to_is_refused(url: str) -> None:
+    with pytest.raises(InputError):
+        validate_base_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://例子.测试", "https://[::1]:8443", "http://[::1]", "https://xn--fsqu00a.com"]
+)
+def test_idn_and_ipv6_hosts_are_still_taken(url: str) -> None:
+    assert validate_base_url(url) == url
