@@ -141,14 +141,16 @@ def test_a_resumed_list_keeps_the_check_of_its_complete_files(tmp_path: Path) ->
     assert session.files[0].integrity is Integrity.VERIFIED
 
 
-def older_list(tmp_path: Path, *entries: dict[str, object]) -> Path:
-    path = tmp_path / "downloads.json"
+def write_saved_list(path: Path, dest: Path, *entries: dict[str, object]) -> Path:
+    """A saved download list at ``path`` as version 1 writes it, with ``entries`` as files
+    (the tests of the window's restore write one too)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps(
             {
                 "format": "tcb-gui-downloads",
                 "version": 1,
-                "dest": str(tmp_path),
+                "dest": str(dest),
                 "layout": "tree",
                 "on_exists": "skip",
                 "concurrency": 4,
@@ -161,6 +163,10 @@ def older_list(tmp_path: Path, *entries: dict[str, object]) -> Path:
         "utf-8",
     )
     return path
+
+
+def older_list(tmp_path: Path, *entries: dict[str, object]) -> Path:
+    return write_saved_list(tmp_path / "downloads.json", tmp_path, *entries)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import gc
-import json
 from pathlib import Path
 
 import pytest
@@ -41,6 +40,7 @@ from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Column, Row
+from tests.core.test_session_integrity import write_saved_list
 from tests.ui.conftest import WindowFactory, demo_window, wait_until
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
@@ -650,27 +650,12 @@ async def test_closing_mid_download_keeps_the_list_and_the_next_window_resumes_i
 async def test_discarding_the_offered_list_forgets_it(window: MainWindow, tmp_path: Path) -> None:
     ks = keys(3)
     store = SessionStore()
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    store.path.write_text(
-        json.dumps(
-            {
-                "format": "tcb-gui-downloads",
-                "version": 1,
-                "dest": str(tmp_path),
-                "layout": "tree",
-                "on_exists": "skip",
-                "concurrency": 4,
-                "limit_rate": None,
-                "started_at": 1.0,
-                "updated_at": 2.0,
-                "files": [
-                    {"fileid": PROD.fileid(ks[0]), "state": "done", "bytes_done": 65536},
-                    {"fileid": PROD.fileid(ks[1]), "state": "downloading", "bytes_done": 100},
-                    {"fileid": PROD.fileid(ks[2]), "state": "queued"},
-                ],
-            }
-        ),
-        "utf-8",
+    write_saved_list(
+        store.path,
+        tmp_path,
+        {"fileid": PROD.fileid(ks[0]), "state": "done", "bytes_done": 65536},
+        {"fileid": PROD.fileid(ks[1]), "state": "downloading", "bytes_done": 100},
+        {"fileid": PROD.fileid(ks[2]), "state": "queued"},
     )
     offered = await window.downloads.restore_session()
     assert offered is not None

@@ -7,7 +7,6 @@ the check was kept says only what it knows: Saved, never Verified.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from tcb_gui.core.downloads import FileState, Integrity, Layout, OnExists
 from tcb_gui.demo.samples import PROD
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.results_model import Column, Row
+from tests.core.test_session_integrity import write_saved_list
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
@@ -95,33 +95,17 @@ async def test_a_verified_file_reads_verified_after_a_restart(
 async def test_a_list_saved_before_checks_were_kept_never_claims_verified(
     window: MainWindow, tmp_path: Path
 ) -> None:
-    store = SessionStore()
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    store.path.write_text(
-        json.dumps(
-            {
-                "format": "tcb-gui-downloads",
-                "version": 1,
-                "dest": str(tmp_path),
-                "layout": "tree",
-                "on_exists": "skip",
-                "concurrency": 4,
-                "limit_rate": None,
-                "started_at": 1.0,
-                "updated_at": 2.0,
-                "files": [
-                    {
-                        "fileid": PROD.fileid(key(0)),
-                        "state": "done",
-                        "bytes_done": 65536,
-                        "bytes_total": 65536,
-                        "path": str(tmp_path / "a.bin"),
-                    },
-                    {"fileid": PROD.fileid(key(1)), "state": "queued"},
-                ],
-            }
-        ),
-        "utf-8",
+    write_saved_list(
+        SessionStore().path,
+        tmp_path,
+        {
+            "fileid": PROD.fileid(key(0)),
+            "state": "done",
+            "bytes_done": 65536,
+            "bytes_total": 65536,
+            "path": str(tmp_path / "a.bin"),
+        },
+        {"fileid": PROD.fileid(key(1)), "state": "queued"},
     )
     assert await window.downloads.restore_session() is not None
     first = window.model.rows()[0]
