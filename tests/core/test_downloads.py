@@ -237,6 +237,22 @@ def make(
     )
 
 
+def disk_full_after(limit: int) -> Callable[[PartFile, bytes], None]:
+    """A ``PartFile.write`` that writes until more than ``limit`` bytes went through, then
+    meets a full disk (ENOSPC): for ``WritesThrough``, or patched over ``PartFile.write``."""
+    real = PartFile.write
+    written = 0
+
+    def write(part: PartFile, data: bytes) -> None:
+        nonlocal written
+        if written > limit:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written += len(data)
+        real(part, data)
+
+    return write
+
+
 class WritesThrough(FileOps):
     """File operations whose part files write through ``write(part, data)``."""
 
@@ -722,15 +738,7 @@ async def test_disk_full_stops_everything_and_keeps_the_partial_files(
     for key in keys:
         cdn.add(key, 2_000_000)  # over SMALL_FILE_BYTES: streamed to their .part files
     cdn.piece = 250_000
-    written = 0
-
-    def write(part: PartFile, data: bytes) -> None:
-        nonlocal written
-        if written > 750_000:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written += len(data)
-        PartFile.write(part, data)
-
+    write = disk_full_after(750_000)
     full = WritesThrough(write)
     with pytest.raises(DiskFullError) as caught:
         await make(http, cdn, dest, concurrency=2, files=full).run([good(cdn, k) for k in keys])
@@ -762,15 +770,7 @@ async def test_disk_full_while_small_files_are_written_keeps_what_reached_the_di
     keys = [f"m{i}.bin" for i in range(6)]
     for key in keys:
         cdn.add(key, 400_000)
-    written = 0
-
-    def write(part: PartFile, data: bytes) -> None:
-        nonlocal written
-        if written > 150_000:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written += len(data)
-        PartFile.write(part, data)
-
+    write = disk_full_after(150_000)
     with pytest.raises(DiskFullError) as caught:
         await make(http, cdn, dest, concurrency=2, files=WritesThrough(write)).run(
             [good(cdn, k) for k in keys]

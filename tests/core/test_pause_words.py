@@ -5,7 +5,6 @@ red "stop" with Python's "CancelledError", in the window and in ``--trace`` alik
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tcb_gui.core.downloads import DiskFullError, Downloader, DownloadOptions, FileOps, PartFile
+from tcb_gui.core.downloads import DiskFullError, Downloader, DownloadOptions, FileOps
 from tcb_gui.core.errors import messages
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.trace_file import explain, read_trace, trace_line, write_trace
@@ -22,6 +21,7 @@ from tests.core.test_downloads import (
     FakeCdn,
     Refresher,
     WritesThrough,
+    disk_full_after,
     done_bytes,
     good,
     wait_for,
@@ -142,17 +142,8 @@ async def test_a_full_disk_is_the_failure_and_the_calls_it_ended_say_so(
 ) -> None:
     for key in ("f1.bin", "f2.bin"):
         cdn.add(key, 2_000_000)
-    written = 0
-
-    def write(part: PartFile, data: bytes) -> None:
-        nonlocal written
-        if written > 750_000:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written += len(data)
-        PartFile.write(part, data)
-
     downloader, events = traced(
-        http, cdn, tmp_path / "out", concurrency=2, files=WritesThrough(write)
+        http, cdn, tmp_path / "out", concurrency=2, files=WritesThrough(disk_full_after(750_000))
     )
     with pytest.raises(DiskFullError):
         await downloader.run([good(cdn, "f1.bin"), good(cdn, "f2.bin")])

@@ -5,7 +5,6 @@ errors, Show in folder, and the list surviving a closed window."""
 from __future__ import annotations
 
 import asyncio
-import errno
 import gc
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Column, Row
+from tests.core.test_downloads import disk_full_after
 from tests.core.test_session_integrity import write_saved_list
 from tests.ui.conftest import WindowFactory, demo_window, wait_until
 
@@ -535,16 +535,7 @@ async def test_a_full_disk_stops_with_a_banner_keeps_parts_and_resumes_after_res
     ks = keys(4, "512K", "disk")
     await window.ids.add_text(text_of(ks))
     real_write = PartFile.write
-    written = 0
-
-    def write(self: PartFile, data: bytes) -> None:
-        nonlocal written
-        if written > 600_000:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written += len(data)
-        real_write(self, data)
-
-    monkeypatch.setattr(PartFile, "write", write)
+    monkeypatch.setattr(PartFile, "write", disk_full_after(600_000))
     summary = await download(window, tmp_path, concurrency=2)
     assert summary is not None
     assert summary.downloaded < 4

@@ -22,6 +22,7 @@ from tcb_gui.ui.download_cells import DownloadSummary
 from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.requests_view import Column, RequestsWindow, details_text
+from tests.core.test_downloads import disk_full_after
 from tests.ui.conftest import WindowFactory, wait_until
 from tests.ui.test_downloads_window import download, env_token_window, keys, parts, text_of
 from tests.ui.test_requests_view import event
@@ -40,17 +41,7 @@ async def test_a_full_disk_is_not_called_a_cancel_in_the_panel_or_the_status_bar
     # saved" in a calm grey, beside a red banner saying the disk was full.
     window = await env_token_window(make_window, demo_server, monkeypatch)
     await window.ids.add_text(text_of(keys(4, "512K", "full")))
-    real_write = PartFile.write
-    written = 0
-
-    def write(self: PartFile, data: bytes) -> None:
-        nonlocal written
-        if written > 600_000:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written += len(data)
-        real_write(self, data)
-
-    monkeypatch.setattr(PartFile, "write", write)
+    monkeypatch.setattr(PartFile, "write", disk_full_after(600_000))
     summary = await download(window, tmp_path, concurrency=2)
     assert summary is not None
     assert summary.stopped
