@@ -12,6 +12,7 @@ import pytest
 
 from tcb_gui.core.downloads.files import PartFile
 from tcb_gui.demo.server import DemoServer
+from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.results_model import RETRYABLE_KINDS
 from tests.core.test_retry_kinds import refused_with
 from tests.ui.conftest import WindowFactory
@@ -30,6 +31,17 @@ def refuse_writes(monkeypatch: pytest.MonkeyPatch, error: OSError) -> None:
     monkeypatch.setattr(PartFile, "write", write)
 
 
+async def details_after_download(
+    window: MainWindow, dest: Path, *, failed: int, downloaded: int = 0
+) -> str:
+    """Download every row into ``dest``; the details pane of the first failed row."""
+    summary = await download(window, dest)
+    assert summary is not None
+    assert (summary.failed, summary.downloaded) == (failed, downloaded)
+    window.show_details_of(window.downloads.failed_rows()[0])
+    return window.details.text()
+
+
 async def test_a_folder_that_may_not_be_written_is_not_offered_a_retry(
     make_window: WindowFactory,
     demo_server: DemoServer,
@@ -39,12 +51,7 @@ async def test_a_folder_that_may_not_be_written_is_not_offered_a_retry(
     window = await env_token_window(make_window, demo_server, monkeypatch)
     await window.ids.add_text(text_of(keys(2, "512K", "locked")))
     refuse_writes(monkeypatch, PermissionError(errno.EACCES, "Permission denied"))
-    summary = await download(window, tmp_path)
-    assert summary is not None
-    assert summary.failed == 2
-    row = window.downloads.failed_rows()[0]
-    window.show_details_of(row)
-    details = window.details.text()
+    details = await details_after_download(window, tmp_path, failed=2)
     assert "Permission denied. Make " in details
     assert "writable for you, or choose another download folder." in details
     assert RETRY not in details
@@ -58,12 +65,7 @@ async def test_an_unknown_environment_is_not_offered_a_retry(
 ) -> None:
     window = await env_token_window(make_window, demo_server, monkeypatch)
     await window.ids.add_text(UNKNOWN + "\n" + text_of(keys(1, "4K", "known")))
-    summary = await download(window, tmp_path)
-    assert summary is not None
-    assert (summary.failed, summary.downloaded) == (1, 1)
-    (row,) = window.downloads.failed_rows()
-    window.show_details_of(row)
-    details = window.details.text()
+    details = await details_after_download(window, tmp_path, failed=1, downloaded=1)
     assert "Check the env part of the IDs" in details
     assert RETRY not in details
 
@@ -78,11 +80,7 @@ async def test_a_read_only_disk_says_what_to_do_in_chinese(
     window = await env_token_window(make_window, demo_server, monkeypatch)
     await window.ids.add_text(text_of(keys(1, "512K", "ro")))
     refuse_writes(monkeypatch, OSError(errno.EROFS, "Read-only file system"))
-    summary = await download(window, tmp_path)
-    assert summary is not None
-    (row,) = window.downloads.failed_rows()
-    window.show_details_of(row)
-    details = window.details.text()
+    details = await details_after_download(window, tmp_path, failed=1)
     assert "请选择位于可写磁盘上的下载文件夹。" in details
     assert "Ctrl+Shift+D" not in details
 
@@ -104,11 +102,6 @@ async def test_a_file_the_service_says_is_gone_is_not_offered_a_retry(
     for the file (not found): its details say what to check, not to try again."""
     window = await env_token_window(make_window, demo_server, monkeypatch)
     await window.ids.add_text(text_of(["no/such/file.bin", *keys(1, "4K", "here")]))
-    summary = await download(window, tmp_path)
-    assert summary is not None
-    assert (summary.failed, summary.downloaded) == (1, 1)
-    (row,) = window.downloads.failed_rows()
-    window.show_details_of(row)
-    details = window.details.text()
+    details = await details_after_download(window, tmp_path, failed=1, downloaded=1)
     assert "it was deleted, moved, or the ID has a typo" in details
     assert RETRY not in details
