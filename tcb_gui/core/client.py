@@ -437,10 +437,6 @@ def as_int(value: object) -> int | None:
 # The trace
 # ---------------------------------------------------------------------------------------
 
-# What a traced call that was abandoned (the run stopped, the consumer left) says: left
-# before its end, not failed (core.trace).
-TRACE_CANCELLED: Final = CANCELLED
-
 
 def seconds_text(value: float) -> str:
     """A number of seconds as messages show it: ``60``, ``0.5``."""
@@ -783,7 +779,7 @@ class TcbClient:
                 call.emit(Outcome.STOP, stop.error.message)
                 raise
             except asyncio.CancelledError:
-                call.emit(Outcome.CANCELLED, TRACE_CANCELLED)
+                call.emit(Outcome.CANCELLED, CANCELLED)
                 raise
             except Exception:
                 call.emit(Outcome.FAILED, _INTERNAL_ERROR)
@@ -1045,7 +1041,7 @@ class TcbClient:
                     TokenState.UNREACHABLE, stop.error.message, datetime.now(UTC), None, None
                 )
             except BaseException:
-                call.emit(Outcome.CANCELLED, TRACE_CANCELLED)
+                call.emit(Outcome.CANCELLED, CANCELLED)
                 raise
             checked = datetime.now(UTC)
             detail = call.errmsg = _service_errmsg(data)

@@ -87,7 +87,6 @@ from tcb_gui.core.client import (
     API_DEADLINE_S,
     DEFAULT_BASE_URL,
     PAST_DEADLINE,
-    TRACE_CANCELLED,
     ApiMode,
     RetryPolicy,
     TcbClient,
@@ -117,7 +116,7 @@ from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import install_log_redaction, register_secret
 from tcb_gui.core.settings import validate_appid
 from tcb_gui.core.tokens import MAX_TOKEN_LENGTH, TOKEN_LIFETIME_S
-from tcb_gui.core.trace import CallKind, Outcome, TraceHub
+from tcb_gui.core.trace import CANCELLED, CallKind, Outcome, TraceHub
 
 log = logging.getLogger(__name__)
 
@@ -382,7 +381,7 @@ class StableTokenProvider:
                 call.emit(Outcome.STOP if stops else Outcome.FAILED, error.message)
                 raise
             except BaseException:
-                call.emit(Outcome.CANCELLED, TRACE_CANCELLED)
+                call.emit(Outcome.CANCELLED, CANCELLED)
                 raise
             call.emit(Outcome.OK)
             return grant
