@@ -4,16 +4,25 @@ A temporary file beside the target (created 0600 and exclusively by ``mkstemp``,
 content is never readable by others even briefly and no planted file or symlink is
 followed), fsync, then ``os.replace``. Used for settings, history, the download list,
 exports, and the download engine's sidecars and manifest.
+
+A file more than one process writes (the settings, today's quota readings) is read,
+merged and replaced while its lock is held (``locked``): an advisory lock on
+``<name>.lock`` beside it, waited for a short while only, so two writers at once cannot
+each replace the file with their own copy and lose the other's change.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final, TextIO
+
+log = logging.getLogger(__name__)
 
 # Private files: settings, history and download lists are the user's alone.
 PRIVATE_FILE_MODE = 0o600
@@ -23,6 +32,13 @@ NAME_MAX_BYTES: Final = 255
 _TEMP_OVERHEAD: Final = 1 + 1 + 8 + len(".tmp")
 # Random temporary names tried in a folder handle (as mkstemp tries) before giving up.
 _TEMP_ATTEMPTS: Final = 100
+# How long a writer waits for another to finish with a shared file: a read, a merge and a
+# replace take milliseconds, so this is only reached when the other writer hangs (a
+# stopped process, a stale NFS lock); the write then goes ahead without the lock.
+LOCK_WAIT_S: Final = 2.0
+# How often the lock is tried again while another writer holds it.
+LOCK_RETRY_S: Final = 0.005
+LOCK_SUFFIX: Final = ".lock"
 # Never through a link planted at the temporary name; binary on Windows.
 _NEW_FILE: Final = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -127,3 +143,55 @@ def _write_at(dir_fd: int, name: str, content: bytes, *, mode: int, fsync: bool)
         with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=dir_fd)
         raise
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, wait: float | None = None) -> Iterator[bool]:
+    """Hold the advisory lock of ``path`` (``<name>.lock`` beside it) for a
+    read-merge-replace of it; yields whether it is held. Another writer holding it is
+    waited for up to ``wait`` seconds, never longer: the write then goes ahead unlocked
+    (logged), as it does where there is no ``fcntl`` (Windows) or the lock file cannot be
+    made (a read-only folder, whose write fails anyway). The lock file stays: removing it
+    would let two writers lock two different files."""
+    wait = LOCK_WAIT_S if wait is None else wait
+    try:
+        import fcntl  # POSIX only
+    except ImportError:
+        yield False
+        return
+    lock_path = path.with_name(path.name + LOCK_SUFFIX)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        log.debug("no lock for %s (%s)", path.name, type(exc).__name__)
+        yield False
+        return
+    try:
+        held = _acquire(fd, wait)
+        if not held:
+            log.warning("%s stayed locked by another writer; writing without the lock", path.name)
+        try:
+            yield held
+        finally:
+            if held:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _acquire(fd: int, wait: float) -> bool:
+    """``flock`` ``fd`` exclusively, trying again until ``wait`` seconds have passed."""
+    import fcntl
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(LOCK_RETRY_S)
+        except OSError:
+            return False  # a file system without locks
+        else:
+            return True

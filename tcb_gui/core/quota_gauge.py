@@ -300,29 +300,30 @@ def recorded_reading(
     return None
 
 
-def record_reading(
-    place: QuotaPlace,
-    reading: QuotaReading,
-    *,
-    file: Path | None = None,
-    clock: Callable[[], datetime] = _now,
-) -> None:
-    """Keep ``reading`` as ``place``'s last one (yesterday's readings of every place
-    are dropped). Bookkeeping: a file that cannot be written is logged, not raised."""
-    from tcb_gui.core.atomicfile import write_bytes_atomic
-    from tcb_gui.core.settings import ensure_dir
+def merged_reading(
+    kept: QuotaReading | None, mine: QuotaReading, since: QuotaReading | None = None
+) -> QuotaReading:
+    """What a place's record becomes when a writer brings ``mine`` and the file holds
+    ``kept`` (another process may have written it since this one last read or wrote it:
+    ``since``). The newer check wins: the service's later word. Counted from the same
+    check, each writer's own calls add up: ``mine``'s calls beyond ``since`` go on top of
+    those ``kept`` holds (without ``since``, the larger count: it errs towards less left).
+    """
+    if kept is None or mine.checked_at > kept.checked_at:
+        return mine
+    if mine.checked_at < kept.checked_at:
+        return kept
+    if since is not None and since.checked_at == mine.checked_at:
+        added = max(0, mine.calls_since - since.calls_since)
+        calls = kept.calls_since + added
+    else:
+        calls = max(kept.calls_since, mine.calls_since)
+    return QuotaReading(mine.checked, mine.checked_at, calls)
 
-    file = file or quota_record_path()
-    today = quota_day(clock())
-    kept = [
-        r
-        for r in _load_records(file)
-        if not _is_place(r, place)
-        and (old := _reading_of(r)) is not None
-        and quota_day(old.checked_at) == today
-    ]
+
+def _record_of(place: QuotaPlace, reading: QuotaReading) -> dict[str, Any]:
     checked = reading.checked
-    record = {
+    return {
         "profile": place.profile,
         "base_url": place.base_url,
         "path": place.path,
@@ -332,14 +333,56 @@ def record_reading(
         "checked_at": reading.checked_at.isoformat(),
         "calls_since": reading.calls_since,
     }
-    document = {"version": _RECORD_VERSION, "readings": [record, *kept][:MAX_RECORDED]}
+
+
+def record_reading(
+    place: QuotaPlace,
+    reading: QuotaReading,
+    *,
+    since: QuotaReading | None = None,
+    file: Path | None = None,
+    clock: Callable[[], datetime] = _now,
+) -> QuotaReading:
+    """Keep ``reading`` as ``place``'s last one, merged with what the file holds now
+    (``merged_reading``; ``since`` is the reading this writer last read or kept for
+    ``place``); yesterday's readings of every place are dropped, other places' are kept
+    as the file has them. Two processes at once (two runs, a run and the window) each
+    read, merge and replace the file under its lock (``atomicfile.locked``), so neither
+    loses the other's newer reading. Returns what was kept (``reading`` itself if the file
+    could not be read). Bookkeeping: a file that cannot be written is logged, not raised."""
+    from tcb_gui.core.atomicfile import locked, write_bytes_atomic
+    from tcb_gui.core.settings import ensure_dir
+
+    file = file or quota_record_path()
+    today = quota_day(clock())
     try:
         ensure_dir(file.parent)
-        # Bookkeeping a crash may lose: not worth a flush to the disk at the end of a run.
-        content = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
-        write_bytes_atomic(file, content.encode("utf-8"), fsync=False)
     except OSError as exc:
         log.warning("could not keep today's quota reading (%s)", exc.strerror or type(exc).__name__)
+        return reading
+    with locked(file):
+        kept: QuotaReading | None = None
+        others: list[dict[str, Any]] = []
+        for record in _load_records(file):
+            old = _reading_of(record)
+            if old is None or quota_day(old.checked_at) != today:
+                continue
+            if _is_place(record, place):
+                kept = old if kept is None else merged_reading(kept, old)
+            else:
+                others.append(record)
+        merged = merged_reading(kept, reading, since)
+        records = [_record_of(place, merged), *others][:MAX_RECORDED]
+        document = {"version": _RECORD_VERSION, "readings": records}
+        try:
+            # Bookkeeping a crash may lose: not worth a flush to the disk at the end of a run.
+            content = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+            write_bytes_atomic(file, content.encode("utf-8"), fsync=False)
+        except OSError as exc:
+            log.warning(
+                "could not keep today's quota reading (%s)", exc.strerror or type(exc).__name__
+            )
+    return merged
 
 
 def record_check(place: QuotaPlace, check: TokenCheck) -> None:
@@ -369,6 +412,8 @@ class RunQuota:
         self._file = file
         self.gauge = QuotaGauge(clock)
         kept = recorded_reading(place, file=file, clock=clock)
+        # What this run counts on from: its own calls are the ones beyond it.
+        self._since = kept
         if kept is not None:
             self.gauge.resume(kept, place.path)
         hub.add(self.gauge)
@@ -384,8 +429,11 @@ class RunQuota:
         reading = self.gauge.reading()
         if reading is None or reading.stale:
             return ""
-        record_reading(self.place, reading, file=self._file, clock=self.gauge.clock)
-        return calls_left_words(reading)
+        kept = record_reading(
+            self.place, reading, since=self._since, file=self._file, clock=self.gauge.clock
+        )
+        # Another run's calls counted on the same check are left too: the line says so.
+        return calls_left_words(kept if kept.checked_at == reading.checked_at else reading)
 
 
 def worth_rechecking(calls: int) -> bool:

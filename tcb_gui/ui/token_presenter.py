@@ -34,7 +34,13 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from tcb_gui.core.client import Quota, TokenCheck
 from tcb_gui.core.errors import InputError, KeyringUnavailableError, TokenError, TokenState
-from tcb_gui.core.quota_gauge import QuotaGauge, QuotaPlace, record_reading, worth_rechecking
+from tcb_gui.core.quota_gauge import (
+    QuotaGauge,
+    QuotaPlace,
+    QuotaReading,
+    record_reading,
+    worth_rechecking,
+)
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui import task_names
 from tcb_gui.ui.appsecret import StableTokens, check_from_error
@@ -92,6 +98,7 @@ class TokenPresenter(QObject):
         # Today's quota between checks: the last check less the link calls made since.
         self.gauge = QuotaGauge()
         session.trace.add(self.gauge)
+        self._kept_readings: dict[QuotaPlace, QuotaReading] = {}
         panel.setTokenRequested.connect(self.show_token_dialog)
         panel.clearTokenRequested.connect(self.request_clear_token)
         panel.checkRequested.connect(self.request_check)
@@ -195,7 +202,12 @@ class TokenPresenter(QObject):
         if reading is None or reading.stale or self.session.in_demo:
             return
         profile = self.session.profile
-        record_reading(QuotaPlace.of(profile.name, profile.base_url, profile.api), reading)
+        place = QuotaPlace.of(profile.name, profile.base_url, profile.api)
+        # What this window last kept there: its calls beyond it add to what a command
+        # line run kept meanwhile from the same check (core.quota_gauge.merged_reading).
+        since = self._kept_readings.get(place)
+        self._kept_readings[place] = reading
+        record_reading(place, reading, since=since)
 
     def note_checked_quota(self, quota: Quota, asked_at: datetime) -> None:
         """Numbers ``quota/get`` gave elsewhere in the window (Check connection…), for the
