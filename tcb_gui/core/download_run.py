@@ -140,6 +140,18 @@ class DownloadRunResult:
     def token_stop(self) -> TokenError | None:
         return self.stop if isinstance(self.stop, TokenError) else None
 
+    @property
+    def stopped(self) -> list[int]:
+        """The files stopped before they finished, by outcome index: cancelled, or by a
+        full disk. They resume on the next run ("Download the rest"); those waiting for a
+        token are not among them, nor failed ones."""
+        waiting = self.waiting
+        return [
+            i
+            for i, o in enumerate(self.outcomes)
+            if o.state is FileState.CANCELLED and i not in waiting
+        ]
+
     def counts(self) -> DownloadCounts:
         downloaded = [o for o in self.outcomes if o.state is FileState.DONE]
         states = [o.state for i, o in enumerate(self.outcomes) if i not in self.waiting]
@@ -149,7 +161,7 @@ class DownloadRunResult:
             verified=sum(o.verified is True for o in self.outcomes),
             skipped=states.count(FileState.SKIPPED),
             failed=states.count(FileState.FAILED),
-            stopped=states.count(FileState.CANCELLED),
+            stopped=len(self.stopped),
             waiting=len(self.waiting),
         )
 

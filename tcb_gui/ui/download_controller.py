@@ -148,6 +148,12 @@ class DownloadController(QObject):
         self.last_result: DownloadRunResult | None = None  # core's word on the last run
         self.last_options: DownloadOptions | None = None
         self.last_rows: list[Row] = []  # the rows of the last run, in input order
+        # The last run's rows core said it stopped before they finished (its result's
+        # ``stopped``); what "Download the rest" takes is those still in the list
+        # (``rest_rows``), counted again when rows leave or come back.
+        self._stopped: list[Row] = []
+        self._rest: list[Row] = []
+        self._rest_stale = False
         self.last_duration = 0.0  # seconds the last run took (the notification reads it)
         self.offered: DownloadSession | None = None  # a saved list offered for resuming
         self.run: DownloadRun | None = None
@@ -163,6 +169,9 @@ class DownloadController(QObject):
         panel.retryRequested.connect(self.request_retry_failed)
         panel.restRequested.connect(self.request_rest)
         model.modelReset.connect(self._model_reset)
+        model.rowsRemoved.connect(self._rows_moved)
+        model.rowsInserted.connect(self._rows_moved)  # an Undo puts removed rows back
+        model.countsChanged.connect(self._show_rest)
 
     # --- state ------------------------------------------------------------------------
 
@@ -179,6 +188,7 @@ class DownloadController(QObject):
         if not self.running:
             self.panel.reset()
             self.last_rows = []
+            self._forget_rest()
 
     def _set_run(self, run: DownloadRun | None) -> None:
         self.run = run
@@ -347,6 +357,8 @@ class DownloadController(QObject):
         )
         self.last_options = options
         self.last_rows = todo
+        self.last_result = None  # until this run's comes: not the rows of another
+        self._forget_rest()
         self.offered = None
         self.notifier.hide_banner(BANNER)
         self.notifier.hide_banner(RESUME_BANNER)
@@ -440,9 +452,11 @@ class DownloadController(QObject):
             shared_failure=shared_failure,
         )
         self.last_result = result
+        self._stopped = [rows[i] for i in result.stopped]
+        self._rest_stale = True
         if self.tasks.closing:
             return summary
-        self.panel.finish(summary)
+        self.panel.finish(summary, len(self.rest_rows()))
         token_stop = result.token_stop
         if token_stop is not None:
             self.tokens.after_token_error(token_stop)
@@ -522,16 +536,45 @@ class DownloadController(QObject):
         return self._rows_in(lambda c: c.waiting_for_token)
 
     def rest_rows(self) -> list[Row]:
-        """The last run's rows it did not finish (cancelled, stopped, never started)."""
-        model = self.model
-        return [
-            r
-            for r in self.last_rows
-            if model.row_for(r.fileid) is r
-            and r.download is not None
-            and r.download.state not in (FileState.DONE, FileState.SKIPPED, FileState.FAILED)
-            and not r.download.waiting_for_token
-        ]
+        """What "Download the rest" takes: the files the last run stopped before they
+        finished (core's word: cancelled, never started, or stopped by a full disk), that
+        are still in the list. Not failed ones (Retry failed), nor those waiting for a
+        token (Resume downloads). Empty while a run is under way."""
+        if self._rest_stale:
+            model = self.model
+            self._rest = [
+                r
+                for r in self._stopped
+                if model.row_for(r.fileid) is r
+                and r.download is not None
+                and not r.download.finished
+                and r.download.state is not FileState.FAILED
+                and not r.download.waiting_for_token
+            ]
+            self._rest_stale = False
+        return list(self._rest)
+
+    def rest_count(self) -> int:
+        """How many files "Download the rest" would take (the panel and the menu say it)."""
+        return len(self.rest_rows())
+
+    def _forget_rest(self) -> None:
+        self._stopped = []
+        self._rest = []
+        self._rest_stale = False
+
+    def _rows_moved(self, *_range: object) -> None:
+        # Counted again when asked (at the next countsChanged, say): during rowsRemoved
+        # the model still holds the rows it is taking out.
+        if self._stopped:
+            self._rest_stale = True
+
+    def _show_rest(self) -> None:
+        if not self._stopped or self.running or self.tasks.closing:
+            return
+        left = self.rest_count()
+        if left != self.panel.rest:
+            self.panel.set_rest(left)
 
     def request_rest(self) -> None:
         self.tasks.start(task_names.DOWNLOAD, self.download_rest(), replace=False)

@@ -8,7 +8,8 @@ or only the bytes "so far" while too few files are sized for a total worth sayin
 then gives none: ``progress.MAX_EXTRAPOLATION``) — with the speed and the time left as a
 duration (``formatting.fmt_eta``, never the link-expiry countdown). Afterwards it names
 a single failed file and its reason, or offers "Show failed", "Retry failed" and
-"Download the rest".
+"Download the rest" — enabled while files of the run are left to fetch (``rest``, which
+the controller counts again when rows leave the list), and saying how many.
 
 Each row's own progress is its Status cell (``delegates.StatusDelegate``).
 """
@@ -63,6 +64,7 @@ class DownloadsPanel(QWidget):
         self.summary: DownloadSummary | None = None
         self.paused = False
         self.last: TotalProgress | None = None  # the latest report of the run under way
+        self.rest = 0  # files of the ended run that "Download the rest" would fetch
         self._files = 0
         outer = QHBoxLayout(self)
         outer.setContentsMargins(12, 8, 8, 8)
@@ -116,9 +118,7 @@ class DownloadsPanel(QWidget):
         )
         self.retry_button.clicked.connect(self.retryRequested)
         self.rest_button = QPushButton(self.tr("Download the rest"), self)
-        self.rest_button.setToolTip(
-            self.tr("Go on with the files this run did not finish, into the same folder")
-        )
+        self.rest_button.setEnabled(False)
         self.rest_button.clicked.connect(self.restRequested)
         self.folder_button = QPushButton(icon(Glyph.FOLDER), self.tr("Show in folder"), self)
         self.folder_button.clicked.connect(self.showFolderRequested)
@@ -154,6 +154,7 @@ class DownloadsPanel(QWidget):
         self.summary = None
         self.paused = False
         self.last = None
+        self.rest = 0
         self._files = files
         self._set_tone(Tone.INFO, Glyph.RESOLVING)
         self.title_label.setText(self.headline())
@@ -322,38 +323,17 @@ class DownloadsPanel(QWidget):
             self.tr("{n} files failed: Show failed lists them with their reasons."),
         )
 
-    def finish(self, summary: DownloadSummary) -> None:
-        """The run is over: say what it did, and offer the folder and what is left."""
+    def finish(self, summary: DownloadSummary, rest: int | None = None) -> None:
+        """The run is over: say what it did, and offer the folder and what is left.
+        ``rest``: how many files "Download the rest" would fetch (the controller's count;
+        by default the files the run stopped)."""
         self.summary = summary
         self.dest = summary.dest
         self.paused = False
         self.last = None
+        self.rest = summary.stopped if rest is None else rest
         self.title_label.setText(self.summary_text(summary))
-        notes = []
-        failure = self.failure_text(summary)
-        if failure:
-            notes.append(failure)
-        if summary.waiting:
-            notes.append(
-                plural(
-                    summary.waiting,
-                    self.tr("1 file waits for a valid token"),
-                    self.tr("{n} files wait for a valid token"),
-                )
-            )
-        if summary.stopped:
-            notes.append(
-                plural(
-                    summary.stopped,
-                    self.tr("1 file not finished (Download the rest resumes it)"),
-                    self.tr("{n} files not finished (Download the rest resumes them)"),
-                )
-            )
-        if summary.downloaded or summary.skipped:
-            notes.append(self.tr("Saved in {folder}").format(folder=summary.dest))
-        else:
-            notes.append(self.tr("Folder: {folder}").format(folder=summary.dest))
-        self.detail_label.setText(" · ".join(notes))
+        self._show_notes(summary)
         if summary.failed and not (summary.downloaded or summary.skipped):
             self._set_tone(Tone.DANGER, Glyph.FAILED)  # nothing got through
         elif summary.failed or summary.waiting or summary.disk_full:
@@ -366,14 +346,74 @@ class DownloadsPanel(QWidget):
         self._show_buttons(running=False)
         self.failed_button.setVisible(summary.failed > 1)
         self.retry_button.setVisible(summary.failed > 0)
-        self.rest_button.setVisible(summary.stopped > 0)
+        self._show_rest(summary)
         self.show()
+
+    def set_rest(self, rest: int) -> None:
+        """What is left to fetch changed (rows left the list, or came back)."""
+        self.rest = rest
+        if self.summary is not None:
+            self._show_notes(self.summary)
+            self._show_rest(self.summary)
+
+    def _show_rest(self, summary: DownloadSummary) -> None:
+        # Shown after a run cut short, enabled while something of it is left to fetch:
+        # greyed out once the rows it would take were removed from the list.
+        rest = self.rest
+        self.rest_button.setVisible(summary.stopped > 0 or rest > 0)
+        self.rest_button.setEnabled(rest > 0)
+        if rest:
+            tip = plural(
+                rest,
+                self.tr("Go on with the 1 file this run did not finish, into the same folder"),
+                self.tr("Go on with the {n} files this run did not finish, into the same folder"),
+            )
+        else:
+            tip = self.tr("Nothing of this run is left to download")
+        self.rest_button.setToolTip(tip)
+
+    def _show_notes(self, summary: DownloadSummary) -> None:
+        notes = []
+        failure = self.failure_text(summary)
+        if failure:
+            notes.append(failure)
+        if summary.waiting:
+            notes.append(
+                plural(
+                    summary.waiting,
+                    self.tr("1 file waits for a valid token"),
+                    self.tr("{n} files wait for a valid token"),
+                )
+            )
+        if self.rest:
+            notes.append(
+                plural(
+                    self.rest,
+                    self.tr("1 file not finished (Download the rest resumes it)"),
+                    self.tr("{n} files not finished (Download the rest resumes them)"),
+                )
+            )
+        elif summary.stopped:
+            notes.append(
+                plural(
+                    summary.stopped,
+                    self.tr("1 file not finished, no longer in the list"),
+                    self.tr("{n} files not finished, no longer in the list"),
+                )
+            )
+        if summary.downloaded or summary.skipped:
+            notes.append(self.tr("Saved in {folder}").format(folder=summary.dest))
+        else:
+            notes.append(self.tr("Folder: {folder}").format(folder=summary.dest))
+        self.detail_label.setText(" · ".join(notes))
 
     def reset(self) -> None:
         """Forget the last run (another list is shown)."""
         self.summary = None
         self.dest = None
         self.last = None
+        self.rest = 0
+        self.rest_button.setEnabled(False)
         self.hide()
 
     def _show_buttons(self, *, running: bool) -> None:
@@ -383,6 +423,7 @@ class DownloadsPanel(QWidget):
         self.failed_button.setVisible(False)
         self.retry_button.setVisible(False)
         self.rest_button.setVisible(False)
+        self.rest_button.setEnabled(False)
         self.close_button.setVisible(not running)
 
     def paintEvent(self, event: QPaintEvent) -> None:

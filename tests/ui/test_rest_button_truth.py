@@ -1,0 +1,151 @@
+"""The "Download the rest" button says the truth: enabled exactly while files of the
+last run are left to fetch (those it stopped before they finished, still in the list),
+and saying how many; disabled when everything is saved, when the rest came down, when
+the rows it would take were removed. Real runs against the demo service over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tcb_gui.core.downloads import DownloadOptions, FileState
+from tcb_gui.demo.server import DemoServer
+from tcb_gui.ui import task_names
+from tcb_gui.ui.download_cells import DownloadSummary
+from tcb_gui.ui.main_window import MainWindow
+from tcb_gui.ui.results_model import Row
+from tests.ui.conftest import WindowFactory, demo_window, wait_until
+from tests.ui.test_downloads_window import assert_exact, download, keys, text_of
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
+
+SMALL, BIG = keys(2, "4K", "rest"), keys(3, "1M", "rest")
+
+
+async def cancelled_run(window: MainWindow, dest: Path) -> tuple[DownloadSummary, list[Row]]:
+    """Two small files, then three big ones at a slow rate, one at a time: Cancel once a
+    big one is moving. The small ones are saved; the rest is stopped, partial or unstarted."""
+    await window.ids.add_text(text_of(SMALL + BIG))
+    controller = window.downloads
+    rows = controller.rows_to_download()[0]
+    options = DownloadOptions(dest=dest, concurrency=1, limit_rate=256 << 10)
+    task = window.tasks.start(task_names.DOWNLOAD, controller.download_rows(rows, options))
+    assert task is not None
+
+    def moving() -> bool:
+        return any(
+            r.download is not None
+            and r.download.state is FileState.DOWNLOADING
+            and r.download.bytes_done > 0
+            for r in rows
+        )
+
+    await wait_until(moving, 15)
+    controller.panel.cancel_button.click()
+    summary = await asyncio.wait_for(task, 10)
+    assert summary is not None
+    return summary, rows
+
+
+def unfinished(rows: list[Row]) -> list[Row]:
+    return [r for r in rows if r.download is None or not r.download.finished]
+
+
+async def test_a_complete_run_leaves_nothing_to_download(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    window = await demo_window(make_window, demo_server)
+    await window.ids.add_text(text_of(keys(4, "8K", "whole")))
+    summary = await download(window, tmp_path)
+    assert summary is not None
+    assert (summary.downloaded, summary.stopped) == (4, 0)
+    controller, panel = window.downloads, window.downloads_panel
+    assert controller.rest_rows() == []
+    assert not panel.rest_button.isEnabled()  # nothing is left: nothing to offer
+    assert not panel.rest_button.isVisible()
+    assert "Download the rest" not in panel.detail_label.text()
+
+    # Run again over the same folder: every file is already there (skipped), still nothing.
+    again = await download(window, tmp_path)
+    assert again is not None
+    assert again.skipped == 4
+    assert controller.rest_rows() == []
+    assert not panel.rest_button.isEnabled()
+
+
+async def test_a_cancelled_run_offers_the_rest_by_count_until_it_came_down(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    window = await demo_window(make_window, demo_server)
+    summary, rows = await cancelled_run(window, tmp_path)
+    controller, panel = window.downloads, window.downloads_panel
+    left = unfinished(rows)
+    assert summary.cancelled
+    assert 0 < summary.stopped == len(left)  # core's word and the rows agree
+    assert controller.rest_rows() == left
+    assert panel.rest_button.isVisible()
+    assert panel.rest_button.isEnabled()
+    n = len(left)
+    files = "1 file" if n == 1 else f"{n} files"
+    assert panel.rest_button.toolTip() == (
+        f"Go on with the {files} this run did not finish, into the same folder"
+    )
+    assert f"{files} not finished (Download the rest resumes" in panel.detail_label.text()
+
+    # Download the rest takes exactly those, and then nothing is left.
+    asked = len(demo_server.state.stats.downloads)
+    again = await controller.download_rest()
+    assert again is not None
+    assert again.downloaded == n
+    assert len(demo_server.state.stats.downloads) - asked == n
+    assert_exact(tmp_path, SMALL + BIG)
+    assert controller.rest_rows() == []
+    assert not panel.rest_button.isEnabled()
+    assert "Download the rest" not in panel.detail_label.text()
+
+
+async def test_removing_the_unfinished_rows_leaves_nothing_to_download(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    window = await demo_window(make_window, demo_server)
+    _summary, rows = await cancelled_run(window, tmp_path)
+    controller, panel = window.downloads, window.downloads_panel
+    left = unfinished(rows)
+    assert panel.rest_button.isEnabled()
+
+    # One of them goes: the count follows.
+    assert window.remove_rows(left[:1]) == 1
+    await wait_until(lambda: controller.rest_rows() == left[1:], 2)
+    n = len(left) - 1
+    if n:
+        files = "1 file" if n == 1 else f"{n} files"
+        assert f"Go on with the {files} " in panel.rest_button.toolTip()
+        assert panel.rest_button.isEnabled()
+
+    # All of them go: nothing of the run is left to download.
+    window.remove_rows(left[1:])
+    await wait_until(lambda: not panel.rest_button.isEnabled(), 2)
+    assert controller.rest_rows() == []
+    assert panel.rest_button.toolTip() == "Nothing of this run is left to download"
+    assert "Download the rest" not in panel.detail_label.text()
+    assert "no longer in the list" in panel.detail_label.text()
+    assert await controller.download_rest() is None
+    assert window.message_label.text() == "Nothing is left to download."
+
+
+async def test_failed_files_are_retried_not_downloaded_as_the_rest(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    # A run that ends with a failure has nothing "left": Retry failed is its offer.
+    window = await demo_window(make_window, demo_server)
+    await window.ids.add_text(text_of(keys(3, "4K", "flop")))
+    demo_server.state.script_faults("download", ["html404"])
+    summary = await download(window, tmp_path, concurrency=1)
+    assert summary is not None
+    assert (summary.failed, summary.stopped) == (1, 0)
+    panel = window.downloads_panel
+    assert panel.retry_button.isVisible()
+    assert window.downloads.rest_rows() == []
+    assert not panel.rest_button.isEnabled()
