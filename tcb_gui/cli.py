@@ -871,15 +871,16 @@ def _credentials_exit_code(check: TokenCheck) -> int:
 
 def _set_profile_auth(profile: str, appid: str | None) -> None:
     """Switch ``profile`` to appid + AppSecret (``appid``), or back to a pasted token."""
-    from tcb_gui.core.settings import load_settings, save_settings
+    from tcb_gui.core.settings import Settings, update_settings
 
-    settings = load_settings()
-    current = settings.profiles.get(profile)
-    if current is None:
-        return
-    settings.put_profile(current.with_appsecret(appid) if appid else current.with_token())
+    def switch(settings: Settings) -> None:
+        current = settings.profiles.get(profile)
+        if current is not None:
+            settings.put_profile(current.with_appsecret(appid) if appid else current.with_token())
+
     try:
-        save_settings(settings)
+        # Only this change, on top of the file: a window open meanwhile keeps its own.
+        update_settings(switch)
     except OSError as exc:  # a read-only config folder and the like
         from tcb_gui.core.errors import InputError
         from tcb_gui.core.settings import settings_path
@@ -901,20 +902,21 @@ def _check_exit_code(check: TokenCheck) -> int:
 
 def _remember_token_saved(profile: str, saved_at: float | None) -> None:
     """When the token was saved: the window estimates its 2-hour life from this."""
-    from tcb_gui.core.settings import load_settings, save_settings
+    from tcb_gui.core.settings import Settings, update_settings
 
-    settings = load_settings()
-    if profile in settings.profiles:
-        settings.set_token_saved_at(profile, saved_at)
-        try:
-            save_settings(settings)
-        except OSError as exc:  # bookkeeping only: the token itself is saved or cleared
-            import logging
+    def note(settings: Settings) -> None:
+        if profile in settings.profiles:
+            settings.set_token_saved_at(profile, saved_at)
 
-            logging.getLogger(__name__).warning(
-                "could not note in the settings when the token was saved (%s)",
-                exc.strerror or type(exc).__name__,
-            )
+    try:
+        update_settings(note)
+    except OSError as exc:  # bookkeeping only: the token itself is saved or cleared
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "could not note in the settings when the token was saved (%s)",
+            exc.strerror or type(exc).__name__,
+        )
 
 
 def cmd_download(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:

@@ -11,6 +11,12 @@ whose appid is kept here and whose appsecret is kept in the keyring; the app the
 a stable token itself (``core.stable_token``). Such a token is a mini program
 ``access_token``, so an appsecret profile always uses ``api = tcb``.
 
+Two writers at once (the window holds its settings for as long as it is open while the
+command line's ``token set`` changes a profile) each write only what they changed, on top
+of the file's content at that moment (``save_settings(..., since=...)``,
+``update_settings``), under the file's lock (``atomicfile.locked``): one writer's change
+never undoes another's, and a field both changed is the last writer's.
+
 Loading is lenient: a missing file gives defaults; a corrupt or partly invalid file gives
 defaults for the bad parts, never a crash, and the original is kept beside it as
 ``settings.json.bad`` so nothing the user wrote is silently lost. Building settings in code
@@ -28,12 +34,12 @@ import math
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from tcb_gui.core.atomicfile import write_bytes_atomic
+from tcb_gui.core.atomicfile import locked, write_bytes_atomic
 from tcb_gui.core.auth_mode import AuthMode
 from tcb_gui.core.download_limits import (
     DEFAULT_DOWNLOAD_CONCURRENCY as DEFAULT_DOWNLOAD_CONCURRENCY,
@@ -428,6 +434,10 @@ class Settings:
     def current(self) -> Profile:
         return self.profiles[self.current_profile]
 
+    def copy(self) -> Settings:
+        """A copy whose profiles can change without changing these (profiles are frozen)."""
+        return replace(self, profiles=dict(self.profiles))
+
     def put_profile(self, profile: Profile) -> None:
         """Add ``profile`` or replace the one with its name."""
         if not isinstance(profile, Profile):
@@ -635,16 +645,85 @@ def _atomic_write(path: Path, content: bytes) -> None:
     write_bytes_atomic(path, content, mode=FILE_MODE)
 
 
-def save_settings(settings: Settings) -> None:
-    """Validate and write the settings file atomically (mode 0600)."""
+def save_settings(settings: Settings, *, since: Settings | None = None) -> Settings:
+    """Validate and write the settings file atomically (mode 0600), under its lock.
+
+    With ``since`` (the settings as this writer last read or wrote them), only what
+    changed from ``since`` is written, on top of the file's content now
+    (``merge_settings``): what another writer changed meanwhile stays. Without it the
+    file is replaced by ``settings`` whole. Returns what was written."""
     settings.validate()
-    data = settings_to_json(settings)
-    secret_like = _secret_like_keys(data)
-    if secret_like:
-        # Unreachable with this data model; guards against a field added later.
-        raise InputError(_SECRET_LIKE.format(fields=", ".join(secret_like)))
-    content = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    _atomic_write(settings_path(), content.encode("utf-8"))
+    path = settings_path()
+    ensure_dir(path.parent)
+    with locked(path):
+        written = settings
+        if since is not None:
+            on_disk = _read_current(path)
+            if on_disk is not None:
+                written = merge_settings(on_disk, settings, since)
+        data = settings_to_json(written)
+        secret_like = _secret_like_keys(data)
+        if secret_like:
+            # Unreachable with this data model; guards against a field added later.
+            raise InputError(_SECRET_LIKE.format(fields=", ".join(secret_like)))
+        content = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+        _atomic_write(path, content.encode("utf-8"))
+    return written
+
+
+def update_settings(change: Callable[[Settings], object]) -> Settings:
+    """Apply ``change`` to the settings and save just that change, on top of the file's
+    content (the command line's ``token set``: a window open meanwhile keeps its own
+    changes, and its next save keeps this one). Returns what was written."""
+    before = load_settings()
+    after = before.copy()
+    change(after)
+    return save_settings(after, since=before)
+
+
+def merge_settings(on_disk: Settings, mine: Settings, since: Settings) -> Settings:
+    """``on_disk`` with what ``mine`` changed from ``since``: each preference, each profile
+    added or removed, each field of a profile; the rest as ``on_disk`` has it. A profile
+    another writer removed is not brought back by a change of one of its fields."""
+    result = settings_to_json(on_disk)
+    ours = settings_to_json(mine)
+    base = settings_to_json(since)
+    for key, value in ours.items():
+        if key not in ("version", "profiles") and value != base.get(key):
+            result[key] = value
+    profiles: dict[str, dict[str, Any]] = result["profiles"]
+    base_profiles: dict[str, dict[str, Any]] = base["profiles"]
+    our_profiles: dict[str, dict[str, Any]] = ours["profiles"]
+    for name in dict.fromkeys([*base_profiles, *our_profiles]):
+        was, now = base_profiles.get(name), our_profiles.get(name)
+        if now is None:
+            if name != DEFAULT_PROFILE:
+                profiles.pop(name, None)  # removed (or renamed) here
+        elif was is None:
+            profiles[name] = now  # added (or renamed to) here
+        elif name in profiles:
+            for key, value in now.items():
+                if value != was.get(key):
+                    profiles[name][key] = value
+    loader = _Loader()
+    merged = loader.settings(result)
+    if loader.repairs:  # the two changes do not fit together (an AppID mode half-set)
+        log.warning("settings merged with repairs: %s", ", ".join(loader.repairs))
+    return merged
+
+
+def _read_current(path: Path) -> Settings | None:
+    """The settings file as it is now, read leniently and changed in nothing (no
+    ``.bad`` copy, no rewrite): what a merging save writes over. None when there is no
+    usable file, and then the saving writer's settings are written whole."""
+    try:
+        raw = _read_settings_file(path)
+        if len(raw) > MAX_SETTINGS_BYTES:
+            return None
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return _Loader().settings(data) if isinstance(data, Mapping) else None
 
 
 def _keep_aside(path: Path, raw: bytes) -> None:

@@ -24,6 +24,8 @@ from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_tim
 # The API client, httpx and asyncio are imported when first used: the window builds its
 # session before its first paint (docs/ARCHITECTURE.md#start-up).
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
     from tcb_gui.core.client import TcbClient
@@ -54,6 +56,10 @@ class Session:
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self.settings = settings
+        # The settings as this window last read or wrote them: its saves write only what
+        # it changed from these (another writer may have changed the file meanwhile).
+        self._saved = settings.copy()
+        self._save_lock: asyncio.Lock | None = None
         self.store = store
         self.overrides = overrides or Overrides()
         if self.overrides.base_url is not None:
@@ -135,11 +141,44 @@ class Session:
         return True
 
     async def save_settings(self) -> None:
-        """Write the settings file off the event loop (a copy, so edits cannot race it)."""
+        """Write what this window changed to the settings file, off the event loop (a
+        copy, so edits cannot race it), on top of what the file holds now: a change the
+        command line made while the window was open (``token set``) is kept, and taken
+        into this window's settings (``core.settings.save_settings``, ``since``)."""
         import asyncio
 
-        snapshot = dataclasses.replace(self.settings, profiles=dict(self.settings.profiles))
-        await asyncio.to_thread(save_settings, snapshot)
+        if self._save_lock is None:
+            self._save_lock = asyncio.Lock()
+        async with self._save_lock:  # one save at a time: each counts from the last
+            snapshot = self.settings.copy()
+            written = await asyncio.to_thread(save_settings, snapshot, since=self._saved)
+            self._saved = self._take_in(snapshot, written)
+
+    def _take_in(self, snapshot: Settings, written: Settings) -> Settings:
+        """Take what another writer changed (in ``written``, not in ``snapshot``) into
+        this window's settings, but nothing this window changed while the file was being
+        written, and not the profile in use (this window's choice; kept even if another
+        writer removed it). Returns the settings this window now counts its changes from."""
+        live = self.settings
+        for item in dataclasses.fields(Settings):
+            name = item.name
+            if name in ("profiles", "current_profile"):
+                continue
+            if getattr(live, name) == getattr(snapshot, name):
+                setattr(live, name, getattr(written, name))
+        for name in dict.fromkeys([*written.profiles, *snapshot.profiles]):
+            if live.profiles.get(name) != snapshot.profiles.get(name):
+                continue  # changed here meanwhile: the next save writes it
+            if name in written.profiles:
+                live.profiles[name] = written.profiles[name]
+            elif name != live.current_profile:
+                live.profiles.pop(name, None)
+        since = written.copy()
+        since.current_profile = snapshot.current_profile
+        for name in (snapshot.current_profile, live.current_profile):
+            if name not in since.profiles and name in snapshot.profiles:
+                since.profiles[name] = snapshot.profiles[name]
+        return since
 
     # --- token ----------------------------------------------------------------------
 

@@ -147,7 +147,11 @@ def test_save_is_atomic(monkeypatch: pytest.MonkeyPatch) -> None:
             save_settings(Settings(theme="light"))
     # The old file is intact and no temp file is left behind.
     assert settings_path().read_bytes() == before
-    assert sorted(p.name for p in settings_path().parent.iterdir()) == ["settings.json"]
+    # (the lock file beside it stays: core.atomicfile.locked)
+    assert sorted(p.name for p in settings_path().parent.iterdir()) == [
+        "settings.json",
+        "settings.json.lock",
+    ]
     assert load_settings().theme == "dark"
 
 
