@@ -71,6 +71,10 @@ FILE_MODE: Final = 0o600
 DIR_MODE: Final = 0o700
 
 DEFAULT_PROFILE: Final = "default"
+# The demo session's profile (``tcb-gui --demo``, Try the demo): never saved, and named
+# as no saved profile can be ("(" is never in a profile name), so a user's own profile
+# called "demo" stays theirs while the demo runs: listed, chosen and given its token apart.
+DEMO_SESSION_PROFILE: Final = "(demo)"
 # A profile name is also the keyring user name and appears in menus: keep it short and
 # printable. Letters of any script (operators name profiles in Chinese), digits, and a
 # few separators; no leading/trailing space.
@@ -342,7 +346,8 @@ class Profile:
     appid: str | None = None
 
     def __post_init__(self) -> None:
-        validate_profile_name(self.name)
+        if self.name != DEMO_SESSION_PROFILE:  # the one profile that is never saved
+            validate_profile_name(self.name)
         # A plain "component"/"tcb" string (a combo box, the command line) is fine.
         object.__setattr__(self, "api", validate_api_mode(self.api))
         object.__setattr__(self, "auth", AuthMode(_choice(self.auth, AUTH_MODES, _AUTH)))
@@ -415,6 +420,7 @@ class Settings:
         for key, profile in self.profiles.items():
             if not isinstance(profile, Profile) or profile.name != key:
                 raise InputError(_MISFILED_PROFILE.format(name=key))
+            validate_profile_name(key)  # never the demo session's
         if self.current_profile not in self.profiles:
             raise InputError(_NO_SUCH_PROFILE.format(name=self.current_profile))
         _choice(self.language, LANGUAGES, _LANGUAGE)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from tcb_gui.core.credentials import Credentials, StableCredentials, StaticCredentials
 from tcb_gui.core.service_modes import ApiMode, validate_base_url
-from tcb_gui.core.settings import Profile, Settings, save_settings
+from tcb_gui.core.settings import DEMO_SESSION_PROFILE, Profile, Settings, save_settings
 from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_time_left
 
 # The API client, httpx and asyncio are imported when first used: the window builds its
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEMO_PROFILE = "demo"
+# A name no saved profile can take: a user's own "demo" profile is another profile.
+DEMO_PROFILE = DEMO_SESSION_PROFILE
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -243,6 +244,11 @@ class Session:
 
     def use_demo_token(self, token: str) -> None:
         """Replace the demo session's token (the demo profile is never saved)."""
+        from tcb_gui.core.redact import register_secret
+        from tcb_gui.core.tokens import clean_token
+
+        token = clean_token(token)
+        register_secret(token)
         self._demo_token = token
         self.token = TokenInfo(token, TokenSource.SESSION)
 

@@ -351,8 +351,8 @@ class TokenPresenter(QObject):
         store = session.store
         notifier = self.notifier
         if session.in_demo:
-            # The demo profile is not a saved one: its token is for this session only.
-            store.set_session(profile, token)
+            # The demo profile is not a saved one: its token is the session's alone (never
+            # in the store, where it could stand for a saved profile's).
             session.use_demo_token(token)
             session.note_session_token(profile)
         else:
