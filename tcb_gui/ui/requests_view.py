@@ -1,4 +1,4 @@
-"""The Requests view: every HTTP attempt of this session, newest first, in plain words.
+"""The Requests view: every HTTP attempt of this session, newest sent first, in plain words.
 
 ``RequestsWindow(hub, parent)`` listens to the session's ``core.trace.TraceHub`` from the
 moment it is made (make it at start-up; its widgets are built the first time it is
@@ -7,6 +7,10 @@ keeps at most ``MAX_EVENTS`` calls (a ring buffer: the oldest go first), so a 10
 resolve cannot grow it without bound, and takes new events in batches on a timer
 (``FLUSH_INTERVAL_MS``) while the window is visible: an emit from the client is one
 ``deque.append``, whatever the window is doing, and a hidden window costs nothing more.
+Rows are in the order of the Time column, when each call was sent: a call is heard when
+it ends, so a long one (a file) that ends after shorter ones sent later goes in below
+them, where its time puts it — found by bisection and inserted a few rows from the top,
+not by sorting the table. The bound keeps the newest sent.
 
 Columns: time, kind, endpoint, env, IDs, HTTP status, errcode, outcome, ms, attempt.
 An errcode (or an HTTP failure, or no answer) is explained in plain words with the
@@ -21,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from bisect import bisect_right
 from collections import deque
 from enum import IntEnum
 from pathlib import Path
@@ -67,6 +72,9 @@ from tcb_gui.ui.formatting import fmt_int, plural
 
 # New events reach the table at most this often: a burst of thousands is one insert.
 FLUSH_INTERVAL_MS: Final = 250
+# A flush whose calls go to more places than this (calls heard far out of the order they
+# were sent in) puts them on top in one insert and then sorts, as one layout change.
+MAX_INSERT_SPANS: Final = 64
 # The details pane shows at most this much of a request body.
 MAX_BODY_CHARS: Final = 4_000
 SHORTCUT: Final = "Ctrl+Shift+R"
@@ -153,6 +161,11 @@ def kind_text(kind: CallKind) -> str:
 
 def outcome_text(outcome: Outcome) -> str:
     return _words(_OUTCOME_WORDS.get(outcome, outcome.value))
+
+
+def _sent(event: TraceEvent) -> float:
+    """The order of the table: when the call was sent (what the Time column shows)."""
+    return event.time
 
 
 def _time_text(stamp: float) -> str:
@@ -263,7 +276,8 @@ def details_text(event: TraceEvent) -> str:
 
 
 class RequestsModel(QAbstractTableModel):
-    """The newest ``max_events`` calls, newest first; new ones arrive through ``flush``.
+    """The ``max_events`` calls sent last, newest sent first; new ones arrive through
+    ``flush``. Calls sent at the same moment keep the order they were heard in.
 
     ``add`` may be called from any thread (it only appends to a bounded deque);
     everything else runs on the GUI thread.
@@ -280,7 +294,9 @@ class RequestsModel(QAbstractTableModel):
         if max_events < 1:
             raise ValueError("max_events must be at least 1")
         self.max_events = max_events
-        self._rows: deque[TraceEvent] = deque()  # newest first
+        # Oldest sent first (row 0 of the table is the last of it): the calls heard go
+        # on at its end, or a little before it, cheaply; the oldest leave from its start.
+        self._rows: list[TraceEvent] = []
         self._pending: deque[TraceEvent] = deque(maxlen=max_events)
         self.total = 0  # calls heard since start (or the last clear)
         self._hub: TraceHub | None = None
@@ -309,28 +325,78 @@ class RequestsModel(QAbstractTableModel):
         return len(self._pending)
 
     def flush(self) -> int:
-        """Move the queued events into the table (one insert); how many came."""
+        """Move the queued events into the table; how many came. Those sent after every
+        call held are one insert at the top; a call heard after later-sent ones goes
+        where its send time puts it (one insert per place)."""
         if not self._pending:
             return 0
         new: list[TraceEvent] = []
         while self._pending:
             new.append(self._pending.popleft())
-        if len(new) >= self.max_events:
+        came = len(new)
+        new.sort(key=_sent)  # stable: calls sent at the same moment keep their order
+        rows = self._rows
+        if came >= self.max_events:
             self.beginResetModel()
-            self._rows = deque(reversed(new[-self.max_events :]))
+            merged = sorted([*rows, *new], key=_sent)
+            self._rows = merged[-self.max_events :]
             self.endResetModel()
-            return len(new)
-        overflow = len(self._rows) + len(new) - self.max_events
+            return came
+        # The oldest sent go first, of the calls held and the new ones together.
+        overflow = len(rows) + came - self.max_events
         if overflow > 0:
-            last = len(self._rows) - 1
-            self.beginRemoveRows(QModelIndex(), last - overflow + 1, last)
-            for _ in range(overflow):
-                self._rows.pop()
-            self.endRemoveRows()
+            held_out = new_out = 0
+            while held_out + new_out < overflow:
+                if new_out < came and (
+                    held_out >= len(rows) or new[new_out].time < rows[held_out].time
+                ):
+                    new_out += 1
+                else:
+                    held_out += 1
+            if held_out:
+                last = len(rows) - 1
+                self.beginRemoveRows(QModelIndex(), last - held_out + 1, last)
+                del rows[:held_out]
+                self.endRemoveRows()
+            del new[:new_out]
+        if not new:
+            return came
+        # Where each goes among the rows held (non-decreasing, as ``new`` is sorted).
+        spans: list[tuple[int, list[TraceEvent]]] = []
+        for event in new:
+            at = bisect_right(rows, event.time, key=_sent)
+            if spans and spans[-1][0] == at:
+                spans[-1][1].append(event)
+            else:
+                spans.append((at, [event]))
+        if len(spans) > MAX_INSERT_SPANS:
+            self._insert_and_sort(new)
+            return came
+        # From the top down: a place lower in the table is not moved by those above it.
+        for at, span in reversed(spans):
+            first = len(rows) - at
+            self.beginInsertRows(QModelIndex(), first, first + len(span) - 1)
+            rows[at:at] = span
+            self.endInsertRows()
+        return came
+
+    def _insert_and_sort(self, new: list[TraceEvent]) -> None:
+        """Calls heard far out of order: on top in one insert, then into their places as
+        one layout change (the selection and the current call follow their rows)."""
+        rows = self._rows
         self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
-        self._rows.extendleft(new)  # the last (newest) ends up first
+        rows.extend(new)
         self.endInsertRows()
-        return len(new)
+        self.layoutAboutToBeChanged.emit()
+        kept = self.persistentIndexList()
+        held = [self.event_at(index.row()) for index in kept]
+        rows.sort(key=_sent)
+        moved = []
+        for index, event in zip(kept, held, strict=True):
+            row = self.row_of(event) if event is not None else None
+            moved.append(QModelIndex() if row is None else self.index(row, index.column()))
+        self.changePersistentIndexList(kept, moved)
+        self.layoutChanged.emit()
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -342,13 +408,24 @@ class RequestsModel(QAbstractTableModel):
     # -- reading ---------------------------------------------------------------------------
 
     def event_at(self, row: int) -> TraceEvent | None:
-        if 0 <= row < len(self._rows):
-            return self._rows[row]
+        rows = self._rows
+        if 0 <= row < len(rows):
+            return rows[len(rows) - 1 - row]
+        return None
+
+    def row_of(self, event: TraceEvent) -> int | None:
+        """The row showing ``event`` (None when it is not held): a bisection by its time."""
+        rows = self._rows
+        at = bisect_right(rows, event.time, key=_sent) - 1
+        while at >= 0 and rows[at].time == event.time:
+            if rows[at] is event:
+                return len(rows) - 1 - at
+            at -= 1
         return None
 
     def events(self) -> list[TraceEvent]:
-        """The calls held, oldest first (as a trace file has them)."""
-        return list(reversed(self._rows))
+        """The calls held, oldest sent first (as a trace file has them)."""
+        return list(self._rows)
 
     # -- QAbstractTableModel ---------------------------------------------------------------
 
@@ -517,19 +594,24 @@ class RequestsWindow(QWidget):
         table = self.table
         bar = table.verticalScrollBar() if table is not None else None
         held = bar.value() if bar is not None else 0
+        # Someone is reading older calls: newer ones arrive above them, and without this
+        # the rows under their eyes slid down by a run's worth every flush. The call at
+        # the top of the view stays there (calls that go in below it move nothing). At
+        # the top the view stays there and shows the newest as they come.
+        top = table.rowAt(0) if table is not None and held > 0 else -1
+        reading = self.model.event_at(top)
         came = self.model.flush()
         if not came:
             return
-        if table is not None and bar is not None and held > 0 and came < self.model.max_events:
-            # Someone is reading older calls: newer ones arrive above them, and without
-            # this the rows under their eyes slid down by a run's worth every flush. At
-            # the top the view stays there and shows the newest as they come.
-            step = (
-                1
-                if table.verticalScrollMode() is QAbstractItemView.ScrollMode.ScrollPerItem
-                else table.verticalHeader().defaultSectionSize()
-            )
-            bar.setValue(held + came * step)
+        if table is not None and bar is not None and reading is not None:
+            row = self.model.row_of(reading)
+            if row is not None and row != top:
+                step = (
+                    1
+                    if table.verticalScrollMode() is QAbstractItemView.ScrollMode.ScrollPerItem
+                    else table.verticalHeader().defaultSectionSize()
+                )
+                bar.setValue(held + (row - top) * step)
         self._update_count()
 
     def _update_count(self) -> None:

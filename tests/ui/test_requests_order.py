@@ -1,0 +1,179 @@
+"""The Requests view's rows are in the order of its Time column, newest sent first: a call
+is heard when it ends, and a long one (a file, a slow answer) that ends after shorter
+calls sent later goes in below them, where its time puts it — in one flush or over
+several, within the bound, with the rows being read held in place."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from PySide6.QtCore import QModelIndex
+
+from tcb_gui.core.client import TcbClient
+from tcb_gui.core.fileids import parse_fileid
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+from tcb_gui.demo import samples
+from tcb_gui.demo.server import DemoServer
+from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
+from tcb_gui.ui.requests_view import MAX_INSERT_SPANS, Column, RequestsModel, RequestsWindow
+from tests.ui.conftest import wait_until
+from tests.ui.test_requests_view import cell, event
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", r"support raise\(\)")  # offscreen
+
+
+def sent(n: float, **changes: object) -> TraceEvent:
+    """A call sent ``n`` seconds after the first; its Attempt column names it."""
+    return event(0, time=1_700_000_000.0 + n, attempt=int(n * 10), **changes)
+
+
+def shown(model: RequestsModel) -> list[str]:
+    return [str(cell(model, r, Column.ATTEMPT)) for r in range(model.rowCount())]
+
+
+def assert_time_order(model: RequestsModel) -> None:
+    """Down the table, the Time column never goes forward (it reads as sorted)."""
+    times = [str(cell(model, r, Column.TIME)) for r in range(model.rowCount())]
+    assert times == sorted(times, reverse=True)
+    stamps = [e.time for e in model.events()]
+    assert stamps == sorted(stamps)
+
+
+def test_a_long_call_heard_last_goes_below_the_calls_sent_after_it(qapp) -> None:
+    model = RequestsModel()
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    # A file call sent at 1 s takes 3 s; the API calls sent at 2, 2.5 and 3 s end first.
+    for n in (2, 2.5, 3):
+        model.add(sent(n))
+    model.add(sent(1, kind=CallKind.FILE, duration_ms=3_000.0))
+    assert model.flush() == 4
+    assert shown(model) == ["30", "25", "20", "10"]
+    assert_time_order(model)
+
+    # Over two flushes: the calls sent at 5 and 6 s are in; the one sent at 4 s comes after.
+    model.add(sent(5))
+    model.add(sent(6))
+    model.flush()
+    model.add(sent(4, kind=CallKind.FILE, duration_ms=2_500.0))
+    model.add(sent(7))
+    inserted.clear()
+    assert model.flush() == 2
+    assert shown(model) == ["70", "60", "50", "40", "30", "25", "20", "10"]
+    assert_time_order(model)
+    assert inserted == [(0, 0), (3, 3)]  # on top, then a few rows down: no reset, no sort
+
+
+def test_the_bound_keeps_the_calls_sent_last(qapp) -> None:
+    model = RequestsModel(max_events=4)
+    removed: list[tuple[int, int]] = []
+    model.rowsRemoved.connect(lambda _p, first, last: removed.append((first, last)))
+    for n in (1, 2, 3, 4):
+        model.add(sent(n))
+    model.flush()
+    # Heard now: one sent before everything held (it would be the oldest: it does not
+    # come in), one sent between (the oldest held, 1, leaves for it), and a new one.
+    model.add(sent(0.5))
+    model.add(sent(2.5))
+    model.add(sent(5))
+    assert model.flush() == 3
+    assert shown(model) == ["50", "40", "30", "25"]
+    assert removed == [(2, 3)]  # 2 and 1, the oldest sent, from the bottom
+    assert model.total == 7
+    assert_time_order(model)
+
+
+def test_many_places_at_once_still_end_in_order(qapp) -> None:
+    model = RequestsModel()
+    for n in range(0, 400, 2):
+        model.add(sent(n))
+    model.flush()
+    # Every odd second, heard at once: more places than one insert each is worth.
+    late = list(range(1, 400, 4))
+    assert len(late) > MAX_INSERT_SPANS
+    for n in late:
+        model.add(sent(n))
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    assert model.flush() == len(late)
+    assert resets == []
+    assert model.rowCount() == 200 + len(late)
+    assert_time_order(model)
+
+
+def test_the_call_being_read_and_the_selected_one_stay_put(qtbot) -> None:
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    for n in range(0, 600, 2):
+        hub.emit(sent(n, endpoint=f"/download/b/f{n:04d}.bin"))
+    window.show()
+    window.resize(900, 500)
+    window.model.flush()
+    table = window.table
+    assert table is not None
+    qtbot.waitUntil(lambda: table.verticalScrollBar().maximum() > 150, timeout=2000)
+    table.scrollTo(window.model.index(150, Column.TIME))
+    qtbot.waitUntil(lambda: table.verticalScrollBar().value() > 0, timeout=2000)
+    top = table.rowAt(0)
+    reading = window.model.event_at(top)
+    assert reading is not None
+    table.setCurrentIndex(window.model.index(top + 3, Column.TIME))
+    picked = window.selected_event()
+    assert picked is not None
+
+    # Long calls heard late: one far below the rows being read, one among them, one
+    # above them; and a new one on top.
+    at, chosen = reading.time - 1_700_000_000.0, picked.time - 1_700_000_000.0
+    for late in (at - 101, chosen + 1, at + 51):
+        hub.emit(sent(late, endpoint="/download/b/late.bin"))
+    hub.emit(sent(700, endpoint="/download/b/new.bin"))
+    qtbot.waitUntil(lambda: window.model.pending == 0, timeout=2000)
+    assert window.model.rowCount() == 304
+    assert window.model.event_at(table.rowAt(0)) is reading  # in place, under the eyes
+    assert window.selected_event() is picked
+    assert_time_order(window.model)
+
+
+def test_far_out_of_order_calls_keep_the_selection(qtbot) -> None:
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    for n in range(0, 400, 2):
+        hub.emit(sent(n))
+    window.open()
+    table = window.table
+    assert table is not None
+    table.setCurrentIndex(window.model.index(120, Column.TIME))
+    picked = window.selected_event()
+    assert picked is not None
+    for n in range(1, 400, 4):
+        hub.emit(sent(n))
+    qtbot.waitUntil(lambda: window.model.pending == 0, timeout=2000)
+    assert window.selected_event() is picked
+    assert table.currentIndex() != QModelIndex()
+    assert_time_order(window.model)
+
+
+async def test_a_slow_answer_sent_first_is_shown_below_the_later_ones(qtbot) -> None:
+    # A real resolve: the first batch's answer is slow, the next batches' come at once.
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    window.open()
+    ids = [parse_fileid(samples.PROD.fileid(f"gen/order/{n:04d}.txt")) for n in range(200)]
+    with DemoServer(DemoState(DemoConfig(slow_seconds=0.6))) as server:
+        server.state.script_faults("batchdownloadfile", ["slow"])
+        async with httpx.AsyncClient() as http:
+            client = TcbClient(http, DEMO_TOKEN, base_url=server.base_url, trace=hub)
+            results = await client.resolve_all(ids)
+        seen = server.state.stats.requests["componenttcb/batchdownloadfile"]
+    assert all(r.ok for r in results)
+    assert seen == 4
+    await wait_until(lambda: window.model.rowCount() == seen, 5)
+    model = window.model
+    slowest = max(model.events(), key=lambda e: e.duration_ms)
+    assert slowest.duration_ms >= 500
+    assert slowest.outcome is Outcome.OK
+    assert model.event_at(seen - 1) is slowest  # sent first: at the bottom, heard last
+    assert_time_order(model)
