@@ -114,6 +114,13 @@ HEADERS: Final = tuple(
         QT_TRANSLATE_NOOP("RequestsView", "Attempt"),
     )
 )
+# What the Time and ms headers mean, in their tooltips: the rows are in the Time's order.
+HEADER_TIPS: Final[dict[Column, str]] = {
+    Column.TIME: str(
+        QT_TRANSLATE_NOOP("RequestsView", "When the call was sent; the newest sent are on top")
+    ),
+    Column.MS: str(QT_TRANSLATE_NOOP("RequestsView", "How long the call took, in milliseconds")),
+}
 # The Kind and Outcome cells' words (core's values are the English ones, as in a trace file).
 _KIND_WORDS: Final[dict[CallKind, object]] = {
     CallKind.API: QT_TRANSLATE_NOOP("RequestsView", "api"),
@@ -438,8 +445,13 @@ class RequestsModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _words(HEADERS[section]) if 0 <= section < len(HEADERS) else None
+        if orientation is not Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _words(HEADERS[section])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = HEADER_TIPS.get(Column(section))
+            return _words(tip) if tip is not None else None
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

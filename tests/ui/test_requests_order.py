@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 
 from tcb_gui.core.client import TcbClient
 from tcb_gui.core.fileids import parse_fileid
@@ -177,3 +177,11 @@ async def test_a_slow_answer_sent_first_is_shown_below_the_later_ones(qtbot) -> 
     assert slowest.outcome is Outcome.OK
     assert model.event_at(seen - 1) is slowest  # sent first: at the bottom, heard last
     assert_time_order(model)
+
+
+def test_the_time_header_says_the_rows_follow_it(qapp) -> None:
+    model = RequestsModel()
+    tip = Qt.ItemDataRole.ToolTipRole
+    assert "sent" in model.headerData(Column.TIME, Qt.Orientation.Horizontal, tip)
+    assert "took" in model.headerData(Column.MS, Qt.Orientation.Horizontal, tip)
+    assert model.headerData(Column.KIND, Qt.Orientation.Horizontal, tip) is None
