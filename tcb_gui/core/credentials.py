@@ -15,6 +15,11 @@ Two kinds (``AuthMode``):
   has lapsed (after a laptop slept past its end, say) and fetched anew once after a
   rejection. See docs/WECHAT_API.md#tokens.
 
+Where a token or an AppSecret saved now is kept (``secret_place``) is said in the same
+words wherever it is asked for (the token and profile dialogs, ``token set``): the system
+keyring only when one answers; with none, this program's memory until it ends, never a
+file (``core.tokens``).
+
 A new credential kind is a subclass with ``_obtain`` (and ``_forget`` when it can be
 renewed); ``docs/ARCHITECTURE.md`` says where it is chosen.
 """
@@ -22,6 +27,7 @@ renewed); ``docs/ARCHITECTURE.md`` says where it is chosen.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Protocol
 
 from tcb_gui.core.auth_mode import AuthMode
@@ -39,7 +45,44 @@ class TokenProvider(Protocol):
     def invalidate(self, token: str | None = None) -> None: ...
 
 
-__all__ = ["AuthMode", "Credentials", "StableCredentials", "StaticCredentials", "TokenProvider"]
+__all__ = [
+    "AuthMode",
+    "Credentials",
+    "SecretPlace",
+    "StableCredentials",
+    "StaticCredentials",
+    "TokenProvider",
+    "secret_place",
+]
+
+
+class SecretPlace(StrEnum):
+    """Where a token or an AppSecret saved now is kept: what the faces may promise."""
+
+    KEYRING = "keyring"  # the system keyring (Keychain, Credential Locker, Secret Service)
+    SESSION = "session"  # no keyring answers: this program's memory, until it ends
+    DEMO = "demo"  # the demo session's token: that session only
+
+
+class KeyringProbe(Protocol):
+    """What is used of ``core.tokens.TokenStore``."""
+
+    def keyring_available(self, recheck: bool = False) -> bool: ...
+
+
+def secret_place(store: KeyringProbe | None = None, *, demo: bool = False) -> SecretPlace:
+    """Where a secret saved now through ``store`` (default: a store on the keyring this
+    process uses) would be kept. The keyring only when a real one answers (the store's
+    judgement: the ``fail``/``null``/plain-file backends are none); else this session.
+    Blocking the first time a store is asked (it reads the keyring once), cached then."""
+    if demo:
+        return SecretPlace.DEMO
+    if store is None:
+        from tcb_gui.core.tokens import TokenStore
+
+        store = TokenStore()
+    return SecretPlace.KEYRING if store.keyring_available() else SecretPlace.SESSION
+
 
 NO_TOKEN = message("No access token is set. Set one for this profile, or set TCB_ACCESS_TOKEN.")
 

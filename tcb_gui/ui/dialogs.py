@@ -6,8 +6,6 @@ All are opened with ``open()`` and report through ``accepted``; none is ``exec()
 
 from __future__ import annotations
 
-from enum import Enum
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tcb_gui.core.credentials import AuthMode
+from tcb_gui.core.credentials import AuthMode, SecretPlace, secret_place
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import Profile
 from tcb_gui.core.tokens import clean_app_secret, clean_token
@@ -47,12 +45,9 @@ def _error_label(parent: QWidget) -> QLabel:
     return label
 
 
-class KeepsToken(Enum):
-    """Where a token set now is kept: the dialog promises only that."""
-
-    KEYRING = "keyring"
-    SESSION = "session"  # no keyring answers: this session only
-    DEMO = "demo"  # the demo profile is never saved
+# Where a token set now is kept (core.credentials.secret_place): the dialog promises only
+# that. The old name stays for callers.
+KeepsToken = SecretPlace
 
 
 class SetTokenDialog(QDialog):
@@ -60,8 +55,9 @@ class SetTokenDialog(QDialog):
 
     ``AuthMode.TOKEN`` asks for an access token; ``AuthMode.APPSECRET`` for the
     AppSecret of a mini program profile (``appid`` names it), checked as one. ``keep``
-    says where the token will be kept, and the dialog says so (never a keyring that is
-    not there).
+    says where the secret will be kept (default: ``core.credentials.secret_place`` of
+    the keyring this process uses), and the dialog says so (never a keyring that is not
+    there).
     """
 
     def __init__(
@@ -71,27 +67,37 @@ class SetTokenDialog(QDialog):
         *,
         kind: AuthMode = AuthMode.TOKEN,
         appid: str | None = None,
-        keep: KeepsToken = KeepsToken.KEYRING,
+        keep: SecretPlace | None = None,
     ) -> None:
         super().__init__(parent)
+        if keep is None:
+            keep = secret_place()
         self._appsecret = kind is AuthMode.APPSECRET
         self._clean = clean_app_secret if self._appsecret else clean_token
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
-        if self._appsecret:
+        if self._appsecret and keep is SecretPlace.KEYRING:
             self.setWindowTitle(self.tr("Set AppSecret"))
             text = self.tr(
                 "Paste the AppSecret of mini program {appid} for profile “{profile}” (WeChat "
                 "MP console, 开发管理 → 开发设置). It is kept in the system keyring, never "
                 "in a file; the app gets its access tokens with it."
             ).format(appid=appid or "", profile=profile)
-        elif keep is KeepsToken.DEMO:
+        elif self._appsecret:
+            self.setWindowTitle(self.tr("Set AppSecret"))
+            text = self.tr(
+                "Paste the AppSecret of mini program {appid} for profile “{profile}” (WeChat "
+                "MP console, 开发管理 → 开发设置). No keyring answers on this computer, so "
+                "it is kept for this session only (never in a file): paste it again after a "
+                "restart, or set TCB_APP_SECRET. The app gets its access tokens with it."
+            ).format(appid=appid or "", profile=profile)
+        elif keep is SecretPlace.DEMO:
             self.setWindowTitle(self.tr("Set token"))
             text = self.tr(
                 "Paste the access token for the demo service. It is kept for this session "
                 "only, never in the keyring or a file."
             )
-        elif keep is KeepsToken.SESSION:
+        elif keep is SecretPlace.SESSION:
             self.setWindowTitle(self.tr("Set token"))
             text = self.tr(
                 "Paste the access token for profile “{profile}”. No keyring answers on this "
@@ -233,7 +239,12 @@ class ProfileDialog(QDialog):
     Settings dialog's ``ProfileEditor``; ``profile()`` and ``app_secret()`` after Save."""
 
     def __init__(
-        self, profile: Profile | None, existing: list[str], parent: QWidget | None = None
+        self,
+        profile: Profile | None,
+        existing: list[str],
+        parent: QWidget | None = None,
+        *,
+        keep: SecretPlace | None = None,
     ) -> None:
         super().__init__(parent)
         editing = profile is not None
@@ -246,7 +257,8 @@ class ProfileDialog(QDialog):
         else:
             self._draft = ProfileDraft(original=None, name="")
         layout = QVBoxLayout(self)
-        self.editor = ProfileEditor(self)
+        # Where an AppSecret typed here (or a token set later) is kept, in its words.
+        self.editor = ProfileEditor(self, keep=keep)
         # The name is the keyring entries' user name: renaming is done in Settings.
         self.editor.load(self._draft, name_editable=not editing)
         layout.addWidget(self.editor)

@@ -58,7 +58,7 @@ from tcb_gui.core.client import (
     ApiMode,
     validate_base_url,
 )
-from tcb_gui.core.credentials import AuthMode
+from tcb_gui.core.credentials import AuthMode, SecretPlace, secret_place
 from tcb_gui.core.download_states import Layout, OnExists
 from tcb_gui.core.errors import InputError, KeyringUnavailableError
 from tcb_gui.core.settings import (
@@ -183,8 +183,11 @@ class ProfileEditor(QWidget):
 
     nameEdited = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, keep: SecretPlace | None = None) -> None:
         super().__init__(parent)
+        # Where a token or AppSecret saved now is kept: the words promise only that
+        # (core.credentials.secret_place; the demo saves no profile's secret).
+        self._keep = secret_place() if keep is None or keep is SecretPlace.DEMO else keep
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -198,7 +201,11 @@ class ProfileEditor(QWidget):
         auth_row = QVBoxLayout(auth_box)
         auth_row.setContentsMargins(0, 0, 0, 0)
         auth_row.setSpacing(2)
-        self.token_radio = QRadioButton(self.tr("Access &token (pasted, kept in the keyring)"))
+        self.token_radio = QRadioButton(
+            self.tr("Access &token (pasted, kept in the keyring)")
+            if self._keep is SecretPlace.KEYRING
+            else self.tr("Access &token (pasted, kept for this session only: no keyring)")
+        )
         self.appsecret_radio = QRadioButton(
             self.tr("AppID + App&Secret (the app gets a stable token itself)")
         )
@@ -341,11 +348,20 @@ class ProfileEditor(QWidget):
             self.secret_status.setText(
                 self.tr("Leave the field empty to keep the AppSecret already saved, if any.")
             )
-        else:
+        elif self._keep is SecretPlace.KEYRING:
             self.secret_status.setText(
                 self.tr(
                     "No AppSecret is saved yet. Copy it from the WeChat MP console "
                     "(开发管理 → 开发设置); it is kept in the system keyring, never in a file."
+                )
+            )
+        else:
+            self.secret_status.setText(
+                self.tr(
+                    "No AppSecret is saved yet. Copy it from the WeChat MP console "
+                    "(开发管理 → 开发设置). No keyring answers on this computer, so it is "
+                    "kept for this session only (never in a file): enter it again after a "
+                    "restart, or set TCB_APP_SECRET."
                 )
             )
         self.secret_edit.setPlaceholderText(
@@ -443,11 +459,17 @@ class SettingsDialog(QDialog):
     """Edits a copy of ``settings``; ``change()`` holds the result after OK."""
 
     def __init__(
-        self, settings: Settings, parent: QWidget | None = None, *, in_demo: bool = False
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        in_demo: bool = False,
+        keep: SecretPlace | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
         self._in_demo = in_demo
+        self._keep = keep  # where secrets typed here are kept (core.credentials)
         self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self._original = settings
         self._drafts = [ProfileDraft.of(p) for p in settings.profiles.values()]
@@ -522,7 +544,7 @@ class SettingsDialog(QDialog):
         buttons.addWidget(self.remove_button)
         left.addLayout(buttons)
         row.addLayout(left)
-        self.editor = ProfileEditor(page)
+        self.editor = ProfileEditor(page, keep=self._keep)
         self.editor.nameEdited.connect(self._name_edited)
         row.addWidget(self.editor, 1)
         outer.addLayout(row, 1)
@@ -907,7 +929,8 @@ def open_settings_dialog(
     apply: Callable[[SettingsChange], Coroutine[Any, Any, object]],
 ) -> SettingsDialog:
     """Open Settings over ``parent`` (``open()``, never ``exec()``); OK runs ``apply``."""
-    dialog = SettingsDialog(session.settings, parent, in_demo=session.in_demo)
+    keep = secret_place(session.store)
+    dialog = SettingsDialog(session.settings, parent, in_demo=session.in_demo, keep=keep)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def accepted() -> None:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from tcb_gui.core.client import Quota, TokenCheck
+from tcb_gui.core.credentials import SecretPlace, secret_place
 from tcb_gui.core.errors import InputError, KeyringUnavailableError, TokenError, TokenState
 from tcb_gui.core.quota_gauge import (
     QuotaGauge,
@@ -257,9 +258,11 @@ class TokenPresenter(QObject):
     def keeps_in_keyring(self) -> bool:
         """Whether a token set now would be kept in the keyring (not the demo, and a
         keyring answered the last time it was asked)."""
-        if self.session.in_demo:
-            return False
-        return self.session.store.keyring_available()
+        return self.secret_place() is SecretPlace.KEYRING
+
+    def secret_place(self) -> SecretPlace:
+        """Where a token or AppSecret set now is kept (core.credentials decides)."""
+        return secret_place(self.session.store, demo=self.session.in_demo)
 
     # --- before and after runs -------------------------------------------------------
 
@@ -477,17 +480,11 @@ class TokenPresenter(QObject):
     # --- dialogs --------------------------------------------------------------------
 
     def show_token_dialog(self) -> SetTokenDialog:
-        from tcb_gui.ui.dialogs import KeepsToken, SetTokenDialog
+        from tcb_gui.ui.dialogs import SetTokenDialog
 
         if self.stable.active:
             return self.stable.show_secret_dialog()
-        if self.session.in_demo:
-            keep = KeepsToken.DEMO
-        elif self.keeps_in_keyring():
-            keep = KeepsToken.KEYRING
-        else:
-            keep = KeepsToken.SESSION
-        dialog = SetTokenDialog(self.session.profile.name, self.panel, keep=keep)
+        dialog = SetTokenDialog(self.session.profile.name, self.panel, keep=self.secret_place())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: self.tasks.start(task_names.SAVE_TOKEN, self.save_token(dialog.token()))
@@ -500,7 +497,8 @@ class TokenPresenter(QObject):
 
         session = self.session
         current = None if new or session.in_demo else session.settings.current()
-        dialog = ProfileDialog(current, session.profile_names(), self.panel)
+        keep = secret_place(session.store)  # a profile saved here is a saved one
+        dialog = ProfileDialog(current, session.profile_names(), self.panel, keep=keep)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def saved() -> None:
