@@ -70,17 +70,13 @@ class KeyringProbe(Protocol):
     def keyring_available(self, recheck: bool = False) -> bool: ...
 
 
-def secret_place(store: KeyringProbe | None = None, *, demo: bool = False) -> SecretPlace:
-    """Where a secret saved now through ``store`` (default: a store on the keyring this
-    process uses) would be kept. The keyring only when a real one answers (the store's
-    judgement: the ``fail``/``null``/plain-file backends are none); else this session.
-    Blocking the first time a store is asked (it reads the keyring once), cached then."""
+def secret_place(store: KeyringProbe, *, demo: bool = False) -> SecretPlace:
+    """Where a secret saved now through ``store`` (``core.tokens.TokenStore``) would be
+    kept: the keyring only when a real one answers (the store's judgement: the
+    ``fail``/``null``/plain-file backends are none); else this session. Blocking the
+    first time a store is asked (it reads the keyring once), cached then."""
     if demo:
         return SecretPlace.DEMO
-    if store is None:
-        from tcb_gui.core.tokens import TokenStore
-
-        store = TokenStore()
     return SecretPlace.KEYRING if store.keyring_available() else SecretPlace.SESSION
 
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from tcb_gui.core.credentials import AuthMode, SecretPlace, secret_place
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import Profile
-from tcb_gui.core.tokens import clean_app_secret, clean_token
+from tcb_gui.core.tokens import TokenStore, clean_app_secret, clean_token
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import plural
 from tcb_gui.ui.palette import Tone, tone_color
@@ -70,8 +70,8 @@ class SetTokenDialog(QDialog):
         keep: SecretPlace | None = None,
     ) -> None:
         super().__init__(parent)
-        if keep is None:
-            keep = secret_place()
+        if keep is None:  # the keyring this process uses
+            keep = secret_place(TokenStore())
         self._appsecret = kind is AuthMode.APPSECRET
         self._clean = clean_app_secret if self._appsecret else clean_token
         self.setMinimumWidth(480)

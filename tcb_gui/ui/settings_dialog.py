@@ -187,7 +187,9 @@ class ProfileEditor(QWidget):
         super().__init__(parent)
         # Where a token or AppSecret saved now is kept: the words promise only that
         # (core.credentials.secret_place; the demo saves no profile's secret).
-        self._keep = secret_place() if keep is None or keep is SecretPlace.DEMO else keep
+        if keep is None or keep is SecretPlace.DEMO:
+            keep = secret_place(TokenStore())  # the keyring this process uses
+        self._keep = keep
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)

@@ -51,11 +51,11 @@ def test_the_decision_follows_the_backend(memory_keyring: MemoryKeyring) -> None
     assert secret_place(TokenStore(backend=memory_keyring)) is SecretPlace.KEYRING
     assert secret_place(TokenStore(backend=fail.Keyring())) is SecretPlace.SESSION
     assert secret_place(TokenStore(backend=memory_keyring), demo=True) is SecretPlace.DEMO
-    assert secret_place() is SecretPlace.KEYRING  # the process's keyring: the memory one
+    assert secret_place(TokenStore()) is SecretPlace.KEYRING  # the process's: the memory one
 
 
 def test_without_a_keyring_the_process_default_is_this_session(no_keyring: None) -> None:
-    assert secret_place() is SecretPlace.SESSION
+    assert secret_place(TokenStore()) is SecretPlace.SESSION
 
 
 @pytest.mark.parametrize("kind", [AuthMode.APPSECRET, AuthMode.TOKEN])
