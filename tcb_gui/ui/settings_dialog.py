@@ -474,6 +474,10 @@ class SettingsDialog(QDialog):
         self._keep = keep  # where secrets typed here are kept (core.credentials)
         self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self._original = settings
+        # The profiles as the dialog opened on them: one the user left as it was is
+        # handed back as the window holds it at OK (the command line may have changed it
+        # meanwhile, and the window taken that in: core.settings, ui.session).
+        self._opened = dict(settings.profiles)
         self._drafts = [ProfileDraft.of(p) for p in settings.profiles.values()]
         self._shown: ProfileDraft | None = None
         self._change: SettingsChange | None = None
@@ -802,6 +806,8 @@ class SettingsDialog(QDialog):
         renames: dict[str, str] = {}
         for draft in self._drafts:
             profile, secret = validate_draft(draft, set(profiles))
+            if draft.original is not None and profile == self._opened.get(draft.original):
+                profile = self._original.profiles.get(draft.original, profile)
             profiles[profile.name] = profile
             if secret is not None:
                 secrets[profile.name] = secret

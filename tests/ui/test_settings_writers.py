@@ -167,3 +167,35 @@ def test_the_window_keeps_its_profile_in_use_when_another_writer_changes_it() ->
     session.select_profile("default")
     asyncio.run(session.save_settings())
     assert on_disk()["current_profile"] == "default"
+
+
+class _Notes:
+    def show_banner(self, *args: object) -> None:
+        pass
+
+
+def test_settings_ok_keeps_a_profile_the_command_line_changed_while_it_was_open(
+    qtbot,
+) -> None:
+    """Settings… is open; ``token set`` notes a new token's time on "work"; the window
+    saves something else meanwhile (and so takes that in); the user changes only the
+    theme and presses OK: "work" keeps the command line's change."""
+    from tcb_gui.ui.settings_dialog import SettingsDialog, apply_settings_change
+
+    two_profiles()
+    session = Session(load_settings(), TokenStore())
+    dialog = SettingsDialog(session.settings)
+    qtbot.addWidget(dialog)
+    update_settings(lambda s: s.set_token_saved_at("work", 1_234.0))
+    session.update_run_options(max_age=900, concurrency=2)
+    asyncio.run(session.save_settings())
+    assert session.settings.profiles["work"].token_saved_at == 1_234.0
+    dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
+    dialog.accept()
+    change = dialog.change()
+    assert change is not None
+    asyncio.run(apply_settings_change(session, change, _Notes()))  # type: ignore[arg-type]
+    saved = load_settings()
+    assert saved.theme == "dark"
+    assert saved.profiles["work"].token_saved_at == 1_234.0
+    assert saved.current().max_age == 900
