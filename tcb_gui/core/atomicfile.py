@@ -17,6 +17,7 @@ import contextlib
 import errno
 import logging
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,6 +40,10 @@ LOCK_WAIT_S: Final = 2.0
 # How often the lock is tried again while another writer holds it.
 LOCK_RETRY_S: Final = 0.005
 LOCK_SUFFIX: Final = ".lock"
+# Small files read back: never through a planted link, and a FIFO at the name opens at
+# once (then refused as no regular file) instead of waiting for a writer for ever.
+_NO_FOLLOW: Final = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+_NO_WAIT: Final = getattr(os, "O_NONBLOCK", 0)
 # Never through a link planted at the temporary name; binary on Windows.
 _NEW_FILE: Final = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -143,6 +148,27 @@ def _write_at(dir_fd: int, name: str, content: bytes, *, mode: int, fsync: bool)
         with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=dir_fd)
         raise
+
+
+def read_small(path: Path | str, limit: int, *, dir_fd: int | None = None) -> bytes | None:
+    """A small regular file's bytes (a sidecar, the manifest, today's quota readings), or
+    None when it is not there, not readable, a symlink, anything but a regular file (a
+    FIFO planted at the name is opened without waiting, then refused), or over ``limit``
+    bytes. ``path`` is a name in the folder ``dir_fd`` holds, when given."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NO_FOLLOW | _NO_WAIT, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size > limit:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+        return data if len(data) <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -49,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
+from tcb_gui.core.atomicfile import locked, read_small, write_bytes_atomic
 from tcb_gui.core.client import Quota, TokenCheck
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.netmessages import describe_transport_error
@@ -225,6 +227,8 @@ QUOTA_FILE: Final = "quota.json"
 _RECORD_VERSION: Final = 1
 # Readings kept (the newest): a profile, service and API path each.
 MAX_RECORDED: Final = 32
+# 32 readings are a few KiB; a file far larger is not ours.
+MAX_RECORD_BYTES: Final = 256 * 1024
 
 
 def quota_record_path() -> Path:
@@ -249,11 +253,16 @@ class QuotaPlace:
 
 
 def _load_records(file: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    raw = read_small(file, MAX_RECORD_BYTES)
+    if raw is None:
+        # Not there (the first run), or nothing readings could be: a FIFO, a link, a file
+        # far too large. The readings are a hint; they start again.
+        if os.path.lexists(file):
+            log.warning("could not read the last quota readings (not a small regular file)")
         return []
-    except (OSError, ValueError) as exc:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
         log.warning("could not read the last quota readings (%s)", type(exc).__name__)
         return []
     if not isinstance(data, dict) or data.get("version") != _RECORD_VERSION:
@@ -350,7 +359,6 @@ def record_reading(
     read, merge and replace the file under its lock (``atomicfile.locked``), so neither
     loses the other's newer reading. Returns what was kept (``reading`` itself if the file
     could not be read). Bookkeeping: a file that cannot be written is logged, not raised."""
-    from tcb_gui.core.atomicfile import locked, write_bytes_atomic
     from tcb_gui.core.settings import ensure_dir
 
     file = file or quota_record_path()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from tcb_gui.core import atomicfile
 from tcb_gui.core.client import ApiMode, Quota
 from tcb_gui.core.quota_gauge import (
+    MAX_RECORD_BYTES,
     QuotaPlace,
     QuotaReading,
     merged_reading,
@@ -165,3 +167,27 @@ def test_the_lock_file_is_private(tmp_path: Path) -> None:
     lock = tmp_path / "quota.json.lock"
     assert lock.exists()
     assert os.stat(lock).st_mode & 0o777 == 0o600
+
+
+def test_a_fifo_at_the_readings_name_is_passed_over_not_waited_for(tmp_path: Path) -> None:
+    """A FIFO planted at quota.json would stop every run that reads it for ever (a read
+    waits for a writer); it is opened without waiting, refused, and the run goes on."""
+    file = tmp_path / "quota.json"
+    os.mkfifo(file)
+    done = threading.Event()
+    found: list[object] = []
+
+    def read() -> None:
+        found.append(recorded_reading(place("default"), file=file))
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert done.wait(5.0), "reading the readings waited on a FIFO"
+    assert found == [None]
+
+
+def test_a_huge_readings_file_is_not_read_whole(tmp_path: Path) -> None:
+    file = tmp_path / "quota.json"
+    with file.open("wb") as out:
+        out.truncate(MAX_RECORD_BYTES + 1)
+    assert recorded_reading(place("default"), file=file) is None

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Final
 
 from tcb_gui.core import paths
+from tcb_gui.core.atomicfile import read_small as read_small
 from tcb_gui.core.atomicfile import write_bytes_atomic
 from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.downloads.records import FileFailed
@@ -106,24 +107,6 @@ def short_name(name: str, suffix: str) -> str:
 def sidecar_path(part: Path) -> Path:
     """``<target>.part.json``: what the ``.part`` was downloaded from (validator, size)."""
     return part.with_name(short_name(part.name, SIDECAR_SUFFIX))
-
-
-def read_small(path: Path | str, limit: int, *, dir_fd: int | None = None) -> bytes | None:
-    """A small regular file's bytes, refusing symlinks and anything over ``limit``
-    (``path`` a name in the folder ``dir_fd`` holds, when given)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | NO_FOLLOW | NO_WAIT, dir_fd=dir_fd)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size > limit:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(limit + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def move_no_clobber(source: Path, target: Path) -> bool:
