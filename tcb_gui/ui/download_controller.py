@@ -277,9 +277,12 @@ class DownloadController(QObject):
         *,
         keep: Sequence[SessionFile] = (),
         save_settings: bool = False,
+        still_left: Sequence[Row] = (),
     ) -> DownloadSummary | None:
         """Download ``rows`` with ``options``; returns what the run did (None if it could not
         start). ``keep`` are files of a resumed list that stay in the saved list as they were.
+        ``still_left``: rows the run before left unfinished that this one does not take (a
+        Retry failed after a Cancel); "Download the rest" still offers them afterwards.
         A run that would use up today's quota starts only if the operator says so."""
         if self.running or self._starting:
             return None
@@ -299,7 +302,8 @@ class DownloadController(QObject):
         todo = [r for r in todo if model.row_for(r.fileid) is r]
         if not todo:
             return None
-        return await self._run(todo, options, client, [link_for(r) for r in todo], keep)
+        links = [link_for(r) for r in todo]
+        return await self._run(todo, options, client, links, keep, still_left)
 
     async def _prepare(
         self, todo: list[Row], options: DownloadOptions, *, save_settings: bool
@@ -341,6 +345,7 @@ class DownloadController(QObject):
         client: TcbClient,
         links: list[LinkResult],
         keep: Sequence[SessionFile],
+        still_left: Sequence[Row] = (),
     ) -> DownloadSummary | None:
         session, model = self.session, self.model
         run = DownloadRun(
@@ -380,7 +385,7 @@ class DownloadController(QObject):
         finally:
             self.last_duration = time.monotonic() - started
             self._set_run(None)
-        summary = self._settle(todo, result, options.dest)
+        summary = self._settle(todo, result, options.dest, still_left)
         self.tokens.after_run(self.tokens.gauge.calls - calls_before)
         return summary
 
@@ -400,7 +405,11 @@ class DownloadController(QObject):
         self.panel.set_progress(total)
 
     def _settle(
-        self, rows: Sequence[Row], result: DownloadRunResult, dest: Path
+        self,
+        rows: Sequence[Row],
+        result: DownloadRunResult,
+        dest: Path,
+        still_left: Sequence[Row] = (),
     ) -> DownloadSummary:
         model = self.model
         texts = self.texts
@@ -452,7 +461,11 @@ class DownloadController(QObject):
             shared_failure=shared_failure,
         )
         self.last_result = result
-        self._stopped = [rows[i] for i in result.stopped]
+        taken = {id(r) for r in rows}
+        self._stopped = sorted(
+            [*(r for r in still_left if id(r) not in taken), *(rows[i] for i in result.stopped)],
+            key=lambda r: r.index,
+        )
         self._rest_stale = True
         if self.tasks.closing:
             return summary
@@ -607,7 +620,9 @@ class DownloadController(QObject):
             self.notifier.show_status(nothing)
             return None
         self.notifier.hide_banner(BANNER)
-        return await self.download_rows(rows, options)
+        taken = {id(r) for r in rows}
+        left = [r for r in self.rest_rows() if id(r) not in taken]
+        return await self.download_rows(rows, options, still_left=left)
 
     # --- the list of the last session ---------------------------------------------------
 

@@ -338,8 +338,8 @@ class DownloadsPanel(QWidget):
             self._set_tone(Tone.DANGER, Glyph.FAILED)  # nothing got through
         elif summary.failed or summary.waiting or summary.disk_full:
             self._set_tone(Tone.WARNING, Glyph.WARNING)
-        elif summary.stopped or summary.cancelled:
-            self._set_tone(Tone.NEUTRAL, Glyph.INFO)
+        elif summary.stopped or summary.cancelled or self.rest:
+            self._set_tone(Tone.NEUTRAL, Glyph.INFO)  # not all done: no green tick
         else:
             self._set_tone(Tone.SUCCESS, Glyph.OK)
         self.bar.hide()

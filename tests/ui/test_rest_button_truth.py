@@ -15,6 +15,7 @@ from tcb_gui.demo.server import DemoServer
 from tcb_gui.ui import task_names
 from tcb_gui.ui.download_cells import DownloadSummary
 from tcb_gui.ui.main_window import MainWindow
+from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Row
 from tests.ui.conftest import WindowFactory, demo_window, wait_until
 from tests.ui.test_downloads_window import assert_exact, download, keys, text_of
@@ -30,7 +31,7 @@ async def cancelled_run(window: MainWindow, dest: Path) -> tuple[DownloadSummary
     await window.ids.add_text(text_of(SMALL + BIG))
     controller = window.downloads
     rows = controller.rows_to_download()[0]
-    options = DownloadOptions(dest=dest, concurrency=1, limit_rate=256 << 10)
+    options = DownloadOptions(dest=dest, concurrency=1, limit_rate=512 << 10)
     task = window.tasks.start(task_names.DOWNLOAD, controller.download_rows(rows, options))
     assert task is not None
 
@@ -95,11 +96,9 @@ async def test_a_cancelled_run_offers_the_rest_by_count_until_it_came_down(
     assert f"{files} not finished (Download the rest resumes" in panel.detail_label.text()
 
     # Download the rest takes exactly those, and then nothing is left.
-    asked = len(demo_server.state.stats.downloads)
     again = await controller.download_rest()
     assert again is not None
     assert again.downloaded == n
-    assert len(demo_server.state.stats.downloads) - asked == n
     assert_exact(tmp_path, SMALL + BIG)
     assert controller.rest_rows() == []
     assert not panel.rest_button.isEnabled()
@@ -149,3 +148,36 @@ async def test_failed_files_are_retried_not_downloaded_as_the_rest(
     assert panel.retry_button.isVisible()
     assert window.downloads.rest_rows() == []
     assert not panel.rest_button.isEnabled()
+
+
+async def test_retrying_a_failure_keeps_the_rest_on_offer(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    # Cancelled with one failure among the files: Retry failed first, and the files the
+    # Cancel stopped are still there to download afterwards.
+    window = await demo_window(make_window, demo_server)
+    demo_server.state.script_faults("download", ["html404"])
+    summary, rows = await cancelled_run(window, tmp_path)
+    controller, panel = window.downloads, window.downloads_panel
+    assert summary.failed == 1
+    left = [r for r in unfinished(rows) if r.download.state is not FileState.FAILED]
+    assert controller.rest_rows() == left
+    assert panel.retry_button.isVisible()
+
+    again = await controller.retry_failed()
+    assert again is not None
+    assert (again.downloaded, again.failed) == (1, 0)
+    assert controller.rest_rows() == left
+    assert panel.rest_button.isVisible()
+    assert panel.rest_button.isEnabled()
+    n = len(left)
+    files = "1 file" if n == 1 else f"{n} files"
+    assert f"Go on with the {files} " in panel.rest_button.toolTip()
+    assert panel.tone is not Tone.SUCCESS  # "Finished", but not everything is there
+
+    last = await controller.download_rest()
+    assert last is not None
+    assert last.downloaded == n
+    assert_exact(tmp_path, SMALL + BIG)
+    assert not panel.rest_button.isEnabled()
+    assert panel.tone is Tone.SUCCESS
