@@ -6,9 +6,12 @@ download list and the counts. The controller only renders them — each row's St
 banners — and offers the saved list of an unfinished run at the next start (Resume /
 Discard). The dialog says which rows download (the selected ones or all, switchable);
 after a Cancel or failures, "Download the rest" and "Retry failed" go on with the last
-run's folder and options. Its plain coroutines (``download_rows``, ``retry_failed``,
-``download_rest``, ``resume_waiting``, ``restore_session``, ``resume_session``) are what
-slots start as named tasks and tests await. Progress arrives at a bounded rate
+run's folder and options; "Download the rest" is offered exactly while files the run
+stopped before they finished (core's ``DownloadRunResult.stopped``) are still in the list
+(``rest_rows``, ``rest_count``), a Retry failed in between keeping them on offer. Its
+plain coroutines (``download_rows``, ``retry_failed``, ``download_rest``,
+``resume_waiting``, ``restore_session``, ``resume_session``) are what slots start as
+named tasks and tests await. Progress arrives at a bounded rate
 (``PROGRESS_INTERVAL``) and becomes frozen ``DownloadCell`` values on the changed rows
 only, which the results model signals on its own coalescing timer: 10,000 rows
 downloading cost a few dozen cell updates a second.
