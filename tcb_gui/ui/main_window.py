@@ -1241,7 +1241,7 @@ class MainWindow(QMainWindow):
         counts = self.model.counts()
         self.act_retry_downloads.setEnabled(idle and counts.download_failed > 0)
         self.act_show_failed.setEnabled(counts.download_failed > 0)
-        self.act_rest.setEnabled(idle and bool(downloads.last_rows))
+        self.act_rest.setEnabled(idle and downloads.rest_count() > 0)
         self.act_show_folder.setEnabled(self.downloads_panel.dest is not None)
 
     # --- geometry and shutdown ------------------------------------------------------

@@ -50,6 +50,14 @@ async def cancelled_run(window: MainWindow, dest: Path) -> tuple[DownloadSummary
     return summary, rows
 
 
+def offered(window: MainWindow) -> bool:
+    """Whether "Download the rest" is on offer: the panel's button and the Downloads
+    menu's item always agree."""
+    button = window.downloads_panel.rest_button.isEnabled()
+    assert window.act_rest.isEnabled() == button
+    return button
+
+
 def unfinished(rows: list[Row]) -> list[Row]:
     return [r for r in rows if r.download is None or not r.download.finished]
 
@@ -64,7 +72,7 @@ async def test_a_complete_run_leaves_nothing_to_download(
     assert (summary.downloaded, summary.stopped) == (4, 0)
     controller, panel = window.downloads, window.downloads_panel
     assert controller.rest_rows() == []
-    assert not panel.rest_button.isEnabled()  # nothing is left: nothing to offer
+    assert not offered(window)  # nothing is left: nothing to offer
     assert not panel.rest_button.isVisible()
     assert "Download the rest" not in panel.detail_label.text()
 
@@ -73,7 +81,7 @@ async def test_a_complete_run_leaves_nothing_to_download(
     assert again is not None
     assert again.skipped == 4
     assert controller.rest_rows() == []
-    assert not panel.rest_button.isEnabled()
+    assert not offered(window)
 
 
 async def test_a_cancelled_run_offers_the_rest_by_count_until_it_came_down(
@@ -87,7 +95,7 @@ async def test_a_cancelled_run_offers_the_rest_by_count_until_it_came_down(
     assert 0 < summary.stopped == len(left)  # core's word and the rows agree
     assert controller.rest_rows() == left
     assert panel.rest_button.isVisible()
-    assert panel.rest_button.isEnabled()
+    assert offered(window)
     n = len(left)
     files = "1 file" if n == 1 else f"{n} files"
     assert panel.rest_button.toolTip() == (
@@ -101,7 +109,7 @@ async def test_a_cancelled_run_offers_the_rest_by_count_until_it_came_down(
     assert again.downloaded == n
     assert_exact(tmp_path, SMALL + BIG)
     assert controller.rest_rows() == []
-    assert not panel.rest_button.isEnabled()
+    assert not offered(window)
     assert "Download the rest" not in panel.detail_label.text()
 
 
@@ -112,7 +120,7 @@ async def test_removing_the_unfinished_rows_leaves_nothing_to_download(
     _summary, rows = await cancelled_run(window, tmp_path)
     controller, panel = window.downloads, window.downloads_panel
     left = unfinished(rows)
-    assert panel.rest_button.isEnabled()
+    assert offered(window)
 
     # One of them goes: the count follows.
     assert window.remove_rows(left[:1]) == 1
@@ -121,11 +129,12 @@ async def test_removing_the_unfinished_rows_leaves_nothing_to_download(
     if n:
         files = "1 file" if n == 1 else f"{n} files"
         assert f"Go on with the {files} " in panel.rest_button.toolTip()
-        assert panel.rest_button.isEnabled()
+        assert offered(window)
 
     # All of them go: nothing of the run is left to download.
     window.remove_rows(left[1:])
     await wait_until(lambda: not panel.rest_button.isEnabled(), 2)
+    assert not offered(window)
     assert controller.rest_rows() == []
     assert panel.rest_button.toolTip() == "Nothing of this run is left to download"
     assert "Download the rest" not in panel.detail_label.text()
@@ -147,7 +156,7 @@ async def test_failed_files_are_retried_not_downloaded_as_the_rest(
     panel = window.downloads_panel
     assert panel.retry_button.isVisible()
     assert window.downloads.rest_rows() == []
-    assert not panel.rest_button.isEnabled()
+    assert not offered(window)
 
 
 async def test_retrying_a_failure_keeps_the_rest_on_offer(
@@ -169,7 +178,7 @@ async def test_retrying_a_failure_keeps_the_rest_on_offer(
     assert (again.downloaded, again.failed) == (1, 0)
     assert controller.rest_rows() == left
     assert panel.rest_button.isVisible()
-    assert panel.rest_button.isEnabled()
+    assert offered(window)
     n = len(left)
     files = "1 file" if n == 1 else f"{n} files"
     assert f"Go on with the {files} " in panel.rest_button.toolTip()
@@ -179,5 +188,5 @@ async def test_retrying_a_failure_keeps_the_rest_on_offer(
     assert last is not None
     assert last.downloaded == n
     assert_exact(tmp_path, SMALL + BIG)
-    assert not panel.rest_button.isEnabled()
+    assert not offered(window)
     assert panel.tone is Tone.SUCCESS
