@@ -82,6 +82,29 @@ def collect_qt_garbage() -> Iterator[None]:
     gc.collect()
 
 
+@pytest.fixture(autouse=True)
+def restore_theme(qapp) -> Iterator[None]:
+    """A theme changes the whole app (the settings dialog's dark theme, theme tests): put
+    the style and palette back after every test, so no test sees another's colours."""
+    from PySide6.QtGui import QPalette
+
+    from tcb_gui.ui.tcb_style import TcbStyle
+    from tcb_gui.ui.theme import STYLE_NAME, theme_manager
+
+    palette = QPalette(QApplication.palette())
+    ours = isinstance(QApplication.style(), TcbStyle)
+    style = QApplication.style().name()
+    yield
+    manager = theme_manager()
+    manager._theme = "system"
+    manager._applied = False
+    if ours:
+        QApplication.setStyle(TcbStyle(STYLE_NAME))
+    else:
+        QApplication.setStyle(style)
+    QApplication.setPalette(palette)
+
+
 @pytest.fixture
 async def make_window(qtbot) -> AsyncIterator[WindowFactory]:
     """Build shown windows over fresh settings; each is closed cleanly (tasks awaited)."""

@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,6 @@ from tcb_gui.ui import task_names
 from tcb_gui.ui.i18n import install_translators
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.settings_dialog import SettingsDialog
-from tcb_gui.ui.tcb_style import TcbStyle
-from tcb_gui.ui.theme import STYLE_NAME
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -32,25 +29,6 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platfo
 
 SECRET = "0123456789abcdef0123456789abcdef"
 APPID = "wx0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def restore_theme(qapp) -> Iterator[None]:
-    """The dialog may switch the whole app to dark: put the palette back afterwards."""
-    palette = QPalette(QApplication.palette())
-    ours = isinstance(QApplication.style(), TcbStyle)
-    style = QApplication.style().name()
-    yield
-    from tcb_gui.ui.theme import theme_manager
-
-    manager = theme_manager()
-    manager._theme = "system"
-    manager._applied = False
-    if ours:
-        QApplication.setStyle(TcbStyle(STYLE_NAME))
-    else:
-        QApplication.setStyle(style)
-    QApplication.setPalette(palette)
 
 
 async def apply(window: MainWindow, dialog: SettingsDialog) -> None:

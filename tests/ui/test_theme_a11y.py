@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +36,7 @@ from tcb_gui.ui.palette import (
 )
 from tcb_gui.ui.results_model import Column, RowState
 from tcb_gui.ui.tcb_style import TcbStyle
-from tcb_gui.ui.theme import STYLE_NAME, apply_theme, dark_palette, light_palette, theme_manager
+from tcb_gui.ui.theme import apply_theme, dark_palette, light_palette
 from tests.ui.conftest import WindowFactory, wait_until
 
 # Offscreen platform only: it cannot resize to hints or raise a tooltip.
@@ -47,23 +46,6 @@ ROOT = Path(__file__).resolve().parents[2]
 Role = QPalette.ColorRole
 Group = QPalette.ColorGroup
 STATUS_TONES = (Tone.SUCCESS, Tone.WARNING, Tone.DANGER, Tone.INFO)
-
-
-@pytest.fixture(autouse=True)
-def restore_theme(qapp) -> Iterator[None]:
-    """Themes change the whole app: put the palette back after each test."""
-    palette = QPalette(QApplication.palette())
-    ours = isinstance(QApplication.style(), TcbStyle)
-    style = QApplication.style().name()
-    yield
-    manager = theme_manager()
-    manager._theme = "system"
-    manager._applied = False
-    if ours:
-        QApplication.setStyle(TcbStyle(STYLE_NAME))
-    else:
-        QApplication.setStyle(style)
-    QApplication.setPalette(palette)
 
 
 def colour(palette: QPalette, role: QPalette.ColorRole, group=Group.Active) -> QColor:
