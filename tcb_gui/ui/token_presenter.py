@@ -268,16 +268,20 @@ class TokenPresenter(QObject):
 
     async def prepare_run(self) -> bool:
         """Before a run: the provider of a mini program profile, or the pasted token read
-        again when none is at hand. False when a pasted token is missing (the badge says so);
-        a mini program's token is fetched by the run's first request."""
+        again (off-thread): a token set from the command line (``tcb-gui token set``) while
+        the window was open is the one the run sends, and the badge asks the service about
+        it. False when a pasted token is missing (the badge says so); a mini program's token
+        is fetched by the run's first request."""
         if self.stable.active:
             await self.stable.sync()
             return True
-        if not self.session.token.is_set:
-            await self.reload_quietly()
+        before = self.session.token
+        await self.reload_quietly()
         if not self.session.token.is_set:
             self.show_state(TokenState.NOT_SET)
             return False
+        if before.is_set and self.session.token.token != before.token:
+            self.tasks.start(task_names.CHECK_TOKEN, self.check_token())
         return True
 
     async def reload_quietly(self) -> None:
