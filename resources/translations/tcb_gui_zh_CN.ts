@@ -1930,10 +1930,6 @@
         <translation>下载剩余文件</translation>
     </message>
     <message>
-        <source>Go on with the files this run did not finish, into the same folder</source>
-        <translation>将本次未完成的文件继续下载到同一文件夹</translation>
-    </message>
-    <message>
         <source>{done} of {total} files</source>
         <translation>{done}/{total} 个文件</translation>
     </message>
@@ -1996,6 +1992,14 @@
     <message>
         <source>{n} files not finished (Download the rest resumes them)</source>
         <translation>{n} 个文件未完成（“下载剩余文件”可接着下载）</translation>
+    </message>
+    <message>
+        <source>1 file not finished, no longer in the list</source>
+        <translation>1 个文件未完成，已不在列表中</translation>
+    </message>
+    <message>
+        <source>{n} files not finished, no longer in the list</source>
+        <translation>{n} 个文件未完成，已不在列表中</translation>
     </message>
     <message>
         <source>Folder: {folder}</source>
@@ -2076,6 +2080,18 @@
     <message>
         <source>{n} files failed: Show failed lists them with their reasons.</source>
         <translation>{n} 个文件下载失败：点击“显示失败项”查看各自原因。</translation>
+    </message>
+    <message>
+        <source>Go on with the 1 file this run did not finish, into the same folder</source>
+        <translation>将本次未完成的 1 个文件继续下载到同一文件夹</translation>
+    </message>
+    <message>
+        <source>Go on with the {n} files this run did not finish, into the same folder</source>
+        <translation>将本次未完成的 {n} 个文件继续下载到同一文件夹</translation>
+    </message>
+    <message>
+        <source>Nothing of this run is left to download</source>
+        <translation>本次下载没有剩余需要下载的文件</translation>
     </message>
     <message>
         <source>{n} files wait for a valid token</source>
@@ -2913,6 +2929,10 @@
         <translation>access_token（粘贴后保存在密钥环中）(&amp;T)</translation>
     </message>
     <message>
+        <source>Access &amp;token (pasted, kept for this session only: no keyring)</source>
+        <translation>access_token（粘贴后仅在本次会话中保留：没有密钥环）(&amp;T)</translation>
+    </message>
+    <message>
         <source>AppID + App&amp;Secret (the app gets a stable token itself)</source>
         <translation>AppID + AppSecret（由应用自动获取稳定版 access_token）(&amp;S)</translation>
     </message>
@@ -2997,6 +3017,10 @@
         <translation>尚未保存 AppSecret。请从微信公众平台（开发管理 → 开发设置）复制；它只保存在系统密钥环中，绝不会写入文件。</translation>
     </message>
     <message>
+        <source>No AppSecret is saved yet. Copy it from the WeChat MP console (开发管理 → 开发设置). No keyring answers on this computer, so it is kept for this session only (never in a file): enter it again after a restart, or set TCB_APP_SECRET.</source>
+        <translation>尚未保存 AppSecret。请从微信公众平台（开发管理 → 开发设置）复制。这台计算机上没有可用的密钥环，因此它只在本次会话中保留（不会写入文件）：重启后需重新输入，或设置 TCB_APP_SECRET。</translation>
+    </message>
+    <message>
         <source>(unchanged)</source>
         <translation>（未更改）</translation>
     </message>
@@ -3073,6 +3097,14 @@
     <message>
         <source>Attempt</source>
         <translation>尝试</translation>
+    </message>
+    <message>
+        <source>When the call was sent; the newest sent are on top</source>
+        <translation>调用发出的时间；最新发出的在最上面</translation>
+    </message>
+    <message>
+        <source>How long the call took, in milliseconds</source>
+        <translation>调用耗时（毫秒）</translation>
     </message>
     <message>
         <source>api</source>
@@ -3411,6 +3443,10 @@
     <message>
         <source>Paste the AppSecret of mini program {appid} for profile “{profile}” (WeChat MP console, 开发管理 → 开发设置). It is kept in the system keyring, never in a file; the app gets its access tokens with it.</source>
         <translation>粘贴配置“{profile}”所用小程序 {appid} 的 AppSecret（见微信公众平台：开发管理 → 开发设置）。它只保存在系统密钥环中，绝不会写入文件；应用用它获取 access_token。</translation>
+    </message>
+    <message>
+        <source>Paste the AppSecret of mini program {appid} for profile “{profile}” (WeChat MP console, 开发管理 → 开发设置). No keyring answers on this computer, so it is kept for this session only (never in a file): paste it again after a restart, or set TCB_APP_SECRET. The app gets its access tokens with it.</source>
+        <translation>粘贴配置“{profile}”所用小程序 {appid} 的 AppSecret（见微信公众平台：开发管理 → 开发设置）。这台计算机上没有可用的密钥环，因此它只在本次会话中保留（不会写入文件）：重启后需重新粘贴，或设置 TCB_APP_SECRET。应用用它获取 access_token。</translation>
     </message>
     <message>
         <source>Set token</source>
