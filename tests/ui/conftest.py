@@ -110,10 +110,18 @@ async def make_window(qtbot) -> AsyncIterator[WindowFactory]:
     """Build shown windows over fresh settings; each is closed cleanly (tasks awaited)."""
     windows: list[MainWindow] = []
 
-    def factory(*, base_url: str | None = None, store: TokenStore | None = None) -> MainWindow:
-        settings = Settings()
-        if base_url is not None:
-            settings.put_profile(Profile(name="default", base_url=base_url))
+    def factory(
+        *,
+        base_url: str | None = None,
+        store: TokenStore | None = None,
+        settings: Settings | None = None,
+    ) -> MainWindow:
+        """``settings`` (e.g. ``load_settings()``, the file a test wrote), else fresh ones
+        with ``base_url`` for the default profile."""
+        if settings is None:
+            settings = Settings()
+            if base_url is not None:
+                settings.put_profile(Profile(name="default", base_url=base_url))
         session = Session(settings, store or TokenStore())
         window = MainWindow(session)
         window.show()

@@ -5,7 +5,6 @@ anew; a settings file that already holds one loads and works as any other profil
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -20,13 +19,14 @@ from tcb_gui.core.settings import (
     save_settings,
     settings_path,
 )
-from tcb_gui.core.tokens import KEYRING_SERVICE, TokenSource, TokenStore
+from tcb_gui.core.tokens import KEYRING_SERVICE, TokenSource
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN
 from tcb_gui.ui.dialogs import ProfileDialog
 from tcb_gui.ui.main_window import MainWindow
-from tcb_gui.ui.session import DEMO_PROFILE, Session
+from tcb_gui.ui.session import DEMO_PROFILE
 from tests.memory_keyring import MemoryKeyring
+from tests.ui.conftest import WindowFactory
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
@@ -40,24 +40,6 @@ def settings_with_a_demo_profile(memory_keyring: MemoryKeyring) -> None:
     settings.put_profile(Profile(name="demo", api="tcb", base_url=USERS_URL))  # type: ignore[arg-type]
     save_settings(settings)
     memory_keyring.store[(KEYRING_SERVICE, "demo")] = USERS_TOKEN
-
-
-@pytest.fixture
-async def window_on_file(qtbot):  # type: ignore[no-untyped-def]
-    windows: list[MainWindow] = []
-
-    def make() -> MainWindow:
-        window = MainWindow(Session(load_settings(), TokenStore()))
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        await window.aclose()
-        window.close()
-        window.deleteLater()
-    await asyncio.sleep(0.01)
 
 
 def combo_entries(window: MainWindow) -> list[tuple[str, str]]:
@@ -79,11 +61,11 @@ def test_the_demo_sessions_name_is_one_no_saved_profile_can_take() -> None:
 
 
 async def test_a_saved_demo_profile_loads_and_stays_the_users_during_the_demo(
-    window_on_file, demo_server: DemoServer, memory_keyring: MemoryKeyring
+    make_window: WindowFactory, demo_server: DemoServer, memory_keyring: MemoryKeyring
 ) -> None:
     settings_with_a_demo_profile(memory_keyring)
     assert load_settings().profiles["demo"].base_url == USERS_URL  # loaded, not dropped
-    window = window_on_file()
+    window = make_window(settings=load_settings())
     session = window.session
     session.use_demo(demo_server, DEMO_TOKEN)
     window.tokens.apply_profile()
@@ -109,9 +91,9 @@ async def test_a_saved_demo_profile_loads_and_stays_the_users_during_the_demo(
 
 
 async def test_a_new_profile_called_demo_can_be_made_during_the_demo(
-    window_on_file, qtbot, demo_server: DemoServer
+    make_window: WindowFactory, qtbot, demo_server: DemoServer
 ) -> None:
-    window = window_on_file()
+    window = make_window(settings=load_settings())
     session = window.session
     session.use_demo(demo_server, DEMO_TOKEN)
     window.tokens.apply_profile()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,16 @@ def keys(count: int, size: str = "64K", prefix: str = "dl") -> list[str]:
 
 def text_of(keys_: list[str]) -> str:
     return "\n".join(PROD.fileid(k) for k in keys_)
+
+
+def moving(rows: Sequence[Row]) -> bool:
+    """Whether one of ``rows`` is downloading and has bytes on disk."""
+    return any(
+        r.download is not None
+        and r.download.state is FileState.DOWNLOADING
+        and r.download.bytes_done > 0
+        for r in rows
+    )
 
 
 def target(dest: Path, key: str) -> Path:
@@ -277,15 +288,7 @@ async def test_pause_resume_and_cancel_keep_partial_files_then_finish_with_range
     assert task is not None
     panel = controller.panel
 
-    def moving() -> bool:
-        return any(
-            r.download is not None
-            and r.download.state is FileState.DOWNLOADING
-            and r.download.bytes_done > 0
-            for r in rows
-        )
-
-    await wait_until(moving, 15)
+    await wait_until(lambda: moving(rows), 15)
     await wait_until(lambda: "of 3 files" in panel.detail_label.text(), 5)
     assert panel.pause_button.isVisible()
     assert panel.bar.isVisible()

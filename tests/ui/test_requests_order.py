@@ -17,7 +17,7 @@ from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
 from tcb_gui.ui.requests_view import MAX_INSERT_SPANS, Column, RequestsModel, RequestsWindow
 from tests.ui.conftest import wait_until
-from tests.ui.test_requests_view import cell, event
+from tests.ui.test_requests_view import cell, event, scrolled_down
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", r"support raise\(\)")  # offscreen
 
@@ -102,19 +102,11 @@ def test_many_places_at_once_still_end_in_order(qapp) -> None:
 
 
 def test_the_call_being_read_and_the_selected_one_stay_put(qtbot) -> None:
-    hub = TraceHub()
-    window = RequestsWindow(hub)
-    qtbot.addWidget(window)
-    for n in range(0, 600, 2):
-        hub.emit(sent(n, endpoint=f"/download/b/f{n:04d}.bin"))
-    window.show()
-    window.resize(900, 500)
-    window.model.flush()
+    window, hub = scrolled_down(
+        qtbot, (sent(n, endpoint=f"/download/b/f{n:04d}.bin") for n in range(0, 600, 2))
+    )
     table = window.table
     assert table is not None
-    qtbot.waitUntil(lambda: table.verticalScrollBar().maximum() > 150, timeout=2000)
-    table.scrollTo(window.model.index(150, Column.TIME))
-    qtbot.waitUntil(lambda: table.verticalScrollBar().value() > 0, timeout=2000)
     top = table.rowAt(0)
     reading = window.model.event_at(top)
     assert reading is not None

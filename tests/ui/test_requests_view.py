@@ -5,6 +5,7 @@ resolve. And "Check connection…" (ui/doctor_dialog.py): the doctor's lines, li
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
@@ -57,6 +58,25 @@ def event(n: int = 1, **changes: object) -> TraceEvent:
     }
     fields.update(changes)
     return TraceEvent(**fields)  # type: ignore[arg-type]
+
+
+def scrolled_down(qtbot, events: Iterable[TraceEvent]) -> tuple[RequestsWindow, TraceHub]:
+    """A Requests window holding ``events``, scrolled down to about its 150th row (the
+    operator reading an older call), and the hub that feeds it."""
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    for item in events:
+        hub.emit(item)
+    window.show()
+    window.resize(900, 500)
+    window.model.flush()
+    table = window.table
+    assert table is not None
+    qtbot.waitUntil(lambda: table.verticalScrollBar().maximum() > 150, timeout=2000)
+    table.scrollTo(window.model.index(150, Column.TIME))
+    qtbot.waitUntil(lambda: table.verticalScrollBar().value() > 0, timeout=2000)
+    return window, hub
 
 
 def cell(model: RequestsModel, row: int, column: Column, role: int = 0) -> object:

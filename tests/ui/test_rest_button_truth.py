@@ -18,7 +18,7 @@ from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Row
 from tests.ui.conftest import WindowFactory, demo_window, wait_until
-from tests.ui.test_downloads_window import assert_exact, download, keys, text_of
+from tests.ui.test_downloads_window import assert_exact, download, keys, moving, text_of
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
@@ -35,15 +35,7 @@ async def cancelled_run(window: MainWindow, dest: Path) -> tuple[DownloadSummary
     task = window.tasks.start(task_names.DOWNLOAD, controller.download_rows(rows, options))
     assert task is not None
 
-    def moving() -> bool:
-        return any(
-            r.download is not None
-            and r.download.state is FileState.DOWNLOADING
-            and r.download.bytes_done > 0
-            for r in rows
-        )
-
-    await wait_until(moving, 15)
+    await wait_until(lambda: moving(rows), 15)
     controller.panel.cancel_button.click()
     summary = await asyncio.wait_for(task, 10)
     assert summary is not None

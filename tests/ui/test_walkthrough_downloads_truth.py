@@ -25,7 +25,7 @@ from tcb_gui.ui.requests_view import Column, RequestsWindow, details_text
 from tests.core.test_downloads import disk_full_after
 from tests.ui.conftest import WindowFactory, wait_until
 from tests.ui.test_downloads_window import download, env_token_window, keys, parts, text_of
-from tests.ui.test_requests_view import event
+from tests.ui.test_requests_view import event, scrolled_down
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
@@ -137,19 +137,11 @@ def test_calls_being_read_stay_in_place_while_newer_ones_arrive(qtbot) -> None:
     # Reading the 404 a few screens down during a download, the operator saw the rows
     # slide away four times a second: each batch of new calls went in above and pushed
     # everything down. Scrolled away from the top, the rows now stay where they are.
-    hub = TraceHub()
-    window = RequestsWindow(hub)
-    qtbot.addWidget(window)
-    for n in range(300):
-        hub.emit(event(n, endpoint=f"/download/b/f{n:04d}.bin"))
-    window.show()
-    window.resize(900, 500)
-    window.model.flush()
+    window, hub = scrolled_down(
+        qtbot, (event(n, endpoint=f"/download/b/f{n:04d}.bin") for n in range(300))
+    )
     table = window.table
     assert table is not None
-    qtbot.waitUntil(lambda: table.verticalScrollBar().maximum() > 150, timeout=2000)
-    table.scrollTo(window.model.index(150, Column.TIME))
-    qtbot.waitUntil(lambda: table.verticalScrollBar().value() > 0, timeout=2000)
     reading = top_endpoint(window)
     for n in range(300, 360):
         hub.emit(event(n, endpoint=f"/download/b/f{n:04d}.bin"))
