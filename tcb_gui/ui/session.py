@@ -242,6 +242,16 @@ class Session:
         self.token = TokenInfo(token, TokenSource.SESSION)
         self.stable = None
 
+    def reenter_demo(self) -> None:
+        """Back into the demo left by a switch to a saved profile: the same running
+        service, with the token this session kept for it (never the saved profile's)."""
+        if self.demo is None or self._demo_token is None:
+            raise RuntimeError("no demo service was started in this session")
+        pasted_at = self._session_token_at.get(DEMO_PROFILE)
+        self.use_demo(self.demo, self._demo_token)
+        if pasted_at is not None:
+            self._session_token_at[DEMO_PROFILE] = pasted_at
+
     def use_demo_token(self, token: str) -> None:
         """Replace the demo session's token (the demo profile is never saved)."""
         from tcb_gui.core.redact import register_secret

@@ -465,6 +465,10 @@ class TokenPresenter(QObject):
                 await asyncio.to_thread(server.stop)
                 return
             session.use_demo(server, token)
+        elif not session.in_demo:
+            # Left for a saved profile: back onto the running demo service and its token,
+            # never the demo's banner and samples over the user's own service and token.
+            session.reenter_demo()
         self.apply_profile()
         assert session.demo is not None
         self.notifier.show_banner(
