@@ -25,7 +25,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QWidget
 
 from tcb_gui.core.client import TokenCheck
-from tcb_gui.core.credentials import AuthMode
+from tcb_gui.core.credentials import AuthMode, secret_place
 from tcb_gui.core.errors import (
     InputError,
     KeyringUnavailableError,
@@ -252,9 +252,14 @@ class StableTokens:
     def show_secret_dialog(self) -> SetTokenDialog:
         from tcb_gui.ui.dialogs import SetTokenDialog
 
-        profile = self.session.profile
+        session = self.session
+        profile = session.profile
         dialog = SetTokenDialog(
-            profile.name, self._parent, kind=AuthMode.APPSECRET, appid=profile.appid
+            profile.name,
+            self._parent,
+            kind=AuthMode.APPSECRET,
+            appid=profile.appid,
+            keep=secret_place(session.store, demo=session.in_demo),
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(

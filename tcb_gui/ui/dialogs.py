@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tcb_gui.core.credentials import AuthMode, SecretPlace, secret_place
+from tcb_gui.core.credentials import AuthMode, SecretPlace
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import Profile
-from tcb_gui.core.tokens import TokenStore, clean_app_secret, clean_token
+from tcb_gui.core.tokens import clean_app_secret, clean_token
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import plural
 from tcb_gui.ui.palette import Tone, tone_color
@@ -55,9 +55,9 @@ class SetTokenDialog(QDialog):
 
     ``AuthMode.TOKEN`` asks for an access token; ``AuthMode.APPSECRET`` for the
     AppSecret of a mini program profile (``appid`` names it), checked as one. ``keep``
-    says where the secret will be kept (default: ``core.credentials.secret_place`` of
-    the keyring this process uses), and the dialog says so (never a keyring that is not
-    there).
+    says where the secret will be kept (``core.credentials.secret_place`` of the window's
+    own store, which knows whether a keyring took a secret; never a fresh probe), and the
+    dialog says so (never a keyring that is not there).
     """
 
     def __init__(
@@ -67,11 +67,9 @@ class SetTokenDialog(QDialog):
         *,
         kind: AuthMode = AuthMode.TOKEN,
         appid: str | None = None,
-        keep: SecretPlace | None = None,
+        keep: SecretPlace,
     ) -> None:
         super().__init__(parent)
-        if keep is None:  # the keyring this process uses
-            keep = secret_place(TokenStore())
         self._appsecret = kind is AuthMode.APPSECRET
         self._clean = clean_app_secret if self._appsecret else clean_token
         self.setMinimumWidth(480)
@@ -244,7 +242,7 @@ class ProfileDialog(QDialog):
         existing: list[str],
         parent: QWidget | None = None,
         *,
-        keep: SecretPlace | None = None,
+        keep: SecretPlace,
     ) -> None:
         super().__init__(parent)
         editing = profile is not None

@@ -10,6 +10,7 @@ import json
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 
+from tcb_gui.core.credentials import secret_place
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.settings import (
     DEMO_SESSION_PROFILE,
@@ -97,7 +98,7 @@ async def test_a_new_profile_called_demo_can_be_made_during_the_demo(
     session = window.session
     session.use_demo(demo_server, DEMO_TOKEN)
     window.tokens.apply_profile()
-    dialog = ProfileDialog(None, session.profile_names())
+    dialog = ProfileDialog(None, session.profile_names(), keep=secret_place(session.store))
     qtbot.addWidget(dialog)
     dialog.name_edit.setText("demo")
     dialog.url_edit.setText(demo_server.base_url)

@@ -64,7 +64,7 @@ def test_the_set_dialogs_say_session_only_without_a_keyring(
 ) -> None:
     """The AppSecret dialog (opened by a banner's Set AppSecret…, which says nothing of
     the keyring) and the token dialog ask core where the secret goes."""
-    dialog = SetTokenDialog("mini", kind=kind, appid=APPID)
+    dialog = SetTokenDialog("mini", kind=kind, appid=APPID, keep=secret_place(TokenStore()))
     qtbot.addWidget(dialog)
     words = words_of(dialog)
     assert SESSION_WORDS in words
@@ -74,7 +74,7 @@ def test_the_set_dialogs_say_session_only_without_a_keyring(
 
 @pytest.mark.parametrize("kind", [AuthMode.APPSECRET, AuthMode.TOKEN])
 def test_the_set_dialogs_say_keyring_with_one(qtbot, kind: AuthMode) -> None:
-    dialog = SetTokenDialog("mini", kind=kind, appid=APPID)
+    dialog = SetTokenDialog("mini", kind=kind, appid=APPID, keep=secret_place(TokenStore()))
     qtbot.addWidget(dialog)
     words = words_of(dialog)
     assert KEYRING_WORDS in words
@@ -82,7 +82,9 @@ def test_the_set_dialogs_say_keyring_with_one(qtbot, kind: AuthMode) -> None:
 
 
 def test_the_profile_editor_says_session_only_without_a_keyring(qtbot, no_keyring: None) -> None:
-    dialog = ProfileDialog(appsecret_profile(), ["default", "mini"])
+    dialog = ProfileDialog(
+        appsecret_profile(), ["default", "mini"], keep=secret_place(TokenStore())
+    )
     qtbot.addWidget(dialog)
     dialog.set_secret_saved(False)
     words = words_of(dialog)
@@ -93,7 +95,9 @@ def test_the_profile_editor_says_session_only_without_a_keyring(qtbot, no_keyrin
 
 
 def test_the_profile_editor_says_keyring_with_one(qtbot) -> None:
-    dialog = ProfileDialog(appsecret_profile(), ["default", "mini"])
+    dialog = ProfileDialog(
+        appsecret_profile(), ["default", "mini"], keep=secret_place(TokenStore())
+    )
     qtbot.addWidget(dialog)
     dialog.set_secret_saved(False)
     words = words_of(dialog)
@@ -130,3 +134,14 @@ async def test_the_windows_dialogs_ask_the_windows_store(make_window: WindowFact
     token_dialog = window.tokens.show_token_dialog()
     assert SESSION_WORDS in words_of(token_dialog)
     token_dialog.reject()
+    # A mini program profile: Set token… opens the AppSecret dialog (ui.appsecret), which
+    # asks the same store.
+    settings = Settings()
+    settings.put_profile(Profile(name="default").with_appsecret(APPID))
+    mini = make_window(store=TokenStore(backend=fail.Keyring()), settings=settings)
+    assert mini.tokens.stable.active
+    secret_dialog = mini.tokens.show_token_dialog()
+    words = words_of(secret_dialog)
+    assert SESSION_WORDS in words
+    assert KEYRING_WORDS not in words
+    secret_dialog.reject()

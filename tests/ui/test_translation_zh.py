@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from tcb_gui.core.client import Quota
-from tcb_gui.core.credentials import AuthMode
+from tcb_gui.core.credentials import AuthMode, SecretPlace
 from tcb_gui.core.downloads import FileProgress, FileState, TotalProgress
 from tcb_gui.core.errors import CREDENTIAL_ERRCODES, ERRCODES, TokenState, messages
 from tcb_gui.core.fileids import parse_fileid
@@ -561,7 +561,13 @@ async def test_the_window_and_its_dialogs_speak_chinese(
     dialogs: list[QDialog] = [
         demo.show_add_dialog(),
         window.tokens.show_token_dialog(),
-        SetTokenDialog("default", window, kind=AuthMode.APPSECRET, appid="wx0123456789abcdef"),
+        SetTokenDialog(
+            "default",
+            window,
+            kind=AuthMode.APPSECRET,
+            appid="wx0123456789abcdef",
+            keep=SecretPlace.KEYRING,
+        ),
         window.tokens.show_profile_dialog(),
         window.tokens.show_profile_dialog(new=True),
     ]
