@@ -189,7 +189,14 @@ class Session:
             # The demo token wins over TCB_ACCESS_TOKEN: that one is for the real service.
             self.token = TokenInfo(self._demo_token, TokenSource.SESSION)
         else:
-            self.token = await self.store.acurrent(self.profile.name)
+            name = self.profile.name
+            token = await self.store.acurrent(name)
+            if self.profile.name != name:
+                # Switched meanwhile: that switch reads its own profile's token; this one
+                # must never stand for another profile (it would go to that service).
+                log.debug("a token read for another profile was dropped")
+                return self.token
+            self.token = token
         return self.token
 
     def credentials(self) -> Credentials:
