@@ -1,4 +1,4 @@
-""""Try the demo" again after leaving the demo for a saved profile: the window goes back
+"""Try the demo again after leaving the demo for a saved profile: the window goes back
 onto the running demo service with the demo's token, never shows the demo's banner and
 samples over the user's own service and token."""
 
@@ -28,7 +28,8 @@ async def test_try_the_demo_again_reenters_it_on_the_same_service(
     session = window.session
     await window.tokens.start_demo(load_samples=False)
     server = session.demo
-    assert server is not None and session.in_demo
+    assert server is not None
+    assert session.in_demo
     await window.tokens.switch_profile("default")
     assert not session.in_demo
     assert session.token.token == USERS_TOKEN
