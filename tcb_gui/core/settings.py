@@ -708,14 +708,33 @@ def merge_settings(on_disk: Settings, mine: Settings, since: Settings) -> Settin
         elif was is None:
             profiles[name] = now  # added (or renamed to) here
         elif name in profiles:
-            for key, value in now.items():
-                if value != was.get(key):
-                    profiles[name][key] = value
+            _take_changed_fields(profiles[name], now, was)
     loader = _Loader()
     merged = loader.settings(result)
     if loader.repairs:  # the two changes do not fit together (an AppID mode half-set)
         log.warning("settings merged with repairs: %s", ", ".join(loader.repairs))
     return merged
+
+
+def merge_profile(on_disk: Profile, mine: Profile, since: Profile) -> Profile:
+    """``on_disk`` with the fields ``mine`` changed from ``since``, as ``merge_settings``
+    merges a profile both writers have: what a window takes in of another writer's change
+    to a profile it changed itself meanwhile (``ui.session``)."""
+    result = _profile_to_json(on_disk)
+    _take_changed_fields(result, _profile_to_json(mine), _profile_to_json(since))
+    loader = _Loader()
+    merged = loader.profile(on_disk.name, result)
+    if loader.repairs:  # the two changes do not fit together (an AppID mode half-set)
+        log.warning("profile merged with repairs: %s", ", ".join(loader.repairs))
+    assert merged is not None  # the name is a saved profile's, valid
+    return merged
+
+
+def _take_changed_fields(result: dict[str, Any], now: dict[str, Any], was: dict[str, Any]) -> None:
+    """Into ``result``, each field (of a profile's JSON) that ``now`` has changed from ``was``."""
+    for key, value in now.items():
+        if value != was.get(key):
+            result[key] = value
 
 
 def _read_current(path: Path) -> Settings | None:

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 
 from tcb_gui.core.credentials import Credentials, StableCredentials, StaticCredentials
 from tcb_gui.core.service_modes import ApiMode, validate_base_url
-from tcb_gui.core.settings import DEMO_SESSION_PROFILE, Profile, Settings, save_settings
+from tcb_gui.core.settings import (
+    DEMO_SESSION_PROFILE,
+    Profile,
+    Settings,
+    merge_profile,
+    save_settings,
+)
 from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_time_left
 
 # The API client, httpx and asyncio are imported when first used: the window builds its
@@ -168,12 +174,19 @@ class Session:
             if getattr(live, name) == getattr(snapshot, name):
                 setattr(live, name, getattr(written, name))
         for name in dict.fromkeys([*written.profiles, *snapshot.profiles]):
-            if live.profiles.get(name) != snapshot.profiles.get(name):
-                continue  # changed here meanwhile: the next save writes it
-            if name in written.profiles:
-                live.profiles[name] = written.profiles[name]
-            elif name != live.current_profile:
-                live.profiles.pop(name, None)
+            mine, before = live.profiles.get(name), snapshot.profiles.get(name)
+            theirs = written.profiles.get(name)
+            if mine == before:
+                if theirs is not None:
+                    live.profiles[name] = theirs
+                elif name != live.current_profile:
+                    live.profiles.pop(name, None)
+            elif mine is not None and before is not None and theirs is not None:
+                # Changed here meanwhile: per field, as the file's merge does, so the next
+                # save (counting from ``written``) writes only this window's own edits.
+                live.profiles[name] = merge_profile(theirs, mine, before)
+            # else added or removed here meanwhile (the next save writes that), or changed
+            # here and removed by the other writer (kept here)
         since = written.copy()
         since.current_profile = snapshot.current_profile
         for name in (snapshot.current_profile, live.current_profile):
