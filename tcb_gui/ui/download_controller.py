@@ -171,9 +171,13 @@ class DownloadController(QObject):
         panel.showFolderRequested.connect(lambda: self.show_folder())
         panel.retryRequested.connect(self.request_retry_failed)
         panel.restRequested.connect(self.request_rest)
-        model.modelReset.connect(self._model_reset)
+        # Another list (Clear, a kept list opened) forgets the run; a reset that only
+        # takes rows out (a Delete of many runs of rows) or puts them back (an Undo) keeps
+        # it, and the rest is counted again at the next countsChanged.
+        model.emptied.connect(self.list_replaced)
+        model.modelReset.connect(self._rows_moved)
         model.rowsRemoved.connect(self._rows_moved)
-        model.rowsInserted.connect(self._rows_moved)  # an Undo puts removed rows back
+        model.rowsInserted.connect(self._rows_moved)
         model.countsChanged.connect(self._show_rest)
 
     # --- state ------------------------------------------------------------------------
@@ -186,8 +190,9 @@ class DownloadController(QObject):
     def paused(self) -> bool:
         return self.run is not None and self.run.paused
 
-    def _model_reset(self) -> None:
-        # Another list (Clear, History): the last run's summary is not about it.
+    def list_replaced(self) -> None:
+        """Another list is in the table (Clear, History): the last run's summary and its
+        rest are not about it. A run under way keeps its panel."""
         if not self.running:
             self.panel.reset()
             self.last_rows = []

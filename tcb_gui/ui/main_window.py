@@ -308,6 +308,9 @@ class MainWindow(QMainWindow):
             selection=self.selected_rows,
             max_age=self.max_age_spin.value,
         )
+        # A kept list coming into the table is another list (at start the table may be
+        # empty, with no reset to say so).
+        self.history.listReplaced.connect(self.downloads.list_replaced)
         self.done_notifier = DoneNotifier(self)
         # The Requests view listens from the start (its widgets are built when first shown).
         self.requests: RequestsWindow | None = RequestsWindow(session.trace, self)

@@ -213,6 +213,10 @@ class ResultsModel(QAbstractTableModel):
     """Rows of IDs and their links. Emits ``countsChanged`` after each coalesced flush."""
 
     countsChanged = Signal()
+    # The whole list was taken for another (``take_all``: Clear, a kept list opened).
+    # Not the reset of a ``remove`` of many runs of rows or of a ``restore`` (Undo): those
+    # only take rows out or put them back, and what watches the list keeps its state.
+    emptied = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -425,11 +429,13 @@ class ResultsModel(QAbstractTableModel):
         self.endResetModel()
         self.revision += 1
         self._schedule()
+        self.emptied.emit()
         return taken
 
     def remove(self, rows: Iterable[Row]) -> list[Row]:
         """Remove ``rows`` (those of this model); return them, in input order, for
-        ``restore``. Few contiguous spans are removed as such; many, in one reset."""
+        ``restore``. Few contiguous spans are removed as such; many, in one reset (not
+        ``emptied``: the list is the same one)."""
         own = self._by_raw
         gone = sorted({r.pos for r in rows if own.get(r.fileid.raw) is r})
         if not gone:
@@ -459,7 +465,7 @@ class ResultsModel(QAbstractTableModel):
     def restore(self, rows: Sequence[Row]) -> int:
         """Put back rows taken by ``take_all`` or ``remove`` (an undo), in input order
         among the rows there; an ID added again meanwhile keeps its new row. Returns how
-        many came back."""
+        many came back. One model reset (not ``emptied``)."""
         own = self._by_raw
         back = [r for r in rows if r.fileid.raw not in own]
         if not back:

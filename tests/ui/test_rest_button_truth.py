@@ -12,6 +12,7 @@ import pytest
 
 from tcb_gui.core.downloads import DownloadOptions, FileState
 from tcb_gui.demo.server import DemoServer
+from tcb_gui.demo.service import DEMO_TOKEN
 from tcb_gui.ui import task_names
 from tcb_gui.ui.download_cells import DownloadSummary
 from tcb_gui.ui.main_window import MainWindow
@@ -182,3 +183,120 @@ async def test_retrying_a_failure_keeps_the_rest_on_offer(
     assert_exact(tmp_path, SMALL + BIG)
     assert not offered(window)
     assert panel.tone is Tone.SUCCESS
+
+
+def rest_shown(window: MainWindow, rows: list[Row]) -> bool:
+    """The rest is exactly ``rows``, and the panel, its button and the menu say so."""
+    panel = window.downloads_panel
+    n = len(rows)
+    files = "1 file" if n == 1 else f"{n} files"
+    return (
+        window.downloads.rest_rows() == rows
+        and window.downloads.rest_count() == n
+        and panel.isVisible()
+        and panel.rest == n
+        and offered(window)
+        and panel.rest_button.toolTip().startswith(f"Go on with the {files} ")
+    )
+
+
+async def test_undo_of_a_delete_brings_the_rest_back(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    # Undo puts the rows back in one model reset: that is the same list, not another.
+    window = await demo_window(make_window, demo_server)
+    _summary, rows = await cancelled_run(window, tmp_path)
+    controller = window.downloads
+    left = unfinished(rows)
+    run_rows = list(controller.last_rows)
+    assert rest_shown(window, left)
+
+    assert window.remove_rows(left[:1]) == 1
+    await wait_until(lambda: controller.rest_rows() == left[1:], 2)
+    resets: list[int] = []
+    window.model.modelReset.connect(lambda: resets.append(1))
+    assert window.undo() == 1
+    assert resets  # the path the fix is about
+    await wait_until(lambda: rest_shown(window, left), 2)
+    assert controller.last_rows == run_rows
+    assert window.downloads_panel.rest_button.isVisible()
+
+    # And the rest it offers comes down.
+    again = await controller.download_rest()
+    assert again is not None
+    assert again.downloaded == len(left)
+    assert_exact(tmp_path, SMALL + BIG)
+    assert not offered(window)
+
+
+async def test_deleting_many_scattered_rows_keeps_the_rest(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    # Every second one of 200 other rows: more runs than the model removes one by one,
+    # so it resets; none of the rest went.
+    window = await demo_window(make_window, demo_server)
+    _summary, rows = await cancelled_run(window, tmp_path)
+    controller = window.downloads
+    left = unfinished(rows)
+    await window.ids.add_text(text_of(keys(200, "4K", "other")))
+    window.model.flush()
+    others = [r for r in window.model.rows() if r not in rows]
+    assert len(others) == 200
+    scattered = others[::2]
+    resets: list[int] = []
+    window.model.modelReset.connect(lambda: resets.append(1))
+    assert window.remove_rows(scattered) == 100
+    assert resets  # removed in one reset (more than MAX_SPANS_PER_FLUSH runs)
+    await wait_until(lambda: rest_shown(window, left), 2)
+
+    # Undo of that Delete: still the same run's rest.
+    assert window.undo() == 100
+    await wait_until(lambda: rest_shown(window, left), 2)
+    assert controller.last_rows == sorted(rows, key=lambda r: r.index)
+
+
+async def test_clear_forgets_the_run(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    window = await demo_window(make_window, demo_server)
+    await cancelled_run(window, tmp_path)
+    controller, panel = window.downloads, window.downloads_panel
+    assert offered(window)
+    window.clear_rows()
+    window.model.flush()  # the menu follows at the model's next flush
+    assert not panel.isVisible()
+    assert controller.last_rows == []
+    assert controller.rest_rows() == []
+    assert not offered(window)
+
+    # Its Undo puts the rows back, but the run stays forgotten (another list came and
+    # went: the panel does not come back half true).
+    assert window.undo() > 0
+    window.model.flush()
+    assert not panel.isVisible()
+    assert controller.rest_rows() == []
+    assert not offered(window)
+
+
+async def test_opening_another_list_forgets_the_run(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    # Not "Try the demo": the demo keeps no history.
+    window = make_window(base_url=demo_server.base_url)
+    await window.tokens.save_token(DEMO_TOKEN)
+    await window.ids.add_text(text_of(keys(3, "4K", "kept")))
+    await window.history.save_now()
+    kept = window.history.entry_id
+    assert kept is not None
+    window.clear_rows()
+    await cancelled_run(window, tmp_path)
+    controller, panel = window.downloads, window.downloads_panel
+    assert offered(window)
+
+    assert await window.history.open_entry(kept)
+    window.model.flush()
+    assert not panel.isVisible()
+    assert window.model.rowCount() == 3
+    assert controller.last_rows == []
+    assert controller.rest_rows() == []
+    assert not offered(window)

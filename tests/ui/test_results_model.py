@@ -13,6 +13,7 @@ from tcb_gui.core.errors import ErrorKind
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.ui.results_model import (
     FLUSH_INTERVAL_MS,
+    MAX_SPANS_PER_FLUSH,
     ROW_ROLE,
     SORT_ROLE,
     Column,
@@ -253,6 +254,26 @@ def test_clear_empties_everything(qtbot, model: ResultsModel) -> None:
     assert model.counts().total == 0
     assert model.row_for(fid("a/0.png")) is None
     assert model.append_ids([fid("a/0.png")]) == (1, 0)
+
+
+def test_only_taking_the_whole_list_says_emptied(model: ResultsModel) -> None:
+    """A Delete of many runs of rows and an Undo reset the model too, but the list is
+    the same one: only ``take_all`` (Clear, another list) says ``emptied``."""
+    ids = [fid(f"e/{n}.bin") for n in range(MAX_SPANS_PER_FLUSH * 3)]
+    model.append_ids(ids)
+    resets: list[int] = []
+    emptied: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.emptied.connect(lambda: emptied.append(model.rowCount()))
+    removed = model.remove(list(model.rows())[::2])  # more runs than removed one by one
+    assert (len(resets), emptied) == (1, [])
+    assert model.restore(removed) == len(removed)
+    assert (len(resets), emptied) == (2, [])
+    taken = model.take_all()
+    assert (len(resets), emptied) == (3, [0])
+    model.restore(taken)  # an Undo of the Clear
+    model.clear()
+    assert emptied == [0, 0]
 
 
 def test_invalid_indexes_answer_nothing(model: ResultsModel) -> None:
