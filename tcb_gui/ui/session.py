@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -83,6 +84,9 @@ class Session:
         # fetches and renews it with the profile's AppID and AppSecret.
         self.stable: StableTokenProvider | None = None
         self._stable_credentials: StableCredentials | None = None
+        # Called (on the event loop) when a save took in another writer's change to what
+        # the profile strip shows: the profiles listed, or the one in use.
+        self.on_taken_in: Callable[[], object] | None = None
 
     @cached_property
     def trace(self) -> TraceHub:
@@ -147,11 +151,15 @@ class Session:
         )
         return True
 
-    async def save_settings(self) -> None:
+    async def save_settings(self) -> bool:
         """Write what this window changed to the settings file, off the event loop (a
         copy, so edits cannot race it), on top of what the file holds now: a change the
         command line made while the window was open (``token set``) is kept, and taken
-        into this window's settings (``core.settings.save_settings``, ``since``)."""
+        into this window's settings (``core.settings.save_settings``, ``since``).
+
+        True when what was taken in changed the profiles listed or the one in use (a
+        profile another window removed, ``token set --appsecret``'s mode); every caller's
+        window then hears it through ``on_taken_in``, so none has to re-render itself."""
         import asyncio
 
         if self._save_lock is None:
@@ -159,7 +167,16 @@ class Session:
         async with self._save_lock:  # one save at a time: each counts from the last
             snapshot = self.settings.copy()
             written = await asyncio.to_thread(save_settings, snapshot, since=self._saved)
+            shown = self._shown()
             self._saved = self._take_in(snapshot, written)
+            changed = self._shown() != shown
+        if changed and self.on_taken_in is not None:
+            self.on_taken_in()
+        return changed
+
+    def _shown(self) -> tuple[list[str], Profile]:
+        """What the profile strip shows: the profiles listed, and the one in use."""
+        return self.profile_names(), self.profile
 
     def _take_in(self, snapshot: Settings, written: Settings) -> Settings:
         """Take what another writer changed (in ``written``, not in ``snapshot``) into

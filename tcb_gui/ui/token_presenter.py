@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from tcb_gui.core.client import Quota, TokenCheck
@@ -100,6 +101,8 @@ class TokenPresenter(QObject):
         self.gauge = QuotaGauge()
         session.trace.add(self.gauge)
         self._kept_readings: dict[QuotaPlace, QuotaReading] = {}
+        # Any save (a run's start, the exit's) may take in another writer's profiles.
+        session.on_taken_in = self._profiles_taken_in
         panel.setTokenRequested.connect(self.show_token_dialog)
         panel.clearTokenRequested.connect(self.request_clear_token)
         panel.checkRequested.connect(self.request_check)
@@ -111,6 +114,13 @@ class TokenPresenter(QObject):
 
     def apply_profile(self) -> None:
         """Show the profile in use: the profile list, where it points, its run options."""
+        self.show_profiles()
+        self.profileApplied.emit(self.session.profile)
+
+    def show_profiles(self) -> None:
+        """The strip's profile list and where the profile in use points, and nothing
+        else: what another writer's change taken in by a save may have changed, shown
+        without touching the run options of a run under way."""
         session = self.session
         profile = session.profile
         self.panel.set_profiles(
@@ -122,7 +132,10 @@ class TokenPresenter(QObject):
             session.overrides.base_url is not None or session.overrides.api is not None
         )
         self.panel.set_profile_details(profile, overridden)
-        self.profileApplied.emit(profile)
+
+    def _profiles_taken_in(self) -> None:
+        if shiboken6.isValid(self.panel):  # a save may end after the window closed
+            self.show_profiles()
 
     @property
     def badge_info(self) -> BadgeInfo:

@@ -11,10 +11,20 @@ from collections.abc import Callable
 import pytest
 
 from tcb_gui.core import settings as core_settings
-from tcb_gui.core.settings import Settings, load_settings, save_settings, update_settings
+from tcb_gui.core.settings import (
+    Profile,
+    Settings,
+    load_settings,
+    save_settings,
+    update_settings,
+)
 from tcb_gui.core.tokens import TokenStore
 from tcb_gui.ui import session as session_module
+from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.session import Session
+from tests.ui.conftest import WindowFactory
+
+ELSEWHERE = "https://tcb.example.com"
 
 
 def while_writing(patch: pytest.MonkeyPatch, change: Callable[[], object]) -> None:
@@ -52,3 +62,27 @@ async def test_a_profile_changed_during_a_save_keeps_the_other_writers_fields(
     await session.save_settings()  # writes the window's edit, and only that
     saved = load_settings().current()
     assert (saved.token_saved_at, saved.max_age) == (2_000.0, max_age)
+
+
+def combo_names(window: MainWindow) -> list[str]:
+    combo = window.token_panel.profile_combo
+    return [combo.itemData(i) for i in range(combo.count())]
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+async def test_the_strip_shows_what_a_save_took_in(make_window: WindowFactory) -> None:
+    """Another window removes a profile and the command line moves the one in use; the
+    window's next save (a run's start, any caller) takes both in, and its profile strip
+    then lists what the file holds and says where the profile now points."""
+    settings = Settings()
+    settings.put_profile(Profile(name="old"))
+    save_settings(settings)
+    window = make_window(settings=load_settings())
+    assert combo_names(window) == ["default", "old"]
+    update_settings(lambda s: s.remove_profile("old"))
+    update_settings(lambda s: s.put_profile(dataclasses.replace(s.current(), base_url=ELSEWHERE)))
+    window.session.settings.theme = "dark"  # something of its own to save
+    assert await window.session.save_settings()
+    assert combo_names(window) == ["default"]
+    assert ELSEWHERE in window.token_panel.where.full_text()
+    assert not await window.session.save_settings()  # nothing more taken in
