@@ -363,10 +363,12 @@ class DownloadsPanel(QWidget):
         self.rest_button.setVisible(summary.stopped > 0 or rest > 0)
         self.rest_button.setEnabled(rest > 0)
         if rest:
+            # Not "this run's": after a Retry failed the rest holds the files the run
+            # before it stopped too.
             tip = plural(
                 rest,
-                self.tr("Go on with the 1 file this run did not finish, into the same folder"),
-                self.tr("Go on with the {n} files this run did not finish, into the same folder"),
+                self.tr("Go on with the 1 file not finished yet, into the same folder"),
+                self.tr("Go on with the {n} files not finished yet, into the same folder"),
             )
         else:
             tip = self.tr("Nothing of this run is left to download")
