@@ -738,17 +738,58 @@ def _take_changed_fields(result: dict[str, Any], now: dict[str, Any], was: dict[
 
 
 def _read_current(path: Path) -> Settings | None:
-    """The settings file as it is now, read leniently and changed in nothing (no
-    ``.bad`` copy, no rewrite): what a merging save writes over. None when there is no
-    usable file, and then the saving writer's settings are written whole."""
+    """The settings file as it is now, read leniently: what a merging save writes over.
+    Whatever that write would lose of it (a newer version's fields, parts repaired, a
+    whole file that is not settings) is kept beside it first, as ``load_settings`` keeps
+    it (``_parse``). None when there is no usable file, and then the saving writer's
+    settings are written whole."""
     try:
         raw = _read_settings_file(path)
-        if len(raw) > MAX_SETTINGS_BYTES:
-            return None
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+    except OSError:
         return None
-    return _Loader().settings(data) if isinstance(data, Mapping) else None
+    if len(raw) > MAX_SETTINGS_BYTES:
+        log.warning("the settings file is larger than %d bytes: not settings", MAX_SETTINGS_BYTES)
+        _move_aside(path)
+        return None
+    settings, _repaired = _parse(path, raw)
+    return settings
+
+
+def _parse(path: Path, raw: bytes) -> tuple[Settings | None, bool]:
+    """The settings in ``raw`` (read from ``path``), read leniently: defaults for the bad
+    parts, None when the whole is not settings; and whether the file needs writing again
+    (repaired). What this version writing over the file would lose (parts it repaired, a
+    newer version's fields it does not know) is first kept as ``settings.json.bad``, so
+    nothing the user wrote is silently lost; a file holding secret-like keys is never
+    copied (the secret would be)."""
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        data = None
+    loader = _Loader()
+    settings: Settings | None = None
+    secret_like: list[str] = []
+    if isinstance(data, Mapping):
+        settings = loader.settings(data)
+        secret_like = _secret_like_keys(data)
+    else:
+        loader.repairs.append("<whole file>")
+    if secret_like:
+        # Someone put a secret in the file by hand: rewrite it without, and do not copy
+        # the secret into a .bad file.
+        log.warning("removed secret-like fields from the settings file: %s", secret_like)
+        return settings, True
+    if loader.repairs:
+        log.warning("repaired invalid settings (defaults used): %s", ", ".join(loader.repairs))
+        _keep_aside(path, raw)
+        return settings, True
+    if _newer_version(data):
+        # What this version does not know is dropped at its next save: keep the file as
+        # the newer one wrote it (not rewritten when only read: a command line run that
+        # saves nothing leaves it as it is).
+        log.warning("the settings file was written by a newer version of %s", APP_NAME)
+        _keep_aside(path, raw)
+    return settings, False
 
 
 def _keep_aside(path: Path, raw: bytes) -> None:
@@ -811,33 +852,9 @@ def load_settings() -> Settings:
             log.warning("could not rewrite the settings: %s", type(exc).__name__)
         return settings
 
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        data = None
-    loader = _Loader()
-    if isinstance(data, Mapping):
-        settings = loader.settings(data)
-        secret_like = _secret_like_keys(data)
-    else:
-        settings = Settings()
-        loader.repairs.append("<whole file>")
-        secret_like = []
-
-    if secret_like:
-        # Someone put a secret in the file by hand: rewrite it without, and do not copy
-        # the secret into a .bad file.
-        log.warning("removed secret-like fields from the settings file: %s", secret_like)
-    elif loader.repairs:
-        log.warning("repaired invalid settings (defaults used): %s", ", ".join(loader.repairs))
-        _keep_aside(path, raw)
-    else:
-        if _newer_version(data):
-            # What this version does not know is dropped at its next save: keep the file
-            # as the newer one wrote it (not rewritten here: a command line run that
-            # saves nothing leaves it as it is).
-            log.warning("the settings file was written by a newer version of %s", APP_NAME)
-            _keep_aside(path, raw)
+    parsed, repaired = _parse(path, raw)
+    settings = Settings() if parsed is None else parsed
+    if not repaired:
         return settings
     try:
         save_settings(settings)
