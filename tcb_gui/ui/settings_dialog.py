@@ -67,6 +67,7 @@ from tcb_gui.core.settings import (
     MAX_HISTORY_SIZE,
     Profile,
     Settings,
+    merge_profile,
     profile_name_key,
     validate_appid,
     validate_profile_name,
@@ -474,10 +475,11 @@ class SettingsDialog(QDialog):
         self._keep = keep  # where secrets typed here are kept (core.credentials)
         self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self._original = settings
-        # The profiles as the dialog opened on them: one the user left as it was is
-        # handed back as the window holds it at OK (the command line may have changed it
-        # meanwhile, and the window taken that in: core.settings, ui.session).
-        self._opened = dict(settings.profiles)
+        # The settings as the dialog opened on them. OK hands back only what the user
+        # changed here (each field of a profile, each preference) on top of the settings
+        # the window holds then: the command line may have changed them meanwhile, and
+        # the window taken that in (core.settings, ui.session).
+        self._opened = _copy_settings(settings)
         self._drafts = [ProfileDraft.of(p) for p in settings.profiles.values()]
         self._shown: ProfileDraft | None = None
         self._change: SettingsChange | None = None
@@ -801,41 +803,72 @@ class SettingsDialog(QDialog):
         super().accept()
 
     def _build_change(self) -> SettingsChange:
+        live, opened = self._original, self._opened
+        # Added by another writer while the dialog was open: kept, and their names taken.
+        added = {n: p for n, p in live.profiles.items() if n not in opened.profiles}
         profiles: dict[str, Profile] = {}
         secrets: dict[str, str] = {}
         renames: dict[str, str] = {}
+        kept: set[str] = set()
         for draft in self._drafts:
-            profile, secret = validate_draft(draft, set(profiles))
-            if draft.original is not None and profile == self._opened.get(draft.original):
-                profile = self._original.profiles.get(draft.original, profile)
+            profile, secret = validate_draft(draft, {*profiles, *added})
+            if draft.original is not None:
+                kept.add(draft.original)
+                on_live = self._on_live(draft, profile, secret)
+                if on_live is None:
+                    continue
+                profile = on_live
             profiles[profile.name] = profile
             if secret is not None:
                 secrets[profile.name] = secret
             if draft.original is not None and draft.original != profile.name:
                 renames[draft.original] = profile.name
-        kept = {d.original for d in self._drafts if d.original is not None}
-        removed = tuple(name for name in self._original.profiles if name not in kept)
+        profiles.update(added)
+        # Only what the user removed here: not a profile the window took in meanwhile.
+        removed = tuple(name for name in opened.profiles if name not in kept)
         folder = self.folder_edit.text().strip() or None
-        language = str(self.language_combo.currentData())
+
+        def chosen(name: str, value: object) -> Any:
+            """The user's choice if made here, else the window's value now."""
+            return value if value != getattr(opened, name) else getattr(live, name)
+
         settings = dataclasses.replace(
-            _copy_settings(self._original),
+            _copy_settings(live),
             profiles=profiles,
             current_profile=self._in_use_draft().name,
-            language=language,
-            theme=str(self.theme_combo.currentData()),
-            download_dir=folder,
-            download_layout=str(self.layout_combo.currentData()),
-            on_exists=str(self.on_exists_combo.currentData()),
-            download_concurrency=self.download_concurrency_spin.value(),
-            history_size=self.history_spin.value(),
+            language=chosen("language", str(self.language_combo.currentData())),
+            theme=chosen("theme", str(self.theme_combo.currentData())),
+            download_dir=chosen("download_dir", folder),
+            download_layout=chosen("download_layout", str(self.layout_combo.currentData())),
+            on_exists=chosen("on_exists", str(self.on_exists_combo.currentData())),
+            download_concurrency=chosen(
+                "download_concurrency", self.download_concurrency_spin.value()
+            ),
+            history_size=chosen("history_size", self.history_spin.value()),
         )
         return SettingsChange(
             settings=settings,
             renames=renames,
             removed=removed,
             secrets=secrets,
-            language_changed=language != self._original.language,
+            language_changed=settings.language != live.language,
         )
+
+    def _on_live(self, draft: ProfileDraft, profile: Profile, secret: str | None) -> Profile | None:
+        """A saved profile as OK hands it back: the fields the user changed here on top of
+        the profile as the window holds it now (the file merge's rule,
+        ``core.settings.merge_profile``). None for one another writer removed while the
+        dialog was open and the user left alone here (not brought back)."""
+        assert draft.original is not None
+        was = self._opened.profiles[draft.original]
+        now = self._original.profiles.get(draft.original)
+        if now is None:
+            untouched = profile == was and secret is None
+            return None if untouched and draft is not self._in_use_draft() else profile
+        if profile == was:
+            return now
+        merged = merge_profile(now, dataclasses.replace(profile, name=was.name), was)
+        return dataclasses.replace(merged, name=profile.name)
 
 
 # --- applying a change (the window's side) -----------------------------------------------
