@@ -351,14 +351,16 @@ def record_reading(
     since: QuotaReading | None = None,
     file: Path | None = None,
     clock: Callable[[], datetime] = _now,
-) -> QuotaReading:
+) -> QuotaReading | None:
     """Keep ``reading`` as ``place``'s last one, merged with what the file holds now
     (``merged_reading``; ``since`` is the reading this writer last read or kept for
     ``place``); yesterday's readings of every place are dropped, other places' are kept
     as the file has them. Two processes at once (two runs, a run and the window) each
     read, merge and replace the file under its lock (``atomicfile.locked``), so neither
     loses the other's newer reading. Returns what was kept (``reading`` itself if the file
-    could not be read). Bookkeeping: a file that cannot be written is logged, not raised."""
+    could not be read), or None when nothing could be written: the writer's calls since
+    ``since`` are then still to be added, by its next keep with the same ``since``.
+    Bookkeeping: a file that cannot be written is logged, not raised."""
     from tcb_gui.core.settings import ensure_dir
 
     file = file or quota_record_path()
@@ -367,7 +369,7 @@ def record_reading(
         ensure_dir(file.parent)
     except OSError as exc:
         log.warning("could not keep today's quota reading (%s)", exc.strerror or type(exc).__name__)
-        return reading
+        return None
     with locked(file):
         kept: QuotaReading | None = None
         others: list[dict[str, Any]] = []
@@ -390,6 +392,7 @@ def record_reading(
             log.warning(
                 "could not keep today's quota reading (%s)", exc.strerror or type(exc).__name__
             )
+            return None
     return merged
 
 
@@ -441,7 +444,9 @@ class RunQuota:
             self.place, reading, since=self._since, file=self._file, clock=self.gauge.clock
         )
         # Another run's calls counted on the same check are left too: the line says so.
-        return calls_left_words(kept if kept.checked_at == reading.checked_at else reading)
+        if kept is None or kept.checked_at != reading.checked_at:
+            kept = reading
+        return calls_left_words(kept)
 
 
 def worth_rechecking(calls: int) -> bool:

@@ -64,6 +64,8 @@ if TYPE_CHECKING:
     from tcb_gui.ui.settings_dialog import SettingsChange, SettingsDialog
 
 KEYRING_BANNER = "keyring"
+# The task that writes today's quota readings, one at a time.
+KEEP_READING_TASK = "keep-quota-reading"
 TOKEN_BANNER = "token"
 
 # What starting the demo loads into an empty list: (text, where it came from).
@@ -101,6 +103,7 @@ class TokenPresenter(QObject):
         self.gauge = QuotaGauge()
         session.trace.add(self.gauge)
         self._kept_readings: dict[QuotaPlace, QuotaReading] = {}
+        self._to_keep: dict[QuotaPlace, QuotaReading] = {}  # the newest of each, to write
         # Any save (a run's start, the exit's) may take in another writer's profiles.
         session.on_taken_in = self._profiles_taken_in
         panel.setTokenRequested.connect(self.show_token_dialog)
@@ -211,17 +214,28 @@ class TokenPresenter(QObject):
 
     def keep_reading(self) -> None:
         """Keep the gauge's reading for the profile, where the command line's next run
-        counts on from it (``core.quota_gauge.RunQuota``; not for the demo's service)."""
+        counts on from it (``core.quota_gauge.RunQuota``; not for the demo's service).
+        Written in a worker thread (the file's lock may be waited for), one write at a
+        time, the newest reading of each place only."""
         reading = self.gauge.reading()
         if reading is None or reading.stale or self.session.in_demo:
             return
         profile = self.session.profile
         place = QuotaPlace.of(profile.name, profile.base_url, profile.api)
-        # What this window last kept there: its calls beyond it add to what a command
-        # line run kept meanwhile from the same check (core.quota_gauge.merged_reading).
-        since = self._kept_readings.get(place)
-        self._kept_readings[place] = reading
-        record_reading(place, reading, since=since)
+        self._to_keep[place] = reading
+        self.tasks.start(KEEP_READING_TASK, self._keep_readings(), replace=False)
+
+    async def _keep_readings(self) -> None:
+        """Write the readings waiting to be kept, until none is left."""
+        while self._to_keep:
+            place = next(iter(self._to_keep))
+            reading = self._to_keep.pop(place)
+            # What this window last kept there: its calls beyond it add to what a command
+            # line run kept meanwhile from the same check (core.quota_gauge.merged_reading).
+            since = self._kept_readings.get(place)
+            if await asyncio.to_thread(record_reading, place, reading, since=since) is not None:
+                self._kept_readings[place] = reading
+            # else not written: the next keep adds these calls too, counted from ``since``
 
     def note_checked_quota(self, quota: Quota, asked_at: datetime) -> None:
         """Numbers ``quota/get`` gave elsewhere in the window (Check connection…), for the

@@ -1,0 +1,103 @@
+"""The window keeps today's quota reading for the command line (``TokenPresenter
+.keep_reading``) in a worker thread: a writer holding ``quota.json``'s lock never stops
+the window. A write that failed leaves the window counting its calls from the last
+reading it did keep, so the next write adds them all."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tcb_gui.core import quota_gauge
+from tcb_gui.core.client import ApiMode, Quota, TokenCheck
+from tcb_gui.core.errors import TokenState
+from tcb_gui.core.quota_gauge import QuotaPlace, QuotaReading, recorded_reading
+from tcb_gui.ui import token_presenter
+from tcb_gui.ui.main_window import MainWindow
+from tests.ui.conftest import WindowFactory, wait_until
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
+
+QUOTA = Quota(daily_limit=1_000_000, used=10, remain=999_990)
+# Longer than a slot may hold the window; far shorter than the test's own timeout.
+HELD_S = 2.0
+KEEP = token_presenter.KEEP_READING_TASK
+
+
+def checked(window: MainWindow) -> QuotaReading:
+    """A check's numbers on the window's gauge (as the badge's check leaves them)."""
+    asked = datetime.now(UTC)
+    check = TokenCheck(TokenState.VALID, "", asked, QUOTA)
+    window.tokens.gauge.checked(check, asked, window.session.profile.api.cgi_path)
+    reading = window.tokens.gauge.reading()
+    assert reading is not None
+    return reading
+
+
+def place_of(window: MainWindow) -> QuotaPlace:
+    profile = window.session.profile
+    return QuotaPlace.of(profile.name, profile.base_url, profile.api)
+
+
+async def test_keeping_a_reading_never_waits_on_the_window(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    release = threading.Event()
+    real = quota_gauge.record_reading
+
+    def held(*args: object, **kwargs: object) -> object:  # another writer holds the lock
+        release.wait(HELD_S)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(token_presenter, "record_reading", held)
+    reading = checked(window)
+    began = time.monotonic()
+    window.tokens.keep_reading()
+    assert time.monotonic() - began < HELD_S / 2
+    release.set()
+    await wait_until(lambda: recorded_reading(place_of(window)) is not None, seconds=10)
+    assert recorded_reading(place_of(window)) == reading
+
+
+async def test_a_failed_write_leaves_the_next_one_counting_from_the_last_kept(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    sinces: list[QuotaReading | None] = []
+    real = quota_gauge.record_reading
+
+    def flaky(
+        place: QuotaPlace, reading: QuotaReading, *, since: QuotaReading | None = None
+    ) -> QuotaReading | None:
+        sinces.append(since)
+        if len(sinces) == 1:
+            return None  # the file could not be written (logged by core)
+        return real(place, reading, since=since)
+
+    monkeypatch.setattr(token_presenter, "record_reading", flaky)
+    checked(window)
+    window.tokens.keep_reading()
+    await wait_until(lambda: len(sinces) == 1 and not window.tasks.running(KEEP), seconds=10)
+    window.tokens.keep_reading()
+    await wait_until(lambda: len(sinces) == 2 and not window.tasks.running(KEEP), seconds=10)
+    assert sinces == [None, None]  # not the reading that was never written
+    window.tokens.keep_reading()
+    await wait_until(lambda: len(sinces) == 3, seconds=10)
+    assert sinces[2] is not None  # the written one is what the next counts from
+
+
+def test_a_reading_that_cannot_be_written_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(quota_gauge, "write_bytes_atomic", refused)
+    place = QuotaPlace.of("default", "https://api.weixin.qq.com", ApiMode.COMPONENT)
+    reading = QuotaReading(QUOTA, datetime.now(UTC))
+    assert quota_gauge.record_reading(place, reading, file=tmp_path / "quota.json") is None
