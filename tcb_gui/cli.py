@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from tcb_gui.core.fileids import FileId
     from tcb_gui.core.quota_gauge import QuotaPlace
     from tcb_gui.core.resolve_run import ResolveRun
-    from tcb_gui.core.tokens import TokenStore
     from tcb_gui.core.trace import TraceHub
 
 
@@ -701,7 +700,9 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
                 "set TCB_ACCESS_TOKEN for this shell instead.\n"
             )
             return ExitStatus.USAGE
-        stderr.write(f"Saved the token for profile {conn.profile!r} {_kept_where(store)}.\n")
+        # Only a keyring write that was read back gets here: a run keeps nothing for
+        # later in memory, so without a keyring token set refuses (above).
+        stderr.write(f"Saved the token for profile {conn.profile!r} in the system keyring.\n")
         if conn.auth is AuthMode.APPSECRET:
             _set_profile_auth(conn.profile, None)
             stderr.write(
@@ -729,16 +730,6 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     _keep_quota(conn, check)
     stdout.write(shown_safely(_describe_check(check) + f" (source: {info.source.value})") + "\n")
     return _check_exit_code(check)
-
-
-def _kept_where(store: TokenStore) -> str:
-    """Where a secret just saved is kept, as core decides (``secret_place``): the words
-    of the dialogs, for a terminal."""
-    from tcb_gui.core.credentials import SecretPlace, secret_place
-
-    if secret_place(store) is SecretPlace.KEYRING:
-        return "in the system keyring"
-    return "for this run only (no system keyring answers; never in a file)"
 
 
 # A piped secret is read up to this much: a token is at most 4,096 characters
@@ -816,7 +807,7 @@ def _set_app_secret(
             "never written to a file). Set TCB_APP_SECRET for this shell instead.\n"
         )
         return ExitStatus.USAGE
-    stderr.write(f"Saved the AppSecret for profile {conn.profile!r} {_kept_where(store)}.\n")
+    stderr.write(f"Saved the AppSecret for profile {conn.profile!r} in the system keyring.\n")
     check, left = asyncio.run(_check_credentials(conn, secret))
     _keep_quota(conn, check)
     stderr.write(_describe_credentials(check, left) + "\n")

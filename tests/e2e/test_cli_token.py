@@ -46,7 +46,7 @@ def test_set_check_use_and_clear(demo_server: DemoServer, memory_keyring: Memory
     saved = run_cli(token_args(demo_server, "set"), stdin=f"  {SECRET}\n".encode(), token=None)
     assert saved.code == 0, saved.stderr
     assert memory_keyring.store == {(KEYRING_SERVICE, "default"): SECRET}
-    assert "Saved the token" in saved.stderr
+    assert "Saved the token for profile 'default' in the system keyring." in saved.stderr
     assert "Token valid" in saved.stderr  # checked right after saving
     assert SECRET not in saved.printed
 
@@ -180,6 +180,7 @@ def test_no_keyring_set_exits_2_and_writes_the_token_nowhere(
     )
     assert run.code == 2
     assert "no system keyring" in run.stderr.lower()
+    assert "Saved" not in run.stderr  # kept nowhere, not even for this run
     assert "TCB_ACCESS_TOKEN" in run.stderr  # says what to do instead
     assert SECRET not in run.printed
     assert not contains_anywhere(home, SECRET)
