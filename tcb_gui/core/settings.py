@@ -237,7 +237,9 @@ def profile_name_key(name: str) -> str:
     """What two profile names must not share: "Prod" and "prod" (or "Café" typed in two
     Unicode forms) read alike in a menu, and Windows' Credential Locker treats keyring
     entries whose names differ only by case as one, so such profiles would share a token."""
-    import unicodedata  # here: only the dialogs that name profiles compare names
+    if name.isascii():  # NFKC leaves ASCII as it is: no import on the way to the window
+        return name.casefold()
+    import unicodedata
 
     return unicodedata.normalize("NFKC", name).casefold()
 
@@ -584,10 +586,19 @@ class _Loader:
         profiles = _default_profiles()
         raw_profiles = data.get("profiles", {})
         if isinstance(raw_profiles, Mapping):
+            taken = {profile_name_key(name): name for name in profiles}
             for name, raw in raw_profiles.items():
                 profile = self.profile(name, raw)
-                if profile is not None:
-                    profiles[profile.name] = profile
+                if profile is None:
+                    continue
+                # Names that read alike ("Prod", "prod") would share a keyring entry
+                # (profile_name_key): the first stays, as a dialog refuses the second (in
+                # a merge, the file's own before the saving writer's).
+                key = profile_name_key(profile.name)
+                if taken.setdefault(key, profile.name) != profile.name:
+                    self.repairs.append(f"profiles[{name!r}]")
+                    continue
+                profiles[profile.name] = profile
         else:
             self.repairs.append("profiles")
         current = data.get("current_profile", DEFAULT_PROFILE)
