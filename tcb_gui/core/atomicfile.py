@@ -7,8 +7,9 @@ exports, and the download engine's sidecars and manifest.
 
 A file more than one process writes (the settings, today's quota readings) is read,
 merged and replaced while its lock is held (``locked``): an advisory lock on
-``<name>.lock`` beside it, waited for a short while only, so two writers at once cannot
-each replace the file with their own copy and lose the other's change.
+``<name>.lock`` beside it (``flock``; on Windows one byte's ``msvcrt.locking``), waited
+for a short while only, so two writers at once cannot each replace the file with their
+own copy and lose the other's change.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -171,18 +173,67 @@ def read_small(path: Path | str, limit: int, *, dir_fd: int | None = None) -> by
         os.close(fd)
 
 
+@dataclass(frozen=True, slots=True)
+class _Locker:
+    """The platform's lock on a lock file's descriptor."""
+
+    # True when held now, False while another process holds it; OSError: no locks here.
+    try_lock: Callable[[int], bool]
+    unlock: Callable[[int], None]
+
+
+def _platform_locker() -> _Locker | None:
+    """``flock`` (POSIX), else one byte's ``msvcrt.locking`` (Windows), else None."""
+    try:
+        import fcntl
+    except ImportError:
+        pass
+    else:
+
+        def try_flock(fd: int) -> bool:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        return _Locker(try_flock, lambda fd: fcntl.flock(fd, fcntl.LOCK_UN))
+    try:
+        import msvcrt
+    except ImportError:
+        return None
+    # What msvcrt.locking raises for a byte another process holds (the CRT's words).
+    busy = {errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK)}
+
+    def try_byte(fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)  # msvcrt locks from the file's position
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]
+        except OSError as exc:
+            if exc.errno in busy:
+                return False
+            raise
+        return True
+
+    def unlock_byte(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined,unused-ignore]
+
+    return _Locker(try_byte, unlock_byte)
+
+
 @contextlib.contextmanager
 def locked(path: Path, *, wait: float | None = None) -> Iterator[bool]:
     """Hold the advisory lock of ``path`` (``<name>.lock`` beside it) for a
     read-merge-replace of it; yields whether it is held. Another writer holding it is
     waited for up to ``wait`` seconds, never longer: the write then goes ahead unlocked
-    (logged), as it does where there is no ``fcntl`` (Windows) or the lock file cannot be
-    made (a read-only folder, whose write fails anyway). The lock file stays: removing it
-    would let two writers lock two different files."""
+    (logged), as it does where the platform has no lock (``_platform_locker``: ``flock``,
+    or on Windows one byte's ``msvcrt.locking``) or the lock file cannot be made (a
+    read-only folder, whose write fails anyway). The lock file stays: removing it would
+    let two writers lock two different files."""
     wait = LOCK_WAIT_S if wait is None else wait
-    try:
-        import fcntl  # POSIX only
-    except ImportError:
+    locker = _platform_locker()
+    if locker is None:
         yield False
         return
     lock_path = path.with_name(path.name + LOCK_SUFFIX)
@@ -193,31 +244,28 @@ def locked(path: Path, *, wait: float | None = None) -> Iterator[bool]:
         yield False
         return
     try:
-        held = _acquire(fd, wait)
+        held = _acquire(fd, wait, locker.try_lock)
         if not held:
             log.warning("%s stayed locked by another writer; writing without the lock", path.name)
         try:
             yield held
         finally:
             if held:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                with contextlib.suppress(OSError):  # closing the descriptor frees it too
+                    locker.unlock(fd)
     finally:
         os.close(fd)
 
 
-def _acquire(fd: int, wait: float) -> bool:
-    """``flock`` ``fd`` exclusively, trying again until ``wait`` seconds have passed."""
-    import fcntl
-
+def _acquire(fd: int, wait: float, try_lock: Callable[[int], bool]) -> bool:
+    """Lock ``fd`` exclusively, trying again until ``wait`` seconds have passed."""
     deadline = time.monotonic() + wait
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(LOCK_RETRY_S)
+            if try_lock(fd):
+                return True
         except OSError:
             return False  # a file system without locks
-        else:
-            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(LOCK_RETRY_S)
