@@ -3,14 +3,16 @@
 ``RequestsWindow(hub, parent)`` listens to the session's ``core.trace.TraceHub`` from the
 moment it is made (make it at start-up; its widgets are built the first time it is
 shown); Esc or the platform's Close shortcut (Ctrl+W) hides it. Its ``RequestsModel``
-keeps at most ``MAX_EVENTS`` calls (a ring buffer: the oldest go first), so a 100,000-ID
-resolve cannot grow it without bound, and takes new events in batches on a timer
-(``FLUSH_INTERVAL_MS``) while the window is visible: an emit from the client is one
-``deque.append``, whatever the window is doing, and a hidden window costs nothing more.
-Rows are in the order of the Time column, when each call was sent: a call is heard when
-it ends, so a long one (a file) that ends after shorter ones sent later goes in below
-them, where its time puts it — found by bisection and inserted a few rows from the top,
-not by sorting the table. The bound keeps the newest sent.
+keeps at most ``MAX_EVENTS`` calls, the ones sent last, so a 100,000-ID resolve cannot
+grow it without bound, and takes new events in batches on a timer
+(``FLUSH_INTERVAL_MS``) while the window is visible: an emit from the client is one list
+append, whatever the window is doing; while it is hidden the calls waiting are cut back
+to the ``MAX_EVENTS`` sent last each time they reach ``PENDING_FACTOR`` times that (one
+sort of a nearly sorted list per ``MAX_EVENTS`` calls). Rows are in the order of the Time
+column, when each call was sent: a call is heard when it ends, so a long one (a file)
+that ends after shorter ones sent later goes in below them, where its time puts it —
+found by bisection and inserted a few rows from the top, not by sorting the table. The
+bound keeps the newest sent, whichever order they were heard in.
 
 Columns: time, kind, endpoint, env, IDs, HTTP status, errcode, outcome, ms, attempt.
 An errcode (or an HTTP failure, or no answer) is explained in plain words with the
@@ -24,10 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from bisect import bisect_right
-from collections import deque
 from enum import IntEnum
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import unquote
@@ -75,6 +78,9 @@ FLUSH_INTERVAL_MS: Final = 250
 # A flush whose calls go to more places than this (calls heard far out of the order they
 # were sent in) puts them on top in one insert and then sorts, as one layout change.
 MAX_INSERT_SPANS: Final = 64
+# While nothing takes them in (the window hidden), the calls waiting may reach this many
+# times the bound before the oldest sent are dropped: a sort per ``max_events`` calls.
+PENDING_FACTOR: Final = 2
 # The details pane shows at most this much of a request body.
 MAX_BODY_CHARS: Final = 4_000
 SHORTCUT: Final = "Ctrl+Shift+R"
@@ -170,9 +176,11 @@ def outcome_text(outcome: Outcome) -> str:
     return _words(_OUTCOME_WORDS.get(outcome, outcome.value))
 
 
-def _sent(event: TraceEvent) -> float:
-    """The order of the table: when the call was sent (what the Time column shows)."""
-    return event.time
+# A call held: when it was sent (the Time column, the table's order), the how-many-th
+# heard it was (ties of the send time), and the call. As a tuple, the order of the
+# table is the tuples' own: the event is never compared.
+_Held = tuple[float, int, TraceEvent]
+_sent = itemgetter(0)
 
 
 def _time_text(stamp: float) -> str:
@@ -286,8 +294,8 @@ class RequestsModel(QAbstractTableModel):
     """The ``max_events`` calls sent last, newest sent first; new ones arrive through
     ``flush``. Calls sent at the same moment keep the order they were heard in.
 
-    ``add`` may be called from any thread (it only appends to a bounded deque);
-    everything else runs on the GUI thread.
+    ``add`` may be called from any thread (an append under a lock, and now and then
+    the cut back to the calls sent last); everything else runs on the GUI thread.
     """
 
     def __init__(
@@ -303,8 +311,13 @@ class RequestsModel(QAbstractTableModel):
         self.max_events = max_events
         # Oldest sent first (row 0 of the table is the last of it): the calls heard go
         # on at its end, or a little before it, cheaply; the oldest leave from its start.
-        self._rows: list[TraceEvent] = []
-        self._pending: deque[TraceEvent] = deque(maxlen=max_events)
+        self._rows: list[_Held] = []
+        # Heard, not yet in the table; cut back to the ``max_events`` sent last whenever
+        # it reaches ``PENDING_FACTOR`` times that (by send time, not by when heard: a
+        # long call sent early and heard last does not push out calls sent after it).
+        self._pending: list[_Held] = []
+        self._pending_cap = PENDING_FACTOR * max_events
+        self._lock = threading.Lock()
         self.total = 0  # calls heard since start (or the last clear)
         self._hub: TraceHub | None = None
         if hub is not None:
@@ -324,8 +337,13 @@ class RequestsModel(QAbstractTableModel):
 
     def add(self, event: TraceEvent) -> None:
         """A ``TraceHub`` listener: queued until the next ``flush``."""
-        self._pending.append(event)
-        self.total += 1
+        with self._lock:
+            pending = self._pending
+            pending.append((event.time, self.total, event))
+            self.total += 1
+            if len(pending) >= self._pending_cap:
+                pending.sort()  # nearly in order already: close to one pass
+                del pending[: len(pending) - self.max_events]
 
     @property
     def pending(self) -> int:
@@ -337,15 +355,14 @@ class RequestsModel(QAbstractTableModel):
         where its send time puts it (one insert per place)."""
         if not self._pending:
             return 0
-        new: list[TraceEvent] = []
-        while self._pending:
-            new.append(self._pending.popleft())
+        with self._lock:
+            new, self._pending = self._pending, []
         came = len(new)
-        new.sort(key=_sent)  # stable: calls sent at the same moment keep their order
+        new.sort()  # by send time, then as heard
         rows = self._rows
         if came >= self.max_events:
             self.beginResetModel()
-            merged = sorted([*rows, *new], key=_sent)
+            merged = sorted([*rows, *new])
             self._rows = merged[-self.max_events :]
             self.endResetModel()
             return came
@@ -354,9 +371,7 @@ class RequestsModel(QAbstractTableModel):
         if overflow > 0:
             held_out = new_out = 0
             while held_out + new_out < overflow:
-                if new_out < came and (
-                    held_out >= len(rows) or new[new_out].time < rows[held_out].time
-                ):
+                if new_out < came and (held_out >= len(rows) or new[new_out] < rows[held_out]):
                     new_out += 1
                 else:
                     held_out += 1
@@ -369,13 +384,13 @@ class RequestsModel(QAbstractTableModel):
         if not new:
             return came
         # Where each goes among the rows held (non-decreasing, as ``new`` is sorted).
-        spans: list[tuple[int, list[TraceEvent]]] = []
-        for event in new:
-            at = bisect_right(rows, event.time, key=_sent)
+        spans: list[tuple[int, list[_Held]]] = []
+        for held in new:
+            at = bisect_right(rows, held)
             if spans and spans[-1][0] == at:
-                spans[-1][1].append(event)
+                spans[-1][1].append(held)
             else:
-                spans.append((at, [event]))
+                spans.append((at, [held]))
         if len(spans) > MAX_INSERT_SPANS:
             self._insert_and_sort(new)
             return came
@@ -387,7 +402,7 @@ class RequestsModel(QAbstractTableModel):
             self.endInsertRows()
         return came
 
-    def _insert_and_sort(self, new: list[TraceEvent]) -> None:
+    def _insert_and_sort(self, new: list[_Held]) -> None:
         """Calls heard far out of order: on top in one insert, then into their places as
         one layout change (the selection and the current call follow their rows)."""
         rows = self._rows
@@ -397,7 +412,7 @@ class RequestsModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         kept = self.persistentIndexList()
         held = [self.event_at(index.row()) for index in kept]
-        rows.sort(key=_sent)
+        rows.sort()
         moved = []
         for index, event in zip(kept, held, strict=True):
             row = self.row_of(event) if event is not None else None
@@ -408,8 +423,9 @@ class RequestsModel(QAbstractTableModel):
     def clear(self) -> None:
         self.beginResetModel()
         self._rows.clear()
-        self._pending.clear()
-        self.total = 0
+        with self._lock:
+            self._pending = []
+            self.total = 0
         self.endResetModel()
 
     # -- reading ---------------------------------------------------------------------------
@@ -417,22 +433,22 @@ class RequestsModel(QAbstractTableModel):
     def event_at(self, row: int) -> TraceEvent | None:
         rows = self._rows
         if 0 <= row < len(rows):
-            return rows[len(rows) - 1 - row]
+            return rows[len(rows) - 1 - row][2]
         return None
 
     def row_of(self, event: TraceEvent) -> int | None:
         """The row showing ``event`` (None when it is not held): a bisection by its time."""
         rows = self._rows
         at = bisect_right(rows, event.time, key=_sent) - 1
-        while at >= 0 and rows[at].time == event.time:
-            if rows[at] is event:
+        while at >= 0 and rows[at][0] == event.time:
+            if rows[at][2] is event:
                 return len(rows) - 1 - at
             at -= 1
         return None
 
     def events(self) -> list[TraceEvent]:
-        """The calls held, oldest sent first (as a trace file has them)."""
-        return list(self._rows)
+        """The calls held, oldest sent first (the table's order, bottom up)."""
+        return [held[2] for held in self._rows]
 
     # -- QAbstractTableModel ---------------------------------------------------------------
 

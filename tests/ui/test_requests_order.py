@@ -12,10 +12,17 @@ from PySide6.QtCore import QModelIndex, Qt
 from tcb_gui.core.client import TcbClient
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
+from tcb_gui.core.trace_file import MAX_EVENTS
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
-from tcb_gui.ui.requests_view import MAX_INSERT_SPANS, Column, RequestsModel, RequestsWindow
+from tcb_gui.ui.requests_view import (
+    MAX_INSERT_SPANS,
+    PENDING_FACTOR,
+    Column,
+    RequestsModel,
+    RequestsWindow,
+)
 from tests.ui.conftest import wait_until
 from tests.ui.test_requests_view import cell, event, scrolled_down
 
@@ -177,3 +184,46 @@ def test_the_time_header_says_the_rows_follow_it(qapp) -> None:
     assert "sent" in model.headerData(Column.TIME, Qt.Orientation.Horizontal, tip)
     assert "took" in model.headerData(Column.MS, Qt.Orientation.Horizontal, tip)
     assert model.headerData(Column.KIND, Qt.Orientation.Horizontal, tip) is None
+
+
+def test_while_hidden_the_bound_keeps_the_calls_sent_last(qtbot) -> None:
+    # The window never shown: nothing takes the calls in. A long call sent before all
+    # the others is heard last, after more than the bound of shorter ones.
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    model = window.model
+    count = MAX_EVENTS + 10
+    for n in range(1, count + 1):
+        hub.emit(sent(n))
+    early = sent(0, kind=CallKind.FILE, duration_ms=float(count * 1000))
+    hub.emit(early)
+    window.open()
+    assert model.pending == 0
+    assert model.rowCount() == MAX_EVENTS
+    assert model.row_of(early) is None  # sent first: the oldest, left out
+    stamps = [e.time - 1_700_000_000.0 for e in model.events()]
+    assert stamps == [float(n) for n in range(11, count + 1)]  # the MAX_EVENTS sent last
+    assert model.total == count + 1
+    assert window.count_label is not None
+    assert window.count_label.text() == f"The newest {MAX_EVENTS:,} of {count + 1:,} calls"
+
+
+def test_the_calls_waiting_stay_bounded_and_keep_the_sent_last(qapp) -> None:
+    # Many times the bound heard with nothing flushing: the queue is cut back by send
+    # time each time it reaches its cap, never by when a call was heard.
+    bound = 50
+    model = RequestsModel(max_events=bound)
+    everything = []
+    most = 0
+    for n in range(1, 20 * bound + 1):
+        # Every tenth call a long one sent well before the calls heard around it.
+        e = sent(n - 3 * bound if n % 10 == 0 else n)
+        everything.append(e)
+        model.add(e)
+        most = max(most, model.pending)
+    assert most <= PENDING_FACTOR * bound
+    model.flush()
+    newest = sorted(everything, key=lambda e: e.time)[-bound:]
+    assert model.events() == newest
+    assert_time_order(model)

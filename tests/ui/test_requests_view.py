@@ -30,6 +30,7 @@ from tcb_gui.ui.quota_question import quota_box, window_gate
 from tcb_gui.ui.requests_view import (
     FLUSH_INTERVAL_MS,
     HEADERS,
+    PENDING_FACTOR,
     Column,
     RequestsModel,
     RequestsWindow,
@@ -89,9 +90,11 @@ def cell(model: RequestsModel, row: int, column: Column, role: int = 0) -> objec
 def test_it_holds_at_most_its_bound_newest_first(qapp) -> None:
     hub = TraceHub()
     model = RequestsModel(hub)
+    most = 0
     for n in range(20_000):
         hub.emit(event(n))
-    assert model.pending == MAX_EVENTS  # even unflushed, the queue is bounded
+        most = max(most, model.pending)
+    assert most <= PENDING_FACTOR * MAX_EVENTS  # even unflushed, the queue is bounded
     model.flush()
     assert model.rowCount() == MAX_EVENTS
     assert model.total == 20_000
