@@ -701,7 +701,9 @@ def update_settings(change: Callable[[Settings], object]) -> Settings:
 def merge_settings(on_disk: Settings, mine: Settings, since: Settings) -> Settings:
     """``on_disk`` with what ``mine`` changed from ``since``: each preference, each profile
     added or removed, each field of a profile; the rest as ``on_disk`` has it. A profile
-    another writer removed is not brought back by a change of one of its fields."""
+    another writer removed is not brought back by a change of one of its fields, unless
+    it is the profile ``mine`` is using: a window on it keeps it, and its change (a new
+    token's time, the link life) would otherwise be lost without a word."""
     result = settings_to_json(on_disk)
     ours = settings_to_json(mine)
     base = settings_to_json(since)
@@ -720,6 +722,8 @@ def merge_settings(on_disk: Settings, mine: Settings, since: Settings) -> Settin
             profiles[name] = now  # added (or renamed to) here
         elif name in profiles:
             _take_changed_fields(profiles[name], now, was)
+        elif name == mine.current_profile and now != was:
+            profiles[name] = now  # removed elsewhere, changed here while in use here
     loader = _Loader()
     merged = loader.settings(result)
     if loader.repairs:  # the two changes do not fit together (an AppID mode half-set)

@@ -86,3 +86,37 @@ async def test_the_strip_shows_what_a_save_took_in(make_window: WindowFactory) -
     assert combo_names(window) == ["default"]
     assert ELSEWHERE in window.token_panel.where.full_text()
     assert not await window.session.save_settings()  # nothing more taken in
+
+
+async def test_the_profile_in_use_changed_here_comes_back_after_a_removal_elsewhere() -> None:
+    """Another window removed the profile this one uses: this window keeps it, and once it
+    changes it (a run with another link life), the file has it again with that change,
+    instead of the change being dropped without a word."""
+    settings = Settings()
+    settings.put_profile(Profile(name="work"))
+    settings.select_profile("work")
+    save_settings(settings)
+    session = Session(load_settings(), TokenStore())
+    update_settings(lambda s: s.remove_profile("work"))
+    session.settings.theme = "dark"
+    await session.save_settings()
+    assert "work" not in load_settings().profiles
+    assert session.profile.name == "work"  # kept here: its token is loaded
+    assert session.update_run_options(max_age=900, concurrency=3)
+    await session.save_settings()
+    saved = load_settings()
+    assert saved.profiles["work"].max_age == 900
+    assert saved.current_profile == "default"  # the other writer's choice stays its own
+    assert "work" in session.settings.profiles
+
+
+async def test_a_profile_removed_elsewhere_and_left_alone_here_stays_removed() -> None:
+    settings = Settings()
+    settings.put_profile(Profile(name="work"))
+    save_settings(settings)
+    session = Session(load_settings(), TokenStore())
+    update_settings(lambda s: s.remove_profile("work"))
+    assert session.update_run_options(max_age=900, concurrency=3)  # "default", not "work"
+    await session.save_settings()
+    assert sorted(load_settings().profiles) == ["default"]
+    assert sorted(session.settings.profiles) == ["default"]
