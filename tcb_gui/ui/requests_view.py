@@ -19,7 +19,10 @@ An errcode (or an HTTP failure, or no answer) is explained in plain words with t
 section of docs/WECHAT_API.md it comes from, in its tooltip and in the details below
 the table. "Copy as curl" puts the selected call on the clipboard as a shell command
 with ``$TCB_ACCESS_TOKEN`` / ``$TCB_APP_SECRET`` where the secrets were; "Save trace…"
-writes the calls held as JSON lines, the format of ``tcb-gui resolve --trace``.
+writes the calls held as JSON lines, the format of ``tcb-gui resolve --trace`` and its
+order too: as each call was heard (when it ended), which ``--trace`` cannot change (it
+writes each line as the call ends, so a killed run keeps them all). A saved trace is
+then the lines a ``--trace`` file of the session has, less those older than the bound.
 """
 
 from __future__ import annotations
@@ -177,10 +180,11 @@ def outcome_text(outcome: Outcome) -> str:
 
 
 # A call held: when it was sent (the Time column, the table's order), the how-many-th
-# heard it was (ties of the send time), and the call. As a tuple, the order of the
-# table is the tuples' own: the event is never compared.
+# heard it was (ties of the send time, and Save trace's order), and the call. As a
+# tuple, the order of the table is the tuples' own: the event is never compared.
 _Held = tuple[float, int, TraceEvent]
 _sent = itemgetter(0)
+_heard = itemgetter(1)
 
 
 def _time_text(stamp: float) -> str:
@@ -450,6 +454,10 @@ class RequestsModel(QAbstractTableModel):
         """The calls held, oldest sent first (the table's order, bottom up)."""
         return [held[2] for held in self._rows]
 
+    def heard(self) -> list[TraceEvent]:
+        """The calls held in the order they were heard, as ``--trace`` writes them."""
+        return [held[2] for held in sorted(self._rows, key=_heard)]
+
     # -- QAbstractTableModel ---------------------------------------------------------------
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -677,9 +685,10 @@ class RequestsWindow(QWidget):
         return command
 
     def save_trace(self, path: Path) -> int:
-        """The calls held, oldest first, as JSON lines at ``path``; how many."""
+        """The calls held as JSON lines at ``path``, in the order ``--trace`` writes them
+        (as each was heard); how many."""
         self.model.flush()
-        return write_trace(path, self.model.events())
+        return write_trace(path, self.model.heard())
 
     def choose_save_path(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(

@@ -5,6 +5,8 @@ several, within the bound, with the rows being read held in place."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -12,7 +14,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from tcb_gui.core.client import TcbClient
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
-from tcb_gui.core.trace_file import MAX_EVENTS
+from tcb_gui.core.trace_file import MAX_EVENTS, TraceWriter, read_trace, write_trace
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
@@ -227,3 +229,48 @@ def test_the_calls_waiting_stay_bounded_and_keep_the_sent_last(qapp) -> None:
     newest = sorted(everything, key=lambda e: e.time)[-bound:]
     assert model.events() == newest
     assert_time_order(model)
+
+
+def test_save_trace_writes_the_lines_of_trace_in_its_order(qtbot, tmp_path: Path) -> None:
+    # The same calls heard by --trace's writer and by the window: the saved file is the
+    # --trace file, line for line, though the view lists them by send time.
+    hub = TraceHub()
+    window = RequestsWindow(hub)
+    qtbot.addWidget(window)
+    cli = tmp_path / "cli.jsonl"
+    with TraceWriter(cli) as writer:
+        hub.add(writer)
+        for n in (2, 2.5, 3):
+            hub.emit(sent(n))
+        hub.emit(sent(1, kind=CallKind.FILE, duration_ms=3_000.0))  # sent first, heard last
+        hub.emit(sent(4))
+        hub.emit(sent(4))  # sent at the same moment: kept as heard
+        hub.remove(writer)
+    window.open()
+    assert shown(window.model) == ["40", "40", "30", "25", "20", "10"]
+    saved = tmp_path / "saved.jsonl"
+    assert window.save_trace(saved) == 6
+    assert saved.read_text(encoding="utf-8") == cli.read_text(encoding="utf-8")
+    assert [r["attempt"] for r in read_trace(saved)] == [20, 25, 30, 10, 40, 40]
+
+
+def test_a_saved_trace_over_the_bound_is_the_trace_less_the_oldest_sent(
+    qapp, tmp_path: Path
+) -> None:
+    hub = TraceHub()
+    model = RequestsModel(hub, max_events=4)
+    cli = tmp_path / "cli.jsonl"
+    with TraceWriter(cli) as writer:
+        hub.add(writer)
+        for n in (3, 1, 5, 2, 6, 4, 0.5):
+            hub.emit(sent(n))
+            if n == 5:
+                model.flush()
+        hub.remove(writer)
+    model.flush()
+    saved = tmp_path / "saved.jsonl"
+    assert write_trace(saved, model.heard()) == 4
+    lines = cli.read_text(encoding="utf-8").splitlines()
+    kept = saved.read_text(encoding="utf-8").splitlines()
+    assert kept == [line for line in lines if line in kept]  # --trace's order
+    assert [r["attempt"] for r in read_trace(saved)] == [30, 50, 60, 40]  # the 4 sent last
