@@ -202,8 +202,9 @@ class Session:
                 # Changed here meanwhile: per field, as the file's merge does, so the next
                 # save (counting from ``written``) writes only this window's own edits.
                 live.profiles[name] = merge_profile(theirs, mine, before)
-            # else added or removed here meanwhile (the next save writes that), or changed
-            # here and removed by the other writer (kept here)
+            # else added or removed here meanwhile, or changed here and removed by the
+            # other writer: kept as it is here, and the next save writes it (a profile
+            # removed elsewhere comes back with this window's change: merge_settings)
         since = written.copy()
         since.current_profile = snapshot.current_profile
         for name in (snapshot.current_profile, live.current_profile):
