@@ -1986,6 +1986,14 @@
         <translation>{n} 个文件下载失败：{reason}</translation>
     </message>
     <message>
+        <source>Go on with the 1 file not finished yet, into the same folder</source>
+        <translation>将尚未完成的 1 个文件继续下载到同一文件夹</translation>
+    </message>
+    <message>
+        <source>Go on with the {n} files not finished yet, into the same folder</source>
+        <translation>将尚未完成的 {n} 个文件继续下载到同一文件夹</translation>
+    </message>
+    <message>
         <source>1 file not finished (Download the rest resumes it)</source>
         <translation>1 个文件未完成（“下载剩余文件”可接着下载）</translation>
     </message>
@@ -2080,14 +2088,6 @@
     <message>
         <source>{n} files failed: Show failed lists them with their reasons.</source>
         <translation>{n} 个文件下载失败：点击“显示失败项”查看各自原因。</translation>
-    </message>
-    <message>
-        <source>Go on with the 1 file this run did not finish, into the same folder</source>
-        <translation>将本次未完成的 1 个文件继续下载到同一文件夹</translation>
-    </message>
-    <message>
-        <source>Go on with the {n} files this run did not finish, into the same folder</source>
-        <translation>将本次未完成的 {n} 个文件继续下载到同一文件夹</translation>
     </message>
     <message>
         <source>Nothing of this run is left to download</source>
