@@ -32,10 +32,12 @@ from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_tim
 # session before its first paint (docs/ARCHITECTURE.md#start-up).
 if TYPE_CHECKING:
     import asyncio
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     import httpx
 
     from tcb_gui.core.client import TcbClient
+    from tcb_gui.core.quota_gauge import QuotaPlace, QuotaReading
     from tcb_gui.core.stable_token import StableTokenProvider
     from tcb_gui.core.trace import TraceHub
     from tcb_gui.demo.server import DemoServer
@@ -87,6 +89,10 @@ class Session:
         # Called (on the event loop) when a save took in another writer's change to what
         # the profile strip shows: the profiles listed, or the one in use.
         self.on_taken_in: Callable[[], object] | None = None
+        # Today's quota readings kept for the command line: one writer thread, and what
+        # it last wrote for each place (touched in that thread only).
+        self._reading_writer: ThreadPoolExecutor | None = None
+        self._kept_readings: dict[QuotaPlace, QuotaReading] = {}
 
     @cached_property
     def trace(self) -> TraceHub:
@@ -300,6 +306,33 @@ class Session:
         self._demo_token = token
         self.token = TokenInfo(token, TokenSource.SESSION)
 
+    # --- today's quota ----------------------------------------------------------------
+
+    def keep_quota_reading(self, place: QuotaPlace, reading: QuotaReading) -> Future[None] | None:
+        """Keep ``reading`` as ``place``'s, where the command line's next run counts on
+        from it (``core.quota_gauge.record_reading``), in this window's one writer thread:
+        the file's lock may be waited for (up to 2 s), never on the event loop; one write
+        at a time, each counting on from the last reading that was written. None once
+        the session is closed (``aclose`` waits for the writes started before)."""
+        if self._closed:
+            return None
+        if self._reading_writer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._reading_writer = ThreadPoolExecutor(1, thread_name_prefix="quota-reading")
+        return self._reading_writer.submit(self._keep_quota_reading, place, reading)
+
+    def _keep_quota_reading(self, place: QuotaPlace, reading: QuotaReading) -> None:
+        """In the writer thread. What this window last kept there is ``since``: its calls
+        beyond it add to what a command line run kept meanwhile from the same check
+        (``core.quota_gauge.merged_reading``). A write that failed leaves ``since`` as it
+        was, so the next one adds these calls too."""
+        from tcb_gui.core.quota_gauge import record_reading
+
+        since = self._kept_readings.get(place)
+        if record_reading(place, reading, since=since) is not None:
+            self._kept_readings[place] = reading
+
     # --- HTTP -----------------------------------------------------------------------
 
     @property
@@ -353,6 +386,11 @@ class Session:
             import asyncio
 
             await asyncio.to_thread(demo.stop)
+        writer, self._reading_writer = self._reading_writer, None
+        if writer is not None:  # the last run's reading is in the file before the window goes
+            import asyncio
+
+            await asyncio.to_thread(writer.shutdown)
 
 
 def _make_warm_client() -> httpx.AsyncClient:

@@ -36,13 +36,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from tcb_gui.core.client import Quota, TokenCheck
 from tcb_gui.core.credentials import SecretPlace, secret_place
 from tcb_gui.core.errors import InputError, KeyringUnavailableError, TokenError, TokenState
-from tcb_gui.core.quota_gauge import (
-    QuotaGauge,
-    QuotaPlace,
-    QuotaReading,
-    record_reading,
-    worth_rechecking,
-)
+from tcb_gui.core.quota_gauge import QuotaGauge, QuotaPlace, worth_rechecking
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui import task_names
 from tcb_gui.ui.appsecret import StableTokens, check_from_error
@@ -56,6 +50,8 @@ from tcb_gui.ui.token_badge import BadgeInfo
 from tcb_gui.ui.token_panel import TokenPanel
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from tcb_gui.core.settings import Profile
     from tcb_gui.demo.server import DemoServer
 
@@ -64,8 +60,6 @@ if TYPE_CHECKING:
     from tcb_gui.ui.settings_dialog import SettingsChange, SettingsDialog
 
 KEYRING_BANNER = "keyring"
-# The task that writes today's quota readings, one at a time.
-KEEP_READING_TASK = "keep-quota-reading"
 TOKEN_BANNER = "token"
 
 # What starting the demo loads into an empty list: (text, where it came from).
@@ -102,8 +96,6 @@ class TokenPresenter(QObject):
         # Today's quota between checks: the last check less the link calls made since.
         self.gauge = QuotaGauge()
         session.trace.add(self.gauge)
-        self._kept_readings: dict[QuotaPlace, QuotaReading] = {}
-        self._to_keep: dict[QuotaPlace, QuotaReading] = {}  # the newest of each, to write
         # Any save (a run's start, the exit's) may take in another writer's profiles.
         session.on_taken_in = self._profiles_taken_in
         panel.setTokenRequested.connect(self.show_token_dialog)
@@ -212,30 +204,17 @@ class TokenPresenter(QObject):
         self.show_quota()
         self.keep_reading()
 
-    def keep_reading(self) -> None:
+    def keep_reading(self) -> Future[None] | None:
         """Keep the gauge's reading for the profile, where the command line's next run
-        counts on from it (``core.quota_gauge.RunQuota``; not for the demo's service).
-        Written in a worker thread (the file's lock may be waited for), one write at a
-        time, the newest reading of each place only."""
+        counts on from it (``core.quota_gauge.RunQuota``; not for the demo's service), in
+        the session's writer thread (``Session.keep_quota_reading``: never waits on the
+        file's lock here). The write's future, when one was started."""
         reading = self.gauge.reading()
         if reading is None or reading.stale or self.session.in_demo:
-            return
+            return None
         profile = self.session.profile
         place = QuotaPlace.of(profile.name, profile.base_url, profile.api)
-        self._to_keep[place] = reading
-        self.tasks.start(KEEP_READING_TASK, self._keep_readings(), replace=False)
-
-    async def _keep_readings(self) -> None:
-        """Write the readings waiting to be kept, until none is left."""
-        while self._to_keep:
-            place = next(iter(self._to_keep))
-            reading = self._to_keep.pop(place)
-            # What this window last kept there: its calls beyond it add to what a command
-            # line run kept meanwhile from the same check (core.quota_gauge.merged_reading).
-            since = self._kept_readings.get(place)
-            if await asyncio.to_thread(record_reading, place, reading, since=since) is not None:
-                self._kept_readings[place] = reading
-            # else not written: the next keep adds these calls too, counted from ``since``
+        return self.session.keep_quota_reading(place, reading)
 
     def note_checked_quota(self, quota: Quota, asked_at: datetime) -> None:
         """Numbers ``quota/get`` gave elsewhere in the window (Check connection…), for the

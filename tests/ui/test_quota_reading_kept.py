@@ -1,10 +1,12 @@
 """The window keeps today's quota reading for the command line (``TokenPresenter
-.keep_reading``) in a worker thread: a writer holding ``quota.json``'s lock never stops
-the window. A write that failed leaves the window counting its calls from the last
-reading it did keep, so the next write adds them all."""
+.keep_reading``, ``Session.keep_quota_reading``) in its writer thread: a writer holding
+``quota.json``'s lock never stops the window, and closing the window waits for the last
+reading to be written. A write that failed leaves the window counting its calls from
+the last reading it did keep, so the next write adds them all."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from datetime import UTC, datetime
@@ -16,7 +18,6 @@ from tcb_gui.core import quota_gauge
 from tcb_gui.core.client import ApiMode, Quota, TokenCheck
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.quota_gauge import QuotaPlace, QuotaReading, recorded_reading
-from tcb_gui.ui import token_presenter
 from tcb_gui.ui.main_window import MainWindow
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platfo
 QUOTA = Quota(daily_limit=1_000_000, used=10, remain=999_990)
 # Longer than a slot may hold the window; far shorter than the test's own timeout.
 HELD_S = 2.0
-KEEP = token_presenter.KEEP_READING_TASK
 
 
 def checked(window: MainWindow) -> QuotaReading:
@@ -54,13 +54,22 @@ async def test_keeping_a_reading_never_waits_on_the_window(
         release.wait(HELD_S)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(token_presenter, "record_reading", held)
+    monkeypatch.setattr(quota_gauge, "record_reading", held)
     reading = checked(window)
     began = time.monotonic()
     window.tokens.keep_reading()
     assert time.monotonic() - began < HELD_S / 2
     release.set()
     await wait_until(lambda: recorded_reading(place_of(window)) is not None, seconds=10)
+    assert recorded_reading(place_of(window)) == reading
+
+
+async def test_closing_the_window_waits_for_the_last_reading(make_window: WindowFactory) -> None:
+    """The command line run right after the window closes counts on from its badge."""
+    window = make_window()
+    reading = checked(window)
+    window.tokens.keep_reading()
+    await window.aclose()
     assert recorded_reading(place_of(window)) == reading
 
 
@@ -79,15 +88,13 @@ async def test_a_failed_write_leaves_the_next_one_counting_from_the_last_kept(
             return None  # the file could not be written (logged by core)
         return real(place, reading, since=since)
 
-    monkeypatch.setattr(token_presenter, "record_reading", flaky)
+    monkeypatch.setattr(quota_gauge, "record_reading", flaky)
     checked(window)
-    window.tokens.keep_reading()
-    await wait_until(lambda: len(sinces) == 1 and not window.tasks.running(KEEP), seconds=10)
-    window.tokens.keep_reading()
-    await wait_until(lambda: len(sinces) == 2 and not window.tasks.running(KEEP), seconds=10)
-    assert sinces == [None, None]  # not the reading that was never written
-    window.tokens.keep_reading()
-    await wait_until(lambda: len(sinces) == 3, seconds=10)
+    for _ in range(3):
+        write = window.tokens.keep_reading()
+        assert write is not None
+        await asyncio.wait_for(asyncio.wrap_future(write), 10)
+    assert sinces[:2] == [None, None]  # not the reading that was never written
     assert sinces[2] is not None  # the written one is what the next counts from
 
 
