@@ -113,3 +113,14 @@ def test_a_profile_removed_here_is_removed_with_its_secrets(
     saved = ok(session, dialog)
     assert sorted(saved.profiles) == ["default"]
     assert (KEYRING_SERVICE, "work") not in memory_keyring.store
+
+
+def test_a_name_another_writer_took_meanwhile_is_refused_here(qtbot) -> None:
+    session = with_work()
+    dialog = open_dialog(qtbot, session)
+    meanwhile(session, lambda s: s.put_profile(Profile(name="staging")))
+    dialog.add_profile()
+    dialog.editor.name_edit.setText("Staging")
+    dialog.accept()
+    assert dialog.change() is None
+    assert "exists already" in dialog.error.text()
