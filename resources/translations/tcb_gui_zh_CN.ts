@@ -2925,16 +2925,16 @@
         <translation>名称(&amp;N)：</translation>
     </message>
     <message>
-        <source>Access &amp;token (pasted, kept in the keyring)</source>
-        <translation>access_token（粘贴后保存在密钥环中）(&amp;T)</translation>
+        <source>Access &amp;token (pasted)</source>
+        <translation>access_token（粘贴）(&amp;T)</translation>
     </message>
     <message>
-        <source>Access &amp;token (pasted, kept for this session only: no keyring)</source>
-        <translation>access_token（粘贴后仅在本次会话中保留：没有密钥环）(&amp;T)</translation>
+        <source>AppID + App&amp;Secret (stable token)</source>
+        <translation>AppID + AppSecret（稳定版令牌）(&amp;S)</translation>
     </message>
     <message>
-        <source>AppID + App&amp;Secret (the app gets a stable token itself)</source>
-        <translation>AppID + AppSecret（由应用自动获取稳定版 access_token）(&amp;S)</translation>
+        <source>The app gets a stable token itself</source>
+        <translation>由应用自动获取稳定版 access_token</translation>
     </message>
     <message>
         <source>Gets its token with:</source>
@@ -3001,8 +3001,12 @@
         <translation>默认配置不能改名；如需其他名称，请新建配置。</translation>
     </message>
     <message>
-        <source>Set the token itself from the main window (Set token…).</source>
-        <translation>令牌本身请在主窗口中设置（设置令牌…）。</translation>
+        <source>Paste the token itself in the main window (Set token…); it is kept in the system keyring, never in a file.</source>
+        <translation>令牌本身请在主窗口中粘贴（设置令牌…）；它保存在系统密钥环中，不会写入文件。</translation>
+    </message>
+    <message>
+        <source>Paste the token itself in the main window (Set token…). No keyring answers on this computer, so it is kept for this session only (never in a file).</source>
+        <translation>令牌本身请在主窗口中粘贴（设置令牌…）。这台计算机上没有可用的密钥环，因此它只在本次会话中保留（不会写入文件）。</translation>
     </message>
     <message>
         <source>An AppSecret is saved in the keyring; leave the field empty to keep it.</source>

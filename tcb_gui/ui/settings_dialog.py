@@ -204,14 +204,11 @@ class ProfileEditor(QWidget):
         auth_row = QVBoxLayout(auth_box)
         auth_row.setContentsMargins(0, 0, 0, 0)
         auth_row.setSpacing(2)
-        self.token_radio = QRadioButton(
-            self.tr("Access &token (pasted, kept in the keyring)")
-            if self._keep is SecretPlace.KEYRING
-            else self.tr("Access &token (pasted, kept for this session only: no keyring)")
-        )
-        self.appsecret_radio = QRadioButton(
-            self.tr("AppID + App&Secret (the app gets a stable token itself)")
-        )
+        # Short choices (they do not wrap: at 960 px a long one was cut off); where the
+        # secret is kept is said in the note under the fields, which wraps.
+        self.token_radio = QRadioButton(self.tr("Access &token (pasted)"))
+        self.appsecret_radio = QRadioButton(self.tr("AppID + App&Secret (stable token)"))
+        self.appsecret_radio.setToolTip(self.tr("The app gets a stable token itself"))
         self.auth_group = QButtonGroup(self)
         for radio in (self.token_radio, self.appsecret_radio):
             radio.setParent(auth_box)
@@ -339,9 +336,20 @@ class ProfileEditor(QWidget):
             self.secret_show,
         ):
             widget.setEnabled(appsecret)
-        if not appsecret:
+        if not appsecret and self._keep is SecretPlace.KEYRING:
             self.secret_status.setText(
-                self.tr("Set the token itself from the main window (Set token…).")
+                self.tr(
+                    "Paste the token itself in the main window (Set token…); it is kept in "
+                    "the system keyring, never in a file."
+                )
+            )
+        elif not appsecret:
+            self.secret_status.setText(
+                self.tr(
+                    "Paste the token itself in the main window (Set token…). No keyring "
+                    "answers on this computer, so it is kept for this session only (never "
+                    "in a file)."
+                )
             )
         elif self._secret_saved:
             self.secret_status.setText(

@@ -239,7 +239,7 @@ async def test_the_dialog_says_whether_a_secret_is_saved(
     await wait_until(lambda: "saved in the keyring" in dialog.editor.secret_status.text(), 5)
     assert dialog.editor.appsecret_radio.isChecked()
     dialog.select_profile("default")
-    assert "Set the token" in dialog.editor.secret_status.text()
+    assert "Paste the token itself" in dialog.editor.secret_status.text()
     dialog.reject()
 
 
