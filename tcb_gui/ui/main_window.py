@@ -1311,6 +1311,10 @@ class MainWindow(QMainWindow):
             self.requests.hide()
         self._countdown_timer.stop()
         await self.tasks.aclose()
+        # A run the close cancelled kept no reading (``after_run`` does nothing while
+        # tasks close): its link calls reach the file here, and ``session.aclose`` waits
+        # for the write, so the command line's next run counts on from them.
+        self.tokens.keep_reading()
         await self.history.aclose()
         self.session.settings.window_geometry = base64.b64encode(self.saveGeometry().data()).decode(
             "ascii"

@@ -18,6 +18,8 @@ from tcb_gui.core import quota_gauge
 from tcb_gui.core.client import ApiMode, Quota, TokenCheck
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.quota_gauge import QuotaPlace, QuotaReading, recorded_reading
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent
+from tcb_gui.ui import task_names
 from tcb_gui.ui.main_window import MainWindow
 from tests.ui.conftest import WindowFactory, wait_until
 
@@ -26,6 +28,25 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platfo
 QUOTA = Quota(daily_limit=1_000_000, used=10, remain=999_990)
 # Longer than a slot may hold the window; far shorter than the test's own timeout.
 HELD_S = 2.0
+# Long enough that a close not waiting for the write returns before it ends.
+SLOW_WRITE_S = 0.3
+RUN_CALLS = 7
+
+
+def link_call(path: str) -> TraceEvent:
+    """One link call that the service answered (as the gauge hears it)."""
+    return TraceEvent(
+        time.time() + 1,
+        CallKind.API,
+        "POST",
+        path,
+        "u",
+        1,
+        Outcome.OK,
+        5.0,
+        http_status=200,
+        errcode=0,
+    )
 
 
 def checked(window: MainWindow) -> QuotaReading:
@@ -64,13 +85,64 @@ async def test_keeping_a_reading_never_waits_on_the_window(
     assert recorded_reading(place_of(window)) == reading
 
 
-async def test_closing_the_window_waits_for_the_last_reading(make_window: WindowFactory) -> None:
-    """The command line run right after the window closes counts on from its badge."""
+async def test_closing_the_window_waits_for_the_last_reading(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line run right after the window closes counts on from its badge: the
+    write, held until the close has begun and slow after that, is in the file when
+    ``aclose`` returns."""
     window = make_window()
+    closing = threading.Event()
+    real_write = quota_gauge.record_reading
+
+    def held(*args: object, **kwargs: object) -> object:
+        closing.wait(HELD_S)
+        time.sleep(SLOW_WRITE_S)  # a close that does not wait returns before this ends
+        return real_write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(quota_gauge, "record_reading", held)
+    real_close = window.session.aclose
+
+    async def close_session() -> None:
+        closing.set()
+        await real_close()
+
+    monkeypatch.setattr(window.session, "aclose", close_session)
     reading = checked(window)
     window.tokens.keep_reading()
     await window.aclose()
+    assert closing.is_set()
     assert recorded_reading(place_of(window)) == reading
+
+
+async def test_a_run_the_close_cancels_keeps_its_calls(make_window: WindowFactory) -> None:
+    """A run's ``after_run`` keeps nothing while tasks close; the close keeps its calls."""
+    window = make_window()
+    checked(window)
+    first = window.tokens.keep_reading()
+    assert first is not None
+    await asyncio.wait_for(asyncio.wrap_future(first), 10)
+    gauge = window.tokens.gauge
+    path = window.session.profile.api.cgi_path
+    started = asyncio.Event()
+
+    async def run() -> None:  # as a resolve or download ends (``finally: after_run``)
+        before = gauge.calls
+        try:
+            for _ in range(RUN_CALLS):
+                gauge(link_call(path))
+            started.set()
+            await asyncio.Event().wait()
+        finally:
+            window.tokens.after_run(gauge.calls - before)
+
+    window.tasks.start(task_names.RESOLVE, run())
+    await asyncio.wait_for(started.wait(), 10)
+    assert gauge.reading().calls_since == RUN_CALLS  # type: ignore[union-attr]
+    await window.aclose()
+    kept = recorded_reading(place_of(window))
+    assert kept is not None
+    assert kept.calls_since == RUN_CALLS
 
 
 async def test_a_failed_write_leaves_the_next_one_counting_from_the_last_kept(
