@@ -262,7 +262,7 @@ def _load_records(file: Path) -> list[dict[str, Any]]:
         return []
     try:
         data = json.loads(raw.decode("utf-8"))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: brackets nested deep
         log.warning("could not read the last quota readings (%s)", type(exc).__name__)
         return []
     if not isinstance(data, dict) or data.get("version") != _RECORD_VERSION:

@@ -330,7 +330,12 @@ class Session:
         from tcb_gui.core.quota_gauge import record_reading
 
         since = self._kept_readings.get(place)
-        if record_reading(place, reading, since=since) is not None:
+        try:
+            kept = record_reading(place, reading, since=since)
+        except Exception:  # nobody reads the future: said here, or never
+            log.exception("keeping today's quota reading failed")
+            return
+        if kept is not None:
             self._kept_readings[place] = reading
 
     # --- HTTP -----------------------------------------------------------------------

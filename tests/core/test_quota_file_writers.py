@@ -31,6 +31,8 @@ QUOTA = Quota(daily_limit=1_000_000, used=0, remain=1_000_000)
 BASE_URL = "https://api.weixin.qq.com"
 WRITERS = 4
 ROUNDS = 60
+# Brackets nested far deeper than Python's recursion limit, in a file under the size cap.
+NESTED = min(MAX_RECORD_BYTES // 2 - 2, 50_000)
 
 
 def place(profile: str) -> QuotaPlace:
@@ -118,7 +120,14 @@ def test_merging_from_one_check() -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"not json", b'{"version": 9, "readings": []}', b"\xff\xfe\x00garbage", b"[1, 2]"],
+    [
+        b"",
+        b"not json",
+        b'{"version": 9, "readings": []}',
+        b"\xff\xfe\x00garbage",
+        b"[1, 2]",
+        b"[" * NESTED + b"]" * NESTED,  # json.loads raises RecursionError
+    ],
 )
 def test_a_damaged_or_foreign_file_is_replaced_by_the_reading(
     tmp_path: Path, content: bytes

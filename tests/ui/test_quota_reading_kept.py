@@ -7,6 +7,7 @@ the last reading it did keep, so the next write adds them all."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from datetime import UTC, datetime
@@ -180,3 +181,24 @@ def test_a_reading_that_cannot_be_written_says_so(
     place = QuotaPlace.of("default", "https://api.weixin.qq.com", ApiMode.COMPONENT)
     reading = QuotaReading(QUOTA, datetime.now(UTC))
     assert quota_gauge.record_reading(place, reading, file=tmp_path / "quota.json") is None
+
+
+async def test_a_write_that_raises_is_logged(
+    make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nobody reads the writer's future: an exception in it is said in the log."""
+    window = make_window()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(quota_gauge, "record_reading", broken)
+    checked(window)
+    write = window.tokens.keep_reading()
+    assert write is not None
+    with caplog.at_level(logging.ERROR, logger="tcb_gui.ui.session"):
+        await asyncio.wait_for(asyncio.wrap_future(write), 10)
+    [record] = [r for r in caplog.records if r.name == "tcb_gui.ui.session"]
+    assert "quota reading" in record.getMessage()
+    assert record.exc_info is not None
+    assert record.exc_info[0] is RecursionError
