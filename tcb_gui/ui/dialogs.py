@@ -280,6 +280,12 @@ class ProfileDialog(QDialog):
     def profile(self) -> Profile | None:
         return self._profile
 
+    def opened(self) -> Profile | None:
+        """The profile as the dialog opened on it (None for a new one): Save applies only
+        what the user changed from it, on top of the profile as the window holds it then
+        (``settings_dialog.edited_on_live``, as Settings OK does)."""
+        return self._original
+
     def app_secret(self) -> str | None:
         """An AppSecret typed here (to go to the keyring), or None to keep the saved one."""
         return self._secret

@@ -438,6 +438,19 @@ def validate_draft(draft: ProfileDraft, taken: set[str]) -> tuple[Profile, str |
         raise DraftError(draft, "name", core_text(exc.message)) from None
 
 
+def edited_on_live(edited: Profile, opened: Profile, live: Profile) -> Profile:
+    """A saved profile as a dialog that edited it hands it back (Settings OK, Edit
+    profile's Save): the fields the user changed there (``edited`` against ``opened``, the
+    profile as the dialog opened on it) on top of ``live``, the profile as the window
+    holds it now, with whatever another writer changed meanwhile and the window took in
+    (the file merge's rule, ``core.settings.merge_profile``). ``edited`` may carry a new
+    name (a rename in Settings)."""
+    if edited == opened:
+        return live
+    merged = merge_profile(live, dataclasses.replace(edited, name=opened.name), opened)
+    return dataclasses.replace(merged, name=edited.name)
+
+
 # --- what OK hands to the window ---------------------------------------------------------
 
 
@@ -864,19 +877,16 @@ class SettingsDialog(QDialog):
 
     def _on_live(self, draft: ProfileDraft, profile: Profile, secret: str | None) -> Profile | None:
         """A saved profile as OK hands it back: the fields the user changed here on top of
-        the profile as the window holds it now (the file merge's rule,
-        ``core.settings.merge_profile``). None for one another writer removed while the
-        dialog was open and the user left alone here (not brought back)."""
+        the profile as the window holds it now (``edited_on_live``). None for one another
+        writer removed while the dialog was open and the user left alone here (not
+        brought back)."""
         assert draft.original is not None
         was = self._opened.profiles[draft.original]
         now = self._original.profiles.get(draft.original)
         if now is None:
             untouched = profile == was and secret is None
             return None if untouched and draft is not self._in_use_draft() else profile
-        if profile == was:
-            return now
-        merged = merge_profile(now, dataclasses.replace(profile, name=was.name), was)
-        return dataclasses.replace(merged, name=profile.name)
+        return edited_on_live(profile, was, now)
 
 
 # --- applying a change (the window's side) -----------------------------------------------

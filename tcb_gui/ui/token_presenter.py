@@ -434,13 +434,25 @@ class TokenPresenter(QObject):
         self.apply_profile()
         await self.check_token()
 
-    async def save_profile(self, profile: Profile, app_secret: str | None = None) -> None:
+    async def save_profile(
+        self, profile: Profile, app_secret: str | None = None, *, opened: Profile | None = None
+    ) -> None:
+        """Save ``profile`` and use it. ``opened``: the saved profile as the Edit profile
+        dialog opened on it; then only the fields changed from it apply, on top of the
+        profile as the window holds it now (another writer's change taken in while the
+        dialog was open stays; ``settings_dialog.edited_on_live``)."""
+        from tcb_gui.ui.settings_dialog import edited_on_live
+
         if app_secret is not None:
             try:
                 await self.session.store.aset_app_secret(profile.name, app_secret)
             except KeyringUnavailableError as exc:  # kept for this session; say so
                 self.notifier.show_banner(KEYRING_BANNER, Tone.WARNING, core_text(exc.message))
             self.stable.stop()  # the next token comes from the new AppSecret
+        # After the keyring's await: the window may have taken in a change during it.
+        live = None if opened is None else self.session.settings.profiles.get(opened.name)
+        if opened is not None and live is not None:
+            profile = edited_on_live(profile, opened, live)
         self.session.put_profile(profile)
         await self.session.save_settings()
         self.apply_profile()
@@ -518,9 +530,8 @@ class TokenPresenter(QObject):
         def saved() -> None:
             profile = dialog.profile()
             if profile is not None:
-                self.tasks.start(
-                    task_names.PROFILE, self.save_profile(profile, dialog.app_secret())
-                )
+                save = self.save_profile(profile, dialog.app_secret(), opened=dialog.opened())
+                self.tasks.start(task_names.PROFILE, save)
 
         dialog.accepted.connect(saved)
         dialog.open()
