@@ -119,6 +119,7 @@ class DownloadController(QObject):
 
     finished = Signal(object)  # DownloadSummary, after every run
     runningChanged = Signal(bool)
+    startingChanged = Signal(bool)  # the settings, token and quota question before a run
     pausedChanged = Signal(bool)
 
     def __init__(
@@ -185,6 +186,17 @@ class DownloadController(QObject):
     @property
     def running(self) -> bool:
         return self.run is not None
+
+    @property
+    def starting(self) -> bool:
+        """Between "download" and the run (the quota question may be open): the run's
+        profile and token are already chosen."""
+        return self._starting
+
+    def _set_starting(self, starting: bool) -> None:
+        self._starting = starting
+        if not self.tasks.closing:
+            self.startingChanged.emit(starting)
 
     @property
     def paused(self) -> bool:
@@ -298,11 +310,11 @@ class DownloadController(QObject):
         todo = sorted((r for r in rows if model.row_for(r.fileid) is r), key=lambda r: r.index)
         if not todo:
             return None
-        self._starting = True
+        self._set_starting(True)
         try:
             client = await self._prepare(todo, options, save_settings=save_settings)
         finally:
-            self._starting = False
+            self._set_starting(False)
         if client is None or self.tasks.closing:
             return None
         # The question may stay open a while: rows removed meanwhile are not downloaded,

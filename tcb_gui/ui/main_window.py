@@ -677,6 +677,7 @@ class MainWindow(QMainWindow):
         resolver.progressed.connect(self._update_progress)
         resolver.finished.connect(self._resolve_finished)
         downloads.runningChanged.connect(self._update_download_actions)
+        downloads.startingChanged.connect(lambda _starting: self._update_profile_choice())
         downloads.pausedChanged.connect(lambda _paused: self._update_download_actions())
         downloads.finished.connect(self._download_finished)
         self.downloads_panel.showFailedRequested.connect(self.show_failed_downloads)
@@ -1224,9 +1225,14 @@ class MainWindow(QMainWindow):
 
     def _update_profile_choice(self) -> None:
         """The profile can be switched only while nothing runs: a run asks its profile's
-        service with its profile's token, and a switch would change the token under it."""
-        idle = not self.resolver.running and not self.downloads.running
+        service with its profile's token, and a switch would change the token under it.
+        "Try the demo" switches to the demo's profile, and a download that is starting
+        (its quota question open) has chosen its profile already."""
+        downloads = self.downloads
+        idle = not self.resolver.running and not downloads.running and not downloads.starting
         self.token_panel.profile_combo.setEnabled(idle)
+        self.act_demo.setEnabled(idle)
+        self.view.demo_button.setEnabled(idle)
 
     def _update_download_actions(self) -> None:
         downloads = self.downloads
