@@ -68,6 +68,7 @@ from tcb_gui.core.settings import (
     Profile,
     Settings,
     merge_profile,
+    merge_settings,
     profile_name_key,
     validate_appid,
     validate_profile_name,
@@ -456,9 +457,14 @@ def edited_on_live(edited: Profile, opened: Profile, live: Profile) -> Profile:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class SettingsChange:
-    """The edited settings and the keyring work they need. Secrets never in the repr."""
+    """The edited settings and the keyring work they need. Secrets never in the repr.
+
+    ``base`` is the window's settings as they were at OK, which ``settings`` was built on:
+    what differs between the two is what the user changed, and only that is applied, on
+    top of the window's settings as they are then (``apply_settings_change``)."""
 
     settings: Settings
+    base: Settings
     renames: dict[str, str] = field(default_factory=dict)  # old name -> new name
     removed: tuple[str, ...] = ()
     secrets: dict[str, str] = field(default_factory=dict, repr=False)  # profile -> AppSecret
@@ -869,6 +875,7 @@ class SettingsDialog(QDialog):
         )
         return SettingsChange(
             settings=settings,
+            base=_copy_settings(live),
             renames=renames,
             removed=removed,
             secrets=secrets,
@@ -943,13 +950,18 @@ async def apply_settings_change(
     True when the profile in use changed where or how its token comes from (it is then
     selected again: ``on_profile_change`` runs first, to stop a run that used it)."""
     old = session.settings
-    new = change.settings
     before = old.current() if old.current_profile in old.profiles else None
     store = session.store
+    # The keyring first: a renamed profile's token is under its new name before the
+    # settings name it, and a new AppSecret is there before its profile asks for it. A
+    # failure is said in the banner below; the settings apply all the same (as chosen).
     problems = await asyncio.to_thread(_move_secrets, store, change.renames, change.removed)
     problems += await asyncio.to_thread(_save_secrets, store, change.secrets)
+    # A save during those awaits (seconds behind an unlock prompt) may have taken in
+    # another writer's change: only what OK changed applies, on top of the settings as
+    # the window holds them now (the file merge's rule).
+    new = merge_settings(old, change.settings, change.base)
     # Update in place: the window and its presenters hold this very object.
-    new.window_geometry = old.window_geometry
     for item in dataclasses.fields(Settings):
         setattr(old, item.name, getattr(new, item.name))
     after = old.current()
