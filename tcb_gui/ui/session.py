@@ -79,6 +79,11 @@ class Session:
         self._demo_profile: Profile | None = None
         self._demo_token: str | None = None
         self._session_token_at: dict[str, float] = {}
+        # Bumped at every change of the profile in use (a switch, the demo, the profile
+        # edited or taken in from another writer): a token read that ends in another
+        # generation was for a profile no longer in use, even one of the same name
+        # (removed with its token and made anew elsewhere).
+        self._generation = 0
         self._http = http
         self._owns_http = http is None
         self._closed = False
@@ -133,6 +138,7 @@ class Session:
             return self._demo_profile
         self._demo_profile = None
         self.settings.select_profile(name)
+        self._generation += 1
         self.token = TokenInfo(None, TokenSource.NONE)
         self.stable = None  # another profile, another provider (ui.appsecret)
         return self.profile
@@ -141,6 +147,8 @@ class Session:
         self.settings.put_profile(profile)
         if select:
             self.select_profile(profile.name)
+        elif profile.name == self.settings.current_profile:
+            self._generation += 1
 
     def update_run_options(self, max_age: int, concurrency: int) -> bool:
         """Keep the last used link life and concurrency as the profile's defaults."""
@@ -175,7 +183,10 @@ class Session:
             written = await asyncio.to_thread(save_settings, snapshot, since=self._saved)
             shown = self._shown()
             self._saved = self._take_in(snapshot, written)
-            changed = self._shown() != shown
+            now = self._shown()
+            changed = now != shown
+            if now[1] != shown[1]:
+                self._generation += 1  # the profile in use was changed elsewhere
         if changed and self.on_taken_in is not None:
             self.on_taken_in()
         return changed
@@ -222,19 +233,20 @@ class Session:
 
     async def reload_token(self) -> TokenInfo:
         """Read the token for the current profile (environment, session, keyring)."""
-        if self._demo_profile is not None and self._demo_token is not None:
-            # The demo token wins over TCB_ACCESS_TOKEN: that one is for the real service.
-            self.token = TokenInfo(self._demo_token, TokenSource.SESSION)
-        else:
-            name = self.profile.name
-            token = await self.store.acurrent(name)
-            if self.profile.name != name:
-                # Switched meanwhile: that switch reads its own profile's token; this one
-                # must never stand for another profile (it would go to that service).
-                log.debug("a token read for another profile was dropped")
+        while True:
+            if self._demo_profile is not None and self._demo_token is not None:
+                # The demo token wins over TCB_ACCESS_TOKEN: that one is for the real service.
+                self.token = TokenInfo(self._demo_token, TokenSource.SESSION)
                 return self.token
-            self.token = token
-        return self.token
+            generation = self._generation
+            token = await self.store.acurrent(self.profile.name)
+            if self._generation == generation:
+                self.token = token
+                return self.token
+            # The profile in use changed meanwhile: this token must never stand for the
+            # one in use now (it would go to that service), and the caller (a run about
+            # to start) asks about the one in use now: read its token.
+            log.debug("a token read for a profile no longer in use was dropped")
 
     def credentials(self) -> Credentials:
         """Where the next request's token comes from: the mini program's stable token
@@ -283,6 +295,7 @@ class Session:
         )
         self._demo_token = token
         self._session_token_at[DEMO_PROFILE] = time.time()
+        self._generation += 1
         self.token = TokenInfo(token, TokenSource.SESSION)
         self.stable = None
 

@@ -1,5 +1,7 @@
 """A token read again (off-thread) is the profile's it was read for: a read that ends
-after a switch to another profile is dropped, never handed to that profile's runs."""
+after a switch to another profile is dropped, never handed to that profile's runs, even
+a profile of the same name made anew; and the caller then gets the token of the profile
+in use now, not "no token"."""
 
 from __future__ import annotations
 
@@ -23,6 +25,17 @@ class SlowStore(TokenStore):
         if gate is not None:
             await gate.wait()
         token = self.tokens.get(profile)
+        return TokenInfo(token, TokenSource.KEYRING if token else TokenSource.NONE)
+
+
+class ReadThenSlowStore(SlowStore):
+    """The keyring answered at once; handing the answer back waits (a busy loop)."""
+
+    async def acurrent(self, profile: str) -> TokenInfo:
+        token = self.tokens.get(profile)
+        gate = self.gate.pop(profile, None)
+        if gate is not None:
+            await gate.wait()
         return TokenInfo(token, TokenSource.KEYRING if token else TokenSource.NONE)
 
 
@@ -51,3 +64,46 @@ async def test_a_read_for_the_profile_still_in_use_is_taken() -> None:
     session = Session(settings, store)
     assert (await session.reload_token()).token == "token-of-default"
     assert session.token.source is TokenSource.KEYRING
+
+
+async def test_a_read_for_a_profile_made_anew_under_its_name_is_dropped() -> None:
+    """Settings removed "a" (its token forgotten) and made a new "a" for another service
+    while a run's read of the old one waited: the old token never goes to the new one."""
+    settings = Settings()
+    settings.put_profile(Profile(name="a", base_url="https://a.example.com"))
+    settings.select_profile("a")
+    store = ReadThenSlowStore({"a": "token-of-the-old-a"})
+    session = Session(settings, store)
+    store.gate["a"] = gate = asyncio.Event()
+    late = asyncio.create_task(session.reload_token())
+    await asyncio.sleep(0)
+    del store.tokens["a"]  # forgotten with the profile
+    session.put_profile(Profile(name="a", base_url="https://new-a.example.com"))
+    gate.set()
+    read = await late
+    assert read.token is None
+    assert session.token.token is None
+    assert session.credentials().current() is None
+
+
+async def test_a_dropped_read_gives_the_token_of_the_profile_now_in_use() -> None:
+    """A run's read of "a" ends after a switch to "b" and before the switch's own read:
+    the run is told b's token, not that none is set."""
+    settings = Settings()
+    settings.put_profile(Profile(name="a", base_url="https://a.example.com"))
+    settings.put_profile(Profile(name="b", base_url="https://b.example.com"))
+    settings.select_profile("a")
+    store = SlowStore({"a": "token-of-a", "b": "token-of-b"})
+    session = Session(settings, store)
+    store.gate["a"], store.gate["b"] = asyncio.Event(), asyncio.Event()
+    late = asyncio.create_task(session.reload_token())  # the run's read, waiting
+    await asyncio.sleep(0)
+    session.select_profile("b")
+    own = asyncio.create_task(session.reload_token())  # the switch's own read, waiting
+    store.gate["a"].set()
+    await asyncio.sleep(0.05)
+    assert not late.done() or late.result().token == "token-of-b"
+    store.gate["b"].set()
+    assert (await late).token == "token-of-b"
+    assert (await own).token == "token-of-b"
+    assert session.token.token == "token-of-b"
