@@ -402,8 +402,13 @@ class DraftError(Exception):
         self.message = message
 
 
-def validate_draft(draft: ProfileDraft, taken: set[str]) -> tuple[Profile, str | None]:
-    """The profile and a cleaned new AppSecret (or None), else ``DraftError``."""
+def validate_draft(
+    draft: ProfileDraft, taken: set[str], *, added_elsewhere: Iterable[str] = ()
+) -> tuple[Profile, str | None]:
+    """The profile and a cleaned new AppSecret (or None), else ``DraftError``. Its name
+    must not read like (``profile_name_key``) one in ``taken`` (names the dialog shows)
+    or in ``added_elsewhere`` (profiles another writer added while the dialog was open,
+    which it does not show: the words say where that one came from)."""
     try:
         validate_profile_name(draft.name)
     except InputError as exc:
@@ -416,6 +421,17 @@ def validate_draft(draft: ProfileDraft, taken: set[str]) -> tuple[Profile, str |
             "name",
             QCoreApplication.translate(
                 "SettingsDialog", "A profile named “{name}” exists already."
+            ).format(name=same),
+        )
+    same = next((name for name in added_elsewhere if profile_name_key(name) == key), None)
+    if same is not None:
+        raise DraftError(
+            draft,
+            "name",
+            QCoreApplication.translate(
+                "SettingsDialog",
+                "A profile named “{name}” was added in another window or on the command "
+                "line while Settings was open; pick another name.",
             ).format(name=same),
         )
     try:
@@ -838,7 +854,7 @@ class SettingsDialog(QDialog):
         renames: dict[str, str] = {}
         kept: set[str] = set()
         for draft in self._drafts:
-            profile, secret = validate_draft(draft, {*profiles, *added})
+            profile, secret = validate_draft(draft, set(profiles), added_elsewhere=added)
             if draft.original is not None:
                 kept.add(draft.original)
                 on_live = self._on_live(draft, profile, secret)

@@ -123,4 +123,5 @@ def test_a_name_another_writer_took_meanwhile_is_refused_here(qtbot) -> None:
     dialog.editor.name_edit.setText("Staging")
     dialog.accept()
     assert dialog.change() is None
-    assert "exists already" in dialog.error.text()
+    # Not shown in the dialog's list: the words say where it came from.
+    assert "“staging” was added in another window or on the command line" in (dialog.error.text())
