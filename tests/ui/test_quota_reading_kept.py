@@ -200,5 +200,4 @@ async def test_a_write_that_raises_is_logged(
         await asyncio.wait_for(asyncio.wrap_future(write), 10)
     [record] = [r for r in caplog.records if r.name == "tcb_gui.ui.session"]
     assert "quota reading" in record.getMessage()
-    assert record.exc_info is not None
-    assert record.exc_info[0] is RecursionError
+    assert "RecursionError" in caplog.text  # the traceback (redacted once the app logs)
