@@ -3508,6 +3508,10 @@
         <translation>已存在名为“{name}”的配置。</translation>
     </message>
     <message>
+        <source>A profile named “{name}” was added in another window or on the command line while Settings was open; pick another name.</source>
+        <translation>设置打开期间，另一个窗口或命令行已添加名为“{name}”的配置；请换一个名称。</translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
