@@ -777,7 +777,8 @@ def _read_secret(stdin: TextIO, stderr: TextIO, what: str) -> str:
 def _set_app_secret(
     args: argparse.Namespace, conn: Connection, stdin: TextIO, stderr: TextIO
 ) -> int:
-    """``token set --appsecret``: keep the AppSecret, switch the profile, check them."""
+    """``token set --appsecret``: keep the AppSecret, then switch the profile (not before:
+    without a keyring it stays as it was), check them."""
     import asyncio
     from dataclasses import replace
 
@@ -793,21 +794,22 @@ def _set_app_secret(
     if not secret:
         raise InputError("No AppSecret on standard input; nothing was saved.")
     secret = clean_app_secret(secret)
-    _set_profile_auth(conn.profile, appid)
-    conn = replace(conn, auth=AuthMode.APPSECRET, appid=appid, api=ApiMode.TCB)
-    stderr.write(
-        f"Profile {conn.profile!r} now gets its tokens with the AppID {appid} (tcb API).\n"
-    )
     store = TokenStore()
     try:
         store.set_app_secret(conn.profile, secret)
     except KeyringUnavailableError:
+        # The profile stays as it was: one that works with a pasted token keeps working.
         stderr.write(
             "tcb-gui: no system keyring is available, so the AppSecret was not saved (it is "
             "never written to a file). Set TCB_APP_SECRET for this shell instead.\n"
         )
         return ExitStatus.USAGE
     stderr.write(f"Saved the AppSecret for profile {conn.profile!r} in the system keyring.\n")
+    _set_profile_auth(conn.profile, appid)
+    conn = replace(conn, auth=AuthMode.APPSECRET, appid=appid, api=ApiMode.TCB)
+    stderr.write(
+        f"Profile {conn.profile!r} now gets its tokens with the AppID {appid} (tcb API).\n"
+    )
     check, left = asyncio.run(_check_credentials(conn, secret))
     _keep_quota(conn, check)
     stderr.write(_describe_credentials(check, left) + "\n")

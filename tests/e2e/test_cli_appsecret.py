@@ -275,3 +275,32 @@ def test_real_process_with_the_secret_from_the_environment(
     for run in (resolved, checked, saved):
         assert DEMO_APPSECRET not in run.printed
     assert contains_anywhere(isolated_home, DEMO_APPSECRET) == []
+
+
+def test_no_keyring_leaves_the_profile_as_it_was(
+    demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The AppSecret could not be kept: the profile still gets its token as before (a
+    pasted one), not switched to an AppSecret it does not have."""
+    import keyring
+    from keyring.backends import fail
+
+    settings = Settings()
+    settings.put_profile(Profile(name="default", base_url=demo_server.base_url))
+    save_settings(settings)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        saved = run_cli(set_secret(demo_server), stdin=DEMO_APPSECRET.encode(), token=None)
+    finally:
+        keyring.set_keyring(previous)
+    assert saved.code == 2, saved.stderr
+    assert "the AppSecret was not saved" in saved.stderr
+    assert "now gets its tokens" not in saved.stderr
+    assert DEMO_APPSECRET not in saved.printed
+    profile = load_settings().current()
+    assert (profile.auth, profile.appid) == ("token", None)
+    # The pasted token still works with the profile as it is.
+    checked = run_cli(token_cmd(demo_server, "check"), token=DEMO_TOKEN)
+    assert checked.code == 0, checked.stderr
+    assert checked.stdout.startswith("Token valid")
