@@ -15,6 +15,7 @@ own copy and lose the other's change.
 from __future__ import annotations
 
 import contextlib
+import enum
 import errno
 import logging
 import os
@@ -244,9 +245,12 @@ def locked(path: Path, *, wait: float | None = None) -> Iterator[bool]:
         yield False
         return
     try:
-        held = _acquire(fd, wait, locker.try_lock)
-        if not held:
+        outcome = _acquire(fd, wait, locker.try_lock)
+        held = outcome is _Lock.HELD
+        if outcome is _Lock.BUSY:
             log.warning("%s stayed locked by another writer; writing without the lock", path.name)
+        elif outcome is _Lock.NO_LOCKS:  # every save there: not worth a warning each time
+            log.debug("no locks on the file system of %s; writing without the lock", path.name)
         try:
             yield held
         finally:
@@ -257,15 +261,23 @@ def locked(path: Path, *, wait: float | None = None) -> Iterator[bool]:
         os.close(fd)
 
 
-def _acquire(fd: int, wait: float, try_lock: Callable[[int], bool]) -> bool:
+class _Lock(enum.Enum):
+    """How an attempt at a lock ended."""
+
+    HELD = enum.auto()
+    BUSY = enum.auto()  # another writer held it for the whole wait
+    NO_LOCKS = enum.auto()  # the file system has none (ENOLCK: NFS without lockd, …)
+
+
+def _acquire(fd: int, wait: float, try_lock: Callable[[int], bool]) -> _Lock:
     """Lock ``fd`` exclusively, trying again until ``wait`` seconds have passed."""
     deadline = time.monotonic() + wait
     while True:
         try:
             if try_lock(fd):
-                return True
+                return _Lock.HELD
         except OSError:
-            return False  # a file system without locks
+            return _Lock.NO_LOCKS
         if time.monotonic() >= deadline:
-            return False
+            return _Lock.BUSY
         time.sleep(LOCK_RETRY_S)

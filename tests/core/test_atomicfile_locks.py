@@ -75,7 +75,7 @@ def test_windows_takes_one_byte_of_the_lock_file_and_frees_it(
 
 def test_the_lock_is_tried_again_until_it_is_free() -> None:
     answers = iter([False, False, True])
-    assert atomicfile._acquire(0, 5.0, lambda fd: next(answers))
+    assert atomicfile._acquire(0, 5.0, lambda fd: next(answers)) is atomicfile._Lock.HELD
 
 
 def test_the_wait_is_bounded() -> None:
@@ -86,7 +86,7 @@ def test_the_wait_is_bounded() -> None:
         return False
 
     began = time.monotonic()
-    assert not atomicfile._acquire(0, 0.05, busy)
+    assert atomicfile._acquire(0, 0.05, busy) is atomicfile._Lock.BUSY
     assert 0.05 <= time.monotonic() - began < 2
     assert len(tries) >= 2  # tried again in between, not once and given up
 
@@ -96,7 +96,7 @@ def test_a_file_system_without_locks_is_not_waited_for() -> None:
         raise OSError(errno.ENOLCK, "No locks available")
 
     began = time.monotonic()
-    assert not atomicfile._acquire(0, 5.0, no_locks)
+    assert atomicfile._acquire(0, 5.0, no_locks) is atomicfile._Lock.NO_LOCKS
     assert time.monotonic() - began < 1
 
 
@@ -107,3 +107,45 @@ def test_no_lock_at_all_where_the_platform_has_none(
     monkeypatch.setitem(sys.modules, "msvcrt", None)  # type: ignore[arg-type]
     with atomicfile.locked(tmp_path / "settings.json") as held:
         assert not held
+
+
+def no_locks_here(fd: int) -> bool:
+    raise OSError(errno.ENOLCK, "No locks available")
+
+
+def test_a_file_system_without_locks_is_not_called_another_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """NFS without lockd and the like: every save goes unlocked, said at debug level
+    only, never as a writer holding the lock."""
+    monkeypatch.setattr(
+        atomicfile, "_platform_locker", lambda: atomicfile._Locker(no_locks_here, lambda fd: None)
+    )
+    with (
+        caplog.at_level("DEBUG", logger=atomicfile.log.name),
+        atomicfile.locked(tmp_path / "settings.json") as held,
+    ):
+        assert not held
+    words = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert words == [
+        ("DEBUG", "no locks on the file system of settings.json; writing without the lock")
+    ]
+
+
+def test_another_writer_holding_the_lock_is_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(
+        atomicfile,
+        "_platform_locker",
+        lambda: atomicfile._Locker(lambda fd: False, lambda fd: None),
+    )
+    with (
+        caplog.at_level("DEBUG", logger=atomicfile.log.name),
+        atomicfile.locked(tmp_path / "settings.json", wait=0) as held,
+    ):
+        assert not held
+    words = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert words == [
+        ("WARNING", "settings.json stayed locked by another writer; writing without the lock")
+    ]
