@@ -4095,6 +4095,10 @@
         <translation>已清除配置“{name}”的令牌。</translation>
     </message>
     <message>
+        <source>A profile named “{name}” was added in another window or on the command line while the dialog was open; nothing was saved. Add yours under another name.</source>
+        <translation>对话框打开期间，另一个窗口或命令行已添加名为“{name}”的配置；未保存任何内容。请用其他名称添加你的配置。</translation>
+    </message>
+    <message>
         <source>Demo mode: a local stand-in of the service at {url}, with a demo token for this session. Press Ctrl+Return to resolve.</source>
         <translation>演示模式：本地模拟服务运行于 {url}，本次会话使用演示令牌。按 Ctrl+Return 开始解析。</translation>
     </message>

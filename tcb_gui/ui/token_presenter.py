@@ -37,6 +37,7 @@ from tcb_gui.core.client import Quota, TokenCheck
 from tcb_gui.core.credentials import SecretPlace, secret_place
 from tcb_gui.core.errors import InputError, KeyringUnavailableError, TokenError, TokenState
 from tcb_gui.core.quota_gauge import QuotaGauge, QuotaPlace, worth_rechecking
+from tcb_gui.core.settings import profile_name_key
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui import task_names
 from tcb_gui.ui.appsecret import StableTokens, check_from_error
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
 
 KEYRING_BANNER = "keyring"
 TOKEN_BANNER = "token"
+PROFILE_BANNER = "profile"
 
 # What starting the demo loads into an empty list: (text, where it came from).
 SampleLoader = Callable[[str, str], Awaitable[object]]
@@ -443,6 +445,8 @@ class TokenPresenter(QObject):
         dialog was open stays; ``settings_dialog.edited_on_live``)."""
         from tcb_gui.ui.settings_dialog import edited_on_live
 
+        if opened is None and self._name_taken_meanwhile(profile.name):
+            return
         if app_secret is not None:
             try:
                 await self.session.store.aset_app_secret(profile.name, app_secret)
@@ -457,6 +461,25 @@ class TokenPresenter(QObject):
         await self.session.save_settings()
         self.apply_profile()
         await self.check_token()
+
+    def _name_taken_meanwhile(self, name: str) -> bool:
+        """A new profile's name that a profile the window took in while the dialog was open
+        (from another window or the command line) already reads as: saving would replace
+        that profile and its keyring entries, so nothing is saved and the banner says why."""
+        key = profile_name_key(name)
+        names = self.session.settings.profiles
+        taken = next((n for n in names if profile_name_key(n) == key), None)
+        if taken is None:
+            return False
+        self.notifier.show_banner(
+            PROFILE_BANNER,
+            Tone.WARNING,
+            self.tr(
+                "A profile named “{name}” was added in another window or on the command line "
+                "while the dialog was open; nothing was saved. Add yours under another name."
+            ).format(name=taken),
+        )
+        return True
 
     async def apply_settings(self, change: SettingsChange) -> None:
         """What the Settings dialog's OK changed: keyring, file, theme, profile, token."""

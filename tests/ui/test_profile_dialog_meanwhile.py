@@ -11,8 +11,10 @@ import dataclasses
 import pytest
 
 from tcb_gui.core.settings import Settings, load_settings, save_settings, update_settings
+from tcb_gui.core.tokens import KEYRING_SERVICE, app_secret_user
 from tcb_gui.ui import task_names
 from tcb_gui.ui.main_window import MainWindow
+from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import WindowFactory
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -76,3 +78,27 @@ async def test_a_field_changed_here_wins_over_the_other_writers_change_to_it(
         600,
         2_000.0,
     )
+
+
+async def test_a_new_profile_does_not_replace_one_another_writer_added_meanwhile(
+    make_window: WindowFactory, memory_keyring: MemoryKeyring
+) -> None:
+    """New profile… is open; the command line adds "Prod" (with its AppSecret in the
+    keyring) and the window takes it in. Saving a new "prod" here would replace that
+    profile and its keyring entry: nothing is saved, and the banner says why."""
+    from tcb_gui.core.settings import Profile
+
+    window = window_on_saved(make_window)
+    dialog = window.tokens.show_profile_dialog(new=True)
+    theirs = Profile(name="Prod", base_url="https://tcb.example.com")
+    await meanwhile(window, lambda s: s.put_profile(theirs))
+    memory_keyring.store[(KEYRING_SERVICE, app_secret_user("Prod"))] = "theirs"
+    dialog.name_edit.setText("prod")
+    await save(window, dialog)
+    assert load_settings().profiles.get("Prod") == theirs
+    assert "prod" not in load_settings().profiles
+    assert memory_keyring.store[(KEYRING_SERVICE, app_secret_user("Prod"))] == "theirs"
+    assert window.session.settings.current_profile == "default"
+    banner = window.banners.banner("profile")
+    assert banner is not None
+    assert "“Prod” was added in another window" in banner.text
