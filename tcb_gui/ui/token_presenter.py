@@ -442,7 +442,8 @@ class TokenPresenter(QObject):
         """Save ``profile`` and use it. ``opened``: the saved profile as the Edit profile
         dialog opened on it; then only the fields changed from it apply, on top of the
         profile as the window holds it now (another writer's change taken in while the
-        dialog was open stays; ``settings_dialog.edited_on_live``)."""
+        dialog was open stays; ``settings_dialog.edited_on_live``). Without it the profile
+        is a new one, not saved when a profile the window holds already reads as its name."""
         from tcb_gui.ui.settings_dialog import edited_on_live
 
         if opened is None and self._name_taken_meanwhile(profile.name):
