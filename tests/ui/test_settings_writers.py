@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import socket
 import time
 from pathlib import Path
 
@@ -35,6 +36,14 @@ def two_profiles() -> None:
     settings = Settings()
     settings.put_profile(Profile(name="work"))
     save_settings(settings)
+
+
+def refused_url() -> str:
+    """A loopback address where nothing listens (connection refused at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 def on_disk() -> dict[str, object]:
@@ -127,12 +136,17 @@ def test_the_window_keeps_what_the_command_line_changed_meanwhile(
     two_profiles()
     session = Session(load_settings(), TokenStore(backend=memory_keyring))
     cli = run_subprocess(
-        ["token", "set", "--appsecret", "--appid", DEMO_APPID, "--profile", "work"],
+        [
+            *("token", "set", "--appsecret", "--appid", DEMO_APPID, "--profile", "work"),
+            *("--base-url", refused_url()),  # the check after saving fails at once
+        ],
         home=isolated_home,
         token=None,
         stdin=f"{DEMO_APPSECRET}\n".encode(),
+        # A keyring in the subprocess's memory: the profile is switched once it kept it.
+        extra_env={"PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring"},
     )
-    # The subprocess has no keyring: the AppSecret is refused, the profile switched.
+    assert "Saved the AppSecret" in cli.stderr, cli.stderr
     assert "now gets its tokens with the AppID" in cli.stderr, cli.stderr
     assert DEMO_APPSECRET not in cli.printed
     assert session.update_run_options(max_age=600, concurrency=3)
