@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING
 from tcb_gui.core.credentials import Credentials, StableCredentials, StaticCredentials
 from tcb_gui.core.service_modes import ApiMode, validate_base_url
 from tcb_gui.core.settings import (
+    DEFAULT_PROFILE,
     DEMO_SESSION_PROFILE,
     Profile,
     Settings,
     merge_profile,
+    profile_name_key,
     save_settings,
 )
 from tcb_gui.core.tokens import TokenInfo, TokenSource, TokenStore, estimate_time_left
@@ -70,6 +72,10 @@ class Session:
         # it changed from these (another writer may have changed the file meanwhile).
         self._saved = settings.copy()
         self._save_lock: asyncio.Lock | None = None
+        # This window's profiles the file cannot take: another writer's profile has a
+        # name alike by case (``profile_name_key``), so the file's merge drops ours. Kept
+        # here while in use, never written (each save would be dropped again).
+        self._names_taken: dict[str, str] = {}
         self.store = store
         self.overrides = overrides or Overrides()
         if self.overrides.base_url is not None:
@@ -179,10 +185,15 @@ class Session:
         if self._save_lock is None:
             self._save_lock = asyncio.Lock()
         async with self._save_lock:  # one save at a time: each counts from the last
-            snapshot = self.settings.copy()
+            snapshot = self._to_write()
             written = await asyncio.to_thread(save_settings, snapshot, since=self._saved)
             shown = self._shown()
+            self._note_names_taken(snapshot, written)
             self._saved = self._take_in(snapshot, written)
+            for name in self._names_taken:
+                self._saved.profiles.pop(name, None)
+                if self._saved.current_profile == name:
+                    self._saved.current_profile = written.current_profile
             now = self._shown()
             changed = now != shown
             if now[1] != shown[1]:
@@ -190,6 +201,52 @@ class Session:
         if changed and self.on_taken_in is not None:
             self.on_taken_in()
         return changed
+
+    @property
+    def names_taken(self) -> dict[str, str]:
+        """This window's profiles whose name another writer's profile took in the file,
+        each with that profile's name ("prod": "Prod"): in use here, never written."""
+        return dict(self._names_taken)
+
+    def _to_write(self) -> Settings:
+        """This window's settings as a save writes them: without a profile whose name
+        the file has taken (the one in use here then stays the file's, as last read)."""
+        snapshot = self.settings.copy()
+        for name in self._names_taken:
+            snapshot.profiles.pop(name, None)
+        if snapshot.current_profile not in snapshot.profiles:
+            saved = self._saved.current_profile
+            snapshot.current_profile = saved if saved in snapshot.profiles else DEFAULT_PROFILE
+        return snapshot
+
+    def _note_names_taken(self, snapshot: Settings, written: Settings) -> None:
+        """Find this window's profiles the file's name rule dropped: another writer added
+        a profile whose name is alike by case (they would share a keyring entry on
+        Windows). The one in use stays for this session, unwritten; another goes."""
+        live = self.settings
+        theirs = {profile_name_key(name): name for name in written.profiles}
+        for name in dict.fromkeys([*snapshot.profiles, *self._names_taken]):
+            other = theirs.get(profile_name_key(name))
+            if name not in live.profiles or name in written.profiles or other is None:
+                self._names_taken.pop(name, None)  # gone here, or the file has room again
+                continue
+            if name == live.current_profile:
+                if self._names_taken.get(name) != other:
+                    log.warning(
+                        "profile %r cannot be saved: another writer added %r, a name alike "
+                        "by case; it is used in this window until it closes",
+                        name,
+                        other,
+                    )
+                self._names_taken[name] = other
+            else:
+                log.warning(
+                    "profile %r was dropped: another writer added %r, a name alike by case",
+                    name,
+                    other,
+                )
+                live.profiles.pop(name)
+                self._names_taken.pop(name, None)
 
     def _shown(self) -> tuple[list[str], Profile]:
         """What the profile strip shows: the profiles listed, and the one in use."""
