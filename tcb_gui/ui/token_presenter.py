@@ -499,8 +499,12 @@ class TokenPresenter(QObject):
             await self.check_token()
 
     async def start_demo(self, *, load_samples: bool = True) -> None:
-        """Start the built-in demo service and point the window at it."""
+        """Start the built-in demo service and point the window at it: a profile switch,
+        so a resolve being prepared for the profile left stops first, as switch_profile
+        does (the window offers the demo only while nothing runs)."""
         session = self.session
+        if not session.in_demo:
+            self.tasks.cancel(task_names.RESOLVE)  # its rows go back to pending
         if session.demo is None:
             server, token = await asyncio.to_thread(_start_demo_server)
             if self.tasks.closing:

@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tcb_gui.core.tokens import TokenStore
 from tcb_gui.demo.server import DemoServer
+from tcb_gui.demo.service import DEMO_TOKEN
+from tcb_gui.ui import task_names
 from tcb_gui.ui.main_window import MainWindow
+from tcb_gui.ui.row_status import RowState
+from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import WindowFactory, wait_until
 from tests.ui.test_downloads_window import demo_window, download, keys, text_of
 
@@ -84,3 +89,37 @@ async def test_the_empty_lists_button_starts_the_demo_when_idle(
     assert button.isEnabled()
     button.click()
     await wait_until(lambda: window.session.in_demo, 20)
+
+
+async def test_the_demo_stops_a_resolve_being_prepared_for_the_profile_left(
+    make_window: WindowFactory,
+    demo_server: DemoServer,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A resolve on the user's own profile is reading its token (or asking its quota
+    question) when "Try the demo" comes: the resolve stops, its rows wait as pending,
+    and nothing is sent to the demo with the profile's choices."""
+    TokenStore(backend=memory_keyring).set("default", DEMO_TOKEN)
+    window = make_window(base_url=demo_server.base_url, store=TokenStore(backend=memory_keyring))
+    await window.tokens.check_token()
+    await window.ids.add_text(text_of(keys(3, "4K", "demo-prep")))
+    preparing = asyncio.Event()
+    real = window.tokens.prepare_run
+
+    async def held() -> bool:
+        preparing.set()
+        await asyncio.Event().wait()  # until cancelled
+        return await real()
+
+    monkeypatch.setattr(window.tokens, "prepare_run", held)
+    calls = demo_server.state.stats.requests["componenttcb/batchdownloadfile"]
+    resolve = window.tasks.start(task_names.RESOLVE, window.resolver.resolve_rows())
+    assert resolve is not None
+    await asyncio.wait_for(preparing.wait(), 10)
+    await window.tokens.start_demo(load_samples=False)
+    await wait_until(resolve.done, 5)
+    assert resolve.cancelled()
+    assert window.session.in_demo
+    assert {row.state for row in window.model.rows()} == {RowState.PENDING}
+    assert demo_server.state.stats.requests["componenttcb/batchdownloadfile"] == calls
