@@ -4055,6 +4055,14 @@
 <context>
     <name>TokenPresenter</name>
     <message>
+        <source>A profile named “{other}” was added in another window or on the command line, so “{name}” cannot be saved: it is used in this window until it closes. Rename it in Settings to keep it.</source>
+        <translation>另一个窗口或命令行已添加名为“{other}”的配置，因此“{name}”无法保存：它在本窗口关闭前仍可使用。要保留它，请在设置中重命名。</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
         <source>Set token…</source>
         <translation>设置令牌…</translation>
     </message>

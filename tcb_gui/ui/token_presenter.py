@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 KEYRING_BANNER = "keyring"
 TOKEN_BANNER = "token"
 PROFILE_BANNER = "profile"
+NAME_TAKEN_BANNER = "profile-name"
 
 # What starting the demo loads into an empty list: (text, where it came from).
 SampleLoader = Callable[[str, str], Awaitable[object]]
@@ -133,6 +134,26 @@ class TokenPresenter(QObject):
     def _profiles_taken_in(self) -> None:
         if shiboken6.isValid(self.panel):  # a save may end after the window closed
             self.show_profiles()
+            self._show_names_taken()
+
+    def _show_names_taken(self) -> None:
+        """Say so while a profile of this window cannot be saved because another writer
+        added one whose name reads alike (``Session.names_taken``); gone once renamed."""
+        taken = self.session.names_taken
+        if not taken:
+            self.notifier.hide_banner(NAME_TAKEN_BANNER)
+            return
+        name, other = next(iter(taken.items()))
+        self.notifier.show_banner(
+            NAME_TAKEN_BANNER,
+            Tone.WARNING,
+            self.tr(
+                "A profile named “{other}” was added in another window or on the command "
+                "line, so “{name}” cannot be saved: it is used in this window until it "
+                "closes. Rename it in Settings to keep it."
+            ).format(other=other, name=name),
+            [(self.tr("Settings…"), self.show_settings_dialog)],
+        )
 
     @property
     def badge_info(self) -> BadgeInfo:

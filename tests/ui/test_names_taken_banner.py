@@ -1,0 +1,36 @@
+"""The window says when a profile of its own cannot be saved because another writer
+added one whose name reads alike by case (``Session.names_taken``), with the way out
+(Settings… to rename it), and stops saying so once that is no longer the case."""
+
+from __future__ import annotations
+
+import pytest
+
+from tcb_gui.core.settings import Profile, Settings, load_settings, save_settings, update_settings
+from tcb_gui.ui.token_presenter import NAME_TAKEN_BANNER
+from tests.ui.conftest import WindowFactory
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
+
+MINE = Profile(name="prod", base_url="https://a.example.com")
+THEIRS = Profile(name="Prod", base_url="https://b.example.com")
+
+
+async def test_a_name_taken_elsewhere_is_said_with_the_way_out(make_window: WindowFactory) -> None:
+    save_settings(Settings())
+    window = make_window(settings=load_settings())
+    update_settings(lambda s: s.put_profile(THEIRS))  # the command line, meanwhile
+    session = window.session
+    session.put_profile(MINE)  # New profile…, selected
+    await session.save_settings()
+    assert session.names_taken == {"prod": "Prod"}
+    banner = window.banners.banner(NAME_TAKEN_BANNER)
+    assert banner is not None
+    assert "“Prod” was added in another window" in banner.text
+    assert "“prod” cannot be saved" in banner.text
+    assert "Settings…" in banner.button_texts()
+
+    session.select_profile("Prod")  # the user takes theirs: "prod" leaves the list
+    await session.save_settings()
+    assert session.names_taken == {}
+    assert window.banners.banner(NAME_TAKEN_BANNER) is None
