@@ -11,29 +11,17 @@ import threading
 
 import pytest
 
-from tcb_gui.core.settings import Profile, Settings, load_settings, save_settings, update_settings
-from tcb_gui.core.tokens import KEYRING_SERVICE, TokenStore
+from tcb_gui.core.settings import load_settings, update_settings
+from tcb_gui.core.tokens import KEYRING_SERVICE
 from tcb_gui.ui import settings_dialog
 from tcb_gui.ui.session import Session
 from tcb_gui.ui.settings_dialog import SettingsChange, SettingsDialog, apply_settings_change
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.conftest import wait_until
+from tests.ui.test_settings_dialog_meanwhile import Notes, with_work
 
 # How long a held keyring move may wait for the test to let it go.
 HOLD_SECONDS = 10.0
-
-
-class _Notes:
-    def show_banner(self, *args: object) -> None:
-        pass
-
-
-def with_work() -> Session:
-    settings = Settings()
-    settings.put_profile(Profile(name="work"))
-    settings.set_token_saved_at("default", 1_000.0)
-    save_settings(settings)
-    return Session(load_settings(), TokenStore())
 
 
 def ok(qtbot, session: Session, edit) -> SettingsChange:  # type: ignore[no-untyped-def]
@@ -61,7 +49,7 @@ async def apply_with_token_set_meanwhile(
 
     monkeypatch.setattr(settings_dialog, "_move_secrets", held_move)
     monkeypatch.setattr(settings_dialog, "apply_theme", lambda theme: None)
-    applying = asyncio.ensure_future(apply_settings_change(session, change, _Notes()))  # type: ignore[arg-type]
+    applying = asyncio.ensure_future(apply_settings_change(session, change, Notes()))  # type: ignore[arg-type]
     try:
         await wait_until(moving.is_set)
         update_settings(lambda s: s.set_token_saved_at("default", 2_000.0))

@@ -18,7 +18,9 @@ from tcb_gui.ui.settings_dialog import SettingsDialog, apply_settings_change
 from tests.memory_keyring import MemoryKeyring
 
 
-class _Notes:
+class Notes:
+    """A notifier that shows nothing (apply_settings_change's banners)."""
+
     def show_banner(self, *args: object) -> None:
         pass
 
@@ -40,7 +42,7 @@ def ok(session: Session, dialog: SettingsDialog) -> Settings:
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.error.text()
     change = dialog.change()
     assert change is not None
-    asyncio.run(apply_settings_change(session, change, _Notes()))  # type: ignore[arg-type]
+    asyncio.run(apply_settings_change(session, change, Notes()))  # type: ignore[arg-type]
     return load_settings()
 
 

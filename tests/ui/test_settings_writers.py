@@ -27,6 +27,7 @@ from tcb_gui.demo.service import DEMO_APPID, DEMO_APPSECRET
 from tcb_gui.ui.session import Session
 from tests.e2e.cli_helpers import run_subprocess
 from tests.memory_keyring import MemoryKeyring
+from tests.ui.test_settings_dialog_meanwhile import Notes
 
 WRITERS = 4
 ROUNDS = 25
@@ -183,11 +184,6 @@ def test_the_window_keeps_its_profile_in_use_when_another_writer_changes_it() ->
     assert on_disk()["current_profile"] == "default"
 
 
-class _Notes:
-    def show_banner(self, *args: object) -> None:
-        pass
-
-
 def test_settings_ok_keeps_a_profile_the_command_line_changed_while_it_was_open(
     qtbot,
 ) -> None:
@@ -208,7 +204,7 @@ def test_settings_ok_keeps_a_profile_the_command_line_changed_while_it_was_open(
     dialog.accept()
     change = dialog.change()
     assert change is not None
-    asyncio.run(apply_settings_change(session, change, _Notes()))  # type: ignore[arg-type]
+    asyncio.run(apply_settings_change(session, change, Notes()))  # type: ignore[arg-type]
     saved = load_settings()
     assert saved.theme == "dark"
     assert saved.profiles["work"].token_saved_at == 1_234.0
