@@ -795,6 +795,7 @@ def _set_app_secret(
         raise InputError("No AppSecret on standard input; nothing was saved.")
     secret = clean_app_secret(secret)
     store = TokenStore()
+    before = store.get_app_secret(conn.profile)
     try:
         store.set_app_secret(conn.profile, secret)
     except KeyringUnavailableError:
@@ -804,8 +805,17 @@ def _set_app_secret(
             "never written to a file). Set TCB_APP_SECRET for this shell instead.\n"
         )
         return ExitStatus.USAGE
+    try:
+        _set_profile_auth(conn.profile, appid)
+    except BaseException:
+        # The profile could not be switched (settings not writable): the keyring goes back
+        # to what it held, so no AppSecret is left behind for a profile that does not use it.
+        if before is None:
+            store.clear_app_secret(conn.profile)
+        else:
+            store.set_app_secret(conn.profile, before)
+        raise
     stderr.write(f"Saved the AppSecret for profile {conn.profile!r} in the system keyring.\n")
-    _set_profile_auth(conn.profile, appid)
     conn = replace(conn, auth=AuthMode.APPSECRET, appid=appid, api=ApiMode.TCB)
     stderr.write(
         f"Profile {conn.profile!r} now gets its tokens with the AppID {appid} (tcb API).\n"
