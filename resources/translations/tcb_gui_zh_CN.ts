@@ -4055,8 +4055,8 @@
 <context>
     <name>TokenPresenter</name>
     <message>
-        <source>A profile named “{other}” was added in another window or on the command line, so “{name}” cannot be saved: it is used in this window until it closes. Rename it in Settings to keep it.</source>
-        <translation>另一个窗口或命令行已添加名为“{other}”的配置，因此“{name}”无法保存：它在本窗口关闭前仍可使用。要保留它，请在设置中重命名。</translation>
+        <source>A profile named “{other}” was added in another window or on the command line, so “{name}” cannot be saved: this window uses it until you switch profiles or close it. Rename it in Settings to keep it.</source>
+        <translation>另一个窗口或命令行已添加名为“{other}”的配置，因此“{name}”无法保存：在你切换配置或关闭本窗口之前，本窗口仍会使用它。要保留它，请在设置中重命名。</translation>
     </message>
     <message>
         <source>Settings…</source>
@@ -4103,8 +4103,8 @@
         <translation>已清除配置“{name}”的令牌。</translation>
     </message>
     <message>
-        <source>A profile named “{name}” was added in another window or on the command line while the dialog was open; nothing was saved. Add yours under another name.</source>
-        <translation>对话框打开期间，另一个窗口或命令行已添加名为“{name}”的配置；未保存任何内容。请用其他名称添加你的配置。</translation>
+        <source>A profile named “{name}” was added in another window or on the command line; nothing was saved. Add yours under another name.</source>
+        <translation>另一个窗口或命令行已添加名为“{name}”的配置；未保存任何内容。请用其他名称添加你的配置。</translation>
     </message>
     <message>
         <source>Demo mode: a local stand-in of the service at {url}, with a demo token for this session. Press Ctrl+Return to resolve.</source>

@@ -188,6 +188,7 @@ class Session:
             snapshot = self._to_write()
             written = await asyncio.to_thread(save_settings, snapshot, since=self._saved)
             shown = self._shown()
+            taken_before = dict(self._names_taken)
             self._note_names_taken(snapshot, written)
             self._saved = self._take_in(snapshot, written)
             for name in self._names_taken:
@@ -195,7 +196,8 @@ class Session:
                 if self._saved.current_profile == name:
                     self._saved.current_profile = written.current_profile
             now = self._shown()
-            changed = now != shown
+            # A name taken or freed (a rename here) is shown too: the window's banner.
+            changed = now != shown or self._names_taken != taken_before
             if now[1] != shown[1]:
                 self._generation += 1  # the profile in use was changed elsewhere
         if changed and self.on_taken_in is not None:

@@ -149,8 +149,8 @@ class TokenPresenter(QObject):
             Tone.WARNING,
             self.tr(
                 "A profile named “{other}” was added in another window or on the command "
-                "line, so “{name}” cannot be saved: it is used in this window until it "
-                "closes. Rename it in Settings to keep it."
+                "line, so “{name}” cannot be saved: this window uses it until you switch "
+                "profiles or close it. Rename it in Settings to keep it."
             ).format(other=other, name=name),
             [(self.tr("Settings…"), self.show_settings_dialog)],
         )
@@ -467,8 +467,12 @@ class TokenPresenter(QObject):
         is a new one, not saved when a profile the window holds already reads as its name."""
         from tcb_gui.ui.settings_dialog import edited_on_live
 
-        if opened is None and self._name_taken_meanwhile(profile.name):
-            return
+        if opened is None:
+            # What other writers saved since this window last read the file first: a new
+            # profile must not replace one of theirs (nor its keyring entries).
+            await self.session.save_settings()
+            if self._name_taken_meanwhile(profile.name):
+                return
         if app_secret is not None:
             try:
                 await self.session.store.aset_app_secret(profile.name, app_secret)
@@ -485,9 +489,10 @@ class TokenPresenter(QObject):
         await self.check_token()
 
     def _name_taken_meanwhile(self, name: str) -> bool:
-        """A new profile's name that a profile the window took in while the dialog was open
-        (from another window or the command line) already reads as: saving would replace
-        that profile and its keyring entries, so nothing is saved and the banner says why."""
+        """A new profile's name that a profile the window holds (one another window or the
+        command line added, taken in by the last save) already reads as: saving would
+        replace that profile and its keyring entries, so nothing is saved and the banner
+        says why."""
         key = profile_name_key(name)
         names = self.session.settings.profiles
         taken = next((n for n in names if profile_name_key(n) == key), None)
@@ -497,8 +502,8 @@ class TokenPresenter(QObject):
             PROFILE_BANNER,
             Tone.WARNING,
             self.tr(
-                "A profile named “{name}” was added in another window or on the command line "
-                "while the dialog was open; nothing was saved. Add yours under another name."
+                "A profile named “{name}” was added in another window or on the command "
+                "line; nothing was saved. Add yours under another name."
             ).format(name=taken),
         )
         return True
@@ -531,6 +536,8 @@ class TokenPresenter(QObject):
             if self.tasks.closing:
                 await asyncio.to_thread(server.stop)
                 return
+            # A resolve started while the server was starting is stopped too.
+            self.tasks.cancel(task_names.RESOLVE)
             session.use_demo(server, token)
         elif not session.in_demo:
             # Left for a saved profile: back onto the running demo service and its token,

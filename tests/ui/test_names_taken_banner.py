@@ -4,9 +4,12 @@ added one whose name reads alike by case (``Session.names_taken``), with the way
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tcb_gui.core.settings import Profile, Settings, load_settings, save_settings, update_settings
+from tcb_gui.ui.settings_dialog import SettingsChange
 from tcb_gui.ui.token_presenter import NAME_TAKEN_BANNER
 from tests.ui.conftest import WindowFactory
 
@@ -33,4 +36,28 @@ async def test_a_name_taken_elsewhere_is_said_with_the_way_out(make_window: Wind
     session.select_profile("Prod")  # the user takes theirs: "prod" leaves the list
     await session.save_settings()
     assert session.names_taken == {}
+    assert window.banners.banner(NAME_TAKEN_BANNER) is None
+
+
+async def test_the_banner_goes_once_the_profile_is_renamed_in_settings(
+    make_window: WindowFactory,
+) -> None:
+    """The banner's own advice: Settings, rename "prod" to "prod2". The list does not
+    change by the save (the rename did), the name is free: the banner goes."""
+    save_settings(Settings())
+    window = make_window(settings=load_settings())
+    update_settings(lambda s: s.put_profile(THEIRS))
+    session = window.session
+    session.put_profile(MINE)
+    await session.save_settings()
+    assert window.banners.banner(NAME_TAKEN_BANNER) is not None
+    live = session.settings
+    renamed = live.copy()
+    del renamed.profiles["prod"]
+    renamed.profiles["prod2"] = dataclasses.replace(MINE, name="prod2")
+    renamed.current_profile = "prod2"
+    change = SettingsChange(settings=renamed, base=live.copy(), renames={"prod": "prod2"})
+    await window.tokens.apply_settings(change)
+    assert session.names_taken == {}
+    assert sorted(load_settings().profiles) == ["Prod", "default", "prod2"]
     assert window.banners.banner(NAME_TAKEN_BANNER) is None

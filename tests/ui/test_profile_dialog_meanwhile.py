@@ -102,3 +102,24 @@ async def test_a_new_profile_does_not_replace_one_another_writer_added_meanwhile
     banner = window.banners.banner("profile")
     assert banner is not None
     assert "“Prod” was added in another window" in banner.text
+
+
+async def test_a_new_profile_does_not_replace_one_saved_before_the_window_read_it(
+    make_window: WindowFactory, memory_keyring: MemoryKeyring
+) -> None:
+    """The command line saved "prod" (and its AppSecret) after the window last read the
+    file and before New profile… was opened: the window learns of it when it saves, so it
+    saves first, then checks the name."""
+    from tcb_gui.core.settings import Profile
+
+    window = window_on_saved(make_window)
+    theirs = Profile(name="prod", base_url="https://b.example.com")
+    update_settings(lambda s: s.put_profile(theirs))
+    memory_keyring.store[(KEYRING_SERVICE, app_secret_user("prod"))] = "c" * 32
+    mine = Profile(name="prod", base_url="https://a.example.com")
+    await window.tokens.save_profile(mine, "d" * 32)  # New profile…, Save
+    assert load_settings().profiles["prod"] == theirs
+    assert memory_keyring.store[(KEYRING_SERVICE, app_secret_user("prod"))] == "c" * 32
+    banner = window.banners.banner("profile")
+    assert banner is not None
+    assert "“prod” was added in another window" in banner.text
