@@ -3624,6 +3624,10 @@
         <translation>（未命名）</translation>
     </message>
     <message>
+        <source>Another window or the command line added “{other}”, so this profile cannot be saved under this name: rename it (or remove it).</source>
+        <translation>另一个窗口或命令行已添加“{other}”，因此该配置无法以此名称保存：请重命名（或删除）它。</translation>
+    </message>
+    <message>
         <source>Download folder</source>
         <translation>下载文件夹</translation>
     </message>

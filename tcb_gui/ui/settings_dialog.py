@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -511,10 +511,14 @@ class SettingsDialog(QDialog):
         *,
         in_demo: bool = False,
         keep: SecretPlace | None = None,
+        names_taken: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
         self._in_demo = in_demo
+        # The window's profiles whose name another writer's profile took in the file
+        # (``Session.names_taken``): OK asks for them to be renamed first.
+        self._names_taken = dict(names_taken or {})
         self._keep = keep  # where secrets typed here are kept (core.credentials)
         self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self._original = settings
@@ -854,6 +858,17 @@ class SettingsDialog(QDialog):
         renames: dict[str, str] = {}
         kept: set[str] = set()
         for draft in self._drafts:
+            other = self._names_taken.get(draft.original or "")
+            if other is not None and profile_name_key(draft.name) == profile_name_key(other):
+                raise DraftError(
+                    draft,
+                    "name",
+                    self.tr(
+                        "Another window or the command line added “{other}”, so this "
+                        "profile cannot be saved under this name: rename it (or remove it)."
+                    ).format(other=other),
+                )
+        for draft in self._drafts:
             profile, secret = validate_draft(draft, set(profiles), added_elsewhere=added)
             if draft.original is not None:
                 kept.add(draft.original)
@@ -1017,7 +1032,13 @@ def open_settings_dialog(
 ) -> SettingsDialog:
     """Open Settings over ``parent`` (``open()``, never ``exec()``); OK runs ``apply``."""
     keep = secret_place(session.store)
-    dialog = SettingsDialog(session.settings, parent, in_demo=session.in_demo, keep=keep)
+    dialog = SettingsDialog(
+        session.settings,
+        parent,
+        in_demo=session.in_demo,
+        keep=keep,
+        names_taken=session.names_taken,
+    )
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def accepted() -> None:

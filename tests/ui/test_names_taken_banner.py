@@ -61,3 +61,27 @@ async def test_the_banner_goes_once_the_profile_is_renamed_in_settings(
     assert session.names_taken == {}
     assert sorted(load_settings().profiles) == ["Prod", "default", "prod2"]
     assert window.banners.banner(NAME_TAKEN_BANNER) is None
+
+
+async def test_settings_asks_for_the_rename_the_banner_asks_for(
+    make_window: WindowFactory,
+) -> None:
+    """While "prod" cannot be saved, Settings' OK points at "prod" (not at the other
+    writer's "Prod") and says what to do; renamed there, OK goes through."""
+    save_settings(Settings())
+    window = make_window(settings=load_settings())
+    update_settings(lambda s: s.put_profile(THEIRS))
+    session = window.session
+    session.put_profile(MINE)
+    await session.save_settings()
+    dialog = window.tokens.show_settings_dialog()
+    dialog.history_spin.setValue(dialog.history_spin.value() + 1)
+    dialog.accept()
+    assert dialog.change() is None
+    words = dialog.error.text()
+    assert words.startswith("Profile “prod”: Another window or the command line added “Prod”")
+    assert "rename it" in words
+    assert dialog.editor.name_edit.text() == "prod"  # the draft in question is shown
+    dialog.editor.name_edit.setText("prod2")
+    dialog.accept()
+    assert dialog.change() is not None
