@@ -251,6 +251,8 @@ def locked(path: Path, *, wait: float | None = None) -> Iterator[bool]:
             log.warning("%s stayed locked by another writer; writing without the lock", path.name)
         elif outcome is _Lock.NO_LOCKS:  # every save there: not worth a warning each time
             log.debug("no locks on the file system of %s; writing without the lock", path.name)
+        elif outcome is _Lock.FAILED:
+            log.warning("could not lock %s; writing without the lock", path.name)
         try:
             yield held
         finally:
@@ -267,6 +269,13 @@ class _Lock(enum.Enum):
     HELD = enum.auto()
     BUSY = enum.auto()  # another writer held it for the whole wait
     NO_LOCKS = enum.auto()  # the file system has none (ENOLCK: NFS without lockd, …)
+    FAILED = enum.auto()  # another error (EIO, EBADF…): said, then written without it
+
+
+# What a file system without locks answers a lock with.
+_NO_LOCK_ERRNOS: Final = frozenset(
+    {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
+)
 
 
 def _acquire(fd: int, wait: float, try_lock: Callable[[int], bool]) -> _Lock:
@@ -276,8 +285,8 @@ def _acquire(fd: int, wait: float, try_lock: Callable[[int], bool]) -> _Lock:
         try:
             if try_lock(fd):
                 return _Lock.HELD
-        except OSError:
-            return _Lock.NO_LOCKS
+        except OSError as exc:
+            return _Lock.NO_LOCKS if exc.errno in _NO_LOCK_ERRNOS else _Lock.FAILED
         if time.monotonic() >= deadline:
             return _Lock.BUSY
         time.sleep(LOCK_RETRY_S)

@@ -100,6 +100,28 @@ def test_a_file_system_without_locks_is_not_waited_for() -> None:
     assert time.monotonic() - began < 1
 
 
+def test_another_lock_error_is_not_taken_for_a_file_system_without_locks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An I/O error on the lock file is said as a warning (the write goes on without
+    the lock), not hidden at debug level as if the file system had no locks."""
+
+    def broken(fd: int) -> bool:
+        raise OSError(errno.EIO, "Input/output error")
+
+    assert atomicfile._acquire(0, 5.0, broken) is atomicfile._Lock.FAILED
+    monkeypatch.setattr(
+        atomicfile, "_platform_locker", lambda: atomicfile._Locker(broken, lambda fd: None)
+    )
+    with (
+        caplog.at_level("DEBUG", logger=atomicfile.log.name),
+        atomicfile.locked(tmp_path / "settings.json") as held,
+    ):
+        assert not held
+    words = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert words == [("WARNING", "could not lock settings.json; writing without the lock")]
+
+
 def test_no_lock_at_all_where_the_platform_has_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
