@@ -4059,6 +4059,10 @@
 <context>
     <name>TokenPresenter</name>
     <message>
+        <source>Profile “{name}” was not saved: another window or the command line added “{other}”, a name that reads the same. Add yours again under another name.</source>
+        <translation>配置“{name}”未保存：另一个窗口或命令行已添加名称相同（不计大小写）的“{other}”。请用其他名称重新添加你的配置。</translation>
+    </message>
+    <message>
         <source>A profile named “{other}” was added in another window or on the command line, so “{name}” cannot be saved: this window uses it until you switch profiles or close it. Rename it in Settings to keep it.</source>
         <translation>另一个窗口或命令行已添加名为“{other}”的配置，因此“{name}”无法保存：在你切换配置或关闭本窗口之前，本窗口仍会使用它。要保留它，请在设置中重命名。</translation>
     </message>

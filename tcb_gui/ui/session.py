@@ -76,6 +76,7 @@ class Session:
         # name alike by case (``profile_name_key``), so the file's merge drops ours. Kept
         # here while in use, never written (each save would be dropped again).
         self._names_taken: dict[str, str] = {}
+        self._names_dropped: dict[str, str] = {}
         self.store = store
         self.overrides = overrides or Overrides()
         if self.overrides.base_url is not None:
@@ -205,6 +206,12 @@ class Session:
         return changed
 
     @property
+    def names_dropped(self) -> dict[str, str]:
+        """This window's profiles (not the one in use) the last save dropped because
+        another writer's profile took their name in the file, each with that name."""
+        return dict(self._names_dropped)
+
+    @property
     def names_taken(self) -> dict[str, str]:
         """This window's profiles whose name another writer's profile took in the file,
         each with that profile's name ("prod": "Prod"): in use here, never written."""
@@ -227,6 +234,7 @@ class Session:
         Windows). The one in use stays for this session, unwritten; another goes."""
         live = self.settings
         theirs = {profile_name_key(name): name for name in written.profiles}
+        self._names_dropped = {}
         for name in dict.fromkeys([*snapshot.profiles, *self._names_taken]):
             other = theirs.get(profile_name_key(name))
             if name not in live.profiles or name in written.profiles or other is None:
@@ -236,7 +244,7 @@ class Session:
                 if self._names_taken.get(name) != other:
                     log.warning(
                         "profile %r cannot be saved: another writer added %r, a name alike "
-                        "by case; it is used in this window until it closes",
+                        "by case; this window uses it until it switches profiles or closes",
                         name,
                         other,
                     )
@@ -249,6 +257,7 @@ class Session:
                 )
                 live.profiles.pop(name)
                 self._names_taken.pop(name, None)
+                self._names_dropped[name] = other
 
     def _shown(self) -> tuple[list[str], Profile]:
         """What the profile strip shows: the profiles listed, and the one in use."""

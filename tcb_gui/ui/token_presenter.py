@@ -64,6 +64,7 @@ KEYRING_BANNER = "keyring"
 TOKEN_BANNER = "token"
 PROFILE_BANNER = "profile"
 NAME_TAKEN_BANNER = "profile-name"
+NAME_DROPPED_BANNER = "profile-dropped"
 
 # What starting the demo loads into an empty list: (text, where it came from).
 SampleLoader = Callable[[str, str], Awaitable[object]]
@@ -139,6 +140,16 @@ class TokenPresenter(QObject):
     def _show_names_taken(self) -> None:
         """Say so while a profile of this window cannot be saved because another writer
         added one whose name reads alike (``Session.names_taken``); gone once renamed."""
+        for name, other in self.session.names_dropped.items():
+            self.notifier.show_banner(
+                NAME_DROPPED_BANNER,
+                Tone.WARNING,
+                self.tr(
+                    "Profile “{name}” was not saved: another window or the command line "
+                    "added “{other}”, a name that reads the same. Add yours again under "
+                    "another name."
+                ).format(name=name, other=other),
+            )
         taken = self.session.names_taken
         if not taken:
             self.notifier.hide_banner(NAME_TAKEN_BANNER)

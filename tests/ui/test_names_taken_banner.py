@@ -10,7 +10,7 @@ import pytest
 
 from tcb_gui.core.settings import Profile, Settings, load_settings, save_settings, update_settings
 from tcb_gui.ui.settings_dialog import SettingsChange
-from tcb_gui.ui.token_presenter import NAME_TAKEN_BANNER
+from tcb_gui.ui.token_presenter import NAME_DROPPED_BANNER, NAME_TAKEN_BANNER
 from tests.ui.conftest import WindowFactory
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
@@ -85,3 +85,22 @@ async def test_settings_asks_for_the_rename_the_banner_asks_for(
     dialog.editor.name_edit.setText("prod2")
     dialog.accept()
     assert dialog.change() is not None
+
+
+async def test_a_profile_not_in_use_dropped_by_the_name_rule_is_said(
+    make_window: WindowFactory,
+) -> None:
+    """ "prod" was added here (not switched to) while another writer added "Prod": the
+    file keeps theirs, the window's leaves its list, and a banner says so."""
+    save_settings(Settings())
+    window = make_window(settings=load_settings())
+    update_settings(lambda s: s.put_profile(THEIRS))
+    session = window.session
+    session.put_profile(MINE, select=False)
+    await session.save_settings()
+    assert session.names_dropped == {"prod": "Prod"}
+    assert "prod" not in session.profile_names()
+    banner = window.banners.banner(NAME_DROPPED_BANNER)
+    assert banner is not None
+    assert banner.text.startswith("Profile “prod” was not saved: another window")
+    assert window.banners.banner(NAME_TAKEN_BANNER) is None

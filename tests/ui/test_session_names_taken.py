@@ -1,8 +1,9 @@
 """Two profiles whose names differ only by case cannot both be in the file (they would
 share a keyring entry on Windows: ``profile_name_key``). When another writer added
 "Prod" while this window made and selected "prod", the file's merge drops this window's:
-the window keeps using "prod" until it closes, says so in the log, and never writes it
-again (each save would be dropped again, with a repair warning every time)."""
+the window keeps using "prod" until it switches profiles or closes, says so in the log,
+and never writes it again (each save would be dropped again, with a repair warning every
+time)."""
 
 from __future__ import annotations
 
