@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
 
 from tests.memory_keyring import MemoryKeyring
+
+if TYPE_CHECKING:
+    import httpx
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -45,3 +49,13 @@ def demo_server():
 
     with DemoServer() as server:
         yield server
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """The app's HTTP client (``core.httpclient.make_http_client``), closed after the
+    test; a test file needing another (its own TLS context) defines its own ``http``."""
+    from tcb_gui.core.httpclient import make_http_client
+
+    async with make_http_client() as client:
+        yield client

@@ -5,14 +5,13 @@ for the two faces side by side."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
 
-from tcb_gui.core.client import RetryPolicy, TcbClient, make_http_client
+from tcb_gui.core.client import RetryPolicy, TcbClient
 from tcb_gui.core.credentials import (
     NO_TOKEN,
     Credentials,
@@ -46,12 +45,6 @@ from tcb_gui.demo.service import DEMO_APPID, DEMO_APPSECRET, DEMO_TOKEN, DemoSta
 BASE = "https://api.example.test"
 QUICK = RetryPolicy(max_tries=3, base_delay=0.001, max_delay=0.002)
 IDS = [parse_fileid(f"cloud://prod-1a2b.7072-prod-1a2b-1300000000/f/{n}.txt") for n in range(120)]
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client() as client:
-        yield client
 
 
 def _answer(request: httpx.Request) -> httpx.Response:

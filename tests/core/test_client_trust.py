@@ -41,7 +41,6 @@ from tcb_gui.core.client import (
     LinkResult,
     RetryPolicy,
     TcbClient,
-    make_http_client,
 )
 from tcb_gui.core.credentials import StableCredentials
 from tcb_gui.core.errors import (
@@ -308,12 +307,6 @@ async def collect(client: TcbClient, ids: list[FileId]) -> tuple[list[LinkResult
     except TcbError as exc:
         return yielded, exc
     return yielded, None
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client() as client:
-        yield client
 
 
 # ---------------------------------------------------------------------------------------

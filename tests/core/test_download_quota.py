@@ -5,14 +5,14 @@ count is what a real run against the demo service then sends."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tcb_gui.core.client import LinkResult, TcbClient, make_http_client
+from tcb_gui.core.client import LinkResult, TcbClient
 from tcb_gui.core.download_run import (
     DownloadRun,
     download_calls_needed,
@@ -35,12 +35,6 @@ from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
 
 BATCH_API = "componenttcb/batchdownloadfile"
 PER_CALL = 50  # WECHAT_API §1: at most 50 IDs a request
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client() as client:
-        yield client
 
 
 def fids(env: samples.DemoEnv, count: int, start: int = 0) -> list[FileId]:

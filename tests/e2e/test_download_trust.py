@@ -17,7 +17,7 @@ import json
 import os
 import socket
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ import httpx
 import pytest
 from fastcrc import crc64
 
-from tcb_gui.core.client import RetryPolicy, TcbClient, make_http_client
+from tcb_gui.core.client import RetryPolicy, TcbClient
 from tcb_gui.core.downloads import (
     CRC64_HEADER,
     MANIFEST_NAME,
@@ -168,12 +168,6 @@ def serve_file(
         headers["content-range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
         return Reply(206, headers, data[start:])
     return Reply(200, headers, data)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client() as client:
-        yield client
 
 
 async def run(

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -55,12 +55,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 def serve(config: DemoConfig | None = None) -> DemoServer:
     return DemoServer(DemoState(config or DemoConfig()))
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client() as client:
-        yield client
 
 
 def client_for(http: httpx.AsyncClient, server: DemoServer) -> TcbClient:

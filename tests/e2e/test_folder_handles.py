@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tcb_gui.core import paths
-from tcb_gui.core.client import RetryPolicy, make_http_client
+from tcb_gui.core.client import RetryPolicy
 from tcb_gui.core.downloads import (
     SMALL_FILE_BYTES,
     STATE_DIR_NAME,
@@ -76,12 +76,6 @@ class Host(LoopbackHost):
             pass
         finally:
             writer.close()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client() as client:
-        yield client
 
 
 def listing(folder: Path) -> dict[str, bytes]:

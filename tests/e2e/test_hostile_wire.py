@@ -13,14 +13,14 @@ import gzip
 import socket
 import ssl
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from fastcrc import crc64
 
-from tcb_gui.core.client import RetryPolicy, make_http_client
+from tcb_gui.core.client import RetryPolicy
 from tcb_gui.core.downloads import (
     CRC64_HEADER,
     Downloader,
@@ -61,12 +61,6 @@ class RawHost(LoopbackHost):
             pass
         finally:
             writer.close()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client() as client:
-        yield client
 
 
 async def download(
