@@ -9,6 +9,7 @@ import dataclasses
 import pytest
 
 from tcb_gui.core.settings import Profile, Settings, load_settings, save_settings, update_settings
+from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.settings_dialog import SettingsChange
 from tcb_gui.ui.token_presenter import NAME_DROPPED_BANNER, NAME_TAKEN_BANNER
 from tests.ui.conftest import WindowFactory
@@ -19,13 +20,20 @@ MINE = Profile(name="prod", base_url="https://a.example.com")
 THEIRS = Profile(name="Prod", base_url="https://b.example.com")
 
 
-async def test_a_name_taken_elsewhere_is_said_with_the_way_out(make_window: WindowFactory) -> None:
+async def name_taken_meanwhile(make_window: WindowFactory, *, select: bool = True) -> MainWindow:
+    """A window that adds "prod" (switched to, or not) and saves, after the command line
+    added "Prod" to the file."""
     save_settings(Settings())
     window = make_window(settings=load_settings())
     update_settings(lambda s: s.put_profile(THEIRS))  # the command line, meanwhile
+    window.session.put_profile(MINE, select=select)  # New profile…
+    await window.session.save_settings()
+    return window
+
+
+async def test_a_name_taken_elsewhere_is_said_with_the_way_out(make_window: WindowFactory) -> None:
+    window = await name_taken_meanwhile(make_window)
     session = window.session
-    session.put_profile(MINE)  # New profile…, selected
-    await session.save_settings()
     assert session.names_taken == {"prod": "Prod"}
     banner = window.banners.banner(NAME_TAKEN_BANNER)
     assert banner is not None
@@ -44,12 +52,8 @@ async def test_the_banner_goes_once_the_profile_is_renamed_in_settings(
 ) -> None:
     """The banner's own advice: Settings, rename "prod" to "prod2". The list does not
     change by the save (the rename did), the name is free: the banner goes."""
-    save_settings(Settings())
-    window = make_window(settings=load_settings())
-    update_settings(lambda s: s.put_profile(THEIRS))
+    window = await name_taken_meanwhile(make_window)
     session = window.session
-    session.put_profile(MINE)
-    await session.save_settings()
     assert window.banners.banner(NAME_TAKEN_BANNER) is not None
     live = session.settings
     renamed = live.copy()
@@ -68,12 +72,7 @@ async def test_settings_asks_for_the_rename_the_banner_asks_for(
 ) -> None:
     """While "prod" cannot be saved, Settings' OK points at "prod" (not at the other
     writer's "Prod") and says what to do; renamed there, OK goes through."""
-    save_settings(Settings())
-    window = make_window(settings=load_settings())
-    update_settings(lambda s: s.put_profile(THEIRS))
-    session = window.session
-    session.put_profile(MINE)
-    await session.save_settings()
+    window = await name_taken_meanwhile(make_window)
     dialog = window.tokens.show_settings_dialog()
     dialog.history_spin.setValue(dialog.history_spin.value() + 1)
     dialog.accept()
@@ -92,12 +91,8 @@ async def test_a_profile_not_in_use_dropped_by_the_name_rule_is_said(
 ) -> None:
     """ "prod" was added here (not switched to) while another writer added "Prod": the
     file keeps theirs, the window's leaves its list, and a banner says so."""
-    save_settings(Settings())
-    window = make_window(settings=load_settings())
-    update_settings(lambda s: s.put_profile(THEIRS))
+    window = await name_taken_meanwhile(make_window, select=False)
     session = window.session
-    session.put_profile(MINE, select=False)
-    await session.save_settings()
     assert session.names_dropped == {"prod": "Prod"}
     assert "prod" not in session.profile_names()
     banner = window.banners.banner(NAME_DROPPED_BANNER)

@@ -39,13 +39,18 @@ class ReadThenSlowStore(SlowStore):
         return TokenInfo(token, TokenSource.KEYRING if token else TokenSource.NONE)
 
 
-async def test_a_read_ending_after_a_switch_is_dropped() -> None:
+def on_a_of_two() -> tuple[Session, SlowStore]:
+    """A session on profile "a" of "a" and "b", each with its token in a slow store."""
     settings = Settings()
     settings.put_profile(Profile(name="a", base_url="https://a.example.com"))
     settings.put_profile(Profile(name="b", base_url="https://b.example.com"))
     settings.select_profile("a")
     store = SlowStore({"a": "token-of-a", "b": "token-of-b"})
-    session = Session(settings, store)
+    return Session(settings, store), store
+
+
+async def test_a_read_ending_after_a_switch_is_dropped() -> None:
+    session, store = on_a_of_two()
     store.gate["a"] = asyncio.Event()
     late = asyncio.create_task(session.reload_token())  # a run's read, waiting
     await asyncio.sleep(0)
@@ -89,12 +94,7 @@ async def test_a_read_for_a_profile_made_anew_under_its_name_is_dropped() -> Non
 async def test_a_dropped_read_gives_the_token_of_the_profile_now_in_use() -> None:
     """A run's read of "a" ends after a switch to "b" and before the switch's own read:
     the run is told b's token, not that none is set."""
-    settings = Settings()
-    settings.put_profile(Profile(name="a", base_url="https://a.example.com"))
-    settings.put_profile(Profile(name="b", base_url="https://b.example.com"))
-    settings.select_profile("a")
-    store = SlowStore({"a": "token-of-a", "b": "token-of-b"})
-    session = Session(settings, store)
+    session, store = on_a_of_two()
     store.gate["a"], store.gate["b"] = asyncio.Event(), asyncio.Event()
     late = asyncio.create_task(session.reload_token())  # the run's read, waiting
     await asyncio.sleep(0)
