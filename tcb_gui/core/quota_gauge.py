@@ -129,8 +129,11 @@ class QuotaReading:
 
     @property
     def estimated(self) -> bool:
-        """Whether ``quota`` is the check less calls, not the service's own number."""
-        return not self.stale and self.calls_since > 0
+        """Whether ``quota`` is the check less calls, not the service's own number. A
+        check that left nothing (a ``45009`` among them) stays exact whatever calls follow
+        it, until the quota day ends (``stale``): the service refuses them and counts none,
+        so "0 calls left today" is its own word, not "~0"."""
+        return not self.stale and self.calls_since > 0 and self.checked.remain > 0
 
 
 def _now() -> datetime:

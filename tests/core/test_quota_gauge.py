@@ -189,6 +189,30 @@ def test_a_link_call_refused_for_the_quota_means_nothing_is_left() -> None:
     assert gauge.calls == 22
 
 
+def test_calls_after_a_quota_refusal_leave_nothing_left_as_the_services_word() -> None:
+    """Calls already in flight when the 45009 came (cancelled, or refused in turn) cannot
+    make "0 calls left today" an estimate: nothing is left until the quota day ends."""
+    gauge = gauge_at(CHECKED_AT + timedelta(minutes=5))
+    gauge.checked(valid(Quota(1_000_000, 100, 999_900)), CHECKED_AT, COMPONENT)
+    refused_at = CHECKED_AT + timedelta(seconds=30)
+    gauge(call(at=refused_at, outcome=Outcome.STOP, errcode=45009, errmsg="quota limit"))
+    later = refused_at + timedelta(seconds=1)
+    for _ in range(3):
+        gauge(
+            call(
+                at=later, outcome=Outcome.FAILED, http_status=None, errcode=None, errmsg="cancelled"
+            )
+        )
+    reading = gauge.reading()
+    assert reading is not None
+    assert reading.calls_since == 3
+    assert reading.quota == Quota(1_000_000, 1_000_000, 0)
+    assert not reading.estimated
+    assert calls_left_words(reading) == "0 calls left today"
+    # A check that still leaves some counts the calls down as before: an estimate.
+    assert QuotaReading(Quota(500, 499, 1), CHECKED_AT, calls_since=3).estimated
+
+
 def test_a_quota_refusal_on_another_path_or_before_the_check_changes_nothing() -> None:
     gauge = gauge_at(CHECKED_AT + timedelta(minutes=5))
     gauge.checked(valid(), CHECKED_AT, COMPONENT)
