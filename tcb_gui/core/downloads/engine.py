@@ -1115,7 +1115,9 @@ class Downloader:
         parsed = parse_content_range(response.headers.get("content-range"))
         if status == 416:
             total = parsed[2] if parsed else None
-            if total is not None and offset == total and self._continues(response, meta):
+            # The whole file is here only if it is the size the sidecar recorded: a
+            # host that kept a cut copy (same validator) must not make the cut complete.
+            if total is not None and offset == total and self._continues(response, meta, total):
                 self._book.set_total(job, total)
                 return None, total
             raise self._restart(job, msg.NO_REST)
