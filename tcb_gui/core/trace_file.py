@@ -18,6 +18,7 @@ query parameters, credential fields of a JSON body), so a slip upstream stays ha
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -26,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from tcb_gui.core.errors import (
     MessageTemplate,
@@ -119,30 +120,37 @@ class TraceWriter:
     """``--trace FILE``: a ``TraceHub`` listener writing one line per event as it comes.
 
     Opening happens here, so an unwritable path raises ``OSError`` before the run.
-    Line-buffered: each line reaches the file when it is written. Safe to call from
-    several threads; a write that fails (disk full) stops the trace, never the run.
+    Unbuffered: each line reaches the file when it is written. Safe to call from
+    several threads; a write that fails (disk full) stops the trace, never the run, and
+    the line it cut short is taken back off the file: what is left is whole lines, each
+    one JSON document, as readers of the format expect.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file: TextIO | None = open(  # noqa: SIM115 - kept open for the whole run
-            path, "w", encoding="utf-8", buffering=1, newline="\n"
-        )
+        self._file: BinaryIO | None = open(path, "wb", buffering=0)  # noqa: SIM115 - the run's
         self._lock = threading.Lock()
+        self._size = 0  # bytes of the whole lines written
         self.lines = 0
         self.error: OSError | None = None
 
     def __call__(self, event: TraceEvent) -> None:
-        line = trace_line(event) + "\n"
+        data = (trace_line(event) + "\n").encode("utf-8")
         with self._lock:
-            if self._file is None:
+            file = self._file
+            if file is None:
                 return
             try:
-                self._file.write(line)
+                view = memoryview(data)
+                while view:  # a raw write may take part of it (the disk filling up)
+                    view = view[file.write(view) or 0 :]
             except OSError as exc:
                 self.error = exc
+                with contextlib.suppress(OSError):
+                    file.truncate(self._size)  # frees what it cut, on a full disk too
                 self._close()
                 return
+            self._size += len(data)
             self.lines += 1
 
     def _close(self) -> None:

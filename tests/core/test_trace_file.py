@@ -344,3 +344,38 @@ def test_a_call_left_on_the_operator_s_word_is_no_failure_to_explain(words: str)
         )
         assert explain(left) is None
         assert json.loads(trace_line(left))["outcome"] == "cancelled"
+
+
+_FULL_DISK_PROBE = """
+import json, resource, sys
+from pathlib import Path
+from tcb_gui.core.trace import CallKind, Outcome, TraceEvent
+from tcb_gui.core.trace_file import TraceWriter, read_trace
+
+path = Path(sys.argv[1])
+writer = TraceWriter(path)
+# The file may grow to 1,000 bytes (Python ignores SIGXFSZ: the write fails with EFBIG),
+# as a disk that fills up mid-line would have it.
+resource.setrlimit(resource.RLIMIT_FSIZE, (1000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+for attempt in range(1, 50):
+    writer(TraceEvent(time=1.0, kind=CallKind.API, method="POST", endpoint="/e",
+                      url="https://h/e", attempt=attempt, outcome=Outcome.OK, duration_ms=1.0))
+writer.close()
+print(json.dumps({"lines": writer.lines, "error": type(writer.error).__name__,
+                  "size": path.stat().st_size,
+                  "attempts": [r["attempt"] for r in read_trace(path)]}))
+"""
+
+
+def test_a_trace_cut_by_a_full_disk_keeps_whole_lines_only(tmp_path: Path) -> None:
+    """The write that fails mid-line is taken back: `--trace` then says the trace stopped
+    after N lines, and the file holds exactly those N lines, each one JSON document."""
+    from tests.probe import run_probe
+
+    path = tmp_path / "trace.jsonl"
+    seen = json.loads(run_probe(_FULL_DISK_PROBE, str(path)))
+    assert seen["error"] == "OSError" or seen["error"].endswith("Error")
+    assert 1 <= seen["lines"] < 49
+    assert seen["attempts"] == list(range(1, seen["lines"] + 1))
+    assert path.read_bytes().endswith(b"\n")
+    assert seen["size"] < 1000
