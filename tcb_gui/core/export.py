@@ -9,6 +9,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -119,19 +120,51 @@ def _one_line(text: str) -> str:
     return shown_safely(text)
 
 
+# Formats that hold working links only (a row without one is left out), not every row.
+LINK_FORMATS = frozenset({ExportFormat.URLS, ExportFormat.ARIA2, ExportFormat.CURL})
+
+
+@dataclass(slots=True)
+class ExportTally:
+    """What an export wrote, counted as it writes: ``written`` records (rows, or links for
+    ``LINK_FORMATS``); the rows a links export left out because their link has expired
+    (``expired``: a refresh renews them) or because they have none (``no_link``: failed or
+    not resolved). The faces say it, not the number of rows they handed over."""
+
+    written: int = 0
+    expired: int = 0
+    no_link: int = 0
+
+    def working(self, result: LinkResult, moment: datetime) -> bool:
+        """Whether a links export writes ``result``, counted either way."""
+        if is_working(result, moment):
+            self.written += 1
+            return True
+        if result.ok and result.download_url:
+            self.expired += 1
+        else:
+            self.no_link += 1
+        return False
+
+
 def iter_export(
-    results: Iterable[LinkResult], fmt: ExportFormat | str, *, now: datetime | None = None
+    results: Iterable[LinkResult],
+    fmt: ExportFormat | str,
+    *,
+    now: datetime | None = None,
+    tally: ExportTally | None = None,
 ) -> Iterator[str]:
     """The export as chunks of text, rows in the order given: written as they come, a
-    100,000-row export never exists as one string."""
+    100,000-row export never exists as one string. ``tally`` counts what it writes."""
     fmt = ExportFormat(fmt)
     records = _Records()
+    counted = ExportTally() if tally is None else tally
+    moment = now or datetime.now(UTC)
     if fmt in (ExportFormat.ARIA2, ExportFormat.CURL):
-        yield from _downloader_input(results, fmt, records, now or datetime.now(UTC))
+        yield from _downloader_input(results, fmt, records, moment, counted)
     elif fmt is ExportFormat.URLS:
-        moment = now or datetime.now(UTC)
         for r in results:
-            if is_working(r, moment):
+            if counted.working(r, moment):
                 yield f"{r.download_url}\n"
     elif fmt is ExportFormat.JSON:
         # The same text as json.dumps(list, indent=2), one record at a time.
@@ -140,12 +173,14 @@ def iter_export(
             body = json.dumps(records.record(r), ensure_ascii=False, indent=2)
             yield ("[\n  " if first else ",\n  ") + body.replace("\n", "\n  ")
             first = False
+            counted.written += 1
         yield "[]\n" if first else "\n]\n"
     elif fmt is ExportFormat.TSV:
         # Plain tab-separated lines, no quoting: keys may hold quotes, never tabs.
         yield "\t".join(COLUMNS) + "\n"
         for r in results:
             yield "\t".join(records.cells(r)) + "\n"
+            counted.written += 1
     else:
         import csv  # only here: the settings and the command line import this module
 
@@ -154,6 +189,7 @@ def iter_export(
         writer.writerow(COLUMNS)
         for r in results:
             writer.writerow(records.cells(r))
+            counted.written += 1
             if buffer.tell() > _CSV_CHUNK:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -162,28 +198,47 @@ def iter_export(
 
 
 def _downloader_input(
-    results: Iterable[LinkResult], fmt: ExportFormat, records: _Records, moment: datetime
+    results: Iterable[LinkResult],
+    fmt: ExportFormat,
+    records: _Records,
+    moment: datetime,
+    tally: ExportTally,
 ) -> Iterator[str]:
     """Working links as another downloader's input: each with a comment saying when it
     expires, and the file's path as ``tcb-gui download`` would save it (``<env>/<key>``,
-    sanitised: a key from the service never names a place outside the folder)."""
-    from tcb_gui.core.paths import relative_path_for
+    sanitised: a key from the service never names a place outside the folder).
+
+    Two keys that sanitise alike (``a:b.txt``, ``a_b.txt``) get the download's
+    "name (n).ext" (``paths.unique_path``, the engine's rule), in input order over every
+    row (a download names a file it then fails, or whose link it renews, too), compared
+    as the platform's usual file system compares names: else curl writes both to one
+    path and keeps one."""
+    from tcb_gui.core import paths
 
     if fmt is ExportFormat.CURL:
         yield "# curl -K this-file: each url is saved to its output path\ncreate-dirs\n"
     else:
         yield "# aria2c -i this-file: each link is saved to its out= path\n"
+    fold = paths.default_case_insensitive()
+    taken: set[str] = set()
     for r in results:
-        if not is_working(r, moment) or r.download_url is None:
+        target = Path(paths.relative_path_for(r.fileid.env, r.fileid.key, "tree"))
+        # Nothing on disk to look at: only the names this export gave before count.
+        path = paths.unique_path(target, taken, case_insensitive=fold, lexists=_nowhere)
+        if not tally.working(r, moment) or r.download_url is None:
             continue
         expiry = records.expiry(r.expires_at)
         note = f"link expires {expiry}" if expiry else "link does not expire"
         yield f"# {r.fileid.raw} · {note}\n"
-        out = relative_path_for(r.fileid.env, r.fileid.key, "tree").as_posix()
+        out = path.as_posix()
         if fmt is ExportFormat.ARIA2:
             yield f"{r.download_url}\n  out={out}\n"
         else:
             yield f'url = "{_curl_quote(r.download_url)}"\noutput = "{_curl_quote(out)}"\n'
+
+
+def _nowhere(_path: Path) -> bool:
+    return False
 
 
 def _curl_quote(text: str) -> str:
@@ -197,10 +252,14 @@ _CANNOT_WRITE = MessageTemplate("Cannot write {path}: {reason}")
 
 
 def export_results(
-    results: Iterable[LinkResult], fmt: ExportFormat | str, *, now: datetime | None = None
+    results: Iterable[LinkResult],
+    fmt: ExportFormat | str,
+    *,
+    now: datetime | None = None,
+    tally: ExportTally | None = None,
 ) -> str:
-    """The text of an export, rows in the order given."""
-    return "".join(iter_export(results, fmt, now=now))
+    """The text of an export, rows in the order given; ``tally`` counts what it holds."""
+    return "".join(iter_export(results, fmt, now=now, tally=tally))
 
 
 def is_stream_target(path: Path) -> bool:
