@@ -380,6 +380,21 @@ def refused_errcode(errmsg: str) -> int | None:
     return int(match.group(1)) if match is not None else None
 
 
+def answered_for_good(kind: ErrorKind | None, errmsg: str) -> bool:
+    """Whether a failed result is the service's last word, which asking again cannot
+    change: the file's own answer (not found, no permission…) or an environment (or
+    bucket) the account does not have.
+
+    Every other failure is worth asking again once the operator says so: the network,
+    a busy service, and the rows a run never asked for because the account stopped it
+    ("Not resolved: …" after today's quota or the IP allowlist), which the operator fixes
+    first. The window's Retry failed (Ctrl+R) and the downloads it offers go by this.
+    """
+    if kind is ErrorKind.FILE:
+        return True
+    return kind is ErrorKind.CONFIG and refused_errcode(errmsg) in REFUSED_UNTIL_CHANGED
+
+
 def failure_words(errmsg: str) -> str:
     """The service's own words for a file that failed, without its "ok" (sent with a
     failure by a broken service: no reason, and a failed row must say why)."""

@@ -150,16 +150,24 @@ class ResolvePresenter(QObject):
         self.tasks.start(task_names.RESOLVE, self.resolve_rows(rows), replace=False)
 
     def request_retry_failed(self) -> None:
-        rows = [r for r in self.model.rows_in(RowState.FAILED) if r.retryable]
+        rows = self._retryable()
         if not rows:
-            self.notifier.show_status(
-                self.tr(
-                    "No failures worth retrying: those files failed themselves "
-                    "(use Retry in the row's menu to try anyway)."
-                )
-            )
+            self.notifier.show_status(self._nothing_to_retry())
             return
         self.start(rows)
+
+    def _retryable(self) -> list[Row]:
+        """The failed rows Retry failed takes (``Row.retryable``, core's rule)."""
+        return [r for r in self.model.rows_in(RowState.FAILED) if r.retryable]
+
+    def _nothing_to_retry(self) -> str:
+        if not self.model.counts().failed:
+            return self.tr("No failures to retry.")
+        return self.tr(
+            "No failures worth retrying: the service gave those files its last word (not "
+            "found, no permission, or an environment it does not know). Resolve again in "
+            "the row's menu asks anyway."
+        )
 
     def request_refresh_expired(self) -> None:
         rows = [r for r in self.model.rows_in(RowState.OK) if r.expired]
@@ -305,15 +313,28 @@ class ResolvePresenter(QObject):
             return self.tr("Already resolving.")
         if not counts.total:
             return self.tr("Nothing to resolve: add IDs first.")
-        if counts.failed and counts.expired:
+        # Ctrl+R is named only when it would take a row, so the two never send the
+        # operator to each other.
+        retryable = counts.failed > 0 and any(
+            r.retryable for r in self.model.rows_in(RowState.FAILED)
+        )
+        if retryable and counts.expired:
             return self.tr(
                 "Every ID has its answer. Retry failed (Ctrl+R) asks again for the failures; "
                 "Refresh expired (Ctrl+F5) renews old links."
             )
-        if counts.failed:
+        if retryable:
             return self.tr(
                 "Every ID has its answer. Retry failed (Ctrl+R) asks again for the failures."
             )
+        if counts.failed and counts.expired:
+            return self.tr(
+                "Every ID has its answer, the failures the service's last word (Resolve "
+                "again in the row's menu asks anyway). Refresh expired (Ctrl+F5) renews old "
+                "links."
+            )
+        if counts.failed:
+            return self._nothing_to_retry()
         if counts.expired:
             return self.tr(
                 "Every ID is resolved. Refresh expired (Ctrl+F5) renews the expired links."

@@ -33,7 +33,7 @@ from PySide6.QtCore import (
 )
 
 from tcb_gui.core.download_states import FileState
-from tcb_gui.core.errors import ErrorKind
+from tcb_gui.core.errors import answered_for_good
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown
 from tcb_gui.ui.icons import icon
@@ -101,10 +101,6 @@ _COLUMN_COUNT = len(Column)
 __all__ = ["Column", "Counts", "ResultsModel", "Row", "RowState"]
 
 
-# Failures a "Retry failed" is worth: the network, the service, or a rejected batch.
-RETRYABLE_KINDS = frozenset({ErrorKind.NETWORK, ErrorKind.REQUEST, ErrorKind.RETRYABLE})
-
-
 class Row:
     """One ID and what became of it. Mutated only by ``ResultsModel``."""
 
@@ -157,10 +153,13 @@ class Row:
 
     @property
     def retryable(self) -> bool:
+        """A failure Retry failed (Ctrl+R) takes: any but the service's last word on the
+        file (core's rule), so rows a stopped run never asked for are taken too."""
+        result = self.result
         return (
             self.state is RowState.FAILED
-            and self.result is not None
-            and self.result.kind in RETRYABLE_KINDS
+            and result is not None
+            and not answered_for_good(result.kind, result.errmsg)
         )
 
     def __repr__(self) -> str:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tcb_gui.core.downloads.files import PartFile
+from tcb_gui.core.errors import answered_for_good
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.ui.main_window import MainWindow
-from tcb_gui.ui.results_model import RETRYABLE_KINDS
 from tests.core.test_retry_kinds import refused_with
 from tests.ui.conftest import WindowFactory
 from tests.ui.test_downloads_window import download, env_token_window, keys, text_of
@@ -86,10 +86,11 @@ async def test_a_read_only_disk_says_what_to_do_in_chinese(
 
 
 async def test_a_resolve_does_not_offer_a_retry_for_an_unknown_environment() -> None:
-    """The window's Retry failed (Ctrl+R) takes rows whose kind a retry may help: not a
-    batch refused for an environment the account does not have."""
-    assert (await refused_with(-501005)).kind not in RETRYABLE_KINDS
-    assert (await refused_with(40097)).kind in RETRYABLE_KINDS
+    """The window's Retry failed (Ctrl+R) takes rows a retry may help (core's rule): not
+    a batch refused for an environment the account does not have."""
+    unknown, rejected = await refused_with(-501005), await refused_with(40097)
+    assert answered_for_good(unknown.kind, unknown.errmsg)
+    assert not answered_for_good(rejected.kind, rejected.errmsg)
 
 
 async def test_a_file_the_service_says_is_gone_is_not_offered_a_retry(
