@@ -19,7 +19,13 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from tcb_gui.core.client import LinkResult
 from tcb_gui.core.errors import InputError
-from tcb_gui.core.export import ExportFormat, export_results, write_export
+from tcb_gui.core.export import (
+    LINK_FORMATS,
+    ExportFormat,
+    ExportTally,
+    export_results,
+    write_export,
+)
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.notifier import Notifier
@@ -78,15 +84,25 @@ class LinksPresenter(QObject):
         rows = sorted(shown if shown is not None else self.model.rows(), key=lambda r: r.index)
         links = [url for r in rows if (url := r.working_url)]
         if not links:
-            self.notifier.show_status(
-                plural(
+            expired = sum(r.expired for r in rows)
+            if expired:
+                # Resolving again would say every ID has its answer: a refresh renews them.
+                message = plural(
+                    expired,
+                    self.tr("No ready links: 1 has expired. Refresh expired (Ctrl+F5) renews it."),
+                    self.tr(
+                        "No ready links: {n} have expired. Refresh expired (Ctrl+F5) renews them."
+                    ),
+                )
+            elif shown is not None:
+                message = plural(
                     len(rows),
                     self.tr("The row shown has no ready link (the filter hides the others)."),
                     self.tr("None of the {n} rows shown has a ready link."),
                 )
-                if shown is not None
-                else self.tr("No ready links yet: resolve first (Ctrl+Return).")
-            )
+            else:
+                message = self.tr("No ready links yet: resolve first (Ctrl+Return).")
+            self.notifier.show_status(message)
             return 0
         QGuiApplication.clipboard().setText("\n".join(links) + "\n")
         if shown is not None:
@@ -158,10 +174,12 @@ class LinksPresenter(QObject):
 
     async def export_to(self, path: Path, fmt: ExportFormat, *, bom: bool = False) -> int:
         """Write every row (input order) to ``path``; unresolved rows say so. ``bom``: a
-        UTF-8 byte order mark first, so Excel reads the file as UTF-8."""
+        UTF-8 byte order mark first, so Excel reads the file as UTF-8. Returns what the
+        file holds: rows, or links for a links format (``core.export.LINK_FORMATS``)."""
         results = self.results()
+        tally = ExportTally()
         try:
-            text = await asyncio.to_thread(export_results, results, fmt)
+            text = await asyncio.to_thread(export_results, results, fmt, tally=tally)
             if bom:
                 text = "\ufeff" + text
             await asyncio.to_thread(write_export, path, text)
@@ -177,8 +195,40 @@ class LinksPresenter(QObject):
             )
             return 0
         self.notifier.hide_banner(BANNER)
-        done = plural(len(results), self.tr("Exported 1 row"), self.tr("Exported {n} rows"))
-        self.notifier.show_status(
-            self.tr("{done} to {path} ({format})").format(done=done, path=path, format=fmt.value)
+        self.notifier.show_status(self._exported(tally, path, fmt))
+        return tally.written
+
+    def _exported(self, tally: ExportTally, path: Path, fmt: ExportFormat) -> str:
+        """What an export wrote, by format: rows for a table, links for a links file and
+        the rows it left out, with the way to a link for the expired ones."""
+        if fmt not in LINK_FORMATS:
+            done = plural(tally.written, self.tr("Exported 1 row"), self.tr("Exported {n} rows"))
+            return self.tr("{done} to {path} ({format})").format(
+                done=done, path=path, format=fmt.value
+            )
+        done = plural(tally.written, self.tr("Exported 1 link"), self.tr("Exported {n} links"))
+        message = self.tr("{done} to {path} ({format})").format(
+            done=done, path=path, format=fmt.value
         )
-        return len(results)
+        left_out = []
+        if tally.expired:
+            left_out.append(
+                plural(
+                    tally.expired,
+                    self.tr("1 expired: Refresh expired, Ctrl+F5"),
+                    self.tr("{n} expired: Refresh expired, Ctrl+F5"),
+                )
+            )
+        if tally.no_link:
+            left_out.append(
+                plural(
+                    tally.no_link,
+                    self.tr("1 row without a link"),
+                    self.tr("{n} rows without a link"),
+                )
+            )
+        if left_out:
+            message = self.tr("{message} ({left_out})").format(
+                message=message, left_out="; ".join(left_out)
+            )
+        return message
