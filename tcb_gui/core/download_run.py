@@ -18,7 +18,8 @@
   or ask as they do before a resolve;
 - the saved download list (``core.download_session``), when a ``SessionStore`` is given:
   saved at the start, every few seconds, and at the end (cleared when nothing is left
-  or the user cancelled), so a run cut short is offered again after a restart.
+  or the user cancelled), so a run cut short is offered again after a restart; a run
+  that could not start (its folder busy or not writable) leaves the list it found.
 
 ``DownloadRunResult`` holds the outcomes in input order, the stop, the counts both faces
 print and one exit status.
@@ -60,7 +61,12 @@ if TYPE_CHECKING:
     import httpx
 
     from tcb_gui.core.client import LinkResult, TcbClient
-    from tcb_gui.core.download_session import SessionFile, SessionRecorder, SessionStore
+    from tcb_gui.core.download_session import (
+        DownloadSession,
+        SessionFile,
+        SessionRecorder,
+        SessionStore,
+    )
     from tcb_gui.core.fileids import FileId
     from tcb_gui.core.trace import TraceHub
 
@@ -277,10 +283,14 @@ class DownloadRun:
             log.warning("could not save the download list: %s", type(exc).__name__)
 
     async def run(self) -> DownloadRunResult:
-        """Run to the end. ``InputError`` when the folder cannot be made (nothing was
-        downloaded; the saved list is cleared). A window closing cancels the task: the
-        engine stops every transfer, keeps the partial files, and the list stays saved."""
+        """Run to the end. A ``TcbError`` of kind ``INPUT`` when the run cannot start: the
+        folder cannot be made, or another run is writing into it (``FolderBusyError``).
+        Nothing was downloaded then, and the saved list is the one found before (an
+        unfinished download of another time is still offered). A window closing cancels
+        the task: the engine stops every transfer, keeps the partial files, and the list
+        stays saved."""
         disk_full: DiskFullError | None = None
+        earlier = await self._saved_before()
         try:
             await self._save()  # a kill from now on is offered for resuming
             outcomes = await self.downloader.run(self.links)
@@ -290,10 +300,7 @@ class DownloadRun:
             await self._save()
             raise
         except TcbError:
-            if self._store is not None:
-                from tcb_gui.core.download_session import next_revision
-
-                await asyncio.to_thread(self._store.clear, next_revision())
+            await self._put_back(earlier)
             raise
         finally:
             if self._saving is not None:
@@ -301,6 +308,26 @@ class DownloadRun:
         result = self._settle(outcomes, disk_full)
         await self._finish_saved_list(result)
         return result
+
+    async def _saved_before(self) -> DownloadSession | None:
+        """The list saved before this run, to put back should the run not start."""
+        store = self._store
+        return None if store is None else await asyncio.to_thread(store.load)
+
+    async def _put_back(self, earlier: DownloadSession | None) -> None:
+        """The run did not start: the saved list goes back to what it was before."""
+        store = self._store
+        if store is None:
+            return
+        from tcb_gui.core.download_session import next_revision
+
+        try:
+            if earlier is None:
+                await asyncio.to_thread(store.clear, next_revision())
+            else:
+                await asyncio.to_thread(store.save, replace(earlier, revision=next_revision()))
+        except OSError as exc:
+            log.warning("could not put the download list back: %s", type(exc).__name__)
 
     def _settle(
         self, outcomes: list[DownloadOutcome], disk_full: DiskFullError | None
