@@ -259,9 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resolve.add_argument("inputs", nargs="*", metavar="INPUT", help='files; none or "-" = stdin')
     resolve.add_argument(
-        "--format", choices=[f.value for f in ExportFormat], default=ExportFormat.TSV.value
+        "--format",
+        choices=[f.value for f in ExportFormat],
+        help="default: the one --output's extension names (.json, .csv, .tsv, .txt for "
+        "urls, .aria2, .curl), as the window's export does; else tsv",
     )
-    resolve.add_argument("--output", "-o", help="write here instead of stdout")
+    resolve.add_argument(
+        "--output", "-o", help='write here instead of stdout ("-": stdout, as for INPUT)'
+    )
     resolve.add_argument("--trace", metavar="FILE", help=_TRACE_HELP)
     _add_ignore_quota(resolve)
     _add_common_options(
@@ -567,11 +572,13 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
     import asyncio
 
     from tcb_gui.core.errors import InputError
-    from tcb_gui.core.export import iter_export, write_export
+    from tcb_gui.core.export import ExportFormat, format_for, iter_export, write_export
 
     conn = _connection(args)
-    _check_writable(args.output)
-    if not args.output and isinstance(stdout, _AbsentStream):
+    output = None if args.output == "-" else args.output  # "-" is stdout, as for INPUT
+    fmt = args.format or (output and format_for(Path(output))) or ExportFormat.TSV
+    _check_writable(output)
+    if not output and isinstance(stdout, _AbsentStream):
         raise InputError(
             "Standard output is closed: write the results to a file with --output FILE."
         )
@@ -581,9 +588,9 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
         results, run, quota_words = asyncio.run(
             resolve_ids(conn, ids, stderr, trace=trace, ignore_quota=args.ignore_quota)
         )
-    chunks = iter_export(results, args.format)
-    if args.output:
-        write_export(Path(args.output), chunks)
+    chunks = iter_export(results, fmt)
+    if output:
+        write_export(Path(output), chunks)
     else:
         _write_stdout(stdout, chunks)
     if run.stop is not None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from tcb_gui.core.errors import InputError, MessageTemplate
@@ -35,6 +35,17 @@ class ExportFormat(StrEnum):
     def suffix(self) -> str:
         # Distinct suffixes, so a typed file name says which format it wants.
         return ".txt" if self is ExportFormat.URLS else f".{self.value}"
+
+
+def format_for(path: PurePath) -> ExportFormat | None:
+    """The format a file name's extension names, if it names one (``links.json``: JSON,
+    ``links.txt``: ready links): the window's export dialog and ``tcb-gui resolve
+    --output`` both go by it, so one name gives the same file in both faces."""
+    suffix = path.suffix.casefold()
+    for fmt in ExportFormat:
+        if fmt.suffix == suffix:
+            return fmt
+    return None
 
 
 def iso_utc(moment: datetime | None) -> str | None:

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tcb_gui.core.export import ExportFormat
+from tcb_gui.core.export import ExportFormat, format_for
 from tcb_gui.ui.download_cells import plural_format
 
 # Formats a spreadsheet opens: the BOM choice applies to them.
@@ -64,15 +64,6 @@ def suggested_name(list_name: str, fmt: ExportFormat, now: datetime | None = Non
     """ "<list name> <date time><suffix>": the list named, and a new name per export."""
     moment = now or datetime.now()
     return f"{safe_stem(list_name)} {moment:%Y-%m-%d %H%M}{fmt.suffix}"
-
-
-def format_for(path: Path) -> ExportFormat | None:
-    """The format a file name's extension names, if it names one."""
-    suffix = path.suffix.casefold()
-    for fmt in ExportFormat:
-        if fmt.suffix == suffix:
-            return fmt
-    return None
 
 
 def with_suffix(path: Path, fmt: ExportFormat) -> Path:
