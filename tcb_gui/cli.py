@@ -185,12 +185,22 @@ def _add_ignore_quota(parser: argparse.ArgumentParser) -> None:
 
 def _add_common_options(parser: argparse.ArgumentParser, *, concurrency_help: str) -> None:
     from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY
-    from tcb_gui.core.service_modes import API_DEADLINE_S, GIVE_UP_AFTER_S, MAX_CONCURRENCY
+    from tcb_gui.core.service_modes import (
+        API_DEADLINE_S,
+        DEFAULT_MAX_AGE,
+        GIVE_UP_AFTER_S,
+        MAX_CONCURRENCY,
+        MAX_MAX_AGE,
+        MIN_MAX_AGE,
+    )
 
     _add_connection_options(parser, sub=True)
     parser.add_argument("--env", help="only IDs of this environment")
     parser.add_argument(
-        "--max-age", type=_max_age, help="link lifetime in seconds (1..86400, default 7200)"
+        "--max-age",
+        type=_max_age,
+        help=f"link lifetime in seconds ({MIN_MAX_AGE}..{MAX_MAX_AGE}, default: the "
+        f"profile's link life, {DEFAULT_MAX_AGE} unless changed in Settings)",
     )
     high = MAX_DOWNLOAD_CONCURRENCY if parser.prog.endswith("download") else MAX_CONCURRENCY
     parser.add_argument(
