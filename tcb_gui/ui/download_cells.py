@@ -220,9 +220,15 @@ class CellTexts(QObject):
                 if percent is not None and bytes_done
                 else self.tr("Stopped")
             )
-            tip = self.tr(
-                "Stopped before the end; downloading again resumes from {amount}."
-            ).format(amount=fmt_size(bytes_done))
+            # bytes_done is what the engine kept on the disk (core's word): none kept,
+            # none claimed.
+            tip = (
+                self.tr("Stopped before the end; downloading again resumes from {amount}.").format(
+                    amount=fmt_size(bytes_done)
+                )
+                if bytes_done
+                else self.tr("Stopped before the end; downloading again starts from the beginning.")
+            )
         else:
             return self._queued
         if where and state in (FileState.DOWNLOADING, FileState.PAUSED, FileState.CANCELLED):

@@ -220,6 +220,7 @@ class Downloader:
         self._stopping = False
         self._discard = False
         self._disk_full: DiskFullError | None = None
+        self._disk_full_reason = ""
         self._started = False
 
     # -- control (callable from UI slots on the same loop) ---------------------------
@@ -330,6 +331,8 @@ class Downloader:
                 await asyncio.to_thread(self._clean_tmp, True)
                 await asyncio.to_thread(self._lock.release)
                 self._close_folder()
+            if self._disk_full is not None:
+                self._word_disk_full()
             book.emit(final=True, paused=self.paused)
         outcomes = [self._outcome(job) for job in book.jobs]
         if self._disk_full is not None:
@@ -545,16 +548,34 @@ class Downloader:
             self._book.fail(job, msg.CANNOT_WRITE.format(path=where, reason=reason))
 
     def _on_disk_full(self, job: Job, exc: OSError) -> None:
-        message = msg.DISK_FULL.format(dest=self._dest, reason=exc.strerror or msg.NO_SPACE)
+        reason = exc.strerror or msg.NO_SPACE
+        message = msg.DISK_FULL.format(dest=self._dest, reason=reason)
         self._book.fail(job, message)
         if self._disk_full is None:
             self._disk_full = DiskFullError(message)
+            self._disk_full_reason = reason
             log.error("%s", message)
         self._stopping = True
         self._running.set()
         for task in list(self._active):
             if task is not asyncio.current_task():
                 task.cancel()
+
+    def _word_disk_full(self) -> None:
+        """Once every file has stopped: the full disk's words say partial files were
+        kept only when some were (a small file held in memory has nothing on the disk,
+        and its bytes may not have found room to be written out)."""
+        error = self._disk_full
+        assert error is not None
+        jobs = self._book.jobs
+        unfinished = [j for j in jobs if j.state not in (FileState.DONE, FileState.SKIPPED)]
+        if any(j.part_on_disk and j.bytes_done for j in unfinished):
+            return
+        message = msg.DISK_FULL_NONE_KEPT.format(dest=self._dest, reason=self._disk_full_reason)
+        for job in unfinished:
+            if job.errmsg == error.message:  # the file that met the full disk: its words
+                self._book.fail(job, message, job.kind or ErrorKind.FILE)
+        self._disk_full = DiskFullError(message)
 
     async def _download_file(self, job: Job) -> None:
         """Get one file to disk: link, existing-file rule, transfer with retries.
@@ -1047,8 +1068,31 @@ class Downloader:
         """After an interruption: the bytes received stay for a later try, which resumes
         from the partial file's real size. What a small file had (written under its
         temporary name, else still in memory) becomes the job's partial file, sidecar
-        first (a sidecar without its file costs nothing)."""
+        first (a sidecar without its file costs nothing). The file's progress is then
+        what a resume starts from, not what was received: a small file's bytes that
+        could not be written (a full disk) are not on the disk, and both faces show
+        the file's progress as the place it goes on from."""
         writer.abandon()
+        try:
+            self._move_kept(job, writer, meta)
+        finally:
+            self._book.set_done(job, self._resumable(job, meta))
+
+    def _resumable(self, job: Job, meta: PartMeta | None) -> int:
+        """The bytes a later try resumes from: our partial file's size, under a sidecar
+        with a validator to check them (``_transfer``'s rule); else 0."""
+        part = job.part
+        if part is None or not (job.part_on_disk and job.sidecar_on_disk):
+            return 0
+        if meta is None or not meta.validator:
+            return 0
+        try:
+            return self._files.regular_size(part) or 0
+        except (OSError, paths.UnsafePathError):
+            return 0
+
+    def _move_kept(self, job: Job, writer: Writer, meta: PartMeta | None) -> None:
+        """``_keep``'s moves: a small file's bytes to the job's partial file."""
         part = job.part
         tmp = writer.path
         if part is None or tmp == part:

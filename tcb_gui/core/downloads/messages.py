@@ -105,6 +105,11 @@ DISK_FULL = MessageTemplate(
     "The disk is full: {dest} has no room left ({reason}); partial files were kept and "
     "will resume. Free some space and run the download again."
 )
+# The same when nothing of the files stopped could be kept (small files held in memory).
+DISK_FULL_NONE_KEPT = MessageTemplate(
+    "The disk is full: {dest} has no room left ({reason}). Free some space and run the "
+    "download again."
+)
 NO_SPACE = "no space"  # the reason when the system gives none (kept in English: data)
 STOPPED_DISK_FULL = message("Stopped: the disk is full")
 CANCELLED = message("Cancelled")
