@@ -161,9 +161,40 @@ _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 # path, the query or the end. No http(s) URI has an empty host (RFC 9110 §4.2.1); one
 # whose host held spaces or line breaks has them encoded here, and no client can reach it.
 _FETCHABLE_LINK_RE = re.compile(
-    r"https?://(?:[^/?#@\[\]]*@)?(?:[A-Za-z0-9][A-Za-z0-9._-]*|\[[0-9A-Fa-f:.]+\])"
-    r"(?::[0-9]{1,5})?(?:[/?#]|\Z)"
+    r"https?://(?:[^/?#@\[\]]*@)?(?:(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)|\[[0-9A-Fa-f:.]+\])"
+    r"(?::(?P<port>[0-9]{1,5}))?(?:[/?#]|\Z)"
 )
+# What DNS can hold (RFC 1035 §2.3.4): no resolver looks up a longer name or label.
+MAX_HOST_NAME_CHARS: Final = 253
+MAX_HOST_LABEL_CHARS: Final = 63
+
+
+def _fetchable(link: str) -> bool:
+    """Whether ``link`` (encoded) is one that can be fetched (``_FETCHABLE_LINK_RE``), with
+    a host name DNS can hold (labels of 1 to 63 characters, 253 in all; an ``xn--`` label
+    that decodes) and a port from 1 to 65535. Anything else could only fail each time it
+    is tried, and in a connection's host lookup, not as a refused link: it is refused
+    here, where the row says why."""
+    match = _FETCHABLE_LINK_RE.match(link)
+    if match is None:
+        return False
+    port = match["port"]
+    if port is not None and not 0 < int(port) < 65536:
+        return False
+    name = match["name"]
+    if name is None:  # an IPv6 address
+        return True
+    labels = name.removesuffix(".")
+    if len(labels) > MAX_HOST_NAME_CHARS or not all(
+        0 < len(label) <= MAX_HOST_LABEL_CHARS for label in labels.split(".")
+    ):
+        return False
+    if "xn--" in name.lower():
+        try:  # decoding the name is the check (every client decodes it)
+            return bool(httpx.URL(link).host)
+        except (httpx.InvalidURL, UnicodeError):  # idna.IDNAError is a UnicodeError
+            return False
+    return True
 
 
 def _escape_match(match: re.Match[str]) -> str:
@@ -705,7 +736,7 @@ class TcbClient:
                 link = encode_link(url.strip())
             except UnicodeEncodeError:  # a lone surrogate: no valid URL can hold it
                 link = ""
-            if _FETCHABLE_LINK_RE.match(link):
+            if _fetchable(link):
                 return LinkResult(fid, True, 0, errmsg or "ok", link, expires)
             why = _BAD_LINK if link.startswith(("https://", "http://")) else _NOT_HTTP_LINK
             return LinkResult(fid, False, status, why, None, None, ErrorKind.FILE)

@@ -68,6 +68,10 @@ HEAD_TIMEOUT: Final = 30.0
 DRAIN_LIMIT: Final = 64 * 1024
 # Longest chunk-size line of a chunked body.
 MAX_CHUNK_LINE: Final = 1024
+# Most digits of a size in a head (Content-Length, Content-Range): no file is larger than
+# 2**63 bytes (19 digits). More is a hostile answer, and int() refuses a decimal of over
+# 4,300 digits with a ValueError (sys.int_max_str_digits) that no caller expects.
+MAX_SIZE_DIGITS: Final = 19
 
 Sink = Callable[[memoryview], None]
 # Where the next bytes of a body may be read into (the caller's memory), or None.
@@ -429,7 +433,7 @@ class _Connection(asyncio.BufferedProtocol):
         if len(values) != 1:
             raise MalformedAnswer("conflicting Content-Length")
         (value,) = values
-        if not value.isascii() or not value.isdigit():
+        if not value.isascii() or not value.isdigit() or len(value) > MAX_SIZE_DIGITS:
             raise MalformedAnswer("malformed Content-Length")
         self._length = int(value)
 
@@ -762,6 +766,10 @@ class WireClient:
             raise httpx.ConnectTimeout("connection timed out") from None
         except (OSError, ssl.SSLError) as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__) from None
+        except UnicodeError:
+            # A host name no resolver takes (a label of over 63 letters, an empty one):
+            # the name lookup's IDNA encoding refuses it, as a name that is not found.
+            raise httpx.ConnectError("the host name cannot be looked up") from None
         self.connections_opened += 1
         if protocol.transport is None:  # uvloop calls connection_made a moment later
             protocol.transport = transport
@@ -823,6 +831,9 @@ class WireTransport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}")
         host = url.raw_host.decode("ascii")
         port = url.port or _DEFAULT_PORTS[scheme]
+        if not 0 < port < 65536:
+            # httpx takes any number of digits; a connection would raise OverflowError.
+            raise httpx.InvalidURL(f"invalid port {port}")
         path = url.raw_path.decode("ascii")
         target = Target(scheme, host, port, host, path)
         body = await request.aread()

@@ -18,13 +18,20 @@ import httpx
 
 from tcb_gui.core.client import encode_url
 from tcb_gui.core.downloads import messages as msg
+from tcb_gui.core.wire import MAX_SIZE_DIGITS
 
 # Bytes looked at to recognise an HTML page at the start of a body.
 SNIFF_BYTES = 512
 HTML_EXTENSIONS: Final = frozenset({".htm", ".html", ".xhtml", ".shtml"})
 TRANSIENT_STATUSES: Final = frozenset({408, 425, 429})
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
-_CONTENT_RANGE_RE = re.compile(r"\s*bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)\s*\Z", re.IGNORECASE)
+# Sizes of at most MAX_SIZE_DIGITS digits (no file is larger than 2**63 bytes): a longer
+# one is unreadable, as int() of over 4,300 digits would raise.
+_CONTENT_RANGE_RE = re.compile(
+    rf"\s*bytes\s+(?:(\d{{1,{MAX_SIZE_DIGITS}}})-(\d{{1,{MAX_SIZE_DIGITS}}})|\*)"
+    rf"\s*/\s*(\d{{1,{MAX_SIZE_DIGITS}}}|\*)\s*\Z",
+    re.IGNORECASE,
+)
 _HTML_START_RE = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
 
 
@@ -71,8 +78,12 @@ def parse_content_range(value: str | None) -> tuple[int | None, int | None, int 
 
 def content_length(response: ResponseHead) -> int | None:
     value = response.headers.get("content-length")
-    # isascii: str.isdigit() accepts "²" and other digits int() refuses.
-    if value is None or not value.strip().isascii() or not value.strip().isdigit():
+    if value is None:
+        return None
+    value = value.strip()
+    # isascii: str.isdigit() accepts "²" and other digits int() refuses; a length of more
+    # digits than any file's size is no length (int() would refuse over 4,300 of them).
+    if not value.isascii() or not value.isdigit() or len(value) > MAX_SIZE_DIGITS:
         return None
     return int(value)
 
