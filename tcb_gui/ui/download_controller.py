@@ -32,7 +32,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,7 +50,7 @@ from tcb_gui.core.download_run import (
 )
 from tcb_gui.core.download_session import DownloadSession, SessionFile, SessionStore, next_revision
 from tcb_gui.core.downloads import DownloadOptions, FileProgress, FileState, TotalProgress
-from tcb_gui.core.errors import ErrorKind, InputError
+from tcb_gui.core.errors import ErrorKind, InputError, TcbError
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
@@ -91,6 +91,20 @@ PROGRESS_INTERVAL = 0.25
 PREFER_SELECTION_FROM = 2
 # Rows added or marked per step when a saved list of many files is brought back.
 RESTORE_BATCH = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """What a run changes as it starts, put back when it cannot start after all."""
+
+    cells: list[tuple[Row, DownloadCell | None]]
+    options: DownloadOptions | None
+    rows: list[Row]
+    result: DownloadRunResult | None
+    stopped: list[Row]
+    offered: DownloadSession | None
+    summary: DownloadSummary | None  # the last run's, when the panel showed it
+    rest: int
 
 
 def is_dead(row: Row) -> bool:
@@ -380,6 +394,7 @@ class DownloadController(QObject):
             keep=keep,
             trace=session.trace,
         )
+        before = self._before(todo)  # put back should the run not start
         self.last_options = options
         self.last_rows = todo
         self.last_result = None  # until this run's comes: not the rows of another
@@ -396,10 +411,13 @@ class DownloadController(QObject):
         calls_before = self.tokens.gauge.calls
         try:
             result = await run.run()
-        except InputError as exc:
-            # The folder could not be made: nothing was downloaded.
-            model.set_downloads((r, None) for r in todo)
-            self.panel.hide()
+        except TcbError as exc:
+            if exc.kind is not ErrorKind.INPUT:
+                raise
+            # The run did not start (the folder could not be made, or another run is
+            # writing into it): nothing was downloaded, so all is as it was, and the
+            # banner says why in core's words, as the command line does.
+            self._put_back(before)
             self.notifier.show_banner(BANNER, Tone.DANGER, core_text(exc.message))
             return None
         finally:
@@ -408,6 +426,34 @@ class DownloadController(QObject):
         summary = self._settle(todo, result, options.dest, still_left)
         self.tokens.after_run(self.tokens.gauge.calls - calls_before)
         return summary
+
+    def _before(self, rows: Sequence[Row]) -> _Before:
+        return _Before(
+            cells=[(r, r.download) for r in rows],
+            options=self.last_options,
+            rows=self.last_rows,
+            result=self.last_result,
+            stopped=self._stopped,
+            offered=self.offered,
+            summary=None if self.panel.isHidden() else self.panel.summary,
+            rest=self.panel.rest,
+        )
+
+    def _put_back(self, before: _Before) -> None:
+        """A run that did not start: its rows, the last run's summary and rest, and a
+        saved list on offer (core kept it) are back as they were before it."""
+        self.model.set_downloads(before.cells)
+        self.last_options = before.options
+        self.last_rows = before.rows
+        self.last_result = before.result
+        self._stopped = before.stopped
+        self._rest_stale = True
+        if before.summary is not None:
+            self.panel.finish(before.summary, before.rest)
+        else:
+            self.panel.hide()
+        if before.offered is not None:
+            self._offer(before.offered)
 
     def _links_came(self, results: list[LinkResult]) -> None:
         self.model.apply_results(results)  # rows without a link show the one they got
@@ -667,6 +713,11 @@ class DownloadController(QObject):
             if row is not None:
                 changes.append((row, self.texts.from_session(f)))
         self.model.set_downloads(changes)
+        self._offer(saved)
+        return saved
+
+    def _offer(self, saved: DownloadSession) -> None:
+        """The banner offering a saved list of an unfinished run: Resume or Discard."""
         self.offered = saved
         self.last_options = saved.options()
         unfinished = len(saved.unfinished())
@@ -692,7 +743,6 @@ class DownloadController(QObject):
                 (self.tr("Discard"), self.request_discard_session),
             ],
         )
-        return saved
 
     def request_resume_session(self) -> None:
         self.tasks.start(task_names.DOWNLOAD, self.resume_session(), replace=False)
