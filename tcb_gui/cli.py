@@ -1013,7 +1013,32 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+# Qt platforms that draw on a display server: on Linux without DISPLAY or
+# WAYLAND_DISPLAY they abort the process (SIGABRT, Qt's "no Qt platform plugin could be
+# initialized") before any word of ours. Others (offscreen, vnc, eglfs…) need none.
+_DISPLAY_PLATFORMS = ("xcb", "wayland")
+
+
+def _no_display() -> bool:
+    """Whether the window cannot open here: Linux, no display, and a Qt platform that
+    needs one (``QT_QPA_PLATFORM`` unset picks xcb or wayland)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return False
+    chosen = os.environ.get("QT_QPA_PLATFORM", "")
+    # "wayland;xcb" tries each in turn; "xcb:option" names options after the platform.
+    platforms = [p.split(":", 1)[0].strip() for p in chosen.split(";") if p.strip()]
+    return all(p.startswith(_DISPLAY_PLATFORMS) for p in platforms)
+
+
 def cmd_window(args: argparse.Namespace | SimpleNamespace, files: Sequence[str] = ()) -> int:
+    if _no_display():
+        raise UsageError(
+            "cannot open the window here: there is no display (neither DISPLAY nor "
+            "WAYLAND_DISPLAY is set). Without one, use the command line: tcb-gui resolve, "
+            "download, verify, doctor or token (tcb-gui --help)."
+        )
     if args.base_url:
         from tcb_gui.core.client import validate_base_url
 
@@ -1053,6 +1078,21 @@ def _open_window(args: argparse.Namespace | SimpleNamespace, files: Sequence[str
 _COMMANDS = frozenset({"resolve", "download", "verify", "token", "doctor", "demo-server"})
 # Top-level options that take a value, so their value is not mistaken for a file.
 _VALUE_OPTIONS = frozenset({"--base-url", "--api", "--profile"})
+# How close a word must be to a command to be taken for a mistyped one (difflib's ratio:
+# "verfy" is 0.91 of "verify", "resolv" 0.92 of "resolve").
+_MISTYPED_CUTOFF = 0.75
+
+
+def _mistyped_command(word: str) -> bool:
+    """Whether the first word, taken for a list to open, is rather a mistyped command
+    ("verfy", "resolv"): not a file that exists, no folder or extension in it, and close
+    to a command's name. The parser then refuses it, naming the commands (exit 2),
+    instead of a window opened on a file that is not there."""
+    if os.sep in word or "/" in word or "." in word or os.path.lexists(word):
+        return False
+    import difflib
+
+    return bool(difflib.get_close_matches(word, _COMMANDS, n=1, cutoff=_MISTYPED_CUTOFF))
 
 
 def _split_window_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -1068,7 +1108,7 @@ def _split_window_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
             options.append(token)
             expect_value = False
         elif only_files or (not token.startswith("-") and token != "-"):
-            if not files and not only_files and token in _COMMANDS:
+            if not files and not only_files and (token in _COMMANDS or _mistyped_command(token)):
                 return list(argv), []
             files.append(token)
         elif token == "--":
