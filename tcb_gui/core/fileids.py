@@ -26,7 +26,8 @@ byte order mark are ignored at the start of every line; blank lines are skipped.
 
    - A line with a tab: each tab-separated field is read on its own.
    - A line that starts with ``cloud://`` is one ID to the end of the line (keys may hold
-     spaces and commas); trailing whitespace is trimmed. Only where another
+     spaces and commas); trailing whitespace and invisible characters (zero-width
+     space, joiners, word joiner, BOM: ``trim_end``) are trimmed. Only where another
      ``cloud://`` follows whitespace, ``,``, ``;`` or ``|`` does a new ID start there.
    - A list marker before it (``- ``, ``* ``, ``• ``, ``1. ``, ``2) ``, ``3、`` or grep's
      ``12:``) is skipped, and the rest is read as above.
@@ -43,8 +44,8 @@ is that JSON/quoted string (escapes decoded) up to the closing unescaped quote, 
 included; after ``'``, ``‘``, ``“``, ``「``, ``『`` or ``《`` it runs to the matching closing
 mark. Otherwise it ends at whitespace, a quote or quotation mark, a backtick, ``<`` ``>``,
 a control character, Chinese sentence punctuation (``，。；、！？``) or where another
-``cloud://`` begins (unless right after ``/``); then trailing ``.,;:!?``
-and closing brackets without a matching opener inside the ID are dropped. So
+``cloud://`` begins (unless right after ``/``); then trailing ``.,;:!?``, invisible
+characters and closing brackets without a matching opener inside the ID are dropped. So
 ``2026-11-01 12:00:01 INFO fetched cloud://env.b/x.png ok`` gives ``cloud://env.b/x.png``,
 and ``see (cloud://e.b/a(1).png).`` gives ``cloud://e.b/a(1).png``. An unquoted ID in
 log text cannot hold spaces: quote it.
@@ -94,7 +95,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from tcb_gui.core.errors import InputError, MessageTemplate
+from tcb_gui.core.errors import InputError, MessageTemplate, message
 
 SCHEME = "cloud://"
 
@@ -111,6 +112,20 @@ MAX_KEY_BYTES = 850
 MAX_HOST_CHARS = 253
 # Distinct env.bucket pairs remembered as valid; real lists name a handful.
 _HOST_CACHE_SIZE = 256
+
+
+# Why a candidate is not an ID: the command line prints it, the window's input banner
+# shows it (translated, so registered).
+_NOT_CLOUD = message("does not start with cloud://")
+_NO_KEY = message("has no file path after the bucket")
+_HOST_TOO_LONG = MessageTemplate("environment and bucket are longer than {limit} characters")
+_NO_HOST = message("has no environment ID or bucket")
+_NO_DOT = message("has no '.' between the environment ID and the bucket")
+_NO_ENV = message("has no environment ID before the first '.'")
+_BAD_ENV = message("environment ID may hold only lowercase letters, digits and '-'")
+_BAD_BUCKET = message("has an invalid bucket name")
+_CONTROL_IN_KEY = message("file path holds control characters")
+_KEY_TOO_LONG = MessageTemplate("file path is longer than {limit} bytes")
 
 
 class InvalidFileIdError(ValueError):
@@ -140,32 +155,36 @@ def _split_host(host: str) -> tuple[str, str, str]:
     """``env.bucket`` as (env, bucket, "") or ("", "", reason). Cached: a list holds
     thousands of IDs but only a few environments."""
     if len(host) > MAX_HOST_CHARS:
-        return "", "", f"environment and bucket are longer than {MAX_HOST_CHARS} characters"
+        return "", "", _HOST_TOO_LONG.format(limit=MAX_HOST_CHARS)
     env, dot, bucket = host.partition(".")
-    if not dot or not env:
-        return "", "", "has no environment ID before the first '.'"
+    if not host:
+        return "", "", _NO_HOST
+    if not dot:  # "cloud://prod-1a2b/a.png": the env ID may be there, the bucket is not
+        return "", "", _NO_DOT
+    if not env:
+        return "", "", _NO_ENV
     if not _ENV_RE.match(env):
-        return "", "", "environment ID may hold only lowercase letters, digits and '-'"
+        return "", "", _BAD_ENV
     if not bucket or not _BUCKET_RE.match(bucket):
-        return "", "", "has an invalid bucket name"
+        return "", "", _BAD_BUCKET
     return env, bucket, ""
 
 
 def parse_fileid(text: str) -> FileId:
     """Parse one ID exactly as given (no trimming); raise InvalidFileIdError if malformed."""
     if not text.startswith(SCHEME):
-        raise InvalidFileIdError(text, "does not start with cloud://")
+        raise InvalidFileIdError(text, _NOT_CLOUD)
     host, slash, key = text[len(SCHEME) :].partition("/")
     if not slash or not key:
-        raise InvalidFileIdError(text, "has no file path after the bucket")
+        raise InvalidFileIdError(text, _NO_KEY)
     env, bucket, reason = _split_host(host)
     if reason:
         raise InvalidFileIdError(text, reason)
     if _BAD_KEY_CHAR_RE.search(key):
-        raise InvalidFileIdError(text, "file path holds control characters")
+        raise InvalidFileIdError(text, _CONTROL_IN_KEY)
     # Cheap length test first: UTF-8 takes at most 4 bytes a character.
     if len(key) > MAX_KEY_BYTES // 4 and len(key.encode("utf-8")) > MAX_KEY_BYTES:
-        raise InvalidFileIdError(text, f"file path is longer than {MAX_KEY_BYTES} bytes")
+        raise InvalidFileIdError(text, _KEY_TOO_LONG.format(limit=MAX_KEY_BYTES))
     return FileId(raw=text, env=env, bucket=bucket, key=key)
 
 
@@ -340,6 +359,11 @@ class _Accumulator:
 # Whitespace that may precede an ID at the start of a line: BOMs of concatenated files,
 # ideographic and no-break spaces pasted from documents, zero-width spaces from web pages.
 _LEADING = " \t\f\v\ufeff\u3000\xa0\u200b"
+# Invisible characters that stick to the end of an ID copied from a chat app or a web
+# page (zero-width space, non-joiner, joiner, word joiner, BOM). ``str.strip`` keeps them
+# (they are not whitespace), so the ID's end trims them with whitespace; inside a key
+# they stay, as spaces do.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 # Marks an occurrence, including the JSON-escaped form written by e.g. PHP (`cloud:\/\/`).
 _OCCURRENCE_RE = re.compile(r"cloud:(?://|\\/\\/)")
 # Another ID starts inside an ID-led line or field only after one of these separators.
@@ -443,12 +467,21 @@ def _read_quoted(text: str, opening: int) -> tuple[str, int] | None:
     return (value, end) if isinstance(value, str) else None
 
 
+def trim_end(text: str) -> str:
+    """``text`` without the whitespace and invisible characters that end it."""
+    while True:
+        trimmed = text.rstrip().rstrip(_INVISIBLE)
+        if trimmed == text:
+            return text
+        text = trimmed
+
+
 def _trim_log_run(run: str) -> str:
     minimum = len(SCHEME)
     while len(run) > minimum:
         last = run[-1]
         dangling = last in _CLOSERS and run.count(_CLOSERS[last]) < run.count(last)
-        if not dangling and last not in _TRAILING_PUNCTUATION:
+        if not dangling and last not in _TRAILING_PUNCTUATION and last not in _INVISIBLE:
             break
         run = run[:-1]
     return run
@@ -497,12 +530,12 @@ def _scan_log_text(text: str, out: list[str]) -> None:
 def _scan_id_led(text: str, out: list[str]) -> None:
     """``text`` starts with an ID that may hold spaces; further IDs follow separators."""
     if _SEPARATED_ID_RE.search(text, len(SCHEME)) is None:
-        out.append(text.rstrip())
+        out.append(trim_end(text))
     elif '"' in text and "," in text:
         for field in _split_fields(text, ","):
             _scan_field(field, out)
     else:
-        out.extend(part.rstrip() for part in _ID_SEPARATOR_RE.split(text) if part.strip())
+        out.extend(trim_end(part) for part in _ID_SEPARATOR_RE.split(text) if part.strip())
 
 
 def _scan_field(field: str, out: list[str]) -> None:

@@ -31,6 +31,7 @@ from tcb_gui.core.fileids import (
     read_ids_from_path,
     read_ids_from_stream,
     summary,
+    trim_end,
 )
 
 PROD = "cloud://prod-4gkv.7072-prod-4gkv-1314114854"
@@ -79,7 +80,8 @@ def test_parse_accepts_keys_the_service_allows(key: str) -> None:
         (" cloud://e.b/x", "does not start with cloud://"),
         ("cloud://e.b", "has no file path"),
         ("cloud://e.b/", "has no file path"),
-        ("cloud://eb/x", "no environment ID"),
+        ("cloud://eb/x", "has no '.' between the environment ID and the bucket"),
+        ("cloud:///x", "has no environment ID or bucket"),
         ("cloud://.b/x", "no environment ID"),
         ("cloud://Prod.b/x", "lowercase letters"),
         ("cloud://pr_od.b/x", "lowercase letters"),
@@ -765,9 +767,9 @@ def file_ids(draw: st.DrawFn) -> FileId:
     key = "/".join(draw(st.lists(_SEGMENT, min_size=1, max_size=6)))
     if draw(st.booleans()):
         key = "/" + key  # several '/' and a leading one
-    # Documented limits of finding: trailing whitespace is trimmed, and a key may not
-    # hold "cloud:" (another ID would start there).
-    assume(key == key.rstrip() and "cloud:" not in key)
+    # Documented limits of finding: trailing whitespace and invisible characters are
+    # trimmed, and a key may not hold "cloud:" (another ID would start there).
+    assume(key == trim_end(key) and "cloud:" not in key)
     assume(len(key.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES)
     return parse_fileid(f"cloud://{draw(ENVS)}.{draw(BUCKETS)}/{key}")
 
