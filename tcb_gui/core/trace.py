@@ -3,8 +3,9 @@
 stable-token provider and the download engine (each link and file request).
 
 A ``TraceEvent`` never holds a secret: URLs lose their ``access_token`` and link
-signatures (``core.redact``) before an event is made, and request bodies never carry a
-token. ``TraceHub`` fans events out to listeners (a file writer, the window's ring
+signatures (``core.redact``) before an event is made, and the event redacts its URL and
+endpoint once more itself (a link's path may hold the token); request bodies never carry
+a token. ``TraceHub`` fans events out to listeners (a file writer, the window's ring
 buffer); with no listener an emit costs one attribute check.
 """
 
@@ -17,6 +18,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from tcb_gui.core.errors import message
+from tcb_gui.core.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,12 @@ class TraceEvent:
     errmsg: str | None = None  # the service's words (redacted), or ours for a failure
     body: str | None = None  # the JSON sent (no secrets in it), for "Copy as curl"
     bytes: int | None = None  # body bytes received (file requests)
+
+    def __post_init__(self) -> None:
+        # The promise above, kept here whoever makes the event: a file call's endpoint is
+        # its link's path, which a link service may have filled with the token.
+        object.__setattr__(self, "endpoint", redact(self.endpoint))
+        object.__setattr__(self, "url", redact(self.url))
 
     def record(self) -> dict[str, Any]:
         """The ``--trace`` JSON line's fields."""

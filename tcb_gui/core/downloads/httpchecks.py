@@ -18,6 +18,7 @@ import httpx
 
 from tcb_gui.core.client import encode_url
 from tcb_gui.core.downloads import messages as msg
+from tcb_gui.core.redact import redact
 from tcb_gui.core.wire import MAX_SIZE_DIGITS
 
 # Bytes looked at to recognise an HTML page at the start of a body.
@@ -25,6 +26,8 @@ SNIFF_BYTES = 512
 HTML_EXTENSIONS: Final = frozenset({".htm", ".html", ".xhtml", ".shtml"})
 TRANSIENT_STATUSES: Final = frozenset({408, 425, 429})
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+# Most characters of a host's reason phrase shown (like the service's errmsg, a line).
+MAX_REASON_CHARS: Final = 200
 # Sizes of at most MAX_SIZE_DIGITS digits (no file is larger than 2**63 bytes): a longer
 # one is unreadable, as int() of over 4,300 digits would raise.
 _CONTENT_RANGE_RE = re.compile(
@@ -61,6 +64,15 @@ def safe_url(url: str | httpx.URL) -> str:
         return "<invalid url>"
     path = parsed.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
     return f"{parsed.scheme}://{parsed.netloc.decode('ascii', 'replace')}{path}"
+
+
+def status_words(response: ResponseHead) -> str:
+    """The status and reason phrase as a failed file shows them ("404 Not Found"): the
+    phrase is the host's own text, and a host may echo the request target, signed link
+    and token included, so it is redacted (before it is cut, or a cut token would no
+    longer be recognised) and bounded like the service's errmsg."""
+    text = f"{response.status_code} {response.reason_phrase}".strip()
+    return redact(text)[:MAX_REASON_CHARS]
 
 
 def parse_content_range(value: str | None) -> tuple[int | None, int | None, int | None] | None:
