@@ -159,7 +159,9 @@ def run_download(
     if result.disk_full is not None:
         stderr.write(f"{result.disk_full.message}\n")
     stderr.write(_summary(result) + "\n")
-    reasons = Counter(o.errmsg for o in result.outcomes if not o.ok)
+    # The failed files of the summary's count (core's), not those stopped or waiting:
+    # the lines above say why those did not finish.
+    reasons = Counter(result.outcomes[i].errmsg for i in result.failed)
     for reason, count in reasons.most_common(5):
         stderr.write(f"{count:,} failed: {reason}\n")
     notes = Counter(o.note for o in result.outcomes if o.ok and o.note)

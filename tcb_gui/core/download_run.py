@@ -158,6 +158,18 @@ class DownloadRunResult:
             if o.state is FileState.CANCELLED and i not in waiting
         ]
 
+    @property
+    def failed(self) -> list[int]:
+        """The files that failed, by outcome index: what both faces count and list as
+        failed, with their reasons. Not those stopped before they finished (``stopped``:
+        they resume) nor those waiting for a token (``waiting``)."""
+        waiting = self.waiting
+        return [
+            i
+            for i, o in enumerate(self.outcomes)
+            if o.state is FileState.FAILED and i not in waiting
+        ]
+
     def counts(self) -> DownloadCounts:
         downloaded = [o for o in self.outcomes if o.state is FileState.DONE]
         states = [o.state for i, o in enumerate(self.outcomes) if i not in self.waiting]
@@ -166,7 +178,7 @@ class DownloadRunResult:
             downloaded_bytes=sum(o.bytes for o in downloaded),
             verified=sum(o.verified is True for o in self.outcomes),
             skipped=states.count(FileState.SKIPPED),
-            failed=states.count(FileState.FAILED),
+            failed=len(self.failed),
             stopped=len(self.stopped),
             waiting=len(self.waiting),
         )

@@ -495,11 +495,7 @@ class DownloadController(QObject):
             row = rows[i]
             if model.row_for(row.fileid) is row:
                 changes.append((row, texts.waiting_for_token(row.download)))
-        failed = [
-            (row, o)
-            for i, (row, o) in enumerate(zip(rows, result.outcomes, strict=True))
-            if o.state is FileState.FAILED and i not in result.waiting
-        ]
+        failed = [(rows[i], result.outcomes[i]) for i in result.failed]
         for row, o in failed:
             # Why it failed, in core's classes: the details pane offers a retry only
             # where one can help (not for a quota used up until tomorrow).
