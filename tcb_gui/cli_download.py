@@ -71,8 +71,9 @@ class _ProgressPrinter:
             detail += f" · {total.files_failed:,} failed"
         if total.paused:
             detail += " · paused"
-        done = total.files_done + total.files_failed
-        self.progress.update(done, total.files_total, detail)
+        # Files saved (done or already complete), as the window counts them: the failed
+        # ones are said after it, never counted as done.
+        self.progress.update(total.files_done, total.files_total, detail)
 
 
 def _summary(result: DownloadRunResult) -> str:
