@@ -946,8 +946,10 @@ class Downloader:
         book = self._book
         folder.ensure_parent(out)
         part, meta = self._claim_part(job)
-        # Only bytes a server can vouch for are kept: ours, with a validator to check.
-        offset = self._files.regular_size(part) or 0 if meta is not None and meta.validator else 0
+        # Only bytes a server can vouch for are kept: ours, with a validator to check (a
+        # file that appeared at the name after it was claimed is not ours).
+        ours = meta is not None and bool(meta.validator) and job.part_on_disk
+        offset = self._files.regular_size(part) or 0 if ours else 0
         if meta is not None and meta.total is not None:
             if offset > meta.total:
                 offset = 0
@@ -1045,6 +1047,29 @@ class Downloader:
         ):
             name = short_name(f"{out.name}.{job.index}", ".part")
             return MemoryPart(self._tmp_dir / name, total, self._buffers.take(total))
+        while True:
+            try:
+                writer = self._part_writer(job, part, start, meta, old_meta)
+            except FileExistsError:
+                # Another program's file appeared at the name after the folder was
+                # listed: it stays as it is (never truncated, never removed), and the
+                # file goes on under the next free name, as ``_claim_part`` would have.
+                log.info("%s: %s appeared meanwhile; not ours", job.fileid.raw, part.name)
+                if job.sidecar_on_disk:
+                    self._files.remove(sidecar_path(part))  # ours, written just now
+                    job.sidecar_on_disk = False
+                job.part = None
+                part, old_meta = self._claim_part(job)
+                continue
+            writer.writeback = self._syncer.writeback
+            job.part_on_disk = True
+            return writer
+
+    def _part_writer(
+        self, job: Job, part: Path, start: int, meta: PartMeta, old_meta: PartMeta | None
+    ) -> PartFile:
+        """The partial file ``part`` opened at ``start`` under its sidecar. One that is
+        not ours yet is created only where nothing is (``FileExistsError`` else)."""
         chunk = self._options.chunk_size
         # A partial file already there is cut to ``start`` first: its bytes past it (of
         # an earlier try, maybe of another version) must be gone before a new sidecar
@@ -1055,13 +1080,12 @@ class Downloader:
                 self._files.write_small(sidecar_path(part), sidecar_bytes(meta))
                 job.sidecar_on_disk = True
             if writer is None:
+                self._files.create_new(part)
                 writer = self._files.open_part(part, start, chunk)
         except BaseException:
             if writer is not None:
                 writer.abandon()
             raise
-        writer.writeback = self._syncer.writeback
-        job.part_on_disk = True
         return writer
 
     def _keep(self, job: Job, writer: Writer, meta: PartMeta | None) -> None:
@@ -1124,7 +1148,9 @@ class Downloader:
     def _spill(self, part: Path, memory: MemoryPart) -> bool:
         """Write bytes held in memory to a partial file that is not there yet."""
         files = self._files
-        if files.lexists(part):
+        try:
+            files.create_new(part)  # never over a file that appeared there meanwhile
+        except FileExistsError:
             return False
         writer = files.open_part(part, 0, self._options.chunk_size)
         try:

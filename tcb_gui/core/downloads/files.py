@@ -591,6 +591,15 @@ class FileOps:
         with self.at(path) as where:
             return PartFile(path, offset, buffer_size, at=where)
 
+    def create_new(self, path: Path) -> None:
+        """Create ``path`` empty where nothing is (``FileExistsError`` otherwise): a file
+        the run did not create, even one that appeared after the folder was listed, is
+        never opened for writing, cut or removed (``open_part`` at 0 cuts what is there)."""
+        with self.at(path) as where:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | NO_FOLLOW
+            fd = os.open(where.name, flags, 0o666, dir_fd=where.dir_fd)
+        os.close(fd)
+
     def write_whole(self, part: MemoryPart, *, sync: bool = True) -> None:
         """Write a small file's bytes to ``part.path`` (a new file), fsynced unless told
         otherwise (a group sync follows). A failure leaves whatever was written there."""
