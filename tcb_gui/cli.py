@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from tcb_gui.core.fileids import FileId
     from tcb_gui.core.quota_gauge import QuotaPlace
     from tcb_gui.core.resolve_run import ResolveRun
+    from tcb_gui.core.tokens import TokenStore
     from tcb_gui.core.trace import TraceHub
 
 
@@ -288,7 +289,16 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--dest", required=True, help="destination folder")
     download.add_argument("--report", help="write a JSON report here")
     download.add_argument("--layout", choices=["tree", "flat"], default="tree")
-    download.add_argument("--on-exists", choices=["skip", "rename", "overwrite"], default="skip")
+    download.add_argument(
+        "--on-exists",
+        choices=["skip", "rename", "overwrite"],
+        default="skip",
+        help="when a file is already where one is saved. skip (default): a complete copy "
+        "of the same file is left as it is (running the same command again transfers "
+        "nothing); a different file is kept and the new one saved beside it as "
+        "'name (1).ext'. rename: always save beside it, as 'name (1).ext', "
+        "'name (2).ext'… overwrite: replace what is there (destructive)",
+    )
     download.add_argument("--limit-rate", help="total bandwidth limit, e.g. 500K or 2M")
     download.add_argument("--trace", metavar="FILE", help=_TRACE_HELP)
     _add_ignore_quota(download)
@@ -578,6 +588,17 @@ def _check_writable(output: str | None) -> None:
         raise InputError(f"Cannot write {output}: no permission to write in {folder}.")
 
 
+def _check_folder(folder: str) -> None:
+    """``verify DIR``: a folder that is not there, or a file, said as such, not as a
+    folder with "no record of downloaded files" (which sends the user looking for one)."""
+    from tcb_gui.core.errors import InputError
+
+    path = Path(folder).expanduser()
+    if not path.is_dir():  # a link to a folder is one
+        what = "is not a folder" if os.path.lexists(path) else "does not exist"
+        raise InputError(f"{path} {what}: name the folder tcb-gui download wrote to.")
+
+
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     import asyncio
 
@@ -693,7 +714,7 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
             return _set_app_secret(args, conn, stdin, stderr)
         if args.action == "clear":
             store.clear_app_secret(conn.profile)
-            stderr.write(f"Removed the AppSecret of profile {conn.profile!r} from the keyring.\n")
+            stderr.write(_cleared(store, "AppSecret", conn.profile))
             return ExitStatus.OK
         if not args.appsecret and explicit_token() is not None:
             stderr.write("Checking TCB_ACCESS_TOKEN (it wins over the profile's AppSecret).\n")
@@ -734,7 +755,7 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     if args.action == "clear":
         store.clear(conn.profile)
         _remember_token_saved(conn.profile, None)
-        stderr.write(f"Removed the token of profile {conn.profile!r} from the keyring.\n")
+        stderr.write(_cleared(store, "token", conn.profile))
         return ExitStatus.OK
     info = store.current(conn.profile)
     if not info.token:
@@ -747,6 +768,17 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     _keep_quota(conn, check)
     stdout.write(shown_safely(_describe_check(check) + f" (source: {info.source.value})") + "\n")
     return _check_exit_code(check)
+
+
+def _cleared(store: TokenStore, what: str, profile: str) -> str:
+    """What ``token clear`` did: without a keyring nothing was kept in one (``token set``
+    refuses there), so nothing was removed from one either."""
+    if store.keyring_available():
+        return f"Removed the {what} of profile {profile!r} from the keyring.\n"
+    return (
+        f"No system keyring is available, so no {what} of profile {profile!r} was kept "
+        "in one: there was nothing to remove.\n"
+    )
 
 
 # A piped secret is read up to this much: a token is at most 4,096 characters
@@ -1234,6 +1266,7 @@ def main(
         if args.command == "verify":
             from tcb_gui.cli_download import run_verify
 
+            _check_folder(args.folder)
             return run_verify(args.folder, stdout, stderr)
         if args.command == "token":
             return cmd_token(args, stdin, stdout, stderr)
