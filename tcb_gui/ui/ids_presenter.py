@@ -4,7 +4,9 @@
 named tasks (``task_names.ADD_TEXT`` / ``ADD_FILES``) and tests await. Big inputs are
 parsed in a worker thread; rows go into the model in batches so the window paints
 between them. The status line says what was taken: "Added 1,204 IDs (3 duplicates,
-2 lines without an ID)".
+2 lines without an ID)"; the input banner names the first malformed IDs with their line
+and core's reason, as the command line lists them, and never calls refused IDs "none
+found".
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from tcb_gui.core.errors import InputError
-from tcb_gui.core.fileids import FileId, IdScan, find_ids, merge_scans, read_ids_from_path
+from tcb_gui.core.fileids import (
+    FileId,
+    IdScan,
+    Malformed,
+    find_ids,
+    merge_scans,
+    read_ids_from_path,
+)
 from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.drop import DropPayload
@@ -35,6 +44,9 @@ INLINE_PARSE_MAX_CHARS = 64 * 1024
 # batches, so no single step holds the window for long.
 ROW_INSERT_BATCH = 2_000
 BANNER = "input"
+# Malformed IDs the input banner names (the command line lists 10): a banner stays a
+# few lines tall, and the count says how many more there were.
+MALFORMED_SHOWN = 5
 
 
 @dataclass(slots=True)
@@ -45,6 +57,8 @@ class AddOutcome:
     duplicates: int = 0
     lines_without_id: int = 0
     malformed: int = 0
+    refused: tuple[Malformed, ...] = ()  # the first MALFORMED_SHOWN malformed IDs
+    from_files: bool = False  # the malformed IDs' lines are named with their file
     errors: list[str] = field(default_factory=list)
 
 
@@ -110,12 +124,18 @@ class IdsPresenter(QObject):
         scan = scans[0] if scans else None
         names = ", ".join(p.name for p in paths[:3]) + ("…" if len(paths) > 3 else "")
         list_name = paths[0].name if len(paths) == 1 else names
-        return await self._take_scan(scan, errors, names, list_name=list_name)
+        return await self._take_scan(scan, errors, names, list_name=list_name, from_files=True)
 
     async def _take_scan(
-        self, scan: IdScan | None, errors: list[str], source: str, *, list_name: str = ""
+        self,
+        scan: IdScan | None,
+        errors: list[str],
+        source: str,
+        *,
+        list_name: str = "",
+        from_files: bool = False,
     ) -> AddOutcome:
-        outcome = AddOutcome(errors=list(errors))
+        outcome = AddOutcome(errors=list(errors), from_files=from_files)
         new_list = scan is not None and scan.ids and self.model.rowCount() == 0
         if new_list and self._name_list is not None:
             self._name_list(list_name)
@@ -123,6 +143,7 @@ class IdsPresenter(QObject):
             outcome.duplicates = scan.duplicates
             outcome.lines_without_id = scan.lines_without_id
             outcome.malformed = scan.malformed_count
+            outcome.refused = scan.malformed[:MALFORMED_SHOWN]
             ids: tuple[FileId, ...] = scan.ids
             settle_long_lived()  # the parsed IDs live on in the rows
             for start in range(0, len(ids), ROW_INSERT_BATCH):
@@ -164,8 +185,11 @@ class IdsPresenter(QObject):
         if source:
             summary = self.tr("{summary} from {source}").format(summary=summary, source=source)
         notifier = self.notifier
+        refused = self._refused_lines(outcome)
         if outcome.errors:
-            notifier.show_banner(BANNER, Tone.DANGER, "\n".join(outcome.errors))
+            notifier.show_banner(BANNER, Tone.DANGER, "\n".join([*outcome.errors, *refused]))
+        elif refused:
+            notifier.show_banner(BANNER, Tone.WARNING, "\n".join(refused))
         elif outcome.added == 0 and not outcome.duplicates:
             notifier.show_banner(
                 BANNER,
@@ -182,3 +206,45 @@ class IdsPresenter(QObject):
         else:
             notifier.hide_banner(BANNER)
         notifier.show_status(summary)
+
+    def _refused_lines(self, outcome: AddOutcome) -> list[str]:
+        """The banner's lines for the malformed IDs: a headline, then the first few with
+        their line and core's reason ("Line 2: environment ID may hold only …: cloud://…").
+        Nothing when there were none."""
+        count = outcome.malformed
+        if not count:
+            return []
+        if outcome.added == 0 and not outcome.duplicates:
+            head = plural(
+                count,
+                self.tr("Found 1 cloud:// ID, but it is not valid:"),
+                self.tr("Found {n} cloud:// IDs, none of them valid:"),
+            )
+        else:
+            head = plural(
+                count,
+                self.tr("1 malformed ID was not added:"),
+                self.tr("{n} malformed IDs were not added:"),
+            )
+        lines = [head]
+        for bad in outcome.refused:
+            reason = core_text(bad.reason)
+            if outcome.from_files and bad.source:
+                where = self.tr("{file}, line {line}").format(
+                    file=Path(bad.source).name, line=bad.line
+                )
+            else:
+                where = self.tr("Line {line}").format(line=bad.line)
+            lines.append(
+                self.tr("{where}: {reason}: {id}").format(where=where, reason=reason, id=bad.text)
+            )
+        more = count - len(outcome.refused)
+        if more:
+            lines.append(
+                plural(
+                    more,
+                    self.tr("… and 1 more malformed ID"),
+                    self.tr("… and {n} more malformed IDs"),
+                )
+            )
+        return lines
