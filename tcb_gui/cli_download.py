@@ -156,7 +156,6 @@ def run_download(
     result, quota_words = asyncio.run(
         download_ids(conn, ids, options, stderr, trace=trace, ignore_quota=args.ignore_quota)
     )
-    _write_report(args.report, result.outcomes)
     if result.disk_full is not None:
         stderr.write(f"{result.disk_full.message}\n")
     stderr.write(_summary(result) + "\n")
@@ -170,9 +169,19 @@ def run_download(
         stderr.write(f"{count:,} saved: {note}\n")
     if result.stop is not None:
         stderr.write(f"Stopped: {result.stop.message}\n")
+    status = result.exit_status
+    try:
+        _write_report(args.report, result.outcomes)
+    except InputError as exc:
+        # Written last, so what the run did is said above it (the path was checked before
+        # the run: this is a disk filled meanwhile and the like). Not a usage error: the
+        # run's own status, or "some failed" when every file got through.
+        stderr.write(f"tcb-gui: The report was not written. {exc.message}\n")
+        if status is ExitStatus.OK:
+            status = ExitStatus.SOME_FAILED
     if quota_words:
         stderr.write(quota_words + "\n")
-    return result.exit_status
+    return status
 
 
 def run_verify(folder: str, stdout: TextIO, stderr: TextIO) -> int:
