@@ -50,7 +50,7 @@ from tcb_gui.core.download_run import (
 )
 from tcb_gui.core.download_session import DownloadSession, SessionFile, SessionStore, next_revision
 from tcb_gui.core.downloads import DownloadOptions, FileProgress, FileState, TotalProgress
-from tcb_gui.core.errors import ErrorKind, InputError, TcbError
+from tcb_gui.core.errors import ErrorKind, InputError, TcbError, answered_for_good
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
@@ -70,7 +70,6 @@ from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.quota_question import ConfirmQuota, ask_quota, window_gate
 from tcb_gui.ui.results_model import ResultsModel, Row, RowState
 from tcb_gui.ui.results_view import ResultsView
-from tcb_gui.ui.row_status import Failure, failure_of
 from tcb_gui.ui.session import Session
 from tcb_gui.ui.tasks import TaskKeeper
 from tcb_gui.ui.token_presenter import TokenPresenter
@@ -109,13 +108,14 @@ class _Before:
 
 def is_dead(row: Row) -> bool:
     """A row the service answered for good: not downloadable ("file does not exist", or an
-    environment or bucket the account does not have: asked again, refused again)."""
+    environment or bucket the account does not have: asked again, refused again);
+    core's rule (``errors.answered_for_good``), which Retry failed (Ctrl+R) follows too."""
     result = row.result
-    if row.state is not RowState.FAILED or result is None:
-        return False
-    if result.kind is ErrorKind.FILE:
-        return True
-    return result.kind is ErrorKind.CONFIG and failure_of(result) is Failure.UNKNOWN_ENV
+    return (
+        row.state is RowState.FAILED
+        and result is not None
+        and answered_for_good(result.kind, result.errmsg)
+    )
 
 
 def link_for(row: Row) -> LinkResult:
