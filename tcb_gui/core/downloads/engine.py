@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import stat
@@ -1417,11 +1418,40 @@ class Downloader:
                 self._unplaced(job, pending, placing.exception())
             raise
         except BaseException as exc:
+            if isinstance(writer, MemoryPart) and _crosses_mount(exc):
+                beside = await asyncio.to_thread(self._beside_target, job, pending, writer)
+                if beside is not None:
+                    await self._finish(job, beside)
+                    return
             self._unplaced(job, pending, exc)
             raise
         self._published(job, source, final, st, expected)
         if isinstance(writer, MemoryPart):
             self._buffers.give(writer.release())  # its bytes are on the disk
+
+    def _beside_target(self, job: Job, pending: _Pending, memory: MemoryPart) -> _Pending | None:
+        """Runs in a thread: a small file that could not be moved from the engine's folder
+        to its own (a bind mount of the same file system: one device, yet no link or
+        rename across it) is written as its partial file beside its name instead, and
+        put in place from there; the folder's later small files go that way from the
+        start. None: that name was taken meanwhile (the file fails as it would have)."""
+        out, part = job.out, job.part
+        assert out is not None
+        assert part is not None  # claimed before the body was read
+        self._same_device[out.parent] = False
+        log.info("%s: %s is another mount; writing beside it", job.fileid.raw, out.parent)
+        files = self._files
+        files.remove(memory.path)
+        if pending.meta is not None:  # the partial file is known as ours, should we stop
+            files.write_small(sidecar_path(part), sidecar_bytes(pending.meta))
+            job.sidecar_on_disk = True
+        if not self._spill(part, memory):
+            files.remove(sidecar_path(part))  # never beside a file that is not ours
+            job.sidecar_on_disk = False
+            return None
+        job.part_on_disk = True
+        self._buffers.give(memory.release())
+        return _Pending(part, None, pending.crc, pending.expected, pending.meta)
 
     def _unplaced(self, job: Job, pending: _Pending, exc: BaseException | None) -> NoReturn:
         """A file that could not be put in place: keep what a later try can resume
@@ -1510,6 +1540,11 @@ def _failure(exc: BaseException | None) -> type[Transient]:
     """What a transport error makes of an attempt: a malformed answer is tried less often
     than a cut (``tries_allowed``)."""
     return Malformed if isinstance(exc, MalformedAnswer) else Transient
+
+
+def _crosses_mount(exc: BaseException) -> bool:
+    """Whether ``exc`` is a link or rename refused across mount points (EXDEV)."""
+    return isinstance(exc, OSError) and exc.errno == errno.EXDEV
 
 
 def _integrity(crc64: int | None, sized: bool) -> Integrity:
