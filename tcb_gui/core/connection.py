@@ -24,6 +24,7 @@ from tcb_gui.core.client import (
 )
 from tcb_gui.core.credentials import AuthMode, Credentials, StableCredentials, StaticCredentials
 from tcb_gui.core.errors import InputError, MessageTemplate, TokenError, TokenState
+from tcb_gui.core.service_modes import DEFAULT_CONCURRENCY, DEFAULT_MAX_AGE
 
 if TYPE_CHECKING:
     import httpx
@@ -112,8 +113,8 @@ def connection_for(
         profile=name,
         base_url=validate_base_url(base_url or (chosen.base_url if chosen else DEFAULT_BASE_URL)),
         api=mode,
-        max_age=max_age or (chosen.max_age if chosen else 7200),
-        concurrency=concurrency or (chosen.concurrency if chosen else 4),
+        max_age=max_age or (chosen.max_age if chosen else DEFAULT_MAX_AGE),
+        concurrency=concurrency or (chosen.concurrency if chosen else DEFAULT_CONCURRENCY),
         download_concurrency=download_concurrency or settings.download_concurrency,
         auth=auth,
         appid=chosen.appid if chosen else None,
