@@ -12,9 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tcb_gui.core.client import RetryPolicy
-from tcb_gui.core.downloads import Downloader, DownloadOptions, DownloadOutcome
+from tcb_gui.core.downloads import Downloader, DownloadOptions, DownloadOutcome, sidecar_path
+from tcb_gui.core.downloads.files import PartMeta, sidecar_bytes
 from tests.e2e.loopback_host import LoopbackHost
 
 QUICK_RETRY = RetryPolicy(max_tries=3, base_delay=0.01, max_delay=0.02)
@@ -94,3 +96,61 @@ async def test_a_416_naming_the_kept_size_of_a_larger_file_never_makes_the_cut_c
     assert outcome.ok, outcome.errmsg
     assert outcome.path is not None
     assert outcome.path.read_bytes() == DATA
+
+
+BIG = bytes(range(256)) * 8192  # 2 MiB: its .part and sidecar from the first byte
+
+
+@pytest.mark.parametrize("etag", ['"ab\rcd"', '"ab\x01cd"', '"' + "e" * 20_000 + '"'])
+async def test_a_validator_that_cannot_be_sent_back_is_never_resumed_on(
+    http: httpx.AsyncClient, tmp_path: Path, etag: str
+) -> None:
+    # An ETag a request may not carry (a bare CR, a control) or too long to keep in a
+    # sidecar: resuming under it would fail every try before it is sent (and every
+    # later run), or leave a sidecar the engine cannot read back. The file starts over.
+    header = f"ETag: {etag}\r\n"
+
+    def answer(n: int, head: str) -> bytes:
+        return cut(BIG, len(BIG) // 2, header) if n == 1 else whole(BIG, header)
+
+    async with RawHost(answer) as host:
+        outcome = await download(http, host, tmp_path)
+
+    assert ranges(host) == [None, None]
+    assert outcome.ok, outcome.errmsg
+    assert outcome.path is not None
+    assert outcome.path.read_bytes() == BIG
+
+
+async def test_a_file_cut_under_an_unusable_validator_takes_its_own_name_again(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    # The sidecar written stays readable: the next run knows the .part as its own and
+    # reuses the name, instead of leaving one more stray .part and sidecar per run.
+    header = 'ETag: "' + "e" * 20_000 + '"\r\n'
+
+    async with RawHost(lambda n, head: cut(BIG, len(BIG) // 2, header)) as host:
+        first = await download(http, host, tmp_path)
+        second = await download(http, host, tmp_path)
+
+    assert not first.ok
+    assert not second.ok
+    folder = tmp_path / "env-a"
+    assert sorted(p.name for p in folder.iterdir()) == ["f.bin.part", "f.bin.part.json"]
+
+
+async def test_a_part_kept_under_such_a_validator_by_an_earlier_version_starts_over(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    part = tmp_path / "env-a" / "f.bin.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(BIG[:1000])
+    async with RawHost(lambda n, head: whole(BIG)) as host:
+        meta = PartMeta(host.fileid_of("f.bin").raw, '"ab\rcd"', len(BIG))
+        sidecar_path(part).write_bytes(sidecar_bytes(meta))
+        outcome = await download(http, host, tmp_path)
+
+    assert ranges(host) == [None]
+    assert outcome.ok, outcome.errmsg
+    assert outcome.path is not None
+    assert outcome.path.read_bytes() == BIG

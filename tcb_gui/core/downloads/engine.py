@@ -15,6 +15,7 @@ import contextlib
 import errno
 import logging
 import os
+import re
 import stat
 import sys
 import time
@@ -109,6 +110,13 @@ log = logging.getLogger("tcb_gui.core.downloads")
 
 # Fresh links refused in a row (403 each time) before the file is given up.
 MAX_LINK_REFRESHES = 2
+# Longest validator (ETag, Last-Modified) kept for a resume: a CloudBase/COS ETag is
+# under 100 characters and an HTTP date 29; a sidecar must stay well within
+# files.SIDECAR_MAX_BYTES, the most the engine reads back.
+MAX_VALIDATOR_CHARS = 1024
+# What a validator may hold to be sent back as If-Range: visible ASCII, inner spaces
+# (an HTTP date); RFC 9110 entity-tag characters are a subset.
+_SENDABLE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
 # Redirects followed per request (to http(s) only); a CDN needs one or two.
 MAX_REDIRECTS = 5
 # The manifest of completed files is saved at most this often during a run.
@@ -949,7 +957,7 @@ class Downloader:
         part, meta = self._claim_part(job)
         # Only bytes a server can vouch for are kept: ours, with a validator to check (a
         # file that appeared at the name after it was claimed is not ours).
-        ours = meta is not None and bool(meta.validator) and job.part_on_disk
+        ours = meta is not None and _sendable(meta.validator) is not None and job.part_on_disk
         offset = self._files.regular_size(part) or 0 if ours else 0
         if meta is not None and meta.total is not None:
             if offset > meta.total:
@@ -983,7 +991,7 @@ class Downloader:
                 job.resumed_from = start
             job.encoding = content_encoding(response)
             new_meta = PartMeta(
-                job.fileid.raw, strong_validator(response), total, expected, job.encoding
+                job.fileid.raw, _sendable(strong_validator(response)), total, expected, job.encoding
             )
             book.set_total(job, total)
             book.set_done(job, start)
@@ -1212,7 +1220,7 @@ class Downloader:
         """Whether ``response`` is of the same file version as the kept bytes."""
         if meta is None or not meta.validator:
             return False
-        if strong_validator(response) != meta.validator:
+        if _sendable(strong_validator(response)) != meta.validator:
             return False
         if total is not None and meta.total is not None and total != meta.total:
             return False
@@ -1540,6 +1548,22 @@ def _failure(exc: BaseException | None) -> type[Transient]:
     """What a transport error makes of an attempt: a malformed answer is tried less often
     than a cut (``tries_allowed``)."""
     return Malformed if isinstance(exc, MalformedAnswer) else Transient
+
+
+def _sendable(validator: str | None) -> str | None:
+    """``validator`` if it can be sent back as If-Range and kept in a sidecar, else None.
+
+    A host's ETag (or Last-Modified) is the only thing that ties kept bytes to a version
+    of the file. One with bytes a request may not carry (a bare CR, other controls) would
+    fail every resume before it is sent, run after run; one of more than
+    ``MAX_VALIDATOR_CHARS`` would make the sidecar larger than the engine reads back.
+    Such a file is treated as one without a validator: its bytes are never resumed, it
+    starts over from 0. Resuming without If-Range would splice two versions whenever the
+    file changed, which only a CRC-64 (not always sent) could catch, and only at the end.
+    """
+    if validator is None or len(validator) > MAX_VALIDATOR_CHARS:
+        return None
+    return validator if _SENDABLE.fullmatch(validator) else None
 
 
 def _crosses_mount(exc: BaseException) -> bool:
