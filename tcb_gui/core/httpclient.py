@@ -166,7 +166,7 @@ def make_run_client(**kwargs: Any) -> httpx.AsyncClient:
 # keys COS allows (850 bytes, Chinese escaped as \uXXXX) and their links are under
 # 200 KiB; more is a broken or hostile service, and reading on would take the memory
 # (a 1 MiB gzip answer inflates to 1 GiB) and, parsing it, the event loop the window
-# paints on. core.wire reads at most its MAX_API_BODY (more) before this applies.
+# paints on. core.wire streams answers too: reading stops at this bound on both transports.
 MAX_API_ANSWER_BYTES: Final = 4 * 1024 * 1024
 # The content codings asked for are those post_for_answer inflates within the bound
 # (httpx would advertise more with brotli or zstandard installed, and inflate them whole).

@@ -34,11 +34,11 @@ malformed head or framing, another transfer coding, a ``101``, bytes nobody aske
 a ``MalformedAnswer``, a ``RemoteProtocolError`` of its own: the host's fault, not a cut.
 
 ``WireTransport`` puts the same connections under an ``httpx.AsyncClient`` for the API
-calls of a command-line run (``cli_download``): requests go out exactly as ``httpx``
-built them, answers are read whole (they are small JSON documents) and handed back as
-``httpx`` responses. ``httpcore``, ``h11`` and ``anyio`` are then never imported: about
-25 ms of every ``tcb-gui download``. The window and the tests' mocked clients keep
-``httpx``'s own transport.
+calls of a command-line run (``cli_download``) and the file bodies ``WireClient.get``
+does not take: requests go out exactly as ``httpx`` built them, answers are handed back
+as ``httpx`` responses whose bodies stream from the connection. ``httpcore``, ``h11`` and
+``anyio`` are then never imported: about 25 ms of every ``tcb-gui download``. The window
+and the tests' mocked clients keep ``httpx``'s own transport.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ import asyncio
 import contextlib
 import re
 import ssl
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, cast
@@ -80,7 +81,9 @@ Lend = Callable[[], memoryview | None]
 # What may stand in a request target as it is: RFC 3986 pchar, "/", "?" and "%XX".
 _TARGET_RE: Final = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*\Z")
 _BAD_PERCENT_RE: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_HOST_RE: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-.]*[A-Za-z0-9])?\Z")
+# A host name as links carry them: letters, digits, "-", "." and "_" (not in RFC 952
+# names, yet in DNS and in CDN host names; every resolver and TLS library takes it).
+_HOST_RE: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-._]*[A-Za-z0-9])?\Z")
 _IPV6_RE: Final = re.compile(r"\[[0-9A-Fa-f:.]+\]\Z")
 _TOKEN_RE: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _HEX_RE: Final = re.compile(rb"[0-9A-Fa-f]+\Z")
@@ -792,17 +795,74 @@ class WireClient:
         self._idle.clear()
 
 
-# Largest answer WireTransport reads (API answers are a few KiB to a few hundred).
-MAX_API_BODY: Final = 32 * 1024 * 1024
+# Bytes of a streamed answer that may wait for its reader: reading pauses beyond them, and
+# goes on once the reader has taken all but a quarter of them.
+STREAM_QUEUE_BYTES: Final = 4 * RECV_BUFFER
 
 
-class _WholeBody(httpx.AsyncByteStream):
-    def __init__(self, body: bytes) -> None:
-        self._body = body
+class _StreamedBody(httpx.AsyncByteStream):
+    """An answer's body as its connection reads it, piece by piece: a file's bytes reach
+    the disk as they come and a cut keeps what arrived (its resume asks for the rest), in
+    bounded memory whatever the size, and an API caller stops reading at its own bound
+    (``httpclient.post_for_answer``). A wait for the next piece longer than the request's
+    ``read`` timeout is a ``ReadTimeout``, as a read is for ``httpx``'s own transport."""
+
+    def __init__(self, response: WireResponse, read_timeout: float | None) -> None:
+        self._response = response
+        self._timeout = read_timeout
+        self._pieces: deque[bytes] = deque()
+        self._queued = 0
+        self._paused = False
+        self._reading: asyncio.Future[None] | None = None
+        self._news: asyncio.Future[None] | None = None
+
+    def _take(self, piece: memoryview) -> None:
+        self._pieces.append(bytes(piece))
+        self._queued += len(piece)
+        if self._queued >= STREAM_QUEUE_BYTES and not self._paused:
+            self._paused = True
+            self._response.pause_reading()
+        self._tell()
+
+    def _tell(self, _done: object = None) -> None:
+        news, self._news = self._news, None
+        if news is not None and not news.done():
+            news.set_result(None)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        if self._body:
-            yield self._body
+        if self._reading is not None:
+            raise httpx.StreamConsumed()
+        reading = self._reading = asyncio.ensure_future(self._response.read_body(self._take))
+        reading.add_done_callback(self._tell)
+        pieces = self._pieces
+        while True:
+            while pieces:
+                piece = pieces.popleft()
+                self._queued -= len(piece)
+                if self._paused and self._queued <= STREAM_QUEUE_BYTES // 4:
+                    self._paused = False
+                    self._response.resume_reading()
+                yield piece
+            if reading.done():
+                reading.result()  # the body's error, if it ended with one
+                return
+            news = self._news = asyncio.get_running_loop().create_future()
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await news
+            except TimeoutError:
+                raise httpx.ReadTimeout("the answer stopped coming") from None
+
+    async def aclose(self) -> None:
+        """Stop reading (a body left unread closes its connection), then give the
+        connection back or close it (``WireResponse.aclose``)."""
+        reading = self._reading
+        if reading is not None:
+            if not reading.done():
+                self._response.fail(httpx.ReadError("the answer was not read to its end"))
+            with contextlib.suppress(httpx.HTTPError, asyncio.CancelledError):
+                await reading
+        await self._response.aclose()
 
 
 class WireTransport(httpx.AsyncBaseTransport):
@@ -810,8 +870,9 @@ class WireTransport(httpx.AsyncBaseTransport):
 
     ``ssl_context`` makes the context of the first TLS connection (certificates and host
     names checked as by ``httpx``'s own transport); ``ssl_context()`` hands the same one
-    to the download engine. Each answer is read whole within the request's ``read``
-    timeout; one over ``MAX_API_BODY`` fails.
+    to the download engine. Answers are streamed (``_StreamedBody``): a file body that the
+    engine's own ``get`` does not take (a link with a user part, which ``httpx`` sends as
+    credentials as the window does) is downloaded as any other, to disk and resumable.
     """
 
     def __init__(self, ssl_context: Callable[[], ssl.SSLContext], *, max_idle: int = 32) -> None:
@@ -846,27 +907,17 @@ class WireTransport(httpx.AsyncBaseTransport):
         timeouts = request.extensions.get("timeout", {})
         # Kept on the wire's response for nothing but its path: the query holds the token.
         response = await self._wire.exchange(target, b"".join(head), url.path, resend=False)
-        received = bytearray()
-
-        def collect(piece: memoryview) -> None:
-            if len(received) + len(piece) > MAX_API_BODY:
-                raise MalformedAnswer("the answer is too large")
-            received.extend(piece)
-
-        try:
-            if request.method == "HEAD":
-                response.close_connection()  # no body follows, whatever its length says
-            else:
-                async with asyncio.timeout(timeouts.get("read")):
-                    await response.read_body(collect)
-        except TimeoutError:
-            raise httpx.ReadTimeout("the answer stopped coming") from None
-        finally:
+        stream: httpx.AsyncByteStream
+        if request.method == "HEAD":
+            response.close_connection()  # no body follows, whatever its length says
             await response.aclose()
+            stream = httpx.ByteStream(b"")
+        else:
+            stream = _StreamedBody(response, timeouts.get("read"))
         return httpx.Response(
             response.status_code,
             headers=list(response.headers.items()),
-            stream=_WholeBody(bytes(received)),
+            stream=stream,
             extensions={
                 "http_version": b"HTTP/1.1",
                 "reason_phrase": response.reason_phrase.encode("latin-1", "replace"),
