@@ -35,8 +35,12 @@ from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.downloads.body import BodySink, Stall, Stalled, TooMuch
 from tcb_gui.core.downloads.files import (
     DISK_FULL_ERRNOS,
+    IS_A_FOLDER_ERRNOS,
+    NAME_TOO_LONG_ERRNOS,
+    NOT_A_FOLDER_ERRNOS,
     NOT_PERMITTED_ERRNOS,
     READ_ONLY_ERRNOS,
+    TOO_LARGE_ERRNOS,
     WRITEBACK_EVERY,
     BufferPool,
     FileOps,
@@ -542,19 +546,53 @@ class Downloader:
 
     def _cannot_write(self, job: Job, exc: OSError) -> None:
         """Fail a file its folder refused. A folder that may not be written (permissions,
-        a read-only disk) refuses again on a retry: its words say what to do instead, and
-        its kind (CONFIG: the set-up must change) keeps a retry from being offered."""
+        a read-only disk), a file larger than its file system takes, a file in the way
+        of a folder (or a folder in the way of the file), a path too long: each refuses
+        again on a retry. Their words say what is in the way and what to do instead, and
+        their kind (CONFIG: the set-up must change) keeps a retry from being offered."""
         where = job.out.name if job.out else job.fileid.key
         reason = exc.strerror or str(exc)
-        if exc.errno in NOT_PERMITTED_ERRNOS:
-            target = job.out or job.planned
-            folder = target.parent if target is not None else self._dest
+        target = job.out or job.planned
+        folder = target.parent if target is not None else self._dest
+        code = exc.errno
+        blocker = self._file_in_the_way(target) if code in NOT_A_FOLDER_ERRNOS else None
+        if code in NOT_PERMITTED_ERRNOS:
             words = msg.NOT_PERMITTED.format(path=where, reason=reason, folder=folder)
-            self._book.fail(job, words, ErrorKind.CONFIG)
-        elif exc.errno in READ_ONLY_ERRNOS:
-            self._book.fail(job, msg.READ_ONLY.format(path=where, reason=reason), ErrorKind.CONFIG)
+        elif code in READ_ONLY_ERRNOS:
+            words = msg.READ_ONLY.format(path=where, reason=reason)
+        elif code in TOO_LARGE_ERRNOS:
+            words = msg.TOO_LARGE_FOR_DISK.format(path=where, reason=reason, folder=folder)
+        elif blocker is not None:
+            words = msg.FILE_IN_THE_WAY.format(path=where, blocker=blocker)
+        elif code in IS_A_FOLDER_ERRNOS:
+            words = msg.FOLDER_IN_THE_WAY.format(path=where, reason=reason)
+        elif code in NAME_TOO_LONG_ERRNOS:
+            words = msg.PATH_TOO_LONG.format(path=where, reason=reason)
         else:
             self._book.fail(job, msg.CANNOT_WRITE.format(path=where, reason=reason))
+            return
+        self._book.fail(job, words, ErrorKind.CONFIG)
+
+    def _file_in_the_way(self, target: Path | None) -> Path | None:
+        """The first of the folders above ``target`` (below the download folder) that is
+        something else than a folder, or None. Only looked at, never written through."""
+        if target is None:
+            return None
+        dest = self._dest
+        try:
+            parts = target.parent.relative_to(dest).parts
+        except ValueError:
+            return None
+        path = dest
+        for part in parts:
+            path = path / part
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return None  # missing (made meanwhile?): nothing to name
+            if not stat.S_ISDIR(st.st_mode):
+                return path
+        return None
 
     def _on_disk_full(self, job: Job, exc: OSError) -> None:
         reason = exc.strerror or msg.NO_SPACE

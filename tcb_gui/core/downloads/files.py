@@ -39,6 +39,13 @@ DISK_FULL_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
 # way until its permissions change or another folder is chosen (the words say which).
 NOT_PERMITTED_ERRNOS: Final = frozenset({errno.EACCES, errno.EPERM})
 READ_ONLY_ERRNOS: Final = frozenset({errno.EROFS})
+# More errno values a retry meets again, each with words that name the obstacle: a file
+# larger than the folder's file system takes (FAT32: 4 GiB), a file where a folder of the
+# file's path goes (or a folder where the file goes), a path too long for the system.
+TOO_LARGE_ERRNOS: Final = frozenset({errno.EFBIG})
+NOT_A_FOLDER_ERRNOS: Final = frozenset({errno.ENOTDIR, errno.EEXIST})
+IS_A_FOLDER_ERRNOS: Final = frozenset({errno.EISDIR})
+NAME_TOO_LONG_ERRNOS: Final = frozenset({errno.ENAMETOOLONG})
 # Never open through a symlink planted at a .part or sidecar name; O_BINARY: on Windows a
 # descriptor is in text mode without it (newlines would be rewritten).
 NO_FOLLOW: Final = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)

@@ -99,6 +99,22 @@ NOT_PERMITTED = MessageTemplate(
 READ_ONLY = MessageTemplate(
     "Cannot write {path}: {reason}. Choose a download folder on a disk that can be written to."
 )
+TOO_LARGE_FOR_DISK = MessageTemplate(
+    "Cannot write {path}: {reason}. The disk of {folder} does not take files this large "
+    "(a FAT32 disk takes at most 4 GiB per file): choose a download folder on another disk."
+)
+FILE_IN_THE_WAY = MessageTemplate(
+    "Cannot write {path}: {blocker} is a file where a folder of that name is needed. Move "
+    "or rename that file, or choose another download folder."
+)
+FOLDER_IN_THE_WAY = MessageTemplate(
+    "Cannot write {path}: {reason}. A folder of that name is in the way: move or rename "
+    "it, or choose another download folder."
+)
+PATH_TOO_LONG = MessageTemplate(
+    "Cannot write {path}: {reason}. Choose a download folder with a shorter path, or the "
+    "flat layout."
+)
 NOT_REGULAR = MessageTemplate("{name} is not a regular file; refusing to write it")
 CANNOT_CREATE = MessageTemplate("Cannot create the folder {dest}: {reason}")
 DISK_FULL = MessageTemplate(
