@@ -67,6 +67,7 @@ from tcb_gui.core.downloads.httpchecks import (
     protect_dot_segments,
     raw_body,
     safe_url,
+    status_words,
     strong_validator,
 )
 from tcb_gui.core.downloads.integrity import RunningCrc64, crc64_header, crc64_of_fd
@@ -121,6 +122,8 @@ MAX_VALIDATOR_CHARS = 1024
 # What a validator may hold to be sent back as If-Range: visible ASCII, inner spaces
 # (an HTTP date); RFC 9110 entity-tag characters are a subset.
 _SENDABLE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+# The highest TCP port (RFC 793): a link's port above it can only fail.
+MAX_PORT = 65_535
 # Redirects followed per request (to http(s) only); a CDN needs one or two.
 MAX_REDIRECTS = 5
 # The manifest of completed files is saved at most this often during a run.
@@ -788,15 +791,22 @@ class Downloader:
     async def _get(self, job: Job, url: str, headers: dict[str, str]) -> AsyncIterator[Response]:
         """GET ``url`` streamed, following redirects to http(s) only; statuses classified."""
         current = protect_dot_segments(url)
+        invalid = msg.BAD_LINK  # the words for an address no request can go to
         for _ in range(MAX_REDIRECTS + 1):
             target = parse_target(current) if self._wire is not None else None
             if target is None:
+                # The host name is read here too: one that IDNA refuses ("xn--") raises
+                # UnicodeError (a ValueError), and a port over 65535 would reach the
+                # system's connect() (OverflowError): the file's failure, not the run's.
                 try:
                     parsed = httpx.URL(current)
-                except (httpx.InvalidURL, TypeError):
-                    raise FileFailed(msg.BAD_LINK) from None
-                if parsed.scheme not in ("http", "https") or not parsed.host:
+                    scheme, host, port = parsed.scheme, parsed.host, parsed.port
+                except (httpx.InvalidURL, TypeError, ValueError):
+                    raise FileFailed(invalid) from None
+                if scheme not in ("http", "https") or not host:
                     raise FileFailed(msg.NOT_HTTP)
+                if port is not None and not 0 < port <= MAX_PORT:
+                    raise FileFailed(invalid)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("GET %s %s", safe_url(current), headers.get("Range", ""))
             job.requests += 1
@@ -818,6 +828,7 @@ class Downloader:
                         current = str(httpx.URL(current).join(location))
                     except (httpx.InvalidURL, TypeError, ValueError):
                         raise FileFailed(msg.BAD_REDIRECT) from None
+                    invalid = msg.BAD_REDIRECT
                     if tracing:
                         self._emit(job, requested, sent_at, started, response, None)
                     continue
@@ -932,7 +943,7 @@ class Downloader:
             return
         if status == 416:
             return
-        reason = f"{status} {response.reason_phrase}".strip()
+        reason = status_words(response)  # host text: redacted, bounded
         if status == 403:
             raise LinkRejected(msg.LINK_REFUSED.format(status=reason))
         if status in (400, 404) and self._expiring(job.link, url):
