@@ -154,3 +154,24 @@ async def test_a_part_kept_under_such_a_validator_by_an_earlier_version_starts_o
     assert outcome.ok, outcome.errmsg
     assert outcome.path is not None
     assert outcome.path.read_bytes() == BIG
+
+
+@pytest.mark.parametrize(
+    ("data", "after", "headers", "words"),
+    [
+        # Held back for the HTML sniff (the first 512 bytes): arrived, never written.
+        (DATA[:1000], 500, 'ETag: "v1"\r\n', "after 500 B; starting over"),
+        # Written, but with no validator nothing can be resumed under.
+        (BIG, 1_048_576, "", "after 1.0 MiB; starting over"),
+        (BIG, 1_048_576, 'ETag: "v1"\r\n', "after 1.0 MiB; resuming"),
+    ],
+)
+async def test_a_cut_says_how_far_the_body_came_and_whether_it_resumes(
+    http: httpx.AsyncClient, tmp_path: Path, data: bytes, after: int, headers: str, words: str
+) -> None:
+    retry = RetryPolicy(max_tries=1, base_delay=0.01, max_delay=0.02)
+    async with RawHost(lambda n, head: cut(data, after, headers)) as host:
+        outcome = await download(http, host, tmp_path, retry)
+
+    assert not outcome.ok
+    assert words in outcome.errmsg

@@ -42,7 +42,8 @@ class BodySink:
     A body starting at 0 is held back until its first ``SNIFF_BYTES`` show it is no HTML
     error page, so such a page never reaches the disk. More bytes than ``total`` raise
     ``TooMuch``. ``mark`` is the loop time of the last ``MIN_PROGRESS_BYTES`` of progress
-    (``marked`` says it moved since last looked at).
+    (``marked`` says it moved since last looked at). ``resumable``: the bytes written
+    are kept for a later try (the answer named a validator to resume them under).
     """
 
     __slots__ = (
@@ -57,6 +58,7 @@ class BodySink:
         "crc",
         "mark",
         "marked",
+        "resumable",
         "total",
         "writer",
         "written",
@@ -73,6 +75,7 @@ class BodySink:
         crc: RunningCrc64 | None,
         kind: str,
         clock: Callable[[], float],
+        resumable: bool = False,
     ) -> None:
         self._job = job
         self._book = book
@@ -88,6 +91,13 @@ class BodySink:
         self._progress = 0
         self.mark = clock()
         self.marked = False
+        self.resumable = resumable
+
+    @property
+    def held(self) -> int:
+        """Bytes that arrived but are held back for the sniff (not written yet)."""
+        head = self._head
+        return len(head) if head is not None else 0
 
     def feed(self, data: Buffer) -> None:
         size = len(data)

@@ -1060,6 +1060,7 @@ class Downloader:
                 crc=crc,
                 kind=media_type(response),
                 clock=loop.time,
+                resumable=new_meta.validator is not None,
             )
             try:
                 if isinstance(response, WireResponse):
@@ -1391,8 +1392,13 @@ class Downloader:
 
     @staticmethod
     def _cut(sink: BodySink, reason: str, exc: BaseException | None = None) -> Transient:
-        written = msg.human_bytes(sink.written)
-        return _failure(exc)(msg.CUT_AFTER.format(reason=reason, written=written))
+        """A body that ended before its end: how far it came (bytes held back for the
+        sniff arrived too), and whether the next try resumes (bytes written under a
+        validator) or starts over."""
+        came = msg.human_bytes(sink.written + sink.held)
+        if sink.resumable and sink.written:
+            return _failure(exc)(msg.CUT_AFTER.format(reason=reason, written=came))
+        return _failure(exc)(msg.CUT_STARTING_OVER.format(reason=reason, written=came))
 
     async def _finish(self, job: Job, pending: _Pending) -> None:
         """Make the file durable and put it in place, in a worker thread (``Syncer``):

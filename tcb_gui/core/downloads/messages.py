@@ -43,6 +43,10 @@ NO_REST = message("The server could not serve the rest of the file")
 OTHER_PART = message("The server sent a different part of the file")
 CHANGED = message("The file changed on the server")
 CUT_AFTER = MessageTemplate("{reason} after {written}; resuming", nested=_NESTED_REASON)
+# The same when nothing of it is kept (held back for the sniff, or no validator).
+CUT_STARTING_OVER = MessageTemplate(
+    "{reason} after {written}; starting over", nested=_NESTED_REASON
+)
 PART_SIZE = MessageTemplate("The partial file holds {size}, not {total}")
 NO_PART_NAME = MessageTemplate("No free name for the partial file of {name}")
 STALLED = MessageTemplate("The server sent almost nothing for {seconds} s")
