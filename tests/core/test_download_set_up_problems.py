@@ -84,7 +84,7 @@ async def test_a_file_where_a_folder_goes_is_named(
         (
             OSError(errno.ENAMETOOLONG, "File name too long"),
             "Cannot write a.bin: File name too long. Choose a download folder with a "
-            "shorter path, or the flat layout.",
+            "shorter path, or the flat layout (every file directly in the folder).",
         ),
     ],
 )

@@ -117,7 +117,7 @@ FOLDER_IN_THE_WAY = MessageTemplate(
 )
 PATH_TOO_LONG = MessageTemplate(
     "Cannot write {path}: {reason}. Choose a download folder with a shorter path, or the "
-    "flat layout."
+    "flat layout (every file directly in the folder)."
 )
 NOT_REGULAR = MessageTemplate("{name} is not a regular file; refusing to write it")
 CANNOT_CREATE = MessageTemplate("Cannot create the folder {dest}: {reason}")
