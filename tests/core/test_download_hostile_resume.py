@@ -175,3 +175,25 @@ async def test_a_cut_says_how_far_the_body_came_and_whether_it_resumes(
 
     assert not outcome.ok
     assert words in outcome.errmsg
+
+
+async def test_a_host_that_sends_a_byte_per_connection_uses_up_the_tries(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    # Every resume is a correct 206 that brings one byte, then the connection closes:
+    # each is progress, too little to give the file its tries back (README "Never
+    # stuck"); the file fails instead of going on for hours.
+    def answer(n: int, head: str) -> bytes:
+        if n == 1:
+            return cut(DATA, 600)
+        start = int(head.split("Range: bytes=", 1)[1].split("-", 1)[0])
+        return (
+            f'HTTP/1.1 206 Partial Content\r\nETag: "v1"\r\nContent-Length: {len(DATA) - start}'
+            f"\r\nContent-Range: bytes {start}-{len(DATA) - 1}/{len(DATA)}\r\n\r\n"
+        ).encode() + DATA[start : start + 1]
+
+    async with RawHost(answer) as host, asyncio.timeout(10):
+        outcome = await download(http, host, tmp_path)
+
+    assert not outcome.ok
+    assert len(host.requests) == QUICK_RETRY.max_tries

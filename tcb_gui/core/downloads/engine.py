@@ -76,6 +76,7 @@ from tcb_gui.core.downloads.manifest import STATE_DIR_NAME, Manifest
 from tcb_gui.core.downloads.progress import DEFAULT_PROGRESS_INTERVAL, Job, ProgressBook
 from tcb_gui.core.downloads.records import (
     FINAL_STATES,
+    MIN_PROGRESS_BYTES,
     AttemptError,
     DiskFullError,
     DownloadOptions,
@@ -639,7 +640,7 @@ class Downloader:
         while True:
             url = await self._usable_link(job)
             # Progress = more of the file kept on disk than before this attempt.
-            kept_before = job.kept_before = job.bytes_done
+            job.kept_before = job.bytes_done
             job.tries = tries
             try:
                 async with self._slots:
@@ -658,7 +659,7 @@ class Downloader:
                     job.finishing = False
                 return
             except LinkRejected as exc:
-                if job.bytes_done > kept_before:
+                if _progressed(job):
                     refusals = 0
                 refusals += 1
                 if refusals > MAX_LINK_REFRESHES:
@@ -666,7 +667,7 @@ class Downloader:
                 log.info("%s: %s; fetching a fresh link", job.fileid.raw, exc.message)
                 job.link = None
             except Transient as exc:
-                if job.bytes_done > kept_before:
+                if _progressed(job):
                     tries = 0
                 tries += 1
                 if tries >= tries_allowed(policy, exc):
@@ -880,8 +881,7 @@ class Downloader:
             outcome = Outcome.OK
         elif isinstance(error, Transient):
             last = job.tries + 1 >= tries_allowed(self._options.retry, error)
-            progressed = job.bytes_done > job.kept_before
-            outcome = Outcome.GAVE_UP if last and not progressed else Outcome.RETRY
+            outcome = Outcome.GAVE_UP if last and not _progressed(job) else Outcome.RETRY
         elif isinstance(error, LinkRejected):
             outcome = Outcome.RETRY
         elif isinstance(error, asyncio.CancelledError):
@@ -1619,6 +1619,14 @@ def _sendable(validator: str | None) -> str | None:
     if validator is None or len(validator) > MAX_VALIDATOR_CHARS:
         return None
     return validator if _SENDABLE.fullmatch(validator) else None
+
+
+def _progressed(job: Job) -> bool:
+    """Whether the attempt just made kept at least ``MIN_PROGRESS_BYTES`` more of the file
+    (what a resume starts from): only that gives the file its tries back. Any progress
+    at all would let a host that sends a byte per connection keep it going for ever
+    (the stall rule measures within one body only)."""
+    return job.bytes_done - job.kept_before >= MIN_PROGRESS_BYTES
 
 
 def _crosses_mount(exc: BaseException) -> bool:
