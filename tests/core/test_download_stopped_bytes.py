@@ -122,3 +122,24 @@ async def test_a_small_file_cancelled_midway_shows_the_bytes_written_to_its_part
     assert outcome.state is FileState.CANCELLED
     (progress,) = downloader.progress()
     assert progress.bytes_done == part_size(tmp_path, "s.bin") >= 100_000
+
+
+async def test_small_files_stopped_while_being_put_in_place_show_nothing_kept(
+    http: httpx.AsyncClient, cdn: FakeCdn, tmp_path: Path
+) -> None:
+    # All in memory and handed to the writers together; each one the full disk stops
+    # cancels the others again while they wait for their writes: they still end as
+    # what is on the disk (nothing), not as the bytes they had received.
+    keys = [f"s{i}.bin" for i in range(6)]
+    for key in keys:
+        cdn.add(key, 200_000)
+    cdn.delay = 0.0
+    options = DownloadOptions(dest=tmp_path, retry=FAST_RETRY, concurrency=len(keys))
+    downloader = Downloader(
+        http, Refresher(cdn), options, progress_interval=0.02, files=WritesThrough(no_room)
+    )
+
+    with pytest.raises(DiskFullError):
+        await downloader.run([good(cdn, key) for key in keys])
+
+    assert [p.bytes_done for p in downloader.progress()] == [0] * len(keys)

@@ -1474,7 +1474,12 @@ class Downloader:
         except asyncio.CancelledError:
             # Paused or cancelled while the file was being put in place in a thread: let
             # it land and record it, so a resume does not download the file a second time.
-            await asyncio.wait([placing])
+            # Cancelled again meanwhile (each file a full disk stops cancels the others):
+            # still wait, or a small file's bytes, in memory only, would be neither
+            # placed nor kept, and its progress would claim them.
+            while not placing.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait([placing])
             if placing.exception() is None:
                 self._published(job, source, *placing.result(), expected)
             else:
