@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from tcb_gui.core.downloads import Downloader, DownloadOptions
-from tcb_gui.core.paths import part_path
 from tests.core.test_downloads import ENV, FAST_RETRY, FakeCdn, Refresher, good, wait_for
 
 FOREIGN = b"a browser's half download, not ours\n" * 1000
@@ -41,8 +40,9 @@ def names_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-async def test_a_part_file_that_appears_after_the_folder_was_listed_is_left_alone(
-    http: httpx.AsyncClient, cdn: FakeCdn, tmp_path: Path
+@pytest.mark.parametrize("name", ["big.bin.part", "big.bin.part.json"])
+async def test_a_file_put_at_a_partial_file_s_name_after_the_folder_was_listed_is_left_alone(
+    http: httpx.AsyncClient, cdn: FakeCdn, tmp_path: Path, name: str
 ) -> None:
     cdn.add("d/first.bin", 100_000)
     big = cdn.add("d/big.bin", 3_000_000)  # streamed to its .part from the first byte
@@ -51,7 +51,7 @@ async def test_a_part_file_that_appears_after_the_folder_was_listed_is_left_alon
     run = asyncio.create_task(downloader.run([good(cdn, "d/first.bin"), good(cdn, "d/big.bin")]))
     # The folder has been listed: the first file is on its way, held at the gate.
     await wait_for(lambda: len(cdn.requests) == 1)
-    foreign = part_path(tmp_path / ENV / "d" / "big.bin")
+    foreign = tmp_path / ENV / "d" / name
     plant(foreign, FOREIGN)
     assert cdn.gate is not None
     cdn.gate.set()
@@ -60,4 +60,4 @@ async def test_a_part_file_that_appears_after_the_folder_was_listed_is_left_alon
     assert [o.ok for o in outcomes] == [True, True]
     assert (tmp_path / ENV / "d" / "big.bin").read_bytes() == big
     assert foreign.read_bytes() == FOREIGN
-    assert names_in(foreign.parent) == ["big.bin", "big.bin.part", "first.bin"]
+    assert names_in(foreign.parent) == sorted(["big.bin", name, "first.bin"])

@@ -1110,13 +1110,15 @@ class Downloader:
             try:
                 writer = self._part_writer(job, part, start, meta, old_meta)
             except FileExistsError:
-                # Another program's file appeared at the name after the folder was
-                # listed: it stays as it is (never truncated, never removed), and the
-                # file goes on under the next free name, as ``_claim_part`` would have.
+                # Another program's file appeared at the partial file's name or its
+                # sidecar's after the folder was listed: it stays as it is (never cut,
+                # replaced or removed), and the file goes on from 0 under the next free
+                # name, as ``_claim_part`` would have given it. (A resume, ``start`` > 0,
+                # has both files already: nothing is created for it.)
+                if start:
+                    raise
                 log.info("%s: %s appeared meanwhile; not ours", job.fileid.raw, part.name)
-                if job.sidecar_on_disk:
-                    self._files.remove(sidecar_path(part))  # ours, written just now
-                    job.sidecar_on_disk = False
+                self._remove_part(job)  # what is ours there (just written); the name stays reserved
                 job.part = None
                 part, old_meta = self._claim_part(job)
                 continue
@@ -1136,8 +1138,7 @@ class Downloader:
         writer = self._files.open_part(part, start, chunk) if job.part_on_disk else None
         try:
             if meta != old_meta or not job.sidecar_on_disk:
-                self._files.write_small(sidecar_path(part), sidecar_bytes(meta))
-                job.sidecar_on_disk = True
+                self._write_sidecar(job, part, meta)
             if writer is None:
                 self._files.create_new(part)
                 writer = self._files.open_part(part, start, chunk)
@@ -1146,6 +1147,16 @@ class Downloader:
                 writer.abandon()
             raise
         return writer
+
+    def _write_sidecar(self, job: Job, part: Path, meta: PartMeta) -> None:
+        """Write ``part``'s sidecar. One the job has not written yet is first created
+        where nothing is (``FileExistsError`` else): a file another program put at that
+        name after the folder was listed is never replaced."""
+        sidecar = sidecar_path(part)
+        if not job.sidecar_on_disk:
+            self._files.create_new(sidecar)
+            job.sidecar_on_disk = True  # ours from here on (removed with the part)
+        self._files.write_small(sidecar, sidecar_bytes(meta))
 
     def _keep(self, job: Job, writer: Writer, meta: PartMeta | None) -> None:
         """After an interruption: the bytes received stay for a later try, which resumes
@@ -1187,8 +1198,7 @@ class Downloader:
             if meta is None or not meta.validator or not (held or (memory and memory.length)):
                 return  # nothing a later try could resume from
             sidecar = sidecar_path(part)
-            files.write_small(sidecar, sidecar_bytes(meta))
-            job.sidecar_on_disk = True
+            self._write_sidecar(job, part, meta)
             if held:
                 kept = files.move_no_clobber(tmp, part)
             else:
@@ -1510,9 +1520,11 @@ class Downloader:
         log.info("%s: %s is another mount; writing beside it", job.fileid.raw, out.parent)
         files = self._files
         files.remove(memory.path)
-        if pending.meta is not None:  # the partial file is known as ours, should we stop
-            files.write_small(sidecar_path(part), sidecar_bytes(pending.meta))
-            job.sidecar_on_disk = True
+        try:
+            if pending.meta is not None:  # the partial file is ours, should we stop
+                self._write_sidecar(job, part, pending.meta)
+        except FileExistsError:  # not ours: left alone
+            return None
         if not self._spill(part, memory):
             files.remove(sidecar_path(part))  # never beside a file that is not ours
             job.sidecar_on_disk = False
