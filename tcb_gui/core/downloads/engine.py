@@ -40,6 +40,7 @@ from tcb_gui.core.downloads.files import (
     NOT_A_FOLDER_ERRNOS,
     NOT_PERMITTED_ERRNOS,
     READ_ONLY_ERRNOS,
+    SIDECAR_MAX_BYTES,
     TOO_LARGE_ERRNOS,
     WRITEBACK_EVERY,
     BufferPool,
@@ -1042,6 +1043,11 @@ class Downloader:
             new_meta = PartMeta(
                 job.fileid.raw, _sendable(strong_validator(response)), total, expected, job.encoding
             )
+            if job.encoding and len(sidecar_bytes(new_meta)) > SIDECAR_MAX_BYTES:
+                # Host text too long to be read back (a Content-Encoding of kilobytes;
+                # the file ID and a kept validator are bounded): the sidecar still says
+                # the partial file is ours, and nothing resumes.
+                new_meta = PartMeta(job.fileid.raw, None, total, expected)
             book.set_total(job, total)
             book.set_done(job, start)
             crc: RunningCrc64 | None = None
