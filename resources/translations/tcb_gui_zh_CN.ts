@@ -121,6 +121,10 @@
         <translation>已停止于 {percent}%</translation>
     </message>
     <message>
+        <source>Stopped before the end; downloading again starts from the beginning.</source>
+        <translation>未下载完即已停止；再次下载将从头开始。</translation>
+    </message>
+    <message>
         <source>Waiting for token</source>
         <translation>等待令牌</translation>
     </message>
@@ -346,6 +350,46 @@
     <message>
         <source>{name} is a folder, not a file with IDs.</source>
         <translation>{name} 是文件夹，不是包含 ID 的文件。</translation>
+    </message>
+    <message>
+        <source>does not start with cloud://</source>
+        <translation>不以 cloud:// 开头</translation>
+    </message>
+    <message>
+        <source>has no file path after the bucket</source>
+        <translation>存储桶后缺少文件路径</translation>
+    </message>
+    <message>
+        <source>environment and bucket are longer than {limit} characters</source>
+        <translation>环境 ID 与存储桶合计超过 {limit} 个字符</translation>
+    </message>
+    <message>
+        <source>has no environment ID or bucket</source>
+        <translation>缺少环境 ID 和存储桶</translation>
+    </message>
+    <message>
+        <source>has no &apos;.&apos; between the environment ID and the bucket</source>
+        <translation>环境 ID 与存储桶之间缺少“.”</translation>
+    </message>
+    <message>
+        <source>has no environment ID before the first &apos;.&apos;</source>
+        <translation>第一个“.”之前缺少环境 ID</translation>
+    </message>
+    <message>
+        <source>environment ID may hold only lowercase letters, digits and &apos;-&apos;</source>
+        <translation>环境 ID 只能包含小写字母、数字和“-”</translation>
+    </message>
+    <message>
+        <source>has an invalid bucket name</source>
+        <translation>存储桶名称无效</translation>
+    </message>
+    <message>
+        <source>file path holds control characters</source>
+        <translation>文件路径含有控制字符</translation>
+    </message>
+    <message>
+        <source>file path is longer than {limit} bytes</source>
+        <translation>文件路径超过 {limit} 字节</translation>
     </message>
     <message>
         <source>Not a valid base URL: {url!r} ({error}).</source>
@@ -592,6 +636,10 @@
         <translation>{reason}（已下载 {written}）；继续下载</translation>
     </message>
     <message>
+        <source>{reason} after {written}; starting over</source>
+        <translation>{reason}（已下载 {written}）；从头重新下载</translation>
+    </message>
+    <message>
         <source>The partial file holds {size}, not {total}</source>
         <translation>未完成的文件大小为 {size}，而不是 {total}</translation>
     </message>
@@ -608,6 +656,22 @@
         <translation>无法写入 {path}：{reason}。请选择位于可写磁盘上的下载文件夹。</translation>
     </message>
     <message>
+        <source>Cannot write {path}: {reason}. The disk of {folder} does not take files this large (a FAT32 disk takes at most 4 GiB per file): choose a download folder on another disk.</source>
+        <translation>无法写入 {path}：{reason}。{folder} 所在的磁盘不接受这么大的文件（FAT32 磁盘上单个文件最大 4 GiB）：请选择另一块磁盘上的下载文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot write {path}: {blocker} is a file where a folder of that name is needed. Move or rename that file, or choose another download folder.</source>
+        <translation>无法写入 {path}：{blocker} 是一个文件，而此处需要同名的文件夹。请移走或重命名该文件，或选择其他下载文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot write {path}: {reason}. A folder of that name is in the way: move or rename it, or choose another download folder.</source>
+        <translation>无法写入 {path}：{reason}。有一个同名文件夹挡住了它：请移走或重命名该文件夹，或选择其他下载文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot write {path}: {reason}. Choose a download folder with a shorter path, or the flat layout (every file directly in the folder).</source>
+        <translation>无法写入 {path}：{reason}。请选择路径更短的下载文件夹，或使用平铺布局（所有文件直接放在该文件夹中）。</translation>
+    </message>
+    <message>
         <source>{name} is not a regular file; refusing to write it</source>
         <translation>{name} 不是普通文件；拒绝写入</translation>
     </message>
@@ -618,6 +682,10 @@
     <message>
         <source>The disk is full: {dest} has no room left ({reason}); partial files were kept and will resume. Free some space and run the download again.</source>
         <translation>磁盘已满：{dest} 没有剩余空间（{reason}）；未完成的文件已保留，之后会继续下载。请释放一些空间后重新下载。</translation>
+    </message>
+    <message>
+        <source>The disk is full: {dest} has no room left ({reason}). Free some space and run the download again.</source>
+        <translation>磁盘已满：{dest} 没有剩余空间（{reason}）。请释放一些空间后重新下载。</translation>
     </message>
     <message>
         <source>Stopped: the disk is full</source>
@@ -2376,6 +2444,42 @@
         <source>No cloud:// IDs found. An ID looks like cloud://env-id.bucket/path/file.png</source>
         <translation>未找到 cloud:// ID。ID 形如 cloud://env-id.bucket/path/file.png</translation>
     </message>
+    <message>
+        <source>Found 1 cloud:// ID, but it is not valid:</source>
+        <translation>找到 1 个 cloud:// ID，但它无效：</translation>
+    </message>
+    <message>
+        <source>Found {n} cloud:// IDs, none of them valid:</source>
+        <translation>找到 {n} 个 cloud:// ID，均无效：</translation>
+    </message>
+    <message>
+        <source>1 malformed ID was not added:</source>
+        <translation>1 个格式错误的 ID 未添加：</translation>
+    </message>
+    <message>
+        <source>{n} malformed IDs were not added:</source>
+        <translation>{n} 个格式错误的 ID 未添加：</translation>
+    </message>
+    <message>
+        <source>{file}, line {line}</source>
+        <translation>{file} 第 {line} 行</translation>
+    </message>
+    <message>
+        <source>Line {line}</source>
+        <translation>第 {line} 行</translation>
+    </message>
+    <message>
+        <source>{where}: {reason}: {id}</source>
+        <translation>{where}：{reason}：{id}</translation>
+    </message>
+    <message>
+        <source>… and 1 more malformed ID</source>
+        <translation>……另有 1 个格式错误的 ID</translation>
+    </message>
+    <message>
+        <source>… and {n} more malformed IDs</source>
+        <translation>……另有 {n} 个格式错误的 ID</translation>
+    </message>
 </context>
 <context>
     <name>LinksPresenter</name>
@@ -2398,6 +2502,14 @@
     <message>
         <source>{copied} ({n} rows without a ready link skipped)</source>
         <translation>{copied}（跳过了 {n} 行没有可用链接的行）</translation>
+    </message>
+    <message>
+        <source>No ready links: 1 has expired. Refresh expired (Ctrl+F5) renews it.</source>
+        <translation>没有可用链接：1 个临时下载链接已过期。“刷新过期链接”（Ctrl+F5）可续期。</translation>
+    </message>
+    <message>
+        <source>No ready links: {n} have expired. Refresh expired (Ctrl+F5) renews them.</source>
+        <translation>没有可用链接：{n} 个临时下载链接已过期。“刷新过期链接”（Ctrl+F5）可续期。</translation>
     </message>
     <message>
         <source>The row shown has no ready link (the filter hides the others).</source>
@@ -2458,6 +2570,34 @@
     <message>
         <source>{done} to {path} ({format})</source>
         <translation>{done}到 {path}（{format}）</translation>
+    </message>
+    <message>
+        <source>Exported 1 link</source>
+        <translation>已导出 1 个链接</translation>
+    </message>
+    <message>
+        <source>Exported {n} links</source>
+        <translation>已导出 {n} 个链接</translation>
+    </message>
+    <message>
+        <source>1 expired: Refresh expired, Ctrl+F5</source>
+        <translation>1 个已过期：刷新过期链接，Ctrl+F5</translation>
+    </message>
+    <message>
+        <source>{n} expired: Refresh expired, Ctrl+F5</source>
+        <translation>{n} 个已过期：刷新过期链接，Ctrl+F5</translation>
+    </message>
+    <message>
+        <source>1 row without a link</source>
+        <translation>1 行没有链接</translation>
+    </message>
+    <message>
+        <source>{n} rows without a link</source>
+        <translation>{n} 行没有链接</translation>
+    </message>
+    <message>
+        <source>{message} ({left_out})</source>
+        <translation>{message}（{left_out}）</translation>
     </message>
 </context>
 <context>
@@ -3257,10 +3397,6 @@
         <translation>正在解析中。</translation>
     </message>
     <message>
-        <source>No failures worth retrying: those files failed themselves (use Retry in the row&apos;s menu to try anyway).</source>
-        <translation>没有值得重试的失败项：这些文件本身有问题（如仍要重试，请使用行右键菜单中的“重试”）。</translation>
-    </message>
-    <message>
         <source>No expired links.</source>
         <translation>没有过期的链接。</translation>
     </message>
@@ -3293,6 +3429,14 @@
         <translation>已取消；{n} 个 ID 未解析。</translation>
     </message>
     <message>
+        <source>No failures to retry.</source>
+        <translation>没有可重试的失败项。</translation>
+    </message>
+    <message>
+        <source>No failures worth retrying: the service gave those files its last word (not found, no permission, or an environment it does not know). Resolve again in the row&apos;s menu asks anyway.</source>
+        <translation>没有值得重试的失败项：服务已对这些文件给出最终答复（文件不存在、无权限，或不认识该环境 ID）。如仍要请求，请使用行菜单中的“重新解析”。</translation>
+    </message>
+    <message>
         <source>no answer</source>
         <translation>无应答</translation>
     </message>
@@ -3307,6 +3451,10 @@
     <message>
         <source>Every ID has its answer. Retry failed (Ctrl+R) asks again for the failures.</source>
         <translation>每个 ID 都已有结果。“重试失败项”（Ctrl+R）会重新获取失败的链接。</translation>
+    </message>
+    <message>
+        <source>Every ID has its answer, the failures the service&apos;s last word (Resolve again in the row&apos;s menu asks anyway). Refresh expired (Ctrl+F5) renews old links.</source>
+        <translation>每个 ID 都已有结果，失败项均为服务的最终答复（如仍要请求，请使用行菜单中的“重新解析”）。“刷新过期链接”（Ctrl+F5）会更新旧链接。</translation>
     </message>
     <message>
         <source>Every ID is resolved. Refresh expired (Ctrl+F5) renews the expired links.</source>

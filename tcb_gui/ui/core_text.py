@@ -205,6 +205,17 @@ _MARKED: Final[tuple[object, ...]] = (
     ),
     QT_TRANSLATE_NOOP("CoreText", "Cannot read {name}: {reason}."),
     QT_TRANSLATE_NOOP("CoreText", "{name} is a folder, not a file with IDs."),
+    # core/fileids.py: why an ID was refused (the window's input banner names them)
+    QT_TRANSLATE_NOOP("CoreText", "does not start with cloud://"),
+    QT_TRANSLATE_NOOP("CoreText", "has no file path after the bucket"),
+    QT_TRANSLATE_NOOP("CoreText", "environment and bucket are longer than {limit} characters"),
+    QT_TRANSLATE_NOOP("CoreText", "has no environment ID or bucket"),
+    QT_TRANSLATE_NOOP("CoreText", "has no '.' between the environment ID and the bucket"),
+    QT_TRANSLATE_NOOP("CoreText", "has no environment ID before the first '.'"),
+    QT_TRANSLATE_NOOP("CoreText", "environment ID may hold only lowercase letters, digits and '-'"),
+    QT_TRANSLATE_NOOP("CoreText", "has an invalid bucket name"),
+    QT_TRANSLATE_NOOP("CoreText", "file path holds control characters"),
+    QT_TRANSLATE_NOOP("CoreText", "file path is longer than {limit} bytes"),
     QT_TRANSLATE_NOOP("CoreText", "Not a valid base URL: {url!r} ({error})."),
     QT_TRANSLATE_NOOP("CoreText", "Not a valid base URL: {url!r}."),
     QT_TRANSLATE_NOOP("CoreText", "The base URL must be an https:// address, not {url!r}."),
@@ -290,6 +301,7 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP("CoreText", "The server sent a different part of the file"),
     QT_TRANSLATE_NOOP("CoreText", "The file changed on the server"),
     QT_TRANSLATE_NOOP("CoreText", "{reason} after {written}; resuming"),
+    QT_TRANSLATE_NOOP("CoreText", "{reason} after {written}; starting over"),
     QT_TRANSLATE_NOOP("CoreText", "The partial file holds {size}, not {total}"),
     QT_TRANSLATE_NOOP("CoreText", "Cannot write {path}: {reason}"),
     QT_TRANSLATE_NOOP(
@@ -301,12 +313,37 @@ _MARKED: Final[tuple[object, ...]] = (
         "CoreText",
         "Cannot write {path}: {reason}. Choose a download folder on a disk that can be written to.",
     ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Cannot write {path}: {reason}. The disk of {folder} does not take files this large "
+        "(a FAT32 disk takes at most 4 GiB per file): choose a download folder on another disk.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Cannot write {path}: {blocker} is a file where a folder of that name is needed. Move "
+        "or rename that file, or choose another download folder.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Cannot write {path}: {reason}. A folder of that name is in the way: move or rename "
+        "it, or choose another download folder.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Cannot write {path}: {reason}. Choose a download folder with a shorter path, or the "
+        "flat layout (every file directly in the folder).",
+    ),
     QT_TRANSLATE_NOOP("CoreText", "{name} is not a regular file; refusing to write it"),
     QT_TRANSLATE_NOOP("CoreText", "Cannot create the folder {dest}: {reason}"),
     QT_TRANSLATE_NOOP(
         "CoreText",
         "The disk is full: {dest} has no room left ({reason}); partial files were kept and will "
         "resume. Free some space and run the download again.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "The disk is full: {dest} has no room left ({reason}). Free some space and run the "
+        "download again.",
     ),
     QT_TRANSLATE_NOOP("CoreText", "Stopped: the disk is full"),
     QT_TRANSLATE_NOOP("CoreText", "Cancelled"),

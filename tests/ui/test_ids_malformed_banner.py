@@ -66,3 +66,14 @@ async def test_good_ids_alone_leave_no_banner(window: MainWindow) -> None:
     await window.ids.add_text(GOOD)
     banner = window.banners.banner(BANNER)
     assert banner is None or banner.isHidden()
+
+
+async def test_the_chinese_window_names_the_line_and_reason_in_chinese(
+    zh, window: MainWindow
+) -> None:
+    """The reasons are core's messages, translated where the banner shows them."""
+    await window.ids.add_text("cloud://demo-prod-7g3k/b.png")
+    _tone, text = input_banner(window)
+    lines = text.splitlines()
+    assert lines[0] == "找到 1 个 cloud:// ID，但它无效："
+    assert lines[1] == "第 1 行：环境 ID 与存储桶之间缺少“.”：cloud://demo-prod-7g3k/b.png"
