@@ -848,8 +848,8 @@
         <translation>{message}微信看到的本机地址是 {ip}。</translation>
     </message>
     <message>
-        <source>Nothing good came back from the service for {seconds} s (last: {problem}). Check the network and the base URL, then resolve the rest again.</source>
-        <translation>服务在 {seconds} 秒内没有返回有效结果（最后一次：{problem}）。请检查网络和服务地址，然后重新解析剩余的 ID。</translation>
+        <source>Nothing good came back from the service for {seconds} s (last: {problem}). Check the network and the base URL, then try the rest again.</source>
+        <translation>服务在 {seconds} 秒内没有返回有效结果（最后一次：{problem}）。请检查网络和服务地址，然后重试其余部分。</translation>
     </message>
     <message>
         <source>no whole answer within {seconds} s</source>

@@ -359,7 +359,7 @@ PAST_DEADLINE = MessageTemplate("no whole answer within {seconds} s")
 # The run's stop when nothing good came back for give_up_after seconds.
 NOTHING_GOOD = MessageTemplate(
     "Nothing good came back from the service for {seconds} s (last: {problem}). "
-    "Check the network and the base URL, then resolve the rest again.",
+    "Check the network and the base URL, then try the rest again.",
     nested=frozenset({"problem"}),
 )
 NO_ANSWER_FOR_FILE = message("no answer from the service for this file")

@@ -581,7 +581,7 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP(
         "CoreText",
         "Nothing good came back from the service for {seconds} s (last: {problem}). Check the "
-        "network and the base URL, then resolve the rest again.",
+        "network and the base URL, then try the rest again.",
     ),
     QT_TRANSLATE_NOOP("CoreText", "no whole answer within {seconds} s"),
     QT_TRANSLATE_NOOP("CoreText", "{name} must be a number of seconds above 0"),
