@@ -459,7 +459,7 @@ async def test_a_dead_service_stops_the_run_after_give_up_after(
     assert not [r for r in results if "gave up" in r.errmsg]
     assert {r.errmsg for r in results} == {
         "Not resolved: Nothing good came back from the service for 0.5 s (last: The "
-        "service answered HTTP 502). Check the network and the base URL, then resolve "
+        "service answered HTTP 502). Check the network and the base URL, then try "
         "the rest again."
     }
     assert len(server.requests) > 4 * FAST.max_tries
