@@ -48,6 +48,8 @@ class Banner(QWidget):
         self._icon.setFixedSize(ICON_SIZE, ICON_SIZE)
         layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
         self.label = QLabel(self)
+        # Plain text: names, IDs and the service's words are shown as they are, never as HTML.
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)

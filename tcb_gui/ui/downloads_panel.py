@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from tcb_gui.core.download_states import TotalProgress
 from tcb_gui.ui.banner import paint_tone_frame
 from tcb_gui.ui.download_cells import DownloadSummary, fmt_size, plural_format
-from tcb_gui.ui.formatting import fmt_eta, fmt_int, plural
+from tcb_gui.ui.formatting import fmt_eta, fmt_int, plain_tip, plural
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone
 
@@ -75,6 +75,7 @@ class DownloadsPanel(QWidget):
         column = QVBoxLayout()
         column.setSpacing(4)
         self.title_label = QLabel(self)
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)  # a folder's name, as it is
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title_label.setWordWrap(True)
         self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -89,6 +90,7 @@ class DownloadsPanel(QWidget):
         self.bar.setAccessibleName(self.tr("Download progress"))
         column.addWidget(self.bar)
         self.detail_label = QLabel(self)
+        self.detail_label.setTextFormat(Qt.TextFormat.PlainText)  # a file's name, a host's words
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_label.setWordWrap(True)
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -158,7 +160,7 @@ class DownloadsPanel(QWidget):
         self._files = files
         self._set_tone(Tone.INFO, Glyph.RESOLVING)
         self.title_label.setText(self.headline())
-        self.title_label.setToolTip(str(dest))
+        self.title_label.setToolTip(plain_tip(str(dest)))
         self.bar.setValue(0)
         self.bar.show()
         self.detail_label.setText(self.tr("Starting…"))

@@ -6,6 +6,7 @@ Every word goes through ``QCoreApplication.translate`` so a translation can rewo
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtGui import Qt
 
 SECONDS_PER_MINUTE = 60
 SECONDS_PER_HOUR = 3_600
@@ -124,3 +125,13 @@ def fmt_eta(seconds: float) -> str:
             h=hours, m=minutes
         )
     return QCoreApplication.translate("Formatting", "{n} min").format(n=minutes)
+
+
+def plain_tip(text: str | None) -> str | None:
+    """``text`` as a tooltip must show it, character for character. Qt takes a tooltip
+    that looks like HTML for HTML: a key ``a<b>c</b>.png`` would show as a bold "ac.png",
+    and a service's errmsg could draw whatever it liked. Such a text is handed over
+    escaped; any other as it is (no cost for the usual names and words)."""
+    if text and Qt.mightBeRichText(text):
+        return Qt.convertFromPlainText(text)
+    return text

@@ -34,7 +34,7 @@ from tcb_gui.core.errors import InputError
 from tcb_gui.core.history import HistoryEntry, HistoryList, HistoryStore, new_entry_id
 from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.formatting import fmt_int, plural
+from tcb_gui.ui.formatting import fmt_int, plain_tip, plural
 from tcb_gui.ui.gc_freeze import settle_long_lived
 from tcb_gui.ui.heap import release_freed_memory
 from tcb_gui.ui.history_writer import save_in_steps, snapshot
@@ -530,7 +530,7 @@ class HistoryController(QObject):
             action.setCheckable(True)
             action.setChecked(entry.id == self.entry_id)
             details = self.entry_details(entry)
-            action.setToolTip(details)
+            action.setToolTip(plain_tip(details))
             action.setStatusTip(details)
             action.triggered.connect(lambda _checked=False, eid=entry.id: self.request_open(eid))
             self._group.addAction(action)

@@ -421,6 +421,7 @@ class MainWindow(QMainWindow):
         bar = QHBoxLayout()
         bar.setSpacing(10)
         self.message_label = QLabel(parent)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)  # file names, as they are
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.message_label, 1)

@@ -74,7 +74,7 @@ from PySide6.QtWidgets import (
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.trace_file import MAX_EVENTS, curl_command, explain, scrub_body, write_trace
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.formatting import fmt_int, plural
+from tcb_gui.ui.formatting import fmt_int, plain_tip, plural
 
 # New events reach the table at most this often: a burst of thousands is one insert.
 FLUSH_INTERVAL_MS: Final = 250
@@ -489,9 +489,9 @@ class RequestsModel(QAbstractTableModel):
             return cell_text(event, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column in (Column.ERRCODE, Column.HTTP, Column.OUTCOME):
-                return explanation_text(event) or None
+                return plain_tip(explanation_text(event)) or None
             if column is Column.ENDPOINT:
-                return event.url
+                return plain_tip(event.url)
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

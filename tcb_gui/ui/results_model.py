@@ -35,7 +35,7 @@ from PySide6.QtCore import (
 from tcb_gui.core.download_states import FileState
 from tcb_gui.core.errors import answered_for_good
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.formatting import fmt_countdown
+from tcb_gui.ui.formatting import fmt_countdown, plain_tip
 from tcb_gui.ui.icons import icon
 from tcb_gui.ui.palette import Tone, tone_color
 from tcb_gui.ui.row_status import RowState, StatusWords, download_shown, failure_of
@@ -663,6 +663,9 @@ class ResultsModel(QAbstractTableModel):
         return None
 
     def _tooltip(self, row: Row, column: int) -> str | None:
+        return plain_tip(self._tooltip_text(row, column))
+
+    def _tooltip_text(self, row: Row, column: int) -> str | None:
         if column == Column.FILE:
             return row.fileid.raw
         if column == Column.STATUS:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from tcb_gui.ui.banner import paint_tone_frame
 from tcb_gui.ui.download_cells import fmt_size
-from tcb_gui.ui.formatting import fmt_countdown
+from tcb_gui.ui.formatting import fmt_countdown, plain_tip
 from tcb_gui.ui.icons import icon
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import ResultsModel, Row, RowState
@@ -104,7 +104,7 @@ class RowDetails(QWidget):
         self.title.setText(
             self.tr("{file} — {status}").format(file=row.fileid.key, status=words.short_text(row))
         )
-        self.title.setToolTip(row.fileid.key)
+        self.title.setToolTip(plain_tip(row.fileid.key))
         self.body.setText("\n".join(self.lines(row)))
         self.update()
 
