@@ -47,6 +47,18 @@ BANNER = "input"
 # Malformed IDs the input banner names (the command line lists 10): a banner stays a
 # few lines tall, and the count says how many more there were.
 MALFORMED_SHOWN = 5
+# A refused ID longer than this is shown by its start and end (the banner is one line
+# per ID, and a long key would run past the window's edge); the command line prints it
+# whole.
+SHOWN_ID_CHARS = 120
+
+
+def shortened(text: str) -> str:
+    """``text`` whole, or its first and last characters around "…" when it is long."""
+    if len(text) <= SHOWN_ID_CHARS:
+        return text
+    tail = SHOWN_ID_CHARS // 3
+    return f"{text[: SHOWN_ID_CHARS - tail - 1]}…{text[-tail:]}"
 
 
 @dataclass(slots=True)
@@ -236,7 +248,9 @@ class IdsPresenter(QObject):
             else:
                 where = self.tr("Line {line}").format(line=bad.line)
             lines.append(
-                self.tr("{where}: {reason}: {id}").format(where=where, reason=reason, id=bad.text)
+                self.tr("{where}: {reason}: {id}").format(
+                    where=where, reason=reason, id=shortened(bad.text)
+                )
             )
         more = count - len(outcome.refused)
         if more:

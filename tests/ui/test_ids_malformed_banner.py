@@ -77,3 +77,16 @@ async def test_the_chinese_window_names_the_line_and_reason_in_chinese(
     lines = text.splitlines()
     assert lines[0] == "找到 1 个 cloud:// ID，但它无效："
     assert lines[1] == "第 1 行：环境 ID 与存储桶之间缺少“.”：cloud://demo-prod-7g3k/b.png"
+
+
+async def test_a_long_refused_id_is_shown_by_its_start_and_end(window: MainWindow) -> None:
+    """A key of hundreds of characters would run past the window's edge: the banner shows
+    its start and its end around "…" (the command line prints it whole)."""
+    long_id = "cloud://Demo_Prod.7072-x/" + "folder" * 20 + "/tail-of-the-key.png"  # 165
+    await window.ids.add_text(long_id)
+    _tone, text = input_banner(window)
+    shown = text.splitlines()[1].rsplit(": ", 1)[1]
+    assert shown.startswith("cloud://Demo_Prod.7072-x/folder")
+    assert shown.endswith("/tail-of-the-key.png")
+    assert "…" in shown
+    assert len(shown) == 120
