@@ -12,19 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tcb_gui.core.downloads import Downloader, DownloadOptions, DownloadOutcome, FileOps, PartFile
+from tcb_gui.core.downloads import Downloader, DownloadOptions, DownloadOutcome, FileOps
 from tcb_gui.core.errors import ErrorKind
-from tests.core.test_downloads import ENV, FAST_RETRY, FakeCdn, Refresher, good
-
-
-class Refusing(FileOps):
-    """The folder refuses every partial file with ``error``."""
-
-    def __init__(self, error: OSError) -> None:
-        self.error = error
-
-    def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
-        raise self.error
+from tests.core.test_downloads import ENV, FAST_RETRY, FakeCdn, Refresher, Refusing, good
 
 
 @pytest.fixture

@@ -200,6 +200,16 @@ def good(cdn: FakeCdn, key: str) -> LinkResult:
     return LinkResult(fid(key), True, 0, "ok", cdn.link(key), cdn.now + timedelta(hours=2))
 
 
+class Refusing(FileOps):
+    """The folder refuses every partial file with ``error``."""
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
+        raise self.error
+
+
 @pytest.fixture
 def cdn() -> FakeCdn:
     return FakeCdn()

@@ -16,24 +16,14 @@ import pytest
 
 from tcb_gui.core.client import LinkResult, TcbClient, make_http_client
 from tcb_gui.core.download_run import DownloadRun, no_link_yet
-from tcb_gui.core.downloads import Downloader, DownloadOptions, FileOps, PartFile
+from tcb_gui.core.downloads import Downloader, DownloadOptions
 from tcb_gui.core.errors import ErrorKind, classify_errcode, refused_errcode
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN
-from tests.core.test_downloads import FAST_RETRY, FakeCdn, Refresher, good
-
-
-class Refusing(FileOps):
-    """The folder refuses every partial file with ``error``."""
-
-    def __init__(self, error: OSError) -> None:
-        self.error = error
-
-    def open_part(self, path: Path, offset: int, buffer_size: int) -> PartFile:
-        raise self.error
+from tests.core.test_downloads import FAST_RETRY, FakeCdn, Refresher, Refusing, good
 
 
 @pytest.fixture
