@@ -5,6 +5,8 @@ Every word goes through ``QCoreApplication.translate`` so a translation can rewo
 
 from __future__ import annotations
 
+from typing import overload
+
 from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtGui import Qt
 
@@ -127,6 +129,10 @@ def fmt_eta(seconds: float) -> str:
     return QCoreApplication.translate("Formatting", "{n} min").format(n=minutes)
 
 
+@overload
+def plain_tip(text: str) -> str: ...
+@overload
+def plain_tip(text: None) -> None: ...
 def plain_tip(text: str | None) -> str | None:
     """``text`` as a tooltip must show it, character for character. Qt takes a tooltip
     that looks like HTML for HTML: a key ``a<b>c</b>.png`` would show as a bold "ac.png",
