@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import keyring
@@ -59,3 +60,17 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
     async with make_http_client() as client:
         yield client
+
+
+@pytest.fixture
+def held(tmp_path: Path) -> Iterator[Path]:
+    """A download folder another run is writing into (its lock held here)."""
+    from tcb_gui.core.downloads.folderlock import FolderLock
+    from tcb_gui.core.downloads.manifest import STATE_DIR_NAME
+
+    dest = tmp_path / "busy"
+    (dest / STATE_DIR_NAME).mkdir(parents=True)
+    lock = FolderLock(dest, dest / STATE_DIR_NAME)
+    lock.acquire()
+    yield dest
+    lock.release()

@@ -7,7 +7,6 @@ was offered, though no file had been touched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,8 +15,7 @@ import pytest
 from tcb_gui.core.client import TcbClient
 from tcb_gui.core.download_run import DownloadRun, no_link_yet
 from tcb_gui.core.download_session import DownloadSession, SessionStore
-from tcb_gui.core.downloads import STATE_DIR_NAME, DownloadOptions, FolderBusyError
-from tcb_gui.core.downloads.folderlock import FolderLock
+from tcb_gui.core.downloads import DownloadOptions, FolderBusyError
 from tcb_gui.core.errors import ErrorKind, InputError
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.demo import samples
@@ -27,17 +25,6 @@ from tcb_gui.demo.service import DEMO_TOKEN
 
 def ids(prefix: str, n: int) -> list[str]:
     return [samples.PROD.fileid(f"gen/{prefix}-{i}.bin") for i in range(n)]
-
-
-@pytest.fixture
-def held(tmp_path: Path) -> Iterator[Path]:
-    """A download folder another run is writing into."""
-    dest = tmp_path / "busy"
-    (dest / STATE_DIR_NAME).mkdir(parents=True)
-    lock = FolderLock(dest, dest / STATE_DIR_NAME)
-    lock.acquire()
-    yield dest
-    lock.release()
 
 
 def a_run(

@@ -11,7 +11,6 @@ panel, and the offered list.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,17 +28,6 @@ from tests.ui.conftest import WindowFactory, demo_window, wait_until
 from tests.ui.test_downloads_window import cell_text, keys, text_of
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
-
-
-@pytest.fixture
-def held(tmp_path: Path) -> Iterator[Path]:
-    """A download folder another run is writing into."""
-    dest = tmp_path / "busy"
-    (dest / STATE_DIR_NAME).mkdir(parents=True)
-    lock = FolderLock(dest, dest / STATE_DIR_NAME)
-    lock.acquire()
-    yield dest
-    lock.release()
 
 
 async def start_and_wait(window: MainWindow, coro: object) -> None:
