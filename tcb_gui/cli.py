@@ -523,6 +523,7 @@ async def resolve_ids(
     ``core.quota_gauge.RunQuota``). A list over ``core.quota.PREVIEW_THRESHOLD_CALLS``
     calls is checked against today's quota first (``core.quota.QuotaRefused`` when it
     does not fit, unless ``ignore_quota``)."""
+    import asyncio
     from datetime import UTC, datetime
 
     from tcb_gui.core.connection import client_for
@@ -544,12 +545,18 @@ async def resolve_ids(
             progress = Progress("Resolving", stderr)
             run = ResolveRun(client, ids)
             by_id: dict[str, LinkResult] = {}
-            async with aclosing(run.stream()) as batches:
-                async for batch in batches:
-                    for result in batch:
-                        by_id[result.fileid.raw] = result
-                    state = run.progress
-                    progress.update(state.done, state.total, f"{state.failed:,} failed")
+            try:
+                async with aclosing(run.stream()) as batches:
+                    async for batch in batches:
+                        for result in batch:
+                            by_id[result.fileid.raw] = result
+                        state = run.progress
+                        progress.update(state.done, state.total, f"{state.failed:,} failed")
+            except asyncio.CancelledError:
+                # Ctrl+C (asyncio.run cancels this task): the links already received were
+                # paid for with quota; they are written with the rest "Not resolved", exit
+                # 130. A second Ctrl+C while writing them stops at once.
+                run.interrupt()
     finally:
         words = quota.finish()
     for result in run.stopped_results():

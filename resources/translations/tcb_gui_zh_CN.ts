@@ -856,6 +856,10 @@
         <translation>{seconds} 秒内没有收到完整的应答</translation>
     </message>
     <message>
+        <source>interrupted by Ctrl+C</source>
+        <translation>已被 Ctrl+C 中断</translation>
+    </message>
+    <message>
         <source>{name} must be a number of seconds above 0</source>
         <translation>{name} 必须是大于 0 的秒数</translation>
     </message>

@@ -417,6 +417,9 @@ _register(_table_messages(ERRCODES, CREDENTIAL_ERRCODES))
 _register(FILE_STATUS_MESSAGES.values())
 
 
+INTERRUPTED = message("interrupted by Ctrl+C")
+
+
 class TcbError(Exception):
     """A classified failure. ``str()`` is the user-facing message; it never holds a token."""
 
@@ -429,6 +432,16 @@ class TcbError(Exception):
         self.detail = detail
         # When a run stops on this error: the IDs it did not get to (core.fileids.FileId).
         self.unresolved: tuple[object, ...] = ()
+
+
+class RunInterrupted(TcbError):
+    """The user stopped the run (Ctrl+C on the command line): what came back before is
+    kept and written, the rest says it was not asked for. Exit status 130."""
+
+    kind = ErrorKind.CLIENT
+
+    def __init__(self) -> None:
+        super().__init__(INTERRUPTED)
 
 
 class InputError(TcbError):

@@ -13,6 +13,7 @@ from tcb_gui.core.errors import (
     ErrorKind,
     InputError,
     KeyringUnavailableError,
+    RunInterrupted,
     ServiceError,
     TcbError,
     TokenError,
@@ -40,7 +41,7 @@ def status_for_error(error: BaseException) -> ExitStatus:
         return ExitStatus.USAGE
     if isinstance(error, ServiceError):
         return ExitStatus.SERVICE
-    if isinstance(error, KeyboardInterrupt):
+    if isinstance(error, KeyboardInterrupt | RunInterrupted):
         return ExitStatus.INTERRUPTED
     if isinstance(error, TcbError):
         # Another run holding the folder and the like: the user's set-up, not a file.

@@ -21,7 +21,14 @@ from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from tcb_gui.core.errors import ErrorKind, MessageTemplate, ServiceError, TcbError, TokenError
+from tcb_gui.core.errors import (
+    ErrorKind,
+    MessageTemplate,
+    RunInterrupted,
+    ServiceError,
+    TcbError,
+    TokenError,
+)
 from tcb_gui.core.exit_status import ExitStatus, status_for_run
 
 if TYPE_CHECKING:
@@ -83,6 +90,11 @@ class ResolveRun:
                         yield batch
         except (TokenError, ServiceError) as error:
             self.stop = error
+
+    def interrupt(self) -> None:
+        """The user stopped the run (the stream was cancelled, Ctrl+C): the links that
+        came back are kept, paid for with quota, and the IDs without an answer say so."""
+        self.stop = RunInterrupted()
 
     @property
     def unresolved(self) -> list[FileId]:

@@ -584,6 +584,7 @@ _MARKED: Final[tuple[object, ...]] = (
         "network and the base URL, then try the rest again.",
     ),
     QT_TRANSLATE_NOOP("CoreText", "no whole answer within {seconds} s"),
+    QT_TRANSLATE_NOOP("CoreText", "interrupted by Ctrl+C"),
     QT_TRANSLATE_NOOP("CoreText", "{name} must be a number of seconds above 0"),
     # core/doctor.py: the checks' details and next steps
     QT_TRANSLATE_NOOP(

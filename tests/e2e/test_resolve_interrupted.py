@@ -1,0 +1,72 @@
+"""Ctrl+C during `tcb-gui resolve` keeps the links that already came back.
+
+They were paid for with today's quota: the output file holds them, each ID the run did
+not get to says "Not resolved: interrupted by Ctrl+C", stderr says the run stopped, and
+the exit status is 130. Before, an interrupted run wrote nothing at all."""
+
+from __future__ import annotations
+
+import csv
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tcb_gui.core.errors import INTERRUPTED
+from tcb_gui.core.exit_status import ExitStatus
+from tests.e2e.cli_helpers import REPO, id_lines, mixed_ids, serve, subprocess_env
+
+
+def test_ctrl_c_writes_the_links_already_received_and_exits_130(tmp_path: Path) -> None:
+    ids = mixed_ids(prod=1_500, test=0)  # 30 calls of 50 IDs
+    out = tmp_path / "links.tsv"
+    inputs = tmp_path / "ids.txt"
+    inputs.write_bytes(id_lines(ids))
+    with serve(latency_ms=150) as server:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tcb_gui.cli",
+                "resolve",
+                "--base-url",
+                server.base_url,
+                "--concurrency",
+                "2",
+                "--output",
+                str(out),
+                str(inputs),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=subprocess_env(tmp_path),
+            cwd=REPO,
+        )
+        try:
+            calls = server.state.stats.requests
+            deadline = time.monotonic() + 30
+            # A few answers are in, most of the list is not.
+            while calls["componenttcb/batchdownloadfile"] < 4:
+                assert time.monotonic() < deadline, "no link call reached the service"
+                time.sleep(0.02)
+            process.send_signal(signal.SIGINT)
+            _, err_bytes = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    err = err_bytes.decode("utf-8")
+    assert process.returncode == ExitStatus.INTERRUPTED, err
+    assert "Traceback" not in err
+    assert f"Stopped: {INTERRUPTED}" in err
+    with out.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file, delimiter="\t"))
+    assert [r["fileid"] for r in rows] == ids  # every ID, in input order
+    ready = [r for r in rows if r["ok"] == "true"]
+    left = [r for r in rows if r["ok"] != "true"]
+    assert ready, "no link kept"
+    assert all(r["download_url"].startswith("http") for r in ready)
+    assert left, "the run ended before the interrupt"
+    assert {r["errmsg"] for r in left} == {f"Not resolved: {INTERRUPTED}"}
