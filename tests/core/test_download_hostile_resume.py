@@ -8,7 +8,6 @@ the whole file; what another program put beside it is never touched.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,32 +16,10 @@ import pytest
 from tcb_gui.core.client import RetryPolicy
 from tcb_gui.core.downloads import Downloader, DownloadOptions, DownloadOutcome, sidecar_path
 from tcb_gui.core.downloads.files import PartMeta, sidecar_bytes
-from tests.e2e.loopback_host import LoopbackHost
+from tests.e2e.loopback_host import ScriptedHost as RawHost
 
 QUICK_RETRY = RetryPolicy(max_tries=3, base_delay=0.01, max_delay=0.02)
 DATA = bytes(range(256)) * 400  # 100 KiB: held in memory until it is written whole
-
-# The bytes the n-th request (from 1, its head given) is answered with; the connection
-# closes after them.
-Answer = Callable[[int, str], bytes]
-
-
-class RawHost(LoopbackHost):
-    def __init__(self, answer: Answer) -> None:
-        super().__init__()
-        self.answer = answer
-        self.requests: list[str] = []
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-            self.requests.append(head)
-            writer.write(self.answer(len(self.requests), head))
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
 
 
 def ranges(host: RawHost) -> list[str | None]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Self
 
@@ -43,3 +43,29 @@ class LoopbackHost:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         raise NotImplementedError
+
+
+# The bytes the n-th request (from 1, its head given) is answered with; the connection
+# closes after them.
+Answer = Callable[[int, str], bytes]
+
+
+class ScriptedHost(LoopbackHost):
+    """Answers each request with the exact bytes ``answer(n, request head)`` gives, then
+    closes the connection; ``requests`` keeps every head it was sent."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__()
+        self.answer = answer
+        self.requests: list[str] = []
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+            self.requests.append(head)
+            writer.write(self.answer(len(self.requests), head))
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()

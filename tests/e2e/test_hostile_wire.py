@@ -33,7 +33,7 @@ from tcb_gui.core.downloads import (
 )
 from tcb_gui.core.trace import Outcome, TraceEvent, TraceHub
 from tcb_gui.core.wire import WireClient, parse_target
-from tests.e2e.loopback_host import LoopbackHost
+from tests.e2e.loopback_host import ScriptedHost
 from tests.tls_helpers import loopback_certificate
 
 QUICK_RETRY = RetryPolicy(max_tries=2, base_delay=0.01, max_delay=0.02)
@@ -43,24 +43,11 @@ DATA = bytes(range(256)) * 40
 Answer = Callable[[str], bytes]
 
 
-class RawHost(LoopbackHost):
+class RawHost(ScriptedHost):
     """Answers every request with ``answer(request head)``, then closes the connection."""
 
     def __init__(self, answer: Answer) -> None:
-        super().__init__()
-        self.answer = answer
-        self.requests: list[str] = []
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-            self.requests.append(head)
-            writer.write(self.answer(head))
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+        super().__init__(lambda _n, head: answer(head))
 
 
 async def download(
