@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import threading
 import time
 from typing import Any
 
@@ -21,14 +22,21 @@ async def test_a_refused_save_stops_encoding(monkeypatch: pytest.MonkeyPatch) ->
 
     encoded: list[int] = []
     refused_after: list[int] = []  # rows encoded when the disk said no
+    refused = threading.Event()
 
     def refuse(_store: HistoryStore, *_args: Any, **_kwargs: Any) -> None:
         refused_after.append(sum(encoded))
+        refused.set()
         raise OSError(errno.ENOSPC, "No space left on device")
 
     real_encode = history_writer.encode_rows
 
     def counting(ids: Any, results: Any) -> str:
+        if len(encoded) == 2:
+            # A busy machine may start the writer's thread only after every line was
+            # encoded: let it meet the full disk first (what is measured is the loop
+            # stopping once it has).
+            refused.wait(10)
         encoded.append(len(ids))
         return real_encode(ids, results)
 
