@@ -1,5 +1,9 @@
 """``tcb-gui doctor``: ``core.doctor``'s checks printed one line each, as they are known.
 
+Each line starts with its level's mark, as the window shows it (``core.doctor.MARKS``:
+✓ works, ✗ stops a resolve, ! a warning, – not checked), or its word (OK, FAIL, WARN,
+--) where the terminal's encoding cannot show the marks.
+
 Exit status: 0 when a resolve would work, 3 when the token is missing, rejected or fits
 the other API mode, 4 when the service cannot be reached, refuses this computer's IP or
 today's quota is used up (README "Exit codes"); 2 on usage errors, from ``cli``.
@@ -15,8 +19,6 @@ if TYPE_CHECKING:
     from tcb_gui.core.doctor import Check
     from tcb_gui.core.trace import TraceHub
 
-_MARKS = "✓✗–→"
-
 
 def _can_print(stream: TextIO, text: str) -> bool:
     encoding = getattr(stream, "encoding", None) or "utf-8"
@@ -31,13 +33,21 @@ def run_doctor_command(
     conn: Connection, stdout: TextIO, stderr: TextIO, trace: TraceHub | None = None
 ) -> int:
     """Check ``conn`` and print one line per check on stdout; the exit status."""
-    from tcb_gui.core.doctor import describe_setup, exit_status, run_doctor, setup_for, summary
+    from tcb_gui.core.doctor import (
+        ARROW,
+        MARKS,
+        describe_setup,
+        exit_status,
+        run_doctor,
+        setup_for,
+        summary,
+    )
     from tcb_gui.core.tokens import TokenStore
     from tcb_gui.terminal import shown_safely
 
     store = TokenStore()
     setup = setup_for(conn, store)
-    ascii_only = not _can_print(stdout, _MARKS)
+    ascii_only = not _can_print(stdout, "".join(MARKS.values()) + ARROW)
     stdout.write(describe_setup(setup) + "\n")
     stdout.flush()
 
@@ -51,8 +61,7 @@ def run_doctor_command(
 
     found = asyncio.run(checks())
     _keep_quota(conn, found)
-    text = summary(found)
-    stdout.write((text.replace("✗", "FAIL") if ascii_only else text) + "\n")
+    stdout.write(summary(found, ascii_only=ascii_only) + "\n")
     return int(exit_status(found))
 
 

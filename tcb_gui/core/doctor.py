@@ -6,7 +6,9 @@ fail, checked one by one, each an answer with a next step.
 does not use), the clock against the service's ``Date`` header, the token present and
 accepted, which endpoint family it fits (component or tcb), the caller's IP on the
 allowlist (40164), today's quota for ``batchdownloadfile`` and the keyring. A check that
-cannot be made because an earlier one failed says so (``ok is None``).
+cannot be made because an earlier one failed says so (``ok is None``). Each check's
+``level`` gives its mark, the same in both faces (``MARKS``, or ``ASCII_MARKS`` where the
+terminal cannot show them): ✓ works, ✗ stops a resolve, ! a warning, – not checked.
 
 ``exit_status(checks)`` is what a resolve would meet: ``OK`` when everything a resolve
 needs works (a skewed clock or a missing keyring are warnings), ``TOKEN`` when the token
@@ -349,6 +351,28 @@ _NO_KEYRING_STEP: Final = message(
 )
 
 
+class Level(StrEnum):
+    """What a check's line means for a resolve: the one word both faces mark it by."""
+
+    OK = "ok"
+    FAIL = "fail"  # a resolve would fail: its ExitStatus is the doctor's (exit_status)
+    WARNING = "warning"  # worth fixing, but a resolve works (a skewed clock, no keyring)
+    NOT_CHECKED = "not checked"  # an earlier check failed, or there was nothing to check
+
+
+# The mark of each level, and its word where the terminal cannot show the mark: ✗ only
+# for what stops a resolve, so a warning never reads as a failure.
+MARKS: Final = {Level.OK: "✓", Level.FAIL: "✗", Level.WARNING: "!", Level.NOT_CHECKED: "–"}
+ASCII_MARKS: Final = {
+    Level.OK: "OK",
+    Level.FAIL: "FAIL",
+    Level.WARNING: "WARN",
+    Level.NOT_CHECKED: "--",
+}
+ARROW: Final = "→"  # before a next step
+ASCII_ARROW: Final = "->"
+
+
 class CheckName(StrEnum):
     """The checks, in the order they are shown."""
 
@@ -378,13 +402,22 @@ class Check:
     quota_asked_at: datetime | None = None
 
     @property
+    def level(self) -> Level:
+        if self.ok is None:
+            return Level.NOT_CHECKED
+        if self.ok:
+            return Level.OK
+        return Level.WARNING if self.blocks is ExitStatus.OK else Level.FAIL
+
+    @property
     def mark(self) -> str:
-        return {True: "✓", False: "✗", None: "–"}[self.ok]
+        return MARKS[self.level]
 
     def line(self, *, ascii_only: bool = False) -> str:
-        """``✓ Name: detail``, and ``→ next step`` on a second line for a failure."""
-        mark = {True: "OK", False: "FAIL", None: "--"}[self.ok] if ascii_only else self.mark
-        arrow = "->" if ascii_only else "→"
+        """``✓ Name: detail``, and ``→ next step`` on a second line for a failure, a
+        warning or a check not made."""
+        mark = ASCII_MARKS[self.level] if ascii_only else self.mark
+        arrow = ASCII_ARROW if ascii_only else ARROW
         text = f"{mark} {self.name.value}: {self.detail}"
         if self.next_step and self.ok is not True:
             text += f"\n    {arrow} {self.next_step}"
@@ -395,20 +428,26 @@ def exit_status(checks: list[Check]) -> ExitStatus:
     """The status a resolve would meet: that of the first failure that blocks it."""
     order = list(CheckName)
     for check in sorted(checks, key=lambda c: order.index(c.name)):
-        if check.ok is False and check.blocks is not ExitStatus.OK:
+        if check.level is Level.FAIL:
             return check.blocks
     return ExitStatus.OK
 
 
-def summary(checks: list[Check]) -> str:
+def warnings(checks: list[Check]) -> int:
+    """How many checks failed without stopping a resolve (marked ``!``)."""
+    return sum(1 for c in checks if c.level is Level.WARNING)
+
+
+def summary(checks: list[Check], *, ascii_only: bool = False) -> str:
     status = exit_status(checks)
-    warnings = sum(1 for c in checks if c.ok is False and c.blocks is ExitStatus.OK)
     if status is ExitStatus.OK:
         text = "Ready to resolve."
-        if warnings:
-            text += f" {warnings} warning{'s' if warnings > 1 else ''} above."
+        count = warnings(checks)
+        if count:
+            text += f" {count} warning{'s' if count > 1 else ''} above."
         return text
-    return "Not ready to resolve: fix the ✗ lines above, then run the check again."
+    mark = ASCII_MARKS[Level.FAIL] if ascii_only else MARKS[Level.FAIL]
+    return f"Not ready to resolve: fix the {mark} lines above, then run the check again."
 
 
 # ---------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 ``DoctorDialog(setup, store=…, http=…, trace=…, parent=…)`` runs ``core.doctor``'s
 checks when shown (and again on "Check again"), adding one line per check as it is
-known: ✓ / ✗ / – with the detail, and the next step under a ✗. The summary at the
-bottom says whether a resolve would work. "Copy" puts the lines on the clipboard (no
+known: core's mark of its level (✓ works, ✗ stops a resolve, ! a warning, – not
+checked; ``core.doctor.MARKS``, as the command line prints them) with the detail, and
+the next step under a ✗ or a !. The summary at the bottom says whether a resolve would
+work. "Copy" puts the lines on the clipboard (no
 secret in them) for a support request. In the window's language: the heading, the checks'
 names and the summary are this module's words; a check's detail and next step are
 core's, shown through ``ui.core_text`` (so in English unless core registered them).
@@ -39,9 +41,11 @@ from tcb_gui.core.doctor import (
     Check,
     CheckName,
     DoctorSetup,
+    Level,
     docs_link,
     exit_status,
     run_doctor,
+    warnings,
 )
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.ui.core_text import core_text
@@ -55,8 +59,8 @@ if TYPE_CHECKING:
 
 TASK_NAME: Final = "doctor"
 Runner = Callable[[str, Coroutine[Any, Any, Any]], object]
-_FAILED: Final = QColor(200, 40, 40)
-_WARNING: Final = QColor(190, 120, 0)
+# The colour of a line by its level (core's, as its mark is); OK and not checked: the text's.
+_LEVEL_COLOURS: Final = {Level.FAIL: QColor(200, 40, 40), Level.WARNING: QColor(190, 120, 0)}
 # The checks' names (core's CheckName values are the command line's English words).
 _CHECK_NAMES: Final[dict[CheckName, object]] = {
     CheckName.SERVICE: QT_TRANSLATE_NOOP("DoctorDialog", "Service"),
@@ -213,8 +217,8 @@ class DoctorDialog(QDialog):
         link = docs_link(check)
         if link:
             item.setToolTip(self.tr("See {link}.").format(link=link))
-        if check.ok is False:
-            colour = _WARNING if check.blocks is ExitStatus.OK else _FAILED
+        colour = _LEVEL_COLOURS.get(check.level)
+        if colour is not None:
             item.setForeground(QBrush(colour))
         item.setData(Qt.ItemDataRole.UserRole, check.name.value)
         self.list.addItem(item)
@@ -263,14 +267,16 @@ class DoctorDialog(QDialog):
         """``core.doctor.summary``, and the names of the checks that block a resolve."""
         status = exit_status(checks)
         if status is ExitStatus.OK:
-            warnings = sum(1 for c in checks if c.ok is False and c.blocks is ExitStatus.OK)
-            if warnings == 1:
+            count = warnings(checks)
+            if count == 1:
                 return self.tr("Ready to resolve. 1 warning above.")
-            if warnings > 1:
-                return self.tr("Ready to resolve. {n} warnings above.").format(n=warnings)
+            if count > 1:
+                return self.tr("Ready to resolve. {n} warnings above.").format(n=count)
             return self.tr("Ready to resolve.")
         text = self.tr("Not ready to resolve: fix the ✗ lines above, then run the check again.")
-        failed = [self.check_name(c.name) for c in checks if c.ok is False and c.blocks is status]
+        failed = [
+            self.check_name(c.name) for c in checks if c.level is Level.FAIL and c.blocks is status
+        ]
         return self.tr("{summary} ({failed})").format(
             summary=text, failed=self.tr(", ").join(failed)
         )

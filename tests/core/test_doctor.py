@@ -21,12 +21,14 @@ from tcb_gui.core.doctor import (
     Check,
     CheckName,
     DoctorSetup,
+    Level,
     check_service,
     clock_offset,
     collect,
     exit_status,
     proxy_variables,
     summary,
+    warnings,
     words_by_number,
 )
 from tcb_gui.core.errors import messages
@@ -222,6 +224,24 @@ def test_lines_and_their_ascii_form() -> None:
     assert failed.line(ascii_only=True) == "FAIL Token: detail\n    -> next"
     assert _check(CheckName.TOKEN, True).line() == "✓ Token: detail"
     assert _check(CheckName.TOKEN, None).line() == "– Token: detail\n    → next"
+
+
+def test_a_warning_is_marked_apart_from_what_stops_a_resolve() -> None:
+    """✗ means "this stops you": a failure a resolve gets past is a warning, !."""
+    clock = _check(CheckName.CLOCK, False)
+    assert clock.level is Level.WARNING
+    assert clock.line() == "! Clock: detail\n    → next"
+    assert clock.line(ascii_only=True) == "WARN Clock: detail\n    -> next"
+    token = _check(CheckName.TOKEN, False, ExitStatus.TOKEN)
+    assert token.level is Level.FAIL
+    assert [c.level for c in (_check(CheckName.IP, True), _check(CheckName.IP, None))] == [
+        Level.OK,
+        Level.NOT_CHECKED,
+    ]
+    assert warnings([clock, token, _check(CheckName.KEYRING, False)]) == 2
+    assert summary([clock, token], ascii_only=True) == (
+        "Not ready to resolve: fix the FAIL lines above, then run the check again."
+    )
 
 
 def test_the_setup_never_shows_its_secrets() -> None:

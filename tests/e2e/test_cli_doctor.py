@@ -5,11 +5,13 @@ mode; never a secret printed."""
 
 from __future__ import annotations
 
+import io
 import socket
 from pathlib import Path
 
 import pytest
 
+from tcb_gui.cli import main
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import (
     DEMO_APPID,
@@ -18,7 +20,7 @@ from tcb_gui.demo.service import (
     DEMO_TOKEN,
     EXPIRED_TOKEN,
 )
-from tests.e2e.cli_helpers import CliRun, run_cli, run_subprocess, serve
+from tests.e2e.cli_helpers import CliRun, _logging_restored, run_cli, run_subprocess, serve
 from tests.memory_keyring import MemoryKeyring
 
 NAMES = ["Service", "Clock", "Token", "API mode", "IP allowlist", "Quota today", "Keyring"]
@@ -48,7 +50,7 @@ def lines(run: CliRun) -> dict[str, str]:
             continue
         mark, _, rest = line.partition(" ")
         name, sep, _ = rest.partition(":")
-        if mark in ("✓", "✗", "–") and sep:
+        if mark in ("✓", "✗", "!", "–") and sep:
             current = name
             found[name] = line
     assert list(found) == NAMES, run.stdout
@@ -173,9 +175,32 @@ def test_a_skewed_clock_is_a_warning(skew: float, words: tuple[str, ...]) -> Non
         run = doctor(server)
     assert run.code == 0  # a resolve still works
     clock = lines(run)["Clock"]
-    assert clock.startswith(tuple(f"✗ Clock: this computer's clock is {w}" for w in words))
+    # Marked as a warning, not with the ✗ of what stops a resolve.
+    assert clock.startswith(tuple(f"! Clock: this computer's clock is {w}" for w in words))
     assert "NTP" in clock
-    assert "warning" in run.stdout.splitlines()[-1]
+    assert "✗" not in run.stdout
+    assert run.stdout.splitlines()[-1] == "Ready to resolve. 1 warning above."
+
+
+def test_a_terminal_without_the_marks_says_warn_for_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A terminal that cannot show ✓ ✗ → (a Windows console in cp1252) gets words: WARN
+    for a warning, never FAIL."""
+    monkeypatch.setenv("TCB_ACCESS_TOKEN", DEMO_TOKEN)
+    terminal = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    with serve(clock_skew_s=600) as server, _logging_restored():
+        code = main(
+            ["doctor", "--base-url", server.base_url], stdout=terminal, stderr=io.StringIO()
+        )
+    terminal.flush()
+    printed = terminal.buffer.getvalue().decode("cp1252").splitlines()  # type: ignore[attr-defined]
+    assert code == 0, printed
+    marks = [line.split(" ", 1)[0] for line in printed[1:-1] if not line.startswith(" ")]
+    assert marks == ["OK", "WARN", "OK", "OK", "OK", "OK", "OK"]  # the clock warns
+    assert printed[2].startswith("WARN Clock: this computer's clock is ")
+    assert printed[3].startswith("    -> Set the clock automatically (NTP)")
+    assert printed[-1] == "Ready to resolve. 1 warning above."
 
 
 def test_proxy_variables_are_named_never_their_values(
@@ -252,7 +277,7 @@ def test_doctor_in_a_real_process_without_a_keyring(tmp_path: Path) -> None:
     with serve() as server:
         run = run_subprocess(["doctor", "--base-url", server.base_url], home=tmp_path)
     assert run.code == 0, run.printed
-    assert marks(run)["Keyring"] == "✗"  # a warning: TCB_ACCESS_TOKEN needs none
+    assert marks(run)["Keyring"] == "!"  # a warning: TCB_ACCESS_TOKEN needs none
     assert DEMO_TOKEN not in run.printed
     helped = run_subprocess(["doctor", "--help"], home=tmp_path, token=None)
     assert helped.code == 0
