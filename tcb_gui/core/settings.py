@@ -34,7 +34,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -199,6 +199,10 @@ _MISFILED_PROFILE = MessageTemplate("Profile {name!r} is stored under the wrong 
 _NO_SUCH_PROFILE = MessageTemplate("There is no profile named {name!r}.")
 _NOT_A_PROFILE = message("Not a profile.")
 _DEFAULT_STAYS = message("The default profile cannot be removed.")
+_NAME_ALIKE = MessageTemplate(
+    "A profile named {other!r} exists already: {name!r} differs from it only in case, and "
+    "some keyrings (Windows) keep such names as one. Pick another name."
+)
 _SECRET_LIKE = MessageTemplate(
     "Refusing to write secret-like fields to the settings file: {fields}"
 )
@@ -242,6 +246,24 @@ def profile_name_key(name: str) -> str:
     import unicodedata
 
     return unicodedata.normalize("NFKC", name).casefold()
+
+
+def alike_profile(name: str, names: Iterable[str], *, renaming: str | None = None) -> str | None:
+    """The profile in ``names`` that ``name`` reads like (``profile_name_key``), other than
+    ``renaming`` (the profile being renamed: "prod" may become "Prod"), or None."""
+    key = profile_name_key(name)
+    return next((n for n in names if n != renaming and profile_name_key(n) == key), None)
+
+
+def check_new_profile_name(name: str, names: Iterable[str], *, renaming: str | None = None) -> str:
+    """``name`` for a profile created, or renamed from ``renaming``, among ``names``; else
+    ``InputError`` naming the existing profile it reads like: the one rule both faces'
+    profile dialogs render."""
+    validate_profile_name(name)
+    other = alike_profile(name, names, renaming=renaming)
+    if other is not None:
+        raise InputError(_NAME_ALIKE.format(name=name, other=other))
+    return name
 
 
 def _base_url(value: object) -> str:
@@ -447,9 +469,13 @@ class Settings:
         return replace(self, profiles=dict(self.profiles))
 
     def put_profile(self, profile: Profile) -> None:
-        """Add ``profile`` or replace the one with its name."""
+        """Add ``profile`` or replace the one with its name. A new name that reads like a
+        profile's here is refused (``check_new_profile_name``); a pair an older file
+        already holds stays, each replaced under its own name."""
         if not isinstance(profile, Profile):
             raise InputError(_NOT_A_PROFILE)
+        if profile.name not in self.profiles:
+            check_new_profile_name(profile.name, self.profiles)
         self.profiles[profile.name] = profile
 
     def select_profile(self, name: str) -> Profile:
@@ -582,7 +608,9 @@ class _Loader:
                 fields["api"] = ApiMode.TCB
         return Profile(name=name, **fields)
 
-    def settings(self, data: Mapping[str, Any]) -> Settings:
+    def settings(self, data: Mapping[str, Any], *, kept: Collection[str] | None = None) -> Settings:
+        """``kept``: the names whose pairs stay (a merge passes the file's own names);
+        None keeps every name ``data`` holds."""
         profiles = _default_profiles()
         raw_profiles = data.get("profiles", {})
         if isinstance(raw_profiles, Mapping):
@@ -592,10 +620,13 @@ class _Loader:
                 if profile is None:
                     continue
                 # Names that read alike ("Prod", "prod") would share a keyring entry
-                # (profile_name_key): the first stays, as a dialog refuses the second (in
-                # a merge, the file's own before the saving writer's).
+                # (profile_name_key). A file that holds both (written before the rule, or
+                # by hand) keeps both: dropping one would lose it. In a merge the file's
+                # own come first, and a saving writer's new name alike to one stays out,
+                # as a dialog refuses it (check_new_profile_name).
                 key = profile_name_key(profile.name)
-                if taken.setdefault(key, profile.name) != profile.name:
+                first = taken.setdefault(key, profile.name)
+                if first != profile.name and kept is not None and profile.name not in kept:
                     self.repairs.append(f"profiles[{name!r}]")
                     continue
                 profiles[profile.name] = profile
@@ -725,7 +756,7 @@ def merge_settings(on_disk: Settings, mine: Settings, since: Settings) -> Settin
         elif name == mine.current_profile and now != was:
             profiles[name] = now  # removed elsewhere, changed here while in use here
     loader = _Loader()
-    merged = loader.settings(result)
+    merged = loader.settings(result, kept=on_disk.profiles)
     if loader.repairs:  # the two changes do not fit together (an AppID mode half-set)
         log.warning("settings merged with repairs: %s", ", ".join(loader.repairs))
     return merged

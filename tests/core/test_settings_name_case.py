@@ -1,7 +1,7 @@
 """Profile names that differ only by case ("Prod", "prod") read alike and would share a
-keyring entry on Windows (``profile_name_key``): the settings file never holds both. A
-file that does (an older merge, a hand edit) keeps the first and the original aside; two
-writers adding such names at once end with the one whose save came first."""
+keyring entry on Windows (``profile_name_key``): no new one is added beside the other. A
+file that already holds both (an older version, a hand edit) keeps both; two writers
+adding such names at once end with the one whose save came first."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tcb_gui.core.settings import (
 )
 
 
-def test_a_file_with_two_names_that_read_alike_keeps_the_first() -> None:
+def test_a_file_with_two_names_that_read_alike_keeps_both() -> None:
     settings_path().parent.mkdir(parents=True, exist_ok=True)
     raw = json.dumps(
         {
@@ -34,9 +34,11 @@ def test_a_file_with_two_names_that_read_alike_keeps_the_first() -> None:
     ).encode("utf-8")
     settings_path().write_bytes(raw)
     settings = load_settings()
-    assert sorted(settings.profiles) == ["Prod", "default"]
+    assert sorted(settings.profiles) == ["Default", "Prod", "default", "prod"]
     assert settings.profiles["Prod"].base_url == "https://prod.example.com"
-    assert settings_path().with_name("settings.json.bad").read_bytes() == raw
+    assert settings.profiles["prod"].base_url == "https://other.example.com"
+    assert settings_path().read_bytes() == raw  # nothing repaired, nothing rewritten
+    assert not settings_path().with_name("settings.json.bad").exists()
 
 
 def test_two_writers_adding_names_that_read_alike_keep_the_first_saved(

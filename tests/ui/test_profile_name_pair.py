@@ -1,0 +1,38 @@
+"""A settings file that already holds "Prod" and "prod" (written before names were
+compared ignoring case) opens in the window with both: listed, each switched to with its
+own set-up, and both still in the file after the window saves."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tcb_gui.core.settings import load_settings, settings_path
+from tests.ui.conftest import WindowFactory
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
+
+
+async def test_a_pair_from_an_older_file_is_listed_and_used_apart(
+    make_window: WindowFactory,
+) -> None:
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    profiles = {
+        "default": {},
+        "Prod": {"base_url": "https://a.example.com"},
+        "prod": {"base_url": "https://b.example.com"},
+    }
+    data = {"version": 1, "current_profile": "Prod", "profiles": profiles}
+    settings_path().write_text(json.dumps(data), encoding="utf-8")
+    window = make_window(settings=load_settings())
+    combo = window.token_panel.profile_combo
+    listed = [combo.itemData(i) for i in range(combo.count())]
+    assert sorted(listed) == ["Prod", "default", "prod"]
+    assert "a.example.com" in window.token_panel.where.full_text()
+
+    await window.tokens.switch_profile("prod")
+    assert window.session.profile.name == "prod"
+    assert "b.example.com" in window.token_panel.where.full_text()
+    await window.session.save_settings()
+    assert sorted(load_settings().profiles) == ["Prod", "default", "prod"]
