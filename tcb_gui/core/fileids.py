@@ -79,6 +79,16 @@ of a text's non-ASCII characters are valid UTF-8, the stray byte is named instea
 Inputs over ``MAX_INPUT_BYTES`` are refused before (files, by their size) or while
 (streams) being read, never held whole; binary input is refused from its first
 ``SNIFF_BYTES``, the rest left unread.
+
+Which paths are read as a list (``read_ids_from_path``'s ``reads``), per face: the
+command line reads a file, a named pipe (process substitution, ``tcb-gui resolve
+<(grep cloud:// app.log)``, waits for its writer as ``cat`` does) and a character device
+(a terminal, ``/dev/stdin``), the last two as streams bounded like standard input
+(``/dev/zero`` is refused as binary from its first ``SNIFF_BYTES``, endless text once it
+passes ``MAX_INPUT_BYTES``); the window reads files only (``WINDOW_READS``): a pipe
+without a writer would hold its reading for ever, and a device never ends. Anything
+else (a folder, a socket, a disk device) is refused naming the path and what it is,
+before it is opened, and again once open without waiting (it may have been replaced).
 """
 
 from __future__ import annotations
@@ -93,7 +103,8 @@ import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from enum import Enum
+from typing import BinaryIO, Final
 
 from tcb_gui.core.errors import InputError, MessageTemplate, message
 
@@ -781,6 +792,67 @@ _TOO_LARGE = MessageTemplate(
 )
 _CANNOT_READ = MessageTemplate("Cannot read {name}: {reason}.")
 _A_FOLDER = MessageTemplate("{name} is a folder, not a file with IDs.")
+_A_PIPE = MessageTemplate(
+    "{name} is a named pipe, not a file: reading it could wait for ever. Save the IDs in "
+    "a file and add that file."
+)
+_A_DEVICE = MessageTemplate(
+    "{name} is a device, not a file: reading it may never end. Save the IDs in a file and "
+    "add that file."
+)
+_A_SOCKET = MessageTemplate("{name} is a socket, not a file with IDs.")
+_A_DISK = MessageTemplate("{name} is a disk device, not a file with IDs.")
+_NOT_A_FILE = MessageTemplate("{name} is not a file with IDs.")
+
+
+class PathKind(Enum):
+    """What a path names, as far as reading it as a list of IDs goes."""
+
+    FILE = "file"
+    FOLDER = "folder"
+    NAMED_PIPE = "named pipe"
+    CHARACTER_DEVICE = "character device"
+    SOCKET = "socket"
+    BLOCK_DEVICE = "block device"
+    OTHER = "other"
+
+
+# Which kinds each face reads as a list (the module docstring).
+COMMAND_LINE_READS: Final = frozenset(
+    {PathKind.FILE, PathKind.NAMED_PIPE, PathKind.CHARACTER_DEVICE}
+)
+WINDOW_READS: Final = frozenset({PathKind.FILE})
+
+_REFUSALS: Final = {
+    PathKind.FOLDER: _A_FOLDER,
+    PathKind.NAMED_PIPE: _A_PIPE,
+    PathKind.CHARACTER_DEVICE: _A_DEVICE,
+    PathKind.SOCKET: _A_SOCKET,
+    PathKind.BLOCK_DEVICE: _A_DISK,
+}
+
+
+def path_kind(mode: int) -> PathKind:
+    """The kind of a path from its ``st_mode``."""
+    if stat.S_ISREG(mode):
+        return PathKind.FILE
+    if stat.S_ISDIR(mode):
+        return PathKind.FOLDER
+    if stat.S_ISFIFO(mode):
+        return PathKind.NAMED_PIPE
+    if stat.S_ISCHR(mode):
+        return PathKind.CHARACTER_DEVICE
+    if stat.S_ISSOCK(mode):
+        return PathKind.SOCKET
+    if stat.S_ISBLK(mode):
+        return PathKind.BLOCK_DEVICE
+    return PathKind.OTHER
+
+
+def _check_kind(kind: PathKind, name: str, reads: frozenset[PathKind]) -> None:
+    if kind not in reads:
+        refusal = _REFUSALS.get(kind, _NOT_A_FILE)
+        raise InputError(refusal.format(name=name), detail="not_a_file")
 
 
 def _binary_error(name: str) -> InputError:
@@ -964,19 +1036,40 @@ def read_ids_from_stream(
     return find_ids(text, source=name)
 
 
-def read_ids_from_path(path: str | os.PathLike[str], *, max_bytes: int = MAX_INPUT_BYTES) -> IdScan:
-    """IDs from a file; a file over ``max_bytes`` is refused before it is read."""
+def _open_list(path: str | os.PathLike[str], name: str, reads: frozenset[PathKind]) -> BinaryIO:
+    """``path`` opened for reading if it is of a kind in ``reads``, else ``InputError``.
+
+    Its kind is checked before it is opened (opening a socket fails, a pipe waits for a
+    writer) and again once open: only a pipe that may be read is opened waiting."""
+    kind = path_kind(os.stat(path).st_mode)
+    _check_kind(kind, name, reads)
+    no_wait = 0 if kind is PathKind.NAMED_PIPE else getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | no_wait)
+    try:
+        _check_kind(path_kind(os.fstat(fd).st_mode), name, reads)
+        if no_wait:
+            os.set_blocking(fd, True)  # a terminal opened without waiting reads as one
+        return open(fd, "rb")  # the caller closes it
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_ids_from_path(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = MAX_INPUT_BYTES,
+    reads: frozenset[PathKind] = COMMAND_LINE_READS,
+) -> IdScan:
+    """IDs from a file (or what else ``reads`` allows: the module docstring); a file over
+    ``max_bytes`` is refused before it is read, a stream as soon as it passes it."""
     name = os.fspath(path)
     try:
-        with open(path, "rb") as file:
+        with _open_list(path, name, reads) as file:
             info = os.fstat(file.fileno())
-            if stat.S_ISDIR(info.st_mode):
-                raise IsADirectoryError(name)
             if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
                 raise _too_large_error(name, max_bytes)
             text = _read_text(file, name, max_bytes)
-    except IsADirectoryError:
-        raise InputError(_A_FOLDER.format(name=name)) from None
     except OSError as exc:
         raise InputError(_CANNOT_READ.format(name=name, reason=exc.strerror or exc)) from None
     return find_ids(text, source=name)

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject
 
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.fileids import (
+    WINDOW_READS,
     FileId,
     IdScan,
     Malformed,
@@ -116,12 +117,17 @@ class IdsPresenter(QObject):
         return await self._take_scan(scan, [], source)
 
     async def add_paths(self, paths: Sequence[Path]) -> AddOutcome:
-        """Read IDs from files (off the loop); unreadable files are reported, not fatal."""
+        """Read IDs from files (off the loop); unreadable files are reported, not fatal.
+        Files only (``WINDOW_READS``): a pipe, a device or a folder is refused by name."""
         scans: list[IdScan] = []
         errors: list[str] = []
         for path in paths:
             try:
-                scans.append(await asyncio.to_thread(make_long_lived, read_ids_from_path, path))
+                scans.append(
+                    await asyncio.to_thread(
+                        make_long_lived, read_ids_from_path, path, reads=WINDOW_READS
+                    )
+                )
             except InputError as exc:
                 errors.append(core_text(exc.message))
             except OSError as exc:
