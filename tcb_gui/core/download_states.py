@@ -5,6 +5,9 @@ The window's table, delegates and panel need these before its first paint; the e
 (``core.downloads``, with ``httpx`` and ``asyncio``) is not needed until a download
 starts, so they live here, apart from it (docs/ARCHITECTURE.md#start-up).
 ``core.downloads`` re-exports every name here; they are the same objects.
+
+``retry_can_help`` is the one rule of which failed downloads a retry of failed files
+takes (the window's Retry failed, Ctrl+Shift+D).
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tcb_gui.core.errors import ErrorKind, answered_for_good
+
 if TYPE_CHECKING:
+    from tcb_gui.core.client import LinkResult
     from tcb_gui.core.fileids import FileId
 
 
@@ -85,3 +91,24 @@ class TotalProgress:
     # (shown as an estimate, "about …"), and is 0 before (no total claimed: the faces
     # show the bytes so far).
     total_estimated: bool = False
+
+
+def retry_can_help(kind: ErrorKind | None, errmsg: str, answer: LinkResult | None) -> bool:
+    """Whether a retry of failed files takes a file whose download failed with ``kind``
+    and ``errmsg``; ``answer`` is the link service's last answer for the file, if any.
+
+    Left out is only what no retry can change, whatever the operator does: the service's
+    last word on the file (``errors.answered_for_good``, the rule a resolve's Retry failed
+    follows): the link service answered that it does not exist, may not be read or is of
+    another environment (``answer``), or the download's own link request was refused for
+    an environment or bucket the account does not have (kind CONFIG, errcode -501005 /
+    -501009). Everything else is taken, for the operator may have fixed it outside the app
+    before asking: the network or a busy host, today's quota (it resets, or the account
+    owner clears it) or the IP allowlist, a folder that may not be written, a read-only or
+    full disk, a file or folder in the way, a path too long, a host's refusal or a
+    checksum that did not match. The engine's own failures of kind FILE (the host's
+    answers, the disk's) are not the service's word on the file: they are taken.
+    """
+    if answer is not None and not answer.ok and answered_for_good(answer.kind, answer.errmsg):
+        return False
+    return not (kind is ErrorKind.CONFIG and answered_for_good(kind, errmsg))

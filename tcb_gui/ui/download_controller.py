@@ -8,8 +8,11 @@ Discard). The dialog says which rows download (the selected ones or all, switcha
 after a Cancel or failures, "Download the rest" and "Retry failed" go on with the last
 run's folder and options; "Download the rest" is offered exactly while files the run
 stopped before they finished (core's ``DownloadRunResult.stopped``) are still in the list
-(``rest_rows``, ``rest_count``), a Retry failed in between keeping them on offer. Its
-plain coroutines (``download_rows``, ``retry_failed``, ``download_rest``,
+(``rest_rows``, ``rest_count``), a Retry failed in between keeping them on offer.
+Retry failed takes the failed rows a retry can help (core's rule,
+``download_states.retry_can_help``: all but the service's last word on a file), the
+panel counting those it leaves out; the row menu's Retry download takes the rows it is
+given. Its plain coroutines (``download_rows``, ``retry_failed``, ``download_rest``,
 ``resume_waiting``, ``restore_session``, ``resume_session``) are what slots start as
 named tasks and tests await. Progress arrives at a bounded rate
 (``PROGRESS_INTERVAL``) and becomes frozen ``DownloadCell`` values on the changed rows
@@ -49,6 +52,7 @@ from tcb_gui.core.download_run import (
     preview_download_quota,
 )
 from tcb_gui.core.download_session import DownloadSession, SessionFile, SessionStore, next_revision
+from tcb_gui.core.download_states import retry_can_help
 from tcb_gui.core.downloads import DownloadOptions, FileProgress, FileState, TotalProgress
 from tcb_gui.core.errors import ErrorKind, InputError, TcbError, answered_for_good
 from tcb_gui.core.fileids import parse_fileid
@@ -116,6 +120,14 @@ def is_dead(row: Row) -> bool:
         and result is not None
         and answered_for_good(result.kind, result.errmsg)
     )
+
+
+def worth_retrying(row: Row) -> bool:
+    """A failed download Retry failed (Ctrl+Shift+D) takes: any but the service's last word
+    on the file (core's rule, ``download_states.retry_can_help``). The row menu's Retry
+    download takes the rows it is given all the same."""
+    cell = row.download
+    return cell is not None and retry_can_help(cell.kind, cell.errmsg, row.result)
 
 
 def link_for(row: Row) -> LinkResult:
@@ -449,7 +461,7 @@ class DownloadController(QObject):
         self._stopped = before.stopped
         self._rest_stale = True
         if before.summary is not None:
-            self.panel.finish(before.summary, before.rest)
+            self._finish_panel(before.summary, before.rest)
         else:
             self.panel.hide()
         if before.offered is not None:
@@ -531,7 +543,7 @@ class DownloadController(QObject):
         self._rest_stale = True
         if self.tasks.closing:
             return summary
-        self.panel.finish(summary, len(self.rest_rows()))
+        self._finish_panel(summary, len(self.rest_rows()))
         token_stop = result.token_stop
         if token_stop is not None:
             self.tokens.after_token_error(token_stop)
@@ -607,6 +619,18 @@ class DownloadController(QObject):
     def failed_rows(self) -> list[Row]:
         return self._rows_in(lambda c: c.state is FileState.FAILED and not c.waiting_for_token)
 
+    def retry_rows(self) -> tuple[list[Row], int]:
+        """What Retry failed takes: the failed rows worth retrying (``worth_retrying``), and
+        how many failed rows it leaves out."""
+        failed = self.failed_rows()
+        worth = [r for r in failed if worth_retrying(r)]
+        return worth, len(failed) - len(worth)
+
+    def _finish_panel(self, summary: DownloadSummary, rest: int) -> None:
+        """The panel's summary of a run, with what Retry failed would take and leave."""
+        worth, left_out = self.retry_rows()
+        self.panel.finish(summary, rest, retryable=len(worth), not_retried=left_out)
+
     def waiting_rows(self) -> list[Row]:
         return self._rows_in(lambda c: c.waiting_for_token)
 
@@ -665,8 +689,21 @@ class DownloadController(QObject):
         self.tasks.start(task_names.DOWNLOAD, self.resume_waiting(), replace=False)
 
     async def retry_failed(self, rows: Sequence[Row] | None = None) -> DownloadSummary | None:
-        """Download the failed rows again, with the last run's folder and options."""
-        todo = list(rows) if rows is not None else self.failed_rows()
+        """Download the failed rows again, with the last run's folder and options: ``rows``
+        (the row menu's Retry download: whatever they failed of), or those worth retrying
+        (Retry failed: the panel says how many it left out, and why)."""
+        if rows is not None:
+            return await self._again(list(rows), self.tr("No failed downloads to retry."))
+        todo, left_out = self.retry_rows()
+        if left_out and not todo and not self.running:
+            self.notifier.show_status(
+                self.tr(
+                    "No failed downloads worth retrying: the service gave those files its "
+                    "last word (not found, no permission, or an environment it does not "
+                    "know). Retry download in the row's menu asks anyway."
+                )
+            )
+            return None
         return await self._again(todo, self.tr("No failed downloads to retry."))
 
     async def resume_waiting(self) -> DownloadSummary | None:

@@ -9,7 +9,10 @@ then gives none: ``progress.MAX_EXTRAPOLATION``) — with the speed and the time
 duration (``formatting.fmt_eta``, never the link-expiry countdown). Afterwards it names
 a single failed file and its reason, or offers "Show failed", "Retry failed" and
 "Download the rest" — enabled while files of the run are left to fetch (``rest``, which
-the controller counts again when rows leave the list), and saying how many.
+the controller counts again when rows leave the list), and saying how many. Failed files
+Retry failed leaves out (the service's last word on them: core's
+``download_states.retry_can_help``) are counted in the notes (``not_retried``), never
+dropped silently; with none worth retrying the button is greyed out and says why.
 
 Each row's own progress is its Status cell (``delegates.StatusDelegate``).
 """
@@ -65,6 +68,7 @@ class DownloadsPanel(QWidget):
         self.paused = False
         self.last: TotalProgress | None = None  # the latest report of the run under way
         self.rest = 0  # files of the ended run that "Download the rest" would fetch
+        self.not_retried = 0  # failed files that Retry failed leaves out
         self._files = 0
         outer = QHBoxLayout(self)
         outer.setContentsMargins(12, 8, 8, 8)
@@ -157,6 +161,7 @@ class DownloadsPanel(QWidget):
         self.paused = False
         self.last = None
         self.rest = 0
+        self.not_retried = 0
         self._files = files
         self._set_tone(Tone.INFO, Glyph.RESOLVING)
         self.title_label.setText(self.headline())
@@ -325,15 +330,25 @@ class DownloadsPanel(QWidget):
             self.tr("{n} files failed: Show failed lists them with their reasons."),
         )
 
-    def finish(self, summary: DownloadSummary, rest: int | None = None) -> None:
+    def finish(
+        self,
+        summary: DownloadSummary,
+        rest: int | None = None,
+        *,
+        retryable: int | None = None,
+        not_retried: int = 0,
+    ) -> None:
         """The run is over: say what it did, and offer the folder and what is left.
         ``rest``: how many files "Download the rest" would fetch (the controller's count;
-        by default the files the run stopped)."""
+        by default the files the run stopped). ``retryable`` / ``not_retried``: how many
+        failed files of the list Retry failed would take (by default the run's failed
+        ones) and leave out (the controller's count, by core's rule)."""
         self.summary = summary
         self.dest = summary.dest
         self.paused = False
         self.last = None
         self.rest = summary.stopped if rest is None else rest
+        self.not_retried = not_retried
         self.title_label.setText(self.summary_text(summary))
         self._show_notes(summary)
         if summary.failed and not (summary.downloaded or summary.skipped):
@@ -348,6 +363,16 @@ class DownloadsPanel(QWidget):
         self._show_buttons(running=False)
         self.failed_button.setVisible(summary.failed > 1)
         self.retry_button.setVisible(summary.failed > 0)
+        worth = summary.failed if retryable is None else retryable
+        self.retry_button.setEnabled(worth > 0)
+        self.retry_button.setToolTip(
+            self.tr("Download the failed files again, into the same folder (Ctrl+Shift+D)")
+            if worth
+            else self.tr(
+                "The service gave the failed files its last word: Retry download in a row's "
+                "menu asks anyway"
+            )
+        )
         self._show_rest(summary)
         self.show()
 
@@ -381,6 +406,20 @@ class DownloadsPanel(QWidget):
         failure = self.failure_text(summary)
         if failure:
             notes.append(failure)
+        if self.not_retried:
+            notes.append(
+                plural(
+                    self.not_retried,
+                    self.tr(
+                        "1 failed file left out of Retry failed: the service gave it its last "
+                        "word (not found, no permission, or an unknown environment)"
+                    ),
+                    self.tr(
+                        "{n} failed files left out of Retry failed: the service gave them its "
+                        "last word (not found, no permission, or an unknown environment)"
+                    ),
+                )
+            )
         if summary.waiting:
             notes.append(
                 plural(
@@ -417,6 +456,7 @@ class DownloadsPanel(QWidget):
         self.dest = None
         self.last = None
         self.rest = 0
+        self.not_retried = 0
         self.rest_button.setEnabled(False)
         self.hide()
 
