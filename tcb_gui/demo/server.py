@@ -1,8 +1,14 @@
 """Serve the demo service over real HTTP with uvicorn: in a background thread, or alone.
 
 ``DemoServer`` is what tests, benchmarks and ``tcb-gui --demo`` use; ``serve`` is
-``tcb-gui demo-server``. The listening socket is bound before uvicorn starts, so the port
-(0 picks a free one) and ``base_url`` are known at once.
+``tcb-gui demo-server``. The socket is bound and listening before uvicorn is imported or
+started (``DemoServer.bind``), so the port (0 picks a free one) and ``base_url`` are
+known at once, and a client that connects from then on waits in the socket's queue and
+is answered once uvicorn serves, never refused. So the window can switch to the demo the
+moment it asks for it: a run started in the service's first second (uvicorn's imports
+and start, on a busy machine a second or more) then goes to the demo, not to the
+profile left, where it stopped with "no token"; and a command run right after
+``demo-server`` printed its address is answered.
 
 The server also gives the app access to each request's TCP connection
 (``DemoState.connections``), so the ``drop`` and ``cut`` faults are real: a reset or an
@@ -20,9 +26,8 @@ import threading
 import time
 import warnings
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import uvicorn
 from starlette.types import Scope
 
 from tcb_gui.demo import samples
@@ -37,6 +42,9 @@ from tcb_gui.demo.service import (
     create_app,
 )
 
+if TYPE_CHECKING:
+    import uvicorn
+
 DEFAULT_HOST = "127.0.0.1"
 # How long start() waits for uvicorn to accept connections, and stop() for it to end.
 START_TIMEOUT = 10.0
@@ -46,6 +54,8 @@ GRACEFUL_SHUTDOWN = 1
 _POLL_INTERVAL = 0.005
 # SO_LINGER on, timeout 0: close() sends a TCP reset instead of a FIN.
 _LINGER_RESET = struct.pack("ii", 1, 0)
+# Connections queued before uvicorn accepts them (uvicorn's own default backlog).
+BACKLOG = 2048
 
 
 def is_loopback_host(host: str) -> bool:
@@ -71,14 +81,18 @@ def _bind(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        sock.listen(BACKLOG)  # connections wait for uvicorn from now on, never refused
     except OSError:
         sock.close()
         raise
     return sock
 
 
-def _uvicorn_config(state: DemoState) -> uvicorn.Config:
-    return uvicorn.Config(
+def _uvicorn_server(state: DemoState) -> uvicorn.Server:
+    """A uvicorn server for ``state`` (imported here: uvicorn is most of the start-up)."""
+    import uvicorn
+
+    config = uvicorn.Config(
         create_app(state),
         log_config=None,  # leave the application's logging alone
         log_level="warning",
@@ -89,6 +103,7 @@ def _uvicorn_config(state: DemoState) -> uvicorn.Config:
         date_header=False,  # the app sends its own, from the demo's clock (clock_skew_s)
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
+    return uvicorn.Server(config)
 
 
 class _UvicornConnections:
@@ -162,14 +177,24 @@ class DemoServer:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def bind(self) -> DemoServer:
+        """Claim the address and listen, without serving yet (quick: uvicorn is neither
+        imported nor started): ``base_url`` is known from now on, and what connects is
+        answered once ``start`` runs. ``start`` binds when this was not called."""
+        if self._socket is None:
+            sock = _bind(self.host, self._requested_port)
+            self._socket = sock
+            self.port = sock.getsockname()[1]
+        return self
+
     def start(self) -> DemoServer:
         """Start serving; returns once the server accepts connections."""
         if self._thread is not None:
             raise RuntimeError("the demo server is already started")
-        sock = _bind(self.host, self._requested_port)
-        self._socket = sock
-        self.port = sock.getsockname()[1]
-        server = uvicorn.Server(_uvicorn_config(self.state))
+        self.bind()
+        sock = self._socket
+        assert sock is not None
+        server = _uvicorn_server(self.state)
         self._server = server
         self.state.connections = _UvicornConnections(server)
         self._error = None
@@ -252,7 +277,7 @@ def serve(host: str, port: int, config: DemoConfig, out: TextIO | None = None) -
         base_url = _base_url(host, sock.getsockname()[1])
         stream.write(banner(base_url))
         stream.flush()
-        server = uvicorn.Server(_uvicorn_config(state))
+        server = _uvicorn_server(state)
         state.connections = _UvicornConnections(server)
         # uvicorn shuts down on Ctrl+C, then re-raises the signal it handled.
         with contextlib.suppress(KeyboardInterrupt):
