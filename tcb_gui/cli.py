@@ -326,7 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser(
         "doctor",
         help="check the connection, clock, token, API mode, IP allowlist, quota and keyring",
-        description="One line per check, ✓ or ✗, with the next step for each ✗. Exit 0 "
+        description="One line per check: ✓ works, ✗ stops a resolve, ! a warning, – not "
+        "checked; the next step under each ✗ and !. Exit 0 "
         "when a resolve would work, 3 when the token is missing or rejected (or fits the "
         "other API mode), 4 when the service cannot be reached or refuses this computer "
         "or today's quota is used up, 2 on usage errors.",

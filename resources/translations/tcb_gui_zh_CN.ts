@@ -1804,6 +1804,10 @@
         <translation>没有需要重试的失败下载。</translation>
     </message>
     <message>
+        <source>No failed downloads worth retrying: the service gave those files its last word (not found, no permission, or an environment it does not know). Retry download in the row&apos;s menu asks anyway.</source>
+        <translation>没有值得重试的下载失败项：服务已对这些文件给出最终答复（文件不存在、无权限，或不认识该环境 ID）。如仍要下载，请使用行菜单中的“重试下载”。</translation>
+    </message>
+    <message>
         <source>No downloads are waiting.</source>
         <translation>没有等待中的下载。</translation>
     </message>
@@ -2058,12 +2062,24 @@
         <translation>{n} 个文件下载失败：{reason}</translation>
     </message>
     <message>
+        <source>The service gave the failed files its last word: Retry download in a row&apos;s menu asks anyway</source>
+        <translation>服务已对这些下载失败的文件给出最终答复；如仍要下载，请使用行菜单中的“重试下载”</translation>
+    </message>
+    <message>
         <source>Go on with the 1 file not finished yet, into the same folder</source>
         <translation>将尚未完成的 1 个文件继续下载到同一文件夹</translation>
     </message>
     <message>
         <source>Go on with the {n} files not finished yet, into the same folder</source>
         <translation>将尚未完成的 {n} 个文件继续下载到同一文件夹</translation>
+    </message>
+    <message>
+        <source>1 failed file left out of Retry failed: the service gave it its last word (not found, no permission, or an unknown environment)</source>
+        <translation>1 个下载失败的文件不在“重试失败项”之列：服务已对它给出最终答复（文件不存在、无权限，或环境 ID 未知）</translation>
+    </message>
+    <message>
+        <source>{n} failed files left out of Retry failed: the service gave them its last word (not found, no permission, or an unknown environment)</source>
+        <translation>{n} 个下载失败的文件不在“重试失败项”之列：服务已对它们给出最终答复（文件不存在、无权限，或环境 ID 未知）</translation>
     </message>
     <message>
         <source>1 file not finished (Download the rest resumes it)</source>
