@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NoReturn, cast
 from urllib.parse import urlsplit
 
@@ -230,6 +230,7 @@ class Downloader:
         self._expiries: dict[str, datetime | None] = {}  # link → its t= expiry
         self._book = ProgressBook(on_progress)
         self._taken: set[str] = set()  # paths.path_key of every name given out in this run
+        self._relative: list[PurePosixPath] | None = None  # every file's, by _relative_paths
         self._case_insensitive = False  # probed on the folder by _prepare
         self._active: dict[asyncio.Task[None], Job] = {}
         self._slots = asyncio.Semaphore(options.concurrency)  # transfers in flight
@@ -374,7 +375,10 @@ class Downloader:
             ) from None
         self._folder = self._files.folder = paths.ConfinedFolder(self._dest)
         self._make_state_dir()
-        self._lock.acquire()  # FolderBusyError: another run writes here
+        # FolderBusyError: another run writes here, or in a folder above or one below
+        # that this run's files go into.
+        below = {str(rel).rpartition("/")[0] for rel in self._relative_paths()}
+        self._lock.acquire(PurePosixPath(folder) for folder in below if folder)
         self._case_insensitive = paths.is_case_insensitive(self._dest)
         # The engine's own folder is never a key's name (flat layout: ".tcb-gui (1)").
         self._taken.add(self._key(self._state_dir))
@@ -388,8 +392,7 @@ class Downloader:
         assert folder is not None  # made by _prepare_folder
         book = self._book
         skip = self._options.on_exists is OnExists.SKIP
-        layout: paths.Layout = "flat" if self._options.layout is Layout.FLAT else "tree"
-        relative = [paths.relative_path_for(j.fileid.env, j.fileid.key, layout) for j in book.jobs]
+        relative = self._relative_paths()
         if sys.platform.startswith("linux") and not self._case_insensitive:
             # One listing per folder instead of an lstat per name later (what is absent
             # needs no further look; byte-for-byte names only).
@@ -431,6 +434,15 @@ class Downloader:
                     link.errmsg if link else msg.NO_DOWNLOAD_LINK,
                     (link.kind if link else None) or ErrorKind.FILE,
                 )
+
+    def _relative_paths(self) -> list[PurePosixPath]:
+        """Every file's path relative to the folder, in input order (worked out once)."""
+        if self._relative is None:
+            layout: paths.Layout = "flat" if self._options.layout is Layout.FLAT else "tree"
+            self._relative = [
+                paths.relative_path_for(j.fileid.env, j.fileid.key, layout) for j in self._book.jobs
+            ]
+        return self._relative
 
     def _make_state_dir(self) -> None:
         """``<dest>/.tcb-gui``, a real folder (never a link to elsewhere)."""

@@ -7,6 +7,15 @@ holder dies: a lock file left by a crash is taken over at once, with no guessing
 process IDs. A lock file written on another host is respected unless its lock is free
 *and* it names this host, since network file systems do not always carry OS locks across
 machines: the message then says which file to delete once that run is over.
+
+Folders inside one another are one folder to the lock: a run into ``D`` (tree layout)
+and one into ``D/env-a/k`` (flat) write the same ``D/env-a/k/<name>.part`` under the
+same sidecar. Having taken its own lock, a run is refused (``FolderBusyError``, naming
+the other run's folder) when a live run holds the lock of a folder above its own, or of
+a folder below it that it writes into (or one between). Cheap: a look at one lock file
+per folder above, and per folder its files go into, never a walk of the folder's tree.
+Each run takes its own lock before it looks, so of two starting together at least one
+sees the other.
 """
 
 from __future__ import annotations
@@ -19,9 +28,10 @@ import socket
 import stat
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Final
 
 from tcb_gui.core import paths
@@ -109,6 +119,24 @@ def _read_fd(fd: int) -> bytes:
     return os.read(fd, _LOCK_MAX_BYTES)
 
 
+def _live_holder(lock: Path) -> Holder | None:
+    """Who holds the lock file ``lock`` when a live run does (its OS lock is taken);
+    None when there is none, it is no regular file, or the run that wrote it is over."""
+    try:
+        fd = os.open(lock, os.O_RDONLY | NO_FOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        if _os_lock(fd):  # free: nobody writes there
+            _os_unlock(fd)
+            return None
+        return Holder.read(_read_fd(fd)) or Holder(None, "", None)
+    finally:
+        os.close(fd)
+
+
 class FolderLock:
     """The lock of one download folder, held from ``acquire`` to ``release``, reached
     through the folder handles of ``files`` (a run's: the engine's folder swapped for a
@@ -120,8 +148,39 @@ class FolderLock:
         self._files = files if files is not None else FileOps()
         self._fd: int | None = None
 
-    def acquire(self) -> None:
-        """Take the folder or raise ``FolderBusyError`` naming the run that has it."""
+    def acquire(self, writes_into: Iterable[PurePosixPath] = ()) -> None:
+        """Take the folder or raise ``FolderBusyError`` naming the run that has it, or
+        the run that holds a folder above it or one below it the run ``writes_into``
+        (folders relative to this one; the module docstring)."""
+        self._take_own()
+        try:
+            self._refuse_overlaps(writes_into)
+        except BaseException:
+            self.release()
+            raise
+
+    def _refuse_overlaps(self, writes_into: Iterable[PurePosixPath]) -> None:
+        for folder in self._overlapping(writes_into):
+            lock = folder / self.path.parent.name / LOCK_NAME
+            holder = _live_holder(lock)
+            if holder is not None:
+                text = msg.FOLDER_BUSY.format(dest=folder, lock=lock, **holder.describe())
+                raise FolderBusyError(
+                    text, pid=holder.pid, host=holder.host, started=holder.started
+                )
+
+    def _overlapping(self, writes_into: Iterable[PurePosixPath]) -> Iterator[Path]:
+        """Every folder above this one, then each folder below it that ``writes_into``
+        names and those between, once."""
+        yield from Path(os.path.realpath(self.dest)).parents
+        seen: set[PurePosixPath] = set()
+        for folder in writes_into:
+            while folder.name and folder not in seen:
+                seen.add(folder)
+                yield self.dest / folder
+                folder = folder.parent
+
+    def _take_own(self) -> None:
         me = Holder(os.getpid(), socket.gethostname(), time.time())
         for _ in range(_ACQUIRE_ROUNDS):
             try:
