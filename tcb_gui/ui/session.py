@@ -351,7 +351,8 @@ class Session:
     # --- demo -----------------------------------------------------------------------
 
     def use_demo(self, server: DemoServer, token: str) -> None:
-        """Point this session at a running demo service, with its token for this session."""
+        """Point this session at the demo service (its address listens; it may still be
+        starting), with its token for this session."""
         current = self.settings.current()
         self.demo = server
         self._demo_profile = Profile(

@@ -543,13 +543,22 @@ class TokenPresenter(QObject):
         if not session.in_demo:
             self.tasks.cancel(task_names.RESOLVE)  # its rows go back to pending
         if session.demo is None:
-            server, token = await asyncio.to_thread(_start_demo_server)
+            # On the demo from now, before anything else runs: its address listens at
+            # once, so a run started while the service starts goes to it and is answered
+            # once it serves (on the profile left it stopped with "no token"). Loading
+            # the demo's modules here pauses the window once, as opening a dialog does;
+            # uvicorn loads and starts in a worker.
+            server, token = _bound_demo_server()
+            session.use_demo(server, token)
+            self.apply_profile()
+            try:
+                await asyncio.to_thread(server.start)
+            except BaseException:
+                server.stop()  # what waits on the address is refused, not left hanging
+                raise
             if self.tasks.closing:
                 await asyncio.to_thread(server.stop)
                 return
-            # A resolve started while the server was starting is stopped too.
-            self.tasks.cancel(task_names.RESOLVE)
-            session.use_demo(server, token)
         elif not session.in_demo:
             # Left for a saved profile: back onto the running demo service and its token,
             # never the demo's banner and samples over the user's own service and token.
@@ -616,11 +625,10 @@ def _with_time_left(info: BadgeInfo, left: float) -> BadgeInfo:
     return dataclasses.replace(info, time_left=left)
 
 
-def _start_demo_server() -> tuple[DemoServer, str]:
-    """Import and start the demo service (in a worker thread: uvicorn imports are slow)."""
+def _bound_demo_server() -> tuple[DemoServer, str]:
+    """The demo service's address, listening but not yet serving (quick: ``start``
+    imports and runs uvicorn)."""
     from tcb_gui.demo.server import DemoServer
     from tcb_gui.demo.service import DEMO_TOKEN
 
-    server = DemoServer()
-    server.start()
-    return server, DEMO_TOKEN
+    return DemoServer().bind(), DEMO_TOKEN
