@@ -352,6 +352,26 @@
         <translation>{name} 是文件夹，不是包含 ID 的文件。</translation>
     </message>
     <message>
+        <source>{name} is a named pipe, not a file: reading it could wait for ever. Save the IDs in a file and add that file.</source>
+        <translation>{name} 是命名管道，不是文件：读取它可能会一直等待。请把 ID 保存到文件中，再添加该文件。</translation>
+    </message>
+    <message>
+        <source>{name} is a device, not a file: reading it may never end. Save the IDs in a file and add that file.</source>
+        <translation>{name} 是设备，不是文件：读取它可能永远不会结束。请把 ID 保存到文件中，再添加该文件。</translation>
+    </message>
+    <message>
+        <source>{name} is a socket, not a file with IDs.</source>
+        <translation>{name} 是套接字，不是包含 ID 的文件。</translation>
+    </message>
+    <message>
+        <source>{name} is a disk device, not a file with IDs.</source>
+        <translation>{name} 是磁盘设备，不是包含 ID 的文件。</translation>
+    </message>
+    <message>
+        <source>{name} is not a file with IDs.</source>
+        <translation>{name} 不是包含 ID 的文件。</translation>
+    </message>
+    <message>
         <source>does not start with cloud://</source>
         <translation>不以 cloud:// 开头</translation>
     </message>

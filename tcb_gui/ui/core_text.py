@@ -205,6 +205,19 @@ _MARKED: Final[tuple[object, ...]] = (
     ),
     QT_TRANSLATE_NOOP("CoreText", "Cannot read {name}: {reason}."),
     QT_TRANSLATE_NOOP("CoreText", "{name} is a folder, not a file with IDs."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{name} is a named pipe, not a file: reading it could wait for ever. Save the IDs "
+        "in a file and add that file.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{name} is a device, not a file: reading it may never end. Save the IDs in a file "
+        "and add that file.",
+    ),
+    QT_TRANSLATE_NOOP("CoreText", "{name} is a socket, not a file with IDs."),
+    QT_TRANSLATE_NOOP("CoreText", "{name} is a disk device, not a file with IDs."),
+    QT_TRANSLATE_NOOP("CoreText", "{name} is not a file with IDs."),
     # core/fileids.py: why an ID was refused (the window's input banner names them)
     QT_TRANSLATE_NOOP("CoreText", "does not start with cloud://"),
     QT_TRANSLATE_NOOP("CoreText", "has no file path after the bucket"),
