@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -54,6 +55,7 @@ from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.duration_spin import DurationSpinBox
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.icons import Glyph, app_icon, icon
+from tcb_gui.ui.narrow import EndElidedLabel, GivingRow, StackingRow
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.prefs import WindowPrefs
 from tcb_gui.ui.results_model import Column, ResultsModel, Row, RowState
@@ -102,9 +104,10 @@ DEFAULT_SIZE = (1200, 740)
 # and for its side borders when the default width does.
 TITLE_BAR_ALLOWANCE = 40
 SIDE_BORDER_ALLOWANCE = 16
-# Everything (Copy and Open included) fits this wide, in English and Chinese; a 1366 px
-# screen at 150 % is 910 px wide, a 1920 px one at 200 % 960.
-MIN_WIDTH = 880
+# Half a 1366 px screen (683 px) and wider: every control stays in view, in English and
+# Chinese, the rows giving way as they narrow (ui/narrow.py; the token badge says less,
+# the table's Link and then Env columns step aside).
+MIN_WIDTH = 680
 UNDO_BANNER = "undo"
 REQUESTS_SHORTCUT = "Ctrl+Shift+R"
 SETTINGS_SHORTCUT = "Ctrl+,"
@@ -335,7 +338,7 @@ class MainWindow(QMainWindow):
     # --- building -------------------------------------------------------------------
 
     def _build_run_bar(self, parent: QWidget) -> QHBoxLayout:
-        bar = QHBoxLayout()
+        bar = GivingRow()
         bar.setSpacing(8)
         self.add_button = QPushButton(icon(Glyph.ADD), self.tr("Add IDs…"), parent)
         self.add_button.setToolTip(self.tr("Paste or type IDs"))
@@ -364,9 +367,12 @@ class MainWindow(QMainWindow):
         self.download_button = QPushButton(icon(Glyph.FOLDER), self.tr("Download…"), parent)
         self.download_button.setToolTip(self.tr("Download the files to a folder (Ctrl+D)"))
         bar.addWidget(self.download_button)
+        # Narrow (half a screen): these show their icons alone, in this order; the File
+        # menu and Ctrl+O, Ctrl+D do the same.
+        bar.give_way(self.open_button, self.add_button, self.download_button)
         return bar
 
-    def _build_filter_bar(self, parent: QWidget) -> QHBoxLayout:
+    def _build_filter_bar(self, parent: QWidget) -> QBoxLayout:
         bar = QHBoxLayout()
         bar.setSpacing(8)
         self.filter_edit = QLineEdit(parent)
@@ -387,6 +393,10 @@ class MainWindow(QMainWindow):
         self.status_combo.setToolTip(self.tr("Show rows by status"))
         bar.addWidget(self.status_combo)
         bar.addStretch(1)
+        # The list's buttons: beside the filter, or under it where the window is narrow.
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)
+        buttons.addStretch(1)
         self.retry_button = QPushButton(self.tr("Retry failed"), parent)
         self.retry_button.setToolTip(
             self.tr("Ask again for the links that failed for a passing reason (Ctrl+R)")
@@ -412,15 +422,15 @@ class MainWindow(QMainWindow):
             self.export_button,
             self.clear_button,
         ):
-            bar.addWidget(button)
-        return bar
+            buttons.addWidget(button)
+        return StackingRow(bar, buttons, spacing=8)
 
     def _build_status_bar(self, parent: QWidget) -> QHBoxLayout:
         # A plain row rather than QStatusBar: its size grip adds nothing to a resizable
         # window and warns on headless platforms.
         bar = QHBoxLayout()
         bar.setSpacing(10)
-        self.message_label = QLabel(parent)
+        self.message_label = EndElidedLabel(parent)
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)  # file names, as they are
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

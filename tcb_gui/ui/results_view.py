@@ -3,8 +3,9 @@
 Fixed row heights and fixed/stretch column modes keep 100,000 rows smooth: Qt never
 asks every row for its size. The columns always fit the table's width (no horizontal
 scroll bar at the default widths): File stretches, Link takes part of the rest and gives
-way first when the table is narrow (at 960 px Copy and Open stay in view), and the
-header's menu hides or shows Env, Expires in and Link. Keyboard: Return opens the
+way first when the table is narrow (at 960 px Copy and Open stay in view), Env next (a
+window half a screen wide: the row's details still name it), and the header's menu
+hides or shows Env, Expires in and Link. Keyboard: Return opens the
 current row's link (or shows why it has none), Space copies it, Shift+F10 or the menu
 key opens the row menu, and the standard Copy key copies the selected rows' links.
 """
@@ -50,6 +51,8 @@ LINK_SHARE = 0.42
 # Link is shown only while File keeps at least this much beside it ("auto").
 MIN_FILE_WIDTH = 260
 MIN_LINK_WIDTH = 160
+# Env is shown only while File keeps at least this much beside it (a 680 px window).
+NARROW_FILE_WIDTH = 160
 # Columns the header's menu can hide (the others are the job itself).
 OPTIONAL_COLUMNS = (Column.ENV, Column.EXPIRES, Column.LINK)
 ROW_PADDING = 14  # added to the font height for each row
@@ -140,6 +143,8 @@ class ResultsView(QTableView):
         header.customContextMenuRequested.connect(self._header_menu)
         header.sectionResized.connect(self._section_resized)
         self._fitting = False
+        # Env's width while it is shown (a hidden section's size reads 0).
+        self._env_width = COLUMN_WIDTHS[Column.ENV]
 
         self._empty_title = self.tr("Drop files or text with cloud:// IDs here")
         self._empty_hint = self.tr(
@@ -163,6 +168,7 @@ class ResultsView(QTableView):
         for column, width in COLUMN_WIDTHS.items():
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, int(width * scale))
+        self._env_width = int(COLUMN_WIDTHS[Column.ENV] * scale)
         header.setSectionResizeMode(Column.FILE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(Column.LINK, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.ACTIONS, QHeaderView.ResizeMode.Fixed)
@@ -192,6 +198,19 @@ class ResultsView(QTableView):
             MIN_FILE_WIDTH + MIN_LINK_WIDTH
         )
 
+    def env_fits(self) -> bool:
+        """Whether Env is shown: not hidden by the user, and File keeps
+        ``NARROW_FILE_WIDTH`` beside it (Link hidden by then)."""
+        if Column.ENV in self.user_hidden:
+            return False
+        header = self.horizontalHeader()
+        others = sum(
+            header.sectionSize(c)
+            for c in Column
+            if c not in (Column.FILE, Column.LINK, Column.ENV) and not self.isColumnHidden(c)
+        )
+        return self.viewport().width() - others - self._env_width >= NARROW_FILE_WIDTH
+
     def _shared_width(self) -> int:
         """The width File and Link share: the viewport less every other shown column."""
         header = self.horizontalHeader()
@@ -209,9 +228,8 @@ class ResultsView(QTableView):
             return
         self._fitting = True
         try:
-            for column in OPTIONAL_COLUMNS:
-                if column is not Column.LINK:
-                    self.setColumnHidden(column, column in self.user_hidden)
+            self.setColumnHidden(Column.EXPIRES, Column.EXPIRES in self.user_hidden)
+            self.setColumnHidden(Column.ENV, not self.env_fits())
             show_link = self.link_fits()
             self.setColumnHidden(Column.LINK, not show_link)
             if show_link:
@@ -237,7 +255,9 @@ class ResultsView(QTableView):
         if width > header.sectionSize(Column.STATUS):
             header.resizeSection(Column.STATUS, width)
 
-    def _section_resized(self, index: int, _old: int, _new: int) -> None:
+    def _section_resized(self, index: int, _old: int, new: int) -> None:
+        if index == Column.ENV and not self.isColumnHidden(Column.ENV) and new > 0:
+            self._env_width = new
         if index not in (Column.FILE, Column.LINK) and not self._fitting:
             self.fit_columns()
 
@@ -255,7 +275,7 @@ class ResultsView(QTableView):
             action = menu.addAction(str(title))
             action.setCheckable(True)
             action.setChecked(column not in self.user_hidden)
-            if column is Column.LINK:
+            if column in (Column.LINK, Column.ENV):
                 action.setToolTip(self.tr("Shown when the window is wide enough"))
             action.toggled.connect(lambda on, c=column: self.set_column_shown(c, on))
         menu.setToolTipsVisible(True)
