@@ -122,8 +122,16 @@ def _read_fd(fd: int) -> bytes:
 def _live_holder(lock: Path) -> Holder | None:
     """Who holds the lock file ``lock`` when a live run does (its OS lock is taken);
     None when there is none, it is no regular file, or the run that wrote it is over."""
+    flags = NO_FOLLOW | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(lock, os.O_RDONLY | NO_FOLLOW | getattr(os, "O_NONBLOCK", 0))
+        # Read-write where allowed: over NFS an exclusive lock needs a file open for
+        # writing, and a read-only look would take a crashed run's file for a live one.
+        fd = os.open(lock, os.O_RDWR | flags)
+    except PermissionError:
+        try:
+            fd = os.open(lock, os.O_RDONLY | flags)
+        except OSError:
+            return None
     except OSError:
         return None
     try:
