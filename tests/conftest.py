@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -74,3 +75,13 @@ def held(tmp_path: Path) -> Iterator[Path]:
     lock.acquire()
     yield dest
     lock.release()
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Iterator[Path]:
+    """A named pipe nobody writes to; a reader still waiting on it is let go after."""
+    path = tmp_path / "ids.fifo"
+    os.mkfifo(path)
+    yield path
+    with contextlib.suppress(OSError):  # ENXIO: nobody waits on it
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # ends a waiting open: EOF

@@ -6,7 +6,6 @@ folder by name and kind; the command line still reads a pipe (``tcb-gui resolve
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import socket
@@ -48,16 +47,6 @@ def _run(call: Callable[[], IdScan]) -> BaseException | IdScan:
         return call()
     except BaseException as exc:
         return exc
-
-
-@pytest.fixture
-def fifo(tmp_path: Path) -> Iterator[Path]:
-    """A named pipe nobody writes to; a reader still waiting on it is let go after."""
-    path = tmp_path / "ids.fifo"
-    os.mkfifo(path)
-    yield path
-    with contextlib.suppress(OSError):  # ENXIO: nobody waits on it
-        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # ends a waiting open: EOF
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ kind in the input banner, the files beside it are added, and the list stays."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,16 +21,6 @@ pytestmark = [
 ]
 
 PROD = "cloud://demo-prod-7g3k.7072-demo-prod-7g3k-1314114854"
-
-
-@pytest.fixture
-def fifo(tmp_path: Path) -> Iterator[Path]:
-    """A named pipe nobody writes to; a reader still waiting on it is let go after."""
-    path = tmp_path / "ids.fifo"
-    os.mkfifo(path)
-    yield path
-    with contextlib.suppress(OSError):  # ENXIO: nobody waits on it
-        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
 
 
 async def test_a_pipe_a_device_and_a_folder_are_refused_by_name_and_the_list_stays(
