@@ -18,11 +18,21 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QHelpEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLayout, QPushButton, QToolTip
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QToolTip,
+    QWidget,
+)
 
-# A button's words kept while it shows only its icon (Qt properties on the button).
+# A button's words kept while it shows only its icon (Qt properties on the button), and
+# whether its accessible name is those words (set here, so taken back here).
 WORDS = "tcbWords"
 TIP = "tcbTip"
+NAMED = "tcbNamed"
 
 
 def words_shown(button: QPushButton) -> bool:
@@ -37,17 +47,34 @@ def show_words(button: QPushButton, shown: bool) -> None:
     if shown:
         button.setText(str(button.property(WORDS)))
         button.setToolTip(str(button.property(TIP)))
-        button.setProperty(WORDS, None)
-        button.setProperty(TIP, None)
+        if button.property(NAMED):
+            button.setAccessibleName("")
+        for name in (WORDS, TIP, NAMED):
+            button.setProperty(name, None)
         return
     words, tip = button.text(), button.toolTip()
+    button.setProperty(NAMED, not button.accessibleName())
+    button.setText("")
+    _keep_words(button, words, tip)
+
+
+def set_words(button: QPushButton, words: str, tip: str) -> None:
+    """Give ``button`` new words and tooltip, shown or kept as ``show_words`` left it."""
+    if words_shown(button):
+        button.setText(words)
+        button.setToolTip(tip)
+        return
+    _keep_words(button, words, tip)
+    button.updateGeometry()  # its row measures the words it would show
+
+
+def _keep_words(button: QPushButton, words: str, tip: str) -> None:
     button.setProperty(WORDS, words)
     button.setProperty(TIP, tip)
     plain = words.replace("&&", "\0").replace("&", "").replace("\0", "&")
-    if not button.accessibleName():
+    if button.property(NAMED):
         button.setAccessibleName(plain)
     button.setToolTip(f"{plain}\n{tip}" if tip else plain)
-    button.setText("")
 
 
 class _Probe:
@@ -73,15 +100,22 @@ class _Probe:
 
 class GivingRow(QHBoxLayout):
     """A row whose ``give_way`` buttons show only their icons, in that order, as far as
-    it takes for the row to fit its width (see the module docstring)."""
+    it takes for the row to fit its width (see the module docstring). The row's other
+    parts that can narrow (a token badge that says less) do so first, except those
+    ``kept_whole`` (a profile's name), which narrow only after every button has."""
 
     def __init__(self) -> None:
         super().__init__()
         self._buttons: list[QPushButton] = []
+        self._whole: list[QWidget] = []
         self._probe = _Probe()
 
     def give_way(self, *buttons: QPushButton) -> None:
         self._buttons.extend(buttons)
+        self.invalidate()
+
+    def keep_whole(self, *widgets: QWidget) -> None:
+        self._whole.extend(widgets)
         self.invalidate()
 
     def _saving(self, button: QPushButton) -> int:
@@ -98,9 +132,16 @@ class GivingRow(QHBoxLayout):
     def setGeometry(self, rect: QRect) -> None:
         buttons = [b for b in self._buttons if not b.isHidden()]
         savings = [self._saving(b) for b in buttons]
-        # The row's width with every word shown, less what each button gives up in turn.
-        width = super().sizeHint().width() + sum(
-            s for b, s in zip(buttons, savings, strict=True) if not words_shown(b)
+        # The row's least width with every word shown (and what is kept whole, whole),
+        # less what each button gives up in turn.
+        width = (
+            super().minimumSize().width()
+            + sum(s for b, s in zip(buttons, savings, strict=True) if not words_shown(b))
+            + sum(
+                max(0, w.sizeHint().width() - w.minimumSizeHint().width())
+                for w in self._whole
+                if not w.isHidden()
+            )
         )
         for button, saving in zip(buttons, savings, strict=True):
             fits = width <= rect.width()

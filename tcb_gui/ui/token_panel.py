@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QHelpEvent, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
     QSizePolicy,
     QToolButton,
+    QToolTip,
     QWidget,
 )
 
 from tcb_gui.core.service_modes import ApiMode
 from tcb_gui.core.settings import Profile
 from tcb_gui.ui.icons import Glyph, icon
+from tcb_gui.ui.narrow import GivingRow, set_words
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.token_badge import TokenBadge
 
@@ -59,6 +60,54 @@ class ElidedLabel(QLabel):
         self.setText(last if len(last) > self.MIN_SHOWN else "")
 
 
+class ProfileCombo(QComboBox):
+    """The profile list, as wide as the profile's name; where the strip cannot give it
+    that (a long name, half a screen) the name ends in "…" down to ``MIN_CHARS``
+    characters, and the tooltip then gives it whole."""
+
+    MIN_CHARS = 8
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        metrics = self.fontMetrics()
+        text = self.currentText()
+        short = metrics.horizontalAdvance(text[: self.MIN_CHARS] + "…")
+        cut = max(0, metrics.horizontalAdvance(text) - short)
+        return QSize(max(hint.width() - cut, 0), hint.height())
+
+    def _cut_short(self) -> bool:
+        return self.width() < self.sizeHint().width()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._cut_short():
+            super().paintEvent(event)
+            return
+        # Here: making QStyle's Python type costs ~5 ms, not spent before the first paint.
+        from PySide6.QtWidgets import QStyle, QStyleOptionComboBox, QStylePainter
+
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox,
+            option,
+            QStyle.SubControl.SC_ComboBoxEditField,
+            self,
+        )
+        option.currentText = self.fontMetrics().elidedText(
+            option.currentText, Qt.TextElideMode.ElideRight, field.width()
+        )
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self._cut_short():
+            assert isinstance(event, QHelpEvent)
+            QToolTip.showText(event.globalPos(), f"{self.currentText()}\n{self.toolTip()}", self)
+            return True
+        return super().event(event)
+
+
 class TokenPanel(QWidget):
     profileChosen = Signal(str)
     setTokenRequested = Signal()
@@ -69,15 +118,17 @@ class TokenPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        layout = GivingRow()
+        self.setLayout(layout)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         profile_label = QLabel(self.tr("&Profile"), self)
         layout.addWidget(profile_label)
-        self.profile_combo = QComboBox(self)
+        self.profile_combo = ProfileCombo(self)
         self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        # Its name is never cut short: the address beside it gives way first.
-        self.profile_combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        # Its name is cut short only when nothing else can give way (a long name in a
+        # window half a screen wide): the address beside it goes first.
+        self.profile_combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.profile_combo.setToolTip(self.tr("Which account set-up (API, base URL) to use"))
         profile_label.setBuddy(self.profile_combo)
         self.profile_combo.activated.connect(self._chosen)
@@ -110,6 +161,9 @@ class TokenPanel(QWidget):
         self.clear_button.setToolTip(self.tr("Forget the saved token of this profile"))
         self.clear_button.clicked.connect(self.clearTokenRequested.emit)
         layout.addWidget(self.clear_button)
+        # Narrow (half a screen, a mini program profile): its key icon alone.
+        layout.give_way(self.set_button)
+        layout.keep_whole(self.profile_combo)
 
     def _chosen(self, index: int) -> None:
         name = self.profile_combo.itemData(index)
@@ -142,9 +196,10 @@ class TokenPanel(QWidget):
     def set_appsecret_mode(self, appsecret: bool) -> None:
         """A mini program profile is given its AppSecret, not a token."""
         if appsecret:
-            self.set_button.setText(self.tr("Set AppSecret…"))
-            self.set_button.setToolTip(
-                self.tr("Save the mini program's AppSecret; the app gets its tokens with it")
+            set_words(
+                self.set_button,
+                self.tr("Set AppSecret…"),
+                self.tr("Save the mini program's AppSecret; the app gets its tokens with it"),
             )
             self.clear_button.setText(self.tr("Clear AppSecret"))
             self.clear_button.setToolTip(self.tr("Forget the saved AppSecret of this profile"))
@@ -152,8 +207,11 @@ class TokenPanel(QWidget):
                 self.tr("Get a token with the AppSecret and check it (F5)")
             )
         else:
-            self.set_button.setText(self.tr("Set token…"))
-            self.set_button.setToolTip(self.tr("Paste the access token of this profile"))
+            set_words(
+                self.set_button,
+                self.tr("Set token…"),
+                self.tr("Paste the access token of this profile"),
+            )
             self.clear_button.setText(self.tr("Clear token"))
             self.clear_button.setToolTip(self.tr("Forget the saved token of this profile"))
             self.check_button.setToolTip(self.tr("Check the token with the service (F5)"))

@@ -27,14 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tcb_gui.core.client import Quota
 from tcb_gui.core.downloads import DownloadOptions
+from tcb_gui.core.errors import TokenState
+from tcb_gui.core.settings import Profile, Settings
+from tcb_gui.core.tokens import TokenSource
 from tcb_gui.demo.samples import PROD
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.ui.main_window import MIN_WIDTH, MainWindow
 from tcb_gui.ui.narrow import words_shown
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import Column
-from tcb_gui.ui.token_badge import TokenBadge
+from tcb_gui.ui.token_badge import BadgeInfo, TokenBadge
 from tests.ui.conftest import WindowFactory, demo_window
 
 # Offscreen platform only (the tooltip's raise() too).
@@ -212,3 +216,59 @@ async def test_a_long_status_message_ends_in_an_ellipsis_with_the_whole_in_its_t
     )
     assert QToolTip.text() == whole
     QToolTip.hideText()
+
+
+def _mini_program_window(make_window: WindowFactory, name: str) -> MainWindow:
+    settings = Settings()
+    settings.put_profile(Profile(name=name).with_appsecret("wx1234567890abcdef"))
+    settings.select_profile(name)
+    return make_window(settings=settings)
+
+
+async def test_a_mini_program_profile_with_a_long_name_fits_half_a_screen(
+    make_window: WindowFactory, language: str
+) -> None:
+    name = "Production account of the operations team in Shanghai"
+    window = _mini_program_window(make_window, name)
+    panel = window.token_panel
+    await settle(window, MIN_WIDTH)
+    assert problems(window) == [], language
+    assert not words_shown(panel.set_button)
+    assert panel.set_button.accessibleName() == panel.tr("Set AppSecret…")
+    combo = panel.profile_combo
+    assert combo.currentText() == name  # whole: only its painting is cut short
+    assert combo.width() < combo.sizeHint().width()
+    centre = combo.rect().center()
+    QApplication.sendEvent(
+        combo, QHelpEvent(QEvent.Type.ToolTip, centre, combo.mapToGlobal(centre))
+    )
+    assert QToolTip.text().startswith(name + "\n")
+    QToolTip.hideText()
+    panel.set_appsecret_mode(False)  # words changed while only the icon shows
+    assert panel.set_button.text() == ""
+    assert panel.set_button.accessibleName() == panel.tr("Set token…")
+    await settle(window, 1600)
+    assert panel.set_button.text() == panel.tr("Set token…")
+    assert panel.set_button.accessibleName() == ""  # its words again, as Qt reads them
+    assert combo.width() >= combo.sizeHint().width()
+
+
+async def test_the_badge_says_less_before_set_token_drops_its_words(
+    make_window: WindowFactory,
+) -> None:
+    window = make_window()
+    panel = window.token_panel
+    panel.badge.set_info(
+        BadgeInfo(
+            TokenState.VALID,
+            TokenSource.SESSION,
+            quota=Quota(daily_limit=1_000_000, used=0, remain=1_000_000),
+            time_left=7_100,
+        )
+    )
+    await settle(window, 960)
+    assert words_shown(panel.set_button)
+    assert panel.badge.shown_text() != panel.badge.text  # it gave way instead
+    await settle(window, MIN_WIDTH)
+    assert words_shown(panel.set_button)  # "Token valid" and every word fit at 680
+    assert problems(window) == []
