@@ -101,8 +101,9 @@ class _Probe:
 class GivingRow(QHBoxLayout):
     """A row whose ``give_way`` buttons show only their icons, in that order, as far as
     it takes for the row to fit its width (see the module docstring). The row's other
-    parts that can narrow (a token badge that says less) do so first, except those
-    ``kept_whole`` (a profile's name), which narrow only after every button has."""
+    parts that can narrow (a token badge that says less) do so first; those
+    ``kept_whole`` (a profile's name, fixed at its preferred width) narrow last, given a
+    maximum width only while the row cannot fit them whole."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -124,31 +125,50 @@ class GivingRow(QHBoxLayout):
         full = self._probe.width(button, words)
         return max(0, full - self._probe.width(button, ""))
 
+    def _shown(self) -> tuple[list[QPushButton], list[QWidget]]:
+        return (
+            [b for b in self._buttons if not b.isHidden()],
+            [w for w in self._whole if not w.isHidden()],
+        )
+
     def minimumSize(self) -> QSize:
         size = super().minimumSize()
-        shown = [b for b in self._buttons if words_shown(b) and not b.isHidden()]
-        return QSize(size.width() - sum(self._saving(b) for b in shown), size.height())
+        buttons, whole = self._shown()
+        width = size.width() - sum(self._saving(b) for b in buttons if words_shown(b))
+        width -= sum(max(0, _counted(w) - w.minimumSizeHint().width()) for w in whole)
+        return QSize(width, size.height())
 
     def setGeometry(self, rect: QRect) -> None:
-        buttons = [b for b in self._buttons if not b.isHidden()]
+        buttons, whole = self._shown()
         savings = [self._saving(b) for b in buttons]
-        # The row's least width with every word shown (and what is kept whole, whole),
-        # less what each button gives up in turn.
+        # The row's least width with every word shown and what is kept whole whole, less
+        # what each button gives up in turn; then what is kept whole gives up the rest.
         width = (
             super().minimumSize().width()
             + sum(s for b, s in zip(buttons, savings, strict=True) if not words_shown(b))
-            + sum(
-                max(0, w.sizeHint().width() - w.minimumSizeHint().width())
-                for w in self._whole
-                if not w.isHidden()
-            )
+            + sum(w.sizeHint().width() - _counted(w) for w in whole)
         )
         for button, saving in zip(buttons, savings, strict=True):
             fits = width <= rect.width()
             show_words(button, fits)
             if not fits:
                 width -= saving
+        for widget in whole:
+            over = width - rect.width()
+            hint = widget.sizeHint().width()
+            most = max(widget.minimumSizeHint().width(), hint - over) if over > 0 else _ANY
+            if widget.maximumWidth() != most:
+                widget.setMaximumWidth(most)
+            width -= hint - min(hint, most)
         super().setGeometry(rect)
+
+
+_ANY = 16_777_215  # QWIDGETSIZE_MAX: no maximum
+
+
+def _counted(widget: QWidget) -> int:
+    """The width a fixed-width widget takes in its row: its preferred, or its maximum."""
+    return min(widget.sizeHint().width(), widget.maximumWidth())
 
 
 class StackingRow(QBoxLayout):

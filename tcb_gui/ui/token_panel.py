@@ -128,7 +128,7 @@ class TokenPanel(QWidget):
         self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         # Its name is cut short only when nothing else can give way (a long name in a
         # window half a screen wide): the address beside it goes first.
-        self.profile_combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.profile_combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.profile_combo.setToolTip(self.tr("Which account set-up (API, base URL) to use"))
         profile_label.setBuddy(self.profile_combo)
         self.profile_combo.activated.connect(self._chosen)

@@ -96,6 +96,11 @@ def _name(widget: QWidget) -> str:
     return f"{type(widget).__name__} {text() if callable(text) else text!r}"
 
 
+def whole(widget: QWidget) -> bool:
+    """Whether ``widget`` has the width its words need (a profile's name, not "De…")."""
+    return widget.width() >= widget.sizeHint().width()
+
+
 def problems(window: MainWindow) -> list[str]:
     """Controls outside the window, narrower than their least width, or over another."""
     found = []
@@ -128,6 +133,7 @@ async def test_no_rows_every_control_fits_from_half_a_screen_to_960(
         await settle(window, width)
         assert window.width() == width
         assert problems(window) == [], (language, width)
+        assert whole(window.token_panel.profile_combo), (language, width)
 
 
 async def test_a_downloaded_list_every_control_fits_from_half_a_screen_to_960(
@@ -151,6 +157,7 @@ async def test_a_downloaded_list_every_control_fits_from_half_a_screen_to_960(
     for width in WIDTHS:
         await settle(window, width)
         assert problems(window) == [], (language, width)
+        assert whole(window.token_panel.profile_combo), (language, width)  # "Demo service"
 
 
 async def test_the_run_bar_s_buttons_keep_their_icon_and_say_their_words_elsewhere(
@@ -250,7 +257,7 @@ async def test_a_mini_program_profile_with_a_long_name_fits_half_a_screen(
     await settle(window, 1600)
     assert panel.set_button.text() == panel.tr("Set token…")
     assert panel.set_button.accessibleName() == ""  # its words again, as Qt reads them
-    assert combo.width() >= combo.sizeHint().width()
+    assert whole(combo)
 
 
 async def test_the_badge_says_less_before_set_token_drops_its_words(
