@@ -153,7 +153,9 @@ async def test_a_downloaded_list_every_control_fits_from_half_a_screen_to_960(
         "wraps over lines rather than widening the window.",
         [("Settings…", lambda: None), ("Try again", lambda: None)],
     )
+    window.view.selectRow(0)  # the row's details pane under the list
     assert window.downloads_panel.isVisibleTo(window)
+    assert window.details.isVisibleTo(window)
     for width in WIDTHS:
         await settle(window, width)
         assert problems(window) == [], (language, width)
