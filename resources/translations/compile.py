@@ -102,9 +102,13 @@ def compile_all(out_dir: Path = QM_DIR, sources: Iterable[Path] | None = None) -
     built = []
     for ts in translation_sources() if sources is None else sources:
         target = qm_path(ts, out_dir)
+        # Built beside it and renamed over it: a window running from this checkout has the
+        # old file mapped, and rewriting it in place turned that window half English.
+        fresh = target.with_name(f".{target.name}.new")
         subprocess.run(  # noqa: S603 (Qt's tool, paths from this project)
-            [tool, "-silent", str(ts), "-qm", str(target)], check=True, stdin=subprocess.DEVNULL
+            [tool, "-silent", str(ts), "-qm", str(fresh)], check=True, stdin=subprocess.DEVNULL
         )
+        os.replace(fresh, target)
         built.append(target)
     return built
 
