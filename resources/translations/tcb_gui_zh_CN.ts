@@ -732,6 +732,10 @@
         <translation>服务没有应答。</translation>
     </message>
     <message>
+        <source>A profile named {other!r} exists already: {name!r} differs from it only in case, and some keyrings (Windows) keep such names as one. Pick another name.</source>
+        <translation>已有名为 {other!r} 的配置：{name!r} 与其仅大小写不同，部分密钥环（Windows）会把这样的名称视为同一个。请换一个名称。</translation>
+    </message>
+    <message>
         <source>Not resolved: {reason}</source>
         <translation>未解析：{reason}</translation>
     </message>

@@ -406,6 +406,11 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP("CoreText", "The settings must hold a {name!r} profile."),
     QT_TRANSLATE_NOOP("CoreText", "Profile {name!r} is stored under the wrong name."),
     QT_TRANSLATE_NOOP("CoreText", "There is no profile named {name!r}."),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "A profile named {other!r} exists already: {name!r} differs from it only in case, "
+        "and some keyrings (Windows) keep such names as one. Pick another name.",
+    ),
     QT_TRANSLATE_NOOP("CoreText", "Not a profile."),
     QT_TRANSLATE_NOOP("CoreText", "The default profile cannot be removed."),
     QT_TRANSLATE_NOOP(
