@@ -120,6 +120,7 @@ class IdsPresenter(QObject):
         """Read IDs from files (off the loop); unreadable files are reported, not fatal.
         Files only (``WINDOW_READS``): a pipe, a device or a folder is refused by name."""
         scans: list[IdScan] = []
+        read: list[Path] = []  # the files IDs may have come from: the refused are not named
         errors: list[str] = []
         for path in paths:
             try:
@@ -128,6 +129,7 @@ class IdsPresenter(QObject):
                         make_long_lived, read_ids_from_path, path, reads=WINDOW_READS
                     )
                 )
+                read.append(path)
             except InputError as exc:
                 errors.append(core_text(exc.message))
             except OSError as exc:
@@ -140,8 +142,8 @@ class IdsPresenter(QObject):
             # Merging re-takes every ID (~30 ms at 100,000): not on the loop.
             scans = [await asyncio.to_thread(make_long_lived, merge_scans, *scans)]
         scan = scans[0] if scans else None
-        names = ", ".join(p.name for p in paths[:3]) + ("…" if len(paths) > 3 else "")
-        list_name = paths[0].name if len(paths) == 1 else names
+        names = ", ".join(p.name for p in read[:3]) + ("…" if len(read) > 3 else "")
+        list_name = read[0].name if len(read) == 1 else names
         return await self._take_scan(scan, errors, names, list_name=list_name, from_files=True)
 
     async def _take_scan(
