@@ -868,8 +868,16 @@ class SettingsDialog(QDialog):
                         "profile cannot be saved under this name: rename it (or remove it)."
                     ).format(other=other),
                 )
+        # A pair of names alike by case already in the file (an older version's, or typed
+        # by hand) is kept as it is: an unchanged name is checked only against names new
+        # or renamed here, so Settings is not refused until one of the pair is renamed.
+        changed: set[str] = set()
         for draft in self._drafts:
-            profile, secret = validate_draft(draft, set(profiles), added_elsewhere=added)
+            unchanged = draft.original is not None and draft.name == draft.original
+            taken = changed if unchanged else set(profiles)
+            profile, secret = validate_draft(draft, taken, added_elsewhere=added)
+            if not unchanged:
+                changed.add(profile.name)
             if draft.original is not None:
                 kept.add(draft.original)
                 on_live = self._on_live(draft, profile, secret)
