@@ -15,6 +15,7 @@ from tcb_gui.core.connection import client_for, open_credentials
 from tcb_gui.core.download_run import (
     DownloadRun,
     DownloadRunResult,
+    interrupted_run,
     no_link_yet,
     preview_download_quota,
 )
@@ -122,6 +123,7 @@ async def download_ids(
 
     hub = trace or TraceHub()  # the quota gauge counts the run's link calls on it
     quota = RunQuota(QuotaPlace(conn.profile, conn.base_url, conn.api.cgi_path), hub)
+    run: DownloadRun | None = None
     try:
         # The API calls go over the engine's own connections (``core.httpclient``).
         async with make_run_client() as http:
@@ -139,6 +141,11 @@ async def download_ids(
                 result = await run.run()
             finally:
                 printer.progress.finish("")
+    except asyncio.CancelledError:
+        # Ctrl+C (asyncio.run cancels this task): the run's result all the same, so the
+        # summary and --report say what this run saved and what it did not, exit 130.
+        # A second Ctrl+C while writing them stops at once.
+        result = run.interrupt() if run is not None else interrupted_run(ids)
     finally:
         words = quota.finish()
     return result, words

@@ -11,6 +11,8 @@
 - a service stop (quota, account) fails the files that needed a link and lets the rest
   finish; the run's ``stop`` says why;
 - a full disk stops the run; the file that met it and every unfinished one resume later;
+- Ctrl+C on the command line (``interrupted_run``): the files saved so far count as
+  saved, every unfinished one says "Not downloaded: interrupted by Ctrl+C", exit 130;
 - today's quota (``preview_download_quota``, before the run): the link calls the run
   will make, counted from the files that still need a link (``downloads.link_needs``:
   not those with a good link, nor those the folder already holds complete), and, over
@@ -45,7 +47,14 @@ from tcb_gui.core.downloads import (
     link_needs,
 )
 from tcb_gui.core.downloads.linkneeds import wanting_links
-from tcb_gui.core.errors import ErrorKind, MessageTemplate, ServiceError, TcbError, TokenError
+from tcb_gui.core.errors import (
+    ErrorKind,
+    MessageTemplate,
+    RunInterrupted,
+    ServiceError,
+    TcbError,
+    TokenError,
+)
 from tcb_gui.core.exit_status import ExitStatus, status_for_run
 from tcb_gui.core.quota import (
     PREVIEW_THRESHOLD_CALLS,
@@ -115,6 +124,27 @@ async def preview_download_quota(
     if calls is None:
         return None
     return await preview_calls(client, calls, threshold=threshold)
+
+
+def interrupted_run(
+    ids: Sequence[FileId], outcomes: Sequence[DownloadOutcome] = ()
+) -> DownloadRunResult:
+    """The user stopped the run (Ctrl+C: its task was cancelled), ``outcomes`` being what
+    the engine had done by then (none if it had not started): the files saved stay saved,
+    those failed keep their reasons, and every other one says "Not downloaded:
+    interrupted by Ctrl+C" (it resumes from its partial file next time). Exit status 130,
+    as an interrupted resolve."""
+    stop = RunInterrupted()
+    reason = NOT_DOWNLOADED.format(reason=stop.message)
+    if len(outcomes) != len(ids):
+        outcomes = [
+            DownloadOutcome(fileid, False, None, 0, "", FileState.CANCELLED) for fileid in ids
+        ]
+    settled = [
+        o if o.ok or o.state is FileState.FAILED else replace(o, errmsg=reason, kind=stop.kind)
+        for o in outcomes
+    ]
+    return DownloadRunResult(settled, stop=stop, cancelled=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +284,12 @@ class DownloadRun:
     @property
     def stop(self) -> TcbError | None:
         return self._stop
+
+    def interrupt(self) -> DownloadRunResult:
+        """The result of a run whose task was cancelled by Ctrl+C (``interrupted_run``)."""
+        result = interrupted_run([r.fileid for r in self.links], self.downloader.outcomes())
+        self._stop = result.stop
+        return result
 
     # -- the run -----------------------------------------------------------------------
 

@@ -278,6 +278,11 @@ class Downloader:
     def total_progress(self) -> TotalProgress:
         return self._book.totals(paused=self.paused)
 
+    def outcomes(self) -> list[DownloadOutcome]:
+        """Every file's outcome now, in input order: what a run cancelled from outside
+        (Ctrl+C cancels its task, so ``run`` returns nothing) did before it stopped."""
+        return [self._outcome(job) for job in self._book.jobs]
+
     def progress(self) -> list[FileProgress]:
         """Every file's progress now, in input order (for a view opened mid-run)."""
         return [self._book.snapshot(job) for job in self._book.jobs]
