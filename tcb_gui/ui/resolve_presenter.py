@@ -43,6 +43,7 @@ from tcb_gui.core.trace import CallKind, Outcome, TraceEvent
 from tcb_gui.ui import task_names
 from tcb_gui.ui.banner import Action
 from tcb_gui.ui.core_text import core_text
+from tcb_gui.ui.download_cells import plural_format
 from tcb_gui.ui.formatting import fmt_duration, fmt_int
 from tcb_gui.ui.gc_freeze import settle_long_lived
 from tcb_gui.ui.heap import release_freed_memory
@@ -354,16 +355,34 @@ class ResolvePresenter(QObject):
 
     def _settle(self, run: ResolveRun, seconds: float = 0.0) -> None:
         stop = run.stop
+        progress = run.progress
+        links = progress.done - progress.failed
+        failed = fmt_int(progress.failed)
         if stop is None:
-            progress = run.progress
-            done = self.tr("Done: {ok} links, {failed} failed.").format(
-                ok=fmt_int(progress.done - progress.failed), failed=fmt_int(progress.failed)
+            done = plural_format(
+                links,
+                self.tr("Done: 1 link, {failed} failed."),
+                self.tr("Done: {n} links, {failed} failed."),
+                failed=failed,
             )
             self.notifier.show_status(done)
             self.finished.emit(seconds, done)
             return
         stopped = run.stopped_results()  # "Not resolved: …", as the command line says
+        # The run's outcome replaces the line it started with (the quota preview's "This
+        # run needs N calls; M remain today." would otherwise outlive it); the banner says
+        # why it stopped.
+        left = fmt_int(len(stopped))
         if isinstance(stop, TokenError):
+            self.notifier.show_status(
+                plural_format(
+                    links,
+                    self.tr("Paused: 1 link, {failed} failed, {left} waiting."),
+                    self.tr("Paused: {n} links, {failed} failed, {left} waiting."),
+                    failed=failed,
+                    left=left,
+                )
+            )
             self.model.pause_results(stopped)
             self.model.flush()
             # The badge takes the service's word first; the banner says the same.
@@ -371,6 +390,15 @@ class ResolvePresenter(QObject):
             self.progress = None
             self.show_waiting()
         else:
+            self.notifier.show_status(
+                plural_format(
+                    links,
+                    self.tr("Stopped: 1 link, {failed} failed, {left} not resolved."),
+                    self.tr("Stopped: {n} links, {failed} failed, {left} not resolved."),
+                    failed=failed,
+                    left=left,
+                )
+            )
             self.model.apply_results(stopped)
             self.notifier.show_banner(BANNER, Tone.DANGER, core_text(stop.message))
         self.finished.emit(seconds, core_text(stop.message))
