@@ -171,7 +171,7 @@ def run_download(
     reasons = Counter(result.outcomes[i].errmsg for i in result.failed)
     for reason, count in reasons.most_common(5):
         stderr.write(f"{count:,} failed: {reason}\n")
-    notes = Counter(o.note for o in result.outcomes if o.ok and o.note)
+    notes = Counter(note for o in result.outcomes if o.ok for note in o.notes)
     for note, count in notes.most_common(5):
         stderr.write(f"{count:,} saved: {note}\n")
     if result.stop is not None:

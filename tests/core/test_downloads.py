@@ -323,7 +323,8 @@ async def test_downloads_files_byte_exact_into_tree_layout(
     assert leftovers(dest) == []
     report = outcomes[0].report()
     assert list(report) == [
-        "fileid", "ok", "path", "bytes", "errmsg", "verified", "integrity", "encoding"
+        "fileid", "ok", "path", "bytes", "errmsg", "verified", "integrity", "encoding",
+        "repaired",
     ]  # fmt: skip
     assert report["verified"] is False  # no checksum offered: the size was checked
     assert report["integrity"] == "size checked"
@@ -1163,6 +1164,7 @@ def test_outcome_report_for_a_failure() -> None:
         "verified": None,
         "integrity": None,
         "encoding": None,
+        "repaired": False,
     }
 
 

@@ -25,7 +25,9 @@ from tests.e2e.cli_helpers import (
     serve,
 )
 
-REPORT_FIELDS = ["fileid", "ok", "path", "bytes", "errmsg", "verified", "integrity", "encoding"]
+REPORT_FIELDS = [
+    "fileid", "ok", "path", "bytes", "errmsg", "verified", "integrity", "encoding", "repaired"
+]  # fmt: skip
 # gen/size-3M is 3 MiB; at 2 MiB/s (K/M are 1024-based) it needs ~1.5 s, less the
 # limiter's 0.25 s burst allowance: a full second is a loose lower bound.
 RATE_LIMITED_KEY = "gen/size-3M/rate-limited.bin"

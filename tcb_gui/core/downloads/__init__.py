@@ -20,8 +20,10 @@ expanded or somebody else's.
 * **Existing files.** ``skip`` (default): a file completed earlier is recognised from the
   folder's manifest (``manifest``) with no request at all; another existing file costs a
   one-byte ``Range`` probe: the same size is kept and counted done, a different one is
-  kept and the download goes beside it. ``rename``: always a fresh name. ``overwrite``:
-  replaced atomically. Nothing different is destroyed unless asked.
+  kept and the download goes beside it — unless the manifest records it as this ID's
+  own earlier download and it no longer has the recorded size or CRC-64: damaged, it is
+  replaced atomically (the outcome's ``repaired``). ``rename``: always a fresh name.
+  ``overwrite``: replaced atomically. Nothing different is destroyed unless asked.
 * **Transfer.** Over the engine's own kept-alive HTTP/1.1 connections (``wire``) when
   the shared client is a plain one, through ``httpx`` otherwise (mock transports,
   proxies): the same checks either way (``body``). Streamed as sent (never decoded: a

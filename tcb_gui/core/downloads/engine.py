@@ -738,8 +738,9 @@ class Downloader:
             )
             return
         # skip: the same size (and checksum, when the storage sends one) means complete;
-        # anything else is kept, and the download goes beside it (a "(n)" name that
-        # earlier runs may already have completed).
+        # this ID's own earlier download that no longer is what was recorded is damaged,
+        # and replaced; anything else is kept, and the download goes beside it (a "(n)"
+        # name that earlier runs may already have completed).
         remote, crc64 = await self._probe_size(job, url)
         await self._settle_existing(job, target, remote, crc64)
 
@@ -747,20 +748,64 @@ class Downloader:
         self, job: Job, target: Path, remote: int | None, crc64: int | None
     ) -> None:
         found, free = self._existing_copies(target)
+        unmatched: set[Path] = set()  # of the remote's size, but not of its checksum
         for candidate, size in found:
-            if remote is not None and size == remote and await self._matches(candidate, crc64):
-                log.info("%s: already complete at %s", job.fileid.raw, candidate.name)
-                job.out = candidate
-                self._book.set_total(job, remote)
-                self._book.set_done(job, remote)
-                self._manifest.record(job.fileid, candidate, crc64)
-                self._book.set_integrity(job, _integrity(crc64, sized=True))
-                self._book.set_state(job, FileState.SKIPPED)
-                return
+            if remote is not None and size == remote:
+                if await self._matches(candidate, crc64):
+                    log.info("%s: already complete at %s", job.fileid.raw, candidate.name)
+                    job.out = candidate
+                    self._book.set_total(job, remote)
+                    self._book.set_done(job, remote)
+                    self._manifest.record(job.fileid, candidate, crc64)
+                    self._book.set_integrity(job, _integrity(crc64, sized=True))
+                    self._book.set_state(job, FileState.SKIPPED)
+                    return
+                unmatched.add(candidate)
+        damaged = await self._damaged_own_copy(job, found, crc64, unmatched)
+        if damaged is not None and damaged != target and self._key(damaged) in self._taken:
+            damaged = None  # given to another file while checksums were read
+        if damaged is not None:
+            log.info("%s: %s is damaged; replacing it", job.fileid.raw, damaged.name)
+            self._taken.add(self._key(damaged))
+            job.out = damaged
+            job.repairs = True
+            return
         if self._key(free) in self._taken:  # given to another file while checksums were read
             _, free = self._existing_copies(target)
         self._taken.add(self._key(free))
         job.out = free
+
+    async def _damaged_own_copy(
+        self,
+        job: Job,
+        found: list[tuple[Path, int | None]],
+        remote_crc64: int | None,
+        unmatched: set[Path],
+    ) -> Path | None:
+        """The existing file the folder's manifest records as this ID's own earlier
+        download, when it no longer has the size or CRC-64 recorded then (bit rot, a bad
+        copy): damaged, not a different file, so the download replaces it. None for a
+        file the manifest does not give to this ID, or one still as recorded (another
+        version of the file than the storage's now, say): kept, as any other."""
+        entry = self._manifest.entries.get(job.fileid.raw)
+        recorded = self._manifest.file_of(entry) if entry is not None else None
+        if entry is None or recorded is None:
+            return None
+        for candidate, size in found:
+            if size is None or self._key(candidate) != self._key(recorded):
+                continue
+            if size != entry.size:
+                return candidate
+            if entry.crc64 is None:
+                return None  # nothing recorded to tell damage from another version
+            if entry.crc64 == remote_crc64 and candidate in unmatched:
+                return candidate  # just read: not the recorded checksum
+            try:
+                crc = await asyncio.to_thread(self._crc64_of, candidate)
+            except (OSError, paths.UnsafePathError):
+                return None
+            return candidate if crc != entry.crc64 else None
+        return None
 
     def _existing_copies(self, target: Path) -> tuple[list[tuple[Path, int | None]], Path]:
         """What is at ``target`` and its ``(n)`` names (each with its size if a regular
@@ -1449,7 +1494,8 @@ class Downloader:
         )
         total = job.bytes_total
         files = self._files
-        replace = self._options.on_exists is OnExists.OVERWRITE
+        # Over what is at its name only when asked, or over this ID's own damaged copy.
+        replace = self._options.on_exists is OnExists.OVERWRITE or job.repairs
         sidecar = sidecar_path(job.part) if job.part is not None and job.sidecar_on_disk else None
         taken = self._taken
         fold = self._case_insensitive
@@ -1636,6 +1682,7 @@ class Downloader:
             kind=None if ok else (job.kind or ErrorKind.FILE),
             integrity=job.integrity if ok else None,
             encoding=job.encoding if ok else None,
+            repaired=job.repairs and job.state is FileState.DONE,
         )
 
 

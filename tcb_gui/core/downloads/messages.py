@@ -59,6 +59,10 @@ HOST_ENCODED = MessageTemplate(
 CHECKSUM_MISMATCH = MessageTemplate(
     "The downloaded file does not match the storage's checksum (CRC-64 {got}, expected {expected})"
 )
+REPLACED_DAMAGED = message(
+    "Replaced a damaged copy: the file saved there earlier no longer matched what was "
+    "recorded when it was downloaded"
+)
 DOWNLOADING_AGAIN = MessageTemplate("{reason}; downloading it again", nested=_NESTED_REASON)
 VERIFY_OK = message("The checksum matches")
 VERIFY_SIZE_OK = message("The size matches (no checksum was recorded)")

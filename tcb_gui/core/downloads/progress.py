@@ -83,6 +83,7 @@ class Job:
     part: Path | None = None  # our partial file, once claimed (reserved for the run)
     integrity: Integrity | None = None  # how the saved file was checked
     encoding: str | None = None  # the host's Content-Encoding of the saved bytes
+    repairs: bool = False  # ``out`` is this ID's own earlier download, damaged: replaced
     checksum_retries: int = 0  # downloads started over after a CRC-64 mismatch
     finishing: bool = False  # all bytes in: being made durable and put in place
     part_on_disk: bool = False  # our partial file (``part``) exists

@@ -93,6 +93,9 @@ class DownloadOutcome:
     # The host's Content-Encoding when it compressed the file anyway: the bytes were
     # saved as sent (never expanded), so the file is e.g. gzip data. None: as stored.
     encoding: str | None = None
+    # Saved over a damaged copy of this file that an earlier run had saved at ``path``
+    # (the folder's manifest recorded it; it no longer had the recorded size or CRC-64).
+    repaired: bool = False
 
     @property
     def verified(self) -> bool | None:
@@ -101,9 +104,12 @@ class DownloadOutcome:
         return None if self.integrity is None else self.integrity is Integrity.VERIFIED
 
     @property
-    def note(self) -> str:
-        """What a user should know about a saved file besides ok (empty if nothing)."""
-        return msg.HOST_ENCODED.format(encoding=self.encoding) if self.encoding else ""
+    def notes(self) -> tuple[str, ...]:
+        """What a user should know about a saved file besides ok (registered messages)."""
+        notes: tuple[str, ...] = (msg.REPLACED_DAMAGED,) if self.repaired else ()
+        if self.encoding:
+            notes += (msg.HOST_ENCODED.format(encoding=self.encoding),)
+        return notes
 
     def report(self) -> dict[str, Any]:
         """The ``--report`` record."""
@@ -118,6 +124,8 @@ class DownloadOutcome:
             # file against), or None when it was not saved.
             "integrity": self.integrity.value if self.integrity is not None else None,
             "encoding": self.encoding,
+            # true: it replaced a damaged copy an earlier run had saved at "path".
+            "repaired": self.repaired,
         }
 
 
