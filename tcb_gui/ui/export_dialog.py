@@ -4,14 +4,18 @@ The format follows the extension typed ("links.json" writes JSON whatever was ch
 before) and the extension follows the format chosen, so a file never holds another
 format than its name says. The dialog starts in the folder of the last export with a
 name made of the list's name and the date ("ids 2026-12-05 0654.csv": a list opened from
-``ids.txt`` without its extension, which would sit before the export's own). "UTF-8 with BOM"
-(for Excel, which reads a CSV without one in the system's code page and garbles 中文)
-and the format are remembered. The formats are ``core.export.ExportFormat``'s: both
-faces write the same bytes.
+``ids.txt`` without its extension, which would sit before the export's own), numbered
+("… (1).csv", ``core.paths.unique_path``) when that file exists, so accepting the
+suggestion twice in a minute keeps both exports. A file typed over is replaced only once
+the operator says so ("… already exists. Replace it?"), as every Save dialog asks.
+"UTF-8 with BOM" (for Excel, which reads a CSV without one in the system's code page
+and garbles 中文) and the format are remembered. The formats are
+``core.export.ExportFormat``'s: both faces write the same bytes.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -29,12 +33,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from tcb_gui.core.export import ExportFormat, format_for
+from tcb_gui.core.paths import unique_path
 from tcb_gui.ui.download_cells import plural_format
 
 # Formats a spreadsheet opens: the BOM choice applies to them.
@@ -114,7 +120,9 @@ class ExportDialog(QDialog):
         self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(fmt.value)))
         form.addRow(self.tr("&Format"), self.format_combo)
         path_row = QHBoxLayout()
-        self.path_edit = QLineEdit(str(folder / suggested_name(list_name, fmt)), self)
+        # Never the name of a file already there: the last export, a minute ago, keeps it.
+        suggestion = unique_path(folder / suggested_name(list_name, fmt))
+        self.path_edit = QLineEdit(str(suggestion), self)
         self.path_edit.setToolTip(
             self.tr("The extension picks the format: .csv, .json, .tsv, .txt …")
         )
@@ -148,6 +156,10 @@ class ExportDialog(QDialog):
         self.format_combo.currentIndexChanged.connect(self._format_chosen)
         self.path_edit.textChanged.connect(self._path_typed)
         self._chosen: tuple[Path, ExportFormat, bool] | None = None
+        # The file the system's Save dialog already asked to replace; the question, open.
+        self._replace_confirmed: Path | None = None
+        self.replace_box: QMessageBox | None = None
+        self._replacing: Path | None = None
         self._syncing = False
         self._update_note()
 
@@ -237,9 +249,14 @@ class ExportDialog(QDialog):
                 else None
             )
         )
-        dialog.fileSelected.connect(self.path_edit.setText)
+        dialog.fileSelected.connect(self._file_picked)
         dialog.open()
         return dialog
+
+    def _file_picked(self, name: str) -> None:
+        # The Save dialog asked before it let an existing file be chosen: not twice.
+        self.path_edit.setText(name)
+        self._replace_confirmed = self.path()
 
     def accept(self) -> None:
         path = self.path()
@@ -247,6 +264,47 @@ class ExportDialog(QDialog):
             return
         if format_for(path) is None and not path.suffix:
             path = with_suffix(path, self.fmt())  # "export2" → "export2.csv"
+        if _taken(path) and path != self._replace_confirmed:
+            self._ask_replace(path)
+            return
+        self._finish(path)
+
+    def _finish(self, path: Path) -> None:
         fmt = format_for(path) or self.fmt()
         self._chosen = (path, fmt, self.bom_box.isChecked() and fmt.value in BOM_FORMATS)
         super().accept()
+
+    def _ask_replace(self, path: Path) -> QMessageBox:
+        """ "<name> already exists. Replace it?": Replace writes over it, Cancel (the
+        default, and Esc) goes back to the dialog with the path as typed."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Export"))
+        box.setText(self.tr("{name} already exists. Replace it?").format(name=path.name))
+        box.addButton(self.tr("&Replace"), QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.finished.connect(self._replace_answered)
+        self.replace_box, self._replacing = box, path
+        box.open()
+        return box
+
+    def _replace_answered(self) -> None:
+        box, path = self.replace_box, self._replacing
+        if box is None or path is None:
+            return
+        self.replace_box = self._replacing = None
+        clicked = box.clickedButton()
+        replace = clicked is not None and box.buttonRole(clicked) is box.ButtonRole.AcceptRole
+        box.deleteLater()
+        if replace:
+            self._finish(path)
+        else:
+            self.path_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _taken(path: Path) -> bool:
+    """Whether a file (or a link, even a broken one) holds the name; a folder there is
+    no file to replace: the write says so."""
+    return os.path.lexists(path) and not path.is_dir()
