@@ -1,7 +1,11 @@
 """The token store: where the access token comes from, and the OS keyring behind it.
 
 A token is found, in this order: the ``TCB_ACCESS_TOKEN`` environment variable (for
-every profile), a token kept in memory for this session, the OS keyring. In the keyring
+every profile), a token kept in memory for this session, the OS keyring. The window asks
+in its own order (``current(..., set_here_wins=True)``): once the user set or cleared a
+profile's token in it, the variable no longer counts for that profile (they replaced it,
+and the window cannot unset a variable it took out of its own environment at start); the
+command line keeps the variable first. In the keyring
 each token is one entry with service ``KEYRING_SERVICE`` ("tcb-gui") and the **profile
 name as the user name**, so profiles never share a token and other tools (``keyring get
 tcb-gui default``, Seahorse, Keychain Access) show where it is.
@@ -328,6 +332,9 @@ class TokenStore:
         self._lock = threading.Lock()  # serialises every keyring call
         self._session_lock = threading.Lock()
         self._session: dict[str, str] = {}
+        # Keyring user names whose secret was set or cleared through this store: for
+        # them ``set_here_wins`` passes over the environment's (held with _session_lock).
+        self._replaced_here: set[str] = set()
         self._available: bool | None = None
 
     def __repr__(self) -> str:
@@ -408,24 +415,34 @@ class TokenStore:
         ``KeyringUnavailableError`` says so; it is never written to a file.
         """
         validate_profile_name(profile)
-        self._set(_TOKEN_ENTRY, profile, clean_token(token))
+        cleaned = clean_token(token)
+        self._replace_here(_TOKEN_ENTRY, profile)
+        self._set(_TOKEN_ENTRY, profile, cleaned)
 
     def clear(self, profile: str) -> None:
-        """Forget the token of ``profile``: the session copy and the keyring entry."""
+        """Forget the token of ``profile``: the session copy and the keyring entry (and,
+        for ``current(..., set_here_wins=True)``, the environment's)."""
+        validate_profile_name(profile)
+        self._replace_here(_TOKEN_ENTRY, profile)
         self._clear(_TOKEN_ENTRY, profile)
 
     def set_session(self, profile: str, token: str) -> None:
         """Keep ``token`` in memory for ``profile`` until the program ends."""
         validate_profile_name(profile)
-        self._set_session(_TOKEN_ENTRY, profile, clean_token(token))
+        cleaned = clean_token(token)
+        self._replace_here(_TOKEN_ENTRY, profile)
+        self._set_session(_TOKEN_ENTRY, profile, cleaned)
 
-    def current(self, profile: str) -> TokenInfo:
+    def current(self, profile: str, *, set_here_wins: bool = False) -> TokenInfo:
         """The token to use for ``profile`` and its source.
 
         Order: ``TCB_ACCESS_TOKEN`` if non-empty, the session token, the keyring.
-        Raises ``KeyringUnavailableError`` only when the keyring must be asked and fails.
+        ``set_here_wins`` (the window): once a token for ``profile`` was set or cleared
+        through this store, the variable is passed over for it: what the user pasted is
+        used, or nothing after a clear. Raises ``KeyringUnavailableError`` only when the
+        keyring must be asked and fails.
         """
-        value, source = self._current(_TOKEN_ENTRY, profile)
+        value, source = self._current(_TOKEN_ENTRY, profile, set_here_wins=set_here_wins)
         return TokenInfo(value, source)
 
     # --- the AppSecret of a mini program profile (same rules as the token) -------------
@@ -495,6 +512,7 @@ class TokenStore:
                     self._clear(entry, name)
                 except KeyringUnavailableError as exc:
                     problems.append(exc)
+        self._move_replaced(renames, involved)
         for entry, new, stored, session in carried:
             if stored:
                 try:
@@ -598,14 +616,38 @@ class TokenStore:
         with self._session_lock:
             self._session[entry.user(profile)] = cleaned
 
-    def _current(self, entry: _Entry, profile: str) -> tuple[str | None, TokenSource]:
+    def _replace_here(self, entry: _Entry, profile: str) -> None:
+        """The user set or cleared ``profile``'s secret through this store: from now on
+        ``set_here_wins`` passes over the environment's for it."""
+        with self._session_lock:
+            self._replaced_here.add(entry.user(profile))
+
+    def _move_replaced(self, renames: Mapping[str, str], involved: Iterable[str]) -> None:
+        """``move_profiles``: a renamed profile keeps its mark under its new name; every
+        other name involved (removed, freed, taken) loses its own."""
+        with self._session_lock:
+            marked = set(self._replaced_here)
+            for name in involved:
+                for entry in (_TOKEN_ENTRY, _SECRET_ENTRY):
+                    self._replaced_here.discard(entry.user(name))
+            for old, new in renames.items():
+                for entry in (_TOKEN_ENTRY, _SECRET_ENTRY):
+                    if entry.user(old) in marked:
+                        self._replaced_here.add(entry.user(new))
+
+    def _current(
+        self, entry: _Entry, profile: str, *, set_here_wins: bool = False
+    ) -> tuple[str | None, TokenSource]:
         validate_profile_name(profile)
-        from_env = environment_secret(entry.env)
+        user = entry.user(profile)
+        with self._session_lock:
+            replaced = set_here_wins and user in self._replaced_here
+        from_env = "" if replaced else environment_secret(entry.env)
         if from_env:
             register_secret(from_env)
             return from_env, TokenSource.ENVIRONMENT
         with self._session_lock:
-            session = self._session.get(entry.user(profile))
+            session = self._session.get(user)
         if session:
             return session, TokenSource.SESSION
         stored = self._get(entry, profile)
@@ -628,8 +670,8 @@ class TokenStore:
     async def aclear(self, profile: str) -> None:
         await _in_thread(self.clear, profile)
 
-    async def acurrent(self, profile: str) -> TokenInfo:
-        return await _in_thread(self.current, profile)
+    async def acurrent(self, profile: str, *, set_here_wins: bool = False) -> TokenInfo:
+        return await _in_thread(self.current, profile, set_here_wins=set_here_wins)
 
     async def aget_app_secret(self, profile: str) -> str | None:
         return await _in_thread(self.get_app_secret, profile)

@@ -300,14 +300,16 @@ class Session:
     # --- token ----------------------------------------------------------------------
 
     async def reload_token(self) -> TokenInfo:
-        """Read the token for the current profile (environment, session, keyring)."""
+        """Read the token for the current profile (environment, session, keyring): once
+        the user set or cleared the profile's token in this window, what they set (or
+        nothing) wins over ``TCB_ACCESS_TOKEN`` (``TokenStore.current``, ``set_here_wins``)."""
         while True:
             if self._demo_profile is not None and self._demo_token is not None:
                 # The demo token wins over TCB_ACCESS_TOKEN: that one is for the real service.
                 self.token = TokenInfo(self._demo_token, TokenSource.SESSION)
                 return self.token
             generation = self._generation
-            token = await self.store.acurrent(self.profile.name)
+            token = await self.store.acurrent(self.profile.name, set_here_wins=True)
             if self._generation == generation:
                 self.token = token
                 return self.token

@@ -429,6 +429,10 @@ class TokenPresenter(QObject):
         await self.check_token()
 
     async def clear_token(self) -> None:
+        """Forget the profile's token: the one pasted (keyring or session), and the
+        ``TCB_ACCESS_TOKEN`` one for this window (``TokenStore.current``, ``set_here_wins``):
+        the window took the variable out of its environment at start, so nobody could
+        unset it; after a clear the profile has no token until one is set."""
         if self.stable.active:
             await self.stable.clear_secret()
             return
@@ -439,6 +443,7 @@ class TokenPresenter(QObject):
                 self.tr("The demo token cannot be cleared; switch profiles instead.")
             )
             return
+        from_variable = session.token.source is TokenSource.ENVIRONMENT
         try:
             await session.store.aclear(profile)
         except KeyringUnavailableError as exc:
@@ -446,17 +451,15 @@ class TokenPresenter(QObject):
         else:
             session.settings.set_token_saved_at(profile, None)
             await session.save_settings()
-        check = await self.check_token()
-        if check.state is not TokenState.NOT_SET and (
-            session.token.source is TokenSource.ENVIRONMENT
-        ):
-            self.notifier.show_status(
-                self.tr("The token comes from TCB_ACCESS_TOKEN; unset it to stop using it.")
+        await self.check_token()
+        if from_variable:
+            cleared = self.tr(
+                "Token cleared for profile “{name}”: this window no longer uses "
+                "TCB_ACCESS_TOKEN for it (until TCB Links is started again)."
             )
         else:
-            self.notifier.show_status(
-                self.tr("Token cleared for profile “{name}”.").format(name=profile)
-            )
+            cleared = self.tr("Token cleared for profile “{name}”.")
+        self.notifier.show_status(cleared.format(name=profile))
 
     # --- profiles -------------------------------------------------------------------
 

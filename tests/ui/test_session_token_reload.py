@@ -20,7 +20,7 @@ class SlowStore(TokenStore):
         self.tokens = tokens
         self.gate: dict[str, asyncio.Event] = {}
 
-    async def acurrent(self, profile: str) -> TokenInfo:
+    async def acurrent(self, profile: str, *, set_here_wins: bool = False) -> TokenInfo:
         gate = self.gate.get(profile)
         if gate is not None:
             await gate.wait()
@@ -31,7 +31,7 @@ class SlowStore(TokenStore):
 class ReadThenSlowStore(SlowStore):
     """The keyring answered at once; handing the answer back waits (a busy loop)."""
 
-    async def acurrent(self, profile: str) -> TokenInfo:
+    async def acurrent(self, profile: str, *, set_here_wins: bool = False) -> TokenInfo:
         token = self.tokens.get(profile)
         gate = self.gate.pop(profile, None)
         if gate is not None:
