@@ -48,6 +48,7 @@ from tcb_gui.core.doctor import (
     warnings,
 )
 from tcb_gui.core.exit_status import ExitStatus
+from tcb_gui.core.settings import DEMO_SESSION_PROFILE
 from tcb_gui.ui.core_text import core_text
 
 if TYPE_CHECKING:
@@ -234,18 +235,25 @@ class DoctorDialog(QDialog):
             return self.tr(
                 "Checking profile {profile!r}: API mode {api} ({path}), mini program {appid}, {url}"
             ).format(
-                profile=setup.profile,
+                profile=self.profile_name(setup.profile),
                 api=self.api_name(setup.api),
                 path=setup.api.cgi_path,
                 appid=setup.appid,
                 url=setup.base_url,
             )
         return self.tr("Checking profile {profile!r}: API mode {api} ({path}), {url}").format(
-            profile=setup.profile,
+            profile=self.profile_name(setup.profile),
             api=self.api_name(setup.api),
             path=setup.api.cgi_path,
             url=setup.base_url,
         )
+
+    def profile_name(self, name: str) -> str:
+        """The profile as the window's profile list names it: the demo's session profile
+        by the token strip's "Demo service", never its internal name "(demo)"."""
+        if name == DEMO_SESSION_PROFILE:
+            return QCoreApplication.translate("TokenPanel", "Demo service")
+        return name
 
     def api_name(self, api: ApiMode) -> str:
         return QCoreApplication.translate("DoctorDialog", str(_API_WORDS.get(api, api.value)))
