@@ -610,7 +610,7 @@ def _check_folder(folder: str) -> None:
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     import asyncio
 
-    from tcb_gui.core.errors import InputError
+    from tcb_gui.core.errors import InputError, command_line_words
     from tcb_gui.core.export import ExportFormat, format_for, iter_export, write_export
 
     conn = _connection(args)
@@ -633,7 +633,7 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
     else:
         _write_stdout(stdout, chunks)
     if run.stop is not None:
-        stderr.write(f"Stopped: {run.stop.message}\n")
+        stderr.write(f"Stopped: {command_line_words(run.stop.message)}\n")
     else:
         _report_failures(results, stderr)
     if quota_words:
@@ -678,7 +678,9 @@ _DOCTOR_HINTS = {
 
 
 def _describe_check(check: TokenCheck) -> str:
-    text = f"Token {check.state.value.replace('_', ' ')}: {check.message}"
+    from tcb_gui.core.errors import command_line_words
+
+    text = f"Token {check.state.value.replace('_', ' ')}: {command_line_words(check.message)}"
     if check.quota is not None:
         q = check.quota
         text += f" Quota today: {q.remain:,} of {q.daily_limit:,} calls left."
@@ -1247,7 +1249,7 @@ def main(
     if arguments == ["--version"]:
         return _print_version(stdout)
 
-    from tcb_gui.core.errors import TcbError
+    from tcb_gui.core.errors import TcbError, command_line_words
     from tcb_gui.core.exit_status import ExitStatus, status_for_error
 
     try:
@@ -1287,7 +1289,7 @@ def main(
         stderr.write(f"tcb-gui: error: {exc}\n")
         return ExitStatus.USAGE
     except (TcbError, KeyboardInterrupt) as exc:
-        text = exc.message if isinstance(exc, TcbError) else "interrupted"
+        text = command_line_words(exc.message) if isinstance(exc, TcbError) else "interrupted"
         stderr.write(f"tcb-gui: {text}\n")
         return status_for_error(exc)
     except BrokenPipeError:

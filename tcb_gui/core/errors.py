@@ -138,6 +138,21 @@ _TOKEN_EXPIRED = (
     "The access token has expired (tokens live 2 hours). Paste a fresh token and resume."
 )
 _TOKEN_MISSING = "The service received no access token. Set a token and try again."
+# The command line's words for the token messages above, which name the window's remedy
+# (Set token…, paste, resume): a shell has nothing to paste into and no run to resume, so
+# they say what works there. Never shown in the window, so not registered for translation.
+_AGAIN_WITH_A_TOKEN = (
+    "Run the command again with a fresh token: in TCB_ACCESS_TOKEN, or saved with "
+    "'tcb-gui token set' (TCB_ACCESS_TOKEN, when set, wins over it)."
+)
+COMMAND_LINE_TOKEN_WORDS: Final[Mapping[str, str]] = {
+    _TOKEN_INVALID: f"The access token is not valid. {_AGAIN_WITH_A_TOKEN}",
+    _TOKEN_EXPIRED: f"The access token has expired (tokens live 2 hours). {_AGAIN_WITH_A_TOKEN}",
+    _TOKEN_MISSING: (
+        "The service received no access token. Run the command again with a token: in "
+        "TCB_ACCESS_TOKEN, or saved with 'tcb-gui token set'."
+    ),
+}
 _NOT_ALLOWED = (
     "This token may not call this API. Check the API mode (component or tcb) of the "
     "profile and that the permission set for CloudBase is authorized."
@@ -353,6 +368,13 @@ def errcode_message(info: ErrorInfo, errmsg: str) -> str:
     """``info.message`` for the user; an allowlist refusal also says which IP to add."""
     ip = caller_ip(errmsg) if info.message == _IP_NOT_ALLOWED else None
     return IP_NOT_ALLOWED_SEEN.format(message=info.message, ip=ip) if ip else info.message
+
+
+def command_line_words(message: str) -> str:
+    """``message`` as the command line says it: a token message that names the window's
+    remedy in words that work in a shell (``COMMAND_LINE_TOKEN_WORDS``); any other as it
+    is. The window shows the message itself (translated by ``ui.core_text``)."""
+    return COMMAND_LINE_TOKEN_WORDS.get(message, message)
 
 
 def classify_errcode(errcode: int) -> ErrorInfo:
