@@ -158,6 +158,7 @@ class DownloadCounts:
     failed: int = 0
     stopped: int = 0  # cancelled, or stopped by a full disk (they resume later)
     waiting: int = 0  # stopped by a token error: they go on once the token works
+    repaired: int = 0  # of those downloaded: saved over a damaged copy of an earlier run's
 
     @property
     def total(self) -> int:
@@ -211,6 +212,7 @@ class DownloadRunResult:
             failed=len(self.failed),
             stopped=len(self.stopped),
             waiting=len(self.waiting),
+            repaired=sum(o.repaired for o in downloaded),
         )
 
     @property
