@@ -187,6 +187,9 @@ class DownloadController(QObject):
         self.last_duration = 0.0  # seconds the last run took (the notification reads it)
         self.offered: DownloadSession | None = None  # a saved list offered for resuming
         self.run: DownloadRun | None = None
+        # The rows of the run under way, by ID: a row a Clear or Delete took out still
+        # follows its file, so an Undo puts it back saying what became of it.
+        self._run_rows: dict[str, Row] = {}
         self._rate_text = ""
         self._confirm_quota = confirm_quota if confirm_quota is not None else self.ask_quota
         self.quota: QuotaPreview | None = None  # the last run's preview, when it had one
@@ -419,6 +422,7 @@ class DownloadController(QObject):
             model.set_downloads((r, queued) for r in todo[start : start + RESTORE_BATCH])
         self.panel.start(options.dest, len(todo))
         started = time.monotonic()
+        self._run_rows = {r.fileid.raw: r for r in todo}
         self._set_run(run)
         calls_before = self.tokens.gauge.calls
         try:
@@ -434,6 +438,7 @@ class DownloadController(QObject):
             return None
         finally:
             self.last_duration = time.monotonic() - started
+            self._run_rows = {}
             self._set_run(None)
         summary = self._settle(todo, result, options.dest, still_left)
         self.tokens.after_run(self.tokens.gauge.calls - calls_before)
@@ -471,13 +476,21 @@ class DownloadController(QObject):
         self.model.apply_results(results)  # rows without a link show the one they got
 
     def show_progress(self, files: Sequence[FileProgress], total: TotalProgress) -> None:
+        """Each changed file's cell on its row of the run, whether the list holds that
+        row now or a Clear or Delete took it out (Undo puts it back as it is then), and
+        on the row the list holds for that ID if it is another (the ID added again)."""
+        run_rows = self._run_rows
         row_for = self.model.row_for
         cell = self.texts.cell
         changes: list[tuple[Row, DownloadCell | None]] = []
         for p in files:
-            row = row_for(p.fileid)
+            shown = cell(p)
+            row = run_rows.get(p.fileid.raw)
             if row is not None:
-                changes.append((row, cell(p)))
+                changes.append((row, shown))
+            listed = row_for(p.fileid)
+            if listed is not None and listed is not row:
+                changes.append((listed, shown))
         if changes:
             self.model.set_downloads(changes)
         self.panel.set_progress(total)
@@ -503,21 +516,16 @@ class DownloadController(QObject):
                     and cell.state is FileState.FAILED
                 ):
                     changes.append((row, texts.restate(cell, FileState.CANCELLED)))
+        # Rows a Clear or Delete took out are settled too: an Undo puts them back.
         for i in sorted(result.waiting):
             row = rows[i]
-            if model.row_for(row.fileid) is row:
-                changes.append((row, texts.waiting_for_token(row.download)))
+            changes.append((row, texts.waiting_for_token(row.download)))
         failed = [(rows[i], result.outcomes[i]) for i in result.failed]
         for row, o in failed:
             # Why it failed, in core's classes: the details pane offers a retry only
             # where one can help (not for a quota used up until tomorrow).
             cell = row.download
-            if (
-                cell is not None
-                and cell.state is FileState.FAILED
-                and cell.kind is not o.kind
-                and model.row_for(row.fileid) is row
-            ):
+            if cell is not None and cell.state is FileState.FAILED and cell.kind is not o.kind:
                 changes.append((row, replace(cell, kind=o.kind)))
         model.set_downloads(changes)
         model.flush()

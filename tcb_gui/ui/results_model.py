@@ -574,7 +574,8 @@ class ResultsModel(QAbstractTableModel):
         self._schedule()
 
     def set_downloads(self, changes: Iterable[tuple[Row, DownloadCell | None]]) -> None:
-        """Record rows' download states; signalled with the next coalesced flush."""
+        """Record rows' download states; signalled with the next coalesced flush. A row a
+        Clear or Delete took out keeps its state too, counted when Undo puts it back."""
         counts = self._download_counts
         own = self._by_raw
         for row, cell in changes:
@@ -583,8 +584,8 @@ class ResultsModel(QAbstractTableModel):
                 if old is not new:
                     counts[old] -= 1
                     counts[new] += 1
+                self._dirty.add(row)
             row.download = cell
-            self._dirty.add(row)
         self._schedule()
 
     def tick(self, now: float | None = None) -> int:
