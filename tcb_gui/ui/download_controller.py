@@ -190,6 +190,7 @@ class DownloadController(QObject):
         # The rows of the run under way, by ID: a row a Clear or Delete took out still
         # follows its file, so an Undo puts it back saying what became of it.
         self._run_rows: dict[str, Row] = {}
+        self._total: TotalProgress | None = None  # the last report, until the model's flush
         self._rate_text = ""
         self._confirm_quota = confirm_quota if confirm_quota is not None else self.ask_quota
         self.quota: QuotaPreview | None = None  # the last run's preview, when it had one
@@ -209,6 +210,7 @@ class DownloadController(QObject):
         model.rowsRemoved.connect(self._rows_moved)
         model.rowsInserted.connect(self._rows_moved)
         model.countsChanged.connect(self._show_rest)
+        model.countsChanged.connect(self._show_total)
 
     # --- state ------------------------------------------------------------------------
 
@@ -423,6 +425,7 @@ class DownloadController(QObject):
         self.panel.start(options.dest, len(todo))
         started = time.monotonic()
         self._run_rows = {r.fileid.raw: r for r in todo}
+        self._total = None
         self._set_run(run)
         calls_before = self.tokens.gauge.calls
         try:
@@ -439,6 +442,7 @@ class DownloadController(QObject):
         finally:
             self.last_duration = time.monotonic() - started
             self._run_rows = {}
+            self._total = None
             self._set_run(None)
         summary = self._settle(todo, result, options.dest, still_left)
         self.tokens.after_run(self.tokens.gauge.calls - calls_before)
@@ -478,7 +482,10 @@ class DownloadController(QObject):
     def show_progress(self, files: Sequence[FileProgress], total: TotalProgress) -> None:
         """Each changed file's cell on its row of the run, whether the list holds that
         row now or a Clear or Delete took it out (Undo puts it back as it is then), and
-        on the row the list holds for that ID if it is another (the ID added again)."""
+        on the row the list holds for that ID if it is another (the ID added again).
+        The panel shows the report with the rows' states, at the model's next flush
+        (``_show_total``): its count and the status bar's "saved" are then the same
+        report's in every frame."""
         run_rows = self._run_rows
         row_for = self.model.row_for
         cell = self.texts.cell
@@ -492,8 +499,18 @@ class DownloadController(QObject):
             if listed is not None and listed is not row:
                 changes.append((listed, shown))
         if changes:
-            self.model.set_downloads(changes)
-        self.panel.set_progress(total)
+            self.model.set_downloads(changes)  # flushed on the model's timer
+            self._total = total
+        elif self._total is not None:
+            self._total = total  # a flush is due: shown with it
+        else:
+            self.panel.set_progress(total)
+
+    def _show_total(self) -> None:
+        """The model signalled the rows of the last report: the panel says it too."""
+        total, self._total = self._total, None
+        if total is not None and self.running:
+            self.panel.set_progress(total)
 
     def _settle(
         self,

@@ -208,6 +208,10 @@ class DownloadsPanel(QWidget):
         self.detail_label.setText(self.progress_text(total))
         if total.paused != self.paused:
             self.set_paused(total.paused)
+        elif self.paused and self.summary is None:
+            # Files in flight when Pause was pressed go on to the disk: the headline's
+            # count follows them, as the line under it does.
+            self.title_label.setText(self.headline())
 
     def progress_text(self, total: TotalProgress) -> str:
         """Files and bytes of the whole run, speed and time left: "67 of 196 files ·

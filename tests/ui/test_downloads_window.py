@@ -300,7 +300,8 @@ async def test_pause_resume_and_cancel_keep_partial_files_then_finish_with_range
     assert controller.paused
     assert panel.pause_button.text() == "Resume"
     await wait_until(lambda: all(r.download.state is FileState.PAUSED for r in rows), 5)
-    assert "paused" in panel.detail_label.text()
+    # The panel says a report with the rows' states, at the model's next flush.
+    await wait_until(lambda: "paused" in panel.detail_label.text(), 2)
     assert panel.title_label.text().startswith("Paused: ")  # not "Downloading 3 files"
     assert cell_text(window, rows[0]).startswith("Paused")
     held = [p.stat().st_size for p in parts(tmp_path)]
