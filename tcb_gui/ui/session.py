@@ -159,17 +159,24 @@ class Session:
 
     def update_run_options(self, max_age: int, concurrency: int) -> bool:
         """Keep the last used link life and concurrency as the profile's defaults."""
+        return self.keep_run_options(max_age=max_age, concurrency=concurrency)
+
+    def keep_run_options(
+        self, *, max_age: int | None = None, concurrency: int | None = None
+    ) -> bool:
+        """A link life or request count typed in the toolbar, kept at once as the profile's
+        (the demo's, for this session): Settings OK, a profile change and a restart show it
+        back, and a download or Refresh expired uses it. Per field, so a profile's own
+        values shown back in the toolbar change nothing. True when a saved profile changed
+        (the caller saves the settings)."""
         if self._demo_profile is not None:
-            self._demo_profile = dataclasses.replace(
-                self._demo_profile, max_age=max_age, concurrency=concurrency
-            )
+            self._demo_profile = _with_run_options(self._demo_profile, max_age, concurrency)
             return False
         current = self.settings.current()
-        if current.max_age == max_age and current.concurrency == concurrency:
+        kept = _with_run_options(current, max_age, concurrency)
+        if kept == current:
             return False
-        self.settings.put_profile(
-            dataclasses.replace(current, max_age=max_age, concurrency=concurrency)
-        )
+        self.settings.put_profile(kept)
         return True
 
     async def save_settings(self) -> bool:
@@ -480,6 +487,15 @@ class Session:
             import asyncio
 
             await asyncio.to_thread(writer.shutdown)
+
+
+def _with_run_options(profile: Profile, max_age: int | None, concurrency: int | None) -> Profile:
+    """``profile`` with the run options given (None: its own)."""
+    return dataclasses.replace(
+        profile,
+        max_age=profile.max_age if max_age is None else max_age,
+        concurrency=profile.concurrency if concurrency is None else concurrency,
+    )
 
 
 def _make_warm_client() -> httpx.AsyncClient:

@@ -61,6 +61,11 @@ if TYPE_CHECKING:
     from tcb_gui.ui.settings_dialog import SettingsChange, SettingsDialog
 
 KEYRING_BANNER = "keyring"
+# The save of a link life or request count typed in the toolbar (this presenter's own).
+RUN_OPTIONS_TASK = "save-run-options"
+# How long the toolbar's values rest before they are written: typing "3600" is four
+# changes, and the arrows repeat; one save for the lot.
+RUN_OPTIONS_PAUSE_S = 0.5
 TOKEN_BANNER = "token"
 PROFILE_BANNER = "profile"
 NAME_TAKEN_BANNER = "profile-name"
@@ -95,6 +100,7 @@ class TokenPresenter(QObject):
         self.notifier = notifier
         self.tasks = tasks
         self._load_samples = load_samples
+        self._run_options_unsaved = False
         # Mini program profiles: AppID + AppSecret. Dialogs open over the token strip.
         self.stable = StableTokens(session, notifier, tasks, self, panel)
         # Today's quota between checks: the last check less the link calls made since.
@@ -217,6 +223,29 @@ class TokenPresenter(QObject):
                 info = _with_time_left(info, left)
             if info != badge.info:
                 badge.set_info(info)
+
+    # --- the toolbar's run options ------------------------------------------------------
+
+    def keep_max_age(self, seconds: int) -> None:
+        """Link life changed in the toolbar: the profile's from now on (``keep_run_options``)."""
+        self._keep_run_options(max_age=seconds)
+
+    def keep_concurrency(self, count: int) -> None:
+        """At once changed in the toolbar: the profile's from now on."""
+        self._keep_run_options(concurrency=count)
+
+    def _keep_run_options(self, **options: int) -> None:
+        """Into the profile at once (what ``apply_profile`` shows back), to the file after
+        a short pause; closing the window before it saves the settings anyway."""
+        if self.session.keep_run_options(**options):
+            self._run_options_unsaved = True
+            self.tasks.start(RUN_OPTIONS_TASK, self._save_run_options(), replace=False)
+
+    async def _save_run_options(self) -> None:
+        while self._run_options_unsaved:  # a change during the save is saved after it
+            await asyncio.sleep(RUN_OPTIONS_PAUSE_S)
+            self._run_options_unsaved = False
+            await self.session.save_settings()
 
     # --- today's quota ---------------------------------------------------------------
 
