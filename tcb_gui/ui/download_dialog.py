@@ -1,18 +1,19 @@
 """What, where and how to download: the rows, folder, layout, existing files, files at
 once, speed limit.
 
-The dialog says what will download and lets you switch: "The 12 selected rows" or "All
-196 rows that have or can get a link" (``Scope``); rows the service said cannot be
-downloaded are left out, and it says how many. Opened with ``open()`` (never ``exec()``);
-the window reads ``options()`` and ``scope()`` once ``accepted`` fires. The choices start
-from the settings and ``apply_to`` writes them back, and ``ChoiceWords`` names them for
-this dialog and the Settings dialog alike, so the two always agree.
+The dialog says what will download and lets you switch: "The 12 selected rows", "The 4
+rows shown" (while a filter is on, and then first unless rows were picked on purpose:
+``row_scope.first_scope``) or "All 196 rows that have or can get a link" (``Scope``); rows
+the service said cannot be downloaded are left out, and it says how many. Opened with
+``open()`` (never ``exec()``); the window reads ``options()`` and ``scope()`` once
+``accepted`` fires. The choices start from the settings and ``apply_to`` writes them back,
+and ``ChoiceWords`` names them for this dialog and the Settings dialog alike, so the two
+always agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
@@ -49,17 +50,15 @@ from tcb_gui.core.settings import Settings
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.download_cells import plural_format
 from tcb_gui.ui.palette import Tone, tone_color
+from tcb_gui.ui.row_scope import Scope, first_scope
+
+# Scope lives in row_scope (Export offers the same rows); the download controller takes
+# it from here with the rest of the dialog.
+__all__ = ["DownloadDialog", "Scope", "ScopeCounts", "choice_words", "default_download_dir"]
 
 # A folder of its own inside the user's Downloads, so a bulk download never mixes with
 # whatever else lives there.
 DEFAULT_SUBFOLDER = "TCB Links"
-
-
-class Scope(Enum):
-    """Which rows a download takes."""
-
-    SELECTED = "selected"
-    ALL = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +116,9 @@ def _coloured_label(parent: QWidget, tone: Tone) -> QLabel:
 
 
 class DownloadDialog(QDialog):
-    """The download options, and which rows: ``selected`` (None when no row is selected)
-    or ``everything``; ``prefer_selected`` picks the first choice shown."""
+    """The download options, and which rows: ``selected`` (None when no row is selected),
+    ``shown`` (the rows a filter shows, None without a filter) or ``everything``;
+    ``prefer_selected`` (rows picked on purpose) picks the first choice shown."""
 
     def __init__(
         self,
@@ -126,6 +126,7 @@ class DownloadDialog(QDialog):
         *,
         everything: ScopeCounts,
         selected: ScopeCounts | None = None,
+        shown: ScopeCounts | None = None,
         prefer_selected: bool = False,
         rate_text: str = "",
         parent: QWidget | None = None,
@@ -138,6 +139,8 @@ class DownloadDialog(QDialog):
         self._counts = {Scope.ALL: everything}
         if selected is not None:
             self._counts[Scope.SELECTED] = selected
+        if shown is not None:
+            self._counts[Scope.SHOWN] = shown
         words = choice_words()
         layout = QVBoxLayout(self)
 
@@ -145,6 +148,7 @@ class DownloadDialog(QDialog):
         layout.addWidget(what)
         self.scope_group = QButtonGroup(self)
         self.selected_radio = QRadioButton(self)
+        self.shown_radio = QRadioButton(self)
         self.all_radio = QRadioButton(self)
         self.all_radio.setText(
             plural_format(
@@ -165,14 +169,31 @@ class DownloadDialog(QDialog):
             self.selected_radio.setText(self.tr("The &selected rows (none selected)"))
             self.selected_radio.setEnabled(False)
         self.selected_radio.setEnabled(selected is not None and selected.files > 0)
+        self.shown_radio.setText(
+            plural_format(
+                shown.files if shown is not None else 0,
+                self.tr("The 1 row s&hown that has or can get a link"),
+                self.tr("The {n} rows s&hown that have or can get a link"),
+            )
+        )
+        self.shown_radio.setVisible(shown is not None)
+        self.shown_radio.setEnabled(shown is not None and shown.files > 0)
         choices = QVBoxLayout()
         choices.setContentsMargins(12, 0, 0, 0)
-        for radio in (self.selected_radio, self.all_radio):
+        for radio in (self.selected_radio, self.shown_radio, self.all_radio):
             self.scope_group.addButton(radio)
             choices.addWidget(radio)
         layout.addLayout(choices)
-        chosen = self.selected_radio if prefer_selected and selected else self.all_radio
-        chosen.setChecked(True)
+        first = first_scope(
+            filtering=shown is not None and shown.files > 0,
+            prefer_selected=prefer_selected and selected is not None,
+        )
+        radios = {
+            Scope.SELECTED: self.selected_radio,
+            Scope.SHOWN: self.shown_radio,
+            Scope.ALL: self.all_radio,
+        }
+        radios[first].setChecked(True)
         self.left_out = QLabel(self)
         self.left_out.setWordWrap(True)
         self.left_out.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -278,8 +299,10 @@ class DownloadDialog(QDialog):
         return self._options
 
     def scope(self) -> Scope:
-        """Which rows: the selected ones, or all."""
-        return Scope.SELECTED if self.selected_radio.isChecked() else Scope.ALL
+        """Which rows: the selected ones, the ones shown, or all."""
+        if self.selected_radio.isChecked():
+            return Scope.SELECTED
+        return Scope.SHOWN if self.shown_radio.isChecked() else Scope.ALL
 
     def files(self) -> int:
         """How many files the chosen scope downloads."""

@@ -8,9 +8,11 @@ name made of the list's name and the date ("ids 2026-12-05 0654.csv": a list ope
 ("… (1).csv", ``core.paths.unique_path``) when that file exists, so accepting the
 suggestion twice in a minute keeps both exports. A file typed over is replaced only once
 the operator says so ("… already exists. Replace it?"), as every Save dialog asks.
-"UTF-8 with BOM" (for Excel, which reads a CSV without one in the system's code page
-and garbles 中文) and the format are remembered. The formats are
-``core.export.ExportFormat``'s: both faces write the same bytes.
+The rows are all of them, the ones a filter shows (first when a filter is on: what
+Ctrl+Shift+C copies) or the selected ones (``row_scope``). "UTF-8 with BOM" (for Excel,
+which reads a CSV without one in the system's code page and garbles 中文) and the format
+are remembered. The formats are ``core.export.ExportFormat``'s: both faces write the
+same bytes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Final
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -35,6 +38,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +46,7 @@ from PySide6.QtWidgets import (
 from tcb_gui.core.export import ExportFormat, format_for
 from tcb_gui.core.paths import unique_path
 from tcb_gui.ui.download_cells import plural_format
+from tcb_gui.ui.row_scope import Scope, first_scope
 
 # Formats a spreadsheet opens: the BOM choice applies to them.
 BOM_FORMATS: Final = frozenset({"csv", "tsv"})
@@ -95,6 +100,8 @@ class ExportDialog(QDialog):
         list_name: str,
         fmt: ExportFormat = ExportFormat.CSV,
         bom: bool = False,
+        shown: int | None = None,
+        selected: int = 0,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -102,16 +109,13 @@ class ExportDialog(QDialog):
         self.setMinimumWidth(600)
         self._labels = self.format_labels()
         layout = QVBoxLayout(self)
-        intro = QLabel(
-            plural_format(
-                rows,
-                self.tr("Export 1 row (its ID, status, link and expiry)."),
-                self.tr("Export {n} rows (their IDs, statuses, links and expiry times)."),
-            ),
-            self,
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
+        self._counts = {Scope.ALL: rows, Scope.SELECTED: selected}
+        if shown is not None:
+            self._counts[Scope.SHOWN] = shown
+        layout.addLayout(self._scope_choices(rows, shown, selected))
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.format_combo = QComboBox(self)
@@ -163,6 +167,43 @@ class ExportDialog(QDialog):
         self._syncing = False
         self._update_note()
 
+    def _scope_choices(self, rows: int, shown: int | None, selected: int) -> QVBoxLayout:
+        """All rows, the rows a filter shows (only while one is on) and the selected rows;
+        the rows shown first when a filter is on. Without a filter or a selection there is
+        nothing to choose and the choices stay hidden."""
+        self.all_radio = QRadioButton(
+            plural_format(rows, self.tr("&All 1 row"), self.tr("&All {n} rows")), self
+        )
+        self.shown_radio = QRadioButton(
+            plural_format(
+                shown or 0,
+                self.tr("The 1 row s&hown (the filter hides the others)"),
+                self.tr("The {n} rows s&hown (the filter hides the others)"),
+            ),
+            self,
+        )
+        self.selected_radio = QRadioButton(
+            plural_format(
+                selected, self.tr("The 1 s&elected row"), self.tr("The {n} s&elected rows")
+            ),
+            self,
+        )
+        self.scope_group = QButtonGroup(self)
+        choices = QVBoxLayout()
+        choices.setContentsMargins(12, 0, 0, 0)
+        for radio in (self.selected_radio, self.shown_radio, self.all_radio):
+            self.scope_group.addButton(radio)
+            choices.addWidget(radio)
+        self.shown_radio.setVisible(shown is not None)
+        self.shown_radio.setEnabled(bool(shown))
+        self.selected_radio.setVisible(selected > 0)
+        self.all_radio.setVisible(shown is not None or selected > 0)
+        first = first_scope(filtering=bool(shown))  # a filter hiding every row: all
+        {Scope.SHOWN: self.shown_radio, Scope.ALL: self.all_radio}[first].setChecked(True)
+        self.scope_group.buttonToggled.connect(lambda *_: self._scope_changed())
+        self._scope_changed()
+        return choices
+
     def format_labels(self) -> dict[str, str]:
         """Each format as the combo names it (formats core adds later show their value)."""
         return {
@@ -185,6 +226,21 @@ class ExportDialog(QDialog):
     def chosen(self) -> tuple[Path, ExportFormat, bool] | None:
         """(file, format, BOM) once accepted."""
         return self._chosen
+
+    def scope(self) -> Scope:
+        """Which rows: all, the ones shown, or the selected ones."""
+        if self.shown_radio.isChecked():
+            return Scope.SHOWN
+        return Scope.SELECTED if self.selected_radio.isChecked() else Scope.ALL
+
+    def _scope_changed(self) -> None:
+        self.intro.setText(
+            plural_format(
+                self._counts.get(self.scope(), 0),
+                self.tr("Export 1 row (its ID, status, link and expiry)."),
+                self.tr("Export {n} rows (their IDs, statuses, links and expiry times)."),
+            )
+        )
 
     # --- keeping name and format together ------------------------------------------------
 

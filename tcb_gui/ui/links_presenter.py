@@ -2,10 +2,12 @@
 
 Copy puts links on the clipboard (the selected rows', the ready ones shown — a filter
 narrows Ctrl+Shift+C to the rows it shows — or one row's), Open hands an http(s) link
-to the browser and nothing else, and ``export_to`` writes every row in input order
-through ``core.export`` in a worker thread — the same text ``tcb-gui resolve --format …``
-prints for the same run (a row never resolved says "Not resolved yet"; one a stopped run
-left says what the command line says), with a UTF-8 BOM in front when asked (Excel).
+to the browser and nothing else, and ``export_to`` writes the rows of a ``Scope`` (every
+row, the selected ones, or those a filter shows — the rows Ctrl+Shift+C copies from) in
+input order through ``core.export`` in a worker thread — the same text
+``tcb-gui resolve --format …`` prints for the same run (a row never resolved says
+"Not resolved yet"; one a stopped run left says what the command line says), with a
+UTF-8 BOM in front when asked (Excel).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.notifier import Notifier
 from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import ResultsModel, Row
+from tcb_gui.ui.row_scope import Scope
 from tcb_gui.ui.tasks import TaskKeeper
 
 BANNER = "export"
@@ -54,6 +57,23 @@ class LinksPresenter(QObject):
         self._selection = selection
         # The rows a filter shows, or None when no filter is set.
         self._shown = shown
+
+    def rows_in(self, scope: Scope) -> list[Row]:
+        """The rows of ``scope`` in input order: the selected ones, the ones a filter shows
+        (every row without a filter), or every row."""
+        return self._rows_in(scope)[0]
+
+    def _rows_in(self, scope: Scope) -> tuple[list[Row], bool]:
+        """``rows_in(scope)``, and whether a filter is on (asked once: at 100,000 rows
+        listing the rows shown takes a moment)."""
+        shown = self._shown() if scope is Scope.SHOWN else None
+        if scope is Scope.SELECTED:
+            rows: Sequence[Row] = self._selection()
+        elif shown is not None:
+            rows = shown
+        else:
+            rows = self.model.rows()
+        return sorted(rows, key=lambda r: r.index), shown is not None
 
     # --- the clipboard --------------------------------------------------------------
 
@@ -80,8 +100,7 @@ class LinksPresenter(QObject):
 
     def copy_working_links(self) -> int:
         """Ctrl+Shift+C: the ready links of the rows shown (all rows without a filter)."""
-        shown = self._shown()
-        rows = sorted(shown if shown is not None else self.model.rows(), key=lambda r: r.index)
+        rows, filtering = self._rows_in(Scope.SHOWN)
         links = [url for r in rows if (url := r.working_url)]
         if not links:
             expired = sum(r.expired for r in rows)
@@ -94,7 +113,7 @@ class LinksPresenter(QObject):
                         "No ready links: {n} have expired. Refresh expired (Ctrl+F5) renews them."
                     ),
                 )
-            elif shown is not None:
+            elif filtering:
                 message = plural(
                     len(rows),
                     self.tr("The row shown has no ready link (the filter hides the others)."),
@@ -105,7 +124,7 @@ class LinksPresenter(QObject):
             self.notifier.show_status(message)
             return 0
         QGuiApplication.clipboard().setText("\n".join(links) + "\n")
-        if shown is not None:
+        if filtering:
             message = plural(
                 len(links),
                 self.tr("Copied 1 link, of the rows shown"),
@@ -161,9 +180,9 @@ class LinksPresenter(QObject):
 
     # --- export ---------------------------------------------------------------------
 
-    def results(self) -> list[LinkResult]:
-        """Every row's result in input order, as exported."""
-        rows = sorted(self.model.rows(), key=lambda r: r.index)
+    def results(self, scope: Scope = Scope.ALL) -> list[LinkResult]:
+        """The results of ``scope``'s rows in input order, as exported."""
+        rows = self.rows_in(scope)
         not_done = self.tr("Not resolved yet")
         return [
             r.result
@@ -172,11 +191,13 @@ class LinksPresenter(QObject):
             for r in rows
         ]
 
-    async def export_to(self, path: Path, fmt: ExportFormat, *, bom: bool = False) -> int:
-        """Write every row (input order) to ``path``; unresolved rows say so. ``bom``: a
-        UTF-8 byte order mark first, so Excel reads the file as UTF-8. Returns what the
+    async def export_to(
+        self, path: Path, fmt: ExportFormat, *, bom: bool = False, scope: Scope = Scope.ALL
+    ) -> int:
+        """Write ``scope``'s rows (input order) to ``path``; unresolved rows say so. ``bom``:
+        a UTF-8 byte order mark first, so Excel reads the file as UTF-8. Returns what the
         file holds: rows, or links for a links format (``core.export.LINK_FORMATS``)."""
-        results = self.results()
+        results = self.results(scope)
         tally = ExportTally()
         try:
             text = await asyncio.to_thread(export_results, results, fmt, tally=tally)

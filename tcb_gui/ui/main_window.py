@@ -885,7 +885,8 @@ class MainWindow(QMainWindow):
             self.show_details_of(row)
 
     def choose_export(self) -> ExportDialog | None:
-        """Ctrl+E: the export dialog, in the last export's folder, with a name."""
+        """Ctrl+E: the export dialog, in the last export's folder, with a name; all rows,
+        the rows shown (first while a filter is on) or the selected ones."""
         from tcb_gui.ui.export_dialog import ExportDialog, default_export_dir
 
         if self.model.rowCount() == 0:
@@ -900,12 +901,15 @@ class MainWindow(QMainWindow):
             fmt = ExportFormat(prefs.get("export_format"))
         except ValueError:
             fmt = ExportFormat.CSV
+        shown = self.shown_rows()
         dialog = ExportDialog(
             rows=self.model.rowCount(),
             folder=folder,
             list_name=self.history.list_name or self.tr("TCB links"),
             fmt=fmt,
             bom=bool(prefs.get("export_bom")),
+            shown=None if shown is None else len(shown),
+            selected=len(self.selected_rows()),
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -919,7 +923,10 @@ class MainWindow(QMainWindow):
             prefs.set("export_format", fmt.value)
             if fmt.value in ("csv", "tsv"):
                 prefs.set("export_bom", bom)
-            self.tasks.start(task_names.EXPORT, self.links.export_to(path, fmt, bom=bom))
+            self.tasks.start(
+                task_names.EXPORT,
+                self.links.export_to(path, fmt, bom=bom, scope=dialog.scope()),
+            )
 
         dialog.accepted.connect(chosen)
         dialog.open()
