@@ -681,6 +681,10 @@ class MainWindow(QMainWindow):
         selection.currentRowChanged.connect(lambda *_: self._current_changed())
         self.details.closed.connect(lambda: self.set_details_shown(False))
         self.tokens.profileApplied.connect(self._show_run_options)
+        # What is typed there is the profile's at once (showing a profile's own back is no
+        # change), so Settings OK, a profile switch and a restart keep it.
+        self.max_age_spin.valueChanged.connect(self.tokens.keep_max_age)
+        self.concurrency_spin.valueChanged.connect(self.tokens.keep_concurrency)
         self.tokens.demoOfferChanged.connect(view.set_demo_offer)
         self.tokens.settingsApplied.connect(self._settings_applied)
         self.tokens.connectionCheckRequested.connect(self.check_connection)

@@ -41,8 +41,8 @@ def toolbar(window: MainWindow) -> tuple[int, int]:
 async def typed(window: MainWindow) -> None:
     """One day and 8 at once typed in the toolbar, and written to the file."""
     assert toolbar(window) != (DAY, 8)
-    window.tokens.keep_max_age(DAY)  # the spins' valueChanged
-    window.tokens.keep_concurrency(8)
+    window.max_age_spin.setValue(DAY)
+    window.concurrency_spin.setValue(8)
     await wait_until(lambda: saved_run_options() == (DAY, 8), 5)
 
 
