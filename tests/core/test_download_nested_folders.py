@@ -131,9 +131,11 @@ async def test_a_flat_run_inside_a_tree_run_under_way_is_refused_and_the_first_e
     http: httpx.AsyncClient, demo_server: DemoServer, tmp_path: Path
 ) -> None:
     outer = tmp_path / "D"
-    keys = [f"gen/size-512K/pair-{n}.bin" for n in range(2)]
+    # Streamed to a .part (files up to 1 MiB are held in memory and written whole at the
+    # end), slowly enough to be under way for a few seconds.
+    keys = [f"gen/size-2M/pair-{n}.bin" for n in range(2)]
     first = asyncio.ensure_future(
-        a_run(http, demo_server, outer, Layout.TREE, keys, limit_rate=512 * 1024).run()
+        a_run(http, demo_server, outer, Layout.TREE, keys, limit_rate=1024 * 1024).run()
     )
     deadline = time.monotonic() + 10
     while not list(outer.rglob("*.part")):  # under way: its first part file is written
@@ -141,7 +143,7 @@ async def test_a_flat_run_inside_a_tree_run_under_way_is_refused_and_the_first_e
         assert not first.done()
         await asyncio.sleep(0.01)
 
-    inner = outer / PROD.env / "gen" / "size-512K"
+    inner = outer / PROD.env / "gen" / "size-2M"
     with pytest.raises(FolderBusyError) as refused:
         await a_run(http, demo_server, inner, Layout.FLAT, keys).run()
     assert refused.value.message.startswith(busy_words(outer))
