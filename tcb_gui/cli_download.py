@@ -27,7 +27,7 @@ from tcb_gui.core.downloads import (
     OnExists,
     TotalProgress,
 )
-from tcb_gui.core.errors import InputError
+from tcb_gui.core.errors import InputError, command_line_words
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.export import write_export
 from tcb_gui.core.fileids import FileId
@@ -175,7 +175,7 @@ def run_download(
     for note, count in notes.most_common(5):
         stderr.write(f"{count:,} saved: {note}\n")
     if result.stop is not None:
-        stderr.write(f"Stopped: {result.stop.message}\n")
+        stderr.write(f"Stopped: {command_line_words(result.stop.message)}\n")
     status = result.exit_status
     try:
         _write_report(args.report, result.outcomes)

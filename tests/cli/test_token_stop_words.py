@@ -58,3 +58,19 @@ def test_token_check_of_a_refused_token_says_what_works_in_a_shell(
     assert run.code == ExitStatus.TOKEN
     assert AGAIN in run.stdout
     assert not any(words in run.stdout for words in WINDOW_WORDS)
+
+
+def test_download_stopped_by_an_expired_token_says_to_run_it_again(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text(PROD.fileid("gen/size-4K/a.bin") + "\n", encoding="utf-8")
+    run = run_cli(
+        ["download", str(ids), "--base-url", demo_server.base_url, "--dest", str(tmp_path / "d")],
+        token=EXPIRED_TOKEN,
+    )
+    assert run.code == ExitStatus.TOKEN
+    assert (
+        "Stopped: The access token has expired (tokens live 2 hours). " + AGAIN + "\n" in run.stderr
+    )
+    assert "Stopped: " in run.stderr and "Paste a fresh token and resume" not in run.stderr
