@@ -546,6 +546,11 @@ _MARKED: Final[tuple[object, ...]] = (
         "Saved as the host sent it, compressed ({encoding}): the host ignored the request"
         " for the file as stored",
     ),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "Replaced a damaged copy: the file saved there earlier no longer matched what was "
+        "recorded when it was downloaded",
+    ),
     QT_TRANSLATE_NOOP("CoreText", "The checksum matches"),
     QT_TRANSLATE_NOOP(
         "CoreText",
