@@ -111,3 +111,20 @@ async def test_accepting_the_suggestion_twice_keeps_both_exports(
     assert written[0] != written[1]
     for path in written:
         assert len(path.read_text(encoding="utf-8").splitlines()) == 4  # header + 3 rows
+
+
+def test_a_file_the_save_dialog_already_let_replace_is_not_asked_about_twice(
+    qtbot, tmp_path: Path
+) -> None:
+    target = tmp_path / "important.csv"
+    target.write_text(KEPT, encoding="utf-8")
+    dialog = ExportDialog(rows=3, folder=tmp_path, list_name="orders.txt")
+    qtbot.addWidget(dialog)
+    dialog.open()
+    chooser = dialog.browse()  # Choose…: the system's Save dialog asks there
+    chooser.fileSelected.emit(str(target))
+    chooser.reject()
+    assert dialog.path() == target
+    dialog.accept()
+    assert dialog.replace_box is None
+    assert dialog.chosen() == (target, ExportFormat.CSV, False)
