@@ -8,17 +8,26 @@ Each list is one file, ``app_dirs().data / "history" / "<id>.jsonl"``, written a
   read only this line, so listing the history stays cheap however big the lists are.
 * every further line: a JSON array of up to ``ROWS_PER_LINE`` rows in input order, each
   ``[fileid, state, status, errmsg, download_url, expires_at, kind]`` where ``state`` is
-  ``"pending"``, ``"ok"`` or ``"failed"`` and ``expires_at`` is unix seconds or null.
+  ``"pending"``, ``"ok"`` or ``"failed"`` and ``expires_at`` is unix seconds or null,
+  and an eighth element when the row's file was downloaded: the download's outcome, an
+  object with the keys of the download list's files (``core.download_session``):
+  ``{"state", "bytes_done", "bytes_total", "path", "errmsg", "kind", "integrity"}``,
+  only ``state`` always there. Kept are the outcomes a run leaves
+  (``KEPT_DOWNLOAD_STATES``: saved, already saved, failed with core's kind and message,
+  stopped part way); a download under way or waiting is the download list's to bring
+  back. Rows without one are written as before, and a file written before outcomes were
+  kept reads as rows without one.
 
 Chunked lines keep both directions fast and friendly to a UI thread: one C-level
 ``json`` call per line (100,000 rows save and load in well under a second) that holds
 the GIL only for a few milliseconds at a time, and a damaged line costs only its own rows.
 
-What is kept: IDs, per-row state, links, expiry, the service's messages. Never a token:
-there is no field for one, links carrying ``access_token=`` are dropped, and messages
-pass through ``core.redact`` first. ``current.json`` names the list that was open when
-the app last saved, so the next start brings back exactly that list (or none after the
-user cleared it). ``HistoryStore.prune`` keeps the newest ``keep`` lists.
+What is kept: IDs, per-row state, links, expiry, the service's messages, each file's
+download outcome (where it was saved and how it was checked, or why it failed). Never a
+token: there is no field for one, links carrying ``access_token=`` are dropped, and
+messages pass through ``core.redact`` first. ``current.json`` names the list that was
+open when the app last saved, so the next start brings back exactly that list (or none
+after the user cleared it). ``HistoryStore.prune`` keeps the newest ``keep`` lists.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import functools
 import json
 import logging
 import math
+import os
 import re
 import secrets
 import threading
@@ -38,10 +48,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import Any, Final, Protocol, TextIO
 
 from tcb_gui.core.atomicfile import write_text_atomic
 from tcb_gui.core.client import LinkResult
+from tcb_gui.core.download_session import COMPLETE_STATES, SessionFile
+from tcb_gui.core.download_states import FileState, Integrity
 from tcb_gui.core.errors import ErrorKind, InputError, MessageTemplate, message
 from tcb_gui.core.fileids import FileId, InvalidFileIdError, parse_fileid
 from tcb_gui.core.redact import redact
@@ -67,6 +79,14 @@ ROWS_PER_LINE: Final = 1_000
 MAX_HEADER_BYTES: Final = 64 * 1024
 # The service's errmsg for one file is a short sentence; bound what a file may inject.
 MAX_ERRMSG_CHARS: Final = 2_000
+# A saved file's path: PATH_MAX on Linux; longer is not one the engine wrote.
+MAX_PATH_CHARS: Final = 4_096
+# The download outcomes a row keeps: what a run leaves a file in. A download still
+# queued, under way or paused is the download list's (``core.download_session``), which
+# brings it back with Resume.
+KEPT_DOWNLOAD_STATES: Final = frozenset(
+    {FileState.DONE, FileState.SKIPPED, FileState.FAILED, FileState.CANCELLED}
+)
 # A temporary file of a save (``atomicfile``) older than this was left by a crash: a
 # save takes seconds, and another window (``--profile``) may be writing one right now.
 STALE_TEMP_S: Final = 3_600
@@ -82,6 +102,29 @@ _UNREADABLE = message("That list in the history cannot be read.")
 _TOKEN_PARAM_RE = re.compile(r"(?i)(?:^|[?&])[a-z_]*access_token=")
 
 _KINDS: Final = frozenset(kind.value for kind in ErrorKind)
+_KEPT_STATES: Final = {state.value: state for state in KEPT_DOWNLOAD_STATES}
+_INTEGRITIES: Final = {integrity.value: integrity for integrity in Integrity}
+
+
+class KeptDownload(Protocol):
+    """What a row's download outcome is kept from: core's ``SessionFile``, or the
+    window's cell of the row, which has the same fields (read as they are: no copy is
+    made per row of a big list)."""
+
+    @property
+    def state(self) -> FileState: ...
+    @property
+    def bytes_done(self) -> int: ...
+    @property
+    def bytes_total(self) -> int | None: ...
+    @property
+    def path(self) -> str | os.PathLike[str] | None: ...
+    @property
+    def errmsg(self) -> str: ...
+    @property
+    def kind(self) -> ErrorKind | None: ...
+    @property
+    def integrity(self) -> Integrity | None: ...
 
 
 class SavedState(StrEnum):
@@ -112,12 +155,14 @@ class HistoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class HistoryList:
-    """A list read back: ``results[i]`` belongs to ``ids[i]`` (None: not resolved yet)."""
+    """A list read back: ``results[i]`` belongs to ``ids[i]`` (None: not resolved yet),
+    and so does ``downloads[i]`` (None: no download outcome kept)."""
 
     entry: HistoryEntry
     ids: list[FileId] = field(default_factory=list)
     results: list[LinkResult | None] = field(default_factory=list)
     skipped: int = 0  # rows that could not be read (a damaged line counts once)
+    downloads: list[SessionFile | None] = field(default_factory=list)
 
     @property
     def left_out(self) -> int:
@@ -179,12 +224,77 @@ def saved_counts(results: Sequence[LinkResult | None]) -> tuple[int, int]:
     return states[_OK], states[_FAILED]
 
 
-def encode_rows(ids: Sequence[FileId], results: Sequence[LinkResult | None]) -> str:
-    """One history line (no newline): ``results[i]`` of ``ids[i]``, at most
-    ``ROWS_PER_LINE`` rows, for ``HistoryStore.save_encoded``."""
-    if len(ids) != len(results):
-        raise ValueError("ids and results differ in length")
-    return _ENCODER.encode([_row_to_json(f, r) for f, r in zip(ids, results, strict=True)])
+def encode_rows(
+    ids: Sequence[FileId],
+    results: Sequence[LinkResult | None],
+    downloads: Sequence[KeptDownload | None] | None = None,
+) -> str:
+    """One history line (no newline): ``results[i]`` and ``downloads[i]`` of ``ids[i]``,
+    at most ``ROWS_PER_LINE`` rows, for ``HistoryStore.save_encoded``."""
+    if len(ids) != len(results) or (downloads is not None and len(downloads) != len(ids)):
+        raise ValueError("ids, results and downloads differ in length")
+    rows = [_row_to_json(f, r) for f, r in zip(ids, results, strict=True)]
+    if downloads is not None:
+        for row, kept in zip(rows, downloads, strict=True):
+            if kept is not None and kept.state in KEPT_DOWNLOAD_STATES:
+                row.append(_download_to_json(kept))
+    return _ENCODER.encode(rows)
+
+
+def _download_to_json(kept: KeptDownload) -> dict[str, Any]:
+    """A row's download outcome: only what differs from a bare one (as the download
+    list writes its files), its message redacted like the service's. The enums go in as
+    they are: a ``StrEnum`` is its value to ``json`` (``.value`` costs a descriptor call
+    per row)."""
+    state = kept.state
+    item: dict[str, Any] = {"state": state}
+    if kept.bytes_done:
+        item["bytes_done"] = kept.bytes_done
+    if kept.bytes_total is not None:
+        item["bytes_total"] = kept.bytes_total
+    if kept.path is not None:
+        item["path"] = os.fspath(kept.path)
+    if kept.errmsg:
+        item["errmsg"] = redact(kept.errmsg)[:MAX_ERRMSG_CHARS]
+    if kept.kind is not None and state is FileState.FAILED:
+        item["kind"] = kept.kind
+    if kept.integrity is not None and state in COMPLETE_STATES:
+        item["integrity"] = kept.integrity
+    return item
+
+
+def _byte_count(value: object) -> int | None:
+    return value if type(value) is int and value >= 0 else None
+
+
+def _text(value: object) -> str:
+    return value if type(value) is str else ""
+
+
+def _download_from_json(raw: str, item: object) -> SessionFile | None:
+    """A row's download outcome read back; None when there is none, or it is not one
+    this module wrote (the row itself still loads)."""
+    if type(item) is not dict:
+        return None
+    state = _KEPT_STATES.get(_text(item.get("state")))
+    if state is None:
+        return None
+    path: str | None = _text(item.get("path"))
+    if not path or len(path) > MAX_PATH_CHARS or "\x00" in path:
+        path = None
+    kind = _text(item.get("kind"))
+    return SessionFile(
+        fileid=raw,
+        state=state,
+        bytes_done=_byte_count(item.get("bytes_done")) or 0,
+        bytes_total=_byte_count(item.get("bytes_total")),
+        path=path,
+        errmsg=_text(item.get("errmsg"))[:MAX_ERRMSG_CHARS],
+        kind=ErrorKind(kind) if state is FileState.FAILED and kind in _KINDS else None,
+        integrity=_INTEGRITIES.get(_text(item.get("integrity")))
+        if state in COMPLETE_STATES
+        else None,
+    )
 
 
 def _row_to_json(fileid: FileId, result: LinkResult | None) -> list[Any]:
@@ -224,34 +334,38 @@ def _expiry(value: object) -> datetime | None:
         return None
 
 
-def _row_from_json(item: object) -> tuple[FileId, LinkResult | None] | None:
-    """A row read back, or None when it is not one this module wrote."""
+def _row_from_json(
+    item: object,
+) -> tuple[FileId, LinkResult | None, SessionFile | None] | None:
+    """A row read back (its ID, result and download outcome), or None when it is not
+    one this module wrote."""
     if type(item) is not list or not item or type(item[0]) is not str:
         return None
     try:
         fileid = parse_fileid(item[0])
     except InvalidFileIdError:
         return None
+    download = None
     if len(item) != _ROW_FIELDS:
+        if len(item) > _ROW_FIELDS:
+            download = _download_from_json(fileid.raw, item[_ROW_FIELDS])
         item = [*item[:_ROW_FIELDS], *([None] * (_ROW_FIELDS - len(item)))]
     _raw, state, status, errmsg, url, expires, kind = item
     if state == _PENDING or state is None:
-        return fileid, None
+        return fileid, None, download
     if type(errmsg) is not str:
         errmsg = ""
     elif len(errmsg) > MAX_ERRMSG_CHARS:
         errmsg = errmsg[:MAX_ERRMSG_CHARS]
     if state == _OK:
         if type(url) is not str or not url.startswith(("https://", "http://")):
-            return fileid, None  # an "ok" without a usable link: resolve it again
-        return fileid, LinkResult(
-            fileid, True, _optional_int(status), errmsg, url, _expiry(expires)
-        )
+            return fileid, None, download  # an "ok" without a usable link: resolve it again
+        result = LinkResult(fileid, True, _optional_int(status), errmsg, url, _expiry(expires))
+        return fileid, result, download
     if state == _FAILED:
         error_kind = ErrorKind(kind) if type(kind) is str and kind in _KINDS else None
-        return fileid, LinkResult(
-            fileid, False, _optional_int(status), errmsg, None, None, error_kind
-        )
+        result = LinkResult(fileid, False, _optional_int(status), errmsg, None, None, error_kind)
+        return fileid, result, download
     return None
 
 
@@ -382,17 +496,18 @@ class HistoryStore:
         profile: str | None = None,
         name: str = "",
         now: float | None = None,
+        downloads: Sequence[KeptDownload | None] | None = None,
     ) -> HistoryEntry:
-        """Write a list (``results[i]`` of ``ids[i]``, input order) as ``entry_id``, make
-        it current, prune.
+        """Write a list (``results[i]`` and ``downloads[i]`` of ``ids[i]``, input order)
+        as ``entry_id``, make it current, prune.
 
         Rows are encoded a line at a time: a 100,000-row list never exists as one big
         structure of JSON-ready objects (which would also wake the cyclic garbage
         collector for a full pass). With ``keep == 0`` (history turned off) nothing is
         written and every kept list is deleted.
         """
-        if len(ids) != len(results):
-            raise ValueError("ids and results differ in length")
+        if len(ids) != len(results) or (downloads is not None and len(downloads) != len(ids)):
+            raise ValueError("ids, results and downloads differ in length")
         if self._keep == 0:
             return self.save_encoded(
                 entry_id,
@@ -407,7 +522,11 @@ class HistoryStore:
             )
         ok, failed = saved_counts(results)
         lines = (
-            encode_rows(ids[start : start + ROWS_PER_LINE], results[start : start + ROWS_PER_LINE])
+            encode_rows(
+                ids[start : start + ROWS_PER_LINE],
+                results[start : start + ROWS_PER_LINE],
+                None if downloads is None else downloads[start : start + ROWS_PER_LINE],
+            )
             for start in range(0, len(ids), ROWS_PER_LINE)
         )
         return self.save_encoded(
@@ -610,6 +729,7 @@ class HistoryStore:
             raise InputError(_GONE) from None
         ids: list[FileId] = []
         results: list[LinkResult | None] = []
+        downloads: list[SessionFile | None] = []
         skipped = 0
         with handle:
             try:
@@ -644,4 +764,7 @@ class HistoryStore:
                     seen.add(row[0].raw)
                     ids.append(row[0])
                     results.append(row[1])
-        return HistoryList(entry=entry, ids=ids, results=results, skipped=skipped)
+                    downloads.append(row[2])
+        return HistoryList(
+            entry=entry, ids=ids, results=results, skipped=skipped, downloads=downloads
+        )

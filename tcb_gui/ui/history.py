@@ -2,17 +2,21 @@
 
 ``HistoryController`` watches the results model. A few seconds after the list changes
 (and when the window closes) it saves the list — IDs, states, links, expiry, messages,
-never a token — through ``core.history``: the rows are encoded on the event loop a line
-at a time and a worker thread writes the file (``history_writer`` says why). At start,
-``restore_last`` brings back the list that was open (links past their expiry show as
-expired; Refresh expired renews them). The History menu lists the kept lists by their
-name (the file they came from, or their first file) and what became of them
-("ids.txt — 180 IDs: 165 ready, 15 failed · 5 Dec 06:54") to reopen one. Clearing the
-list starts a new entry and the cleared one stays in the history; until something else
-is added, Undo puts it back as it was (``undo_clear``). A save that fails (a full disk)
-leaves the list unsaved: it is tried again at the next change and at close, and History
-opens no other list over it. A list stopped part way in (another opened, the window
-closing) is dropped, never saved as if whole.
+each file's download outcome (Verified, Saved, Download failed and why, Stopped part
+way, and where the file went), never a token — through ``core.history``: the rows are
+encoded on the event loop a line at a time and a worker thread writes the file
+(``history_writer`` says why). A download changes no row's resolve state, so the list
+also counts as changed when its download counts move (a run's start and its end always
+do). At start, ``restore_last`` brings back the list that was open (links past their
+expiry show as expired, and Refresh expired renews them; downloads as they ended, so
+the status filter's Saved and Download failed find them after a restart). The History
+menu lists the kept lists by their name (the file they came from, or their first file)
+and what became of them ("ids.txt — 180 IDs: 165 ready, 15 failed · 5 Dec 06:54") to
+reopen one. Clearing the list starts a new entry and the cleared one stays in the
+history; until something else is added, Undo puts it back as it was (``undo_clear``).
+A save that fails (a full disk) leaves the list unsaved: it is tried again at the next
+change and at close, and History opens no other list over it. A list stopped part way
+in (another opened, the window closing) is dropped, never saved as if whole.
 """
 
 from __future__ import annotations
@@ -23,17 +27,20 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
+from tcb_gui.core.download_states import FileProgress
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.history import HistoryEntry, HistoryList, HistoryStore, new_entry_id
 from tcb_gui.ui import task_names
 from tcb_gui.ui.core_text import core_text
+from tcb_gui.ui.download_cells import CellTexts, DownloadCell
 from tcb_gui.ui.formatting import fmt_int, plain_tip, plural
 from tcb_gui.ui.gc_freeze import settle_long_lived
 from tcb_gui.ui.heap import release_freed_memory
@@ -42,6 +49,8 @@ from tcb_gui.ui.palette import Tone
 from tcb_gui.ui.results_model import ResultsModel, Row
 
 if TYPE_CHECKING:
+    from tcb_gui.core.download_session import SessionFile
+    from tcb_gui.core.fileids import FileId
     from tcb_gui.ui.notifier import Notifier
     from tcb_gui.ui.session import Session
     from tcb_gui.ui.tasks import TaskKeeper
@@ -53,6 +62,14 @@ log = logging.getLogger(__name__)
 SAVE_DELAY_MS = 3_000
 # Rows put back into the model per step; the window paints between steps.
 RESTORE_BATCH = 2_000
+# Kept download outcomes put back per step: each is worded with its path and sizes
+# (~20 µs, where a row of a batch above costs a few), so a step stays a few ms.
+RESTORE_CELLS_STEP = 250
+# What the list held when it was last saved: the model's revision (IDs, states, results)
+# and its download counts (saved, failed, under way), which downloads move instead.
+SaveMark = tuple[int, ...]
+# A mark no list has: the list differs from what was saved.
+UNSAVED: Final[SaveMark] = ()
 
 
 def _load_long_lived(store: HistoryStore, entry_id: str) -> HistoryList:
@@ -117,7 +134,8 @@ class HistoryController(QObject):
         self._created_at: float | None = None
         # The list's name: the file it came from, else its first file (``ids_presenter``).
         self.list_name = ""
-        self._saved_revision = self.model.revision
+        self._cells = CellTexts(self)  # a kept download's words, as a run words them
+        self._saved_mark = self._mark()
         self._restoring = False
         self._closed = False
         self._entries: list[HistoryEntry] = []
@@ -141,10 +159,14 @@ class HistoryController(QObject):
 
     # --- state ------------------------------------------------------------------------
 
+    def _mark(self) -> SaveMark:
+        counts = self.model.counts()
+        return (self.model.revision, counts.saved, counts.download_failed, counts.downloading)
+
     @property
     def dirty(self) -> bool:
         """Whether the list changed since it was last saved (or restored)."""
-        return self.model.revision != self._saved_revision
+        return self._mark() != self._saved_mark
 
     @property
     def entries(self) -> list[HistoryEntry]:
@@ -172,12 +194,12 @@ class HistoryController(QObject):
     async def save_now(self) -> HistoryEntry | None:
         """Save the current list now (if it holds rows); return its entry."""
         if not self._enabled():
-            self._saved_revision = self.model.revision
+            self._saved_mark = self._mark()
             return None
-        revision = self.model.revision
+        mark = self._mark()
         rows = list(self.model.rows())
         if not rows:
-            self._saved_revision = revision
+            self._saved_mark = mark
             return None
         if self.entry_id is None:
             self._created_at = time.time()
@@ -187,7 +209,7 @@ class HistoryController(QObject):
             # Not saved (the banner says why): still unsaved, so the next change, a
             # Clear or the window's close tries again.
             return None
-        self._saved_revision = revision
+        self._saved_mark = mark
         if self.dirty and not self._closed and not self._timer.isActive():
             self._timer.start()  # it changed while the worker wrote
         return entry
@@ -205,7 +227,7 @@ class HistoryController(QObject):
         async with self._io:
             try:
                 # Encoded on the loop in short steps, written by a worker (history_writer).
-                ids, results = snapshot(rows, paused=paused)
+                ids, results, cells = snapshot(rows, paused=paused)
                 entry = await save_in_steps(
                     store,
                     entry_id,
@@ -214,6 +236,7 @@ class HistoryController(QObject):
                     created_at=created_at,
                     profile=profile,
                     name=self.list_name or (ids[0].key if ids else ""),
+                    cells=cells,
                 )
                 self._entries = await asyncio.to_thread(store.entries)
             except (OSError, InputError) as exc:
@@ -253,7 +276,7 @@ class HistoryController(QObject):
         self.entry_id = None
         self._created_at = None
         self.list_name = ""
-        self._saved_revision = self.model.revision
+        self._saved_mark = self._mark()
         if not self._enabled():
             return cleared
         # Not a TaskKeeper task: closing the window right after a clear must not cancel
@@ -387,6 +410,14 @@ class HistoryController(QObject):
                     revision = self.model.revision
                     await asyncio.sleep(0)  # the rest of the window stays responsive
                     added_meanwhile |= self.model.revision != revision
+            kept = [(f, d) for f, d in zip(ids, loaded.downloads, strict=True) if d is not None]
+            for start in range(0, len(kept), RESTORE_CELLS_STEP):
+                self._show_downloads(kept[start : start + RESTORE_CELLS_STEP])
+                self.model.flush()
+                settle_long_lived()  # the cells live on in the rows
+                revision = self.model.revision
+                await asyncio.sleep(0)
+                added_meanwhile |= self.model.revision != revision
             settle_long_lived()
             shown = True
         finally:
@@ -397,13 +428,13 @@ class HistoryController(QObject):
                 self.entry_id = None
                 self._created_at = None
                 self.list_name = ""
-                self._saved_revision = self.model.revision
+                self._saved_mark = self._mark()
             self._restoring = False
             view.setUpdatesEnabled(True)
         self.entry_id = loaded.entry.id
         self._created_at = loaded.entry.created_at
         self.list_name = entry_name(loaded.entry)
-        self._saved_revision = self.model.revision - 1 if added_meanwhile else self.model.revision
+        self._saved_mark = UNSAVED if added_meanwhile else self._mark()
         self._model_changed()  # saved a few seconds later with what was added meanwhile
         # A warning about the list before (not read, not saved) is not about this one.
         self.notifier.hide_banner("history")
@@ -417,6 +448,35 @@ class HistoryController(QObject):
                 ),
             )
 
+    def _show_downloads(self, kept: Sequence[tuple[FileId, SessionFile]]) -> None:
+        """Give rows their kept download outcome, worded as the run that left it did;
+        a row a download started on meanwhile keeps what that run says."""
+        changes: list[tuple[Row, DownloadCell | None]] = []
+        for fileid, download in kept:
+            row = self.model.row_for(fileid)
+            if row is not None and row.download is None:
+                changes.append((row, self._kept_cell(fileid, download)))
+        self.model.set_downloads(changes)
+
+    def _kept_cell(self, fileid: FileId, kept: SessionFile) -> DownloadCell:
+        path = Path(kept.path) if kept.path else None
+        cell = self._cells.cell(
+            FileProgress(
+                fileid,
+                kept.state,
+                path,
+                kept.bytes_done,
+                kept.bytes_total,
+                0.0,
+                kept.errmsg,
+                0,
+                integrity=kept.integrity,
+            )
+        )
+        # Why it failed, in core's classes: Retry failed downloads leaves out what no
+        # retry can help, after a restart as before it.
+        return cell if kept.kind is None else replace(cell, kind=kept.kind)
+
     # --- settings and shutdown --------------------------------------------------------
 
     def set_keep(self, keep: int) -> None:
@@ -426,7 +486,7 @@ class HistoryController(QObject):
         self.store.keep = keep
         if keep == 0:
             self._timer.stop()
-            self._saved_revision = self.model.revision
+            self._saved_mark = self._mark()
         self.tasks.start(task_names.HISTORY_PRUNE, self._prune())
 
     async def _prune(self) -> None:

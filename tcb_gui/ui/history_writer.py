@@ -6,7 +6,8 @@ GIL at every call into Python (a paint calls the model's ``data()`` about a thou
 times), so the window froze for 150–250 ms at each save of a big list
 (``bench/window.py``). Here the rows are counted and encoded on the event loop, a few
 milliseconds per step, and a worker thread only writes the lines it is handed (file
-I/O, which releases the GIL).
+I/O, which releases the GIL). A row's download outcome goes with it: core reads the
+row's download cell as it is (``core.history.KeptDownload``), no copy made per row.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tcb_gui.ui.results_model import RowState
 if TYPE_CHECKING:
     from tcb_gui.core.client import LinkResult
     from tcb_gui.core.fileids import FileId
+    from tcb_gui.ui.download_cells import DownloadCell
     from tcb_gui.ui.results_model import Row
 
 # Rows counted per step on the event loop (~3 ms each; encoding goes a line at a time).
@@ -43,9 +45,10 @@ class _Abandoned(Exception):
 
 def snapshot(
     rows: Sequence[Row], *, paused: bool = False
-) -> tuple[list[FileId], list[LinkResult | None]]:
-    """IDs and results in input order, read now (a row's result is replaced whole, so
-    each row is consistent). C-level loops: a few milliseconds at 100,000 rows.
+) -> tuple[list[FileId], list[LinkResult | None], list[DownloadCell | None]]:
+    """IDs, results and download cells in input order, read now (a row's result and
+    cell are replaced whole, so each row is consistent). C-level loops: a few
+    milliseconds at 100,000 rows.
 
     ``paused``: some rows wait for a token; they are kept as not resolved (their "Not
     resolved: …" result is the stopped run's word, not the file's), at one more pass.
@@ -55,7 +58,8 @@ def snapshot(
     if paused:
         waiting = RowState.PAUSED
         results = [None if row.state is waiting else row.result for row in ordered]
-    return list(map(attrgetter("fileid"), ordered)), results
+    cells: list[DownloadCell | None] = list(map(attrgetter("download"), ordered))
+    return list(map(attrgetter("fileid"), ordered)), results, cells
 
 
 async def save_in_steps(
@@ -67,8 +71,10 @@ async def save_in_steps(
     created_at: float,
     profile: str | None,
     name: str = "",
+    cells: Sequence[DownloadCell | None] | None = None,
 ) -> HistoryEntry:
-    """``store.save`` with the Python work on the event loop in short steps.
+    """``store.save`` with the Python work on the event loop in short steps; ``cells``
+    are the rows' downloads (``snapshot``), whose outcomes are kept with them.
 
     Raises what the store raises (``OSError``, ``InputError``). Cancelled, it stops the
     writer and waits for it, so the file on disk is as it was when it returns.
@@ -105,7 +111,8 @@ async def save_in_steps(
             if writer.done():
                 break  # it failed (a full disk, no permission): its error is raised below
             stop = start + ROWS_PER_LINE
-            queue.put(encode_rows(ids[start:stop], results[start:stop]))
+            downloads = None if cells is None else cells[start:stop]
+            queue.put(encode_rows(ids[start:stop], results[start:stop], downloads))
             await asyncio.sleep(0)  # the window paints and handles input between lines
     except BaseException:
         queue.put(_Abandoned())

@@ -31,14 +31,14 @@ async def test_a_refused_save_stops_encoding(monkeypatch: pytest.MonkeyPatch) ->
 
     real_encode = history_writer.encode_rows
 
-    def counting(ids: Any, results: Any) -> str:
+    def counting(ids: Any, results: Any, downloads: Any = None) -> str:
         if len(encoded) == 2:
             # A busy machine may start the writer's thread only after every line was
             # encoded: let it meet the full disk first (what is measured is the loop
             # stopping once it has).
             refused.wait(10)
         encoded.append(len(ids))
-        return real_encode(ids, results)
+        return real_encode(ids, results, downloads)
 
     monkeypatch.setattr(HistoryStore, "save_encoded", refuse)
     monkeypatch.setattr(history_writer, "encode_rows", counting)
