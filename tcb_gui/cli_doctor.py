@@ -12,6 +12,7 @@ today's quota is used up (README "Exit codes"); 2 on usage errors, from ``cli``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def run_doctor_command(
         setup_for,
         summary,
     )
+    from tcb_gui.core.errors import command_line_words
     from tcb_gui.core.tokens import TokenStore
     from tcb_gui.terminal import shown_safely
 
@@ -55,7 +57,10 @@ def run_doctor_command(
         found: list[Check] = []
         async for check in run_doctor(setup, store=store, trace=trace):
             found.append(check)
-            stdout.write(shown_safely(check.line(ascii_only=ascii_only)) + "\n")
+            # The next step in a shell's words ("run it again with a fresh token"), not
+            # the window's ("Paste a fresh token (Set token…)").
+            said = dataclasses.replace(check, next_step=command_line_words(check.next_step))
+            stdout.write(shown_safely(said.line(ascii_only=ascii_only)) + "\n")
             stdout.flush()
         return found
 
