@@ -39,6 +39,16 @@ class RowState(IntEnum):
     OK = 4
 
 
+# The members ``resolve_text`` compares with, looked up once: ``RowState.OK`` costs ~70 ns
+# a time on Python 3.11, and the text filter asks every row's words (100,000 a filter).
+_OK, _FAILED, _RESOLVING, _PAUSED = (
+    RowState.OK,
+    RowState.FAILED,
+    RowState.RESOLVING,
+    RowState.PAUSED,
+)
+
+
 class Row(Protocol):
     """What the words need of a row (``results_model.Row``)."""
 
@@ -164,7 +174,7 @@ def download_shown(row: Row) -> DownloadCell | None:
         return None
     if cell.state in ACTIVE_DOWNLOAD or cell.waiting_for_token:
         return cell
-    return None if row.state is RowState.RESOLVING else cell
+    return None if row.state is _RESOLVING else cell
 
 
 class StatusWords(QObject):
@@ -239,13 +249,13 @@ class StatusWords(QObject):
     def resolve_text(self, row: Row) -> str:
         """What the row's link came to, whatever its download did."""
         state = row.state
-        if state is RowState.OK:
+        if state is _OK:
             return self.expired if row.expired else self.ready
-        if state is RowState.FAILED and row.result is not None:
+        if state is _FAILED and row.result is not None:
             return self.failures[failure_of(row.result)]
-        if state is RowState.RESOLVING:
+        if state is _RESOLVING:
             return self.resolving
-        if state is RowState.PAUSED:
+        if state is _PAUSED:
             return self.waiting
         return self.pending
 
