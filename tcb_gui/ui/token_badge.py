@@ -100,6 +100,12 @@ class BadgeInfo:
     quota_reading: QuotaReading | None = None
 
 
+def quota_used_up(info: BadgeInfo) -> bool:
+    """A valid token with no link calls left today: every resolve and download is
+    refused until the quota resets, so the badge warns instead of looking all well."""
+    return info.state is TokenState.VALID and info.quota is not None and info.quota.remain <= 0
+
+
 class TokenBadge(QWidget):
     """The badge. Reachable with Tab: focused, it shows its details (the tooltip) and
     Space or Enter checks the token again (``activated``)."""
@@ -148,7 +154,11 @@ class TokenBadge(QWidget):
 
     @property
     def tone(self) -> Tone:
-        return TONES[self._info.state]
+        return Tone.WARNING if quota_used_up(self._info) else TONES[self._info.state]
+
+    @property
+    def glyph(self) -> Glyph:
+        return Glyph.WARNING if quota_used_up(self._info) else GLYPHS[self._info.state]
 
     def words(self, state: TokenState) -> str:
         return self._words[state]
@@ -395,7 +405,7 @@ class TokenBadge(QWidget):
         painter.setBrush(tone_tint(tone, self.palette()))
         painter.drawRoundedRect(rect, RADIUS, RADIUS)
         top = (self.height() - ICON_SIZE) // 2
-        icon(GLYPHS[self._info.state], tone).paint(
+        icon(self.glyph, tone).paint(
             painter,
             box.left() + PAD_X + FOCUS_RING,
             top,
