@@ -477,7 +477,18 @@ class DownloadController(QObject):
             self._offer(before.offered)
 
     def _links_came(self, results: list[LinkResult]) -> None:
-        self.model.apply_results(results)  # rows without a link show the one they got
+        model = self.model
+        model.apply_results(results)  # rows without a link show the one they got
+        # A row of the run a Clear or Delete took out gets its link too, for an Undo.
+        run_rows = self._run_rows
+        away = [
+            (row, result)
+            for result in results
+            if (row := run_rows.get(result.fileid.raw)) is not None
+            and model.row_for(result.fileid) is not row
+        ]
+        if away:
+            model.keep_results(away)
 
     def show_progress(self, files: Sequence[FileProgress], total: TotalProgress) -> None:
         """Each changed file's cell on its row of the run, whether the list holds that

@@ -562,6 +562,19 @@ class ResultsModel(QAbstractTableModel):
         self._schedule()
         return updated
 
+    def keep_results(self, results: Iterable[tuple[Row, LinkResult]]) -> None:
+        """Record results on rows a Clear or Delete took out (a download fetched their
+        links meanwhile): Undo puts them back with their links, counted then."""
+        own = self._by_raw
+        for row, result in results:
+            if own.get(row.fileid.raw) is row:
+                continue  # in the list: apply_results' business
+            row.result = result
+            row.state = RowState.OK if result.ok else RowState.FAILED
+            row.search = None if result.ok else self._failed_search(row.fileid.raw, result)
+            expires_at = result.expires_at if result.ok else None
+            row.expires_ts = expires_at.timestamp() if expires_at is not None else None
+
     def pause_results(self, results: Iterable[LinkResult]) -> None:
         """Rows a token error left unresolved: Paused (a later resolve picks them up),
         holding the stopped run's result ("Not resolved: …") for exports and tooltips."""

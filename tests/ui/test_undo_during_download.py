@@ -12,9 +12,10 @@ import pytest
 
 from tcb_gui.core.downloads import DownloadOptions, FileState
 from tcb_gui.demo.server import DemoServer
+from tcb_gui.demo.service import DemoConfig, DemoState
 from tcb_gui.ui import task_names
 from tcb_gui.ui.main_window import MainWindow
-from tcb_gui.ui.results_model import Row
+from tcb_gui.ui.results_model import Row, RowState
 from tests.ui.conftest import WindowFactory, demo_window, wait_until
 from tests.ui.test_downloads_window import assert_exact, cell_text, keys, moving, text_of
 
@@ -83,3 +84,31 @@ async def test_rows_deleted_mid_download_follow_the_run_and_come_back_as_it_is(
     assert [r.download.state for r in rows] == [FileState.DONE] * 4
     assert words(window, rows) == ["Verified"] * 4
     assert window.model.counts().saved == 4
+
+
+async def test_rows_cleared_before_the_run_had_their_links_come_back_with_them(
+    make_window: WindowFactory, tmp_path: Path
+) -> None:
+    """Rows without a link yet: the run asks for them, and they are out of the list
+    when the answer comes."""
+    with DemoServer(DemoState(DemoConfig(latency_ms=300))) as server:
+        window = await demo_window(make_window, server)
+        await window.ids.add_text(text_of(KEYS))
+        controller = window.downloads
+        rows = controller.rows_to_download()[0]
+        assert {r.state for r in rows} == {RowState.PENDING}
+        options = DownloadOptions(dest=tmp_path, concurrency=4)
+        task = window.tasks.start(task_names.DOWNLOAD, controller.download_rows(rows, options))
+        assert task is not None
+        await wait_until(lambda: controller.running, 10)
+        window.clear_rows()  # the link request is on its way
+        summary = await asyncio.wait_for(task, 15)
+        assert summary is not None
+        assert summary.downloaded == 4
+
+        assert window.undo() == 4
+        assert {r.state for r in rows} == {RowState.OK}
+        assert all(r.url is not None and f"/{r.fileid.key}?" in r.url for r in rows)
+        assert words(window, rows) == ["Verified"] * 4
+        counts = window.model.counts()
+        assert (counts.ok, counts.pending, counts.saved) == (4, 0, 4)
