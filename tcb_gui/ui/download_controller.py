@@ -621,6 +621,7 @@ class DownloadController(QObject):
         run = self.run
         if run is not None:
             run.pause()
+            self._restate_total(paused=True)
             self.panel.set_paused(True)
             self.pausedChanged.emit(True)
 
@@ -635,8 +636,15 @@ class DownloadController(QObject):
         run = self.run
         if run is not None:
             run.resume()
+            self._restate_total(paused=False)
             self.panel.set_paused(False)
             self.pausedChanged.emit(False)
+
+    def _restate_total(self, *, paused: bool) -> None:
+        """A report still waiting for the model's flush was made before Pause or Resume:
+        shown then, it would take the panel back to what the run was."""
+        if self._total is not None:
+            self._total = replace(self._total, paused=paused)
 
     def cancel(self) -> None:
         """Stop the run; finished files stay, partial files are kept for a later download."""

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tcb_gui.core.downloads import DownloadOptions, TotalProgress
+from tcb_gui.core.downloads import DownloadOptions, FileProgress, FileState, TotalProgress
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.ui import task_names
 from tcb_gui.ui.downloads_panel import DownloadsPanel
 from tcb_gui.ui.main_window import MainWindow
-from tests.ui.conftest import WindowFactory, demo_window
-from tests.ui.test_downloads_window import keys, text_of
+from tests.ui.conftest import WindowFactory, demo_window, wait_until
+from tests.ui.test_downloads_window import keys, moving, text_of
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
@@ -80,3 +80,32 @@ async def test_the_panel_and_the_status_bar_count_the_same_files_in_every_frame(
     assert summary.downloaded == 40
     assert len({done for done, _bar in seen}) > 3  # files finished across several reports
     assert [(done, bar) for done, bar in seen if done != bar] == []
+
+
+async def test_a_report_made_before_pause_does_not_take_the_panel_back(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    window = await demo_window(make_window, demo_server)
+    ks = keys(3, "3M", "flip")
+    await window.ids.add_text(text_of(ks))
+    controller, panel = window.downloads, window.downloads_panel
+    rows = controller.rows_to_download()[0]
+    options = DownloadOptions(dest=tmp_path, concurrency=3, limit_rate=1 << 20)
+    task = window.tasks.start(task_names.DOWNLOAD, controller.download_rows(rows, options))
+    assert task is not None
+    await wait_until(lambda: moving(rows), 15)
+    # A report of the moving run, its rows signalled at the model's next flush; Pause
+    # is pressed before that flush.
+    report = TotalProgress(0, 0, 3, 1 << 20, 9 << 20, 1e6, 8.0)
+    moving_file = FileProgress(
+        rows[0].fileid, FileState.DOWNLOADING, None, 1 << 20, 3 << 20, 1e6, "", 0
+    )
+    controller.show_progress([moving_file], report)
+    controller.pause()
+    window.model.flush()
+    assert panel.paused
+    assert panel.pause_button.text() == "Resume"  # was "Pause" again
+    assert panel.title_label.text().startswith("Paused: ")
+    assert "paused" in panel.detail_label.text()
+    controller.cancel()
+    await asyncio.wait_for(task, 10)
