@@ -137,3 +137,19 @@ def test_the_text_and_the_status_filter_together(model: ResultsModel, proxy: Res
     proxy.set_status_filter(StatusFilter.PENDING)
     assert shown(proxy, "pending") == ["t/2.bin", "t/3.bin"]
     assert shown(proxy, "ready") == []
+
+
+def test_the_status_is_found_in_the_windows_language(zh) -> None:
+    model = ResultsModel()  # its words made in Chinese
+    proxy = ResultsProxy()
+    proxy.setSourceModel(model)
+    ids = [fid(f"z/{n}.bin") for n in range(3)]
+    model.append_ids(ids)
+    model.apply_results([ok(ids[0]), ok(ids[1])])
+    verified = cell(CellTexts(), ids[1], FileState.DONE, integrity=Integrity.VERIFIED)
+    model.set_downloads([(model.row_for(ids[1]), verified)])
+    model.flush()
+    assert model.status_text(model.row_for(ids[1])) == "已校验"
+    assert shown(proxy, "已校验") == ["z/1.bin"]
+    assert shown(proxy, "可用") == ["z/0.bin"]
+    assert shown(proxy, "verified") == []
