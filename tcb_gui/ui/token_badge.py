@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.tokens import TokenSource
 from tcb_gui.ui.core_text import core_text
-from tcb_gui.ui.formatting import fmt_countdown, fmt_int
+from tcb_gui.ui.formatting import fmt_countdown, fmt_int, plural
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, tone_color, tone_text_on_tint, tone_tint
 
@@ -203,11 +203,11 @@ class TokenBadge(QWidget):
     def _calls_left(self, info: BadgeInfo) -> str:
         """ "998,000 calls left today", or "~998,000 …" when it is an estimate."""
         assert info.quota is not None
-        n = fmt_int(info.quota.remain)
+        remain = info.quota.remain
         reading = info.quota_reading
         if reading is not None and reading.estimated:
-            return self.tr("~{n} calls left today").format(n=n)
-        return self.tr("{n} calls left today").format(n=n)
+            return plural(remain, self.tr("~1 call left today"), self.tr("~{n} calls left today"))
+        return plural(remain, self.tr("1 call left today"), self.tr("{n} calls left today"))
 
     def _quota_lines(self, info: BadgeInfo) -> list[str]:
         """The tooltip's quota: the numbers, and how they were arrived at."""

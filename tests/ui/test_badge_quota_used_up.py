@@ -34,6 +34,7 @@ async def test_the_run_that_uses_the_last_calls_turns_it_to_a_warning(
     with DemoServer(state) as server:
         window = await demo_window(make_window, server)
         badge = window.tokens.panel.badge
+        assert "· 1 call left today" in badge.text  # one, not "1 calls"
         assert badge.tone is Tone.SUCCESS
         assert badge.glyph is Glyph.OK
         await window.ids.add_text(PROD.fileid("gen/size-1K/last.bin"))
