@@ -160,6 +160,7 @@ class DownloadController(QObject):
         panel: DownloadsPanel,
         selection: Callable[[], list[Row]],
         max_age: Callable[[], int],
+        shown: Callable[[], Sequence[Row] | None] = lambda: None,
         store: SessionStore | None = None,
         confirm_quota: ConfirmQuota | None = None,
     ) -> None:
@@ -172,6 +173,8 @@ class DownloadController(QObject):
         self.view = view
         self.panel = panel
         self._selection = selection
+        # The rows a filter shows (None without one): the window's, as Copy and Export.
+        self._shown = shown
         self._max_age = max_age
         self.texts = CellTexts(self)
         self.store = store if store is not None else SessionStore()
@@ -268,8 +271,9 @@ class DownloadController(QObject):
     # --- the dialog -------------------------------------------------------------------
 
     def show_dialog(self, rows: Sequence[Row] | None = None) -> DownloadDialog | None:
-        """Ctrl+D: which rows (the selection or all, said and switchable), the folder and
-        options, then download. ``rows``: the row menu's rows, offered first."""
+        """Ctrl+D: which rows (the selection, the rows a filter shows, or all, said and
+        switchable), the folder and options, then download. ``rows``: the row menu's rows,
+        offered first."""
         if self._starting:
             self.notifier.show_status(
                 self.tr("A download is about to start: answer its question first.")
@@ -281,6 +285,8 @@ class DownloadController(QObject):
         every, every_out = self._downloadable(self.model.rows())
         chosen = list(rows) if rows is not None else self._selection()
         picked, picked_out = self._downloadable(chosen)
+        filtered = self._shown()
+        shown, shown_out = self._downloadable(filtered or [])
         if not every:
             self.notifier.show_status(
                 self.tr(
@@ -296,6 +302,7 @@ class DownloadController(QObject):
             settings,
             everything=ScopeCounts(len(every), every_out),
             selected=ScopeCounts(len(picked), picked_out) if chosen else None,
+            shown=ScopeCounts(len(shown), shown_out) if filtered is not None else None,
             prefer_selected=rows is not None or len(chosen) >= PREFER_SELECTION_FROM,
             rate_text=self._rate_text,
             parent=self.view.window(),
@@ -308,7 +315,7 @@ class DownloadController(QObject):
                 return
             self._rate_text = dialog.rate_text()
             dialog.apply_to(settings)
-            todo = picked if dialog.scope() is Scope.SELECTED else every
+            todo = {Scope.SELECTED: picked, Scope.SHOWN: shown}.get(dialog.scope(), every)
             self.tasks.start(
                 task_names.DOWNLOAD,
                 self.download_rows(todo, options, save_settings=True),
@@ -759,8 +766,13 @@ class DownloadController(QObject):
             self.notifier.show_status(self.tr("A download is running: pause or cancel it first."))
             return None
         options = self.last_options
-        if not rows or options is None:
+        if not rows:
             self.notifier.show_status(nothing)
+            return None
+        if options is None:
+            # Rows the history brought back after a restart: no run of this session names
+            # their folder, so it is asked for as Ctrl+D does, these rows offered first.
+            self.show_dialog(rows)
             return None
         self.notifier.hide_banner(BANNER)
         taken = {id(r) for r in rows}
@@ -903,7 +915,7 @@ class DownloadController(QObject):
         ]
         if failed:
             retry = menu.addAction(self.tr("Retry download"))
-            retry.setEnabled(not self.running and self.last_options is not None)
+            retry.setEnabled(not self.running)
             retry.triggered.connect(
                 lambda: self.tasks.start(
                     task_names.DOWNLOAD, self.retry_failed(failed), replace=False

@@ -309,6 +309,7 @@ class MainWindow(QMainWindow):
             view=self.view,
             panel=self.downloads_panel,
             selection=self.selected_rows,
+            shown=self.shown_rows,
             max_age=self.max_age_spin.value,
         )
         # A kept list coming into the table is another list (at start the table may be

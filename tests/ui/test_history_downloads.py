@@ -118,3 +118,26 @@ async def test_the_outcome_is_saved_soon_after_the_run_without_another_change(
     await wait_until(lambda: len(kept_states()) == 4, 10)
     assert kept_states() == [FileState.DONE] * 3 + [FileState.FAILED]
     await wait_until(lambda: not window.history.dirty, 10)  # and nothing more to save
+
+
+async def test_retry_after_a_restart_asks_for_the_folder_with_the_failed_rows(
+    make_window: WindowFactory, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """No run of the new session names a folder: Retry failed (Ctrl+Shift+D) opens the
+    Download dialog with the restored failed rows offered, instead of answering "No
+    failed downloads to retry." beside rows that say they failed."""
+    from tcb_gui.ui.download_dialog import DownloadDialog, Scope
+
+    first = await downloaded_window(make_window, demo_server, tmp_path)
+    await first.aclose()
+    second = make_window(base_url=demo_server.base_url)
+    assert await second.history.restore_last()
+    failed = [r for r in second.model.rows() if r.download and r.download.state is FileState.FAILED]
+    assert len(failed) == 1
+
+    await second.downloads.retry_failed(failed)
+
+    dialogs = [d for d in second.findChildren(DownloadDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    assert dialogs[0].scope() is Scope.SELECTED  # the failed row, offered first
+    dialogs[0].reject()
