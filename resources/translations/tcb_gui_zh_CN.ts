@@ -784,6 +784,10 @@
         <translation>已按服务器发送的压缩形式（{encoding}）保存：服务器没有按要求发送原始存储的文件</translation>
     </message>
     <message>
+        <source>Replaced a damaged copy: the file saved there earlier no longer matched what was recorded when it was downloaded</source>
+        <translation>已替换损坏的副本：此前保存在该位置的文件已与下载时记录的内容不一致</translation>
+    </message>
+    <message>
         <source>The checksum matches</source>
         <translation>校验和一致</translation>
     </message>
@@ -1939,6 +1943,14 @@
         <translation>选中的行（未选中任何行）(&amp;S)</translation>
     </message>
     <message>
+        <source>The 1 row s&amp;hown that has or can get a link</source>
+        <translation>显示的 1 行有或可获取临时下载链接的文件(&amp;H)</translation>
+    </message>
+    <message>
+        <source>The {n} rows s&amp;hown that have or can get a link</source>
+        <translation>显示的 {n} 行有或可获取临时下载链接的文件(&amp;H)</translation>
+    </message>
+    <message>
         <source>Download 1 file</source>
         <translation>下载 1 个文件</translation>
     </message>
@@ -2267,6 +2279,30 @@
         <translation>Windows 上的 Excel 会按系统代码页读取不带 BOM 的 CSV，导致中文文件名乱码；带上 BOM，Excel 就会按 UTF-8 读取。</translation>
     </message>
     <message>
+        <source>&amp;All 1 row</source>
+        <translation>全部 1 行(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;All {n} rows</source>
+        <translation>全部 {n} 行(&amp;A)</translation>
+    </message>
+    <message>
+        <source>The 1 row s&amp;hown (the filter hides the others)</source>
+        <translation>显示的 1 行（其余行已被筛选隐藏）(&amp;H)</translation>
+    </message>
+    <message>
+        <source>The {n} rows s&amp;hown (the filter hides the others)</source>
+        <translation>显示的 {n} 行（其余行已被筛选隐藏）(&amp;H)</translation>
+    </message>
+    <message>
+        <source>The 1 s&amp;elected row</source>
+        <translation>选中的 1 行(&amp;E)</translation>
+    </message>
+    <message>
+        <source>The {n} s&amp;elected rows</source>
+        <translation>选中的 {n} 行(&amp;E)</translation>
+    </message>
+    <message>
         <source>CSV, for spreadsheets (.csv)</source>
         <translation>CSV，用于电子表格（.csv）</translation>
     </message>
@@ -2301,6 +2337,14 @@
     <message>
         <source>Export to</source>
         <translation>导出到</translation>
+    </message>
+    <message>
+        <source>{name} already exists. Replace it?</source>
+        <translation>{name} 已存在。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>&amp;Replace</source>
+        <translation>替换(&amp;R)</translation>
     </message>
 </context>
 <context>
@@ -3509,8 +3553,28 @@
         <translation>每个 ID 都已解析。</translation>
     </message>
     <message>
-        <source>Done: {ok} links, {failed} failed.</source>
-        <translation>完成：{ok} 个链接，{failed} 个失败。</translation>
+        <source>Done: 1 link, {failed} failed.</source>
+        <translation>完成：1 个链接，{failed} 个失败。</translation>
+    </message>
+    <message>
+        <source>Done: {n} links, {failed} failed.</source>
+        <translation>完成：{n} 个链接，{failed} 个失败。</translation>
+    </message>
+    <message>
+        <source>Paused: 1 link, {failed} failed, {left} waiting.</source>
+        <translation>已暂停：1 个链接，{failed} 个失败，{left} 个等待中。</translation>
+    </message>
+    <message>
+        <source>Paused: {n} links, {failed} failed, {left} waiting.</source>
+        <translation>已暂停：{n} 个链接，{failed} 个失败，{left} 个等待中。</translation>
+    </message>
+    <message>
+        <source>Stopped: 1 link, {failed} failed, {left} not resolved.</source>
+        <translation>已停止：1 个链接，{failed} 个失败，{left} 个未解析。</translation>
+    </message>
+    <message>
+        <source>Stopped: {n} links, {failed} failed, {left} not resolved.</source>
+        <translation>已停止：{n} 个链接，{failed} 个失败，{left} 个未解析。</translation>
     </message>
     <message>
         <source>Paused: {reason} {n} IDs are waiting; nothing resolved is lost.</source>
@@ -4101,6 +4165,14 @@
         <translation>今日约剩 {n} 次调用</translation>
     </message>
     <message>
+        <source>~1 call left today</source>
+        <translation>今日约剩 1 次调用</translation>
+    </message>
+    <message>
+        <source>1 call left today</source>
+        <translation>今日剩余 1 次调用</translation>
+    </message>
+    <message>
         <source>Today&apos;s quota: not checked yet. It reset at midnight (Beijing time) after the last check, {when}.</source>
         <translation>今日配额：尚未查询。上次查询（{when}）之后，配额已在零点（北京时间）重置。</translation>
     </message>
@@ -4295,8 +4367,8 @@
         <translation>演示令牌无法清除；请改为切换配置。</translation>
     </message>
     <message>
-        <source>The token comes from TCB_ACCESS_TOKEN; unset it to stop using it.</source>
-        <translation>令牌来自环境变量 TCB_ACCESS_TOKEN；如需停用，请取消设置该变量。</translation>
+        <source>Token cleared for profile “{name}”: this window no longer uses TCB_ACCESS_TOKEN for it (until TCB Links is started again).</source>
+        <translation>已清除配置“{name}”的令牌：在 TCB Links 重新启动之前，此窗口不再为该配置使用 TCB_ACCESS_TOKEN。</translation>
     </message>
     <message>
         <source>Token cleared for profile “{name}”.</source>
