@@ -2118,6 +2118,14 @@
         <translation>{n} 个下载失败的文件不在“重试失败项”之列：服务已对它们给出最终答复（文件不存在、无权限，或环境 ID 未知）</translation>
     </message>
     <message>
+        <source>1 damaged copy replaced</source>
+        <translation>已替换 1 个损坏的副本</translation>
+    </message>
+    <message>
+        <source>{n} damaged copies replaced</source>
+        <translation>已替换 {n} 个损坏的副本</translation>
+    </message>
+    <message>
         <source>1 file not finished (Download the rest resumes it)</source>
         <translation>1 个文件未完成（“下载剩余文件”可接着下载）</translation>
     </message>

@@ -92,6 +92,7 @@ class DownloadSummary:
     failed: int = 0
     stopped: int = 0  # cancelled, or interrupted by a full disk
     waiting: int = 0  # paused until the token works again
+    repaired: int = 0  # of those downloaded: saved over a damaged copy of an earlier run's
     cancelled: bool = False  # by the user
     disk_full: bool = False  # stopped because the folder's disk filled up
     first_failure: tuple[str, str] | None = None  # (file, reason) of the first failed file
@@ -120,6 +121,7 @@ def summarise(
         failed=counts.failed,
         stopped=counts.stopped,
         waiting=counts.waiting,
+        repaired=counts.repaired,
         cancelled=cancelled,
         disk_full=disk_full,
         first_failure=first_failure,

@@ -424,6 +424,14 @@ class DownloadsPanel(QWidget):
                     ),
                 )
             )
+        if summary.repaired:
+            notes.append(
+                plural(
+                    summary.repaired,
+                    self.tr("1 damaged copy replaced"),
+                    self.tr("{n} damaged copies replaced"),
+                )
+            )
         if summary.waiting:
             notes.append(
                 plural(
