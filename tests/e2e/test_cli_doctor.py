@@ -97,7 +97,8 @@ def test_a_rejected_token_exits_3(demo_server: DemoServer, token: str, words: st
     assert "→ " in found["Token"]
     # A shell's next step, not the window's ("Paste a fresh token (Set token…)").
     assert "Run the command again with a fresh token" in found["Token"]
-    assert "Set token…" not in run.stdout and "Paste" not in run.stdout
+    assert "Set token…" not in run.stdout
+    assert "Paste" not in run.stdout
     assert marks(run)["API mode"] == "–"
     assert "Not ready to resolve" in run.stdout
     assert_no_secret(run, token)
