@@ -8,10 +8,11 @@ import io
 import logging
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ TOKEN_ENV = "TCB_ACCESS_TOKEN"
 NO_KEYRING_BACKEND = "keyring.backends.fail.Keyring"
 # Generous: a subprocess run is ~0.5 s, the slowest (6,000 IDs) a few seconds.
 SUBPROCESS_TIMEOUT_S = 90.0
+# How long an interrupt test waits for the run to reach the point it is interrupted at.
+INTERRUPT_WAIT_S = 30.0
 # Where a demo link's key starts: <base>/download/<bucket>/<key>?sign=…&t=…
 DOWNLOAD_PREFIX = "/download/"
 
@@ -131,6 +134,37 @@ def run_subprocess(
         done.stdout.decode("utf-8"),
         done.stderr.decode("utf-8"),
         time.monotonic() - started,
+    )
+
+
+def interrupt_subprocess(
+    argv: Sequence[str], *, home: Path, ready: Callable[[], bool], what: str
+) -> CliRun:
+    """``python -m tcb_gui.cli ARGV`` as a real process, sent SIGINT (Ctrl+C) once
+    ``ready()`` holds (polled while it runs; ``what`` says what was awaited)."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tcb_gui.cli", *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env(home),
+        cwd=REPO,
+    )
+    try:
+        deadline = time.monotonic() + INTERRUPT_WAIT_S
+        while not ready():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, f"not in time: {what}"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return CliRun(
+        process.returncode, out.decode("utf-8"), err.decode("utf-8"), time.monotonic() - started
     )
 
 

@@ -9,16 +9,13 @@ says the run stopped, and the exit status is 130."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from tcb_gui.core.errors import INTERRUPTED
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.demo import samples
-from tests.e2e.cli_helpers import REPO, id_lines, serve, subprocess_env
+from tests.e2e.cli_helpers import id_lines, interrupt_subprocess, serve
 
 SMALL_KEYS = [f"gen/size-1K/ctrl-c/small {n}.bin" for n in range(3)]
 # 3 × 8 MiB at 2 MiB/s over all transfers: some 12 s, far longer than the test waits.
@@ -37,44 +34,22 @@ def test_ctrl_c_writes_this_runs_report_and_exits_130(tmp_path: Path) -> None:
     inputs.write_bytes(id_lines(ids))
     small_files = [dest / samples.PROD.env / key for key in SMALL_KEYS]
     with serve() as server:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tcb_gui.cli",
-                "download",
-                "--base-url",
-                server.base_url,
-                "--dest",
-                str(dest),
-                "--limit-rate",
-                "2M",
-                "--report",
-                str(report),
-                str(inputs),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=subprocess_env(tmp_path),
-            cwd=REPO,
+        argv = ["download", "--base-url", server.base_url, "--dest", str(dest)]
+        argv += ["--limit-rate", "2M", "--report", str(report), str(inputs)]
+
+        def small_ones_saved() -> bool:
+            # The small files are saved (durable under their names), the large ones not;
+            # each is marked done just after it takes its name.
+            if not all(path.exists() for path in small_files):
+                return False
+            time.sleep(0.3)
+            return True
+
+        run = interrupt_subprocess(
+            argv, home=tmp_path, ready=small_ones_saved, what="the small files saved"
         )
-        try:
-            deadline = time.monotonic() + 30
-            # The small files are saved (durable under their names), the large ones not.
-            while not all(path.exists() for path in small_files):
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the small files were not saved"
-                time.sleep(0.02)
-            time.sleep(0.3)  # each marked done just after it takes its name
-            process.send_signal(signal.SIGINT)
-            _, err_bytes = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    err = err_bytes.decode("utf-8")
-    assert process.returncode == ExitStatus.INTERRUPTED, err
+    err = run.stderr
+    assert run.code == ExitStatus.INTERRUPTED, err
     assert "Traceback" not in err
     assert f"Stopped: {INTERRUPTED}" in err
     records = json.loads(report.read_text("utf-8"))

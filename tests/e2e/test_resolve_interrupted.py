@@ -7,15 +7,11 @@ the exit status is 130. Before, an interrupted run wrote nothing at all."""
 from __future__ import annotations
 
 import csv
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from tcb_gui.core.errors import INTERRUPTED
 from tcb_gui.core.exit_status import ExitStatus
-from tests.e2e.cli_helpers import REPO, id_lines, mixed_ids, serve, subprocess_env
+from tests.e2e.cli_helpers import id_lines, interrupt_subprocess, mixed_ids, serve
 
 
 def test_ctrl_c_writes_the_links_already_received_and_exits_130(tmp_path: Path) -> None:
@@ -24,41 +20,18 @@ def test_ctrl_c_writes_the_links_already_received_and_exits_130(tmp_path: Path) 
     inputs = tmp_path / "ids.txt"
     inputs.write_bytes(id_lines(ids))
     with serve(latency_ms=150) as server:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tcb_gui.cli",
-                "resolve",
-                "--base-url",
-                server.base_url,
-                "--concurrency",
-                "2",
-                "--output",
-                str(out),
-                str(inputs),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=subprocess_env(tmp_path),
-            cwd=REPO,
+        argv = ["resolve", "--base-url", server.base_url, "--concurrency", "2"]
+        argv += ["--output", str(out), str(inputs)]
+        calls = server.state.stats.requests
+        # A few answers are in, most of the list is not.
+        run = interrupt_subprocess(
+            argv,
+            home=tmp_path,
+            ready=lambda: calls["componenttcb/batchdownloadfile"] >= 4,
+            what="a link call reached the service",
         )
-        try:
-            calls = server.state.stats.requests
-            deadline = time.monotonic() + 30
-            # A few answers are in, most of the list is not.
-            while calls["componenttcb/batchdownloadfile"] < 4:
-                assert time.monotonic() < deadline, "no link call reached the service"
-                time.sleep(0.02)
-            process.send_signal(signal.SIGINT)
-            _, err_bytes = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    err = err_bytes.decode("utf-8")
-    assert process.returncode == ExitStatus.INTERRUPTED, err
+    err = run.stderr
+    assert run.code == ExitStatus.INTERRUPTED, err
     assert "Traceback" not in err
     assert f"Stopped: {INTERRUPTED}" in err
     with out.open(encoding="utf-8", newline="") as file:
