@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QSpacerItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -40,12 +41,16 @@ from tcb_gui.ui.banner import paint_tone_frame
 from tcb_gui.ui.download_cells import DownloadSummary, fmt_size, plural_format
 from tcb_gui.ui.formatting import fmt_eta, fmt_int, plain_tip, plural
 from tcb_gui.ui.icons import Glyph, icon
+from tcb_gui.ui.narrow import StackingRow
 from tcb_gui.ui.palette import Tone
 
 # The overall bar counts in thousandths: smooth for any size (QProgressBar is 32-bit).
 BAR_STEPS: Final = 1000
 PANEL_RADIUS = 6.0
 PANEL_ICON = 20
+# Narrower than this, the title and details would wrap a word or two a line beside the
+# buttons: the buttons go under them instead.
+TEXT_LEAST_WIDTH = 260
 
 
 class DownloadsPanel(QWidget):
@@ -99,7 +104,8 @@ class DownloadsPanel(QWidget):
         self.detail_label.setWordWrap(True)
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         column.addWidget(self.detail_label)
-        outer.addLayout(column, 1)
+        # The text's least readable width: narrower, the buttons go under it (StackingRow).
+        column.addSpacerItem(QSpacerItem(TEXT_LEAST_WIDTH, 0, QSizePolicy.Policy.Minimum))
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
         self.pause_button = QPushButton(icon(Glyph.PAUSED), self.tr("Pause"), self)
@@ -143,7 +149,8 @@ class DownloadsPanel(QWidget):
         ):
             buttons.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         buttons.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
-        outer.addLayout(buttons)
+        buttons.addStretch(0)
+        outer.addLayout(StackingRow(column, buttons, spacing=10), 1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.hide()
 
