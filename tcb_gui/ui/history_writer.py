@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import threading
 from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from queue import SimpleQueue
@@ -94,7 +95,7 @@ async def save_in_steps(
                 raise item
             yield item
 
-    write = functools.partial(
+    save = functools.partial(
         store.save_encoded,
         entry_id,
         lines(),
@@ -105,10 +106,22 @@ async def save_in_steps(
         profile=profile,
         name=name,
     )
+    # Set by the writer's thread the moment it fails: the loop sees it at its next line,
+    # whereas the writer's future is marked done only after the loop has run the
+    # callback the thread posts, which a busy loop or machine puts off for many lines.
+    failed_now = threading.Event()
+
+    def write() -> HistoryEntry:
+        try:
+            return save()
+        except BaseException:
+            failed_now.set()
+            raise
+
     writer = asyncio.get_running_loop().run_in_executor(None, write)
     try:
         for start in range(0, len(ids), ROWS_PER_LINE):
-            if writer.done():
+            if failed_now.is_set() or writer.done():
                 break  # it failed (a full disk, no permission): its error is raised below
             stop = start + ROWS_PER_LINE
             downloads = None if cells is None else cells[start:stop]

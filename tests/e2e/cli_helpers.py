@@ -137,6 +137,10 @@ def run_subprocess(
     )
 
 
+def _sigint_as_at_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_subprocess(
     argv: Sequence[str], *, home: Path, ready: Callable[[], bool], what: str
 ) -> CliRun:
@@ -150,6 +154,10 @@ def interrupt_subprocess(
         stderr=subprocess.PIPE,
         env=subprocess_env(home),
         cwd=REPO,
+        # Ctrl+C as at a terminal, even when the tests themselves were started in the
+        # background by a shell, which leaves SIGINT ignored for everything it starts
+        # (and Python then installs no handler for it).
+        preexec_fn=_sigint_as_at_a_terminal,
     )
     try:
         deadline = time.monotonic() + INTERRUPT_WAIT_S
