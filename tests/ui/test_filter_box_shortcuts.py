@@ -10,11 +10,7 @@ it takes Ctrl+E (and Ctrl+U, Ctrl+K) for the box.
 
 from __future__ import annotations
 
-import ast
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,11 +23,11 @@ from tcb_gui.demo.samples import PROD
 from tcb_gui.ui.export_dialog import ExportDialog
 from tcb_gui.ui.main_window import MainWindow
 from tests.ui.conftest import WindowFactory, wait_until
+from tests.ui.xvfb_child import run_on_xvfb
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
 CTRL = Qt.KeyboardModifier.ControlModifier
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class X11LineKeys(QObject):
@@ -111,33 +107,7 @@ async def test_the_keys_that_edit_the_text_stay_the_boxs(
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run (package xvfb) is absent")
 def test_under_x11_ctrl_e_in_the_filter_box_opens_the_export_dialog(tmp_path: Path) -> None:
     """The real bindings, where the operator met it: X11's, in a real window."""
-    env = dict(os.environ)
-    env.update(
-        QT_QPA_PLATFORM="xcb",
-        TCB_GUI_HOME=str(tmp_path),
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("TCB_ACCESS_TOKEN", None)
-    result = subprocess.run(
-        [
-            "xvfb-run",
-            "-a",
-            "-s",
-            "-screen 0 1400x900x24",
-            sys.executable,
-            "-m",
-            "tests.ui.filter_keys_x11",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    facts = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    facts = run_on_xvfb("tests.ui.filter_keys_x11", home=tmp_path).facts
     assert facts["active"]
     assert "Ctrl+E" in facts["end_of_line"]  # the bindings that swallowed Export
     assert facts["export"]
