@@ -14,17 +14,23 @@ from tests.ui.conftest import WindowFactory, wait_until
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen platform only
 
 
-async def test_a_pair_from_an_older_file_is_listed_and_used_apart(
-    make_window: WindowFactory,
-) -> None:
+def write_pair(current: str = "default") -> None:
+    """A settings file from before names were compared without case: "Prod" and "prod"
+    side by side, ``current`` in use."""
     settings_path().parent.mkdir(parents=True, exist_ok=True)
     profiles = {
         "default": {},
         "Prod": {"base_url": "https://a.example.com"},
         "prod": {"base_url": "https://b.example.com"},
     }
-    data = {"version": 1, "current_profile": "Prod", "profiles": profiles}
+    data = {"version": 1, "current_profile": current, "profiles": profiles}
     settings_path().write_text(json.dumps(data), encoding="utf-8")
+
+
+async def test_a_pair_from_an_older_file_is_listed_and_used_apart(
+    make_window: WindowFactory,
+) -> None:
+    write_pair(current="Prod")
     window = make_window(settings=load_settings())
     combo = window.token_panel.profile_combo
     listed = [combo.itemData(i) for i in range(combo.count())]
@@ -36,17 +42,6 @@ async def test_a_pair_from_an_older_file_is_listed_and_used_apart(
     assert "b.example.com" in window.token_panel.where.full_text()
     await window.session.save_settings()
     assert sorted(load_settings().profiles) == ["Prod", "default", "prod"]
-
-
-def write_pair() -> None:
-    settings_path().parent.mkdir(parents=True, exist_ok=True)
-    profiles = {
-        "default": {},
-        "Prod": {"base_url": "https://a.example.com"},
-        "prod": {"base_url": "https://b.example.com"},
-    }
-    data = {"version": 1, "current_profile": "default", "profiles": profiles}
-    settings_path().write_text(json.dumps(data), encoding="utf-8")
 
 
 async def test_settings_ok_saves_beside_a_pair_from_an_older_file(
