@@ -4,6 +4,6 @@ It lives outside the package so the analysis path holds only the project root (a
 inside ``tcb_gui/`` would put that folder first on ``sys.path`` in the bundle).
 """
 
-from tcb_gui.cli import main
+from tcb_gui.cli import run
 
-raise SystemExit(main())
+run()

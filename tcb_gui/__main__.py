@@ -1,5 +1,5 @@
 """``python -m tcb_gui``: the same as the ``tcb-gui`` command."""
 
-from tcb_gui.cli import main
+from tcb_gui.cli import run
 
-raise SystemExit(main())
+run()

@@ -294,13 +294,14 @@ def test_dest_that_is_a_file_exits_2(demo_server: DemoServer, tmp_path: Path) ->
     assert not demo_server.state.stats.requests
 
 
-def test_the_exit_skips_the_collectors_walk_once_per_process(
+def test_the_exit_hook_is_registered_once_per_process(
     demo_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``gc.freeze`` is registered to run at exit (the tear-down's collections cost tens
-    of milliseconds of a short run), once however many runs a process makes."""
+    """The hook that spares the tear-down (``cli._at_exit``: ``gc.freeze``, and
+    ``os._exit`` when the process is the command) is registered at exit once, however
+    many runs a process makes; main() called in a process of its own leaves it at the
+    freeze (tests/e2e/test_cli_exit.py has the process)."""
     import atexit
-    import gc
 
     from tcb_gui import cli
 
@@ -311,7 +312,8 @@ def test_the_exit_skips_the_collectors_walk_once_per_process(
     for n in range(2):
         run = run_cli(download_args(demo_server, tmp_path / str(n)), stdin=id_lines(ids))
         assert run.code == 0, run.stderr
-    assert hooks == [gc.freeze]
+    assert hooks == [cli._at_exit]
+    assert cli._leave_with is None
 
 
 # -- the quota preview (as resolve's: tests/e2e/test_cli_resolve.py) ------------------------
