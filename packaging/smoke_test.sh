@@ -117,6 +117,10 @@ for file in "resources/icons/app/tcb-gui.svg" "resources/icons/app/tcb-gui-256.p
 done
 compgen -G "$internal/keyring-*.dist-info/entry_points.txt" >/dev/null \
     || fail "the bundle lacks keyring's metadata (its backends are found through it)"
+# The service notes (Help ▸ Service notes): the file itself, not a link out of the bundle.
+notes=tcb_gui/resources/docs/WECHAT_API.md
+[[ -f $internal/$notes && ! -L $internal/$notes ]] || fail "the bundle lacks $notes as a file"
+cmp -s "$internal/$notes" "$root/docs/WECHAT_API.md" || fail "$notes differs from docs/WECHAT_API.md"
 shopt -s nullglob
 for source in "$root"/resources/translations/*.ts; do
     qm=tcb_gui/resources/translations/$(basename "${source%.ts}").qm
@@ -126,7 +130,7 @@ unwanted=("$internal"/PySide6/Qt/lib/libQt6Quick* "$internal"/PySide6/Qt/lib/lib
     "$internal"/PySide6/Qt/lib/libQt6Pdf* "$internal"/libgtk-3*)
 shopt -u nullglob
 ((${#unwanted[@]} == 0)) || fail "left-out parts are in the bundle: ${unwanted[*]}"
-ok "contents: icons, desktop files, Qt plugins, keyring metadata; no Qt Quick/QML/PDF/GTK"
+ok "contents: icons, desktop files, service notes, Qt plugins, keyring metadata; no Qt Quick/QML/PDF/GTK"
 
 # --- the demo service on a free port ------------------------------------------------
 "${base_env[@]}" "$exe" demo-server --port 0 >"$work/demo-server.log" 2>&1 &

@@ -1690,6 +1690,14 @@
         <translation>以文本形式复制各行，用于寻求支持（不含任何密钥）</translation>
     </message>
     <message>
+        <source>Service notes</source>
+        <translation>服务说明</translation>
+    </message>
+    <message>
+        <source>The project&apos;s notes on the service, at the first check that needs a look</source>
+        <translation>本项目对该服务的说明，定位到第一项需要留意的检查</translation>
+    </message>
+    <message>
         <source>Checking…</source>
         <translation>正在检查…</translation>
     </message>
@@ -2703,6 +2711,10 @@
         <translation>TCB Links</translation>
     </message>
     <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
         <source>Add IDs…</source>
         <translation>添加 ID…</translation>
     </message>
@@ -2973,6 +2985,14 @@
     <message>
         <source>&amp;Downloads</source>
         <translation>下载(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Service notes</source>
+        <translation>服务说明</translation>
+    </message>
+    <message>
+        <source>How the app uses the CloudBase service: tokens, quota, error codes</source>
+        <translation>本应用如何使用云开发服务：令牌、配额、错误码</translation>
     </message>
     <message>
         <source>the clipboard</source>
@@ -3450,6 +3470,14 @@
         <translation>清空</translation>
     </message>
     <message>
+        <source>Service notes</source>
+        <translation>服务说明</translation>
+    </message>
+    <message>
+        <source>What the service&apos;s answers mean, at the section that explains the selected call</source>
+        <translation>服务应答的含义，定位到解释所选调用的那一节</translation>
+    </message>
+    <message>
         <source>{n} calls</source>
         <translation>{n} 次调用</translation>
     </message>
@@ -3700,6 +3728,25 @@
     <message>
         <source>ID: {id}</source>
         <translation>云文件 ID：{id}</translation>
+    </message>
+</context>
+<context>
+    <name>ServiceNotes</name>
+    <message>
+        <source>Help ▸ Service notes</source>
+        <translation>帮助 ▸ 服务说明</translation>
+    </message>
+    <message>
+        <source>Service notes</source>
+        <translation>服务说明</translation>
+    </message>
+    <message>
+        <source>The service notes ({name}) are not part of this installation.</source>
+        <translation>此安装中没有服务说明（{name}）。</translation>
+    </message>
+    <message>
+        <source>How TCB Links uses the CloudBase service: endpoints, tokens, the daily quota, error codes, file IDs and download links.</source>
+        <translation>TCB Links 如何使用云开发服务：接口、令牌、每日配额、错误码、文件 ID 与下载链接。</translation>
     </message>
 </context>
 <context>

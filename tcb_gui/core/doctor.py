@@ -80,7 +80,6 @@ HTTP_TIMEOUT: Final = httpx.Timeout(15.0, connect=CONNECT_TIMEOUT_S)
 # One retry for a blip; the doctor can be run again at any time.
 _TRIES: Final = 2
 PROXY_VARIABLES: Final = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
-DOCS: Final = "docs/WECHAT_API.md"
 _TOKEN_ERRCODES: Final = frozenset({40001, 40014, 41001, 42001})
 _WRONG_KIND_CODES: Final = frozenset({76022, 48001, 61007})
 _IP_CODES: Final = frozenset({40164, 89503, 89506, 89507})
@@ -1256,10 +1255,6 @@ async def collect(
         if on_check is not None:
             on_check(check)
     return checks
-
-
-def docs_link(check: Check) -> str:
-    return f"{DOCS}{check.section}" if check.section else ""
 
 
 def describe_setup(setup: DoctorSetup) -> str:

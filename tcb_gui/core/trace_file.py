@@ -47,7 +47,6 @@ MAX_EVENTS: Final = 5_000
 # tokens.APP_SECRET_ENV: the variables the app itself reads).
 TOKEN_VARIABLE: Final = "TCB_ACCESS_TOKEN"
 SECRET_VARIABLE: Final = "TCB_APP_SECRET"
-DOCS: Final = "docs/WECHAT_API.md"
 
 # JSON body fields that hold a credential, whatever the endpoint.
 _SECRET_FIELDS: Final = frozenset(
@@ -316,14 +315,11 @@ def curl_command(event: TraceEvent) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """What an answer means, and where docs/WECHAT_API.md says so."""
+    """What an answer means, and which section of docs/WECHAT_API.md says more (the
+    window's Help ▸ Service notes shows that file: ``ui.service_notes``)."""
 
     text: str
     section: str  # an anchor of docs/WECHAT_API.md, e.g. "#error-codes"
-
-    @property
-    def source(self) -> str:
-        return f"{DOCS}{self.section}"
 
 
 _QUOTA_CODES: Final = frozenset({76021, 76022, 76003})

@@ -42,7 +42,6 @@ from tcb_gui.core.doctor import (
     CheckName,
     DoctorSetup,
     Level,
-    docs_link,
     exit_status,
     run_doctor,
     warnings,
@@ -50,6 +49,7 @@ from tcb_gui.core.doctor import (
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.settings import DEMO_SESSION_PROFILE
 from tcb_gui.ui.core_text import core_text
+from tcb_gui.ui.service_notes import ServiceNotes, section_words
 
 if TYPE_CHECKING:
     import httpx
@@ -62,6 +62,9 @@ TASK_NAME: Final = "doctor"
 Runner = Callable[[str, Coroutine[Any, Any, Any]], object]
 # The colour of a line by its level (core's, as its mark is); OK and not checked: the text's.
 _LEVEL_COLOURS: Final = {Level.FAIL: QColor(200, 40, 40), Level.WARNING: QColor(190, 120, 0)}
+_LOOK_AT: Final = frozenset({Level.FAIL, Level.WARNING})  # what Service notes opens at first
+# A line's section of the service notes (UserRole holds the check's name).
+_SECTION_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 # The checks' names (core's CheckName values are the command line's English words).
 _CHECK_NAMES: Final[dict[CheckName, object]] = {
     CheckName.SERVICE: QT_TRANSLATE_NOOP("DoctorDialog", "Service"),
@@ -149,9 +152,16 @@ class DoctorDialog(QDialog):
         self.again_button = QPushButton(self.tr("Check again"), self)
         self.copy_button = QPushButton(self.tr("Copy"), self)
         self.copy_button.setToolTip(self.tr("The lines as text, for a support request (no secret)"))
+        self.notes_button = QPushButton(self.tr("Service notes"), self)
+        self.notes_button.setToolTip(
+            self.tr("The project's notes on the service, at the first check that needs a look")
+        )
         buttons.addButton(self.again_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.notes_button, QDialogButtonBox.ButtonRole.HelpRole)
         buttons.rejected.connect(self.reject)
+        self.notes_button.clicked.connect(lambda _checked=False: self.show_notes())
+        self.list.itemDoubleClicked.connect(self._notes_of_item)
         self.again_button.clicked.connect(self.start)
         self.copy_button.clicked.connect(self.copy_lines)
         layout = QVBoxLayout(self)
@@ -215,14 +225,28 @@ class DoctorDialog(QDialog):
     def _add(self, check: Check) -> None:
         self.checks.append(check)
         item = QListWidgetItem(self.line(check))
-        link = docs_link(check)
-        if link:
-            item.setToolTip(self.tr("See {link}.").format(link=link))
+        if check.section:
+            item.setToolTip(self.tr("See {link}.").format(link=section_words(check.section)))
+        item.setData(_SECTION_ROLE, check.section)
         colour = _LEVEL_COLOURS.get(check.level)
         if colour is not None:
             item.setForeground(QBrush(colour))
         item.setData(Qt.ItemDataRole.UserRole, check.name.value)
         self.list.addItem(item)
+
+    def show_notes(self, section: str | None = None) -> ServiceNotes:
+        """Service notes at ``section``; by default at the first check that is not ✓
+        and has a section of the notes behind it (else at their top)."""
+        if section is None:
+            section = next(
+                (c.section for c in self.checks if c.level in _LOOK_AT and c.section), ""
+            )
+        return ServiceNotes.open_at(self, section)
+
+    def _notes_of_item(self, item: QListWidgetItem) -> None:
+        section = item.data(_SECTION_ROLE)
+        if section:
+            self.show_notes(str(section))
 
     def _finish(self) -> None:
         self.summary.setText(self.summary_text(self.checks))

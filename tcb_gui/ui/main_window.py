@@ -214,9 +214,10 @@ class MainWindow(QMainWindow):
             self.tr("&Links"),
             self.tr("&Downloads"),
             self.tr("&Token"),
+            self.tr("&Help"),
         ]
         # The history's own menu (before Token), titled as ui/history.py titles it.
-        titles.insert(-1, QCoreApplication.translate("HistoryController", "Hi&story"))
+        titles.insert(-2, QCoreApplication.translate("HistoryController", "Hi&story"))
         for title in titles:
             bar.addMenu(title)
 
@@ -567,6 +568,12 @@ class MainWindow(QMainWindow):
             self.tr("New profile…"), lambda: tokens.show_profile_dialog(new=True)
         )
         self.act_demo = self._action(self.tr("Try the demo"), tokens.request_demo)
+        self.act_notes = self._action(
+            self.tr("Service notes"),
+            self.show_service_notes,
+            QKeySequence.StandardKey.HelpContents,
+            self.tr("How the app uses the CloudBase service: tokens, quota, error codes"),
+        )
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -628,6 +635,7 @@ class MainWindow(QMainWindow):
         token_menu.addAction(self.act_new_profile)
         token_menu.addSeparator()
         token_menu.addAction(self.act_demo)
+        bar.addMenu(self.tr("&Help")).addAction(self.act_notes)
 
     def _columns_changed(self) -> None:
         hidden = sorted(c.name.lower() for c in self.view.user_hidden)
@@ -1065,6 +1073,12 @@ class MainWindow(QMainWindow):
     def show_requests(self) -> None:
         if self.requests is not None:
             self.requests.open()
+
+    def show_service_notes(self) -> None:
+        """Help ▸ Service notes (F1): the project's account of the service."""
+        from tcb_gui.ui.service_notes import ServiceNotes
+
+        ServiceNotes.open_at(self)
 
     def check_connection(self) -> None:
         """Token ▸ Check connection…: the doctor's checks of this window's profile."""

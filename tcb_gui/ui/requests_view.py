@@ -75,6 +75,7 @@ from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.trace_file import MAX_EVENTS, curl_command, explain, scrub_body, write_trace
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int, plain_tip, plural
+from tcb_gui.ui.service_notes import ServiceNotes, section_words
 
 # New events reach the table at most this often: a burst of thousands is one insert.
 FLUSH_INTERVAL_MS: Final = 250
@@ -234,7 +235,9 @@ def explanation_text(event: TraceEvent) -> str:
     words = explain(event)
     if words is None:
         return ""
-    see = QCoreApplication.translate("RequestsView", "(See {source}.)").format(source=words.source)
+    see = QCoreApplication.translate("RequestsView", "(See {source}.)").format(
+        source=section_words(words.section)
+    )
     return f"{core_text(words.text)}\n{see}"
 
 
@@ -596,9 +599,17 @@ class RequestsWindow(QWidget):
         save.clicked.connect(self.choose_save_path)
         clear = QPushButton(self.tr("Clear"), self)
         clear.clicked.connect(self.clear)
+        notes = QPushButton(self.tr("Service notes"), self)
+        notes.setToolTip(
+            self.tr(
+                "What the service's answers mean, at the section that explains the selected call"
+            )
+        )
+        notes.clicked.connect(self.show_notes)
+        self.notes_button = notes
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
-        for button in (copy, save, clear):
+        for button in (notes, copy, save, clear):
             buttons.addWidget(button)
         self.copy_button, self.save_button, self.clear_button = copy, save, clear
 
@@ -674,6 +685,13 @@ class RequestsWindow(QWidget):
             return None
         current = self.table.currentIndex()
         return self.model.event_at(current.row()) if current.isValid() else None
+
+    def show_notes(self) -> ServiceNotes:
+        """Service notes: the project's account of the service, at the section that
+        explains the selected call (the top when none is selected or it went well)."""
+        event = self.selected_event()
+        words = explain(event) if event is not None else None
+        return ServiceNotes.open_at(self, words.section if words is not None else "")
 
     def copy_as_curl(self) -> str:
         """The selected call onto the clipboard as a curl command ("" when none)."""

@@ -107,7 +107,7 @@ def test_the_requests_view_speaks_chinese(zh, qtbot) -> None:
     assert details == details_text(model.event_at(1))  # type: ignore[arg-type]
     assert "第 1 次尝试，换新令牌" in details
     assert "access_token 已过期" in details  # core's 42001 message, via core_text
-    assert "（参见 docs/WECHAT_API.md#tokens。）" in details
+    assert "（参见 帮助 ▸ 服务说明 ▸ Tokens。）" in details
     assert "错误码（errcode）：42001" in details
     assert "发送的请求体：" in details
     tip = model.data(model.index(0, Column.HTTP), Qt.ItemDataRole.ToolTipRole)
@@ -118,7 +118,7 @@ def test_the_requests_view_speaks_chinese(zh, qtbot) -> None:
     # The details minus data: the method, the docs anchor, the API's own field names
     # (errcode, errmsg), the service's errmsg and the JSON body sent.
     words = details.split("发送的请求体：")[0].replace("access_token expired", " ")
-    details_data = EnglishLeft(DATA | {"POST", "docs/WECHAT_API.md#tokens", "errcode", "errmsg"})
+    details_data = EnglishLeft(DATA | {"POST", "Tokens", "errcode", "errmsg"})
     details_data.check("details", words)
     details_data.assert_clean(at_least=1)
     check.assert_clean(at_least=12)
@@ -202,7 +202,7 @@ async def test_check_connection_says_what_blocks_in_chinese(zh, qtbot) -> None:
     row = dialog.list.item(4)
     assert row.text().startswith("✗ IP 白名单：")
     assert "\n    → " in row.text()  # the next step (core's words) under a failure
-    assert row.toolTip() == "参见 docs/WECHAT_API.md#error-codes。"
+    assert row.toolTip() == "参见 帮助 ▸ 服务说明 ▸ Error codes。"
     assert dialog.text().splitlines()[0] == dialog.heading.text()  # "Copy" copies what is shown
 
 

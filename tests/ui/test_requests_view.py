@@ -173,15 +173,19 @@ def test_columns_and_cells(qapp) -> None:
         (
             {"errcode": 40164, "errmsg": "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, no"},
             "The service saw the address 203.0.113.7",
-            "docs/WECHAT_API.md#error-codes",
+            "Help ▸ Service notes ▸ Error codes",
         ),
         (
             {"errcode": 76022, "endpoint": "/cgi-bin/openapi/quota/get"},
             "does not fit this API",
-            "docs/WECHAT_API.md#quota",
+            "Help ▸ Service notes ▸ Quota",
         ),
-        ({"errcode": 45009}, "quota for this account is used up", "docs/WECHAT_API.md#error-codes"),
-        ({"errcode": None, "http_status": 502}, "HTTP 502", "docs/WECHAT_API.md#error-codes"),
+        (
+            {"errcode": 45009},
+            "quota for this account is used up",
+            "Help ▸ Service notes ▸ Error codes",
+        ),
+        ({"errcode": None, "http_status": 502}, "HTTP 502", "Help ▸ Service notes ▸ Error codes"),
     ],
 )
 def test_each_errcode_is_explained_with_its_docs_section(
@@ -319,7 +323,7 @@ async def test_check_connection_says_what_is_wrong(qtbot) -> None:
         row = [dialog.list.item(i) for i in range(dialog.list.count())][4]
         assert row.text().startswith("✗ IP allowlist")
         assert "→ Add 198.51.100.9" in row.text()
-        assert row.toolTip() == "See docs/WECHAT_API.md#error-codes."
+        assert row.toolTip() == "See Help ▸ Service notes ▸ Error codes."
         # Fixed on the WeChat side: "Check again" turns it green.
         server.state.api_ip_allowlisted = True
         dialog.again_button.click()
