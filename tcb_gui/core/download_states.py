@@ -83,8 +83,11 @@ class TotalProgress:
     bytes_done: int
     bytes_total: int  # of the files whose size is known so far
     speed: float  # bytes/s over all transfers, sliding average
-    eta: float | None  # seconds left for the bytes still to come; None while unknown
+    # Seconds left: the longer of the bytes left at ``speed`` and the files left at
+    # ``files_speed``; None while unknown (no total claimed yet, nothing moving).
+    eta: float | None
     paused: bool = False
+    files_speed: float = 0.0  # files ended (done or failed) per second, sliding average
     files_verified: int = 0  # of files_done, those whose CRC-64 matched
     # True while some files' sizes are unknown: bytes_total then extrapolates from the
     # files whose size is known once they are at least 1 in progress.MAX_EXTRAPOLATION

@@ -25,7 +25,7 @@ from tcb_gui.demo import samples
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN
 
-KIB, MIB = 1 << 10, 1 << 20
+KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 
 
 def book_of(count: int) -> ProgressBook:
@@ -60,6 +60,71 @@ def test_small_files_after_a_few_big_ones_are_not_reckoned_at_the_big_ones_size(
     assert totals.bytes_total == truth
     left = truth - sum(sizes[:5_020])
     assert totals.eta == pytest.approx(left / (1.4 * MIB), rel=0.01)  # some 10 s
+
+
+def sized(book: ProgressBook, sizes: Sequence[int]) -> None:
+    for job, size in zip(book.jobs, sizes, strict=True):
+        book.set_total(job, size)
+
+
+def test_the_time_left_of_many_small_files_is_reckoned_in_files_too() -> None:
+    # 4 big files went by at 40 MiB/s; 10,000 files of 1 KiB are left, which end at 500 a
+    # second (a request, a reply and a sync each): their 10 MiB at 40 MiB/s said 0.25 s.
+    sizes = [64 * MIB] * 4 + [KIB] * 10_000
+    book = book_of(len(sizes))
+    sized(book, sizes)
+    saved(book, sizes[:4])
+    book._meter.sample(0.0, 0)
+    book._meter.sample(1.0, 40 * MIB)
+    book._files_meter.sample(0.0, 0)
+    book._files_meter.sample(1.0, 500)
+
+    totals = book.totals(paused=False)
+
+    assert totals.files_speed == 500
+    assert totals.eta == pytest.approx(10_000 / 500)  # 20 s, not 0.25
+
+
+def test_big_files_left_are_still_reckoned_in_bytes() -> None:
+    sizes = [KIB] * 100 + [GIB] * 4
+    book = book_of(len(sizes))
+    sized(book, sizes)
+    saved(book, sizes[:100])
+    book._meter.sample(0.0, 0)
+    book._meter.sample(1.0, 100 * MIB)
+    book._files_meter.sample(0.0, 0)
+    book._files_meter.sample(1.0, 100)  # the small files ended at 100 a second
+
+    totals = book.totals(paused=False)
+
+    assert totals.eta == pytest.approx(4 * GIB / (100 * MIB))  # 41 s, not 0.04
+
+
+def test_the_file_rate_counts_files_this_run_took_to_an_end() -> None:
+    book = book_of(5)
+    book.sample(0.0)
+    done, failed, skipped, paused, cancelled = book.jobs
+    book.set_state(done, FileState.DOWNLOADING)
+    book.set_state(done, FileState.DONE)
+    book.set_state(failed, FileState.FAILED)
+    book.set_state(skipped, FileState.SKIPPED)  # complete from an earlier run: no cost
+    book.set_state(paused, FileState.PAUSED)
+    book.set_state(cancelled, FileState.CANCELLED)
+    book.sample(2.0)
+
+    assert book.totals(paused=False).files_speed == pytest.approx(2 / 2.0)
+    # The run's own average once it is over.
+    assert book._finished == 2
+
+
+def test_files_under_way_count_for_what_is_left_of_them() -> None:
+    book = book_of(4)
+    sized(book, [MIB] * 4)
+    for job in book.jobs[:2]:
+        book.set_state(job, FileState.DOWNLOADING)
+        book.set_done(job, 3 * MIB // 4)
+
+    assert book._files_left() == pytest.approx(2 + 2 * 0.25)
 
 
 def test_a_shuffled_list_is_still_reckoned_at_its_mean() -> None:

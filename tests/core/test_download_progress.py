@@ -51,7 +51,9 @@ async def test_six_files_two_at_a_time_show_the_whole_total(tmp_path: Path) -> N
     assert reports[-1].bytes_done == 6 * SIZE
     for r in sized:
         if r.eta is not None and r.speed:
-            assert abs(r.eta - (r.bytes_total - r.bytes_done) / r.speed) < 1e-6
+            # The bytes left at the speed, or longer when the files left at the file rate
+            # take longer (tests/core/test_download_estimate.py).
+            assert r.eta >= (r.bytes_total - r.bytes_done) / r.speed - 1e-6
     # The last report gives the run's average speed: a short run's sliding window would
     # have said 0 B/s (the command line printed "200.0 MiB of 200.0 MiB · 0 B/s").
     assert reports[-1].speed > 0

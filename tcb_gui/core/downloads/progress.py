@@ -25,6 +25,9 @@ from tcb_gui.core.fileids import FileId
 
 # States in which a file will never report its size.
 _ENDED_UNSIZED = frozenset({FileState.FAILED, FileState.CANCELLED})
+# A file still to be taken to an end, and the ends that count in the file rate.
+_UNDER_WAY = frozenset({FileState.QUEUED, FileState.DOWNLOADING, FileState.PAUSED})
+_FINISHED = frozenset({FileState.DONE, FileState.FAILED})
 
 log = logging.getLogger("tcb_gui.core.downloads")
 
@@ -123,6 +126,11 @@ class ProgressBook:
         self._sized_sums: list[int] = []
         self._unsized_ended = 0  # jobs that failed or stopped before their size was known
         self._meter = SpeedMeter()
+        # Files this run took to an end (done or failed; not those found complete), and
+        # their rate: a list of small files is bound by what each file costs, not by
+        # bytes, so the time left is also reckoned in files (``totals``).
+        self._finished = 0
+        self._files_meter = SpeedMeter()
         self._started = time.monotonic()
 
     def start(self, jobs: list[Job]) -> None:
@@ -137,6 +145,8 @@ class ProgressBook:
         self.counts[state] += 1
         if job.bytes_total is None:
             self._unsized_ended += (state in _ENDED_UNSIZED) - (job.state in _ENDED_UNSIZED)
+        if state in _FINISHED and job.state in _UNDER_WAY:
+            self._finished += 1
         job.state = state
         if state is FileState.DOWNLOADING:
             self._downloading[job.index] = job
@@ -192,6 +202,7 @@ class ProgressBook:
     def sample(self, now: float) -> None:
         """Feed the speed meters (the run's and each transfer's) at time ``now``."""
         self._meter.sample(now, self._received)
+        self._files_meter.sample(now, self._finished)
         for job in self._downloading.values():
             job.meter.sample(now, job.received)
             self._dirty[job.index] = job
@@ -220,12 +231,18 @@ class ProgressBook:
         far and count files, rather than a total 50 times too big.
         The speed is the sliding window's while the run goes on; the ``final`` report gives
         the run's average (bytes received over the run's time), where the window would
-        have emptied or never filled in a short run and said 0 B/s."""
+        have emptied or never filled in a short run and said 0 B/s. So does the rate of
+        files ended. The time left is the longer of the bytes left at the byte speed and the
+        files left at the file rate: after a few large files the bytes left of 10,000 small
+        ones go at the large files' speed, yet each small file costs a request, a reply and
+        a sync of its own, which only the file rate sees."""
         if final:
             elapsed = time.monotonic() - self._started
             speed = self._received / elapsed if self._received and elapsed > 0 else 0.0
+            files_speed = self._finished / elapsed if self._finished and elapsed > 0 else 0.0
         else:
             speed = self._meter.speed()
+            files_speed = self._files_meter.speed()
         total = self._bytes_total
         unsized = len(self.jobs) - self._sized - self._unsized_ended
         claimed = unsized <= 0 or self._sized + unsized <= MAX_EXTRAPOLATION * self._sized
@@ -243,6 +260,8 @@ class ProgressBook:
         left = total - self._bytes_done
         # Nothing is left to wait for once the run has ended, nor known without a total.
         eta = left / speed if speed > 0 and left >= 0 and claimed and not final else None
+        if eta is not None and files_speed > 0:
+            eta = max(eta, self._files_left() / files_speed)
         return TotalProgress(
             files_done=self.counts[FileState.DONE] + self.counts[FileState.SKIPPED],
             files_failed=self.counts[FileState.FAILED],
@@ -251,10 +270,20 @@ class ProgressBook:
             bytes_total=total,
             speed=speed,
             eta=eta,
+            files_speed=files_speed,
             paused=paused,
             files_verified=self._verified,
             total_estimated=unsized > 0,
         )
+
+    def _files_left(self) -> float:
+        """Files still to end, a file under way counted for the share of it still to come
+        (three files of 2 MiB each almost in are not three files' work)."""
+        left = float(self.counts[FileState.QUEUED] + self.counts[FileState.PAUSED])
+        for job in self._downloading.values():
+            total = job.bytes_total
+            left += 1.0 if not total else max(0.0, 1.0 - job.bytes_done / total)
+        return left
 
     def emit(self, *, final: bool, paused: bool) -> None:
         if self._on_progress is None:
