@@ -389,12 +389,13 @@ class Downloader:
         self._taken.add(self._key(self._state_dir))
         self._manifest.load()
         self._clean_tmp(False)
-        self._syncer.group_sync_in(self._dest)
 
     def _plan(self) -> None:
-        """Runs in a thread: every file's name (input order), or its skip."""
+        """Runs in a thread: every file's name (input order), or its skip; and how files
+        are made durable (after the first link request has gone: that takes ctypes)."""
         folder = self._folder
         assert folder is not None  # made by _prepare_folder
+        self._syncer.group_sync_in(self._dest)
         book = self._book
         skip = self._options.on_exists is OnExists.SKIP
         relative = self._relative_paths()
