@@ -141,7 +141,9 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
         "trust_env": False,
     }
     options.update(kwargs)
-    if "verify" not in options:
+    if "verify" not in options and "transport" not in options:
+        # A transport given brings its own checks (``WireTransport`` makes its context at
+        # the first https connection): an SSL context here would only cost a millisecond.
         options["verify"] = DeferredTrustContext()
     return httpx.AsyncClient(**options)
 
