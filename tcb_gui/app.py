@@ -40,6 +40,10 @@ DESKTOP_FILE = "io.github.tcblinks.TcbLinks"
 # The longest the start waits for the window's first frame before building the rest (a
 # window never exposed, on a screen that is off, paints nothing).
 FIRST_PAINT_TIMEOUT_MS = 1_000
+# Said on stderr when Qt leaves its loop under an open window (the display went away).
+DISPLAY_LOST = (
+    "tcb-gui: the window lost its display (the X server or the desktop session ended) and closed"
+)
 
 
 def run(
@@ -127,10 +131,37 @@ def run(
     instance.raiseRequested.connect(lambda: bring_to_front(window))
     import asyncio
 
+    ended = False  # main returned or raised
+    left_first = False  # Qt left its loop while main still waited on the window
+
+    async def until_closed() -> int:
+        nonlocal ended
+        try:
+            return await main(window, demo=demo, files=files)
+        finally:
+            ended = True
+
+    def leaving() -> None:
+        nonlocal left_first
+        left_first = left_first or not ended
+
+    app.aboutToQuit.connect(leaving)
     try:
         with asyncio.Runner(loop_factory=lambda: qt_workarounds.event_loop(app)) as runner:
-            return runner.run(main(window, demo=demo, files=files))
+            try:
+                return runner.run(until_closed())
+            except RuntimeError:
+                # Qt left its event loop under the open window: the X server or the
+                # desktop session went away (Qt says so on stderr first), and the loop
+                # ends mid-step ("stopped before Future completed", "no running event
+                # loop"). Not a bug of ours to report; what the list and a download had
+                # was kept as it went (the history, the download's own state on disk).
+                if not left_first:
+                    raise
+        sys.stderr.write(DISPLAY_LOST + "\n")
+        return ExitStatus.SOME_FAILED
     finally:
+        app.aboutToQuit.disconnect(leaving)
         instance.close()
 
 
