@@ -67,19 +67,27 @@ def sized(book: ProgressBook, sizes: Sequence[int]) -> None:
         book.set_total(job, size)
 
 
+def totals_after(
+    sizes: Sequence[int], *, saved_first: int, byte_speed: int, files_per_s: int
+) -> TotalProgress:
+    """A run of files of ``sizes`` (all sized), its first ones saved, moving at these
+    rates over the last second."""
+    book = book_of(len(sizes))
+    sized(book, sizes)
+    saved(book, sizes[:saved_first])
+    book._meter.sample(0.0, 0)
+    book._meter.sample(1.0, byte_speed)
+    book._files_meter.sample(0.0, 0)
+    book._files_meter.sample(1.0, files_per_s)
+    return book.totals(paused=False)
+
+
 def test_the_time_left_of_many_small_files_is_reckoned_in_files_too() -> None:
     # 4 big files went by at 40 MiB/s; 10,000 files of 1 KiB are left, which end at 500 a
     # second (a request, a reply and a sync each): their 10 MiB at 40 MiB/s said 0.25 s.
     sizes = [64 * MIB] * 4 + [KIB] * 10_000
-    book = book_of(len(sizes))
-    sized(book, sizes)
-    saved(book, sizes[:4])
-    book._meter.sample(0.0, 0)
-    book._meter.sample(1.0, 40 * MIB)
-    book._files_meter.sample(0.0, 0)
-    book._files_meter.sample(1.0, 500)
 
-    totals = book.totals(paused=False)
+    totals = totals_after(sizes, saved_first=4, byte_speed=40 * MIB, files_per_s=500)
 
     assert totals.files_speed == 500
     assert totals.eta == pytest.approx(10_000 / 500)  # 20 s, not 0.25
@@ -87,15 +95,9 @@ def test_the_time_left_of_many_small_files_is_reckoned_in_files_too() -> None:
 
 def test_big_files_left_are_still_reckoned_in_bytes() -> None:
     sizes = [KIB] * 100 + [GIB] * 4
-    book = book_of(len(sizes))
-    sized(book, sizes)
-    saved(book, sizes[:100])
-    book._meter.sample(0.0, 0)
-    book._meter.sample(1.0, 100 * MIB)
-    book._files_meter.sample(0.0, 0)
-    book._files_meter.sample(1.0, 100)  # the small files ended at 100 a second
 
-    totals = book.totals(paused=False)
+    # The small files ended at 100 a second.
+    totals = totals_after(sizes, saved_first=100, byte_speed=100 * MIB, files_per_s=100)
 
     assert totals.eta == pytest.approx(4 * GIB / (100 * MIB))  # 41 s, not 0.04
 
