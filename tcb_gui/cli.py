@@ -133,6 +133,54 @@ class _MessageStream(io.TextIOBase):
             self._stream.close()
 
 
+class _ResultStream(io.TextIOBase):
+    """stdout as the one-shot commands write their results (links, the doctor's lines,
+    a token check, a folder's check): a write or flush that fails (a full disk behind
+    ``>``, ``/dev/full``) is an ``InputError`` naming it, not a traceback called a bug;
+    a closed pipe stays ``BrokenPipeError`` (the reader has all it wanted)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    @property
+    def encoding(self) -> str | None:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None)
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def write(self, text: str) -> int:
+        with self._failing_as_input_error():
+            self._stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        with self._failing_as_input_error():
+            self._stream.flush()
+
+    @contextmanager
+    def _failing_as_input_error(self) -> Iterator[None]:
+        from tcb_gui.core.errors import InputError
+
+        try:
+            yield
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            # What is still buffered would fail again when the interpreter flushes it.
+            with suppress(OSError, ValueError):
+                self._stream.close()
+            raise InputError(
+                f"Cannot write the results to standard output: {exc.strerror or exc}."
+            ) from None
+
+
 def _max_age(text: str) -> int:
     import argparse
 
@@ -1188,6 +1236,7 @@ def _configure_logging(stderr: TextIO, *, verbose: bool) -> None:
 # not the demo service).
 _ONE_SHOT_COMMANDS = frozenset({"resolve", "download", "verify", "token", "doctor"})
 _exit_registered = False  # _at_exit is registered (once per process)
+EXIT_UNFLUSHED = 120  # Python's own status when stdout cannot be flushed at exit
 _one_shot_ran = False  # a command of _ONE_SHOT_COMMANDS ran in this process
 # The status ``run`` leaves the process with once a one-shot command is done (None: the
 # interpreter's own exit, as after main() called in a test).
@@ -1235,10 +1284,16 @@ def _at_exit() -> None:
     import logging
 
     logging.shutdown()  # when imported before the hook was registered, it would run later
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(Exception):  # a closed pipe: nothing more can be said there
-            if stream is not None:
-                stream.flush()
+    with suppress(Exception):  # nothing more can be said there
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    try:
+        if sys.stdout is not None and not sys.stdout.closed:
+            sys.stdout.flush()  # main() flushed the results; this is only a safety net
+    except BrokenPipeError:
+        pass  # the reader had all it wanted
+    except OSError:
+        status = status or EXIT_UNFLUSHED  # as Python exits when its own flush fails
     os._exit(status)
 
 
@@ -1301,19 +1356,12 @@ def main(
         if args.command in _ONE_SHOT_COMMANDS:
             _skip_collection_at_exit()
             _prepare_stdout(stdout)
-        if args.command == "resolve":
-            return cmd_resolve(args, stdin, stdout, stderr)
-        if args.command == "download":
-            return cmd_download(args, stdin, stdout, stderr)
-        if args.command == "verify":
-            from tcb_gui.cli_download import run_verify
-
-            _check_folder(args.folder)
-            return run_verify(args.folder, stdout, stderr)
-        if args.command == "token":
-            return cmd_token(args, stdin, stdout, stderr)
-        if args.command == "doctor":
-            return cmd_doctor(args, stdout, stderr)
+            # (A stream the process was started without stays what it is: it never fails.)
+            absent = isinstance(stdout, _AbsentStream)
+            results = stdout if absent else cast("TextIO", _ResultStream(stdout))
+            status = _run_one_shot(args, stdin, results, stderr)
+            results.flush()  # what is still buffered fails here, named, not at exit
+            return status
         if args.command == "demo-server":
             return cmd_demo_server(args)
         return _open_window(args, files)
@@ -1346,6 +1394,22 @@ def _report_bug(stderr: TextIO) -> None:
         "tcb-gui: unexpected error, a bug in TCB Links: please report it with these lines.\n"
         + redact(traceback.format_exc())
     )
+
+
+def _run_one_shot(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """One of ``_ONE_SHOT_COMMANDS``, its results to ``stdout``; its exit status."""
+    if args.command == "resolve":
+        return cmd_resolve(args, stdin, stdout, stderr)
+    if args.command == "download":
+        return cmd_download(args, stdin, stdout, stderr)
+    if args.command == "verify":
+        from tcb_gui.cli_download import run_verify
+
+        _check_folder(args.folder)
+        return run_verify(args.folder, stdout, stderr)
+    if args.command == "token":
+        return cmd_token(args, stdin, stdout, stderr)
+    return cmd_doctor(args, stdout, stderr)
 
 
 def run() -> NoReturn:

@@ -150,3 +150,45 @@ def test_a_reader_that_goes_away_early_ends_the_command_quietly(
     assert status == 0, err
     assert "Traceback" not in err
     assert "Exception ignored" not in err
+
+
+class _Unflushable:
+    """A stdout whose last flush fails as a full disk (or a closed pipe) makes it fail."""
+
+    closed = False
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def flush(self) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "left", "status"),
+    [
+        (OSError(28, "No space left on device"), 0, 120),  # as Python's own exit says it
+        (OSError(28, "No space left on device"), 3, 3),  # a failure already said stays
+        (BrokenPipeError(32, "Broken pipe"), 0, 0),  # the reader had all it wanted
+    ],
+)
+def test_the_last_flush_failing_is_not_a_silent_success(
+    monkeypatch: pytest.MonkeyPatch, error: OSError, left: int, status: int
+) -> None:
+    """main() flushes the results itself (a failure there is named, exit 2); the exit
+    hook's own flush is a safety net that must not turn lost output into exit 0."""
+    import gc
+    import logging
+
+    from tcb_gui import cli
+
+    exits: list[int] = []
+    # Not in this test process: the freeze and logging's shutdown are the hook's own.
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    monkeypatch.setattr(logging, "shutdown", lambda: None)
+    monkeypatch.setattr(cli, "_one_shot_ran", True)
+    monkeypatch.setattr(cli, "_leave_with", left)
+    monkeypatch.setattr(sys, "stdout", _Unflushable(error))
+    monkeypatch.setattr(cli.os, "_exit", exits.append)
+    cli._at_exit()
+    assert exits == [status]

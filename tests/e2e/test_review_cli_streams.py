@@ -208,6 +208,22 @@ def test_a_full_stdout_is_named_not_a_traceback(demo_server: DemoServer, tmp_pat
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["doctor"], ["token", "check"]])
+def test_every_command_names_a_full_stdout(
+    demo_server: DemoServer, tmp_path: Path, command: list[str]
+) -> None:
+    """The doctor's lines and a token check go to stdout as resolve's links do: a full
+    disk behind ``>`` is named (exit 2), not an unexpected error with a traceback."""
+    run = run_with_streams(
+        [*command, "--base-url", demo_server.base_url], tmp_path, shell_redirects=">/dev/full"
+    )
+    assert run.code == USAGE, run.stderr
+    assert "Cannot write the results to standard output: No space left on device" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert "bug in TCB Links" not in run.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_full_stderr_does_not_stop_the_run(demo_server: DemoServer, tmp_path: Path) -> None:
     """Progress and messages that cannot be written (a full disk behind ``2>> log``) are
     dropped; the links still come out and the status is the run's."""
