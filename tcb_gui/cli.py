@@ -82,16 +82,12 @@ def _absent_stream() -> TextIO:
     return cast("TextIO", _AbsentStream())
 
 
-class _MessageStream(io.TextIOBase):
-    """stderr as the commands use it, for progress and messages: a write that fails (a
-    full disk behind ``2>> log``, a pipe closed early) is dropped, so what a run does
-    and writes to stdout or ``--output`` never depends on whether its progress could be
-    shown. Control characters are shown, never sent to the terminal
-    (``terminal.shown_safely``): the program's own progress line needs none."""
+class _StreamOver(io.TextIOBase):
+    """A text stream written through to another (``stream``), which says what its
+    encoding is and whether it is a terminal; a subclass says what a failed write is."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._broken = False
 
     @property
     def encoding(self) -> str | None:  # type: ignore[override]
@@ -105,6 +101,18 @@ class _MessageStream(io.TextIOBase):
             return self._stream.isatty()
         except (OSError, ValueError):
             return False
+
+
+class _MessageStream(_StreamOver):
+    """stderr as the commands use it, for progress and messages: a write that fails (a
+    full disk behind ``2>> log``, a pipe closed early) is dropped, so what a run does
+    and writes to stdout or ``--output`` never depends on whether its progress could be
+    shown. Control characters are shown, never sent to the terminal
+    (``terminal.shown_safely``): the program's own progress line needs none."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self._broken = False
 
     def write(self, text: str) -> int:
         if not self._broken:
@@ -133,27 +141,11 @@ class _MessageStream(io.TextIOBase):
             self._stream.close()
 
 
-class _ResultStream(io.TextIOBase):
+class _ResultStream(_StreamOver):
     """stdout as the one-shot commands write their results (links, the doctor's lines,
     a token check, a folder's check): a write or flush that fails (a full disk behind
     ``>``, ``/dev/full``) is an ``InputError`` naming it, not a traceback called a bug;
     a closed pipe stays ``BrokenPipeError`` (the reader has all it wanted)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    @property
-    def encoding(self) -> str | None:  # type: ignore[override]
-        return getattr(self._stream, "encoding", None)
-
-    def writable(self) -> bool:
-        return True
-
-    def isatty(self) -> bool:
-        try:
-            return self._stream.isatty()
-        except (OSError, ValueError):
-            return False
 
     def write(self, text: str) -> int:
         with self._failing_as_input_error():
