@@ -1262,16 +1262,17 @@ def _skip_collection_at_exit() -> None:
 
 
 def _at_exit() -> None:
-    """The last exit hook after a one-shot command: freeze the collector, and with a
-    status from ``run`` flush what is left to flush and leave at once. Nothing after
-    the window or the demo service (their toolkit tears down as Python does)."""
+    """The last exit hook after a one-shot command: with a status from ``run``, flush
+    what is left to flush and leave at once; without one (main() called in a test),
+    freeze the collector for the tear-down that follows. Nothing after the window or
+    the demo service (their toolkit tears down as Python does)."""
     if not _one_shot_ran:
         return
-    import gc
-
-    gc.freeze()
     status = _leave_with
     if status is None:
+        import gc
+
+        gc.freeze()
         return
     import logging
 
