@@ -65,7 +65,8 @@ class _ProgressPrinter:
         if total.bytes_total:
             about = "about " if total.total_estimated else ""
             detail += f" of {about}{human_bytes(total.bytes_total)}"
-        detail += f" · {human_bytes(total.speed)}/s"
+        if total.speed is not None:  # not measured yet in the run's first moments
+            detail += f" · {human_bytes(total.speed)}/s"
         if total.eta is not None:
             detail += f" · {human_duration(total.eta)} left"
         if total.files_failed:

@@ -85,6 +85,10 @@
         <translation>正在完成…</translation>
     </message>
     <message>
+        <source>Downloading: {amount}</source>
+        <translation>下载中：{amount}</translation>
+    </message>
+    <message>
         <source>Paused at {percent} %</source>
         <translation>已暂停于 {percent}%</translation>
     </message>

@@ -68,7 +68,9 @@ class FileProgress:
     path: Path | None  # the final target (known once chosen), None before or if unsafe
     bytes_done: int
     bytes_total: int | None  # None while unknown
-    speed: float  # bytes/s, sliding average
+    # Bytes/s, sliding average; None until measured (a transfer's first moments): no face
+    # says "0 B/s" of a file that has not been timed yet.
+    speed: float | None
     errmsg: str
     resumed_from: int  # bytes kept from an earlier try or run (0 if none)
     index: int = 0  # position in the run's input
@@ -82,7 +84,9 @@ class TotalProgress:
     files_total: int
     bytes_done: int
     bytes_total: int  # of the files whose size is known so far
-    speed: float  # bytes/s over all transfers, sliding average
+    # Bytes/s over all transfers, sliding average; None until measured (the run's first
+    # moments, or a final report of a run that received nothing). 0 is a measured stall.
+    speed: float | None
     # Seconds left: the longer of the bytes left at ``speed`` and the files left at
     # ``files_speed``; None while unknown (no total claimed yet, nothing moving).
     eta: float | None

@@ -54,7 +54,7 @@ class DownloadCell:
     state: FileState
     bytes_done: int = 0
     bytes_total: int | None = None
-    speed: float = 0.0
+    speed: float | None = None  # bytes/s while downloading, once measured
     path: Path | None = None
     errmsg: str = ""
     text: str = ""
@@ -163,14 +163,14 @@ class CellTexts(QObject):
 
     def restate(self, old: DownloadCell, state: FileState) -> DownloadCell:
         """``old`` moved to ``state``, its bytes and path kept."""
-        return self._make(state, old.bytes_done, old.bytes_total, 0.0, old.path, "", None)
+        return self._make(state, old.bytes_done, old.bytes_total, None, old.path, "", None)
 
     def _make(
         self,
         state: FileState,
         bytes_done: int,
         bytes_total: int | None,
-        speed_bps: float,
+        speed_bps: float | None,
         path: Path | None,
         errmsg: str,
         integrity: Integrity | None,
@@ -181,7 +181,6 @@ class CellTexts(QObject):
         if state is FileState.QUEUED and not bytes_done:
             return self._queued
         if state is FileState.DOWNLOADING:
-            speed = self.tr("{size}/s").format(size=fmt_size(int(speed_bps)))
             if percent is None:
                 text = self.tr("Downloading…")
             elif percent >= 100:
@@ -189,7 +188,11 @@ class CellTexts(QObject):
                 text = self.tr("Finishing…")
             else:
                 text = self.tr("Downloading {percent} %").format(percent=percent)
-            tip = self.tr("Downloading: {amount} at {speed}").format(amount=amount, speed=speed)
+            if speed_bps is None:  # not timed yet: no "0 B/s" for a transfer just begun
+                tip = self.tr("Downloading: {amount}").format(amount=amount)
+            else:
+                speed = self.tr("{size}/s").format(size=fmt_size(int(speed_bps)))
+                tip = self.tr("Downloading: {amount} at {speed}").format(amount=amount, speed=speed)
         elif state is FileState.PAUSED:
             text = (
                 self.tr("Paused at {percent} %").format(percent=percent)
@@ -239,7 +242,7 @@ class CellTexts(QObject):
             state=state,
             bytes_done=bytes_done,
             bytes_total=bytes_total,
-            speed=speed_bps if state is FileState.DOWNLOADING else 0.0,
+            speed=speed_bps if state is FileState.DOWNLOADING else None,
             path=path,
             errmsg=errmsg,
             text=text,

@@ -244,7 +244,7 @@ class DownloadsPanel(QWidget):
             parts.append(self.tr("{done} so far").format(done=fmt_size(total.bytes_done)))
         if total.paused:
             parts.append(self.tr("paused"))
-        else:
+        elif total.speed is not None:  # not measured yet in the run's first moments
             parts.append(self.tr("{size}/s").format(size=fmt_size(int(total.speed))))
             if total.eta is not None and total.speed > 0:
                 parts.append(self.tr("{time} left").format(time=fmt_eta(total.eta)))

@@ -82,3 +82,23 @@ def test_the_chinese_window_says_not_checked_and_malformed(qtbot, zh) -> None:
         NETWORK_ERROR.format(problem="the host's answer was malformed"), "malformed chunk size"
     )
     assert core_text(malformed) == "网络错误：服务器的应答格式有误（malformed chunk size）"
+
+
+def downloading_cell(speed: float | None) -> DownloadCell:
+    report = FileProgress(
+        FILEID, FileState.DOWNLOADING, Path("/d/b.pdf"), 1024, 4096, speed, "", 0
+    )
+    return CellTexts().cell(report)
+
+
+def test_a_transfer_not_timed_yet_has_no_speed_in_its_tip(qtbot) -> None:
+    # Its first moments: the meter has one sample, and the tip said "at 0 B/s".
+    first = downloading_cell(None)
+    assert first.tooltip.splitlines()[0] == "Downloading: 1.0 KiB of 4.0 KiB"
+    assert first.text == "Downloading 25 %"
+    timed = downloading_cell(2048.0)
+    assert timed.tooltip.splitlines()[0] == "Downloading: 1.0 KiB of 4.0 KiB at 2.0 KiB/s"
+
+
+def test_the_chinese_tip_of_a_transfer_not_timed_yet(qtbot, zh) -> None:
+    assert downloading_cell(None).tooltip.splitlines()[0] == "下载中：1.0 KiB / 4.0 KiB"

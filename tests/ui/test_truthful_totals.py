@@ -83,3 +83,32 @@ def test_once_enough_files_are_sized_both_faces_say_the_same_estimate(qtbot) -> 
     assert panel.bar.value() == 22 * BAR_STEPS // 256
     line = command_line(total)
     assert "22.0 MiB of about 256.0 MiB · 3.0 MiB/s · 1m" in line
+
+
+def test_a_speed_not_measured_yet_is_not_said_as_zero(qtbot) -> None:
+    """The first report of a run comes before the speed meter has two samples: it was
+    "0 B/s" in both faces (and the first line of a log), as if the run had stalled."""
+    panel = DownloadsPanel()
+    qtbot.addWidget(panel)
+    panel.start(Path("/data/out"), FILES)
+    b = ProgressBook(None)
+    b.start([Job(n, parse_fileid(PROD.fileid(f"f/{n}.bin")), None) for n in range(FILES)])
+    b._meter.sample(0.0, 0)  # one sample: no speed yet
+    for job in b.jobs[:FILES]:
+        b.set_total(job, 1 * MIB)
+    b.set_state(b.jobs[0], FileState.DOWNLOADING)
+    b.set_done(b.jobs[0], MIB // 2)
+    total = b.totals(paused=False)
+    assert total.speed is None and total.eta is None
+    panel.set_progress(total)
+    assert panel.detail_label.text() == "0 of 200 files · 512.0 KiB of 200.0 MiB"
+    line = command_line(total)
+    assert "512.0 KiB of 200.0 MiB · 0s" in line
+    assert "B/s" not in line
+    # A stall the meter measured is said: 0 B/s is then the truth.
+    b._meter.sample(1.0, 0)
+    stalled = b.totals(paused=False)
+    assert stalled.speed == 0.0
+    panel.set_progress(stalled)
+    assert panel.detail_label.text() == "0 of 200 files · 512.0 KiB of 200.0 MiB · 0 bytes/s"
+    assert "512.0 KiB of 200.0 MiB · 0 B/s" in command_line(stalled)

@@ -62,11 +62,12 @@ class SpeedMeter:
         while len(self._samples) > 2 and now - self._samples[1][0] >= self._window:
             self._samples.popleft()
 
-    def speed(self) -> float:
+    def speed(self) -> float | None:
+        """Bytes/s over the window; None until two samples some time apart were taken."""
         if len(self._samples) < 2:
-            return 0.0
+            return None
         (t0, b0), (t1, b1) = self._samples[0], self._samples[-1]
-        return (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+        return (b1 - b0) / (t1 - t0) if t1 > t0 else None
 
     def reset(self) -> None:
         self._samples.clear()
@@ -229,20 +230,22 @@ class ProgressBook:
         the run (``total_estimated``), once they are at least 1 in ``MAX_EXTRAPOLATION``
         of the files; until then it is 0, with no time left: the faces say the bytes so
         far and count files, rather than a total 50 times too big.
-        The speed is the sliding window's while the run goes on; the ``final`` report gives
-        the run's average (bytes received over the run's time), where the window would
-        have emptied or never filled in a short run and said 0 B/s. So does the rate of
-        files ended. The time left is the longer of the bytes left at the byte speed and the
-        files left at the file rate: after a few large files the bytes left of 10,000 small
-        ones go at the large files' speed, yet each small file costs a request, a reply and
-        a sync of its own, which only the file rate sees."""
+        The speed is the sliding window's while the run goes on, None until the window has
+        two samples (a face then says no speed rather than "0 B/s" of a run only just
+        started); the ``final`` report gives the run's average (bytes received over the
+        run's time; None when nothing was received), where the window would have emptied
+        or never filled in a short run. So does the rate of files ended. The time left is
+        the longer of the bytes left at the byte speed and the files left at the file rate:
+        after a few large files the bytes left of 10,000 small ones go at the large files'
+        speed, yet each small file costs a request, a reply and a sync of its own, which
+        only the file rate sees."""
         if final:
             elapsed = time.monotonic() - self._started
-            speed = self._received / elapsed if self._received and elapsed > 0 else 0.0
+            speed = self._received / elapsed if self._received and elapsed > 0 else None
             files_speed = self._finished / elapsed if self._finished and elapsed > 0 else 0.0
         else:
             speed = self._meter.speed()
-            files_speed = self._files_meter.speed()
+            files_speed = self._files_meter.speed() or 0.0
         total = self._bytes_total
         unsized = len(self.jobs) - self._sized - self._unsized_ended
         claimed = unsized <= 0 or self._sized + unsized <= MAX_EXTRAPOLATION * self._sized
@@ -259,7 +262,7 @@ class ProgressBook:
                 total += unsized * self._bytes_total // self._sized
         left = total - self._bytes_done
         # Nothing is left to wait for once the run has ended, nor known without a total.
-        eta = left / speed if speed > 0 and left >= 0 and claimed and not final else None
+        eta = left / speed if speed and left >= 0 and claimed and not final else None
         if eta is not None and files_speed > 0:
             eta = max(eta, self._files_left() / files_speed)
         return TotalProgress(
