@@ -56,7 +56,8 @@ async def test_six_files_two_at_a_time_show_the_whole_total(tmp_path: Path) -> N
             assert r.eta >= (r.bytes_total - r.bytes_done) / r.speed - 1e-6
     # The last report gives the run's average speed: a short run's sliding window would
     # have said 0 B/s (the command line printed "200.0 MiB of 200.0 MiB · 0 B/s").
-    assert reports[-1].speed is not None and reports[-1].speed > 0
+    assert reports[-1].speed is not None
+    assert reports[-1].speed > 0
 
 
 def test_the_final_totals_give_the_runs_average_speed(monkeypatch: pytest.MonkeyPatch) -> None:

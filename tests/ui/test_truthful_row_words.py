@@ -85,9 +85,7 @@ def test_the_chinese_window_says_not_checked_and_malformed(qtbot, zh) -> None:
 
 
 def downloading_cell(speed: float | None) -> DownloadCell:
-    report = FileProgress(
-        FILEID, FileState.DOWNLOADING, Path("/d/b.pdf"), 1024, 4096, speed, "", 0
-    )
+    report = FileProgress(FILEID, FileState.DOWNLOADING, Path("/d/b.pdf"), 1024, 4096, speed, "", 0)
     return CellTexts().cell(report)
 
 

@@ -99,7 +99,8 @@ def test_a_speed_not_measured_yet_is_not_said_as_zero(qtbot) -> None:
     b.set_state(b.jobs[0], FileState.DOWNLOADING)
     b.set_done(b.jobs[0], MIB // 2)
     total = b.totals(paused=False)
-    assert total.speed is None and total.eta is None
+    assert total.speed is None
+    assert total.eta is None
     panel.set_progress(total)
     assert panel.detail_label.text() == "0 of 200 files · 512.0 KiB of 200.0 MiB"
     line = command_line(total)
