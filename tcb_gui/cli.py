@@ -26,6 +26,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from tcb_gui import __version__
+from tcb_gui.core.startup import pause_collection, resume_collection, settle_collection, settled_run
 
 # The engine (the API client, httpx, asyncio, the runs) is imported by the commands that
 # use it, never at import time: plain `tcb-gui` opens the window without it, so the
@@ -648,8 +649,6 @@ def _check_folder(folder: str) -> None:
 
 
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    import asyncio
-
     from tcb_gui.core.errors import InputError, command_line_words
     from tcb_gui.core.export import ExportFormat, format_for, iter_export, write_export
 
@@ -664,7 +663,7 @@ def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr:
     with _trace_to(args.trace, stderr) as trace:
         ids = _filter_env(_read_inputs(args.inputs, stdin, stderr), args.env, stderr)
         # A run that would use up today's quota raises QuotaRefused: main() says why, exit 4.
-        results, run, quota_words = asyncio.run(
+        results, run, quota_words = settled_run(
             resolve_ids(conn, ids, stderr, trace=trace, ignore_quota=args.ignore_quota)
         )
     chunks = iter_export(results, fmt)
@@ -743,8 +742,6 @@ async def _check(conn: Connection, token: str) -> TokenCheck:
 
 
 def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    import asyncio
-
     from tcb_gui.core.auth_mode import AuthMode
     from tcb_gui.core.client import ApiMode
     from tcb_gui.core.connection import explicit_token
@@ -798,7 +795,7 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
                 "with the AppID and AppSecret.\n"
             )
         _remember_token_saved(conn.profile, time.time())
-        check = asyncio.run(_check(conn, token))
+        check = settled_run(_check(conn, token))
         _keep_quota(conn, check)
         stderr.write(_describe_check(check) + "\n")
         return _check_exit_code(check)
@@ -814,7 +811,7 @@ def cmd_token(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
             "or TCB_ACCESS_TOKEN.\n"
         )
         return ExitStatus.TOKEN
-    check = asyncio.run(_check(conn, info.token))
+    check = settled_run(_check(conn, info.token))
     _keep_quota(conn, check)
     stdout.write(shown_safely(_describe_check(check) + f" (source: {info.source.value})") + "\n")
     return _check_exit_code(check)
@@ -878,7 +875,6 @@ def _set_app_secret(
 ) -> int:
     """``token set --appsecret``: keep the AppSecret, then switch the profile (not before:
     without a keyring it stays as it was), check them."""
-    import asyncio
     from dataclasses import replace
 
     from tcb_gui.core.auth_mode import AuthMode
@@ -919,15 +915,13 @@ def _set_app_secret(
     stderr.write(
         f"Profile {conn.profile!r} now gets its tokens with the AppID {appid} (tcb API).\n"
     )
-    check, left = asyncio.run(_check_credentials(conn, secret))
+    check, left = settled_run(_check_credentials(conn, secret))
     _keep_quota(conn, check)
     stderr.write(_describe_credentials(check, left) + "\n")
     return _credentials_exit_code(check)
 
 
 def _check_app_secret(conn: Connection, stdout: TextIO, stderr: TextIO) -> int:
-    import asyncio
-
     from tcb_gui.core.exit_status import ExitStatus
     from tcb_gui.core.tokens import TokenStore
     from tcb_gui.terminal import shown_safely
@@ -940,7 +934,7 @@ def _check_app_secret(conn: Connection, stdout: TextIO, stderr: TextIO) -> int:
             "--appsecret' or set TCB_APP_SECRET.\n"
         )
         return ExitStatus.TOKEN
-    check, left = asyncio.run(_check_credentials(conn, info.secret))
+    check, left = settled_run(_check_credentials(conn, info.secret))
     _keep_quota(conn, check)
     source = f" (source: AppSecret from the {info.source.value})"
     stdout.write(shown_safely(_describe_credentials(check, left) + source) + "\n")
@@ -1143,8 +1137,6 @@ def _open_window(args: argparse.Namespace | SimpleNamespace, files: Sequence[str
     # folders too: without TCB_GUI_HOME they need platformdirs, which the settings import
     # only when asked for them. getpass is ui.single_instance's (the hand-over to a
     # running window, before the first paint), which the commands do not need.
-    from tcb_gui.core.startup import pause_collection, resume_collection
-
     pause_collection()  # until the first paint (app.run gives it back there)
     try:
         import getpass  # noqa: F401
@@ -1356,6 +1348,7 @@ def main(
             results.flush()  # what is still buffered fails here, named, not at exit
             return status
         if args.command == "demo-server":
+            settle_collection()  # it serves until stopped: no start-up left to spare
             return cmd_demo_server(args)
         return _open_window(args, files)
     except UsageError as exc:
@@ -1412,7 +1405,13 @@ def run() -> NoReturn:
     (``_at_exit``); the window and the demo service exit as Python does."""
     global _leave_with
     _register_exit_hook()
-    status = main()
+    # No collections while the command starts (core.startup): a one-shot command settles
+    # as its run begins, the window at its first paint, the demo service before it serves.
+    pause_collection()
+    try:
+        status = main()
+    finally:
+        resume_collection()  # whatever the path took (an error before its run, say)
     if _one_shot_ran:
         _leave_with = int(status)
     raise SystemExit(status)

@@ -35,6 +35,7 @@ from tcb_gui.core.httpclient import make_run_client
 from tcb_gui.core.quota import command_line_gate
 from tcb_gui.core.quota_gauge import QuotaPlace, RunQuota
 from tcb_gui.core.ratelimit import parse_rate
+from tcb_gui.core.startup import settle_collection, settled_run
 from tcb_gui.core.trace import TraceHub
 from tcb_gui.terminal import Progress, human_bytes, human_duration, shown_safely
 
@@ -161,7 +162,7 @@ def run_download(
     trace: TraceHub | None = None,
 ) -> int:
     options = _options(args, conn)
-    result, quota_words = asyncio.run(
+    result, quota_words = settled_run(
         download_ids(conn, ids, options, stderr, trace=trace, ignore_quota=args.ignore_quota)
     )
     if result.disk_full is not None:
@@ -196,6 +197,7 @@ def run_verify(folder: str, stdout: TextIO, stderr: TextIO) -> int:
     """``tcb-gui verify DIR``: every file of the folder's manifest checked again."""
     from tcb_gui.core.downloads import verify_folder
 
+    settle_collection()  # the start-up is over: the files are read now
     results = verify_folder(Path(folder).expanduser())
     bad = [r for r in results if not r.ok]
     for r in bad:

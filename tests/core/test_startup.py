@@ -8,7 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tcb_gui.core.startup import collection_paused, pause_collection, resume_collection
+from tcb_gui.core.startup import (
+    collection_paused,
+    pause_collection,
+    resume_collection,
+    settle_collection,
+    settled_run,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -60,3 +66,43 @@ def test_resume_without_a_pause_changes_nothing() -> None:
     gc.disable()
     resume_collection()
     assert not gc.isenabled()
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    gc.unfreeze()  # a test before this one may have frozen what it made
+    yield
+    gc.unfreeze()
+
+
+def test_settling_freezes_what_the_start_up_built_and_turns_the_collector_on(
+    unfrozen: None,
+) -> None:
+    gc.enable()
+    pause_collection()
+    built = [[n] for n in range(1_000)]  # what a start-up makes and keeps
+    settle_collection()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(built)
+    # Out of every generation's reach: the run's collections no longer walk them.
+    assert all(o is not built[0] for o in gc.get_objects())
+
+
+def test_settling_without_a_pause_changes_nothing(unfrozen: None) -> None:
+    gc.enable()
+    settle_collection()
+    assert gc.get_freeze_count() == 0
+    gc.disable()  # the program's own choice
+    settle_collection()
+    assert not gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_settled_run_runs_with_the_collector_on(unfrozen: None) -> None:
+    async def inside() -> bool:
+        return gc.isenabled()
+
+    gc.enable()
+    pause_collection()
+    assert settled_run(inside()) is True
+    assert gc.get_freeze_count() > 0
