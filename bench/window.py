@@ -72,7 +72,7 @@ WHY_QUICK_START = (
 TARGET_PAINT_VS_BARE = 1.5
 # Start-up rounds after one warm-up per contender (it fills the bytecode cache, as an
 # installed app has one); ours and bare take turns, so load from elsewhere hits both.
-STARTUP_ROUNDS = 7
+STARTUP_ROUNDS = 15
 QUICK_STARTUP_ROUNDS = 2
 PROBE_TIMEOUT = 600.0
 STARTUP_TIMEOUT = 60.0
