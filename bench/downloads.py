@@ -157,6 +157,10 @@ WHY_FAST = (
     "come after the first link request instead of before it; the command line's client "
     "makes no SSL context it never uses (~1 ms); a path's UTF-16 length is counted by the"
     " codec (6.6 → 4.2 µs a file, all of it before the first link request)."
+    " Then (fourth round; before: 8360300, after: c6542e1; 21 interleaved runs of 100 × 1"
+    " MiB, timed inside the process): no garbage collection while a command starts, and"
+    " what the start-up built frozen out of the collector's reach as the run begins"
+    " (first file request 127.5 → 120.8 ms, end 343.5 → 331.3 ms)."
 )
 
 
