@@ -137,6 +137,42 @@ def run_subprocess(
     )
 
 
+# The end of a probe program for ``run_program``: its first argument says how the command
+# line runs, as the process (``run``: the console script's way) or as ``main`` called and
+# returned from (what a test or an embedding program does); the rest are the command's.
+RUN_OR_MAIN = """
+how = sys.argv.pop(1)
+sys.argv[0] = "tcb-gui"
+if how == "run":
+    cli.run()
+raise SystemExit(cli.main())
+"""
+
+
+def run_program(
+    program: str, args: Sequence[str], home: Path, stdin: bytes | None = b""
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -c PROGRAM ARGS…``, a probe around the command line, as a real process in
+    the repository with ``subprocess_env(home)``."""
+    return run_process([sys.executable, "-c", program, *args], home, stdin)
+
+
+def run_process(
+    argv: Sequence[str], home: Path, stdin: bytes | None = b""
+) -> subprocess.CompletedProcess[bytes]:
+    """``argv`` as a real process in the repository with ``subprocess_env(home)``, its
+    output captured."""
+    return subprocess.run(
+        argv,
+        input=stdin,
+        capture_output=True,
+        env=subprocess_env(home),
+        cwd=REPO,
+        timeout=SUBPROCESS_TIMEOUT_S,
+        check=False,
+    )
+
+
 def _sigint_as_at_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 

@@ -18,10 +18,12 @@ import pytest
 from tcb_gui.demo.server import DemoServer
 from tests.e2e.cli_helpers import (
     REPO,
+    RUN_OR_MAIN,
     SUBPROCESS_TIMEOUT_S,
     expected_ok,
     id_lines,
     mixed_ids,
+    run_program,
     subprocess_env,
 )
 
@@ -29,7 +31,8 @@ from tests.e2e.cli_helpers import (
 # and returned from (what a test or an embedding program does), and says on fd 2 whether
 # the interpreter tore its modules down (an object held by a module goes with it) and
 # whether an exit hook registered during the run ran.
-PROGRAM = """
+PROGRAM = (
+    """
 import atexit, os, sys
 from tcb_gui import cli
 
@@ -45,12 +48,9 @@ def configure_and_hook(*args, **kwargs):
     atexit.register(os.write, 2, b"hook ran\\n")
 
 cli._configure_logging = configure_and_hook
-how = sys.argv.pop(1)
-sys.argv[0] = "tcb-gui"
-if how == "run":
-    cli.run()
-raise SystemExit(cli.main())
 """
+    + RUN_OR_MAIN
+)
 
 TORN_DOWN = "torn down"
 HOOK_RAN = "hook ran"
@@ -59,15 +59,7 @@ HOOK_RAN = "hook ran"
 def command(
     how: str, argv: list[str], tmp_path: Path, stdin: bytes = b""
 ) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-c", PROGRAM, how, *argv],
-        input=stdin,
-        capture_output=True,
-        env=subprocess_env(tmp_path / "home"),
-        cwd=REPO,
-        timeout=SUBPROCESS_TIMEOUT_S,
-        check=False,
-    )
+    return run_program(PROGRAM, [how, *argv], tmp_path / "home", stdin)
 
 
 def resolve_argv(server: DemoServer) -> list[str]:

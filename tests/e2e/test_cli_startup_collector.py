@@ -10,25 +10,18 @@ program) pauses nothing and freezes nothing.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tcb_gui.demo.server import DemoServer
-from tests.e2e.cli_helpers import (
-    REPO,
-    SUBPROCESS_TIMEOUT_S,
-    id_lines,
-    sample_ids,
-    subprocess_env,
-)
+from tests.e2e.cli_helpers import RUN_OR_MAIN, id_lines, run_program, sample_ids
 
 # Says on fd 2 whether the collector was on while the command line set up its logging
 # (the start-up) and, as the run began (asyncio.run; the demo service's serve), whether it
 # was on and how many objects were frozen.
-PROGRAM = """
+PROGRAM = (
+    """
 import asyncio, gc, os, sys
 from tcb_gui import cli
 
@@ -55,27 +48,16 @@ def serve_and_say(args):
     return 0
 
 cli.cmd_demo_server = serve_and_say
-how = sys.argv.pop(1)
-sys.argv[0] = "tcb-gui"
-if how == "run":
-    cli.run()
-raise SystemExit(cli.main())
 """
+    + RUN_OR_MAIN
+)
 
 # Far fewer than the start-up makes (tens of thousands), far more than a run's own few.
 MANY_FROZEN = 10_000
 
 
 def command(how: str, argv: list[str], tmp_path: Path, stdin: bytes = b"") -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM, how, *argv],
-        input=stdin,
-        capture_output=True,
-        env=subprocess_env(tmp_path / "home"),
-        cwd=REPO,
-        timeout=SUBPROCESS_TIMEOUT_S,
-        check=False,
-    )
+    done = run_program(PROGRAM, [how, *argv], tmp_path / "home", stdin)
     err = done.stderr.decode("utf-8")
     assert done.returncode == 0, err
     return err

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,13 +15,11 @@ import pytest
 
 from tcb_gui.demo.server import DemoServer
 from tests.e2e.cli_helpers import (
-    REPO,
-    SUBPROCESS_TIMEOUT_S,
     CliRun,
     id_lines,
     mixed_ids,
     run_cli,
-    subprocess_env,
+    run_process,
 )
 
 BATCH_API = "componenttcb/batchdownloadfile"
@@ -65,15 +62,7 @@ def run_with_streams(
     """``tcb-gui ARGV`` as a real process started by ``sh`` with ``shell_redirects``
     applied (``<&-`` closes stdin, ``>&-`` stdout, ``2>&-`` stderr)."""
     shell = ["sh", "-c", f'exec "$@" {shell_redirects}', "sh"]
-    done = subprocess.run(
-        [*shell, sys.executable, "-m", "tcb_gui.cli", *argv],
-        input=stdin,
-        capture_output=True,
-        env=subprocess_env(home),
-        cwd=REPO,
-        timeout=SUBPROCESS_TIMEOUT_S,
-        check=False,
-    )
+    done = run_process([*shell, sys.executable, "-m", "tcb_gui.cli", *argv], home, stdin)
     return CliRun(done.returncode, done.stdout.decode(), done.stderr.decode(), 0.0)
 
 
