@@ -11,9 +11,10 @@ today's quota is used up (README "Exit codes"); 2 on usage errors, from ``cli``.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import TYPE_CHECKING, TextIO
+
+from tcb_gui.core.startup import settled_run
 
 if TYPE_CHECKING:
     from tcb_gui.core.connection import Connection
@@ -64,7 +65,7 @@ def run_doctor_command(
             stdout.flush()
         return found
 
-    found = asyncio.run(checks())
+    found = settled_run(checks())
     _keep_quota(conn, found)
     stdout.write(summary(found, ascii_only=ascii_only) + "\n")
     return int(exit_status(found))

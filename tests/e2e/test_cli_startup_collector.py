@@ -73,15 +73,17 @@ def frozen_at_the_run(err: str) -> tuple[bool, int]:
     return on == "True", int(frozen)
 
 
-@pytest.mark.parametrize("kind", ["resolve", "download"])
+@pytest.mark.parametrize("kind", ["resolve", "download", "doctor"])
 def test_a_command_starts_without_collections_and_runs_with_them(
     demo_server: DemoServer, tmp_path: Path, kind: str
 ) -> None:
     ids = sample_ids()[:3]
     argv = [kind, "--base-url", demo_server.base_url]
-    argv += (
-        ["--format", "urls", "-"] if kind == "resolve" else ["--dest", str(tmp_path / "out"), "-"]
-    )
+    argv += {
+        "resolve": ["--format", "urls", "-"],
+        "download": ["--dest", str(tmp_path / "out"), "-"],
+        "doctor": [],
+    }[kind]
     err = command("run", argv, tmp_path, id_lines(ids))
     assert said(err, "start-up collector on:") == "False"
     on, frozen = frozen_at_the_run(err)
