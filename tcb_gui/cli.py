@@ -1340,6 +1340,7 @@ def main(
         _configure_logging(stderr, verbose=getattr(args, "verbose", False))
         if args.command in _ONE_SHOT_COMMANDS:
             _skip_collection_at_exit()
+            _warm_trust(args)
             _prepare_stdout(stdout)
             # (A stream the process was started without stays what it is: it never fails.)
             absent = isinstance(stdout, _AbsentStream)
@@ -1363,6 +1364,20 @@ def main(
     except Exception:
         _report_bug(stderr)
         return ExitStatus.SOME_FAILED  # what Python exits with after an uncaught exception
+
+
+def _warm_trust(args: argparse.Namespace) -> None:
+    """A resolve or download that will talk https (the service's address, unless one in
+    plain http is given) has its certificate roots read in a thread from now on
+    (``core.trust.warm_up``), while the rest of the command is imported and set up."""
+    if args.command not in ("resolve", "download"):
+        return
+    base_url = args.base_url
+    if base_url is not None and not base_url.lower().startswith("https:"):
+        return
+    from tcb_gui.core.trust import warm_up
+
+    warm_up()
 
 
 def _report_bug(stderr: TextIO) -> None:

@@ -61,11 +61,12 @@ from tcb_gui.core.errors import (
     message,
 )
 from tcb_gui.core.exit_status import ExitStatus
-from tcb_gui.core.httpclient import DeferredTrustContext, post_for_answer
+from tcb_gui.core.httpclient import post_for_answer
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import redact, register_secret
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.trace_file import reported_ip
+from tcb_gui.core.trust import DeferredTrustContext
 
 if TYPE_CHECKING:
     from tcb_gui.core.connection import Connection

@@ -5,10 +5,6 @@ answer read whole, in bounded memory, on either transport.
 
 from __future__ import annotations
 
-import os
-import ssl
-import sys
-import threading
 import zlib
 from typing import Any, Final
 
@@ -17,6 +13,7 @@ import httpx
 from tcb_gui import __version__
 from tcb_gui.core.netmessages import MalformedAnswer
 from tcb_gui.core.redact import install_log_redaction
+from tcb_gui.core.trust import DeferredTrustContext, warmed
 
 HTTP_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=60.0)
 HTTP_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
@@ -35,96 +32,6 @@ def _tune_httpcore_reads() -> None:
         return
     if getattr(AsyncHTTP11Connection, "READ_NUM_BYTES", HTTP_READ_BYTES) < HTTP_READ_BYTES:
         AsyncHTTP11Connection.READ_NUM_BYTES = HTTP_READ_BYTES
-
-
-# Where certificates to trust instead of certifi's may be named, as OpenSSL, curl, git and
-# httpx read them: a PEM bundle and a hashed folder (a company's TLS-inspecting proxy, a
-# private mirror). The one thing taken from the environment: proxies are not (trust_env).
-CERT_FILE_VARIABLE = "SSL_CERT_FILE"
-CERT_DIR_VARIABLE = "SSL_CERT_DIR"
-
-
-def trust_from_environment() -> tuple[str | None, str | None]:
-    """``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` when set (and Python reads its environment)."""
-    if sys.flags.ignore_environment:
-        return None, None
-    return (
-        os.environ.get(CERT_FILE_VARIABLE) or None,
-        os.environ.get(CERT_DIR_VARIABLE) or None,
-    )
-
-
-class DeferredTrustContext(ssl.SSLContext):
-    """httpx's default SSL context (``ssl.create_default_context(cafile=certifi.where())``:
-    TLS client, certificates and host names checked against certifi's roots) that reads
-    the roots at its first TLS connection instead of when the client is made. The roots
-    are those named by ``SSL_CERT_FILE``/``SSL_CERT_DIR`` instead when either is set, as
-    for ``httpx`` with ``trust_env``. Roots named but unreadable leave the context with none
-    (every certificate then fails its check, as for an unknown issuer: nothing is trusted
-    that was not asked for) and ``trust_problem`` says why, for the doctor to tell.
-
-    Reading certifi's bundle takes 15–30 ms; a run against plain-http hosts (the demo
-    service, a local mirror) never needs it. Every TLS connection, by httpcore, asyncio
-    or the engine's own ``wire`` client, starts from ``wrap_bio`` or ``wrap_socket``, and
-    both load the roots first: no handshake ever runs without them, and checks are never
-    weakened (``check_hostname`` and ``CERT_REQUIRED`` are set from the start)."""
-
-    _trust_lock = threading.Lock()
-
-    def __new__(cls) -> DeferredTrustContext:
-        return super().__new__(cls, ssl.PROTOCOL_TLS_CLIENT)
-
-    def __init__(self) -> None:
-        self._roots_loaded = False
-        # Why the roots named by the environment could not be read (after load_roots).
-        self.trust_problem: str | None = None
-        # As ssl.create_default_context: a key log for debugging when asked for.
-        keylog = os.environ.get("SSLKEYLOGFILE")
-        if keylog and not sys.flags.ignore_environment:
-            self.keylog_filename = keylog
-
-    def load_roots(self) -> None:
-        """Read the roots now (once; any thread): the environment's, else certifi's."""
-        if self._roots_loaded:
-            return
-        with self._trust_lock:
-            if not self._roots_loaded:
-                cafile, capath = trust_from_environment()
-                if cafile or capath:
-                    self._load_named_roots(cafile, capath)
-                else:
-                    import certifi
-
-                    self.load_verify_locations(cafile=certifi.where())
-                self._roots_loaded = True
-
-    def _load_named_roots(self, cafile: str | None, capath: str | None) -> None:
-        # Raising here would leave the caller's socket open (asyncio and anyio wrap after
-        # connecting), so a bad bundle becomes an empty store and a word for the doctor.
-        named = CERT_FILE_VARIABLE if cafile else CERT_DIR_VARIABLE
-        try:
-            self.load_verify_locations(cafile=cafile, capath=capath)
-        except (OSError, ssl.SSLError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.trust_problem = (
-                f"the certificates {named} names cannot be read ({why}): {cafile or capath}"
-            )
-
-    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
-        self.load_roots()
-        return super().wrap_bio(*args, **kwargs)
-
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
-        self.load_roots()
-        return super().wrap_socket(*args, **kwargs)
-
-    def get_ca_certs(self, binary_form: bool = False) -> Any:
-        self.load_roots()
-        return super().get_ca_certs(binary_form)
-
-    def cert_store_stats(self) -> dict[str, int]:
-        self.load_roots()
-        return super().cert_store_stats()
 
 
 def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
@@ -154,13 +61,15 @@ def make_run_client(**kwargs: Any) -> httpx.AsyncClient:
     (``core.wire.WireTransport``), so ``httpcore``, ``h11`` and ``anyio`` are never
     imported (~25 ms of a run that may last a third of a second). Requests go out as
     ``httpx`` built them; certificates are checked as by ``httpx``'s own transport, the
-    roots read at the first TLS connection. The window and ``doctor`` (which diagnoses
+    roots read at the first TLS connection or, for a command that warmed them up
+    (``trust.warm_up``), in a thread from its start. The window and ``doctor`` (which diagnoses
     the connection as the window makes it) keep ``httpx``'s own transport; respx mocks
     that one. A ``transport`` given wins."""
     from tcb_gui.core.wire import WireTransport
 
     if "transport" not in kwargs:
-        kwargs["transport"] = WireTransport(DeferredTrustContext)
+        # The roots ``trust.warm_up`` began reading when the command started, if it did.
+        kwargs["transport"] = WireTransport(warmed)
     return make_http_client(**kwargs)
 
 

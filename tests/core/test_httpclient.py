@@ -1,6 +1,6 @@
 """The shared client's SSL context: certifi's roots (or those ``SSL_CERT_FILE`` and
 ``SSL_CERT_DIR`` name) read at the first TLS connection, never skipped
-(``core.httpclient.DeferredTrustContext``)."""
+(``core.trust.DeferredTrustContext``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ import certifi
 import httpx
 import pytest
 
-from tcb_gui.core.httpclient import DeferredTrustContext, make_http_client, make_run_client
+from tcb_gui.core.httpclient import make_http_client, make_run_client
+from tcb_gui.core.trust import DeferredTrustContext
 from tests.probe import REPO, run_probe
 from tests.tls_helpers import loopback_certificate
 
@@ -188,7 +189,7 @@ async def test_unreadable_named_roots_trust_nothing_and_say_why(
 
 def test_the_environment_is_not_read_when_python_is_told_to_ignore_it(tmp_path: Path) -> None:
     probe = (
-        "from tcb_gui.core.httpclient import DeferredTrustContext;"
+        "from tcb_gui.core.trust import DeferredTrustContext;"
         "print(DeferredTrustContext().cert_store_stats()['x509_ca'] > 1)"
     )
     env = {"SSL_CERT_FILE": str(tmp_path / "missing.pem"), "PATH": os.environ["PATH"]}

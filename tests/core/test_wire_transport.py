@@ -14,13 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tcb_gui.core.httpclient import (
-    MAX_API_ANSWER_BYTES,
-    DeferredTrustContext,
-    make_http_client,
-    post_for_answer,
-)
+from tcb_gui.core.httpclient import MAX_API_ANSWER_BYTES, make_http_client, post_for_answer
 from tcb_gui.core.netmessages import MalformedAnswer
+from tcb_gui.core.trust import DeferredTrustContext
 from tcb_gui.core.wire import WireTransport, ssl_context_of, usable_with
 from tests.tls_helpers import loopback_certificate
 
