@@ -1000,6 +1000,10 @@
         <translation>证书不受信任：{reason}</translation>
     </message>
     <message>
+        <source>{problem}. Trying again cannot help: a network that inspects HTTPS (a company proxy or antivirus) needs its certificates named in SSL_CERT_FILE, and a wrong clock breaks TLS too.</source>
+        <translation>{problem}。重试无济于事：检查 HTTPS 流量的网络（公司代理或杀毒软件）需要在 SSL_CERT_FILE 中指定其证书，错误的时钟也会导致 TLS 失败。</translation>
+    </message>
+    <message>
         <source>it is not valid yet</source>
         <translation>尚未生效</translation>
     </message>

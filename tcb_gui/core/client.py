@@ -76,7 +76,11 @@ from tcb_gui.core.errors import (
 from tcb_gui.core.fileids import FileId
 from tcb_gui.core.httpclient import make_http_client as make_http_client  # callers take it here
 from tcb_gui.core.httpclient import post_for_answer
-from tcb_gui.core.netmessages import describe_transport_error
+from tcb_gui.core.netmessages import (
+    UNTRUSTED_STOP,
+    certificate_failure,
+    describe_transport_error,
+)
 from tcb_gui.core.redact import install_log_redaction, redact
 
 # The light facts live apart (the settings load them before the window's first paint);
@@ -678,6 +682,12 @@ class TcbClient:
             late = PAST_DEADLINE.format(seconds=seconds_text(self.deadline))
             raise _Transient(NETWORK_ERROR.format(problem=late)) from None
         except httpx.TransportError as exc:
+            if certificate_failure(exc) is not None:
+                # The same certificate fails every try (a proxy that inspects HTTPS, a
+                # wrong clock): the run stops at once and says so, instead of retrying
+                # "could not connect" until it gives up.
+                problem = UNTRUSTED_STOP.format(problem=describe_transport_error(exc))
+                raise _Stop(ServiceError(problem, kind=ErrorKind.CONFIG)) from None
             raise _Transient(describe_transport_error(exc)) from None
         except httpx.HTTPError as exc:
             raise _Transient(describe_transport_error(exc)) from None

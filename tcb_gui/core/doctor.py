@@ -62,7 +62,7 @@ from tcb_gui.core.errors import (
 )
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.httpclient import post_for_answer
-from tcb_gui.core.netmessages import describe_transport_error
+from tcb_gui.core.netmessages import describe_transport_error, not_trusted_words
 from tcb_gui.core.redact import redact, register_secret
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.trace_file import reported_ip
@@ -121,7 +121,6 @@ _PROXY_STEP: Final = MessageTemplate(
 _NOTE: Final = frozenset({"proxy_note"})
 # {why} is one of the phrases below, or the system's own words for a rarer failure.
 _WHY_NOTE: Final = _NOTE | _WHY
-_REASON: Final = frozenset({"reason"})
 _DNS_FAILED: Final = MessageTemplate(
     "cannot find {host} (DNS: {why}); {proxy_note}", _WHY_NOTE, or_data=_WHY
 )
@@ -166,18 +165,6 @@ _CONNECT_WORDS: Final = {
     errno.ECONNRESET: message("the connection was reset"),
 }
 _HANDSHAKE_TIMED_OUT: Final = message("the handshake timed out")
-_NOT_TRUSTED: Final = MessageTemplate(
-    "the certificate is not trusted: {reason}", _REASON, or_data=_REASON
-)
-# OpenSSL's X509_V_ERR_* codes (ssl.SSLCertVerificationError.verify_code).
-_CERT_WORDS: Final = {
-    9: message("it is not valid yet"),
-    10: message("it has expired"),
-    18: message("it is self-signed"),
-    19: message("a self-signed certificate is in its chain"),
-    20: message("its issuer is not known to this computer"),
-    62: message("it is for another host name"),
-}
 _NOT_TLS: Final = message("the port does not speak TLS (plain http?)")
 # OpenSSL's reason for a plain answer to a TLS hello: before 3.2, then since.
 _PLAIN_REPLY_REASONS: Final = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"})
@@ -643,8 +630,7 @@ def _tls_words(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return _HANDSHAKE_TIMED_OUT
     if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = _CERT_WORDS.get(exc.verify_code) or exc.verify_message or str(exc)
-        return _NOT_TRUSTED.format(reason=reason)
+        return not_trusted_words(exc)
     if isinstance(exc, ssl.SSLError) and exc.reason in _PLAIN_REPLY_REASONS:
         return _NOT_TLS
     return _system_words(exc)

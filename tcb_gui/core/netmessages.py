@@ -16,11 +16,18 @@ a user to check a network that works).
 from __future__ import annotations
 
 import re
+import ssl
 from typing import Final
 
 import httpx
 
-from tcb_gui.core.errors import NETWORK_ERROR, NETWORK_ERROR_TYPE, message, with_detail
+from tcb_gui.core.errors import (
+    NETWORK_ERROR,
+    NETWORK_ERROR_TYPE,
+    MessageTemplate,
+    message,
+    with_detail,
+)
 from tcb_gui.core.redact import redact
 
 
@@ -40,6 +47,26 @@ _TRANSPORT_WORDS: Final[dict[type[httpx.HTTPError], str]] = {
     httpx.RemoteProtocolError: message("the connection was cut"),
     httpx.ReadError: message("the connection broke while reading"),
 }
+_REASON: Final = frozenset({"reason"})
+NOT_TRUSTED: Final = MessageTemplate(
+    "the certificate is not trusted: {reason}", _REASON, or_data=_REASON
+)
+# OpenSSL's X509_V_ERR_* codes (ssl.SSLCertVerificationError.verify_code).
+CERT_WORDS: Final = {
+    9: message("it is not valid yet"),
+    10: message("it has expired"),
+    18: message("it is self-signed"),
+    19: message("a self-signed certificate is in its chain"),
+    20: message("its issuer is not known to this computer"),
+    62: message("it is for another host name"),
+}
+# What a run says when the service's certificate failed its check: no try can pass it.
+UNTRUSTED_STOP: Final = MessageTemplate(
+    "{problem}. Trying again cannot help: a network that inspects HTTPS (a company proxy "
+    "or antivirus) needs its certificates named in SSL_CERT_FILE, and a wrong clock "
+    "breaks TLS too.",
+    nested=frozenset({"problem"}),
+)
 # An error's own text is detail, not a story: a line is enough.
 MAX_DETAIL_CHARS: Final = 200
 _URL_QUERY_RE: Final = re.compile(r"(https?://[^\s?#'\"]+)[?#][^\s'\"]*")
@@ -51,8 +78,14 @@ def strip_url_queries(text: str) -> str:
 
 
 def describe_transport_error(exc: BaseException) -> str:
-    """A network failure in words: "Network error: could not connect"; for a malformed
-    answer, or an error with no words of its own, its (query-free) text too."""
+    """A network failure in words: "Network error: could not connect", "Network error:
+    the certificate is not trusted: it is self-signed"; for a malformed answer, or an
+    error with no words of its own, its (query-free) text too."""
+    failed_check = certificate_failure(exc)
+    if failed_check is not None:
+        # Under httpx's ConnectError: "could not connect" sent people to a network that
+        # works, when the host's certificate (or a proxy's) is what failed.
+        return NETWORK_ERROR.format(problem=not_trusted_words(failed_check))
     if isinstance(exc, MalformedAnswer):
         # What was wrong ("malformed chunk size") is the host operator's clue.
         return with_detail(NETWORK_ERROR.format(problem=MALFORMED), _detail(exc))
@@ -60,6 +93,24 @@ def describe_transport_error(exc: BaseException) -> str:
         if isinstance(exc, cls):
             return NETWORK_ERROR.format(problem=words)
     return with_detail(NETWORK_ERROR_TYPE.format(error=type(exc).__name__), _detail(exc))
+
+
+def certificate_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check that failed under ``exc`` (among its causes), if one did."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def not_trusted_words(exc: ssl.SSLCertVerificationError) -> str:
+    """ "the certificate is not trusted: it is self-signed", and so on."""
+    reason = CERT_WORDS.get(exc.verify_code) or exc.verify_message or str(exc)
+    return NOT_TRUSTED.format(reason=reason)
 
 
 def _detail(exc: BaseException) -> str:

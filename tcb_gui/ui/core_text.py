@@ -647,6 +647,12 @@ _MARKED: Final[tuple[object, ...]] = (
     QT_TRANSLATE_NOOP("CoreText", "the connection was reset"),
     QT_TRANSLATE_NOOP("CoreText", "the handshake timed out"),
     QT_TRANSLATE_NOOP("CoreText", "the certificate is not trusted: {reason}"),
+    QT_TRANSLATE_NOOP(
+        "CoreText",
+        "{problem}. Trying again cannot help: a network that inspects HTTPS (a company "
+        "proxy or antivirus) needs its certificates named in SSL_CERT_FILE, and a wrong "
+        "clock breaks TLS too.",
+    ),
     QT_TRANSLATE_NOOP("CoreText", "it is not valid yet"),
     QT_TRANSLATE_NOOP("CoreText", "it has expired"),
     QT_TRANSLATE_NOOP("CoreText", "it is self-signed"),
