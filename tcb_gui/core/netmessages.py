@@ -96,7 +96,8 @@ def describe_transport_error(exc: BaseException) -> str:
 
 
 def certificate_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
-    """The certificate check that failed under ``exc`` (among its causes), if one did."""
+    """The certificate check that failed under ``exc`` (among its causes, or the error
+    it replaced: ``raise … from None`` keeps that as its context), if one did."""
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
