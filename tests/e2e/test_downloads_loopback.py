@@ -38,6 +38,7 @@ from tcb_gui.core.downloads import (
 )
 from tcb_gui.core.downloads.files import MemoryPart
 from tcb_gui.core.downloads.integrity import RunningCrc64
+from tcb_gui.core.errors import ErrorKind
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.core.paths import part_path
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
@@ -491,8 +492,9 @@ async def test_the_wire_over_tls_checks_the_certificate_with_the_shared_clients_
         assert outcome.path.read_bytes() == body_of(key, 2_500_000)
     assert not refused[0].ok
     # Named for what failed (it was "could not connect", which sent users to a network
-    # that works).
-    assert "the certificate is not trusted: it is self-signed" in refused[0].errmsg
+    # that works), and failed at once: every try would meet the same certificate.
+    assert refused[0].errmsg == "Network error: the certificate is not trusted: it is self-signed"
+    assert refused[0].kind is ErrorKind.NETWORK  # exit 4; Retry failed takes it
 
 
 async def test_small_files_reuse_the_buffers_of_files_already_on_disk(

@@ -99,7 +99,11 @@ from tcb_gui.core.downloads.records import (
 from tcb_gui.core.downloads.refresher import LinkRefresher
 from tcb_gui.core.downloads.syncer import Placed, Placing, Syncer
 from tcb_gui.core.errors import ErrorKind, InputError, TcbError
-from tcb_gui.core.netmessages import MalformedAnswer, describe_transport_error
+from tcb_gui.core.netmessages import (
+    MalformedAnswer,
+    certificate_failure,
+    describe_transport_error,
+)
 from tcb_gui.core.ratelimit import TokenBucket
 from tcb_gui.core.redact import install_log_redaction, redact
 from tcb_gui.core.trace import CANCELLED, PAUSED, CallKind, Outcome, TraceEvent, TraceHub
@@ -921,7 +925,12 @@ class Downloader:
             )
             return await self._http.send(request, stream=True, follow_redirects=False)
         except httpx.TransportError as exc:
-            raise _failure(exc)(describe_transport_error(exc)) from None
+            words = describe_transport_error(exc)
+            if certificate_failure(exc) is not None:
+                # The same certificate fails every try: the file fails now, as a network
+                # failure (exit 4; Retry failed takes it once the trust is fixed).
+                raise FileFailed(words, kind=ErrorKind.NETWORK) from None
+            raise _failure(exc)(words) from None
         except httpx.InvalidURL:
             # httpx builds the next request of any 3xx, even unfollowed: a Location
             # it cannot parse ("javascript:…") fails here.
