@@ -32,7 +32,7 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -62,7 +62,13 @@ from tcb_gui.core.errors import (
 )
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.httpclient import post_for_answer
-from tcb_gui.core.netmessages import describe_transport_error, not_trusted_words
+from tcb_gui.core.netmessages import (
+    CONNECT_WORDS,
+    DNS_WORDS,
+    TIMED_OUT,
+    describe_transport_error,
+    not_trusted_words,
+)
 from tcb_gui.core.redact import redact, register_secret
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
 from tcb_gui.core.trace_file import reported_ip
@@ -134,36 +140,6 @@ _TLS_FAILED: Final = MessageTemplate(
     _WHY_NOTE,
     or_data=_WHY,
 )
-_TIMED_OUT: Final = message("timed out")
-# The commonest failures by the system's error number, in words the window translates
-# (the system's own words are English whatever the window's language).
-_DNS_PHRASES: Final = (
-    ("EAI_NONAME", message("no such host name")),
-    ("EAI_AGAIN", message("no answer from the DNS server in time")),
-    ("EAI_FAIL", message("the DNS server failed")),
-    ("EAI_NODATA", message("the name has no address")),
-)
-
-
-def words_by_number(phrases: Sequence[tuple[str, str]], names: object) -> dict[int, str]:
-    """``phrases`` by the number each name has in ``names`` (a module); names it lacks are
-    left out, and of two names for one number (Windows defines EAI_NODATA as EAI_NONAME)
-    the first phrase wins."""
-    table: dict[int, str] = {}
-    for name, words in phrases:
-        if hasattr(names, name):
-            table.setdefault(getattr(names, name), words)
-    return table
-
-
-_DNS_WORDS: Final = words_by_number(_DNS_PHRASES, socket)
-_CONNECT_WORDS: Final = {
-    errno.ECONNREFUSED: message("connection refused"),
-    errno.ETIMEDOUT: _TIMED_OUT,
-    errno.ENETUNREACH: message("the network is unreachable"),
-    errno.EHOSTUNREACH: message("no route to the host"),
-    errno.ECONNRESET: message("the connection was reset"),
-}
 _HANDSHAKE_TIMED_OUT: Final = message("the handshake timed out")
 _NOT_TLS: Final = message("the port does not speak TLS (plain http?)")
 # OpenSSL's reason for a plain answer to a TLS hello: before 3.2, then since.
@@ -607,22 +583,22 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
 
 def _dns_words(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
-        return _TIMED_OUT
-    if isinstance(exc, socket.gaierror) and exc.errno in _DNS_WORDS:
-        return _DNS_WORDS[exc.errno]
+        return TIMED_OUT
+    if isinstance(exc, socket.gaierror) and exc.errno in DNS_WORDS:
+        return DNS_WORDS[exc.errno]
     return _system_words(exc)
 
 
 def _connect_words(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
-        return _TIMED_OUT
-    if isinstance(exc, OSError) and exc.errno in _CONNECT_WORDS:
-        return _CONNECT_WORDS[exc.errno]
+        return TIMED_OUT
+    if isinstance(exc, OSError) and exc.errno in CONNECT_WORDS:
+        return CONNECT_WORDS[exc.errno]
     # Windows' own numbers for some (WinError 1225 for a refusal) are not errno's.
     if isinstance(exc, ConnectionRefusedError):
-        return _CONNECT_WORDS[errno.ECONNREFUSED]
+        return CONNECT_WORDS[errno.ECONNREFUSED]
     if isinstance(exc, ConnectionResetError):
-        return _CONNECT_WORDS[errno.ECONNRESET]
+        return CONNECT_WORDS[errno.ECONNRESET]
     return _system_words(exc)
 
 

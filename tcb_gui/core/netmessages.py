@@ -15,8 +15,11 @@ a user to check a network that works).
 
 from __future__ import annotations
 
+import errno
 import re
+import socket
 import ssl
+from collections.abc import Sequence
 from typing import Final
 
 import httpx
@@ -46,6 +49,37 @@ _TRANSPORT_WORDS: Final[dict[type[httpx.HTTPError], str]] = {
     httpx.ConnectError: message("could not connect"),
     httpx.RemoteProtocolError: message("the connection was cut"),
     httpx.ReadError: message("the connection broke while reading"),
+}
+TIMED_OUT: Final = message("timed out")
+# The commonest failures by the system's error number, in words the window translates
+# (the system's own words are English whatever the window's language): the doctor's, and
+# what a connection that could not be made says.
+_DNS_PHRASES: Final = (
+    ("EAI_NONAME", message("no such host name")),
+    ("EAI_AGAIN", message("no answer from the DNS server in time")),
+    ("EAI_FAIL", message("the DNS server failed")),
+    ("EAI_NODATA", message("the name has no address")),
+)
+
+
+def words_by_number(phrases: Sequence[tuple[str, str]], names: object) -> dict[int, str]:
+    """``phrases`` by the number each name has in ``names`` (a module); names it lacks are
+    left out, and of two names for one number (Windows defines EAI_NODATA as EAI_NONAME)
+    the first phrase wins."""
+    table: dict[int, str] = {}
+    for name, words in phrases:
+        if hasattr(names, name):
+            table.setdefault(getattr(names, name), words)
+    return table
+
+
+DNS_WORDS: Final = words_by_number(_DNS_PHRASES, socket)
+CONNECT_WORDS: Final = {
+    errno.ECONNREFUSED: message("connection refused"),
+    errno.ETIMEDOUT: TIMED_OUT,
+    errno.ENETUNREACH: message("the network is unreachable"),
+    errno.EHOSTUNREACH: message("no route to the host"),
+    errno.ECONNRESET: message("the connection was reset"),
 }
 _REASON: Final = frozenset({"reason"})
 NOT_TRUSTED: Final = MessageTemplate(
@@ -86,6 +120,12 @@ def describe_transport_error(exc: BaseException) -> str:
         # Under httpx's ConnectError: "could not connect" sent people to a network that
         # works, when the host's certificate (or a proxy's) is what failed.
         return NETWORK_ERROR.format(problem=not_trusted_words(failed_check))
+    if isinstance(exc, httpx.ConnectError):
+        # The system's reason when there is one: a name that is not found is not a
+        # refused connection, and neither is a network that is down.
+        why = connection_failure_words(exc)
+        if why is not None:
+            return NETWORK_ERROR.format(problem=why)
     if isinstance(exc, MalformedAnswer):
         # What was wrong ("malformed chunk size") is the host operator's clue.
         return with_detail(NETWORK_ERROR.format(problem=MALFORMED), _detail(exc))
@@ -98,14 +138,37 @@ def describe_transport_error(exc: BaseException) -> str:
 def certificate_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
     """The certificate check that failed under ``exc`` (among its causes, or the error
     it replaced: ``raise … from None`` keeps that as its context), if one did."""
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
+    for cause in _causes(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
             return cause
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
     return None
+
+
+def connection_failure_words(exc: BaseException) -> str | None:
+    """Why a connection could not be made, in our words, from the system's error under
+    ``exc`` (among its causes): "no such host name", "connection refused"…; None when
+    there is none we have words for."""
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            return DNS_WORDS.get(cause.errno) if cause.errno is not None else None
+        if isinstance(cause, OSError) and cause.errno in CONNECT_WORDS:
+            return CONNECT_WORDS[cause.errno]
+        # Windows' own numbers for some (WinError 1225 for a refusal) are not errno's.
+        if isinstance(cause, ConnectionRefusedError):
+            return CONNECT_WORDS[errno.ECONNREFUSED]
+        if isinstance(cause, ConnectionResetError):
+            return CONNECT_WORDS[errno.ECONNRESET]
+    return None
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it was raised from or in place of, nearest first."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and all(cause is not seen for seen in chain):
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return chain
 
 
 def not_trusted_words(exc: ssl.SSLCertVerificationError) -> str:

@@ -29,10 +29,10 @@ from tcb_gui.core.doctor import (
     proxy_variables,
     summary,
     warnings,
-    words_by_number,
 )
 from tcb_gui.core.errors import messages
 from tcb_gui.core.exit_status import ExitStatus
+from tcb_gui.core.netmessages import words_by_number
 from tcb_gui.core.trace import CallKind, TraceEvent, TraceHub
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN

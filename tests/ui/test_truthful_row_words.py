@@ -100,3 +100,21 @@ def test_a_transfer_not_timed_yet_has_no_speed_in_its_tip(qtbot) -> None:
 
 def test_the_chinese_tip_of_a_transfer_not_timed_yet(qtbot, zh) -> None:
     assert downloading_cell(None).tooltip.splitlines()[0] == "下载中：1.0 KiB / 4.0 KiB"
+
+
+def test_the_chinese_window_says_why_a_connection_failed(qtbot, zh) -> None:
+    """The system's reason for a connection that could not be made, in our words
+    (tests/core/test_connection_failure_words.py), is translated as the doctor's is."""
+    import httpx
+
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except OSError as exc:
+            raise httpx.ConnectError(str(exc)) from exc
+    except httpx.ConnectError as error:
+        refused = describe_transport_error(error)
+    assert refused == "Network error: connection refused"
+    shown = core_text(refused)
+    assert shown.startswith("网络错误：")
+    assert "connection refused" not in shown

@@ -40,7 +40,9 @@ async def test_the_status_line_says_the_service_is_not_answering(
     try:
         await wait_until(lambda: "Retrying: no answer for" in window.message_label.text(), 15)
         text = window.message_label.text()
-        assert "Network error: could not connect" in text
+        # The system's reason, in our words: the port is closed (it said "could not
+        # connect", as for a name not found or a network that is down).
+        assert "Network error: connection refused" in text
         assert "gives up at 2 min" in text
         assert all(r.state is RowState.RESOLVING for r in window.model.rows())
     finally:
