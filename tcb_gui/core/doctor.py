@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import json
 import os
 import socket
@@ -63,11 +62,10 @@ from tcb_gui.core.errors import (
 from tcb_gui.core.exit_status import ExitStatus
 from tcb_gui.core.httpclient import post_for_answer
 from tcb_gui.core.netmessages import (
-    CONNECT_WORDS,
-    DNS_WORDS,
     TIMED_OUT,
     describe_transport_error,
     not_trusted_words,
+    system_error_words,
 )
 from tcb_gui.core.redact import redact, register_secret
 from tcb_gui.core.trace import CallKind, Outcome, TraceEvent, TraceHub
@@ -521,7 +519,7 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), CONNECT_TIMEOUT_S
         )
     except (OSError, TimeoutError) as exc:
-        why = _dns_words(exc)
+        why = _connect_words(exc)
         return Check(
             CheckName.SERVICE,
             False,
@@ -581,25 +579,12 @@ async def check_service(base_url: str, *, environ: dict[str, str] | None = None)
     return Check(CheckName.SERVICE, True, detail)
 
 
-def _dns_words(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return TIMED_OUT
-    if isinstance(exc, socket.gaierror) and exc.errno in DNS_WORDS:
-        return DNS_WORDS[exc.errno]
-    return _system_words(exc)
-
-
 def _connect_words(exc: BaseException) -> str:
+    """A name lookup's or a connection's failure in words (core.netmessages')."""
     if isinstance(exc, TimeoutError):
         return TIMED_OUT
-    if isinstance(exc, OSError) and exc.errno in CONNECT_WORDS:
-        return CONNECT_WORDS[exc.errno]
-    # Windows' own numbers for some (WinError 1225 for a refusal) are not errno's.
-    if isinstance(exc, ConnectionRefusedError):
-        return CONNECT_WORDS[errno.ECONNREFUSED]
-    if isinstance(exc, ConnectionResetError):
-        return CONNECT_WORDS[errno.ECONNRESET]
-    return _system_words(exc)
+    words = system_error_words(exc) if isinstance(exc, OSError) else None
+    return words or _system_words(exc)
 
 
 def _tls_words(exc: BaseException) -> str:

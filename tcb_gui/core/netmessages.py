@@ -149,15 +149,26 @@ def connection_failure_words(exc: BaseException) -> str | None:
     ``exc`` (among its causes): "no such host name", "connection refused"…; None when
     there is none we have words for."""
     for cause in _causes(exc):
-        if isinstance(cause, socket.gaierror):
-            return DNS_WORDS.get(cause.errno) if cause.errno is not None else None
-        if isinstance(cause, OSError) and cause.errno in CONNECT_WORDS:
-            return CONNECT_WORDS[cause.errno]
-        # Windows' own numbers for some (WinError 1225 for a refusal) are not errno's.
-        if isinstance(cause, ConnectionRefusedError):
-            return CONNECT_WORDS[errno.ECONNREFUSED]
-        if isinstance(cause, ConnectionResetError):
-            return CONNECT_WORDS[errno.ECONNRESET]
+        # The nearest with words: anyio's "All connection attempts failed" (no errno)
+        # stands over the refusal that says why.
+        words = system_error_words(cause) if isinstance(cause, OSError) else None
+        if words is not None:
+            return words
+    return None
+
+
+def system_error_words(exc: OSError) -> str | None:
+    """Our words for a name lookup's or a connection's system error (``DNS_WORDS``,
+    ``CONNECT_WORDS``), or None when we have none."""
+    if isinstance(exc, socket.gaierror):
+        return DNS_WORDS.get(exc.errno) if exc.errno is not None else None
+    if exc.errno in CONNECT_WORDS:
+        return CONNECT_WORDS[exc.errno]
+    # Windows' own numbers for some (WinError 1225 for a refusal) are not errno's.
+    if isinstance(exc, ConnectionRefusedError):
+        return CONNECT_WORDS[errno.ECONNREFUSED]
+    if isinstance(exc, ConnectionResetError):
+        return CONNECT_WORDS[errno.ECONNRESET]
     return None
 
 
