@@ -158,6 +158,9 @@ def run(
                 # was kept as it went (the history, the download's own state on disk).
                 if not left_first:
                     raise
+                # The tasks go with the loop as the runner closes: an unfinished one (the
+                # last session's list being read, say) may raise as it is torn down.
+                window.tasks.abandon()
         sys.stderr.write(DISPLAY_LOST + "\n")
         return ExitStatus.SOME_FAILED
     finally:

@@ -25,6 +25,7 @@ class TaskKeeper:
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._on_error = on_error
         self._closing = False
+        self._abandoned = False  # the loop under the tasks is going away (abandon)
         self._counter = 0
 
     @property
@@ -76,10 +77,22 @@ class TaskKeeper:
         if task.cancelled():
             return
         error = task.exception()
+        if error is not None and self._abandoned:
+            # Torn down with a loop that stopped under it: a consequence, not a bug.
+            log.debug("task %s ended with %r as the loop went away", name, error)
+            return
         if error is not None:
             log.error("task %s failed", name, exc_info=error)
             if self._on_error is not None and not self._closing:
                 self._on_error(name, error)
+
+    def abandon(self) -> None:
+        """The event loop under the tasks stopped for good (the window's display went
+        away): no new task starts, and what the tasks raise as they are torn down with
+        the loop is neither reported nor logged as a failure (app.run says why the
+        window closed)."""
+        self._closing = True
+        self._abandoned = True
 
     async def aclose(self) -> None:
         """Cancel every task and wait for each to finish its cleanup."""
