@@ -686,8 +686,10 @@ class TcbClient:
                 # The same certificate fails every try (a proxy that inspects HTTPS, a
                 # wrong clock): the run stops at once and says so, instead of retrying
                 # "could not connect" until it gives up.
+                # A network failure, as when the service stays silent (exit 4; the rows
+                # say "Network error", not an account problem).
                 problem = UNTRUSTED_STOP.format(problem=describe_transport_error(exc))
-                raise _Stop(ServiceError(problem, kind=ErrorKind.CONFIG)) from None
+                raise _Stop(ServiceError(problem, kind=ErrorKind.NETWORK)) from None
             raise _Transient(describe_transport_error(exc)) from None
         except httpx.HTTPError as exc:
             raise _Transient(describe_transport_error(exc)) from None

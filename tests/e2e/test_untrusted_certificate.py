@@ -19,9 +19,13 @@ import httpx
 import pytest
 
 from tcb_gui.core import trust
+from tcb_gui.core.client import ApiMode, TcbClient
+from tcb_gui.core.errors import ErrorKind, ServiceError
 from tcb_gui.core.exit_status import ExitStatus
+from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.httpclient import make_http_client, make_run_client
 from tcb_gui.core.netmessages import describe_transport_error
+from tcb_gui.demo.service import DEMO_TOKEN
 from tests.e2e.cli_helpers import id_lines, mixed_ids, run_cli
 from tests.tls_helpers import loopback_certificate
 
@@ -86,7 +90,7 @@ async def test_both_clients_name_the_certificate_not_the_connection(
 
 
 def test_a_resolve_stops_at_once_and_says_why(self_signed: SelfSignedHost) -> None:
-    ids = mixed_ids(3, 3)  # two environments: two batches, two requests
+    ids = mixed_ids(3, 0)  # one environment: one batch, one request
     argv = ["resolve", "--api", "tcb", "--base-url", self_signed.url, "--format", "urls", "-"]
     run = run_cli(argv, stdin=id_lines(ids))
     assert run.code == ExitStatus.SERVICE
@@ -94,5 +98,19 @@ def test_a_resolve_stops_at_once_and_says_why(self_signed: SelfSignedHost) -> No
     assert "Trying again cannot help" in run.stderr
     assert "SSL_CERT_FILE" in run.stderr
     assert "could not connect" not in run.stderr
-    # Not retried: one handshake per batch at most (the stop may come before the second).
-    assert 1 <= self_signed.handshakes <= 2
+    assert self_signed.handshakes == 1  # not retried
+
+
+@pytest.mark.parametrize("make", [make_http_client, make_run_client], ids=["window", "cli"])
+async def test_the_run_stops_as_a_network_failure(
+    self_signed: SelfSignedHost, make: object
+) -> None:
+    """A network failure, as when the service stays silent: exit 4, and the window's rows
+    say "Network error" (as CONFIG they said "Account problem")."""
+    ids = [parse_fileid(fileid) for fileid in mixed_ids(3, 0)]  # one batch, one request
+    async with make() as http:  # type: ignore[operator]
+        client = TcbClient(http, lambda: DEMO_TOKEN, base_url=self_signed.url, api=ApiMode.TCB)
+        with pytest.raises(ServiceError) as stopped:
+            await client.resolve_all(ids)
+    assert stopped.value.kind is ErrorKind.NETWORK
+    assert stopped.value.message.startswith(NOT_TRUSTED + ". Trying again cannot help")
