@@ -183,7 +183,8 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def not_trusted_words(exc: ssl.SSLCertVerificationError) -> str:
-    """ "the certificate is not trusted: it is self-signed", and so on."""
+    """A failed certificate check in words: "the certificate is not trusted: it is
+    self-signed", and so on."""
     reason = CERT_WORDS.get(exc.verify_code) or exc.verify_message or str(exc)
     return NOT_TRUSTED.format(reason=reason)
 
