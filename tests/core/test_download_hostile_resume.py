@@ -14,7 +14,14 @@ import httpx
 import pytest
 
 from tcb_gui.core.client import RetryPolicy
-from tcb_gui.core.downloads import Downloader, DownloadOptions, DownloadOutcome, sidecar_path
+from tcb_gui.core.downloads import (
+    SMALL_FILE_BYTES,
+    Downloader,
+    DownloadOptions,
+    DownloadOutcome,
+    engine,
+    sidecar_path,
+)
 from tcb_gui.core.downloads.files import PartMeta, sidecar_bytes
 from tests.e2e.loopback_host import ScriptedHost as RawHost
 
@@ -75,7 +82,7 @@ async def test_a_416_naming_the_kept_size_of_a_larger_file_never_makes_the_cut_c
     assert outcome.path.read_bytes() == DATA
 
 
-BIG = bytes(range(256)) * 8192  # 2 MiB: its .part and sidecar from the first byte
+BIG = bytes(range(256)) * 8192  # 2 MiB: over SMALL_FILE_BYTES, streamed as it comes
 
 
 @pytest.mark.parametrize("etag", ['"ab\rcd"', '"ab\x01cd"', '"' + "e" * 20_000 + '"'])
@@ -99,11 +106,32 @@ async def test_a_validator_that_cannot_be_sent_back_is_never_resumed_on(
     assert outcome.path.read_bytes() == BIG
 
 
+# A file with its .part and sidecar from the first byte (RECORDED_FROM or more) leaves
+# them when cut; a smaller one, streamed to the engine's folder, keeps only bytes a later
+# try can resume from: nothing, when the host names no validator that can be sent back.
+LEFT_WHEN_CUT = [
+    pytest.param(True, ["f.bin.part", "f.bin.part.json"], id="recorded from the start"),
+    pytest.param(False, [], id="streamed to the engine's folder"),
+]
+
+
+def record_from_start(monkeypatch: pytest.MonkeyPatch, recorded: bool) -> None:
+    assert len(BIG) < engine.RECORDED_FROM
+    if recorded:
+        monkeypatch.setattr(engine, "RECORDED_FROM", SMALL_FILE_BYTES + 1)
+
+
+@pytest.mark.parametrize(("recorded", "left"), LEFT_WHEN_CUT)
 async def test_a_file_cut_under_an_unusable_validator_takes_its_own_name_again(
-    http: httpx.AsyncClient, tmp_path: Path
+    http: httpx.AsyncClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    recorded: bool,
+    left: list[str],
 ) -> None:
     # The sidecar written stays readable: the next run knows the .part as its own and
     # reuses the name, instead of leaving one more stray .part and sidecar per run.
+    record_from_start(monkeypatch, recorded)
     header = 'ETag: "' + "e" * 20_000 + '"\r\n'
 
     async with RawHost(lambda n, head: cut(BIG, len(BIG) // 2, header)) as host:
@@ -113,7 +141,7 @@ async def test_a_file_cut_under_an_unusable_validator_takes_its_own_name_again(
     assert not first.ok
     assert not second.ok
     folder = tmp_path / "env-a"
-    assert sorted(p.name for p in folder.iterdir()) == ["f.bin.part", "f.bin.part.json"]
+    assert sorted(p.name for p in folder.iterdir()) == left
 
 
 async def test_a_part_kept_under_such_a_validator_by_an_earlier_version_starts_over(
@@ -176,12 +204,18 @@ async def test_a_host_that_sends_a_byte_per_connection_uses_up_the_tries(
     assert len(host.requests) == QUICK_RETRY.max_tries
 
 
+@pytest.mark.parametrize(("recorded", "left"), LEFT_WHEN_CUT)
 async def test_a_sidecar_stays_readable_whatever_encoding_the_host_names(
-    http: httpx.AsyncClient, tmp_path: Path
+    http: httpx.AsyncClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    recorded: bool,
+    left: list[str],
 ) -> None:
     # A Content-Encoding of kilobytes (saved as sent, the encoding recorded) would make
     # the sidecar larger than the engine reads back: the next run would leave one more
     # stray .part and sidecar beside the file. The part stays known as ours.
+    record_from_start(monkeypatch, recorded)
     header = 'ETag: "v1"\r\nContent-Encoding: ' + "x" * 20_000 + "\r\n"
 
     async with RawHost(lambda n, head: cut(BIG, len(BIG) // 2, header)) as host:
@@ -190,4 +224,4 @@ async def test_a_sidecar_stays_readable_whatever_encoding_the_host_names(
 
     assert not second.ok
     folder = tmp_path / "env-a"
-    assert sorted(p.name for p in folder.iterdir()) == ["f.bin.part", "f.bin.part.json"]
+    assert sorted(p.name for p in folder.iterdir()) == left

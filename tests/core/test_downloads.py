@@ -34,6 +34,7 @@ from tcb_gui.core.downloads import (
     OnExists,
     PartFile,
     TotalProgress,
+    engine,
     html_refusal,
     manifest_path,
     protect_dot_segments,
@@ -958,6 +959,14 @@ async def wait_for(condition: Callable[[], bool], limit: float = 5.0) -> None:
             await asyncio.sleep(0.005)
 
 
+@pytest.fixture
+def recorded_from_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files over SMALL_FILE_BYTES get their .part and sidecar from their first byte, as
+    files of RECORDED_FROM or more do (tests of that path keep their bodies small)."""
+    monkeypatch.setattr(engine, "RECORDED_FROM", SMALL_FILE_BYTES + 1)
+
+
+@pytest.mark.usefixtures("recorded_from_start")
 async def test_pause_keeps_the_part_and_resume_continues_with_range(
     http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
 ) -> None:
@@ -985,6 +994,7 @@ async def test_pause_keeps_the_part_and_resume_continues_with_range(
     assert ranges == [None, f"bytes={held}-"]
 
 
+@pytest.mark.usefixtures("recorded_from_start")
 async def test_cancel_keeps_partial_files_unless_asked(
     http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
 ) -> None:
@@ -1014,14 +1024,16 @@ async def test_cancel_keeps_partial_files_unless_asked(
     assert leftovers(dest) == []
 
 
-async def test_a_small_file_paused_midway_keeps_its_bytes_and_resumes_with_range(
-    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path
+@pytest.mark.parametrize("size", [600_000, 2_000_000], ids=["in memory", "streamed"])
+async def test_a_smaller_file_paused_midway_keeps_its_bytes_and_resumes_with_range(
+    http: httpx.AsyncClient, cdn: FakeCdn, dest: Path, size: int
 ) -> None:
-    """Up to SMALL_FILE_BYTES a file is written in the engine's own folder, with no
-    .part beside its name; interrupted, what it holds becomes its .part (with a sidecar)
-    and the next try resumes from there."""
-    body = cdn.add("s.bin", 600_000)
-    assert len(body) <= SMALL_FILE_BYTES
+    """Under RECORDED_FROM a file is written in the engine's own folder (held in memory
+    up to SMALL_FILE_BYTES, streamed to a temporary file above), with no .part beside
+    its name and no sidecar; interrupted, what it holds becomes its .part (with a
+    sidecar) and the next try resumes from there."""
+    body = cdn.add("s.bin", size)
+    assert len(body) < engine.RECORDED_FROM
     cdn.piece = 20_000
     cdn.delay = 0.002
     part = part_path(tree(dest, "s.bin"))

@@ -28,11 +28,12 @@ expanded or somebody else's.
   the shared client is a plain one, through ``httpx`` otherwise (mock transports,
   proxies): the same checks either way (``body``). Streamed as sent (never decoded: a
   host that compresses anyway gets its compressed bytes saved, and the outcome says so).
-  A file of up to ``SMALL_FILE_BYTES`` that starts from nothing is held in memory (a
-  buffer reused from earlier files, ``files.BufferPool``, into which the wire reads the
-  body directly) and written whole by a worker under a temporary name in
-  ``<dest>/.tcb-gui/tmp``; a larger one goes to ``<target>.part`` (``files``) under a
-  sidecar, from its first byte.
+  A file under ``RECORDED_FROM`` (8 MiB) that starts from nothing goes to a temporary
+  name in ``<dest>/.tcb-gui/tmp``, with no sidecar: up to ``SMALL_FILE_BYTES`` it is held
+  in memory (a buffer reused from earlier files, ``files.BufferPool``, into which the
+  wire reads the body directly) and written whole by a worker, above that it is
+  streamed there as it comes. A larger one goes to ``<target>.part`` (``files``) under
+  a sidecar, from its first byte, so that even a crash resumes it.
   Interrupted, whatever was received becomes the ``.part`` with its sidecar. Only a
   partial file under our own sidecar for the same file ID is resumed, with ``Range`` +
   ``If-Range``; the answer must carry the same validator, size and checksum and start

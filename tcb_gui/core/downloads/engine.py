@@ -139,12 +139,19 @@ CHECKSUM_RETRIES = 1
 # Names tried for a file's partial file (<name>.part, <name>.1.part, …) when the usual
 # one is another key's or holds somebody else's bytes.
 MAX_PART_NAMES = 100
-# Files up to this size that start from nothing are written in the engine's own folder
-# (``<dest>/.tcb-gui/tmp``) and moved into place whole: no sidecar, no ``.part`` beside
-# the target, unless the transfer is interrupted (then it moves to its ``.part`` with a
-# sidecar and resumes). Larger files get their ``.part`` and sidecar from the start, so
-# that a crash mid-transfer resumes them.
+# Files under RECORDED_FROM that start from nothing are written in the engine's own
+# folder (``<dest>/.tcb-gui/tmp``) and moved into place whole: no sidecar, no ``.part``
+# beside the target, unless the transfer is interrupted (a cut, a pause, a stop, a full
+# disk: then what came moves to its ``.part`` with a sidecar and resumes from there). Up
+# to SMALL_FILE_BYTES the body is held in memory and written by a worker; above, it is
+# streamed to the temporary file as it comes. Files of RECORDED_FROM or more get their
+# ``.part`` and sidecar from the start, so that even a crash mid-transfer (a kill, a
+# power cut: nothing runs to move the bytes) resumes them; a crash costs a smaller file
+# its bytes, at most RECORDED_FROM. Measured here: a sidecar written at the start costs
+# a file two more files created, an fsync-free atomic write and a removal, ~0.5 ms of
+# CPU on the event loop; 40 x 5 MiB went from 0.39 to 0.37 s (21 interleaved runs).
 SMALL_FILE_BYTES = 1 << 20
+RECORDED_FROM = 8 << 20
 TMP_DIR_NAME = "tmp"
 # A body at least this large read from the wire while another such body is being
 # received is written by a worker thread (the event loop receives meanwhile: two cores
@@ -1170,20 +1177,25 @@ class Downloader:
         meta: PartMeta,
         old_meta: PartMeta | None,
     ) -> Writer:
-        """Where the body goes: a small file that starts from nothing into memory (it is
-        written whole, under a temporary name in the engine's folder, by a worker);
-        anything else to its partial file, under its sidecar."""
+        """Where the body goes. A file under ``RECORDED_FROM`` that starts from nothing:
+        to a temporary name in the engine's folder, held in memory up to
+        ``SMALL_FILE_BYTES`` (then written whole by a worker), else streamed there.
+        Anything else: to its partial file, under its sidecar."""
         out = job.out
         assert out is not None
         if (
             start == 0
             and total is not None
-            and total <= SMALL_FILE_BYTES
+            and total < RECORDED_FROM
             and not job.part_on_disk
             and self._tmp_usable(out.parent)
         ):
-            name = short_name(f"{out.name}.{job.index}", ".part")
-            return MemoryPart(self._tmp_dir / name, total, self._buffers.take(total))
+            tmp = self._tmp_dir / short_name(f"{out.name}.{job.index}", ".part")
+            if total <= SMALL_FILE_BYTES:
+                return MemoryPart(tmp, total, self._buffers.take(total))
+            streamed = self._files.open_part(tmp, 0, self._options.chunk_size)
+            streamed.writeback = self._syncer.writeback
+            return streamed
         while True:
             try:
                 writer = self._part_writer(job, part, start, meta, old_meta)
@@ -1281,7 +1293,7 @@ class Downloader:
                 kept = files.move_no_clobber(tmp, part)
             else:
                 assert memory is not None
-                kept = self._spill(part, memory)
+                kept = self._spill(part, memory.view())
             if kept:
                 job.part_on_disk = True
             else:
@@ -1292,7 +1304,7 @@ class Downloader:
         finally:
             files.remove(tmp)
 
-    def _spill(self, part: Path, memory: MemoryPart) -> bool:
+    def _spill(self, part: Path, data: memoryview) -> bool:
         """Write bytes held in memory to a partial file that is not there yet."""
         files = self._files
         try:
@@ -1301,7 +1313,7 @@ class Downloader:
             return False
         writer = files.open_part(part, 0, self._options.chunk_size)
         try:
-            writer.write(memory.view())
+            writer.write(data)
         except OSError:
             writer.abandon()
             if files.regular_size(part):
@@ -1575,7 +1587,7 @@ class Downloader:
                 self._unplaced(job, pending, placing.exception())
             raise
         except BaseException as exc:
-            if isinstance(writer, MemoryPart) and _crosses_mount(exc):
+            if writer is not None and source != job.part and _crosses_mount(exc):
                 beside = await asyncio.to_thread(self._beside_target, job, pending, writer)
                 if beside is not None:
                     await self._finish(job, beside)
@@ -1586,30 +1598,37 @@ class Downloader:
         if isinstance(writer, MemoryPart):
             self._buffers.give(writer.release())  # its bytes are on the disk
 
-    def _beside_target(self, job: Job, pending: _Pending, memory: MemoryPart) -> _Pending | None:
-        """Runs in a thread: a small file that could not be moved from the engine's folder
-        to its own (a bind mount of the same file system: one device, yet no link or
-        rename across it) is written as its partial file beside its name instead, and
-        put in place from there; the folder's later small files go that way from the
-        start. None: that name was taken meanwhile (the file fails as it would have)."""
+    def _beside_target(self, job: Job, pending: _Pending, writer: Writer) -> _Pending | None:
+        """Runs in a thread: a file that could not be moved from the engine's folder to
+        its own (a bind mount of the same file system: one device, yet no link or rename
+        across it) is written as its partial file beside its name instead, and put in
+        place from there; the folder's later files go that way from the start. None:
+        that name was taken meanwhile, or the bytes could not be read back (the file
+        fails as it would have)."""
         out, part = job.out, job.part
         assert out is not None
         assert part is not None  # claimed before the body was read
         self._same_device[out.parent] = False
         log.info("%s: %s is another mount; writing beside it", job.fileid.raw, out.parent)
         files = self._files
-        files.remove(memory.path)
+        memory = writer if isinstance(writer, MemoryPart) else None
+        # A streamed file (under RECORDED_FROM) is read back whole from its temporary name.
+        data = memory.view() if memory is not None else files.read_small(writer.path, RECORDED_FROM)
+        files.remove(writer.path)
+        if data is None:
+            return None
         try:
             if pending.meta is not None:  # the partial file is ours, should we stop
                 self._write_sidecar(job, part, pending.meta)
         except FileExistsError:  # not ours: left alone
             return None
-        if not self._spill(part, memory):
+        if not self._spill(part, memoryview(data)):
             files.remove(sidecar_path(part))  # never beside a file that is not ours
             job.sidecar_on_disk = False
             return None
         job.part_on_disk = True
-        self._buffers.give(memory.release())
+        if memory is not None:
+            self._buffers.give(memory.release())
         return _Pending(part, None, pending.crc, pending.expected, pending.meta)
 
     def _unplaced(self, job: Job, pending: _Pending, exc: BaseException | None) -> NoReturn:
