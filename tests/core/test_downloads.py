@@ -9,6 +9,8 @@ import itertools
 import json
 import logging
 import os
+import subprocess
+import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -497,6 +499,21 @@ def test_html_rule() -> None:
     assert html_refusal("a/notes.txt", "text/plain", page) is None  # text: user's content
     assert html_refusal("a/data.json", "application/json", page) is None
     assert html_refusal("a/b.png", "image/png", b"\x89PNG\r\n") is None
+
+
+def test_a_body_that_does_not_look_like_html_never_reads_the_type_table() -> None:
+    # The system's MIME files are read on the table's first use (~3 ms on the way to
+    # the first file): only a body that starts like a page needs the extension's type.
+    probe = (
+        "import mimetypes\n"
+        "from tcb_gui.core.downloads import html_refusal\n"
+        "assert html_refusal('a/b.png', 'image/png', b'\\x89PNG\\r\\n') is None\n"
+        "assert html_refusal('a/b.bin', 'application/octet-stream', b'PK\\x03\\x04') is None\n"
+        "assert not mimetypes.inited\n"
+        "assert html_refusal('a/b.png', 'image/png', b'<html>')\n"
+        "assert mimetypes.inited\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
 
 
 async def test_403_on_an_expired_link_fetches_a_fresh_one(
