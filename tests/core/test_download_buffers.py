@@ -164,3 +164,49 @@ def test_each_writeback_request_also_covers_the_steps_before(tmp_path: Path) -> 
         assert after[0] == max(0, before[1] - DROP_BEHIND)
         assert after[1] - before[1] >= step
     assert asked[-1][1] <= resumed_at + written
+
+
+async def test_a_file_held_in_memory_gives_its_buffer_back_once_written(
+    tmp_path: Path,
+) -> None:
+    """The buffer serves the next file as soon as the bytes are in the file (a new 1 MiB
+    buffer costs its page faults), not once the file is durable and in place: by the
+    time the file is moved to its name, its buffer is back in the pool."""
+    from collections.abc import Callable
+
+    import httpx
+
+    from tcb_gui.core.downloads import Downloader, DownloadOptions, FileOps
+    from tests.core.test_downloads import ENV, FAST_RETRY, FakeCdn, Refresher, good
+
+    written: list[MemoryPart] = []
+    released_when_placed: list[bool] = []
+
+    class Watching(FileOps):
+        def write_whole(self, part: MemoryPart, *, sync: bool = True) -> None:
+            super().write_whole(part, sync=sync)
+            written.append(part)
+
+        def publish(
+            self,
+            part: Path,
+            final: Path,
+            *,
+            replace: bool,
+            reserved: Callable[[Path], bool] = lambda _: False,
+        ) -> Path:
+            [memory] = [m for m in written if m.path == part]
+            released_when_placed.append(memory.buffer == bytearray())
+            return super().publish(part, final, replace=replace, reserved=reserved)
+
+    cdn = FakeCdn()
+    bodies = {key: cdn.add(key, 300_000 + n) for n, key in enumerate(["a.bin", "b.bin"])}
+    options = DownloadOptions(dest=tmp_path, retry=FAST_RETRY, concurrency=2)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(cdn.handler)) as http:
+        downloader = Downloader(http, Refresher(cdn), options, files=Watching())
+        outcomes = await downloader.run([good(cdn, key) for key in bodies])
+
+    assert [o.ok for o in outcomes] == [True, True], [o.errmsg for o in outcomes]
+    for key, body in bodies.items():
+        assert (tmp_path / ENV / key).read_bytes() == body
+    assert released_when_placed == [True, True]
