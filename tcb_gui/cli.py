@@ -285,7 +285,7 @@ _TRACE_HELP = (
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from tcb_gui.core.export import ExportFormat
+    from tcb_gui.core.export_formats import ExportFormat
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # type: ignore[override]
@@ -650,7 +650,8 @@ def _check_folder(folder: str) -> None:
 
 def cmd_resolve(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from tcb_gui.core.errors import InputError, command_line_words
-    from tcb_gui.core.export import ExportFormat, format_for, iter_export, write_export
+    from tcb_gui.core.export import iter_export, write_export
+    from tcb_gui.core.export_formats import ExportFormat, format_for
 
     conn = _connection(args)
     output = None if args.output == "-" else args.output  # "-" is stdout, as for INPUT

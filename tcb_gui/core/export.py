@@ -11,41 +11,16 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tcb_gui.core.errors import InputError, MessageTemplate
+from tcb_gui.core.export_formats import ExportFormat
 
 if TYPE_CHECKING:
     from tcb_gui.core.client import LinkResult
 
 COLUMNS = ("fileid", "env", "ok", "status", "errmsg", "download_url", "expires_at")
-
-
-class ExportFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
-    TSV = "tsv"
-    URLS = "urls"
-    ARIA2 = "aria2"  # an aria2c input file (aria2c -i FILE)
-    CURL = "curl"  # a curl config file (curl -K FILE)
-
-    @property
-    def suffix(self) -> str:
-        # Distinct suffixes, so a typed file name says which format it wants.
-        return ".txt" if self is ExportFormat.URLS else f".{self.value}"
-
-
-def format_for(path: PurePath) -> ExportFormat | None:
-    """The format a file name's extension names, if it names one (``links.json``: JSON,
-    ``links.txt``: ready links): the window's export dialog and ``tcb-gui resolve
-    --output`` both go by it, so one name gives the same file in both faces."""
-    suffix = path.suffix.casefold()
-    for fmt in ExportFormat:
-        if fmt.suffix == suffix:
-            return fmt
-    return None
 
 
 def iso_utc(moment: datetime | None) -> str | None:

@@ -46,7 +46,7 @@ from tcb_gui.core.download_limits import (
 )
 from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.errors import InputError, MessageTemplate, message
-from tcb_gui.core.export import ExportFormat
+from tcb_gui.core.export_formats import ExportFormat
 from tcb_gui.core.service_modes import (
     DEFAULT_BASE_URL,
     DEFAULT_CONCURRENCY,

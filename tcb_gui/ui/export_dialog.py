@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tcb_gui.core.export import ExportFormat, format_for
+from tcb_gui.core.export_formats import ExportFormat, format_for
 from tcb_gui.core.paths import unique_path
 from tcb_gui.ui.download_cells import plural_format
 from tcb_gui.ui.row_scope import Scope, first_scope

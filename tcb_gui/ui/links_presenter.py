@@ -23,11 +23,11 @@ from tcb_gui.core.client import LinkResult
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.export import (
     LINK_FORMATS,
-    ExportFormat,
     ExportTally,
     export_results,
     write_export,
 )
+from tcb_gui.core.export_formats import ExportFormat
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.notifier import Notifier

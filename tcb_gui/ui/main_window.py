@@ -47,11 +47,10 @@ from PySide6.QtWidgets import (
 )
 
 from tcb_gui.core.errors import InputError, TcbError, TokenState
-from tcb_gui.core.export import ExportFormat
+from tcb_gui.core.export_formats import ExportFormat
 from tcb_gui.core.service_modes import MAX_CONCURRENCY
 from tcb_gui.core.settings import Profile, Settings
 from tcb_gui.ui import task_names
-from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.duration_spin import DurationSpinBox
 from tcb_gui.ui.formatting import fmt_int, plural
 from tcb_gui.ui.icons import Glyph, app_icon, icon
@@ -745,6 +744,7 @@ class MainWindow(QMainWindow):
         return await self.ids.add_text(text, source=source)
 
     def _task_failed(self, name: str, error: BaseException) -> None:
+        from tcb_gui.ui.core_text import core_text  # the presenters' import, after the paint
         from tcb_gui.ui.crash import report_crash
 
         if not isinstance(error, TcbError) and report_crash(error, f"task {name!r}"):

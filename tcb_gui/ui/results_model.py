@@ -34,7 +34,6 @@ from PySide6.QtCore import (
 
 from tcb_gui.core.download_states import FileState
 from tcb_gui.core.errors import answered_for_good
-from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown, plain_tip
 from tcb_gui.ui.icons import icon
 from tcb_gui.ui.palette import Tone, tone_color
@@ -764,6 +763,8 @@ def sort_key(row: Row, column: Column) -> Any:
 def _failed_search(raw: str, errmsg: str, word: str = "") -> str:
     """A failed row's filter text: found by core's words, by those the window shows and
     by its Status ("no permission")."""
+    from tcb_gui.ui.core_text import core_text  # not before the first paint: no row fails
+
     shown = core_text(errmsg)
     if shown != errmsg:
         errmsg = f"{errmsg} {shown}"

@@ -20,7 +20,6 @@ from PySide6.QtCore import QObject
 
 from tcb_gui.core.download_states import FileState, Integrity
 from tcb_gui.core.errors import ERRCODES, ErrorKind, refused_errcode
-from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.icons import Glyph
 from tcb_gui.ui.palette import Tone
 
@@ -281,6 +280,8 @@ class StatusWords(QObject):
 
     def reason(self, row: Row) -> str:
         """The full reason of a failure (resolve or download), or "" when none."""
+        from tcb_gui.ui.core_text import core_text  # not before the first paint: no row fails
+
         cell = download_shown(row)
         if cell is not None and cell.state is FileState.FAILED and cell.errmsg:
             return core_text(cell.errmsg)

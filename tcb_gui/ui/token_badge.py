@@ -14,7 +14,6 @@ next check.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
@@ -32,12 +31,13 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from tcb_gui.core.errors import TokenState
 from tcb_gui.core.tokens import TokenSource
-from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_countdown, fmt_int, plural
 from tcb_gui.ui.icons import Glyph, icon
 from tcb_gui.ui.palette import Tone, tone_color, tone_text_on_tint, tone_tint
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from tcb_gui.core.client import Quota
     from tcb_gui.core.quota_gauge import QuotaReading
 
@@ -296,6 +296,9 @@ class TokenBadge(QWidget):
     def _compose_tooltip(self, info: BadgeInfo) -> str:
         lines = [self._state_words(info)]
         if info.message:
+            # Not before the first paint: "Checking…" says nothing of core's.
+            from tcb_gui.ui.core_text import core_text
+
             lines.append(core_text(info.message))
         lines.extend(self._quota_lines(info))
         if info.time_left is not None and info.stable:
