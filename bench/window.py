@@ -65,7 +65,15 @@ WHY_QUICK_START = (
     "hand-over to a running window over `_socket` with an FNV-1a name, so neither "
     "`socket` (its enums) nor `hashlib` (OpenSSL) load before the paint, 165 → 158 ms; "
     "the trace hub and the undo step made when first needed (each dataclass costs about "
-    "half a millisecond to make), 153 → 148 ms. What is left is listed in "
+    "half a millisecond to make), 153 → 148 ms. Then (2026-12-06): `core_text`, the "
+    "export writers and `datetime` after the paint (the first frame shows no failed row "
+    "and no core message; `ExportFormat` has a module of its own), about 3 ms: 1.55× → "
+    "1.49× a bare window in two window-only runs of this benchmark. The start-up rounds "
+    "now run in a D-Bus session bus of their own, as on a desktop: without one, Qt's "
+    "accessibility bridge forks `dbus-launch` at the first button's text (7 ms instead "
+    "of 2 for that button); both windows start sooner in a session (9 interleaved "
+    "rounds, in-process to the paint: ours 221 → 198 ms, bare 131 → 121 ms). What is "
+    "left is listed in "
     "docs/ARCHITECTURE.md#start-up."
 )
 # Issue 12: our first paint at most this many times a bare PySide6 window's (medians).
