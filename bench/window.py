@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -449,11 +449,13 @@ def plot_stalls(report: Report, runs: Sequence[ProbeRun]) -> Path:
 
 
 @contextlib.contextmanager
-def xvfb() -> Iterator[str]:
-    """A private Xvfb on a display it picks itself (``-displayfd``); yields ":N"."""
+def _daemon(argv: Callable[[int], list[str]]) -> Iterator[str]:
+    """A daemon that writes where to reach it to a file descriptor it is given once it
+    is ready (``argv(fd)``); yields what it wrote ("" if nothing came in time), and
+    stops it after."""
     read_end, write_end = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", XVFB_SCREEN, "-nolisten", "tcp"],
+        argv(write_end),
         pass_fds=(write_end,),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -463,10 +465,7 @@ def xvfb() -> Iterator[str]:
     os.close(write_end)
     try:
         ready, _, _ = select.select([read_end], [], [], XVFB_READY_TIMEOUT)
-        number = os.read(read_end, 64).decode().strip() if ready else ""
-        if not number.isdigit():
-            raise RuntimeError("Xvfb did not start")
-        yield f":{number}"
+        yield os.read(read_end, 1024).decode().strip() if ready else ""
     finally:
         os.close(read_end)
         proc.terminate()
@@ -475,6 +474,16 @@ def xvfb() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def xvfb() -> Iterator[str]:
+    """A private Xvfb on a display it picks itself (``-displayfd``); yields ":N"."""
+    screen = ["-screen", "0", XVFB_SCREEN, "-nolisten", "tcp"]
+    with _daemon(lambda fd: ["Xvfb", "-displayfd", str(fd), *screen]) as number:
+        if not number.isdigit():
+            raise RuntimeError("Xvfb did not start")
+        yield f":{number}"
 
 
 @contextlib.contextmanager
@@ -487,28 +496,9 @@ def session_bus() -> Iterator[str | None]:
     if shutil.which("dbus-daemon") is None:
         yield None
         return
-    read_end, write_end = os.pipe()
-    proc = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", f"--print-address={write_end}"],
-        pass_fds=(write_end,),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], XVFB_READY_TIMEOUT)
-        address = os.read(read_end, 1024).decode().strip() if ready else ""
+    argv = ["dbus-daemon", "--session", "--nofork"]
+    with _daemon(lambda fd: [*argv, f"--print-address={fd}"]) as address:
         yield address or None
-    finally:
-        os.close(read_end)
-        proc.terminate()
-        try:
-            proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass(frozen=True, slots=True)

@@ -265,32 +265,43 @@ async def test_error_pages_and_server_errors_are_never_saved(
         assert not part_path(target).exists()
 
 
+async def kill_helper_once(
+    server: DemoServer, fid: FileId, dest: Path, rate: int, far_enough: Callable[[], bool]
+) -> None:
+    """Run ``download_kill_helper.py`` on one file at ``rate`` bytes/s and SIGKILL it as
+    soon as ``far_enough()`` (within 30 s)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.Popen(  # noqa: ASYNC220 - a child to kill, not to wait for
+        [sys.executable, str(HELPER), server.base_url, fid.raw, str(dest), str(rate)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(30):
+            while not far_enough():
+                assert child.poll() is None, child.stderr.read() if child.stderr else ""
+                await asyncio.sleep(0.02)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        if child.stderr:
+            child.stderr.close()
+    assert child.returncode == -signal.SIGKILL
+
+
 async def test_sigkill_mid_download_then_rerun_resumes_with_range(
     http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     fid = parse_fileid(samples.TEST.fileid("gen/size-200M/killed.bin"))
     target = tmp_path / fid.env / fid.key
     part = part_path(target)
-    rate = 16 << 20
     with serve() as server:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        child = subprocess.Popen(  # noqa: ASYNC220 - a child to kill, not to wait for
-            [sys.executable, str(HELPER), server.base_url, fid.raw, str(tmp_path), str(rate)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            async with asyncio.timeout(30):
-                while not (part.exists() and part.stat().st_size >= 6 << 20):
-                    assert child.poll() is None, child.stderr.read() if child.stderr else ""
-                    await asyncio.sleep(0.02)
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait(10)
-            if child.stderr:
-                child.stderr.close()
-        assert child.returncode == -signal.SIGKILL
+
+        def far_enough() -> bool:
+            return part.exists() and part.stat().st_size >= 6 << 20
+
+        await kill_helper_once(server, fid, tmp_path, 16 << 20, far_enough)
         kept = part.stat().st_size
         assert 0 < kept < 200 << 20
         assert sidecar_path(part).exists()
@@ -322,28 +333,11 @@ async def test_sigkill_mid_download_of_a_file_without_a_sidecar_then_rerun_start
     target = tmp_path / fid.env / fid.key
     tmp = tmp_path / STATE_DIR_NAME / "tmp"
     with serve() as server:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        child = subprocess.Popen(  # noqa: ASYNC220 - a child to kill, not to wait for
-            [sys.executable, str(HELPER), server.base_url, fid.raw, str(tmp_path), str(1 << 20)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
 
         def streamed() -> int:
             return sum(p.stat().st_size for p in tmp.glob("*.part")) if tmp.is_dir() else 0
 
-        try:
-            async with asyncio.timeout(30):
-                while streamed() < 1 << 20:
-                    assert child.poll() is None, child.stderr.read() if child.stderr else ""
-                    await asyncio.sleep(0.02)
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait(10)
-            if child.stderr:
-                child.stderr.close()
-        assert child.returncode == -signal.SIGKILL
+        await kill_helper_once(server, fid, tmp_path, 1 << 20, lambda: streamed() >= 1 << 20)
         assert 0 < streamed() < 5 << 20
         assert not target.exists()
         assert not part_path(target).exists()
