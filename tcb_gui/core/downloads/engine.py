@@ -1599,8 +1599,6 @@ class Downloader:
             self._unplaced(job, pending, exc)
             raise
         self._published(job, source, final, st, expected)
-        if isinstance(writer, MemoryPart):
-            self._buffers.give(writer.release())  # its bytes are on the disk
 
     def _beside_target(self, job: Job, pending: _Pending, writer: Writer) -> _Pending | None:
         """Runs in a thread: a file that could not be moved from the engine's folder to
