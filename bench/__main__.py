@@ -43,6 +43,8 @@ BENCHMARKS: dict[str, str] = {
     "download-latency": "bench.download_latency",
     # The same case over TLS from a host that offers HTTP/2: is the protocol worth it?
     "download-http2": "bench.download_http2",
+    # The plain-HTTP download cases again over TLS, as the storage serves its links.
+    "download-tls": "bench.download_tls",
     # The window benchmark (100,000 rows: event-loop stall, memory growth, sort time,
     # time to resolve, start-up against a bare PySide6 window) lives in bench/window.py.
     "window": "bench.window",

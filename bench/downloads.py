@@ -319,7 +319,7 @@ def _curl_config(case: Case, dest: Path, scratch: Path) -> Path:
 
 
 def _aria2(
-    connections: int | None, jobs: int | None = OUR_CONCURRENCY
+    connections: int | None, jobs: int | None = OUR_CONCURRENCY, options: Sequence[str] = ()
 ) -> Callable[[Case, Path, Path], list[str]]:
     """aria2c with ``-j jobs -x connections`` (None: aria2c's own default, -j 5 -x 1)."""
 
@@ -332,6 +332,7 @@ def _aria2(
             # aria2c's fastest allocation here: the default (prealloc) writes every
             # file twice, which would flatter us.
             "--file-allocation=none",
+            *options,
             "-d",
             str(dest),
             "-i",

@@ -90,7 +90,7 @@ http {{
     scgi_temp_path {work}/scgi;
     server {{
         listen {host}:{port};
-        root {root};
+{tls}        root {root};
         location / {{ }}
 {extra}    }}
 }}
@@ -101,14 +101,32 @@ class Nginx(Service):
     """nginx serving ``root`` as static files on a free loopback port (query ignored).
 
     ``headers`` maps a URL path to response headers sent with that file only (as COS
-    sends ``x-cos-hash-crc64ecma`` with each object).
+    sends ``x-cos-hash-crc64ecma`` with each object). With ``tls`` (certificate, key) it
+    serves the same files over TLS as well, as the storage serves its links, and
+    ``base_url`` is the https one (the plain port still tells when it is up).
     """
 
     def __init__(
-        self, root: Path, work: Path, *, headers: Mapping[str, Mapping[str, str]] | None = None
+        self,
+        root: Path,
+        work: Path,
+        *,
+        headers: Mapping[str, Mapping[str, str]] | None = None,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         port = free_port()
         self.base_url = f"http://{LOOPBACK}:{port}"
+        ready = f"{self.base_url}/"
+        tls_lines = ""
+        if tls is not None:
+            tls_port = free_port()
+            self.base_url = f"https://{LOOPBACK}:{tls_port}"
+            tls_lines = (
+                f"        listen {LOOPBACK}:{tls_port} ssl;\n"
+                f"        ssl_certificate {tls[0]};\n"
+                f"        ssl_certificate_key {tls[1]};\n"
+                "        keepalive_requests 100000;\n"
+            )
         work.mkdir(parents=True, exist_ok=True)
         conf = work / "nginx.conf"
         extra = "".join(
@@ -118,10 +136,12 @@ class Nginx(Service):
             for path, fields in (headers or {}).items()
         )
         conf.write_text(
-            _NGINX_CONF.format(work=work, host=LOOPBACK, port=port, root=root, extra=extra)
+            _NGINX_CONF.format(
+                work=work, host=LOOPBACK, port=port, tls=tls_lines, root=root, extra=extra
+            )
         )
         argv = ["nginx", "-p", str(work), "-e", str(work / "nginx-error.log"), "-c", str(conf)]
-        super().__init__("nginx", argv, f"{self.base_url}/", log=work / "nginx.out")
+        super().__init__("nginx", argv, ready, log=work / "nginx.out")
 
 
 def ensure_tools(names: list[str], *, install: bool) -> dict[str, str | None]:
