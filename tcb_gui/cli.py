@@ -36,8 +36,6 @@ from tcb_gui.core.startup import pause_collection, resume_collection, settle_col
 if TYPE_CHECKING:
     import argparse
 
-    import httpx
-
     from tcb_gui.core.client import LinkResult, TokenCheck
     from tcb_gui.core.connection import Connection
     from tcb_gui.core.credentials import Credentials
@@ -46,9 +44,10 @@ if TYPE_CHECKING:
     from tcb_gui.core.resolve_run import ResolveRun
     from tcb_gui.core.tokens import TokenStore
     from tcb_gui.core.trace import TraceHub
+    from tcb_gui.core.wire import HttpClient
 
 
-def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
+def make_http_client(**kwargs: Any) -> HttpClient:
     """The run's HTTP client (``core.httpclient``), imported when a command needs it."""
     from tcb_gui.core.httpclient import make_run_client
 
@@ -471,7 +470,7 @@ def _connection(args: argparse.Namespace, *, pasting_token: bool = False) -> Con
 
 
 async def _credentials(
-    conn: Connection, http: httpx.AsyncClient, stderr: TextIO, trace: TraceHub | None = None
+    conn: Connection, http: HttpClient, stderr: TextIO, trace: TraceHub | None = None
 ) -> Credentials:
     from tcb_gui.core.connection import open_credentials
     from tcb_gui.core.tokens import TokenStore

@@ -50,9 +50,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
-
-import httpx
+from typing import TYPE_CHECKING, Any, Final
 
 from tcb_gui.core.credentials import Credentials, StaticCredentials
 from tcb_gui.core.errors import (
@@ -74,8 +72,8 @@ from tcb_gui.core.errors import (
     with_detail,
 )
 from tcb_gui.core.fileids import FileId
+from tcb_gui.core.httpclient import AnswerHead, api_url, post_for_answer
 from tcb_gui.core.httpclient import make_http_client as make_http_client  # callers take it here
-from tcb_gui.core.httpclient import post_for_answer
 from tcb_gui.core.netmessages import (
     UNTRUSTED_STOP,
     certificate_failure,
@@ -99,6 +97,13 @@ from tcb_gui.core.service_modes import ApiMode as ApiMode
 from tcb_gui.core.service_modes import is_loopback_host as is_loopback_host
 from tcb_gui.core.service_modes import validate_base_url as validate_base_url
 from tcb_gui.core.trace import CANCELLED, CallKind, Outcome, TraceEvent, TraceHub
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tcb_gui.core.wire import HttpClient
+else:
+    from tcb_gui.core.lazy_httpx import httpx  # imported at its first use
 
 log = logging.getLogger(__name__)
 
@@ -378,7 +383,7 @@ _CHECK_UNREACHABLE = MessageTemplate(
 )
 
 
-def _decode_json(response: httpx.Response, content: bytes) -> dict[str, Any]:
+def _decode_json(response: AnswerHead, content: bytes) -> dict[str, Any]:
     """The JSON object of a response (``content``, its body), or _Transient for anything
     else (HTML, cut, junk)."""
     if response.status_code == 429 or response.status_code >= 500:
@@ -610,7 +615,7 @@ class TcbClient:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: HttpClient,
         token: Credentials | TokenSupplier,
         *,
         base_url: str = DEFAULT_BASE_URL,
@@ -641,7 +646,7 @@ class TcbClient:
         self._clock = clock
         # clock() of the last good answer from the service, any call (module docstring).
         self._last_good: float | None = None
-        self._urls: dict[tuple[str, str], httpx.URL] = {}
+        self._urls: dict[tuple[str, str], httpx.URL | str] = {}
 
     # -- requests --------------------------------------------------------------------
 
@@ -652,15 +657,17 @@ class TcbClient:
         except (TokenError, ServiceError) as error:
             raise _Stop(error) from None
 
-    def _url(self, path: str, token: str) -> httpx.URL:
-        """The request URL with the token in the query, parsed once per path and token
+    def _url(self, path: str, token: str) -> httpx.URL | str:
+        """The request URL with the token in the query, made once per path and token
         (parsing it for each of thousands of requests is measurable)."""
         key = (path, token)
         url = self._urls.get(key)
         if url is None:
             if len(self._urls) >= _URL_CACHE_SIZE:  # tokens replaced many times over
                 self._urls.clear()
-            url = self._urls[key] = httpx.URL(self.base_url + path, params={"access_token": token})
+            url = self._urls[key] = api_url(
+                self._http, self.base_url + path, {"access_token": token}
+            )
         return url
 
     def _call(self, path: str, token: str, attempt: int, body: bytes, **data: Any) -> TracedCall:

@@ -27,11 +27,10 @@ from tcb_gui.core.errors import InputError, MessageTemplate, TokenError, TokenSt
 from tcb_gui.core.service_modes import DEFAULT_CONCURRENCY, DEFAULT_MAX_AGE
 
 if TYPE_CHECKING:
-    import httpx
-
     from tcb_gui.core.settings import Settings
     from tcb_gui.core.tokens import TokenStore
     from tcb_gui.core.trace import TraceHub
+    from tcb_gui.core.wire import HttpClient
 
 _NO_PROFILE = MessageTemplate("No profile named {name!r} (known: {known}).")
 _APPSECRET_TCB_ONLY = MessageTemplate(
@@ -131,7 +130,7 @@ def uses_stable_token(conn: Connection) -> bool:
 def credentials_for(
     conn: Connection,
     store: TokenStore,
-    http: httpx.AsyncClient,
+    http: HttpClient,
     trace: TraceHub | None = None,
 ) -> Credentials:
     """The credentials of a run: ``TokenError`` at once when there is nothing to get a
@@ -165,7 +164,7 @@ def credentials_for(
 async def open_credentials(
     conn: Connection,
     store: TokenStore,
-    http: httpx.AsyncClient,
+    http: HttpClient,
     notice: Callable[[str], object] = lambda _text: None,
     trace: TraceHub | None = None,
 ) -> Credentials:
@@ -181,7 +180,7 @@ async def open_credentials(
 
 def client_for(
     conn: Connection,
-    http: httpx.AsyncClient,
+    http: HttpClient,
     credentials: Credentials,
     trace: TraceHub | None = None,
 ) -> TcbClient:

@@ -67,8 +67,6 @@ from tcb_gui.core.quota import (
 # The saved download list (core.download_session) is the window's: imported when a run is
 # given a store, so `tcb-gui download` starts without it.
 if TYPE_CHECKING:
-    import httpx
-
     from tcb_gui.core.client import LinkResult, TcbClient
     from tcb_gui.core.download_session import (
         DownloadSession,
@@ -78,6 +76,7 @@ if TYPE_CHECKING:
     )
     from tcb_gui.core.fileids import FileId
     from tcb_gui.core.trace import TraceHub
+    from tcb_gui.core.wire import HttpClient
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +229,7 @@ class DownloadRun:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: HttpClient,
         client: TcbClient,
         options: DownloadOptions,
         links: Sequence[LinkResult],

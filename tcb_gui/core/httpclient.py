@@ -1,22 +1,42 @@
 """The one shared HTTP client and the httpcore tuning it needs (used by the API client,
 the token service, the downloader and doctor), and ``post_for_answer``: an API call's
-answer read whole, in bounded memory, on either transport.
+answer read whole, in bounded memory, on any of them.
+
+A command-line run's client (``make_run_client``) is a ``wire.RunClient``: its calls and
+downloads go over the engine's own connections, and ``httpx`` (``core.lazy_httpx``) is
+imported only if something else is asked of it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 import zlib
-from typing import Any, Final
-
-import httpx
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, Protocol
+from urllib.parse import urlencode
 
 from tcb_gui import __version__
-from tcb_gui.core.netmessages import MalformedAnswer
+from tcb_gui.core.netmessages import malformed
 from tcb_gui.core.redact import install_log_redaction
 from tcb_gui.core.trust import DeferredTrustContext, warmed
+from tcb_gui.core.wire import RunClient, WireResponse
 
-HTTP_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=60.0)
-HTTP_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+if TYPE_CHECKING:
+    import httpx
+
+    from tcb_gui.core.wire import HttpClient
+else:
+    from tcb_gui.core.lazy_httpx import httpx  # imported at its first use
+
+USER_AGENT: Final = f"tcb-gui/{__version__}"
+# Seconds: connect, each read and write, waiting for a free connection (httpx.Timeout);
+# a RunClient's answer must come whole within READ_TIMEOUT_S once its head is in.
+CONNECT_TIMEOUT_S: Final = 10.0
+READ_TIMEOUT_S: Final = 30.0
+POOL_TIMEOUT_S: Final = 60.0
+MAX_CONNECTIONS: Final = 64
+MAX_KEEPALIVE: Final = 32
 
 
 # httpcore reads responses 64 KiB at a time; at hundreds of MB/s the Python work per
@@ -41,10 +61,17 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
     if "transport" not in kwargs:  # httpcore is not even imported under another transport
         _tune_httpcore_reads()
     options: dict[str, Any] = {
-        "timeout": HTTP_TIMEOUT,
-        "limits": HTTP_LIMITS,
+        "timeout": httpx.Timeout(
+            connect=CONNECT_TIMEOUT_S,
+            read=READ_TIMEOUT_S,
+            write=READ_TIMEOUT_S,
+            pool=POOL_TIMEOUT_S,
+        ),
+        "limits": httpx.Limits(
+            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_KEEPALIVE
+        ),
         "follow_redirects": False,
-        "headers": {"User-Agent": f"tcb-gui/{__version__}"},
+        "headers": {"User-Agent": USER_AGENT},
         "trust_env": False,
     }
     options.update(kwargs)
@@ -55,22 +82,91 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(**options)
 
 
-def make_run_client(**kwargs: Any) -> httpx.AsyncClient:
-    """The shared client of one command-line run (resolve, download, token): as
-    ``make_http_client``, with its requests on the engine's own HTTP/1.1 connections
-    (``core.wire.WireTransport``), so ``httpcore``, ``h11`` and ``anyio`` are never
-    imported (~25 ms of a run that may last a third of a second). Requests go out as
-    ``httpx`` built them; certificates are checked as by ``httpx``'s own transport, the
-    roots read at the first TLS connection or, for a command that warmed them up
-    (``trust.warm_up``), in a thread from its start. The window and ``doctor`` (which diagnoses
-    the connection as the window makes it) keep ``httpx``'s own transport; respx mocks
-    that one. A ``transport`` given wins."""
-    from tcb_gui.core.wire import WireTransport
+def make_run_client(**kwargs: Any) -> HttpClient:
+    """The shared client of one command-line run (resolve, download, token): a
+    ``wire.RunClient``, its API calls and downloads on the engine's own HTTP/1.1
+    connections, so that neither ``httpx``'s own modules nor ``httpcore``, ``h11`` and
+    ``anyio`` are imported (~45 ms of a run that may last a third of a second);
+    certificates are checked as by ``httpx``'s own transport, the roots read at the first
+    TLS connection or, for a command that warmed them up (``trust.warm_up``), in a thread
+    from its start. What it leaves to ``httpx`` goes to a client of ``make_http_client``
+    over a ``WireTransport`` with the same SSL context. The window and ``doctor`` (which
+    diagnoses the connection as the window makes it) keep ``httpx``'s own transport;
+    respx mocks that one. Options given make an ``httpx`` client over a ``WireTransport``
+    as before; a ``transport`` given wins."""
+    if kwargs:
+        if "transport" not in kwargs:
+            from tcb_gui.core.wire_transport import WireTransport
 
-    if "transport" not in kwargs:
-        # The roots ``trust.warm_up`` began reading when the command started, if it did.
-        kwargs["transport"] = WireTransport(warmed)
-    return make_http_client(**kwargs)
+            kwargs["transport"] = WireTransport(warmed)
+        return make_http_client(**kwargs)
+    install_log_redaction()
+
+    def make_httpx(run: RunClient) -> httpx.AsyncClient:
+        from tcb_gui.core.wire_transport import WireTransport
+
+        return make_http_client(transport=WireTransport(run.ssl_context))
+
+    return RunClient(user_agent=USER_AGENT, ssl_context=warmed, make_httpx=make_httpx)
+
+
+def api_url(http: HttpClient, address: str, params: Mapping[str, str]) -> httpx.URL | str:
+    """``address`` (no query of its own) with ``params`` as its query, for ``http``: as
+    ``httpx`` encodes them, parsed by ``httpx`` only for an ``httpx`` client."""
+    if type(http) is RunClient:
+        return f"{address}?{urlencode(params)}"
+    return httpx.URL(address, params=params)
+
+
+def usable_with(http: HttpClient) -> bool:
+    """Whether ``http`` is a plain client this module may stand in for on file bodies:
+    a ``RunClient``, or an ``httpx`` client on ``httpx``'s own HTTP transport or a
+    ``WireTransport`` (not a mock, not a proxy), no mounts, no event hooks."""
+    if type(http) is RunClient:
+        return True
+    from tcb_gui.core.wire_transport import WireTransport  # httpx is in use already
+
+    transport = getattr(http, "_transport", None)
+    mounts = getattr(http, "_mounts", None)
+    hooks = getattr(http, "event_hooks", None) or {}
+    return (
+        (type(transport) is httpx.AsyncHTTPTransport or type(transport) is WireTransport)
+        and not mounts
+        and not any(hooks.get(name) for name in ("request", "response"))
+    )
+
+
+def ssl_context_of(http: HttpClient) -> ssl.SSLContext:
+    """The shared client's SSL context (its certificate checks), else a default one."""
+    if type(http) is RunClient:
+        return http.ssl_context()
+    from tcb_gui.core.wire_transport import WireTransport  # httpx is in use already
+
+    transport = getattr(http, "_transport", None)
+    if isinstance(transport, WireTransport):
+        return transport.ssl_context()
+    pool = getattr(transport, "_pool", None)
+    context = getattr(pool, "_ssl_context", None)
+    if isinstance(context, ssl.SSLContext):
+        return context
+    return httpx.create_ssl_context()
+
+
+def user_agent_of(http: HttpClient) -> str:
+    """The ``User-Agent`` the shared client sends."""
+    if type(http) is RunClient:
+        return http.user_agent
+    return http.headers.get("user-agent") or "tcb-gui"
+
+
+class AnswerHead(Protocol):
+    """What callers read of an answer besides its body: ``httpx``'s or the wire's."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
 # The largest API answer read, before and after decoding. Fifty items with the longest
@@ -86,20 +182,24 @@ TOO_LARGE: Final = "the answer is too large"
 
 
 async def post_for_answer(
-    http: httpx.AsyncClient,
+    http: HttpClient,
     url: httpx.URL | str,
     *,
     content: bytes,
     headers: dict[str, str],
     params: dict[str, str] | None = None,
     http_timeout: httpx.Timeout | float | None = None,
-) -> tuple[httpx.Response, bytes]:
+) -> tuple[AnswerHead, bytes]:
     """POST ``content`` and read the answer whole: the response (status, headers) and its
     body, decoded. Over ``MAX_API_ANSWER_BYTES``, as sent or decoded, it stops reading and
     raises ``MalformedAnswer`` (an ``httpx.TransportError``, worded by
     ``netmessages.describe_transport_error`` as the wire transport words the same
     failure); a coding that does not inflate raises ``httpx.DecodingError``, as httpx."""
     sent = {**headers, "Accept-Encoding": API_ACCEPT_ENCODING}
+    if type(http) is RunClient and params is None and http_timeout is None:
+        answer = await http.wire_post(str(url), content, sent)
+        if answer is not None:
+            return answer, await _read_answer(answer)
     options: dict[str, Any] = {} if http_timeout is None else {"timeout": http_timeout}
     async with http.stream(
         "POST", url, content=content, headers=sent, params=params, **options
@@ -107,18 +207,43 @@ async def post_for_answer(
         if response.is_stream_consumed:
             # A body handed over whole, decoded already (httpx.MockTransport, tests).
             if len(response.content) > MAX_API_ANSWER_BYTES:
-                raise MalformedAnswer(TOO_LARGE)
+                raise malformed(TOO_LARGE)
             return response, response.content
         pieces: list[bytes] = []
         size = 0
         async for piece in response.aiter_raw():
             size += len(piece)
             if size > MAX_API_ANSWER_BYTES:
-                raise MalformedAnswer(TOO_LARGE)
+                raise malformed(TOO_LARGE)
             pieces.append(piece)
     body = b"".join(pieces)
     coding = response.headers.get("content-encoding")
     return response, _decoded(body, coding) if coding else body
+
+
+async def _read_answer(response: WireResponse) -> bytes:
+    """A ``RunClient`` answer's body, whole and decoded, as ``post_for_answer`` reads one
+    from ``httpx``: within ``MAX_API_ANSWER_BYTES`` and ``READ_TIMEOUT_S``."""
+    pieces: list[bytes] = []
+    size = 0
+
+    def take(piece: memoryview) -> None:
+        nonlocal size
+        size += len(piece)
+        if size > MAX_API_ANSWER_BYTES:
+            raise malformed(TOO_LARGE)
+        pieces.append(bytes(piece))
+
+    try:
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            await response.read_body(take)
+    except TimeoutError:
+        raise httpx.ReadTimeout("the answer stopped coming") from None
+    finally:
+        await response.aclose()
+    body = b"".join(pieces)
+    coding = response.headers.get("content-encoding")
+    return _decoded(body, coding) if coding else body
 
 
 def _decoded(body: bytes, coding: str) -> bytes:
@@ -144,5 +269,5 @@ def _inflate(body: bytes, wbits: int) -> bytes:
     except zlib.error as exc:
         raise httpx.DecodingError(str(exc)) from None
     if len(out) > MAX_API_ANSWER_BYTES:
-        raise MalformedAnswer(TOO_LARGE)
+        raise malformed(TOO_LARGE)
     return out

@@ -6,11 +6,14 @@ detail: any URL in that text loses its query first, and every secret is redacted
 hostile host may echo the token in a header the detail quotes), so a signed link or a
 token never reaches a message.
 
-``MalformedAnswer`` is what the engine's own client (``core.wire``) raises for an answer
-that breaks HTTP/1.1 (its head, its framing, bytes nobody asked for): a
-``RemoteProtocolError`` still, so every handler of those takes it, but worded as the
-host's fault with what was wrong as detail, never as a cut connection (which would send
-a user to check a network that works).
+``MalformedAnswer`` (``core.malformed``, raised through ``malformed``) is what the
+engine's own client (``core.wire``) raises for an answer that breaks HTTP/1.1 (its head,
+its framing, bytes nobody asked for): a ``RemoteProtocolError`` still, so every handler
+of those takes it, but worded as the host's fault with what was wrong as detail, never
+as a cut connection (which would send a user to check a network that works).
+
+Nothing here touches ``httpx`` before a failure is worded: a command-line run imports it
+only then (``core.lazy_httpx``).
 """
 
 from __future__ import annotations
@@ -20,9 +23,8 @@ import re
 import socket
 import ssl
 from collections.abc import Sequence
-from typing import Final
-
-import httpx
+from functools import cache
+from typing import TYPE_CHECKING, Final
 
 from tcb_gui.core.errors import (
     NETWORK_ERROR,
@@ -33,23 +35,40 @@ from tcb_gui.core.errors import (
 )
 from tcb_gui.core.redact import redact
 
+if TYPE_CHECKING:
+    import httpx
+else:
+    from tcb_gui.core.lazy_httpx import httpx  # imported at its first use
 
-class MalformedAnswer(httpx.RemoteProtocolError):
-    """The host's answer broke HTTP/1.1; the connection itself was fine."""
+
+def malformed(text: str) -> httpx.RemoteProtocolError:
+    """A ``MalformedAnswer`` saying ``text`` (``core.malformed``, imported with ``httpx``
+    at the first one)."""
+    from tcb_gui.core.malformed import MalformedAnswer
+
+    return MalformedAnswer(text)
 
 
 MALFORMED = message("the host's answer was malformed")
 
-# Most specific first: ConnectTimeout is also a TimeoutException, and so on.
-_TRANSPORT_WORDS: Final[dict[type[httpx.HTTPError], str]] = {
-    httpx.ConnectTimeout: message("connection timed out"),
-    httpx.ReadTimeout: message("the service took too long to answer"),
-    httpx.WriteTimeout: message("sending the request timed out"),
-    httpx.PoolTimeout: message("no free connection"),
-    httpx.ConnectError: message("could not connect"),
-    httpx.RemoteProtocolError: message("the connection was cut"),
-    httpx.ReadError: message("the connection broke while reading"),
-}
+# Most specific first: ConnectTimeout is also a TimeoutException, and so on. By class
+# name, the classes looked up once a failure is worded.
+_TRANSPORT_PHRASES: Final = (
+    ("ConnectTimeout", message("connection timed out")),
+    ("ReadTimeout", message("the service took too long to answer")),
+    ("WriteTimeout", message("sending the request timed out")),
+    ("PoolTimeout", message("no free connection")),
+    ("ConnectError", message("could not connect")),
+    ("RemoteProtocolError", message("the connection was cut")),
+    ("ReadError", message("the connection broke while reading")),
+)
+
+
+@cache
+def _transport_words() -> dict[type[httpx.HTTPError], str]:
+    return {getattr(httpx, name): words for name, words in _TRANSPORT_PHRASES}
+
+
 TIMED_OUT: Final = message("timed out")
 # The commonest failures by the system's error number, in words the window translates
 # (the system's own words are English whatever the window's language): the doctor's, and
@@ -126,10 +145,12 @@ def describe_transport_error(exc: BaseException) -> str:
         why = connection_failure_words(exc)
         if why is not None:
             return NETWORK_ERROR.format(problem=why)
+    from tcb_gui.core.malformed import MalformedAnswer
+
     if isinstance(exc, MalformedAnswer):
         # What was wrong ("malformed chunk size") is the host operator's clue.
         return with_detail(NETWORK_ERROR.format(problem=MALFORMED), _detail(exc))
-    for cls, words in _TRANSPORT_WORDS.items():
+    for cls, words in _transport_words().items():
         if isinstance(exc, cls):
             return NETWORK_ERROR.format(problem=words)
     return with_detail(NETWORK_ERROR_TYPE.format(error=type(exc).__name__), _detail(exc))

@@ -15,7 +15,7 @@ whatever it answered (retries, refused tokens, 45009 included): "every call coun
 against the quota" is why a link request is never sent again behind the caller's back
 (``core/wire.py``, ``exchange``), and counting one too many errs towards less left, never
 more. Only an attempt that never left this machine is not counted: no connection could
-be made (``NOT_SENT``). ``quota/get`` itself is a call on another path: not counted.
+be made (``not_sent``). ``quota/get`` itself is a call on another path: not counted.
 
 The day: the quota's numbers are the day's ("当天", the quota/get page in
 docs/WECHAT_API.md#quota) and 45009 waits for the next one; WeChat's day is China
@@ -45,10 +45,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-
-import httpx
 
 from tcb_gui.core.atomicfile import locked, read_small, write_bytes_atomic
 from tcb_gui.core.client import Quota, TokenCheck
@@ -59,8 +58,12 @@ from tcb_gui.core.service_modes import ApiMode, validate_base_url
 from tcb_gui.core.trace import CallKind, TraceEvent
 
 if TYPE_CHECKING:
+    import httpx
+
     from tcb_gui.core.quota import QuotaPreview
     from tcb_gui.core.trace import TraceHub
+else:
+    from tcb_gui.core.lazy_httpx import httpx  # imported at its first use
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +75,22 @@ LINK_PATHS: Final = frozenset(mode.cgi_path for mode in ApiMode)
 # size past which a run asks it before it starts (core.quota). Smaller runs leave the
 # estimate, which is then off by at most the calls of other callers.
 RECHECK_AFTER_CALLS: Final = PREVIEW_THRESHOLD_CALLS
+
+
 # What the client's trace says of an attempt that never reached the service: no
-# connection was made (core.netmessages' words, as ``TracedCall`` emits them).
-NOT_SENT: Final = frozenset(
-    describe_transport_error(error)
-    for error in (
-        httpx.ConnectError(""),
-        httpx.ConnectTimeout(""),
-        httpx.PoolTimeout(""),
+# connection was made (core.netmessages' words, as ``TracedCall`` emits them). Worded
+# once asked for: only a call that failed without an answer needs it, and wording needs
+# httpx's error classes, which a command-line run imports only then.
+@cache
+def not_sent() -> frozenset[str]:
+    return frozenset(
+        describe_transport_error(error)
+        for error in (
+            httpx.ConnectError(""),
+            httpx.ConnectTimeout(""),
+            httpx.PoolTimeout(""),
+        )
     )
-)
 
 
 # A link call answered so says today's quota is used up: the service's own word, newer
@@ -99,7 +108,7 @@ def is_link_call(event: TraceEvent) -> bool:
     (the module docstring: whatever its answer)."""
     if event.kind is not CallKind.API or event.endpoint not in LINK_PATHS:
         return False
-    return event.http_status is not None or event.errmsg not in NOT_SENT
+    return event.http_status is not None or event.errmsg not in not_sent()
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,9 +79,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
-
-import httpx
+from typing import TYPE_CHECKING, Any, Final
 
 from tcb_gui.core.client import (
     API_DEADLINE_S,
@@ -111,12 +109,19 @@ from tcb_gui.core.errors import (
     message,
     with_detail,
 )
-from tcb_gui.core.httpclient import post_for_answer
+from tcb_gui.core.httpclient import AnswerHead, post_for_answer
 from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.core.redact import install_log_redaction, register_secret
 from tcb_gui.core.settings import validate_appid
 from tcb_gui.core.tokens import MAX_TOKEN_LENGTH, TOKEN_LIFETIME_S
 from tcb_gui.core.trace import CANCELLED, CallKind, Outcome, TraceHub
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tcb_gui.core.wire import HttpClient
+else:
+    from tcb_gui.core.lazy_httpx import httpx  # imported at its first use
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +213,7 @@ class StableTokenProvider:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: HttpClient,
         *,
         base_url: str = DEFAULT_BASE_URL,
         appid: str,
@@ -398,7 +403,7 @@ class StableTokenProvider:
         secret in its body).
         """
         failure: str | None = None
-        response: httpx.Response | None = None
+        response: AnswerHead | None = None
         content = b""
         try:
             async with asyncio.timeout(self.deadline):
@@ -438,7 +443,7 @@ class StableTokenProvider:
         return _Grant(token, expires_in, sent_at)
 
     @staticmethod
-    def _decode(response: httpx.Response, content: bytes) -> dict[str, Any]:
+    def _decode(response: AnswerHead, content: bytes) -> dict[str, Any]:
         status = response.status_code
         if status == 429 or status >= 500:
             raise _Retry(_HTTP_STATUS.format(status=status))
@@ -554,7 +559,7 @@ def _check_from_error(error: TcbError) -> TokenCheck:
 
 
 async def check_credentials(
-    http: httpx.AsyncClient,
+    http: HttpClient,
     *,
     base_url: str = DEFAULT_BASE_URL,
     appid: str,

@@ -24,7 +24,7 @@ from tcb_gui.core.downloads import Downloader, DownloadOptions
 from tcb_gui.core.downloads.httpchecks import content_length, parse_content_range
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.httpclient import make_run_client
-from tcb_gui.core.netmessages import MalformedAnswer
+from tcb_gui.core.malformed import MalformedAnswer
 from tcb_gui.core.wire import WireClient, parse_target
 from tests.e2e.loopback_host import LoopbackHost
 

@@ -78,7 +78,7 @@ async def test_an_https_call_to_an_untrusted_certificate_is_refused(
 
 
 async def test_a_command_line_run_client_sends_over_the_wire_with_deferred_roots() -> None:
-    from tcb_gui.core.wire import WireTransport
+    from tcb_gui.core.wire_transport import WireTransport
 
     async with make_run_client() as http:
         transport = http._transport

@@ -25,7 +25,8 @@ from tcb_gui.core.downloads.records import (
     tries_allowed,
 )
 from tcb_gui.core.fileids import FileId, parse_fileid
-from tcb_gui.core.netmessages import MalformedAnswer, describe_transport_error
+from tcb_gui.core.malformed import MalformedAnswer
+from tcb_gui.core.netmessages import describe_transport_error
 
 CUT = "Network error: the connection was cut"
 

@@ -14,10 +14,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tcb_gui.core.httpclient import MAX_API_ANSWER_BYTES, make_http_client, post_for_answer
-from tcb_gui.core.netmessages import MalformedAnswer
+from tcb_gui.core.httpclient import (
+    MAX_API_ANSWER_BYTES,
+    make_http_client,
+    post_for_answer,
+    ssl_context_of,
+    usable_with,
+)
+from tcb_gui.core.malformed import MalformedAnswer
 from tcb_gui.core.trust import DeferredTrustContext
-from tcb_gui.core.wire import WireTransport, ssl_context_of, usable_with
+from tcb_gui.core.wire_transport import WireTransport
 from tests.tls_helpers import loopback_certificate
 
 Answer = Callable[[bytes, bytes, asyncio.StreamWriter], Awaitable[None]]

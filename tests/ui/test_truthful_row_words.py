@@ -11,7 +11,8 @@ import pytest
 from tcb_gui.core.download_states import FileProgress, FileState, Integrity
 from tcb_gui.core.errors import NETWORK_ERROR, with_detail
 from tcb_gui.core.fileids import parse_fileid
-from tcb_gui.core.netmessages import MalformedAnswer, describe_transport_error
+from tcb_gui.core.malformed import MalformedAnswer
+from tcb_gui.core.netmessages import describe_transport_error
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.download_cells import CellTexts, DownloadCell
 from tcb_gui.ui.results_model import ResultsModel

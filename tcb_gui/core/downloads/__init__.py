@@ -1,7 +1,8 @@
 """The download engine: links in, files on disk, safely, resumably, verified.
 
-``Downloader`` (``engine``) runs one list of files over the shared ``httpx.AsyncClient``
-(on the command line, one whose API calls go over ``wire`` too: ``wire.WireTransport``).
+``Downloader`` (``engine``) runs one list of files over the shared client: the window's
+``httpx.AsyncClient``, or on the command line a ``wire.RunClient``, whose API calls go
+over ``wire`` too and which never imports ``httpx`` on a run that goes well.
 What it guarantees: a file reported ok is the file in storage, never spliced, truncated,
 expanded or somebody else's.
 

@@ -24,10 +24,8 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 from urllib.parse import urlsplit
-
-import httpx
 
 from tcb_gui.core import paths
 from tcb_gui.core.client import LinkResult
@@ -99,11 +97,8 @@ from tcb_gui.core.downloads.records import (
 from tcb_gui.core.downloads.refresher import LinkRefresher
 from tcb_gui.core.downloads.syncer import Placed, Placing, Syncer
 from tcb_gui.core.errors import ErrorKind, InputError, TcbError
-from tcb_gui.core.netmessages import (
-    MalformedAnswer,
-    certificate_failure,
-    describe_transport_error,
-)
+from tcb_gui.core.httpclient import ssl_context_of, usable_with, user_agent_of
+from tcb_gui.core.netmessages import certificate_failure, describe_transport_error
 from tcb_gui.core.ratelimit import TokenBucket
 from tcb_gui.core.redact import install_log_redaction, redact
 from tcb_gui.core.trace import CANCELLED, PAUSED, CallKind, Outcome, TraceEvent, TraceHub
@@ -112,9 +107,12 @@ from tcb_gui.core.wire import (
     WireClient,
     WireResponse,
     parse_target,
-    ssl_context_of,
-    usable_with,
 )
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    from tcb_gui.core.lazy_httpx import httpx  # imported at its first use
 
 # One logger for the whole package: the name users and tests filter on.
 log = logging.getLogger("tcb_gui.core.downloads")
@@ -167,7 +165,12 @@ BACKGROUND_BUFFER_BYTES = 512 * 1024
 # to this many such files on top of the transfers in flight.
 FINISH_AHEAD = 16
 
-Response = httpx.Response | WireResponse
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from tcb_gui.core.wire import HttpClient
+
+    Response: TypeAlias = httpx.Response | WireResponse
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +202,7 @@ class Downloader:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: HttpClient,
         refresh: RefreshLinks,
         options: DownloadOptions,
         *,
@@ -217,7 +220,7 @@ class Downloader:
         self._wire: WireClient | None = None
         if usable_with(http):
             self._wire = WireClient(
-                user_agent=http.headers.get("user-agent") or "tcb-gui",
+                user_agent=user_agent_of(http),
                 ssl_context=lambda: ssl_context_of(http),
                 max_idle=max(options.concurrency, 4),
             )
@@ -1721,6 +1724,8 @@ class Downloader:
 def _failure(exc: BaseException | None) -> type[Transient]:
     """What a transport error makes of an attempt: a malformed answer is tried less often
     than a cut (``tries_allowed``)."""
+    from tcb_gui.core.malformed import MalformedAnswer  # with httpx, as exc's class was
+
     return Malformed if isinstance(exc, MalformedAnswer) else Transient
 
 

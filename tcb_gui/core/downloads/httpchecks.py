@@ -11,15 +11,18 @@ import mimetypes
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import unquote_plus
-
-import httpx
 
 from tcb_gui.core.client import encode_url
 from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.redact import redact
 from tcb_gui.core.wire import MAX_SIZE_DIGITS
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    from tcb_gui.core.lazy_httpx import httpx  # imported at its first use
 
 # Bytes looked at to recognise an HTML page at the start of a body.
 SNIFF_BYTES = 512

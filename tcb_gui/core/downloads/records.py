@@ -170,7 +170,7 @@ class Transient(AttemptError):
 
 
 class Malformed(Transient):
-    """The host's answer was malformed (``core.netmessages.MalformedAnswer``): tried
+    """The host's answer was malformed (``core.malformed.MalformedAnswer``): tried
     ``MALFORMED_TRIES`` times at most."""
 
 
