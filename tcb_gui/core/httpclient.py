@@ -10,6 +10,7 @@ imported only if something else is asked of it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import zlib
 from collections.abc import Mapping
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from tcb_gui.core.wire import HttpClient
 else:
     from tcb_gui.core.lazy_httpx import httpx  # imported at its first use
+
+log = logging.getLogger(__name__)
 
 USER_AGENT: Final = f"tcb-gui/{__version__}"
 # Seconds: connect, each read and write, waiting for a free connection (httpx.Timeout);
@@ -199,6 +202,9 @@ async def post_for_answer(
     if type(http) is RunClient and params is None and http_timeout is None:
         answer = await http.wire_post(str(url), content, sent)
         if answer is not None:
+            # The line httpx logs for each request, for -v (the token is redacted).
+            status, reason = answer.status_code, answer.reason_phrase
+            log.info('HTTP Request: POST %s "HTTP/1.1 %d %s"', url, status, reason)
             return answer, await _read_answer(answer)
     options: dict[str, Any] = {} if http_timeout is None else {"timeout": http_timeout}
     async with http.stream(

@@ -63,9 +63,12 @@ def test_importing_the_command_line_imports_no_engine() -> None:
 
 
 def test_the_probe_sees_an_engine_import() -> None:
-    """The probe above can fail: a module that does import the engine is reported."""
+    """The probe above can fail: a module that does import the engine is reported (the
+    API client brings asyncio; httpx only at its first use, ``core.lazy_httpx``)."""
     loaded = run_probe(_PROBE.replace("tcb_gui.cli", "tcb_gui.core.client"), *ENGINE)
-    assert {"httpx", "asyncio", "tcb_gui.core.client"} <= set(loaded.strip().split(","))
+    assert {"asyncio", "tcb_gui.core.client"} <= set(loaded.strip().split(","))
+    loaded = run_probe(_PROBE.replace("tcb_gui.cli", "tcb_gui.core.doctor"), *ENGINE)
+    assert "httpx" in loaded.strip().split(",")
 
 
 @pytest.mark.parametrize(
