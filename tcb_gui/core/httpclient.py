@@ -215,41 +215,45 @@ async def post_for_answer(
             if len(response.content) > MAX_API_ANSWER_BYTES:
                 raise malformed(TOO_LARGE)
             return response, response.content
-        pieces: list[bytes] = []
-        size = 0
+        body = _AnswerBody()
         async for piece in response.aiter_raw():
-            size += len(piece)
-            if size > MAX_API_ANSWER_BYTES:
-                raise malformed(TOO_LARGE)
-            pieces.append(piece)
-    body = b"".join(pieces)
-    coding = response.headers.get("content-encoding")
-    return response, _decoded(body, coding) if coding else body
+            body.take(piece)
+    return response, body.decoded(response.headers.get("content-encoding"))
 
 
 async def _read_answer(response: WireResponse) -> bytes:
     """A ``RunClient`` answer's body, whole and decoded, as ``post_for_answer`` reads one
     from ``httpx``: within ``MAX_API_ANSWER_BYTES`` and ``READ_TIMEOUT_S``."""
-    pieces: list[bytes] = []
-    size = 0
-
-    def take(piece: memoryview) -> None:
-        nonlocal size
-        size += len(piece)
-        if size > MAX_API_ANSWER_BYTES:
-            raise malformed(TOO_LARGE)
-        pieces.append(bytes(piece))
-
+    body = _AnswerBody()
     try:
         async with asyncio.timeout(READ_TIMEOUT_S):
-            await response.read_body(take)
+            await response.read_body(body.take)
     except TimeoutError:
         raise httpx.ReadTimeout("the answer stopped coming") from None
     finally:
         await response.aclose()
-    body = b"".join(pieces)
-    coding = response.headers.get("content-encoding")
-    return _decoded(body, coding) if coding else body
+    return body.decoded(response.headers.get("content-encoding"))
+
+
+class _AnswerBody:
+    """An answer's body as it comes, refused past ``MAX_API_ANSWER_BYTES``."""
+
+    __slots__ = ("_pieces", "_size")
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self._size = 0
+
+    def take(self, piece: bytes | memoryview) -> None:
+        self._size += len(piece)
+        if self._size > MAX_API_ANSWER_BYTES:
+            raise malformed(TOO_LARGE)
+        self._pieces.append(bytes(piece))
+
+    def decoded(self, coding: str | None) -> bytes:
+        """The body, its content codings undone (``_decoded``)."""
+        body = b"".join(self._pieces)
+        return _decoded(body, coding) if coding else body
 
 
 def _decoded(body: bytes, coding: str) -> bytes:
