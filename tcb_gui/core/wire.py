@@ -673,17 +673,33 @@ class WireClient:
         self, target: Target, headers: Sequence[tuple[str, str]], url: str
     ) -> WireResponse:
         """Send ``GET`` for ``target``; return once the response head is in."""
+        head = self._head("GET", target, [("Accept-Encoding", "identity"), *headers])
+        return await self.exchange(target, head, url)
+
+    async def post(
+        self, target: Target, headers: Sequence[tuple[str, str]], content: bytes, url: str
+    ) -> WireResponse:
+        """Send ``POST`` with ``content`` for ``target``, never twice (the server may have
+        received it: ``exchange``); return once the response head is in."""
+        sized = [*headers, ("Content-Length", str(len(content)))]
+        head = self._head("POST", target, sized)
+        return await self.exchange(target, head + content, url, resend=False)
+
+    def _head(self, method: str, target: Target, headers: Sequence[tuple[str, str]]) -> bytes:
+        """A request head: ``Host``, ``User-Agent``, ``Accept``, ``Connection``, then
+        ``headers`` (a name that is no token, or a value with a line break, is refused)."""
         lines = [
-            f"GET {target.path} HTTP/1.1\r\nHost: {target.authority}\r\n"
-            f"User-Agent: {self._user_agent}\r\nAccept: */*\r\n"
-            "Accept-Encoding: identity\r\nConnection: keep-alive\r\n"
+            f"{method} {target.path} HTTP/1.1\r\nHost: {target.authority}\r\n"
+            f"User-Agent: {self._user_agent}\r\nAccept: */*\r\nConnection: keep-alive\r\n"
         ]
         for name, value in headers:
             if "\r" in value or "\n" in value:
                 raise httpx.LocalProtocolError(f"invalid {name} header value")
+            if not TOKEN_RE.match(name.encode("latin-1", "replace")):
+                raise httpx.LocalProtocolError(f"invalid header {name!r}")
             lines.append(f"{name}: {value}\r\n")
         lines.append("\r\n")
-        return await self.exchange(target, "".join(lines).encode("latin-1"), url)
+        return "".join(lines).encode("latin-1")
 
     async def exchange(
         self, target: Target, request: bytes, url: str, *, resend: bool = True
@@ -825,26 +841,14 @@ class RunClient:
     async def wire_post(
         self, url: str, content: bytes, headers: Mapping[str, str]
     ) -> WireResponse | None:
-        """POST ``content`` to ``url`` with ``headers`` (and ``Host``, ``User-Agent``,
-        ``Accept``, ``Connection``, ``Content-Length``); return once the answer's head is
-        in. None for a URL this module does not take (``parse_target``): the caller asks
-        ``httpx_client``. Never sent twice (``WireClient.exchange``: the service may have
-        received it)."""
+        """POST ``content`` to ``url`` with ``headers`` (``WireClient.post``); return once
+        the answer's head is in. None for a URL this module does not take
+        (``parse_target``): the caller asks ``httpx_client``."""
         target = parse_target(url)
         if target is None:
             return None
-        lines = [
-            f"POST {target.path} HTTP/1.1\r\nHost: {target.authority}\r\nAccept: */*\r\n"
-            f"Connection: keep-alive\r\nUser-Agent: {self.user_agent}\r\n"
-        ]
-        for name, value in headers.items():
-            if "\r" in value or "\n" in value or not TOKEN_RE.match(name.encode("latin-1")):
-                raise httpx.LocalProtocolError(f"invalid header {name!r}")
-            lines.append(f"{name}: {value}\r\n")
-        lines.append(f"Content-Length: {len(content)}\r\n\r\n")
-        request = "".join(lines).encode("latin-1") + content
         # The response keeps the URL without its query: that holds the token.
-        return await self.wire.exchange(target, request, url.split("?", 1)[0], resend=False)
+        return await self.wire.post(target, list(headers.items()), content, url.split("?")[0])
 
     async def aclose(self) -> None:
         self.wire.close()
