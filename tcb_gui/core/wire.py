@@ -33,14 +33,15 @@ Errors are ``httpx`` exceptions (``ConnectError``, ``ReadTimeout``, ``RemoteProt
 malformed head or framing, another transfer coding, a ``101``, bytes nobody asked for) is
 a ``MalformedAnswer``, a ``RemoteProtocolError`` of its own: the host's fault, not a cut.
 
-``RunClient`` is a command-line run's shared client (``httpclient.make_run_client``): its
-API calls are POSTs on these connections (``wire_post``) and its downloads take them too, so a
-run that goes well never imports ``httpx`` (``core.lazy_httpx``: ~20 ms of every
-``tcb-gui download``). Anything else asked of it (a link with a user part, which ``httpx``
-sends as credentials as the window does) goes to an ``httpx`` client it makes at that
-moment, over ``wire_transport.WireTransport``: the same kind of connections under
-``httpx``, so ``httpcore``, ``h11`` and ``anyio`` are not imported either. The window and
-the tests' mocked clients keep ``httpx``'s own transport.
+``RunClient`` is a command-line run's shared client (``httpclient.make_run_client``):
+its API calls are POSTs on these connections (``wire_post``) and its downloads take them
+too, so a run that goes well never imports ``httpx`` (``core.lazy_httpx``: ~16 ms of a
+``tcb-gui download``'s way to its first request). Anything else asked of it (a link with
+a user part, which ``httpx`` sends as credentials as the window does) goes to an
+``httpx`` client it makes at that moment, over ``wire_transport.WireTransport``: the
+same kind of connections under ``httpx``, so ``httpcore``, ``h11`` and ``anyio`` are not
+imported either. The window and the tests' mocked clients keep ``httpx``'s own
+transport.
 """
 
 from __future__ import annotations
@@ -794,8 +795,8 @@ class RunClient:
 
     Its API calls are POSTs on this module's connections (``wire_post``, through
     ``httpclient.post_for_answer``) and the engine downloads on connections of its own
-    kind (``httpclient.usable_with``): a run that goes well never imports ``httpx``. Anything else
-    asked of it (an attribute it does not have: ``stream``, ``send``…) is asked of an
+    kind (``httpclient.usable_with``): a run that goes well never imports ``httpx``.
+    Anything else asked of it (an attribute it does not have: ``stream``, ``send``…) is asked of an
     ``httpx.AsyncClient`` it makes at that moment (``httpx_client``), with the settings of
     every shared client, over a ``wire_transport.WireTransport`` with the same SSL
     context: a link with a user part, which ``httpx`` sends as credentials as the window

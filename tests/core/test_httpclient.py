@@ -18,7 +18,7 @@ import certifi
 import httpx
 import pytest
 
-from tcb_gui.core.httpclient import make_http_client, make_run_client
+from tcb_gui.core.httpclient import api_url, make_http_client, make_run_client
 from tcb_gui.core.trust import DeferredTrustContext
 from tests.probe import REPO, run_probe
 from tests.tls_helpers import loopback_certificate
@@ -90,6 +90,18 @@ async def test_a_command_line_run_client_sends_over_the_wire_with_deferred_roots
     given = httpx.MockTransport(lambda request: httpx.Response(200))
     async with make_run_client(transport=given) as http:
         assert http._transport is given
+
+
+@pytest.mark.parametrize(
+    "token", ["abc-DEF_123", "a+b/c=d", "x*y~z.!", "中文 tok", "%41&access_token=x"]
+)
+async def test_both_clients_put_the_token_in_the_query_alike(token: str) -> None:
+    """The command line's client builds its request URL without httpx, as httpx would."""
+    address = "https://api.example/tcb/batchdownloadfile"
+    async with make_http_client() as window, make_run_client() as command_line:
+        made = api_url(command_line, address, {"access_token": token})
+        assert isinstance(made, str)
+        assert made == str(api_url(window, address, {"access_token": token}))
 
 
 def test_a_command_line_run_client_imports_no_httpcore() -> None:
