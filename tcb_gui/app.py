@@ -181,7 +181,10 @@ def wait_for_first_paint(window: MainWindow, timeout_ms: int = FIRST_PAINT_TIMEO
     deadline.setSingleShot(True)
     deadline.timeout.connect(loop.quit)
     deadline.start(timeout_ms)
-    loop.exec()
+    # Keys and clicks that come before the first frame stay in Qt's queue: handled now,
+    # they would find no action (``finish`` makes them) and be lost. The loop after
+    # ``finish`` takes them, so an early Ctrl+V pastes.
+    loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
     window.on_first_paint(None)
     return window.first_paint_at is not None
 

@@ -3569,6 +3569,10 @@
         <translation>没有值得重试的失败项：服务已对这些文件给出最终答复（文件不存在、无权限，或不认识该环境 ID）。如仍要请求，请使用行菜单中的“重新解析”。</translation>
     </message>
     <message>
+        <source>Resolving once the IDs being added are in…</source>
+        <translation>正在添加的 ID 读入后即开始解析…</translation>
+    </message>
+    <message>
         <source>no answer</source>
         <translation>无应答</translation>
     </message>

@@ -223,10 +223,23 @@ class ResolvePresenter(QObject):
 
     # --- the run --------------------------------------------------------------------
 
+    async def _after_ids_coming_in(self) -> None:
+        """Resolve asked for while a paste, a drop or a file is still being read: the
+        run waits for those IDs, so Ctrl+V then Ctrl+Return resolves what was pasted."""
+        coming = [
+            *self.tasks.running_under(task_names.ADD_TEXT),
+            *self.tasks.running_under(task_names.ADD_FILES),
+        ]
+        if coming:
+            self.notifier.show_status(self.tr("Resolving once the IDs being added are in…"))
+            await asyncio.wait(coming)
+
     async def resolve_rows(self, rows: Sequence[Row] | None = None) -> None:
         """Resolve ``rows`` (default: every pending or paused row) through core."""
         if self.running:
             return
+        if rows is None:
+            await self._after_ids_coming_in()
         model = self.model
         todo = list(rows) if rows is not None else model.rows_in(RowState.PENDING, RowState.PAUSED)
         if not todo:

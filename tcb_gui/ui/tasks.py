@@ -64,6 +64,14 @@ class TaskKeeper:
     def running(self, name: str) -> bool:
         return self.get(name) is not None
 
+    def running_under(self, prefix: str) -> list[asyncio.Task[Any]]:
+        """The live tasks ``start_unique(prefix, ...)`` started."""
+        return [
+            task
+            for name, task in self._tasks.items()
+            if name.startswith(f"{prefix}-") and not task.done()
+        ]
+
     def cancel(self, name: str) -> bool:
         task = self.get(name)
         if task is None:

@@ -2,7 +2,8 @@
 real Secret Service on the session bus, and the service over real loopback HTTP.
 
 Paste 2,000 IDs with Ctrl+V, resolve with Ctrl+Return, and Ctrl+Shift+C must put
-exactly the working links on the clipboard; Ctrl+Q quits with exit code 0.
+exactly the working links on the clipboard; Ctrl+Q quits with exit code 0. Keys pressed
+while the first frame is up but the window not yet finished (a slow machine) are kept.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,9 +80,10 @@ def _x(display: str, *args: str, stdin: bytes | None = None) -> str:
 
 
 def _set_clipboard(display: str, text: str) -> subprocess.Popen[bytes]:
+    """Put ``text`` on the clipboard; returns once xclip owns it and serves it."""
     # xclip keeps serving the selection until another client takes it.
     owner = subprocess.Popen(
-        ["xclip", "-selection", "clipboard", "-quiet", "-loops", "1"],
+        ["xclip", "-selection", "clipboard", "-quiet"],
         env={**os.environ, "DISPLAY": display},
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -88,11 +92,26 @@ def _set_clipboard(display: str, text: str) -> subprocess.Popen[bytes]:
     assert owner.stdin is not None
     owner.stdin.write(text.encode())
     owner.stdin.close()
+    # xclip reads all of its input before it takes the selection: a Ctrl+V sent sooner
+    # would paste what was there before.
+    deadline = time.monotonic() + 10
+    while _clipboard(display) != text:
+        assert time.monotonic() < deadline, "xclip never took the clipboard"
+        time.sleep(0.05)
     return owner
 
 
 def _clipboard(display: str) -> str:
     return _x(display, "xclip", "-selection", "clipboard", "-o")
+
+
+def _focus(display: str) -> str:
+    """Find the window and give it the keyboard focus, as a window manager gives a new
+    window (there is none here); returns its X id."""
+    window = _x(display, "xdotool", "search", "--sync", "--onlyvisible", "--name", "TCB")
+    window_id = window.split()[0]
+    _x(display, "xdotool", "windowfocus", "--sync", window_id)
+    return window_id
 
 
 def test_paste_resolve_copy_working_links_and_quit(
@@ -121,14 +140,13 @@ def test_paste_resolve_copy_working_links_and_quit(
     )
     owner = None
     try:
-        window = _x(display, "xdotool", "search", "--sync", "--onlyvisible", "--name", "TCB")
-        window_id = window.split()[0]
-        # A click gives the window the keyboard focus (there is no window manager).
-        _x(display, "xdotool", "mousemove", "--window", window_id, "600", "400", "click", "1")
+        _focus(display)
         ids = _ids()
         owner = _set_clipboard(display, "\n".join(ids) + "\n")
         _x(display, "xdotool", "key", "ctrl+v")
-        time.sleep(1.0)
+        # A person's pace: the paste (read off the loop) may still be coming in, and
+        # the run waits for it.
+        time.sleep(0.2)
         _x(display, "xdotool", "key", "ctrl+Return")
 
         links: list[str] = []
@@ -166,6 +184,95 @@ def test_paste_resolve_copy_working_links_and_quit(
             except subprocess.TimeoutExpired:
                 os.killpg(app.pid, signal.SIGKILL)
                 app.wait()
+        for stream in (app.stdout, app.stderr):
+            if stream is not None:
+                stream.close()
+
+
+# Run as the app: a slow machine, where the window stays two seconds between its first
+# frame and being finished (its presenters and actions).
+SLOW_START = textwrap.dedent(
+    """
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from tcb_gui import app
+    from tcb_gui.ui.main_window import MainWindow
+
+    first_paint_hook = MainWindow.on_first_paint
+    wait_for_first_paint = app.wait_for_first_paint
+    finish = MainWindow.finish
+
+    def late(window, callback):
+        later = None if callback is None else (lambda: QTimer.singleShot(2000, callback))
+        first_paint_hook(window, later)
+
+    def finished(window):
+        print(f"finish {time.time()}", flush=True)
+        finish(window)
+        rows = window.model
+        rows.rowsInserted.connect(lambda *_: print(f"rows {rows.rowCount()}", flush=True))
+
+    MainWindow.on_first_paint = late
+    MainWindow.finish = finished
+    app.wait_for_first_paint = lambda window, timeout_ms=0: wait_for_first_paint(window, 10_000)
+
+    from tcb_gui.cli import run
+
+    run()
+    """
+)
+
+
+def test_keys_pressed_before_the_window_is_finished_are_kept(
+    display: str, demo_server, tmp_path: Path
+) -> None:
+    ids = [str(samples.PROD.fileid(f"gen/early/{i:03d}.bin")) for i in range(20)]
+    script = tmp_path / "slow_start.py"
+    script.write_text(SLOW_START, encoding="utf-8")
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "TCB_ACCESS_TOKEN": DEMO_TOKEN,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    owner = _set_clipboard(display, "\n".join(ids) + "\n")
+    app = subprocess.Popen(
+        [sys.executable, str(script), "--base-url", demo_server.base_url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    assert app.stdout is not None
+    stdout = app.stdout
+    reader = threading.Thread(
+        target=lambda: lines.extend(line.strip() for line in stdout), daemon=True
+    )
+    reader.start()
+    try:
+        _focus(display)
+        _x(display, "xdotool", "key", "ctrl+v")
+        pressed = time.time()
+        deadline = time.monotonic() + WAIT_S
+        while f"rows {len(ids)}" not in lines and time.monotonic() < deadline:
+            time.sleep(0.1)
+        finished = [float(line.split()[1]) for line in lines if line.startswith("finish ")]
+        assert finished, f"the window never finished: {lines}"
+        assert pressed < finished[0]  # the key came while the window was not finished
+        assert f"rows {len(ids)}" in lines, f"the early Ctrl+V was lost: {lines}"
+        _x(display, "xdotool", "key", "ctrl+q")
+        assert app.wait(timeout=WAIT_S) == 0
+    finally:
+        owner.kill()
+        owner.wait()
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        reader.join(timeout=5)
         for stream in (app.stdout, app.stderr):
             if stream is not None:
                 stream.close()

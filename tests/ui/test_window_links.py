@@ -18,6 +18,7 @@ from tcb_gui.demo.samples import PROD
 from tcb_gui.demo.server import DemoServer
 from tcb_gui.demo.service import DEMO_TOKEN, DemoConfig, DemoState
 from tcb_gui.ui import task_names
+from tcb_gui.ui.drop import DropPayload
 from tcb_gui.ui.main_window import MainWindow
 from tcb_gui.ui.results_model import Column, RowState
 from tests.ui.conftest import WindowFactory, demo_window, wait_until
@@ -161,6 +162,37 @@ async def test_a_service_stop_fails_the_rest_in_the_command_line_s_words(
         records = json.loads(path.read_text(encoding="utf-8"))
         assert records[-1]["errmsg"] == errmsg
         await window.aclose()
+
+
+async def test_resolve_asked_during_a_paste_takes_the_pasted_ids(
+    make_window: WindowFactory, demo_server: DemoServer, monkeypatch
+) -> None:
+    """Ctrl+V then Ctrl+Return at once: the paste is still being read off the loop when
+    the resolve starts, and the run waits for it rather than finding nothing to do."""
+    import threading
+
+    import tcb_gui.ui.ids_presenter as ids_presenter
+
+    window = await demo_window(make_window, demo_server)
+    release = threading.Event()
+    real = ids_presenter.find_ids
+
+    def slow_find(text: str, **kwargs: object):
+        assert release.wait(10)  # held until the resolve has been asked for
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(ids_presenter, "find_ids", slow_find)
+    text = ids_text(1_500)
+    assert len(text) > ids_presenter.INLINE_PARSE_MAX_CHARS  # read in a thread
+    window.ids.add_payload(DropPayload(text=text), "the clipboard")
+    window.resolver.request_resolve()
+    await asyncio.sleep(0.05)
+    assert window.model.rowCount() == 0  # the paste is not in yet
+    assert "once the IDs being added are in" in window.message_label.text()
+    release.set()
+    await wait_until(lambda: window.model.counts().ok == 1_500, 20)
+    assert demo_server.state.stats.requests["componenttcb/batchdownloadfile"] == 30
+    await window.aclose()
 
 
 async def test_cancel_puts_unfinished_rows_back_to_pending(make_window: WindowFactory) -> None:
