@@ -186,9 +186,8 @@ async def test_resolve_asked_during_a_paste_takes_the_pasted_ids(
     assert len(text) > ids_presenter.INLINE_PARSE_MAX_CHARS  # read in a thread
     window.ids.add_payload(DropPayload(text=text), "the clipboard")
     window.resolver.request_resolve()
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: "once the IDs being added are in" in window.message_label.text(), 10)
     assert window.model.rowCount() == 0  # the paste is not in yet
-    assert "once the IDs being added are in" in window.message_label.text()
     release.set()
     await wait_until(lambda: window.model.counts().ok == 1_500, 20)
     assert demo_server.state.stats.requests["componenttcb/batchdownloadfile"] == 30
