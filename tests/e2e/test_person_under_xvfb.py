@@ -108,8 +108,12 @@ def _clipboard(display: str) -> str:
 def _focus(display: str) -> str:
     """Find the window and give it the keyboard focus, as a window manager gives a new
     window (there is none here); returns its X id."""
-    window = _x(display, "xdotool", "search", "--sync", "--onlyvisible", "--name", "TCB")
-    window_id = window.split()[0]
+    # Polled here: `search --sync` looks only every half second.
+    deadline = time.monotonic() + WAIT_S
+    while not (found := _x(display, "xdotool", "search", "--onlyvisible", "--name", "TCB")):
+        assert time.monotonic() < deadline, "no window titled TCB"
+        time.sleep(0.05)
+    window_id = found.split()[0]
     _x(display, "xdotool", "windowfocus", "--sync", window_id)
     return window_id
 
