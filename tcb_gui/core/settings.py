@@ -39,7 +39,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from tcb_gui.core.atomicfile import locked, write_bytes_atomic
 from tcb_gui.core.auth_mode import AuthMode
 from tcb_gui.core.download_limits import (
     DEFAULT_DOWNLOAD_CONCURRENCY as DEFAULT_DOWNLOAD_CONCURRENCY,
@@ -689,6 +688,8 @@ class _Loader:
 
 
 def _atomic_write(path: Path, content: bytes) -> None:
+    from tcb_gui.core.atomicfile import write_bytes_atomic
+
     ensure_dir(path.parent)
     write_bytes_atomic(path, content, mode=FILE_MODE)
 
@@ -700,6 +701,10 @@ def save_settings(settings: Settings, *, since: Settings | None = None) -> Setti
     changed from ``since`` is written, on top of the file's content now
     (``merge_settings``): what another writer changed meanwhile stays. Without it the
     file is replaced by ``settings`` whole. Returns what was written."""
+    # Here, not on import: the window reads its settings before its first frame and
+    # writes them only later (the module's lock dataclass and enum, ~1 ms).
+    from tcb_gui.core.atomicfile import locked
+
     settings.validate()
     path = settings_path()
     ensure_dir(path.parent)

@@ -61,6 +61,7 @@ def parse_duration(text: str) -> int | None:
 
 class DurationSpinBox(QSpinBox):
     def __init__(self, parent: QWidget | None = None) -> None:
+        self._shown = ""  # the text textFromValue last gave
         super().__init__(parent)
         self.setRange(MIN_MAX_AGE, MAX_MAX_AGE)
         self.setValue(DEFAULT_MAX_AGE)
@@ -71,13 +72,21 @@ class DurationSpinBox(QSpinBox):
         )
 
     def textFromValue(self, value: int) -> str:
-        return fmt_duration(value)
+        text = fmt_duration(value)
+        self._shown = text
+        return text
 
     def valueFromText(self, text: str) -> int:
         parsed = parse_duration(text)
         return self.value() if parsed is None else parsed
 
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        # Qt checks each text it has just had formatted (setRange, setValue, the arrows):
+        # a value it clamped to the range reads back as itself, with no need to parse
+        # (the first parse compiles the pattern and looks up the units' words, ~1 ms on
+        # the way to the first frame).
+        if text == self._shown:
+            return (QValidator.State.Acceptable, text, pos)
         parsed = parse_duration(text)
         if parsed is None:
             return (QValidator.State.Intermediate, text, pos)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtGui import QValidator
 
 from tcb_gui.ui.duration_spin import DurationSpinBox, parse_duration
 from tcb_gui.ui.formatting import fmt_countdown, fmt_duration, fmt_int
@@ -54,3 +55,25 @@ def test_duration_spin_box_reads_and_steps(qtbot) -> None:
     assert box.value() == 5400
     box.setValue(10**6)
     assert box.value() == 86400
+
+
+def test_duration_spin_box_knows_its_own_text_and_parses_what_is_typed(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The texts Qt has the box format (range, value, steps) are taken as they are: no
+    parse on the way to the first frame. What the user types is parsed and checked."""
+    from tcb_gui.ui import duration_spin
+
+    parsed: list[str] = []
+    real = duration_spin.parse_duration
+    monkeypatch.setattr(
+        duration_spin, "parse_duration", lambda text: parsed.append(text) or real(text)
+    )
+    box = DurationSpinBox()
+    qtbot.addWidget(box)
+    box.stepBy(1)
+    assert (box.text(), parsed) == ("2 h 15 min", [])
+    assert box.validate("90 min", 6)[0] is QValidator.State.Acceptable
+    assert box.validate("2 d", 3)[0] is QValidator.State.Intermediate  # over a day
+    assert box.validate("2 h 15", 6)[0] is QValidator.State.Acceptable
+    assert parsed == ["90 min", "2 d", "2 h 15"]

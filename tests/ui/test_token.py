@@ -184,3 +184,25 @@ async def test_try_the_demo_switches_this_session(window) -> None:
     assert window.token_panel.badge.text.endswith("session only")
     assert window.banners.banner("demo") is not None
     assert not window.view.demo_button.isVisible()
+
+
+# A popup menu on the offscreen platform: it cannot raise it or grab the keyboard.
+@pytest.mark.qt_log_ignore("propagateSizeHints", "support raise", "grabbing the keyboard")
+def test_the_profile_button_opens_its_two_entries(make_window: WindowFactory, qtbot) -> None:
+    """The "⋯" menu is filled as it first opens (no action before the first paint):
+    opened, it offers Edit and New profile, each asking for its dialog; opened again, no
+    entry is added twice."""
+    window = make_window()
+    panel = window.token_panel
+    asked: list[str] = []
+    panel.editProfileRequested.connect(lambda: asked.append("edit"))
+    panel.newProfileRequested.connect(lambda: asked.append("new"))
+    menu = panel.profile_button.menu()
+    for _ in range(2):
+        menu.popup(panel.profile_button.mapToGlobal(panel.profile_button.rect().bottomLeft()))
+        qtbot.waitUntil(menu.isVisible)
+        assert [a.text() for a in menu.actions()] == ["Edit profile…", "New profile…"]
+        menu.close()
+    menu.actions()[0].trigger()
+    menu.actions()[1].trigger()
+    assert asked == ["edit", "new"]
