@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QLocale, QObject
 
-from tcb_gui.core.download_states import FileProgress, FileState, Integrity
+from tcb_gui.core.download_progress import FileProgress
+from tcb_gui.core.download_states import FileState, Integrity
 from tcb_gui.core.errors import ErrorKind
 from tcb_gui.ui.core_text import core_text
 from tcb_gui.ui.formatting import fmt_int

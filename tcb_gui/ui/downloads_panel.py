@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tcb_gui.core.download_states import TotalProgress
+from tcb_gui.core.download_progress import TotalProgress
 from tcb_gui.ui.banner import paint_tone_frame
 from tcb_gui.ui.download_cells import DownloadSummary, fmt_size, plural_format
 from tcb_gui.ui.formatting import fmt_eta, fmt_int, plain_tip, plural

@@ -35,7 +35,7 @@ from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
-from tcb_gui.core.download_states import FileProgress
+from tcb_gui.core.download_progress import FileProgress
 from tcb_gui.core.errors import InputError
 from tcb_gui.core.history import HistoryEntry, HistoryList, HistoryStore, new_entry_id
 from tcb_gui.ui import task_names

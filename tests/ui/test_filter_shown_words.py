@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tcb_gui.core.client import LinkResult
-from tcb_gui.core.download_states import FileProgress, FileState, Integrity
+from tcb_gui.core.download_progress import FileProgress
+from tcb_gui.core.download_states import FileState, Integrity
 from tcb_gui.core.fileids import FileId, parse_fileid
 from tcb_gui.ui.download_cells import CellTexts, DownloadCell
 from tcb_gui.ui.results_model import ResultsModel, Row

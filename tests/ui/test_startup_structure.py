@@ -159,6 +159,8 @@ AFTER_FIRST_PAINT = (
     "tcb_gui.core.history",
     # The settings are read before the first frame, written (under its lock) later.
     "tcb_gui.core.atomicfile",
+    # A download's progress records: its states' enums are in the first frame, not these.
+    "tcb_gui.core.download_progress",
     "tcb_gui.core.fileids",
     "tcb_gui.ui.token_presenter",
     "tcb_gui.ui.resolve_presenter",

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tcb_gui.core.download_states import FileProgress, FileState
+from tcb_gui.core.download_progress import FileProgress
+from tcb_gui.core.download_states import FileState
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.ui.download_cells import CellTexts
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tcb_gui.core.download_states import FileProgress, FileState, Integrity
+from tcb_gui.core.download_progress import FileProgress
+from tcb_gui.core.download_states import FileState, Integrity
 from tcb_gui.core.errors import NETWORK_ERROR, with_detail
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.core.malformed import MalformedAnswer

@@ -18,7 +18,8 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, QRect
 from PySide6.QtGui import QColor, QImage
 
-from tcb_gui.core.download_states import FileProgress, FileState, TotalProgress
+from tcb_gui.core.download_progress import FileProgress, TotalProgress
+from tcb_gui.core.download_states import FileState
 from tcb_gui.core.fileids import parse_fileid
 from tcb_gui.demo.samples import PROD
 from tcb_gui.ui.delegates import BAR_MARGIN_Y, CELL_MARGIN_X

@@ -20,12 +20,12 @@ from tcb_gui.core.download_limits import MIN_DOWNLOAD_CONCURRENCY as MIN_DOWNLOA
 
 # What the window shows lives apart (it is needed before the first paint, the engine
 # is not); re-exported here, where callers have always found it.
-from tcb_gui.core.download_states import FileProgress as FileProgress
+from tcb_gui.core.download_progress import FileProgress as FileProgress
+from tcb_gui.core.download_progress import TotalProgress as TotalProgress
 from tcb_gui.core.download_states import FileState as FileState
 from tcb_gui.core.download_states import Integrity as Integrity
 from tcb_gui.core.download_states import Layout as Layout
 from tcb_gui.core.download_states import OnExists as OnExists
-from tcb_gui.core.download_states import TotalProgress as TotalProgress
 from tcb_gui.core.downloads import messages as msg
 from tcb_gui.core.errors import ErrorKind, InputError, TcbError
 from tcb_gui.core.fileids import FileId
