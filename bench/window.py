@@ -587,7 +587,8 @@ def startup_section(report: Report, section: Section) -> dict[str, list[Start]] 
         )
         section.text(
             f"Under Xvfb ({XVFB_SCREEN}, no window manager), {session}, {rounds} rounds "
-            "after one warm-up each, the disk's pending writes flushed first; `tcb-gui` (what the console script runs: `tcb_gui.cli.main`, "
+            "after one warm-up each, the disk's pending writes flushed first; `tcb-gui` "
+            "(what the console script runs: `tcb_gui.cli.main`, "
             "settings, theme, translator, the window and its first tasks, an empty "
             "`TCB_GUI_HOME`) and a bare PySide6 `QMainWindow` with an empty `QTableView` "
             "take turns. Each is a fresh process, timed from the moment this process "
