@@ -29,7 +29,8 @@ demo: venv
 	$(BIN)/tcb-gui --demo
 
 test: venv
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider \
+		-n auto --maxprocesses 4 --dist loadgroup
 
 check: venv
 	$(BIN)/ruff check .

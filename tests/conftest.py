@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# `make test` runs the suite on every core (pytest-xdist, --dist loadgroup). The tests
+# that start an X server (marked xvfb) run one after another on one worker: two
+# `xvfb-run -a` started at the same moment can both pick the same free display number.
+X_SERVER_GROUP = "x-server"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xvfb") is not None:
+            item.add_marker(pytest.mark.xdist_group(X_SERVER_GROUP))
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):

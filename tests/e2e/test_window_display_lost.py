@@ -16,9 +16,12 @@ import pytest
 from tcb_gui.app import DISPLAY_LOST
 from tests.e2e.cli_helpers import REPO
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool"
-)
+pytestmark = [
+    pytest.mark.xvfb,
+    pytest.mark.skipif(
+        not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool"
+    ),
+]
 
 START_S = 30.0
 EXIT_S = 30.0

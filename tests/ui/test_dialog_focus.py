@@ -12,10 +12,13 @@ import pytest
 
 from tests.ui.xvfb_child import run_on_xvfb
 
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("xvfb-run", "xdotool", "openbox")),
-    reason="needs xvfb-run, xdotool and openbox",
-)
+pytestmark = [
+    pytest.mark.xvfb,
+    pytest.mark.skipif(
+        not all(shutil.which(tool) for tool in ("xvfb-run", "xdotool", "openbox")),
+        reason="needs xvfb-run, xdotool and openbox",
+    ),
+]
 
 
 def test_the_keys_after_a_dialog_closes_go_to_the_window(tmp_path: Path) -> None:
