@@ -18,8 +18,8 @@ from tcb_gui.core.download_limits import (
 from tcb_gui.core.download_limits import MAX_DOWNLOAD_CONCURRENCY as MAX_DOWNLOAD_CONCURRENCY
 from tcb_gui.core.download_limits import MIN_DOWNLOAD_CONCURRENCY as MIN_DOWNLOAD_CONCURRENCY
 
-# What the window shows lives apart (it is needed before the first paint, the engine
-# is not); re-exported here, where callers have always found it.
+# What the window shows lives apart (its states are needed before the first paint, the
+# engine is not); re-exported here, where callers have always found it.
 from tcb_gui.core.download_progress import FileProgress as FileProgress
 from tcb_gui.core.download_progress import TotalProgress as TotalProgress
 from tcb_gui.core.download_states import FileState as FileState
