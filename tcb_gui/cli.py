@@ -875,7 +875,6 @@ def _set_app_secret(
 ) -> int:
     """``token set --appsecret``: keep the AppSecret, then switch the profile (not before:
     without a keyring it stays as it was), check them."""
-    from dataclasses import replace
 
     from tcb_gui.core.auth_mode import AuthMode
     from tcb_gui.core.client import ApiMode
@@ -911,7 +910,7 @@ def _set_app_secret(
             store.set_app_secret(conn.profile, before)
         raise
     stderr.write(f"Saved the AppSecret for profile {conn.profile!r} in the system keyring.\n")
-    conn = replace(conn, auth=AuthMode.APPSECRET, appid=appid, api=ApiMode.TCB)
+    conn = conn._replace(auth=AuthMode.APPSECRET, appid=appid, api=ApiMode.TCB)
     stderr.write(
         f"Profile {conn.profile!r} now gets its tokens with the AppID {appid} (tcb API).\n"
     )

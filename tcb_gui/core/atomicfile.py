@@ -22,9 +22,8 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Final, NamedTuple, TextIO
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +173,7 @@ def read_small(path: Path | str, limit: int, *, dir_fd: int | None = None) -> by
         os.close(fd)
 
 
-@dataclass(frozen=True, slots=True)
-class _Locker:
+class _Locker(NamedTuple):
     """The platform's lock on a lock file's descriptor."""
 
     # True when held now, False while another process holds it; OSError: no locks here.

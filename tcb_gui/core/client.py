@@ -50,7 +50,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from tcb_gui.core.credentials import Credentials, StaticCredentials
 from tcb_gui.core.errors import (
@@ -113,8 +113,7 @@ log = logging.getLogger(__name__)
 TokenSupplier = Callable[[], "str | None"]
 
 
-@dataclass(frozen=True, slots=True)
-class LinkResult:
+class LinkResult(NamedTuple):
     """The definitive outcome for one ID."""
 
     fileid: FileId
@@ -126,15 +125,13 @@ class LinkResult:
     kind: ErrorKind | None = None  # None when ok
 
 
-@dataclass(frozen=True, slots=True)
-class Quota:
+class Quota(NamedTuple):
     daily_limit: int
     used: int
     remain: int
 
 
-@dataclass(frozen=True, slots=True)
-class TokenCheck:
+class TokenCheck(NamedTuple):
     """The answer of ``check_token``: what the badge shows."""
 
     state: TokenState
@@ -289,8 +286,7 @@ def encode_url(url: str) -> str:
 BATCH_MAX_TRIES: Final = 12
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """Backoff for transient failures: 0.5 s × 2ⁿ with jitter, capped (DESIGN §3).
 
     ``max_tries`` bounds the tries of one request; for ``TcbClient`` the failures of one
@@ -324,8 +320,7 @@ class _Stop(Exception):
         self.partial: list[LinkResult] = []
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
+class _Answer(NamedTuple):
     """A parsed errcode-0 response: per-file items keyed by ID, plus unnamed leftovers."""
 
     by_id: dict[str, dict[str, Any]]

@@ -11,8 +11,7 @@ program profile (``AuthMode.APPSECRET``), a stable token fetched with the AppSec
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tcb_gui.core.client import (
     API_DEADLINE_S,
@@ -51,8 +50,7 @@ _NO_APPID = MessageTemplate(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Connection:
+class Connection(NamedTuple):
     """Where and how to talk to the service, from options over the profile's settings."""
 
     profile: str

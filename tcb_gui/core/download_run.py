@@ -32,8 +32,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
 from tcb_gui.core.downloads import (
     DiskFullError,
@@ -140,14 +140,13 @@ def interrupted_run(
             DownloadOutcome(fileid, False, None, 0, "", FileState.CANCELLED) for fileid in ids
         ]
     settled = [
-        o if o.ok or o.state is FileState.FAILED else replace(o, errmsg=reason, kind=stop.kind)
+        o if o.ok or o.state is FileState.FAILED else o._replace(errmsg=reason, kind=stop.kind)
         for o in outcomes
     ]
     return DownloadRunResult(settled, stop=stop, cancelled=True)
 
 
-@dataclass(frozen=True, slots=True)
-class DownloadCounts:
+class DownloadCounts(NamedTuple):
     """What a run did, as both faces summarise it."""
 
     downloaded: int = 0
@@ -164,13 +163,12 @@ class DownloadCounts:
         return self.downloaded + self.skipped + self.failed + self.stopped + self.waiting
 
 
-@dataclass(frozen=True, slots=True)
-class DownloadRunResult:
+class DownloadRunResult(NamedTuple):
     outcomes: list[DownloadOutcome]
     stop: TcbError | None = None  # token or service stop of the link requests
     disk_full: DiskFullError | None = None
     cancelled: bool = False  # by the user
-    waiting: frozenset[int] = field(default_factory=frozenset)  # outcome indices
+    waiting: frozenset[int] = frozenset()  # outcome indices
 
     @property
     def token_stop(self) -> TokenError | None:
@@ -385,7 +383,7 @@ class DownloadRun:
             # The file that met the full disk failed only because of it: like the others
             # stopped by it, it resumes from its partial file next time.
             outcomes = [
-                replace(o, state=FileState.CANCELLED, kind=None)
+                o._replace(state=FileState.CANCELLED, kind=None)
                 if o.state is FileState.FAILED and o.errmsg == disk_full.message
                 else o
                 for o in outcomes
@@ -399,8 +397,8 @@ class DownloadRun:
                     o.state is FileState.FAILED and o.kind is ErrorKind.TOKEN
                 ):
                     waiting.add(i)
-                    outcomes[i] = replace(
-                        o, state=FileState.CANCELLED, kind=ErrorKind.TOKEN, errmsg=reason
+                    outcomes[i] = o._replace(
+                        state=FileState.CANCELLED, kind=ErrorKind.TOKEN, errmsg=reason
                     )
         return DownloadRunResult(
             outcomes,

@@ -12,9 +12,8 @@ import ipaddress
 import re
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 # --- messages a user may see -----------------------------------------------------------
 #
@@ -29,8 +28,15 @@ from typing import Final
 _FORMATTER = string.Formatter()
 
 
-@dataclass(frozen=True, slots=True)
-class MessageTemplate:
+class _Template(NamedTuple):
+    """``MessageTemplate``'s fields."""
+
+    text: str
+    nested: frozenset[str] = frozenset()
+    or_data: frozenset[str] = frozenset()
+
+
+class MessageTemplate(_Template):
     """An English message with ``{named}`` parts, registered when it is created.
 
     ``nested`` names the parts that hold another registered message (a reason, a
@@ -38,22 +44,31 @@ class MessageTemplate:
     names nested parts that may instead hold data (the system's own words for a rarer
     failure, where core has words of its own for the common ones): such a part is
     translated when it is a message of ours and kept as it is otherwise.
+
+    A ``NamedTuple`` checked and registered in ``__new__``: records made on the way to
+    the first paint or the first request are not frozen dataclasses
+    (docs/ARCHITECTURE.md#start-up).
     """
 
-    text: str
-    nested: frozenset[str] = frozenset()
-    or_data: frozenset[str] = frozenset()
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
-        missing = (self.nested | self.or_data) - set(self.fields)
+    def __new__(
+        cls,
+        text: str,
+        nested: frozenset[str] = frozenset(),
+        or_data: frozenset[str] = frozenset(),
+    ) -> MessageTemplate:
+        self = super().__new__(cls, text, nested, or_data)
+        missing = (nested | or_data) - set(self.fields)
         if missing:
             raise ValueError(f"nested parts not in the template: {sorted(missing)}")
-        if not self.or_data <= self.nested:
-            raise ValueError(f"or_data parts must be nested: {sorted(self.or_data)}")
-        known = _REGISTRY.get(self.text)
-        if known is not None and (known.nested, known.or_data) != (self.nested, self.or_data):
-            raise ValueError(f"registered twice, differently: {self.text!r}")
-        _REGISTRY.setdefault(self.text, self)
+        if not or_data <= nested:
+            raise ValueError(f"or_data parts must be nested: {sorted(or_data)}")
+        known = _REGISTRY.get(text)
+        if known is not None and (known.nested, known.or_data) != (nested, or_data):
+            raise ValueError(f"registered twice, differently: {text!r}")
+        _REGISTRY.setdefault(text, self)
+        return self
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -124,8 +139,7 @@ class TokenState(StrEnum):
     UNREACHABLE = "unreachable"  # the check itself could not reach the service
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorInfo:
+class ErrorInfo(NamedTuple):
     """How one service errcode is handled."""
 
     kind: ErrorKind

@@ -102,9 +102,8 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from enum import Enum
-from typing import BinaryIO, Final
+from typing import BinaryIO, Final, NamedTuple
 
 from tcb_gui.core.errors import InputError, MessageTemplate, message
 
@@ -148,8 +147,7 @@ class InvalidFileIdError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class FileId:
+class FileId(NamedTuple):
     """One validated cloud file ID. ``raw`` is exactly what is sent to the service."""
 
     raw: str
@@ -210,8 +208,7 @@ MALFORMED_TEXT_MAX = 200
 MAX_MALFORMED_KEPT = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class Malformed:
+class Malformed(NamedTuple):
     """Something that starts with ``cloud://`` but is not a valid ID."""
 
     line: int  # 1-based line of the input
@@ -220,8 +217,7 @@ class Malformed:
     source: str = ""  # the input it came from (file name), when known
 
 
-@dataclass(frozen=True, slots=True)
-class IdScan:
+class IdScan(NamedTuple):
     """What was taken from one or more inputs."""
 
     ids: tuple[FileId, ...]  # unique, in order of first occurrence
@@ -444,8 +440,7 @@ def _records(lines: list[str]) -> list[tuple[int, str]]:
     return records
 
 
-@dataclass(frozen=True, slots=True)
-class _Table:
+class _Table(NamedTuple):
     delimiter: str
     fields: int  # the number of fields a row has
 

@@ -43,11 +43,10 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from tcb_gui.core.atomicfile import locked, read_small, write_bytes_atomic
 from tcb_gui.core.client import Quota, TokenCheck
@@ -111,8 +110,7 @@ def is_link_call(event: TraceEvent) -> bool:
     return event.http_status is not None or event.errmsg not in not_sent()
 
 
-@dataclass(frozen=True, slots=True)
-class QuotaReading:
+class QuotaReading(NamedTuple):
     """Today's quota as far as this process knows: ``checked`` at ``checked_at``, less
     ``calls_since`` link calls (on the checked path) made since it was asked."""
 
@@ -249,8 +247,7 @@ def quota_record_path() -> Path:
     return app_dirs().state / QUOTA_FILE
 
 
-@dataclass(frozen=True, slots=True)
-class QuotaPlace:
+class QuotaPlace(NamedTuple):
     """Whose quota a reading is: a profile, the service it points at, the link path."""
 
     profile: str

@@ -42,7 +42,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Final, NamedTuple, ParamSpec, TypeVar
 
 if TYPE_CHECKING:  # keyring is imported on first use: it costs start-up time otherwise
     from keyring.backend import KeyringBackend
@@ -179,8 +179,7 @@ _NOT_A_SECRET = message(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     """One kind of secret kept per profile: its keyring user name and its words."""
 
     what: str  # for log lines: "token" or "appsecret"

@@ -51,8 +51,7 @@ import contextlib
 import re
 import ssl
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 from tcb_gui.core.netmessages import malformed
 
@@ -101,8 +100,7 @@ DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """A link taken apart once: where to connect and what to ask for."""
 
     scheme: str  # "http" or "https"

@@ -651,7 +651,7 @@ class DownloadController(QObject):
         """A report still waiting for the model's flush was made before Pause or Resume:
         shown then, it would take the panel back to what the run was."""
         if self._total is not None:
-            self._total = replace(self._total, paused=paused)
+            self._total = self._total._replace(paused=paused)
 
     def cancel(self) -> None:
         """Stop the run; finished files stay, partial files are kept for a later download."""

@@ -18,9 +18,8 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -171,8 +170,7 @@ class Row:
         return f"Row({self.index}, {self.fileid.raw!r}, {self.state.name})"
 
 
-@dataclass(frozen=True, slots=True)
-class Counts:
+class Counts(NamedTuple):
     total: int
     pending: int
     resolving: int
@@ -188,8 +186,6 @@ class Counts:
     def working(self) -> int:
         """Rows whose link is ready to use (resolved, not expired): "ready"."""
         return self.ok - self.expired
-
-    ready = working
 
 
 class DownloadKind(IntEnum):

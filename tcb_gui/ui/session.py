@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tcb_gui.core.credentials import Credentials, StableCredentials, StaticCredentials
 from tcb_gui.core.service_modes import ApiMode, validate_base_url
@@ -50,8 +50,7 @@ log = logging.getLogger(__name__)
 DEMO_PROFILE = DEMO_SESSION_PROFILE
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Overrides:
+class Overrides(NamedTuple):
     """Command-line options that apply to this window only (never saved)."""
 
     base_url: str | None = None

@@ -25,8 +25,7 @@ icons on OK/Cancel look dated and say nothing the words do not).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -45,8 +44,7 @@ Role = QPalette.ColorRole
 Group = QPalette.ColorGroup
 
 
-@dataclass(frozen=True, slots=True)
-class PaletteSpec:
+class PaletteSpec(NamedTuple):
     """The colours of one theme: every role for active windows, and the disabled ones."""
 
     colours: dict[QPalette.ColorRole, str]

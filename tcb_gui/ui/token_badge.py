@@ -13,8 +13,7 @@ next check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -78,8 +77,7 @@ APPID_CODES = frozenset({40013})
 SECONDS_PER_MINUTE = 60
 
 
-@dataclass(frozen=True, slots=True)
-class BadgeInfo:
+class BadgeInfo(NamedTuple):
     """Everything the badge shows.
 
     ``stable``: the token comes from the profile's AppID + AppSecret (mini program

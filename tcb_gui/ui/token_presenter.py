@@ -24,7 +24,6 @@ next ``resolve`` or ``download`` ends with the same number counted on from it.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -258,7 +257,7 @@ class TokenPresenter(QObject):
         quota = reading.quota if reading is not None else None
         if (quota, reading) == (info.quota, info.quota_reading):
             return info
-        return dataclasses.replace(info, quota=quota, quota_reading=reading)
+        return info._replace(quota=quota, quota_reading=reading)
 
     def note_quota(self, check: TokenCheck, asked_at: datetime) -> None:
         """A ``quota/get`` answer, asked at ``asked_at``, for the profile's API: what the
@@ -654,7 +653,7 @@ class TokenPresenter(QObject):
 
 
 def _with_time_left(info: BadgeInfo, left: float) -> BadgeInfo:
-    return dataclasses.replace(info, time_left=left)
+    return info._replace(time_left=left)
 
 
 def _bound_demo_server() -> tuple[DemoServer, str]:

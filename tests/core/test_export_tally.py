@@ -3,7 +3,6 @@ holding none, and why the rest were left out, not the rows it handed over."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from tests.core.test_export_downloaders import NOW, result
 
 def rows() -> list[LinkResult]:
     ready = result("ready.txt", "https://x.example/r?sign=s&t=1")
-    expired = replace(result("old.txt", "https://x.example/o?sign=s&t=1"), expires_at=NOW)
+    expired = result("old.txt", "https://x.example/o?sign=s&t=1")._replace(expires_at=NOW)
     return [ready, expired, result("gone.txt", None, ok=False)]
 
 

@@ -4,7 +4,6 @@ it left the others out; with expired links only, Ctrl+Shift+C points to Refresh 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +26,7 @@ async def expired_window(make_window: WindowFactory, server: DemoServer) -> Main
     await window.resolver.resolve_rows()
     past = datetime.now(UTC) - timedelta(hours=1)
     rows = window.model.rows()
-    window.model.apply_results([replace(r.result, expires_at=past) for r in rows if r.result])
+    window.model.apply_results([r.result._replace(expires_at=past) for r in rows if r.result])
     window.model.flush()
     assert window.model.counts().expired == 3
     return window

@@ -21,10 +21,9 @@ import sys
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 from urllib.parse import urlsplit
 
 from tcb_gui.core import paths
@@ -173,8 +172,7 @@ if TYPE_CHECKING:
     Response: TypeAlias = httpx.Response | WireResponse
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
+class _Pending(NamedTuple):
     """A file whose bytes are all in, waiting to be made durable and put in place."""
 
     source: Path  # where the bytes are (or go): the partial file, or a temporary name

@@ -21,9 +21,8 @@ import stat
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from tcb_gui.core import paths
 from tcb_gui.core.atomicfile import read_small as read_small
@@ -133,8 +132,7 @@ def remove_quietly(path: Path) -> None:
         path.unlink()
 
 
-@dataclass(frozen=True, slots=True)
-class PartMeta:
+class PartMeta(NamedTuple):
     """A sidecar's content: which file the ``.part`` holds and what the server said of it.
 
     A ``.part`` is resumed only under a sidecar naming the same file ID, with a validator

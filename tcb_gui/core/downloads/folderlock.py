@@ -29,10 +29,9 @@ import stat
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import Final, NamedTuple
 
 from tcb_gui.core import paths
 from tcb_gui.core.downloads import messages as msg
@@ -52,8 +51,7 @@ _WIN_LOCK_OFFSET: Final = 1 << 30
 _ACQUIRE_ROUNDS: Final = 5
 
 
-@dataclass(frozen=True, slots=True)
-class Holder:
+class Holder(NamedTuple):
     pid: int | None
     host: str
     started: float | None

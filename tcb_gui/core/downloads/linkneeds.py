@@ -23,9 +23,8 @@ are asked for again, on top of this count.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, NamedTuple
 
 from tcb_gui.core import paths
 from tcb_gui.core.client import LinkResult
@@ -72,8 +71,7 @@ def dead_link(link: LinkResult | None) -> bool:
     return link is not None and not link.ok and link.kind is ErrorKind.FILE
 
 
-@dataclass(frozen=True, slots=True)
-class LinkNeeds:
+class LinkNeeds(NamedTuple):
     """The files a run asks a link for as it starts, in the engine's two rounds."""
 
     first: tuple[FileId, ...]  # asked at once: unknown to the folder's manifest

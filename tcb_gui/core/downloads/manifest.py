@@ -18,9 +18,8 @@ import logging
 import os
 import stat
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from tcb_gui.core import paths
 from tcb_gui.core.downloads import messages as msg
@@ -39,8 +38,7 @@ _READABLE_VERSIONS: Final = frozenset({1, MANIFEST_VERSION})
 MANIFEST_MAX_BYTES: Final = 256 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
+class ManifestEntry(NamedTuple):
     path: str  # relative to dest, '/'-separated
     size: int
     mtime_ns: int

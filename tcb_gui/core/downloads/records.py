@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from tcb_gui.core.client import LinkResult, RetryPolicy
 from tcb_gui.core.download_limits import (
@@ -80,8 +80,7 @@ class DownloadOptions:
             raise InputError(msg.BAD_STALL)
 
 
-@dataclass(frozen=True, slots=True)
-class DownloadOutcome:
+class DownloadOutcome(NamedTuple):
     fileid: FileId
     ok: bool
     path: Path | None

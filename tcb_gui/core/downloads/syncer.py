@@ -30,9 +30,8 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from tcb_gui.core.downloads.files import FileOps, start_writeback
 
@@ -57,8 +56,7 @@ GROUP_SYNC_FILE_SYSTEMS: Final = frozenset(
 Placed = tuple[Path, os.stat_result]  # the name a file got, and what it is on disk
 
 
-@dataclass(frozen=True, slots=True)
-class Placing:
+class Placing(NamedTuple):
     """One file's last steps, run by a worker in the order the module docstring says."""
 
     write: Callable[[bool], None]  # write the bytes; fsync them too when told so
