@@ -37,7 +37,7 @@ import stat
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from tcb_gui.core.auth_mode import AuthMode
 from tcb_gui.core.download_limits import (
@@ -112,8 +112,7 @@ _ALLOWED_SECRET_LIKE_KEYS: Final = frozenset({"token_saved_at"})
 # --- directories ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AppDirs:
+class AppDirs(NamedTuple):
     """The app's folders. Not created here: call ``ensure_dir`` before writing."""
 
     config: Path

@@ -49,6 +49,9 @@ CANCELLED: Final = message("Cancelled")
 
 @dataclass(frozen=True, slots=True)
 class TraceEvent:
+    """One request to the service or to a download host, as the request inspector and
+    ``--trace`` show it (a dataclass: it redacts its addresses as it is made)."""
+
     time: float  # unix time the request was sent
     kind: CallKind
     method: str

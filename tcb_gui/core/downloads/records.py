@@ -54,6 +54,8 @@ FINAL_STATES: Final = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class DownloadOptions:
+    """How one download run goes; the concurrency is checked when it is made."""
+
     dest: Path
     layout: Layout = Layout.TREE
     on_exists: OnExists = OnExists.SKIP
