@@ -122,6 +122,19 @@ def test_nested_parts_are_fields_of_their_template() -> None:
         assert all(name.isidentifier() for name in template.fields), template.text
 
 
+def test_a_template_made_again_is_the_registered_one_and_may_not_differ() -> None:
+    """``MessageTemplate`` checks and registers in ``__new__`` (a NamedTuple): made again
+    alike it equals the registered one and leaves it there; made again differently it is
+    refused before anything is registered."""
+    nested = next(t for t in TEMPLATES if t.nested)
+    again = MessageTemplate(nested.text, nested=nested.nested, or_data=nested.or_data)
+    assert again == nested
+    assert {m.text: m for m in messages()}[nested.text] is REGISTERED[nested.text]
+    with pytest.raises(ValueError, match="registered twice, differently"):
+        MessageTemplate(nested.text)
+    assert {m.text: m for m in messages()}[nested.text] is REGISTERED[nested.text]
+
+
 def test_a_part_that_may_hold_data_keeps_it_only_where_allowed(zh) -> None:
     """The doctor's {why} is a phrase of ours or the system's words (``or_data``); the
     token check's nested reason must be a message of ours, else the line stays as is."""

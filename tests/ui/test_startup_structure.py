@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tcb_gui import cli
-from tests.probe import run_probe
+from tests.probe import FROZEN_RECORDS, run_probe
 
 
 @pytest.fixture(autouse=True)
@@ -119,7 +119,9 @@ def test_options_still_go_through_the_parser(
 
 # Run as `tcb-gui` runs (cli.main with no arguments, empty TCB_GUI_HOME, offscreen Qt):
 # note which of argv's modules are loaded when the main window is first painted, quit.
-_AT_FIRST_PAINT = """
+_AT_FIRST_PAINT = (
+    FROZEN_RECORDS
+    + """
 import sys
 import tcb_gui.cli
 from PySide6.QtCore import QTimer
@@ -139,6 +141,7 @@ def first_paint(self, event):
         print("qt:" + ",".join(built))
         built = [n for n in ("QAction", "QKeySequence") if n in vars(QtGui)]
         print("gui:" + ",".join(built))
+        print("records:" + ",".join(frozen_records()))
         QTimer.singleShot(0, self.close)  # Ctrl+Q's path
     paint(self, event)
 
@@ -147,6 +150,7 @@ code = tcb_gui.cli.main([])
 print("painted:" + seen[0] if seen else "not painted")
 sys.exit(code)
 """
+)
 # Imported after the first paint: the second phase (presenters, the loop) and what is
 # imported when first needed.
 AFTER_FIRST_PAINT = (
@@ -201,7 +205,8 @@ def _first_paint(modules: tuple[str, ...], home: Path) -> tuple[set[str], str]:
 
 
 def _run_probe(modules: tuple[str, ...], home: Path) -> dict[str, str]:
-    """The probe's output lines by their prefix ("painted:", "badge:", "qt:", "gui:")."""
+    """The probe's output lines by their prefix ("painted:", "badge:", "qt:", "gui:",
+    "records:")."""
     env = {
         "PATH": "/usr/bin:/bin",
         "QT_QPA_PLATFORM": "offscreen",
@@ -234,6 +239,17 @@ def test_the_first_frame_makes_no_action(tmp_path: Path) -> None:
     menu fills itself as it first opens, the menus' actions come with ``finish()``)."""
     gui = _first_paint_lines((), tmp_path, "gui:")
     assert gui == "gui:", gui
+
+
+def test_the_first_frame_makes_no_frozen_dataclass_without_a_reason(tmp_path: Path) -> None:
+    """Records made before the first paint are NamedTuples (a frozen dataclass costs ~0.5
+    ms to make on Python 3.11, tests/core/test_startup_records.py); the token's two are
+    kept, so a secret never becomes a tuple. The probe sees them: it can fail."""
+    records = _first_paint_lines((), tmp_path, "records:").removeprefix("records:")
+    assert records.split(",") == [
+        "tcb_gui.core.tokens.AppSecretInfo",
+        "tcb_gui.core.tokens.TokenInfo",
+    ]
 
 
 def test_the_first_frame_says_checking_until_the_token_is_read(tmp_path: Path) -> None:
