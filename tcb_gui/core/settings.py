@@ -701,7 +701,7 @@ def save_settings(settings: Settings, *, since: Settings | None = None) -> Setti
     (``merge_settings``): what another writer changed meanwhile stays. Without it the
     file is replaced by ``settings`` whole. Returns what was written."""
     # Here, not on import: the window reads its settings before its first frame and
-    # writes them only later (the module's lock dataclass and enum, ~1 ms).
+    # writes them only later (the module's lock record and enum, ~1 ms).
     from tcb_gui.core.atomicfile import locked
 
     settings.validate()

@@ -1,7 +1,8 @@
 """The data a download run takes and gives: options, states, progress and outcomes.
 
-Plain frozen dataclasses and enums, shared by the engine, the window and the command
-line (``docs/ARCHITECTURE.md``, downloads).
+Immutable records (``DownloadOptions`` a frozen dataclass that checks itself, the others
+NamedTuples: docs/ARCHITECTURE.md#start-up) and enums, shared by the engine, the window
+and the command line (``docs/ARCHITECTURE.md``, downloads).
 """
 
 from __future__ import annotations
