@@ -106,3 +106,42 @@ def test_a_settled_run_runs_with_the_collector_on(unfrozen: None) -> None:
     pause_collection()
     assert settled_run(inside()) is True
     assert gc.get_freeze_count() > 0
+
+
+class _Counted:
+    """A run's result that counts how often it is spelled out."""
+
+    def __init__(self) -> None:
+        self.reprs = 0
+
+    def __repr__(self) -> str:
+        self.reprs += 1
+        return "_Counted()"
+
+
+def test_a_settled_run_hands_its_result_back_without_spelling_it_out(unfrozen: None) -> None:
+    """asyncio.run's SIGINT handler holds its task; on the way out ``signal.getsignal``
+    tries ``Handlers(handler)`` and the caught ``ValueError`` reprs the handler, the task
+    and the task's result: a download's every outcome. The result goes round that task."""
+    import signal
+
+    result = _Counted()
+
+    async def inside() -> _Counted:
+        return result
+
+    # asyncio.run puts in its handler only over Python's own, as a command has it.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert settled_run(inside()) is result
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert result.reprs == 0
+
+
+def test_a_settled_run_raises_what_its_coroutine_raises(unfrozen: None) -> None:
+    async def failing() -> None:
+        raise LookupError("the run's own error")
+
+    with pytest.raises(LookupError, match="the run's own error"):
+        settled_run(failing())
