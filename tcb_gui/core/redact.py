@@ -71,6 +71,10 @@ def redact(text: str) -> str:
     short = _short_re
     if short is not None:
         text = short.sub(REDACTED, text)
+    if "=" not in text:
+        # No parameter to mask (each ends in "="): a link request's JSON body, 5 KB for
+        # 50 IDs, took the pattern ~260 µs to scan, the check ~0.1 µs.
+        return text
     return _SECRET_PARAMS_RE.sub(lambda m: m.group(1) + REDACTED, text)
 
 

@@ -16,11 +16,19 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tcb_gui.core.client import TcbClient, make_http_client
 from tcb_gui.core.errors import ErrorKind, TokenError, TokenState
 from tcb_gui.core.fileids import parse_fileid
-from tcb_gui.core.redact import REDACTED, install_log_redaction, redact, register_secret
+from tcb_gui.core.redact import (
+    _SECRET_PARAMS_RE,
+    REDACTED,
+    install_log_redaction,
+    redact,
+    register_secret,
+)
 
 
 def fresh_secret() -> str:
@@ -58,6 +66,22 @@ def fresh_secret() -> str:
 )
 def test_redact_hides_credential_parameters(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="=")))
+def test_a_text_without_an_equals_sign_holds_no_credential_parameter(text: str) -> None:
+    """``redact`` skips the parameter pattern for such a text (a link request's JSON
+    body): every parameter it masks ends in "=", so there is nothing it would find."""
+    assert _SECRET_PARAMS_RE.search(text) is None
+
+
+def test_a_request_body_keeps_its_ids_and_still_loses_a_signature_in_one() -> None:
+    body = json.dumps(
+        {"env": "prod-1a2b", "file_list": [{"fileid": "cloud://e.b/x/sign.png", "max_age": 60}]}
+    )
+    assert redact(body) == body
+    signed = body.replace("x/sign.png", "x/a.png?sign=0f1e")
+    assert redact(signed) == body.replace("x/sign.png", "x/a.png?sign=***")
 
 
 def test_redact_hides_every_occurrence_of_a_registered_secret() -> None:
