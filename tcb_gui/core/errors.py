@@ -13,7 +13,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 # --- messages a user may see -----------------------------------------------------------
 #
@@ -69,6 +69,10 @@ class MessageTemplate(_Template):
             raise ValueError(f"registered twice, differently: {text!r}")
         _REGISTRY.setdefault(text, self)
         return self
+
+    def _replace(self, **changes: Any) -> MessageTemplate:
+        """Checked and registered as made (a NamedTuple's own skips ``__new__``)."""
+        return MessageTemplate(**{**self._asdict(), **changes})
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -132,6 +132,8 @@ def test_a_template_made_again_is_the_registered_one_and_may_not_differ() -> Non
     assert {m.text: m for m in messages()}[nested.text] is REGISTERED[nested.text]
     with pytest.raises(ValueError, match="registered twice, differently"):
         MessageTemplate(nested.text)
+    with pytest.raises(ValueError, match="registered twice, differently"):
+        nested._replace(nested=frozenset())  # checked as made, not past its checks
     assert {m.text: m for m in messages()}[nested.text] is REGISTERED[nested.text]
 
 
