@@ -1,7 +1,8 @@
 """The data a download run takes and gives: options, states, progress and outcomes.
 
-Immutable records (``DownloadOptions`` a frozen dataclass that checks itself, the others
-NamedTuples: docs/ARCHITECTURE.md#start-up) and enums, shared by the engine, the window
+Immutable records (``DownloadOptions`` a frozen dataclass that checks itself,
+``DownloadOutcome`` a NamedTuple: docs/ARCHITECTURE.md#start-up; the progress records
+re-exported from ``core.download_progress``) and enums, shared by the engine, the window
 and the command line (``docs/ARCHITECTURE.md``, downloads).
 """
 
